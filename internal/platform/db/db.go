@@ -1,0 +1,439 @@
+// Package db opens the store — embedded SQLite by default, PostgreSQL when a
+// postgres:// DSN is given — and gives the rest of certhub one small query
+// interface that behaves the same on both. Every dialect difference lives here
+// and nowhere else: connection set-up, the SQLite single-writer discipline, the
+// few DDL words that differ, and error classification.
+//
+// SQL written against this package uses $1…$n placeholders and portable
+// statements (INSERT … ON CONFLICT … RETURNING works on both engines).
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Engine names a database engine.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// ErrNoRows is returned by Row.Scan when the query selected nothing, on both engines.
+var ErrNoRows = sql.ErrNoRows
+
+// Rows is the cursor over a query's result, the subset both drivers share.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// Row is a single-row result; Scan returns ErrNoRows when there was none.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// Querier runs SQL. Both *DB (outside a transaction, on the read side) and *Tx
+// implement it, so store functions take a Querier and work in either.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) Row
+	Engine() Engine
+}
+
+// Options configure Open.
+type Options struct {
+	// DSN selects the engine: empty or a file path / file: URI for SQLite,
+	// postgres:// or postgresql:// for PostgreSQL.
+	DSN string
+	// DataDir holds the SQLite database (certhub.db) when DSN is empty.
+	DataDir string
+	// Readers is the size of the SQLite reader pool (default: 2×CPUs, at least 4).
+	Readers int
+	Logger  *slog.Logger
+}
+
+// DB is an open store.
+type DB struct {
+	engine Engine
+	path   string // SQLite file path
+	// SQLite: one writer connection, so concurrent writers queue in-process
+	// instead of failing with SQLITE_BUSY, and a pool of query-only readers.
+	write *sql.DB
+	read  *sql.DB
+	// PostgreSQL: one pool for everything; sqlDB wraps it for libraries that
+	// need database/sql (migrations).
+	pool  *pgxpool.Pool
+	sqlDB *sql.DB
+	log   *slog.Logger
+}
+
+// Open connects to the store described by opts. It does not migrate.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	dsn := strings.TrimSpace(opts.DSN)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn, opts)
+	}
+	path := dsn
+	if path == "" {
+		if opts.DataDir == "" {
+			return nil, errors.New("db: neither a DSN nor a data directory was given")
+		}
+		path = filepath.Join(opts.DataDir, "certhub.db")
+	}
+	path = strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return openSQLite(ctx, path, opts)
+}
+
+func sqliteDSN(path string, readOnly bool) string {
+	q := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)",
+		"busy_timeout(15000)",
+		"foreign_keys(1)",
+		"synchronous(NORMAL)",
+		"temp_store(MEMORY)",
+		"cache_size(-32000)",
+	} {
+		q.Add("_pragma", p)
+	}
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// BEGIN IMMEDIATE takes the write lock at the start of the
+		// transaction, so a second process (the CLI while the server runs)
+		// waits on busy_timeout instead of failing at its first write.
+		q.Set("_txlock", "immediate")
+	}
+	// Times are written in UTC as "2006-01-02 15:04:05.999999999+00:00", which
+	// sorts lexically in time order, and read back as time.Time.
+	q.Set("_time_format", "sqlite")
+	q.Set("_timezone", "UTC")
+	q.Set("_texttotime", "1")
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("db: create data directory: %w", err)
+	}
+	write, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("db: open sqlite readers %s: %w", path, err)
+	}
+	n := opts.Readers
+	if n <= 0 {
+		n = max(4, 2*runtime.NumCPU())
+	}
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	if err := os.Chmod(path, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+		opts.Logger.Warn("could not restrict database file permissions", "path", path, "err", err)
+	}
+	return &DB{engine: SQLite, path: path, write: write, read: read, log: opts.Logger}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse postgres DSN: %w", err)
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		// Read timestamptz as UTC, as SQLite does, so values compare equal
+		// and print the same on both engines.
+		c.TypeMap().RegisterType(&pgtype.Type{
+			Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
+		})
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: connect postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: connect postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	return &DB{engine: Postgres, pool: pool, sqlDB: stdlib.OpenDBFromPool(pool), log: opts.Logger}, nil
+}
+
+// Engine reports which engine is in use.
+func (d *DB) Engine() Engine { return d.engine }
+
+// Path is the SQLite database file ("" on PostgreSQL).
+func (d *DB) Path() string { return d.path }
+
+// SQLDB returns a database/sql handle for libraries that need one: on SQLite
+// the single writer connection (so they queue with certhub's own writes), on
+// PostgreSQL a database/sql view of the pool.
+func (d *DB) SQLDB() *sql.DB {
+	if d.engine == SQLite {
+		return d.write
+	}
+	return d.sqlDB
+}
+
+// PgxPool returns the PostgreSQL pool (nil on SQLite).
+func (d *DB) PgxPool() *pgxpool.Pool { return d.pool }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if d.engine == Postgres {
+		return d.pool.Ping(ctx)
+	}
+	return d.read.PingContext(ctx)
+}
+
+// Close closes every connection.
+func (d *DB) Close() error {
+	if d.engine == Postgres {
+		d.sqlDB.Close()
+		d.pool.Close()
+		return nil
+	}
+	// Fold the WAL back into the main file so a copied data directory is complete.
+	_, _ = d.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return errors.Join(d.read.Close(), d.write.Close())
+}
+
+// Exec runs a statement outside any transaction. On SQLite it goes through
+// the writer connection.
+func (d *DB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if d.engine == Postgres {
+		tag, err := d.pool.Exec(ctx, query, args...)
+		return tag.RowsAffected(), err
+	}
+	res, err := d.write.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Query runs a read outside a transaction (on the SQLite reader pool).
+func (d *DB) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	if d.engine == Postgres {
+		rows, err := d.pool.Query(ctx, query, args...)
+		if err != nil {
+			return nil, err
+		}
+		return pgxRows{rows}, nil
+	}
+	rows, err := d.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+// QueryRow runs a single-row read outside a transaction.
+func (d *DB) QueryRow(ctx context.Context, query string, args ...any) Row {
+	if d.engine == Postgres {
+		return pgxRow{d.pool.QueryRow(ctx, query, args...)}
+	}
+	return d.read.QueryRowContext(ctx, query, args...)
+}
+
+// Tx is a transaction. Store functions receive it as a Querier; services use
+// AfterCommit for work that must only happen once the change is durable.
+type Tx struct {
+	engine      Engine
+	sqlTx       *sql.Tx
+	pgxTx       pgx.Tx
+	afterCommit []func()
+}
+
+// Engine reports the transaction's engine.
+func (t *Tx) Engine() Engine { return t.engine }
+
+// SQLTx is the database/sql transaction on SQLite (nil on PostgreSQL).
+func (t *Tx) SQLTx() *sql.Tx { return t.sqlTx }
+
+// PgxTx is the pgx transaction on PostgreSQL (nil on SQLite).
+func (t *Tx) PgxTx() pgx.Tx { return t.pgxTx }
+
+// AfterCommit runs fn after the transaction commits (never if it rolls back).
+func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
+
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if t.pgxTx != nil {
+		tag, err := t.pgxTx.Exec(ctx, query, args...)
+		return tag.RowsAffected(), err
+	}
+	res, err := t.sqlTx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	if t.pgxTx != nil {
+		rows, err := t.pgxTx.Query(ctx, query, args...)
+		if err != nil {
+			return nil, err
+		}
+		return pgxRows{rows}, nil
+	}
+	rows, err := t.sqlTx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) Row {
+	if t.pgxTx != nil {
+		return pgxRow{t.pgxTx.QueryRow(ctx, query, args...)}
+	}
+	return t.sqlTx.QueryRowContext(ctx, query, args...)
+}
+
+// Write runs fn in a write transaction and commits it when fn returns nil.
+// On SQLite write transactions are serialised through one connection and
+// start with BEGIN IMMEDIATE, so they never fail half-way with "database is
+// locked"; on PostgreSQL they run at READ COMMITTED and serialise where
+// they must with row locks.
+func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	tx := &Tx{engine: d.engine}
+	if d.engine == Postgres {
+		tx.pgxTx, err = d.pool.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				_ = tx.pgxTx.Rollback(context.WithoutCancel(ctx))
+			}
+		}()
+	} else {
+		tx.sqlTx, err = d.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				_ = tx.sqlTx.Rollback()
+			}
+		}()
+	}
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if tx.pgxTx != nil {
+		err = tx.pgxTx.Commit(ctx)
+	} else {
+		err = tx.sqlTx.Commit()
+	}
+	if err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// Read runs fn in a read-only transaction: every query in it sees the same snapshot.
+func (d *DB) Read(ctx context.Context, fn func(q Querier) error) (err error) {
+	tx := &Tx{engine: d.engine}
+	if d.engine == Postgres {
+		tx.pgxTx, err = d.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
+		if err != nil {
+			return fmt.Errorf("db: begin read: %w", err)
+		}
+		defer func() { _ = tx.pgxTx.Rollback(context.WithoutCancel(ctx)) }()
+	} else {
+		tx.sqlTx, err = d.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return fmt.Errorf("db: begin read: %w", err)
+		}
+		defer func() { _ = tx.sqlTx.Rollback() }()
+	}
+	return fn(tx)
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+type pgxRows struct{ pgx.Rows }
+
+type pgxRow struct{ pgx.Row }
+
+func (r pgxRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNoRows
+	}
+	return err
+}
+
+// IsUniqueViolation reports whether err is a unique or primary-key constraint failure.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		c := sqErr.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// IsForeignKeyViolation reports whether err is a foreign-key constraint failure.
+func IsForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23503"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
+}

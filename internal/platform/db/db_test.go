@@ -1,0 +1,226 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/schema"
+)
+
+func TestQueriesBehaveTheSameOnBothEngines(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		at := time.Date(2026, 11, 23, 10, 0, 0, 123456000, time.UTC)
+		err := d.Write(ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)`, "k1", "v1", at)
+			if err != nil {
+				return err
+			}
+			// The same placeholder twice, and ON CONFLICT … RETURNING.
+			var v string
+			err = tx.QueryRow(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value || $2, updated_at = $3 RETURNING value`,
+				"k1", "x", at).Scan(&v)
+			if err != nil {
+				return err
+			}
+			if v != "xx" {
+				return fmt.Errorf("upsert returned %q, want xx", v)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got time.Time
+		var val string
+		if err := d.QueryRow(ctx, `SELECT value, updated_at FROM settings WHERE key = $1`, "k1").Scan(&val, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(at) || got.Location() != time.UTC {
+			t.Errorf("time round trip: got %v (%v), want %v in UTC", got, got.Location(), at)
+		}
+		// Times compare in SQL in time order, whatever their fractional digits.
+		var n int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM settings WHERE updated_at > $1 AND updated_at < $2`,
+			at.Add(-time.Microsecond), at.Add(time.Microsecond)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("time range query found %d rows, want 1", n)
+		}
+		if err := d.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, "absent").Scan(&val); !errors.Is(err, db.ErrNoRows) {
+			t.Errorf("missing row: err = %v, want ErrNoRows", err)
+		}
+		// Nullable columns scan into pointers on both engines.
+		var locked *time.Time
+		if err := d.QueryRow(ctx, `SELECT CAST(NULL AS TIMESTAMP)`).Scan(&locked); err != nil || locked != nil {
+			t.Errorf("NULL into *time.Time: %v, %v", locked, err)
+		}
+	})
+}
+
+func TestConstraintErrorsAreClassified(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ins := func() error {
+			return d.Write(ctx, func(tx *db.Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('dup', '', $1)`, time.Now())
+				return err
+			})
+		}
+		if err := ins(); err != nil {
+			t.Fatal(err)
+		}
+		if err := ins(); !db.IsUniqueViolation(err) {
+			t.Errorf("second insert: %v, want a unique violation", err)
+		}
+		err := d.Write(ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, name, prefix, hash, scopes, created_at, updated_at)
+				VALUES ('t', 'no-such-user', 'n', 'p', 'h', 'read', $1, $1)`, time.Now())
+			return err
+		})
+		if !db.IsForeignKeyViolation(err) {
+			t.Errorf("dangling reference: %v, want a foreign-key violation", err)
+		}
+	})
+}
+
+func TestWriteRollsBackAndRunsAfterCommitOnlyOnSuccess(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ran := false
+		boom := errors.New("boom")
+		err := d.Write(ctx, func(tx *db.Tx) error {
+			tx.AfterCommit(func() { ran = true })
+			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('r', '', $1)`, time.Now()); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) || ran {
+			t.Fatalf("err=%v ran=%v", err, ran)
+		}
+		var n int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM settings WHERE key = 'r'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("rolled-back row visible: n=%d err=%v", n, err)
+		}
+		if err := d.Write(ctx, func(tx *db.Tx) error { tx.AfterCommit(func() { ran = true }); return nil }); err != nil || !ran {
+			t.Fatalf("after commit: err=%v ran=%v", err, ran)
+		}
+	})
+}
+
+// Concurrent writers must queue, not fail with "database is locked".
+func TestConcurrentWritersQueue(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		const writers, each = 16, 25
+		var wg sync.WaitGroup
+		errc := make(chan error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					err := d.Write(ctx, func(tx *db.Tx) error {
+						var seq int64
+						if err := tx.QueryRow(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq); err != nil {
+							return err
+						}
+						_, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)`,
+							fmt.Sprintf("w%d-%d", w, i), fmt.Sprint(seq), time.Now())
+						return err
+					})
+					if err != nil {
+						errc <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			t.Fatal(err)
+		}
+		var n, seq int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*), MAX(CAST(value AS INTEGER)) FROM settings`).Scan(&n, &seq); err != nil {
+			t.Fatal(err)
+		}
+		if n != writers*each || seq != writers*each {
+			t.Fatalf("rows=%d max seq=%d, want %d each", n, seq, writers*each)
+		}
+	})
+}
+
+func TestMigrateIsIdempotentAndReportsState(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		applied, err := d.Migrate(ctx, schema.Migrations())
+		if err != nil || len(applied) != 0 {
+			t.Fatalf("second migrate applied %v, err %v", applied, err)
+		}
+		if err := schema.Ready(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestSQLiteBackupIsAConsistentUsableCopy(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t, db.SQLite)
+	if err := d.Write(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('b', 'kept', $1)`, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(t.TempDir(), "restore", "certhub.db")
+	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Backup(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Backup(ctx, dest); err == nil {
+		t.Error("backup over an existing file succeeded; it must refuse")
+	}
+	copyDB, err := db.Open(ctx, db.Options{DataDir: filepath.Dir(dest)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	var v string
+	if err := copyDB.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'b'`).Scan(&v); err != nil || v != "kept" {
+		t.Fatalf("restored copy: %q, %v", v, err)
+	}
+	if err := schema.Ready(ctx, copyDB); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTranslateDDL(t *testing.T) {
+	tests := []struct{ in, sqlite string }{
+		{"id BIGSERIAL PRIMARY KEY", "id INTEGER PRIMARY KEY"},
+		{"at timestamptz NOT NULL", "at TIMESTAMP NOT NULL"},
+		{"blob BYTEA", "blob BLOB"},
+		{"note TEXT -- timestamptzish", "note TEXT -- timestamptzish"},
+	}
+	for _, tt := range tests {
+		if got := db.TranslateDDL(db.SQLite, tt.in); got != tt.sqlite {
+			t.Errorf("TranslateDDL(sqlite, %q) = %q, want %q", tt.in, got, tt.sqlite)
+		}
+		if got := db.TranslateDDL(db.Postgres, tt.in); got != tt.in {
+			t.Errorf("TranslateDDL(postgres, %q) = %q, want it unchanged", tt.in, got)
+		}
+	}
+}
