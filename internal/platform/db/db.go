@@ -437,3 +437,9 @@ func IsForeignKeyViolation(err error) bool {
 	}
 	return false
 }
+
+// EscapeLike escapes LIKE's wildcards in s for a pattern used with
+// ESCAPE '\' (the same on both engines).
+func EscapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}

@@ -1,0 +1,98 @@
+// Package tlp holds the Traffic Light Protocol 2.0 labels and the one rule
+// that decides whether a viewer in a given relation to a marked object may
+// see it. Domains work out the relation (they know owners, recipients and
+// constituencies); this package only answers "does the label allow it".
+package tlp
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Label is a TLP 2.0 label. The zero value is not a label.
+type Label string
+
+const (
+	Clear       Label = "CLEAR"
+	Green       Label = "GREEN"
+	Amber       Label = "AMBER"
+	AmberStrict Label = "AMBER+STRICT"
+	Red         Label = "RED"
+)
+
+// Labels lists every label from least to most restrictive.
+var Labels = []Label{Clear, Green, Amber, AmberStrict, Red}
+
+// Parse reads a label as people and machines write it: case-insensitive, with
+// or without a "TLP:" prefix; TLP 1.0's WHITE is CLEAR.
+func Parse(s string) (Label, error) {
+	v := strings.ToUpper(strings.TrimSpace(s))
+	v = strings.TrimPrefix(v, "TLP:")
+	v = strings.TrimSpace(v)
+	switch v {
+	case "CLEAR", "WHITE":
+		return Clear, nil
+	case "GREEN":
+		return Green, nil
+	case "AMBER":
+		return Amber, nil
+	case "AMBER+STRICT", "AMBER-STRICT", "AMBER STRICT":
+		return AmberStrict, nil
+	case "RED":
+		return Red, nil
+	}
+	return "", fmt.Errorf("%q is not a TLP 2.0 label (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)", s)
+}
+
+// Valid reports whether l is one of the five labels.
+func (l Label) Valid() bool { return l.rank() >= 0 }
+
+func (l Label) rank() int {
+	for i, x := range Labels {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}
+
+// String is the label as TLP 2.0 writes it, "TLP:AMBER+STRICT".
+func (l Label) String() string { return "TLP:" + string(l) }
+
+// MoreRestrictive reports whether l restricts sharing more than other.
+func (l Label) MoreRestrictive(other Label) bool { return l.rank() > other.rank() }
+
+// Reach is how close a viewer stands to a marked object, from the outside in.
+type Reach int
+
+const (
+	// Public: anyone, signed in or not.
+	Public Reach = iota
+	// Community: a signed-in member of the object's sharing community.
+	Community
+	// Constituent: a member of an organisation inside a recipient's constituency.
+	Constituent
+	// RecipientOrg: a member of a recipient organisation.
+	RecipientOrg
+	// Named: the owner, or a person named as a recipient.
+	Named
+)
+
+// Allows reports whether a viewer with reach r may see an object marked l:
+// CLEAR everyone; GREEN the community; AMBER recipient organisations and their
+// constituents; AMBER+STRICT recipient organisations only; RED named recipients only.
+// An invalid label allows nothing but Named reach (fail closed).
+func Allows(l Label, r Reach) bool {
+	switch l {
+	case Clear:
+		return true
+	case Green:
+		return r >= Community
+	case Amber:
+		return r >= Constituent
+	case AmberStrict:
+		return r >= RecipientOrg
+	default:
+		return r >= Named
+	}
+}
