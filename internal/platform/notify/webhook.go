@@ -1,0 +1,305 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/platform/seal"
+)
+
+// Webhook is an endpoint an organisation registered to receive events.
+type Webhook struct {
+	ID        string    `json:"id"`
+	OrgID     string    `json:"org_id"`
+	URL       string    `json:"url"`
+	Events    []string  `json:"events"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Delivery is the JSON body POSTed to a webhook.
+type Delivery struct {
+	ID        string          `json:"id"`
+	Event     string          `json:"event"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// WebhookArgs is the job that delivers one event to one endpoint.
+type WebhookArgs struct {
+	WebhookID string `json:"webhook_id"`
+	Event     string `json:"event"`
+	Body      string `json:"body"`
+}
+
+func (WebhookArgs) Kind() string { return "notify.webhook" }
+
+// Webhooks stores endpoints and sends deliveries.
+type Webhooks struct {
+	db     *db.DB
+	q      *jobs.Queue
+	key    *seal.Key
+	now    func() time.Time
+	client *http.Client
+	log    *slog.Logger
+}
+
+// NewWebhooks makes the webhook service and registers its delivery worker on q.
+func NewWebhooks(d *db.DB, q *jobs.Queue, key *seal.Key, now func() time.Time, log *slog.Logger) *Webhooks {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	w := &Webhooks{db: d, q: q, key: key, now: now, log: log, client: &http.Client{
+		Timeout: 15 * time.Second,
+		// A redirect could point a signed delivery somewhere the owner never registered.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+	jobs.AddWorker(q, &webhookWorker{w: w})
+	return w
+}
+
+func validateWebhook(rawURL string, events []string) error {
+	var f errs.Fields
+	u, err := url.Parse(rawURL)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "":
+		f.Add("url", "must be an absolute http:// or https:// URL")
+	case u.Scheme != "https" && u.Scheme != "http":
+		f.Add("url", "must use https (or http on a trusted network)")
+	case u.User != nil:
+		f.Add("url", "must not carry credentials; the signature authenticates deliveries")
+	case len(rawURL) > 2000:
+		f.Add("url", "is longer than 2000 characters")
+	}
+	if len(events) == 0 {
+		f.Add("events", "name at least one event, or * for all")
+	}
+	for i, e := range events {
+		if e != "*" && !validEventName(e) {
+			f.Add(fmt.Sprintf("events[%d]", i), "%q is not an event name (lower-case words joined by dots, e.g. org.updated)", e)
+		}
+	}
+	return f.Err()
+}
+
+func validEventName(s string) bool {
+	if s == "" || len(s) > 64 || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Create registers an endpoint for orgID and returns it with its signing
+// secret, which is shown this once and stored sealed.
+func (w *Webhooks) Create(ctx context.Context, orgID, rawURL string, events []string) (Webhook, string, error) {
+	if err := validateWebhook(rawURL, events); err != nil {
+		return Webhook{}, "", err
+	}
+	now := w.now()
+	hook := Webhook{ID: uuid.Must(uuid.NewV7()).String(), OrgID: orgID, URL: rawURL, Events: events, Active: true, CreatedAt: now, UpdatedAt: now}
+	secret := "whsec_" + randomID() + randomID()
+	err := w.db.Write(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, org_id, url, secret, events, active, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, hook.ID, orgID, rawURL, w.key.Seal([]byte(secret)),
+			strings.Join(events, " "), true, now, now); err != nil {
+			if db.IsForeignKeyViolation(err) {
+				return errs.NotFound("organisation not found")
+			}
+			return fmt.Errorf("notify: create webhook: %w", err)
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "webhook.create", ObjectType: "webhook", ObjectID: hook.ID,
+			OrgID: orgID, Summary: "registered webhook " + rawURL, After: hook})
+	})
+	if err != nil {
+		return Webhook{}, "", err
+	}
+	return hook, secret, nil
+}
+
+// List returns orgID's endpoints.
+func (w *Webhooks) List(ctx context.Context, orgID string) ([]Webhook, error) {
+	rows, err := w.db.Query(ctx, `SELECT id, org_id, url, events, active, created_at, updated_at
+		FROM webhooks WHERE org_id = $1 ORDER BY created_at, id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("notify: list webhooks: %w", err)
+	}
+	defer rows.Close()
+	var out []Webhook
+	for rows.Next() {
+		var h Webhook
+		var events string
+		if err := rows.Scan(&h.ID, &h.OrgID, &h.URL, &events, &h.Active, &h.CreatedAt, &h.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("notify: list webhooks: %w", err)
+		}
+		h.Events = strings.Fields(events)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// Delete removes one of orgID's endpoints.
+func (w *Webhooks) Delete(ctx context.Context, orgID, id string) error {
+	return w.db.Write(ctx, func(tx *db.Tx) error {
+		var url string
+		err := tx.QueryRow(ctx, `DELETE FROM webhooks WHERE id = $1 AND org_id = $2 RETURNING url`, id, orgID).Scan(&url)
+		if errors.Is(err, db.ErrNoRows) {
+			return errs.NotFound("webhook not found")
+		}
+		if err != nil {
+			return fmt.Errorf("notify: delete webhook: %w", err)
+		}
+		return audit.Record(ctx, tx, w.now(), audit.Event{Action: "webhook.delete", ObjectType: "webhook", ObjectID: id,
+			OrgID: orgID, Summary: "removed webhook " + url})
+	})
+}
+
+// Emit queues a delivery of event to every active endpoint of orgID that
+// subscribed to it, inside tx.
+func (w *Webhooks) Emit(ctx context.Context, tx *db.Tx, orgID, event string, data any) error {
+	rows, err := tx.Query(ctx, `SELECT id, events FROM webhooks WHERE org_id = $1 AND active = TRUE`, orgID)
+	if err != nil {
+		return fmt.Errorf("notify: emit %s: %w", event, err)
+	}
+	var targets []string
+	for rows.Next() {
+		var id, events string
+		if err := rows.Scan(&id, &events); err != nil {
+			rows.Close()
+			return fmt.Errorf("notify: emit %s: %w", event, err)
+		}
+		if ev := strings.Fields(events); slices.Contains(ev, "*") || slices.Contains(ev, event) {
+			targets = append(targets, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("notify: emit %s: %w", event, err)
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	payload, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("notify: emit %s: %w", event, err)
+	}
+	for _, id := range targets {
+		body, _ := json.Marshal(Delivery{ID: uuid.Must(uuid.NewV7()).String(), Event: event, CreatedAt: w.now(), Data: payload})
+		if err := w.q.Enqueue(ctx, tx, WebhookArgs{WebhookID: id, Event: event, Body: string(body)}, &jobs.InsertOpts{MaxAttempts: 10}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SignatureHeader is the header carrying a delivery's signature.
+const SignatureHeader = "Certhub-Signature"
+
+// Sign returns the signature header value for body at time t:
+// "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>".
+func Sign(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts))
+	mac.Write([]byte{'.'})
+	mac.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Verify checks a signature header against body, rejecting signatures older
+// than tolerance (replays). Receivers of certhub webhooks do the same.
+func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	var ts, sig string
+	for part := range strings.SplitSeq(header, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sig = v
+		}
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || sig == "" {
+		return errors.New("malformed signature header")
+	}
+	at := time.Unix(sec, 0)
+	if now.Sub(at) > tolerance || at.Sub(now) > tolerance {
+		return errors.New("signature timestamp outside the tolerance")
+	}
+	want := Sign(secret, at, body)
+	if !hmac.Equal([]byte(want), []byte("t="+ts+",v1="+sig)) {
+		return errors.New("signature does not match")
+	}
+	return nil
+}
+
+type webhookWorker struct {
+	jobs.WorkerDefaults[WebhookArgs]
+	w *Webhooks
+}
+
+func (ww *webhookWorker) Work(ctx context.Context, j *jobs.Job[WebhookArgs]) error {
+	w := ww.w
+	var rawURL, sealed string
+	var active bool
+	err := w.db.QueryRow(ctx, `SELECT url, secret, active FROM webhooks WHERE id = $1`, j.Args.WebhookID).Scan(&rawURL, &sealed, &active)
+	if errors.Is(err, db.ErrNoRows) || (err == nil && !active) {
+		return jobs.Permanent(fmt.Errorf("webhook %s was removed or disabled", j.Args.WebhookID))
+	}
+	if err != nil {
+		return fmt.Errorf("notify: load webhook: %w", err)
+	}
+	secret, err := w.key.Open(sealed)
+	if err != nil {
+		return jobs.Permanent(fmt.Errorf("notify: webhook %s secret: %w", j.Args.WebhookID, err))
+	}
+	body := []byte(j.Args.Body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		return jobs.Permanent(fmt.Errorf("notify: webhook request: %w", err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "certhub-webhook/1")
+	req.Header.Set("Certhub-Event", j.Args.Event)
+	var d Delivery
+	_ = json.Unmarshal(body, &d)
+	req.Header.Set("Certhub-Delivery", d.ID)
+	req.Header.Set(SignatureHeader, Sign(string(secret), w.now(), body))
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("notify: deliver %s to %s: %w", j.Args.Event, rawURL, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("notify: deliver %s to %s: answered %s", j.Args.Event, rawURL, resp.Status)
+	}
+	w.log.Info("webhook delivered", "event", j.Args.Event, "webhook", j.Args.WebhookID, "status", resp.StatusCode)
+	return nil
+}
