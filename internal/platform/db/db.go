@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -443,3 +444,7 @@ func IsForeignKeyViolation(err error) bool {
 func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
+
+// NewID returns a new opaque identifier: a UUIDv7, so IDs sort by creation
+// time and make stable keyset-pagination cursors.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -111,6 +111,11 @@ func New(d *db.DB, opts Options) (*Queue, error) {
 		DiscardedJobRetentionPeriod: 90 * 24 * time.Hour,
 		JobTimeout:                  5 * time.Minute,
 	}
+	if !opts.Work {
+		// An enqueue-only queue (the CLI) has no workers registered; the
+		// working server is the one that must know every kind.
+		cfg.SkipUnknownJobCheck = true
+	}
 	if opts.Work {
 		n := opts.Workers
 		if n <= 0 {

@@ -1,0 +1,207 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+const userColumns = `id, email, name, password_hash, platform_role, totp_secret, totp_enabled, totp_last_step,
+	disabled, failed_logins, locked_until, last_login_at, sessions_valid_after, time_zone, created_at, updated_at`
+
+func scanUser(r db.Row) (User, error) {
+	var u User
+	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.passwordHash, &u.PlatformRole, &u.totpSecret, &u.TOTPEnabled,
+		&u.totpLastStep, &u.Disabled, &u.failedLogins, &u.LockedUntil, &u.LastLoginAt, &u.sessionsValidAfter,
+		&u.TimeZone, &u.CreatedAt, &u.UpdatedAt)
+	u.HasPassword = u.passwordHash != ""
+	return u, err
+}
+
+func getUser(ctx context.Context, q db.Querier, where string, arg any) (User, error) {
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+	if errors.Is(err, db.ErrNoRows) {
+		return User{}, errs.NotFound("user not found")
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: load user: %w", err)
+	}
+	return u, nil
+}
+
+func insertUser(ctx context.Context, q db.Querier, u User) error {
+	_, err := q.Exec(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		u.ID, u.Email, u.Name, u.passwordHash, string(u.PlatformRole), u.totpSecret, u.TOTPEnabled, u.totpLastStep,
+		u.Disabled, u.failedLogins, u.LockedUntil, u.LastLoginAt, u.sessionsValidAfter, u.TimeZone, u.CreatedAt, u.UpdatedAt)
+	if db.IsUniqueViolation(err) {
+		return &errs.Error{Kind: errs.KindConflict, Message: "a user with this e-mail address exists",
+			Fields: []errs.FieldError{{Field: "email", Message: "is already registered"}}}
+	}
+	if err != nil {
+		return fmt.Errorf("auth: insert user: %w", err)
+	}
+	return nil
+}
+
+// saveUser writes every mutable column of u.
+func saveUser(ctx context.Context, q db.Querier, u User) error {
+	_, err := q.Exec(ctx, `UPDATE users SET name = $2, password_hash = $3, platform_role = $4, totp_secret = $5,
+		totp_enabled = $6, totp_last_step = $7, disabled = $8, failed_logins = $9, locked_until = $10,
+		last_login_at = $11, sessions_valid_after = $12, time_zone = $13, updated_at = $14 WHERE id = $1`,
+		u.ID, u.Name, u.passwordHash, string(u.PlatformRole), u.totpSecret, u.TOTPEnabled, u.totpLastStep, u.Disabled,
+		u.failedLogins, u.LockedUntil, u.LastLoginAt, u.sessionsValidAfter, u.TimeZone, u.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("auth: save user: %w", err)
+	}
+	return nil
+}
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	Query string // matches e-mail or name
+	OrgID string // members of this organisation
+	After string // cursor: the last e-mail of the previous page
+	Limit int
+}
+
+func listUsers(ctx context.Context, q db.Querier, f UserFilter) ([]User, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.Query != "" {
+		p := "%" + db.EscapeLike(strings.ToLower(f.Query)) + "%"
+		where = append(where, fmt.Sprintf(`(email LIKE %s ESCAPE '\' OR LOWER(name) LIKE %s ESCAPE '\')`, arg(p), arg(p)))
+	}
+	if f.OrgID != "" {
+		where = append(where, `id IN (SELECT user_id FROM memberships WHERE org_id = `+arg(f.OrgID)+`)`)
+	}
+	if f.After != "" {
+		where = append(where, `email > `+arg(f.After))
+	}
+	query := `SELECT ` + userColumns + ` FROM users`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += fmt.Sprintf(` ORDER BY email LIMIT %d`, f.Limit+1)
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("auth: list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func membershipsOf(ctx context.Context, q db.Querier, userID string) ([]Membership, error) {
+	rows, err := q.Query(ctx, `SELECT user_id, org_id, role, created_at FROM memberships WHERE user_id = $1 ORDER BY created_at, org_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("auth: memberships: %w", err)
+	}
+	defer rows.Close()
+	var out []Membership
+	for rows.Next() {
+		var m Membership
+		if err := rows.Scan(&m.UserID, &m.OrgID, &m.Role, &m.CreatedAt); err != nil {
+			return nil, fmt.Errorf("auth: memberships: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Member is a membership with the user's name and address, for member lists.
+type Member struct {
+	Membership
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Disabled bool   `json:"disabled"`
+}
+
+// Members lists the members of orgID.
+func Members(ctx context.Context, q db.Querier, orgID string) ([]Member, error) {
+	rows, err := q.Query(ctx, `SELECT m.user_id, m.org_id, m.role, m.created_at, u.email, u.name, u.disabled
+		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.name, u.email`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("auth: members: %w", err)
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.UserID, &m.OrgID, &m.Role, &m.CreatedAt, &m.Email, &m.Name, &m.Disabled); err != nil {
+			return nil, fmt.Errorf("auth: members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// PutMembership gives userID role in orgID (adding or changing it) and
+// returns the previous role ("" when new). The caller checks permission and
+// records the audit event.
+func PutMembership(ctx context.Context, tx *db.Tx, userID, orgID string, role Role, at time.Time) (Role, error) {
+	if !role.Valid() {
+		return "", &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
+			Fields: []errs.FieldError{{Field: "role", Message: "must be one of viewer, member, analyst, admin"}}}
+	}
+	var prev Role
+	err := tx.QueryRow(ctx, `SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2`, userID, orgID).Scan(&prev)
+	if err != nil && !errors.Is(err, db.ErrNoRows) {
+		return "", fmt.Errorf("auth: membership: %w", err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role`, userID, orgID, string(role), at)
+	if db.IsForeignKeyViolation(err) {
+		return "", errs.NotFound("no such user or organisation")
+	}
+	if err != nil {
+		return "", fmt.Errorf("auth: put membership: %w", err)
+	}
+	return prev, nil
+}
+
+// RemoveMembership removes userID from orgID and returns the role it had.
+func RemoveMembership(ctx context.Context, tx *db.Tx, userID, orgID string) (Role, error) {
+	var prev Role
+	err := tx.QueryRow(ctx, `DELETE FROM memberships WHERE user_id = $1 AND org_id = $2 RETURNING role`, userID, orgID).Scan(&prev)
+	if errors.Is(err, db.ErrNoRows) {
+		return "", errs.NotFound("the user is not a member of this organisation")
+	}
+	if err != nil {
+		return "", fmt.Errorf("auth: remove membership: %w", err)
+	}
+	return prev, nil
+}
+
+const tokenColumns = `id, user_id, name, prefix, scopes, expires_at, last_used_at, revoked_at, created_at, updated_at`
+
+func scanToken(r db.Row) (Token, error) {
+	var t Token
+	var scopes string
+	err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &scopes, &t.ExpiresAt, &t.LastUsedAt, &t.RevokedAt, &t.CreatedAt, &t.UpdatedAt)
+	for _, s := range strings.Fields(scopes) {
+		t.Scopes = append(t.Scopes, Scope(s))
+	}
+	return t, err
+}
+
+func scopesString(ss []Scope) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, " ")
+}
