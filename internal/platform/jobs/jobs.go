@@ -297,7 +297,9 @@ func (h levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 func (h levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
 	return levelFilter{h.Handler.WithAttrs(a), h.min}
 }
-func (h levelFilter) WithGroup(n string) slog.Handler { return levelFilter{h.Handler.WithGroup(n), h.min} }
+func (h levelFilter) WithGroup(n string) slog.Handler {
+	return levelFilter{h.Handler.WithGroup(n), h.min}
+}
 
 // Permanent marks err as final: the job is cancelled instead of retried
 // (for inputs that can never succeed, such as a malformed message).
