@@ -11,6 +11,8 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +30,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
+
+	"github.com/certhub/certhub/internal/platform/errs"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -448,3 +452,28 @@ func EscapeLike(s string) string {
 // NewID returns a new opaque identifier: a UUIDv7, so IDs sort by creation
 // time and make stable keyset-pagination cursors.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// EncodeCursor packs the sort key of a page's last row into an opaque cursor.
+func EncodeCursor(parts ...string) string {
+	b, _ := json.Marshal(parts)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor unpacks a cursor made by EncodeCursor with n parts. An empty
+// cursor gives nil (the first page).
+func DecodeCursor(s string, n int) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
+		Fields: []errs.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	var parts []string
+	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != n {
+		return nil, bad
+	}
+	return parts, nil
+}

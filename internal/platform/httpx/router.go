@@ -1,0 +1,85 @@
+package httpx
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+// Route is one registered pattern.
+type Route struct {
+	Method string
+	Path   string
+}
+
+// Router is the stdlib ServeMux plus a record of what was registered, so a
+// test can hold the OpenAPI document to the routes that really exist.
+type Router struct {
+	mux    *http.ServeMux
+	routes []Route
+}
+
+// NewRouter makes an empty router.
+func NewRouter() *Router { return &Router{mux: http.NewServeMux()} }
+
+// Handle registers h for a ServeMux pattern such as "GET /api/v1/orgs/{id}".
+func (rt *Router) Handle(pattern string, h http.Handler) {
+	rt.mux.Handle(pattern, h)
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "", pattern
+	}
+	rt.routes = append(rt.routes, Route{Method: method, Path: strings.TrimSpace(path)})
+}
+
+// HandleFunc registers f for pattern.
+func (rt *Router) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+	rt.Handle(pattern, http.HandlerFunc(f))
+}
+
+// Routes lists every registered pattern, sorted.
+func (rt *Router) Routes() []Route {
+	out := append([]Route(nil), rt.routes...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
+
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) { rt.mux.ServeHTTP(w, r) }
+
+// Page is a client's request for one page of a list.
+type Page struct {
+	Limit  int
+	Cursor string
+}
+
+// Page sizes.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// ParsePage reads ?limit= and ?cursor=.
+func ParsePage(r *http.Request) (Page, error) {
+	p := Page{Limit: DefaultLimit, Cursor: r.URL.Query().Get("cursor")}
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxLimit {
+			return p, &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
+				Fields: []errs.FieldError{{Field: "limit", Message: "must be a whole number from 1 to " + strconv.Itoa(MaxLimit)}}}
+		}
+		p.Limit = n
+	}
+	if len(p.Cursor) > 1024 {
+		return p, &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
+			Fields: []errs.FieldError{{Field: "cursor", Message: "is not a cursor this server issued"}}}
+	}
+	return p, nil
+}
