@@ -1,0 +1,81 @@
+package pgp
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+)
+
+var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func TestParsePublicKey(t *testing.T) {
+	pub, priv, err := GenerateKey("Banking CERT", "soc@bank-cert.example", 0, now.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := ParsePublicKey(pub, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Fingerprint) != 40 || strings.ToUpper(info.Fingerprint) != info.Fingerprint {
+		t.Errorf("fingerprint %q", info.Fingerprint)
+	}
+	if len(info.UserIDs) != 1 || !strings.Contains(info.UserIDs[0], "soc@bank-cert.example") || info.Expires != nil {
+		t.Errorf("info %+v", info)
+	}
+	if !strings.Contains(info.Armored, "BEGIN PGP PUBLIC KEY BLOCK") {
+		t.Error("normalised armour missing")
+	}
+	again, err := ParsePublicKey(info.Armored, now)
+	if err != nil || again.Fingerprint != info.Fingerprint {
+		t.Fatalf("re-reading the normalised key: %v", err)
+	}
+
+	expiring, _, _ := GenerateKey("Old", "old@example.org", 24*time.Hour, now.Add(-48*time.Hour))
+	two := pub + "\n" + expiring
+
+	revoked := revokedKey(t)
+
+	tests := []struct{ name, in, want string }{
+		{"private key", priv, "private key"},
+		{"expired", expiring, "expired"},
+		{"garbage", "hello", "ASCII-armoured"},
+		{"truncated", pub[:len(pub)/2], ""},
+		{"signature block", "-----BEGIN PGP SIGNATURE-----\n\nwsBc\n-----END PGP SIGNATURE-----", ""},
+		{"too large", strings.Repeat("x", MaxArmoredSize+1), "larger"},
+		{"revoked", revoked, "revoked"},
+	}
+	for _, tt := range tests {
+		_, err := ParsePublicKey(tt.in, now)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want one mentioning %q", tt.name, err, tt.want)
+		}
+	}
+	// Two armoured blocks: the reader takes the first; exactly one key results.
+	if info2, err := ParsePublicKey(two, now); err == nil && info2.Fingerprint != info.Fingerprint {
+		t.Errorf("two blocks parsed as %s", info2.Fingerprint)
+	}
+}
+
+func revokedKey(t *testing.T) string {
+	t.Helper()
+	e, err := openpgp.NewEntity("Gone", "", "gone@example.org", &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA, Time: func() time.Time { return now.Add(-time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RevokeKey(packet.KeyCompromised, "lost", &packet.Config{Time: func() time.Time { return now.Add(-time.Minute) }}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, _ := armor.Encode(&buf, openpgp.PublicKeyType, nil)
+	if err := e.Serialize(w); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return buf.String()
+}

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+var funcs = template.FuncMap{
+	"when":     when,
+	"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"fe":       func(f errs.Fields, field string) string { return f.Message(field) },
+	"dict":     dict,
+	"join":     strings.Join,
+	"label":    Label,
+	"withq":    withQuery,
+	"upper":    strings.ToUpper,
+	"contains": func(list []string, s string) bool { return contains(list, s) },
+	"add":      func(a, b int) int { return a + b },
+	"deref":    func(t *time.Time) time.Time { return derefTime(t) },
+	"fingerprint": func(fp string) string {
+		// Groups of four, as OpenPGP tools print them.
+		var b strings.Builder
+		for i, r := range strings.ToUpper(fp) {
+			if i > 0 && i%4 == 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	},
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+// when renders a time as a <time> element in the viewer's zone, naming the
+// zone, with UTC in the title (and shown too when the zones differ).
+func when(v any, zone *time.Location) template.HTML {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x == nil {
+			return template.HTML(`<span class="muted">never</span>`)
+		}
+		t = *x
+	default:
+		return ""
+	}
+	if t.IsZero() {
+		return template.HTML(`<span class="muted">never</span>`)
+	}
+	if zone == nil {
+		zone = time.UTC
+	}
+	utc := t.UTC().Format("2006-01-02 15:04 UTC")
+	local := t.In(zone).Format("2006-01-02 15:04 MST")
+	text := local
+	if zone != time.UTC && zone.String() != "UTC" {
+		text = local + " (" + t.UTC().Format("15:04") + " UTC)"
+	}
+	return template.HTML(fmt.Sprintf(`<time datetime="%s" title="%s">%s</time>`,
+		template.HTMLEscapeString(t.UTC().Format(time.RFC3339)), template.HTMLEscapeString(utc), template.HTMLEscapeString(text)))
+}
+
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict needs key/value pairs")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+// withQuery returns the current query with key set to value (or removed when
+// value is empty), for links that keep the list's filters.
+func withQuery(q url.Values, kv ...string) string {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			out.Del(kv[i])
+		} else {
+			out.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return "?" + out.Encode()
+}
+
+// labels are the display names of vocabulary values. Domains add theirs
+// with RegisterLabels when their package initialises.
+var labels = map[string]string{
+	"admin": "Admin", "analyst": "Analyst", "member": "Member", "viewer": "Viewer", "coordinator": "Coordinator",
+	"read": "read", "write": "write",
+}
+
+// RegisterLabels adds display names; call it from a package's init.
+func RegisterLabels(m map[string]string) {
+	for k, v := range m {
+		labels[k] = v
+	}
+}
+
+// Label returns the display name of a vocabulary value.
+func Label(v string) string {
+	if l, ok := labels[v]; ok {
+		return l
+	}
+	if v == "" {
+		return "—"
+	}
+	return strings.ReplaceAll(v, "_", " ")
+}

@@ -1,0 +1,233 @@
+// Package web holds what every HTML page shares: the layout, the stylesheet,
+// the template functions, form handling and the HTML error page. Each domain
+// registers its own pages and templates; templates are embedded and parsed
+// once at start-up, so a broken template stops the boot, not a user.
+//
+// Pages are server-rendered and work without JavaScript; the CSP forbids
+// inline script and style, so there is none.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/httpx"
+)
+
+//go:embed templates/*.html
+var layoutFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Page is what every template receives.
+type Page struct {
+	Title      string
+	Section    string // highlighted navigation entry
+	Identity   *auth.Identity
+	Flash      string
+	Form       url.Values  // what the user typed, to show again after an error
+	Errors     errs.Fields // problems beside the fields
+	Problem    string      // a problem with the form as a whole
+	Data       any
+	Zone       *time.Location
+	CenterName string
+	Path       string
+	Query      url.Values
+	RequestID  string
+	CSS        string // stylesheet URL with a content hash
+}
+
+// Renderer renders named page templates in the shared layout.
+type Renderer struct {
+	pages  map[string]*template.Template
+	base   *template.Template
+	sm     *scs.SessionManager
+	center string
+	css    string
+	log    *slog.Logger
+}
+
+// Templates is one domain's page templates, each file a page named
+// "<prefix>/<file name without .html>".
+type Templates struct {
+	Prefix string
+	FS     fs.FS // files *.html at the root
+}
+
+// NewRenderer parses the layout and every page template.
+func NewRenderer(sm *scs.SessionManager, centerName string, log *slog.Logger, sets ...Templates) (*Renderer, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	base, err := template.New("layout").Funcs(funcs).ParseFS(layoutFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	css, err := fs.ReadFile(staticFS, "static/app.css")
+	if err != nil {
+		return nil, fmt.Errorf("web: stylesheet: %w", err)
+	}
+	sum := sha256.Sum256(css)
+	r := &Renderer{pages: map[string]*template.Template{}, base: base, sm: sm, center: centerName, log: log,
+		css: "/static/app.css?v=" + hex.EncodeToString(sum[:6])}
+	sets = append([]Templates{{Prefix: "web", FS: mustSub(layoutFS, "templates")}}, sets...)
+	for _, set := range sets {
+		files, err := fs.Glob(set.FS, "*.html")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if strings.HasPrefix(f, "_") || f == "layout.html" {
+				continue // partials and the layout are part of base
+			}
+			name := set.Prefix + "/" + strings.TrimSuffix(f, ".html")
+			t, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := t.ParseFS(set.FS, f); err != nil {
+				return nil, fmt.Errorf("web: parse %s: %w", name, err)
+			}
+			r.pages[name] = t
+		}
+	}
+	return r, nil
+}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	s, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Has reports whether a page template exists (tests check every route's page).
+func (rd *Renderer) Has(name string) bool { _, ok := rd.pages[name]; return ok }
+
+// Render writes page name with status. Identity, zone, flash and request
+// details are filled in from the request.
+func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, name string, p Page) {
+	t, ok := rd.pages[name]
+	if !ok {
+		rd.log.Error("missing page template", "name", name)
+		http.Error(w, "page template missing", http.StatusInternalServerError)
+		return
+	}
+	ctx := r.Context()
+	p.Identity = auth.FromContext(ctx)
+	p.Zone = time.UTC
+	if p.Identity != nil && p.Identity.User.TimeZone != "" {
+		if z, err := time.LoadLocation(p.Identity.User.TimeZone); err == nil {
+			p.Zone = z
+		}
+	}
+	if rd.sm != nil && p.Flash == "" {
+		p.Flash = rd.sm.PopString(ctx, auth.SessionFlash)
+	}
+	p.CenterName, p.Path, p.Query, p.RequestID, p.CSS = rd.center, r.URL.Path, r.URL.Query(), httpx.RequestID(ctx), rd.css
+	if p.Form == nil {
+		p.Form = url.Values{}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		rd.log.Error("render page", "name", name, "err", err, "request_id", p.RequestID)
+		http.Error(w, "the page could not be rendered; the error was logged", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// Flash stores a one-line message to show on the next page.
+func (rd *Renderer) Flash(r *http.Request, msg string) {
+	if rd.sm != nil {
+		rd.sm.Put(r.Context(), auth.SessionFlash, msg)
+	}
+}
+
+// Fail renders err as an HTML error page, using the same mapping as the API.
+// An anonymous visitor asked to sign in is sent to the sign-in page instead.
+func (rd *Renderer) Fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, title, detail := httpx.Status(err)
+	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	httpx.LogError(r, status, err)
+	if e := errs.As(err); e != nil && e.Kind == errs.KindRateLimited && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(e.RetryAfter))
+	}
+	rd.Render(w, r, status, "web/error", Page{Title: title, Data: errorData{Status: status, Title: title, Detail: detail}})
+}
+
+type errorData struct {
+	Status        int
+	Title, Detail string
+}
+
+// HandlerFunc is a page handler that returns its failure.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Handler adapts h: a returned error becomes the HTML error page.
+func (rd *Renderer) Handler(h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			rd.Fail(w, r, err)
+		}
+	})
+}
+
+// RequireUser sends anonymous visitors to the sign-in page.
+func (rd *Renderer) RequireUser(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if auth.FromContext(r.Context()) == nil {
+			rd.Fail(w, r, errs.Unauthenticated("sign in to continue"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Static serves the embedded stylesheet and images, cacheable for a year
+// (their URLs change with their content).
+func Static() http.Handler {
+	sub := mustSub(staticFS, "static")
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if path.Ext(r.URL.Path) == "" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+// SafeNext returns next if it is a local path on this site, else fallback:
+// the ?next= of the sign-in page must not send anyone elsewhere.
+func SafeNext(next, fallback string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n\t") {
+		return fallback
+	}
+	return next
+}
