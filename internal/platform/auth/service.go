@@ -872,3 +872,13 @@ func (s *Service) CleanSessions(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// GetUserTx is GetUser inside a transaction.
+func (s *Service) GetUserTx(ctx context.Context, q db.Querier, id string) (User, error) {
+	return getUser(ctx, q, "id = $1", id)
+}
+
+// UserByEmailTx is UserByEmail inside a transaction.
+func (s *Service) UserByEmailTx(ctx context.Context, q db.Querier, email string) (User, error) {
+	return getUser(ctx, q, "email = $1", NormalizeEmail(email))
+}

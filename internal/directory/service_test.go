@@ -1,0 +1,303 @@
+package directory
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/pgp"
+)
+
+func TestParseCIDR(t *testing.T) {
+	tests := []struct{ in, want, problem string }{
+		{"192.0.2.0/24", "192.0.2.0/24", ""},
+		{" 2001:db8::/32 ", "2001:db8::/32", ""},
+		{"10.0.0.0/8", "10.0.0.0/8", ""},
+		{"192.0.2.1/24", "", "host bits set: the network is 192.0.2.0/24"},
+		{"192.0.2.1", "", "write 192.0.2.1/32"},
+		{"0.0.0.0/0", "", "too large"},
+		{"2000::/3", "", "too large"},
+		{"127.0.0.0/8", "", "loopback"},
+		{"224.0.0.0/8", "", "loopback, link-local or multicast"},
+		{"fe80::/64", "", "link-local"},
+		{"192.0.2.0/33", "", "CIDR notation"},
+		{"::ffff:192.0.2.0/120", "", "IPv4-mapped"},
+		{"bank.example", "", "CIDR notation"},
+	}
+	for _, tt := range tests {
+		p, problem := ParseCIDR(tt.in)
+		if tt.problem == "" {
+			if problem != "" || p.String() != tt.want {
+				t.Errorf("ParseCIDR(%q) = %v, %q", tt.in, p, problem)
+			}
+		} else if !strings.Contains(problem, tt.problem) {
+			t.Errorf("ParseCIDR(%q) problem %q, want it to mention %q", tt.in, problem, tt.problem)
+		}
+	}
+}
+
+func TestNormalizeDomain(t *testing.T) {
+	tests := []struct{ in, want, problem string }{
+		{"Bank.Example", "bank.example", ""},
+		{"bank.example.", "bank.example", ""},
+		{"Bücher.example", "xn--bcher-kva.example", ""},
+		{"xn--bcher-kva.example", "xn--bcher-kva.example", ""},
+		{"https://bank.example/", "", "only the name"},
+		{"*.bank.example", "", "wildcard"},
+		{"localhost", "", "single label"},
+		{"192.0.2.1", "", "is an address"},
+		{"example.123", "", "top-level domain"},
+		{"bad_label.example", "", "not a valid domain"},
+		{"-bad.example", "", "not a valid domain"},
+		{strings.Repeat("a", 64) + ".example", "", "not a valid domain"},
+		{"a b.example", "", "only the name"},
+	}
+	for _, tt := range tests {
+		got, problem := NormalizeDomain(tt.in)
+		if tt.problem == "" {
+			if problem != "" || got != tt.want {
+				t.Errorf("NormalizeDomain(%q) = %q, %q; want %q", tt.in, got, problem, tt.want)
+			}
+		} else if !strings.Contains(problem, tt.problem) {
+			t.Errorf("NormalizeDomain(%q) problem %q, want it to mention %q", tt.in, problem, tt.problem)
+		}
+	}
+	if DisplayDomain("xn--bcher-kva.example") != "bücher.example" {
+		t.Error("DisplayDomain")
+	}
+}
+
+func TestParseASN(t *testing.T) {
+	for in, want := range map[string]int64{"64500": 64500, "AS64500": 64500, "as4200000000": 4200000000} {
+		if got, p := ParseASN(in); got != want || p != "" {
+			t.Errorf("ParseASN(%q) = %d, %q", in, got, p)
+		}
+	}
+	for _, in := range []string{"0", "AS23456", "4294967295", "-1", "ASX", "65535"} {
+		if _, p := ParseASN(in); p == "" {
+			t.Errorf("ParseASN(%q) accepted", in)
+		}
+	}
+}
+
+// Every invalid field is reported at once, each under its JSON path.
+func TestValidationNamesEachField(t *testing.T) {
+	in := OrgInput{
+		Name: ptr(""), Kind: ptr(Kind("bank")), Sector: ptr("finance"), Country: ptr("XX"), Website: ptr("ftp://x"),
+		Contacts: &[]Contact{{Role: "24x7", Email: "not-mail"}, {Role: "boss", Phone: "12"}, {Role: "general"}},
+		PGPKey:   ptr("-----BEGIN PGP PRIVATE KEY BLOCK-----\nxyz\n-----END PGP PRIVATE KEY BLOCK-----"),
+		RFC2350:  &RFC2350{DocumentDate: "23/11/2026", Email: "nope"},
+		Constituency: &Constituency{
+			CIDRs:   []string{"192.0.2.0/24", "192.0.2.128/25", "300.1.1.0/24", "192.0.2.0/24"},
+			ASNs:    []int64{64500, 0, 64500},
+			Domains: []string{"bank.example", "not a domain", "BANK.example"},
+		},
+	}
+	var o Org
+	err := apply(&o, in, time.Now())
+	e := errs.As(err)
+	if e == nil || e.Kind != errs.KindInvalid {
+		t.Fatalf("err = %v", err)
+	}
+	want := []string{"name", "kind", "sector", "country", "website", "contacts[0].email", "contacts[1].role",
+		"contacts[1].phone", "contacts[2]", "pgp_key", "rfc2350.document_date", "rfc2350.email",
+		"constituency.cidrs[1]", "constituency.cidrs[2]", "constituency.cidrs[3]", "constituency.asns[1]",
+		"constituency.asns[2]", "constituency.domains[1]", "constituency.domains[2]"}
+	got := map[string]bool{}
+	for _, f := range e.Fields {
+		got[f.Field] = true
+	}
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("no error reported for %s (got %v)", w, e.Fields)
+		}
+	}
+	if len(e.Fields) != len(want) {
+		t.Errorf("%d errors, want %d: %v", len(e.Fields), len(want), e.Fields)
+	}
+}
+
+func TestCreateUpdateAndAudit(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := buildWorld(t, d)
+		ctx := context.Background()
+		pub, _, err := pgp.GenerateKey("Bank One SOC", "soc@bank1.example", 0, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := w.id["bank1_admin"]
+		actx := auth.WithIdentity(ctx, admin)
+		o, err := w.svc.Update(actx, admin, w.org["BANK1"], OrgInput{
+			Contacts: &[]Contact{{Role: "24x7", Email: "SOC@Bank1.Example", Phone: "+92 51 1234567", Available24x7: true}},
+			PGPKey:   &pub,
+			Constituency: &Constituency{CIDRs: []string{"198.51.100.0/24", "2001:db8:100::/48"}, ASNs: []int64{64501},
+				Domains: []string{"bank1.example", "Bücher.example"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.PGPFingerprint == "" || o.Contacts[0].Email != "soc@bank1.example" || o.Constituency.Domains[1] != "xn--bcher-kva.example" {
+			t.Fatalf("updated org %+v", o)
+		}
+		got, err := w.svc.Get(ctx, admin, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PGPFingerprint != o.PGPFingerprint || len(got.Constituency.CIDRs) != 2 || got.Constituency.ASNs[0] != 64501 ||
+			!got.Contacts[0].Available24x7 || got.Name != "BANK1 organisation" {
+			t.Fatalf("stored org %+v", got)
+		}
+		// A constituent's admin may not change its structure.
+		if _, err := w.svc.Update(actx, admin, o.ID, OrgInput{CII: ptr(true)}); errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("constituent admin sets CII: %v", err)
+		}
+		if _, err := w.svc.Update(actx, admin, o.ID, OrgInput{ParentID: ptr(w.org["TELCOCERT"])}); errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("constituent admin moves org: %v", err)
+		}
+		// Names are unique, whatever their case.
+		if _, err := w.svc.Update(actx, admin, o.ID, OrgInput{Name: ptr("nat ORGANISATION")}); errs.KindOf(err) != errs.KindConflict {
+			t.Fatalf("duplicate name: %v", err)
+		}
+		// The center cannot make a cycle.
+		coord := w.id["coord"]
+		if _, err := w.svc.Update(ctx, coord, w.org["NAT"], OrgInput{ParentID: ptr(w.org["BANK1"])}); errs.KindOf(err) != errs.KindInvalid {
+			t.Fatalf("cycle: %v", err)
+		}
+		entries, _, err := audit.List(ctx, d, audit.Filter{ObjectID: o.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 2 || entries[0].Action != "org.update" || entries[0].ActorEmail != "bank1_admin@test.example" ||
+			!strings.Contains(entries[0].Summary, "contacts, OpenPGP key, constituency") {
+			t.Fatalf("audit %+v", entries)
+		}
+		if rep, err := audit.Verify(ctx, d); err != nil || rep.Problem != nil {
+			t.Fatalf("audit chain: %+v %v", rep, err)
+		}
+	})
+}
+
+func TestOverlapsAreReportedWithoutLeakingOwners(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := buildWorld(t, d)
+		ctx := context.Background()
+		coord := w.id["coord"]
+		if _, err := w.svc.Update(ctx, coord, w.org["TELCO1"], OrgInput{Constituency: &Constituency{CIDRs: []string{"203.0.113.0/24"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Update(ctx, coord, w.org["BANK1"], OrgInput{Constituency: &Constituency{CIDRs: []string{"203.0.113.128/25", "198.51.100.0/24"}}}); err != nil {
+			t.Fatal(err)
+		}
+		ov, err := w.svc.Overlaps(ctx, coord, w.org["BANK1"])
+		if err != nil || len(ov) != 1 || ov[0].OrgName != "TELCO1 organisation" || ov[0].OtherCIDR != "203.0.113.0/24" {
+			t.Fatalf("overlaps for the center: %+v %v", ov, err)
+		}
+		ov, err = w.svc.Overlaps(ctx, w.id["bank1_viewer"], w.org["BANK1"])
+		if err != nil || len(ov) != 1 || ov[0].OrgID != "" || ov[0].OrgName != "another organisation" {
+			t.Fatalf("overlaps for a bank member: %+v %v", ov, err)
+		}
+	})
+}
+
+func TestListFiltersAndPages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := buildWorld(t, d)
+		ctx := context.Background()
+		admin := w.id["admin"]
+		var names []string
+		cursor := ""
+		for range 10 {
+			page, next, err := w.svc.List(ctx, admin, Filter{Limit: 4, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range page {
+				names = append(names, s.ShortName)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if strings.Join(names, " ") != "BANK1 BANKCERT CC LAB MIN NAT TELCO1 TELCOCERT VENDOR" {
+			t.Fatalf("paged through %v", names)
+		}
+		certs, _, err := w.svc.List(ctx, admin, Filter{Kind: KindSectoralCERT})
+		if err != nil || len(certs) != 2 {
+			t.Fatalf("kind filter: %v %v", certs, err)
+		}
+		q, _, _ := w.svc.List(ctx, admin, Filter{Query: "telco"})
+		if len(q) != 2 {
+			t.Fatalf("query: %v", q)
+		}
+		if _, _, err := w.svc.List(ctx, admin, Filter{Cursor: "garbage"}); errs.KindOf(err) != errs.KindInvalid {
+			t.Fatalf("bad cursor: %v", err)
+		}
+		if _, _, err := w.svc.List(ctx, admin, Filter{Kind: "bank"}); errs.KindOf(err) != errs.KindInvalid {
+			t.Fatalf("bad kind: %v", err)
+		}
+		if _, err := w.svc.Update(ctx, admin, w.org["BANK1"], OrgInput{Constituency: &Constituency{Domains: []string{"bank1.example"}}}); err != nil {
+			t.Fatal(err)
+		}
+		byDomain, _, _ := w.svc.List(ctx, admin, Filter{Query: "BANK1.example"})
+		if len(byDomain) != 1 || byDomain[0].ShortName != "BANK1" {
+			t.Fatalf("by domain: %v", byDomain)
+		}
+	})
+}
+
+func TestMembersAndDelete(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := buildWorld(t, d)
+		ctx := context.Background()
+		ba := w.id["bankcert_admin"]
+		m, created, err := w.svc.AddMember(ctx, ba, w.org["BANK1"], NewMember{Email: "new.analyst@bank1.example", Name: "New Analyst", Role: auth.RoleAnalyst})
+		if err != nil || !created || m.Role != auth.RoleAnalyst {
+			t.Fatalf("add member: %+v %v %v", m, created, err)
+		}
+		// Adding an existing user only adds the membership.
+		if _, created, err := w.svc.AddMember(ctx, ba, w.org["BANKCERT"], NewMember{Email: "NEW.analyst@bank1.example", Role: auth.RoleViewer}); err != nil || created {
+			t.Fatalf("add existing user: %v %v", created, err)
+		}
+		if _, _, err := w.svc.AddMember(ctx, ba, w.org["BANK1"], NewMember{Email: "x@bank1.example", Role: "boss"}); errs.KindOf(err) != errs.KindInvalid {
+			t.Fatalf("bad role: %v", err)
+		}
+		if _, _, err := w.svc.AddMember(ctx, w.id["bank1_viewer"], w.org["BANK1"], NewMember{Email: "y@bank1.example", Name: "Y", Role: auth.RoleAdmin}); errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("viewer adds an admin: %v", err)
+		}
+		members, err := w.svc.Members(ctx, w.id["bank1_viewer"], w.org["BANK1"])
+		if err != nil || len(members) != 3 {
+			t.Fatalf("members seen by a member: %d %v", len(members), err)
+		}
+		if _, err := w.svc.Members(ctx, w.id["nobody"], w.org["NAT"]); errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("members seen by an outsider: %v", err)
+		}
+		if err := w.svc.SetRole(ctx, ba, w.org["BANK1"], m.UserID, auth.RoleAdmin); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.RemoveMember(ctx, ba, w.org["BANK1"], m.UserID); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.RemoveMember(ctx, ba, w.org["BANK1"], m.UserID); errs.KindOf(err) != errs.KindNotFound {
+			t.Fatalf("remove twice: %v", err)
+		}
+		if err := w.svc.Delete(ctx, w.id["admin"], w.org["BANKCERT"]); errs.KindOf(err) != errs.KindConflict {
+			t.Fatalf("delete with children: %v", err)
+		}
+		if err := w.svc.Delete(ctx, w.id["coord"], w.org["BANK1"]); errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("coordinator deletes: %v", err)
+		}
+		if err := w.svc.Delete(ctx, w.id["admin"], w.org["BANK1"]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Get(ctx, w.id["admin"], w.org["BANK1"]); errs.KindOf(err) != errs.KindNotFound {
+			t.Fatalf("deleted org: %v", err)
+		}
+	})
+}

@@ -1,0 +1,276 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+const orgColumns = `id, name, short_name, kind, parent_id, sector, country, cii, website, description, listed,
+	pgp_key, pgp_fingerprint, pgp_expires_at, rfc2350, created_at, updated_at`
+
+func scanOrg(r db.Row) (Org, error) {
+	var o Org
+	var rfc string
+	err := r.Scan(&o.ID, &o.Name, &o.ShortName, &o.Kind, &o.ParentID, &o.Sector, &o.Country, &o.CII, &o.Website,
+		&o.Description, &o.Listed, &o.PGPKey, &o.PGPFingerprint, &o.PGPExpiresAt, &rfc, &o.CreatedAt, &o.UpdatedAt)
+	if err != nil {
+		return o, err
+	}
+	if rfc != "" {
+		if err := json.Unmarshal([]byte(rfc), &o.RFC2350); err != nil {
+			return o, fmt.Errorf("directory: org %s: rfc2350: %w", o.ID, err)
+		}
+	}
+	return o, nil
+}
+
+// getOrg loads one organisation with its contacts and constituency.
+func getOrg(ctx context.Context, q db.Querier, id string) (Org, error) {
+	o, err := scanOrg(q.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = $1`, id))
+	if errors.Is(err, db.ErrNoRows) {
+		return Org{}, errs.NotFound("organisation not found")
+	}
+	if err != nil {
+		return Org{}, fmt.Errorf("directory: load org: %w", err)
+	}
+	o.Contacts = []Contact{}
+	rows, err := q.Query(ctx, `SELECT role, name, email, phone, always_on FROM org_contacts WHERE org_id = $1 ORDER BY position`, id)
+	if err != nil {
+		return Org{}, fmt.Errorf("directory: load contacts: %w", err)
+	}
+	for rows.Next() {
+		var c Contact
+		if err := rows.Scan(&c.Role, &c.Name, &c.Email, &c.Phone, &c.Available24x7); err != nil {
+			rows.Close()
+			return Org{}, fmt.Errorf("directory: load contacts: %w", err)
+		}
+		o.Contacts = append(o.Contacts, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Org{}, err
+	}
+	o.Constituency = Constituency{CIDRs: []string{}, ASNs: []int64{}, Domains: []string{}}
+	if err := collect(ctx, q, `SELECT cidr FROM org_cidrs WHERE org_id = $1 ORDER BY position`, id, &o.Constituency.CIDRs); err != nil {
+		return Org{}, err
+	}
+	if err := collect(ctx, q, `SELECT asn FROM org_asns WHERE org_id = $1 ORDER BY position`, id, &o.Constituency.ASNs); err != nil {
+		return Org{}, err
+	}
+	if err := collect(ctx, q, `SELECT domain FROM org_domains WHERE org_id = $1 ORDER BY position`, id, &o.Constituency.Domains); err != nil {
+		return Org{}, err
+	}
+	return o, nil
+}
+
+func collect[T any](ctx context.Context, q db.Querier, query string, arg any, dst *[]T) error {
+	rows, err := q.Query(ctx, query, arg)
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("directory: %w", err)
+		}
+		*dst = append(*dst, v)
+	}
+	return rows.Err()
+}
+
+// saveOrg inserts or updates o and replaces its contacts and constituency.
+func saveOrg(ctx context.Context, tx *db.Tx, o Org, insert bool) error {
+	rfc, err := json.Marshal(o.RFC2350)
+	if err != nil {
+		return err
+	}
+	args := []any{o.ID, o.Name, strings.ToLower(o.Name), o.ShortName, string(o.Kind), o.ParentID, o.Sector, o.Country, o.CII,
+		o.Website, o.Description, o.Listed, o.PGPKey, o.PGPFingerprint, o.PGPExpiresAt, string(rfc), o.CreatedAt, o.UpdatedAt}
+	if insert {
+		_, err = tx.Exec(ctx, `INSERT INTO orgs (id, name, name_key, short_name, kind, parent_id, sector, country, cii,
+			website, description, listed, pgp_key, pgp_fingerprint, pgp_expires_at, rfc2350, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...)
+	} else {
+		_, err = tx.Exec(ctx, `UPDATE orgs SET name = $2, name_key = $3, short_name = $4, kind = $5, parent_id = $6,
+			sector = $7, country = $8, cii = $9, website = $10, description = $11, listed = $12, pgp_key = $13,
+			pgp_fingerprint = $14, pgp_expires_at = $15, rfc2350 = $16, created_at = $17, updated_at = $18 WHERE id = $1`, args...)
+	}
+	switch {
+	case db.IsUniqueViolation(err):
+		return &errs.Error{Kind: errs.KindConflict, Message: "an organisation with this name exists",
+			Fields: []errs.FieldError{{Field: "name", Message: "is already used by another organisation"}}}
+	case db.IsForeignKeyViolation(err):
+		return &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
+			Fields: []errs.FieldError{{Field: "parent_id", Message: "is not an organisation of the directory"}}}
+	case err != nil:
+		return fmt.Errorf("directory: save org: %w", err)
+	}
+	for _, table := range []string{"org_contacts", "org_cidrs", "org_asns", "org_domains"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE org_id = $1`, o.ID); err != nil {
+			return fmt.Errorf("directory: replace %s: %w", table, err)
+		}
+	}
+	for i, c := range o.Contacts {
+		if _, err := tx.Exec(ctx, `INSERT INTO org_contacts (org_id, position, role, name, email, phone, always_on)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, o.ID, i, c.Role, c.Name, c.Email, c.Phone, c.Available24x7); err != nil {
+			return fmt.Errorf("directory: save contact: %w", err)
+		}
+	}
+	for i, c := range o.Constituency.CIDRs {
+		if _, err := tx.Exec(ctx, `INSERT INTO org_cidrs (org_id, cidr, position) VALUES ($1, $2, $3)`, o.ID, c, i); err != nil {
+			return fmt.Errorf("directory: save network: %w", err)
+		}
+	}
+	for i, a := range o.Constituency.ASNs {
+		if _, err := tx.Exec(ctx, `INSERT INTO org_asns (org_id, asn, position) VALUES ($1, $2, $3)`, o.ID, a, i); err != nil {
+			return fmt.Errorf("directory: save ASN: %w", err)
+		}
+	}
+	for i, d := range o.Constituency.Domains {
+		if _, err := tx.Exec(ctx, `INSERT INTO org_domains (org_id, domain, position) VALUES ($1, $2, $3)`, o.ID, d, i); err != nil {
+			return fmt.Errorf("directory: save domain: %w", err)
+		}
+	}
+	return nil
+}
+
+// ancestors returns the IDs above id, parent first. The depth bound guards
+// against a cycle that the service's checks should already make impossible.
+func ancestors(ctx context.Context, q db.Querier, id string) ([]string, error) {
+	rows, err := q.Query(ctx, `WITH RECURSIVE up(id, parent_id, depth) AS (
+			SELECT id, parent_id, 0 FROM orgs WHERE id = $1
+			UNION ALL
+			SELECT o.id, o.parent_id, up.depth + 1 FROM orgs o JOIN up ON o.id = up.parent_id WHERE up.depth < 32
+		) SELECT id FROM up WHERE depth > 0 ORDER BY depth`, id)
+	if err != nil {
+		return nil, fmt.Errorf("directory: ancestors: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// visibleClause is the SQL form of Allowed(…, ActionView, …) for lists. It
+// must agree with Allowed; the access matrix test checks both.
+// Parameters: user ID, staff flag, in-CERT flag (at positions p, p+1, p+2).
+func visibleClause(p int) (cte, where string) {
+	cte = fmt.Sprintf(`WITH RECURSIVE mine(id) AS (
+		SELECT org_id FROM memberships WHERE user_id = $%d
+		UNION
+		SELECT o.id FROM orgs o JOIN mine ON o.parent_id = mine.id
+	) `, p)
+	community := `'coordination_center', 'national_cert', 'sectoral_cert', 'provincial_cert', 'government_cert',
+		'cii_cert', 'international_cert', 'ministry'`
+	where = fmt.Sprintf(`($%d OR o.kind IN (%s) OR o.id IN (SELECT id FROM mine) OR ($%d AND o.kind IN ('vendor', 'lab')))`,
+		p+1, community, p+2)
+	return cte, where
+}
+
+const summaryColumns = `o.id, o.name, o.short_name, o.kind, o.parent_id, o.sector, o.country, o.cii`
+
+func scanSummary(r db.Row) (Summary, error) {
+	var s Summary
+	err := r.Scan(&s.ID, &s.Name, &s.ShortName, &s.Kind, &s.ParentID, &s.Sector, &s.Country, &s.CII)
+	return s, err
+}
+
+// listOrgs returns up to limit+1 visible organisations matching f, by name.
+func listOrgs(ctx context.Context, q db.Querier, v Viewer, f Filter, after []string, limit int) ([]Summary, error) {
+	userID := ""
+	if v.Identity != nil {
+		userID = v.Identity.User.ID
+	}
+	staff := v.Identity.IsStaff() || v.Identity.IsSystem()
+	args := []any{userID, staff, v.InCERT}
+	cte, where := visibleClause(1)
+	conds := []string{where}
+	arg := func(x any) string { args = append(args, x); return fmt.Sprintf("$%d", len(args)) }
+	if f.Query != "" {
+		like := "%" + db.EscapeLike(strings.ToLower(f.Query)) + "%"
+		dom, _ := NormalizeDomain(f.Query)
+		conds = append(conds, fmt.Sprintf(`(o.name_key LIKE %s ESCAPE '\' OR LOWER(o.short_name) LIKE %s ESCAPE '\'
+			OR o.id IN (SELECT org_id FROM org_domains WHERE domain = %s))`, arg(like), arg(like), arg(dom)))
+	}
+	if f.Kind != "" {
+		conds = append(conds, "o.kind = "+arg(string(f.Kind)))
+	}
+	if f.Sector != "" {
+		conds = append(conds, "o.sector = "+arg(f.Sector))
+	}
+	if f.ParentID != "" {
+		conds = append(conds, "o.parent_id = "+arg(f.ParentID))
+	}
+	if f.CII != nil {
+		conds = append(conds, "o.cii = "+arg(*f.CII))
+	}
+	if after != nil {
+		k, id := arg(after[0]), arg(after[1])
+		conds = append(conds, fmt.Sprintf("(o.name_key > %s OR (o.name_key = %s AND o.id > %s))", k, k, id))
+	}
+	query := cte + `SELECT ` + summaryColumns + ` FROM orgs o WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY o.name_key, o.id`
+	if limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", limit+1)
+	}
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("directory: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		s, err := scanSummary(rows)
+		if err != nil {
+			return nil, fmt.Errorf("directory: list: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// inCERT reports whether userID belongs to any CERT.
+func inCERT(ctx context.Context, q db.Querier, userID string) (bool, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM memberships m JOIN orgs o ON o.id = m.org_id
+		WHERE m.user_id = $1 AND o.kind IN ('coordination_center', 'national_cert', 'sectoral_cert', 'provincial_cert',
+		'government_cert', 'cii_cert', 'international_cert')`, userID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("directory: viewer: %w", err)
+	}
+	return n > 0, nil
+}
+
+// networkOwner is one stored network and its organisation.
+type networkOwner struct {
+	OrgID, OrgName, CIDR string
+}
+
+func allNetworks(ctx context.Context, q db.Querier) ([]networkOwner, error) {
+	rows, err := q.Query(ctx, `SELECT c.org_id, o.name, c.cidr FROM org_cidrs c JOIN orgs o ON o.id = c.org_id ORDER BY o.name_key, c.position`)
+	if err != nil {
+		return nil, fmt.Errorf("directory: networks: %w", err)
+	}
+	defer rows.Close()
+	var out []networkOwner
+	for rows.Next() {
+		var n networkOwner
+		if err := rows.Scan(&n.OrgID, &n.OrgName, &n.CIDR); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
