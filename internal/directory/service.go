@@ -111,8 +111,9 @@ func (s *Service) Permissions(ctx context.Context, id *auth.Identity, orgID stri
 	return out, err
 }
 
-// List returns a page of the organisations id may see and the next cursor.
-func (s *Service) List(ctx context.Context, id *auth.Identity, f Filter) ([]Summary, string, error) {
+// List returns a page of the organisations id may see, complete with
+// contacts and constituency, and the next cursor.
+func (s *Service) List(ctx context.Context, id *auth.Identity, f Filter) ([]Org, string, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
@@ -126,23 +127,31 @@ func (s *Service) List(ctx context.Context, id *auth.Identity, f Filter) ([]Summ
 	if err != nil {
 		return nil, "", err
 	}
-	var out []Summary
+	var out []Org
+	next := ""
 	err = s.db.Read(ctx, func(q db.Querier) error {
 		v, err := s.viewer(ctx, q, id)
 		if err != nil {
 			return err
 		}
-		out, err = listOrgs(ctx, q, v, f, after, f.Limit)
+		page, err := listOrgs(ctx, q, v, f, after, f.Limit)
+		if err != nil {
+			return err
+		}
+		if len(page) > f.Limit {
+			page = page[:f.Limit]
+			last := page[len(page)-1]
+			next = db.EncodeCursor(strings.ToLower(last.Name), last.ID)
+		}
+		ids := make([]string, len(page))
+		for i, p := range page {
+			ids[i] = p.ID
+		}
+		out, err = getOrgs(ctx, q, ids)
 		return err
 	})
 	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(out) > f.Limit {
-		out = out[:f.Limit]
-		last := out[len(out)-1]
-		next = db.EncodeCursor(strings.ToLower(last.Name), last.ID)
 	}
 	return out, next, nil
 }

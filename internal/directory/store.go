@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/certhub/certhub/internal/platform/db"
@@ -67,6 +68,99 @@ func getOrg(ctx context.Context, q db.Querier, id string) (Org, error) {
 		return Org{}, err
 	}
 	return o, nil
+}
+
+// getOrgs loads the organisations with the given IDs, children and all, in a
+// fixed number of queries, and returns them in the order of ids.
+func getOrgs(ctx context.Context, q db.Querier, ids []string) ([]Org, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+		args[i] = id
+	}
+	in := "(" + strings.Join(ph, ", ") + ")"
+	byID := make(map[string]*Org, len(ids))
+	rows, err := q.Query(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id IN `+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("directory: load orgs: %w", err)
+	}
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("directory: load orgs: %w", err)
+		}
+		o.Contacts = []Contact{}
+		o.Constituency = Constituency{CIDRs: []string{}, ASNs: []int64{}, Domains: []string{}}
+		byID[o.ID] = &o
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	cr, err := q.Query(ctx, `SELECT org_id, role, name, email, phone, always_on FROM org_contacts WHERE org_id IN `+in+` ORDER BY org_id, position`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("directory: load contacts: %w", err)
+	}
+	for cr.Next() {
+		var id string
+		var c Contact
+		if err := cr.Scan(&id, &c.Role, &c.Name, &c.Email, &c.Phone, &c.Available24x7); err != nil {
+			cr.Close()
+			return nil, err
+		}
+		if o := byID[id]; o != nil {
+			o.Contacts = append(o.Contacts, c)
+		}
+	}
+	cr.Close()
+	if err := cr.Err(); err != nil {
+		return nil, err
+	}
+	for _, part := range []struct {
+		query string
+		add   func(o *Org, v string)
+	}{
+		{`SELECT org_id, cidr FROM org_cidrs WHERE org_id IN ` + in + ` ORDER BY org_id, position`,
+			func(o *Org, v string) { o.Constituency.CIDRs = append(o.Constituency.CIDRs, v) }},
+		{`SELECT org_id, CAST(asn AS TEXT) FROM org_asns WHERE org_id IN ` + in + ` ORDER BY org_id, position`,
+			func(o *Org, v string) {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				o.Constituency.ASNs = append(o.Constituency.ASNs, n)
+			}},
+		{`SELECT org_id, domain FROM org_domains WHERE org_id IN ` + in + ` ORDER BY org_id, position`,
+			func(o *Org, v string) { o.Constituency.Domains = append(o.Constituency.Domains, v) }},
+	} {
+		rows, err := q.Query(ctx, part.query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("directory: load constituency: %w", err)
+		}
+		for rows.Next() {
+			var id, v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if o := byID[id]; o != nil {
+				part.add(o, v)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Org, 0, len(ids))
+	for _, id := range ids {
+		if o := byID[id]; o != nil {
+			out = append(out, *o)
+		}
+	}
+	return out, nil
 }
 
 func collect[T any](ctx context.Context, q db.Querier, query string, arg any, dst *[]T) error {

@@ -14,6 +14,8 @@ var funcs = template.FuncMap{
 	"when":     when,
 	"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"fe":       func(f errs.Fields, field string) string { return f.Message(field) },
+	"fep":      fieldsWithPrefix,
+	"invalid":  func(f errs.Fields, field string) bool { return f.Has(field) },
 	"dict":     dict,
 	"join":     strings.Join,
 	"label":    Label,
@@ -33,6 +35,18 @@ var funcs = template.FuncMap{
 		}
 		return b.String()
 	},
+}
+
+// fieldsWithPrefix returns the messages of every field under prefix (for a
+// textarea holding a list, whose items are reported as prefix[i]).
+func fieldsWithPrefix(f errs.Fields, prefix string) []string {
+	var out []string
+	for _, e := range f {
+		if e.Field == prefix || strings.HasPrefix(e.Field, prefix+"[") || strings.HasPrefix(e.Field, prefix+".") {
+			out = append(out, e.Message)
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {
