@@ -529,3 +529,32 @@ func (s *Service) DeleteWebhook(ctx context.Context, id *auth.Identity, orgID, h
 	}
 	return s.hooks.Delete(ctx, orgID, hookID)
 }
+
+// Names returns the names of the organisations among ids that id may see.
+func (s *Service) Names(ctx context.Context, id *auth.Identity, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.db.Read(ctx, func(q db.Querier) error {
+		v, err := s.viewer(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		orgs, err := getOrgs(ctx, q, ids)
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			sub, err := s.subject(ctx, q, o)
+			if err != nil {
+				return err
+			}
+			if Allowed(v, ActionView, sub) {
+				out[o.ID] = o.Name
+			}
+		}
+		return nil
+	})
+	return out, err
+}

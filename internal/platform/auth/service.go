@@ -882,3 +882,20 @@ func (s *Service) GetUserTx(ctx context.Context, q db.Querier, id string) (User,
 func (s *Service) UserByEmailTx(ctx context.Context, q db.Querier, email string) (User, error) {
 	return getUser(ctx, q, "email = $1", NormalizeEmail(email))
 }
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// RecordLogout notes in the audit log that id signed out.
+func (s *Service) RecordLogout(ctx context.Context, id *Identity) {
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		return audit.Record(ctx, tx, s.now(), audit.Event{Action: "user.logout", ObjectType: "user", ObjectID: id.User.ID,
+			Summary: id.User.Email + " signed out"})
+	})
+	if err != nil {
+		s.log.Error("record sign-out", "err", err)
+	}
+}
+
+// SetBaseURL changes the public URL used in e-mailed links; call it before serving.
+func (s *Service) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }

@@ -156,8 +156,8 @@ func TestClientAddressTrustsOnlyConfiguredProxies(t *testing.T) {
 	}
 	tests := []struct{ remote, xff, want string }{
 		{"203.0.113.5:4000", "", "203.0.113.5"},
-		{"203.0.113.5:4000", "198.51.100.1", "203.0.113.5"},        // untrusted peer: header ignored
-		{"10.1.2.3:4000", "198.51.100.1", "198.51.100.1"},          // trusted proxy
+		{"203.0.113.5:4000", "198.51.100.1", "203.0.113.5"},                  // untrusted peer: header ignored
+		{"10.1.2.3:4000", "198.51.100.1", "198.51.100.1"},                    // trusted proxy
 		{"10.1.2.3:4000", "6.6.6.6, 198.51.100.1, 10.9.9.9", "198.51.100.1"}, // right-most untrusted
 		{"192.0.2.10:80", "garbage", "192.0.2.10"},
 		{"[2001:db8::1]:443", "", "2001:db8::1"},

@@ -1,0 +1,415 @@
+// Package app wires certhub together: configuration → database → services →
+// routes, and starts and stops everything. The command line and the tests
+// use the same App, so what is tested is what runs.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/certhub/certhub/internal/account"
+	"github.com/certhub/certhub/internal/admin"
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/platform/seal"
+	"github.com/certhub/certhub/internal/schema"
+	"github.com/certhub/certhub/internal/web"
+)
+
+// Config is everything certhub can be told at start.
+type Config struct {
+	Addr           string // listen address, e.g. 127.0.0.1:8080
+	DataDir        string // data directory (SQLite database, key, outbox)
+	DSN            string // postgres://… for PostgreSQL; empty for SQLite in DataDir
+	TLSCert        string
+	TLSKey         string
+	BaseURL        string // public URL for links in e-mail; default from Addr
+	CenterName     string // shown on every page and in e-mail
+	SMTPURL        string // smtp://user:pass@host:587?tls=starttls; empty writes mail to DataDir/outbox
+	MailFrom       string
+	SecretKey      string // 32 bytes hex/base64; empty uses DataDir/secret.key
+	TrustedProxies string // comma-separated addresses/prefixes whose X-Forwarded-For is believed
+	MetricsAllow   string // comma-separated prefixes allowed to read /metrics (default: loopback and private)
+	AdminPassword  string // password of the first admin; generated when empty
+	Demo           bool   // load the demo dataset (once)
+	Workers        int    // background jobs run at once
+
+	// For tests: an injected clock and a faster job poll.
+	Now          func() time.Time
+	JobPoll      time.Duration
+	Logger       *slog.Logger
+	Stdout       io.Writer // where the first admin's password is printed
+	NoBackground bool      // enqueue jobs but do not run them (command-line tools)
+}
+
+// Core is the store and the services, without HTTP: what the command line
+// needs to act on the data directory while a server may be running.
+type Core struct {
+	Cfg       Config
+	Log       *slog.Logger
+	Now       func() time.Time
+	DB        *db.DB
+	Key       *seal.Key
+	Queue     *jobs.Queue
+	Mailer    *notify.Mailer
+	Webhooks  *notify.Webhooks
+	Auth      *auth.Service
+	Directory *directory.Service
+	Accounts  *account.Service
+	Admin     *admin.Service
+}
+
+// OpenCore opens the store, applies migrations and builds the services.
+func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	}
+	if cfg.CenterName == "" {
+		cfg.CenterName = "CERT Coordination Center"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "data"
+	}
+	if cfg.MailFrom == "" {
+		cfg.MailFrom = cfg.CenterName + " <noreply@localhost>"
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	c := &Core{Cfg: cfg, Log: cfg.Logger, Now: cfg.Now}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	var err error
+	if c.DB, err = db.Open(ctx, db.Options{DSN: cfg.DSN, DataDir: cfg.DataDir, Logger: cfg.Logger}); err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Core, error) { c.DB.Close(); return nil, err }
+	if err := schema.Migrate(ctx, c.DB); err != nil {
+		return fail(err)
+	}
+	key, created, err := seal.LoadOrCreate(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return fail(err)
+	}
+	if created {
+		c.Log.Info("created a new server key", "file", filepath.Join(cfg.DataDir, "secret.key"))
+		if c.DB.Engine() == db.Postgres {
+			c.Log.Warn("with PostgreSQL every node needs the same key: set CERTHUB_SECRET_KEY on all of them")
+		}
+	}
+	c.Key = key
+	if c.Queue, err = jobs.New(c.DB, jobs.Options{Work: !cfg.NoBackground, Workers: cfg.Workers, PollInterval: cfg.JobPoll, Logger: cfg.Logger}); err != nil {
+		return fail(err)
+	}
+	if c.Mailer, err = notify.NewMailer(notify.MailConfig{URL: cfg.SMTPURL, From: cfg.MailFrom, OutboxDir: filepath.Join(cfg.DataDir, "outbox")}, cfg.Logger); err != nil {
+		return fail(err)
+	}
+	jobs.AddWorker(c.Queue, c.Mailer)
+	c.Webhooks = notify.NewWebhooks(c.DB, c.Queue, key, cfg.Now, cfg.Logger)
+	c.Auth = auth.NewService(auth.Options{DB: c.DB, Queue: c.Queue, Key: key, Now: cfg.Now, Log: cfg.Logger,
+		BaseURL: c.baseURL(""), Issuer: cfg.CenterName})
+	c.Directory = directory.NewService(c.DB, c.Auth, c.Webhooks, cfg.Now, cfg.Logger)
+	c.Accounts = account.NewService(c.Auth, c.Directory)
+	c.Admin = admin.NewService(c.DB, c.Queue, cfg.Now)
+	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
+	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
+	return c, nil
+}
+
+// baseURL is the configured public URL, or one made from the listen address.
+func (c *Core) baseURL(listening string) string {
+	if c.Cfg.BaseURL != "" {
+		return strings.TrimRight(c.Cfg.BaseURL, "/")
+	}
+	addr := c.Cfg.Addr
+	if listening != "" {
+		addr = listening
+	}
+	scheme := "http"
+	if c.Cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + addr
+}
+
+// Close releases the store.
+func (c *Core) Close() error { return c.DB.Close() }
+
+// EnsureAdmin creates the first administrator when there is no user at all,
+// and returns the password it was given ("" when nothing was created).
+func (c *Core) EnsureAdmin(ctx context.Context) (string, error) {
+	n, err := c.Auth.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	pw := c.Cfg.AdminPassword
+	if pw == "" {
+		pw = auth.GeneratePassword()
+	}
+	ctx = auth.WithIdentity(ctx, auth.System("first start"))
+	if _, err := c.Auth.CreateUser(ctx, auth.NewUser{Email: "admin@localhost", Name: "Administrator",
+		PlatformRole: auth.PlatformAdmin, Password: pw}); err != nil {
+		return "", fmt.Errorf("create the first admin: %w", err)
+	}
+	return pw, nil
+}
+
+type cleanupArgs struct{}
+
+func (cleanupArgs) Kind() string { return "auth.cleanup" }
+
+type cleanupWorker struct {
+	jobs.WorkerDefaults[cleanupArgs]
+	auth *auth.Service
+	log  *slog.Logger
+}
+
+func (w *cleanupWorker) Work(ctx context.Context, _ *jobs.Job[cleanupArgs]) error {
+	n, err := w.auth.CleanSessions(ctx)
+	if err == nil && n > 0 {
+		w.log.Info("removed expired sessions", "count", n)
+	}
+	return err
+}
+
+// App is the running server: Core plus HTTP.
+type App struct {
+	*Core
+	Router   *httpx.Router
+	Sessions *scs.SessionManager
+	Renderer *web.Renderer
+	Metrics  *prometheus.Registry
+	server   *http.Server
+	listener net.Listener
+	handler  http.Handler
+	serveErr chan error
+}
+
+// New builds the server on a Core (opened here).
+func New(ctx context.Context, cfg Config) (*App, error) {
+	core, err := OpenCore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Core: core, Router: httpx.NewRouter(), Metrics: prometheus.NewRegistry(), serveErr: make(chan error, 1)}
+	if err := a.routes(); err != nil {
+		core.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) routes() error {
+	cfg := a.Cfg
+	secure := cfg.TLSCert != ""
+	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
+	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates())
+	if err != nil {
+		return err
+	}
+	a.Renderer = rd
+	trusted, err := httpx.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	allow := cfg.MetricsAllow
+	if allow == "" {
+		allow = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+	}
+	metricsAllow, err := httpx.ParseTrustedProxies(allow)
+	if err != nil {
+		return fmt.Errorf("metrics-allow: %w", err)
+	}
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newStoreCollector(a.DB))
+	httpMetrics := httpx.NewMetrics(a.Metrics)
+
+	rt := a.Router
+	api := auth.RequireAPI
+	directory.NewAPI(a.Directory).Register(rt, api)
+	account.NewAPI(a.Accounts, a.Auth).Register(rt, api)
+	admin.NewAPI(a.Admin).Register(rt, api)
+	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
+	rt.Handle("/api/", httpx.API(func(w http.ResponseWriter, r *http.Request) error {
+		return &httpx.StatusError{Status: http.StatusNotFound, Detail: "no such API endpoint: see /api/v1/openapi.json"}
+	}))
+
+	directory.NewPages(a.Directory, rd).Register(rt)
+	account.NewPages(a.Accounts, a.Auth, rd, a.Sessions).Register(rt)
+	admin.NewPages(a.Admin, rd).Register(rt)
+	rt.Handle("GET /static/", web.Static())
+	rt.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console", http.StatusSeeOther)
+	})
+	rt.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	rt.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := a.DB.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "database unreachable\n")
+			return
+		}
+		if err := schema.Ready(ctx, a.DB); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "migrations pending\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	promh := promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{})
+	rt.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		ip, err := netip.ParseAddr(httpx.ClientIP(r.Context()))
+		if err != nil || !containsAddr(metricsAllow, ip.Unmap()) {
+			http.Error(w, "metrics are served to the monitoring network only (--metrics-allow)", http.StatusForbidden)
+			return
+		}
+		promh.ServeHTTP(w, r)
+	})
+
+	csrf := http.NewCrossOriginProtection()
+	if base := a.Cfg.BaseURL; base != "" {
+		_ = csrf.AddTrustedOrigin(strings.TrimRight(base, "/"))
+	}
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := &httpx.StatusError{Status: http.StatusForbidden, Detail: "cross-origin request refused: submit the form from this site"}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			httpx.WriteProblem(w, r, err)
+			return
+		}
+		a.Renderer.Fail(w, r, err)
+	}))
+	a.handler = httpx.Chain(rt,
+		httpMetrics.Observe(a.Log),
+		httpx.ClientAddress(trusted),
+		httpx.SecurityHeaders(secure),
+		csrf.Handler,
+		a.Sessions.LoadAndSave,
+		a.Auth.Authenticate(a.Sessions),
+	)
+	return nil
+}
+
+func containsAddr(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// Handler is the whole HTTP stack (for httptest).
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Start listens and serves in the background, and starts the job workers.
+func (a *App) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Cfg.Addr, err)
+	}
+	a.listener = ln
+	if a.Cfg.BaseURL == "" {
+		// Links in e-mail point at the address actually listened on (":0" in tests).
+		a.Auth.SetBaseURL(a.baseURL(ln.Addr().String()))
+	}
+	a.server = &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      10 * time.Minute, // large exports stream for a while
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if a.Cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(a.Cfg.TLSCert, a.Cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		a.server.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+		ln = tls.NewListener(ln, a.server.TLSConfig)
+	}
+	go func() { a.serveErr <- a.server.Serve(ln) }()
+	if err := a.Queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	a.Log.Info("certhub is listening", "url", a.URL(), "database", a.DB.Engine(), "mail", a.Mailer.Describe())
+	return nil
+}
+
+// URL is where the server answers.
+func (a *App) URL() string {
+	scheme := "http"
+	if a.Cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	if a.listener == nil {
+		return scheme + "://" + a.Cfg.Addr
+	}
+	return scheme + "://" + a.listener.Addr().String()
+}
+
+// Run starts the server and blocks until ctx ends or serving fails, then shuts down.
+func (a *App) Run(ctx context.Context) error {
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-a.serveErr:
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return errors.Join(err, a.Close(shutdown))
+}
+
+// Close stops serving (in-flight requests finish), stops the job workers and
+// closes the database.
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	if a.server != nil {
+		if err := a.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if err := a.Queue.Stop(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := a.Core.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	a.Log.Info("certhub stopped")
+	return errors.Join(errs...)
+}

@@ -1,0 +1,365 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/demo"
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "serve", "serve [flags]")
+	var s storeFlags
+	s.add(f)
+	addr := f.String("addr", "127.0.0.1:8080", "address to listen on")
+	demoData := f.Bool("demo", false, "load the demo dataset (once; safe to repeat)")
+	tlsCert := f.String("tls-cert", "", "TLS certificate (PEM) to serve HTTPS and HTTP/2")
+	tlsKey := f.String("tls-key", "", "TLS private key (PEM)")
+	baseURL := f.String("base-url", "", "public URL of this server, for links in e-mail (default: from --addr)")
+	center := f.String("center-name", "CERT Coordination Center", "name of the coordination center, shown on every page")
+	smtpURL := f.String("smtp-url", "", "SMTP relay, smtp://user:password@host:587?tls=starttls (default: write mail to DATA/outbox)")
+	mailFrom := f.String("mail-from", "", "sender address of outgoing mail")
+	proxies := f.String("trusted-proxies", "", "comma-separated proxies whose X-Forwarded-For is believed")
+	metricsAllow := f.String("metrics-allow", "", "comma-separated networks that may read /metrics (default: loopback and private)")
+	workers := f.Int("workers", 4, "background jobs run at once")
+	adminPassword := f.String("admin-password", "", "password for the first admin (default: generated and printed once)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError{"--tls-cert and --tls-key go together"}
+	}
+	cfg, err := s.config(env)
+	if err != nil {
+		return err
+	}
+	cfg.Addr, cfg.Demo, cfg.TLSCert, cfg.TLSKey, cfg.BaseURL, cfg.CenterName = *addr, *demoData, *tlsCert, *tlsKey, *baseURL, *center
+	cfg.SMTPURL, cfg.MailFrom, cfg.TrustedProxies, cfg.MetricsAllow, cfg.Workers = *smtpURL, *mailFrom, *proxies, *metricsAllow, *workers
+	cfg.AdminPassword = *adminPassword
+	a, err := app.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	pw, err := a.EnsureAdmin(ctx)
+	if err != nil {
+		a.Core.Close()
+		return err
+	}
+	if *demoData {
+		if err := demo.Load(ctx, a.Core); err != nil {
+			a.Core.Close()
+			return fmt.Errorf("demo dataset: %w", err)
+		}
+	}
+	if err := a.Start(ctx); err != nil {
+		a.Core.Close()
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "certhub is running at %s\n", a.URL())
+	if pw != "" {
+		if *adminPassword != "" {
+			fmt.Fprintf(env.Stdout, "Sign in as admin@localhost with the password from --admin-password / CERTHUB_ADMIN_PASSWORD.\n")
+		} else {
+			fmt.Fprintf(env.Stdout, "First start: sign in as admin@localhost with password %s\n(shown once; change it under Your account)\n", pw)
+		}
+	}
+	if *demoData {
+		fmt.Fprintf(env.Stdout, "Demo users (password %q): %s\n", demo.Password, strings.Join(demo.UserEmails(), ", "))
+	}
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return a.Close(shutdown)
+}
+
+func runMigrate(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "migrate", "migrate [--data DIR] [--db DSN]")
+	var s storeFlags
+	s.add(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	// Opening the store applies the migrations.
+	c, err := openCore(ctx, env, &s)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	fmt.Fprintf(env.Stdout, "the %s database is up to date\n", c.DB.Engine())
+	return nil
+}
+
+func runAudit(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(env.Stdout, "Usage: certhub audit verify [--data DIR] [--db DSN]\n\nChecks every row of the audit log against the hash chain; exits 1 naming the first bad row.")
+			return nil
+		}
+		return usageError{"usage: certhub audit verify [--data DIR] [--db DSN]"}
+	}
+	f := newFlags(env, "audit verify", "audit verify [--data DIR] [--db DSN]")
+	var s storeFlags
+	s.add(f)
+	if err := f.parse(args[1:]); err != nil {
+		return err
+	}
+	c, err := openCore(ctx, env, &s)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rep, err := audit.Verify(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	if rep.Problem != nil {
+		return fmt.Errorf("the audit log is broken at row %d: %s", rep.Problem.Seq, rep.Problem.Reason)
+	}
+	fmt.Fprintf(env.Stdout, "audit log intact: %d rows, newest hash %s\n", rep.Rows, rep.HeadHash)
+	return nil
+}
+
+func runBackup(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "backup", "backup [--data DIR] DEST\n\nWrites DEST/certhub.db (a consistent copy taken while the server runs) and DEST/secret.key.\nRestore by running certhub with --data DEST.")
+	var s storeFlags
+	s.add(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.NArg() != 1 {
+		return usageError{"name one destination directory: certhub backup DEST"}
+	}
+	dest := f.Arg(0)
+	if s.db != "" {
+		return errors.New("backup copies the embedded SQLite database; for PostgreSQL use pg_dump (see docs/operations.md)")
+	}
+	if entries, err := os.ReadDir(dest); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s is not empty; back up into a new directory", dest)
+	}
+	if err := os.MkdirAll(dest, 0o700); err != nil {
+		return err
+	}
+	c, err := openCore(ctx, env, &s)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	start := time.Now()
+	if err := c.DB.Backup(ctx, filepath.Join(dest, "certhub.db")); err != nil {
+		return err
+	}
+	if s.secretKey == "" {
+		if err := copyFile(filepath.Join(s.data, "secret.key"), filepath.Join(dest, "secret.key")); err != nil {
+			return fmt.Errorf("copy the server key: %w", err)
+		}
+	}
+	fmt.Fprintf(env.Stdout, "backed up to %s in %s\n", dest, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o600)
+}
+
+// readPassword takes a password from stdin (first line) when asked to.
+func readPassword(env Env, fromStdin bool) (string, bool, error) {
+	if !fromStdin {
+		return auth.GeneratePassword(), true, nil
+	}
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, err
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
+}
+
+// explain turns a validation error into lines a terminal user can act on.
+func explain(err error) error {
+	e := errs.As(err)
+	if e == nil || len(e.Fields) == 0 {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(e.Message)
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Message)
+	}
+	return errors.New(b.String())
+}
+
+func runUser(ctx context.Context, env Env, args []string) error {
+	usage := "user create --email E --name N [--platform-role admin|coordinator] [--password-stdin] [--invite]\n" +
+		"       certhub user passwd --email E [--password-stdin]\n" +
+		"       certhub user disable|enable|unlock|reset-totp --email E"
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintf(env.Stdout, "Usage: certhub %s\n", usage)
+		if len(args) == 0 {
+			return usageError{"name a subcommand"}
+		}
+		return nil
+	}
+	sub := args[0]
+	f := newFlags(env, "user "+sub, usage)
+	var s storeFlags
+	s.add(f)
+	email := f.String("email", "", "the user's e-mail address")
+	name := f.String("name", "", "full name (create)")
+	role := f.String("platform-role", "", "platform role for create: admin or coordinator (default none)")
+	stdin := f.Bool("password-stdin", false, "read the password from the first line of standard input (default: generate one)")
+	invite := f.Bool("invite", false, "e-mail an invitation to choose a password instead of setting one (create)")
+	if err := f.parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usageError{"--email is required"}
+	}
+	c, err := openCore(ctx, env, &s)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx = auth.WithIdentity(ctx, auth.System("command line"))
+	sys := auth.System("command line")
+	switch sub {
+	case "create":
+		in := auth.NewUser{Email: *email, Name: *name, PlatformRole: auth.PlatformRole(*role), Invite: *invite}
+		generated := false
+		if !*invite {
+			if in.Password, generated, err = readPassword(env, *stdin); err != nil {
+				return err
+			}
+		}
+		u, err := c.Accounts.Create(ctx, sys, in)
+		if err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(env.Stdout, "created %s (%s)\n", u.Email, u.ID)
+		if generated {
+			fmt.Fprintf(env.Stdout, "password: %s\n", in.Password)
+		}
+		if *invite {
+			fmt.Fprintf(env.Stdout, "an invitation was queued; the server sends it\n")
+		}
+		return nil
+	case "passwd":
+		u, err := c.Auth.UserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		pw, generated, err := readPassword(env, *stdin)
+		if err != nil {
+			return err
+		}
+		if err := c.Auth.SetPassword(ctx, u.ID, pw, nil); err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(env.Stdout, "set the password of %s; their sessions were ended\n", u.Email)
+		if generated {
+			fmt.Fprintf(env.Stdout, "password: %s\n", pw)
+		}
+		return nil
+	case "disable", "enable":
+		u, err := c.Auth.UserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		v := sub == "disable"
+		if _, err := c.Accounts.Update(ctx, sys, u.ID, auth.UserChanges{Disabled: &v}); err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(env.Stdout, "%sd %s\n", sub, u.Email)
+		return nil
+	case "unlock":
+		u, err := c.Auth.UserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		if err := c.Accounts.Unlock(ctx, sys, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "unlocked %s\n", u.Email)
+		return nil
+	case "reset-totp":
+		u, err := c.Auth.UserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		if err := c.Accounts.ResetTOTP(ctx, sys, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "turned off two-factor sign-in for %s\n", u.Email)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown subcommand %q; use create, passwd, disable, enable, unlock or reset-totp", sub)}
+}
+
+func runToken(ctx context.Context, env Env, args []string) error {
+	usage := "token create --email E --name N [--scope read,write] [--expires-in-days D]\n\nPrints the new token, and nothing else, on standard output."
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintf(env.Stdout, "Usage: certhub %s\n", usage)
+		if len(args) == 0 {
+			return usageError{"name a subcommand: create"}
+		}
+		return nil
+	}
+	if args[0] != "create" {
+		return usageError{fmt.Sprintf("unknown subcommand %q; use create", args[0])}
+	}
+	f := newFlags(env, "token create", usage)
+	var s storeFlags
+	s.add(f)
+	email := f.String("email", "", "whose token")
+	name := f.String("name", "", "what the token is for")
+	scope := f.String("scope", "read,write", "comma-separated scopes: read, write, admin")
+	days := f.Int("expires-in-days", 0, "days until the token expires (0: never)")
+	if err := f.parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" {
+		return usageError{"--email and --name are required"}
+	}
+	if *days < 0 {
+		return usageError{"--expires-in-days must not be negative"}
+	}
+	c, err := openCore(ctx, env, &s)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx = auth.WithIdentity(ctx, auth.System("command line"))
+	u, err := c.Auth.UserByEmail(ctx, *email)
+	if err != nil {
+		return err
+	}
+	in := auth.NewToken{Name: *name}
+	for _, sc := range strings.Split(*scope, ",") {
+		if sc = strings.TrimSpace(sc); sc != "" {
+			in.Scopes = append(in.Scopes, auth.Scope(sc))
+		}
+	}
+	if *days > 0 {
+		t := c.Now().Add(time.Duration(*days) * 24 * time.Hour)
+		in.ExpiresAt = &t
+	}
+	_, raw, err := c.Auth.CreateToken(ctx, u.ID, in)
+	if err != nil {
+		return explain(err)
+	}
+	fmt.Fprintln(env.Stdout, raw)
+	return nil
+}
