@@ -36,6 +36,9 @@ func init() {
 		"defence": "Defence", "ict": "ICT & digital services", "manufacturing": "Manufacturing", "media": "Media",
 		"other": "Other", "24x7": "24/7 operations", "general": "General", "security": "Security team",
 		"incident": "Incident reporting", "abuse": "Abuse", "management": "Management", "vulnerability": "Vulnerability disclosure",
+		"constituency.cidrs": "Networks", "constituency.asns": "Autonomous systems", "constituency.domains": "Domains",
+		"field.pgp_key": "OpenPGP key", "field.rfc2350": "RFC 2350", "field.cii": "CII", "field.parent_id": "Parent",
+		"field.contacts": "Contact", "field.email": "E-mail", "field.available_24x7": "24/7",
 	})
 }
 
@@ -327,7 +330,7 @@ func (p *Pages) formError(w http.ResponseWriter, r *http.Request, o *Org, struct
 	if e == nil || (e.Kind != errs.KindInvalid && e.Kind != errs.KindConflict && e.Kind != errs.KindForbidden) {
 		return err
 	}
-	d, derr := p.formData(r, o, structure, countContacts(r.PostForm))
+	d, derr := p.formData(r, o, structure, filledContacts(r.PostForm))
 	if derr != nil {
 		return derr
 	}
@@ -600,6 +603,18 @@ func splitList(s string) []string {
 		return []string{}
 	}
 	return listSplit.Split(s, -1)
+}
+
+// filledContacts is one past the last contact row with anything typed in it.
+func filledContacts(f url.Values) int {
+	n := 0
+	for i := range countContacts(f) {
+		k := fmt.Sprintf("contacts[%d].", i)
+		if strings.TrimSpace(f.Get(k+"name")+f.Get(k+"email")+f.Get(k+"phone")) != "" {
+			n = i + 1
+		}
+	}
+	return n
 }
 
 func countContacts(f url.Values) int {

@@ -66,6 +66,9 @@ func Allowed(v Viewer, a Action, o Subject) bool {
 	if a == ActionDelete {
 		return id.IsPlatformAdmin()
 	}
+	if a == ActionCreateChild && (o.Kind == KindVendor || o.Kind == KindLab) {
+		return false // nothing is registered below a vendor or a lab
+	}
 	if id.IsStaff() {
 		return true
 	}

@@ -106,11 +106,11 @@ func buildWorld(t *testing.T, d *db.DB) *world {
 // Everything not listed is denied.
 var matrix = map[string]map[string]string{
 	"admin": {"CC": "vesmcd", "NAT": "vesmcd", "BANKCERT": "vesmcd", "BANK1": "vesmcd", "TELCOCERT": "vesmcd",
-		"TELCO1": "vesmcd", "VENDOR": "vesmcd", "LAB": "vesmcd", "MIN": "vesmcd"},
+		"TELCO1": "vesmcd", "VENDOR": "vesmd", "LAB": "vesmd", "MIN": "vesmcd"},
 	"admin_readonly_token": {"CC": "vesmc", "NAT": "vesmc", "BANKCERT": "vesmc", "BANK1": "vesmc", "TELCOCERT": "vesmc",
-		"TELCO1": "vesmc", "VENDOR": "vesmc", "LAB": "vesmc", "MIN": "vesmc"},
+		"TELCO1": "vesmc", "VENDOR": "vesm", "LAB": "vesm", "MIN": "vesmc"},
 	"coord": {"CC": "vesmc", "NAT": "vesmc", "BANKCERT": "vesmc", "BANK1": "vesmc", "TELCOCERT": "vesmc",
-		"TELCO1": "vesmc", "VENDOR": "vesmc", "LAB": "vesmc", "MIN": "vesmc"},
+		"TELCO1": "vesmc", "VENDOR": "vesm", "LAB": "vesm", "MIN": "vesmc"},
 	"bankcert_admin": {"CC": "v", "NAT": "v", "BANKCERT": "vemc", "BANK1": "vem", "TELCOCERT": "v",
 		"VENDOR": "v", "LAB": "v", "MIN": "v"},
 	"bankcert_analyst": {"CC": "v", "NAT": "v", "BANKCERT": "v", "BANK1": "v", "TELCOCERT": "v",

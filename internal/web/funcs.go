@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,19 +13,21 @@ import (
 )
 
 var funcs = template.FuncMap{
-	"when":     when,
-	"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-	"fe":       func(f errs.Fields, field string) string { return f.Message(field) },
-	"fep":      fieldsWithPrefix,
-	"invalid":  func(f errs.Fields, field string) bool { return f.Has(field) },
-	"dict":     dict,
-	"join":     strings.Join,
-	"label":    Label,
-	"withq":    withQuery,
-	"upper":    strings.ToUpper,
-	"contains": func(list []string, s string) bool { return contains(list, s) },
-	"add":      func(a, b int) int { return a + b },
-	"deref":    func(t *time.Time) time.Time { return derefTime(t) },
+	"when":        when,
+	"date":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"fe":          func(f errs.Fields, field string) string { return f.Message(field) },
+	"fep":         fieldsWithPrefix,
+	"invalid":     func(f errs.Fields, field string) bool { return f.Has(field) },
+	"fieldLabel":  FieldLabel,
+	"fieldAnchor": fieldAnchor,
+	"dict":        dict,
+	"join":        strings.Join,
+	"label":       Label,
+	"withq":       withQuery,
+	"upper":       strings.ToUpper,
+	"contains":    func(list []string, s string) bool { return contains(list, s) },
+	"add":         func(a, b int) int { return a + b },
+	"deref":       func(t *time.Time) time.Time { return derefTime(t) },
 	"fingerprint": func(fp string) string {
 		// Groups of four, as OpenPGP tools print them.
 		var b strings.Builder
@@ -154,4 +158,47 @@ func Label(v string) string {
 		return "—"
 	}
 	return strings.ReplaceAll(v, "_", " ")
+}
+
+var indexRE = regexp.MustCompile(`\[(\d+)\]`)
+
+// FieldLabel turns a field path such as "contacts[1].email" into words for
+// the error summary: "Contacts 2 › E-mail". Names come from the labels (a
+// domain registers "constituency.cidrs": "Networks"), else from the path.
+func FieldLabel(path string) string {
+	if l, ok := labels[indexRE.ReplaceAllString(path, "")]; ok {
+		if m := indexRE.FindAllStringSubmatch(path, -1); len(m) > 0 {
+			n, _ := strconv.Atoi(m[len(m)-1][1])
+			return fmt.Sprintf("%s, item %d", l, n+1)
+		}
+		return l
+	}
+	var parts []string
+	for _, seg := range strings.Split(path, ".") {
+		name := indexRE.ReplaceAllString(seg, "")
+		l, ok := labels["field."+name]
+		if !ok {
+			l = strings.ReplaceAll(name, "_", " ")
+			if l != "" {
+				l = strings.ToUpper(l[:1]) + l[1:]
+			}
+		}
+		if m := indexRE.FindStringSubmatch(seg); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			l = fmt.Sprintf("%s %d", l, n+1)
+		}
+		parts = append(parts, l)
+	}
+	return strings.Join(parts, " › ")
+}
+
+// fieldAnchor is the id of the input a field path belongs to: form inputs
+// are named f-<path>, and items of a one-per-line list point at the list.
+func fieldAnchor(path string) string {
+	if strings.HasSuffix(path, "]") {
+		if i := strings.LastIndexByte(path, '['); i > 0 {
+			path = path[:i]
+		}
+	}
+	return "f-" + path
 }

@@ -1,0 +1,213 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/demo"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/platform/notify/smtptest"
+)
+
+const adminPassword = "admin password for tests"
+
+// server is a running certhub for one test.
+type server struct {
+	*app.App
+	t    *testing.T
+	URL  string
+	SMTP *smtptest.Server
+}
+
+type options struct {
+	engine db.Engine
+	demo   bool
+	now    func() time.Time
+}
+
+func start(t *testing.T, o options) *server {
+	t.Helper()
+	if o.engine == "" {
+		o.engine = db.SQLite
+	}
+	dsn := ""
+	if o.engine == db.Postgres {
+		dsn = dbtest.DSN(t, db.Postgres)
+	}
+	mail := smtptest.Start(t)
+	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DSN: dsn, AdminPassword: adminPassword,
+		SMTPURL: mail.URL(), MailFrom: "cc@cert.example", JobPoll: 50 * time.Millisecond, Now: o.now, Logger: testLogger(t)}
+	ctx := context.Background()
+	a, err := app.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.EnsureAdmin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o.demo {
+		if err := demo.Load(ctx, a.Core); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Close(sctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return &server{App: a, t: t, URL: a.URL(), SMTP: mail}
+}
+
+// token mints an API token for the user with the given scopes.
+func (s *server) token(email string, scopes ...auth.Scope) string {
+	s.t.Helper()
+	ctx := context.Background()
+	u, err := s.Auth.UserByEmail(ctx, email)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if len(scopes) == 0 {
+		scopes = []auth.Scope{auth.ScopeRead, auth.ScopeWrite}
+	}
+	_, raw, err := s.Auth.CreateToken(ctx, u.ID, auth.NewToken{Name: "test", Scopes: scopes})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return raw
+}
+
+// response is a decoded HTTP answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("response is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// api sends a request with a bearer token (empty: none) and a JSON body
+// (a string is sent as is; anything else is marshalled).
+func (s *server) api(method, path, token string, body any) response {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return s.do(http.DefaultClient, req)
+}
+
+func (s *server) do(c *http.Client, req *http.Request) response {
+	s.t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// browserClient is an HTTP client with cookies that does not follow redirects.
+type browserClient struct {
+	s *server
+	c *http.Client
+}
+
+func (s *server) client() *browserClient {
+	jar, _ := cookiejar.New(nil)
+	return &browserClient{s: s, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+func (b *browserClient) get(path string) response {
+	b.s.t.Helper()
+	req, _ := http.NewRequest("GET", b.s.URL+path, nil)
+	return b.s.do(b.c, req)
+}
+
+// post submits a form as a same-origin browser would.
+func (b *browserClient) post(path string, form url.Values) response {
+	b.s.t.Helper()
+	req, _ := http.NewRequest("POST", b.s.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.s.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return b.s.do(b.c, req)
+}
+
+func (b *browserClient) login(email, password string) {
+	b.s.t.Helper()
+	r := b.post("/login", url.Values{"email": {email}, "password": {password}})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/console" {
+		b.s.t.Fatalf("login as %s: %d %s\n%s", email, r.Status, r.Header.Get("Location"), r.Body)
+	}
+}
+
+// testLogger sends the server's warnings and errors to the test log, shown on
+// failure. Lines logged after the test ended are dropped.
+func testLogger(t *testing.T) *slog.Logger {
+	w := &testWriter{t: t}
+	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct {
+	mu   sync.Mutex
+	t    *testing.T
+	done bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}

@@ -1,0 +1,182 @@
+// Package browsertest drives a real headless Chromium (Debian's chromium
+// package) through chromedp for end-to-end page tests. Without Chromium the
+// tests skip, unless CERTHUB_TEST_REQUIRE_BROWSER=1 (make test sets it), which
+// turns the absence into a failure. With CERTHUB_SCREENSHOTS=DIR every Shot
+// is also written there as a PNG, to look at.
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Browser is one Chromium tab bound to a test and a base URL.
+type Browser struct {
+	t    testing.TB
+	ctx  context.Context
+	base string
+}
+
+func chromiumPath() string {
+	if p := os.Getenv("CERTHUB_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	return ""
+}
+
+// New starts Chromium for the test (closed at its end) with a window of
+// width×height pixels.
+func New(t testing.TB, baseURL string, width, height int) *Browser {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		if os.Getenv("CERTHUB_TEST_REQUIRE_BROWSER") == "1" {
+			t.Fatal("browsertest: Chromium not found and CERTHUB_TEST_REQUIRE_BROWSER=1")
+		}
+		t.Skip("Chromium not installed (apt-get install chromium); make test installs it")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("browsertest: start Chromium: %v", err)
+	}
+	return &Browser{t: t, ctx: ctx, base: strings.TrimRight(baseURL, "/")}
+}
+
+func (b *Browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %s: %v (at %s)", what, err, b.URL())
+	}
+}
+
+// Go opens path on the server and waits for the page.
+func (b *Browser) Go(path string) {
+	b.t.Helper()
+	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS("body")))
+}
+
+// Fill replaces the value of the input matched by css with value, typing it.
+func (b *Browser) Fill(css, value string) {
+	b.t.Helper()
+	b.do("fill "+css, chromedp.WaitVisible(chromedp.CSS(css)), b.setJS(css, ""), chromedp.SendKeys(chromedp.CSS(css), value))
+}
+
+// Select chooses the option with value in the select matched by css.
+func (b *Browser) Select(css, value string) {
+	b.t.Helper()
+	b.do("select "+css, chromedp.WaitReady(chromedp.CSS(css)), b.setJS(css, value))
+}
+
+// setJS sets a field's value the way a script would (to clear or choose).
+func (b *Browser) setJS(css, value string) chromedp.Action[chromedp.Void] {
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.value = %q;
+		e.dispatchEvent(new Event("change", {bubbles: true})); return e.value === %q })()`, css, value, value)
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		ok, err := chromedp.Evaluate[bool](js)(ctx, t)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("could not set %s to %q", css, value)
+		}
+		return nil
+	})
+}
+
+// Click clicks the element matched by css and waits for the next page.
+func (b *Browser) Click(css string) {
+	b.t.Helper()
+	b.do("click "+css, chromedp.WaitVisible(chromedp.CSS(css)), chromedp.Click(chromedp.CSS(css)), chromedp.Sleep(150*time.Millisecond),
+		chromedp.WaitReady(chromedp.CSS("body")))
+}
+
+// Text returns the visible text of the first element matched by css.
+func (b *Browser) Text(css string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
+	if err != nil {
+		b.t.Fatalf("browser: text of %s: %v (at %s)", css, err, b.URL())
+	}
+	return s
+}
+
+// Value returns the value of the form field matched by css.
+func (b *Browser) Value(css string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS(css)))
+	if err != nil {
+		b.t.Fatalf("browser: value of %s: %v", css, err)
+	}
+	return s
+}
+
+// Count returns how many elements css matches now (without waiting).
+func (b *Browser) Count(css string) int {
+	b.t.Helper()
+	var n int
+	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", css)))
+	if err != nil {
+		b.t.Fatalf("browser: count %s: %v", css, err)
+	}
+	return n
+}
+
+// URL is the address of the current page.
+func (b *Browser) URL() string {
+	u, _ := chromedp.Run(b.ctx, chromedp.Location())
+	return u
+}
+
+// Path is the path (and query) of the current page.
+func (b *Browser) Path() string {
+	return strings.TrimPrefix(b.URL(), b.base)
+}
+
+// Shot writes a full-page screenshot to $CERTHUB_SCREENSHOTS/name.png when set.
+func (b *Browser) Shot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("CERTHUB_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("browser: screenshot: %v", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
