@@ -89,7 +89,8 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := auth.FromContext(r.Context())
-	if id.Method != auth.MethodSession && !id.HasScope(auth.ScopeAdmin) && containsScope(in.Scopes, auth.ScopeAdmin) {
+	// A token may not mint a token more powerful than itself.
+	if id.User.PlatformRole == auth.PlatformAdmin && !id.HasScope(auth.ScopeAdmin) && containsScope(in.Scopes, auth.ScopeAdmin) {
 		return errs.Forbidden("a token can only mint an admin token if it has the admin scope itself")
 	}
 	exp := in.ExpiresAt

@@ -254,9 +254,17 @@ func (a *App) routes() error {
 	account.NewAPI(a.Accounts, a.Auth).Register(rt, api)
 	admin.NewAPI(a.Admin).Register(rt, api)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
-	rt.Handle("/api/", httpx.API(func(w http.ResponseWriter, r *http.Request) error {
-		return &httpx.StatusError{Status: http.StatusNotFound, Detail: "no such API endpoint: see /api/v1/openapi.json"}
-	}))
+	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			detail := "no such API endpoint: see /api/v1/openapi.json"
+			if status == http.StatusMethodNotAllowed {
+				detail = "this endpoint does not answer " + r.Method + "; see the Allow header"
+			}
+			httpx.WriteProblem(w, r, &httpx.StatusError{Status: status, Detail: detail})
+			return
+		}
+		a.Renderer.Fail(w, r, &httpx.StatusError{Status: status, Detail: "There is no page at this address."})
+	}
 
 	directory.NewPages(a.Directory, rd).Register(rt)
 	account.NewPages(a.Accounts, a.Auth, rd, a.Sessions).Register(rt)
@@ -311,8 +319,8 @@ func (a *App) routes() error {
 		httpMetrics.Observe(a.Log),
 		httpx.ClientAddress(trusted),
 		httpx.SecurityHeaders(secure),
-		csrf.Handler,
 		a.Sessions.LoadAndSave,
+		csrf.Handler,
 		a.Auth.Authenticate(a.Sessions),
 	)
 	return nil

@@ -33,9 +33,10 @@ type server struct {
 }
 
 type options struct {
-	engine db.Engine
-	demo   bool
-	now    func() time.Time
+	engine    db.Engine
+	demo      bool
+	now       func() time.Time
+	configure func(*app.Config)
 }
 
 func start(t *testing.T, o options) *server {
@@ -50,6 +51,9 @@ func start(t *testing.T, o options) *server {
 	mail := smtptest.Start(t)
 	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DSN: dsn, AdminPassword: adminPassword,
 		SMTPURL: mail.URL(), MailFrom: "cc@cert.example", JobPoll: 50 * time.Millisecond, Now: o.now, Logger: testLogger(t)}
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
 	ctx := context.Background()
 	a, err := app.New(ctx, cfg)
 	if err != nil {

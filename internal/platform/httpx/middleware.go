@@ -24,7 +24,16 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	clientIPKey
+	routeKey
 )
+
+// setRoute records the matched route pattern for Observe, which wraps the
+// request before routing and so cannot see the mux's r.Pattern.
+func setRoute(ctx context.Context, pattern string) {
+	if p, ok := ctx.Value(routeKey).(*string); ok {
+		*p = pattern
+	}
+}
 
 // RequestID returns the ID the request was given on arrival.
 func RequestID(ctx context.Context) string {
@@ -199,7 +208,9 @@ func (m *Metrics) Observe(log *slog.Logger) func(http.Handler) http.Handler {
 				id = hex.EncodeToString(b)
 			}
 			w.Header().Set("X-Request-Id", id)
-			r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+			route := new(string)
+			ctx := context.WithValue(r.Context(), requestIDKey, id)
+			r = r.WithContext(context.WithValue(ctx, routeKey, route))
 			rec := &Recorder{ResponseWriter: w}
 			m.inflight.Inc()
 			defer func() {
@@ -213,21 +224,21 @@ func (m *Metrics) Observe(log *slog.Logger) func(http.Handler) http.Handler {
 						WriteProblem(rec, r, fmt.Errorf("panic: %v", p))
 					}
 				}
-				route := r.Pattern
-				if route == "" {
-					route = "unmatched"
+				matched := *route
+				if matched == "" {
+					matched = "unmatched"
 				}
 				if rec.Status == 0 {
 					rec.Status = http.StatusOK
 				}
 				d := time.Since(start)
-				m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.Status)).Inc()
-				m.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
+				m.requests.WithLabelValues(matched, r.Method, strconv.Itoa(rec.Status)).Inc()
+				m.latency.WithLabelValues(matched, r.Method).Observe(d.Seconds())
 				lvl := slog.LevelInfo
 				if rec.Status >= 500 {
 					lvl = slog.LevelError
 				}
-				log.Log(r.Context(), lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route,
+				log.Log(r.Context(), lvl, "request", "method", r.Method, "path", r.URL.Path, "route", matched,
 					"status", rec.Status, "bytes", rec.Bytes, "duration_ms", float64(d.Microseconds())/1000,
 					"ip", ClientIP(r.Context()), "request_id", id)
 			}()

@@ -20,6 +20,9 @@ type Route struct {
 type Router struct {
 	mux    *http.ServeMux
 	routes []Route
+	// NotFound answers requests no route matches (status 404) or whose
+	// method no route at the path accepts (405, with Allow already set).
+	NotFound func(w http.ResponseWriter, r *http.Request, status int)
 }
 
 // NewRouter makes an empty router.
@@ -52,7 +55,36 @@ func (rt *Router) Routes() []Route {
 	return out
 }
 
-func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) { rt.mux.ServeHTTP(w, r) }
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := rt.mux.Handler(r)
+	setRoute(r.Context(), pattern)
+	if pattern == "" && rt.NotFound != nil {
+		// Let the mux decide between 404 and 405 (and compute Allow), then
+		// answer in certhub's own format.
+		probe := &statusProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		if allow := probe.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		status := probe.status
+		if status != http.StatusMethodNotAllowed {
+			status = http.StatusNotFound
+		}
+		rt.NotFound(w, r, status)
+		return
+	}
+	rt.mux.ServeHTTP(w, r)
+}
+
+// statusProbe records what the mux's own not-found handler would answer.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(code int)        { p.status = code }
 
 // Page is a client's request for one page of a list.
 type Page struct {

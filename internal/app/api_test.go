@@ -1,0 +1,538 @@
+package app_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/platform/pgp"
+)
+
+func problem(t *testing.T, r response, status int) map[string]any {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q, want application/problem+json", ct)
+	}
+	p := r.JSON(t)
+	if p["status"] != float64(status) || p["title"] == "" || p["type"] == "" {
+		t.Fatalf("problem %v", p)
+	}
+	return p
+}
+
+func fieldNamed(t *testing.T, p map[string]any, field string) {
+	t.Helper()
+	errs, _ := p["errors"].([]any)
+	for _, e := range errs {
+		if m, _ := e.(map[string]any); m["field"] == field && m["message"] != "" {
+			return
+		}
+	}
+	t.Fatalf("no error for field %q in %v", field, p)
+}
+
+func TestAPIAuthentication(t *testing.T) {
+	s := start(t, options{demo: true})
+	p := problem(t, s.api("GET", "/api/v1/me", "", nil), 401)
+	if s.api("GET", "/api/v1/me", "", nil).Header.Get("WWW-Authenticate") == "" || p["detail"] == "" {
+		t.Fatal("401 without WWW-Authenticate or detail")
+	}
+	problem(t, s.api("GET", "/api/v1/me", "chub_notatoken", nil), 401)
+	problem(t, s.api("GET", "/api/v1/orgs", "chub_"+strings.Repeat("a", 52), nil), 401)
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1/me", nil)
+	req.SetBasicAuth("admin@localhost", adminPassword)
+	problem(t, s.do(http.DefaultClient, req), 401)
+
+	tok := s.token("soc@firstbank.example")
+	me := s.api("GET", "/api/v1/me", tok, nil)
+	if me.Status != 200 {
+		t.Fatalf("me: %d %s", me.Status, me.Body)
+	}
+	var m struct {
+		Email       string `json:"email"`
+		AuthMethod  string `json:"auth_method"`
+		Memberships []struct {
+			OrgName string `json:"org_name"`
+			Role    string `json:"role"`
+		} `json:"memberships"`
+		PasswordHash any `json:"password_hash"`
+	}
+	if err := json.Unmarshal(me.Body, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Email != "soc@firstbank.example" || m.AuthMethod != "token" || len(m.Memberships) != 1 ||
+		m.Memberships[0].OrgName != "First Example Bank" || m.Memberships[0].Role != "member" {
+		t.Fatalf("me = %s", me.Body)
+	}
+	if strings.Contains(string(me.Body), "argon2") || strings.Contains(string(me.Body), "totp_secret") {
+		t.Fatal("secrets in /me")
+	}
+	ro := s.token("ciso@firstbank.example", auth.ScopeRead)
+	if r := s.api("GET", "/api/v1/orgs", ro, nil); r.Status != 200 {
+		t.Fatalf("read with read scope: %d", r.Status)
+	}
+	problem(t, s.api("PATCH", "/api/v1/me", ro, map[string]any{"name": "X"}), 403)
+}
+
+func TestAPIOrganisations(t *testing.T) {
+	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			s := start(t, options{demo: true, engine: engine})
+			coord := s.token("coordinator@cc.example")
+			pub, _, err := pgp.GenerateKey("Indus Payments SOC", "soc@induspay.example", 0, time.Now().Add(-time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			list := s.api("GET", "/api/v1/orgs?kind=sectoral_cert", coord, nil)
+			var sectoral struct {
+				Items []map[string]any `json:"items"`
+			}
+			json.Unmarshal(list.Body, &sectoral)
+			if list.Status != 200 || len(sectoral.Items) != 4 {
+				t.Fatalf("sectoral CERTs: %d %s", list.Status, list.Body)
+			}
+			bankCERT := ""
+			for _, o := range sectoral.Items {
+				if o["name"] == "Banking Sector CERT" {
+					bankCERT = o["id"].(string)
+				}
+			}
+			created := s.api("POST", "/api/v1/orgs", coord, map[string]any{
+				"name": "Indus Payments", "kind": "constituent", "parent_id": bankCERT, "sector": "banking", "country": "pk", "cii": true,
+				"contacts":     []map[string]any{{"role": "24x7", "email": "SOC@InduSpay.example", "phone": "+92 21 1234567", "available_24x7": true}},
+				"pgp_key":      pub,
+				"constituency": map[string]any{"cidrs": []string{"192.0.2.128/26", "2001:db8:9::/48"}, "asns": []int{64510}, "domains": []string{"induspay.example"}},
+			})
+			if created.Status != 201 {
+				t.Fatalf("create: %d %s", created.Status, created.Body)
+			}
+			o := created.JSON(t)
+			id := o["id"].(string)
+			if created.Header.Get("Location") != "/api/v1/orgs/"+id || o["country"] != "PK" || o["pgp_fingerprint"] == "" ||
+				o["parent_id"] != bankCERT || o["created_at"] == "" || o["updated_at"] == "" {
+				t.Fatalf("created org %v (Location %q)", o, created.Header.Get("Location"))
+			}
+			c := o["contacts"].([]any)[0].(map[string]any)
+			if c["email"] != "soc@induspay.example" || c["available_24x7"] != true {
+				t.Fatalf("contact %v", c)
+			}
+			// The bank CERT's analyst sees it; another sector's constituent does not, not even that it exists.
+			if r := s.api("GET", "/api/v1/orgs/"+id, s.token("analyst@bank-cert.example"), nil); r.Status != 200 {
+				t.Fatalf("bank CERT analyst: %d", r.Status)
+			}
+			problem(t, s.api("GET", "/api/v1/orgs/"+id, s.token("noc@karakoram-telecom.example"), nil), 404)
+			// The bank CERT's admin may edit it but not change its structure.
+			lead := s.token("lead@bank-cert.example")
+			if r := s.api("PATCH", "/api/v1/orgs/"+id, lead, map[string]any{"description": "Payments switch"}); r.Status != 200 || r.JSON(t)["description"] != "Payments switch" {
+				t.Fatalf("patch by the sector CERT admin: %d %s", r.Status, r.Body)
+			}
+			problem(t, s.api("PATCH", "/api/v1/orgs/"+id, lead, map[string]any{"cii": false}), 403)
+			problem(t, s.api("PATCH", "/api/v1/orgs/"+id, s.token("ciso@firstbank.example"), map[string]any{"description": "x"}), 404)
+			// Overlaps are reported.
+			other := s.api("POST", "/api/v1/orgs", coord, map[string]any{"name": "Overlapping Co", "kind": "constituent",
+				"constituency": map[string]any{"cidrs": []string{"192.0.2.128/25"}}})
+			if other.Status != 201 {
+				t.Fatalf("second org: %s", other.Body)
+			}
+			ov := s.api("GET", "/api/v1/orgs/"+id+"/overlaps", coord, nil)
+			if ov.Status != 200 || !strings.Contains(string(ov.Body), "Overlapping Co") {
+				t.Fatalf("overlaps: %s", ov.Body)
+			}
+			// Pages of two, by name, never repeating or skipping.
+			seen := map[string]bool{}
+			cursor := ""
+			for pages := 0; ; pages++ {
+				r := s.api("GET", "/api/v1/orgs?limit=2&cursor="+url.QueryEscape(cursor), coord, nil)
+				var page struct {
+					Items []struct {
+						ID string `json:"id"`
+					} `json:"items"`
+					Next string `json:"next_cursor"`
+				}
+				if err := json.Unmarshal(r.Body, &page); err != nil || r.Status != 200 {
+					t.Fatalf("page: %d %s", r.Status, r.Body)
+				}
+				for _, it := range page.Items {
+					if seen[it.ID] {
+						t.Fatalf("%s listed twice", it.ID)
+					}
+					seen[it.ID] = true
+				}
+				if page.Next == "" {
+					break
+				}
+				cursor = page.Next
+				if pages > 50 {
+					t.Fatal("pagination does not end")
+				}
+			}
+			if len(seen) != 28 {
+				t.Fatalf("paged through %d organisations, want 28 (26 of the demo and 2 new)", len(seen))
+			}
+			// Delete: a coordinator may not; an admin may.
+			problem(t, s.api("DELETE", "/api/v1/orgs/"+other.JSON(t)["id"].(string), coord, nil), 403)
+			admin := s.token("admin@localhost", auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin)
+			if r := s.api("DELETE", "/api/v1/orgs/"+other.JSON(t)["id"].(string), admin, nil); r.Status != 204 {
+				t.Fatalf("delete: %d %s", r.Status, r.Body)
+			}
+			problem(t, s.api("DELETE", "/api/v1/orgs/"+bankCERT, admin, nil), 409)
+		})
+	}
+}
+
+func TestAPIBadInputIsAnsweredPrecisely(t *testing.T) {
+	s := start(t, options{})
+	tok := s.token("admin@localhost")
+	valid := func(extra string) string {
+		return `{"name": "Bad Input Co", "kind": "constituent"` + extra + `}`
+	}
+	tests := []struct {
+		name   string
+		ctype  string
+		body   string
+		status int
+		field  string
+	}{
+		{"malformed JSON", "application/json", `{"name": "x",`, 400, ""},
+		{"not JSON at all", "application/json", `name=x`, 400, ""},
+		{"wrong type", "application/json", valid(`, "cii": "yes"`), 422, "cii"},
+		{"wrong nested type", "application/json", valid(`, "constituency": {"asns": ["AS64500"]}`), 422, "constituency.asns"},
+		{"unknown field", "application/json", valid(`, "colour": "blue"`), 422, "colour"},
+		{"form body", "application/x-www-form-urlencoded", "name=x", 415, ""},
+		{"oversized", "application/json", valid(`, "description": "` + strings.Repeat("x", 600<<10) + `"`), 413, ""},
+		{"missing name", "application/json", `{"kind": "constituent"}`, 422, "name"},
+		{"unknown kind", "application/json", `{"name": "X", "kind": "bank"}`, 422, "kind"},
+		{"invalid CIDR", "application/json", valid(`, "constituency": {"cidrs": ["192.0.2.0/24", "192.0.2.300/24"]}`), 422, "constituency.cidrs[1]"},
+		{"host bits", "application/json", valid(`, "constituency": {"cidrs": ["192.0.2.1/24"]}`), 422, "constituency.cidrs[0]"},
+		{"invalid ASN", "application/json", valid(`, "constituency": {"asns": [0]}`), 422, "constituency.asns[0]"},
+		{"invalid domain", "application/json", valid(`, "constituency": {"domains": ["not a domain"]}`), 422, "constituency.domains[0]"},
+		{"invalid e-mail", "application/json", valid(`, "contacts": [{"role": "24x7", "email": "soc@"}]`), 422, "contacts[0].email"},
+		{"invalid key", "application/json", valid(`, "pgp_key": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnope\n-----END PGP PUBLIC KEY BLOCK-----"`), 422, "pgp_key"},
+		{"invalid country", "application/json", valid(`, "country": "Pakistan"`), 422, "country"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", s.URL+"/api/v1/orgs", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", tt.ctype)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			p := problem(t, s.do(http.DefaultClient, req), tt.status)
+			if tt.field != "" {
+				fieldNamed(t, p, tt.field)
+			}
+		})
+	}
+	fieldNamed(t, problem(t, s.api("GET", "/api/v1/orgs?limit=0", tok, nil), 422), "limit")
+	fieldNamed(t, problem(t, s.api("GET", "/api/v1/orgs?cursor=%7Bbad", tok, nil), 422), "cursor")
+	fieldNamed(t, problem(t, s.api("GET", "/api/v1/orgs?cii=maybe", tok, nil), 422), "cii")
+	problem(t, s.api("GET", "/api/v1/no-such-thing", tok, nil), 404)
+	problem(t, s.api("GET", "/api/v1/orgs/no-such-org", tok, nil), 404)
+	problem(t, s.api("PUT", "/api/v1/orgs", tok, `{}`), 405)
+	// Nothing of the rejected requests was stored.
+	var list struct{ Items []any }
+	json.Unmarshal(s.api("GET", "/api/v1/orgs", tok, nil).Body, &list)
+	if len(list.Items) != 0 {
+		t.Fatalf("%d organisations stored from bad input", len(list.Items))
+	}
+}
+
+func TestAPIExport(t *testing.T) {
+	s := start(t, options{demo: true})
+	coord := s.token("coordinator@cc.example")
+	if r := s.api("POST", "/api/v1/orgs", coord, map[string]any{"name": "=HYPERLINK(\"http://evil\")", "kind": "vendor"}); r.Status != 201 {
+		t.Fatalf("create: %s", r.Body)
+	}
+	r := s.api("GET", "/api/v1/orgs/export?format=csv", coord, nil)
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("csv export: %d %v", r.Status, r.Header)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 28 || rows[0][0] != "id" || rows[0][12] != "cidrs" {
+		t.Fatalf("%d csv rows, header %v", len(rows), rows[0])
+	}
+	found := false
+	for _, row := range rows[1:] {
+		if strings.Contains(row[1], "HYPERLINK") {
+			found = true
+			if !strings.HasPrefix(row[1], "'=") {
+				t.Fatalf("formula not defused: %q", row[1])
+			}
+		}
+		if row[1] == "First Example Bank" && (!strings.Contains(row[12], "198.51.100.0/27") || row[13] != "AS64497") {
+			t.Fatalf("bank row %v", row)
+		}
+	}
+	if !found {
+		t.Fatal("new org missing from export")
+	}
+	// A constituent's member exports only what they may see.
+	j := s.api("GET", "/api/v1/orgs/export?format=json", s.token("soc@firstbank.example"), nil)
+	var orgs []map[string]any
+	if err := json.Unmarshal(j.Body, &orgs); err != nil {
+		t.Fatalf("json export: %v\n%s", err, j.Body)
+	}
+	for _, o := range orgs {
+		if o["kind"] == "constituent" && o["name"] != "First Example Bank" {
+			t.Fatalf("a bank member exported another constituent: %v", o["name"])
+		}
+		if o["kind"] == "vendor" {
+			t.Fatalf("a constituent exported a vendor: %v", o["name"])
+		}
+	}
+	if len(orgs) != 12 {
+		t.Fatalf("bank member exported %d organisations, want the 11 community entries and the bank", len(orgs))
+	}
+	fieldNamed(t, problem(t, s.api("GET", "/api/v1/orgs/export?format=xml", coord, nil), 422), "format")
+}
+
+func TestAPIMembersInviteByMail(t *testing.T) {
+	s := start(t, options{demo: true})
+	lead := s.token("lead@bank-cert.example")
+	var bank string
+	var list struct {
+		Items []struct{ ID, Name string }
+	}
+	json.Unmarshal(s.api("GET", "/api/v1/orgs?q=first+example", lead, nil).Body, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("find the bank: %v", list)
+	}
+	bank = list.Items[0].ID
+	r := s.api("POST", "/api/v1/orgs/"+bank+"/members", lead, map[string]any{"email": "New.Analyst@FirstBank.example", "name": "New Analyst", "role": "analyst"})
+	if r.Status != 201 || r.JSON(t)["account_created"] != true {
+		t.Fatalf("add member: %d %s", r.Status, r.Body)
+	}
+	fieldNamed(t, problem(t, s.api("POST", "/api/v1/orgs/"+bank+"/members", lead, map[string]any{"email": "x@firstbank.example", "name": "X", "role": "boss"}), 422), "role")
+	problem(t, s.api("POST", "/api/v1/orgs/"+bank+"/members", s.token("soc@firstbank.example"), map[string]any{"email": "y@firstbank.example", "name": "Y", "role": "admin"}), 403)
+
+	msgs := s.SMTP.Wait(t, 1)
+	m := msgs[len(msgs)-1]
+	if m.To[0] != "new.analyst@firstbank.example" || !strings.Contains(m.Header.Get("Subject"), "Your account") {
+		t.Fatalf("invitation: to %v subject %q", m.To, m.Header.Get("Subject"))
+	}
+	link := regexp.MustCompile(`http://127\.0\.0\.1:\d+/account/password\?token=\S+`).FindString(m.Body)
+	if link == "" {
+		t.Fatalf("no link in the invitation:\n%s", m.Body)
+	}
+	u, _ := url.Parse(link)
+	c := s.client()
+	if p := c.get(u.RequestURI()); p.Status != 200 || !strings.Contains(string(p.Body), "new.analyst@firstbank.example") {
+		t.Fatalf("invitation page: %d", p.Status)
+	}
+	token := u.Query().Get("token")
+	if p := c.post("/account/password", url.Values{"token": {token}, "password": {"short"}, "confirm": {"short"}}); p.Status != 422 {
+		t.Fatalf("weak password accepted: %d", p.Status)
+	}
+	pw := "a new analyst's long password"
+	if p := c.post("/account/password", url.Values{"token": {token}, "password": {pw}, "confirm": {pw}}); p.Status != 303 {
+		t.Fatalf("set password: %d %s", p.Status, p.Body)
+	}
+	c.login("new.analyst@firstbank.example", pw)
+	if p := c.get("/account/password?token=" + url.QueryEscape(token)); p.Status != 404 {
+		t.Fatalf("the link worked twice: %d", p.Status)
+	}
+	members := s.api("GET", "/api/v1/orgs/"+bank+"/members", lead, nil)
+	if !strings.Contains(string(members.Body), "new.analyst@firstbank.example") {
+		t.Fatalf("members: %s", members.Body)
+	}
+}
+
+func TestAPIWebhookDeliveredOnChange(t *testing.T) {
+	s := start(t, options{demo: true})
+	got := make(chan *http.Request, 5)
+	bodies := make(chan []byte, 5)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	defer recv.Close()
+	tok := s.token("ciso@firstbank.example")
+	var list struct{ Items []struct{ ID string } }
+	json.Unmarshal(s.api("GET", "/api/v1/orgs?q=first+example", tok, nil).Body, &list)
+	bank := list.Items[0].ID
+	r := s.api("POST", "/api/v1/orgs/"+bank+"/webhooks", tok, map[string]any{"url": recv.URL + "/hook", "events": []string{"org.updated"}})
+	if r.Status != 201 {
+		t.Fatalf("register webhook: %d %s", r.Status, r.Body)
+	}
+	secret := r.JSON(t)["secret"].(string)
+	if l := s.api("GET", "/api/v1/orgs/"+bank+"/webhooks", tok, nil); strings.Contains(string(l.Body), secret) {
+		t.Fatal("the webhook secret is listed again")
+	}
+	if r := s.api("PATCH", "/api/v1/orgs/"+bank, tok, map[string]any{"website": "https://www.firstbank.example/security"}); r.Status != 200 {
+		t.Fatalf("patch: %s", r.Body)
+	}
+	select {
+	case req := <-got:
+		body := <-bodies
+		if err := notify.Verify(secret, req.Header.Get(notify.SignatureHeader), body, time.Now(), time.Minute); err != nil {
+			t.Fatalf("signature: %v", err)
+		}
+		if !strings.Contains(string(body), "https://www.firstbank.example/security") || req.Header.Get("Certhub-Event") != "org.updated" {
+			t.Fatalf("delivery %s", body)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no webhook delivery")
+	}
+}
+
+func TestAPIUsersAndTokens(t *testing.T) {
+	s := start(t, options{demo: true})
+	admin := s.token("admin@localhost", auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin)
+	adminNoScope := s.token("admin@localhost")
+	coord := s.token("coordinator@cc.example")
+	newUser := map[string]any{"email": "auditor@cc.example", "name": "Auditor", "platform_role": "coordinator", "invite": true}
+	problem(t, s.api("POST", "/api/v1/users", coord, newUser), 403)
+	problem(t, s.api("POST", "/api/v1/users", adminNoScope, newUser), 403)
+	r := s.api("POST", "/api/v1/users", admin, newUser)
+	if r.Status != 201 || r.JSON(t)["has_password"] != false {
+		t.Fatalf("create user: %d %s", r.Status, r.Body)
+	}
+	fieldNamed(t, problem(t, s.api("POST", "/api/v1/users", admin, newUser), 409), "email")
+	fieldNamed(t, problem(t, s.api("POST", "/api/v1/users", admin, map[string]any{"email": "nope", "name": "N"}), 422), "email")
+	uid := r.JSON(t)["id"].(string)
+	if l := s.api("GET", "/api/v1/users?q=auditor", coord, nil); !strings.Contains(string(l.Body), uid) {
+		t.Fatalf("coordinator lists users: %s", l.Body)
+	}
+	problem(t, s.api("GET", "/api/v1/users", s.token("ciso@firstbank.example"), nil), 403)
+	problem(t, s.api("GET", "/api/v1/users/"+uid, s.token("ciso@firstbank.example"), nil), 404)
+	if p := s.api("PATCH", "/api/v1/users/"+uid, admin, map[string]any{"disabled": true}); p.Status != 200 || p.JSON(t)["disabled"] != true {
+		t.Fatalf("disable: %s", p.Body)
+	}
+
+	// Self-service tokens: the secret once, then only its prefix.
+	mine := s.token("analyst@ncert.example")
+	c := s.api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "SIEM", "scopes": []string{"read"}, "expires_in_days": 30})
+	if c.Status != 201 {
+		t.Fatalf("create token: %d %s", c.Status, c.Body)
+	}
+	secret := c.JSON(t)["secret"].(string)
+	tokenID := c.JSON(t)["token"].(map[string]any)["id"].(string)
+	if l := s.api("GET", "/api/v1/me/tokens", mine, nil); strings.Contains(string(l.Body), secret) || !strings.Contains(string(l.Body), tokenID) {
+		t.Fatalf("token list: %s", l.Body)
+	}
+	if r := s.api("GET", "/api/v1/me", secret, nil); r.Status != 200 {
+		t.Fatalf("new token: %d", r.Status)
+	}
+	fieldNamed(t, problem(t, s.api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "scopes": []string{"admin"}}), 422), "scopes")
+	fieldNamed(t, problem(t, s.api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "expires_in_days": 0}), 422), "expires_in_days")
+	if d := s.api("DELETE", "/api/v1/me/tokens/"+tokenID, mine, nil); d.Status != 204 {
+		t.Fatalf("revoke: %d", d.Status)
+	}
+	problem(t, s.api("GET", "/api/v1/me", secret, nil), 401)
+}
+
+func TestAPIAuditAndJobs(t *testing.T) {
+	s := start(t, options{demo: true})
+	coord := s.token("coordinator@cc.example")
+	r := s.api("GET", "/api/v1/audit?action=org.&limit=5", coord, nil)
+	var page struct {
+		Items []struct {
+			Seq    int64  `json:"seq"`
+			Action string `json:"action"`
+		} `json:"items"`
+		Next string `json:"next_cursor"`
+	}
+	if err := json.Unmarshal(r.Body, &page); err != nil || len(page.Items) != 5 || page.Next == "" || page.Items[0].Action != "org.create" {
+		t.Fatalf("audit page: %d %s", r.Status, r.Body)
+	}
+	older := s.api("GET", "/api/v1/audit?action=org.&limit=5&cursor="+page.Next, coord, nil)
+	if !strings.Contains(string(older.Body), fmt.Sprintf(`"seq":%d`, page.Items[4].Seq-1)) && older.Status != 200 {
+		t.Fatalf("older page: %s", older.Body)
+	}
+	v := s.api("GET", "/api/v1/audit/verify", coord, nil)
+	if v.Status != 200 || v.JSON(t)["ok"] != true {
+		t.Fatalf("verify: %s", v.Body)
+	}
+	problem(t, s.api("GET", "/api/v1/audit", s.token("lead@bank-cert.example"), nil), 403)
+	if j := s.api("GET", "/api/v1/jobs?state=completed,available,scheduled", coord, nil); j.Status != 200 {
+		t.Fatalf("jobs: %d %s", j.Status, j.Body)
+	}
+	fieldNamed(t, problem(t, s.api("GET", "/api/v1/jobs?state=exploded", coord, nil), 422), "state")
+	problem(t, s.api("POST", "/api/v1/jobs/1/retry", coord, nil), 403)
+	problem(t, s.api("GET", "/api/v1/jobs/999999", coord, nil), 404)
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	s := start(t, options{})
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
+		r := s.api("GET", path, "", nil)
+		if r.Status != 200 || strings.TrimSpace(string(r.Body)) != want {
+			t.Fatalf("%s: %d %q", path, r.Status, r.Body)
+		}
+	}
+	s.api("GET", "/api/v1/orgs", "", nil)
+	m := s.api("GET", "/metrics", "", nil)
+	for _, want := range []string{
+		`certhub_http_requests_total{code="401",method="GET",route="GET /api/v1/orgs"} 1`,
+		`certhub_http_request_duration_seconds_bucket{method="GET",route="GET /healthz"`,
+		`certhub_store_up 1`, `certhub_users{enabled="true"} 1`, `go_goroutines`,
+	} {
+		if !strings.Contains(string(m.Body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestMetricsOnlyForTheMonitoringNetwork(t *testing.T) {
+	s := start(t, options{configure: func(c *app.Config) { c.MetricsAllow = "10.0.0.0/8" }})
+	if r := s.api("GET", "/metrics", "", nil); r.Status != 403 {
+		t.Fatalf("metrics from outside the allowed network: %d", r.Status)
+	}
+}
+
+func TestSecurityHeadersAndCrossOriginForms(t *testing.T) {
+	s := start(t, options{})
+	r := s.api("GET", "/login", "", nil)
+	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"} {
+		if r.Header.Get(h) == "" {
+			t.Errorf("missing %s", h)
+		}
+	}
+	if r.Header.Get("Strict-Transport-Security") != "" {
+		t.Error("HSTS over plain HTTP")
+	}
+	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader("email=admin%40localhost&password=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if got := s.do(http.DefaultClient, req); got.Status != 403 || !strings.Contains(string(got.Body), "cross-origin") {
+		t.Fatalf("cross-site form post: %d %s", got.Status, got.Body)
+	}
+	c := s.client()
+	c.login("admin@localhost", adminPassword)
+	var session *http.Cookie
+	u, _ := url.Parse(s.URL)
+	for _, ck := range c.c.Jar.Cookies(u) {
+		if ck.Name == "certhub_session" {
+			session = ck
+		}
+	}
+	if session == nil {
+		t.Fatal("no session cookie")
+	}
+	raw := c.get("/account")
+	if raw.Status != 200 {
+		t.Fatalf("account page: %d", raw.Status)
+	}
+	set := s.client().post("/login", url.Values{"email": {"admin@localhost"}, "password": {adminPassword}}).Header.Get("Set-Cookie")
+	if !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Lax") {
+		t.Fatalf("session cookie flags: %s", set)
+	}
+}
