@@ -49,7 +49,7 @@ func start(t *testing.T, o options) *server {
 		dsn = dbtest.DSN(t, db.Postgres)
 	}
 	mail := smtptest.Start(t)
-	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DSN: dsn, AdminPassword: adminPassword,
+	cfg := app.Config{Addr: "127.0.0.1:0", TrustedProxies: "127.0.0.1", DataDir: t.TempDir(), DSN: dsn, AdminPassword: adminPassword,
 		SMTPURL: mail.URL(), MailFrom: "cc@cert.example", JobPoll: 50 * time.Millisecond, Now: o.now, Logger: testLogger(t)}
 	if o.configure != nil {
 		o.configure(&cfg)
@@ -158,8 +158,9 @@ func (s *server) do(c *http.Client, req *http.Request) response {
 
 // browserClient is an HTTP client with cookies that does not follow redirects.
 type browserClient struct {
-	s *server
-	c *http.Client
+	s  *server
+	c  *http.Client
+	ip string // sent as X-Forwarded-For (the test server trusts loopback as its proxy)
 }
 
 func (s *server) client() *browserClient {
@@ -172,6 +173,7 @@ func (s *server) client() *browserClient {
 func (b *browserClient) get(path string) response {
 	b.s.t.Helper()
 	req, _ := http.NewRequest("GET", b.s.URL+path, nil)
+	b.from(req)
 	return b.s.do(b.c, req)
 }
 
@@ -182,7 +184,14 @@ func (b *browserClient) post(path string, form url.Values) response {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", b.s.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	b.from(req)
 	return b.s.do(b.c, req)
+}
+
+func (b *browserClient) from(req *http.Request) {
+	if b.ip != "" {
+		req.Header.Set("X-Forwarded-For", b.ip)
+	}
 }
 
 func (b *browserClient) login(email, password string) {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -300,7 +301,7 @@ func (h levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 func (h levelFilter) Handle(ctx context.Context, r slog.Record) error {
 	cancelled := false
 	r.Attrs(func(a slog.Attr) bool {
-		if err, ok := a.Value.Any().(error); ok && errors.Is(err, context.Canceled) {
+		if err, ok := a.Value.Any().(error); ok && (errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "context canceled")) {
 			cancelled = true
 			return false
 		}
