@@ -36,7 +36,7 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 			documented[strings.ToUpper(method)+" "+path] = true
 			var o struct {
 				Parameters []struct{ Name, In string } `json:"parameters"`
-				Responses  map[string]json.RawMessage   `json:"responses"`
+				Responses  map[string]json.RawMessage  `json:"responses"`
 			}
 			if err := json.Unmarshal(raw, &o); err != nil {
 				t.Fatalf("%s %s: %v", method, path, err)
