@@ -257,8 +257,12 @@ func (s *Service) UpdateUser(ctx context.Context, id string, ch UserChanges) (Us
 		if err := saveUser(ctx, tx, u); err != nil {
 			return err
 		}
-		if err := s.lastAdminGuard(ctx, tx); err != nil {
-			return err
+		wasAdmin := before.PlatformRole == PlatformAdmin && !before.Disabled
+		isAdmin := u.PlatformRole == PlatformAdmin && !u.Disabled
+		if wasAdmin && !isAdmin {
+			if err := s.lastAdminGuard(ctx, tx); err != nil {
+				return err
+			}
 		}
 		after = u
 		action, summary := "user.update", "updated user "+u.Email

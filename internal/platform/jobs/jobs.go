@@ -159,8 +159,12 @@ func (q *Queue) Enqueue(ctx context.Context, tx *db.Tx, args Args, opts *InsertO
 }
 
 // Every runs the job made by build every interval (on the leader node only),
-// and once soon after start.
+// and once soon after start. On an enqueue-only queue it does nothing: the
+// working server schedules periodic jobs.
 func (q *Queue) Every(id string, interval time.Duration, build func() Args) {
+	if !q.work {
+		return
+	}
 	q.client.periodic().Add(river.NewPeriodicJob(river.PeriodicInterval(interval),
 		func() (river.JobArgs, *river.InsertOpts) { return build(), nil },
 		&river.PeriodicJobOpts{ID: id, RunOnStart: true}))
