@@ -23,7 +23,7 @@ type world struct {
 	id    map[string]*auth.Identity // user name → identity
 }
 
-func newService(t *testing.T, d *db.DB) (*Service, *auth.Service) {
+func newService(t testing.TB, d *db.DB) (*Service, *auth.Service) {
 	t.Helper()
 	q, err := jobs.New(d, jobs.Options{})
 	if err != nil {

@@ -30,7 +30,7 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newService(t *testing.T, d *db.DB) (*Service, *clock) {
+func newService(t testing.TB, d *db.DB) (*Service, *clock) {
 	t.Helper()
 	q, err := jobs.New(d, jobs.Options{})
 	if err != nil {
