@@ -103,6 +103,24 @@ type RFC2350 struct {
 // Empty reports whether no section is filled in.
 func (r RFC2350) Empty() bool { return r == RFC2350{} }
 
+// rfc2350Keys lists the sections' JSON names in the order of RFC 2350.
+var rfc2350Keys = []string{"document_date", "distribution", "address", "time_zone", "telephone", "other_telecom", "email",
+	"team_members", "other_info", "hours", "mission", "constituency", "sponsorship", "authority", "incident_types",
+	"cooperation", "communication", "incident_service", "proactive_work", "reporting_forms", "disclaimers"}
+
+// sections maps each section's JSON name to its field, for forms and checks.
+func (r *RFC2350) sections() map[string]*string {
+	return map[string]*string{
+		"document_date": &r.DocumentDate, "distribution": &r.Distribution, "address": &r.Address,
+		"time_zone": &r.TimeZone, "telephone": &r.Telephone, "other_telecom": &r.OtherTelecom, "email": &r.Email,
+		"team_members": &r.TeamMembers, "other_info": &r.OtherInfo, "hours": &r.Hours, "mission": &r.Mission,
+		"constituency": &r.Constituency, "sponsorship": &r.Sponsorship, "authority": &r.Authority,
+		"incident_types": &r.IncidentTypes, "cooperation": &r.Cooperation, "communication": &r.Communication,
+		"incident_service": &r.IncidentService, "proactive_work": &r.ProactiveWork,
+		"reporting_forms": &r.ReportingForms, "disclaimers": &r.Disclaimers,
+	}
+}
+
 // Org is an organisation of the directory. The JSON field names are fixed by
 // the API conventions.
 type Org struct {

@@ -249,7 +249,7 @@ var rfcFields = []rfcField{
 type rfcSection struct{ Label, Hint, Text string }
 
 func rfcSections(r RFC2350) []rfcSection {
-	m := rfcMap(&r)
+	m := r.sections()
 	var out []rfcSection
 	for _, f := range rfcFields {
 		if v := *m[f.Key]; v != "" {
@@ -257,18 +257,6 @@ func rfcSections(r RFC2350) []rfcSection {
 		}
 	}
 	return out
-}
-
-func rfcMap(r *RFC2350) map[string]*string {
-	return map[string]*string{
-		"document_date": &r.DocumentDate, "distribution": &r.Distribution, "address": &r.Address,
-		"time_zone": &r.TimeZone, "telephone": &r.Telephone, "other_telecom": &r.OtherTelecom, "email": &r.Email,
-		"team_members": &r.TeamMembers, "other_info": &r.OtherInfo, "hours": &r.Hours, "mission": &r.Mission,
-		"constituency": &r.Constituency, "sponsorship": &r.Sponsorship, "authority": &r.Authority,
-		"incident_types": &r.IncidentTypes, "cooperation": &r.Cooperation, "communication": &r.Communication,
-		"incident_service": &r.IncidentService, "proactive_work": &r.ProactiveWork,
-		"reporting_forms": &r.ReportingForms, "disclaimers": &r.Disclaimers,
-	}
 }
 
 func (p *Pages) formData(r *http.Request, o *Org, structure bool, contacts int) (formData, error) {
@@ -589,7 +577,7 @@ func orgToForm(o Org) url.Values {
 	}
 	f.Set("domains", strings.Join(doms, "\n"))
 	r := o.RFC2350
-	for k, v := range rfcMap(&r) {
+	for k, v := range r.sections() {
 		f.Set("rfc2350."+k, *v)
 	}
 	return f
@@ -667,7 +655,7 @@ func formToInput(f url.Values, structure bool) (OrgInput, errs.Fields) {
 	}
 	in.Constituency = &cons
 	var rfc RFC2350
-	for k, v := range rfcMap(&rfc) {
+	for k, v := range rfc.sections() {
 		*v = f.Get("rfc2350." + k)
 	}
 	in.RFC2350 = &rfc

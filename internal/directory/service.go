@@ -450,17 +450,24 @@ func (s *Service) AddMember(ctx context.Context, id *auth.Identity, orgID string
 	return m, created, err
 }
 
+// memberChange loads the organisation (checking id may manage its members)
+// and the user whose membership changes.
+func (s *Service) memberChange(ctx context.Context, tx *db.Tx, id *auth.Identity, orgID, userID string) (Org, auth.User, error) {
+	o, _, _, err := s.load(ctx, tx, id, orgID, ActionMembers)
+	if err != nil {
+		return Org{}, auth.User{}, err
+	}
+	u, err := s.users.GetUserTx(ctx, tx, userID)
+	return o, u, err
+}
+
 // SetRole changes a member's role.
 func (s *Service) SetRole(ctx context.Context, id *auth.Identity, orgID, userID string, role auth.Role) error {
 	if !role.Valid() {
 		return fieldErr("role", "must be one of viewer, member, analyst, admin")
 	}
 	return s.db.Write(ctx, func(tx *db.Tx) error {
-		o, _, _, err := s.load(ctx, tx, id, orgID, ActionMembers)
-		if err != nil {
-			return err
-		}
-		u, err := s.users.GetUserTx(ctx, tx, userID)
+		o, u, err := s.memberChange(ctx, tx, id, orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -480,11 +487,7 @@ func (s *Service) SetRole(ctx context.Context, id *auth.Identity, orgID, userID 
 // RemoveMember ends a membership.
 func (s *Service) RemoveMember(ctx context.Context, id *auth.Identity, orgID, userID string) error {
 	return s.db.Write(ctx, func(tx *db.Tx) error {
-		o, _, _, err := s.load(ctx, tx, id, orgID, ActionMembers)
-		if err != nil {
-			return err
-		}
-		u, err := s.users.GetUserTx(ctx, tx, userID)
+		o, u, err := s.memberChange(ctx, tx, id, orgID, userID)
 		if err != nil {
 			return err
 		}

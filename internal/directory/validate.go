@@ -198,16 +198,9 @@ func validPhone(s string) bool {
 }
 
 func checkRFC2350(f *errs.Fields, r *RFC2350) {
-	fields := map[string]*string{
-		"document_date": &r.DocumentDate, "distribution": &r.Distribution, "address": &r.Address,
-		"time_zone": &r.TimeZone, "telephone": &r.Telephone, "other_telecom": &r.OtherTelecom, "email": &r.Email,
-		"team_members": &r.TeamMembers, "other_info": &r.OtherInfo, "hours": &r.Hours, "mission": &r.Mission,
-		"constituency": &r.Constituency, "sponsorship": &r.Sponsorship, "authority": &r.Authority,
-		"incident_types": &r.IncidentTypes, "cooperation": &r.Cooperation, "communication": &r.Communication,
-		"incident_service": &r.IncidentService, "proactive_work": &r.ProactiveWork,
-		"reporting_forms": &r.ReportingForms, "disclaimers": &r.Disclaimers,
-	}
-	for name, v := range fields {
+	fields := r.sections()
+	for _, name := range rfc2350Keys {
+		v := fields[name]
 		*v = strings.TrimSpace(*v)
 		if utf8.RuneCountInString(*v) > maxText || !utf8.ValidString(*v) {
 			f.Add("rfc2350."+name, "must be valid text of at most %d characters", maxText)
@@ -253,37 +246,30 @@ func checkConstituency(f *errs.Fields, in Constituency) Constituency {
 			out.CIDRs = append(out.CIDRs, p.String())
 		}
 	}
-	if len(in.ASNs) > maxASNs {
-		f.Add("constituency.asns", "at most %d ASNs", maxASNs)
-	} else {
-		for i, a := range in.ASNs {
-			field := fmt.Sprintf("constituency.asns[%d]", i)
-			if problem := checkASN(a); problem != "" {
-				f.Add(field, "%s", problem)
-				continue
-			}
-			if slices.Contains(out.ASNs, a) {
-				f.Add(field, "AS%d is listed twice", a)
-				continue
-			}
-			out.ASNs = append(out.ASNs, a)
-		}
+	out.ASNs = checkItems(f, "constituency.asns", "ASNs", in.ASNs, maxASNs, func(a int64) (int64, string) { return a, checkASN(a) },
+		func(a int64) string { return fmt.Sprintf("AS%d", a) })
+	out.Domains = checkItems(f, "constituency.domains", "domains", in.Domains, maxDomains, NormalizeDomain,
+		func(d string) string { return d })
+	return out
+}
+
+// checkItems normalises each item of a list, reporting bad and repeated
+// items under field[i] and a list longer than max under field.
+func checkItems[T any, R comparable](f *errs.Fields, field, noun string, in []T, max int, norm func(T) (R, string), show func(R) string) []R {
+	out := []R{}
+	if len(in) > max {
+		f.Add(field, "at most %d %s", max, noun)
+		return out
 	}
-	if len(in.Domains) > maxDomains {
-		f.Add("constituency.domains", "at most %d domains", maxDomains)
-	} else {
-		for i, s := range in.Domains {
-			field := fmt.Sprintf("constituency.domains[%d]", i)
-			d, problem := NormalizeDomain(s)
-			if problem != "" {
-				f.Add(field, "%s", problem)
-				continue
-			}
-			if slices.Contains(out.Domains, d) {
-				f.Add(field, "%s is listed twice", d)
-				continue
-			}
-			out.Domains = append(out.Domains, d)
+	for i, item := range in {
+		v, problem := norm(item)
+		switch {
+		case problem != "":
+			f.Add(fmt.Sprintf("%s[%d]", field, i), "%s", problem)
+		case slices.Contains(out, v):
+			f.Add(fmt.Sprintf("%s[%d]", field, i), "%s is listed twice", show(v))
+		default:
+			out = append(out, v)
 		}
 	}
 	return out
