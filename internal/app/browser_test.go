@@ -71,3 +71,66 @@ func TestBrowserSignInCreateOrganisationFindIt(t *testing.T) {
 	}
 	b.Shot("05-tree")
 }
+
+// The console's other pages in a real browser: account and token, users,
+// the audit log with its verification, the job queue.
+func TestBrowserConsolePages(t *testing.T) {
+	s := start(t, options{demo: true})
+	b := browsertest.New(t, s.URL, 1280, 900)
+	b.Go("/login")
+	b.Fill("#f-email", "admin@localhost")
+	b.Fill("#f-password", adminPassword)
+	b.Click("#login button[type=submit]")
+
+	b.Go("/account")
+	b.Fill("#f-token_name", "Browser test token")
+	b.Click("#new-token button[type=submit]")
+	if secret := b.Text("#token-secret"); !strings.HasPrefix(secret, "chub_") {
+		t.Fatalf("token secret shown as %q", secret)
+	}
+	if got := b.Text("#token-list"); !strings.Contains(got, "Browser test token") {
+		t.Fatalf("token list: %q", got)
+	}
+	b.Shot("06-account")
+
+	b.Go("/console/users?q=bank")
+	if got := b.Text("#users"); !strings.Contains(got, "Hamza BankCERT Lead") {
+		t.Fatalf("users: %q", got)
+	}
+	b.Shot("07-users")
+	b.Click("#users a[href^='/console/users/']")
+	if got := b.Text("main"); !strings.Contains(got, "Banking Sector CERT") {
+		t.Fatalf("user page: %q", got)
+	}
+	b.Shot("08-user")
+
+	b.Go("/console/audit?verify=1")
+	if got := b.Text("#verify-ok"); !strings.Contains(got, "The chain is intact") {
+		t.Fatalf("verification: %q", got)
+	}
+	if b.Count("#audit tbody tr") < 50 {
+		t.Fatal("audit log shows too few rows")
+	}
+	b.Shot("09-audit")
+
+	b.Go("/console/jobs?state=completed")
+	b.Shot("10-jobs")
+	if got := b.Text("h1"); got != "Jobs" {
+		t.Fatalf("jobs page: %q", got)
+	}
+}
+
+// The sign-in page on a phone-sized screen.
+func TestBrowserSignInOnAPhone(t *testing.T) {
+	s := start(t, options{})
+	b := browsertest.New(t, s.URL, 390, 844)
+	b.Go("/login")
+	b.Shot("11-login-phone")
+	b.Fill("#f-email", "admin@localhost")
+	b.Fill("#f-password", adminPassword)
+	b.Click("#login button[type=submit]")
+	if b.Path() != "/console/orgs" {
+		t.Fatalf("after sign-in: %s", b.Path())
+	}
+	b.Shot("12-directory-phone")
+}
