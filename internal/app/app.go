@@ -316,8 +316,8 @@ func (a *App) routes() error {
 		a.Renderer.Fail(w, r, err)
 	}))
 	a.handler = httpx.Chain(rt,
-		httpMetrics.Observe(a.Log),
 		httpx.ClientAddress(trusted),
+		httpMetrics.Observe(a.Log),
 		httpx.SecurityHeaders(secure),
 		a.Sessions.LoadAndSave,
 		csrf.Handler,

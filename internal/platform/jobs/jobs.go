@@ -305,11 +305,13 @@ func (h levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 func (h levelFilter) Handle(ctx context.Context, r slog.Record) error {
 	cancelled := false
 	r.Attrs(func(a slog.Attr) bool {
-		if err, ok := a.Value.Any().(error); ok && (errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "context canceled")) {
-			cancelled = true
-			return false
+		switch v := a.Value.Any().(type) {
+		case error:
+			cancelled = errors.Is(v, context.Canceled) || strings.Contains(v.Error(), "context canceled")
+		case string:
+			cancelled = a.Key == "error" && strings.Contains(v, "context canceled")
 		}
-		return true
+		return !cancelled
 	})
 	if cancelled {
 		return nil
