@@ -89,10 +89,6 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := auth.FromContext(r.Context())
-	// A token may not mint a token more powerful than itself.
-	if id.User.PlatformRole == auth.PlatformAdmin && !id.HasScope(auth.ScopeAdmin) && containsScope(in.Scopes, auth.ScopeAdmin) {
-		return errs.Forbidden("a token can only mint an admin token if it has the admin scope itself")
-	}
 	exp := in.ExpiresAt
 	if in.ExpiresInDays != nil {
 		if *in.ExpiresInDays < 1 || *in.ExpiresInDays > 3660 {
@@ -102,7 +98,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		t := a.users.Now().Add(time.Duration(*in.ExpiresInDays) * 24 * time.Hour)
 		exp = &t
 	}
-	t, secret, err := a.users.CreateToken(r.Context(), id.User.ID, auth.NewToken{Name: in.Name, Scopes: in.Scopes, ExpiresAt: exp})
+	t, secret, err := a.users.CreateToken(r.Context(), id, id.User.ID, auth.NewToken{Name: in.Name, Scopes: in.Scopes, ExpiresAt: exp})
 	if err != nil {
 		return err
 	}
@@ -112,15 +108,6 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		Secret string     `json:"secret"`
 	}{t, secret})
 	return nil
-}
-
-func containsScope(ss []auth.Scope, s auth.Scope) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {

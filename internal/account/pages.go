@@ -341,16 +341,23 @@ func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// enrolKey returns the TOTP key being enrolled, kept sealed in the session
+// between the page with the QR code and the confirmation.
 func (p *Pages) enrolKey(r *http.Request) (*otp.Key, error) {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	if raw := p.sm.GetString(ctx, auth.SessionTOTPSecret); raw != "" {
-		return otp.NewKeyFromURL(raw)
+	if id.User.TOTPEnabled {
+		return nil, errs.Conflict("two-factor sign-in is already on; turn it off (with your password) before enrolling another device")
+	}
+	if sealed := p.sm.GetString(ctx, auth.SessionTOTPSecret); sealed != "" {
+		if raw, err := p.users.OpenSecret(sealed); err == nil {
+			return otp.NewKeyFromURL(raw)
+		}
 	}
 	key, err := p.users.BeginTOTP(ctx, id.User.ID)
 	if err != nil {
 		return nil, err
 	}
-	p.sm.Put(ctx, auth.SessionTOTPSecret, key.URL())
+	p.sm.Put(ctx, auth.SessionTOTPSecret, p.users.SealSecret(key.URL()))
 	return key, nil
 }
 
@@ -449,7 +456,7 @@ func (p *Pages) createToken(w http.ResponseWriter, r *http.Request) error {
 	if perr != nil {
 		return p.formProblem(w, r, perr)
 	}
-	t, secret, err := p.users.CreateToken(r.Context(), id.User.ID, in)
+	t, secret, err := p.users.CreateToken(r.Context(), id, id.User.ID, in)
 	if err != nil {
 		if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
 			fields := make(errs.Fields, 0, len(e.Fields))

@@ -430,7 +430,19 @@ func TestAPIUsersAndTokens(t *testing.T) {
 	if r := s.api("GET", "/api/v1/me", secret, nil); r.Status != 200 {
 		t.Fatalf("new token: %d", r.Status)
 	}
-	fieldNamed(t, problem(t, s.api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "scopes": []string{"admin"}}), 422), "scopes")
+	// A token cannot mint a token with more scopes than it has, by the API or the account page.
+	problem(t, s.api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "scopes": []string{"admin"}}), 403)
+	problem(t, s.api("POST", "/api/v1/me/tokens", secret, map[string]any{"name": "x", "scopes": []string{"read", "write"}}), 403)
+	req, _ := http.NewRequest("POST", s.URL+"/account/tokens", strings.NewReader("token_name=x&scopes=admin"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+adminNoScope)
+	if r := s.do(http.DefaultClient, req); r.Status != 403 {
+		t.Fatalf("an admin's write token minted an admin token through the page: %d", r.Status)
+	}
+	adminWithScope := s.api("POST", "/api/v1/me/tokens", admin, map[string]any{"name": "x", "scopes": []string{"admin"}})
+	if adminWithScope.Status != 201 {
+		t.Fatalf("an admin-scoped token minting an admin token: %d %s", adminWithScope.Status, adminWithScope.Body)
+	}
 	fieldNamed(t, problem(t, s.api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "expires_in_days": 0}), 422), "expires_in_days")
 	if d := s.api("DELETE", "/api/v1/me/tokens/"+tokenID, mine, nil); d.Status != 204 {
 		t.Fatalf("revoke: %d", d.Status)

@@ -53,6 +53,9 @@ type Config struct {
 	AdminPassword  string // password of the first admin; generated when empty
 	Demo           bool   // load the demo dataset (once)
 	Workers        int    // background jobs run at once
+	// WebhookAllowPrivate lets webhooks reach private and loopback addresses
+	// (an internal SOAR); by default they go to public addresses only.
+	WebhookAllowPrivate bool
 
 	// For tests: an injected clock and a faster job poll.
 	Now          func() time.Time
@@ -125,12 +128,12 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	if c.Queue, err = jobs.New(c.DB, jobs.Options{Work: !cfg.NoBackground, Workers: cfg.Workers, PollInterval: cfg.JobPoll, Logger: cfg.Logger}); err != nil {
 		return fail(err)
 	}
-	if c.Mailer, err = notify.NewMailer(notify.MailConfig{URL: cfg.SMTPURL, From: cfg.MailFrom, OutboxDir: filepath.Join(cfg.DataDir, "outbox")}, cfg.Logger); err != nil {
+	if c.Mailer, err = notify.NewMailer(notify.MailConfig{URL: cfg.SMTPURL, From: cfg.MailFrom, OutboxDir: filepath.Join(cfg.DataDir, "outbox")}, key, cfg.Logger); err != nil {
 		return fail(err)
 	}
 	jobs.AddWorker(c.Queue, c.Mailer)
-	c.Webhooks = notify.NewWebhooks(c.DB, c.Queue, key, cfg.Now, cfg.Logger)
-	c.Auth = auth.NewService(auth.Options{DB: c.DB, Queue: c.Queue, Key: key, Now: cfg.Now, Log: cfg.Logger,
+	c.Webhooks = notify.NewWebhooks(c.DB, c.Queue, key, cfg.Now, cfg.WebhookAllowPrivate, cfg.Logger)
+	c.Auth = auth.NewService(auth.Options{DB: c.DB, Outbox: notify.NewOutbox(c.Queue, key), Key: key, Now: cfg.Now, Log: cfg.Logger,
 		BaseURL: c.baseURL(""), Issuer: cfg.CenterName})
 	c.Directory = directory.NewService(c.DB, c.Auth, c.Webhooks, cfg.Now, cfg.Logger)
 	c.Accounts = account.NewService(c.Auth, c.Directory)
@@ -225,7 +228,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 
 func (a *App) routes() error {
 	cfg := a.Cfg
-	secure := cfg.TLSCert != ""
+	// Secure cookies and HSTS whenever users reach the server over HTTPS:
+	// served here, or through a proxy that terminates TLS (--base-url https://…).
+	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates())
 	if err != nil {

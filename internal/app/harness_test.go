@@ -49,7 +49,7 @@ func start(t *testing.T, o options) *server {
 		dsn = dbtest.DSN(t, db.Postgres)
 	}
 	mail := smtptest.Start(t)
-	cfg := app.Config{Addr: "127.0.0.1:0", TrustedProxies: "127.0.0.1", DataDir: t.TempDir(), DSN: dsn, AdminPassword: adminPassword,
+	cfg := app.Config{Addr: "127.0.0.1:0", TrustedProxies: "127.0.0.1", WebhookAllowPrivate: true, DataDir: t.TempDir(), DSN: dsn, AdminPassword: adminPassword,
 		SMTPURL: mail.URL(), MailFrom: "cc@cert.example", JobPoll: 50 * time.Millisecond, Now: o.now, Logger: testLogger(t)}
 	if o.configure != nil {
 		o.configure(&cfg)
@@ -91,7 +91,7 @@ func (s *server) token(email string, scopes ...auth.Scope) string {
 	if len(scopes) == 0 {
 		scopes = []auth.Scope{auth.ScopeRead, auth.ScopeWrite}
 	}
-	_, raw, err := s.Auth.CreateToken(ctx, u.ID, auth.NewToken{Name: "test", Scopes: scopes})
+	_, raw, err := s.Auth.CreateToken(ctx, auth.System("test"), u.ID, auth.NewToken{Name: "test", Scopes: scopes})
 	if err != nil {
 		s.t.Fatal(err)
 	}

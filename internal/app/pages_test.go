@@ -146,6 +146,13 @@ func TestTOTPEnrolmentAndSignIn(t *testing.T) {
 	if r := c.post("/account/totp", url.Values{"code": {code}}); r.Status != 303 {
 		t.Fatalf("enrol: %d %s", r.Status, r.Body)
 	}
+	// With TOTP on, another device cannot be enrolled without first turning it off (which needs the password).
+	if r := c.post("/account/totp", url.Values{"code": {code}}); r.Status != 409 {
+		t.Fatalf("re-enrolment while TOTP is on: %d", r.Status)
+	}
+	if r := c.get("/account/totp/qr.png"); r.Status != 409 {
+		t.Fatalf("QR code while TOTP is on: %d", r.Status)
+	}
 	c.post("/logout", nil)
 	c2 := s.client()
 	r := c2.post("/login", url.Values{"email": {"analyst@ncert.example"}, "password": {"certhub-demo-2026"}})
@@ -298,6 +305,16 @@ func TestDirectoryPagesFollowTheAccessRule(t *testing.T) {
 	}
 	if v := page.Find("#f-constituency\\.cidrs").Text(); !strings.Contains(v, "10.0.0.300/8") {
 		t.Fatalf("typed networks lost: %q", v)
+	}
+	// A forged row index does not make the server loop or allocate.
+	forged := url.Values{}
+	for k, v := range form {
+		forged[k] = v
+	}
+	forged.Set("contacts[999999999999].name", "x")
+	forged.Set("contacts[", "x")
+	if r := bank.post("/console/orgs/"+own, forged); r.Status >= 500 {
+		t.Fatalf("forged contact index: %d", r.Status)
 	}
 	form.Set("cidrs", strings.Replace(form.Get("cidrs"), "10.0.0.300/8", "", 1))
 	if r := bank.post("/console/orgs/"+own, form); r.Status != 303 {

@@ -33,6 +33,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	proxies := f.String("trusted-proxies", "", "comma-separated proxies whose X-Forwarded-For is believed")
 	metricsAllow := f.String("metrics-allow", "", "comma-separated networks that may read /metrics (default: loopback and private)")
 	workers := f.Int("workers", 4, "background jobs run at once")
+	webhookPrivate := f.Bool("webhook-allow-private", false, "let webhooks reach private and loopback addresses (default: public addresses only)")
 	adminPassword := f.String("admin-password", "", "password for the first admin (default: generated and printed once)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -46,7 +47,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	cfg.Addr, cfg.Demo, cfg.TLSCert, cfg.TLSKey, cfg.BaseURL, cfg.CenterName = *addr, *demoData, *tlsCert, *tlsKey, *baseURL, *center
 	cfg.SMTPURL, cfg.MailFrom, cfg.TrustedProxies, cfg.MetricsAllow, cfg.Workers = *smtpURL, *mailFrom, *proxies, *metricsAllow, *workers
-	cfg.AdminPassword = *adminPassword
+	cfg.AdminPassword, cfg.WebhookAllowPrivate = *adminPassword, *webhookPrivate
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err
@@ -356,7 +357,7 @@ func runToken(ctx context.Context, env Env, args []string) error {
 		t := c.Now().Add(time.Duration(*days) * 24 * time.Hour)
 		in.ExpiresAt = &t
 	}
-	_, raw, err := c.Auth.CreateToken(ctx, u.ID, in)
+	_, raw, err := c.Auth.CreateToken(ctx, auth.System("command line"), u.ID, in)
 	if err != nil {
 		return explain(err)
 	}

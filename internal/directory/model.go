@@ -187,8 +187,8 @@ type Summary struct {
 // Overlap is a network of one organisation that overlaps another's.
 type Overlap struct {
 	CIDR      string `json:"cidr"`
-	OtherCIDR string `json:"other_cidr"`
-	OrgID     string `json:"org_id,omitempty"` // empty when the viewer may not see the other organisation
+	OtherCIDR string `json:"other_cidr,omitempty"` // empty when the viewer may not see the other organisation
+	OrgID     string `json:"org_id,omitempty"`     // empty when the viewer may not see the other organisation
 	OrgName   string `json:"org_name"`
 }
 

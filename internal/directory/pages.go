@@ -605,13 +605,22 @@ func filledContacts(f url.Values) int {
 	return n
 }
 
+// countContacts is one past the highest contact row index in the form.
+// Indexes beyond maxContacts are ignored: the form never has them, and the
+// number must not let a request make the server loop or allocate at will.
 func countContacts(f url.Values) int {
 	n := 0
 	for k := range f {
-		if strings.HasPrefix(k, "contacts[") {
-			if i, err := strconv.Atoi(k[len("contacts["):strings.IndexByte(k, ']')]); err == nil && i+1 > n {
-				n = i + 1
-			}
+		rest, ok := strings.CutPrefix(k, "contacts[")
+		if !ok {
+			continue
+		}
+		idx, _, ok := strings.Cut(rest, "]")
+		if !ok {
+			continue
+		}
+		if i, err := strconv.Atoi(idx); err == nil && i >= 0 && i < maxContacts && i+1 > n {
+			n = i + 1
 		}
 	}
 	return n

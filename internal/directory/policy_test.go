@@ -12,6 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/seal"
 )
 
@@ -31,7 +32,7 @@ func newService(t testing.TB, d *db.DB) (*Service, *auth.Service) {
 	}
 	key, _ := seal.Parse(strings.Repeat("ab", 32))
 	now := func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) }
-	users := auth.NewService(auth.Options{DB: d, Queue: q, Key: key, Now: now, BaseURL: "http://hub.test"})
+	users := auth.NewService(auth.Options{DB: d, Outbox: notify.NewOutbox(q, key), Key: key, Now: now, BaseURL: "http://hub.test"})
 	return NewService(d, users, nil, now, nil), users
 }
 

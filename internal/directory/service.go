@@ -174,6 +174,10 @@ func fieldErr(field, msg string) error {
 	return &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid", Fields: []errs.FieldError{{Field: field, Message: msg}}}
 }
 
+// maxDepth bounds the hierarchy, well inside the bound of the recursive
+// queries (32), so every organisation's ancestors are always found.
+const maxDepth = 12
+
 // checkParent verifies a new or changed parent: it exists, id may see it, it
 // can have children, and the organisation is not being put below itself.
 func (s *Service) checkParent(ctx context.Context, q db.Querier, v Viewer, orgID string, parentID *string) (*Subject, error) {
@@ -200,8 +204,14 @@ func (s *Service) checkParent(ctx context.Context, q db.Querier, v Viewer, orgID
 	if orgID != "" && (p.ID == orgID || slices.Contains(sub.Ancestors, orgID)) {
 		return nil, fieldErr("parent_id", "would put the organisation below itself")
 	}
-	if len(sub.Ancestors) >= 12 {
-		return nil, fieldErr("parent_id", "the hierarchy would be deeper than 12 levels")
+	height := 0
+	if orgID != "" {
+		if height, err = subtreeHeight(ctx, q, orgID); err != nil {
+			return nil, err
+		}
+	}
+	if len(sub.Ancestors)+1+height >= maxDepth {
+		return nil, fieldErr("parent_id", fmt.Sprintf("the hierarchy would be deeper than %d levels", maxDepth))
 	}
 	return &sub, nil
 }
@@ -369,7 +379,10 @@ func (s *Service) Overlaps(ctx context.Context, id *auth.Identity, orgID string)
 				if !p.Overlaps(other) {
 					continue
 				}
-				ov := Overlap{CIDR: p.String(), OtherCIDR: other.String(), OrgName: "another organisation"}
+				// Whose network it is, and the network itself, are shown only to
+				// those who may see the other organisation: a constituency is
+				// private, and claiming wide networks must not reveal others'.
+				ov := Overlap{CIDR: p.String(), OrgName: "another organisation"}
 				if !seen[n.OrgID] {
 					other, err := getOrg(ctx, q, n.OrgID)
 					if err == nil {
@@ -378,7 +391,7 @@ func (s *Service) Overlaps(ctx context.Context, id *auth.Identity, orgID string)
 					}
 				}
 				if seen[n.OrgID] {
-					ov.OrgID, ov.OrgName = n.OrgID, n.OrgName
+					ov.OrgID, ov.OrgName, ov.OtherCIDR = n.OrgID, n.OrgName, other.String()
 				}
 				out = append(out, ov)
 			}

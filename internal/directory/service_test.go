@@ -199,7 +199,7 @@ func TestOverlapsAreReportedWithoutLeakingOwners(t *testing.T) {
 			t.Fatalf("overlaps for the center: %+v %v", ov, err)
 		}
 		ov, err = w.svc.Overlaps(ctx, w.id["bank1_viewer"], w.org["BANK1"])
-		if err != nil || len(ov) != 1 || ov[0].OrgID != "" || ov[0].OrgName != "another organisation" {
+		if err != nil || len(ov) != 1 || ov[0].OrgID != "" || ov[0].OrgName != "another organisation" || ov[0].OtherCIDR != "" {
 			t.Fatalf("overlaps for a bank member: %+v %v", ov, err)
 		}
 	})

@@ -258,6 +258,20 @@ func ancestors(ctx context.Context, q db.Querier, id string) ([]string, error) {
 	return out, rows.Err()
 }
 
+// subtreeHeight is how many levels lie below id (0 for a leaf).
+func subtreeHeight(ctx context.Context, q db.Querier, id string) (int, error) {
+	var h int
+	err := q.QueryRow(ctx, `WITH RECURSIVE down(id, depth) AS (
+			SELECT id, 0 FROM orgs WHERE id = $1
+			UNION ALL
+			SELECT o.id, down.depth + 1 FROM orgs o JOIN down ON o.parent_id = down.id WHERE down.depth < 32
+		) SELECT COALESCE(MAX(depth), 0) FROM down`, id).Scan(&h)
+	if err != nil {
+		return 0, fmt.Errorf("directory: subtree height: %w", err)
+	}
+	return h, nil
+}
+
 // visibleClause is the SQL form of Allowed(…, ActionView, …) for lists. It
 // must agree with Allowed; the access matrix test checks both.
 // Parameters: user ID, staff flag, in-CERT flag (at positions p, p+1, p+2).

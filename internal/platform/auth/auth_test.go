@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/seal"
 )
 
@@ -38,7 +41,7 @@ func newService(t testing.TB, d *db.DB) (*Service, *clock) {
 	}
 	key, _ := seal.Parse(strings.Repeat("42", 32))
 	c := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	return NewService(Options{DB: d, Queue: q, Key: key, Now: c.Now, BaseURL: "https://hub.example", Issuer: "CERT hub", LockoutThreshold: 3}), c
+	return NewService(Options{DB: d, Outbox: notify.NewOutbox(q, key), Key: key, Now: c.Now, BaseURL: "https://hub.example", Issuer: "CERT hub", LockoutThreshold: 3}), c
 }
 
 const goodPassword = "correct horse battery"
@@ -128,7 +131,11 @@ func TestLoginLockoutAndRateLimit(t *testing.T) {
 				t.Fatalf("attempt %d: %v", i, err)
 			}
 		}
-		// Locked now, even with the right password.
+		// Locked now: a wrong password gets the usual answer (nothing revealed),
+		// the right one learns about the lock.
+		if _, _, err := s.Login(ctx, u.Email, "yet another guess", "10.0.0.3"); err != ErrBadCredentials {
+			t.Fatalf("locked account, wrong password: %v", err)
+		}
 		_, _, err = s.Login(ctx, u.Email, goodPassword, "10.0.0.3")
 		if errs.KindOf(err) != errs.KindUnauthenticated || !strings.Contains(err.Error(), "locked") {
 			t.Fatalf("locked account: %v", err)
@@ -234,7 +241,7 @@ func TestAPITokens(t *testing.T) {
 		ctx := context.Background()
 		u, _ := s.CreateUser(ctx, NewUser{Email: "bot@bank.example", Name: "SIEM"})
 		exp := c.Now().Add(24 * time.Hour)
-		tok, raw, err := s.CreateToken(ctx, u.ID, NewToken{Name: "SIEM feed", Scopes: []Scope{ScopeRead, ScopeWrite, ScopeRead}, ExpiresAt: &exp})
+		tok, raw, err := s.CreateToken(ctx, System("test"), u.ID, NewToken{Name: "SIEM feed", Scopes: []Scope{ScopeRead, ScopeWrite, ScopeRead}, ExpiresAt: &exp})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,17 +261,17 @@ func TestAPITokens(t *testing.T) {
 		if _, err := s.AuthenticateToken(ctx, altered, ""); errs.KindOf(err) != errs.KindUnauthenticated {
 			t.Fatalf("altered token: %v", err)
 		}
-		if _, _, err := s.CreateToken(ctx, u.ID, NewToken{Name: "x", Scopes: []Scope{ScopeAdmin}}); errs.KindOf(err) != errs.KindInvalid {
+		if _, _, err := s.CreateToken(ctx, System("test"), u.ID, NewToken{Name: "x", Scopes: []Scope{ScopeAdmin}}); errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("admin scope for a non-admin: %v", err)
 		}
-		if _, _, err := s.CreateToken(ctx, u.ID, NewToken{Name: "x", Scopes: []Scope{"root"}}); errs.KindOf(err) != errs.KindInvalid {
+		if _, _, err := s.CreateToken(ctx, System("test"), u.ID, NewToken{Name: "x", Scopes: []Scope{"root"}}); errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("unknown scope: %v", err)
 		}
 		c.Add(25 * time.Hour)
 		if _, err := s.AuthenticateToken(ctx, raw, ""); errs.KindOf(err) != errs.KindUnauthenticated {
 			t.Fatalf("expired token: %v", err)
 		}
-		_, raw2, _ := s.CreateToken(ctx, u.ID, NewToken{Name: "second"})
+		_, raw2, _ := s.CreateToken(ctx, System("test"), u.ID, NewToken{Name: "second"})
 		basic, err := s.AuthenticateBasic(ctx, "BOT@bank.example", raw2, "")
 		if err != nil || basic.Method != MethodBasic || !basic.HasScope(ScopeRead) || basic.HasScope(ScopeWrite) {
 			t.Fatalf("basic with a token: %+v %v", basic, err)
@@ -329,21 +336,60 @@ func TestInviteAndResetLinks(t *testing.T) {
 		if _, err := s.UseLink(ctx, reset, "another good password"); errs.KindOf(err) != errs.KindNotFound {
 			t.Fatalf("expired link: %v", err)
 		}
+		// Two requests racing with one link: exactly one wins.
+		if err := s.SendInvite(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		racing := tokenFrom(t, lastMailLink(t, d))
+		results := make(chan error, 2)
+		for i := range 2 {
+			go func() {
+				_, err := s.UseLink(ctx, racing, fmt.Sprintf("racing password number %d", i))
+				results <- err
+			}()
+		}
+		if a, b := <-results, <-results; (a == nil) == (b == nil) {
+			t.Fatalf("racing link uses: %v, %v; want exactly one to succeed", a, b)
+		}
 	})
 }
 
-// lastMailLink reads the link out of the newest queued mail job.
+// lastMailLink reads the link out of the newest queued mail job, which holds
+// the message only sealed.
 func lastMailLink(t *testing.T, d *db.DB) string {
 	t.Helper()
-	var args string
-	if err := d.QueryRow(context.Background(), `SELECT CAST(args AS TEXT) FROM river_job WHERE kind = 'notify.mail' ORDER BY id DESC LIMIT 1`).Scan(&args); err != nil {
+	q, err := jobs.New(d, jobs.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`https://hub\.example/account/password\?token=[A-Za-z0-9_%-]+`).FindString(args)
-	if m == "" {
-		t.Fatalf("no link in %s", args)
+	list, err := q.List(context.Background(), jobs.States, 50)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return m
+	raw := ""
+	for _, j := range list {
+		if j.Kind == "notify.mail" {
+			raw = string(j.Args)
+			break
+		}
+	}
+	if strings.Contains(raw, "token=") || strings.Contains(raw, "password") {
+		t.Fatalf("the mail job stores the message in the clear: %s", raw)
+	}
+	var args notify.MailArgs
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := seal.Parse(strings.Repeat("42", 32))
+	m, err := notify.OpenMail(key, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`https://hub\.example/account/password\?token=[A-Za-z0-9_%-]+`).FindString(m.Text)
+	if link == "" {
+		t.Fatalf("no link in %s", m.Text)
+	}
+	return link
 }
 
 func tokenFrom(t *testing.T, link string) string {

@@ -17,7 +17,7 @@ func BenchmarkAuthenticateToken(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, raw, err := s.CreateToken(ctx, u.ID, NewToken{Name: "bench"})
+	_, raw, err := s.CreateToken(ctx, System("test"), u.ID, NewToken{Name: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,18 +16,17 @@ import (
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
-	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/seal"
 )
 
 // Options configure the Service.
 type Options struct {
-	DB    *db.DB
-	Queue *jobs.Queue
-	Key   *seal.Key
-	Now   func() time.Time
-	Log   *slog.Logger
+	DB     *db.DB
+	Outbox *notify.Outbox
+	Key    *seal.Key
+	Now    func() time.Time
+	Log    *slog.Logger
 	// BaseURL is the public URL of the server, for links in e-mail.
 	BaseURL string
 	// Issuer names the service in authenticator apps.
@@ -40,7 +39,7 @@ type Options struct {
 // Service runs accounts, credentials and sessions' identities.
 type Service struct {
 	db       *db.DB
-	q        *jobs.Queue
+	outbox   *notify.Outbox
 	key      *seal.Key
 	now      func() time.Time
 	log      *slog.Logger
@@ -70,7 +69,7 @@ func NewService(o Options) *Service {
 		o.Issuer = "certhub"
 	}
 	return &Service{
-		db: o.DB, q: o.Queue, key: o.Key, now: o.Now, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"),
+		db: o.DB, outbox: o.Outbox, key: o.Key, now: o.Now, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"),
 		issuer: o.Issuer, lockN: o.LockoutThreshold, lockFor: o.LockoutDuration,
 		// Ten quick attempts from one address, then one every six seconds.
 		loginIPs: NewLimiter(10, 6*time.Second, o.Now),
@@ -224,6 +223,13 @@ func (s *Service) UpdateUser(ctx context.Context, id string, ch UserChanges) (Us
 	}
 	var after User
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		if ch.PlatformRole != nil || ch.Disabled != nil {
+			// Changes to who administers the platform take turns, so two
+			// admins demoting each other cannot both pass the last-admin check.
+			if err := tx.Lock(ctx, "users.admins"); err != nil {
+				return err
+			}
+		}
 		u, err := getUser(ctx, tx, "id = $1", id)
 		if err != nil {
 			return err
@@ -368,10 +374,15 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (User, 
 		return User{}, false, err
 	}
 	now := s.now()
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		return User{}, false, errs.Unauthenticated("too many failed sign-ins: the account is locked until %s UTC", u.LockedUntil.Format("15:04"))
-	}
 	ok, rehash := CheckPassword(u.passwordHash, password)
+	if locked(u, now) {
+		// Say that the account is locked only to someone who knows its
+		// password; to anyone else it looks like any wrong guess.
+		if !ok {
+			return User{}, false, ErrBadCredentials
+		}
+		return User{}, false, lockedErr(u)
+	}
 	if !ok {
 		return User{}, false, s.failedLogin(ctx, u, ip, "password")
 	}
@@ -384,6 +395,12 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (User, 
 		}
 	}
 	return u, u.TOTPEnabled, nil
+}
+
+func locked(u User, now time.Time) bool { return u.LockedUntil != nil && now.Before(*u.LockedUntil) }
+
+func lockedErr(u User) error {
+	return errs.Unauthenticated("too many failed sign-ins: the account is locked until %s UTC", u.LockedUntil.Format("15:04"))
 }
 
 // LoginTOTP checks the second factor of a sign-in that passed Login.
@@ -401,20 +418,28 @@ func (s *Service) LoginTOTP(ctx context.Context, userID, code, ip string) (User,
 		if u.Disabled || !u.TOTPEnabled {
 			return ErrBadCredentials
 		}
+		if locked(u, s.now()) {
+			return lockedErr(u)
+		}
 		secret, err := s.key.Open(u.totpSecret)
 		if err != nil {
 			return fmt.Errorf("auth: totp secret of %s: %w", u.Email, err)
 		}
+		out = u
 		step, ok := matchTOTP(string(secret), code, s.now())
-		if !ok || step <= u.totpLastStep {
+		if !ok {
 			failed = true
-			out = u
 			return nil
 		}
-		u.totpLastStep = step
-		u.UpdatedAt = s.now()
-		out = u
-		return saveUser(ctx, tx, u)
+		// Accept the step only if it is newer than the last accepted one, in
+		// one conditional update: two requests racing with the same code
+		// cannot both win.
+		n, err := tx.Exec(ctx, `UPDATE users SET totp_last_step = $2, updated_at = $3 WHERE id = $1 AND totp_last_step < $2`, u.ID, step, s.now())
+		if err != nil {
+			return fmt.Errorf("auth: totp step: %w", err)
+		}
+		failed = n == 0
+		return nil
 	})
 	if err != nil {
 		return User{}, err
@@ -528,6 +553,11 @@ func (s *Service) EnableTOTP(ctx context.Context, userID, secret, code string) e
 		if err != nil {
 			return err
 		}
+		if u.TOTPEnabled {
+			// Replacing the second factor must not be easier than removing it,
+			// which needs the password.
+			return errs.Conflict("two-factor sign-in is already on; turn it off (with your password) before enrolling another device")
+		}
 		now := s.now()
 		u.totpSecret, u.TOTPEnabled, u.totpLastStep, u.UpdatedAt = s.key.Seal([]byte(secret)), true, step, now
 		if err := saveUser(ctx, tx, u); err != nil {
@@ -570,9 +600,21 @@ type NewToken struct {
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
-// CreateToken issues an API token for userID and returns it with its secret,
-// which exists nowhere else afterwards.
-func (s *Service) CreateToken(ctx context.Context, userID string, in NewToken) (Token, string, error) {
+// CreateToken issues an API token for userID on behalf of caller and returns
+// it with its secret, which exists nowhere else afterwards. A caller that is
+// itself a token may only mint tokens within its own scopes, and only for
+// its own user.
+func (s *Service) CreateToken(ctx context.Context, caller *Identity, userID string, in NewToken) (Token, string, error) {
+	if caller == nil || (!caller.IsSystem() && caller.User.ID != userID) {
+		return Token{}, "", errs.Forbidden("you may create tokens only for yourself")
+	}
+	if caller.Scopes != nil {
+		for _, sc := range in.Scopes {
+			if !slices.Contains(caller.Scopes, sc) {
+				return Token{}, "", errs.Forbidden("a token cannot create a token with a scope (%s) it does not have itself", sc)
+			}
+		}
+	}
 	var f errs.Fields
 	in.Name = strings.TrimSpace(in.Name)
 	checkName(&f, in.Name)
@@ -759,7 +801,7 @@ func (s *Service) sendLink(ctx context.Context, tx *db.Tx, u User, purpose strin
 			u.Name, s.issuer, link)}
 	}
 	m.To = []string{u.Email}
-	if err := notify.SendMail(ctx, s.q, tx, m); err != nil {
+	if err := s.outbox.Send(ctx, tx, m); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, now, audit.Event{Action: "user.link." + purpose, ObjectType: "user", ObjectID: u.ID,
@@ -842,6 +884,15 @@ func (s *Service) UseLink(ctx context.Context, raw, password string) (User, erro
 		if err != nil {
 			return err
 		}
+		// Claim the link in one conditional update, so it works once even
+		// when two requests race.
+		n, err := tx.Exec(ctx, `UPDATE user_links SET used_at = $2 WHERE hash = $1 AND used_at IS NULL`, hashSecret(raw), s.now())
+		if err != nil {
+			return fmt.Errorf("auth: claim link: %w", err)
+		}
+		if n != 1 {
+			return errs.NotFound("this link is not valid: it was used, replaced or has expired; ask for a new one")
+		}
 		ctx := audit.WithActor(ctx, audit.Actor{UserID: u.ID, Email: u.Email, IP: audit.ActorFrom(ctx).IP})
 		if err := s.setPassword(ctx, tx, u, password, "user.password."+purpose, u.Email+" set a password through a "+purpose+" link"); err != nil {
 			return err
@@ -903,3 +954,13 @@ func (s *Service) RecordLogout(ctx context.Context, id *Identity) {
 
 // SetBaseURL changes the public URL used in e-mailed links; call it before serving.
 func (s *Service) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }
+
+// SealSecret encrypts a short secret with the server key, for keeping it in
+// a browser session (a TOTP secret during enrolment).
+func (s *Service) SealSecret(v string) string { return s.key.Seal([]byte(v)) }
+
+// OpenSecret decrypts what SealSecret made.
+func (s *Service) OpenSecret(v string) (string, error) {
+	b, err := s.key.Open(v)
+	return string(b), err
+}

@@ -299,6 +299,20 @@ func (t *Tx) SQLTx() *sql.Tx { return t.sqlTx }
 // PgxTx is the pgx transaction on PostgreSQL (nil on SQLite).
 func (t *Tx) PgxTx() pgx.Tx { return t.pgxTx }
 
+// Lock takes a named lock held until the transaction ends, for rules that
+// read several rows and must not interleave with another transaction doing
+// the same (PostgreSQL advisory lock; on SQLite, write transactions are
+// serialised already).
+func (t *Tx) Lock(ctx context.Context, name string) error {
+	if t.pgxTx == nil {
+		return nil
+	}
+	if _, err := t.pgxTx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, name); err != nil {
+		return fmt.Errorf("db: lock %s: %w", name, err)
+	}
+	return nil
+}
+
 // AfterCommit runs fn after the transaction commits (never if it rolls back).
 func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/platform/seal"
 )
 
 // MailConfig says how mail leaves the server.
@@ -47,9 +49,14 @@ type Mail struct {
 	Tag string `json:"tag,omitempty"`
 }
 
-// MailArgs is the job that sends one message.
+// MailArgs is the job that sends one message. The message itself is sealed
+// with the server key: mail carries one-time links (and later TLP-marked
+// content), and job arguments are stored in the job table and shown to staff
+// in the console. Only the recipients and the tag are in the clear.
 type MailArgs struct {
-	Mail
+	To     []string `json:"to"`
+	Tag    string   `json:"tag,omitempty"`
+	Sealed string   `json:"sealed"`
 }
 
 func (MailArgs) Kind() string { return "notify.mail" }
@@ -99,12 +106,13 @@ func parseSMTPURL(raw string) (smtpSettings, error) {
 type Mailer struct {
 	jobs.WorkerDefaults[MailArgs]
 	cfg  MailConfig
+	key  *seal.Key
 	smtp *smtpSettings
 	log  *slog.Logger
 }
 
-// NewMailer checks cfg and returns the worker that sends mail.
-func NewMailer(cfg MailConfig, log *slog.Logger) (*Mailer, error) {
+// NewMailer checks cfg and returns the worker that sends mail sealed with key.
+func NewMailer(cfg MailConfig, key *seal.Key, log *slog.Logger) (*Mailer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -114,7 +122,7 @@ func NewMailer(cfg MailConfig, log *slog.Logger) (*Mailer, error) {
 	if _, err := mail.ParseAddress(cfg.From); err != nil {
 		return nil, fmt.Errorf("notify: sender address %q: %w", cfg.From, err)
 	}
-	m := &Mailer{cfg: cfg, log: log}
+	m := &Mailer{cfg: cfg, key: key, log: log}
 	if cfg.URL != "" {
 		s, err := parseSMTPURL(cfg.URL)
 		if err != nil {
@@ -140,7 +148,11 @@ func (m *Mailer) Timeout(*jobs.Job[MailArgs]) time.Duration { return time.Minute
 
 // Work sends one message.
 func (m *Mailer) Work(ctx context.Context, j *jobs.Job[MailArgs]) error {
-	msg, err := m.build(j.Args.Mail, j.ID)
+	mail, err := OpenMail(m.key, j.Args)
+	if err != nil {
+		return jobs.Permanent(err)
+	}
+	msg, err := m.build(mail, j.ID)
 	if err != nil {
 		// A message that cannot be built will never be: do not retry it.
 		return jobs.Permanent(fmt.Errorf("notify: build mail: %w", err))
@@ -154,7 +166,7 @@ func (m *Mailer) Work(ctx context.Context, j *jobs.Job[MailArgs]) error {
 		if err := msg.WriteToFile(path); err != nil {
 			return fmt.Errorf("notify: write %s: %w", path, err)
 		}
-		m.log.Info("mail written to outbox", "to", j.Args.To, "subject", j.Args.Subject, "file", path)
+		m.log.Info("mail written to outbox", "to", mail.To, "tag", mail.Tag, "file", path)
 		return nil
 	}
 	opts := []gomail.Option{gomail.WithPort(m.smtp.port), gomail.WithTimeout(30 * time.Second)}
@@ -175,9 +187,9 @@ func (m *Mailer) Work(ctx context.Context, j *jobs.Job[MailArgs]) error {
 		return fmt.Errorf("notify: smtp client: %w", err)
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("notify: send %q to %s: %w", j.Args.Subject, strings.Join(j.Args.To, ", "), err)
+		return fmt.Errorf("notify: send %s mail to %s: %w", mail.Tag, strings.Join(mail.To, ", "), err)
 	}
-	m.log.Info("mail sent", "to", j.Args.To, "subject", j.Args.Subject, "tag", j.Args.Tag)
+	m.log.Info("mail sent", "to", mail.To, "tag", mail.Tag)
 	return nil
 }
 
@@ -217,14 +229,41 @@ func ValidAddress(s string) bool {
 	return at > 0 && strings.Contains(s[at+1:], ".") || strings.HasSuffix(s, "@localhost")
 }
 
-// SendMail enqueues m inside tx.
-func SendMail(ctx context.Context, q *jobs.Queue, tx *db.Tx, m Mail) error {
+// Outbox queues mail for the Mailer.
+type Outbox struct {
+	q   *jobs.Queue
+	key *seal.Key
+}
+
+// NewOutbox makes an outbox that seals messages with key.
+func NewOutbox(q *jobs.Queue, key *seal.Key) *Outbox { return &Outbox{q: q, key: key} }
+
+// Send enqueues m inside tx: it is sent if and only if tx commits.
+func (o *Outbox) Send(ctx context.Context, tx *db.Tx, m Mail) error {
 	for _, to := range m.To {
 		if !ValidAddress(to) {
 			return fmt.Errorf("notify: %q is not an e-mail address", to)
 		}
 	}
-	return q.Enqueue(ctx, tx, MailArgs{Mail: m}, &jobs.InsertOpts{MaxAttempts: 12})
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	args := MailArgs{To: m.To, Tag: m.Tag, Sealed: o.key.Seal(b)}
+	return o.q.Enqueue(ctx, tx, args, &jobs.InsertOpts{MaxAttempts: 12})
+}
+
+// OpenMail unseals the message of a mail job.
+func OpenMail(key *seal.Key, a MailArgs) (Mail, error) {
+	b, err := key.Open(a.Sealed)
+	if err != nil {
+		return Mail{}, fmt.Errorf("notify: open mail: %w", err)
+	}
+	var m Mail
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Mail{}, fmt.Errorf("notify: open mail: %w", err)
+	}
+	return m, nil
 }
 
 func randomID() string {

@@ -21,6 +21,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/seal"
 )
 
+var testKey, _ = seal.Parse(strings.Repeat("5a", 32))
+
 func queue(t *testing.T, d *db.DB) *jobs.Queue {
 	t.Helper()
 	q, err := jobs.New(d, jobs.Options{Work: true, PollInterval: 20 * time.Millisecond})
@@ -46,7 +48,7 @@ func TestMailIsDeliveredOverSMTPOnlyAfterCommit(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		srv := smtptest.Start(t)
 		q := queue(t, d)
-		m, err := notify.NewMailer(notify.MailConfig{URL: srv.URL(), From: "CERT CC <cc@cert.example>"}, nil)
+		m, err := notify.NewMailer(notify.MailConfig{URL: srv.URL(), From: "CERT CC <cc@cert.example>"}, testKey, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,12 +56,12 @@ func TestMailIsDeliveredOverSMTPOnlyAfterCommit(t *testing.T) {
 		run(t, q)
 		ctx := context.Background()
 		_ = d.Write(ctx, func(tx *db.Tx) error {
-			_ = notify.SendMail(ctx, q, tx, notify.Mail{To: []string{"never@example.org"}, Subject: "rolled back", Text: "x"})
+			_ = notify.NewOutbox(q, testKey).Send(ctx, tx, notify.Mail{To: []string{"never@example.org"}, Subject: "rolled back", Text: "x"})
 			return errs.Invalid("abandon")
 		})
 		body := "Your account at the CERT hub is ready.\nA long line that needs encoding: " + strings.Repeat("é", 50)
 		if err := d.Write(ctx, func(tx *db.Tx) error {
-			return notify.SendMail(ctx, q, tx, notify.Mail{To: []string{"analyst@bank.example"}, Subject: "Welcome", Text: body, Tag: "user.invite"})
+			return notify.NewOutbox(q, testKey).Send(ctx, tx, notify.Mail{To: []string{"analyst@bank.example"}, Subject: "Welcome", Text: body, Tag: "user.invite"})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +86,7 @@ func TestMailWithoutARelayGoesToTheOutbox(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	q := queue(t, d)
 	dir := t.TempDir()
-	m, err := notify.NewMailer(notify.MailConfig{From: "cc@cert.example", OutboxDir: dir}, nil)
+	m, err := notify.NewMailer(notify.MailConfig{From: "cc@cert.example", OutboxDir: dir}, testKey, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestMailWithoutARelayGoesToTheOutbox(t *testing.T) {
 	run(t, q)
 	ctx := context.Background()
 	if err := d.Write(ctx, func(tx *db.Tx) error {
-		return notify.SendMail(ctx, q, tx, notify.Mail{To: []string{"a@example.org"}, Subject: "Hello outbox", Text: "body"})
+		return notify.NewOutbox(q, testKey).Send(ctx, tx, notify.Mail{To: []string{"a@example.org"}, Subject: "Hello outbox", Text: "body"})
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +124,11 @@ func TestMailConfigIsChecked(t *testing.T) {
 		{From: "a@example.org"},
 		{URL: "smtp://relay.example", From: "not an address"},
 	} {
-		if _, err := notify.NewMailer(cfg, nil); err == nil {
+		if _, err := notify.NewMailer(cfg, testKey, nil); err == nil {
 			t.Errorf("NewMailer(%+v) accepted a bad configuration", cfg)
 		}
 	}
-	m, err := notify.NewMailer(notify.MailConfig{URL: "smtp://user:s3cret@relay.example:2525", From: "a@example.org"}, nil)
+	m, err := notify.NewMailer(notify.MailConfig{URL: "smtp://user:s3cret@relay.example:2525", From: "a@example.org"}, testKey, nil)
 	if err != nil || strings.Contains(m.Describe(), "s3cret") || !strings.Contains(m.Describe(), "relay.example:2525") {
 		t.Fatalf("Describe = %q, %v", m.Describe(), err)
 	}
@@ -173,7 +175,7 @@ func TestWebhooksAreSignedAndRetried(t *testing.T) {
 		insertOrg(t, d, "org-1")
 		key, _ := seal.Parse(strings.Repeat("11", 32))
 		q := queue(t, d)
-		wh := notify.NewWebhooks(d, q, key, time.Now, nil)
+		wh := notify.NewWebhooks(d, q, key, time.Now, true, nil)
 		run(t, q)
 		ctx := context.Background()
 		hook, secret, err := wh.Create(ctx, "org-1", recv.URL+"/hook", []string{"org.updated"})
@@ -231,7 +233,7 @@ func TestWebhookInputIsValidated(t *testing.T) {
 	insertOrg(t, d, "org-1")
 	key, _ := seal.Parse(strings.Repeat("11", 32))
 	q := queue(t, d)
-	wh := notify.NewWebhooks(d, q, key, time.Now, nil)
+	wh := notify.NewWebhooks(d, q, key, time.Now, true, nil)
 	tests := []struct {
 		url    string
 		events []string
@@ -252,5 +254,22 @@ func TestWebhookInputIsValidated(t *testing.T) {
 	}
 	if _, _, err := wh.Create(context.Background(), "no-such-org", "https://example.org/", []string{"*"}); errs.KindOf(err) != errs.KindNotFound {
 		t.Errorf("webhook for a missing org: %v", err)
+	}
+}
+
+func TestWebhooksGoOnlyToPublicAddresses(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	insertOrg(t, d, "org-1")
+	key, _ := seal.Parse(strings.Repeat("11", 32))
+	wh := notify.NewWebhooks(d, queue(t, d), key, time.Now, false, nil)
+	for _, u := range []string{"http://127.0.0.1:8080/x", "http://localhost/x", "https://10.1.2.3/", "http://169.254.169.254/latest/meta-data/",
+		"http://[::1]/", "http://[fd00::1]/", "http://100.64.0.1/"} {
+		_, _, err := wh.Create(context.Background(), "org-1", u, []string{"*"})
+		if e := errs.As(err); e == nil || e.Kind != errs.KindInvalid || e.Fields[0].Field != "url" {
+			t.Errorf("Create(%s) = %v, want it refused", u, err)
+		}
+	}
+	if _, _, err := wh.Create(context.Background(), "org-1", "https://soar.bank.example/hook", []string{"*"}); err != nil {
+		t.Fatalf("a public name was refused: %v", err)
 	}
 }

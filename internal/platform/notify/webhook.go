@@ -11,11 +11,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,21 +60,29 @@ func (WebhookArgs) Kind() string { return "notify.webhook" }
 
 // Webhooks stores endpoints and sends deliveries.
 type Webhooks struct {
-	db     *db.DB
-	q      *jobs.Queue
-	key    *seal.Key
-	now    func() time.Time
-	client *http.Client
-	log    *slog.Logger
+	db           *db.DB
+	q            *jobs.Queue
+	key          *seal.Key
+	now          func() time.Time
+	client       *http.Client
+	log          *slog.Logger
+	allowPrivate bool
 }
 
-// NewWebhooks makes the webhook service and registers its delivery worker on q.
-func NewWebhooks(d *db.DB, q *jobs.Queue, key *seal.Key, now func() time.Time, log *slog.Logger) *Webhooks {
+// NewWebhooks makes the webhook service and registers its delivery worker
+// on q. Unless allowPrivate, deliveries go only to public addresses: an
+// organisation's admin must not be able to make the server POST to its own
+// loopback, the cloud metadata service or the center's internal network.
+func NewWebhooks(d *db.DB, q *jobs.Queue, key *seal.Key, now func() time.Time, allowPrivate bool, log *slog.Logger) *Webhooks {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	w := &Webhooks{db: d, q: q, key: key, now: now, log: log, client: &http.Client{
-		Timeout: 15 * time.Second,
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		return checkDialAddress(address, allowPrivate)
+	}}
+	w := &Webhooks{db: d, q: q, key: key, now: now, log: log, allowPrivate: allowPrivate, client: &http.Client{
+		Timeout:   15 * time.Second,
+		Transport: &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2},
 		// A redirect could point a signed delivery somewhere the owner never registered.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
@@ -79,7 +90,31 @@ func NewWebhooks(d *db.DB, q *jobs.Queue, key *seal.Key, now func() time.Time, l
 	return w
 }
 
-func validateWebhook(rawURL string, events []string) error {
+// checkDialAddress refuses connections to addresses that are not on the
+// public internet. It runs after name resolution, on the address really
+// dialled, so a public name pointing at a private address is caught too.
+func checkDialAddress(address string, allowPrivate bool) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("webhook: unexpected dial address %q", address)
+	}
+	if !allowPrivate && !publicAddr(ip.Unmap()) {
+		return fmt.Errorf("webhook: %s is not a public address (the server allows private ones only with --webhook-allow-private)", ip)
+	}
+	return nil
+}
+
+var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+func publicAddr(ip netip.Addr) bool {
+	return ip.IsGlobalUnicast() && !ip.IsPrivate() && !sharedAddressSpace.Contains(ip)
+}
+
+func (w *Webhooks) validate(rawURL string, events []string) error {
 	var f errs.Fields
 	u, err := url.Parse(rawURL)
 	switch {
@@ -91,6 +126,12 @@ func validateWebhook(rawURL string, events []string) error {
 		f.Add("url", "must not carry credentials; the signature authenticates deliveries")
 	case len(rawURL) > 2000:
 		f.Add("url", "is longer than 2000 characters")
+	case !w.allowPrivate && (strings.EqualFold(u.Hostname(), "localhost") || strings.HasSuffix(strings.ToLower(u.Hostname()), ".localhost")):
+		f.Add("url", "must point at a public address, not this server")
+	default:
+		if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !w.allowPrivate && !publicAddr(ip.Unmap()) {
+			f.Add("url", "must point at a public address; %s is private, loopback or link-local", ip)
+		}
 	}
 	if len(events) == 0 {
 		f.Add("events", "name at least one event, or * for all")
@@ -118,7 +159,7 @@ func validEventName(s string) bool {
 // Create registers an endpoint for orgID and returns it with its signing
 // secret, which is shown this once and stored sealed.
 func (w *Webhooks) Create(ctx context.Context, orgID, rawURL string, events []string) (Webhook, string, error) {
-	if err := validateWebhook(rawURL, events); err != nil {
+	if err := w.validate(rawURL, events); err != nil {
 		return Webhook{}, "", err
 	}
 	now := w.now()
