@@ -180,3 +180,15 @@ func (b *Browser) Shot(name string) {
 		b.t.Fatal(err)
 	}
 }
+
+// Expect fails the test unless the text of the element matched by css
+// contains every one of want.
+func (b *Browser) Expect(css string, want ...string) {
+	b.t.Helper()
+	got := b.Text(css)
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			b.t.Fatalf("browser: %s shows %q, want it to contain %q (at %s)", css, got, w, b.Path())
+		}
+	}
+}
