@@ -1,5 +1,5 @@
-// Package cli is certhub's command line: serve, migrate, user, token, audit,
-// backup, version. Every command that touches the store takes the same
+// Package cli is certhub's command line: serve, migrate, user, token, cvss,
+// ssvc, audit, backup, version. Every command that touches the store takes the same
 // --data and --db flags, and every flag can also be set through an
 // environment variable CERTHUB_<FLAG> (dashes become underscores).
 package cli
@@ -41,6 +41,8 @@ func commands() []command {
 		{"migrate", "apply pending database migrations and exit", runMigrate},
 		{"user", "create users, set passwords, disable, unlock (see certhub user --help)", runUser},
 		{"token", "create an API token for a user", runToken},
+		{"cvss", "score CVSS 3.0/3.1/4.0 vectors", runCVSS},
+		{"ssvc", "look up SSVC decision tables (coordinator triage, publication, …)", runSSVC},
 		{"audit", "verify the audit log's hash chain", runAudit},
 		{"backup", "write a consistent copy of the embedded database and key to a directory", runBackup},
 		{"version", "print the version", runVersion},
