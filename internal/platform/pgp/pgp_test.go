@@ -79,3 +79,28 @@ func revokedKey(t *testing.T) string {
 	w.Close()
 	return buf.String()
 }
+
+func TestEncryptDecryptRoundTrip(t *testing.T) {
+	pub, priv, err := GenerateKey("CC", "cc@cert.example", 0, now.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := Encrypt([]byte("SQL injection in /login of the bank portal"), pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsMessage(msg) || strings.Contains(msg, "injection") {
+		t.Fatalf("not an encrypted message: %s", msg)
+	}
+	got, err := Decrypt("Some words before\n"+msg+"\nand after", priv)
+	if err != nil || string(got) != "SQL injection in /login of the bank portal" {
+		t.Fatalf("decrypt: %q %v", got, err)
+	}
+	_, other, _ := GenerateKey("Other", "other@example.org", 0, now.Add(-time.Hour))
+	if _, err := Decrypt(msg, other); err == nil {
+		t.Fatal("decrypted with the wrong key")
+	}
+	if _, err := Decrypt("no message here", priv); err == nil {
+		t.Fatal("decrypted nothing")
+	}
+}

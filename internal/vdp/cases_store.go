@@ -1,0 +1,364 @@
+package vdp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+const caseColumns = `id, number, title, summary, reference_urls, status, owner_org_id, tlp, embargo, publication_at, first_vendor_contact_at,
+	disclosed_at, closed_at, vendor_aware_at, fix_ready_at, fix_deployed_at, public_aware_at, exploit_public_at,
+	attacks_observed_at, deadline_warned_for, created_at, updated_at`
+
+func scanCase(row db.Row) (Case, error) {
+	var c Case
+	var refs string
+	err := row.Scan(&c.ID, &c.Number, &c.Title, &c.Summary, &refs, &c.Status, &c.OwnerOrgID, &c.TLP, &c.Embargo, &c.PublicationAt,
+		&c.FirstVendorContactAt, &c.DisclosedAt, &c.ClosedAt, &c.Facts.VendorAware, &c.Facts.FixReady, &c.Facts.FixDeployed,
+		&c.Facts.PublicAware, &c.Facts.ExploitPublic, &c.Facts.AttacksObserved, &c.deadlineWarnedFor, &c.CreatedAt, &c.UpdatedAt)
+	c.References = lines(refs)
+	return c, err
+}
+
+func caseArgs(c Case) []any {
+	return []any{c.ID, c.Number, c.Title, c.Summary, strings.Join(c.References, "\n"), string(c.Status), c.OwnerOrgID, c.TLP, c.Embargo, c.PublicationAt,
+		c.FirstVendorContactAt, c.DisclosedAt, c.ClosedAt, c.Facts.VendorAware, c.Facts.FixReady, c.Facts.FixDeployed,
+		c.Facts.PublicAware, c.Facts.ExploitPublic, c.Facts.AttacksObserved, c.deadlineWarnedFor, c.CreatedAt, c.UpdatedAt}
+}
+
+func getCase(ctx context.Context, q db.Querier, id string) (Case, error) {
+	c, err := scanCase(q.QueryRow(ctx, `SELECT `+caseColumns+` FROM vdp_cases WHERE id = $1 OR number = $1`, id))
+	if errors.Is(err, db.ErrNoRows) {
+		return Case{}, errs.NotFound("case not found")
+	}
+	if err != nil {
+		return Case{}, fmt.Errorf("vdp: load case: %w", err)
+	}
+	return c, nil
+}
+
+func insertCase(ctx context.Context, tx *db.Tx, c Case) error {
+	_, err := tx.Exec(ctx, `INSERT INTO vdp_cases (`+caseColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+		$12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`, caseArgs(c)...)
+	if err != nil {
+		return fmt.Errorf("vdp: insert case: %w", err)
+	}
+	return nil
+}
+
+func saveCase(ctx context.Context, tx *db.Tx, c Case) error {
+	_, err := tx.Exec(ctx, `UPDATE vdp_cases SET number = $2, title = $3, summary = $4, reference_urls = $5, status = $6,
+		owner_org_id = $7, tlp = $8, embargo = $9, publication_at = $10, first_vendor_contact_at = $11, disclosed_at = $12,
+		closed_at = $13, vendor_aware_at = $14, fix_ready_at = $15, fix_deployed_at = $16, public_aware_at = $17,
+		exploit_public_at = $18, attacks_observed_at = $19, deadline_warned_for = $20, created_at = $21, updated_at = $22
+		WHERE id = $1`, caseArgs(c)...)
+	if err != nil {
+		return fmt.Errorf("vdp: save case: %w", err)
+	}
+	return nil
+}
+
+func listParticipants(ctx context.Context, q db.Querier, caseID string) ([]Participant, error) {
+	rows, err := q.Query(ctx, `SELECT p.case_id, p.org_id, o.name, p.role, p.their_tracking, p.notified_at, p.seen_at,
+		p.acknowledged_at, p.reminders, p.last_reminder_at, p.escalated_at, p.added_at
+		FROM vdp_participants p JOIN orgs o ON o.id = p.org_id WHERE p.case_id = $1 ORDER BY p.role, o.name_key`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: participants: %w", err)
+	}
+	defer rows.Close()
+	out := []Participant{}
+	for rows.Next() {
+		var p Participant
+		if err := rows.Scan(&p.CaseID, &p.OrgID, &p.OrgName, &p.Role, &p.TheirTracking, &p.NotifiedAt, &p.SeenAt,
+			&p.AcknowledgedAt, &p.Reminders, &p.LastReminderAt, &p.EscalatedAt, &p.AddedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func saveParticipant(ctx context.Context, tx *db.Tx, p Participant) error {
+	_, err := tx.Exec(ctx, `INSERT INTO vdp_participants (case_id, org_id, role, their_tracking, notified_at, seen_at,
+		acknowledged_at, reminders, last_reminder_at, escalated_at, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (case_id, org_id) DO UPDATE SET role = excluded.role, their_tracking = excluded.their_tracking,
+		notified_at = excluded.notified_at, seen_at = excluded.seen_at, acknowledged_at = excluded.acknowledged_at,
+		reminders = excluded.reminders, last_reminder_at = excluded.last_reminder_at, escalated_at = excluded.escalated_at`,
+		p.CaseID, p.OrgID, string(p.Role), p.TheirTracking, p.NotifiedAt, p.SeenAt, p.AcknowledgedAt, p.Reminders,
+		p.LastReminderAt, p.EscalatedAt, p.AddedAt)
+	if err != nil {
+		if db.IsForeignKeyViolation(err) {
+			return fieldErr("org_id", "is not an organisation of the directory")
+		}
+		return fmt.Errorf("vdp: save participant: %w", err)
+	}
+	return nil
+}
+
+// submitterOrgs lists the organisations that submitted the case's reports.
+func submitterOrgs(ctx context.Context, q db.Querier, caseID string) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT DISTINCT submitter_org_id FROM vdp_reports WHERE case_id = $1 AND submitter_org_id IS NOT NULL`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: submitters: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+const vulnColumns = `id, case_id, position, title, description, cwe, cve_id, cvss3, cvss4, ssvc, created_at, updated_at`
+
+func scanVuln(row db.Row) (Vuln, error) {
+	var v Vuln
+	var cve *string
+	var c3, c4, sv string
+	err := row.Scan(&v.ID, &v.CaseID, &v.Position, &v.Title, &v.Description, &v.CWE, &cve, &c3, &c4, &sv, &v.CreatedAt, &v.UpdatedAt)
+	if cve != nil {
+		v.CVEID = *cve
+	}
+	v.CVSS3, v.CVSS4, v.SSVC = score(c3), score(c4), decodeDecision(sv)
+	return v, err
+}
+
+func listVulns(ctx context.Context, q db.Querier, caseID string) ([]Vuln, error) {
+	rows, err := q.Query(ctx, `SELECT `+vulnColumns+` FROM vdp_vulns WHERE case_id = $1 ORDER BY position`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: vulnerabilities: %w", err)
+	}
+	defer rows.Close()
+	out := []Vuln{}
+	for rows.Next() {
+		v, err := scanVuln(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func saveVuln(ctx context.Context, tx *db.Tx, v Vuln, insert bool) error {
+	var cve *string
+	if v.CVEID != "" {
+		cve = &v.CVEID
+	}
+	args := []any{v.ID, v.CaseID, v.Position, v.Title, v.Description, v.CWE, cve, vectorOf(v.CVSS3), vectorOf(v.CVSS4),
+		encodeDecision(v.SSVC), v.CreatedAt, v.UpdatedAt}
+	var err error
+	if insert {
+		_, err = tx.Exec(ctx, `INSERT INTO vdp_vulns (`+vulnColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, args...)
+	} else {
+		_, err = tx.Exec(ctx, `UPDATE vdp_vulns SET case_id = $2, position = $3, title = $4, description = $5, cwe = $6,
+			cve_id = $7, cvss3 = $8, cvss4 = $9, ssvc = $10, created_at = $11, updated_at = $12 WHERE id = $1`, args...)
+	}
+	if db.IsUniqueViolation(err) {
+		return fieldErr("cve_id", "is already given to another vulnerability")
+	}
+	if err != nil {
+		return fmt.Errorf("vdp: save vulnerability: %w", err)
+	}
+	return nil
+}
+
+func listStatuses(ctx context.Context, q db.Querier, caseID string) ([]ProductStatus, error) {
+	rows, err := q.Query(ctx, `SELECT id, vuln_id, vendor_org_id, product, status, statement, fixed_versions, mitigation,
+		workaround, updated_by, updated_at FROM vdp_product_status WHERE case_id = $1 ORDER BY vendor_org_id, product, vuln_id`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: statuses: %w", err)
+	}
+	defer rows.Close()
+	out := []ProductStatus{}
+	for rows.Next() {
+		var p ProductStatus
+		if err := rows.Scan(&p.ID, &p.VulnID, &p.VendorOrgID, &p.Product, &p.Status, &p.Statement, &p.FixedVersions,
+			&p.Mitigation, &p.Workaround, &p.UpdatedBy, &p.UpdatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// addEvent appends to the case timeline.
+func addEvent(ctx context.Context, tx *db.Tx, caseID, kind, summary, visibility string, orgID *string, actor, anchor string, at time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO vdp_events (case_id, kind, summary, visibility, org_id, actor, anchor, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, caseID, kind, summary, visibility, orgID, actor, anchor, at)
+	if err != nil {
+		return fmt.Errorf("vdp: event: %w", err)
+	}
+	return nil
+}
+
+type rawEvent struct {
+	Event
+	visibility string
+	orgID      *string
+}
+
+func listEvents(ctx context.Context, q db.Querier, caseID string, limit int) ([]rawEvent, error) {
+	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT seq, kind, summary, visibility, org_id, actor, anchor, created_at
+		FROM vdp_events WHERE case_id = $1 ORDER BY seq DESC LIMIT %d`, limit), caseID)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: events: %w", err)
+	}
+	defer rows.Close()
+	var out []rawEvent
+	for rows.Next() {
+		var e rawEvent
+		if err := rows.Scan(&e.Seq, &e.Kind, &e.Summary, &e.visibility, &e.orgID, &e.Actor, &e.Anchor, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func listThreads(ctx context.Context, q db.Querier, caseID string) ([]Thread, error) {
+	rows, err := q.Query(ctx, `SELECT t.id, t.case_id, t.title, t.visibility, t.vendor_org_id, t.created_at,
+		COUNT(p.seq), MAX(p.created_at)
+		FROM vdp_threads t LEFT JOIN vdp_posts p ON p.thread_id = t.id
+		WHERE t.case_id = $1 GROUP BY t.id, t.case_id, t.title, t.visibility, t.vendor_org_id, t.created_at
+		ORDER BY t.created_at, t.id`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: threads: %w", err)
+	}
+	defer rows.Close()
+	out := []Thread{}
+	for rows.Next() {
+		var t Thread
+		var last *time.Time
+		if err := rows.Scan(&t.ID, &t.CaseID, &t.Title, &t.Visibility, &t.VendorOrgID, &t.CreatedAt, &t.Posts, &last); err != nil {
+			return nil, err
+		}
+		if last != nil {
+			t.LastPostAt = *last
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func getThread(ctx context.Context, q db.Querier, caseID, threadID string) (Thread, error) {
+	var t Thread
+	err := q.QueryRow(ctx, `SELECT id, case_id, title, visibility, vendor_org_id, created_at FROM vdp_threads
+		WHERE id = $1 AND case_id = $2`, threadID, caseID).Scan(&t.ID, &t.CaseID, &t.Title, &t.Visibility, &t.VendorOrgID, &t.CreatedAt)
+	if errors.Is(err, db.ErrNoRows) {
+		return t, errs.NotFound("thread not found")
+	}
+	if err != nil {
+		return t, fmt.Errorf("vdp: thread: %w", err)
+	}
+	return t, nil
+}
+
+// unreadPosts counts, per thread, the posts after seq.
+func unreadPosts(ctx context.Context, q db.Querier, caseID string, seq int64) (map[string]int, error) {
+	rows, err := q.Query(ctx, `SELECT thread_id, COUNT(*) FROM vdp_posts WHERE case_id = $1 AND seq > $2 GROUP BY thread_id`, caseID, seq)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: unread: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// lastRead returns what userID had seen of caseID.
+func lastRead(ctx context.Context, q db.Querier, userID, caseID string) (eventSeq, postSeq int64, err error) {
+	err = q.QueryRow(ctx, `SELECT event_seq, post_seq FROM vdp_reads WHERE user_id = $1 AND case_id = $2`, userID, caseID).Scan(&eventSeq, &postSeq)
+	if errors.Is(err, db.ErrNoRows) {
+		return 0, 0, nil
+	}
+	return eventSeq, postSeq, err
+}
+
+// markRead records that userID has seen caseID up to the given sequences.
+func (s *Service) markRead(ctx context.Context, userID, caseID string, eventSeq, postSeq int64) error {
+	if userID == "" {
+		return nil
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO vdp_reads (user_id, case_id, event_seq, post_seq, seen_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (user_id, case_id) DO UPDATE SET
+		event_seq = CASE WHEN excluded.event_seq > vdp_reads.event_seq THEN excluded.event_seq ELSE vdp_reads.event_seq END,
+		post_seq = CASE WHEN excluded.post_seq > vdp_reads.post_seq THEN excluded.post_seq ELSE vdp_reads.post_seq END,
+		seen_at = excluded.seen_at`, userID, caseID, eventSeq, postSeq, s.now())
+	return err
+}
+
+// CaseFilter narrows the case list.
+type CaseFilter struct {
+	Status string
+	Owner  string
+	Query  string
+	Cursor string
+	Limit  int
+}
+
+// listCases returns cases the user takes part in (or all, for staff), newest first.
+func listCases(ctx context.Context, q db.Querier, userID string, all bool, f CaseFilter, afterAt *time.Time, afterID string) ([]Case, error) {
+	var conds []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if !all {
+		u := arg(userID)
+		conds = append(conds, `(owner_org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`)
+			OR id IN (SELECT case_id FROM vdp_participants WHERE org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`))
+			OR id IN (SELECT case_id FROM vdp_reports WHERE case_id IS NOT NULL AND submitter_org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`)))`)
+	}
+	if f.Status != "" {
+		if f.Status == "active" {
+			conds = append(conds, `status IN ('open', 'coordinating', 'remediation')`)
+		} else {
+			conds = append(conds, `status = `+arg(f.Status))
+		}
+	}
+	if f.Owner != "" {
+		conds = append(conds, `owner_org_id = `+arg(f.Owner))
+	}
+	if f.Query != "" {
+		like := "%" + db.EscapeLike(strings.ToLower(f.Query)) + "%"
+		conds = append(conds, fmt.Sprintf(`(LOWER(title) LIKE %s ESCAPE '\' OR number = %s)`, arg(like), arg(strings.ToUpper(f.Query))))
+	}
+	if afterAt != nil {
+		t, id := arg(*afterAt), arg(afterID)
+		conds = append(conds, fmt.Sprintf(`(created_at < %s OR (created_at = %s AND id < %s))`, t, t, id))
+	}
+	query := `SELECT ` + caseColumns + ` FROM vdp_cases`
+	if len(conds) > 0 {
+		query += ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	query += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, f.Limit+1)
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

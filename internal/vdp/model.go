@@ -1,0 +1,360 @@
+// Package vdp is the center's vulnerability disclosure program: reports from
+// the public, constituents and partner CERTs (web form, API, e-mail), the
+// triage route (validity, duplicates, SSVC, CVSS, CWE, routing to the
+// responsible CERT), cases with their vulnerabilities, participants, vendor
+// statements, publication dates and embargo, discussions with visibility,
+// the timeline, reminders, and CVE records.
+//
+// The anchors are ISO/IEC 29147 and 30111 and CERT/CC's VINCE and Vultron:
+// report states (received → valid/invalid → accepted/declined → closed),
+// embargo states (none, proposed, active, revise, exited) and case facts
+// (vendor aware, fix ready, fix deployed, public aware, exploit public,
+// attacks observed).
+package vdp
+
+import (
+	"slices"
+	"time"
+
+	"github.com/certhub/certhub/internal/cvss"
+	"github.com/certhub/certhub/internal/ssvc"
+)
+
+// ReportStatus is where a report stands.
+type ReportStatus string
+
+const (
+	ReportReceived  ReportStatus = "received"  // waiting for triage
+	ReportNeedInfo  ReportStatus = "need_info" // the reporter was asked for more; the SLA clock is paused
+	ReportAccepted  ReportStatus = "accepted"  // valid and taken into a case
+	ReportTracked   ReportStatus = "tracked"   // valid; the center tracks it without coordinating (SSVC "track")
+	ReportDeclined  ReportStatus = "declined"  // invalid or out of scope; the reporter was told why
+	ReportDuplicate ReportStatus = "duplicate" // the same as an earlier report
+)
+
+// Open reports still need the center.
+func (s ReportStatus) Open() bool { return s == ReportReceived || s == ReportNeedInfo }
+
+// Reporter is who reported, as far as they chose to say: every field is optional.
+type Reporter struct {
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	PGPKey string `json:"pgp_key,omitempty"`
+}
+
+// Report is a vulnerability report.
+type Report struct {
+	ID              string         `json:"id"`
+	TrackingID      string         `json:"tracking_id"`
+	Source          string         `json:"source"` // web, api, console, email
+	SubmitterOrgID  *string        `json:"submitter_org_id,omitempty"`
+	SubmitterUserID *string        `json:"submitter_user_id,omitempty"`
+	Reporter        Reporter       `json:"reporter"`
+	Title           string         `json:"title"`
+	Description     string         `json:"description"`
+	Vendor          string         `json:"vendor"`
+	VendorOrgID     *string        `json:"vendor_org_id,omitempty"`
+	Product         string         `json:"product"`
+	Versions        string         `json:"versions"`
+	CWE             string         `json:"cwe"`
+	Impact          string         `json:"impact"`
+	Reproduction    string         `json:"reproduction"`
+	Public          bool           `json:"public"`
+	Exploited       bool           `json:"exploited"`
+	References      []string       `json:"references"`
+	VendorContacted bool           `json:"vendor_contacted"`
+	VendorContact   string         `json:"vendor_contact"`
+	DisclosurePlans string         `json:"disclosure_plans"`
+	Credit          string         `json:"credit"`
+	EncryptedBody   string         `json:"encrypted_body,omitempty"`
+	Status          ReportStatus   `json:"status"`
+	Validity        string         `json:"validity"`
+	AssignedOrgID   *string        `json:"assigned_org_id,omitempty"`
+	RoutedBy        string         `json:"routed_by,omitempty"`
+	CaseID          *string        `json:"case_id,omitempty"`
+	DuplicateOf     *string        `json:"duplicate_of,omitempty"`
+	DeclineReason   string         `json:"decline_reason,omitempty"`
+	SSVCTriage      *ssvc.Decision `json:"ssvc_triage,omitempty"`
+	SSVCPublish     *ssvc.Decision `json:"ssvc_publish,omitempty"`
+	CVSS3           *cvss.Score    `json:"cvss3,omitempty"`
+	CVSS4           *cvss.Score    `json:"cvss4,omitempty"`
+	Sectors         []string       `json:"sectors"`
+	CII             bool           `json:"cii"`
+	ReceivedAt      time.Time      `json:"received_at"`
+	AcknowledgedAt  *time.Time     `json:"acknowledged_at,omitempty"`
+	TriagedAt       *time.Time     `json:"triaged_at,omitempty"`
+	WaitingSince    *time.Time     `json:"waiting_since,omitempty"`
+	PausedSeconds   int64          `json:"paused_seconds"`
+	ClosedAt        *time.Time     `json:"closed_at,omitempty"`
+	CreatedAt       time.Time      `json:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at"`
+}
+
+// ReportInput is a new report. The JSON field names of the public API are
+// fixed: title, description, vendor, product, versions, cwe, impact,
+// reproduction, public, exploited, vendor_contacted, reporter, credit.
+type ReportInput struct {
+	Title           string    `json:"title"`
+	Description     string    `json:"description"`
+	Vendor          string    `json:"vendor"`
+	Product         string    `json:"product"`
+	Versions        string    `json:"versions"`
+	CWE             string    `json:"cwe"`
+	Impact          string    `json:"impact"`
+	Reproduction    string    `json:"reproduction"`
+	Public          bool      `json:"public"`
+	Exploited       bool      `json:"exploited"`
+	References      []string  `json:"references"`
+	VendorContacted bool      `json:"vendor_contacted"`
+	VendorContact   string    `json:"vendor_contact"`
+	DisclosurePlans string    `json:"disclosure_plans"`
+	Reporter        *Reporter `json:"reporter"`
+	Credit          string    `json:"credit"`
+	// EncryptedBody is an ASCII-armoured OpenPGP message to the center's key
+	// holding the details; it is kept encrypted.
+	EncryptedBody string `json:"encrypted_body"`
+}
+
+// Receipt is what a reporter gets back.
+type Receipt struct {
+	ID         string `json:"id"`
+	TrackingID string `json:"tracking_id"`
+	FollowURL  string `json:"follow_url"`
+}
+
+// Message is one message between the center and a reporter.
+type Message struct {
+	ID           string    `json:"id"`
+	FromReporter bool      `json:"from_reporter"`
+	Author       string    `json:"author"`
+	Body         string    `json:"body"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Attachment is a file attached to a report.
+type Attachment struct {
+	ID          string    `json:"id"`
+	ReportID    string    `json:"report_id"`
+	Filename    string    `json:"filename"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// CaseStatus is where a case stands.
+type CaseStatus string
+
+const (
+	CaseOpen         CaseStatus = "open"
+	CaseCoordinating CaseStatus = "coordinating"
+	CaseRemediation  CaseStatus = "remediation"
+	CaseDisclosed    CaseStatus = "disclosed"
+	CaseClosed       CaseStatus = "closed"
+)
+
+// CaseStatuses in order.
+var CaseStatuses = []CaseStatus{CaseOpen, CaseCoordinating, CaseRemediation, CaseDisclosed, CaseClosed}
+
+// Embargo states of Vultron.
+var EmbargoStates = []string{"none", "proposed", "active", "revise", "exited"}
+
+// Case is a coordination case.
+type Case struct {
+	ID                   string     `json:"id"`
+	Number               string     `json:"number"`
+	Title                string     `json:"title"`
+	Summary              string     `json:"summary"`
+	References           []string   `json:"references"`
+	Status               CaseStatus `json:"status"`
+	OwnerOrgID           string     `json:"owner_org_id"`
+	TLP                  string     `json:"tlp"`
+	Embargo              string     `json:"embargo"`
+	PublicationAt        *time.Time `json:"publication_at,omitempty"`
+	FirstVendorContactAt *time.Time `json:"first_vendor_contact_at,omitempty"`
+	DisclosedAt          *time.Time `json:"disclosed_at,omitempty"`
+	ClosedAt             *time.Time `json:"closed_at,omitempty"`
+	Facts                Facts      `json:"facts"`
+	CreatedAt            time.Time  `json:"created_at"`
+	UpdatedAt            time.Time  `json:"updated_at"`
+
+	deadlineWarnedFor *time.Time // the publication date participants were last warned of
+}
+
+// Facts are Vultron's case states: each becomes true once, at a time.
+type Facts struct {
+	VendorAware     *time.Time `json:"vendor_aware,omitempty"`
+	FixReady        *time.Time `json:"fix_ready,omitempty"`
+	FixDeployed     *time.Time `json:"fix_deployed,omitempty"`
+	PublicAware     *time.Time `json:"public_aware,omitempty"`
+	ExploitPublic   *time.Time `json:"exploit_public,omitempty"`
+	AttacksObserved *time.Time `json:"attacks_observed,omitempty"`
+}
+
+// FactNames are the facts' names in the API, in Vultron's order.
+var FactNames = []string{"vendor_aware", "fix_ready", "fix_deployed", "public_aware", "exploit_public", "attacks_observed"}
+
+func (f *Facts) field(name string) **time.Time {
+	switch name {
+	case "vendor_aware":
+		return &f.VendorAware
+	case "fix_ready":
+		return &f.FixReady
+	case "fix_deployed":
+		return &f.FixDeployed
+	case "public_aware":
+		return &f.PublicAware
+	case "exploit_public":
+		return &f.ExploitPublic
+	case "attacks_observed":
+		return &f.AttacksObserved
+	}
+	return nil
+}
+
+// Embargoed reports whether the case's details are still confined to its
+// participants at t.
+func (c Case) Embargoed(t time.Time) bool {
+	return c.DisclosedAt == nil || c.PublicationAt == nil || t.Before(*c.PublicationAt)
+}
+
+// Vuln is one vulnerability of a case.
+type Vuln struct {
+	ID          string         `json:"id"`
+	CaseID      string         `json:"case_id"`
+	Position    int            `json:"position"`
+	Title       string         `json:"title"`
+	Description string         `json:"description"`
+	CWE         string         `json:"cwe"`
+	CVEID       string         `json:"cve_id,omitempty"`
+	CVSS3       *cvss.Score    `json:"cvss3,omitempty"`
+	CVSS4       *cvss.Score    `json:"cvss4,omitempty"`
+	SSVC        *ssvc.Decision `json:"ssvc,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+// ParticipantRole is what an organisation does in a case.
+type ParticipantRole string
+
+const (
+	RoleVendor      ParticipantRole = "vendor"
+	RoleCERT        ParticipantRole = "cert"
+	RoleConstituent ParticipantRole = "constituent"
+	RoleCoordinator ParticipantRole = "coordinator"
+)
+
+// ParticipantRoles lists the roles.
+var ParticipantRoles = []ParticipantRole{RoleVendor, RoleCERT, RoleConstituent, RoleCoordinator}
+
+// Participant is an organisation taking part in a case.
+type Participant struct {
+	CaseID         string          `json:"case_id"`
+	OrgID          string          `json:"org_id"`
+	OrgName        string          `json:"org_name"`
+	Role           ParticipantRole `json:"role"`
+	TheirTracking  string          `json:"their_tracking_id"`
+	NotifiedAt     *time.Time      `json:"notified_at,omitempty"`
+	SeenAt         *time.Time      `json:"seen_at,omitempty"`
+	AcknowledgedAt *time.Time      `json:"acknowledged_at,omitempty"`
+	Reminders      int             `json:"reminders"`
+	LastReminderAt *time.Time      `json:"last_reminder_at,omitempty"`
+	EscalatedAt    *time.Time      `json:"escalated_at,omitempty"`
+	AddedAt        time.Time       `json:"added_at"`
+}
+
+// Contact is how far a vendor has come: notified, seen, acknowledged.
+func (p Participant) Contact() string {
+	switch {
+	case p.AcknowledgedAt != nil:
+		return "acknowledged"
+	case p.SeenAt != nil:
+		return "seen"
+	case p.NotifiedAt != nil:
+		return "notified"
+	}
+	return "not notified"
+}
+
+// Product statuses, in CSAF's vocabulary. A vendor that has said nothing is
+// "unknown" — never shown as not affected.
+const (
+	StatusUnknown            = "unknown"
+	StatusKnownAffected      = "known_affected"
+	StatusKnownNotAffected   = "known_not_affected"
+	StatusFixed              = "fixed"
+	StatusUnderInvestigation = "under_investigation"
+)
+
+// ProductStatuses are the statements a vendor can make.
+var ProductStatuses = []string{StatusUnderInvestigation, StatusKnownAffected, StatusFixed, StatusKnownNotAffected}
+
+// ValidProductStatus reports whether s is a statement a vendor can make.
+func ValidProductStatus(s string) bool { return slices.Contains(ProductStatuses, s) }
+
+// ProductStatus is a vendor's statement about one product for one vulnerability.
+type ProductStatus struct {
+	ID            string    `json:"id"`
+	VulnID        string    `json:"vuln_id"`
+	VendorOrgID   string    `json:"vendor_org_id"`
+	Product       string    `json:"product"`
+	Status        string    `json:"status"`
+	Statement     string    `json:"statement"`
+	FixedVersions string    `json:"fixed_versions"`
+	Mitigation    string    `json:"mitigation"`
+	Workaround    string    `json:"workaround"`
+	UpdatedBy     string    `json:"updated_by"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Thread visibilities.
+const (
+	VisibleInternal     = "internal"     // the center only
+	VisibleParticipants = "participants" // every participant and the center
+	VisibleVendor       = "vendor"       // one vendor and the center
+	VisibleReporter     = "reporter"     // the reporter and the center
+)
+
+// Thread is a discussion in a case.
+type Thread struct {
+	ID          string    `json:"id"`
+	CaseID      string    `json:"case_id"`
+	Title       string    `json:"title"`
+	Visibility  string    `json:"visibility"`
+	VendorOrgID *string   `json:"vendor_org_id,omitempty"`
+	Posts       int       `json:"posts"`
+	Unread      int       `json:"unread"`
+	LastPostAt  time.Time `json:"last_post_at,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Post is one message in a thread.
+type Post struct {
+	Seq        int64     `json:"seq"`
+	ID         string    `json:"id"`
+	ThreadID   string    `json:"thread_id"`
+	AuthorName string    `json:"author"`
+	AuthorOrg  *string   `json:"author_org_id,omitempty"`
+	Body       string    `json:"body"`
+	Unread     bool      `json:"unread"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// Event is one entry of a case's timeline.
+type Event struct {
+	Seq       int64     `json:"seq"`
+	Kind      string    `json:"kind"`
+	Summary   string    `json:"summary"`
+	Actor     string    `json:"actor"`
+	Anchor    string    `json:"anchor,omitempty"`
+	Unread    bool      `json:"unread"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// DateChange is one change of a case's expected publication date.
+type DateChange struct {
+	OldAt     *time.Time `json:"old_at,omitempty"`
+	NewAt     time.Time  `json:"new_at"`
+	Reason    string     `json:"reason"`
+	CreatedAt time.Time  `json:"created_at"`
+}

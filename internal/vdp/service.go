@@ -1,0 +1,293 @@
+package vdp
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/platform/pgp"
+)
+
+// Orgs is what the disclosure program needs of the directory.
+type Orgs interface {
+	Get(ctx context.Context, id *auth.Identity, orgID string) (directory.Org, error)
+	All(ctx context.Context, id *auth.Identity, f directory.Filter) ([]directory.Summary, error)
+}
+
+// Options configure the Service.
+type Options struct {
+	DB        *db.DB
+	Orgs      Orgs
+	Outbox    *notify.Outbox
+	CenterKey *pgp.CenterKey
+	Now       func() time.Time
+	Log       *slog.Logger
+	BaseURL   string
+	// DataDir holds attachments (DataDir/attachments).
+	DataDir string
+	// CenterName signs e-mail to reporters and vendors.
+	CenterName string
+}
+
+// Service runs the disclosure program.
+type Service struct {
+	db         *db.DB
+	orgs       Orgs
+	outbox     *notify.Outbox
+	key        *pgp.CenterKey
+	now        func() time.Time
+	log        *slog.Logger
+	baseURL    string
+	dataDir    string
+	centerName string
+	intake     *auth.Limiter // public submissions per address
+	follow     *auth.Limiter // follow-link reads and messages per address
+}
+
+// NewService makes the service.
+func NewService(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: o.DB, orgs: o.Orgs, outbox: o.Outbox, key: o.CenterKey, now: o.Now, log: o.Log,
+		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, centerName: o.CenterName,
+		// Five reports at once from one address, then one every two minutes.
+		intake: auth.NewLimiter(5, 2*time.Minute, o.Now),
+		follow: auth.NewLimiter(60, 2*time.Second, o.Now)}
+}
+
+// SetBaseURL changes the public URL used in links; call it before serving.
+func (s *Service) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }
+
+// CenterKey is the center's public key for reporters to encrypt to.
+func (s *Service) CenterKey() *pgp.CenterKey { return s.key }
+
+var system = auth.System("disclosure program")
+
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// Settings are the program's policies, kept in the settings table.
+type Settings struct {
+	AckHours        int `json:"ack_hours"`        // time to acknowledge a report
+	TriageHours     int `json:"triage_hours"`     // time to triage it (paused while waiting for the reporter)
+	PublicationDays int `json:"publication_days"` // publication date after the first vendor contact
+	ReminderDays    int `json:"reminder_days"`    // remind a silent vendor this often
+	EscalateAfter   int `json:"escalate_after"`   // reminders before escalating to the case owner
+	DeadlineDays    int `json:"deadline_days"`    // warn this long before the publication date
+	// The center as a CVE Numbering Authority, for CVE records.
+	CNAOrgID     string `json:"cna_org_id"` // the UUID CVE Services gave the CNA
+	CNAShortName string `json:"cna_short_name"`
+}
+
+// DefaultSettings follow common practice: acknowledge within two days,
+// triage within a week, publish 90 days after the vendor was first told.
+var DefaultSettings = Settings{AckHours: 48, TriageHours: 168, PublicationDays: 90, ReminderDays: 7, EscalateAfter: 3, DeadlineDays: 7}
+
+var settingKeys = map[string]func(*Settings) *int{
+	"vdp.ack_hours":        func(s *Settings) *int { return &s.AckHours },
+	"vdp.triage_hours":     func(s *Settings) *int { return &s.TriageHours },
+	"vdp.publication_days": func(s *Settings) *int { return &s.PublicationDays },
+	"vdp.reminder_days":    func(s *Settings) *int { return &s.ReminderDays },
+	"vdp.escalate_after":   func(s *Settings) *int { return &s.EscalateAfter },
+	"vdp.deadline_days":    func(s *Settings) *int { return &s.DeadlineDays },
+}
+
+// Settings returns the current policies.
+func (s *Service) Settings(ctx context.Context) (Settings, error) {
+	out := DefaultSettings
+	rows, err := s.db.Query(ctx, `SELECT key, value FROM settings WHERE key LIKE 'vdp.%'`)
+	if err != nil {
+		return out, fmt.Errorf("vdp: settings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return out, err
+		}
+		if f, ok := settingKeys[k]; ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				*f(&out) = n
+			}
+		}
+		switch k {
+		case "vdp.cna_org_id":
+			out.CNAOrgID = v
+		case "vdp.cna_short_name":
+			out.CNAShortName = v
+		}
+	}
+	return out, rows.Err()
+}
+
+// SaveSettings changes the policies (platform administrators).
+func (s *Service) SaveSettings(ctx context.Context, id *auth.Identity, in Settings) error {
+	if !id.IsSystem() && !id.IsPlatformAdmin() {
+		return errs.Forbidden("only platform administrators change the disclosure policy")
+	}
+	var f errs.Fields
+	check := func(field string, v, min, max int) {
+		if v < min || v > max {
+			f.Add(field, "must be from %d to %d", min, max)
+		}
+	}
+	check("ack_hours", in.AckHours, 1, 24*30)
+	check("triage_hours", in.TriageHours, 1, 24*90)
+	check("publication_days", in.PublicationDays, 1, 3650)
+	check("reminder_days", in.ReminderDays, 1, 365)
+	check("escalate_after", in.EscalateAfter, 1, 50)
+	check("deadline_days", in.DeadlineDays, 0, 365)
+	in.CNAOrgID, in.CNAShortName = strings.ToLower(strings.TrimSpace(in.CNAOrgID)), strings.TrimSpace(in.CNAShortName)
+	if in.CNAOrgID != "" && !uuidRE.MatchString(in.CNAOrgID) {
+		f.Add("cna_org_id", "must be the UUID of the CNA in CVE Services")
+	}
+	if in.CNAOrgID != "" && (in.CNAShortName == "" || len(in.CNAShortName) > 32 || strings.ContainsAny(in.CNAShortName, " \t\r\n")) {
+		f.Add("cna_short_name", "give the CNA's short name (2–32 characters, no spaces)")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	before, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.Write(ctx, func(tx *db.Tx) error {
+		for k, v := range map[string]string{"vdp.cna_org_id": in.CNAOrgID, "vdp.cna_short_name": in.CNAShortName} {
+			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, k, v, now); err != nil {
+				return fmt.Errorf("vdp: save settings: %w", err)
+			}
+		}
+		for k, get := range settingKeys {
+			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+				k, strconv.Itoa(*get(&in)), now); err != nil {
+				return fmt.Errorf("vdp: save settings: %w", err)
+			}
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "vdp.settings", ObjectType: "settings", ObjectID: "vdp",
+			Summary: "changed the disclosure policy", Before: before, After: in})
+	})
+}
+
+// newSecret makes a follow-link secret and its stored hash.
+func newSecret() (raw, hash string) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	raw = base64.RawURLEncoding.EncodeToString(b)
+	return raw, hashSecret(raw)
+}
+
+func hashSecret(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// FollowURL is where a reporter follows a report.
+func (s *Service) FollowURL(secret string) string {
+	return s.baseURL + "/report/follow?key=" + url.QueryEscape(secret)
+}
+
+func (s *Service) link(path string) string { return s.baseURL + path }
+
+// coordinationCenter finds the organisation reports go to when no rule matches.
+func (s *Service) coordinationCenter(ctx context.Context) (string, error) {
+	all, err := s.orgs.All(ctx, system, directory.Filter{Kind: directory.KindCoordinationCenter})
+	if err != nil {
+		return "", err
+	}
+	if len(all) == 0 {
+		return "", errors.New("vdp: the directory has no coordination center to route reports to")
+	}
+	return all[0].ID, nil
+}
+
+// recipients are the addresses that hear about a case or report for an
+// organisation: its enabled members (member role or above), or its
+// contacts when it has no such members yet.
+func (s *Service) recipients(ctx context.Context, q db.Querier, orgID string, minRole auth.Role) ([]string, error) {
+	members, err := auth.Members(ctx, q, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range members {
+		if !m.Disabled && m.Role.AtLeast(minRole) {
+			out = append(out, m.Email)
+		}
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	o, err := s.orgs.Get(ctx, system, orgID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range o.Contacts {
+		if c.Email != "" {
+			out = append(out, c.Email)
+		}
+	}
+	return out, nil
+}
+
+// mail queues one message per recipient, encrypted to armoredKey when given.
+func (s *Service) mail(ctx context.Context, tx *db.Tx, to []string, subject, body, tag, armoredKey string) error {
+	if len(to) == 0 {
+		return nil
+	}
+	body += "\n-- \n" + s.centerName + "\n"
+	if armoredKey != "" {
+		enc, err := pgp.Encrypt([]byte(body), armoredKey)
+		if err != nil {
+			s.log.Warn("could not encrypt mail; sending a notice without details", "tag", tag, "err", err)
+			body = "There is news for you at " + s.centerName + ". Sign in to read it.\n"
+		} else {
+			body = enc
+		}
+	}
+	seen := map[string]bool{}
+	for _, addr := range to {
+		addr = strings.ToLower(strings.TrimSpace(addr))
+		if addr == "" || seen[addr] || !notify.ValidAddress(addr) {
+			continue
+		}
+		seen[addr] = true
+		if err := s.outbox.Send(ctx, tx, notify.Mail{To: []string{addr}, Subject: subject, Text: body, Tag: tag}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fieldErr(field, format string, args ...any) error {
+	return &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
+		Fields: []errs.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+}
+
+func actorName(id *auth.Identity) string {
+	if id == nil {
+		return "the reporter"
+	}
+	if id.IsSystem() {
+		return id.User.Name
+	}
+	return id.User.Name
+}

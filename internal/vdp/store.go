@@ -1,0 +1,253 @@
+package vdp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/cvss"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/ssvc"
+)
+
+const reportColumns = `id, tracking_id, source, submitter_org_id, submitter_user_id, reporter_name, reporter_email,
+	reporter_pgp_key, title, description, vendor, vendor_org_id, product, versions, cwe, impact, reproduction, public,
+	exploited, reference_urls, vendor_contacted, vendor_contact, disclosure_plans, credit, encrypted_body, status,
+	validity, assigned_org_id, routed_by, case_id, duplicate_of, decline_reason, ssvc_triage, ssvc_publish, cvss3, cvss4,
+	sectors, cii, received_at, acknowledged_at, triaged_at, waiting_since, paused_seconds, closed_at, created_at, updated_at`
+
+func scanReport(row db.Row) (Report, error) { return scanReportWith(row) }
+
+// scanReportWith scans a report followed by extra columns into extra.
+func scanReportWith(row db.Row, extra ...any) (Report, error) {
+	var r Report
+	var refs, ssvcT, ssvcP, c3, c4, sectors string
+	dest := []any{&r.ID, &r.TrackingID, &r.Source, &r.SubmitterOrgID, &r.SubmitterUserID, &r.Reporter.Name,
+		&r.Reporter.Email, &r.Reporter.PGPKey, &r.Title, &r.Description, &r.Vendor, &r.VendorOrgID, &r.Product,
+		&r.Versions, &r.CWE, &r.Impact, &r.Reproduction, &r.Public, &r.Exploited, &refs, &r.VendorContacted,
+		&r.VendorContact, &r.DisclosurePlans, &r.Credit, &r.EncryptedBody, &r.Status, &r.Validity, &r.AssignedOrgID,
+		&r.RoutedBy, &r.CaseID, &r.DuplicateOf, &r.DeclineReason, &ssvcT, &ssvcP, &c3, &c4, &sectors, &r.CII,
+		&r.ReceivedAt, &r.AcknowledgedAt, &r.TriagedAt, &r.WaitingSince, &r.PausedSeconds, &r.ClosedAt,
+		&r.CreatedAt, &r.UpdatedAt}
+	err := row.Scan(append(dest, extra...)...)
+	if err != nil {
+		return r, err
+	}
+	r.References = lines(refs)
+	r.Sectors = strings.Fields(sectors)
+	r.SSVCTriage, r.SSVCPublish = decodeDecision(ssvcT), decodeDecision(ssvcP)
+	r.CVSS3, r.CVSS4 = score(c3), score(c4)
+	return r, nil
+}
+
+// qualify prefixes every column of a column list with a table alias.
+func qualify(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func lines(s string) []string {
+	out := []string{}
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func decodeDecision(s string) *ssvc.Decision {
+	if s == "" {
+		return nil
+	}
+	var d ssvc.Decision
+	if json.Unmarshal([]byte(s), &d) != nil {
+		return nil
+	}
+	return &d
+}
+
+func encodeDecision(d *ssvc.Decision) string {
+	if d == nil {
+		return ""
+	}
+	b, _ := json.Marshal(d)
+	return string(b)
+}
+
+// score re-scores a stored vector (vectors were valid when stored).
+func score(vector string) *cvss.Score {
+	if vector == "" {
+		return nil
+	}
+	s, err := cvss.Parse(vector)
+	if err != nil {
+		return nil
+	}
+	return &s
+}
+
+func vectorOf(s *cvss.Score) string {
+	if s == nil {
+		return ""
+	}
+	return s.Vector
+}
+
+func getReport(ctx context.Context, q db.Querier, where string, arg any) (Report, error) {
+	r, err := scanReport(q.QueryRow(ctx, `SELECT `+reportColumns+` FROM vdp_reports WHERE `+where, arg))
+	if errors.Is(err, db.ErrNoRows) {
+		return Report{}, errs.NotFound("report not found")
+	}
+	if err != nil {
+		return Report{}, fmt.Errorf("vdp: load report: %w", err)
+	}
+	return r, nil
+}
+
+func insertReport(ctx context.Context, tx *db.Tx, r Report, secretHash string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO vdp_reports (`+reportColumns+`, secret_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+		$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47)`,
+		reportArgs(r, secretHash)...)
+	if err != nil {
+		return fmt.Errorf("vdp: insert report: %w", err)
+	}
+	return nil
+}
+
+func reportArgs(r Report, extra ...any) []any {
+	args := []any{r.ID, r.TrackingID, r.Source, r.SubmitterOrgID, r.SubmitterUserID, r.Reporter.Name, r.Reporter.Email,
+		r.Reporter.PGPKey, r.Title, r.Description, r.Vendor, r.VendorOrgID, r.Product, r.Versions, r.CWE, r.Impact,
+		r.Reproduction, r.Public, r.Exploited, strings.Join(r.References, "\n"), r.VendorContacted, r.VendorContact,
+		r.DisclosurePlans, r.Credit, r.EncryptedBody, string(r.Status), r.Validity, r.AssignedOrgID, r.RoutedBy, r.CaseID,
+		r.DuplicateOf, r.DeclineReason, encodeDecision(r.SSVCTriage), encodeDecision(r.SSVCPublish), vectorOf(r.CVSS3),
+		vectorOf(r.CVSS4), strings.Join(r.Sectors, " "), r.CII, r.ReceivedAt, r.AcknowledgedAt, r.TriagedAt,
+		r.WaitingSince, r.PausedSeconds, r.ClosedAt, r.CreatedAt, r.UpdatedAt}
+	return append(args, extra...)
+}
+
+// saveReport writes every mutable column of r.
+func saveReport(ctx context.Context, tx *db.Tx, r Report) error {
+	cols := strings.Split(strings.Join(strings.Fields(reportColumns), ""), ",")
+	sets := make([]string, 0, len(cols))
+	for i, c := range cols {
+		if i == 0 {
+			continue
+		}
+		sets = append(sets, fmt.Sprintf("%s = $%d", c, i+1))
+	}
+	_, err := tx.Exec(ctx, `UPDATE vdp_reports SET `+strings.Join(sets, ", ")+` WHERE id = $1`, reportArgs(r)...)
+	if err != nil {
+		return fmt.Errorf("vdp: save report: %w", err)
+	}
+	return nil
+}
+
+// nextNumber counts up a named counter and returns the new value.
+func nextNumber(ctx context.Context, tx *db.Tx, name string) (int64, error) {
+	var n int64
+	err := tx.QueryRow(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("vdp: counter %s: %w", name, err)
+	}
+	return n, nil
+}
+
+func listMessages(ctx context.Context, q db.Querier, reportID string) ([]Message, error) {
+	rows, err := q.Query(ctx, `SELECT m.id, m.from_reporter, COALESCE(u.name, ''), m.body, m.created_at
+		FROM vdp_report_messages m LEFT JOIN users u ON u.id = m.author_user_id
+		WHERE m.report_id = $1 ORDER BY m.created_at, m.id`, reportID)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: messages: %w", err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		var m Message
+		if err := rows.Scan(&m.ID, &m.FromReporter, &m.Author, &m.Body, &m.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func addMessage(ctx context.Context, tx *db.Tx, reportID string, fromReporter bool, userID *string, body string, at time.Time) (Message, error) {
+	m := Message{ID: db.NewID(), FromReporter: fromReporter, Body: body, CreatedAt: at}
+	_, err := tx.Exec(ctx, `INSERT INTO vdp_report_messages (id, report_id, from_reporter, author_user_id, body, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, m.ID, reportID, fromReporter, userID, body, at)
+	if err != nil {
+		return m, fmt.Errorf("vdp: add message: %w", err)
+	}
+	return m, nil
+}
+
+// ReportFilter narrows the report list.
+type ReportFilter struct {
+	Status   string // a status, or "open" for received and need_info
+	Assigned string // organisation ID
+	Query    string
+	Cursor   string
+	Limit    int
+}
+
+// listReports returns reports the viewer may see, oldest first (the queue's
+// order), after the cursor (received_at, id) when given.
+func listReports(ctx context.Context, q db.Querier, userID string, all bool, f ReportFilter, afterAt *time.Time, afterID string) ([]Report, error) {
+	var conds []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if !all {
+		u := arg(userID)
+		conds = append(conds, `(assigned_org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`)
+			OR submitter_org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`))`)
+	}
+	switch f.Status {
+	case "":
+	case "open":
+		conds = append(conds, `status IN ('received', 'need_info')`)
+	default:
+		conds = append(conds, `status = `+arg(f.Status))
+	}
+	if f.Assigned != "" {
+		conds = append(conds, `assigned_org_id = `+arg(f.Assigned))
+	}
+	if f.Query != "" {
+		like := "%" + db.EscapeLike(strings.ToLower(f.Query)) + "%"
+		p := arg(like)
+		conds = append(conds, fmt.Sprintf(`(LOWER(title) LIKE %s ESCAPE '\' OR LOWER(vendor) LIKE %s ESCAPE '\'
+			OR LOWER(product) LIKE %s ESCAPE '\' OR tracking_id = %s)`, p, p, p, arg(strings.ToUpper(f.Query))))
+	}
+	if afterAt != nil {
+		t, id := arg(*afterAt), arg(afterID)
+		conds = append(conds, fmt.Sprintf(`(received_at > %s OR (received_at = %s AND id > %s))`, t, t, id))
+	}
+	query := `SELECT ` + reportColumns + ` FROM vdp_reports`
+	if len(conds) > 0 {
+		query += ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	query += fmt.Sprintf(` ORDER BY received_at, id LIMIT %d`, f.Limit+1)
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: list reports: %w", err)
+	}
+	defer rows.Close()
+	var out []Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, fmt.Errorf("vdp: list reports: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
