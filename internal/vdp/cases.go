@@ -220,16 +220,16 @@ func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r R
 
 // CaseDetail is a case as one viewer may see it.
 type CaseDetail struct {
-	Case         Case            `json:"case"`
-	Participants []Participant   `json:"participants"`
-	Vulns        []Vuln          `json:"vulnerabilities"`
-	Statuses     []VendorStatus  `json:"vendor_statuses"`
-	Threads      []Thread        `json:"threads"`
-	Events       []Event         `json:"timeline"`
-	Dates        []DateChange    `json:"publication_date_changes"`
-	Reports      []Report        `json:"reports,omitempty"`
-	Unread       int             `json:"unread"`
-	Viewer       ViewerSummary   `json:"viewer"`
+	Case         Case                 `json:"case"`
+	Participants []Participant        `json:"participants"`
+	Vulns        []Vuln               `json:"vulnerabilities"`
+	Statuses     []VendorStatus       `json:"vendor_statuses"`
+	Threads      []Thread             `json:"threads"`
+	Events       []Event              `json:"timeline"`
+	Dates        []DateChange         `json:"publication_date_changes"`
+	Reports      []Report             `json:"reports,omitempty"`
+	Unread       int                  `json:"unread"`
+	Viewer       ViewerSummary        `json:"viewer"`
 	Messages     map[string][]Message `json:"reporter_messages,omitempty"`
 }
 
@@ -497,10 +497,10 @@ type CaseChanges struct {
 	Title      *string   `json:"title"`
 	Summary    *string   `json:"summary"`
 	References *[]string `json:"references"`
-	Status  *string `json:"status"`
-	TLP     *string `json:"tlp"`
-	Embargo *string `json:"embargo"`
-	Owner   *string `json:"owner_org_id"`
+	Status     *string   `json:"status"`
+	TLP        *string   `json:"tlp"`
+	Embargo    *string   `json:"embargo"`
+	Owner      *string   `json:"owner_org_id"`
 }
 
 // UpdateCase edits a case. Disclosing it ends the embargo (now, unless the

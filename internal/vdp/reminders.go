@@ -175,4 +175,3 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 	}
 	return sent, nil
 }
-

@@ -484,15 +484,15 @@ func trimForAudit(r Report) map[string]any {
 
 // TriageInput records triage decisions; nil fields stay as they are.
 type TriageInput struct {
-	Validity    *string            `json:"validity"` // valid, invalid, or "" (undecided)
-	VendorOrgID *string            `json:"vendor_org_id"`
-	CWE         *string            `json:"cwe"`
-	CVSS3       *string            `json:"cvss3"` // a CVSS 3.0/3.1 vector, "" to clear
-	CVSS4       *string            `json:"cvss4"` // a CVSS 4.0 vector, "" to clear
-	SSVCTriage  map[string]string  `json:"ssvc_triage"`
-	SSVCPublish map[string]string  `json:"ssvc_publish"`
-	Sectors     *[]string          `json:"sectors"`
-	CII         *bool              `json:"cii"`
+	Validity    *string           `json:"validity"` // valid, invalid, or "" (undecided)
+	VendorOrgID *string           `json:"vendor_org_id"`
+	CWE         *string           `json:"cwe"`
+	CVSS3       *string           `json:"cvss3"` // a CVSS 3.0/3.1 vector, "" to clear
+	CVSS4       *string           `json:"cvss4"` // a CVSS 4.0 vector, "" to clear
+	SSVCTriage  map[string]string `json:"ssvc_triage"`
+	SSVCPublish map[string]string `json:"ssvc_publish"`
+	Sectors     *[]string         `json:"sectors"`
+	CII         *bool             `json:"cii"`
 }
 
 // ParseVector scores a vector of the expected major version ("3" or "4").
