@@ -31,8 +31,10 @@ import (
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
 	"github.com/certhub/certhub/internal/schema"
+	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -80,6 +82,8 @@ type Core struct {
 	Directory *directory.Service
 	Accounts  *account.Service
 	Admin     *admin.Service
+	VDP       *vdp.Service
+	CenterKey *pgp.CenterKey
 }
 
 // OpenCore opens the store, applies migrations and builds the services.
@@ -138,6 +142,12 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Directory = directory.NewService(c.DB, c.Auth, c.Webhooks, cfg.Now, cfg.Logger)
 	c.Accounts = account.NewService(c.Auth, c.Directory)
 	c.Admin = admin.NewService(c.DB, c.Queue, cfg.Now)
+	if c.CenterKey, err = pgp.LoadOrCreateCenterKey(ctx, c.DB, key, cfg.CenterName, "security@localhost", cfg.Now()); err != nil {
+		return fail(err)
+	}
+	c.VDP = vdp.NewService(vdp.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey,
+		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), DataDir: cfg.DataDir, CenterName: cfg.CenterName})
+	c.VDP.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -232,7 +242,7 @@ func (a *App) routes() error {
 	// served here, or through a proxy that terminates TLS (--base-url https://…).
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
-	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates())
+	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdp.Templates())
 	if err != nil {
 		return err
 	}
@@ -258,6 +268,7 @@ func (a *App) routes() error {
 	directory.NewAPI(a.Directory).Register(rt, api)
 	account.NewAPI(a.Accounts, a.Auth).Register(rt, api)
 	admin.NewAPI(a.Admin).Register(rt, api)
+	vdp.NewAPI(a.VDP).Register(rt, api)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -274,6 +285,7 @@ func (a *App) routes() error {
 	directory.NewPages(a.Directory, rd).Register(rt)
 	account.NewPages(a.Accounts, a.Auth, rd, a.Sessions).Register(rt)
 	admin.NewPages(a.Admin, rd).Register(rt)
+	vdp.NewPages(a.VDP, rd).Register(rt)
 	rt.Handle("GET /static/", web.Static())
 	rt.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console", http.StatusSeeOther)
@@ -353,6 +365,7 @@ func (a *App) Start(ctx context.Context) error {
 	if a.Cfg.BaseURL == "" {
 		// Links in e-mail point at the address actually listened on (":0" in tests).
 		a.Auth.SetBaseURL(a.baseURL(ln.Addr().String()))
+		a.VDP.SetBaseURL(a.baseURL(ln.Addr().String()))
 	}
 	a.server = &http.Server{
 		Handler:           a.handler,

@@ -120,6 +120,8 @@ type Receipt struct {
 	ID         string `json:"id"`
 	TrackingID string `json:"tracking_id"`
 	FollowURL  string `json:"follow_url"`
+
+	key string // the follow link's secret
 }
 
 // Message is one message between the center and a reporter.

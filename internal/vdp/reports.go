@@ -200,7 +200,7 @@ func (s *Service) submit(ctx context.Context, r Report) (Report, Receipt, error)
 	if err != nil {
 		return Report{}, Receipt{}, err
 	}
-	return r, Receipt{ID: r.ID, TrackingID: r.TrackingID, FollowURL: s.FollowURL(secret)}, nil
+	return r, Receipt{ID: r.ID, TrackingID: r.TrackingID, FollowURL: s.FollowURL(secret), key: secret}, nil
 }
 
 func (s *Service) notifyNewReport(ctx context.Context, tx *db.Tx, r Report, secret string) error {

@@ -43,8 +43,6 @@ type world struct {
 	id    map[string]*auth.Identity
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func newWorld(t *testing.T, d *db.DB) *world {
 	t.Helper()
 	ctx := context.Background()

@@ -28,6 +28,13 @@ var funcs = template.FuncMap{
 	"contains":    func(list []string, s string) bool { return contains(list, s) },
 	"add":         func(a, b int) int { return a + b },
 	"deref":       func(t *time.Time) time.Time { return derefTime(t) },
+	"str": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
+	"list": func(s ...string) []string { return s },
 	"fingerprint": func(fp string) string {
 		// Groups of four, as OpenPGP tools print them.
 		var b strings.Builder
@@ -140,6 +147,14 @@ func withQuery(q url.Values, kv ...string) string {
 var labels = map[string]string{
 	"admin": "Admin", "analyst": "Analyst", "member": "Member", "viewer": "Viewer", "coordinator": "Coordinator",
 	"read": "read", "write": "write",
+}
+
+// RegisterFuncs adds template functions a domain's pages need; call it from
+// the package's init (before the renderer parses the templates).
+func RegisterFuncs(m template.FuncMap) {
+	for k, f := range m {
+		funcs[k] = f
+	}
 }
 
 // RegisterLabels adds display names; call it from a package's init.

@@ -92,14 +92,24 @@ func NewRenderer(sm *scs.SessionManager, centerName string, log *slog.Logger, se
 		if err != nil {
 			return nil, err
 		}
+		// Files starting with "_" are the set's partials, parsed with each of its pages.
+		partials, err := fs.Glob(set.FS, "_*.html")
+		if err != nil {
+			return nil, err
+		}
 		for _, f := range files {
 			if strings.HasPrefix(f, "_") || f == "layout.html" {
-				continue // partials and the layout are part of base
+				continue
 			}
 			name := set.Prefix + "/" + strings.TrimSuffix(f, ".html")
 			t, err := base.Clone()
 			if err != nil {
 				return nil, err
+			}
+			if set.Prefix != "web" && len(partials) > 0 {
+				if _, err := t.ParseFS(set.FS, partials...); err != nil {
+					return nil, fmt.Errorf("web: parse partials of %s: %w", set.Prefix, err)
+				}
 			}
 			if _, err := t.ParseFS(set.FS, f); err != nil {
 				return nil, fmt.Errorf("web: parse %s: %w", name, err)
