@@ -646,19 +646,19 @@ func (p *Pages) cases(w http.ResponseWriter, r *http.Request) error {
 
 type caseData struct {
 	CaseDetail
-	VulnByID   map[string]Vuln
-	Vendors    []directory.Summary
-	Orgs       []directory.Summary
-	Statuses   []string
-	Facts      []string
-	Owner      string
-	MyVendors  []Participant
-	MyOrgs     []Participant
-	Roles      []ParticipantRole
-	CVEFree    int
-	Embargoes  []string
-	CaseStates []CaseStatus
-	Now        time.Time
+	VulnByID      map[string]Vuln
+	Vendors       []directory.Summary
+	Orgs          []directory.Summary
+	StatusChoices []string
+	Facts         []string
+	Owner         string
+	MyVendors     []Participant
+	MyOrgs        []Participant
+	Roles         []ParticipantRole
+	CVEFree       int
+	Embargoes     []string
+	CaseStates    []CaseStatus
+	Now           time.Time
 }
 
 func (p *Pages) casePage(w http.ResponseWriter, r *http.Request, status int, pg web.Page) error {
@@ -667,7 +667,7 @@ func (p *Pages) casePage(w http.ResponseWriter, r *http.Request, status int, pg 
 	if err != nil {
 		return err
 	}
-	d := caseData{CaseDetail: det, VulnByID: map[string]Vuln{}, Statuses: ProductStatuses, Facts: FactNames, Roles: ParticipantRoles,
+	d := caseData{CaseDetail: det, VulnByID: map[string]Vuln{}, StatusChoices: ProductStatuses, Facts: FactNames, Roles: ParticipantRoles,
 		Embargoes: EmbargoStates, CaseStates: CaseStatuses, Now: p.svc.now()}
 	for _, v := range det.Vulns {
 		d.VulnByID[v.ID] = v
@@ -800,8 +800,8 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 
 type threadData struct {
 	ThreadPage
-	Case   Case
-	Older  string
+	Case    Case
+	Older   string
 	CanPost bool
 }
 
