@@ -169,6 +169,9 @@ func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r R
 		if err != nil {
 			return Case{}, err
 		}
+		if cc == "" {
+			return Case{}, errs.Conflict("the directory has no coordination center to own the case: add the center's organisation to the directory first")
+		}
 		owner = cc
 	}
 	n, err := nextNumber(ctx, tx, fmt.Sprintf("case.%d", now.Year()))
@@ -715,20 +718,24 @@ type ParticipantInput struct {
 
 // AddParticipant adds an organisation to a case (without telling it yet).
 func (s *Service) AddParticipant(ctx context.Context, id *auth.Identity, caseID string, in ParticipantInput) (Case, error) {
-	if !slices.Contains(ParticipantRoles, in.Role) {
-		return Case{}, fieldErr("role", "must be vendor, cert, constituent or coordinator")
-	}
+	// The input is checked here but reported inside the change, after the
+	// caller's right to run the case: who may not, learns nothing more.
+	var invalid error
 	o, err := s.orgs.Get(ctx, system, in.OrgID)
-	if err != nil {
-		return Case{}, fieldErr("org_id", "is not an organisation of the directory")
-	}
 	switch {
+	case !slices.Contains(ParticipantRoles, in.Role):
+		invalid = fieldErr("role", "must be vendor, cert, constituent or coordinator")
+	case err != nil:
+		invalid = fieldErr("org_id", "is not an organisation of the directory")
 	case in.Role == RoleVendor && o.Kind != directory.KindVendor:
-		return Case{}, fieldErr("org_id", "%s is not a vendor", o.Name)
+		invalid = fieldErr("org_id", "%s is not a vendor", o.Name)
 	case (in.Role == RoleCERT || in.Role == RoleCoordinator) && !o.Kind.IsCERT():
-		return Case{}, fieldErr("org_id", "%s is not a CERT", o.Name)
+		invalid = fieldErr("org_id", "%s is not a CERT", o.Name)
 	}
 	return s.caseChange(ctx, id, caseID, "participant", func(tx *db.Tx, c *Case, parts []Participant) (string, string, error) {
+		if invalid != nil {
+			return "", "", invalid
+		}
 		for _, p := range parts {
 			if p.OrgID == o.ID {
 				return "", "", errs.Conflict("%s takes part already", o.Name)

@@ -87,8 +87,12 @@ func (p *Pages) Register(rt *httpx.Router) {
 	open := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.Handler(f)) }
 	open("GET /report", p.reportForm)
 	open("POST /report", p.submitReport)
-	open("GET /report/follow", p.follow)
-	open("POST /report/follow", p.followReply)
+	// The follow URL handed to reporters serves the page to browsers and
+	// the same data as JSON to API clients (API.md: GET status and
+	// messages, POST a message).
+	api := NewAPI(p.svc)
+	rt.Handle("GET /report/follow", httpx.Negotiate(httpx.API(api.follow), p.rd.Handler(p.follow)))
+	rt.Handle("POST /report/follow", httpx.Negotiate(httpx.API(api.reply), p.rd.Handler(p.followReply)))
 	open("POST /report/follow/attachments", p.followAttach)
 	open("GET /report/pgp-key.asc", p.centerKey)
 

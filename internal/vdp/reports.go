@@ -181,7 +181,10 @@ func (s *Service) submit(ctx context.Context, r Report) (Report, Receipt, error)
 	if err != nil {
 		return Report{}, Receipt{}, err
 	}
-	r.AssignedOrgID, r.RoutedBy = &orgID, rule
+	r.RoutedBy = rule
+	if orgID != "" {
+		r.AssignedOrgID = &orgID
+	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		n, err := nextNumber(ctx, tx, fmt.Sprintf("report.%d", r.ReceivedAt.Year()))
 		if err != nil {

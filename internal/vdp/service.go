@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -207,14 +206,13 @@ func (s *Service) FollowURL(secret string) string {
 
 func (s *Service) link(path string) string { return s.baseURL + path }
 
-// coordinationCenter finds the organisation reports go to when no rule matches.
+// coordinationCenter finds the organisation reports go to when no rule
+// matches: "" while the directory has none yet (a fresh installation), when
+// reports stay with the center's staff, who see every report anyway.
 func (s *Service) coordinationCenter(ctx context.Context) (string, error) {
 	all, err := s.orgs.All(ctx, system, directory.Filter{Kind: directory.KindCoordinationCenter})
-	if err != nil {
+	if err != nil || len(all) == 0 {
 		return "", err
-	}
-	if len(all) == 0 {
-		return "", errors.New("vdp: the directory has no coordination center to route reports to")
 	}
 	return all[0].ID, nil
 }

@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/certhub/certhub/internal/platform/errs"
 )
@@ -144,5 +146,37 @@ func API(h HandlerFunc) http.Handler {
 		if err := h(w, r); err != nil {
 			WriteProblem(w, r, err)
 		}
+	})
+}
+
+// WantsJSON reports whether a client asks for JSON rather than a page: a
+// body sent as JSON, or an Accept header that names JSON before HTML. A
+// browser's Accept names text/html first, so pages stay the default.
+func WantsJSON(r *http.Request) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return true
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, _, _ := mime.ParseMediaType(strings.TrimSpace(part))
+		switch {
+		case mt == "text/html":
+			return false
+		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+			return true
+		}
+	}
+	return false
+}
+
+// Negotiate serves one URL to both browsers and API clients: jsonH when
+// WantsJSON, page otherwise.
+func Negotiate(jsonH, page http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Accept, Content-Type")
+		if WantsJSON(r) {
+			jsonH.ServeHTTP(w, r)
+			return
+		}
+		page.ServeHTTP(w, r)
 	})
 }
