@@ -9,8 +9,8 @@ import (
 
 	"github.com/certhub/certhub/internal/browsertest"
 	"github.com/certhub/certhub/internal/directory"
-	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/notify/smtptest"
 	"github.com/certhub/certhub/internal/platform/pgp"
 )
