@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/platform/mailin"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
@@ -49,6 +51,8 @@ type Config struct {
 	CenterName     string // shown on every page and in e-mail
 	SMTPURL        string // smtp://user:pass@host:587?tls=starttls; empty writes mail to DataDir/outbox
 	MailFrom       string
+	SMTPListen     string // address of the inbound SMTP listener for reports by e-mail; empty: off
+	ReportAddress  string // the address reports are sent to (accepted by the listener, Reply-To of mail to reporters)
 	SecretKey      string // 32 bytes hex/base64; empty uses DataDir/secret.key
 	TrustedProxies string // comma-separated addresses/prefixes whose X-Forwarded-For is believed
 	MetricsAllow   string // comma-separated prefixes allowed to read /metrics (default: loopback and private)
@@ -106,6 +110,13 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
+	cfg.ReportAddress = strings.ToLower(strings.TrimSpace(cfg.ReportAddress))
+	if cfg.ReportAddress != "" && !notify.ValidAddress(cfg.ReportAddress) {
+		return nil, fmt.Errorf("the report address %q is not an e-mail address", cfg.ReportAddress)
+	}
+	if cfg.SMTPListen != "" && cfg.ReportAddress == "" {
+		return nil, errors.New("receiving reports by e-mail (--smtp-listen) needs the address they are sent to (--report-address)")
+	}
 	c := &Core{Cfg: cfg, Log: cfg.Logger, Now: cfg.Now}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -142,11 +153,16 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Directory = directory.NewService(c.DB, c.Auth, c.Webhooks, cfg.Now, cfg.Logger)
 	c.Accounts = account.NewService(c.Auth, c.Directory)
 	c.Admin = admin.NewService(c.DB, c.Queue, cfg.Now)
-	if c.CenterKey, err = pgp.LoadOrCreateCenterKey(ctx, c.DB, key, cfg.CenterName, "security@localhost", cfg.Now()); err != nil {
+	keyAddr := cfg.ReportAddress
+	if keyAddr == "" {
+		keyAddr = "security@localhost"
+	}
+	if c.CenterKey, err = pgp.LoadOrCreateCenterKey(ctx, c.DB, key, cfg.CenterName, keyAddr, cfg.Now()); err != nil {
 		return fail(err)
 	}
 	c.VDP = vdp.NewService(vdp.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey,
-		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), DataDir: cfg.DataDir, CenterName: cfg.CenterName})
+		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), DataDir: cfg.DataDir, CenterName: cfg.CenterName,
+		ReportAddress: cfg.ReportAddress})
 	c.VDP.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
@@ -218,6 +234,8 @@ type App struct {
 	Metrics  *prometheus.Registry
 	server   *http.Server
 	listener net.Listener
+	mail     *mailin.Server
+	mailLn   net.Listener
 	handler  http.Handler
 	serveErr chan error
 }
@@ -386,6 +404,14 @@ func (a *App) Start(ctx context.Context) error {
 		a.server.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
 		ln = tls.NewListener(ln, a.server.TLSConfig)
 	}
+	// The mail listener reads the TLS settings, so it starts before Serve
+	// (which adjusts them for HTTP/2).
+	if a.Cfg.SMTPListen != "" {
+		if err := a.startMail(); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	go func() { a.serveErr <- a.server.Serve(ln) }()
 	if err := a.Queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -421,10 +447,58 @@ func (a *App) Run(ctx context.Context) error {
 	return errors.Join(err, a.Close(shutdown))
 }
 
+// startMail runs the inbound SMTP listener that takes reports by e-mail.
+func (a *App) startMail() error {
+	var tlsCfg *tls.Config
+	if a.server.TLSConfig != nil {
+		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: a.server.TLSConfig.Certificates}
+	}
+	srv, err := mailin.New(mailin.Config{Domain: hostOf(a.baseURL("")), Recipients: []string{a.Cfg.ReportAddress}, TLS: tlsCfg,
+		Decrypt: a.VDP.Decrypt, Logger: a.Log,
+		Deliver: func(ctx context.Context, _ string, m mailin.Message, ip string) error {
+			return a.VDP.ReceiveMail(ctx, m, ip)
+		}})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.Cfg.SMTPListen)
+	if err != nil {
+		return fmt.Errorf("listen for mail on %s: %w", a.Cfg.SMTPListen, err)
+	}
+	a.mail, a.mailLn = srv, ln
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			a.Log.Error("inbound mail stopped", "err", err)
+		}
+	}()
+	a.Log.Info("receiving reports by e-mail", "smtp", ln.Addr().String(), "address", a.Cfg.ReportAddress)
+	return nil
+}
+
+// MailAddr is where the inbound SMTP listener listens ("" when off).
+func (a *App) MailAddr() string {
+	if a.mailLn == nil {
+		return ""
+	}
+	return a.mailLn.Addr().String()
+}
+
+func hostOf(u string) string {
+	if p, err := url.Parse(u); err == nil && p.Hostname() != "" {
+		return p.Hostname()
+	}
+	return "localhost"
+}
+
 // Close stops serving (in-flight requests finish), stops the job workers and
 // closes the database.
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
+	if a.mail != nil {
+		if err := a.mail.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("mail shutdown: %w", err))
+		}
+	}
 	if a.server != nil {
 		if err := a.server.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))

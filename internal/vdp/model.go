@@ -113,6 +113,9 @@ type ReportInput struct {
 	// EncryptedBody is an ASCII-armoured OpenPGP message to the center's key
 	// holding the details; it is kept encrypted.
 	EncryptedBody string `json:"encrypted_body"`
+	// byMail: the report came as free-form e-mail, so vendor and product
+	// are found at triage rather than required.
+	byMail bool
 }
 
 // Receipt is what a reporter gets back.

@@ -56,7 +56,7 @@ func (s *Service) validate(in *ReportInput) error {
 	if in.Description == "" && !encrypted {
 		f.Add("description", "is required: what is wrong, where, and how you found it")
 	}
-	if in.Vendor == "" && in.Product == "" && !encrypted {
+	if in.Vendor == "" && in.Product == "" && !encrypted && !in.byMail {
 		f.Add("vendor", "name the vendor or the product (or both)")
 	}
 	text("description", in.Description, maxText)
@@ -149,7 +149,7 @@ func (s *Service) SubmitPublic(ctx context.Context, in ReportInput, source, ip s
 		return Report{}, Receipt{}, err
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Email: "reporter (" + source + ")", IP: ip})
-	return s.submit(ctx, newReport(in, source, s.now()))
+	return s.submit(ctx, newReport(in, source, s.now()), nil)
 }
 
 // SubmitAs takes a report from a member of a constituent or CERT,
@@ -172,10 +172,13 @@ func (s *Service) SubmitAs(ctx context.Context, id *auth.Identity, orgID, source
 	}
 	r := newReport(in, source, s.now())
 	r.SubmitterOrgID, r.SubmitterUserID = &orgID, &id.User.ID
-	return s.submit(ctx, r)
+	return s.submit(ctx, r, nil)
 }
 
-func (s *Service) submit(ctx context.Context, r Report) (Report, Receipt, error) {
+// submit stores a new report, routes it and tells the reporter and the
+// responsible CERT; then, if given, runs in the same transaction (to add
+// the files that came with it).
+func (s *Service) submit(ctx context.Context, r Report, then func(context.Context, *db.Tx, Report) error) (Report, Receipt, error) {
 	secret, hash := newSecret()
 	rule, orgID, err := s.route(ctx, r)
 	if err != nil {
@@ -198,6 +201,11 @@ func (s *Service) submit(ctx context.Context, r Report) (Report, Receipt, error)
 			OrgID: orgID, Summary: fmt.Sprintf("%s received (%s): %s", r.TrackingID, r.Source, r.Title)}); err != nil {
 			return err
 		}
+		if then != nil {
+			if err := then(ctx, tx, r); err != nil {
+				return err
+			}
+		}
 		return s.notifyNewReport(ctx, tx, r, secret)
 	})
 	if err != nil {
@@ -208,12 +216,15 @@ func (s *Service) submit(ctx context.Context, r Report) (Report, Receipt, error)
 
 func (s *Service) notifyNewReport(ctx context.Context, tx *db.Tx, r Report, secret string) error {
 	if r.Reporter.Email != "" {
+		how := "Use the link to add information."
+		if s.reportAddr != "" {
+			how = "Reply to this message (keep " + r.TrackingID + " in the subject) or use the link to add information."
+		}
 		body := fmt.Sprintf("Thank you for your report to %s.\n\nTracking ID: %s\nTitle: %s\n\n"+
 			"Follow its progress and write to us here (keep this link private: it is the key to your report):\n%s\n\n"+
-			"We acknowledge reports within two working days. Reply to this message or use the link to add information.\n",
-			s.centerName, r.TrackingID, r.Title, s.FollowURL(secret))
-		if err := s.mail(ctx, tx, []string{r.Reporter.Email}, fmt.Sprintf("[%s] We received your report", r.TrackingID),
-			body, "report.receipt", r.Reporter.PGPKey); err != nil {
+			"We acknowledge reports within two working days. %s\n",
+			s.centerName, r.TrackingID, r.Title, s.FollowURL(secret), how)
+		if err := s.mailReporter(ctx, tx, r, "We received your report", body, "report.receipt"); err != nil {
 			return err
 		}
 	}
@@ -240,12 +251,12 @@ func (s *Service) tellReporter(ctx context.Context, tx *db.Tx, r Report, userID 
 	if _, err := addMessage(ctx, tx, r.ID, false, userID, text, s.now()); err != nil {
 		return err
 	}
-	if r.Reporter.Email == "" {
-		return nil
+	body := fmt.Sprintf("%s\n\nReport %s: %s\nRead and answer with the link you received when you reported",
+		text, r.TrackingID, r.Title)
+	if s.reportAddr != "" {
+		body += ", or reply to this message"
 	}
-	body := fmt.Sprintf("%s\n\nReport %s: %s\nRead and answer (with the link you received when you reported):\n%s/report/follow\n",
-		text, r.TrackingID, r.Title, s.baseURL)
-	return s.mail(ctx, tx, []string{r.Reporter.Email}, fmt.Sprintf("[%s] %s", r.TrackingID, subject), body, "report.message", r.Reporter.PGPKey)
+	return s.mailReporter(ctx, tx, r, subject, body+".\n", "report.message")
 }
 
 func orDash(s string) string {
@@ -329,27 +340,34 @@ func (s *Service) ReporterReply(ctx context.Context, key, body, ip string) (Mess
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		if m, err = addMessage(ctx, tx, r.ID, true, nil, body, now); err != nil {
-			return err
-		}
-		if r.Status == ReportNeedInfo && r.WaitingSince != nil {
-			r.PausedSeconds += int64(now.Sub(*r.WaitingSince).Seconds())
-			r.Status, r.WaitingSince, r.UpdatedAt = ReportReceived, nil, now
-			if err := saveReport(ctx, tx, r); err != nil {
-				return err
-			}
-		}
-		actx := audit.WithActor(ctx, audit.Actor{Email: "reporter", IP: ip})
-		if err := audit.Record(actx, tx, now, audit.Event{Action: "report.reply", ObjectType: "report", ObjectID: r.ID,
-			OrgID: deref(r.AssignedOrgID), Summary: "the reporter wrote about " + r.TrackingID}); err != nil {
-			return err
-		}
-		return s.tellAssigned(ctx, tx, r, fmt.Sprintf("[%s] The reporter wrote", r.TrackingID),
-			fmt.Sprintf("The reporter of %s (%s) sent a message.\n\nRead it here:\n%s\n", r.TrackingID, r.Title,
-				s.link("/console/reports/"+r.ID+"#messages")), "report.reply")
+		m, err = s.reporterWrote(audit.WithActor(ctx, audit.Actor{Email: "reporter", IP: ip}), tx, r, body)
+		return err
 	})
 	return m, err
+}
+
+// reporterWrote records a message from the reporter and puts a report that
+// waited for it back in the queue.
+func (s *Service) reporterWrote(ctx context.Context, tx *db.Tx, r Report, body string) (Message, error) {
+	now := s.now()
+	m, err := addMessage(ctx, tx, r.ID, true, nil, body, now)
+	if err != nil {
+		return Message{}, err
+	}
+	if r.Status == ReportNeedInfo && r.WaitingSince != nil {
+		r.PausedSeconds += int64(now.Sub(*r.WaitingSince).Seconds())
+		r.Status, r.WaitingSince, r.UpdatedAt = ReportReceived, nil, now
+		if err := saveReport(ctx, tx, r); err != nil {
+			return Message{}, err
+		}
+	}
+	if err := audit.Record(ctx, tx, now, audit.Event{Action: "report.reply", ObjectType: "report", ObjectID: r.ID,
+		OrgID: deref(r.AssignedOrgID), Summary: "the reporter wrote about " + r.TrackingID}); err != nil {
+		return Message{}, err
+	}
+	return m, s.tellAssigned(ctx, tx, r, fmt.Sprintf("[%s] The reporter wrote", r.TrackingID),
+		fmt.Sprintf("The reporter of %s (%s) sent a message.\n\nRead it here:\n%s\n", r.TrackingID, r.Title,
+			s.link("/console/reports/"+r.ID+"#messages")), "report.reply")
 }
 
 func deref(p *string) string {

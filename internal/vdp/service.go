@@ -42,6 +42,9 @@ type Options struct {
 	DataDir string
 	// CenterName signs e-mail to reporters and vendors.
 	CenterName string
+	// ReportAddress is the e-mail address reports arrive at (the inbound
+	// listener); mail to reporters names it as Reply-To.
+	ReportAddress string
 }
 
 // Service runs the disclosure program.
@@ -55,6 +58,7 @@ type Service struct {
 	baseURL    string
 	dataDir    string
 	centerName string
+	reportAddr string
 	intake     *auth.Limiter // public submissions per address
 	follow     *auth.Limiter // follow-link reads and messages per address
 }
@@ -65,7 +69,7 @@ func NewService(o Options) *Service {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: o.DB, orgs: o.Orgs, outbox: o.Outbox, key: o.CenterKey, now: o.Now, log: o.Log,
-		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, centerName: o.CenterName,
+		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, centerName: o.CenterName, reportAddr: strings.ToLower(o.ReportAddress),
 		// Five reports at once from one address, then one every two minutes.
 		intake: auth.NewLimiter(5, 2*time.Minute, o.Now),
 		follow: auth.NewLimiter(60, 2*time.Second, o.Now)}
@@ -248,6 +252,21 @@ func (s *Service) recipients(ctx context.Context, q db.Querier, orgID string, mi
 
 // mail queues one message per recipient, encrypted to armoredKey when given.
 func (s *Service) mail(ctx context.Context, tx *db.Tx, to []string, subject, body, tag, armoredKey string) error {
+	return s.send(ctx, tx, to, notify.Mail{Subject: subject, Text: body, Tag: tag}, armoredKey)
+}
+
+// mailReporter writes to a report's reporter; replies come back to the
+// reporting address, threaded by the tracking ID in the subject.
+func (s *Service) mailReporter(ctx context.Context, tx *db.Tx, r Report, subject, body, tag string) error {
+	if r.Reporter.Email == "" {
+		return nil
+	}
+	return s.send(ctx, tx, []string{r.Reporter.Email}, notify.Mail{Subject: fmt.Sprintf("[%s] %s", r.TrackingID, subject),
+		Text: body, Tag: tag, ReplyTo: s.reportAddr}, r.Reporter.PGPKey)
+}
+
+func (s *Service) send(ctx context.Context, tx *db.Tx, to []string, m notify.Mail, armoredKey string) error {
+	body, tag := m.Text, m.Tag
 	if len(to) == 0 {
 		return nil
 	}
@@ -268,7 +287,8 @@ func (s *Service) mail(ctx context.Context, tx *db.Tx, to []string, subject, bod
 			continue
 		}
 		seen[addr] = true
-		if err := s.outbox.Send(ctx, tx, notify.Mail{To: []string{addr}, Subject: subject, Text: body, Tag: tag}); err != nil {
+		m.To, m.Text = []string{addr}, body
+		if err := s.outbox.Send(ctx, tx, m); err != nil {
 			return err
 		}
 	}

@@ -47,6 +47,8 @@ type Mail struct {
 	Text    string   `json:"text"`
 	// Tag groups messages in logs and the console ("user.invite").
 	Tag string `json:"tag,omitempty"`
+	// ReplyTo, when set, is where replies go (the reporting address).
+	ReplyTo string `json:"reply_to,omitempty"`
 }
 
 // MailArgs is the job that sends one message. The message itself is sealed
@@ -211,6 +213,11 @@ func (m *Mailer) build(in Mail, jobID int64) (*gomail.Msg, error) {
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	if in.Tag != "" {
 		msg.SetGenHeader("X-Certhub-Tag", in.Tag)
+	}
+	if in.ReplyTo != "" {
+		if err := msg.ReplyTo(in.ReplyTo); err != nil {
+			return nil, err
+		}
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, in.Text)
 	return msg, nil

@@ -78,6 +78,29 @@ func (s *Server) Wait(t testing.TB, n int) []Message {
 	}
 }
 
+// WaitFor blocks until a message to addr whose subject contains subject has
+// arrived (failing the test after 15 s) and returns the newest such message.
+// Mail is sent by background jobs, so tests wait for the message they expect
+// rather than for a count that other notifications also move.
+func (s *Server) WaitFor(t testing.TB, addr, subject string) Message {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		msgs := s.Messages()
+		for i := len(msgs) - 1; i >= 0; i-- {
+			m := msgs[i]
+			if len(m.To) > 0 && strings.EqualFold(m.To[0], addr) && strings.Contains(m.Header.Get("Subject"), subject) {
+				return m
+			}
+		}
+		select {
+		case <-s.got:
+		case <-deadline:
+			t.Fatalf("smtptest: no message to %s with %q in the subject among %d", addr, subject, len(msgs))
+		}
+	}
+}
+
 type session struct {
 	s    *Server
 	from string

@@ -1,0 +1,189 @@
+package vdp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/platform/mailin"
+	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/platform/pgp"
+)
+
+var trackingRE = regexp.MustCompile(`\bVR-\d{4}-\d{6}\b`)
+
+// ReportAddress is where reports are accepted by e-mail ("" when the
+// inbound listener is off).
+func (s *Service) ReportAddress() string { return s.reportAddr }
+
+// Decrypt opens an OpenPGP message sent to the center's key.
+func (s *Service) Decrypt(armored string) ([]byte, error) {
+	if s.key == nil {
+		return nil, errors.New("vdp: the center has no OpenPGP key")
+	}
+	return pgp.Decrypt(armored, s.key.Private())
+}
+
+// ReceiveMail takes a message sent to the reporting address. A message whose
+// subject names a report's tracking ID and whose sender is that report's
+// reporter is added to the report's messages; anything else becomes a new
+// report. Bounces and auto-replies are dropped unanswered, so that two
+// robots never talk to each other.
+func (s *Service) ReceiveMail(ctx context.Context, m mailin.Message, ip string) error {
+	if m.Automatic {
+		s.log.Info("inbound mail: dropped an automatic message", "from", m.EnvelopeFrom, "subject", m.Subject)
+		return nil
+	}
+	if m.From == "" || !notify.ValidAddress(m.From) {
+		return mailin.Reject("the message has no valid From address to answer")
+	}
+	// Limited per sender, not per address: big mail providers send for many
+	// reporters from one address. A refusal is temporary, so nothing is lost.
+	if ok, wait := s.intake.Allow("mail:" + m.From); !ok {
+		return fmt.Errorf("vdp: too many messages from %s; retry in %d s", m.From, wait)
+	}
+	ctx = audit.WithActor(ctx, audit.Actor{Email: "reporter (e-mail " + m.From + ")", IP: ip})
+	if id := trackingRE.FindString(m.Subject); id != "" {
+		done, err := s.mailReply(ctx, id, m)
+		if done || err != nil {
+			return err
+		}
+	}
+	return s.mailReport(ctx, m)
+}
+
+// mailReply adds the message to the report it names, if it comes from that
+// report's reporter.
+func (s *Service) mailReply(ctx context.Context, trackingID string, m mailin.Message) (bool, error) {
+	done := false
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		r, err := getReport(ctx, tx, "tracking_id = $1", trackingID)
+		if e := errs.As(err); e != nil && e.Kind == errs.KindNotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if r.Reporter.Email == "" || !strings.EqualFold(r.Reporter.Email, m.From) {
+			return nil // not the reporter: a new report, which may be a duplicate
+		}
+		body, notes := mailText(m)
+		refused, err := s.mailAttachments(ctx, tx, r, m)
+		if err != nil {
+			return err
+		}
+		notes = append(notes, refused...)
+		if body == "" && len(notes) == 0 {
+			body = "(an empty message)"
+		}
+		if len(notes) > 0 {
+			body = strings.TrimSpace(body + "\n\n" + strings.Join(notes, "\n"))
+		}
+		done = true
+		_, err = s.reporterWrote(ctx, tx, r, body)
+		return err
+	})
+	return done, err
+}
+
+// mailReport makes a new report of the message.
+func (s *Service) mailReport(ctx context.Context, m mailin.Message) error {
+	title := strings.TrimSpace(m.Subject)
+	for _, prefix := range []string{"re:", "fwd:", "fw:", "aw:", "wg:"} {
+		if strings.HasPrefix(strings.ToLower(title), prefix) {
+			title = strings.TrimSpace(title[len(prefix):])
+		}
+	}
+	if title == "" {
+		title = "Report by e-mail from " + m.From
+	}
+	if utf8.RuneCountInString(title) > maxTitle {
+		title = string([]rune(title)[:maxTitle-1]) + "…"
+	}
+	body, notes := mailText(m)
+	var full []byte
+	if utf8.RuneCountInString(body) > maxText-200 {
+		full = []byte(m.Text)
+		body = string([]rune(body)[:maxText-200]) + "\n\n[The message was longer; it is attached in full as message.txt.]"
+	}
+	if body == "" {
+		if len(m.Attachments) == 0 {
+			return mailin.Reject("the message is empty: describe the vulnerability in the body")
+		}
+		body = "(The details are in the attached files.)"
+	}
+	in := ReportInput{Title: title, Description: body, Reporter: &Reporter{Name: m.FromName, Email: m.From}, byMail: true}
+	if err := s.validate(&in); err != nil {
+		if e := errs.As(err); e != nil && len(e.Fields) > 0 {
+			return mailin.Reject("the report could not be taken: %s %s", e.Fields[0].Field, e.Fields[0].Message)
+		}
+		return err
+	}
+	r := newReport(in, "email", s.now())
+	_, rc, err := s.submit(ctx, r, func(ctx context.Context, tx *db.Tx, r Report) error {
+		if full != nil {
+			m.Attachments = append([]mailin.Attachment{{Name: "message.txt", ContentType: "text/plain", Data: full}}, m.Attachments...)
+		}
+		refused, err := s.mailAttachments(ctx, tx, r, m)
+		if err != nil {
+			return err
+		}
+		notes = append(notes, refused...)
+		if len(notes) == 0 {
+			return nil
+		}
+		_, err = addMessage(ctx, tx, r.ID, true, nil, strings.Join(notes, "\n"), s.now())
+		return err
+	})
+	if err == nil {
+		s.log.Info("inbound mail: new report", "tracking_id", rc.TrackingID, "encrypted", m.Encrypted)
+	}
+	return err
+}
+
+// mailText is the message's text, with notes on how it arrived.
+func mailText(m mailin.Message) (string, []string) {
+	var notes []string
+	if m.Encrypted {
+		notes = append(notes, "[This message arrived OpenPGP-encrypted to the center's key.]")
+	}
+	if m.Undecryptable {
+		notes = append(notes, "[Part of this message was encrypted to a key other than the center's and is attached as it came.]")
+	}
+	if m.Truncated {
+		notes = append(notes, "[The message was cut: it had more parts or text than are kept.]")
+	}
+	return strings.TrimSpace(m.Text), notes
+}
+
+// mailAttachments stores the message's files with the report; a file that
+// is refused (type, size, count) is noted instead of failing the message.
+func (s *Service) mailAttachments(ctx context.Context, tx *db.Tx, r Report, m mailin.Message) ([]string, error) {
+	var notes []string
+	for _, a := range m.Attachments {
+		_, err := s.store(ctx, tx, r, a.Name, bytes.NewReader(a.Data), "reporter (e-mail)")
+		if err == nil {
+			continue
+		}
+		var se *httpx.StatusError
+		if e := errs.As(err); (e != nil && e.Kind == errs.KindInvalid) || (errors.As(err, &se) && se.Status == http.StatusRequestEntityTooLarge) {
+			reason := err.Error()
+			if e != nil && len(e.Fields) > 0 {
+				reason = e.Fields[0].Message
+			}
+			notes = append(notes, fmt.Sprintf("[The attached file %q was not kept: %s.]", cleanFilename(a.Name), reason))
+			continue
+		}
+		return nil, err
+	}
+	return notes, nil
+}
