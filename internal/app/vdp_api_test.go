@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -250,4 +251,51 @@ func TestCaseAccessOverHTTP(t *testing.T) {
 	must(s.api("GET", "/api/v1/cases/"+caseID+"/threads/"+vendorThread, bank, nil), 404)
 	must(s.api("PATCH", "/api/v1/cases/"+caseID, bank, map[string]any{"title": "x"}), 403)
 	must(s.api("GET", "/api/v1/cases/"+caseID, "", nil), 401)
+}
+
+// Vendors are found by package URL and domain through the directory API,
+// a public report naming a package is linked to its vendor, and the case
+// page's finder narrows the organisations to add.
+func TestVendorsFoundByPackageURL(t *testing.T) {
+	s := start(t, options{demo: true})
+	coord := s.token("coordinator@cc.example")
+	for q, want := range map[string]string{
+		"pkg:npm/%40examplesoft/widget@1.4.2": "Examplesoft Ltd",
+		"pkg:golang/netforge.example/gate7":   "NetForge Systems",
+		"portal.examplesoft.example":          "Examplesoft Ltd",
+	} {
+		r := s.api("GET", "/api/v1/orgs?q="+url.QueryEscape(q), coord, nil)
+		items, _ := r.JSON(t)["items"].([]any)
+		if r.Status != 200 || len(items) != 1 || items[0].(map[string]any)["name"] != want {
+			t.Errorf("GET /orgs?q=%s: %d %s", q, r.Status, r.Body)
+		}
+	}
+	org := s.api("GET", "/api/v1/orgs/"+s.orgID(t, "Examplesoft Ltd"), coord, nil).JSON(t)
+	if pk, _ := org["packages"].([]any); len(pk) != 3 || pk[0] != "pkg:npm/%40examplesoft" {
+		t.Fatalf("packages: %v", org["packages"])
+	}
+
+	rc := s.publicPost("198.51.100.40", "application/json", []byte(`{"title": "Prototype pollution in widget",
+		"description": "merge() walks __proto__.", "product": "pkg:npm/%40examplesoft/widget@1.4.2"}`)).JSON(t)
+	rep := s.api("GET", "/api/v1/reports/"+rc["id"].(string), coord, nil).JSON(t)
+	if rep["vendor_org_id"] != s.orgID(t, "Examplesoft Ltd") {
+		t.Fatalf("the report is not linked to its vendor: %v", rep["vendor_org_id"])
+	}
+	acc := s.api("POST", "/api/v1/reports/"+rc["id"].(string)+"/accept", coord, map[string]any{"title": "Prototype pollution in widget"})
+	if acc.Status != 200 {
+		t.Fatalf("accept: %d %s", acc.Status, acc.Body)
+	}
+	caseID := acc.JSON(t)["case"].(map[string]any)["id"].(string)
+
+	b := s.client()
+	b.login("coordinator@cc.example", "certhub-demo-2026")
+	page := b.get("/console/cases/" + caseID + "?find=" + url.QueryEscape("pkg:golang/netforge.example/gate7"))
+	d := doc(t, page)
+	opts := d.Find("#f-p-org option")
+	if page.Status != 200 || opts.Length() != 1 || !strings.Contains(opts.Text(), "NetForge Systems") {
+		t.Fatalf("finder: %d, options %q", page.Status, opts.Text())
+	}
+	if !strings.Contains(d.Find("#find-org").Text(), "1 match") {
+		t.Fatalf("finder summary: %q", d.Find("#find-org").Text())
+	}
 }

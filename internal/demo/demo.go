@@ -34,6 +34,7 @@ type orgSpec struct {
 	cidrs            []string
 	asns             []int64
 	domains          []string
+	packages         []string
 	email, phone     string
 	pgp              bool
 	description      string
@@ -93,9 +94,9 @@ var orgs = []orgSpec{
 		cidrs: []string{"203.0.113.192/27"}, domains: []string{"sindhwater.example"}, email: "it@sindhwater.example", phone: "+92 21 3213000"},
 	// Vendors and the lab.
 	{key: "examplesoft", name: "Examplesoft Ltd", kind: directory.KindVendor, sector: "ict",
-		domains: []string{"examplesoft.example"}, email: "psirt@examplesoft.example", phone: "+92 42 3520000", pgp: true},
+		domains: []string{"examplesoft.example"}, packages: []string{"pkg:npm/@examplesoft", "pkg:maven/com.examplesoft", "pkg:github/examplesoft"}, email: "psirt@examplesoft.example", phone: "+92 42 3520000", pgp: true},
 	{key: "netforge", name: "NetForge Systems", kind: directory.KindVendor, sector: "ict",
-		domains: []string{"netforge.example"}, email: "security@netforge.example", phone: "+1 202 5550100", pgp: true},
+		domains: []string{"netforge.example"}, packages: []string{"pkg:golang/netforge.example", "pkg:deb/netforge"}, email: "security@netforge.example", phone: "+1 202 5550100", pgp: true},
 	{key: "lab", name: "National Cyber Security Testing Lab", short: "NCSTL", kind: directory.KindLab, parent: "cc", sector: "ict",
 		domains: []string{"ncstl.example"}, email: "evaluations@ncstl.example", phone: "+92 51 9114000"},
 }
@@ -183,6 +184,9 @@ func Load(ctx context.Context, c *app.Core) error {
 		}
 		in.Contacts = &contacts
 		in.Constituency = &directory.Constituency{CIDRs: o.cidrs, ASNs: o.asns, Domains: o.domains}
+		if o.packages != nil {
+			in.Packages = &o.packages
+		}
 		if o.pgp {
 			pub, _, err := pgp.GenerateKey(o.name, o.email, 3*365*24*time.Hour, now.Add(-24*time.Hour))
 			if err != nil {

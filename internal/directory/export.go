@@ -16,7 +16,7 @@ import (
 
 // ExportColumns are the CSV header, in order.
 var ExportColumns = []string{"id", "name", "short_name", "kind", "parent_id", "parent_name", "sector", "country", "cii",
-	"website", "contacts", "pgp_fingerprint", "cidrs", "asns", "domains", "created_at", "updated_at"}
+	"website", "contacts", "pgp_fingerprint", "cidrs", "asns", "domains", "packages", "created_at", "updated_at"}
 
 // Export writes every organisation id may see and f selects, as "csv" or
 // "json" (an array of organisation objects), from one consistent snapshot,
@@ -112,7 +112,7 @@ func csvRow(o Org, names map[string]string) []string {
 	}
 	row := []string{o.ID, o.Name, o.ShortName, string(o.Kind), o.Parent(), parentName, o.Sector, o.Country,
 		strconv.FormatBool(o.CII), o.Website, strings.Join(contacts, "; "), o.PGPFingerprint,
-		strings.Join(o.Constituency.CIDRs, " "), strings.Join(asns, " "), strings.Join(o.Constituency.Domains, " "),
+		strings.Join(o.Constituency.CIDRs, " "), strings.Join(asns, " "), strings.Join(o.Constituency.Domains, " "), strings.Join(o.Packages, " "),
 		o.CreatedAt.UTC().Format(time.RFC3339), o.UpdatedAt.UTC().Format(time.RFC3339)}
 	for i, cell := range row {
 		row[i] = SafeCell(cell)

@@ -141,8 +141,11 @@ type Org struct {
 	PGPExpiresAt   *time.Time   `json:"pgp_expires_at,omitempty"`
 	RFC2350        RFC2350      `json:"rfc2350"`
 	Constituency   Constituency `json:"constituency"`
-	CreatedAt      time.Time    `json:"created_at"`
-	UpdatedAt      time.Time    `json:"updated_at"`
+	// Packages are the package URLs (purl) a vendor publishes under, each a
+	// whole package or a namespace (see NormalizePackage).
+	Packages  []string  `json:"packages"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Parent returns the parent ID or "".
@@ -170,6 +173,7 @@ type OrgInput struct {
 	PGPKey       *string       `json:"pgp_key"`
 	RFC2350      *RFC2350      `json:"rfc2350"`
 	Constituency *Constituency `json:"constituency"`
+	Packages     *[]string     `json:"packages"`
 }
 
 // Summary is an organisation as lists and the hierarchy show it.
@@ -194,7 +198,7 @@ type Overlap struct {
 
 // Filter narrows a list of organisations.
 type Filter struct {
-	Query    string // name, short name or a domain
+	Query    string // name, short name, a domain or host name, or a package URL
 	Kind     Kind
 	Sector   string
 	ParentID string

@@ -576,6 +576,7 @@ func orgToForm(o Org) url.Values {
 		doms[i] = DisplayDomain(d)
 	}
 	f.Set("domains", strings.Join(doms, "\n"))
+	f.Set("packages", strings.Join(o.Packages, "\n"))
 	r := o.RFC2350
 	for k, v := range r.sections() {
 		f.Set("rfc2350."+k, *v)
@@ -663,6 +664,8 @@ func formToInput(f url.Values, structure bool) (OrgInput, errs.Fields) {
 		cons.ASNs = append(cons.ASNs, n)
 	}
 	in.Constituency = &cons
+	pkgs := splitList(f.Get("packages"))
+	in.Packages = &pkgs
 	var rfc RFC2350
 	for k, v := range rfc.sections() {
 		*v = f.Get("rfc2350." + k)

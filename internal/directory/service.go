@@ -313,6 +313,7 @@ func changedFields(a, b Org) string {
 	add(a.RFC2350 != b.RFC2350, "RFC 2350 profile")
 	add(!slices.Equal(a.Constituency.CIDRs, b.Constituency.CIDRs) || !slices.Equal(a.Constituency.ASNs, b.Constituency.ASNs) ||
 		!slices.Equal(a.Constituency.Domains, b.Constituency.Domains), "constituency")
+	add(!slices.Equal(a.Packages, b.Packages), "packages")
 	if len(ch) == 0 {
 		return " (no change)"
 	}

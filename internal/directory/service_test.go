@@ -2,6 +2,8 @@ package directory
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -248,6 +250,27 @@ func TestListFiltersAndPages(t *testing.T) {
 		byDomain, _, _ := w.svc.List(ctx, admin, Filter{Query: "BANK1.example"})
 		if len(byDomain) != 1 || byDomain[0].ShortName != "BANK1" {
 			t.Fatalf("by domain: %v", byDomain)
+		}
+		if host, _, _ := w.svc.List(ctx, admin, Filter{Query: "www.online.bank1.example"}); len(host) != 1 || host[0].ShortName != "BANK1" {
+			t.Fatalf("by host name: %v", host)
+		}
+		// Vendors are found by package URL: a package, or any package under
+		// a namespace they registered; versions and qualifiers don't matter.
+		v, err := w.svc.Update(ctx, admin, w.org["VENDOR"], OrgInput{Packages: &[]string{"pkg:npm/@vendorco", "pkg:pypi/Vendor_Agent@2.0"}})
+		if err != nil || !slices.Equal(v.Packages, []string{"pkg:npm/%40vendorco", "pkg:pypi/vendor-agent"}) {
+			t.Fatalf("packages %q %v", v.Packages, err)
+		}
+		for _, q := range []string{"pkg:npm/%40vendorco/widget@1.2.3", "pkg:pypi/vendor-agent", "pkg:PYPI/Vendor_Agent@3.1?os=linux"} {
+			if got, _, _ := w.svc.List(ctx, admin, Filter{Query: q}); len(got) != 1 || got[0].ShortName != "VENDOR" {
+				t.Errorf("by purl %s: %v", q, got)
+			}
+		}
+		if got, _, _ := w.svc.List(ctx, admin, Filter{Query: "pkg:npm/%40other/widget"}); len(got) != 0 {
+			t.Errorf("another namespace: %v", got)
+		}
+		var fe *errs.Error
+		if _, err := w.svc.Update(ctx, admin, w.org["VENDOR"], OrgInput{Packages: &[]string{"npm:widget"}}); !errors.As(err, &fe) || fe.Fields[0].Field != "packages[0]" {
+			t.Fatalf("bad purl: %v", err)
 		}
 	})
 }

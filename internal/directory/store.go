@@ -67,6 +67,10 @@ func getOrg(ctx context.Context, q db.Querier, id string) (Org, error) {
 	if err := collect(ctx, q, `SELECT domain FROM org_domains WHERE org_id = $1 ORDER BY position`, id, &o.Constituency.Domains); err != nil {
 		return Org{}, err
 	}
+	o.Packages = []string{}
+	if err := collect(ctx, q, `SELECT purl FROM org_packages WHERE org_id = $1 ORDER BY position`, id, &o.Packages); err != nil {
+		return Org{}, err
+	}
 	return o, nil
 }
 
@@ -96,6 +100,7 @@ func getOrgs(ctx context.Context, q db.Querier, ids []string) ([]Org, error) {
 		}
 		o.Contacts = []Contact{}
 		o.Constituency = Constituency{CIDRs: []string{}, ASNs: []int64{}, Domains: []string{}}
+		o.Packages = []string{}
 		byID[o.ID] = &o
 	}
 	rows.Close()
@@ -134,6 +139,8 @@ func getOrgs(ctx context.Context, q db.Querier, ids []string) ([]Org, error) {
 			}},
 		{`SELECT org_id, domain FROM org_domains WHERE org_id IN ` + in + ` ORDER BY org_id, position`,
 			func(o *Org, v string) { o.Constituency.Domains = append(o.Constituency.Domains, v) }},
+		{`SELECT org_id, purl FROM org_packages WHERE org_id IN ` + in + ` ORDER BY org_id, position`,
+			func(o *Org, v string) { o.Packages = append(o.Packages, v) }},
 	} {
 		rows, err := q.Query(ctx, part.query, args...)
 		if err != nil {
@@ -206,7 +213,7 @@ func saveOrg(ctx context.Context, tx *db.Tx, o Org, insert bool) error {
 	case err != nil:
 		return fmt.Errorf("directory: save org: %w", err)
 	}
-	for _, table := range []string{"org_contacts", "org_cidrs", "org_asns", "org_domains"} {
+	for _, table := range []string{"org_contacts", "org_cidrs", "org_asns", "org_domains", "org_packages"} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE org_id = $1`, o.ID); err != nil {
 			return fmt.Errorf("directory: replace %s: %w", table, err)
 		}
@@ -230,6 +237,11 @@ func saveOrg(ctx context.Context, tx *db.Tx, o Org, insert bool) error {
 	for i, d := range o.Constituency.Domains {
 		if _, err := tx.Exec(ctx, `INSERT INTO org_domains (org_id, domain, position) VALUES ($1, $2, $3)`, o.ID, d, i); err != nil {
 			return fmt.Errorf("directory: save domain: %w", err)
+		}
+	}
+	for i, p := range o.Packages {
+		if _, err := tx.Exec(ctx, `INSERT INTO org_packages (org_id, purl, position) VALUES ($1, $2, $3)`, o.ID, p, i); err != nil {
+			return fmt.Errorf("directory: save package URL: %w", err)
 		}
 	}
 	return nil
@@ -309,9 +321,16 @@ func listOrgs(ctx context.Context, q db.Querier, v Viewer, f Filter, after []str
 	arg := func(x any) string { args = append(args, x); return fmt.Sprintf("$%d", len(args)) }
 	if f.Query != "" {
 		like := "%" + db.EscapeLike(strings.ToLower(f.Query)) + "%"
-		dom, _ := NormalizeDomain(f.Query)
-		conds = append(conds, fmt.Sprintf(`(o.name_key LIKE %s ESCAPE '\' OR LOWER(o.short_name) LIKE %s ESCAPE '\'
-			OR o.id IN (SELECT org_id FROM org_domains WHERE domain = %s))`, arg(like), arg(like), arg(dom)))
+		or := []string{fmt.Sprintf(`o.name_key LIKE %s ESCAPE '\'`, arg(like)), fmt.Sprintf(`LOWER(o.short_name) LIKE %s ESCAPE '\'`, arg(like))}
+		// A host name finds the organisation holding its domain; a package
+		// URL the vendor holding it or a namespace above it.
+		if dom, problem := NormalizeDomain(f.Query); problem == "" {
+			or = append(or, `o.id IN (SELECT org_id FROM org_domains WHERE domain IN (`+argList(arg, domainParents(dom))+`))`)
+		}
+		if ps := packagePrefixes(f.Query); ps != nil {
+			or = append(or, `o.id IN (SELECT org_id FROM org_packages WHERE purl IN (`+argList(arg, ps)+`))`)
+		}
+		conds = append(conds, "("+strings.Join(or, " OR ")+")")
 	}
 	if f.Kind != "" {
 		conds = append(conds, "o.kind = "+arg(string(f.Kind)))
@@ -381,4 +400,13 @@ func allNetworks(ctx context.Context, q db.Querier) ([]networkOwner, error) {
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// argList binds each value and returns the placeholders, comma-separated.
+func argList(arg func(any) string, vs []string) string {
+	ph := make([]string, len(vs))
+	for i, v := range vs {
+		ph[i] = arg(v)
+	}
+	return strings.Join(ph, ", ")
 }

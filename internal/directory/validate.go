@@ -137,6 +137,13 @@ func apply(o *Org, in OrgInput, now time.Time) error {
 	if in.Constituency != nil {
 		o.Constituency = checkConstituency(&f, *in.Constituency)
 	}
+	if in.Packages != nil {
+		o.Packages = checkItems(&f, "packages", "package URLs", *in.Packages, maxPackages, NormalizePackage,
+			func(p string) string { return p })
+	}
+	if o.Packages == nil {
+		o.Packages = []string{}
+	}
 	if o.Contacts == nil {
 		o.Contacts = []Contact{}
 	}

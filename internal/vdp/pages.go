@@ -652,7 +652,8 @@ type caseData struct {
 	CaseDetail
 	VulnByID      map[string]Vuln
 	Vendors       []directory.Summary
-	Orgs          []directory.Summary
+	Orgs          []directory.Summary // to add as participants: the search's matches, or the whole directory
+	Find          string
 	StatusChoices []string
 	Facts         []string
 	Owner         string
@@ -698,6 +699,14 @@ func (p *Pages) casePage(w http.ResponseWriter, r *http.Request, status int, pg 
 			}
 		}
 		d.Orgs = all
+		if d.Find = strings.TrimSpace(r.URL.Query().Get("find")); d.Find != "" {
+			if d.Orgs, err = p.svc.FindOrgs(ctx, id, d.Find, ""); err != nil {
+				return err
+			}
+		}
+		d.Orgs = slices.DeleteFunc(d.Orgs, func(o directory.Summary) bool {
+			return slices.ContainsFunc(det.Participants, func(pt Participant) bool { return pt.OrgID == o.ID })
+		})
 		if d.CVEFree, _, err = p.svc.CVEPool(ctx); err != nil {
 			return err
 		}

@@ -180,6 +180,9 @@ func (s *Service) SubmitAs(ctx context.Context, id *auth.Identity, orgID, source
 // the files that came with it).
 func (s *Service) submit(ctx context.Context, r Report, then func(context.Context, *db.Tx, Report) error) (Report, Receipt, error) {
 	secret, hash := newSecret()
+	if r.VendorOrgID == nil {
+		r.VendorOrgID = s.matchVendor(ctx, r)
+	}
 	rule, orgID, err := s.route(ctx, r)
 	if err != nil {
 		return Report{}, Receipt{}, err

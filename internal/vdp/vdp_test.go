@@ -3,6 +3,7 @@ package vdp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -674,5 +675,54 @@ func TestDuplicateSuggestions(t *testing.T) {
 	}
 	if _, err := w.svc.MarkDuplicate(ctx, w.id["coord"], second.ID, first.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A report names its vendor the way reporters do — a name, a domain, a
+// package URL — and is linked to the directory's vendor when that names
+// exactly one; a vague name is left for triage. Analysts find organisations
+// to bring into a case the same ways.
+func TestReportsFindTheirVendor(t *testing.T) {
+	w := newWorld(t, dbtest.Open(t, db.SQLite))
+	ctx := context.Background()
+	sys := auth.System("test")
+	if _, err := w.dir.Update(ctx, sys, w.org["netforge"], directory.OrgInput{
+		Packages:     &[]string{"pkg:golang/netforge.example", "pkg:npm/@netforge"},
+		Constituency: &directory.Constituency{Domains: []string{"netforge.example"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct {
+		vendor, product, want string
+	}{
+		{"", "pkg:npm/%40netforge/router-ui@2.1.0", "netforge"},
+		{"", "pkg:golang/netforge.example/edge/agent", "netforge"},
+		{"support.netforge.example", "Edge router", "netforge"},
+		{"Examplesoft", "NetBank Portal", "examplesoft"}, // the start of "Examplesoft Ltd"
+		{"NetForge Systems", "Edge router", "netforge"},
+		{"Forge", "Edge router", ""}, // a fragment is too vague
+		{"", "pkg:npm/%40other/widget", ""},
+	} {
+		in := goodReport()
+		in.Vendor, in.Product = c.vendor, c.product
+		r, _, err := w.svc.SubmitPublic(ctx, in, "api", fmt.Sprintf("192.0.2.%d", 100+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for k, id := range w.org {
+			if r.VendorOrgID != nil && *r.VendorOrgID == id {
+				got = k
+			}
+		}
+		if got != c.want {
+			t.Errorf("vendor %q product %q: linked to %q, want %q", c.vendor, c.product, got, c.want)
+		}
+	}
+	coord := w.id["coord"]
+	for q, want := range map[string]string{"pkg:npm/@netforge/router-ui": "NetForge Systems", "netforge.example": "NetForge Systems", "sector cert": "Banking Sector CERT"} {
+		found, err := w.svc.FindOrgs(ctx, coord, q, "")
+		if err != nil || len(found) == 0 || found[0].Name != want {
+			t.Errorf("find %q: %+v %v", q, found, err)
+		}
 	}
 }
