@@ -27,7 +27,7 @@ const adminPassword = "admin password for tests"
 // server is a running certhub for one test.
 type server struct {
 	*app.App
-	t    *testing.T
+	t    testing.TB
 	URL  string
 	SMTP *smtptest.Server
 }
@@ -39,7 +39,7 @@ type options struct {
 	configure func(*app.Config)
 }
 
-func start(t *testing.T, o options) *server {
+func start(t testing.TB, o options) *server {
 	t.Helper()
 	if o.engine == "" {
 		o.engine = db.SQLite
@@ -105,7 +105,7 @@ type response struct {
 	Body   []byte
 }
 
-func (r response) JSON(t *testing.T) map[string]any {
+func (r response) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -204,7 +204,7 @@ func (b *browserClient) login(email, password string) {
 
 // testLogger sends the server's warnings and errors to the test log, shown on
 // failure. Lines logged after the test ended are dropped.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	w := &testWriter{t: t}
 	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -212,7 +212,7 @@ func testLogger(t *testing.T) *slog.Logger {
 
 type testWriter struct {
 	mu   sync.Mutex
-	t    *testing.T
+	t    testing.TB
 	done bool
 }
 

@@ -1,7 +1,8 @@
 // Package demo loads the demonstration dataset: a coordination center, the
 // national, sectoral, government and provincial CERTs, an international
 // partner, a ministry, constituents with networks, ASNs and domains, two
-// vendors, an accredited lab, and people in each. Every address, network and
+// vendors, an accredited lab, and people in each; and the disclosure
+// program's reports and cases in several states. Every address, network and
 // AS number comes from the ranges reserved for documentation (RFC 5737,
 // RFC 3849, RFC 5398, RFC 2606), so the demo can never point at anyone real.
 // Loading is idempotent: the second run does nothing.
@@ -215,6 +216,9 @@ func Load(ctx context.Context, c *app.Core) error {
 		if _, _, err := c.Directory.AddMember(ctx, sys, ids[u.org], directory.NewMember{Email: created.Email, Role: u.role}); err != nil {
 			return fmt.Errorf("demo membership %s: %w", u.email, err)
 		}
+	}
+	if err := loadVDP(ctx, c, ids); err != nil {
+		return err
 	}
 	_, err = c.DB.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)`, loadedKey, now.Format(time.RFC3339), now)
 	return err

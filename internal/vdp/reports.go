@@ -172,6 +172,14 @@ func (s *Service) SubmitAs(ctx context.Context, id *auth.Identity, orgID, source
 	}
 	r := newReport(in, source, s.now())
 	r.SubmitterOrgID, r.SubmitterUserID = &orgID, &id.User.ID
+	// A constituent reports what it runs: its sector and CII status route
+	// the report until triage says otherwise.
+	if o, err := s.orgs.Get(ctx, system, orgID); err == nil && !o.Kind.IsCERT() {
+		if o.Sector != "" {
+			r.Sectors = []string{o.Sector}
+		}
+		r.CII = o.CII
+	}
 	return s.submit(ctx, r, nil)
 }
 

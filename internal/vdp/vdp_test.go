@@ -726,3 +726,28 @@ func TestReportsFindTheirVendor(t *testing.T) {
 		}
 	}
 }
+
+// A constituent's report carries its sector and CII status, so the sector's
+// rule routes it to the sectoral CERT without waiting for triage.
+func TestConstituentReportsRouteBySector(t *testing.T) {
+	w := newWorld(t, dbtest.Open(t, db.SQLite))
+	ctx := context.Background()
+	sys := auth.System("test")
+	if _, err := w.dir.Update(ctx, sys, w.org["bank"], directory.OrgInput{Sector: ptr("banking"), CII: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.SetRules(ctx, sys, []Rule{{Sector: "banking", OrgID: w.org["bankcert"]}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := w.users.Identity(ctx, w.id["bank_member"].User.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := w.svc.SubmitAs(ctx, id, "", "api", goodReport())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.AssignedOrgID == nil || *r.AssignedOrgID != w.org["bankcert"] || !r.CII || len(r.Sectors) != 1 || r.Sectors[0] != "banking" {
+		t.Fatalf("assigned %v, sectors %v, CII %v", r.AssignedOrgID, r.Sectors, r.CII)
+	}
+}
