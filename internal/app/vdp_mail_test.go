@@ -38,6 +38,11 @@ func TestReportsByMail(t *testing.T) {
 	}
 	before := len(reports())
 
+	// The public report page tells researchers they may write instead.
+	if d := doc(t, s.client().get("/report")); !strings.Contains(d.Find("#report-by-mail").Text(), "report@cert.example") {
+		t.Fatalf("the report page does not offer the address: %q", d.Find("#report-by-mail").Text())
+	}
+
 	if err := send("finder@research.example", "report@cert.example", `
 From: Fay Finder <Finder@Research.example>
 To: report@cert.example

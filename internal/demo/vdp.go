@@ -49,6 +49,11 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	}); err != nil {
 		return fmt.Errorf("demo routing rules: %w", err)
 	}
+	st := vdp.DefaultSettings
+	st.CNAOrgID, st.CNAShortName = "6f0c5e3a-0b7d-4c1e-9a55-2f1d8c0e7b42", "CC-Demo" // not a real CNA
+	if err := c.VDP.SaveSettings(ctx, sys, st); err != nil {
+		return fmt.Errorf("demo disclosure settings: %w", err)
+	}
 	pool := make([]string, 10)
 	for i := range pool {
 		pool[i] = fmt.Sprintf("CVE-2026-%d", 99001+i)

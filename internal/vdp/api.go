@@ -57,6 +57,7 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	h("PATCH /api/v1/cases/{id}/vulnerabilities/{vuln_id}", a.updateVuln)
 	h("POST /api/v1/cases/{id}/vulnerabilities/{vuln_id}/cve", a.assignCVE)
 	h("GET /api/v1/cases/{id}/vulnerabilities/{vuln_id}/cve-record", a.cveRecord)
+	h("GET /api/v1/cases/{id}/handoff", a.handoff)
 	h("PUT /api/v1/cases/{id}/statuses", a.setStatus)
 	h("POST /api/v1/cases/{id}/threads", a.newThread)
 	h("GET /api/v1/cases/{id}/threads/{thread_id}", a.thread)
@@ -418,6 +419,15 @@ func (a *API) cveRecord(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	_, err = w.Write(b)
 	return err
+}
+
+func (a *API) handoff(w http.ResponseWriter, r *http.Request) error {
+	h, err := a.svc.Handoff(r.Context(), who(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, h)
+	return nil
 }
 
 func (a *API) setStatus(w http.ResponseWriter, r *http.Request) error {

@@ -122,10 +122,11 @@ func (p *Pages) Register(rt *httpx.Router) {
 type reportFormData struct {
 	CWEs        []CWE
 	Fingerprint string
+	Address     string // where reports may be e-mailed, when the center takes them by mail
 }
 
 func (p *Pages) reportFormData() reportFormData {
-	d := reportFormData{CWEs: CommonCWEs}
+	d := reportFormData{CWEs: CommonCWEs, Address: p.svc.reportAddr}
 	if p.svc.key != nil {
 		d.Fingerprint = p.svc.key.Fingerprint
 	}
