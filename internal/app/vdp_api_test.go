@@ -298,4 +298,20 @@ func TestVendorsFoundByPackageURL(t *testing.T) {
 	if !strings.Contains(d.Find("#find-org").Text(), "1 match") {
 		t.Fatalf("finder summary: %q", d.Find("#find-org").Text())
 	}
+
+	// The hand-off for the advisory, linked from the case page, as the
+	// signed-in coordinator downloads it.
+	href, _ := d.Find("#handoff").Attr("href")
+	h := b.get(href)
+	var handoff struct {
+		CaseNumber string `json:"case_number"`
+		Products   []struct{ Vendor, Status string }
+	}
+	if err := json.Unmarshal(h.Body, &handoff); h.Status != 200 || err != nil || len(handoff.Products) != 1 ||
+		handoff.Products[0].Vendor != "Examplesoft Ltd" || handoff.Products[0].Status != "unknown" {
+		t.Fatalf("hand-off %s: %d %s", href, h.Status, h.Body)
+	}
+	if r := s.api("GET", href, s.token("psirt@examplesoft.example"), nil); r.Status != 403 {
+		t.Fatalf("the vendor got the hand-off: %d", r.Status)
+	}
 }
