@@ -164,6 +164,9 @@ func (s *Service) SubmitAs(ctx context.Context, id *auth.Identity, orgID, source
 	if role := id.RoleIn(orgID); !role.AtLeast(auth.RoleMember) {
 		return Report{}, Receipt{}, fieldErr("org_id", "must be an organisation you report for as a member, analyst or admin")
 	}
+	if ok, wait := s.members.Allow(id.User.ID); !ok {
+		return Report{}, Receipt{}, errs.RateLimited(wait, "too many reports from your account; wait %d seconds and try again", wait)
+	}
 	if in.Reporter == nil || (in.Reporter.Name == "" && in.Reporter.Email == "") {
 		in.Reporter = &Reporter{Name: id.User.Name, Email: id.User.Email}
 	}

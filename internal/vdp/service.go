@@ -60,6 +60,7 @@ type Service struct {
 	centerName string
 	reportAddr string
 	intake     *auth.Limiter // public submissions per address
+	members    *auth.Limiter // organisations' submissions per user
 	follow     *auth.Limiter // follow-link reads and messages per address
 }
 
@@ -72,7 +73,9 @@ func NewService(o Options) *Service {
 		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, centerName: o.CenterName, reportAddr: strings.ToLower(o.ReportAddress),
 		// Five reports at once from one address, then one every two minutes.
 		intake: auth.NewLimiter(5, 2*time.Minute, o.Now),
-		follow: auth.NewLimiter(60, 2*time.Second, o.Now)}
+		// Members of organisations file batches (a pentest's findings): more room.
+		members: auth.NewLimiter(30, 30*time.Second, o.Now),
+		follow:  auth.NewLimiter(60, 2*time.Second, o.Now)}
 }
 
 // SetBaseURL changes the public URL used in links; call it before serving.

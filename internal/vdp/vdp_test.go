@@ -750,6 +750,15 @@ func TestConstituentReportsRouteBySector(t *testing.T) {
 	if r.AssignedOrgID == nil || *r.AssignedOrgID != w.org["bankcert"] || !r.CII || len(r.Sectors) != 1 || r.Sectors[0] != "banking" {
 		t.Fatalf("assigned %v, sectors %v, CII %v", r.AssignedOrgID, r.Sectors, r.CII)
 	}
+	// Members have room for a pentest's findings, then wait.
+	for i := 1; i < 30; i++ {
+		if _, _, err := w.svc.SubmitAs(ctx, id, "", "api", goodReport()); err != nil {
+			t.Fatalf("report %d: %v", i+1, err)
+		}
+	}
+	if _, _, err := w.svc.SubmitAs(ctx, id, "", "api", goodReport()); errs.KindOf(err) != errs.KindRateLimited {
+		t.Fatalf("the 31st report at once: %v", err)
+	}
 }
 
 // The hand-off to the advisory capability carries the public-facing facts
