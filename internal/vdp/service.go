@@ -26,6 +26,7 @@ import (
 // Orgs is what the disclosure program needs of the directory.
 type Orgs interface {
 	Get(ctx context.Context, id *auth.Identity, orgID string) (directory.Org, error)
+	GetMany(ctx context.Context, id *auth.Identity, orgIDs []string) ([]directory.Org, error)
 	All(ctx context.Context, id *auth.Identity, f directory.Filter) ([]directory.Summary, error)
 }
 

@@ -149,6 +149,33 @@ func Members(ctx context.Context, q db.Querier, orgID string) ([]Member, error) 
 	return out, rows.Err()
 }
 
+// MembersOf returns the members of several organisations in one query, by
+// organisation.
+func MembersOf(ctx context.Context, q db.Querier, orgIDs []string) (map[string][]Member, error) {
+	out := map[string][]Member{}
+	if len(orgIDs) == 0 {
+		return out, nil
+	}
+	ph, args := make([]string, len(orgIDs)), make([]any, len(orgIDs))
+	for i, id := range orgIDs {
+		ph[i], args[i] = fmt.Sprintf("$%d", i+1), id
+	}
+	rows, err := q.Query(ctx, `SELECT m.user_id, m.org_id, m.role, m.created_at, u.email, u.name, u.disabled
+		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id IN (`+strings.Join(ph, ", ")+`) ORDER BY u.name, u.email`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("auth: members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.UserID, &m.OrgID, &m.Role, &m.CreatedAt, &m.Email, &m.Name, &m.Disabled); err != nil {
+			return nil, fmt.Errorf("auth: members: %w", err)
+		}
+		out[m.OrgID] = append(out[m.OrgID], m)
+	}
+	return out, rows.Err()
+}
+
 // PutMembership gives userID role in orgID (adding or changing it) and
 // returns the previous role ("" when new). The caller checks permission and
 // records the audit event.
