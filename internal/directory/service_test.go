@@ -324,3 +324,20 @@ func TestMembersAndDelete(t *testing.T) {
 		}
 	})
 }
+
+// GetMany loads whole organisations in bulk, in the order asked, for the
+// platform's own work only.
+func TestGetManyIsForThePlatform(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := buildWorld(t, d)
+		ctx := context.Background()
+		ids := []string{w.org["VENDOR"], "no-such-org", w.org["BANK1"]}
+		got, err := w.svc.GetMany(ctx, auth.System("test"), ids)
+		if err != nil || len(got) != 2 || got[0].ShortName != "VENDOR" || got[1].ShortName != "BANK1" || got[1].Contacts == nil {
+			t.Fatalf("%+v %v", got, err)
+		}
+		if _, err := w.svc.GetMany(ctx, w.id["bank1_admin"], ids); errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("a constituent's admin: %v", err)
+		}
+	})
+}
