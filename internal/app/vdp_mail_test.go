@@ -92,7 +92,8 @@ iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAA
 		t.Fatalf("the reply made a new report (%d reports)", n)
 	}
 	msgs, err := s.VDP.Messages(ctx, sys, r.ID)
-	if err != nil || len(msgs) != 1 || !msgs[0].FromReporter || !strings.Contains(msgs[0].Body, "password-reset form") {
+	if err != nil || len(msgs) != 1 || !msgs[0].FromReporter || !strings.Contains(msgs[0].Body, "password-reset form") ||
+		!strings.HasPrefix(msgs[0].Body, "[By e-mail from finder@research.example; the sender's address is not authenticated.]") {
 		t.Fatalf("messages %+v %v", msgs, err)
 	}
 	atts, err := s.VDP.Attachments(ctx, sys, r.ID)

@@ -88,6 +88,10 @@ func (s *Service) mailReply(ctx context.Context, trackingID string, m mailin.Mes
 		if len(notes) > 0 {
 			body = strings.TrimSpace(body + "\n\n" + strings.Join(notes, "\n"))
 		}
+		// A From header can be forged and tracking IDs are sequential, so
+		// the analyst is told where the message came from; the follow link
+		// is the authenticated channel.
+		body = "[By e-mail from " + m.From + "; the sender's address is not authenticated.]\n\n" + body
 		done = true
 		_, err = s.reporterWrote(ctx, tx, r, body)
 		return err
