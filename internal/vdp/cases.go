@@ -713,12 +713,7 @@ func (s *Service) tellOrgs(ctx context.Context, tx *db.Tx, ids []string, subject
 		return err
 	}
 	for _, o := range orgs {
-		var to []string
-		for _, m := range members[o.ID] {
-			if !m.Disabled && m.Role.AtLeast(auth.RoleMember) {
-				to = append(to, m.Email)
-			}
-		}
+		to := memberAddresses(members[o.ID], auth.RoleMember)
 		noMembers := len(to) == 0
 		for _, c := range o.Contacts {
 			if c.Email != "" && (noMembers || c.Role == "vulnerability" || c.Role == "security") {

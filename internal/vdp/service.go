@@ -233,12 +233,7 @@ func (s *Service) recipients(ctx context.Context, q db.Querier, orgID string, mi
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, m := range members {
-		if !m.Disabled && m.Role.AtLeast(minRole) {
-			out = append(out, m.Email)
-		}
-	}
+	out := memberAddresses(members, minRole)
 	if len(out) > 0 {
 		return out, nil
 	}
@@ -252,6 +247,17 @@ func (s *Service) recipients(ctx context.Context, q db.Querier, orgID string, mi
 		}
 	}
 	return out, nil
+}
+
+// memberAddresses are the addresses of the active members with at least minRole.
+func memberAddresses(members []auth.Member, minRole auth.Role) []string {
+	var out []string
+	for _, m := range members {
+		if !m.Disabled && m.Role.AtLeast(minRole) {
+			out = append(out, m.Email)
+		}
+	}
+	return out
 }
 
 // mail queues one message per recipient, encrypted to armoredKey when given.

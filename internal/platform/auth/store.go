@@ -132,21 +132,8 @@ type Member struct {
 
 // Members lists the members of orgID.
 func Members(ctx context.Context, q db.Querier, orgID string) ([]Member, error) {
-	rows, err := q.Query(ctx, `SELECT m.user_id, m.org_id, m.role, m.created_at, u.email, u.name, u.disabled
-		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.name, u.email`, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("auth: members: %w", err)
-	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
-		var m Member
-		if err := rows.Scan(&m.UserID, &m.OrgID, &m.Role, &m.CreatedAt, &m.Email, &m.Name, &m.Disabled); err != nil {
-			return nil, fmt.Errorf("auth: members: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	by, err := MembersOf(ctx, q, []string{orgID})
+	return by[orgID], err
 }
 
 // MembersOf returns the members of several organisations in one query, by
