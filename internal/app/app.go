@@ -26,6 +26,7 @@ import (
 
 	"github.com/certhub/certhub/internal/account"
 	"github.com/certhub/certhub/internal/admin"
+	"github.com/certhub/certhub/internal/advisory"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -36,6 +37,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
 	"github.com/certhub/certhub/internal/schema"
+	"github.com/certhub/certhub/internal/site"
 	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/web"
 )
@@ -87,6 +89,7 @@ type Core struct {
 	Accounts  *account.Service
 	Admin     *admin.Service
 	VDP       *vdp.Service
+	Advisory  *advisory.Service
 	CenterKey *pgp.CenterKey
 }
 
@@ -164,6 +167,10 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), DataDir: cfg.DataDir, CenterName: cfg.CenterName,
 		ReportAddress: cfg.ReportAddress})
 	c.VDP.Register(c.Queue)
+	c.Advisory = advisory.NewService(advisory.Options{DB: c.DB, Cases: c.VDP, Orgs: c.Directory, Queue: c.Queue,
+		Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey, Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""),
+		CenterName: cfg.CenterName, Contact: cfg.ReportAddress})
+	c.Advisory.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -260,7 +267,8 @@ func (a *App) routes() error {
 	// served here, or through a proxy that terminates TLS (--base-url https://…).
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
-	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdp.Templates())
+	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdp.Templates(),
+		advisory.Templates(), site.Templates())
 	if err != nil {
 		return err
 	}
@@ -287,6 +295,7 @@ func (a *App) routes() error {
 	account.NewAPI(a.Accounts, a.Auth).Register(rt, api)
 	admin.NewAPI(a.Admin).Register(rt, api)
 	vdp.NewAPI(a.VDP).Register(rt, api)
+	advisory.NewAPI(a.Advisory).Register(rt, api)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -304,10 +313,11 @@ func (a *App) routes() error {
 	account.NewPages(a.Accounts, a.Auth, rd, a.Sessions).Register(rt)
 	admin.NewPages(a.Admin, rd).Register(rt)
 	vdp.NewPages(a.VDP, rd).Register(rt)
+	advisory.NewPages(a.Advisory, rd).Register(rt)
+	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
+	advisory.NewProvider(a.Advisory).Register(rt)
+	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)
 	rt.Handle("GET /static/", web.Static())
-	rt.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/console", http.StatusSeeOther)
-	})
 	rt.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
@@ -384,6 +394,7 @@ func (a *App) Start(ctx context.Context) error {
 		// Links in e-mail point at the address actually listened on (":0" in tests).
 		a.Auth.SetBaseURL(a.baseURL(ln.Addr().String()))
 		a.VDP.SetBaseURL(a.baseURL(ln.Addr().String()))
+		a.Advisory.SetBaseURL(a.baseURL(ln.Addr().String()))
 	}
 	a.server = &http.Server{
 		Handler:           a.handler,

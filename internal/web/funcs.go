@@ -14,6 +14,7 @@ import (
 
 var funcs = template.FuncMap{
 	"when":        when,
+	"markdown":    Markdown,
 	"date":        func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"fe":          func(f errs.Fields, field string) string { return f.Message(field) },
 	"fep":         fieldsWithPrefix,

@@ -51,6 +51,8 @@ type Page struct {
 	Query      url.Values
 	RequestID  string
 	CSS        string // stylesheet URL with a content hash
+	// Public pages (the website) show the site's navigation, not the console's.
+	Public bool
 }
 
 // Renderer renders named page templates in the shared layout.
@@ -165,6 +167,52 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// RenderPublic renders a page of the public website. For anonymous visitors
+// it is cacheable for a minute and carries an ETag, so a conditional request
+// costs no transfer; signed-in visitors see their name in it, so theirs is not
+// stored anywhere.
+func (rd *Renderer) RenderPublic(w http.ResponseWriter, r *http.Request, name string, p Page) {
+	if rd.sm != nil && p.Flash == "" {
+		p.Flash = rd.sm.PopString(r.Context(), auth.SessionFlash)
+	}
+	rec := &bufferWriter{header: http.Header{}}
+	rd.Render(rec, r, http.StatusOK, name, p)
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	if rec.status != http.StatusOK || auth.FromContext(r.Context()) != nil || p.Flash != "" {
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(rec.body.Bytes())
+		return
+	}
+	sum := sha256.Sum256(rec.body.Bytes())
+	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.Header().Set("Vary", "Cookie")
+	if strings.Contains(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(rec.body.Bytes())
+}
+
+type bufferWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.header }
+func (b *bufferWriter) WriteHeader(s int)   { b.status = s }
+func (b *bufferWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
 }
 
 // Flash stores a one-line message to show on the next page.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/seal"
@@ -16,6 +19,10 @@ type CenterKey struct {
 	Public      string
 	Fingerprint string
 	private     string
+
+	once    sync.Once
+	entity  *openpgp.Entity
+	signErr error
 }
 
 // Private returns the armoured private key.

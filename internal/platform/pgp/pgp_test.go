@@ -104,3 +104,36 @@ func TestEncryptDecryptRoundTrip(t *testing.T) {
 		t.Fatal("decrypted nothing")
 	}
 }
+
+func TestSignAndVerify(t *testing.T) {
+	pub, priv, err := GenerateKey("Center", "security@example.org", 0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &CenterKey{Public: pub, private: priv}
+	doc := []byte(`{"document":{"title":"x"}}`)
+	sig, err := k.SignDetached(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyDetached(doc, sig, pub); err != nil {
+		t.Fatalf("own signature: %v", err)
+	}
+	if err := VerifyDetached(append(doc, ' '), sig, pub); err == nil {
+		t.Fatal("a changed document verified")
+	}
+	otherPub, _, err := GenerateKey("Other", "other@example.org", 0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyDetached(doc, sig, otherPub); err == nil {
+		t.Fatal("verified with someone else's key")
+	}
+	signed, err := k.ClearSign([]byte("Contact: mailto:security@example.org\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(signed), "-----BEGIN PGP SIGNED MESSAGE-----") || !strings.Contains(string(signed), "Contact: mailto:security@example.org") {
+		t.Fatalf("clear-signed text:\n%s", signed)
+	}
+}

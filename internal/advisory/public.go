@@ -1,0 +1,248 @@
+package advisory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+// The access rule of published revisions, in one place:
+//   - TLP:CLEAR: everyone, signed in or not;
+//   - TLP:GREEN: every signed-in user (the community);
+//   - TLP:AMBER: members of a recipient organisation and of the
+//     organisations in its constituency (its direct children);
+//   - TLP:AMBER+STRICT and TLP:RED: members of a recipient organisation;
+//   - the coordination center's staff see everything published.
+//
+// Nothing unpublished is ever shown outside the console.
+
+// reader is what a viewer may read, worked out once per request.
+type reader struct {
+	anonymous bool
+	all       bool
+	own       []string // organisations the viewer belongs to
+	under     []string // parents of those: the viewer is in their constituency
+}
+
+func (s *Service) reader(ctx context.Context, id *auth.Identity) (reader, error) {
+	switch {
+	case id == nil:
+		return reader{anonymous: true}, nil
+	case id.IsSystem() || id.IsStaff():
+		return reader{all: true}, nil
+	}
+	r := reader{own: id.OrgIDs()}
+	if len(r.own) > 0 {
+		orgs, err := s.orgs.GetMany(ctx, system, r.own)
+		if err != nil {
+			return r, err
+		}
+		for _, o := range orgs {
+			if o.ParentID != nil {
+				r.under = append(r.under, *o.ParentID)
+			}
+		}
+	}
+	return r, nil
+}
+
+// condition is the SQL that keeps what the reader may see, over the
+// advisories table (published revisions only).
+func (r reader) condition(arg func(any) string) string {
+	switch {
+	case r.all:
+		return "published_version > 0"
+	case r.anonymous:
+		return "published_version > 0 AND pub_tlp = 'CLEAR'"
+	}
+	named := func(orgs []string) []string {
+		var out []string
+		for _, o := range orgs {
+			out = append(out, "(' ' || recipients || ' ') LIKE "+arg("% "+db.EscapeLike(o)+" %")+` ESCAPE '\'`)
+		}
+		return out
+	}
+	own := named(r.own)
+	amber := append(named(r.under), own...)
+	cond := "pub_tlp IN ('CLEAR', 'GREEN')"
+	if len(amber) > 0 {
+		cond += " OR (pub_tlp = 'AMBER' AND (" + strings.Join(amber, " OR ") + "))"
+	}
+	if len(own) > 0 {
+		cond += " OR (pub_tlp IN ('AMBER+STRICT', 'RED') AND (" + strings.Join(own, " OR ") + "))"
+	}
+	return "published_version > 0 AND (" + cond + ")"
+}
+
+// PublicFilter narrows the public listing and the feeds.
+type PublicFilter struct {
+	Query    string
+	Kind     string
+	Severity string
+	Vendor   string
+	Product  string
+	CVE      string
+	Sector   string
+	TLP      string // the CSAF provider lists one TLP at a time
+	From, To *time.Time
+	Page     int // from 1
+	Limit    int
+}
+
+// PublicList is one page of publications.
+type PublicList struct {
+	Items []Publication `json:"items"`
+	Total int           `json:"total"`
+	Page  int           `json:"page"`
+	Pages int           `json:"pages"`
+}
+
+const publicationColumns = `id, tracking_id, kind, pub_tlp, pub_severity, published_version, first_published_at,
+	last_published_at, content`
+
+// Publications lists the latest published revisions the viewer may see,
+// newest first. The content is the latest revision's (the pub_* columns
+// mirror it); for news and lists that is what people read.
+func (s *Service) Publications(ctx context.Context, id *auth.Identity, f PublicFilter) (PublicList, error) {
+	rd, err := s.reader(ctx, id)
+	if err != nil {
+		return PublicList{}, err
+	}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	where := []string{rd.condition(arg)}
+	like := func(col, v string) {
+		where = append(where, col+" LIKE "+arg("%"+db.EscapeLike(strings.ToLower(strings.TrimSpace(v)))+"%")+` ESCAPE '\'`)
+	}
+	for _, w := range strings.Fields(f.Query) {
+		like("pub_search", w)
+	}
+	if f.Kind != "" {
+		where = append(where, "kind = "+arg(f.Kind))
+	}
+	if f.Severity != "" {
+		where = append(where, "pub_severity = "+arg(strings.ToLower(f.Severity)))
+	}
+	if f.Vendor != "" {
+		like("pub_vendors", f.Vendor)
+	}
+	if f.Product != "" {
+		like("pub_products", f.Product)
+	}
+	if f.CVE != "" {
+		where = append(where, "(' ' || pub_cves || ' ') LIKE "+arg("% "+db.EscapeLike(strings.ToUpper(strings.TrimSpace(f.CVE)))+" %")+` ESCAPE '\'`)
+	}
+	if f.Sector != "" {
+		where = append(where, "(' ' || pub_sectors || ' ') LIKE "+arg("% "+db.EscapeLike(f.Sector)+" %")+` ESCAPE '\'`)
+	}
+	if f.TLP != "" {
+		where = append(where, "pub_tlp = "+arg(f.TLP))
+	}
+	if f.From != nil {
+		where = append(where, "last_published_at >= "+arg(*f.From))
+	}
+	if f.To != nil {
+		where = append(where, "last_published_at < "+arg(*f.To))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 20
+	}
+	page := max(f.Page, 1)
+	out := PublicList{Items: []Publication{}, Page: page}
+	err = s.db.Read(ctx, func(q db.Querier) error {
+		cond := strings.Join(where, " AND ")
+		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM advisories WHERE `+cond, args...).Scan(&out.Total); err != nil {
+			return err
+		}
+		// The listing shows the latest published revision, whose content is
+		// in advisory_revisions.
+		rows, err := q.Query(ctx, `SELECT a.id, a.tracking_id, a.kind, a.pub_tlp, a.pub_severity, a.published_version,
+			a.first_published_at, a.last_published_at, r.content
+			FROM (SELECT * FROM advisories WHERE `+cond+`) a
+			JOIN advisory_revisions r ON r.advisory_id = a.id AND r.number = a.published_version
+			ORDER BY a.last_published_at DESC, a.id DESC LIMIT `+strconv.Itoa(limit)+
+			` OFFSET `+strconv.Itoa((page-1)*limit), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanPublication(rows)
+			if err != nil {
+				return err
+			}
+			out.Items = append(out.Items, p)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return PublicList{}, fmt.Errorf("advisory: publications: %w", err)
+	}
+	out.Pages = (out.Total + limit - 1) / limit
+	return out, nil
+}
+
+func scanPublication(row db.Row) (Publication, error) {
+	var p Publication
+	var content string
+	if err := row.Scan(&p.ID, &p.TrackingID, &p.Kind, &p.TLP, &p.Severity, &p.Version, &p.FirstPublishedAt,
+		&p.LastPublishedAt, &content); err != nil {
+		return p, err
+	}
+	if err := decodeContent(content, &p.Content); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// Publication returns the latest published revision of a publication (by
+// tracking ID or ID) with its revision history, if the viewer may see it;
+// otherwise "not found", whether it exists or not.
+func (s *Service) Publication(ctx context.Context, id *auth.Identity, ref string) (Publication, Revision, error) {
+	rd, err := s.reader(ctx, id)
+	if err != nil {
+		return Publication{}, Revision{}, err
+	}
+	var p Publication
+	var latest Revision
+	err = s.db.Read(ctx, func(q db.Querier) error {
+		args := []any{ref}
+		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+		cond := rd.condition(arg)
+		err := q.QueryRow(ctx, `SELECT `+publicationColumns+` FROM advisories WHERE (id = $1 OR LOWER(tracking_id) = LOWER($1)) AND `+cond,
+			args...).Scan(&p.ID, &p.TrackingID, &p.Kind, &p.TLP, &p.Severity, &p.Version, &p.FirstPublishedAt, &p.LastPublishedAt, new(string))
+		if errors.Is(err, db.ErrNoRows) {
+			return errs.NotFound("no such publication")
+		}
+		if err != nil {
+			return err
+		}
+		if p.History, err = listRevisions(ctx, q, p.ID); err != nil {
+			return err
+		}
+		if len(p.History) == 0 {
+			return errs.NotFound("no such publication")
+		}
+		latest = p.History[len(p.History)-1]
+		p.Content = latest.Content
+		return nil
+	})
+	return p, latest, err
+}
+
+func decodeContent(s string, c *Content) error {
+	if err := json.Unmarshal([]byte(s), c); err != nil {
+		return fmt.Errorf("advisory: content: %w", err)
+	}
+	c.normalise()
+	return nil
+}

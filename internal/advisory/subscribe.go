@@ -1,0 +1,180 @@
+package advisory
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/notify"
+)
+
+// E-mail subscriptions to TLP:CLEAR publications, with double opt-in: a
+// subscription mails nothing until its address has confirmed through the
+// link it was sent, and every message carries an unsubscribe link. Tokens
+// are stored as SHA-256 hashes. Mail goes through the job queue.
+
+func newToken() (token, hash string) {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token)
+}
+
+func hashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}
+
+// Subscribe asks an address to confirm a subscription to the given kinds
+// (none: all). It answers the same whether or not the address was already
+// subscribed, so the form tells nobody who subscribes.
+func (s *Service) Subscribe(ctx context.Context, ip, email string, kinds []string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var f errs.Fields
+	if !notify.ValidAddress(email) {
+		f.Add("email", "an e-mail address such as soc@example.org")
+	}
+	for _, k := range kinds {
+		if !Kind(k).valid() {
+			f.Add("kinds", "unknown kind %q", k)
+		}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if ok, wait := s.subscribe.Allow("ip:" + ip); !ok {
+		return errs.RateLimited(wait, "too many subscriptions from your address: try again later")
+	}
+	if ok, wait := s.subscribe.Allow("email:" + email); !ok {
+		return errs.RateLimited(wait, "a confirmation was sent to this address recently")
+	}
+	slices.Sort(kinds)
+	confirm, confirmHash := newToken()
+	_, unsubHash := newToken() // replaced by every message; none is valid before the first
+	now := s.now()
+	return s.db.Write(ctx, func(tx *db.Tx) error {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT id FROM advisory_subscriptions WHERE email = $1`, email).Scan(&id)
+		switch {
+		case errors.Is(err, db.ErrNoRows):
+			id = db.NewID()
+			_, err = tx.Exec(ctx, `INSERT INTO advisory_subscriptions (id, email, kinds, confirm_hash, unsub_hash, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $6)`, id, email, strings.Join(kinds, " "), confirmHash, unsubHash, now)
+		case err == nil:
+			// Asking again renews the confirmation; the kinds change only once confirmed.
+			_, err = tx.Exec(ctx, `UPDATE advisory_subscriptions SET confirm_hash = $2, unsub_hash = $3, kinds = $4, updated_at = $5
+				WHERE id = $1`, id, confirmHash, unsubHash, strings.Join(kinds, " "), now)
+		}
+		if err != nil {
+			return fmt.Errorf("advisory: subscribe: %w", err)
+		}
+		what := "every publication"
+		if len(kinds) > 0 {
+			what = strings.Join(kinds, ", ") + " publications"
+		}
+		if err := s.outbox.Send(ctx, tx, notify.Mail{To: []string{email}, Tag: "advisory.subscribe",
+			Subject: "Confirm your subscription to " + s.centerName,
+			Text: fmt.Sprintf("Someone, hopefully you, asked to receive %s of %s by e-mail at this address.\n\n"+
+				"To confirm, open:\n%s/subscribe/confirm?token=%s\n\nIf you did not ask for this, ignore this message: nothing will be sent.\n",
+				what, s.centerName, s.baseURL, confirm)}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "subscription.request", ObjectType: "subscription", ObjectID: id,
+			Summary: "subscription requested (confirmation sent)"})
+	})
+}
+
+// Confirm confirms a subscription by the token mailed to it.
+func (s *Service) Confirm(ctx context.Context, token string) error {
+	return s.subscriptionChange(ctx, `confirm_hash = $1 AND confirm_hash <> ''`, token, "subscription.confirm",
+		`UPDATE advisory_subscriptions SET confirmed_at = $2, confirm_hash = '', updated_at = $2 WHERE id = $1`)
+}
+
+// Unsubscribe ends a subscription by the token in every message.
+func (s *Service) Unsubscribe(ctx context.Context, token string) error {
+	return s.subscriptionChange(ctx, `unsub_hash = $1`, token, "subscription.delete",
+		`DELETE FROM advisory_subscriptions WHERE id = $1 AND $2 = $2`)
+}
+
+func (s *Service) subscriptionChange(ctx context.Context, where, token, action, change string) error {
+	if token == "" {
+		return errs.NotFound("this link is not valid (any more)")
+	}
+	now := s.now()
+	return s.db.Write(ctx, func(tx *db.Tx) error {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT id FROM advisory_subscriptions WHERE `+where, hashToken(token)).Scan(&id)
+		if errors.Is(err, db.ErrNoRows) {
+			return errs.NotFound("this link is not valid (any more)")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, change, id, now); err != nil {
+			return fmt.Errorf("advisory: %s: %w", action, err)
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: action, ObjectType: "subscription", ObjectID: id, Summary: action})
+	})
+}
+
+// notifySubscribers mails a published TLP:CLEAR revision to the confirmed
+// subscribers of its kind, one message each (each carries its own
+// unsubscribe link), in the publishing transaction's job queue.
+func (s *Service) notifySubscribers(ctx context.Context, tx *db.Tx, a Advisory, r Revision) error {
+	if r.TLP != "CLEAR" || s.outbox == nil {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, email, kinds FROM advisory_subscriptions WHERE confirmed_at IS NOT NULL ORDER BY email`)
+	if err != nil {
+		return fmt.Errorf("advisory: subscribers: %w", err)
+	}
+	type sub struct{ id, email string }
+	var subs []sub
+	for rows.Next() {
+		var id, email, kinds string
+		if err := rows.Scan(&id, &email, &kinds); err != nil {
+			rows.Close()
+			return err
+		}
+		if kinds == "" || slices.Contains(strings.Fields(kinds), string(a.Kind)) {
+			subs = append(subs, sub{id, email})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	subject := fmt.Sprintf("[%s] %s", a.TrackingID, r.Content.Title)
+	if r.Number > 1 {
+		subject = fmt.Sprintf("[%s, revision %d] %s", a.TrackingID, r.Number, r.Content.Title)
+	}
+	for _, sb := range subs {
+		// A fresh unsubscribe token per message: the stored hash is replaced,
+		// so only the latest message's link works, and no token is kept in the clear.
+		token, hash := newToken()
+		if _, err := tx.Exec(ctx, `UPDATE advisory_subscriptions SET unsub_hash = $2 WHERE id = $1`, sb.id, hash); err != nil {
+			return err
+		}
+		text := fmt.Sprintf("%s\n\n%s\n\nRead it: %s/advisories/%s\n", r.Content.Title, r.Content.Summary, s.baseURL,
+			url.PathEscape(a.TrackingID))
+		if r.Number > 1 {
+			text += "\nWhat changed: " + r.Summary + "\n"
+		}
+		text += fmt.Sprintf("\n--\nYou receive this because you subscribed to %s publications.\nUnsubscribe: %s/subscribe/cancel?token=%s\n",
+			s.centerName, s.baseURL, token)
+		if err := s.outbox.Send(ctx, tx, notify.Mail{To: []string{sb.email}, Subject: subject, Text: text, Tag: "advisory.publish"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+// Package site is the public website's front: the home page, the directory
+// of the country's CERTs and the national CERT's RFC 2350 description. The
+// publications and their feeds are the advisory package's; the report form
+// is the disclosure program's. Every page here is server-rendered, works
+// without JavaScript and shows only what is public.
+package site
+
+import (
+	"cmp"
+	"context"
+	"embed"
+	"io/fs"
+	"net/http"
+	"slices"
+
+	"github.com/certhub/certhub/internal/advisory"
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/web"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Templates are the site's pages.
+func Templates() web.Templates {
+	sub, _ := fs.Sub(templateFS, "templates")
+	return web.Templates{Prefix: "site", FS: sub}
+}
+
+// Site serves the pages.
+type Site struct {
+	pubs    *advisory.Service
+	dir     *directory.Service
+	rd      *web.Renderer
+	contact string
+}
+
+// New makes the site; contact is the center's security e-mail address ("" for none).
+func New(pubs *advisory.Service, dir *directory.Service, rd *web.Renderer, contact string) *Site {
+	return &Site{pubs: pubs, dir: dir, rd: rd, contact: contact}
+}
+
+// Register adds the routes.
+func (s *Site) Register(rt *httpx.Router) {
+	h := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, s.rd.Handler(f)) }
+	h("GET /{$}", s.home)
+	h("GET /certs", s.certs)
+	h("GET /certs/{id}", s.cert)
+	h("GET /certs/{id}/rfc2350.txt", s.rfc2350Text)
+	h("GET /about", s.about)
+}
+
+// reader is the directory's view for the public: the server reads, and
+// the site shows only CERTs' public descriptions.
+var reader = auth.System("public website")
+
+// publicKinds are the CERTs of the country listed on the website.
+var publicKinds = []directory.Kind{directory.KindCoordinationCenter, directory.KindNationalCERT, directory.KindSectoralCERT,
+	directory.KindCIICERT, directory.KindGovernmentCERT, directory.KindProvincialCERT}
+
+func (s *Site) home(w http.ResponseWriter, r *http.Request) error {
+	id := auth.FromContext(r.Context())
+	alerts, err := s.pubs.Publications(r.Context(), id, advisory.PublicFilter{Kind: string(advisory.KindAlert), Limit: 3})
+	if err != nil {
+		return err
+	}
+	advs, err := s.pubs.Publications(r.Context(), id, advisory.PublicFilter{Limit: 8})
+	if err != nil {
+		return err
+	}
+	s.rd.RenderPublic(w, r, "site/home", web.Page{Section: "home", Public: true, Data: map[string]any{
+		"Alerts": alerts.Items, "Latest": advs.Items, "Contact": s.contact, "BaseURL": s.pubs.BaseURL()}})
+	return nil
+}
+
+func (s *Site) publicCERTs(ctx context.Context) ([]directory.Summary, error) {
+	var out []directory.Summary
+	for _, k := range publicKinds {
+		list, err := s.dir.All(ctx, reader, directory.Filter{Kind: k})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+	}
+	return out, nil
+}
+
+func (s *Site) certs(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.publicCERTs(r.Context())
+	if err != nil {
+		return err
+	}
+	s.rd.RenderPublic(w, r, "site/certs", web.Page{Title: "CERTs", Section: "certs", Public: true, Data: list})
+	return nil
+}
+
+// publicCERT loads a CERT of the public directory; anything else is "not found".
+func (s *Site) publicCERT(ctx context.Context, orgID string) (directory.Org, error) {
+	o, err := s.dir.Get(ctx, reader, orgID)
+	if err != nil || !slices.Contains(publicKinds, o.Kind) {
+		return directory.Org{}, errs.NotFound("no such CERT")
+	}
+	return o, nil
+}
+
+func (s *Site) cert(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.publicCERT(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var parent string
+	if o.ParentID != nil {
+		if p, err := s.publicCERT(r.Context(), *o.ParentID); err == nil {
+			parent = p.Name
+		}
+	}
+	s.rd.RenderPublic(w, r, "site/cert", web.Page{Title: o.Name, Section: "certs", Public: true,
+		Data: map[string]any{"Org": o, "Parent": parent, "Text": directory.RFC2350Text(o)}})
+	return nil
+}
+
+func (s *Site) rfc2350Text(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.publicCERT(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write([]byte(directory.RFC2350Text(o)))
+	return nil
+}
+
+// about shows the national CERT's RFC 2350 description (or the
+// coordination center's when there is no national CERT in the directory).
+func (s *Site) about(w http.ResponseWriter, r *http.Request) error {
+	var pick *directory.Summary
+	for _, k := range []directory.Kind{directory.KindNationalCERT, directory.KindCoordinationCenter} {
+		list, err := s.dir.All(r.Context(), reader, directory.Filter{Kind: k})
+		if err != nil {
+			return err
+		}
+		if len(list) > 0 {
+			pick = &list[0]
+			break
+		}
+	}
+	if pick == nil {
+		return errs.NotFound("the directory has no national CERT yet")
+	}
+	o, err := s.dir.Get(r.Context(), reader, pick.ID)
+	if err != nil {
+		return err
+	}
+	s.rd.RenderPublic(w, r, "site/cert", web.Page{Title: "About " + cmp.Or(o.ShortName, o.Name), Section: "about", Public: true,
+		Data: map[string]any{"Org": o, "Text": directory.RFC2350Text(o), "About": true}})
+	return nil
+}
