@@ -199,7 +199,7 @@ func (s *Service) rolieFeed(folder string, es []entry) ([]byte, error) {
 	base := s.baseURL + wellKnown + "/" + folder
 	label := strings.ToUpper(folder)
 	feed := csaf.ROLIEFeed{Feed: csaf.FeedData{
-		ID:       s.baseURL + "/csaf-feed-tlp-" + folder,
+		ID:       "csaf-feed-tlp-" + folder,
 		Title:    s.centerName + " CSAF feed (TLP:" + label + ")",
 		Link:     []csaf.Link{{Rel: "self", HRef: base + "/csaf-feed-tlp-" + folder + ".json"}},
 		Category: []csaf.ROLIECategory{{Scheme: "urn:ietf:params:rolie:category:information-type", Term: "csaf"}},
