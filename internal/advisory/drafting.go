@@ -79,8 +79,10 @@ func (s *Service) DraftFromCase(ctx context.Context, id *auth.Identity, h vdp.Ha
 		}
 		c.Vulns = append(c.Vulns, v)
 	}
-	caseID := h.CaseID
-	in := Input{Kind: KindAdvisory, TLP: "CLEAR", CaseID: &caseID, Recipients: recipients, Content: c}
+	in := Input{Kind: KindAdvisory, TLP: "CLEAR", Recipients: recipients, Content: c}
+	if h.CaseID != "" {
+		in.CaseID = &h.CaseID
+	}
 	if err := in.validate(); err != nil {
 		return "", fmt.Errorf("advisory: the case's facts do not make a valid draft: %w", err)
 	}

@@ -120,7 +120,8 @@ var (
 	cweRE     = regexp.MustCompile(`^CWE-[1-9]\d{0,5}$`)
 	langRE    = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 	sectorRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
-	productID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	// CSAF allows any product ID; vendors use colons, slashes and plus signs.
+	productID = regexp.MustCompile(`^\S[^\x00-\x1f]{0,199}$`)
 )
 
 // validate checks an input field by field and tidies it (trims, fills
@@ -178,7 +179,7 @@ func (in *Input) validate() error {
 		}
 		switch {
 		case !productID.MatchString(p.ID):
-			f.Add(field+".id", "letters, digits, dots, dashes and underscores")
+			f.Add(field+".id", "at most 200 characters, not starting with a space")
 		case ids[p.ID]:
 			f.Add(field+".id", "product ID %s is used twice", p.ID)
 		}
