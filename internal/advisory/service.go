@@ -116,10 +116,10 @@ type Input struct {
 }
 
 var (
-	cveRE     = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
-	cweRE     = regexp.MustCompile(`^CWE-[1-9]\d{0,5}$`)
-	langRE    = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
-	sectorRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
+	cveRE    = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
+	cweRE    = regexp.MustCompile(`^CWE-[1-9]\d{0,5}$`)
+	langRE   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	sectorRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
 	// CSAF allows any product ID; vendors use colons, slashes and plus signs.
 	productID = regexp.MustCompile(`^\S[^\x00-\x1f]{0,199}$`)
 )
