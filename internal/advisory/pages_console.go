@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
@@ -24,6 +25,20 @@ var templateFS embed.FS
 func Templates() web.Templates {
 	sub, _ := fs.Sub(templateFS, "templates")
 	return web.Templates{Prefix: "advisory", FS: sub}
+}
+
+func init() {
+	web.RegisterLabels(map[string]string{
+		"draft": "Draft", "in_review": "In review", "approved": "Approved", "published": "Published",
+		"advisory": "Advisory", "alert": "Alert", "guideline": "Guideline", "news": "News",
+		"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low", "none": "None",
+		"first_fixed": "First fixed", "recommended": "Recommended",
+		"vendor_fix": "Vendor fix", "mitigation": "Mitigation", "workaround": "Workaround",
+		"none_available": "No fix available", "no_fix_planned": "No fix planned",
+		"content.title": "Title", "content.summary": "Summary", "content.products": "Products",
+		"content.vulnerabilities": "Vulnerabilities", "content.references": "References", "revision_note": "What the correction changes",
+		"publish_at": "Publish at",
+	})
 }
 
 // Pages are the console's publication pages.
@@ -74,12 +89,18 @@ type editData struct {
 	Remedies   []string
 	Products   []Product // the advisory's and two empty rows
 	Vulns      []Vuln    // the advisory's and one empty
+	Orgs       []directory.Summary
 }
 
 func (p *Pages) editPage(w http.ResponseWriter, r *http.Request, status int, a Advisory, isNew bool, form url.Values, err error) error {
 	d := editData{A: a, New: isNew, Kinds: Kinds, Statuses: ProductStatuses, Severities: Severities, Remedies: RemediationCategories}
 	d.Products = append(append([]Product{}, a.Content.Products...), Product{}, Product{})
 	d.Vulns = append(append([]Vuln{}, a.Content.Vulns...), Vuln{Status: map[string]string{}})
+	orgs, oerr := p.s.orgs.All(r.Context(), system, directory.Filter{})
+	if oerr != nil {
+		return oerr
+	}
+	d.Orgs = orgs
 	pg := web.Page{Title: "Edit " + a.TrackingID, Section: "publications", Data: d, Form: form}
 	if isNew {
 		pg.Title = "New publication"
@@ -108,7 +129,7 @@ func (p *Pages) newForm(w http.ResponseWriter, r *http.Request) error {
 // inputFromForm reads the editor's form.
 func inputFromForm(f url.Values) Input {
 	in := Input{Kind: Kind(f.Get("kind")), TLP: f.Get("tlp"), RevisionNote: f.Get("revision_note"),
-		Recipients: strings.Fields(f.Get("recipients"))}
+		Recipients: f["recipients"]}
 	if c := strings.TrimSpace(f.Get("case_id")); c != "" {
 		in.CaseID = &c
 	}
@@ -252,7 +273,7 @@ func (p *Pages) action(w http.ResponseWriter, r *http.Request) error {
 	case "approve":
 		var at *time.Time
 		if v := strings.TrimSpace(r.PostForm.Get("publish_at")); v != "" {
-			t, perr := time.ParseInLocation("2006-01-02T15:04", v, time.UTC)
+			t, perr := parseLocalTime(v)
 			if perr != nil {
 				var f errs.Fields
 				f.Add("publish_at", "a date and time such as 2026-12-01T09:00 (UTC)")
@@ -280,6 +301,19 @@ func (p *Pages) action(w http.ResponseWriter, r *http.Request) error {
 	p.rd.Flash(r, msg)
 	http.Redirect(w, r, "/console/advisories/"+advID, http.StatusSeeOther)
 	return nil
+}
+
+// parseLocalTime reads a datetime-local field (browsers send minutes, or
+// seconds when the value has them) as UTC.
+func parseLocalTime(v string) (time.Time, error) {
+	var err error
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339} {
+		var t time.Time
+		if t, err = time.ParseInLocation(layout, v, time.UTC); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, err
 }
 
 func (p *Pages) preview(w http.ResponseWriter, r *http.Request) error {

@@ -91,6 +91,13 @@ func (b *Browser) Fill(css, value string) {
 	b.do("fill "+css, chromedp.WaitVisible(chromedp.CSS(css)), b.setJS(css, ""), chromedp.SendKeys(chromedp.CSS(css), value))
 }
 
+// SetValue sets a field's value directly, for inputs that typing does not
+// fill reliably (date and time pickers).
+func (b *Browser) SetValue(css, value string) {
+	b.t.Helper()
+	b.do("set "+css, chromedp.WaitVisible(chromedp.CSS(css)), b.setJS(css, value))
+}
+
 // Select chooses the option with value in the select matched by css.
 func (b *Browser) Select(css, value string) {
 	b.t.Helper()
@@ -149,6 +156,17 @@ func (b *Browser) Count(css string) int {
 		b.t.Fatalf("browser: count %s: %v", css, err)
 	}
 	return n
+}
+
+// Overflows reports whether the page is wider than the window (a phone
+// would have to scroll sideways).
+func (b *Browser) Overflows() bool {
+	b.t.Helper()
+	wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > window.innerWidth + 1"))
+	if err != nil {
+		b.t.Fatalf("browser: page width: %v", err)
+	}
+	return wide
 }
 
 // URL is the address of the current page.

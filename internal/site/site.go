@@ -67,12 +67,23 @@ func (s *Site) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	advs, err := s.pubs.Publications(r.Context(), id, advisory.PublicFilter{Limit: 8})
+	advs, err := s.pubs.Publications(r.Context(), id, advisory.PublicFilter{Limit: 8 + len(alerts.Items)})
 	if err != nil {
 		return err
 	}
+	// The latest publications, without the alerts already shown above them.
+	shown := map[string]bool{}
+	for _, a := range alerts.Items {
+		shown[a.ID] = true
+	}
+	latest := []advisory.Publication{}
+	for _, p := range advs.Items {
+		if !shown[p.ID] && len(latest) < 8 {
+			latest = append(latest, p)
+		}
+	}
 	s.rd.RenderPublic(w, r, "site/home", web.Page{Section: "home", Public: true, Data: map[string]any{
-		"Alerts": alerts.Items, "Latest": advs.Items, "Contact": s.contact, "BaseURL": s.pubs.BaseURL()}})
+		"Alerts": alerts.Items, "Latest": latest, "Contact": s.contact, "BaseURL": s.pubs.BaseURL()}})
 	return nil
 }
 
