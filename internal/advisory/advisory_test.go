@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -365,7 +366,7 @@ func TestAccessMatrix(t *testing.T) {
 			}
 			for _, l := range labels {
 				_, _, err := w.svc.Publication(ctx, id, ids[l])
-				may := contains(visible, l)
+				may := slices.Contains(visible, l)
 				if may != (err == nil) {
 					t.Errorf("%q reading TLP:%s: %v", who, l, err)
 				}
@@ -383,7 +384,7 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				n := 0
 				for _, l := range fl {
-					if contains(visible, l) {
+					if slices.Contains(visible, l) {
 						n++
 					}
 				}
@@ -399,19 +400,11 @@ func TestAccessMatrix(t *testing.T) {
 	})
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 func sortedLabels(got, order []string) []string {
 	var out []string
 	for _, l := range order {
-		if contains(got, l) {
+		if slices.Contains(got, l) {
 			out = append(out, l)
 		}
 	}

@@ -33,6 +33,7 @@ import (
 // Cases is what publication needs of the disclosure program.
 type Cases interface {
 	Handoff(ctx context.Context, id *auth.Identity, caseID string) (vdp.Handoff, error)
+	AnnouncePublication(ctx context.Context, caseID, trackingID, title, pageURL string) error
 }
 
 // Orgs is what publication needs of the directory.
@@ -335,6 +336,9 @@ type Detail struct {
 	// last editor or submitter).
 	MayApprove bool `json:"may_approve"`
 	MayEdit    bool `json:"may_edit"`
+	// CasePublicationAt is the linked case's agreed publication date, which
+	// the reviewer is offered as the publication time.
+	CasePublicationAt *time.Time `json:"case_publication_at,omitempty"`
 }
 
 // Get returns a publication for the console (staff only).
@@ -365,6 +369,12 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, advID string) (Det
 	}
 	d.MayEdit = d.Advisory.Status == StatusDraft || d.Advisory.Status == StatusPublished
 	d.MayApprove = d.Advisory.Status == StatusInReview && secondPerson(id, d.Advisory)
+	if d.MayApprove && d.Advisory.CaseID != nil && s.cases != nil {
+		// Best effort: a case the reviewer may not run offers no date.
+		if h, err := s.cases.Handoff(ctx, id, *d.Advisory.CaseID); err == nil && h.PublicationAt != nil && h.PublicationAt.After(s.now()) {
+			d.CasePublicationAt = h.PublicationAt
+		}
+	}
 	return d, nil
 }
 
@@ -713,6 +723,13 @@ func (s *Service) publish(ctx context.Context, advID string) (Advisory, error) {
 	}
 	s.cache.clear()
 	s.log.Info("published", "tracking_id", out.TrackingID, "revision", rev.Number, "tlp", out.TLP)
+	if rev.Number == 1 && out.CaseID != nil && s.cases != nil {
+		// The publication stands; a failure to tell the case is logged, not undone.
+		if err := s.cases.AnnouncePublication(ctx, *out.CaseID, out.TrackingID, rev.Content.Title,
+			s.baseURL+"/advisories/"+out.TrackingID); err != nil {
+			s.log.Error("could not tell the case about the publication", "case_id", *out.CaseID, "err", err)
+		}
+	}
 	return out, nil
 }
 

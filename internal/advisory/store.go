@@ -178,23 +178,13 @@ func listRevisions(ctx context.Context, q db.Querier, advID string) ([]Revision,
 	return out, rows.Err()
 }
 
-// nextNumber counts up a named counter and returns the new value.
-func nextNumber(ctx context.Context, tx *db.Tx, name string) (int64, error) {
-	var n int64
-	err := tx.QueryRow(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
-		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("advisory: counter %s: %w", name, err)
-	}
-	return n, nil
-}
 
 var kindCode = map[Kind]string{KindAdvisory: "SA", KindAlert: "AL", KindGuideline: "GL", KindNews: "NW"}
 
 // newTrackingID numbers a publication per kind and year: CC-SA-2026-0001.
 func newTrackingID(ctx context.Context, tx *db.Tx, prefix string, k Kind, at time.Time) (string, error) {
 	year := at.UTC().Year()
-	n, err := nextNumber(ctx, tx, fmt.Sprintf("advisory.%s.%d", k, year))
+	n, err := tx.NextNumber(ctx, fmt.Sprintf("advisory.%s.%d", k, year))
 	if err != nil {
 		return "", err
 	}

@@ -84,6 +84,9 @@ func TestBrowserAdvisoryJourney(t *testing.T) {
 	signIn(b, "duty@cc.example", "certhub-demo-2026")
 	b.Go(detail)
 	b.Shot("41-advisory-review")
+	if b.Value("#f-at") == "" {
+		t.Error("the reviewer is not offered the case's publication date")
+	}
 	at := clk.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
 	b.SetValue("#f-at", at.Format("2006-01-02T15:04"))
 	b.Click("#approve")
@@ -128,6 +131,12 @@ func TestBrowserAdvisoryJourney(t *testing.T) {
 	if n, err := s.Advisory.PublishDue(ctx); err != nil || n != 1 {
 		t.Fatalf("published %d: %v", n, err)
 	}
+	// The reporter and the vendor hear of it (the vendor's mail is
+	// encrypted to its key: only the subject is readable here).
+	if m := s.SMTP.WaitFor(t, "lina@research.example", "The advisory is published"); !strings.Contains(m.Body, tracking) {
+		t.Errorf("the reporter's mail does not name the advisory:\n%s", m.Body)
+	}
+	s.SMTP.WaitFor(t, "security@netforge.example", "Advisory "+tracking+" published")
 
 	// Anyone sees it: home, listing, search, the page, the feeds.
 	anon := browsertest.New(t, s.URL, 1280, 900)

@@ -174,7 +174,7 @@ func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r R
 		}
 		owner = cc
 	}
-	n, err := nextNumber(ctx, tx, fmt.Sprintf("case.%d", now.Year()))
+	n, err := tx.NextNumber(ctx, fmt.Sprintf("case.%d", now.Year()))
 	if err != nil {
 		return Case{}, err
 	}

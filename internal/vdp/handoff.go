@@ -2,10 +2,12 @@ package vdp
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
@@ -74,4 +76,52 @@ func (s *Service) Handoff(ctx context.Context, id *auth.Identity, caseID string)
 			Mitigation: st.Mitigation, Workaround: st.Workaround})
 	}
 	return h, nil
+}
+
+// AnnouncePublication tells a case's participants and its reporters that
+// the advisory made from it is public, and records it on the case's
+// timeline. The advisory capability calls it after publishing the first
+// revision of an advisory linked to the case.
+func (s *Service) AnnouncePublication(ctx context.Context, caseID, trackingID, title, pageURL string) error {
+	now := s.now()
+	return s.db.Write(ctx, func(tx *db.Tx) error {
+		c, err := getCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		parts, err := listParticipants(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		body := fmt.Sprintf("The advisory %s on case %s is published:\n\n%s\n%s\n\nThank you for your part in the coordination.\n",
+			trackingID, c.Number, title, pageURL)
+		if err := s.tellParticipants(ctx, tx, c, parts, nil, fmt.Sprintf("[%s] Advisory %s published", c.Number, trackingID), body, "case.advisory"); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+reportColumns+` FROM vdp_reports WHERE case_id = $1 ORDER BY received_at`, caseID)
+		if err != nil {
+			return err
+		}
+		var reports []Report
+		for rows.Next() {
+			r, err := scanReport(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			reports = append(reports, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range reports {
+			if err := s.mailReporter(ctx, tx, r, "The advisory is published",
+				fmt.Sprintf("The vulnerability you reported is now public in advisory %s:\n\n%s\n%s\n\nThank you for reporting it.\n",
+					trackingID, title, pageURL), "report.advisory"); err != nil {
+				return err
+			}
+		}
+		return addEvent(ctx, tx, c.ID, "advisory", "advisory "+trackingID+" published", VisibleParticipants, nil, system.User.Name, "", now)
+	})
 }

@@ -203,7 +203,7 @@ func (s *Service) submit(ctx context.Context, r Report, then func(context.Contex
 		r.AssignedOrgID = &orgID
 	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		n, err := nextNumber(ctx, tx, fmt.Sprintf("report.%d", r.ReceivedAt.Year()))
+		n, err := tx.NextNumber(ctx, fmt.Sprintf("report.%d", r.ReceivedAt.Year()))
 		if err != nil {
 			return err
 		}

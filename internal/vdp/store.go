@@ -151,16 +151,6 @@ func saveReport(ctx context.Context, tx *db.Tx, r Report) error {
 	return nil
 }
 
-// nextNumber counts up a named counter and returns the new value.
-func nextNumber(ctx context.Context, tx *db.Tx, name string) (int64, error) {
-	var n int64
-	err := tx.QueryRow(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
-		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("vdp: counter %s: %w", name, err)
-	}
-	return n, nil
-}
 
 func listMessages(ctx context.Context, q db.Querier, reportID string) ([]Message, error) {
 	rows, err := q.Query(ctx, `SELECT m.id, m.from_reporter, COALESCE(u.name, ''), m.body, m.created_at

@@ -153,7 +153,12 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	if rd.sm != nil && p.Flash == "" {
 		p.Flash = rd.sm.PopString(ctx, auth.SessionFlash)
 	}
-	p.CenterName, p.Path, p.Query, p.RequestID, p.CSS = rd.center, r.URL.Path, r.URL.Query(), httpx.RequestID(ctx), rd.css
+	p.CenterName, p.Path, p.Query, p.CSS = rd.center, r.URL.Path, r.URL.Query(), rd.css
+	// Anonymous public pages are cached and compared by ETag: nothing
+	// per-request may be in them.
+	if !p.Public || p.Identity != nil {
+		p.RequestID = httpx.RequestID(ctx)
+	}
 	if p.Form == nil {
 		p.Form = url.Values{}
 	}

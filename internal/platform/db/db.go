@@ -313,6 +313,18 @@ func (t *Tx) Lock(ctx context.Context, name string) error {
 	return nil
 }
 
+// NextNumber counts up the named counter (table counters) and returns its
+// new value: numbering such as CC-2026-0042 without gaps between committed rows.
+func (t *Tx) NextNumber(ctx context.Context, name string) (int64, error) {
+	var n int64
+	err := t.QueryRow(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("db: counter %s: %w", name, err)
+	}
+	return n, nil
+}
+
 // AfterCommit runs fn after the transaction commits (never if it rolls back).
 func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
 
