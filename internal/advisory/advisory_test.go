@@ -400,7 +400,6 @@ func TestAccessMatrix(t *testing.T) {
 	})
 }
 
-
 func sortedLabels(got, order []string) []string {
 	var out []string
 	for _, l := range order {

@@ -178,7 +178,6 @@ func listRevisions(ctx context.Context, q db.Querier, advID string) ([]Revision,
 	return out, rows.Err()
 }
 
-
 var kindCode = map[Kind]string{KindAdvisory: "SA", KindAlert: "AL", KindGuideline: "GL", KindNews: "NW"}
 
 // newTrackingID numbers a publication per kind and year: CC-SA-2026-0001.

@@ -151,7 +151,6 @@ func saveReport(ctx context.Context, tx *db.Tx, r Report) error {
 	return nil
 }
 
-
 func listMessages(ctx context.Context, q db.Querier, reportID string) ([]Message, error) {
 	rows, err := q.Query(ctx, `SELECT m.id, m.from_reporter, COALESCE(u.name, ''), m.body, m.created_at
 		FROM vdp_report_messages m LEFT JOIN users u ON u.id = m.author_user_id
