@@ -39,7 +39,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 // world is a small directory with publication over it.
 type world struct {
-	t   *testing.T
+	t   testing.TB
 	svc *Service
 	q   *jobs.Queue
 	key *seal.Key
@@ -48,7 +48,7 @@ type world struct {
 	id  map[string]*auth.Identity
 }
 
-func newWorld(t *testing.T, d *db.DB) *world {
+func newWorld(t testing.TB, d *db.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}

@@ -44,7 +44,6 @@ type entry struct {
 	TLP        string
 	First      time.Time
 	Last       time.Time
-	SHA256     string
 }
 
 func (e entry) path() string {
@@ -66,18 +65,15 @@ func (s *Service) entries(ctx context.Context, id *auth.Identity, folder string)
 	cond := rd.condition(arg) + " AND kind <> 'news' AND pub_tlp IN (" + strings.Join(labels, ", ") + ")"
 	var out []entry
 	err = s.db.Read(ctx, func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT a.tracking_id, a.pub_title, a.pub_summary, a.pub_tlp, a.first_published_at,
-			a.last_published_at, r.csaf_sha256
-			FROM (SELECT * FROM advisories WHERE `+cond+`) a
-			JOIN advisory_revisions r ON r.advisory_id = a.id AND r.number = a.published_version
-			ORDER BY a.last_published_at DESC, a.tracking_id`, args...)
+		rows, err := q.Query(ctx, `SELECT tracking_id, pub_title, pub_summary, pub_tlp, first_published_at, last_published_at
+			FROM advisories WHERE `+cond+` ORDER BY last_published_at DESC, tracking_id`, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var e entry
-			if err := rows.Scan(&e.TrackingID, &e.Title, &e.Summary, &e.TLP, &e.First, &e.Last, &e.SHA256); err != nil {
+			if err := rows.Scan(&e.TrackingID, &e.Title, &e.Summary, &e.TLP, &e.First, &e.Last); err != nil {
 				return err
 			}
 			out = append(out, e)
@@ -220,7 +216,9 @@ func (s *Service) rolieFeed(folder string, es []entry) ([]byte, error) {
 			Format:    csaf.Format{Schema: "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json", Version: "2.0"},
 		})
 	}
-	b, err := json.MarshalIndent(feed, "", "  ")
+	// Compact: feeds are for machines, and indenting doubles the cost of a
+	// feed of thousands of entries.
+	b, err := json.Marshal(feed)
 	if err != nil {
 		return nil, fmt.Errorf("advisory: ROLIE feed: %w", err)
 	}

@@ -163,14 +163,15 @@ func (s *Service) Publications(ctx context.Context, id *auth.Identity, f PublicF
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM advisories WHERE `+cond, args...).Scan(&out.Total); err != nil {
 			return err
 		}
-		// The listing shows the latest published revision, whose content is
-		// in advisory_revisions.
+		// The page is chosen on the advisories table alone; only its rows
+		// are joined to their latest revision's content.
 		rows, err := q.Query(ctx, `SELECT a.id, a.tracking_id, a.kind, a.pub_tlp, a.pub_severity, a.published_version,
 			a.first_published_at, a.last_published_at, r.content
-			FROM (SELECT * FROM advisories WHERE `+cond+`) a
+			FROM (SELECT id, tracking_id, kind, pub_tlp, pub_severity, published_version, first_published_at, last_published_at
+				FROM advisories WHERE `+cond+` ORDER BY last_published_at DESC, id DESC LIMIT `+strconv.Itoa(limit)+
+			` OFFSET `+strconv.Itoa((page-1)*limit)+`) a
 			JOIN advisory_revisions r ON r.advisory_id = a.id AND r.number = a.published_version
-			ORDER BY a.last_published_at DESC, a.id DESC LIMIT `+strconv.Itoa(limit)+
-			` OFFSET `+strconv.Itoa((page-1)*limit), args...)
+			ORDER BY a.last_published_at DESC, a.id DESC`, args...)
 		if err != nil {
 			return err
 		}
