@@ -46,6 +46,7 @@ type world struct {
 	clk *clock
 	org map[string]string
 	id  map[string]*auth.Identity
+	ran map[int64]bool // notify jobs run by deliver
 }
 
 func newWorld(t testing.TB, d *db.DB) *world {
@@ -66,7 +67,7 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	}
 	svc := NewService(Options{DB: d, Orgs: dir, Queue: q, Outbox: outbox, CenterKey: center, Now: clk.Now,
 		BaseURL: "https://hub.example", CenterName: "CERT CC", Contact: "security@hub.example"})
-	w := &world{t: t, svc: svc, q: q, key: key, clk: clk, org: map[string]string{}, id: map[string]*auth.Identity{}}
+	w := &world{t: t, svc: svc, q: q, key: key, clk: clk, org: map[string]string{}, id: map[string]*auth.Identity{}, ran: map[int64]bool{}}
 	sys := auth.System("test")
 	mk := func(key, name string, kind directory.Kind, parent string) {
 		in := directory.OrgInput{Name: &name, Kind: &kind}
@@ -134,6 +135,28 @@ func (w *world) mails() []notify.Mail {
 		out = append(out, m)
 	}
 	return out
+}
+
+// deliver runs the queued subscriber mailings (the test's queue does not work).
+func (w *world) deliver() {
+	w.t.Helper()
+	list, err := w.q.List(context.Background(), jobs.States, 500)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, j := range list {
+		if j.Kind != (NotifyArgs{}).Kind() || w.ran[j.ID] {
+			continue
+		}
+		w.ran[j.ID] = true
+		var a NotifyArgs
+		if err := json.Unmarshal(j.Args, &a); err != nil {
+			w.t.Fatal(err)
+		}
+		if _, err := w.svc.NotifySubscribers(context.Background(), a.AdvisoryID, a.Revision); err != nil {
+			w.t.Fatal(err)
+		}
+	}
 }
 
 // sample is a security advisory with two products and a vulnerability.
@@ -337,6 +360,13 @@ func TestAccessMatrix(t *testing.T) {
 			in.TLP = l
 			in.Recipients = []string{w.org["bankcert"]}
 			ids[l] = w.publish(in).TrackingID
+		}
+		// A correction that proposes other recipients changes nobody's access
+		// until it is reviewed and published.
+		fix := sample("Marked AMBER")
+		fix.TLP, fix.Recipients, fix.RevisionNote = "AMBER", []string{w.org["telcocert"]}, "Other recipients."
+		if _, err := w.svc.Update(ctx, w.id["coord"], ids["AMBER"], fix); err != nil {
+			t.Fatal(err)
 		}
 		// An unpublished draft is nobody's outside the console.
 		draft, err := w.svc.Create(ctx, w.id["coord"], sample("Draft"))
@@ -556,6 +586,7 @@ func TestSubscriptionDoubleOptIn(t *testing.T) {
 		t.Fatalf("no confirmation link:\n%s", ms[0].Text)
 	}
 	w.publish(sample("Before confirmation"))
+	w.deliver()
 	if n := len(w.mails()); n != 1 {
 		t.Fatalf("an unconfirmed address got %d messages", n-1)
 	}
@@ -565,26 +596,37 @@ func TestSubscriptionDoubleOptIn(t *testing.T) {
 	if err := w.svc.Confirm(ctx, token[1]); err != nil {
 		t.Fatal(err)
 	}
-	w.publish(sample("After confirmation"))
+	// Someone asking in the subscriber's name changes nothing until the
+	// address confirms again.
+	if err := w.svc.Subscribe(ctx, "203.0.113.9", "soc@bank.example", []string{"news"}); err != nil {
+		t.Fatal(err)
+	}
+	after := w.publish(sample("After confirmation"))
 	alert := Input{Kind: KindAlert, TLP: "CLEAR", Content: Content{Title: "An alert", Summary: "Not subscribed to alerts.",
 		References: []Reference{{URL: "https://x.example/", Summary: "x"}}}}
 	w.publish(alert)
 	amber := sample("Restricted")
 	amber.TLP = "AMBER"
 	w.publish(amber)
+	w.deliver()
+	// A job retried after a failure mails nobody twice.
+	if n, err := w.svc.NotifySubscribers(ctx, after.ID, 1); err != nil || n != 0 {
+		t.Fatalf("the mailing again: %d %v", n, err)
+	}
 	ms = w.mails()
-	if len(ms) != 2 || !strings.Contains(ms[1].Subject, "After confirmation") {
+	if len(ms) != 3 || !strings.Contains(ms[2].Subject, "After confirmation") || !strings.Contains(ms[1].Subject, "Confirm") {
 		t.Fatalf("after confirming: %d messages (%v)", len(ms), ms)
 	}
-	unsub := regexp.MustCompile(`cancel\?token=(\S+)`).FindStringSubmatch(ms[1].Text)
+	unsub := regexp.MustCompile(`cancel\?token=(\S+)`).FindStringSubmatch(ms[2].Text)
 	if unsub == nil {
-		t.Fatalf("no unsubscribe link:\n%s", ms[1].Text)
+		t.Fatalf("no unsubscribe link:\n%s", ms[2].Text)
 	}
 	if err := w.svc.Unsubscribe(ctx, unsub[1]); err != nil {
 		t.Fatal(err)
 	}
 	w.publish(sample("After unsubscribing"))
-	if n := len(w.mails()); n != 2 {
+	w.deliver()
+	if n := len(w.mails()); n != 3 {
 		t.Fatalf("mail after unsubscribing: %d", n)
 	}
 }
@@ -611,5 +653,32 @@ func TestValidatorAgainstOfficialTests(t *testing.T) {
 	}
 	if p := ValidateCSAF(read("mandatory/oasis_csaf_tc-csaf_2_0-2021-6-1-01-11.json"), "wrong.json"); len(p) != 1 || p[0].Test != "filename" {
 		t.Errorf("file name: %v", p)
+	}
+}
+
+// The four-eyes rule counts everyone who changed the working copy since
+// the last publication, not only the last editor.
+func TestEveryEditorIsOneOfTheFourEyes(t *testing.T) {
+	w := newWorld(t, dbtest.Open(t, db.SQLite))
+	ctx := context.Background()
+	a, err := w.svc.Create(ctx, w.id["coord"], sample("Drafted by coord"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Update(ctx, w.id["coord2"], a.ID, sample("Rewritten by coord2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Update(ctx, w.id["coord"], a.ID, sample("Touched again by coord")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Submit(ctx, w.id["coord"], a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Approve(ctx, w.id["coord2"], a.TrackingID, nil); errs.KindOf(err) != errs.KindForbidden {
+		t.Fatalf("an editor approved their own changes: %v", err)
+	}
+	// A page far beyond the end is an empty page, not an error.
+	if l, err := w.svc.Publications(ctx, nil, PublicFilter{Page: 1 << 62}); err != nil || len(l.Items) != 0 {
+		t.Fatalf("huge page: %v %v", l, err)
 	}
 }

@@ -214,6 +214,9 @@ func (a *API) sendBack(w http.ResponseWriter, r *http.Request) error {
 // importCSAF takes a CSAF document as the body (application/json); a case
 // to attach it to may be named with ?case_id=.
 func (a *API) importCSAF(w http.ResponseWriter, r *http.Request) error {
+	if !mayEdit(who(r)) { // before reading an upload of megabytes
+		return errs.Forbidden("only the coordination center's staff import documents")
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return &httpx.StatusError{Status: http.StatusUnsupportedMediaType, Detail: "send the CSAF document as application/json"}
 	}

@@ -140,7 +140,9 @@ func (s *Service) Import(ctx context.Context, id *auth.Identity, document []byte
 	if kind == KindAdvisory && len(c.Vulns) == 0 {
 		kind = KindAlert
 	}
-	tlpLabel := "CLEAR"
+	// A document that says nothing of its distribution is treated as
+	// restricted until an editor decides.
+	tlpLabel := "AMBER"
 	if dist := doc.Document.Distribution; dist != nil && dist.TLP != nil && dist.TLP.DocumentTLPLabel != nil {
 		tlpLabel = map[csaf.TLPLabel]string{csaf.TLPLabelWhite: "CLEAR", csaf.TLPLabelGreen: "GREEN",
 			csaf.TLPLabelAmber: "AMBER", csaf.TLPLabelRed: "RED"}[*dist.TLP.DocumentTLPLabel]
@@ -151,6 +153,9 @@ func (s *Service) Import(ctx context.Context, id *auth.Identity, document []byte
 	in := Input{Kind: kind, TLP: tlpLabel, CaseID: caseID, Content: c}
 	if err := in.validate(); err != nil {
 		return Advisory{}, nil, fmt.Errorf("advisory: the imported document does not make a valid draft: %w", err)
+	}
+	if err := s.checkCase(ctx, id, caseID); err != nil {
+		return Advisory{}, nil, err
 	}
 	a, err := s.create(ctx, id, in, true, string(document))
 	return a, nil, err

@@ -145,6 +145,7 @@ type Advisory struct {
 
 	AuthorID     *string    `json:"author_id,omitempty"`
 	EditorID     *string    `json:"editor_id,omitempty"`
+	Editors      []string   `json:"-"` // everyone who changed the working copy since the last publication
 	SubmittedBy  *string    `json:"submitted_by,omitempty"`
 	ApprovedBy   *string    `json:"approved_by,omitempty"`
 	ReviewNote   string     `json:"review_note,omitempty"`
@@ -181,14 +182,23 @@ type Revision struct {
 // Publication is what the public website, the feeds and the CSAF provider
 // show: an advisory's latest published revision with its history.
 type Publication struct {
-	ID               string     `json:"id"`
-	TrackingID       string     `json:"tracking_id"`
-	Kind             Kind       `json:"kind"`
-	TLP              string     `json:"tlp"`
-	Severity         string     `json:"severity"`
-	Version          int        `json:"version"`
-	FirstPublishedAt time.Time  `json:"first_published_at"`
-	LastPublishedAt  time.Time  `json:"last_published_at"`
-	Content          Content    `json:"content"`
-	History          []Revision `json:"history,omitempty"`
+	ID               string         `json:"id"`
+	TrackingID       string         `json:"tracking_id"`
+	Kind             Kind           `json:"kind"`
+	TLP              string         `json:"tlp"`
+	Severity         string         `json:"severity"`
+	Version          int            `json:"version"`
+	FirstPublishedAt time.Time      `json:"first_published_at"`
+	LastPublishedAt  time.Time      `json:"last_published_at"`
+	Content          Content        `json:"content"`
+	History          []HistoryEntry `json:"history,omitempty"`
+}
+
+// HistoryEntry is one line of a publication's revision history as the
+// public sees it: earlier revisions' content (perhaps under another TLP, or
+// corrected for a reason) is not republished.
+type HistoryEntry struct {
+	Number      int       `json:"number"`
+	Summary     string    `json:"summary"`
+	PublishedAt time.Time `json:"published_at"`
 }

@@ -328,6 +328,9 @@ func (p *Pages) preview(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Pages) importCSAF(w http.ResponseWriter, r *http.Request) error {
+	if !mayEdit(auth.FromContext(r.Context())) { // before reading an upload of megabytes
+		return errs.Forbidden("only the coordination center's staff import documents")
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxUpload+64<<10)
 	if err := r.ParseMultipartForm(MaxUpload); err != nil {
 		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "choose a CSAF document of at most 5 MiB"}

@@ -180,10 +180,12 @@ func (s *Service) ProviderMetadata() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// lastPublished is when anything was last published (or now, when nothing was).
+// lastPublished is when something public (TLP:CLEAR) was last published, or
+// now when nothing was: public files must not tell when restricted
+// publications go out.
 func (s *Service) lastPublished() time.Time {
 	var t *time.Time
-	err := s.db.QueryRow(context.Background(), `SELECT MAX(last_published_at) FROM advisories`).Scan(&t)
+	err := s.db.QueryRow(context.Background(), `SELECT MAX(last_published_at) FROM advisories WHERE pub_tlp = 'CLEAR'`).Scan(&t)
 	if err != nil || t == nil {
 		return s.now().UTC().Truncate(time.Second)
 	}
@@ -199,9 +201,12 @@ func (s *Service) rolieFeed(folder string, es []entry) ([]byte, error) {
 		Title:    s.centerName + " CSAF feed (TLP:" + label + ")",
 		Link:     []csaf.Link{{Rel: "self", HRef: base + "/csaf-feed-tlp-" + folder + ".json"}},
 		Category: []csaf.ROLIECategory{{Scheme: "urn:ietf:params:rolie:category:information-type", Term: "csaf"}},
-		Updated:  csaf.TimeStamp(s.lastPublished()),
+		Updated:  csaf.TimeStamp(s.now().UTC().Truncate(time.Second)),
 		Entry:    []*csaf.Entry{},
 	}}
+	if len(es) > 0 {
+		feed.Feed.Updated = csaf.TimeStamp(es[0].Last.UTC()) // newest first
+	}
 	for _, e := range es {
 		u := base + "/" + e.path()
 		feed.Feed.Entry = append(feed.Feed.Entry, &csaf.Entry{
@@ -346,7 +351,7 @@ func (p *Provider) folder(fn func(r *http.Request, id *auth.Identity, folder str
 		}
 		id := auth.FromContext(r.Context())
 		if folder != "white" && id == nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="certhub", Basic realm="certhub"`)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="certhub"`)
 			writeError(w, r, errs.Unauthenticated("TLP:%s documents need credentials (an API token)", strings.ToUpper(folder)))
 			return
 		}

@@ -66,7 +66,7 @@ func (r reader) condition(arg func(any) string) string {
 	named := func(orgs []string) []string {
 		var out []string
 		for _, o := range orgs {
-			out = append(out, "(' ' || recipients || ' ') LIKE "+arg("% "+db.EscapeLike(o)+" %")+` ESCAPE '\'`)
+			out = append(out, "(' ' || pub_recipients || ' ') LIKE "+arg("% "+db.EscapeLike(o)+" %")+` ESCAPE '\'`)
 		}
 		return out
 	}
@@ -156,7 +156,7 @@ func (s *Service) Publications(ctx context.Context, id *auth.Identity, f PublicF
 	if limit <= 0 || limit > 1000 {
 		limit = 20
 	}
-	page := max(f.Page, 1)
+	page := min(max(f.Page, 1), 10_000)
 	out := PublicList{Items: []Publication{}, Page: page}
 	err = s.db.Read(ctx, func(q db.Querier) error {
 		cond := strings.Join(where, " AND ")
@@ -227,13 +227,17 @@ func (s *Service) Publication(ctx context.Context, id *auth.Identity, ref string
 		if err != nil {
 			return err
 		}
-		if p.History, err = listRevisions(ctx, q, p.ID); err != nil {
+		revs, err := listRevisions(ctx, q, p.ID)
+		if err != nil {
 			return err
 		}
-		if len(p.History) == 0 {
+		if len(revs) == 0 {
 			return errs.NotFound("no such publication")
 		}
-		latest = p.History[len(p.History)-1]
+		for _, r := range revs {
+			p.History = append(p.History, HistoryEntry{Number: r.Number, Summary: r.Summary, PublishedAt: r.PublishedAt})
+		}
+		latest = revs[len(revs)-1]
 		p.Content = latest.Content
 		return nil
 	})

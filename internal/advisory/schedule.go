@@ -30,5 +30,6 @@ func (w *publishWorker) Work(ctx context.Context, _ *jobs.Job[PublishArgs]) erro
 // out within a minute of its time.
 func (s *Service) Register(q *jobs.Queue) {
 	jobs.AddWorker(q, &publishWorker{s: s})
+	jobs.AddWorker(q, &notifyWorker{s: s})
 	q.Every("advisory.publish_due", time.Minute, func() jobs.Args { return PublishArgs{} })
 }

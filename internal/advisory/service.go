@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -289,7 +290,24 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in Input) (Advi
 	if err := in.validate(); err != nil {
 		return Advisory{}, err
 	}
+	if err := s.checkCase(ctx, id, in.CaseID); err != nil {
+		return Advisory{}, err
+	}
 	return s.create(ctx, id, in, false, "")
+}
+
+// checkCase makes sure the caller coordinates the case a publication is
+// linked to (its participants and reporters are told when it is published).
+func (s *Service) checkCase(ctx context.Context, id *auth.Identity, caseID *string) error {
+	if caseID == nil || s.cases == nil {
+		return nil
+	}
+	if _, err := s.cases.Handoff(ctx, id, *caseID); err != nil {
+		var f errs.Fields
+		f.Add("case_id", "not a case you coordinate: %v", err)
+		return f.Err()
+	}
+	return nil
 }
 
 func (s *Service) create(ctx context.Context, id *auth.Identity, in Input, imported bool, upload string) (Advisory, error) {
@@ -297,7 +315,7 @@ func (s *Service) create(ctx context.Context, id *auth.Identity, in Input, impor
 	a := Advisory{ID: db.NewID(), Kind: in.Kind, Status: StatusDraft, TLP: in.TLP, Content: in.Content, CaseID: in.CaseID,
 		Imported: imported, Recipients: cleanIDs(in.Recipients), CreatedAt: now, UpdatedAt: now}
 	if !id.IsSystem() {
-		a.AuthorID, a.EditorID = &id.User.ID, &id.User.ID
+		a.AuthorID, a.EditorID, a.Editors = &id.User.ID, &id.User.ID, []string{id.User.ID}
 	}
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		var err error
@@ -372,7 +390,12 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, advID string) (Det
 	if d.MayApprove && d.Advisory.CaseID != nil && s.cases != nil {
 		// Best effort: a case the reviewer may not run offers no date.
 		if h, err := s.cases.Handoff(ctx, id, *d.Advisory.CaseID); err == nil && h.PublicationAt != nil && h.PublicationAt.After(s.now()) {
-			d.CasePublicationAt = h.PublicationAt
+			// Offered to the minute (the form's precision), never before the date.
+			t := h.PublicationAt.UTC().Truncate(time.Minute)
+			if t.Before(*h.PublicationAt) {
+				t = t.Add(time.Minute)
+			}
+			d.CasePublicationAt = &t
 		}
 	}
 	return d, nil
@@ -390,7 +413,7 @@ func secondPerson(id *auth.Identity, a Advisory) bool {
 			return false
 		}
 	}
-	return true
+	return !slices.Contains(a.Editors, id.User.ID)
 }
 
 // Filter narrows the console list.
@@ -459,11 +482,16 @@ func (s *Service) change(ctx context.Context, id *auth.Identity, advID string, f
 	}
 	var out Advisory
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		if err := tx.Lock(ctx, "advisory:"+advID); err != nil {
-			return err
-		}
+		// Lock by the ID (callers may name it by tracking ID), then read it
+		// again under the lock.
 		a, err := getAdvisory(ctx, tx, advID)
 		if err != nil {
+			return err
+		}
+		if err := tx.Lock(ctx, "advisory:"+a.ID); err != nil {
+			return err
+		}
+		if a, err = getAdvisory(ctx, tx, a.ID); err != nil {
 			return err
 		}
 		before := a
@@ -489,6 +517,9 @@ func (s *Service) Update(ctx context.Context, id *auth.Identity, advID string, i
 	if err := in.validate(); err != nil {
 		return Advisory{}, err
 	}
+	if err := s.checkCase(ctx, id, in.CaseID); err != nil {
+		return Advisory{}, err
+	}
 	return s.change(ctx, id, advID, func(tx *db.Tx, a *Advisory) (audit.Event, error) {
 		switch a.Status {
 		case StatusDraft, StatusPublished:
@@ -508,6 +539,9 @@ func (s *Service) Update(ctx context.Context, id *auth.Identity, advID string, i
 		a.Status, a.ApprovedBy, a.SubmittedBy, a.PublishAt = StatusDraft, nil, nil, nil
 		if !id.IsSystem() {
 			a.EditorID = &id.User.ID
+			if !slices.Contains(a.Editors, id.User.ID) {
+				a.Editors = append(a.Editors, id.User.ID)
+			}
 		}
 		return audit.Event{Action: "advisory.update", Summary: "edited " + a.TrackingID}, nil
 	})
@@ -553,6 +587,18 @@ func (s *Service) SendBack(ctx context.Context, id *auth.Identity, advID, note s
 // publication at publishAt (nil: now). Publication happens at once when the
 // time has come, otherwise by the scheduler.
 func (s *Service) Approve(ctx context.Context, id *auth.Identity, advID string, publishAt *time.Time) (Advisory, error) {
+	// The embargo is checked before the transaction: reading the case may
+	// itself write (read marks), and SQLite has one writer.
+	if mayEdit(id) {
+		cur, err := getAdvisory(ctx, s.db, advID)
+		if err != nil {
+			return Advisory{}, err
+		}
+		cur.PublishAt = publishAt
+		if err := s.respectsEmbargo(ctx, id, cur); err != nil {
+			return Advisory{}, err
+		}
+	}
 	a, err := s.change(ctx, id, advID, func(tx *db.Tx, a *Advisory) (audit.Event, error) {
 		if a.Status != StatusInReview {
 			return audit.Event{}, errs.Conflict("only an advisory in review can be approved; this one is %s", label(a.Status))
@@ -568,6 +614,7 @@ func (s *Service) Approve(ctx context.Context, id *auth.Identity, advID string, 
 			t := publishAt.UTC()
 			a.PublishAt = &t
 		}
+
 		if !id.IsSystem() {
 			a.ApprovedBy = &id.User.ID
 		}
@@ -584,6 +631,31 @@ func (s *Service) Approve(ctx context.Context, id *auth.Identity, advID string, 
 		return s.publish(ctx, a.ID)
 	}
 	return a, nil
+}
+
+// respectsEmbargo refuses to publish a TLP:CLEAR advisory of a case before
+// the case's publication date while the case is not yet disclosed: the
+// embargo agreed with the vendors binds the center too. A TLP:AMBER or RED
+// publication goes to named recipients and may go out earlier.
+func (s *Service) respectsEmbargo(ctx context.Context, id *auth.Identity, a Advisory) error {
+	if a.CaseID == nil || s.cases == nil || a.TLP != "CLEAR" {
+		return nil
+	}
+	h, err := s.cases.Handoff(ctx, id, *a.CaseID)
+	if err != nil || h.PublicationAt == nil || h.Status == vdp.CaseDisclosed || h.Status == vdp.CaseClosed {
+		return nil // a case the reviewer cannot see or one already public sets no date
+	}
+	when := s.now()
+	if a.PublishAt != nil {
+		when = *a.PublishAt
+	}
+	if when.Before(*h.PublicationAt) {
+		var f errs.Fields
+		f.Add("publish_at", "the case %s is under embargo until %s: publish then or later, or move the case's date first",
+			h.CaseNumber, h.PublicationAt.UTC().Format("2006-01-02 15:04 UTC"))
+		return f.Err()
+	}
+	return nil
 }
 
 // mustBeValid refuses a working copy whose CSAF document would not be valid,
@@ -723,7 +795,7 @@ func (s *Service) publish(ctx context.Context, advID string) (Advisory, error) {
 	}
 	s.cache.clear()
 	s.log.Info("published", "tracking_id", out.TrackingID, "revision", rev.Number, "tlp", out.TLP)
-	if rev.Number == 1 && out.CaseID != nil && s.cases != nil {
+	if rev.Number == 1 && rev.TLP == "CLEAR" && out.CaseID != nil && s.cases != nil {
 		// The publication stands; a failure to tell the case is logged, not undone.
 		if err := s.cases.AnnouncePublication(ctx, *out.CaseID, out.TrackingID, rev.Content.Title,
 			s.baseURL+"/advisories/"+out.TrackingID); err != nil {
@@ -757,15 +829,19 @@ func (s *Service) PublishDue(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("advisory: due publications: %w", err)
 	}
 	n := 0
+	var failed []error
 	for _, id := range ids {
 		ctx := auth.WithIdentity(ctx, system)
 		if _, err := s.publish(ctx, id); err != nil {
 			if errs.KindOf(err) == errs.KindConflict {
 				continue // published or sent back meanwhile
 			}
-			return n, err
+			// One publication that cannot go out must not hold up the others.
+			s.log.Error("a due publication failed", "advisory_id", id, "err", err)
+			failed = append(failed, fmt.Errorf("advisory %s: %w", id, err))
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(failed...)
 }

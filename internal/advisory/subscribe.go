@@ -15,6 +15,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/notify"
 )
 
@@ -62,18 +63,20 @@ func (s *Service) Subscribe(ctx context.Context, ip, email string, kinds []strin
 	confirm, confirmHash := newToken()
 	_, unsubHash := newToken() // replaced by every message; none is valid before the first
 	now := s.now()
-	return s.db.Write(ctx, func(tx *db.Tx) error {
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		var id string
 		err := tx.QueryRow(ctx, `SELECT id FROM advisory_subscriptions WHERE email = $1`, email).Scan(&id)
 		switch {
 		case errors.Is(err, db.ErrNoRows):
 			id = db.NewID()
-			_, err = tx.Exec(ctx, `INSERT INTO advisory_subscriptions (id, email, kinds, confirm_hash, unsub_hash, created_at, updated_at)
+			_, err = tx.Exec(ctx, `INSERT INTO advisory_subscriptions (id, email, pending_kinds, confirm_hash, unsub_hash, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $6)`, id, email, strings.Join(kinds, " "), confirmHash, unsubHash, now)
 		case err == nil:
-			// Asking again renews the confirmation; the kinds change only once confirmed.
-			_, err = tx.Exec(ctx, `UPDATE advisory_subscriptions SET confirm_hash = $2, unsub_hash = $3, kinds = $4, updated_at = $5
-				WHERE id = $1`, id, confirmHash, unsubHash, strings.Join(kinds, " "), now)
+			// Asking again renews the confirmation; what is received changes
+			// only when the address confirms, so nobody can change (or stop)
+			// another person's subscription by asking in their name.
+			_, err = tx.Exec(ctx, `UPDATE advisory_subscriptions SET confirm_hash = $2, pending_kinds = $3, updated_at = $4
+				WHERE id = $1`, id, confirmHash, strings.Join(kinds, " "), now)
 		}
 		if err != nil {
 			return fmt.Errorf("advisory: subscribe: %w", err)
@@ -92,12 +95,16 @@ func (s *Service) Subscribe(ctx context.Context, ip, email string, kinds []strin
 		return audit.Record(ctx, tx, now, audit.Event{Action: "subscription.request", ObjectType: "subscription", ObjectID: id,
 			Summary: "subscription requested (confirmation sent)"})
 	})
+	if db.IsUniqueViolation(err) {
+		return nil // the same address asked twice at once: the other request sent the link
+	}
+	return err
 }
 
 // Confirm confirms a subscription by the token mailed to it.
 func (s *Service) Confirm(ctx context.Context, token string) error {
 	return s.subscriptionChange(ctx, `confirm_hash = $1 AND confirm_hash <> ''`, token, "subscription.confirm",
-		`UPDATE advisory_subscriptions SET confirmed_at = $2, confirm_hash = '', updated_at = $2 WHERE id = $1`)
+		`UPDATE advisory_subscriptions SET confirmed_at = $2, confirm_hash = '', kinds = pending_kinds, updated_at = $2 WHERE id = $1`)
 }
 
 // Unsubscribe ends a subscription by the token in every message.
@@ -127,54 +134,126 @@ func (s *Service) subscriptionChange(ctx context.Context, where, token, action, 
 	})
 }
 
-// notifySubscribers mails a published TLP:CLEAR revision to the confirmed
-// subscribers of its kind, one message each (each carries its own
-// unsubscribe link), in the publishing transaction's job queue.
+// NotifyArgs is the job that mails a published revision to the subscribers.
+type NotifyArgs struct {
+	AdvisoryID string `json:"advisory_id"`
+	Revision   int    `json:"revision"`
+}
+
+func (NotifyArgs) Kind() string { return "advisory.notify_subscribers" }
+
+type notifyWorker struct {
+	jobs.WorkerDefaults[NotifyArgs]
+	s *Service
+}
+
+func (w *notifyWorker) Work(ctx context.Context, j *jobs.Job[NotifyArgs]) error {
+	n, err := w.s.NotifySubscribers(ctx, j.Args.AdvisoryID, j.Args.Revision)
+	if n > 0 {
+		w.s.log.Info("publication mailed to subscribers", "advisory_id", j.Args.AdvisoryID, "revision", j.Args.Revision, "count", n)
+	}
+	return err
+}
+
+// notifySubscribers queues the mailing of a published TLP:CLEAR revision,
+// in the publishing transaction: the mailing itself runs as a job, so a
+// publication does not hold the database while thousands of messages are
+// queued.
 func (s *Service) notifySubscribers(ctx context.Context, tx *db.Tx, a Advisory, r Revision) error {
-	if r.TLP != "CLEAR" || s.outbox == nil {
+	if r.TLP != "CLEAR" || s.queue == nil {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, email, kinds FROM advisory_subscriptions WHERE confirmed_at IS NOT NULL ORDER BY email`)
-	if err != nil {
-		return fmt.Errorf("advisory: subscribers: %w", err)
-	}
-	type sub struct{ id, email string }
-	var subs []sub
-	for rows.Next() {
-		var id, email, kinds string
-		if err := rows.Scan(&id, &email, &kinds); err != nil {
-			rows.Close()
+	return s.queue.Enqueue(ctx, tx, NotifyArgs{AdvisoryID: a.ID, Revision: r.Number}, nil)
+}
+
+// subscriberBatch is how many subscribers one transaction mails.
+const subscriberBatch = 200
+
+// NotifySubscribers mails one published revision to every confirmed
+// subscriber of its kind, one message each with its own unsubscribe link,
+// in batches. Each subscription remembers the last revision it was sent,
+// so a job that is retried after a failure does not mail anyone twice.
+func (s *Service) NotifySubscribers(ctx context.Context, advisoryID string, revision int) (int, error) {
+	var a Advisory
+	var rev Revision
+	err := s.db.Read(ctx, func(q db.Querier) error {
+		var err error
+		if a, err = getAdvisory(ctx, q, advisoryID); err != nil {
 			return err
 		}
-		if kinds == "" || slices.Contains(strings.Fields(kinds), string(a.Kind)) {
-			subs = append(subs, sub{id, email})
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		rev, err = scanRevision(q.QueryRow(ctx, `SELECT `+revisionColumns+` FROM advisory_revisions WHERE advisory_id = $1 AND number = $2`,
+			a.ID, revision))
 		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("advisory: notify subscribers: %w", err)
 	}
-	subject := fmt.Sprintf("[%s] %s", a.TrackingID, r.Content.Title)
-	if r.Number > 1 {
-		subject = fmt.Sprintf("[%s, revision %d] %s", a.TrackingID, r.Number, r.Content.Title)
+	if rev.TLP != "CLEAR" {
+		return 0, nil
 	}
-	for _, sb := range subs {
-		// A fresh unsubscribe token per message: the stored hash is replaced,
-		// so only the latest message's link works, and no token is kept in the clear.
-		token, hash := newToken()
-		if _, err := tx.Exec(ctx, `UPDATE advisory_subscriptions SET unsub_hash = $2 WHERE id = $1`, sb.id, hash); err != nil {
-			return err
+	key := fmt.Sprintf("%s:%d", a.ID, revision)
+	subject := fmt.Sprintf("[%s] %s", a.TrackingID, rev.Content.Title)
+	if rev.Number > 1 {
+		subject = fmt.Sprintf("[%s, revision %d] %s", a.TrackingID, rev.Number, rev.Content.Title)
+	}
+	sent := 0
+	for {
+		done := false
+		err := s.db.Write(ctx, func(tx *db.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT id, email, kinds FROM advisory_subscriptions
+				WHERE confirmed_at IS NOT NULL AND last_sent <> $1 ORDER BY id LIMIT `+fmt.Sprint(subscriberBatch), key)
+			if err != nil {
+				return err
+			}
+			type sub struct{ id, email, kinds string }
+			var subs []sub
+			for rows.Next() {
+				var x sub
+				if err := rows.Scan(&x.id, &x.email, &x.kinds); err != nil {
+					rows.Close()
+					return err
+				}
+				subs = append(subs, x)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			done = len(subs) < subscriberBatch
+			for _, sb := range subs {
+				wants := sb.kinds == "" || slices.Contains(strings.Fields(sb.kinds), string(a.Kind))
+				if !wants {
+					if _, err := tx.Exec(ctx, `UPDATE advisory_subscriptions SET last_sent = $2 WHERE id = $1`, sb.id, key); err != nil {
+						return err
+					}
+					continue
+				}
+				// A fresh unsubscribe token per message: the stored hash is
+				// replaced, so no token is ever kept in the clear.
+				token, hash := newToken()
+				if _, err := tx.Exec(ctx, `UPDATE advisory_subscriptions SET unsub_hash = $2, last_sent = $3 WHERE id = $1`,
+					sb.id, hash, key); err != nil {
+					return err
+				}
+				text := fmt.Sprintf("%s\n\n%s\n\nRead it: %s/advisories/%s\n", rev.Content.Title, rev.Content.Summary, s.baseURL,
+					url.PathEscape(a.TrackingID))
+				if rev.Number > 1 {
+					text += "\nWhat changed: " + rev.Summary + "\n"
+				}
+				text += fmt.Sprintf("\n--\nYou receive this because you subscribed to %s publications.\nUnsubscribe: %s/subscribe/cancel?token=%s\n",
+					s.centerName, s.baseURL, token)
+				if err := s.outbox.Send(ctx, tx, notify.Mail{To: []string{sb.email}, Subject: subject, Text: text, Tag: "advisory.publish"}); err != nil {
+					return err
+				}
+				sent++
+			}
+			return nil
+		})
+		if err != nil {
+			return sent, fmt.Errorf("advisory: notify subscribers: %w", err)
 		}
-		text := fmt.Sprintf("%s\n\n%s\n\nRead it: %s/advisories/%s\n", r.Content.Title, r.Content.Summary, s.baseURL,
-			url.PathEscape(a.TrackingID))
-		if r.Number > 1 {
-			text += "\nWhat changed: " + r.Summary + "\n"
-		}
-		text += fmt.Sprintf("\n--\nYou receive this because you subscribed to %s publications.\nUnsubscribe: %s/subscribe/cancel?token=%s\n",
-			s.centerName, s.baseURL, token)
-		if err := s.outbox.Send(ctx, tx, notify.Mail{To: []string{sb.email}, Subject: subject, Text: text, Tag: "advisory.publish"}); err != nil {
-			return err
+		if done {
+			return sent, nil
 		}
 	}
-	return nil
 }

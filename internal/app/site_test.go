@@ -1,9 +1,13 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/auth"
 )
 
 // The public website's pages: the CERTs and their RFC 2350 texts are
@@ -47,6 +51,18 @@ func TestPublicSite(t *testing.T) {
 	r := c.get("/certs/" + bank + "/rfc2350.txt")
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") || !strings.Contains(string(r.Body), "2. Contact Information") {
 		t.Errorf("rfc2350.txt: %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+	// An organisation the directory does not list on the website is not shown.
+	sindh := s.orgID(t, "Provincial CERT Sindh")
+	no := false
+	if _, err := s.Directory.Update(context.Background(), auth.System("test"), sindh, directory.OrgInput{Listed: &no}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text(doc(t, c.get("/certs")), "#certs"), "Sindh") || c.get("/certs/"+sindh).Status != http.StatusNotFound {
+		t.Error("an unlisted CERT is on the website")
+	}
+	if strings.Contains(string(c.get("/certs/"+bank).Body), "soc@bank-cert.example") && !strings.Contains(text(page, "pre.rfc2350"), "soc@bank-cert.example") {
+		t.Error("a contact address that is not in the RFC 2350 text is on the page")
 	}
 	about := doc(t, c.get("/about"))
 	if !strings.Contains(text(about, "h1"), "National CERT") {

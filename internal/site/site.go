@@ -87,16 +87,43 @@ func (s *Site) home(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Site) publicCERTs(ctx context.Context) ([]directory.Summary, error) {
-	var out []directory.Summary
+// publicCERTs are the CERTs the directory lists on the public website
+// (OrgInput.Listed), in the order of publicKinds, then by name.
+func (s *Site) publicCERTs(ctx context.Context) ([]directory.Org, error) {
+	var ids []string
 	for _, k := range publicKinds {
 		list, err := s.dir.All(ctx, reader, directory.Filter{Kind: k})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, list...)
+		for _, o := range list {
+			ids = append(ids, o.ID)
+		}
+	}
+	orgs, err := s.dir.GetMany(ctx, reader, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]directory.Org{}
+	for _, o := range orgs {
+		byID[o.ID] = o
+	}
+	out := []directory.Org{}
+	for _, id := range ids {
+		if o, ok := byID[id]; ok && o.Listed {
+			out = append(out, public(o))
+		}
 	}
 	return out, nil
+}
+
+// public keeps what an organisation publishes about itself: its name, kind,
+// sector, parent, key fingerprint and RFC 2350 description; never its
+// contacts, constituency or members (RFC2350Text falls back to a contact
+// address when the description names none: not here).
+func public(o directory.Org) directory.Org {
+	return directory.Org{ID: o.ID, Name: o.Name, ShortName: o.ShortName, Kind: o.Kind, ParentID: o.ParentID, Sector: o.Sector,
+		Country: o.Country, PGPFingerprint: o.PGPFingerprint, RFC2350: o.RFC2350, Listed: o.Listed}
 }
 
 func (s *Site) certs(w http.ResponseWriter, r *http.Request) error {
@@ -111,10 +138,10 @@ func (s *Site) certs(w http.ResponseWriter, r *http.Request) error {
 // publicCERT loads a CERT of the public directory; anything else is "not found".
 func (s *Site) publicCERT(ctx context.Context, orgID string) (directory.Org, error) {
 	o, err := s.dir.Get(ctx, reader, orgID)
-	if err != nil || !slices.Contains(publicKinds, o.Kind) {
+	if err != nil || !slices.Contains(publicKinds, o.Kind) || !o.Listed {
 		return directory.Org{}, errs.NotFound("no such CERT")
 	}
-	return o, nil
+	return public(o), nil
 }
 
 func (s *Site) cert(w http.ResponseWriter, r *http.Request) error {
@@ -147,25 +174,22 @@ func (s *Site) rfc2350Text(w http.ResponseWriter, r *http.Request) error {
 // about shows the national CERT's RFC 2350 description (or the
 // coordination center's when there is no national CERT in the directory).
 func (s *Site) about(w http.ResponseWriter, r *http.Request) error {
-	var pick *directory.Summary
-	for _, k := range []directory.Kind{directory.KindNationalCERT, directory.KindCoordinationCenter} {
-		list, err := s.dir.All(r.Context(), reader, directory.Filter{Kind: k})
-		if err != nil {
-			return err
-		}
-		if len(list) > 0 {
-			pick = &list[0]
-			break
-		}
-	}
-	if pick == nil {
-		return errs.NotFound("the directory has no national CERT yet")
-	}
-	o, err := s.dir.Get(r.Context(), reader, pick.ID)
+	certs, err := s.publicCERTs(r.Context())
 	if err != nil {
 		return err
 	}
-	s.rd.RenderPublic(w, r, "site/cert", web.Page{Title: "About " + cmp.Or(o.ShortName, o.Name), Section: "about", Public: true,
-		Data: map[string]any{"Org": o, "Text": directory.RFC2350Text(o), "About": true}})
+	var pick *directory.Org
+	for _, k := range []directory.Kind{directory.KindNationalCERT, directory.KindCoordinationCenter} {
+		for i := range certs {
+			if pick == nil && certs[i].Kind == k {
+				pick = &certs[i]
+			}
+		}
+	}
+	if pick == nil {
+		return errs.NotFound("the directory lists no national CERT on the website yet")
+	}
+	s.rd.RenderPublic(w, r, "site/cert", web.Page{Title: "About " + cmp.Or(pick.ShortName, pick.Name), Section: "about", Public: true,
+		Data: map[string]any{"Org": *pick, "Text": directory.RFC2350Text(*pick), "About": true}})
 	return nil
 }

@@ -20,6 +20,7 @@ CREATE TABLE advisories (
     recipients          TEXT NOT NULL DEFAULT '',   -- organisation IDs (space-separated) for TLP:AMBER/RED
     author_id           TEXT REFERENCES users (id),
     editor_id           TEXT REFERENCES users (id), -- last to change the working copy
+    editors             TEXT NOT NULL DEFAULT '',   -- everyone who changed it since the last publication (user IDs)
     submitted_by        TEXT REFERENCES users (id),
     approved_by         TEXT REFERENCES users (id),
     review_note         TEXT NOT NULL DEFAULT '',   -- the reviewer's reason when sent back
@@ -29,6 +30,7 @@ CREATE TABLE advisories (
     first_published_at  TIMESTAMPTZ,
     last_published_at   TIMESTAMPTZ,
     pub_tlp             TEXT NOT NULL DEFAULT '',
+    pub_recipients      TEXT NOT NULL DEFAULT '',   -- the recipients the published revision was approved for
     pub_title           TEXT NOT NULL DEFAULT '',
     pub_summary         TEXT NOT NULL DEFAULT '',
     pub_severity        TEXT NOT NULL DEFAULT '',
@@ -68,7 +70,9 @@ CREATE TABLE advisory_subscriptions (
     id            TEXT PRIMARY KEY,
     email         TEXT NOT NULL UNIQUE,
     kinds         TEXT NOT NULL DEFAULT '',         -- space-separated; '' = every kind
+    pending_kinds TEXT NOT NULL DEFAULT '',         -- asked for, applied when the address confirms
     confirm_hash  TEXT NOT NULL DEFAULT '',
+    last_sent     TEXT NOT NULL DEFAULT '',         -- advisory ID:revision last mailed (a retried job skips it)
     unsub_hash    TEXT NOT NULL,
     confirmed_at  TIMESTAMPTZ,
     created_at    TIMESTAMPTZ NOT NULL,
