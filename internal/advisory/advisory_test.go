@@ -682,3 +682,32 @@ func TestEveryEditorIsOneOfTheFourEyes(t *testing.T) {
 		t.Fatalf("huge page: %v %v", l, err)
 	}
 }
+
+// A weakness whose exact CWE name the center does not know goes into a
+// note, so the document stays valid for any validator.
+func TestUnknownCWEGoesToANote(t *testing.T) {
+	in := sample("Odd weakness")
+	in.Content.Vulns[0].CWE = "CWE-1236"
+	a := Advisory{TrackingID: "CC-SA-2026-0042", Kind: KindAdvisory, Content: in.Content}
+	if err := (&in).validate(); err != nil {
+		t.Fatal(err)
+	}
+	a.Content = in.Content
+	doc, err := buildCSAF(docInput{Advisory: a, Content: a.Content, TLP: "CLEAR", Version: 1, Date: time.Now(),
+		Publisher: Publisher{Name: "CC", Namespace: "https://cc.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(doc), `"cwe"`) || !strings.Contains(string(doc), "CWE-1236") {
+		t.Fatalf("document:\n%s", doc)
+	}
+	if p := ValidateCSAF(doc, FileName(a.TrackingID)); p != nil {
+		t.Fatalf("invalid: %v", p)
+	}
+	in.Content.Vulns[0].CWE = "CWE-79"
+	doc, _ = buildCSAF(docInput{Advisory: a, Content: in.Content, TLP: "CLEAR", Version: 1, Date: time.Now(),
+		Publisher: Publisher{Name: "CC", Namespace: "https://cc.example"}})
+	if !strings.Contains(string(doc), `"name": "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')"`) {
+		t.Fatalf("CWE-79 without its name:\n%s", doc)
+	}
+}

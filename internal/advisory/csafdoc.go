@@ -314,15 +314,19 @@ func vulnerability(v Vuln, all []Product) *csaf.Vulnerability {
 	if v.CVE != "" {
 		out.CVE = ptr(csaf.CVE(v.CVE))
 	}
-	if v.CWE != "" {
-		name, ok := csafcheck.CWEName(v.CWE)
-		if !ok {
-			name = vdp.CWEName(v.CWE)
-		}
-		out.CWE = &csaf.CWE{ID: ptr(csaf.WeaknessID(v.CWE)), Name: ptr(cmp.Or(name, v.CWE))}
-	}
 	out.Notes = append(out.Notes, &csaf.Note{NoteCategory: ptr(csaf.CSAFNoteCategoryDescription), Title: ptr("Description"),
 		Text: ptr(cmp.Or(strings.TrimSpace(v.Description), v.Title))})
+	if v.CWE != "" {
+		// CSAF wants the weakness's exact name from the CWE list (6.1.11). The
+		// embedded table knows the common ones; any other goes in a note
+		// rather than under a name that validators would refuse.
+		if name, ok := csafcheck.CWEName(v.CWE); ok {
+			out.CWE = &csaf.CWE{ID: ptr(csaf.WeaknessID(v.CWE)), Name: ptr(name)}
+		} else {
+			out.Notes = append(out.Notes, &csaf.Note{NoteCategory: ptr(csaf.CSAFNoteCategoryOther), Title: ptr("Weakness"),
+				Text: ptr(strings.TrimSpace(v.CWE + " " + vdp.CWEName(v.CWE)))})
+		}
+	}
 	if v.CVSS4 != "" {
 		if s, err := cvss.Parse(v.CVSS4); err == nil {
 			// CSAF 2.0 has no field for CVSS v4.0: the vector travels as a note.

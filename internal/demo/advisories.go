@@ -11,8 +11,8 @@ import (
 
 // loadAdvisories publishes what the public website shows: an advisory
 // drafted from the disclosed demo case, a standalone advisory, an alert, a
-// hardening guideline and a news item (all TLP:CLEAR), one TLP:AMBER alert
-// for the banking sector, and one advisory still in review. Each goes
+// hardening guideline and a news item (all TLP:CLEAR), a TLP:AMBER alert and
+// a TLP:AMBER advisory for the banking sector, and one advisory still in review. Each goes
 // through the real workflow: draft → review → approval → publication.
 func loadAdvisories(ctx context.Context, c *app.Core, ids map[string]string) error {
 	sys := auth.System("demo dataset")
@@ -107,6 +107,18 @@ func loadAdvisories(ctx context.Context, c *app.Core, ids map[string]string) err
 			Action:  "Enforce rate limits per account and per address on the login endpoint, and review accounts with successful logins from the listed networks.",
 			Lang:    "en", Sectors: []string{"banking"},
 			References: []advisory.Reference{{URL: "https://bankcert.example/tlp-amber/2026-11-stuffing", Summary: "BankCERT analysis"}},
+		}},
+		{Kind: advisory.KindAdvisory, TLP: "AMBER", Recipients: []string{ids["bankcert"]}, Content: advisory.Content{
+			Title:   "Pre-disclosure: session fixation in the sector's shared payment switch",
+			Summary: "The payment switch that the banks of the sector share accepts a session identifier chosen by the client. The vendor's fix is due next month; BankCERT and its constituents get the details now to prepare.",
+			Action:  "Restrict the switch's operator interface to the banks' management networks until the fix is installed.",
+			Lang:    "en", Sectors: []string{"banking"},
+			Products: []advisory.Product{{ID: "CSAFPID-0001", Vendor: "Examplesoft", Name: "PaySwitch", Versions: "<5.1"}},
+			Vulns: []advisory.Vuln{{Title: "Session fixation in the operator interface", CWE: "CWE-384",
+				CVSS3:  "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:H/A:N",
+				Status: map[string]string{"CSAFPID-0001": advisory.StatusKnownAffected},
+				Remediations: []advisory.Remediation{{Category: "workaround", Details: "Allow the operator interface only from the management networks.",
+					ProductIDs: []string{"CSAFPID-0001"}}}}},
 		}},
 	}
 	for _, in := range steps {
