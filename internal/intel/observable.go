@@ -1,0 +1,355 @@
+// Package intel is the center's threat-intelligence system: observables
+// normalised from every source, de-duplicated, correlated, routed to the
+// constituents that own them and shared under TLP.
+//
+// This file is the normalisation every ingest path shares: one canonical
+// string per observable, so that "hxxps://Evil[.]Example:443/a#x" from a CSV
+// and "https://evil.example/a" from a STIX bundle are the same row.
+package intel
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// Type is the kind of an observable.
+type Type string
+
+const (
+	IPv4   Type = "ipv4"
+	IPv6   Type = "ipv6"
+	CIDR   Type = "cidr" // a network of more than one address, IPv4 or IPv6
+	Domain Type = "domain"
+	URL    Type = "url"
+	Email  Type = "email"
+	MD5    Type = "md5"
+	SHA1   Type = "sha1"
+	SHA256 Type = "sha256"
+	SHA512 Type = "sha512"
+	ASN    Type = "asn"
+	CVE    Type = "cve"
+)
+
+// Types lists every type.
+var Types = []Type{IPv4, IPv6, CIDR, Domain, URL, Email, MD5, SHA1, SHA256, SHA512, ASN, CVE}
+
+// Valid reports whether t is a known type.
+func (t Type) Valid() bool {
+	for _, x := range Types {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Observable is a normalised value with its type.
+type Observable struct {
+	Type  Type   `json:"type"`
+	Value string `json:"value"`
+}
+
+// MaxLength bounds a raw value: longer lines are refused, not truncated.
+const MaxLength = 4096
+
+// defangs are the common ways reports write indicators so that nobody
+// clicks them; Refang undoes them. Longer forms come first.
+var defangs = strings.NewReplacer(
+	"hxxps://", "https://", "hXXps://", "https://", "HXXPS://", "https://",
+	"hxxp://", "http://", "hXXp://", "http://", "HXXP://", "http://",
+	"fxp://", "ftp://", "[://]", "://", "[:]", ":",
+	"[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", "{dot}", ".", "[DOT]", ".", "(DOT)", ".",
+	"[@]", "@", "(@)", "@", "[at]", "@", "(at)", "@", "[AT]", "@", "(AT)", "@",
+	"\\.", ".",
+)
+
+// Refang turns a defanged indicator back into its real form and trims the
+// quotes, brackets and spaces that lists put around values.
+func Refang(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.Trim(s, "\"'`<>")
+	if strings.ContainsAny(s, "[({\\xX") {
+		s = defangs.Replace(s)
+		// " dot " between labels, as some write domains in prose.
+		s = strings.ReplaceAll(s, " dot ", ".")
+		s = strings.ReplaceAll(s, " DOT ", ".")
+	}
+	return strings.TrimSpace(s)
+}
+
+// Error says why a value was rejected.
+type Error struct {
+	Value  string
+	Reason string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%q: %s", e.Value, e.Reason) }
+
+func reject(v, format string, args ...any) error {
+	if len(v) > 80 {
+		v = v[:77] + "..."
+	}
+	return &Error{Value: v, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Normalize recognises what raw is and returns it in canonical form, or
+// says why it is not an indicator.
+func Normalize(raw string) (Observable, error) {
+	if len(raw) > MaxLength {
+		return Observable{}, reject(raw, "longer than %d characters", MaxLength)
+	}
+	s := Refang(raw)
+	if s == "" {
+		return Observable{}, reject(raw, "empty")
+	}
+	return NormalizeAs(detect(s), s)
+}
+
+// detect guesses the type of a refanged value; NormalizeAs then checks it.
+func detect(s string) Type {
+	switch {
+	case strings.Contains(s, "://"):
+		return URL
+	case strings.HasPrefix(s, "CVE-") || strings.HasPrefix(s, "cve-"):
+		return CVE
+	case strings.Contains(s, "@"):
+		return Email
+	case strings.Contains(s, "/"):
+		if _, err := netip.ParsePrefix(s); err == nil {
+			return CIDR
+		}
+		return URL // a host with a path and no scheme
+	case strings.Contains(s, ":"):
+		if _, err := netip.ParseAddr(s); err == nil {
+			return IPv6
+		}
+		return URL // host:port
+	case isHex(s):
+		switch len(s) {
+		case 32:
+			return MD5
+		case 40:
+			return SHA1
+		case 64:
+			return SHA256
+		case 128:
+			return SHA512
+		}
+	case len(s) > 2 && (s[:2] == "AS" || s[:2] == "as") && isDigits(s[2:]):
+		return ASN
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return IPv4
+	}
+	return Domain
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+var hashLen = map[Type]int{MD5: 32, SHA1: 40, SHA256: 64, SHA512: 128}
+
+// NormalizeAs normalises raw as the given type (a CSV column or a STIX
+// pattern says what a value is), refanging it first.
+func NormalizeAs(t Type, raw string) (Observable, error) {
+	if len(raw) > MaxLength {
+		return Observable{}, reject(raw, "longer than %d characters", MaxLength)
+	}
+	s := Refang(raw)
+	var v string
+	var err error
+	switch t {
+	case IPv4, IPv6:
+		var a netip.Addr
+		a, err = netip.ParseAddr(s)
+		if err != nil {
+			return Observable{}, reject(raw, "not an IP address")
+		}
+		a = a.Unmap()
+		if a.Zone() != "" {
+			return Observable{}, reject(raw, "an address with a zone is local to one host")
+		}
+		t = IPv4
+		if a.Is6() {
+			t = IPv6
+		}
+		v = a.String()
+	case CIDR:
+		var p netip.Prefix
+		p, err = netip.ParsePrefix(s)
+		if err != nil {
+			return Observable{}, reject(raw, "not a network (address/length)")
+		}
+		if p.Addr().Is4In6() { // ::ffff:192.0.2.0/120 is 192.0.2.0/24
+			if p.Bits() < 96 {
+				return Observable{}, reject(raw, "not a network of IPv4-mapped addresses")
+			}
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		if p.Addr().Zone() != "" {
+			return Observable{}, reject(raw, "a network with a zone is local to one host")
+		}
+		p = p.Masked()
+		if p.IsSingleIP() {
+			return NormalizeAs(IPv4, p.Addr().String())
+		}
+		v = p.String()
+	case Domain:
+		v, err = normalizeHost(s)
+		if err != nil {
+			return Observable{}, reject(raw, "%v", err)
+		}
+		if !strings.Contains(v, ".") {
+			return Observable{}, reject(raw, "a domain needs at least two labels")
+		}
+		if _, err := netip.ParseAddr(v); err == nil {
+			return NormalizeAs(IPv4, v)
+		}
+	case URL:
+		v, err = normalizeURL(s)
+		if err != nil {
+			return Observable{}, reject(raw, "%v", err)
+		}
+	case Email:
+		local, domain, ok := strings.Cut(s, "@")
+		if !ok || local == "" || strings.ContainsAny(local, " \t<>\"(),:;@[]\\") || len(local) > 64 {
+			return Observable{}, reject(raw, "not an e-mail address")
+		}
+		host, err := normalizeHost(domain)
+		if err != nil || !strings.Contains(host, ".") {
+			return Observable{}, reject(raw, "not an e-mail address: bad domain")
+		}
+		v = strings.ToLower(local) + "@" + host
+	case MD5, SHA1, SHA256, SHA512:
+		if !isHex(s) || len(s) != hashLen[t] {
+			return Observable{}, reject(raw, "not a %s hash (%d hexadecimal digits)", t, hashLen[t])
+		}
+		v = strings.ToLower(s)
+	case ASN:
+		n := strings.TrimPrefix(strings.TrimPrefix(s, "AS"), "as")
+		asn, err := strconv.ParseUint(n, 10, 32)
+		if err != nil || asn == 0 {
+			return Observable{}, reject(raw, "not an AS number (1 to 4294967295)")
+		}
+		v = "AS" + strconv.FormatUint(asn, 10)
+	case CVE:
+		u := strings.ToUpper(s)
+		year, num, ok := strings.Cut(strings.TrimPrefix(u, "CVE-"), "-")
+		if !strings.HasPrefix(u, "CVE-") || !ok || len(year) != 4 || !isDigits(year) || len(num) < 4 || !isDigits(num) {
+			return Observable{}, reject(raw, "not a CVE ID (CVE-2026-12345)")
+		}
+		v = u
+	default:
+		return Observable{}, reject(raw, "unknown type %q", t)
+	}
+	return Observable{Type: t, Value: v}, nil
+}
+
+var lookup = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false))
+
+// normalizeHost lower-cases a host name, converts it to its ASCII (IDNA)
+// form and checks its labels.
+func normalizeHost(h string) (string, error) {
+	h = strings.TrimSuffix(h, ".")
+	if h == "" {
+		return "", errors.New("empty host name")
+	}
+	ascii, err := lookup.ToASCII(h)
+	if err != nil {
+		// Host names of malware infrastructure break the rules (underscores):
+		// keep them when they are plain ASCII, lower-cased.
+		if !isLDHish(h) {
+			return "", fmt.Errorf("not a host name: %v", err)
+		}
+		ascii = strings.ToLower(h)
+	}
+	if len(ascii) > 253 {
+		return "", errors.New("a host name is at most 253 characters")
+	}
+	labels := strings.Split(ascii, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return "", errors.New("a host name's labels have 1 to 63 characters")
+		}
+	}
+	if tld := labels[len(labels)-1]; isDigits(tld) && len(labels) != 4 {
+		return "", errors.New("the last label of a host name is not a number")
+	}
+	return ascii, nil
+}
+
+func isLDHish(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+var defaultPort = map[string]string{"http": "80", "https": "443", "ftp": "21"}
+
+// normalizeURL gives a URL one spelling: scheme and host lower case, the
+// host in ASCII, no default port, no fragment, "/" for an empty path. A
+// value without a scheme is taken as http.
+func normalizeURL(s string) (string, error) {
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("not a URL: %v", strings.TrimPrefix(err.Error(), "parse "))
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Host == "" || u.Opaque != "" {
+		return "", errors.New("a URL needs a host")
+	}
+	host, port := u.Hostname(), u.Port()
+	var h string
+	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		h = a.Unmap().String()
+		if a.Unmap().Is6() {
+			h = "[" + h + "]"
+		}
+	} else if h, err = normalizeHost(host); err != nil {
+		return "", err
+	}
+	if port != "" && port != defaultPort[u.Scheme] {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", errors.New("a port is 1 to 65535")
+		}
+		h += ":" + port
+	}
+	u.Host, u.Fragment, u.RawFragment = h, "", ""
+	// User information is dropped: in indicators it is either a password
+	// that should not travel, or a decoy before the real host
+	// (http://bank.example@evil.example/), and the host is what matches.
+	u.User = nil
+	if u.Path == "" && u.RawPath == "" {
+		u.Path = "/"
+	}
+	return u.String(), nil
+}
