@@ -1,0 +1,204 @@
+package intel
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gaissmai/bart"
+)
+
+// Constituency is what one organisation owns, as the directory records it.
+type Constituency struct {
+	OrgID   string
+	CIDRs   []netip.Prefix
+	ASNs    []uint32
+	Domains []string // registered domains; every host name below them is theirs
+}
+
+// Routes answers which organisations an observable concerns: longest-prefix
+// match of addresses against the registered networks (bart's compressed
+// multibit trie), AS numbers, and the longest registered suffix of host
+// names. It is built once from the directory and read concurrently; a
+// change in the directory builds a new one.
+type Routes struct {
+	nets    *bart.Table[[]string]
+	asns    map[uint32][]string
+	domains map[string][]string
+}
+
+// NewRoutes builds the table. Values that are not valid networks or host
+// names are skipped (the directory validates them on entry).
+func NewRoutes(cs []Constituency) *Routes {
+	r := &Routes{nets: &bart.Table[[]string]{}, asns: map[uint32][]string{}, domains: map[string][]string{}}
+	for _, c := range cs {
+		for _, p := range c.CIDRs {
+			if !p.IsValid() {
+				continue
+			}
+			p = p.Masked()
+			r.nets.Modify(p, func(owners []string, _ bool) ([]string, bool) {
+				return appendOnce(owners, c.OrgID), false
+			})
+		}
+		for _, a := range c.ASNs {
+			r.asns[a] = appendOnce(r.asns[a], c.OrgID)
+		}
+		for _, d := range c.Domains {
+			if h, err := normalizeHost(d); err == nil {
+				r.domains[h] = appendOnce(r.domains[h], c.OrgID)
+			}
+		}
+	}
+	return r
+}
+
+func appendOnce(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(slices.Clip(list), s)
+}
+
+// IP returns the owners of the most specific registered network that
+// contains a.
+func (r *Routes) IP(a netip.Addr) []string {
+	owners, _ := r.nets.Lookup(a.Unmap())
+	return owners
+}
+
+// Network returns who a reported network concerns: the owners of the most
+// specific registered network containing it, and of every registered
+// network inside it.
+func (r *Routes) Network(p netip.Prefix) []string {
+	p = p.Masked()
+	var out []string
+	if _, owners, ok := r.nets.LookupPrefixLPM(p); ok {
+		out = append(out, owners...)
+	}
+	for _, owners := range r.nets.Subnets(p) {
+		for _, o := range owners {
+			out = appendOnce(out, o)
+		}
+	}
+	return out
+}
+
+// ASN returns the organisations that registered an AS number.
+func (r *Routes) ASN(n uint32) []string { return r.asns[n] }
+
+// Host returns the owners of the longest registered domain that host is
+// or lies below ("a.b.example.org" belongs to whoever registered
+// "example.org" unless someone registered "b.example.org").
+func (r *Routes) Host(host string) []string {
+	for h := host; h != ""; {
+		if owners, ok := r.domains[h]; ok {
+			return owners
+		}
+		i := strings.IndexByte(h, '.')
+		if i < 0 {
+			break
+		}
+		h = h[i+1:]
+	}
+	return nil
+}
+
+// Route returns the organisations a normalised observable concerns.
+// Hashes and CVE IDs concern nobody in particular.
+func (r *Routes) Route(o Observable) []string {
+	switch o.Type {
+	case IPv4, IPv6:
+		if a, err := netip.ParseAddr(o.Value); err == nil {
+			return r.IP(a)
+		}
+	case CIDR:
+		if p, err := netip.ParsePrefix(o.Value); err == nil {
+			return r.Network(p)
+		}
+	case Domain:
+		return r.Host(o.Value)
+	case Email:
+		if _, domain, ok := strings.Cut(o.Value, "@"); ok {
+			return r.Host(domain)
+		}
+	case URL:
+		if u, err := url.Parse(o.Value); err == nil {
+			h := u.Hostname()
+			if a, err := netip.ParseAddr(h); err == nil {
+				return r.IP(a)
+			}
+			return r.Host(h)
+		}
+	case ASN:
+		if n, err := strconv.ParseUint(strings.TrimPrefix(o.Value, "AS"), 10, 32); err == nil {
+			return r.ASN(uint32(n))
+		}
+	}
+	return nil
+}
+
+// ASNTable maps addresses to the AS that originates their prefix, from a
+// routing table dump (pyasn's "prefix/len<TAB>asn" or CAIDA's pfx2as
+// "address<TAB>len<TAB>asn"): the enrichment of IP observables.
+type ASNTable struct {
+	t *bart.Table[uint32]
+}
+
+// LoadASNTable reads a routing table dump. Comment lines (";" or "#") and
+// blank lines are skipped; a multi-origin AS ("13335_1234" or
+// "{13335,1234}") keeps its first AS. A malformed line is an error naming it.
+func LoadASNTable(r io.Reader) (*ASNTable, error) {
+	t := &ASNTable{t: &bart.Table[uint32]{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || s[0] == ';' || s[0] == '#' {
+			continue
+		}
+		f := strings.Fields(s)
+		var pfx, asField string
+		switch len(f) {
+		case 2:
+			pfx, asField = f[0], f[1]
+		case 3:
+			pfx, asField = f[0]+"/"+f[1], f[2]
+		default:
+			return nil, fmt.Errorf("intel: routing table line %d: want prefix and AS number", line)
+		}
+		p, err := netip.ParsePrefix(pfx)
+		if err != nil {
+			return nil, fmt.Errorf("intel: routing table line %d: %v", line, err)
+		}
+		asField = strings.TrimLeft(asField, "{")
+		if i := strings.IndexAny(asField, "_,}"); i >= 0 {
+			asField = asField[:i]
+		}
+		asn, err := strconv.ParseUint(asField, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("intel: routing table line %d: AS number %q", line, f[len(f)-1])
+		}
+		t.t.Insert(p.Masked(), uint32(asn))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("intel: routing table: %w", err)
+	}
+	return t, nil
+}
+
+// Lookup returns the AS originating the most specific prefix that contains a.
+func (t *ASNTable) Lookup(a netip.Addr) (asn uint32, prefix netip.Prefix, ok bool) {
+	prefix, asn, ok = t.t.LookupPrefixLPM(netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	return asn, prefix, ok
+}
+
+// Len is the number of prefixes.
+func (t *ASNTable) Len() int { return t.t.Size() }
