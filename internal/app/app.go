@@ -28,6 +28,7 @@ import (
 	"github.com/certhub/certhub/internal/admin"
 	"github.com/certhub/certhub/internal/advisory"
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/intel"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/httpx"
@@ -90,6 +91,7 @@ type Core struct {
 	Admin     *admin.Service
 	VDP       *vdp.Service
 	Advisory  *advisory.Service
+	Intel     *intel.Service
 	CenterKey *pgp.CenterKey
 }
 
@@ -171,6 +173,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey, Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""),
 		CenterName: cfg.CenterName, Contact: cfg.ReportAddress})
 	c.Advisory.Register(c.Queue)
+	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger})
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

@@ -44,6 +44,7 @@ func commands() []command {
 		{"cvss", "score CVSS 3.0/3.1/4.0 vectors", runCVSS},
 		{"ssvc", "look up SSVC decision tables (coordinator triage, publication, …)", runSSVC},
 		{"csaf", "validate CSAF 2.0 documents (schema, mandatory tests, file name)", runCSAF},
+		{"ingest", "load threat-intelligence indicators from files (text, CSV, Shadowserver)", runIngest},
 		{"audit", "verify the audit log's hash chain", runAudit},
 		{"backup", "write a consistent copy of the embedded database and key to a directory", runBackup},
 		{"version", "print the version", runVersion},

@@ -288,6 +288,7 @@ type Tx struct {
 	sqlTx       *sql.Tx
 	pgxTx       pgx.Tx
 	afterCommit []func()
+	stmts       map[string]*sql.Stmt // SQLite statements prepared for repeated use
 }
 
 // Engine reports the transaction's engine.
@@ -323,6 +324,57 @@ func (t *Tx) NextNumber(ctx context.Context, name string) (int64, error) {
 		return 0, fmt.Errorf("db: counter %s: %w", name, err)
 	}
 	return n, nil
+}
+
+// prepared returns the statement for query, prepared once per transaction
+// (database/sql closes it when the transaction ends).
+func (t *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := t.sqlTx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = st
+	return st, nil
+}
+
+// ExecRepeated runs a statement the transaction runs many times (bulk
+// writes in chunks): on SQLite it is parsed once, which matters for
+// statements of thousands of parameters; pgx caches statements itself.
+func (t *Tx) ExecRepeated(ctx context.Context, query string, args ...any) (int64, error) {
+	if t.pgxTx != nil {
+		return t.Exec(ctx, query, args...)
+	}
+	st, err := t.prepared(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// QueryRepeated is ExecRepeated for statements that return rows.
+func (t *Tx) QueryRepeated(ctx context.Context, query string, args ...any) (Rows, error) {
+	if t.pgxTx != nil {
+		return t.Query(ctx, query, args...)
+	}
+	st, err := t.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
 }
 
 // AfterCommit runs fn after the transaction commits (never if it rolls back).

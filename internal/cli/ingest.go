@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/platform/auth"
+)
+
+const ingestUsage = `ingest [--data DIR] [--db DSN] [--format auto|text|csv|shadowserver] [--source NAME] [--tlp LABEL] FILE ...
+
+Loads indicators from files straight into the data directory (the server
+may be running) and ends with one summary line:
+
+  ingested N indicators (new A, updated B, rejected C) in S s (R/s)
+
+Formats: text (one indicator per line, defanged or not, "#" comments), csv
+(a header naming the indicator columns: indicator, value, ip, domain, url,
+sha256, …; a time column and tag columns are recognised), shadowserver (a
+Shadowserver report CSV; its type is taken from the file name). auto
+recognises them. STIX 2.1 and MISP come later.
+
+--source names the source (created when new, owned by the center); --tlp
+marks what is loaded (default: the source's, AMBER for a new source).
+Rejected lines are listed on standard error, at most 100 per file.`
+
+func runIngest(ctx context.Context, env Env, args []string) error {
+	f := newFlags(env, "ingest", ingestUsage)
+	var s storeFlags
+	s.add(f)
+	format := f.String("format", "auto", "auto, text, csv or shadowserver")
+	source := f.String("source", "command line", "the source's name")
+	label := f.String("tlp", "", "TLP of what is loaded (default: the source's)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.NArg() == 0 {
+		return usageError{"name at least one file: certhub ingest FILE ..."}
+	}
+	c, err := openCore(ctx, env, &s)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	id := auth.System("command line")
+	ctx = auth.WithIdentity(ctx, id)
+	src, err := c.Intel.EnsureSource(ctx, id, *source, cmp.Or(*label, "AMBER"), nil)
+	if err != nil {
+		return err
+	}
+	var total intel.Result
+	for _, name := range f.Args() {
+		file, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		report := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+		res, err := c.Intel.Ingest(ctx, id, src, file, intel.IngestOptions{Format: intel.Format(*format), TLP: *label, Report: report})
+		file.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		for _, e := range res.Errors {
+			fmt.Fprintf(env.Stderr, "%s:%d: %s\n", name, e.Line, e.Message)
+		}
+		if res.Rejected > len(res.Errors) {
+			fmt.Fprintf(env.Stderr, "%s: and %d more rejected lines\n", name, res.Rejected-len(res.Errors))
+		}
+		total.New, total.Updated, total.Rejected = total.New+res.New, total.Updated+res.Updated, total.Rejected+res.Rejected
+		total.Duration += res.Duration
+	}
+	fmt.Fprintln(env.Stdout, total.Summary())
+	return nil
+}

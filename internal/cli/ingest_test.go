@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestIngest(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	list := filepath.Join(dir, "list.txt")
+	if err := os.WriteFile(list, []byte("198.51.100.7\nevil[.]example\nnot an indicator!\n198.51.100.7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, nil, "", "ingest", "--data", data, "--source", "partner", "--tlp", "GREEN", list)
+	if code != 0 || !regexp.MustCompile(`^ingested 3 indicators \(new 2, updated 0, rejected 1\) in [0-9.]+ s \([0-9]+/s\)\n$`).MatchString(out) {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "list.txt:3: ") {
+		t.Fatalf("the rejected line is not named: %q", errOut)
+	}
+	code, out, _ = run(t, nil, "", "ingest", "--data", data, "--source", "partner", list)
+	if code != 0 || !strings.HasPrefix(out, "ingested 3 indicators (new 0, updated 2, rejected 1)") {
+		t.Fatalf("again: exit %d %q", code, out)
+	}
+	shadow := filepath.Join("..", "..", "..", "shared", "standards", "intelmq", "shadowserver", "scan_adb.csv")
+	if code, out, errOut := run(t, nil, "", "ingest", "--data", data, shadow); code != 0 || !strings.Contains(out, "rejected 0") {
+		t.Fatalf("Shadowserver: exit %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "ingest", "--data", data, "--format", "stix", list); code != 1 || !strings.Contains(errOut, "not supported yet") {
+		t.Fatalf("stix: exit %d %q", code, errOut)
+	}
+	if code, _, _ := run(t, nil, "", "ingest", "--data", data); code != 2 {
+		t.Fatalf("no file: exit %d", code)
+	}
+}
