@@ -299,6 +299,7 @@ func (a *App) routes() error {
 	admin.NewAPI(a.Admin).Register(rt, api)
 	vdp.NewAPI(a.VDP).Register(rt, api)
 	advisory.NewAPI(a.Advisory).Register(rt, api)
+	intel.NewAPI(a.Intel).Register(rt, api)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {

@@ -58,14 +58,36 @@ type Source struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// mayIngest: the center's staff, and analysts of CERTs for the sources
-// their organisation owns (checked where sources are owned).
-func mayIngest(id *auth.Identity) bool { return id.IsSystem() || id.IsStaff() }
+// mayIngest: the center's staff into any source; analysts and admins of
+// the organisation that owns a source into that source.
+func mayIngest(id *auth.Identity, src *Source) bool {
+	if id.IsSystem() || id.IsStaff() {
+		return true
+	}
+	return src != nil && src.OwnerOrgID != nil && id.RoleIn(*src.OwnerOrgID).AtLeast(auth.RoleAnalyst)
+}
+
+// SourceFor finds the source an ingest names, or creates it when the caller
+// is staff: members of a source's owner organisation use their source.
+func (s *Service) SourceFor(ctx context.Context, id *auth.Identity, name, tlpLabel string) (Source, error) {
+	src, err := getSource(ctx, s.db, strings.TrimSpace(name))
+	switch {
+	case err == nil:
+		if !mayIngest(id, &src) {
+			return Source{}, errs.Forbidden("only the center's staff and the source's own organisation load into %q", name)
+		}
+		return src, nil
+	case errors.Is(err, db.ErrNoRows):
+		return s.EnsureSource(ctx, id, name, tlpLabel, nil)
+	default:
+		return Source{}, fmt.Errorf("intel: source: %w", err)
+	}
+}
 
 // EnsureSource returns the push source of that name, creating it (owned by
 // owner, marked tlpLabel by default) when it does not exist.
 func (s *Service) EnsureSource(ctx context.Context, id *auth.Identity, name, tlpLabel string, owner *string) (Source, error) {
-	if !mayIngest(id) {
+	if !mayIngest(id, nil) {
 		return Source{}, errs.Forbidden("only the coordination center's staff create sources")
 	}
 	name = strings.TrimSpace(name)
@@ -156,8 +178,8 @@ const batchSize = 20_000
 // normalising run in one goroutine, the batched writes in the caller's, so
 // both cores work and memory stays at two batches whatever the input's size.
 func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r io.Reader, o IngestOptions) (Result, error) {
-	if !mayIngest(id) {
-		return Result{}, errs.Forbidden("only the coordination center's staff ingest for this source")
+	if !mayIngest(id, &src) {
+		return Result{}, errs.Forbidden("only the center's staff and the source's own organisation load into it")
 	}
 	start := time.Now()
 	label := cmp.Or(o.TLP, src.TLP)

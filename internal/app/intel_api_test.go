@@ -1,0 +1,44 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestIntelIngestAPI(t *testing.T) {
+	s := start(t, options{demo: true})
+	coord := s.token("coordinator@cc.example")
+	if r := s.api("POST", "/api/v1/intel/ingest", "", "198.51.100.7\n"); r.Status != http.StatusUnauthorized {
+		t.Fatalf("no credentials: %d", r.Status)
+	}
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=partner&tlp=GREEN", strings.NewReader("198.51.100.7\nevil[.]example\nnope!\n"))
+	req.Header.Set("Authorization", "Bearer "+coord)
+	req.Header.Set("Content-Type", "text/plain")
+	r := s.do(http.DefaultClient, req)
+	if r.Status != 200 {
+		t.Fatalf("ingest: %d %s", r.Status, r.Body)
+	}
+	m := r.JSON(t)
+	if m["new"] != 2.0 || m["updated"] != 0.0 || m["rejected"] != 1.0 || len(m["errors"].([]any)) != 1 {
+		t.Fatalf("counts %v", m)
+	}
+	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest", strings.NewReader("x"))
+	req.Header.Set("Authorization", "Bearer "+coord)
+	req.Header.Set("Content-Type", "image/png")
+	if r := s.do(http.DefaultClient, req); r.Status != http.StatusUnsupportedMediaType {
+		t.Fatalf("an image: %d", r.Status)
+	}
+	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=partner", strings.NewReader("198.51.100.8\n"))
+	req.Header.Set("Authorization", "Bearer "+s.token("lead@bank-cert.example"))
+	req.Header.Set("Content-Type", "text/plain")
+	if r := s.do(http.DefaultClient, req); r.Status != http.StatusForbidden {
+		t.Fatalf("a sectoral CERT loading into the center's source: %d %s", r.Status, r.Body)
+	}
+	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?tlp=PINK", strings.NewReader("198.51.100.8\n"))
+	req.Header.Set("Authorization", "Bearer "+coord)
+	req.Header.Set("Content-Type", "text/plain")
+	if r := s.do(http.DefaultClient, req); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad TLP: %d %s", r.Status, r.Body)
+	}
+}

@@ -1,0 +1,68 @@
+package intel
+
+import (
+	"cmp"
+	"errors"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/httpx"
+)
+
+// API serves threat intelligence as JSON.
+type API struct{ s *Service }
+
+// NewAPI makes the handlers.
+func NewAPI(s *Service) *API { return &API{s: s} }
+
+// Register adds the routes; protect requires an account.
+func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler) {
+	rt.Handle("POST /api/v1/intel/ingest", protect(httpx.API(a.ingest)))
+}
+
+// MaxIngestBody bounds one pushed body; it is read as a stream, so the
+// bound is about the request's duration, not memory.
+const MaxIngestBody = 1 << 30
+
+// ingest loads the body into a source (?source=, default "api"), marked
+// ?tlp= (default: the source's), in the format ?format= or the one the
+// Content-Type says (text/plain, text/csv; JSON formats come later).
+func (a *API) ingest(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	format := Format(q.Get("format"))
+	if format == "" {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		switch mt {
+		case "text/plain", "":
+			format = FormatAuto
+		case "text/csv":
+			format = FormatCSV
+		case "application/json", "application/stix+json", "application/taxii+json":
+			format = FormatAuto
+		default:
+			return &httpx.StatusError{Status: http.StatusUnsupportedMediaType,
+				Detail: "send text/plain (a list), text/csv (CSV or a Shadowserver report) or say ?format="}
+		}
+	}
+	if format == FormatCSV && q.Get("report") != "" {
+		format = FormatShadowserver
+	}
+	id := auth.FromContext(r.Context())
+	src, err := a.s.SourceFor(r.Context(), id, cmp.Or(q.Get("source"), "api"), q.Get("tlp"))
+	if err != nil {
+		return err
+	}
+	res, err := a.s.Ingest(r.Context(), id, src, http.MaxBytesReader(w, r.Body, MaxIngestBody),
+		IngestOptions{Format: format, TLP: q.Get("tlp"), Report: strings.TrimSpace(q.Get("report"))})
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "push at most 1 GiB per request"}
+		}
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
