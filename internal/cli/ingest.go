@@ -12,7 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
-const ingestUsage = `ingest [--data DIR] [--db DSN] [--format auto|text|csv|shadowserver] [--source NAME] [--tlp LABEL] FILE ...
+const ingestUsage = `ingest [--data DIR] [--db DSN] [--format auto|text|csv|shadowserver|stix] [--source NAME] [--tlp LABEL] FILE ...
 
 Loads indicators from files straight into the data directory (the server
 may be running) and ends with one summary line:
@@ -22,8 +22,10 @@ may be running) and ends with one summary line:
 Formats: text (one indicator per line, defanged or not, "#" comments), csv
 (a header naming the indicator columns: indicator, value, ip, domain, url,
 sha256, …; a time column and tag columns are recognised), shadowserver (a
-Shadowserver report CSV; its type is taken from the file name). auto
-recognises them. STIX 2.1 and MISP come later.
+Shadowserver report CSV; its type is taken from the file name), stix (a
+STIX 2.1 bundle: the equality comparisons of indicator patterns and the
+values of cyber-observable objects; an object's TLP marking overrides
+--tlp). auto recognises them. MISP comes later.
 
 --source names the source (created when new, owned by the center); --tlp
 marks what is loaded (default: the source's, AMBER for a new source).

@@ -30,8 +30,8 @@ func TestIngest(t *testing.T) {
 	if code, out, errOut := run(t, nil, "", "ingest", "--data", data, shadow); code != 0 || !strings.Contains(out, "rejected 0") {
 		t.Fatalf("Shadowserver: exit %d %q %q", code, out, errOut)
 	}
-	if code, _, errOut := run(t, nil, "", "ingest", "--data", data, "--format", "stix", list); code != 1 || !strings.Contains(errOut, "not supported yet") {
-		t.Fatalf("stix: exit %d %q", code, errOut)
+	if code, _, errOut := run(t, nil, "", "ingest", "--data", data, "--format", "misp", list); code != 1 || !strings.Contains(errOut, "not supported yet") {
+		t.Fatalf("misp: exit %d %q", code, errOut)
 	}
 	if code, _, _ := run(t, nil, "", "ingest", "--data", data); code != 2 {
 		t.Fatalf("no file: exit %d", code)

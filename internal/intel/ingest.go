@@ -229,6 +229,8 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 			err = ParseText(br, sink, reject)
 		case FormatCSV, FormatShadowserver:
 			err = ParseCSV(br, *mapping, sink, reject)
+		case FormatSTIX:
+			err = ParseSTIX(br, sink, reject)
 		}
 		if err == nil && len(batch) > 0 {
 			select {
@@ -328,8 +330,10 @@ func detectFormat(br *bufio.Reader, o IngestOptions) (Format, *CSVMapping, error
 			return "", nil, errs.Invalid("no column of the CSV holds indicators by its name (indicator, value, ioc, ip, domain, url, sha256, …): give a column mapping")
 		}
 		return FormatCSV, m, nil
-	case FormatSTIX, FormatMISP:
-		return "", nil, errs.Invalid("the %s format is not supported yet: use text, csv or shadowserver", format)
+	case FormatSTIX:
+		return format, nil, nil
+	case FormatMISP:
+		return "", nil, errs.Invalid("the %s format is not supported yet: use text, csv, shadowserver or stix", format)
 	}
 	return "", nil, errs.Invalid("unknown format %q: auto, text, csv, shadowserver, stix or misp", format)
 }
@@ -381,6 +385,7 @@ type agg struct {
 	first, last   time.Time
 	count         int64
 	tags          []string
+	tlp           string // the most restrictive marking the batch's records give it
 	id            int64
 	newObservable bool
 }
@@ -407,6 +412,11 @@ func (s *Service) write(ctx context.Context, src Source, label string, batch []R
 			byKey[key] = a
 		}
 		a.count++
+		if r.TLP != "" {
+			if l := tlp.Label(r.TLP); a.tlp == "" || l.MoreRestrictive(tlp.Label(a.tlp)) {
+				a.tlp = r.TLP
+			}
+		}
 		if at.Before(a.first) {
 			a.first = at
 		}
@@ -495,7 +505,7 @@ func (s *Service) write(ctx context.Context, src Source, label string, batch []R
 					sb.WriteString(ph(n + k))
 				}
 				sb.WriteString(")")
-				args = append(args, a.id, src.ID, a.first, a.last, a.count, label, src.Confidence, strings.Join(a.tags, " "))
+				args = append(args, a.id, src.ID, a.first, a.last, a.count, cmp.Or(a.tlp, label), src.Confidence, strings.Join(a.tags, " "))
 			}
 			sb.WriteString(` ON CONFLICT (observable_id, source_id) DO UPDATE SET
 				first_seen = CASE WHEN excluded.first_seen < intel_observations.first_seen THEN excluded.first_seen ELSE intel_observations.first_seen END,

@@ -68,8 +68,8 @@ func TestIngestText(t *testing.T) {
 		if err != nil || counts[IPv4] != 2 || counts[Domain] != 1 || counts[URL] != 1 {
 			t.Fatalf("counts %v %v", counts, err)
 		}
-		if _, err := s.Ingest(ctx, sys, src, strings.NewReader(`{"type": "bundle", "spec_version": "2.1"}`), IngestOptions{}); errs.KindOf(err) != errs.KindInvalid {
-			t.Fatalf("STIX before it is supported: %v", err)
+		if _, err := s.Ingest(ctx, sys, src, strings.NewReader(`{"Event": {"info": "x"}}`), IngestOptions{}); errs.KindOf(err) != errs.KindInvalid {
+			t.Fatalf("MISP before it is supported: %v", err)
 		}
 	})
 }
@@ -97,6 +97,18 @@ func TestIngestCSVAndShadowserver(t *testing.T) {
 	}
 	if _, err := s.Ingest(ctx, sys, src, strings.NewReader("a,b\n1,2\n"), IngestOptions{}); errs.KindOf(err) != errs.KindInvalid {
 		t.Fatalf("a CSV without indicator columns: %v", err)
+	}
+	// A STIX bundle: its own TLP marking wins over the ingest's.
+	bundle := `{"type": "bundle", "objects": [{"type": "indicator", "id": "indicator--1", "pattern": "[ipv4-addr:value = '192.0.2.99']",
+		"object_marking_refs": ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]}]}`
+	res, err = s.Ingest(ctx, sys, src, strings.NewReader(bundle), IngestOptions{TLP: "GREEN"})
+	if err != nil || res.New != 1 {
+		t.Fatalf("STIX: %+v %v", res, err)
+	}
+	var label string
+	if err := s.db.QueryRow(ctx, `SELECT b.tlp FROM intel_observations b JOIN intel_observables o ON o.id = b.observable_id
+		WHERE o.value = '192.0.2.99'`).Scan(&label); err != nil || label != "RED" {
+		t.Fatalf("the bundle's marking: %q %v", label, err)
 	}
 	f, err := os.Open(official + "/intelmq/shadowserver/scan_adb.csv")
 	if err != nil {

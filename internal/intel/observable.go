@@ -217,15 +217,15 @@ func NormalizeAs(t Type, raw string) (Observable, error) {
 		}
 		v = p.String()
 	case Domain:
+		if _, err := netip.ParseAddr(s); err == nil {
+			return NormalizeAs(IPv4, s) // an address where a name was expected
+		}
 		v, err = normalizeHost(s)
 		if err != nil {
 			return Observable{}, reject(raw, "%v", err)
 		}
 		if !strings.Contains(v, ".") {
 			return Observable{}, reject(raw, "a domain needs at least two labels")
-		}
-		if _, err := netip.ParseAddr(v); err == nil {
-			return NormalizeAs(IPv4, v)
 		}
 	case URL:
 		v, err = normalizeURL(s)
@@ -294,7 +294,7 @@ func normalizeHost(h string) (string, error) {
 			return "", errors.New("a host name's labels have 1 to 63 characters")
 		}
 	}
-	if tld := labels[len(labels)-1]; isDigits(tld) && len(labels) != 4 {
+	if tld := labels[len(labels)-1]; isDigits(tld) {
 		return "", errors.New("the last label of a host name is not a number")
 	}
 	return ascii, nil

@@ -23,6 +23,7 @@ type Record struct {
 	Line       int       // where it was read (1-based; for CSV the record number including the header)
 	Time       time.Time // when it was observed, if the input says; zero otherwise
 	Tags       []string  // what the input says about it: "port:5555", "family:mirai", …
+	TLP        string    // the input's own marking of it, if any (a STIX object's); else the ingest's
 }
 
 // Rejection is a line or value that could not be read, and why.

@@ -96,3 +96,37 @@ func Allows(l Label, r Reach) bool {
 		return r >= Named
 	}
 }
+
+// stix20 are the STIX 2.1 marking definitions of the TLP 2.0 labels
+// (extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d).
+var stix20 = map[Label]string{
+	Clear:       "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+	Green:       "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+	Amber:       "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+	AmberStrict: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+	Red:         "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+
+// stix10 are the TLP 1.0 marking definitions STIX 2.1 predefines, read on
+// input (WHITE is CLEAR).
+var stix10 = map[string]Label{
+	"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": Clear,
+	"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": Green,
+	"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Amber,
+	"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Red,
+}
+
+// FromSTIX returns the label of a STIX marking-definition ID, if it is a
+// TLP marking (2.0, or 1.0 as STIX 2.1 defines it).
+func FromSTIX(markingID string) (Label, bool) {
+	for l, id := range stix20 {
+		if id == markingID {
+			return l, true
+		}
+	}
+	l, ok := stix10[markingID]
+	return l, ok
+}
+
+// STIXMarking is the STIX 2.1 marking-definition ID of a TLP 2.0 label.
+func STIXMarking(l Label) string { return stix20[l] }

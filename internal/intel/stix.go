@@ -1,0 +1,208 @@
+package intel
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/tlp"
+)
+
+// The STIX 2.1 bundle reader: it streams the "objects" array one object at
+// a time (a bundle of a gigabyte never has to fit in memory) and hands on
+// the observables the objects state: the equality comparisons of indicator
+// patterns on supported properties, and the values of cyber-observable
+// objects. Comparisons that describe rather than name a value (MATCHES,
+// LIKE, IN, …) give no observable. Storing the STIX objects themselves for
+// sharing over TAXII is a separate step.
+
+// stixObject holds what the reader needs of any STIX object.
+type stixObject struct {
+	Type           string            `json:"type"`
+	ID             string            `json:"id"`
+	Pattern        string            `json:"pattern"`
+	PatternType    string            `json:"pattern_type"`
+	ValidFrom      string            `json:"valid_from"`
+	Modified       string            `json:"modified"`
+	IndicatorTypes []string          `json:"indicator_types"`
+	Labels         []string          `json:"labels"`
+	Markings       []string          `json:"object_marking_refs"`
+	Value          json.RawMessage   `json:"value"`
+	Number         json.Number       `json:"number"`
+	Hashes         map[string]string `json:"hashes"`
+}
+
+// stixTypes are the cyber-observable properties the reader understands.
+var stixTypes = map[string]Type{
+	"ipv4-addr:value": "", "ipv6-addr:value": "", "domain-name:value": Domain, "url:value": URL,
+	"email-addr:value": Email, "autonomous-system:number": ASN,
+	"file:hashes.md5": MD5, "file:hashes.sha-1": SHA1, "file:hashes.sha1": SHA1, "file:hashes.sha-256": SHA256,
+	"file:hashes.sha256": SHA256, "file:hashes.sha-512": SHA512, "file:hashes.sha512": SHA512,
+}
+
+// comparison finds "object-type:path = 'value'" and "… = number" in a
+// pattern; the path may quote a key (file:hashes.'SHA-256').
+var comparison = regexp.MustCompile(`([a-z0-9-]+):([A-Za-z0-9_.'-]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\d+))`)
+
+// ParseSTIX reads a STIX 2.1 bundle. Records carry the object's TLP marking
+// (when it has one) as a "tlp:" tag, and its indicator types as tags.
+func ParseSTIX(r io.Reader, sink Sink, reject Reject) error {
+	d := json.NewDecoder(r)
+	d.UseNumber()
+	if err := expectDelim(d, '{'); err != nil {
+		return fmt.Errorf("intel: STIX: a bundle is a JSON object: %w", err)
+	}
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return fmt.Errorf("intel: STIX: %w", err)
+		}
+		key, _ := tok.(string)
+		if key != "objects" {
+			var skip json.RawMessage
+			if err := d.Decode(&skip); err != nil {
+				return fmt.Errorf("intel: STIX: %s: %w", key, err)
+			}
+			continue
+		}
+		if err := expectDelim(d, '['); err != nil {
+			return fmt.Errorf("intel: STIX: objects is a list: %w", err)
+		}
+		n := 0
+		for d.More() {
+			n++
+			var o stixObject
+			if err := d.Decode(&o); err != nil {
+				// A value of the wrong type is one bad object: the decoder has
+				// read past it. Anything else (bad JSON, the end of the
+				// input) leaves nothing to read on.
+				var te *json.UnmarshalTypeError
+				if errors.As(err, &te) {
+					reject(Rejection{Line: n, Message: "not a STIX object: " + err.Error()})
+					continue
+				}
+				return fmt.Errorf("intel: STIX: object %d: %w", n, err)
+			}
+			if err := stixRecords(o, n, sink, reject); err != nil {
+				return err
+			}
+		}
+		if _, err := d.Token(); err != nil {
+			return fmt.Errorf("intel: STIX: %w", err)
+		}
+	}
+	return nil
+}
+
+func expectDelim(d *json.Decoder, want json.Delim) error {
+	tok, err := d.Token()
+	if err != nil {
+		return err
+	}
+	if got, ok := tok.(json.Delim); !ok || got != want {
+		return fmt.Errorf("found %v", tok)
+	}
+	return nil
+}
+
+func stixRecords(o stixObject, n int, sink Sink, reject Reject) error {
+	var tags []string
+	var marking tlp.Label // the most restrictive TLP marking of the object
+	for _, m := range o.Markings {
+		if l, ok := tlp.FromSTIX(m); ok && (marking == "" || l.MoreRestrictive(marking)) {
+			marking = l
+		}
+	}
+	for _, t := range append(o.IndicatorTypes, o.Labels...) {
+		tags = append(tags, "type:"+t)
+	}
+	at := parseSTIXTime(o.ValidFrom, o.Modified)
+	emit := func(t Type, raw string) error {
+		var obs Observable
+		var err error
+		if t == "" {
+			obs, err = Normalize(raw)
+		} else {
+			obs, err = NormalizeAs(t, raw)
+		}
+		if err != nil {
+			reject(Rejection{Line: n, Message: o.ID + ": " + reason(err)})
+			return nil
+		}
+		return sink(Record{Observable: obs, Line: n, Time: at, Tags: tags, TLP: string(marking)})
+	}
+	switch o.Type {
+	case "indicator":
+		if o.PatternType != "" && o.PatternType != "stix" {
+			return nil // Snort, YARA, Sigma…: not observables
+		}
+		if strings.Count(o.Pattern, "[") != strings.Count(o.Pattern, "]") || strings.Count(o.Pattern, "'")%2 != 0 {
+			reject(Rejection{Line: n, Message: o.ID + ": the pattern's brackets or quotes do not match"})
+			return nil
+		}
+		for _, m := range comparison.FindAllStringSubmatch(o.Pattern, -1) {
+			path := strings.ToLower(m[1] + ":" + strings.ReplaceAll(m[2], "'", ""))
+			t, ok := stixTypes[path]
+			if !ok {
+				continue
+			}
+			value := m[4]
+			if m[3] != "" || m[4] == "" {
+				value = strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(m[3])
+			}
+			t = addressType(path, value, t)
+			if err := emit(t, value); err != nil {
+				return err
+			}
+		}
+	case "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr":
+		var v string
+		if err := json.Unmarshal(o.Value, &v); err != nil || v == "" {
+			reject(Rejection{Line: n, Message: o.ID + ": no value"})
+			return nil
+		}
+		return emit(addressType(o.Type+":value", v, stixTypes[o.Type+":value"]), v)
+	case "autonomous-system":
+		if o.Number != "" {
+			return emit(ASN, o.Number.String())
+		}
+	case "file":
+		for alg, h := range o.Hashes {
+			if t, ok := stixTypes["file:hashes."+strings.ToLower(alg)]; ok {
+				if err := emit(t, h); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// addressType: an ipv4-addr or ipv6-addr value is an address or, with a
+// length, a network — never a host name, whatever it looks like.
+func addressType(path, value string, t Type) Type {
+	switch path {
+	case "ipv4-addr:value", "ipv6-addr:value":
+		if strings.Contains(value, "/") {
+			return CIDR
+		}
+		if path == "ipv6-addr:value" {
+			return IPv6
+		}
+		return IPv4
+	}
+	return t
+}
+
+func parseSTIXTime(vals ...string) time.Time {
+	for _, v := range vals {
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
