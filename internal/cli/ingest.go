@@ -12,7 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
-const ingestUsage = `ingest [--data DIR] [--db DSN] [--format auto|text|csv|shadowserver|stix] [--source NAME] [--tlp LABEL] FILE ...
+const ingestUsage = `ingest [--data DIR] [--db DSN] [--format auto|text|csv|shadowserver|stix|misp] [--source NAME] [--tlp LABEL] FILE ...
 
 Loads indicators from files straight into the data directory (the server
 may be running) and ends with one summary line:
@@ -25,7 +25,9 @@ sha256, …; a time column and tag columns are recognised), shadowserver (a
 Shadowserver report CSV; its type is taken from the file name), stix (a
 STIX 2.1 bundle: the equality comparisons of indicator patterns and the
 values of cyber-observable objects; an object's TLP marking overrides
---tlp). auto recognises them. MISP comes later.
+--tlp), misp (a MISP event as MISP exports it: attributes and objects'
+attributes of the types that name observables; tlp: tags are markings).
+auto recognises them.
 
 --source names the source (created when new, owned by the center); --tlp
 marks what is loaded (default: the source's, AMBER for a new source).

@@ -30,8 +30,12 @@ func TestIngest(t *testing.T) {
 	if code, out, errOut := run(t, nil, "", "ingest", "--data", data, shadow); code != 0 || !strings.Contains(out, "rejected 0") {
 		t.Fatalf("Shadowserver: exit %d %q %q", code, out, errOut)
 	}
-	if code, _, errOut := run(t, nil, "", "ingest", "--data", data, "--format", "misp", list); code != 1 || !strings.Contains(errOut, "not supported yet") {
-		t.Fatalf("misp: exit %d %q", code, errOut)
+	if code, _, errOut := run(t, nil, "", "ingest", "--data", data, "--format", "yaml", list); code != 1 || !strings.Contains(errOut, "unknown format") {
+		t.Fatalf("yaml: exit %d %q", code, errOut)
+	}
+	misp := filepath.Join("..", "..", "..", "shared", "standards", "misp", "mispevent_testfiles", "existing_event.json")
+	if code, out, errOut := run(t, nil, "", "ingest", "--data", data, misp); code != 0 || !strings.Contains(out, "ingested 66 indicators (new 66") {
+		t.Fatalf("MISP: exit %d %q %q", code, out, errOut)
 	}
 	if code, _, _ := run(t, nil, "", "ingest", "--data", data); code != 2 {
 		t.Fatalf("no file: exit %d", code)

@@ -28,7 +28,8 @@ const MaxIngestBody = 1 << 30
 
 // ingest loads the body into a source (?source=, default "api"), marked
 // ?tlp= (default: the source's), in the format ?format= or the one the
-// Content-Type says (text/plain, text/csv; JSON formats come later).
+// Content-Type says (text/plain, text/csv, application/json for STIX 2.1
+// bundles and MISP events).
 func (a *API) ingest(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	format := Format(q.Get("format"))

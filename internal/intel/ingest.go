@@ -231,6 +231,8 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 			err = ParseCSV(br, *mapping, sink, reject)
 		case FormatSTIX:
 			err = ParseSTIX(br, sink, reject)
+		case FormatMISP:
+			err = ParseMISP(br, sink, reject)
 		}
 		if err == nil && len(batch) > 0 {
 			select {
@@ -330,10 +332,8 @@ func detectFormat(br *bufio.Reader, o IngestOptions) (Format, *CSVMapping, error
 			return "", nil, errs.Invalid("no column of the CSV holds indicators by its name (indicator, value, ioc, ip, domain, url, sha256, …): give a column mapping")
 		}
 		return FormatCSV, m, nil
-	case FormatSTIX:
+	case FormatSTIX, FormatMISP:
 		return format, nil, nil
-	case FormatMISP:
-		return "", nil, errs.Invalid("the %s format is not supported yet: use text, csv, shadowserver or stix", format)
 	}
 	return "", nil, errs.Invalid("unknown format %q: auto, text, csv, shadowserver, stix or misp", format)
 }

@@ -1,0 +1,245 @@
+package intel
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/tlp"
+)
+
+// The MISP event reader: an event as MISP exports it ({"Event": {…}} or
+// the event object itself), its attributes and its objects' attributes.
+// The event's tags come after its attributes in MISP's key order, and an
+// event-wide TLP tag applies to every attribute, so one event's records are
+// held until the event ends (events are the unit MISP shares; a feed is
+// many small ones).
+
+type mispTag struct {
+	Name string `json:"name"`
+}
+
+type mispAttribute struct {
+	Type      string          `json:"type"`
+	Value     string          `json:"value"`
+	ToIDS     json.RawMessage `json:"to_ids"`
+	Deleted   json.RawMessage `json:"deleted"`
+	Timestamp json.RawMessage `json:"timestamp"`
+	Category  string          `json:"category"`
+	Tag       []mispTag       `json:"Tag"`
+}
+
+type mispObject struct {
+	Name      string          `json:"name"`
+	Attribute []mispAttribute `json:"Attribute"`
+	Tag       []mispTag       `json:"Tag"`
+}
+
+// mispTypes are the attribute types that carry observables; a composite
+// type ("domain|ip") lists the type of each part.
+var mispTypes = map[string][]Type{
+	"ip-src": {""}, "ip-dst": {""}, "ip-src|port": {"", "-"}, "ip-dst|port": {"", "-"},
+	"domain": {Domain}, "hostname": {Domain}, "domain|ip": {Domain, ""}, "hostname|port": {Domain, "-"},
+	"url": {URL}, "email": {Email}, "email-src": {Email}, "email-dst": {Email},
+	"md5": {MD5}, "sha1": {SHA1}, "sha256": {SHA256}, "sha512": {SHA512},
+	"filename|md5": {"-", MD5}, "filename|sha1": {"-", SHA1}, "filename|sha256": {"-", SHA256}, "filename|sha512": {"-", SHA512},
+	"AS": {ASN}, "vulnerability": {CVE},
+}
+
+// ParseMISP reads MISP event JSON.
+func ParseMISP(r io.Reader, sink Sink, reject Reject) error {
+	d := json.NewDecoder(r)
+	d.UseNumber()
+	n := 0
+	if err := expectDelim(d, '{'); err != nil {
+		return fmt.Errorf("intel: MISP: an event is a JSON object: %w", err)
+	}
+	return mispEvent(d, &n, sink, reject, true)
+}
+
+// mispEvent reads an event object whose "{" has been read, up to its "}".
+func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) error {
+	var held []Record
+	var eventTLP tlp.Label
+	var eventTags []string
+	hold := func(rec Record) error { held = append(held, rec); return nil }
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return fmt.Errorf("intel: MISP: %w", err)
+		}
+		switch key, _ := tok.(string); key {
+		case "Event":
+			if !top {
+				return fmt.Errorf("intel: MISP: an event inside an event")
+			}
+			if err := expectDelim(d, '{'); err != nil {
+				return fmt.Errorf("intel: MISP: Event is an object: %w", err)
+			}
+			if err := mispEvent(d, n, sink, reject, false); err != nil {
+				return err
+			}
+		case "Attribute":
+			if err := mispArray(d, func() error {
+				*n++
+				var a mispAttribute
+				if err := d.Decode(&a); err != nil {
+					return mispDecodeError(err, *n, reject)
+				}
+				return mispRecords(a, nil, *n, hold, reject)
+			}); err != nil {
+				return err
+			}
+		case "Object":
+			if err := mispArray(d, func() error {
+				var o mispObject
+				if err := d.Decode(&o); err != nil {
+					*n++
+					return mispDecodeError(err, *n, reject)
+				}
+				for _, a := range o.Attribute {
+					*n++
+					if err := mispRecords(a, o.Tag, *n, hold, reject); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		case "Tag":
+			var tags []mispTag
+			if err := d.Decode(&tags); err != nil {
+				return fmt.Errorf("intel: MISP: event tags: %w", err)
+			}
+			for _, t := range tags {
+				if l, ok := mispTLP(t.Name); ok {
+					if eventTLP == "" || l.MoreRestrictive(eventTLP) {
+						eventTLP = l
+					}
+				} else if t.Name != "" {
+					eventTags = append(eventTags, t.Name)
+				}
+			}
+		default:
+			var skip json.RawMessage
+			if err := d.Decode(&skip); err != nil {
+				return fmt.Errorf("intel: MISP: %s: %w", key, err)
+			}
+		}
+	}
+	if _, err := d.Token(); err != nil { // the closing "}"
+		return fmt.Errorf("intel: MISP: %w", err)
+	}
+	for _, rec := range held {
+		if rec.TLP == "" {
+			rec.TLP = string(eventTLP)
+		}
+		if len(eventTags) > 0 {
+			rec.Tags = append(append([]string{}, rec.Tags...), eventTags...)
+		}
+		if err := sink(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mispArray calls each for every element of the array that comes next.
+func mispArray(d *json.Decoder, each func() error) error {
+	if err := expectDelim(d, '['); err != nil {
+		return fmt.Errorf("intel: MISP: want a list: %w", err)
+	}
+	for d.More() {
+		if err := each(); err != nil {
+			return err
+		}
+	}
+	_, err := d.Token()
+	return err
+}
+
+func mispDecodeError(err error, n int, reject Reject) error {
+	if _, ok := err.(*json.UnmarshalTypeError); ok {
+		reject(Rejection{Line: n, Message: "not a MISP attribute: " + err.Error()})
+		return nil
+	}
+	return fmt.Errorf("intel: MISP: attribute %d: %w", n, err)
+}
+
+// mispTLP reads MISP's TLP tags: tlp:white, tlp:clear, tlp:green,
+// tlp:amber, tlp:amber+strict, tlp:red.
+func mispTLP(name string) (tlp.Label, bool) {
+	v, ok := strings.CutPrefix(strings.ToLower(strings.TrimSpace(name)), "tlp:")
+	if !ok {
+		return "", false
+	}
+	l, err := tlp.Parse(strings.Trim(v, `"`))
+	return l, err == nil
+}
+
+func isTrue(raw json.RawMessage) bool {
+	s := strings.Trim(string(raw), `"`)
+	return s == "true" || s == "1"
+}
+
+func mispRecords(a mispAttribute, objectTags []mispTag, n int, sink Sink, reject Reject) error {
+	if isTrue(a.Deleted) {
+		return nil
+	}
+	types, ok := mispTypes[a.Type]
+	if !ok {
+		return nil // filenames, text, links, …: context, not observables
+	}
+	var marking tlp.Label
+	var tags []string
+	for _, t := range append(append([]mispTag{}, a.Tag...), objectTags...) {
+		if l, ok := mispTLP(t.Name); ok {
+			if marking == "" || l.MoreRestrictive(marking) {
+				marking = l
+			}
+		} else if t.Name != "" {
+			tags = append(tags, t.Name)
+		}
+	}
+	if a.Category != "" {
+		tags = append(tags, "category:"+a.Category)
+	}
+	if len(a.ToIDS) > 0 && !isTrue(a.ToIDS) {
+		tags = append(tags, "to_ids:false")
+	}
+	var at time.Time
+	if ts := strings.Trim(string(a.Timestamp), `"`); ts != "" {
+		if sec, err := strconv.ParseInt(ts, 10, 64); err == nil {
+			at = time.Unix(sec, 0).UTC()
+		}
+	}
+	parts := strings.Split(a.Value, "|")
+	if len(parts) != len(types) {
+		reject(Rejection{Line: n, Message: fmt.Sprintf("%s %q: want %d parts separated by |", a.Type, a.Value, len(types))})
+		return nil
+	}
+	for i, t := range types {
+		if t == "-" {
+			continue // the port or file name of a composite
+		}
+		var o Observable
+		var err error
+		if t == "" {
+			o, err = Normalize(parts[i])
+		} else {
+			o, err = NormalizeAs(t, parts[i])
+		}
+		if err != nil {
+			reject(Rejection{Line: n, Message: a.Type + ": " + reason(err)})
+			continue
+		}
+		if err := sink(Record{Observable: o, Line: n, Time: at, Tags: tags, TLP: string(marking)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,85 @@
+package intel
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestMISPOfficialEvents reads PyMISP's test events in place.
+func TestMISPOfficialEvents(t *testing.T) {
+	f, err := os.Open(official + "/misp/mispevent_testfiles/existing_event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var c collected
+	if err := ParseMISP(f, c.sink, c.reject); err != nil {
+		t.Fatal(err)
+	}
+	// 37 SHA-1, 19 domains and 12 addresses; text, file names and the link are context.
+	counts := map[Type]int{}
+	for _, r := range c.recs {
+		counts[r.Observable.Type]++
+		if r.TLP != "CLEAR" {
+			t.Fatalf("the event's tlp:white does not mark %v (%q)", r.Observable, r.TLP)
+		}
+	}
+	if counts[SHA1] != 37 || counts[Domain] != 19 || counts[IPv4] != 12 || len(c.rej) != 0 {
+		t.Fatalf("counts %v, rejections %v", counts, c.rej)
+	}
+	if !slices.Contains(c.recs[0].Tags, `misp-galaxy:threat-actor="Sofacy"`) {
+		t.Fatalf("event tags not carried: %v", c.recs[0].Tags)
+	}
+	files, _ := filepath.Glob(official + "/misp/mispevent_testfiles/*.json")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c collected
+		if err := ParseMISP(strings.NewReader(string(b)), c.sink, c.reject); err != nil {
+			t.Errorf("%s: %v", filepath.Base(name), err)
+		}
+	}
+}
+
+func TestMISPEvent(t *testing.T) {
+	in := `{"Event": {"info": "phishing", "Attribute": [
+	  {"type": "ip-dst|port", "value": "198.51.100.7|443", "to_ids": true, "timestamp": "1700000000", "Tag": [{"name": "tlp:red"}]},
+	  {"type": "domain|ip", "value": "evil.example|198.51.100.8", "to_ids": false},
+	  {"type": "filename|sha256", "value": "a.exe|e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	  {"type": "url", "value": "hxxp://evil[.]example/x", "deleted": true},
+	  {"type": "ip-src", "value": "not-an-ip!"},
+	  {"type": "domain|ip", "value": "only-one-part.example"},
+	  {"type": "comment", "value": "context"}],
+	 "Object": [{"name": "domain-ip", "Attribute": [{"type": "domain", "value": "c2.evil.example"}], "Tag": [{"name": "tlp:amber+strict"}]}],
+	 "Tag": [{"name": "tlp:green"}, {"name": "type:OSINT"}]}}`
+	var c collected
+	if err := ParseMISP(strings.NewReader(in), c.sink, c.reject); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ipv4 198.51.100.7", "domain evil.example", "ipv4 198.51.100.8",
+		"sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "domain c2.evil.example"}
+	if !slices.Equal(c.values(), want) {
+		t.Fatalf("values %v", c.values())
+	}
+	tlps := []string{}
+	for _, r := range c.recs {
+		tlps = append(tlps, r.TLP)
+	}
+	if !slices.Equal(tlps, []string{"RED", "GREEN", "GREEN", "GREEN", "AMBER+STRICT"}) {
+		t.Fatalf("markings %v", tlps)
+	}
+	if c.recs[0].Time.Unix() != 1700000000 || !slices.Contains(c.recs[1].Tags, "to_ids:false") || !slices.Contains(c.recs[1].Tags, "type:OSINT") {
+		t.Fatalf("records %+v", c.recs[:2])
+	}
+	if len(c.rej) != 2 || !strings.Contains(c.rej[1].Message, "parts") {
+		t.Fatalf("rejections %+v", c.rej)
+	}
+	if err := ParseMISP(strings.NewReader(`{"Event": {"Attribute": [{"type": "ip-dst",`), c.sink, c.reject); err == nil {
+		t.Fatal("a truncated event was read")
+	}
+}
