@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"bytes"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 )
@@ -22,6 +24,16 @@ func TestIntelIngestAPI(t *testing.T) {
 	m := r.JSON(t)
 	if m["new"] != 2.0 || m["updated"] != 0.0 || m["rejected"] != 1.0 || len(m["errors"].([]any)) != 1 {
 		t.Fatalf("counts %v", m)
+	}
+	bundle, err := os.ReadFile("../../../shared/standards/stix/examples/indicators-for-C2-with-COA.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=partner", bytes.NewReader(bundle))
+	req.Header.Set("Authorization", "Bearer "+coord)
+	req.Header.Set("Content-Type", "application/json")
+	if r := s.do(http.DefaultClient, req); r.Status != 200 || r.JSON(t)["new"] != 2.0 {
+		t.Fatalf("a STIX bundle: %d %s", r.Status, r.Body)
 	}
 	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest", strings.NewReader("x"))
 	req.Header.Set("Authorization", "Bearer "+coord)
