@@ -28,13 +28,16 @@ type Options struct {
 	DB  *db.DB
 	Now func() time.Time
 	Log *slog.Logger
+	// Warninglists suppress known-benign values; nil: the built-in lists.
+	Warninglists *Warninglists
 }
 
 // Service keeps the threat-intelligence store.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
-	log *slog.Logger
+	db   *db.DB
+	now  func() time.Time
+	log  *slog.Logger
+	warn *Warninglists
 }
 
 // NewService makes the service.
@@ -42,7 +45,13 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: o.DB, now: o.Now, log: o.Log}
+	if o.Warninglists == nil {
+		var err error
+		if o.Warninglists, err = NewWarninglists(); err != nil {
+			panic(err) // the built-in lists are valid; a test proves it
+		}
+	}
+	return &Service{db: o.DB, now: o.Now, log: o.Log, warn: o.Warninglists}
 }
 
 // Source is where indicators come from.
@@ -212,6 +221,10 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 		defer close(batches)
 		batch := make([]Record, 0, batchSize)
 		sink := func(rec Record) error {
+			if name := s.warn.Match(rec.Observable); name != "" {
+				reject(Rejection{Line: rec.Line, Message: rec.Observable.Value + ": known benign (" + name + ")"})
+				return nil
+			}
 			batch = append(batch, rec)
 			if len(batch) == batchSize {
 				select {

@@ -134,7 +134,7 @@ func BenchmarkIngestText(b *testing.B) {
 	var sb strings.Builder
 	for i := range n {
 		if i%2 == 0 {
-			fmt.Fprintf(&sb, "10.%d.%d.%d\n", i>>16&255, i>>8&255, i&255)
+			fmt.Fprintf(&sb, "11.%d.%d.%d\n", i>>16&255, i>>8&255, i&255)
 		} else {
 			fmt.Fprintf(&sb, "host%d.evil.example\n", i)
 		}

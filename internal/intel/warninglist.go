@@ -1,0 +1,159 @@
+package intel
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+
+	"github.com/gaissmai/bart"
+)
+
+// Warninglists name values that are known to be benign or meaningless as
+// indicators (private networks, public resolvers, the largest sites), so
+// that a feed listing them does not alert every constituent. A value on a
+// list is not stored; the ingest rejects it with the list's name.
+type Warninglists struct {
+	nets  *bart.Table[string] // network → list name
+	hosts map[string]string   // exact host name → list name
+}
+
+// Warninglist is one list in MISP's warninglist format (the "cidr",
+// "hostname" and "string" types).
+type Warninglist struct {
+	Name string   `json:"name"`
+	Type string   `json:"type"`
+	List []string `json:"list"`
+}
+
+// builtin are the lists every installation has. Documentation ranges
+// (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) are deliberately not
+// here: test and demonstration networks use them as real constituencies.
+var builtin = []Warninglist{
+	{Name: "private and special-purpose networks", Type: "cidr", List: []string{
+		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
+		"224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8"}},
+	{Name: "public DNS resolvers", Type: "cidr", List: []string{
+		"8.8.8.8/32", "8.8.4.4/32", "1.1.1.1/32", "1.0.0.1/32", "9.9.9.9/32", "149.112.112.112/32", "208.67.222.222/32",
+		"208.67.220.220/32", "2001:4860:4860::8888/128", "2001:4860:4860::8844/128", "2606:4700:4700::1111/128",
+		"2606:4700:4700::1001/128", "2620:fe::fe/128"}},
+	{Name: "the largest sites", Type: "hostname", List: []string{
+		"google.com", "www.google.com", "youtube.com", "www.youtube.com", "facebook.com", "www.facebook.com",
+		"microsoft.com", "www.microsoft.com", "apple.com", "www.apple.com", "amazon.com", "www.amazon.com",
+		"wikipedia.org", "www.wikipedia.org", "cloudflare.com", "www.cloudflare.com", "github.com", "linkedin.com",
+		"www.linkedin.com", "twitter.com", "x.com", "instagram.com", "whatsapp.com", "live.com", "office.com",
+		"windowsupdate.com", "localhost.localdomain"}},
+}
+
+// NewWarninglists builds the built-in lists plus any loaded ones.
+func NewWarninglists(extra ...Warninglist) (*Warninglists, error) {
+	w := &Warninglists{nets: &bart.Table[string]{}, hosts: map[string]string{}}
+	for _, l := range append(append([]Warninglist{}, builtin...), extra...) {
+		if err := w.add(l); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+func (w *Warninglists) add(l Warninglist) error {
+	for _, v := range l.List {
+		switch l.Type {
+		case "cidr":
+			p, err := netip.ParsePrefix(strings.TrimSpace(v))
+			if err != nil {
+				a, aerr := netip.ParseAddr(strings.TrimSpace(v))
+				if aerr != nil {
+					return fmt.Errorf("intel: warninglist %q: %q is not a network", l.Name, v)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			w.nets.Insert(p.Masked(), l.Name)
+		case "hostname", "string":
+			o, err := Normalize(v)
+			if err != nil {
+				continue // MISP's string lists hold more than host names
+			}
+			switch o.Type {
+			case Domain:
+				w.hosts[o.Value] = l.Name
+			case IPv4, IPv6:
+				a := netip.MustParseAddr(o.Value)
+				w.nets.Insert(netip.PrefixFrom(a, a.BitLen()), l.Name)
+			}
+		default:
+			return fmt.Errorf("intel: warninglist %q: type %q is not supported (cidr, hostname, string)", l.Name, l.Type)
+		}
+	}
+	return nil
+}
+
+// LoadWarninglist reads a list in MISP's warninglist JSON format.
+func LoadWarninglist(r io.Reader) (Warninglist, error) {
+	var l Warninglist
+	if err := json.NewDecoder(io.LimitReader(r, 64<<20)).Decode(&l); err != nil {
+		return l, fmt.Errorf("intel: warninglist: %w", err)
+	}
+	if l.Name == "" || len(l.List) == 0 {
+		return l, fmt.Errorf("intel: warninglist: a list needs a name and values")
+	}
+	return l, nil
+}
+
+// Match returns the name of the list an observable is on, or "". Addresses
+// match the networks they are in; a network matches when it lies inside a
+// listed one; host names, e-mail domains and URL hosts match exactly.
+func (w *Warninglists) Match(o Observable) string {
+	if w == nil {
+		return ""
+	}
+	switch o.Type {
+	case IPv4, IPv6:
+		if a, err := netip.ParseAddr(o.Value); err == nil {
+			name, _ := w.nets.Lookup(a)
+			return name
+		}
+	case CIDR:
+		if p, err := netip.ParsePrefix(o.Value); err == nil {
+			if _, name, ok := w.nets.LookupPrefixLPM(p); ok {
+				return name
+			}
+		}
+	case Domain:
+		return w.hosts[o.Value]
+	case Email:
+		if _, d, ok := strings.Cut(o.Value, "@"); ok {
+			return w.hosts[d]
+		}
+	case URL:
+		if h := urlHost(o.Value); h != "" {
+			if a, err := netip.ParseAddr(h); err == nil {
+				name, _ := w.nets.Lookup(a)
+				return name
+			}
+			return w.hosts[h]
+		}
+	}
+	return ""
+}
+
+// urlHost is the host of a normalised URL (scheme://host[:port]/…).
+func urlHost(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	if strings.HasPrefix(rest, "[") {
+		if i := strings.IndexByte(rest, ']'); i > 0 {
+			return rest[1:i]
+		}
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
