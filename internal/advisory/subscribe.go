@@ -2,10 +2,6 @@ package advisory
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -13,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/jobs"
@@ -23,18 +20,6 @@ import (
 // subscription mails nothing until its address has confirmed through the
 // link it was sent, and every message carries an unsubscribe link. Tokens
 // are stored as SHA-256 hashes. Mail goes through the job queue.
-
-func newToken() (token, hash string) {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashToken(t string) string {
-	sum := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(sum[:])
-}
 
 // Subscribe asks an address to confirm a subscription to the given kinds
 // (none: all). It answers the same whether or not the address was already
@@ -60,8 +45,8 @@ func (s *Service) Subscribe(ctx context.Context, ip, email string, kinds []strin
 		return errs.RateLimited(wait, "a confirmation was sent to this address recently")
 	}
 	slices.Sort(kinds)
-	confirm, confirmHash := newToken()
-	_, unsubHash := newToken() // replaced by every message; none is valid before the first
+	confirm, confirmHash := auth.NewLinkSecret()
+	_, unsubHash := auth.NewLinkSecret() // replaced by every message; none is valid before the first
 	now := s.now()
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		var id string
@@ -120,7 +105,7 @@ func (s *Service) subscriptionChange(ctx context.Context, where, token, action, 
 	now := s.now()
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		var id string
-		err := tx.QueryRow(ctx, `SELECT id FROM advisory_subscriptions WHERE `+where, hashToken(token)).Scan(&id)
+		err := tx.QueryRow(ctx, `SELECT id FROM advisory_subscriptions WHERE `+where, auth.HashSecret(token)).Scan(&id)
 		if errors.Is(err, db.ErrNoRows) {
 			return errs.NotFound("this link is not valid (any more)")
 		}
@@ -230,7 +215,7 @@ func (s *Service) NotifySubscribers(ctx context.Context, advisoryID string, revi
 				}
 				// A fresh unsubscribe token per message: the stored hash is
 				// replaced, so no token is ever kept in the clear.
-				token, hash := newToken()
+				token, hash := auth.NewLinkSecret()
 				if _, err := tx.Exec(ctx, `UPDATE advisory_subscriptions SET unsub_hash = $2, last_sent = $3 WHERE id = $1`,
 					sb.id, hash, key); err != nil {
 					return err

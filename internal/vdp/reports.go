@@ -190,7 +190,7 @@ func (s *Service) SubmitAs(ctx context.Context, id *auth.Identity, orgID, source
 // responsible CERT; then, if given, runs in the same transaction (to add
 // the files that came with it).
 func (s *Service) submit(ctx context.Context, r Report, then func(context.Context, *db.Tx, Report) error) (Report, Receipt, error) {
-	secret, hash := newSecret()
+	secret, hash := auth.NewLinkSecret()
 	if r.VendorOrgID == nil {
 		r.VendorOrgID = s.matchVendor(ctx, r)
 	}
@@ -308,7 +308,7 @@ func (s *Service) byKey(ctx context.Context, q db.Querier, key, ip string) (Repo
 	if key == "" || len(key) > 100 {
 		return Report{}, errs.NotFound("no report for this link: check that you copied all of it")
 	}
-	r, err := getReport(ctx, q, "secret_hash = $1", hashSecret(key))
+	r, err := getReport(ctx, q, "secret_hash = $1", auth.HashSecret(key))
 	if errs.KindOf(err) == errs.KindNotFound {
 		return Report{}, errs.NotFound("no report for this link: check that you copied all of it")
 	}

@@ -2,10 +2,6 @@ package vdp
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -192,19 +188,6 @@ func (s *Service) SaveSettings(ctx context.Context, id *auth.Identity, in Settin
 		return audit.Record(ctx, tx, now, audit.Event{Action: "vdp.settings", ObjectType: "settings", ObjectID: "vdp",
 			Summary: "changed the disclosure policy", Before: before, After: in})
 	})
-}
-
-// newSecret makes a follow-link secret and its stored hash.
-func newSecret() (raw, hash string) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	raw = base64.RawURLEncoding.EncodeToString(b)
-	return raw, hashSecret(raw)
-}
-
-func hashSecret(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
 }
 
 // FollowURL is where a reporter follows a report.

@@ -158,7 +158,7 @@ func newToken() (raw, hash, prefix string) {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	raw = tokenPrefix + strings.ToLower(tokenEncoding.EncodeToString(b))
-	return raw, hashSecret(raw), raw[:len(tokenPrefix)+6]
+	return raw, HashSecret(raw), raw[:len(tokenPrefix)+6]
 }
 
 // looksLikeToken rejects obviously malformed tokens before touching the database.
@@ -170,17 +170,18 @@ func looksLikeToken(raw string) bool {
 	return err == nil
 }
 
-// hashSecret is how high-entropy secrets (API tokens, session and link
-// tokens) are stored: hex SHA-256.
-func hashSecret(s string) string {
+// HashSecret is how high-entropy secrets (API tokens, session and link
+// tokens, report follow links, subscription links) are stored: hex SHA-256.
+func HashSecret(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
 }
 
-// newLinkToken makes the secret in an e-mailed one-time link.
-func newLinkToken() (raw, hash string) {
+// NewLinkSecret makes the 256-bit secret of a link sent by e-mail or shown
+// once, and the hash that is stored of it.
+func NewLinkSecret() (raw, hash string) {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	raw = base64.RawURLEncoding.EncodeToString(b)
-	return raw, hashSecret(raw)
+	return raw, HashSecret(raw)
 }

@@ -716,7 +716,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw, ip string) (*Ident
 	if !looksLikeToken(raw) {
 		return nil, bad
 	}
-	t, err := scanToken(s.db.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE hash = $1`, hashSecret(raw)))
+	t, err := scanToken(s.db.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE hash = $1`, HashSecret(raw)))
 	if errors.Is(err, db.ErrNoRows) {
 		return nil, bad
 	}
@@ -782,7 +782,7 @@ const (
 var linkLifetime = map[string]time.Duration{linkInvite: 72 * time.Hour, linkReset: time.Hour}
 
 func (s *Service) sendLink(ctx context.Context, tx *db.Tx, u User, purpose string) error {
-	raw, hash := newLinkToken()
+	raw, hash := NewLinkSecret()
 	now := s.now()
 	if _, err := tx.Exec(ctx, `INSERT INTO user_links (hash, user_id, purpose, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		hash, u.ID, purpose, now.Add(linkLifetime[purpose]), now); err != nil {
@@ -851,7 +851,7 @@ func (s *Service) linkUser(ctx context.Context, q db.Querier, raw string) (User,
 	var userID, purpose string
 	var expires time.Time
 	var used *time.Time
-	err := q.QueryRow(ctx, `SELECT user_id, purpose, expires_at, used_at FROM user_links WHERE hash = $1`, hashSecret(raw)).Scan(&userID, &purpose, &expires, &used)
+	err := q.QueryRow(ctx, `SELECT user_id, purpose, expires_at, used_at FROM user_links WHERE hash = $1`, HashSecret(raw)).Scan(&userID, &purpose, &expires, &used)
 	if errors.Is(err, db.ErrNoRows) {
 		return User{}, "", bad
 	}
@@ -886,7 +886,7 @@ func (s *Service) UseLink(ctx context.Context, raw, password string) (User, erro
 		}
 		// Claim the link in one conditional update, so it works once even
 		// when two requests race.
-		n, err := tx.Exec(ctx, `UPDATE user_links SET used_at = $2 WHERE hash = $1 AND used_at IS NULL`, hashSecret(raw), s.now())
+		n, err := tx.Exec(ctx, `UPDATE user_links SET used_at = $2 WHERE hash = $1 AND used_at IS NULL`, HashSecret(raw), s.now())
 		if err != nil {
 			return fmt.Errorf("auth: claim link: %w", err)
 		}

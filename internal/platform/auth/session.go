@@ -26,7 +26,7 @@ func NewSessionStore(d *db.DB, now func() time.Time) *SessionStore {
 
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var data []byte
-	err := s.db.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND expiry > $2`, hashSecret(token), s.now()).Scan(&data)
+	err := s.db.QueryRow(ctx, `SELECT data FROM sessions WHERE token = $1 AND expiry > $2`, HashSecret(token), s.now()).Scan(&data)
 	if errors.Is(err, db.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -40,13 +40,13 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
 			ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
-			hashSecret(token), b, expiry.UTC().Truncate(time.Microsecond))
+			HashSecret(token), b, expiry.UTC().Truncate(time.Microsecond))
 		return err
 	})
 }
 
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, hashSecret(token))
+	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, HashSecret(token))
 	return err
 }
 
