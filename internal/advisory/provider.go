@@ -3,9 +3,7 @@ package advisory
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -480,22 +478,9 @@ func (p *Provider) serviceDocument() ([]byte, error) {
 
 // serve writes a file with a strong ETag and answers conditional requests.
 func serve(w http.ResponseWriter, r *http.Request, b []byte, ctype, cacheControl string) {
-	sum := sha256.Sum256(b)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
-	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", cacheControl)
-	h.Set("Content-Type", ctype)
-	h.Set("X-Content-Type-Options", "nosniff")
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	if r.Method == http.MethodHead {
-		return
-	}
-	_, _ = w.Write(b)
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	httpx.ServeBytes(w, r, b, cacheControl, false)
 }
 
 // writeError answers machine clients of the provider in plain text: CSAF

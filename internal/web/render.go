@@ -192,17 +192,8 @@ func (rd *Renderer) RenderPublic(w http.ResponseWriter, r *http.Request, name st
 		_, _ = w.Write(rec.body.Bytes())
 		return
 	}
-	sum := sha256.Sum256(rec.body.Bytes())
-	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Cache-Control", "public, max-age=60")
 	w.Header().Set("Vary", "Cookie")
-	if strings.Contains(r.Header.Get("If-None-Match"), etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(rec.body.Bytes())
+	httpx.ServeBytes(w, r, rec.body.Bytes(), "public, max-age=60", true)
 }
 
 type bufferWriter struct {

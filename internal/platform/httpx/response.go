@@ -6,6 +6,8 @@
 package httpx
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -179,4 +181,28 @@ func Negotiate(jsonH, page http.Handler) http.Handler {
 		}
 		page.ServeHTTP(w, r)
 	})
+}
+
+// ServeBytes writes a finished body with a content-derived ETag (weak when
+// the body is a rendering that may differ in bytes but not in meaning) and
+// the given Cache-Control, and answers a matching If-None-Match with 304
+// and a HEAD request without the body. The caller sets Content-Type.
+func ServeBytes(w http.ResponseWriter, r *http.Request, body []byte, cacheControl string, weak bool) {
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	if weak {
+		etag = "W/" + etag
+	}
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", cacheControl)
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
 }
