@@ -87,7 +87,7 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 				*n++
 				var a mispAttribute
 				if err := d.Decode(&a); err != nil {
-					return mispDecodeError(err, *n, reject)
+					return decodeError(err, "MISP attribute", *n, reject)
 				}
 				return mispRecords(a, nil, *n, hold, reject)
 			}); err != nil {
@@ -98,7 +98,7 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 				var o mispObject
 				if err := d.Decode(&o); err != nil {
 					*n++
-					return mispDecodeError(err, *n, reject)
+					return decodeError(err, "MISP object", *n, reject)
 				}
 				for _, a := range o.Attribute {
 					*n++
@@ -160,14 +160,6 @@ func mispArray(d *json.Decoder, each func() error) error {
 	}
 	_, err := d.Token()
 	return err
-}
-
-func mispDecodeError(err error, n int, reject Reject) error {
-	if _, ok := err.(*json.UnmarshalTypeError); ok {
-		reject(Rejection{Line: n, Message: "not a MISP attribute: " + err.Error()})
-		return nil
-	}
-	return fmt.Errorf("intel: MISP: attribute %d: %w", n, err)
 }
 
 // mispTLP reads MISP's TLP tags: tlp:white, tlp:clear, tlp:green,

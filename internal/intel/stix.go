@@ -77,15 +77,10 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject) error {
 			n++
 			var o stixObject
 			if err := d.Decode(&o); err != nil {
-				// A value of the wrong type is one bad object: the decoder has
-				// read past it. Anything else (bad JSON, the end of the
-				// input) leaves nothing to read on.
-				var te *json.UnmarshalTypeError
-				if errors.As(err, &te) {
-					reject(Rejection{Line: n, Message: "not a STIX object: " + err.Error()})
-					continue
+				if err := decodeError(err, "STIX object", n, reject); err != nil {
+					return err
 				}
-				return fmt.Errorf("intel: STIX: object %d: %w", n, err)
+				continue
 			}
 			if err := stixRecords(o, n, sink, reject); err != nil {
 				return err
@@ -96,6 +91,19 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject) error {
 		}
 	}
 	return nil
+}
+
+// decodeError sorts a failure to decode one element of a stream: a value
+// of the wrong type is one bad element — the decoder has read past it, so
+// it is rejected and reading goes on; anything else (bad JSON, the end of
+// the input) leaves nothing to read on and is returned.
+func decodeError(err error, what string, n int, reject Reject) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		reject(Rejection{Line: n, Message: "not a " + what + ": " + err.Error()})
+		return nil
+	}
+	return fmt.Errorf("intel: %s %d: %w", what, n, err)
 }
 
 func expectDelim(d *json.Decoder, want json.Delim) error {
