@@ -345,23 +345,10 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 			}
 		}
 		if v.Center() {
-			rows, err := q.Query(ctx, `SELECT `+reportColumns+` FROM vdp_reports WHERE case_id = $1 ORDER BY received_at`, c.ID)
-			if err != nil {
+			if d.Reports, err = listCaseReports(ctx, q, c.ID); err != nil {
 				return err
 			}
-			defer rows.Close()
 			d.Messages = map[string][]Message{}
-			for rows.Next() {
-				r, err := scanReport(rows)
-				if err != nil {
-					return err
-				}
-				d.Reports = append(d.Reports, r)
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			rows.Close()
 			for _, r := range d.Reports {
 				if d.Messages[r.ID], err = listMessages(ctx, q, r.ID); err != nil {
 					return err

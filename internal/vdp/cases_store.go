@@ -101,6 +101,24 @@ func saveParticipant(ctx context.Context, tx *db.Tx, p Participant) error {
 }
 
 // submitterOrgs lists the organisations that submitted the case's reports.
+// listCaseReports returns the reports accepted into a case, oldest first.
+func listCaseReports(ctx context.Context, q db.Querier, caseID string) ([]Report, error) {
+	rows, err := q.Query(ctx, `SELECT `+reportColumns+` FROM vdp_reports WHERE case_id = $1 ORDER BY received_at`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: case reports: %w", err)
+	}
+	defer rows.Close()
+	var out []Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 func submitterOrgs(ctx context.Context, q db.Querier, caseID string) ([]string, error) {
 	rows, err := q.Query(ctx, `SELECT DISTINCT submitter_org_id FROM vdp_reports WHERE case_id = $1 AND submitter_org_id IS NOT NULL`, caseID)
 	if err != nil {

@@ -98,21 +98,8 @@ func (s *Service) AnnouncePublication(ctx context.Context, caseID, trackingID, t
 		if err := s.tellParticipants(ctx, tx, c, parts, nil, fmt.Sprintf("[%s] Advisory %s published", c.Number, trackingID), body, "case.advisory"); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+reportColumns+` FROM vdp_reports WHERE case_id = $1 ORDER BY received_at`, caseID)
+		reports, err := listCaseReports(ctx, tx, caseID)
 		if err != nil {
-			return err
-		}
-		var reports []Report
-		for rows.Next() {
-			r, err := scanReport(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			reports = append(reports, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, r := range reports {
