@@ -227,17 +227,17 @@ func (s *Service) Publication(ctx context.Context, id *auth.Identity, ref string
 		if err != nil {
 			return err
 		}
-		revs, err := listRevisions(ctx, q, p.ID)
-		if err != nil {
+		// Only the latest revision's content and document are read; the
+		// history needs numbers, dates and summaries.
+		if latest, err = getRevision(ctx, q, p.ID, p.Version); err != nil {
+			if errors.Is(err, db.ErrNoRows) {
+				return errs.NotFound("no such publication")
+			}
 			return err
 		}
-		if len(revs) == 0 {
-			return errs.NotFound("no such publication")
+		if p.History, err = listHistory(ctx, q, p.ID); err != nil {
+			return err
 		}
-		for _, r := range revs {
-			p.History = append(p.History, HistoryEntry{Number: r.Number, Summary: r.Summary, PublishedAt: r.PublishedAt})
-		}
-		latest = revs[len(revs)-1]
 		p.Content = latest.Content
 		return nil
 	})

@@ -164,6 +164,29 @@ func scanRevision(row db.Row) (Revision, error) {
 	return r, nil
 }
 
+func getRevision(ctx context.Context, q db.Querier, advID string, number int) (Revision, error) {
+	return scanRevision(q.QueryRow(ctx, `SELECT `+revisionColumns+` FROM advisory_revisions WHERE advisory_id = $1 AND number = $2`,
+		advID, number))
+}
+
+// listHistory is the public revision history: numbers, dates, summaries.
+func listHistory(ctx context.Context, q db.Querier, advID string) ([]HistoryEntry, error) {
+	rows, err := q.Query(ctx, `SELECT number, summary, published_at FROM advisory_revisions WHERE advisory_id = $1 ORDER BY number`, advID)
+	if err != nil {
+		return nil, fmt.Errorf("advisory: history: %w", err)
+	}
+	defer rows.Close()
+	var out []HistoryEntry
+	for rows.Next() {
+		var h HistoryEntry
+		if err := rows.Scan(&h.Number, &h.Summary, &h.PublishedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
 func listRevisions(ctx context.Context, q db.Querier, advID string) ([]Revision, error) {
 	rows, err := q.Query(ctx, `SELECT `+revisionColumns+` FROM advisory_revisions WHERE advisory_id = $1 ORDER BY number`, advID)
 	if err != nil {

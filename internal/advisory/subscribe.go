@@ -166,8 +166,7 @@ func (s *Service) NotifySubscribers(ctx context.Context, advisoryID string, revi
 		if a, err = getAdvisory(ctx, q, advisoryID); err != nil {
 			return err
 		}
-		rev, err = scanRevision(q.QueryRow(ctx, `SELECT `+revisionColumns+` FROM advisory_revisions WHERE advisory_id = $1 AND number = $2`,
-			a.ID, revision))
+		rev, err = getRevision(ctx, q, a.ID, revision)
 		return err
 	})
 	if err != nil {
