@@ -34,10 +34,13 @@ type Options struct {
 
 // Service keeps the threat-intelligence store.
 type Service struct {
-	db   *db.DB
-	now  func() time.Time
-	log  *slog.Logger
-	warn *Warninglists
+	db       *db.DB
+	now      func() time.Time
+	log      *slog.Logger
+	warn     *Warninglists
+	orgTable orgTable
+	cols     collectionCache
+	routes   routeCache
 }
 
 // NewService makes the service.
@@ -56,15 +59,20 @@ func NewService(o Options) *Service {
 
 // Source is where indicators come from.
 type Source struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	OwnerOrgID *string   `json:"owner_org_id,omitempty"`
-	Kind       string    `json:"kind"`
-	Format     string    `json:"format"`
-	TLP        string    `json:"tlp"`
-	Confidence int       `json:"confidence"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string  `json:"id"`
+	Name       string  `json:"name"`
+	OwnerOrgID *string `json:"owner_org_id,omitempty"`
+	Kind       string  `json:"kind"`
+	Format     string  `json:"format"`
+	TLP        string  `json:"tlp"`
+	Confidence int     `json:"confidence"`
+	// Collection is the alias of the collection it shares into: its
+	// sharing scope (community unless set otherwise).
+	Collection    string `json:"collection"`
+	collectionNum int64
+	num           int64     // the compact key observations carry
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // mayIngest: the center's staff into any source; analysts and admins of
@@ -122,10 +130,15 @@ func (s *Service) EnsureSource(ctx context.Context, id *auth.Identity, name, tlp
 			return err
 		}
 		now := s.now()
+		col, err := s.ensureCollection(ctx, tx, builtinCollections[1])
+		if err != nil {
+			return err
+		}
 		out = Source{ID: db.NewID(), Name: name, OwnerOrgID: owner, Kind: "push", Format: "auto", TLP: string(l), Confidence: 50,
-			CreatedAt: now, UpdatedAt: now}
-		if _, err := tx.Exec(ctx, `INSERT INTO intel_sources (id, name, owner_org_id, kind, format, tlp, confidence, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, out.ID, out.Name, out.OwnerOrgID, out.Kind, out.Format, out.TLP, out.Confidence, now); err != nil {
+			Collection: col.Alias, collectionNum: col.Num, CreatedAt: now, UpdatedAt: now}
+		if err := tx.QueryRow(ctx, `INSERT INTO intel_sources (id, name, owner_org_id, kind, format, tlp, confidence, collection_num, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING num`, out.ID, out.Name, out.OwnerOrgID, out.Kind, out.Format, out.TLP, out.Confidence,
+			out.collectionNum, now).Scan(&out.num); err != nil {
 			return fmt.Errorf("intel: create source: %w", err)
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.source.create", ObjectType: "intel_source", ObjectID: out.ID,
@@ -136,9 +149,11 @@ func (s *Service) EnsureSource(ctx context.Context, id *auth.Identity, name, tlp
 
 func getSource(ctx context.Context, q db.Querier, name string) (Source, error) {
 	var src Source
-	err := q.QueryRow(ctx, `SELECT id, name, owner_org_id, kind, format, tlp, confidence, created_at, updated_at
-		FROM intel_sources WHERE name = $1 OR id = $1`, name).Scan(&src.ID, &src.Name, &src.OwnerOrgID, &src.Kind, &src.Format,
-		&src.TLP, &src.Confidence, &src.CreatedAt, &src.UpdatedAt)
+	err := q.QueryRow(ctx, `SELECT s.num, s.id, s.name, s.owner_org_id, s.kind, s.format, s.tlp, s.confidence, c.alias,
+		s.collection_num, s.created_at, s.updated_at
+		FROM intel_sources s JOIN intel_collections c ON c.num = s.collection_num
+		WHERE s.name = $1 OR s.id = $1`, name).Scan(&src.num, &src.ID, &src.Name, &src.OwnerOrgID, &src.Kind, &src.Format,
+		&src.TLP, &src.Confidence, &src.Collection, &src.collectionNum, &src.CreatedAt, &src.UpdatedAt)
 	return src, err
 }
 
@@ -167,9 +182,12 @@ type IngestOptions struct {
 
 // Result is what an ingest did.
 type Result struct {
-	New      int           `json:"new"`
-	Updated  int           `json:"updated"`
-	Rejected int           `json:"rejected"`
+	New      int `json:"new"`
+	Updated  int `json:"updated"`
+	Rejected int `json:"rejected"`
+	// Objects counts the STIX objects kept as received (a version kept
+	// before is counted but not kept twice).
+	Objects  int           `json:"objects,omitempty"`
 	Errors   []Rejection   `json:"errors"`
 	Duration time.Duration `json:"-"`
 }
@@ -182,6 +200,14 @@ const MaxErrors = 100
 
 // batchSize is how many indicators one write transaction takes.
 const batchSize = 20_000
+
+// batch is what one write transaction stores.
+type batch struct {
+	recs []Record
+	objs []Object
+}
+
+func (b *batch) size() int { return len(b.recs) + len(b.objs) }
 
 // Ingest reads an input into the store for a source: the reading and
 // normalising run in one goroutine, the batched writes in the caller's, so
@@ -203,6 +229,14 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 	if err != nil {
 		return Result{}, err
 	}
+	col, err := s.collectionByNum(ctx, s.db, src.collectionNum)
+	if err != nil {
+		return Result{}, err
+	}
+	routes, err := s.routing(ctx)
+	if err != nil {
+		return Result{}, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
@@ -215,24 +249,35 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 		}
 		mu.Unlock()
 	}
-	batches := make(chan []Record, 1)
+	batches := make(chan *batch, 1)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		batch := make([]Record, 0, batchSize)
+		b := &batch{recs: make([]Record, 0, batchSize)}
+		flush := func() error {
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			b = &batch{recs: make([]Record, 0, batchSize)}
+			return nil
+		}
 		sink := func(rec Record) error {
 			if name := s.warn.Match(rec.Observable); name != "" {
 				reject(Rejection{Line: rec.Line, Message: rec.Observable.Value + ": known benign (" + name + ")"})
 				return nil
 			}
-			batch = append(batch, rec)
-			if len(batch) == batchSize {
-				select {
-				case batches <- batch:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				batch = make([]Record, 0, batchSize)
+			b.recs = append(b.recs, rec)
+			if b.size() >= batchSize {
+				return flush()
+			}
+			return nil
+		}
+		keep := func(obj Object) error {
+			b.objs = append(b.objs, obj)
+			if b.size() >= batchSize {
+				return flush()
 			}
 			return nil
 		}
@@ -243,25 +288,21 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 		case FormatCSV, FormatShadowserver:
 			err = ParseCSV(br, *mapping, sink, reject)
 		case FormatSTIX:
-			err = ParseSTIX(br, sink, reject)
+			err = ParseSTIX(br, sink, reject, keep)
 		case FormatMISP:
 			err = ParseMISP(br, sink, reject)
 		}
-		if err == nil && len(batch) > 0 {
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
+		if err == nil && b.size() > 0 {
+			err = flush()
 		}
 		readErr <- err
 	}()
 	var writeErr error
-	for batch := range batches {
+	for b := range batches {
 		if writeErr != nil {
 			continue // drain after a failure; the reader stops at cancel
 		}
-		n, u, err := s.write(ctx, src, string(l), batch)
+		n, u, err := s.write(ctx, src, col, string(l), routes, b)
 		if err != nil {
 			writeErr = err
 			cancel()
@@ -269,6 +310,7 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 		}
 		res.New += n
 		res.Updated += u
+		res.Objects += len(b.objs)
 	}
 	if err := <-readErr; err != nil && writeErr == nil {
 		return res, err
@@ -395,10 +437,11 @@ func guessMapping(header []string) *CSVMapping {
 type agg struct {
 	typ           Type
 	value         string
-	first, last   time.Time
+	first, last   int64 // Unix seconds
 	count         int64
 	tags          []string
 	tlp           string // the most restrictive marking the batch's records give it
+	fromObject    bool   // every record of it came from a kept STIX object
 	id            int64
 	newObservable bool
 }
@@ -408,34 +451,32 @@ type agg struct {
 const chunk = 1000
 
 // write stores one batch in one transaction: the observables (insert or
-// update first/last seen and sightings) and each one's observation by this
-// source. It answers how many observables were new and how many known.
-func (s *Service) write(ctx context.Context, src Source, label string, batch []Record) (created, updated int, err error) {
-	now := s.now().UTC().Truncate(time.Second)
-	byKey := make(map[string]*agg, len(batch))
-	for _, r := range batch {
-		key := string(r.Observable.Type) + "\x00" + r.Observable.Value
+// update first/last seen and sightings), each one's observation by this
+// source (an indicator in the source's collection), the kept STIX objects,
+// and the routes to the constituents the observables concern. It answers
+// how many observables were new and how many known.
+func (s *Service) write(ctx context.Context, src Source, col Collection, label string, routes *Routes, b *batch) (created, updated int, err error) {
+	now := s.now().UTC().Unix()
+	byKey := make(map[Observable]*agg, len(b.recs))
+	for _, r := range b.recs {
+		key := r.Observable
 		at := now
 		if !r.Time.IsZero() {
-			at = r.Time.UTC().Truncate(time.Second)
+			at = r.Time.Unix()
 		}
 		a := byKey[key]
 		if a == nil {
-			a = &agg{typ: r.Observable.Type, value: r.Observable.Value, first: at, last: at}
+			a = &agg{typ: r.Observable.Type, value: r.Observable.Value, first: at, last: at, fromObject: true}
 			byKey[key] = a
 		}
 		a.count++
+		a.fromObject = a.fromObject && r.FromObject
 		if r.TLP != "" {
 			if l := tlp.Label(r.TLP); a.tlp == "" || l.MoreRestrictive(tlp.Label(a.tlp)) {
 				a.tlp = r.TLP
 			}
 		}
-		if at.Before(a.first) {
-			a.first = at
-		}
-		if at.After(a.last) {
-			a.last = at
-		}
+		a.first, a.last = min(a.first, at), max(a.last, at)
 		for _, t := range r.Tags {
 			t = strings.ReplaceAll(t, " ", "_")
 			if len(a.tags) < 20 && !slices.Contains(a.tags, t) {
@@ -445,6 +486,9 @@ func (s *Service) write(ctx context.Context, src Source, label string, batch []R
 	}
 	aggs := make([]*agg, 0, len(byKey))
 	for _, a := range byKey {
+		if a.tlp == "" {
+			a.tlp = label
+		}
 		aggs = append(aggs, a)
 	}
 	// A fixed order, so concurrent ingests on PostgreSQL lock rows in the
@@ -453,83 +497,21 @@ func (s *Service) write(ctx context.Context, src Source, label string, batch []R
 		return cmp.Or(cmp.Compare(x.typ, y.typ), cmp.Compare(x.value, y.value))
 	})
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		// SQLite takes "$1" as a named parameter and looks names up in a
-		// list, which costs quadratic time in a statement of thousands;
-		// anonymous "?" parameters are bound by position.
-		ph := func(n int) string { return "$" + strconv.Itoa(n) }
-		if tx.Engine() == db.SQLite {
-			ph = func(int) string { return "?" }
+		ins := newInserter(tx)
+		if err := ins.observables(ctx, aggs, byKey); err != nil {
+			return err
 		}
-		var sb strings.Builder
-		args := make([]any, 0, chunk*8)
-		for i := 0; i < len(aggs); i += chunk {
-			part := aggs[i:min(i+chunk, len(aggs))]
-			sb.Reset()
-			args = args[:0]
-			sb.WriteString(`INSERT INTO intel_observables (type, value, first_seen, last_seen, sightings) VALUES `)
-			for j, a := range part {
-				if j > 0 {
-					sb.WriteString(", ")
-				}
-				n := len(args)
-				sb.WriteString("(" + ph(n+1) + ", " + ph(n+2) + ", " + ph(n+3) + ", " + ph(n+4) + ", " + ph(n+5) + ")")
-				args = append(args, string(a.typ), a.value, a.first, a.last, a.count)
-			}
-			sb.WriteString(` ON CONFLICT (type, value) DO UPDATE SET
-				first_seen = CASE WHEN excluded.first_seen < intel_observables.first_seen THEN excluded.first_seen ELSE intel_observables.first_seen END,
-				last_seen = CASE WHEN excluded.last_seen > intel_observables.last_seen THEN excluded.last_seen ELSE intel_observables.last_seen END,
-				sightings = intel_observables.sightings + excluded.sightings
-				RETURNING id, type, value, sightings`)
-			rows, err := tx.QueryRepeated(ctx, sb.String(), args...)
-			if err != nil {
-				return fmt.Errorf("intel: store observables: %w", err)
-			}
-			for rows.Next() {
-				var id, sightings int64
-				var typ, value string
-				if err := rows.Scan(&id, &typ, &value, &sightings); err != nil {
-					rows.Close()
-					return err
-				}
-				if a := byKey[typ+"\x00"+value]; a != nil {
-					a.id, a.newObservable = id, sightings == a.count
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("intel: store observables: %w", err)
-			}
+		added, err := nextAdded(ctx, tx, col.Num, s.now())
+		if err != nil {
+			return err
 		}
-		for i := 0; i < len(aggs); i += chunk {
-			part := aggs[i:min(i+chunk, len(aggs))]
-			sb.Reset()
-			args = args[:0]
-			sb.WriteString(`INSERT INTO intel_observations (observable_id, source_id, first_seen, last_seen, count, tlp, confidence, tags) VALUES `)
-			for j, a := range part {
-				if j > 0 {
-					sb.WriteString(", ")
-				}
-				n := len(args)
-				sb.WriteString("(")
-				for k := 1; k <= 8; k++ {
-					if k > 1 {
-						sb.WriteString(", ")
-					}
-					sb.WriteString(ph(n + k))
-				}
-				sb.WriteString(")")
-				args = append(args, a.id, src.ID, a.first, a.last, a.count, cmp.Or(a.tlp, label), src.Confidence, strings.Join(a.tags, " "))
-			}
-			sb.WriteString(` ON CONFLICT (observable_id, source_id) DO UPDATE SET
-				first_seen = CASE WHEN excluded.first_seen < intel_observations.first_seen THEN excluded.first_seen ELSE intel_observations.first_seen END,
-				last_seen = CASE WHEN excluded.last_seen > intel_observations.last_seen THEN excluded.last_seen ELSE intel_observations.last_seen END,
-				count = intel_observations.count + excluded.count, tlp = excluded.tlp, confidence = excluded.confidence,
-				tags = CASE WHEN excluded.tags = '' THEN intel_observations.tags ELSE excluded.tags END`)
-			if _, err := tx.ExecRepeated(ctx, sb.String(), args...); err != nil {
-				return fmt.Errorf("intel: store observations: %w", err)
-			}
+		if err := ins.observations(ctx, aggs, src, col.Num, added); err != nil {
+			return err
 		}
-		return nil
+		if err := ins.objects(ctx, b.objs, src, col.Num, label, added+int64(len(aggs))); err != nil {
+			return err
+		}
+		return s.route(ctx, tx, ins, aggs, routes)
 	})
 	if err != nil {
 		return 0, 0, err
@@ -542,6 +524,96 @@ func (s *Service) write(ctx context.Context, src Source, label string, batch []R
 		}
 	}
 	return created, updated, nil
+}
+
+// nextAdded is the first free date_added (Unix microseconds) of a
+// collection: now, or just after the newest object in it, whichever is
+// later. The write transaction holds the database, so numbers from here on
+// are this transaction's alone.
+func nextAdded(ctx context.Context, tx *db.Tx, col int64, now time.Time) (int64, error) {
+	var last int64
+	for _, table := range []string{"intel_observations", "intel_objects", "intel_routes"} {
+		var n *int64
+		if err := tx.QueryRow(ctx, `SELECT MAX(added) FROM `+table+` WHERE collection_num = $1`, col).Scan(&n); err != nil {
+			return 0, fmt.Errorf("intel: newest in collection: %w", err)
+		}
+		if n != nil {
+			last = max(last, *n)
+		}
+	}
+	return max(now.UnixMicro(), last+1), nil
+}
+
+func (in *inserter) observables(ctx context.Context, aggs []*agg, byKey map[Observable]*agg) error {
+	for i := 0; i < len(aggs); i += chunk {
+		in.start(`INSERT INTO intel_observables (type, value, first_seen, last_seen, sightings)`)
+		for _, a := range aggs[i:min(i+chunk, len(aggs))] {
+			in.row(string(a.typ), a.value, a.first, a.last, a.count)
+		}
+		rows, err := in.tx.QueryRepeated(ctx, in.sql(` ON CONFLICT (type, value) DO UPDATE SET
+			first_seen = CASE WHEN excluded.first_seen < intel_observables.first_seen THEN excluded.first_seen ELSE intel_observables.first_seen END,
+			last_seen = CASE WHEN excluded.last_seen > intel_observables.last_seen THEN excluded.last_seen ELSE intel_observables.last_seen END,
+			sightings = intel_observables.sightings + excluded.sightings
+			RETURNING id, type, value, sightings`), in.args...)
+		if err != nil {
+			return fmt.Errorf("intel: store observables: %w", err)
+		}
+		for rows.Next() {
+			var id, sightings int64
+			var typ, value string
+			if err := rows.Scan(&id, &typ, &value, &sightings); err != nil {
+				rows.Close()
+				return err
+			}
+			if a := byKey[Observable{Type: Type(typ), Value: value}]; a != nil {
+				a.id, a.newObservable = id, sightings == a.count
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("intel: store observables: %w", err)
+		}
+	}
+	return nil
+}
+
+// observations upserts each observable's observation by src. A new one
+// takes the next date_added of the collection, which then never changes:
+// the update leaves the page index alone, and an observation that was read
+// only from kept STIX objects until now becomes an indicator of its own at
+// its old place (clients that paged past it had the STIX object).
+func (in *inserter) observations(ctx context.Context, aggs []*agg, src Source, col, added int64) error {
+	for i := 0; i < len(aggs); i += chunk {
+		in.start(`INSERT INTO intel_observations (source_num, collection_num, confidence, observable_id, added, from_stix, first_seen, last_seen, count, tlp, tags)`,
+			src.num, col, src.Confidence)
+		for j, a := range aggs[i:min(i+chunk, len(aggs))] {
+			in.row(a.id, added+int64(i+j), a.fromObject, a.first, a.last, a.count, a.tlp, strings.Join(a.tags, " "))
+		}
+		if _, err := in.tx.ExecRepeated(ctx, in.sql(` ON CONFLICT (observable_id, source_num) DO UPDATE SET
+			from_stix = intel_observations.from_stix AND excluded.from_stix,
+			first_seen = CASE WHEN excluded.first_seen < intel_observations.first_seen THEN excluded.first_seen ELSE intel_observations.first_seen END,
+			last_seen = CASE WHEN excluded.last_seen > intel_observations.last_seen THEN excluded.last_seen ELSE intel_observations.last_seen END,
+			count = intel_observations.count + excluded.count, tlp = excluded.tlp, confidence = excluded.confidence,
+			tags = CASE WHEN excluded.tags = '' THEN intel_observations.tags ELSE excluded.tags END`), in.args...); err != nil {
+			return fmt.Errorf("intel: store observations: %w", err)
+		}
+	}
+	return nil
+}
+
+// objects keeps STIX objects as received; a version already kept is not
+// kept twice.
+func (in *inserter) objects(ctx context.Context, objs []Object, src Source, col int64, label string, added int64) error {
+	for i := 0; i < len(objs); i += chunk {
+		in.start(`INSERT INTO intel_objects (collection_num, added, stix_id, stix_type, version, spec_version, tlp, source_num, body)`)
+		for j, o := range objs[i:min(i+chunk, len(objs))] {
+			in.row(col, added+int64(i+j), o.ID, o.Type, o.Version, o.SpecVersion, cmp.Or(o.TLP, label), src.num, string(o.Body))
+		}
+		if _, err := in.tx.ExecRepeated(ctx, in.sql(` ON CONFLICT (collection_num, stix_id, version) DO NOTHING`), in.args...); err != nil {
+			return fmt.Errorf("intel: keep STIX objects: %w", err)
+		}
+	}
+	return nil
 }
 
 // Count answers how many observables the store holds, by type.

@@ -24,6 +24,7 @@ type Record struct {
 	Time       time.Time // when it was observed, if the input says; zero otherwise
 	Tags       []string  // what the input says about it: "port:5555", "family:mirai", …
 	TLP        string    // the input's own marking of it, if any (a STIX object's); else the ingest's
+	FromObject bool      // read from a STIX object that is kept as it came
 }
 
 // Rejection is a line or value that could not be read, and why.

@@ -2,6 +2,8 @@ package intel
 
 import (
 	"bufio"
+	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"net/netip"
@@ -9,7 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/tlp"
 	"github.com/gaissmai/bart"
 )
 
@@ -202,3 +208,143 @@ func (t *ASNTable) Lookup(a netip.Addr) (asn uint32, prefix netip.Prefix, ok boo
 
 // Len is the number of prefixes.
 func (t *ASNTable) Len() int { return t.t.Size() }
+
+// routeCache holds the routing table built from the directory for a few
+// seconds: every ingest routes with it, and the directory changes rarely.
+type routeCache struct {
+	mu     sync.Mutex
+	at     time.Time
+	routes *Routes
+}
+
+const routesTTL = 10 * time.Second
+
+// routing answers the routing table of the directory as it is now (at
+// most routesTTL old).
+func (s *Service) routing(ctx context.Context) (*Routes, error) {
+	c := &s.routes
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.routes != nil && time.Since(c.at) < routesTTL {
+		return c.routes, nil
+	}
+	byOrg := map[string]*Constituency{}
+	get := func(id string) *Constituency {
+		if byOrg[id] == nil {
+			byOrg[id] = &Constituency{OrgID: id}
+		}
+		return byOrg[id]
+	}
+	for _, q := range []struct {
+		sql string
+		add func(c *Constituency, v string)
+	}{
+		{`SELECT org_id, cidr FROM org_cidrs`, func(c *Constituency, v string) {
+			if p, err := netip.ParsePrefix(v); err == nil {
+				c.CIDRs = append(c.CIDRs, p)
+			}
+		}},
+		{`SELECT org_id, CAST(asn AS TEXT) FROM org_asns`, func(c *Constituency, v string) {
+			if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+				c.ASNs = append(c.ASNs, uint32(n))
+			}
+		}},
+		{`SELECT org_id, domain FROM org_domains`, func(c *Constituency, v string) { c.Domains = append(c.Domains, v) }},
+	} {
+		rows, err := s.db.Query(ctx, q.sql)
+		if err != nil {
+			return nil, fmt.Errorf("intel: routing table: %w", err)
+		}
+		for rows.Next() {
+			var org, v string
+			if err := rows.Scan(&org, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			q.add(get(org), v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("intel: routing table: %w", err)
+		}
+	}
+	cs := make([]Constituency, 0, len(byOrg))
+	for _, c := range byOrg {
+		cs = append(cs, *c)
+	}
+	c.routes, c.at = NewRoutes(cs), time.Now()
+	return c.routes, nil
+}
+
+// forgetRouting drops the cached routing table (the directory changed).
+func (s *Service) forgetRouting() {
+	s.routes.mu.Lock()
+	s.routes.routes = nil
+	s.routes.mu.Unlock()
+}
+
+// tlpRank orders markings in SQL from least to most restrictive.
+const tlpRank = `CASE %s WHEN 'CLEAR' THEN 0 WHEN 'GREEN' THEN 1 WHEN 'AMBER' THEN 2 WHEN 'AMBER+STRICT' THEN 3 ELSE 4 END`
+
+// route records, for every observable of a batch that concerns
+// constituents, a route to each: an indicator in the organisation's own
+// collection and a line of its next digest. TLP:RED goes to nobody.
+func (s *Service) route(ctx context.Context, tx *db.Tx, in *inserter, aggs []*agg, routes *Routes) error {
+	type hit struct {
+		a   *agg
+		org string
+	}
+	var hits []hit
+	for _, a := range aggs {
+		if tlp.Label(a.tlp) == tlp.Red {
+			continue
+		}
+		for _, org := range routes.Route(Observable{Type: a.typ, Value: a.value}) {
+			hits = append(hits, hit{a, org})
+		}
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	orgs, err := s.orgs(ctx)
+	if err != nil {
+		return err
+	}
+	// The orgs' collections and their next date_added.
+	type place struct{ col, next int64 }
+	places := map[string]*place{}
+	for _, h := range hits {
+		if places[h.org] != nil {
+			continue
+		}
+		col, err := s.ensureCollection(ctx, tx, orgCollection(h.org, cmp.Or(orgs[h.org].name, h.org)))
+		if err != nil {
+			return err
+		}
+		var last *int64
+		if err := tx.QueryRow(ctx, `SELECT MAX(added) FROM intel_routes WHERE collection_num = $1`, col.Num).Scan(&last); err != nil {
+			return fmt.Errorf("intel: routes: %w", err)
+		}
+		p := &place{col: col.Num, next: s.now().UnixMicro()}
+		if last != nil {
+			p.next = max(p.next, *last+1)
+		}
+		places[h.org] = p
+	}
+	for i := 0; i < len(hits); i += chunk {
+		in.start(`INSERT INTO intel_routes (observable_id, org_id, collection_num, added, first_seen, last_seen, tlp)`)
+		for _, h := range hits[i:min(i+chunk, len(hits))] {
+			p := places[h.org]
+			in.row(h.a.id, h.org, p.col, p.next, h.a.first, h.a.last, h.a.tlp)
+			p.next++
+		}
+		if _, err := in.tx.ExecRepeated(ctx, in.sql(` ON CONFLICT (observable_id, org_id) DO UPDATE SET
+			first_seen = CASE WHEN excluded.first_seen < intel_routes.first_seen THEN excluded.first_seen ELSE intel_routes.first_seen END,
+			last_seen = CASE WHEN excluded.last_seen > intel_routes.last_seen THEN excluded.last_seen ELSE intel_routes.last_seen END,
+			tlp = CASE WHEN `+fmt.Sprintf(tlpRank, "excluded.tlp")+` < `+fmt.Sprintf(tlpRank, "intel_routes.tlp")+`
+				THEN excluded.tlp ELSE intel_routes.tlp END`), in.args...); err != nil {
+			return fmt.Errorf("intel: store routes: %w", err)
+		}
+	}
+	return nil
+}

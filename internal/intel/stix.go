@@ -1,6 +1,7 @@
 package intel
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,8 +18,8 @@ import (
 // the observables the objects state: the equality comparisons of indicator
 // patterns on supported properties, and the values of cyber-observable
 // objects. Comparisons that describe rather than name a value (MATCHES,
-// LIKE, IN, …) give no observable. Storing the STIX objects themselves for
-// sharing over TAXII is a separate step.
+// LIKE, IN, …) give no observable. Each object itself is handed to keep,
+// unchanged, to be stored and shared as received.
 
 // stixObject holds what the reader needs of any STIX object.
 type stixObject struct {
@@ -28,6 +29,8 @@ type stixObject struct {
 	PatternType    string            `json:"pattern_type"`
 	ValidFrom      string            `json:"valid_from"`
 	Modified       string            `json:"modified"`
+	Created        string            `json:"created"`
+	SpecVersion    string            `json:"spec_version"`
 	IndicatorTypes []string          `json:"indicator_types"`
 	Labels         []string          `json:"labels"`
 	Markings       []string          `json:"object_marking_refs"`
@@ -48,9 +51,22 @@ var stixTypes = map[string]Type{
 // pattern; the path may quote a key (file:hashes.'SHA-256').
 var comparison = regexp.MustCompile(`([a-z0-9-]+):([A-Za-z0-9_.'-]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\d+))`)
 
+// Object is a STIX object as received, with what storing it needs.
+type Object struct {
+	ID          string
+	Type        string
+	Version     string // modified, else created; "" for objects without either (SCOs)
+	SpecVersion string
+	TLP         string // its most restrictive TLP marking, if any
+	Body        json.RawMessage
+	Line        int
+}
+
 // ParseSTIX reads a STIX 2.1 bundle. Records carry the object's TLP marking
-// (when it has one) as a "tlp:" tag, and its indicator types as tags.
-func ParseSTIX(r io.Reader, sink Sink, reject Reject) error {
+// (when it has one), and its indicator types as tags. keep, when not nil,
+// receives every well-formed object, and the records read from an object
+// it keeps are marked FromObject.
+func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) error {
 	d := json.NewDecoder(r)
 	d.UseNumber()
 	if err := expectDelim(d, '{'); err != nil {
@@ -75,14 +91,30 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject) error {
 		n := 0
 		for d.More() {
 			n++
+			var raw json.RawMessage
+			if err := d.Decode(&raw); err != nil {
+				return fmt.Errorf("intel: STIX object %d: %w", n, err)
+			}
 			var o stixObject
-			if err := d.Decode(&o); err != nil {
+			if err := json.Unmarshal(raw, &o); err != nil {
 				if err := decodeError(err, "STIX object", n, reject); err != nil {
 					return err
 				}
 				continue
 			}
-			if err := stixRecords(o, n, sink, reject); err != nil {
+			kept := false
+			if keep != nil {
+				obj, msg := storable(o, raw, n)
+				if msg != "" {
+					reject(Rejection{Line: n, Message: msg})
+					continue
+				}
+				if err := keep(obj); err != nil {
+					return err
+				}
+				kept = true
+			}
+			if err := stixRecords(o, n, kept, sink, reject); err != nil {
 				return err
 			}
 		}
@@ -117,14 +149,46 @@ func expectDelim(d *json.Decoder, want json.Delim) error {
 	return nil
 }
 
-func stixRecords(o stixObject, n int, sink Sink, reject Reject) error {
-	var tags []string
-	var marking tlp.Label // the most restrictive TLP marking of the object
+// idPattern is a STIX identifier: object type, "--", a UUID.
+var idPattern = regexp.MustCompile(`^([a-z0-9][a-z0-9-]*[a-z0-9])--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// storable checks what keeping an object needs (an id of its type, a
+// version that is a timestamp) and answers it, or why it cannot be kept.
+func storable(o stixObject, raw json.RawMessage, n int) (Object, string) {
+	m := idPattern.FindStringSubmatch(o.ID)
+	switch {
+	case m == nil:
+		return Object{}, fmt.Sprintf("object %d: %q is not a STIX identifier (type--UUID)", n, o.ID)
+	case m[1] != o.Type:
+		return Object{}, fmt.Sprintf("%s: the identifier does not name the object's type %q", o.ID, o.Type)
+	}
+	obj := Object{ID: o.ID, Type: o.Type, Version: cmp.Or(o.Modified, o.Created), SpecVersion: cmp.Or(o.SpecVersion, "2.1"),
+		TLP: string(objectMarking(o)), Body: raw, Line: n}
+	if obj.Version != "" {
+		if _, err := time.Parse(time.RFC3339Nano, obj.Version); err != nil {
+			return Object{}, o.ID + ": modified/created is not an RFC 3339 timestamp"
+		}
+	}
+	if o.Type == "marking-definition" {
+		obj.TLP = string(tlp.Clear) // markings are what everyone needs to read the rest
+	}
+	return obj, ""
+}
+
+// objectMarking is the most restrictive TLP marking of an object.
+func objectMarking(o stixObject) tlp.Label {
+	var marking tlp.Label
 	for _, m := range o.Markings {
 		if l, ok := tlp.FromSTIX(m); ok && (marking == "" || l.MoreRestrictive(marking)) {
 			marking = l
 		}
 	}
+	return marking
+}
+
+func stixRecords(o stixObject, n int, kept bool, sink Sink, reject Reject) error {
+	var tags []string
+	marking := objectMarking(o)
 	for _, t := range append(o.IndicatorTypes, o.Labels...) {
 		tags = append(tags, "type:"+t)
 	}
@@ -141,7 +205,7 @@ func stixRecords(o stixObject, n int, sink Sink, reject Reject) error {
 			reject(Rejection{Line: n, Message: o.ID + ": " + reason(err)})
 			return nil
 		}
-		return sink(Record{Observable: obs, Line: n, Time: at, Tags: tags, TLP: string(marking)})
+		return sink(Record{Observable: obs, Line: n, Time: at, Tags: tags, TLP: string(marking), FromObject: kept})
 	}
 	switch o.Type {
 	case "indicator":

@@ -15,7 +15,7 @@ func parseSTIXFile(t *testing.T, name string) collected {
 	}
 	defer f.Close()
 	var c collected
-	if err := ParseSTIX(f, c.sink, c.reject); err != nil {
+	if err := ParseSTIX(f, c.sink, c.reject, nil); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return c
@@ -74,7 +74,7 @@ func TestSTIXMarkingsAndErrors(t *testing.T) {
 	   "object_marking_refs": ["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"]}
 	]}`
 	var c collected
-	if err := ParseSTIX(strings.NewReader(bundle), c.sink, c.reject); err != nil {
+	if err := ParseSTIX(strings.NewReader(bundle), c.sink, c.reject, nil); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"url https://evil.example/login", "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -90,10 +90,10 @@ func TestSTIXMarkingsAndErrors(t *testing.T) {
 	if len(c.rej) != 3 || c.rej[0].Line != 3 || c.rej[1].Line != 4 || !strings.Contains(c.rej[1].Message, "brackets") || c.rej[2].Line != 5 {
 		t.Fatalf("rejections %+v", c.rej)
 	}
-	if err := ParseSTIX(strings.NewReader(`[1, 2]`), c.sink, c.reject); err == nil {
+	if err := ParseSTIX(strings.NewReader(`[1, 2]`), c.sink, c.reject, nil); err == nil {
 		t.Fatal("a list is not a bundle")
 	}
-	if err := ParseSTIX(strings.NewReader(`{"objects": [{"type": "indicator",`), c.sink, c.reject); err == nil {
+	if err := ParseSTIX(strings.NewReader(`{"objects": [{"type": "indicator",`), c.sink, c.reject, nil); err == nil {
 		t.Fatal("a truncated bundle was read")
 	}
 }

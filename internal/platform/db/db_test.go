@@ -213,6 +213,7 @@ func TestTranslateDDL(t *testing.T) {
 		{"id BIGSERIAL PRIMARY KEY", "id INTEGER PRIMARY KEY"},
 		{"at timestamptz NOT NULL", "at TIMESTAMP NOT NULL"},
 		{"blob BYTEA", "blob BLOB"},
+		{"CREATE TABLE t (a INTEGER PRIMARY KEY) /* sqlite: WITHOUT ROWID */;", "CREATE TABLE t (a INTEGER PRIMARY KEY) WITHOUT ROWID;"},
 		{"note TEXT -- timestamptzish", "note TEXT -- timestamptzish"},
 	}
 	for _, tt := range tests {

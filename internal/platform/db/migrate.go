@@ -25,6 +25,9 @@ var sqliteDDL = []struct {
 	{regexp.MustCompile(`(?i)\bBIGSERIAL\s+PRIMARY\s+KEY\b`), "INTEGER PRIMARY KEY"},
 	{regexp.MustCompile(`(?i)\bTIMESTAMPTZ\b`), "TIMESTAMP"},
 	{regexp.MustCompile(`(?i)\bBYTEA\b`), "BLOB"},
+	// A clause only SQLite has, written as a comment PostgreSQL skips:
+	// "/* sqlite: WITHOUT ROWID */".
+	{regexp.MustCompile(`/\*\s*sqlite:\s*([^*]*?)\s*\*/`), "$1"},
 }
 
 // TranslateDDL rewrites PostgreSQL DDL for the given engine.

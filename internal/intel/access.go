@@ -1,0 +1,354 @@
+package intel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/tlp"
+)
+
+// The access rule of threat intelligence, in one place. A collection is an
+// audience; within it each object's TLP marking narrows who reads it:
+//
+//   - the coordination center's staff read everything;
+//   - members of the organisation that owns a source read all it reported;
+//   - TLP:CLEAR and TLP:GREEN: everyone the collection's audience holds
+//     (center: staff; community: every member organisation; sector: the
+//     organisations of that sector; org: the organisation and its parent);
+//   - TLP:AMBER: in an organisation's own collection (what was routed to it
+//     because it concerns its networks or domains), its members and its
+//     parent CERT's — the recipients and their constituency, as TLP 2.0 has
+//     it; elsewhere only the staff and the source's owner;
+//   - TLP:AMBER+STRICT: in an organisation's own collection, its members
+//     only; TLP:RED never leaves the staff and the source's owner and is
+//     never routed.
+//
+// Lookups, pages, exports and TAXII all ask the viewer below.
+
+// Audiences of collections.
+const (
+	AudienceCenter    = "center"
+	AudienceCommunity = "community"
+	AudienceSector    = "sector"
+	AudienceOrg       = "org"
+)
+
+// Collection is a TAXII collection and a sharing scope.
+type Collection struct {
+	Num         int64  `json:"-"`
+	ID          string `json:"id"`
+	Alias       string `json:"alias"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Audience    string `json:"audience"`
+	Sector      string `json:"sector,omitempty"`
+	OrgID       string `json:"org_id,omitempty"`
+}
+
+// orgInfo is what access needs of an organisation.
+type orgInfo struct {
+	name, parent, sector string
+}
+
+// orgTable caches the organisations' names, parents and sectors for a few
+// seconds: every read path asks it, the directory changes rarely.
+type orgTable struct {
+	mu      sync.Mutex
+	at      time.Time
+	orgs    map[string]orgInfo
+	loading chan struct{}
+}
+
+const orgTableTTL = 10 * time.Second
+
+func (s *Service) orgs(ctx context.Context) (map[string]orgInfo, error) {
+	t := &s.orgTable
+	t.mu.Lock()
+	if t.orgs != nil && time.Since(t.at) < orgTableTTL {
+		m := t.orgs
+		t.mu.Unlock()
+		return m, nil
+	}
+	t.mu.Unlock()
+	rows, err := s.db.Query(ctx, `SELECT id, name, COALESCE(parent_id, ''), sector FROM orgs`)
+	if err != nil {
+		return nil, fmt.Errorf("intel: organisations: %w", err)
+	}
+	defer rows.Close()
+	m := map[string]orgInfo{}
+	for rows.Next() {
+		var id string
+		var o orgInfo
+		if err := rows.Scan(&id, &o.name, &o.parent, &o.sector); err != nil {
+			return nil, err
+		}
+		m[id] = o
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	t.orgs, t.at = m, time.Now()
+	t.mu.Unlock()
+	return m, nil
+}
+
+// forgetOrgs drops the cached organisations (a test changed the directory).
+func (s *Service) forgetOrgs() {
+	s.orgTable.mu.Lock()
+	s.orgTable.orgs = nil
+	s.orgTable.mu.Unlock()
+}
+
+// Viewer is what one caller may read, worked out once per request.
+type Viewer struct {
+	all     bool
+	orgs    []string // the caller's organisations
+	sectors []string // their sectors
+	// children: organisations whose parent is one of the caller's (a
+	// sectoral CERT reads what was routed to its constituents).
+	children map[string]bool
+}
+
+// Viewer works out what id may read; nil (anonymous) reads nothing.
+func (s *Service) Viewer(ctx context.Context, id *auth.Identity) (*Viewer, error) {
+	if id == nil {
+		return &Viewer{}, nil
+	}
+	if id.IsSystem() || id.IsStaff() {
+		return &Viewer{all: true}, nil
+	}
+	orgs, err := s.orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &Viewer{orgs: id.OrgIDs(), children: map[string]bool{}}
+	for _, o := range v.orgs {
+		if sec := orgs[o].sector; sec != "" && !slices.Contains(v.sectors, sec) {
+			v.sectors = append(v.sectors, sec)
+		}
+	}
+	for oid, o := range orgs {
+		if o.parent != "" && slices.Contains(v.orgs, o.parent) {
+			v.children[oid] = true
+		}
+	}
+	return v, nil
+}
+
+// All reports whether the viewer reads everything (staff).
+func (v *Viewer) All() bool { return v.all }
+
+// Member reports whether the viewer belongs to org.
+func (v *Viewer) Member(org string) bool { return org != "" && slices.Contains(v.orgs, org) }
+
+// ReadsCollection reports whether c's audience holds the viewer.
+func (v *Viewer) ReadsCollection(c Collection) bool {
+	if v.all {
+		return true
+	}
+	if len(v.orgs) == 0 {
+		return false
+	}
+	switch c.Audience {
+	case AudienceCommunity:
+		return true
+	case AudienceSector:
+		return slices.Contains(v.sectors, c.Sector)
+	case AudienceOrg:
+		return v.Member(c.OrgID) || v.children[c.OrgID]
+	}
+	return false
+}
+
+// Labels are the TLP markings the viewer reads in c for objects whose
+// source it does not own; nil means every marking.
+func (v *Viewer) Labels(c Collection) []string {
+	if v.all {
+		return nil
+	}
+	if !v.ReadsCollection(c) {
+		return []string{}
+	}
+	out := []string{string(tlp.Clear), string(tlp.Green)}
+	if c.Audience == AudienceOrg {
+		out = append(out, string(tlp.Amber))
+		if v.Member(c.OrgID) {
+			out = append(out, string(tlp.AmberStrict))
+		}
+	}
+	return out
+}
+
+// Reads reports whether the viewer reads an object marked label in c,
+// reported by a source that ownerOrg owns ("" when unknown).
+func (v *Viewer) Reads(c Collection, label, ownerOrg string) bool {
+	if v.all || v.Member(ownerOrg) {
+		return true
+	}
+	ls := v.Labels(c)
+	return ls == nil || slices.Contains(ls, label)
+}
+
+// RoutedTo reports whether the viewer reads what was routed to org under
+// label (its own, or a constituent's as its parent CERT).
+func (v *Viewer) RoutedTo(org, label string) bool {
+	if v.all {
+		return true
+	}
+	switch tlp.Label(label) {
+	case tlp.Clear, tlp.Green, tlp.Amber:
+		return v.Member(org) || v.children[org]
+	case tlp.AmberStrict:
+		return v.Member(org)
+	}
+	return false
+}
+
+// Built-in collections.
+var builtinCollections = []Collection{
+	{Alias: AudienceCenter, Audience: AudienceCenter, Title: "Coordination center",
+		Description: "Everything the center holds, for its staff."},
+	{Alias: AudienceCommunity, Audience: AudienceCommunity, Title: "Community",
+		Description: "Threat intelligence shared with every member organisation, as each object's TLP marking allows."},
+}
+
+// collectionCache maps aliases and ids to collections; rows never change
+// once made, so entries live as long as the process.
+type collectionCache struct {
+	mu   sync.Mutex
+	byID map[string]Collection // by alias, id and "#num"
+}
+
+func (c *collectionCache) get(key string) (Collection, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.byID[key]
+	return col, ok
+}
+
+func (c *collectionCache) put(col Collection) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil {
+		c.byID = map[string]Collection{}
+	}
+	c.byID[col.Alias] = col
+	c.byID[col.ID] = col
+	c.byID[fmt.Sprintf("#%d", col.Num)] = col
+}
+
+const collectionColumns = `num, id, alias, title, description, audience, sector, COALESCE(org_id, '')`
+
+func scanCollection(r interface{ Scan(...any) error }) (Collection, error) {
+	var c Collection
+	err := r.Scan(&c.Num, &c.ID, &c.Alias, &c.Title, &c.Description, &c.Audience, &c.Sector, &c.OrgID)
+	return c, err
+}
+
+// collectionByNum answers a collection by its compact key.
+func (s *Service) collectionByNum(ctx context.Context, q db.Querier, num int64) (Collection, error) {
+	if c, ok := s.cols.get(fmt.Sprintf("#%d", num)); ok {
+		return c, nil
+	}
+	c, err := scanCollection(q.QueryRow(ctx, `SELECT `+collectionColumns+` FROM intel_collections WHERE num = $1`, num))
+	if err != nil {
+		return Collection{}, fmt.Errorf("intel: collection %d: %w", num, err)
+	}
+	s.cols.put(c)
+	return c, nil
+}
+
+// Collection answers a collection by its id or alias (db.ErrNoRows when
+// there is none).
+func (s *Service) Collection(ctx context.Context, key string) (Collection, error) {
+	if c, ok := s.cols.get(key); ok {
+		return c, nil
+	}
+	c, err := scanCollection(s.db.QueryRow(ctx, `SELECT `+collectionColumns+` FROM intel_collections WHERE id = $1 OR alias = $1`, key))
+	if err != nil {
+		return Collection{}, err
+	}
+	s.cols.put(c)
+	return c, nil
+}
+
+// ensureCollection returns the collection of that alias, making it from
+// the template when it does not exist yet.
+func (s *Service) ensureCollection(ctx context.Context, tx *db.Tx, tmpl Collection) (Collection, error) {
+	if c, ok := s.cols.get(tmpl.Alias); ok {
+		return c, nil
+	}
+	c, err := scanCollection(tx.QueryRow(ctx, `SELECT `+collectionColumns+` FROM intel_collections WHERE alias = $1`, tmpl.Alias))
+	if err == nil {
+		s.cols.put(c)
+		return c, nil
+	}
+	if !errors.Is(err, db.ErrNoRows) {
+		return Collection{}, fmt.Errorf("intel: collection %s: %w", tmpl.Alias, err)
+	}
+	var org any
+	if tmpl.OrgID != "" {
+		org = tmpl.OrgID
+	}
+	c = tmpl
+	c.ID = db.NewID()
+	if err := tx.QueryRow(ctx, `INSERT INTO intel_collections (id, alias, title, description, audience, sector, org_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING num`, c.ID, c.Alias, c.Title, c.Description, c.Audience, c.Sector, org, s.now()).Scan(&c.Num); err != nil {
+		return Collection{}, fmt.Errorf("intel: make collection %s: %w", tmpl.Alias, err)
+	}
+	// Cached once the transaction commits: a rollback would leave a
+	// number that does not exist.
+	tx.AfterCommit(func() { s.cols.put(c) })
+	return c, nil
+}
+
+// orgCollection is the template of an organisation's own collection.
+func orgCollection(orgID, name string) Collection {
+	return Collection{Alias: "org-" + orgID, Audience: AudienceOrg, OrgID: orgID, Title: "Routed to " + name,
+		Description: "Indicators that concern " + name + "'s networks, AS numbers and domains."}
+}
+
+// sectorCollection is the template of a sector's collection.
+func sectorCollection(sector string) Collection {
+	return Collection{Alias: "sector-" + sector, Audience: AudienceSector, Sector: sector, Title: "Sector: " + sector,
+		Description: "Threat intelligence shared with the organisations of the " + sector + " sector."}
+}
+
+// Collections lists the collections the viewer reads: the built-in ones
+// first, then sectors and organisations by title.
+func (s *Service) Collections(ctx context.Context, v *Viewer) ([]Collection, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+collectionColumns+` FROM intel_collections ORDER BY num`)
+	if err != nil {
+		return nil, fmt.Errorf("intel: collections: %w", err)
+	}
+	defer rows.Close()
+	var out []Collection
+	for rows.Next() {
+		c, err := scanCollection(rows)
+		if err != nil {
+			return nil, err
+		}
+		if v.ReadsCollection(c) {
+			out = append(out, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rank := map[string]int{AudienceCenter: 0, AudienceCommunity: 1, AudienceSector: 2, AudienceOrg: 3}
+	slices.SortStableFunc(out, func(a, b Collection) int {
+		if d := rank[a.Audience] - rank[b.Audience]; d != 0 {
+			return d
+		}
+		return strings.Compare(a.Title, b.Title)
+	})
+	return out, nil
+}
