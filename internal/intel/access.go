@@ -322,9 +322,30 @@ func sectorCollection(sector string) Collection {
 		Description: "Threat intelligence shared with the organisations of the " + sector + " sector."}
 }
 
+// ensureBuiltins makes the center's and the community's collections the
+// first time anything asks for collections.
+func (s *Service) ensureBuiltins(ctx context.Context) error {
+	if _, ok := s.cols.get(AudienceCenter); ok {
+		if _, ok := s.cols.get(AudienceCommunity); ok {
+			return nil
+		}
+	}
+	return s.db.Write(ctx, func(tx *db.Tx) error {
+		for _, tmpl := range builtinCollections {
+			if _, err := s.ensureCollection(ctx, tx, tmpl); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Collections lists the collections the viewer reads: the built-in ones
 // first, then sectors and organisations by title.
 func (s *Service) Collections(ctx context.Context, v *Viewer) ([]Collection, error) {
+	if err := s.ensureBuiltins(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, `SELECT `+collectionColumns+` FROM intel_collections ORDER BY num`)
 	if err != nil {
 		return nil, fmt.Errorf("intel: collections: %w", err)

@@ -107,6 +107,12 @@ func (s *Service) EnsureSource(ctx context.Context, id *auth.Identity, name, tlp
 	if !mayIngest(id, nil) {
 		return Source{}, errs.Forbidden("only the coordination center's staff create sources")
 	}
+	return s.ensureSource(ctx, name, tlpLabel, owner, builtinCollections[1])
+}
+
+// ensureSource is EnsureSource sharing into the collection of the template
+// (made when missing).
+func (s *Service) ensureSource(ctx context.Context, name, tlpLabel string, owner *string, colTmpl Collection) (Source, error) {
 	name = strings.TrimSpace(name)
 	var f errs.Fields
 	if name == "" || len(name) > 200 {
@@ -130,7 +136,7 @@ func (s *Service) EnsureSource(ctx context.Context, id *auth.Identity, name, tlp
 			return err
 		}
 		now := s.now()
-		col, err := s.ensureCollection(ctx, tx, builtinCollections[1])
+		col, err := s.ensureCollection(ctx, tx, colTmpl)
 		if err != nil {
 			return err
 		}
@@ -178,6 +184,8 @@ type IngestOptions struct {
 	Mapping *CSVMapping
 	// Report names a Shadowserver report type (from its file name).
 	Report string
+	// Kept, when set, hears of every STIX object kept (TAXII's status).
+	Kept func(Object)
 }
 
 // Result is what an ingest did.
@@ -275,6 +283,9 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 			return nil
 		}
 		keep := func(obj Object) error {
+			if o.Kept != nil {
+				o.Kept(obj)
+			}
 			b.objs = append(b.objs, obj)
 			if b.size() >= batchSize {
 				return flush()

@@ -31,6 +31,8 @@ type Record struct {
 type Rejection struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// ID names a STIX object that was refused (not kept) as a whole.
+	ID string `json:"id,omitempty"`
 }
 
 // Sink receives records; an error stops the reading and is returned.

@@ -55,7 +55,7 @@ var comparison = regexp.MustCompile(`([a-z0-9-]+):([A-Za-z0-9_.'-]+)\s*=\s*(?:'(
 type Object struct {
 	ID          string
 	Type        string
-	Version     string // modified, else created; "" for objects without either (SCOs)
+	Version     string // modified, else created, as VersionString; "" for objects without either (SCOs)
 	SpecVersion string
 	TLP         string // its most restrictive TLP marking, if any
 	Body        json.RawMessage
@@ -106,7 +106,7 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) e
 			if keep != nil {
 				obj, msg := storable(o, raw, n)
 				if msg != "" {
-					reject(Rejection{Line: n, Message: msg})
+					reject(Rejection{Line: n, Message: msg, ID: cmp.Or(o.ID, "?")})
 					continue
 				}
 				if err := keep(obj); err != nil {
@@ -165,9 +165,11 @@ func storable(o stixObject, raw json.RawMessage, n int) (Object, string) {
 	obj := Object{ID: o.ID, Type: o.Type, Version: cmp.Or(o.Modified, o.Created), SpecVersion: cmp.Or(o.SpecVersion, "2.1"),
 		TLP: string(objectMarking(o)), Body: raw, Line: n}
 	if obj.Version != "" {
-		if _, err := time.Parse(time.RFC3339Nano, obj.Version); err != nil {
+		t, err := time.Parse(time.RFC3339Nano, obj.Version)
+		if err != nil {
 			return Object{}, o.ID + ": modified/created is not an RFC 3339 timestamp"
 		}
+		obj.Version = VersionString(t) // one form, so versions compare as text
 	}
 	if o.Type == "marking-definition" {
 		obj.TLP = string(tlp.Clear) // markings are what everyone needs to read the rest
@@ -278,3 +280,7 @@ func parseSTIXTime(vals ...string) time.Time {
 	}
 	return time.Time{}
 }
+
+// VersionString is the one form versions and TAXII's timestamps take:
+// UTC, microseconds, so they sort as text.
+func VersionString(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

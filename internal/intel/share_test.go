@@ -1,0 +1,261 @@
+package intel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+// officialBundles are the STIX 2.1 bundles of ../shared/standards.
+func officialBundles(t testing.TB) []string {
+	files := []string{official + "/attack/ics-attack.json"}
+	for _, g := range []string{"/stix/examples/*.json", "/stix/examples/*/*.json"} {
+		more, err := filepath.Glob(official + g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range more {
+			var top struct {
+				Type string `json:"type"`
+			}
+			if data, err := os.ReadFile(f); err == nil && json.Unmarshal(data, &top) == nil && top.Type == "bundle" {
+				files = append(files, f) // some examples are single objects
+			}
+		}
+	}
+	if len(files) < 5 {
+		t.Fatalf("the official bundles are missing: %v", files)
+	}
+	return files
+}
+
+// objectsOf reads a bundle's objects, each as a decoded JSON value, by id
+// and version.
+func objectsOf(t testing.TB, data []byte) map[string]any {
+	var b struct {
+		Type    string            `json:"type"`
+		Objects []json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal(data, &b); err != nil || b.Type != "bundle" {
+		t.Fatalf("not a bundle (%v): %.200s", err, data)
+	}
+	out := map[string]any{}
+	for _, raw := range b.Objects {
+		var o map[string]any
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		key := fmt.Sprint(o["id"], " ", o["modified"], o["created"])
+		out[key] = o
+	}
+	return out
+}
+
+func TestOfficialBundlesRoundTrip(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s := newService(t, d)
+		ctx := context.Background()
+		src, err := s.EnsureSource(ctx, sys, "partners", "GREEN", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{}
+		for _, f := range officialBundles(t) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := objectsOf(t, data)
+			res, err := s.Ingest(ctx, sys, src, bytes.NewReader(data), IngestOptions{})
+			if err != nil || res.Objects != len(in) {
+				t.Fatalf("%s: kept %d of %d objects: %+v %v", f, res.Objects, len(in), res.Errors, err)
+			}
+			for k, v := range in {
+				want[k] = v
+			}
+		}
+		// Loading the same bundles again keeps nothing twice.
+		data, _ := os.ReadFile(official + "/attack/ics-attack.json")
+		if _, err := s.Ingest(ctx, sys, src, bytes.NewReader(data), IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		v, _ := s.Viewer(ctx, sys)
+		col, err := s.Collection(ctx, "community")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := s.WriteBundle(ctx, v, col, &out); err != nil {
+			t.Fatal(err)
+		}
+		got := objectsOf(t, out.Bytes())
+		if len(got) != len(want) {
+			t.Errorf("the bundle holds %d objects, the inputs %d", len(got), len(want))
+		}
+		for k, w := range want {
+			if !reflect.DeepEqual(got[k], w) {
+				t.Fatalf("%s came back different:\n got %v\nwant %v", k, got[k], w)
+			}
+		}
+	})
+}
+
+// orgsForAccess registers a sectoral CERT, a bank in its constituency
+// (owning 198.51.100.0/24) and an unrelated insurer.
+func orgsForAccess(t testing.TB, d *db.DB) {
+	ctx := context.Background()
+	for _, o := range [][4]string{{"cert", "BankCERT", "", "banking"}, {"bank", "Bank", "cert", "banking"}, {"ins", "Insurer", "", "insurance"}} {
+		var parent any
+		if o[2] != "" {
+			parent = o[2]
+		}
+		if _, err := d.Exec(ctx, `INSERT INTO orgs (id, name, name_key, kind, parent_id, sector, created_at, updated_at)
+			VALUES ($1, $2, $3, 'constituent', $4, $5, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, o[0], o[1], strings.ToLower(o[1]), parent, o[3]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Exec(ctx, `INSERT INTO org_cidrs (org_id, cidr, position) VALUES ('bank', '198.51.100.0/24', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(ctx, `INSERT INTO org_domains (org_id, domain, position) VALUES ('bank', 'bank.example', 0)`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func member(org string, role auth.Role) *auth.Identity {
+	return &auth.Identity{User: auth.User{ID: "u-" + org, Email: org + "@example.org"}, Method: auth.MethodToken,
+		Memberships: []auth.Membership{{OrgID: org, Role: role}}}
+}
+
+// TestAccessMatrix: what each organisation reads of the community's
+// collection and of the bank's own, by TLP marking.
+func TestAccessMatrix(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgsForAccess(t, d)
+		s := newService(t, d)
+		ctx := context.Background()
+		src, err := s.EnsureSource(ctx, sys, "partners", "AMBER", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One indicator per marking outside the bank, and the same
+		// markings inside its network.
+		for i, label := range []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"} {
+			in := fmt.Sprintf("203.0.113.%d\n198.51.100.%d\n", i+1, i+1)
+			if _, err := s.Ingest(ctx, sys, src, strings.NewReader(in), IngestOptions{TLP: label}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The insurer's own source: its AMBER is its own.
+		own, err := s.EnsureSource(ctx, sys, "insurer's sensors", "AMBER", ptr("ins"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Ingest(ctx, member("ins", auth.RoleAnalyst), own, strings.NewReader("192.0.2.77\n"), IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		community, _ := s.Collection(ctx, "community")
+		bankCol, err := s.Collection(ctx, "org-bank")
+		if err != nil {
+			t.Fatalf("the bank has no collection of routes: %v", err)
+		}
+		read := func(id *auth.Identity, c Collection) ([]string, error) {
+			v, err := s.Viewer(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _, err := s.Page(ctx, v, c, Filter{})
+			var got []string
+			for _, o := range page {
+				var body struct {
+					Name string `json:"name"`
+				}
+				_ = json.Unmarshal(o.Body, &body)
+				got = append(got, body.Name+" "+o.TLP)
+			}
+			slices.Sort(got)
+			return got, err
+		}
+		tests := []struct {
+			who  string
+			id   *auth.Identity
+			c    Collection
+			want []string // nil with notFound: the collection is hidden
+		}{
+			{"staff, community", &auth.Identity{User: auth.User{PlatformRole: auth.PlatformCoordinator}}, community, []string{
+				"192.0.2.77 AMBER",
+				"198.51.100.1 CLEAR", "198.51.100.2 GREEN", "198.51.100.3 AMBER", "198.51.100.4 AMBER+STRICT", "198.51.100.5 RED",
+				"203.0.113.1 CLEAR", "203.0.113.2 GREEN", "203.0.113.3 AMBER", "203.0.113.4 AMBER+STRICT", "203.0.113.5 RED"}},
+			{"bank, community", member("bank", auth.RoleViewer), community, []string{
+				"198.51.100.1 CLEAR", "198.51.100.2 GREEN", "203.0.113.1 CLEAR", "203.0.113.2 GREEN"}},
+			{"insurer, community (its own AMBER too)", member("ins", auth.RoleViewer), community, []string{
+				"192.0.2.77 AMBER", "198.51.100.1 CLEAR", "198.51.100.2 GREEN", "203.0.113.1 CLEAR", "203.0.113.2 GREEN"}},
+			{"bank, its routes", member("bank", auth.RoleViewer), bankCol, []string{
+				"198.51.100.1 CLEAR", "198.51.100.2 GREEN", "198.51.100.3 AMBER", "198.51.100.4 AMBER+STRICT"}},
+			{"its sectoral CERT, the bank's routes", member("cert", auth.RoleViewer), bankCol, []string{
+				"198.51.100.1 CLEAR", "198.51.100.2 GREEN", "198.51.100.3 AMBER"}},
+			{"insurer, the bank's routes", member("ins", auth.RoleAdmin), bankCol, nil},
+			{"anonymous, community", nil, community, nil},
+		}
+		for _, tt := range tests {
+			got, err := read(tt.id, tt.c)
+			if tt.want == nil {
+				if errs.KindOf(err) != errs.KindNotFound {
+					t.Errorf("%s: read %v (%v), want not found", tt.who, got, err)
+				}
+				continue
+			}
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("%s:\n got %v (%v)\nwant %v", tt.who, got, err, tt.want)
+			}
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestGeneratedIDs(t *testing.T) {
+	salt := [5]byte{1, 2, 3, 4, 5}
+	for _, tt := range []idParts{{kindObservation, 1, 1}, {kindRoute, 1<<47 - 1, 1<<40 - 1}, {kindObservation, 123456789, 42}} {
+		id := "indicator--" + generatedID(tt.kind, tt.observable, tt.key, salt)
+		if !idPattern.MatchString(id) || id[11+14] != '4' {
+			t.Errorf("%v: %s is not a version-4 STIX id", tt, id)
+		}
+		got, ok := parseGeneratedID(id, salt)
+		if !ok || got != tt {
+			t.Errorf("%s read back as %v %v, want %v", id, got, ok, tt)
+		}
+		if _, ok := parseGeneratedID(id, [5]byte{9, 9, 9, 9, 9}); ok {
+			t.Errorf("%s was read with another installation's salt", id)
+		}
+	}
+}
+
+func TestPattern(t *testing.T) {
+	for _, tt := range []struct {
+		o    Observable
+		want string
+	}{
+		{Observable{IPv4, "198.51.100.7"}, "[ipv4-addr:value = '198.51.100.7']"},
+		{Observable{CIDR, "2001:db8::/32"}, "[ipv6-addr:value ISSUBSET '2001:db8::/32']"},
+		{Observable{URL, "http://evil.example/a'b\\c"}, `[url:value = 'http://evil.example/a\'b\\c']`},
+		{Observable{SHA256, strings.Repeat("a", 64)}, "[file:hashes.'SHA-256' = '" + strings.Repeat("a", 64) + "']"},
+		{Observable{ASN, "AS64500"}, "[autonomous-system:number = 64500]"},
+	} {
+		if got := Pattern(tt.o); got != tt.want {
+			t.Errorf("Pattern(%v) = %s, want %s", tt.o, got, tt.want)
+		}
+	}
+}
