@@ -39,6 +39,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/seal"
 	"github.com/certhub/certhub/internal/schema"
 	"github.com/certhub/certhub/internal/site"
+	"github.com/certhub/certhub/internal/taxii"
 	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/web"
 )
@@ -300,6 +301,7 @@ func (a *App) routes() error {
 	vdp.NewAPI(a.VDP).Register(rt, api)
 	advisory.NewAPI(a.Advisory).Register(rt, api)
 	intel.NewAPI(a.Intel).Register(rt, api)
+	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {

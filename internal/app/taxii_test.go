@@ -1,0 +1,275 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+)
+
+// taxiiCall is one TAXII request with HTTP Basic credentials.
+func (s *server) taxii(method, path, user, secret string, body []byte, header ...string) response {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	if user != "" {
+		req.SetBasicAuth(user, secret)
+	}
+	return s.do(http.DefaultClient, req)
+}
+
+func TestTAXII(t *testing.T) {
+	s := start(t, options{demo: true})
+	coord := "coordinator@cc.example"
+	coordTok := s.token(coord)
+	bank := "ciso@firstbank.example"
+	bankTok := s.token(bank)
+	other := "security@crescent-mf.example"
+	otherTok := s.token(other)
+	sector := "lead@bank-cert.example"
+	sectorTok := s.token(sector)
+
+	// Protocol: credentials, media types.
+	if r := s.taxii("GET", "/taxii2/", "", "", nil); r.Status != 401 || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Basic") {
+		t.Fatalf("no credentials: %d %v", r.Status, r.Header)
+	}
+	if r := s.taxii("GET", "/taxii2/", coord, "wrong", nil); r.Status != 401 {
+		t.Fatalf("a wrong password: %d", r.Status)
+	}
+	r := s.taxii("GET", "/taxii2/", coord, "certhub-demo-2026", nil)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "application/taxii+json;version=2.1" {
+		t.Fatalf("discovery with a password: %d %s %s", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	var disc struct {
+		Default  string   `json:"default"`
+		APIRoots []string `json:"api_roots"`
+	}
+	_ = json.Unmarshal(r.Body, &disc)
+	root := strings.TrimPrefix(disc.Default, s.URL)
+	if root != "/taxii2/api/" || len(disc.APIRoots) != 1 {
+		t.Fatalf("discovery: %s", r.Body)
+	}
+	if r := s.taxii("GET", root, coord, coordTok, nil, "Accept", "text/html"); r.Status != http.StatusNotAcceptable {
+		t.Fatalf("Accept: text/html: %d", r.Status)
+	}
+	if r := s.taxii("GET", root, coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"max_content_length"`) {
+		t.Fatalf("API root: %d %s", r.Status, r.Body)
+	}
+	collections := func(user, tok string) map[string]string {
+		r := s.taxii("GET", root+"collections/", user, tok, nil)
+		if r.Status != 200 {
+			t.Fatalf("collections for %s: %d %s", user, r.Status, r.Body)
+		}
+		var out struct {
+			Collections []struct{ ID, Alias string } `json:"collections"`
+		}
+		_ = json.Unmarshal(r.Body, &out)
+		m := map[string]string{}
+		for _, c := range out.Collections {
+			m[c.Alias] = c.ID
+		}
+		return m
+	}
+	community := collections(coord, coordTok)["community"]
+	if community == "" {
+		t.Fatal("no community collection")
+	}
+	if _, ok := collections(bank, bankTok)["center"]; ok {
+		t.Fatal("a constituent lists the center's collection")
+	}
+
+	// Adding ATT&CK for ICS: a status resource, then every object comes
+	// back over the pages.
+	attack, err := os.ReadFile("../../../shared/standards/attack/ics-attack.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := root + "collections/" + community + "/objects/"
+	if r := s.taxii("POST", objects, coord, coordTok, attack, "Content-Type", "application/json"); r.Status != http.StatusUnsupportedMediaType {
+		t.Fatalf("POST as application/json: %d", r.Status)
+	}
+	if r := s.taxii("POST", objects, "soc@firstbank.example", s.token("soc@firstbank.example"), []byte(`{"objects": []}`)); r.Status != http.StatusForbidden {
+		t.Fatalf("a constituent's member (not an analyst) wrote: %d %s", r.Status, r.Body)
+	}
+	r = s.taxii("POST", objects, coord, coordTok, attack)
+	var st struct {
+		ID           string `json:"id"`
+		Status       string `json:"status"`
+		SuccessCount int    `json:"success_count"`
+		FailureCount int    `json:"failure_count"`
+		TotalCount   int    `json:"total_count"`
+	}
+	if err := json.Unmarshal(r.Body, &st); err != nil || r.Status != http.StatusAccepted || st.Status != "complete" || st.SuccessCount != 1826 || st.FailureCount != 0 {
+		t.Fatalf("POST ATT&CK: %d %.300s", r.Status, r.Body)
+	}
+	if r := s.taxii("GET", root+"status/"+st.ID+"/", coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"success_count":1826`) {
+		t.Fatalf("status: %d %.200s", r.Status, r.Body)
+	}
+	if r := s.taxii("GET", root+"status/"+st.ID+"/", bank, bankTok, nil); r.Status != 404 {
+		t.Fatalf("someone else's status: %d", r.Status)
+	}
+	var want map[string]bool
+	{
+		var b struct{ Objects []map[string]any }
+		_ = json.Unmarshal(attack, &b)
+		want = map[string]bool{}
+		for _, o := range b.Objects {
+			want[fmt.Sprint(o["id"])] = true
+		}
+	}
+	// Page through, 100 at a time, following next.
+	seen := map[string]bool{}
+	next, pages, lastAdded := "", 0, ""
+	for {
+		q := url.Values{"limit": {"100"}}
+		if next != "" {
+			q.Set("next", next)
+		}
+		r := s.taxii("GET", objects+"?"+q.Encode(), bank, bankTok, nil)
+		if r.Status != 200 {
+			t.Fatalf("page %d: %d %s", pages, r.Status, r.Body)
+		}
+		var env struct {
+			More    bool             `json:"more"`
+			Next    string           `json:"next"`
+			Objects []map[string]any `json:"objects"`
+		}
+		_ = json.Unmarshal(r.Body, &env)
+		pages++
+		for _, o := range env.Objects {
+			id := fmt.Sprint(o["id"])
+			if seen[id] {
+				t.Fatalf("%s came twice", id)
+			}
+			seen[id] = true
+		}
+		if len(env.Objects) > 0 && r.Header.Get("X-TAXII-Date-Added-First") == "" {
+			t.Fatal("no X-TAXII-Date-Added-First")
+		}
+		if pages == 1 {
+			lastAdded = r.Header.Get("X-TAXII-Date-Added-Last")
+		}
+		if !env.More {
+			break
+		}
+		next = env.Next
+	}
+	// The bundle's objects carry no TLP marking: they take the source's
+	// default, AMBER, which a constituent does not read in the community's
+	// collection — all but the marking definitions everyone needs.
+	for id := range seen {
+		if !strings.HasPrefix(id, "marking-definition--") {
+			t.Fatalf("a constituent read %s, AMBER, of the center's source (%d objects)", id, len(seen))
+		}
+	}
+	seen, next, pages = map[string]bool{}, "", 0
+	for {
+		q := url.Values{"limit": {"500"}}
+		if next != "" {
+			q.Set("next", next)
+		}
+		r := s.taxii("GET", objects+"?"+q.Encode(), coord, coordTok, nil)
+		var env struct {
+			More    bool             `json:"more"`
+			Next    string           `json:"next"`
+			Objects []map[string]any `json:"objects"`
+		}
+		_ = json.Unmarshal(r.Body, &env)
+		pages++
+		for _, o := range env.Objects {
+			id := fmt.Sprint(o["id"])
+			if seen[id] {
+				t.Fatalf("%s came twice", id)
+			}
+			seen[id] = true
+		}
+		if pages == 1 {
+			lastAdded = r.Header.Get("X-TAXII-Date-Added-Last")
+		}
+		if !env.More {
+			break
+		}
+		next = env.Next
+	}
+	if len(seen) != len(want) || pages != 4 {
+		t.Fatalf("paged %d objects in %d pages, want %d in 4", len(seen), pages, len(want))
+	}
+	for id := range want {
+		if !seen[id] {
+			t.Fatalf("%s is missing", id)
+		}
+	}
+	// added_after is exclusive: after the first page's last, the rest.
+	r = s.taxii("GET", objects+"?limit=1000&added_after="+url.QueryEscape(lastAdded), coord, coordTok, nil)
+	var rest struct {
+		More    bool              `json:"more"`
+		Objects []json.RawMessage `json:"objects"`
+	}
+	_ = json.Unmarshal(r.Body, &rest)
+	if len(rest.Objects) != 1000 || !rest.More {
+		t.Fatalf("added_after the first 500: %d objects, more %v", len(rest.Objects), rest.More)
+	}
+	// Manifest, one object, its versions, match[type].
+	r = s.taxii("GET", root+"collections/"+community+"/manifest/?limit=2&match[type]=x-mitre-tactic", coord, coordTok, nil)
+	var man struct {
+		Objects []struct{ ID, Version, DateAdded, MediaType string } `json:"objects"`
+	}
+	_ = json.Unmarshal(r.Body, &man)
+	if r.Status != 200 || len(man.Objects) != 2 || !strings.HasPrefix(man.Objects[0].ID, "x-mitre-tactic--") {
+		t.Fatalf("manifest: %d %s", r.Status, r.Body)
+	}
+	one := man.Objects[0].ID
+	if r := s.taxii("GET", objects+one+"/", coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), one) {
+		t.Fatalf("one object: %d %s", r.Status, r.Body)
+	}
+	if r := s.taxii("GET", objects+one+"/versions/", coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), man.Objects[0].Version) {
+		t.Fatalf("versions: %d %s", r.Status, r.Body)
+	}
+	if r := s.taxii("DELETE", objects+one+"/", sector, sectorTok, nil); r.Status != 404 && r.Status != 403 {
+		t.Fatalf("a sectoral CERT deleted: %d", r.Status)
+	}
+	if r := s.taxii("DELETE", objects+one+"/", coord, coordTok, nil); r.Status != 200 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	if r := s.taxii("GET", objects+one+"/", coord, coordTok, nil); r.Status != 404 {
+		t.Fatalf("a deleted object: %d", r.Status)
+	}
+
+	// Routing: an AMBER list that hits First Bank's network reaches its
+	// own collection, which its sectoral CERT reads too and Crescent not.
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=sensors&tlp=AMBER", strings.NewReader("198.51.100.9\n203.0.113.250\n"))
+	req.Header.Set("Authorization", "Bearer "+coordTok)
+	req.Header.Set("Content-Type", "text/plain")
+	if r := s.do(http.DefaultClient, req); r.Status != 200 {
+		t.Fatalf("ingest: %d %s", r.Status, r.Body)
+	}
+	bankCol := collections(bank, bankTok)["org-"+s.orgID(t, "First Example Bank")]
+	if bankCol == "" {
+		t.Fatalf("First Bank has no collection: %v", collections(bank, bankTok))
+	}
+	for _, tt := range []struct {
+		user, tok string
+		status    int
+	}{{bank, bankTok, 200}, {sector, sectorTok, 200}, {other, otherTok, 404}} {
+		r := s.taxii("GET", root+"collections/"+bankCol+"/objects/", tt.user, tt.tok, nil)
+		if r.Status != tt.status {
+			t.Fatalf("%s reads First Bank's collection: %d", tt.user, r.Status)
+		}
+		if tt.status == 200 && (!strings.Contains(string(r.Body), `[ipv4-addr:value = '198.51.100.9']`) || strings.Contains(string(r.Body), "203.0.113.250")) {
+			t.Fatalf("%s: First Bank's collection holds %s", tt.user, r.Body)
+		}
+	}
+}
