@@ -272,4 +272,35 @@ func TestTAXII(t *testing.T) {
 			t.Fatalf("%s: First Bank's collection holds %s", tt.user, r.Body)
 		}
 	}
+
+	// The bulk lookup sees the same: First Bank and its CERT the routed
+	// AMBER address, Crescent nothing.
+	for _, tt := range []struct {
+		tok  string
+		want int
+	}{{bankTok, 1}, {sectorTok, 1}, {otherTok, 0}, {coordTok, 2}} {
+		r := s.api("POST", "/api/v1/intel/lookup", tt.tok, map[string]any{"values": []string{"198.51.100.9", "203.0.113[.]250", "192.0.2.200"}})
+		var out struct {
+			Matches []struct {
+				Value        string   `json:"value"`
+				TLP          string   `json:"tlp"`
+				Score        int      `json:"score"`
+				Sources      []string `json:"sources"`
+				Constituents []string `json:"constituents"`
+			} `json:"matches"`
+		}
+		if err := json.Unmarshal(r.Body, &out); err != nil || r.Status != 200 || len(out.Matches) != tt.want {
+			t.Fatalf("lookup: %d %s, want %d matches", r.Status, r.Body, tt.want)
+		}
+		if tt.want == 1 && (out.Matches[0].Value != "198.51.100.9" || out.Matches[0].TLP != "AMBER" ||
+			len(out.Matches[0].Constituents) != 1 || out.Matches[0].Constituents[0] != "First Example Bank" || len(out.Matches[0].Sources) != 0) {
+			t.Fatalf("lookup: %s", r.Body)
+		}
+	}
+	if r := s.api("POST", "/api/v1/intel/lookup", bankTok, map[string]any{"values": make([]string, 100_001)}); r.Status != 422 {
+		t.Fatalf("100,001 values: %d", r.Status)
+	}
+	if r := s.api("POST", "/api/v1/intel/lookup", "", map[string]any{"values": []string{"198.51.100.9"}}); r.Status != 401 {
+		t.Fatalf("anonymous lookup: %d", r.Status)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 )
 
@@ -20,6 +21,7 @@ func NewAPI(s *Service) *API { return &API{s: s} }
 // Register adds the routes; protect requires an account.
 func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler) {
 	rt.Handle("POST /api/v1/intel/ingest", protect(httpx.API(a.ingest)))
+	rt.Handle("POST /api/v1/intel/lookup", protect(httpx.API(a.lookup)))
 }
 
 // MaxIngestBody bounds one pushed body; it is read as a stream, so the
@@ -65,5 +67,28 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// lookup answers which of up to 100,000 values the store knows, with what
+// the caller may see of each (a SIEM's bulk enrichment).
+func (a *API) lookup(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Values []string `json:"values"`
+	}
+	// 100,000 URLs of up to a few hundred bytes each.
+	if err := httpx.DecodeJSON(w, r, &in, 64<<20); err != nil {
+		return err
+	}
+	if in.Values == nil {
+		var f errs.Fields
+		f.Add("values", "a list of indicators")
+		return f.Err()
+	}
+	matches, err := a.s.Lookup(r.Context(), auth.FromContext(r.Context()), in.Values)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"matches": matches})
 	return nil
 }

@@ -41,6 +41,7 @@ type Service struct {
 	orgTable orgTable
 	cols     collectionCache
 	routes   routeCache
+	index    *Index
 }
 
 // NewService makes the service.
@@ -54,7 +55,7 @@ func NewService(o Options) *Service {
 			panic(err) // the built-in lists are valid; a test proves it
 		}
 	}
-	return &Service{db: o.DB, now: o.Now, log: o.Log, warn: o.Warninglists}
+	return &Service{db: o.DB, now: o.Now, log: o.Log, warn: o.Warninglists, index: NewIndex()}
 }
 
 // Source is where indicators come from.

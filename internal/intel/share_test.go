@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -258,4 +259,109 @@ func TestPattern(t *testing.T) {
 			t.Errorf("Pattern(%v) = %s, want %s", tt.o, got, tt.want)
 		}
 	}
+}
+
+func TestLookup(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgsForAccess(t, d)
+		s := newService(t, d)
+		ctx := context.Background()
+		src, err := s.EnsureSource(ctx, sys, "partners", "AMBER", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, label := range []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"} {
+			in := fmt.Sprintf("203.0.113.%d\n198.51.100.%d\n", i+1, i+1)
+			if _, err := s.Ingest(ctx, sys, src, strings.NewReader(in), IngestOptions{TLP: label}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Ingest(ctx, sys, src, strings.NewReader("203.0.113.128/25\n"), IngestOptions{TLP: "GREEN"}); err != nil {
+			t.Fatal(err)
+		}
+		values := []string{"203.0.113.1", "203.0.113.3", "198.51.100.3", "198.51.100.4", "198.51.100.5", "hxxp://nothing[.]example", "203.0.113.200", "not an indicator"}
+		look := func(id *auth.Identity) []string {
+			ms, err := s.Lookup(ctx, id, values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, m := range ms {
+				out = append(out, fmt.Sprintf("%s %s %s %v", m.Value, m.TLP, m.Matched, m.Constituents))
+				if m.Score <= 0 || m.Score > 100 || m.FirstSeen.IsZero() {
+					t.Errorf("%+v: score or times", m)
+				}
+			}
+			slices.Sort(out)
+			return out
+		}
+		staff := look(&auth.Identity{User: auth.User{PlatformRole: auth.PlatformAdmin}})
+		want := []string{"198.51.100.3 AMBER  [Bank]", "198.51.100.4 AMBER+STRICT  [Bank]", "198.51.100.5 RED  []",
+			"203.0.113.1 CLEAR  []", "203.0.113.200 GREEN 203.0.113.128/25 []", "203.0.113.3 AMBER  []"}
+		if !slices.Equal(staff, want) {
+			t.Errorf("staff:\n got %v\nwant %v", staff, want)
+		}
+		if got, want := look(member("bank", auth.RoleViewer)), []string{"198.51.100.3 AMBER  [Bank]", "198.51.100.4 AMBER+STRICT  [Bank]",
+			"203.0.113.1 CLEAR  []", "203.0.113.200 GREEN 203.0.113.128/25 []"}; !slices.Equal(got, want) {
+			t.Errorf("the bank:\n got %v\nwant %v", got, want)
+		}
+		if got, want := look(member("cert", auth.RoleViewer)), []string{"198.51.100.3 AMBER  [Bank]",
+			"203.0.113.1 CLEAR  []", "203.0.113.200 GREEN 203.0.113.128/25 []"}; !slices.Equal(got, want) {
+			t.Errorf("the bank's CERT:\n got %v\nwant %v", got, want)
+		}
+		if got, want := look(member("ins", auth.RoleViewer)), []string{"203.0.113.1 CLEAR  []", "203.0.113.200 GREEN 203.0.113.128/25 []"}; !slices.Equal(got, want) {
+			t.Errorf("the insurer:\n got %v\nwant %v", got, want)
+		}
+		if _, err := s.Lookup(ctx, nil, values); errs.KindOf(err) != errs.KindUnauthenticated {
+			t.Errorf("anonymous: %v", err)
+		}
+		if _, err := s.Lookup(ctx, sys, make([]string, MaxLookup+1)); errs.KindOf(err) != errs.KindInvalid {
+			t.Errorf("too many values: %v", err)
+		}
+	})
+}
+
+func TestScoreDecays(t *testing.T) {
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		typ     Type
+		conf, n int
+		age     time.Duration
+		want    int
+	}{
+		{IPv4, 80, 1, 0, 80},
+		{IPv4, 80, 1, 30 * 24 * time.Hour, 40},
+		{Domain, 80, 1, 30 * 24 * time.Hour, 67},
+		{SHA256, 80, 1, 3 * 365 * 24 * time.Hour, 80},
+		{IPv4, 80, 3, 0, 96},
+		{IPv4, 100, 5, 0, 100},
+	} {
+		if got := Score(tt.typ, tt.conf, tt.n, now.Add(-tt.age), now); got != tt.want {
+			t.Errorf("Score(%s, %d, %d sources, %v old) = %d, want %d", tt.typ, tt.conf, tt.n, tt.age, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkLookupIndex: finding values among a million indexed
+// observables, normalising each first, as the lookup API does.
+func BenchmarkLookupIndex(b *testing.B) {
+	x := NewIndex()
+	const n = 1_000_000
+	for i := range n {
+		x.Add(int64(i+1), Observable{IPv4, fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)})
+	}
+	queries := make([]string, 4096)
+	for i := range queries {
+		queries[i] = fmt.Sprintf("10.%d.%d.%d", i%40, i%251, i%256)
+	}
+	var ids []int64
+	b.ResetTimer()
+	for i := range b.N {
+		o, err := Normalize(queries[i%len(queries)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = x.Find(o, ids[:0])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "values/s")
 }

@@ -1,0 +1,333 @@
+package intel
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/tlp"
+	"github.com/gaissmai/bart"
+)
+
+// Index answers, in memory, which observable a value is: a hash of type
+// and value to the observable's id (16 bytes an entry, so ten million fit
+// in a few hundred megabytes), and the reported networks in a prefix table
+// so an address finds the networks that contain it. A hash can collide;
+// the database rows of the matches are compared with the values before
+// anything is answered.
+type Index struct {
+	mu    sync.RWMutex
+	seed  maphash.Seed
+	ids   map[uint64]int64
+	nets  *bart.Table[[]int64]
+	maxID int64 // the newest observable indexed
+}
+
+// NewIndex makes an empty index.
+func NewIndex() *Index {
+	return &Index{seed: maphash.MakeSeed(), ids: map[uint64]int64{}, nets: &bart.Table[[]int64]{}}
+}
+
+func (x *Index) key(o Observable) uint64 {
+	var h maphash.Hash
+	h.SetSeed(x.seed)
+	h.WriteString(string(o.Type))
+	h.WriteByte(0)
+	h.WriteString(o.Value)
+	return h.Sum64()
+}
+
+// Add indexes an observable.
+func (x *Index) Add(id int64, o Observable) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.add(id, o)
+}
+
+func (x *Index) add(id int64, o Observable) {
+	x.ids[x.key(o)] = id
+	if o.Type == CIDR {
+		if p, err := netip.ParsePrefix(o.Value); err == nil {
+			x.nets.Modify(p.Masked(), func(ids []int64, _ bool) ([]int64, bool) { return append(ids, id), false })
+		}
+	}
+	x.maxID = max(x.maxID, id)
+}
+
+// Len is how many observables the index holds.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.ids)
+}
+
+// Find appends to ids the observables o may be: itself, and for an
+// address the networks reported that contain it.
+func (x *Index) Find(o Observable, ids []int64) []int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if id, ok := x.ids[x.key(o)]; ok {
+		ids = append(ids, id)
+	}
+	if (o.Type == IPv4 || o.Type == IPv6) && x.nets.Size() > 0 {
+		if a, err := netip.ParseAddr(o.Value); err == nil {
+			for _, nets := range x.nets.Supernets(netip.PrefixFrom(a, a.BitLen())) {
+				ids = append(ids, nets...)
+			}
+		}
+	}
+	return ids
+}
+
+// refresh indexes the observables stored since the last refresh (by this
+// process or another: the command line loads while the server runs).
+func (s *Service) refreshIndex(ctx context.Context) error {
+	x := s.index
+	x.mu.RLock()
+	from := x.maxID
+	x.mu.RUnlock()
+	for {
+		rows, err := s.db.Query(ctx, `SELECT id, type, value FROM intel_observables WHERE id > $1 ORDER BY id LIMIT 100000`, from)
+		if err != nil {
+			return fmt.Errorf("intel: index: %w", err)
+		}
+		n := 0
+		x.mu.Lock()
+		for rows.Next() {
+			var id int64
+			var o Observable
+			if err := rows.Scan(&id, &o.Type, &o.Value); err != nil {
+				x.mu.Unlock()
+				rows.Close()
+				return err
+			}
+			x.add(id, o)
+			from, n = id, n+1
+		}
+		x.mu.Unlock()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("intel: index: %w", err)
+		}
+		if n < 100000 {
+			return nil
+		}
+	}
+}
+
+// MaxLookup bounds the values of one lookup.
+const MaxLookup = 100_000
+
+// Match is what a lookup knows of one value (API.md's shape).
+type Match struct {
+	Value        string    `json:"value"`
+	Type         Type      `json:"type"`
+	ObservableID int64     `json:"observable_id"`
+	Matched      string    `json:"matched,omitempty"` // the network that contains the value, when that is the match
+	FirstSeen    time.Time `json:"first_seen"`
+	LastSeen     time.Time `json:"last_seen"`
+	Score        int       `json:"score"`
+	TLP          string    `json:"tlp"`
+	Sources      []string  `json:"sources"`
+	Constituents []string  `json:"constituents"`
+}
+
+// halfLife is how fast an observable's score decays with age, by type:
+// addresses change hands in weeks, names in months, files never.
+var halfLife = map[Type]time.Duration{
+	IPv4: 30 * 24 * time.Hour, IPv6: 30 * 24 * time.Hour, CIDR: 60 * 24 * time.Hour, URL: 60 * 24 * time.Hour,
+	Domain: 120 * 24 * time.Hour, Email: 180 * 24 * time.Hour, ASN: 365 * 24 * time.Hour,
+}
+
+// Score is an observable's weight now: the best confidence a visible
+// source gives it, halved every half-life of its type since it was last
+// seen, and raised a little by how many sources report it.
+func Score(t Type, confidence int, sources int, lastSeen, now time.Time) int {
+	score := float64(confidence)
+	if hl, ok := halfLife[t]; ok && now.After(lastSeen) {
+		score *= math.Pow(0.5, float64(now.Sub(lastSeen))/float64(hl))
+	}
+	score *= 1 + 0.1*float64(min(sources, 5)-1)
+	return int(math.Round(min(score, 100)))
+}
+
+// Lookup answers the values that match what the store holds and the
+// caller may see; values without a visible match are left out.
+func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string) ([]Match, error) {
+	if id == nil {
+		return nil, errs.Unauthenticated("sign in to look up indicators")
+	}
+	if len(values) > MaxLookup {
+		var f errs.Fields
+		f.Add("values", "at most %d values a request", MaxLookup)
+		return nil, f.Err()
+	}
+	v, err := s.Viewer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.refreshIndex(ctx); err != nil {
+		return nil, err
+	}
+	type want struct {
+		value string
+		obs   Observable
+	}
+	byID := map[int64][]want{}
+	var ids, found []int64
+	for _, raw := range values {
+		o, err := Normalize(raw)
+		if err != nil {
+			continue
+		}
+		found = s.index.Find(o, found[:0])
+		for _, oid := range found {
+			if byID[oid] == nil {
+				ids = append(ids, oid)
+			}
+			byID[oid] = append(byID[oid], want{raw, o})
+		}
+	}
+	if len(ids) == 0 {
+		return []Match{}, nil
+	}
+	details, err := s.details(ctx, v, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := []Match{}
+	for _, oid := range ids {
+		d, ok := details[oid]
+		if !ok || (len(d.sources) == 0 && len(d.constituents) == 0) {
+			continue
+		}
+		for _, w := range byID[oid] {
+			m := Match{Value: w.value, Type: w.obs.Type, ObservableID: oid, FirstSeen: time.Unix(d.first, 0).UTC(), LastSeen: time.Unix(d.last, 0).UTC(),
+				TLP: string(d.label), Sources: d.sources, Constituents: d.constituents}
+			if d.obs != w.obs {
+				if d.obs.Type != CIDR {
+					continue // a hash collision
+				}
+				m.Matched = d.obs.Value
+			}
+			m.Score = Score(d.obs.Type, d.confidence, len(d.sources), time.Unix(d.last, 0), now)
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// detail is what the caller may see of one observable.
+type detail struct {
+	obs                   Observable
+	first, last           int64
+	confidence            int
+	label                 tlp.Label // the least restrictive visible marking
+	sources, constituents []string
+}
+
+// details loads the matched observables with their observations and
+// routes, keeping what the viewer may see.
+func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int64]*detail, error) {
+	orgs, err := s.orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]*detail{}
+	see := func(d *detail, label tlp.Label) {
+		if d.label == "" || d.label.MoreRestrictive(label) {
+			d.label = label
+		}
+	}
+	for i := 0; i < len(ids); i += 500 {
+		part := ids[i:min(i+500, len(ids))]
+		in := placeholders(1, len(part))
+		rows, err := s.db.Query(ctx, `SELECT v.id, v.type, v.value, b.first_seen, b.last_seen, b.tlp, b.confidence, src.name,
+			COALESCE(src.owner_org_id, ''), b.collection_num
+			FROM intel_observables v JOIN intel_observations b ON b.observable_id = v.id JOIN intel_sources src ON src.num = b.source_num
+			WHERE v.id IN (`+in+`)`, anys(part)...)
+		if err != nil {
+			return nil, fmt.Errorf("intel: lookup: %w", err)
+		}
+		for rows.Next() {
+			var id, first, last, col int64
+			var o Observable
+			var label, source, owner string
+			var conf int
+			if err := rows.Scan(&id, &o.Type, &o.Value, &first, &last, &label, &conf, &source, &owner, &col); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			d := out[id]
+			if d == nil {
+				d = &detail{obs: o, first: math.MaxInt64, sources: []string{}, constituents: []string{}}
+				out[id] = d
+			}
+			c, err := s.collectionByNum(ctx, s.db, col)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !v.Reads(c, label, owner) {
+				continue
+			}
+			d.first, d.last = min(d.first, first), max(d.last, last)
+			d.confidence = max(d.confidence, conf)
+			if !slices.Contains(d.sources, source) {
+				d.sources = append(d.sources, source)
+			}
+			see(d, tlp.Label(label))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("intel: lookup: %w", err)
+		}
+		rows, err = s.db.Query(ctx, `SELECT observable_id, org_id, tlp, first_seen, last_seen FROM intel_routes WHERE observable_id IN (`+in+`)`, anys(part)...)
+		if err != nil {
+			return nil, fmt.Errorf("intel: lookup: %w", err)
+		}
+		for rows.Next() {
+			var id, first, last int64
+			var org, label string
+			if err := rows.Scan(&id, &org, &label, &first, &last); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			d := out[id]
+			if d == nil || !v.RoutedTo(org, label) {
+				continue
+			}
+			d.first, d.last = min(d.first, first), max(d.last, last)
+			d.constituents = append(d.constituents, orgName(orgs, org))
+			see(d, tlp.Label(label))
+			if len(d.sources) == 0 {
+				d.confidence = max(d.confidence, 50) // routed to the caller: what the center judged worth telling it
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("intel: lookup: %w", err)
+		}
+	}
+	for _, d := range out {
+		slices.Sort(d.sources)
+		slices.Sort(d.constituents)
+	}
+	return out, nil
+}
+
+func orgName(orgs map[string]orgInfo, id string) string {
+	if o, ok := orgs[id]; ok && strings.TrimSpace(o.name) != "" {
+		return o.name
+	}
+	return id
+}
