@@ -140,25 +140,32 @@ func member(org string, role auth.Role) *auth.Identity {
 		Memberships: []auth.Membership{{OrgID: org, Role: role}}}
 }
 
+// markedIndicators registers the organisations and loads one indicator
+// per marking outside the bank (203.0.113.1–5) and the same markings
+// inside its network (198.51.100.1–5), from the center's source.
+func markedIndicators(t *testing.T, d *db.DB) (*Service, Source) {
+	orgsForAccess(t, d)
+	s := newService(t, d)
+	ctx := context.Background()
+	src, err := s.EnsureSource(ctx, sys, "partners", "AMBER", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, label := range []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"} {
+		in := fmt.Sprintf("203.0.113.%d\n198.51.100.%d\n", i+1, i+1)
+		if _, err := s.Ingest(ctx, sys, src, strings.NewReader(in), IngestOptions{TLP: label}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, src
+}
+
 // TestAccessMatrix: what each organisation reads of the community's
 // collection and of the bank's own, by TLP marking.
 func TestAccessMatrix(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		orgsForAccess(t, d)
-		s := newService(t, d)
+		s, _ := markedIndicators(t, d)
 		ctx := context.Background()
-		src, err := s.EnsureSource(ctx, sys, "partners", "AMBER", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// One indicator per marking outside the bank, and the same
-		// markings inside its network.
-		for i, label := range []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"} {
-			in := fmt.Sprintf("203.0.113.%d\n198.51.100.%d\n", i+1, i+1)
-			if _, err := s.Ingest(ctx, sys, src, strings.NewReader(in), IngestOptions{TLP: label}); err != nil {
-				t.Fatal(err)
-			}
-		}
 		// The insurer's own source: its AMBER is its own.
 		own, err := s.EnsureSource(ctx, sys, "insurer's sensors", "AMBER", ptr("ins"))
 		if err != nil {
@@ -263,19 +270,8 @@ func TestPattern(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		orgsForAccess(t, d)
-		s := newService(t, d)
+		s, src := markedIndicators(t, d)
 		ctx := context.Background()
-		src, err := s.EnsureSource(ctx, sys, "partners", "AMBER", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, label := range []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"} {
-			in := fmt.Sprintf("203.0.113.%d\n198.51.100.%d\n", i+1, i+1)
-			if _, err := s.Ingest(ctx, sys, src, strings.NewReader(in), IngestOptions{TLP: label}); err != nil {
-				t.Fatal(err)
-			}
-		}
 		if _, err := s.Ingest(ctx, sys, src, strings.NewReader("203.0.113.128/25\n"), IngestOptions{TLP: "GREEN"}); err != nil {
 			t.Fatal(err)
 		}
