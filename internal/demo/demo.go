@@ -223,6 +223,9 @@ func Load(ctx context.Context, c *app.Core) error {
 	if err := loadAdvisories(ctx, c, ids); err != nil {
 		return err
 	}
+	if err := loadIntel(ctx, c, ids); err != nil {
+		return err
+	}
 	_, err = c.DB.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)`, loadedKey, now.Format(time.RFC3339), now)
 	return err
 }

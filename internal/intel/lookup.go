@@ -155,7 +155,7 @@ func Score(t Type, confidence int, sources int, lastSeen, now time.Time) int {
 	if hl, ok := halfLife[t]; ok && now.After(lastSeen) {
 		score *= math.Pow(0.5, float64(now.Sub(lastSeen))/float64(hl))
 	}
-	score *= 1 + 0.1*float64(min(sources, 5)-1)
+	score *= 1 + 0.1*float64(max(min(sources, 5)-1, 0))
 	return int(math.Round(min(score, 100)))
 }
 

@@ -331,6 +331,7 @@ func TestScoreDecays(t *testing.T) {
 		{SHA256, 80, 1, 3 * 365 * 24 * time.Hour, 80},
 		{IPv4, 80, 3, 0, 96},
 		{IPv4, 100, 5, 0, 100},
+		{IPv4, 50, 0, 0, 50}, // routed to the caller, no visible source
 	} {
 		if got := Score(tt.typ, tt.conf, tt.n, now.Add(-tt.age), now); got != tt.want {
 			t.Errorf("Score(%s, %d, %d sources, %v old) = %d, want %d", tt.typ, tt.conf, tt.n, tt.age, got, tt.want)

@@ -1,0 +1,56 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/platform/auth"
+)
+
+// loadIntel gives the threat-intelligence side something to show: a
+// partner's GREEN feed and the center's AMBER sensors, both reporting
+// addresses and names in demo constituents' networks (so each has routes
+// in its own collection), and a STIX bundle with its own marking.
+func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
+	sys := auth.System("demo dataset")
+	feeds := []struct {
+		name, label, owner, format, body string
+	}{
+		{"Examplia CSIRT feed", "GREEN", "partner", "text", strings.Join([]string{
+			"# C2 and phishing seen by our partners this week",
+			"198.51.100.10",                      // First Example Bank
+			"203.0.113.20",                       // Karakoram Telecom
+			"mail.crescent-mf[.]example",         // Crescent Microfinance
+			"hxxp://update.cpdc[.]example/p.bin", // Central Power
+			"192.0.2.200",
+			"evil-updates[.]example",
+		}, "\n")},
+		{"Center sensors", "AMBER", "", "csv", "first_seen,indicator,family\n" +
+			"2026-11-20 03:12:00,198.51.100.40,mirai\n" + // Crescent Microfinance
+			"2026-11-21 11:40:00,198.51.100.130,qakbot\n" + // Central Power
+			"2026-11-22 08:05:00,203.0.113.140,cobaltstrike\n" + // Federal Revenue
+			"2026-11-22 09:00:00,44d88612fea8a8f36de82e1278abb02f,eicar\n"},
+		{"Examplia CSIRT STIX", "AMBER", "partner", "stix", `{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
+			{"type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+			 "created": "2026-11-21T10:00:00.000Z", "modified": "2026-11-21T10:00:00.000Z", "name": "Mobile core scanner",
+			 "indicator_types": ["malicious-activity"], "pattern": "[ipv4-addr:value = '203.0.113.70']", "pattern_type": "stix",
+			 "valid_from": "2026-11-21T10:00:00Z", "object_marking_refs": ["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"]}]}`},
+	}
+	for _, f := range feeds {
+		var owner *string
+		if f.owner != "" {
+			owner = ptr(ids[f.owner])
+		}
+		src, err := c.Intel.EnsureSource(ctx, sys, f.name, f.label, owner)
+		if err != nil {
+			return fmt.Errorf("demo intel source %s: %w", f.name, err)
+		}
+		if _, err := c.Intel.Ingest(ctx, sys, src, strings.NewReader(f.body), intel.IngestOptions{Format: intel.Format(f.format)}); err != nil {
+			return fmt.Errorf("demo intel %s: %w", f.name, err)
+		}
+	}
+	return nil
+}
