@@ -297,4 +297,25 @@ func TestTAXII(t *testing.T) {
 	if r := s.api("POST", "/api/v1/intel/lookup", "", map[string]any{"values": []string{"198.51.100.9"}}); r.Status != 401 {
 		t.Fatalf("anonymous lookup: %d", r.Status)
 	}
+
+	// Exports: the same access.
+	if r := s.api("GET", "/api/v1/intel/collections", bankTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), bankCol) || strings.Contains(string(r.Body), `"center"`) {
+		t.Fatalf("collections: %d %s", r.Status, r.Body)
+	}
+	r = s.api("GET", "/api/v1/intel/collections/"+bankCol+"/export?format=csv", bankTok, nil)
+	if r.Status != 200 || !strings.HasPrefix(string(r.Body), "type,value,first_seen") || !strings.Contains(string(r.Body), "ipv4,198.51.100.9,") ||
+		!strings.Contains(string(r.Body), "ipv4,198.51.100.10,") || strings.Contains(string(r.Body), "203.0.113.250") {
+		t.Fatalf("First Bank's CSV: %d %s", r.Status, r.Body)
+	}
+	if r := s.api("GET", "/api/v1/intel/collections/"+bankCol+"/export", otherTok, nil); r.Status != 404 {
+		t.Fatalf("Crescent exports First Bank's collection: %d", r.Status)
+	}
+	if r := s.api("GET", "/api/v1/intel/collections/"+bankCol+"/export?format=pdf", bankTok, nil); r.Status != 422 {
+		t.Fatalf("format=pdf: %d", r.Status)
+	}
+	r = s.api("GET", "/api/v1/intel/collections/community/export", bankTok, nil)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "application/stix+json;version=2.1" || !strings.Contains(string(r.Body), "evil-updates.example") ||
+		strings.Contains(string(r.Body), "x-mitre-tactic") || strings.Contains(string(r.Body), "198.51.100.9") {
+		t.Fatalf("the community's bundle for First Bank: %d %.400s", r.Status, r.Body)
+	}
 }

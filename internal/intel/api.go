@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 )
@@ -22,6 +23,8 @@ func NewAPI(s *Service) *API { return &API{s: s} }
 func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler) {
 	rt.Handle("POST /api/v1/intel/ingest", protect(httpx.API(a.ingest)))
 	rt.Handle("POST /api/v1/intel/lookup", protect(httpx.API(a.lookup)))
+	rt.Handle("GET /api/v1/intel/collections", protect(httpx.API(a.collections)))
+	rt.Handle("GET /api/v1/intel/collections/{id}/export", protect(httpx.API(a.export)))
 }
 
 // MaxIngestBody bounds one pushed body; it is read as a stream, so the
@@ -91,4 +94,51 @@ func (a *API) lookup(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"matches": matches})
 	return nil
+}
+
+// collections lists the collections the caller reads (TAXII's, and the
+// sharing scopes of sources).
+func (a *API) collections(w http.ResponseWriter, r *http.Request) error {
+	v, err := a.s.Viewer(r.Context(), auth.FromContext(r.Context()))
+	if err != nil {
+		return err
+	}
+	cols, err := a.s.Collections(r.Context(), v)
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, cols, "")
+	return nil
+}
+
+// export writes a collection as a STIX 2.1 bundle (?format=stix, the
+// default) or CSV (?format=csv), holding only what the caller reads.
+func (a *API) export(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v, err := a.s.Viewer(ctx, auth.FromContext(ctx))
+	if err != nil {
+		return err
+	}
+	c, err := a.s.Collection(ctx, r.PathValue("id"))
+	if errors.Is(err, db.ErrNoRows) || (err == nil && !v.ReadsCollection(c)) {
+		return errs.NotFound("no such collection")
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "stix":
+		w.Header().Set("Content-Type", "application/stix+json;version=2.1")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+c.Alias+`.stix.json"`)
+		return a.s.WriteBundle(ctx, v, c, w)
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+c.Alias+`.csv"`)
+		return a.s.WriteCSV(ctx, v, c, w)
+	default:
+		var fe errs.Fields
+		fe.Add("format", "stix or csv")
+		return fe.Err()
+	}
 }

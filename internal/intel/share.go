@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -196,4 +199,70 @@ func (s *Service) WriteBundle(ctx context.Context, v *Viewer, c Collection, w io
 		return err
 	}
 	return bw.Flush()
+}
+
+// WriteCSV writes the observables of c the viewer reads, one line per
+// report of one (observation or route), page by page.
+func (s *Service) WriteCSV(ctx context.Context, v *Viewer, c Collection, w io.Writer) error {
+	if !v.ReadsCollection(c) {
+		return errs.NotFound("no such collection")
+	}
+	owned, err := s.ownedSources(ctx, v)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"type", "value", "first_seen", "last_seen", "tlp", "confidence", "tags", "source"}); err != nil {
+		return err
+	}
+	queries := []struct {
+		sql              string
+		tlpCol, ownerCol string
+	}{
+		{`SELECT b.added, v.type, v.value, b.first_seen, b.last_seen, b.tlp, b.confidence, b.tags, src.name
+			FROM intel_observations b JOIN intel_observables v ON v.id = b.observable_id JOIN intel_sources src ON src.num = b.source_num
+			WHERE b.collection_num = $1 AND b.added > $2`, "b.tlp", "b.source_num"},
+		{`SELECT r.added, v.type, v.value, r.first_seen, r.last_seen, r.tlp, 0, '', 'routed by the center'
+			FROM intel_routes r JOIN intel_observables v ON v.id = r.observable_id
+			WHERE r.collection_num = $1 AND r.added > $2`, "r.tlp", ""},
+	}
+	for _, q := range queries {
+		var after int64
+		for {
+			wh := where{args: []any{c.Num, after}}
+			wh.access(v, c, q.tlpCol, q.ownerCol, owned)
+			sqlText := q.sql
+			if len(wh.conds) > 0 {
+				sqlText += " AND " + wh.sql()
+			}
+			rows, err := s.db.Query(ctx, sqlText+` ORDER BY 1 LIMIT 5000`, wh.args...)
+			if err != nil {
+				return fmt.Errorf("intel: export: %w", err)
+			}
+			n := 0
+			for rows.Next() {
+				var added, first, last, conf int64
+				var typ, value, label, tags, source string
+				if err := rows.Scan(&added, &typ, &value, &first, &last, &label, &conf, &tags, &source); err != nil {
+					rows.Close()
+					return err
+				}
+				n, after = n+1, added
+				if err := cw.Write([]string{typ, value, time.Unix(first, 0).UTC().Format(time.RFC3339), time.Unix(last, 0).UTC().Format(time.RFC3339),
+					label, strconv.FormatInt(conf, 10), tags, source}); err != nil {
+					rows.Close()
+					return err
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("intel: export: %w", err)
+			}
+			if n < 5000 {
+				break
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
