@@ -174,7 +174,9 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey, Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""),
 		CenterName: cfg.CenterName, Contact: cfg.ReportAddress})
 	c.Advisory.Register(c.Queue)
-	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger})
+	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger, Outbox: notify.NewOutbox(c.Queue, key),
+		CenterName: cfg.CenterName, BaseURL: c.baseURL("")})
+	c.Intel.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

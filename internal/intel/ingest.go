@@ -20,6 +20,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
@@ -30,6 +31,10 @@ type Options struct {
 	Log *slog.Logger
 	// Warninglists suppress known-benign values; nil: the built-in lists.
 	Warninglists *Warninglists
+	// Outbox sends the digests; nil sends none.
+	Outbox *notify.Outbox
+	// CenterName and BaseURL appear in the digests.
+	CenterName, BaseURL string
 }
 
 // Service keeps the threat-intelligence store.
@@ -42,6 +47,9 @@ type Service struct {
 	cols     collectionCache
 	routes   routeCache
 	index    *Index
+	outbox   *notify.Outbox
+
+	centerName, baseURL string
 }
 
 // NewService makes the service.
@@ -55,7 +63,8 @@ func NewService(o Options) *Service {
 			panic(err) // the built-in lists are valid; a test proves it
 		}
 	}
-	return &Service{db: o.DB, now: o.Now, log: o.Log, warn: o.Warninglists, index: NewIndex()}
+	return &Service{db: o.DB, now: o.Now, log: o.Log, warn: o.Warninglists, index: NewIndex(), outbox: o.Outbox,
+		centerName: cmp.Or(o.CenterName, "The CERT coordination center"), baseURL: strings.TrimSuffix(o.BaseURL, "/")}
 }
 
 // Source is where indicators come from.

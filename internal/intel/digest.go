@@ -1,0 +1,213 @@
+package intel
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/platform/pgp"
+	"github.com/certhub/certhub/internal/platform/tlp"
+)
+
+// Digests tell each constituent by e-mail what was routed to it since the
+// last one, aggregated into one message per organisation (as IntelMQ's
+// mail generator does) rather than one per indicator. The message goes to
+// the organisation's contacts, encrypted to its OpenPGP key when it has
+// one; without a key, TLP:AMBER+STRICT indicators are counted but not
+// listed (they stay in the portal and the organisation's TAXII collection).
+
+// DigestArgs is the periodic job that sends the digests.
+type DigestArgs struct{}
+
+func (DigestArgs) Kind() string { return "intel.digests" }
+
+type digestWorker struct {
+	jobs.WorkerDefaults[DigestArgs]
+	s *Service
+}
+
+func (w *digestWorker) Work(ctx context.Context, _ *jobs.Job[DigestArgs]) error {
+	n, err := w.s.SendDigests(ctx)
+	if n > 0 {
+		w.s.log.Info("threat-intelligence digests sent", "organisations", n)
+	}
+	return err
+}
+
+// Register adds the service's background work to q: digests every hour.
+func (s *Service) Register(q *jobs.Queue) {
+	jobs.AddWorker(q, &digestWorker{s: s})
+	q.Every("intel.digests", time.Hour, func() jobs.Args { return DigestArgs{} })
+}
+
+// maxDigestLines bounds one digest; the rest waits for the next.
+const maxDigestLines = 2000
+
+// SendDigests sends every organisation with routes not yet told of its
+// digest, and answers how many organisations were written to.
+func (s *Service) SendDigests(ctx context.Context) (int, error) {
+	if s.outbox == nil {
+		return 0, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT org_id FROM intel_routes WHERE notified_at IS NULL`)
+	if err != nil {
+		return 0, fmt.Errorf("intel: digests: %w", err)
+	}
+	var orgIDs []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		orgIDs = append(orgIDs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	ctx = audit.WithActor(ctx, audit.Actor{Email: "system: digests"})
+	sent := 0
+	for _, org := range orgIDs {
+		ok, err := s.sendDigest(ctx, org)
+		if err != nil {
+			return sent, err
+		}
+		if ok {
+			sent++
+		}
+	}
+	return sent, nil
+}
+
+type digestLine struct {
+	typ, value, label string
+	first, last       int64
+}
+
+func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
+	sent := false
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		var name, key string
+		if err := tx.QueryRow(ctx, `SELECT name, pgp_key FROM orgs WHERE id = $1`, org).Scan(&name, &key); err != nil {
+			return fmt.Errorf("intel: digest for %s: %w", org, err)
+		}
+		var to []string
+		rows, err := tx.Query(ctx, `SELECT email FROM org_contacts WHERE org_id = $1 AND email <> '' ORDER BY position`, org)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var e string
+			if err := rows.Scan(&e); err != nil {
+				rows.Close()
+				return err
+			}
+			to = append(to, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var lines []digestLine
+		var seqs []any
+		rows, err = tx.Query(ctx, `SELECT r.seq, v.type, v.value, r.tlp, r.first_seen, r.last_seen
+			FROM intel_routes r JOIN intel_observables v ON v.id = r.observable_id
+			WHERE r.org_id = $1 AND r.notified_at IS NULL ORDER BY r.added LIMIT `+fmt.Sprint(maxDigestLines), org)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var l digestLine
+			var seq int64
+			if err := rows.Scan(&seq, &l.typ, &l.value, &l.label, &l.first, &l.last); err != nil {
+				rows.Close()
+				return err
+			}
+			seqs = append(seqs, seq)
+			lines = append(lines, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(lines) == 0 {
+			return nil
+		}
+		now := s.now()
+		for i := 0; i < len(seqs); i += 500 {
+			part := seqs[i:min(i+500, len(seqs))]
+			if _, err := tx.Exec(ctx, `UPDATE intel_routes SET notified_at = $1 WHERE seq IN (`+placeholders(2, len(part))+`)`,
+				append([]any{now.Unix()}, part...)...); err != nil {
+				return fmt.Errorf("intel: digest: %w", err)
+			}
+		}
+		if len(to) > 0 {
+			body := s.digestText(name, org, lines, key != "")
+			if key != "" {
+				enc, err := pgp.Encrypt([]byte(body), key)
+				if err != nil {
+					s.log.Warn("could not encrypt a digest; sending the list without TLP:AMBER+STRICT lines", "org", org, "err", err)
+					body = s.digestText(name, org, lines, false)
+				} else {
+					body = enc
+				}
+			}
+			for _, addr := range to {
+				if !notify.ValidAddress(addr) {
+					continue
+				}
+				if err := s.outbox.Send(ctx, tx, notify.Mail{To: []string{addr}, Tag: "intel.digest",
+					Subject: fmt.Sprintf("%d indicators concern %s", len(lines), name), Text: body}); err != nil {
+					return err
+				}
+			}
+			sent = true
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.digest", ObjectType: "org", ObjectID: org, OrgID: org,
+			Summary: fmt.Sprintf("digest of %d indicators to %s (%d addresses)", len(lines), name, len(to))})
+	})
+	return sent, err
+}
+
+// digestText is the message: what, why it concerns them, the list.
+func (s *Service) digestText(name, org string, lines []digestLine, encrypted bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Dear %s,\n\n", name)
+	fmt.Fprintf(&b, "%s has received reports of the indicators below, which concern networks, AS numbers\n", s.centerName)
+	b.WriteString("or domains registered to your organisation. Each is marked with the Traffic Light Protocol:\n")
+	b.WriteString("share it only as its marking allows. Please check the hosts, and tell us of anything you find.\n\n")
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TLP\ttype\tvalue\tfirst seen (UTC)\tlast seen (UTC)")
+	held := 0
+	for _, l := range lines {
+		if !encrypted && tlp.Label(l.label) == tlp.AmberStrict {
+			held++
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.label, l.typ, defang(l.value),
+			time.Unix(l.first, 0).UTC().Format("2006-01-02 15:04"), time.Unix(l.last, 0).UTC().Format("2006-01-02 15:04"))
+	}
+	_ = tw.Flush()
+	if held > 0 {
+		fmt.Fprintf(&b, "\n%d TLP:AMBER+STRICT indicators are not listed in unencrypted mail: register an OpenPGP key with us,\nor read them in the portal.\n", held)
+	}
+	fmt.Fprintf(&b, "\nAll of them, as STIX 2.1, are in your TAXII collection \"org-%s\" at %s/taxii2/api/,\nand as CSV at %s/api/v1/intel/collections/org-%s/export?format=csv.\n", org, s.baseURL, s.baseURL, org)
+	b.WriteString("\n-- \n" + s.centerName + "\n")
+	return b.String()
+}
+
+// defang makes an indicator safe to show in mail: no live links, no
+// names a mail client turns into them.
+func defang(v string) string {
+	if strings.HasPrefix(v, "http") {
+		v = "hxxp" + v[len("http"):]
+	}
+	return strings.NewReplacer(".", "[.]", "@", "[@]").Replace(v)
+}
