@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/certhub/certhub/internal/platform/auth"
 )
 
 // taxiiCall is one TAXII request with HTTP Basic credentials.
@@ -118,6 +120,9 @@ func TestTAXII(t *testing.T) {
 		if len(demoBefore) == 0 || len(demoBefore) > 100 {
 			t.Fatalf("the demo's community collection holds %d objects", len(demoBefore))
 		}
+	}
+	if r := s.taxii("POST", objects, coord, s.token(coord, auth.ScopeRead), []byte(`{"objects": []}`)); r.Status != http.StatusForbidden {
+		t.Fatalf("a read-only token as Basic's password wrote: %d %s", r.Status, r.Body)
 	}
 	r = s.taxii("POST", objects, coord, coordTok, attack)
 	var st struct {

@@ -125,7 +125,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, f handler, write 
 	if id == nil {
 		return fail(http.StatusUnauthorized, "authenticate with HTTP Basic: the user's e-mail and password (or an API token)")
 	}
-	if write && id.Method == auth.MethodToken && !id.HasScope(auth.ScopeWrite) {
+	// A token's scopes hold however it is presented, as a bearer or as
+	// Basic's password.
+	if write && !id.HasScope(auth.ScopeWrite) {
 		return fail(http.StatusForbidden, "this API token has no write scope")
 	}
 	ctx := auth.WithIdentity(r.Context(), id)
