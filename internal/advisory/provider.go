@@ -54,8 +54,8 @@ func (s *Service) entries(ctx context.Context, id *auth.Identity, folder string)
 	if err != nil {
 		return nil, err
 	}
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var args db.Args
+	arg := args.Add
 	var labels []string
 	for _, l := range folderLabels[folder] {
 		labels = append(labels, arg(l))

@@ -116,8 +116,8 @@ func (s *Service) Publications(ctx context.Context, id *auth.Identity, f PublicF
 	if err != nil {
 		return PublicList{}, err
 	}
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var args db.Args
+	arg := args.Add
 	where := []string{rd.condition(arg)}
 	like := func(col, v string) {
 		where = append(where, col+" LIKE "+arg("%"+db.EscapeLike(strings.ToLower(strings.TrimSpace(v)))+"%")+` ESCAPE '\'`)
@@ -216,8 +216,8 @@ func (s *Service) Publication(ctx context.Context, id *auth.Identity, ref string
 	var p Publication
 	var latest Revision
 	err = s.db.Read(ctx, func(q db.Querier) error {
-		args := []any{ref}
-		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+		args := db.Args{ref}
+		arg := args.Add
 		cond := rd.condition(arg)
 		err := q.QueryRow(ctx, `SELECT `+publicationColumns+` FROM advisories WHERE (id = $1 OR LOWER(tracking_id) = LOWER($1)) AND `+cond,
 			args...).Scan(&p.ID, &p.TrackingID, &p.Kind, &p.TLP, &p.Severity, &p.Version, &p.FirstPublishedAt, &p.LastPublishedAt, new(string))

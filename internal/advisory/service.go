@@ -430,8 +430,8 @@ func (s *Service) List(ctx context.Context, id *auth.Identity, f Filter) ([]Advi
 	if !mayEdit(id) {
 		return nil, 0, errs.Forbidden("only the coordination center's staff see unpublished work")
 	}
-	where, args := []string{"1=1"}, []any{}
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	where, args := []string{"1=1"}, db.Args{}
+	arg := args.Add
 	if f.Status != "" {
 		where = append(where, "status = "+arg(f.Status))
 	}

@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
@@ -57,54 +57,26 @@ type orgInfo struct {
 	name, parent, sector string
 }
 
-// orgTable caches the organisations' names, parents and sectors for a few
-// seconds: every read path asks it, the directory changes rarely.
-type orgTable struct {
-	mu      sync.Mutex
-	at      time.Time
-	orgs    map[string]orgInfo
-	loading chan struct{}
-}
-
-const orgTableTTL = 10 * time.Second
-
+// orgs answers the organisations' names, parents and sectors (at most
+// directoryTTL old).
 func (s *Service) orgs(ctx context.Context) (map[string]orgInfo, error) {
-	t := &s.orgTable
-	t.mu.Lock()
-	if t.orgs != nil && time.Since(t.at) < orgTableTTL {
-		m := t.orgs
-		t.mu.Unlock()
-		return m, nil
-	}
-	t.mu.Unlock()
-	rows, err := s.db.Query(ctx, `SELECT id, name, COALESCE(parent_id, ''), sector FROM orgs`)
-	if err != nil {
-		return nil, fmt.Errorf("intel: organisations: %w", err)
-	}
-	defer rows.Close()
-	m := map[string]orgInfo{}
-	for rows.Next() {
-		var id string
-		var o orgInfo
-		if err := rows.Scan(&id, &o.name, &o.parent, &o.sector); err != nil {
-			return nil, err
+	return s.orgTable.get(func() (map[string]orgInfo, error) {
+		rows, err := s.db.Query(ctx, `SELECT id, name, COALESCE(parent_id, ''), sector FROM orgs`)
+		if err != nil {
+			return nil, fmt.Errorf("intel: organisations: %w", err)
 		}
-		m[id] = o
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	t.mu.Lock()
-	t.orgs, t.at = m, time.Now()
-	t.mu.Unlock()
-	return m, nil
-}
-
-// forgetOrgs drops the cached organisations (a test changed the directory).
-func (s *Service) forgetOrgs() {
-	s.orgTable.mu.Lock()
-	s.orgTable.orgs = nil
-	s.orgTable.mu.Unlock()
+		defer rows.Close()
+		m := map[string]orgInfo{}
+		for rows.Next() {
+			var id string
+			var o orgInfo
+			if err := rows.Scan(&id, &o.name, &o.parent, &o.sector); err != nil {
+				return nil, err
+			}
+			m[id] = o
+		}
+		return m, rows.Err()
+	})
 }
 
 // Viewer is what one caller may read, worked out once per request.
@@ -278,6 +250,17 @@ func (s *Service) Collection(ctx context.Context, key string) (Collection, error
 	}
 	s.cols.put(c)
 	return c, nil
+}
+
+// ReadableCollection answers the collection of that id or alias if the
+// viewer reads it; one it does not read is as missing as one that does
+// not exist.
+func (s *Service) ReadableCollection(ctx context.Context, v *Viewer, key string) (Collection, error) {
+	c, err := s.Collection(ctx, key)
+	if errors.Is(err, db.ErrNoRows) || (err == nil && !v.ReadsCollection(c)) {
+		return Collection{}, errs.NotFound("no such collection")
+	}
+	return c, err
 }
 
 // ensureCollection returns the collection of that alias, making it from

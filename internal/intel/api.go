@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/certhub/certhub/internal/platform/auth"
-	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 )
@@ -119,10 +118,7 @@ func (a *API) export(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.s.Collection(ctx, r.PathValue("id"))
-	if errors.Is(err, db.ErrNoRows) || (err == nil && !v.ReadsCollection(c)) {
-		return errs.NotFound("no such collection")
-	}
+	c, err := a.s.ReadableCollection(ctx, v, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

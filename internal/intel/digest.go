@@ -142,9 +142,9 @@ func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 		}
 		now := s.now()
 		for i := 0; i < len(seqs); i += 500 {
-			part := seqs[i:min(i+500, len(seqs))]
-			if _, err := tx.Exec(ctx, `UPDATE intel_routes SET notified_at = $1 WHERE seq IN (`+placeholders(2, len(part))+`)`,
-				append([]any{now.Unix()}, part...)...); err != nil {
+			args := db.Args{now.Unix()}
+			in := args.In(seqs[i:min(i+500, len(seqs))]...)
+			if _, err := tx.Exec(ctx, `UPDATE intel_routes SET notified_at = $1 WHERE seq IN (`+in+`)`, args...); err != nil {
 				return fmt.Errorf("intel: digest: %w", err)
 			}
 		}

@@ -43,9 +43,9 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	warn     *Warninglists
-	orgTable orgTable
+	orgTable ttlCache[map[string]orgInfo]
 	cols     collectionCache
-	routes   routeCache
+	routes   ttlCache[*Routes]
 	index    *Index
 	outbox   *notify.Outbox
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
 	"github.com/gaissmai/bart"
@@ -250,11 +251,12 @@ func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int6
 	}
 	for i := 0; i < len(ids); i += 500 {
 		part := ids[i:min(i+500, len(ids))]
-		in := placeholders(1, len(part))
+		var args db.Args
+		in := args.In(anys(part)...)
 		rows, err := s.db.Query(ctx, `SELECT v.id, v.type, v.value, b.first_seen, b.last_seen, b.tlp, b.confidence, src.name,
 			COALESCE(src.owner_org_id, ''), b.collection_num
 			FROM intel_observables v JOIN intel_observations b ON b.observable_id = v.id JOIN intel_sources src ON src.num = b.source_num
-			WHERE v.id IN (`+in+`)`, anys(part)...)
+			WHERE v.id IN (`+in+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("intel: lookup: %w", err)
 		}
@@ -291,7 +293,7 @@ func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int6
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("intel: lookup: %w", err)
 		}
-		rows, err = s.db.Query(ctx, `SELECT observable_id, org_id, tlp, first_seen, last_seen FROM intel_routes WHERE observable_id IN (`+in+`)`, anys(part)...)
+		rows, err = s.db.Query(ctx, `SELECT observable_id, org_id, tlp, first_seen, last_seen FROM intel_routes WHERE observable_id IN (`+in+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("intel: lookup: %w", err)
 		}

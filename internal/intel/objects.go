@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
@@ -98,8 +99,9 @@ func (s *Service) ownedSources(ctx context.Context, v *Viewer) ([]int64, error) 
 		return nil, nil
 	}
 	var out []int64
-	q := `SELECT num FROM intel_sources WHERE owner_org_id IN (` + placeholders(1, len(v.orgs)) + `)`
-	rows, err := s.db.Query(ctx, q, anys(v.orgs)...)
+	var args db.Args
+	q := `SELECT num FROM intel_sources WHERE owner_org_id IN (` + args.In(anys(v.orgs)...) + `)`
+	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("intel: sources: %w", err)
 	}
@@ -117,22 +119,15 @@ func (s *Service) ownedSources(ctx context.Context, v *Viewer) ([]int64, error) 
 // where collects a query's conditions and arguments.
 type where struct {
 	conds []string
-	args  []any
+	args  db.Args
 }
 
-func (w *where) arg(v any) string {
-	w.args = append(w.args, v)
-	return "$" + strconv.Itoa(len(w.args))
-}
+func (w *where) arg(v any) string { return w.args.Add(v) }
 
 func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
 
 func (w *where) in(col string, vals []string) {
-	ps := make([]string, len(vals))
-	for i, v := range vals {
-		ps[i] = w.arg(v)
-	}
-	w.add(col + " IN (" + strings.Join(ps, ", ") + ")")
+	w.add(col + " IN (" + w.args.In(anys(vals)...) + ")")
 }
 
 // access keeps the rows the viewer may read: markings its audience allows,
@@ -144,18 +139,10 @@ func (w *where) access(v *Viewer, c Collection, tlpCol, sourceCol string, owned 
 	}
 	var or []string
 	if len(labels) > 0 {
-		ps := make([]string, len(labels))
-		for i, l := range labels {
-			ps[i] = w.arg(l)
-		}
-		or = append(or, tlpCol+" IN ("+strings.Join(ps, ", ")+")")
+		or = append(or, tlpCol+" IN ("+w.args.In(anys(labels)...)+")")
 	}
 	if sourceCol != "" && len(owned) > 0 {
-		ps := make([]string, len(owned))
-		for i, n := range owned {
-			ps[i] = w.arg(n)
-		}
-		or = append(or, sourceCol+" IN ("+strings.Join(ps, ", ")+")")
+		or = append(or, sourceCol+" IN ("+w.args.In(anys(owned)...)+")")
 	}
 	if len(or) == 0 {
 		w.add("FALSE")
@@ -449,15 +436,6 @@ func (s *Service) idSalt(ctx context.Context) ([5]byte, error) {
 	sum := sha256.Sum256([]byte("certhub generated STIX ids\x00" + c.ID))
 	copy(salt[:], sum[:5])
 	return salt, nil
-}
-
-// placeholders lists n PostgreSQL-style parameters from $first.
-func placeholders(first, n int) string {
-	ps := make([]string, n)
-	for i := range ps {
-		ps[i] = "$" + strconv.Itoa(first+i)
-	}
-	return strings.Join(ps, ", ")
 }
 
 func anys[T any](vals []T) []any {

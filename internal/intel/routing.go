@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/tlp"
@@ -209,78 +207,56 @@ func (t *ASNTable) Lookup(a netip.Addr) (asn uint32, prefix netip.Prefix, ok boo
 // Len is the number of prefixes.
 func (t *ASNTable) Len() int { return t.t.Size() }
 
-// routeCache holds the routing table built from the directory for a few
-// seconds: every ingest routes with it, and the directory changes rarely.
-type routeCache struct {
-	mu     sync.Mutex
-	at     time.Time
-	routes *Routes
-}
-
-const routesTTL = 10 * time.Second
-
 // routing answers the routing table of the directory as it is now (at
-// most routesTTL old).
+// most directoryTTL old).
 func (s *Service) routing(ctx context.Context) (*Routes, error) {
-	c := &s.routes
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.routes != nil && time.Since(c.at) < routesTTL {
-		return c.routes, nil
-	}
-	byOrg := map[string]*Constituency{}
-	get := func(id string) *Constituency {
-		if byOrg[id] == nil {
-			byOrg[id] = &Constituency{OrgID: id}
-		}
-		return byOrg[id]
-	}
-	for _, q := range []struct {
-		sql string
-		add func(c *Constituency, v string)
-	}{
-		{`SELECT org_id, cidr FROM org_cidrs`, func(c *Constituency, v string) {
-			if p, err := netip.ParsePrefix(v); err == nil {
-				c.CIDRs = append(c.CIDRs, p)
+	return s.routes.get(func() (*Routes, error) {
+		byOrg := map[string]*Constituency{}
+		get := func(id string) *Constituency {
+			if byOrg[id] == nil {
+				byOrg[id] = &Constituency{OrgID: id}
 			}
-		}},
-		{`SELECT org_id, CAST(asn AS TEXT) FROM org_asns`, func(c *Constituency, v string) {
-			if n, err := strconv.ParseUint(v, 10, 32); err == nil {
-				c.ASNs = append(c.ASNs, uint32(n))
+			return byOrg[id]
+		}
+		for _, q := range []struct {
+			sql string
+			add func(c *Constituency, v string)
+		}{
+			{`SELECT org_id, cidr FROM org_cidrs`, func(c *Constituency, v string) {
+				if p, err := netip.ParsePrefix(v); err == nil {
+					c.CIDRs = append(c.CIDRs, p)
+				}
+			}},
+			{`SELECT org_id, CAST(asn AS TEXT) FROM org_asns`, func(c *Constituency, v string) {
+				if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+					c.ASNs = append(c.ASNs, uint32(n))
+				}
+			}},
+			{`SELECT org_id, domain FROM org_domains`, func(c *Constituency, v string) { c.Domains = append(c.Domains, v) }},
+		} {
+			rows, err := s.db.Query(ctx, q.sql)
+			if err != nil {
+				return nil, fmt.Errorf("intel: routing table: %w", err)
 			}
-		}},
-		{`SELECT org_id, domain FROM org_domains`, func(c *Constituency, v string) { c.Domains = append(c.Domains, v) }},
-	} {
-		rows, err := s.db.Query(ctx, q.sql)
-		if err != nil {
-			return nil, fmt.Errorf("intel: routing table: %w", err)
-		}
-		for rows.Next() {
-			var org, v string
-			if err := rows.Scan(&org, &v); err != nil {
-				rows.Close()
-				return nil, err
+			for rows.Next() {
+				var org, v string
+				if err := rows.Scan(&org, &v); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				q.add(get(org), v)
 			}
-			q.add(get(org), v)
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("intel: routing table: %w", err)
+			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("intel: routing table: %w", err)
+		cs := make([]Constituency, 0, len(byOrg))
+		for _, c := range byOrg {
+			cs = append(cs, *c)
 		}
-	}
-	cs := make([]Constituency, 0, len(byOrg))
-	for _, c := range byOrg {
-		cs = append(cs, *c)
-	}
-	c.routes, c.at = NewRoutes(cs), time.Now()
-	return c.routes, nil
-}
-
-// forgetRouting drops the cached routing table (the directory changed).
-func (s *Service) forgetRouting() {
-	s.routes.mu.Lock()
-	s.routes.routes = nil
-	s.routes.mu.Unlock()
+		return NewRoutes(cs), nil
+	})
 }
 
 // tlpRank orders markings in SQL from least to most restrictive.
@@ -321,15 +297,11 @@ func (s *Service) route(ctx context.Context, tx *db.Tx, in *inserter, aggs []*ag
 		if err != nil {
 			return err
 		}
-		var last *int64
-		if err := tx.QueryRow(ctx, `SELECT MAX(added) FROM intel_routes WHERE collection_num = $1`, col.Num).Scan(&last); err != nil {
-			return fmt.Errorf("intel: routes: %w", err)
+		next, err := nextAdded(ctx, tx, col.Num, s.now())
+		if err != nil {
+			return err
 		}
-		p := &place{col: col.Num, next: s.now().UnixMicro()}
-		if last != nil {
-			p.next = max(p.next, *last+1)
-		}
-		places[h.org] = p
+		places[h.org] = &place{col: col.Num, next: next}
 	}
 	for i := 0; i < len(hits); i += chunk {
 		in.start(`INSERT INTO intel_routes (observable_id, org_id, collection_num, added, first_seen, last_seen, tlp)`)

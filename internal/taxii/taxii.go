@@ -225,10 +225,7 @@ func (s *Server) readable(ctx context.Context, r *http.Request, id *auth.Identit
 	if err != nil {
 		return nil, intel.Collection{}, err
 	}
-	c, err := s.intel.Collection(ctx, r.PathValue("cid"))
-	if errors.Is(err, db.ErrNoRows) || (err == nil && !v.ReadsCollection(c)) {
-		return nil, intel.Collection{}, fail(http.StatusNotFound, "no such collection")
-	}
+	c, err := s.intel.ReadableCollection(ctx, v, r.PathValue("cid"))
 	return v, c, err
 }
 
@@ -316,33 +313,28 @@ type envelope struct {
 }
 
 func (s *Server) objects(w http.ResponseWriter, r *http.Request, id *auth.Identity) error {
-	f, err := filter(r)
-	if err != nil {
-		return err
-	}
-	objs, more, next, err := s.page(w, r, id, f)
-	if err != nil {
-		return err
-	}
-	env := envelope{More: more, Next: next}
-	for _, o := range objs {
-		env.Objects = append(env.Objects, o.Body)
-	}
-	writeTAXII(w, http.StatusOK, env)
-	return nil
+	return s.serveObjects(w, r, id, "")
 }
 
 func (s *Server) object(w http.ResponseWriter, r *http.Request, id *auth.Identity) error {
+	return s.serveObjects(w, r, id, r.PathValue("oid"))
+}
+
+// serveObjects answers a page of objects, or of one object's versions when
+// oid is set (404 when it has none at all).
+func (s *Server) serveObjects(w http.ResponseWriter, r *http.Request, id *auth.Identity, oid string) error {
 	f, err := filter(r)
 	if err != nil {
 		return err
 	}
-	f.IDs = []string{r.PathValue("oid")}
+	if oid != "" {
+		f.IDs = []string{oid}
+	}
 	objs, more, next, err := s.page(w, r, id, f)
 	if err != nil {
 		return err
 	}
-	if len(objs) == 0 && f.After == 0 {
+	if oid != "" && len(objs) == 0 && f.After == 0 {
 		return fail(http.StatusNotFound, "no such object in this collection")
 	}
 	env := envelope{More: more, Next: next}

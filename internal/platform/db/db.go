@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -519,6 +520,25 @@ func IsForeignKeyViolation(err error) bool {
 		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 	}
 	return false
+}
+
+// Args collects the values bound to a query as it is written and answers
+// each one's placeholder ("$1", "$2", …; the SQLite driver takes them too).
+type Args []any
+
+// Add binds v and answers its placeholder.
+func (a *Args) Add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// In binds every value and answers their placeholders for an IN list.
+func (a *Args) In(vals ...any) string {
+	ps := make([]string, len(vals))
+	for i, v := range vals {
+		ps[i] = a.Add(v)
+	}
+	return strings.Join(ps, ", ")
 }
 
 // EscapeLike escapes LIKE's wildcards in s for a pattern used with

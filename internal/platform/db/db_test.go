@@ -225,3 +225,16 @@ func TestTranslateDDL(t *testing.T) {
 		}
 	}
 }
+
+func TestArgs(t *testing.T) {
+	args := db.Args{"first"}
+	if p := args.Add(2); p != "$2" {
+		t.Fatalf("Add after one value: %s", p)
+	}
+	if in := args.In("a", "b", "c"); in != "$3, $4, $5" {
+		t.Fatalf("In: %s", in)
+	}
+	if len(args) != 5 || args[4] != "c" {
+		t.Fatalf("values %v", args)
+	}
+}

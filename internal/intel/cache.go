@@ -1,0 +1,34 @@
+package intel
+
+import (
+	"sync"
+	"time"
+)
+
+// ttlCache holds a value loaded from the database for a few seconds: every
+// ingest and read path asks for the directory's organisations and networks,
+// and the directory changes rarely. One load runs at a time; callers that
+// come meanwhile wait for it rather than load again.
+type ttlCache[T any] struct {
+	mu     sync.Mutex
+	at     time.Time
+	v      T
+	loaded bool
+}
+
+// directoryTTL is how stale the directory's copies may be.
+const directoryTTL = 10 * time.Second
+
+func (c *ttlCache[T]) get(load func() (T, error)) (T, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loaded && time.Since(c.at) < directoryTTL {
+		return c.v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	c.v, c.at, c.loaded = v, time.Now(), true
+	return v, nil
+}
