@@ -63,8 +63,9 @@ type Config struct {
 	AdminPassword  string // password of the first admin; generated when empty
 	Demo           bool   // load the demo dataset (once)
 	Workers        int    // background jobs run at once
-	// WebhookAllowPrivate lets webhooks reach private and loopback addresses
-	// (an internal SOAR); by default they go to public addresses only.
+	// WebhookAllowPrivate lets webhooks and pulled intelligence feeds reach
+	// private and loopback addresses (an internal SOAR, the center's own
+	// sensors); by default they go to public addresses only.
 	WebhookAllowPrivate bool
 
 	// For tests: an injected clock and a faster job poll.
@@ -175,7 +176,8 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		CenterName: cfg.CenterName, Contact: cfg.ReportAddress})
 	c.Advisory.Register(c.Queue)
 	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger, Outbox: notify.NewOutbox(c.Queue, key),
-		CenterName: cfg.CenterName, BaseURL: c.baseURL("")})
+		CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Key: key, AllowPrivate: cfg.WebhookAllowPrivate,
+		SpoolDir: filepath.Join(cfg.DataDir, "spool")})
 	c.Intel.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
@@ -199,7 +201,10 @@ func (c *Core) baseURL(listening string) string {
 }
 
 // Close releases the store.
-func (c *Core) Close() error { return c.DB.Close() }
+func (c *Core) Close() error {
+	c.Intel.Close() // background loads write to the database
+	return c.DB.Close()
+}
 
 // EnsureAdmin creates the first administrator when there is no user at all,
 // and returns the password it was given ("" when nothing was created).

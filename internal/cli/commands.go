@@ -35,7 +35,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	proxies := f.String("trusted-proxies", "", "comma-separated proxies whose X-Forwarded-For is believed")
 	metricsAllow := f.String("metrics-allow", "", "comma-separated networks that may read /metrics (default: loopback and private)")
 	workers := f.Int("workers", 4, "background jobs run at once")
-	webhookPrivate := f.Bool("webhook-allow-private", false, "let webhooks reach private and loopback addresses (default: public addresses only)")
+	webhookPrivate := f.Bool("webhook-allow-private", false, "let webhooks and pulled intelligence feeds reach private and loopback addresses (default: public addresses only)")
 	adminPassword := f.String("admin-password", "", "password for the first admin (default: generated and printed once)")
 	if err := f.parse(args); err != nil {
 		return err

@@ -71,7 +71,12 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		report := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
-		res, err := c.Intel.Ingest(ctx, id, src, file, intel.IngestOptions{Format: intel.Format(*format), TLP: *label, Report: report})
+		var size int64
+		if fi, err := file.Stat(); err == nil {
+			size = fi.Size()
+		}
+		res, err := c.Intel.Ingest(ctx, id, src, file, intel.IngestOptions{Format: intel.Format(*format), TLP: *label, Report: report,
+			Via: "cli", Size: size})
 		file.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)

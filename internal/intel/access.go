@@ -356,3 +356,46 @@ func (s *Service) Collections(ctx context.Context, v *Viewer) ([]Collection, err
 	})
 	return out, nil
 }
+
+// scopeCollection answers the collection a source may share into, by
+// alias or id, making a built-in, sector or organisation collection the
+// first time one is named. ok is false when the name means none.
+func (s *Service) scopeCollection(ctx context.Context, tx *db.Tx, key string) (c Collection, ok bool, err error) {
+	for _, tmpl := range builtinCollections {
+		if key == tmpl.Alias {
+			c, err = s.ensureCollection(ctx, tx, tmpl)
+			return c, err == nil, err
+		}
+	}
+	if c, err := scanCollection(tx.QueryRow(ctx, `SELECT `+collectionColumns+` FROM intel_collections WHERE id = $1 OR alias = $1`, key)); err == nil {
+		return c, true, nil
+	} else if !errors.Is(err, db.ErrNoRows) {
+		return Collection{}, false, err
+	}
+	var tmpl Collection
+	switch {
+	case strings.HasPrefix(key, "org-"):
+		var name string
+		err := tx.QueryRow(ctx, `SELECT name FROM orgs WHERE id = $1`, strings.TrimPrefix(key, "org-")).Scan(&name)
+		if errors.Is(err, db.ErrNoRows) {
+			return Collection{}, false, nil
+		}
+		if err != nil {
+			return Collection{}, false, err
+		}
+		tmpl = orgCollection(strings.TrimPrefix(key, "org-"), name)
+	case strings.HasPrefix(key, "sector-"):
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE sector = $1`, strings.TrimPrefix(key, "sector-")).Scan(&n); err != nil {
+			return Collection{}, false, err
+		}
+		if n == 0 {
+			return Collection{}, false, nil
+		}
+		tmpl = sectorCollection(strings.TrimPrefix(key, "sector-"))
+	default:
+		return Collection{}, false, nil
+	}
+	c, err = s.ensureCollection(ctx, tx, tmpl)
+	return c, err == nil, err
+}

@@ -24,7 +24,20 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("POST /api/v1/intel/lookup", protect(httpx.API(a.lookup)))
 	rt.Handle("GET /api/v1/intel/collections", protect(httpx.API(a.collections)))
 	rt.Handle("GET /api/v1/intel/collections/{id}/export", protect(httpx.API(a.export)))
+	rt.Handle("GET /api/v1/intel/sources", protect(httpx.API(a.sources)))
+	rt.Handle("POST /api/v1/intel/sources", protect(httpx.API(a.createSource)))
+	rt.Handle("GET /api/v1/intel/sources/{id}", protect(httpx.API(a.source)))
+	rt.Handle("PATCH /api/v1/intel/sources/{id}", protect(httpx.API(a.updateSource)))
+	rt.Handle("POST /api/v1/intel/sources/{id}/pull", protect(httpx.API(a.pull)))
+	rt.Handle("GET /api/v1/intel/sources/{id}/runs", protect(httpx.API(a.runs)))
+	rt.Handle("GET /api/v1/intel/runs", protect(httpx.API(a.runs)))
+	rt.Handle("GET /api/v1/intel/runs/{id}", protect(httpx.API(a.run)))
 }
+
+// AsyncThreshold: a pushed body larger than this (or any, with "Prefer:
+// respond-async") is spooled and loaded in the background, answering 202
+// with its run.
+const AsyncThreshold = 16 << 20
 
 // MaxIngestBody bounds one pushed body; it is read as a stream, so the
 // bound is about the request's duration, not memory.
@@ -59,16 +72,110 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.s.Ingest(r.Context(), id, src, http.MaxBytesReader(w, r.Body, MaxIngestBody),
-		IngestOptions{Format: format, TLP: q.Get("tlp"), Report: strings.TrimSpace(q.Get("report"))})
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "push at most 1 GiB per request"}
+	body := http.MaxBytesReader(w, r.Body, MaxIngestBody)
+	o := IngestOptions{Format: format, TLP: q.Get("tlp"), Report: strings.TrimSpace(q.Get("report")), Via: "api", Size: r.ContentLength}
+	if r.ContentLength > AsyncThreshold || strings.Contains(r.Header.Get("Prefer"), "respond-async") {
+		run, err := a.s.IngestLater(r.Context(), id, src, body, o)
+		if err != nil {
+			return tooLarge(err)
 		}
-		return err
+		w.Header().Set("Location", "/api/v1/intel/runs/"+run.ID)
+		httpx.WriteJSON(w, http.StatusAccepted, run)
+		return nil
+	}
+	res, err := a.s.Ingest(r.Context(), id, src, body, o)
+	if err != nil {
+		return tooLarge(err)
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func tooLarge(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "push at most 1 GiB per request"}
+	}
+	return err
+}
+
+// sources lists the sources the caller may see.
+func (a *API) sources(w http.ResponseWriter, r *http.Request) error {
+	list, err := a.s.Sources(r.Context(), auth.FromContext(r.Context()))
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, list, "")
+	return nil
+}
+
+func (a *API) source(w http.ResponseWriter, r *http.Request) error {
+	src, err := a.s.GetSource(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, src)
+	return nil
+}
+
+func (a *API) createSource(w http.ResponseWriter, r *http.Request) error {
+	var in SourceInput
+	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
+		return err
+	}
+	src, err := a.s.CreateSource(r.Context(), auth.FromContext(r.Context()), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/intel/sources/"+src.ID)
+	httpx.WriteJSON(w, http.StatusCreated, src)
+	return nil
+}
+
+func (a *API) updateSource(w http.ResponseWriter, r *http.Request) error {
+	var in SourceInput
+	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
+		return err
+	}
+	src, err := a.s.UpdateSource(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, src)
+	return nil
+}
+
+// pull queues a pull of the source now: 202 with the run.
+func (a *API) pull(w http.ResponseWriter, r *http.Request) error {
+	run, err := a.s.PullNow(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/intel/runs/"+run.ID)
+	httpx.WriteJSON(w, http.StatusAccepted, run)
+	return nil
+}
+
+// runs lists runs, newest first: a source's, or every one the caller may see.
+func (a *API) runs(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpx.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	list, next, err := a.s.Runs(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), p.Limit, p.Cursor)
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, list, next)
+	return nil
+}
+
+func (a *API) run(w http.ResponseWriter, r *http.Request) error {
+	run, err := a.s.GetRun(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, run)
 	return nil
 }
 

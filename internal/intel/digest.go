@@ -40,10 +40,15 @@ func (w *digestWorker) Work(ctx context.Context, _ *jobs.Job[DigestArgs]) error 
 	return err
 }
 
-// Register adds the service's background work to q: digests every hour.
+// Register adds the service's background work to q: digests every hour,
+// pulls of the sources due every minute.
 func (s *Service) Register(q *jobs.Queue) {
+	s.queue = q
 	jobs.AddWorker(q, &digestWorker{s: s})
 	q.Every("intel.digests", time.Hour, func() jobs.Args { return DigestArgs{} })
+	jobs.AddWorker(q, &pullWorker{s: s})
+	jobs.AddWorker(q, &scheduleWorker{s: s})
+	q.Every("intel.schedule", time.Minute, func() jobs.Args { return ScheduleArgs{} })
 }
 
 // maxDigestLines bounds one digest; the rest waits for the next.

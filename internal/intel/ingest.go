@@ -5,22 +5,25 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/platform/seal"
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
@@ -35,6 +38,15 @@ type Options struct {
 	Outbox *notify.Outbox
 	// CenterName and BaseURL appear in the digests.
 	CenterName, BaseURL string
+	// Key seals pulled sources' credentials; nil: a key of the process's
+	// own (tests).
+	Key *seal.Key
+	// AllowPrivate lets pulled sources reach private and loopback
+	// addresses; by default the server fetches from public ones only.
+	AllowPrivate bool
+	// SpoolDir holds large pushed bodies while they load in the
+	// background; empty: the system's temporary directory.
+	SpoolDir string
 }
 
 // Service keeps the threat-intelligence store.
@@ -48,7 +60,15 @@ type Service struct {
 	routes   ttlCache[*Routes]
 	index    *Index
 	outbox   *notify.Outbox
+	key      *seal.Key
+	client   *http.Client
+	queue    *jobs.Queue
+	spoolDir string
+	bg       sync.WaitGroup // loads running after their request answered 202
+	life     context.Context
+	stop     context.CancelFunc
 
+	allowPrivate        bool
 	centerName, baseURL string
 }
 
@@ -63,114 +83,18 @@ func NewService(o Options) *Service {
 			panic(err) // the built-in lists are valid; a test proves it
 		}
 	}
-	return &Service{db: o.DB, now: o.Now, log: o.Log, warn: o.Warninglists, index: NewIndex(), outbox: o.Outbox,
+	if o.Key == nil {
+		k := make([]byte, 32)
+		_, _ = rand.Read(k)
+		o.Key, _ = seal.New(k)
+	}
+	life, stop := context.WithCancel(context.Background())
+	return &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, warn: o.Warninglists, index: NewIndex(), outbox: o.Outbox, key: o.Key,
+		// No overall timeout: a feed may take minutes; each pull has its
+		// own deadline and the transport its connection timeouts.
+		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
+		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir,
 		centerName: cmp.Or(o.CenterName, "The CERT coordination center"), baseURL: strings.TrimSuffix(o.BaseURL, "/")}
-}
-
-// Source is where indicators come from.
-type Source struct {
-	ID         string  `json:"id"`
-	Name       string  `json:"name"`
-	OwnerOrgID *string `json:"owner_org_id,omitempty"`
-	Kind       string  `json:"kind"`
-	Format     string  `json:"format"`
-	TLP        string  `json:"tlp"`
-	Confidence int     `json:"confidence"`
-	// Collection is the alias of the collection it shares into: its
-	// sharing scope (community unless set otherwise).
-	Collection    string `json:"collection"`
-	collectionNum int64
-	num           int64     // the compact key observations carry
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
-}
-
-// mayIngest: the center's staff into any source; analysts and admins of
-// the organisation that owns a source into that source.
-func mayIngest(id *auth.Identity, src *Source) bool {
-	if id.IsSystem() || id.IsStaff() {
-		return true
-	}
-	return src != nil && src.OwnerOrgID != nil && id.RoleIn(*src.OwnerOrgID).AtLeast(auth.RoleAnalyst)
-}
-
-// SourceFor finds the source an ingest names, or creates it when the caller
-// is staff: members of a source's owner organisation use their source.
-func (s *Service) SourceFor(ctx context.Context, id *auth.Identity, name, tlpLabel string) (Source, error) {
-	src, err := getSource(ctx, s.db, strings.TrimSpace(name))
-	switch {
-	case err == nil:
-		if !mayIngest(id, &src) {
-			return Source{}, errs.Forbidden("only the center's staff and the source's own organisation load into %q", name)
-		}
-		return src, nil
-	case errors.Is(err, db.ErrNoRows):
-		return s.EnsureSource(ctx, id, name, tlpLabel, nil)
-	default:
-		return Source{}, fmt.Errorf("intel: source: %w", err)
-	}
-}
-
-// EnsureSource returns the push source of that name, creating it (owned by
-// owner, marked tlpLabel by default) when it does not exist.
-func (s *Service) EnsureSource(ctx context.Context, id *auth.Identity, name, tlpLabel string, owner *string) (Source, error) {
-	if !mayIngest(id, nil) {
-		return Source{}, errs.Forbidden("only the coordination center's staff create sources")
-	}
-	return s.ensureSource(ctx, name, tlpLabel, owner, builtinCollections[1])
-}
-
-// ensureSource is EnsureSource sharing into the collection of the template
-// (made when missing).
-func (s *Service) ensureSource(ctx context.Context, name, tlpLabel string, owner *string, colTmpl Collection) (Source, error) {
-	name = strings.TrimSpace(name)
-	var f errs.Fields
-	if name == "" || len(name) > 200 {
-		f.Add("source", "a source name of 1 to 200 characters")
-	}
-	l, err := tlp.Parse(cmp.Or(tlpLabel, "AMBER"))
-	if err != nil {
-		f.Add("tlp", "CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
-	}
-	if err := f.Err(); err != nil {
-		return Source{}, err
-	}
-	var out Source
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		src, err := getSource(ctx, tx, name)
-		if err == nil {
-			out = src
-			return nil
-		}
-		if !errors.Is(err, db.ErrNoRows) {
-			return err
-		}
-		now := s.now()
-		col, err := s.ensureCollection(ctx, tx, colTmpl)
-		if err != nil {
-			return err
-		}
-		out = Source{ID: db.NewID(), Name: name, OwnerOrgID: owner, Kind: "push", Format: "auto", TLP: string(l), Confidence: 50,
-			Collection: col.Alias, collectionNum: col.Num, CreatedAt: now, UpdatedAt: now}
-		if err := tx.QueryRow(ctx, `INSERT INTO intel_sources (id, name, owner_org_id, kind, format, tlp, confidence, collection_num, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING num`, out.ID, out.Name, out.OwnerOrgID, out.Kind, out.Format, out.TLP, out.Confidence,
-			out.collectionNum, now).Scan(&out.num); err != nil {
-			return fmt.Errorf("intel: create source: %w", err)
-		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.source.create", ObjectType: "intel_source", ObjectID: out.ID,
-			Summary: "created source " + name, After: out})
-	})
-	return out, err
-}
-
-func getSource(ctx context.Context, q db.Querier, name string) (Source, error) {
-	var src Source
-	err := q.QueryRow(ctx, `SELECT s.num, s.id, s.name, s.owner_org_id, s.kind, s.format, s.tlp, s.confidence, c.alias,
-		s.collection_num, s.created_at, s.updated_at
-		FROM intel_sources s JOIN intel_collections c ON c.num = s.collection_num
-		WHERE s.name = $1 OR s.id = $1`, name).Scan(&src.num, &src.ID, &src.Name, &src.OwnerOrgID, &src.Kind, &src.Format,
-		&src.TLP, &src.Confidence, &src.Collection, &src.collectionNum, &src.CreatedAt, &src.UpdatedAt)
-	return src, err
 }
 
 // Format is an input format.
@@ -196,6 +120,11 @@ type IngestOptions struct {
 	Report string
 	// Kept, when set, hears of every STIX object kept (TAXII's status).
 	Kept func(Object)
+	// Via says how the input came (api, cli, taxii, schedule, manual);
+	// RunID names a queued run to carry on; Size is the input's length
+	// when known (for progress).
+	Via, RunID string
+	Size       int64
 }
 
 // Result is what an ingest did.
@@ -205,9 +134,13 @@ type Result struct {
 	Rejected int `json:"rejected"`
 	// Objects counts the STIX objects kept as received (a version kept
 	// before is counted but not kept twice).
-	Objects  int           `json:"objects,omitempty"`
-	Errors   []Rejection   `json:"errors"`
+	Objects int         `json:"objects,omitempty"`
+	Errors  []Rejection `json:"errors"`
+	// RunID names the run that did it (GET /api/v1/intel/runs/{id}).
+	RunID    string        `json:"run_id,omitempty"`
 	Duration time.Duration `json:"-"`
+
+	read int64 // bytes read so far (atomic)
 }
 
 // Total is every indicator read.
@@ -227,38 +160,56 @@ type batch struct {
 
 func (b *batch) size() int { return len(b.recs) + len(b.objs) }
 
-// Ingest reads an input into the store for a source: the reading and
-// normalising run in one goroutine, the batched writes in the caller's, so
-// both cores work and memory stays at two batches whatever the input's size.
+// Ingest reads an input into the store for a source, as one run: the
+// reading and normalising run in one goroutine, the batched writes in the
+// caller's, so both cores work and memory stays at two batches whatever
+// the input's size.
 func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r io.Reader, o IngestOptions) (Result, error) {
 	if !mayIngest(id, &src) {
 		return Result{}, errs.Forbidden("only the center's staff and the source's own organisation load into it")
 	}
+	if _, err := tlp.Parse(cmp.Or(o.TLP, src.TLP)); err != nil {
+		var f errs.Fields
+		f.Add("tlp", "CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+		return Result{}, f.Err()
+	}
 	start := time.Now()
+	run, err := s.startRun(ctx, src, o.RunID, cmp.Or(o.Via, "api"), actorName(id), o.Size)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{RunID: run.ID, Errors: []Rejection{}}
+	err = s.load(ctx, src, run.ID, r, o, &res)
+	res.Duration = time.Since(start)
+	return res, s.finishRun(ctx, src, run, &res, "", err)
+}
+
+// load reads one input into the source, adding to res (and to the run's
+// progress).
+func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reader, o IngestOptions, res *Result) error {
 	label := cmp.Or(o.TLP, src.TLP)
 	l, err := tlp.Parse(label)
 	if err != nil {
 		var f errs.Fields
 		f.Add("tlp", "CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
-		return Result{}, f.Err()
+		return f.Err()
 	}
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := bufio.NewReaderSize(&countingReader{r: r, n: &res.read}, 256<<10)
 	format, mapping, err := detectFormat(br, o)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
 	col, err := s.collectionByNum(ctx, s.db, src.collectionNum)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
 	routes, err := s.routing(ctx)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
-	res := Result{Errors: []Rejection{}}
 	reject := func(rj Rejection) {
 		mu.Lock()
 		res.Rejected++
@@ -323,34 +274,35 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 		if writeErr != nil {
 			continue // drain after a failure; the reader stops at cancel
 		}
-		n, u, err := s.write(ctx, src, col, string(l), routes, b)
+		err := s.write(ctx, src, col, string(l), routes, b, func(tx *db.Tx, created, updated int) error {
+			mu.Lock()
+			defer mu.Unlock()
+			res.New += created
+			res.Updated += updated
+			res.Objects += len(b.objs)
+			return progress(ctx, tx, runID, res)
+		})
 		if err != nil {
 			writeErr = err
 			cancel()
-			continue
 		}
-		res.New += n
-		res.Updated += u
-		res.Objects += len(b.objs)
 	}
 	if err := <-readErr; err != nil && writeErr == nil {
-		return res, err
+		return err
 	}
-	if writeErr != nil {
-		return res, writeErr
-	}
-	res.Duration = time.Since(start)
-	err = s.db.Write(context.WithoutCancel(ctx), func(tx *db.Tx) error {
-		now := s.now()
-		counts := fmt.Sprintf(`{"new":%d,"updated":%d,"rejected":%d}`, res.New, res.Updated, res.Rejected)
-		if _, err := tx.Exec(ctx, `UPDATE intel_sources SET last_run_at = $2, last_status = 'ok', last_counts = $3, updated_at = $2 WHERE id = $1`,
-			src.ID, now, counts); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.ingest", ObjectType: "intel_source", ObjectID: src.ID, OrgID: deref(src.OwnerOrgID),
-			Summary: fmt.Sprintf("ingested %d indicators into %s (new %d, updated %d, rejected %d)", res.Total(), src.Name, res.New, res.Updated, res.Rejected)})
-	})
-	return res, err
+	return writeErr
+}
+
+// countingReader counts the bytes read through it (a run's progress).
+type countingReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	atomic.AddInt64(c.n, int64(n))
+	return n, err
 }
 
 func deref(p *string) string {
@@ -476,7 +428,8 @@ const chunk = 1000
 // source (an indicator in the source's collection), the kept STIX objects,
 // and the routes to the constituents the observables concern. It answers
 // how many observables were new and how many known.
-func (s *Service) write(ctx context.Context, src Source, col Collection, label string, routes *Routes, b *batch) (created, updated int, err error) {
+func (s *Service) write(ctx context.Context, src Source, col Collection, label string, routes *Routes, b *batch,
+	done func(tx *db.Tx, created, updated int) error) error {
 	now := s.now().UTC().Unix()
 	byKey := make(map[Observable]*agg, len(b.recs))
 	for _, r := range b.recs {
@@ -517,7 +470,7 @@ func (s *Service) write(ctx context.Context, src Source, col Collection, label s
 	slices.SortFunc(aggs, func(x, y *agg) int {
 		return cmp.Or(cmp.Compare(x.typ, y.typ), cmp.Compare(x.value, y.value))
 	})
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
+	return s.db.Write(ctx, func(tx *db.Tx) error {
 		ins := newInserter(tx)
 		if err := ins.observables(ctx, aggs, byKey); err != nil {
 			return err
@@ -532,19 +485,17 @@ func (s *Service) write(ctx context.Context, src Source, col Collection, label s
 		if err := ins.objects(ctx, b.objs, src, col.Num, label, added+int64(len(aggs))); err != nil {
 			return err
 		}
-		return s.route(ctx, tx, ins, aggs, routes)
-	})
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, a := range aggs {
-		if a.newObservable {
-			created++
-		} else {
-			updated++
+		if err := s.route(ctx, tx, ins, aggs, routes); err != nil {
+			return err
 		}
-	}
-	return created, updated, nil
+		created := 0
+		for _, a := range aggs {
+			if a.newObservable {
+				created++
+			}
+		}
+		return done(tx, created, len(aggs)-created)
+	})
 }
 
 // nextAdded is the first free date_added (Unix microseconds) of a

@@ -77,7 +77,7 @@ func (s *Service) AddObjects(ctx context.Context, id *auth.Identity, c Collectio
 		return Added{}, err
 	}
 	var out Added
-	res, err := s.Ingest(ctx, auth.System("taxii"), src, r, IngestOptions{Format: FormatSTIX, Kept: func(o Object) {
+	res, err := s.Ingest(ctx, auth.System("taxii"), src, r, IngestOptions{Format: FormatSTIX, Via: "taxii", Kept: func(o Object) {
 		o.Body = nil
 		out.Kept = append(out.Kept, o)
 	}})

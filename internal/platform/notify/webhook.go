@@ -77,17 +77,48 @@ func NewWebhooks(d *db.DB, q *jobs.Queue, key *seal.Key, now func() time.Time, a
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
-		return checkDialAddress(address, allowPrivate)
-	}}
 	w := &Webhooks{db: d, q: q, key: key, now: now, log: log, allowPrivate: allowPrivate, client: &http.Client{
 		Timeout:   15 * time.Second,
-		Transport: &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2},
+		Transport: EgressTransport(allowPrivate),
 		// A redirect could point a signed delivery somewhere the owner never registered.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 	jobs.AddWorker(q, &webhookWorker{w: w})
 	return w
+}
+
+// EgressTransport is the transport of the server's own outbound requests
+// (webhooks, pulled intelligence feeds): unless allowPrivate it connects
+// only to public addresses, checked on the address really dialled.
+func EgressTransport(allowPrivate bool) *http.Transport {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		return checkDialAddress(address, allowPrivate)
+	}}
+	return &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2,
+		ResponseHeaderTimeout: time.Minute}
+}
+
+// CheckPublicURL says what is wrong with rawURL as the address of an
+// outbound request ("" when nothing): absolute http(s), no credentials in
+// it, and unless allowPrivate not obviously private or loopback.
+func CheckPublicURL(rawURL string, allowPrivate bool) string {
+	u, err := url.Parse(rawURL)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "":
+		return "must be an absolute http:// or https:// URL"
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "must use https (or http on a trusted network)"
+	case u.User != nil:
+		return "must not carry credentials; give them separately"
+	case len(rawURL) > 2000:
+		return "is longer than 2000 characters"
+	case !allowPrivate && (strings.EqualFold(u.Hostname(), "localhost") || strings.HasSuffix(strings.ToLower(u.Hostname()), ".localhost")):
+		return "must point at a public address, not this server"
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !allowPrivate && !publicAddr(ip.Unmap()) {
+		return fmt.Sprintf("must point at a public address; %s is private, loopback or link-local", ip)
+	}
+	return ""
 }
 
 // checkDialAddress refuses connections to addresses that are not on the
@@ -100,10 +131,10 @@ func checkDialAddress(address string, allowPrivate bool) error {
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return fmt.Errorf("webhook: unexpected dial address %q", address)
+		return fmt.Errorf("unexpected dial address %q", address)
 	}
 	if !allowPrivate && !publicAddr(ip.Unmap()) {
-		return fmt.Errorf("webhook: %s is not a public address (the server allows private ones only with --webhook-allow-private)", ip)
+		return fmt.Errorf("%s is not a public address (the server reaches private ones only with --webhook-allow-private)", ip)
 	}
 	return nil
 }
@@ -116,22 +147,8 @@ func publicAddr(ip netip.Addr) bool {
 
 func (w *Webhooks) validate(rawURL string, events []string) error {
 	var f errs.Fields
-	u, err := url.Parse(rawURL)
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "":
-		f.Add("url", "must be an absolute http:// or https:// URL")
-	case u.Scheme != "https" && u.Scheme != "http":
-		f.Add("url", "must use https (or http on a trusted network)")
-	case u.User != nil:
-		f.Add("url", "must not carry credentials; the signature authenticates deliveries")
-	case len(rawURL) > 2000:
-		f.Add("url", "is longer than 2000 characters")
-	case !w.allowPrivate && (strings.EqualFold(u.Hostname(), "localhost") || strings.HasSuffix(strings.ToLower(u.Hostname()), ".localhost")):
-		f.Add("url", "must point at a public address, not this server")
-	default:
-		if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !w.allowPrivate && !publicAddr(ip.Unmap()) {
-			f.Add("url", "must point at a public address; %s is private, loopback or link-local", ip)
-		}
+	if p := CheckPublicURL(rawURL, w.allowPrivate); p != "" {
+		f.Add("url", "%s", p)
 	}
 	if len(events) == 0 {
 		f.Add("events", "name at least one event, or * for all")
