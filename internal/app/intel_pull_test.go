@@ -1,0 +1,158 @@
+package app_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitRun polls a run until it ends and answers it.
+func (s *server) waitRun(token, location string) map[string]any {
+	s.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := s.api("GET", location, token, nil)
+		if r.Status != http.StatusOK {
+			s.t.Fatalf("GET %s: %d %s", location, r.Status, r.Body)
+		}
+		run := r.JSON(s.t)
+		if st := run["status"]; st == "ok" || st == "failed" {
+			return run
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("run %s did not end: %v", location, run)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stixObjects exports a collection as a bundle and answers its objects by
+// id and version.
+func (s *server) stixObjects(token, collection string) map[string]map[string]any {
+	s.t.Helper()
+	r := s.api("GET", "/api/v1/intel/collections/"+collection+"/export?format=stix", token, nil)
+	if r.Status != http.StatusOK {
+		s.t.Fatalf("export %s: %d %s", collection, r.Status, r.Body)
+	}
+	var b struct {
+		Objects []map[string]any `json:"objects"`
+	}
+	if err := json.Unmarshal(r.Body, &b); err != nil {
+		s.t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	for _, o := range b.Objects {
+		v, _ := o["modified"].(string)
+		if v == "" {
+			v, _ = o["created"].(string)
+		}
+		out[o["id"].(string)+"@"+v] = o
+	}
+	return out
+}
+
+func collectionID(t *testing.T, s *server, token, alias string) string {
+	t.Helper()
+	r := s.api("GET", "/api/v1/intel/collections", token, nil)
+	for _, c := range r.JSON(t)["items"].([]any) {
+		if c := c.(map[string]any); c["alias"] == alias {
+			return c["id"].(string)
+		}
+	}
+	t.Fatalf("no collection %s in %s", alias, r.Body)
+	return ""
+}
+
+// TestIntelPullFromPartner: one certhub pulls a partner certhub's TAXII
+// collection (as a configured source, through the job queue), gets every
+// object as the partner serves it, and on the next pull only what was
+// added since. A large push is answered 202 and loads in the background.
+func TestIntelPullFromPartner(t *testing.T) {
+	partner := start(t, options{demo: true})
+	pTok := partner.token("coordinator@cc.example")
+	community := collectionID(t, partner, pTok, "community")
+	want := partner.stixObjects(pTok, community)
+	if len(want) < 5 {
+		t.Fatalf("the partner's community collection holds %d objects", len(want))
+	}
+
+	s := start(t, options{})
+	admin := s.token("admin@localhost")
+	in := map[string]any{"name": "Partner CERT", "kind": "taxii", "url": partner.URL + "/taxii2/api/collections/" + community,
+		"tlp": "GREEN", "interval_minutes": 60, "credentials": map[string]any{"username": "coordinator@cc.example", "password": pTok}}
+	r := s.api("POST", "/api/v1/intel/sources", admin, in)
+	if r.Status != http.StatusCreated || strings.Contains(string(r.Body), pTok) || r.JSON(t)["has_credentials"] != true {
+		t.Fatalf("create the source: %d %s", r.Status, r.Body)
+	}
+	loc := r.Header.Get("Location")
+	if r := s.api("GET", loc, admin, nil); r.Status != http.StatusOK || r.JSON(t)["kind"] != "taxii" {
+		t.Fatalf("GET %s: %d %s", loc, r.Status, r.Body)
+	}
+	in["name"] = "again"
+	in["url"] = "gopher://partner.example/"
+	if r := s.api("POST", "/api/v1/intel/sources", admin, in); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"url"`) {
+		t.Fatalf("a bad URL: %d %s", r.Status, r.Body)
+	}
+
+	r = s.api("POST", loc+"/pull", admin, nil)
+	if r.Status != http.StatusAccepted || !strings.HasPrefix(r.Header.Get("Location"), "/api/v1/intel/runs/") {
+		t.Fatalf("pull now: %d %s", r.Status, r.Body)
+	}
+	run := s.waitRun(admin, r.Header.Get("Location"))
+	if run["status"] != "ok" || run["via"] != "manual" || int(run["objects"].(float64)) != len(want) {
+		t.Fatalf("the first pull: %v (the partner has %d objects)", run, len(want))
+	}
+	got := s.stixObjects(admin, collectionID(t, s, admin, "community"))
+	for k, o := range want {
+		if !reflect.DeepEqual(got[k], o) {
+			t.Fatalf("%s came through as %v, the partner serves %v", k, got[k], o)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("pulled %d objects, the partner has %d", len(got), len(want))
+	}
+
+	// The next pull starts after the last object it got: nothing, then the one new.
+	run = s.waitRun(admin, s.api("POST", loc+"/pull", admin, nil).Header.Get("Location"))
+	if run["status"] != "ok" || run["objects"] != 0.0 {
+		t.Fatalf("a pull with nothing new: %v", run)
+	}
+	req, _ := http.NewRequest("POST", partner.URL+"/api/v1/intel/ingest?source=Examplia%20CSIRT%20feed", strings.NewReader("198.51.100.250\n"))
+	req.Header.Set("Authorization", "Bearer "+pTok)
+	req.Header.Set("Content-Type", "text/plain")
+	if r := partner.do(http.DefaultClient, req); r.Status != http.StatusOK || r.JSON(t)["new"] != 1.0 {
+		t.Fatalf("a new indicator at the partner: %d %s", r.Status, r.Body)
+	}
+	run = s.waitRun(admin, s.api("POST", loc+"/pull", admin, nil).Header.Get("Location"))
+	if run["status"] != "ok" || run["objects"] != 1.0 || run["new"] != 1.0 {
+		t.Fatalf("a pull after the partner added one: %v", run)
+	}
+	if r := s.api("GET", loc+"/runs", admin, nil); r.Status != http.StatusOK || len(r.JSON(t)["items"].([]any)) != 3 {
+		t.Fatalf("the source's runs: %d %s", r.Status, r.Body)
+	}
+	if r := s.api("GET", loc, admin, nil); r.JSON(t)["last_status"] != "ok" || r.JSON(t)["next_run_at"] == nil {
+		t.Fatalf("the source after its pulls: %s", r.Body)
+	}
+
+	// A push that asks to be answered at once is loaded in the background.
+	var list strings.Builder
+	for i := range 3000 {
+		list.WriteString("203.0.113." + strconv.Itoa(i%250+1) + "\nbad-" + strconv.Itoa(i) + ".example\n")
+	}
+	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=bulk&tlp=AMBER", strings.NewReader(list.String()))
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Content-Type", "text/plain")
+	req.Header.Set("Prefer", "respond-async")
+	r = s.do(http.DefaultClient, req)
+	if r.Status != http.StatusAccepted || r.JSON(t)["status"] != "queued" || r.JSON(t)["bytes"] != float64(list.Len()) {
+		t.Fatalf("an asynchronous push: %d %s", r.Status, r.Body)
+	}
+	run = s.waitRun(admin, r.Header.Get("Location"))
+	if run["status"] != "ok" || run["new"].(float64)+run["updated"].(float64) != 3250 || run["read_bytes"] != float64(list.Len()) {
+		t.Fatalf("the background load: %v", run)
+	}
+}
