@@ -31,6 +31,7 @@ import (
 	"github.com/certhub/certhub/internal/intel"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/mailin"
@@ -177,7 +178,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Advisory.Register(c.Queue)
 	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger, Outbox: notify.NewOutbox(c.Queue, key),
 		CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Key: key, AllowPrivate: cfg.WebhookAllowPrivate,
-		SpoolDir: filepath.Join(cfg.DataDir, "spool")})
+		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE})
 	c.Intel.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
@@ -204,6 +205,28 @@ func (c *Core) baseURL(listening string) string {
 func (c *Core) Close() error {
 	c.Intel.Close() // background loads write to the database
 	return c.DB.Close()
+}
+
+// relatedToCVE finds the cases and publications that name a CVE ID, as id
+// may see them: the observable page's links from threat intelligence to
+// the disclosure program.
+func (c *Core) relatedToCVE(ctx context.Context, id *auth.Identity, cve string) ([]intel.Link, error) {
+	out := []intel.Link{}
+	cases, _, err := c.VDP.ListCases(ctx, id, vdp.CaseFilter{CVE: cve, Limit: 20})
+	if err != nil && errs.KindOf(err) != errs.KindForbidden && errs.KindOf(err) != errs.KindUnauthenticated {
+		return nil, err
+	}
+	for _, k := range cases {
+		out = append(out, intel.Link{Kind: "case", Title: k.Title, Label: k.Number, URL: "/console/cases/" + k.ID})
+	}
+	pubs, err := c.Advisory.Publications(ctx, id, advisory.PublicFilter{CVE: cve, Page: 1})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pubs.Items {
+		out = append(out, intel.Link{Kind: "advisory", Title: p.Content.Title, Label: p.TrackingID, URL: "/advisories/" + p.TrackingID})
+	}
+	return out, nil
 }
 
 // EnsureAdmin creates the first administrator when there is no user at all,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -32,6 +33,8 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("GET /api/v1/intel/sources/{id}/runs", protect(httpx.API(a.runs)))
 	rt.Handle("GET /api/v1/intel/runs", protect(httpx.API(a.runs)))
 	rt.Handle("GET /api/v1/intel/runs/{id}", protect(httpx.API(a.run)))
+	rt.Handle("GET /api/v1/intel/observables", protect(httpx.API(a.observables)))
+	rt.Handle("GET /api/v1/intel/observables/{id}", protect(httpx.API(a.observable)))
 }
 
 // AsyncThreshold: a pushed body larger than this (or any, with "Prefer:
@@ -244,4 +247,36 @@ func (a *API) export(w http.ResponseWriter, r *http.Request) error {
 		fe.Add("format", "stix or csv")
 		return fe.Err()
 	}
+}
+
+// observables lists observables newest first (?value=, ?type=): the whole
+// store for staff, what was routed to the caller's organisations for
+// everyone else.
+func (a *API) observables(w http.ResponseWriter, r *http.Request) error {
+	p, err := httpx.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	list, next, err := a.s.Observables(r.Context(), auth.FromContext(r.Context()),
+		ObservableFilter{Value: q.Get("value"), Type: Type(q.Get("type")), Limit: p.Limit, Cursor: p.Cursor})
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, list, next)
+	return nil
+}
+
+// observable answers everything the caller may know of one observable.
+func (a *API) observable(w http.ResponseWriter, r *http.Request) error {
+	oid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errs.NotFound("no such observable")
+	}
+	o, err := a.s.Observable(r.Context(), auth.FromContext(r.Context()), oid)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, o)
+	return nil
 }

@@ -44,6 +44,9 @@ type Options struct {
 	// AllowPrivate lets pulled sources reach private and loopback
 	// addresses; by default the server fetches from public ones only.
 	AllowPrivate bool
+	// Related finds what else in certhub names a CVE ID (cases,
+	// advisories); nil: nothing.
+	Related Related
 	// SpoolDir holds large pushed bodies while they load in the
 	// background; empty: the system's temporary directory.
 	SpoolDir string
@@ -64,6 +67,7 @@ type Service struct {
 	client   *http.Client
 	queue    *jobs.Queue
 	spoolDir string
+	related  Related
 	bg       sync.WaitGroup // loads running after their request answered 202
 	life     context.Context
 	stop     context.CancelFunc
@@ -93,7 +97,7 @@ func NewService(o Options) *Service {
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
-		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir,
+		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related,
 		centerName: cmp.Or(o.CenterName, "The CERT coordination center"), baseURL: strings.TrimSuffix(o.BaseURL, "/")}
 }
 

@@ -327,6 +327,7 @@ type CaseFilter struct {
 	Status string
 	Owner  string
 	Query  string
+	CVE    string // cases with a vulnerability of this CVE ID
 	Cursor string
 	Limit  int
 }
@@ -351,6 +352,9 @@ func listCases(ctx context.Context, q db.Querier, userID string, all bool, f Cas
 	}
 	if f.Owner != "" {
 		conds = append(conds, `owner_org_id = `+arg(f.Owner))
+	}
+	if f.CVE != "" {
+		conds = append(conds, `id IN (SELECT case_id FROM vdp_vulns WHERE cve_id = `+arg(strings.ToUpper(f.CVE))+`)`)
 	}
 	if f.Query != "" {
 		like := "%" + db.EscapeLike(strings.ToLower(f.Query)) + "%"

@@ -1,0 +1,327 @@
+package intel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/tlp"
+)
+
+// Link is something elsewhere in certhub that concerns an observable: a
+// vulnerability case or a publication naming its CVE ID.
+type Link struct {
+	Kind  string `json:"kind"` // case, advisory
+	Title string `json:"title"`
+	Label string `json:"label"` // a case's number, an advisory's tracking id
+	URL   string `json:"url"`
+}
+
+// Related finds what names a CVE ID, as id may see it (wired by the app
+// to the disclosure program and the advisories).
+type Related func(ctx context.Context, id *auth.Identity, cve string) ([]Link, error)
+
+// Sighting is what one source reported of an observable.
+type Sighting struct {
+	SourceID   string    `json:"source_id"`
+	Source     string    `json:"source"`
+	Collection string    `json:"collection"`
+	TLP        string    `json:"tlp"`
+	Confidence int       `json:"confidence"`
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
+	Count      int64     `json:"count"`
+	Tags       []string  `json:"tags"`
+}
+
+// RouteView is an observable's route to a constituent.
+type RouteView struct {
+	OrgID      string     `json:"org_id"`
+	Name       string     `json:"name"`
+	TLP        string     `json:"tlp"`
+	FirstSeen  time.Time  `json:"first_seen"`
+	LastSeen   time.Time  `json:"last_seen"`
+	NotifiedAt *time.Time `json:"notified_at,omitempty"`
+}
+
+// ObservableView is everything the viewer may know of one observable:
+// who reported it, under which marking, whom it concerns, what else in
+// certhub names it.
+type ObservableView struct {
+	ID           int64       `json:"id"`
+	Type         Type        `json:"type"`
+	Value        string      `json:"value"`
+	Pattern      string      `json:"pattern"`
+	TLP          string      `json:"tlp"` // the least restrictive marking the viewer sees it under
+	Score        int         `json:"score"`
+	FirstSeen    time.Time   `json:"first_seen"`
+	LastSeen     time.Time   `json:"last_seen"`
+	Sightings    []Sighting  `json:"sightings"`
+	Constituents []RouteView `json:"constituents"`
+	Related      []Link      `json:"related"`
+	Benign       string      `json:"benign,omitempty"` // the warninglist that now calls it benign
+}
+
+// Observable answers one observable as the caller may see it; one it may
+// see nothing of is missing.
+func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) (ObservableView, error) {
+	v, err := s.Viewer(ctx, id)
+	if err != nil {
+		return ObservableView{}, err
+	}
+	var o ObservableView
+	var first, last int64
+	err = s.db.QueryRow(ctx, `SELECT id, type, value, first_seen, last_seen FROM intel_observables WHERE id = $1`, oid).
+		Scan(&o.ID, &o.Type, &o.Value, &first, &last)
+	if errors.Is(err, db.ErrNoRows) {
+		return ObservableView{}, errs.NotFound("no such observable")
+	}
+	if err != nil {
+		return ObservableView{}, fmt.Errorf("intel: observable: %w", err)
+	}
+	o.Sightings, o.Constituents, o.Related = []Sighting{}, []RouteView{}, []Link{}
+	rows, err := s.db.Query(ctx, `SELECT src.id, src.name, COALESCE(src.owner_org_id, ''), b.collection_num, b.tlp, b.confidence,
+		b.first_seen, b.last_seen, b.count, b.tags
+		FROM intel_observations b JOIN intel_sources src ON src.num = b.source_num WHERE b.observable_id = $1 ORDER BY b.last_seen DESC`, oid)
+	if err != nil {
+		return ObservableView{}, fmt.Errorf("intel: observable: %w", err)
+	}
+	first, last = math.MaxInt64, 0
+	var label tlp.Label
+	see := func(l tlp.Label, f, la int64) {
+		if label == "" || label.MoreRestrictive(l) {
+			label = l
+		}
+		first, last = min(first, f), max(last, la)
+	}
+	conf := 0
+	for rows.Next() {
+		var sg Sighting
+		var owner, tags string
+		var col, f, la int64
+		if err := rows.Scan(&sg.SourceID, &sg.Source, &owner, &col, &sg.TLP, &sg.Confidence, &f, &la, &sg.Count, &tags); err != nil {
+			rows.Close()
+			return ObservableView{}, err
+		}
+		c, err := s.collectionByNum(ctx, s.db, col)
+		if err != nil {
+			rows.Close()
+			return ObservableView{}, err
+		}
+		if !v.Reads(c, sg.TLP, owner) {
+			continue
+		}
+		sg.Collection, sg.FirstSeen, sg.LastSeen, sg.Tags = c.Alias, time.Unix(f, 0).UTC(), time.Unix(la, 0).UTC(), strings.Fields(tags)
+		if sg.Tags == nil {
+			sg.Tags = []string{}
+		}
+		o.Sightings = append(o.Sightings, sg)
+		see(tlp.Label(sg.TLP), f, la)
+		conf = max(conf, sg.Confidence)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return ObservableView{}, err
+	}
+	routes, err := s.routesOf(ctx, v, []int64{oid})
+	if err != nil {
+		return ObservableView{}, err
+	}
+	for _, r := range routes[oid] {
+		o.Constituents = append(o.Constituents, r)
+		see(tlp.Label(r.TLP), r.FirstSeen.Unix(), r.LastSeen.Unix())
+		if len(o.Sightings) == 0 {
+			conf = max(conf, 50)
+		}
+	}
+	if len(o.Sightings) == 0 && len(o.Constituents) == 0 {
+		return ObservableView{}, errs.NotFound("no such observable")
+	}
+	o.TLP, o.FirstSeen, o.LastSeen = string(label), time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
+	o.Score = Score(o.Type, conf, len(o.Sightings), o.LastSeen, s.now())
+	o.Pattern = Pattern(Observable{Type: o.Type, Value: o.Value})
+	o.Benign = s.warn.Match(Observable{Type: o.Type, Value: o.Value})
+	if o.Type == CVE && s.related != nil {
+		if o.Related, err = s.related(ctx, id, o.Value); err != nil {
+			return ObservableView{}, err
+		}
+	}
+	return o, nil
+}
+
+// routesOf answers the routes of the observables the viewer may see, by
+// constituent name.
+func (s *Service) routesOf(ctx context.Context, v *Viewer, ids []int64) (map[int64][]RouteView, error) {
+	orgs, err := s.orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var a db.Args
+	rows, err := s.db.Query(ctx, `SELECT observable_id, org_id, tlp, first_seen, last_seen, notified_at FROM intel_routes
+		WHERE observable_id IN (`+a.In(anys(ids)...)+`)`, a...)
+	if err != nil {
+		return nil, fmt.Errorf("intel: routes: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]RouteView{}
+	for rows.Next() {
+		var oid, f, la int64
+		var notified *int64
+		var r RouteView
+		if err := rows.Scan(&oid, &r.OrgID, &r.TLP, &f, &la, &notified); err != nil {
+			return nil, err
+		}
+		if !v.RoutedTo(r.OrgID, r.TLP) {
+			continue
+		}
+		r.Name, r.FirstSeen, r.LastSeen = orgName(orgs, r.OrgID), time.Unix(f, 0).UTC(), time.Unix(la, 0).UTC()
+		if notified != nil {
+			t := time.Unix(*notified, 0).UTC()
+			r.NotifiedAt = &t
+		}
+		out[oid] = append(out[oid], r)
+	}
+	for _, rs := range out {
+		slices.SortFunc(rs, func(a, b RouteView) int { return strings.Compare(a.Name, b.Name) })
+	}
+	return out, rows.Err()
+}
+
+// ObservableSummary is a line of the observables list.
+type ObservableSummary struct {
+	ID           int64       `json:"id"`
+	Type         Type        `json:"type"`
+	Value        string      `json:"value"`
+	FirstSeen    time.Time   `json:"first_seen"`
+	LastSeen     time.Time   `json:"last_seen"`
+	Sightings    int64       `json:"sightings"`
+	Constituents []RouteView `json:"constituents"`
+}
+
+// ObservableFilter narrows the list.
+type ObservableFilter struct {
+	Value  string // an indicator, normalised (refanged, lower-cased…) before it is looked for
+	Type   Type
+	Limit  int
+	Cursor string
+}
+
+// Observables lists observables, newest first. The center's staff list the
+// whole store; everyone else what was routed to their organisations (and,
+// for a sectoral CERT, to its constituents) — their portal's view.
+func (s *Service) Observables(ctx context.Context, id *auth.Identity, f ObservableFilter) ([]ObservableSummary, string, error) {
+	v, err := s.Viewer(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	var a db.Args
+	var conds []string
+	if f.Value != "" {
+		o, err := Normalize(f.Value)
+		if err != nil {
+			var fe errs.Fields
+			fe.Add("value", "%s", err.Error())
+			return nil, "", fe.Err()
+		}
+		conds = append(conds, "v.type = "+a.Add(string(o.Type)), "v.value = "+a.Add(o.Value))
+	}
+	if f.Type != "" {
+		if !slices.Contains(allTypes, f.Type) {
+			var fe errs.Fields
+			fe.Add("type", "one of %s", strings.Join(typeNames(), ", "))
+			return nil, "", fe.Err()
+		}
+		conds = append(conds, "v.type = "+a.Add(string(f.Type)))
+	}
+	if f.Cursor != "" {
+		parts, err := db.DecodeCursor(f.Cursor, 1)
+		if err != nil || len(parts) != 1 {
+			return nil, "", badCursor()
+		}
+		n, err := strconv.ParseInt(parts[0], 10, 64)
+		if err != nil {
+			return nil, "", badCursor()
+		}
+		conds = append(conds, "v.id < "+a.Add(n))
+	}
+	if !v.all {
+		var orgs []string
+		orgs = append(orgs, v.orgs...)
+		for o := range v.children {
+			orgs = append(orgs, o)
+		}
+		if len(orgs) == 0 {
+			return []ObservableSummary{}, "", nil
+		}
+		conds = append(conds, "v.id IN (SELECT observable_id FROM intel_routes WHERE org_id IN ("+a.In(anys(orgs)...)+"))")
+	}
+	q := `SELECT v.id, v.type, v.value, v.first_seen, v.last_seen, v.sightings FROM intel_observables v`
+	if len(conds) > 0 {
+		q += ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	limit := min(max(f.Limit, 1), 200)
+	// A member's page is filtered by marking after the query, so it may be
+	// short of limit; next_cursor still goes on from where it stopped.
+	rows, err := s.db.Query(ctx, q+` ORDER BY v.id DESC LIMIT `+strconv.Itoa(limit+1), a...)
+	if err != nil {
+		return nil, "", fmt.Errorf("intel: observables: %w", err)
+	}
+	var out []ObservableSummary
+	for rows.Next() {
+		var o ObservableSummary
+		var first, last int64
+		if err := rows.Scan(&o.ID, &o.Type, &o.Value, &first, &last, &o.Sightings); err != nil {
+			rows.Close()
+			return nil, "", err
+		}
+		o.FirstSeen, o.LastSeen, o.Constituents = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), []RouteView{}
+		out = append(out, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = db.EncodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
+	}
+	if len(out) == 0 {
+		return []ObservableSummary{}, next, nil
+	}
+	ids := make([]int64, len(out))
+	for i, o := range out {
+		ids[i] = o.ID
+	}
+	routes, err := s.routesOf(ctx, v, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	kept := out[:0]
+	for _, o := range out {
+		o.Constituents = append(o.Constituents, routes[o.ID]...)
+		if v.all || len(o.Constituents) > 0 { // a member sees what reached it under a marking it reads
+			kept = append(kept, o)
+		}
+	}
+	return kept, next, nil
+}
+
+// allTypes are the observable types, in the order lists show them.
+var allTypes = []Type{IPv4, IPv6, CIDR, Domain, URL, Email, MD5, SHA1, SHA256, SHA512, ASN, CVE}
+
+func typeNames() []string {
+	out := make([]string, len(allTypes))
+	for i, t := range allTypes {
+		out[i] = string(t)
+	}
+	return out
+}

@@ -1,0 +1,101 @@
+package intel
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+// TestObservablesAccess: the list and the observable page show each
+// caller only what it reads — staff everything, a constituent what was
+// routed to it, its sectoral CERT what it may read of that, others nothing.
+func TestObservablesAccess(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s, _ := markedIndicators(t, d)
+		ctx := context.Background()
+		values := func(id *auth.Identity, f ObservableFilter) []string {
+			t.Helper()
+			f.Limit = 100
+			list, _, err := s.Observables(ctx, id, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, o := range list {
+				out = append(out, o.Value)
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got := values(sys, ObservableFilter{}); len(got) != 10 {
+			t.Fatalf("staff list %v", got)
+		}
+		bank := member("bank", auth.RoleViewer)
+		if got := values(bank, ObservableFilter{}); !slices.Equal(got, []string{"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"}) {
+			t.Fatalf("the bank lists %v (RED is never routed)", got)
+		}
+		if got := values(member("cert", auth.RoleViewer), ObservableFilter{}); !slices.Equal(got, []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"}) {
+			t.Fatalf("its sectoral CERT lists %v (not AMBER+STRICT)", got)
+		}
+		if got := values(member("ins", auth.RoleAdmin), ObservableFilter{}); len(got) != 0 {
+			t.Fatalf("the insurer lists %v", got)
+		}
+		if got := values(bank, ObservableFilter{Value: "198[.]51[.]100[.]2"}); !slices.Equal(got, []string{"198.51.100.2"}) {
+			t.Fatalf("the bank looks for one value: %v", got)
+		}
+		if _, _, err := s.Observables(ctx, bank, ObservableFilter{Value: "not an indicator!"}); !hasField(errs.As(err), "value") {
+			t.Fatalf("a bad value: %v", err)
+		}
+		if _, _, err := s.Observables(ctx, bank, ObservableFilter{Type: "colour"}); !hasField(errs.As(err), "type") {
+			t.Fatalf("a bad type: %v", err)
+		}
+		// Paging goes on where it stopped.
+		page, next, err := s.Observables(ctx, sys, ObservableFilter{Limit: 6})
+		if err != nil || len(page) != 6 || next == "" {
+			t.Fatalf("first page: %d %q %v", len(page), next, err)
+		}
+		rest, next, err := s.Observables(ctx, sys, ObservableFilter{Limit: 6, Cursor: next})
+		if err != nil || len(rest) != 4 || next != "" || rest[0].ID >= page[5].ID {
+			t.Fatalf("second page: %d %q %v", len(rest), next, err)
+		}
+
+		idOf := func(value string) int64 {
+			var id int64
+			if err := d.QueryRow(ctx, `SELECT id FROM intel_observables WHERE value = $1`, value).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		for _, c := range []struct {
+			who               *auth.Identity
+			value             string
+			sightings, consts int
+			tlp               string
+		}{
+			{sys, "198.51.100.5", 1, 0, "RED"},
+			{sys, "198.51.100.3", 1, 1, "AMBER"},
+			{bank, "198.51.100.4", 0, 1, "AMBER+STRICT"},
+			{bank, "203.0.113.2", 1, 0, "GREEN"},
+			{bank, "203.0.113.3", -1, 0, ""},
+			{bank, "198.51.100.5", -1, 0, ""},
+			{member("cert", auth.RoleViewer), "198.51.100.4", -1, 0, ""},
+			{member("ins", auth.RoleAdmin), "198.51.100.1", 1, 0, "CLEAR"}, // the community's CLEAR, but not the bank's route
+		} {
+			o, err := s.Observable(ctx, c.who, idOf(c.value))
+			if c.sightings < 0 {
+				if errs.KindOf(err) != errs.KindNotFound {
+					t.Errorf("%v sees %s: %+v %v", c.who.OrgIDs(), c.value, o, err)
+				}
+				continue
+			}
+			if err != nil || len(o.Sightings) != c.sightings || len(o.Constituents) != c.consts || o.TLP != c.tlp || o.Pattern != "[ipv4-addr:value = '"+c.value+"']" {
+				t.Errorf("%v sees %s as %+v %v", c.who.OrgIDs(), c.value, o, err)
+			}
+		}
+	})
+}
