@@ -302,7 +302,7 @@ func (a *App) routes() error {
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdp.Templates(),
-		advisory.Templates(), site.Templates())
+		advisory.Templates(), site.Templates(), intel.Templates())
 	if err != nil {
 		return err
 	}
@@ -350,6 +350,7 @@ func (a *App) routes() error {
 	admin.NewPages(a.Admin, rd).Register(rt)
 	vdp.NewPages(a.VDP, rd).Register(rt)
 	advisory.NewPages(a.Advisory, rd).Register(rt)
+	intel.NewPages(a.Intel, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

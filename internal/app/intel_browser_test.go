@@ -1,0 +1,96 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certhub/certhub/internal/browsertest"
+)
+
+// TestBrowserIntel: the threat-intelligence console in a real browser. A
+// coordinator sees the store and its sources, configures a pulled source
+// (a bad interval first), pulls it and watches the run end, finds an
+// indicator by its defanged form and sees whom it concerns, and a CVE's
+// links into the disclosure program; a bank's CISO sees only what was
+// routed to the bank, on a phone too.
+func TestBrowserIntel(t *testing.T) {
+	s := start(t, options{demo: true})
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "# partner blocklist\n198.51.100.61\nhxxp://phish.example/login\n203.0.113.99\nnot an indicator\n")
+	}))
+	defer feed.Close()
+	coord := s.token("coordinator@cc.example")
+	if r := s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, "CVE-2026-99001\n"); r.Status != http.StatusOK {
+		t.Fatalf("load a CVE ID: %d %s", r.Status, r.Body)
+	}
+
+	b := browsertest.New(t, s.URL, 1280, 900)
+	signIn(b, "coordinator@cc.example", "certhub-demo-2026")
+	b.Go("/console/intel")
+	b.Expect("#kpis", "observables", "ipv4")
+	b.Expect("#sources", "Examplia CSIRT feed", "Center sensors", "Examplia CSIRT STIX")
+	b.Expect("#runs", "Center sensors")
+	b.Shot("60-intel-overview")
+
+	b.Go("/console/intel/sources/new")
+	b.Fill("#f-name", "Examplia CSIRT feed")
+	b.Select("#f-kind", "url")
+	b.Fill("#f-url", feed.URL+"/blocklist.txt")
+	b.Select("#f-tlp", "GREEN")
+	b.Fill("#f-interval", "30")
+	b.Click("#settings button[type=submit]")
+	b.Expect(".problem", "another source has this name")
+	if b.Value("#f-url") != feed.URL+"/blocklist.txt" {
+		t.Fatal("the typed URL was lost")
+	}
+	b.Fill("#f-name", "Partner blocklist")
+	b.Click("#settings button[type=submit]")
+	b.Expect("h1", "Partner blocklist")
+	b.Click("#pull-now")
+	if !strings.HasPrefix(b.Path(), "/console/intel/runs/") {
+		t.Fatalf("pull now went to %s", b.Path())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(b.Text("#status"), "OK") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not end: %s", b.Text("main"))
+		}
+		time.Sleep(300 * time.Millisecond)
+		b.Go(b.Path())
+	}
+	b.Expect("#counts", "3\nnew", "1\nrejected")
+	b.Expect("#rejections", "5", "a domain needs at least two labels")
+	b.Shot("61-intel-run")
+
+	b.Go("/console/intel")
+	b.Fill("input[name=value]", "198[.]51[.]100[.]10")
+	b.Click("form[role=search] button")
+	b.Expect("h1", "198.51.100.10")
+	b.Expect("#constituents", "First Example Bank")
+	b.Expect("#sightings", "Examplia CSIRT feed", "TLP:GREEN")
+	b.Shot("62-intel-observable")
+
+	b.Go("/console/intel/observables?value=CVE-2026-99001")
+	b.Expect("#related", "Case CC-2026-0001", "NetForge Gate 7")
+
+	// The bank's CISO: what was routed to the bank, nothing of Crescent's.
+	phone := browsertest.New(t, s.URL, 390, 844)
+	signIn(phone, "ciso@firstbank.example", "certhub-demo-2026")
+	phone.Go("/console/intel")
+	phone.Expect("#routed", "198.51.100.10")
+	if strings.Contains(phone.Text("main"), "198.51.100.40") {
+		t.Fatal("the bank sees Crescent's indicator")
+	}
+	if phone.Overflows() {
+		t.Fatal("the overview overflows a phone's width")
+	}
+	phone.Shot("63-intel-constituent-phone")
+	phone.Go("/console/intel/observables?value=198.51.100.40")
+	phone.Expect(".empty", "Nothing routed")
+	phone.Go("/console/intel/sources/new")
+	phone.Expect("h1", "Forbidden")
+}

@@ -1,0 +1,375 @@
+package intel
+
+import (
+	"cmp"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/web"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Templates are the threat-intelligence console's pages.
+func Templates() web.Templates {
+	sub, _ := fs.Sub(templateFS, "templates")
+	return web.Templates{Prefix: "intel", FS: sub}
+}
+
+func init() {
+	web.RegisterLabels(map[string]string{
+		"push": "Pushed", "url": "HTTP(S) file", "misp_feed": "MISP feed", "taxii": "TAXII 2.1 collection",
+		"queued": "Queued", "running": "Running", "ok": "OK", "failed": "Failed",
+		"field.interval_minutes": "Every (minutes)", "field.owner_org_id": "Owner", "field.credentials.header_name": "Header",
+		"field.credentials.username": "User name", "field.url": "URL",
+	})
+	web.RegisterFuncs(map[string]any{
+		"kb": func(n int64) string {
+			switch {
+			case n >= 10<<20:
+				return fmt.Sprintf("%d MB", n>>20)
+			case n >= 10<<10:
+				return fmt.Sprintf("%d kB", n>>10)
+			}
+			return fmt.Sprintf("%d B", n)
+		},
+	})
+}
+
+// Pages serves threat intelligence in the console: the overview with the
+// sources and their runs, a source's page, a run's progress, the
+// observables and each observable's page.
+type Pages struct {
+	s  *Service
+	rd *web.Renderer
+}
+
+// NewPages makes the handlers.
+func NewPages(s *Service, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd} }
+
+// Register adds the routes.
+func (p *Pages) Register(rt *httpx.Router) {
+	h := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.RequireUser(p.rd.Handler(f))) }
+	h("GET /console/intel", p.overview)
+	h("POST /console/intel/ingest", p.upload)
+	h("GET /console/intel/observables", p.observables)
+	h("GET /console/intel/observables/{id}", p.observable)
+	h("GET /console/intel/sources/new", p.newSource)
+	h("POST /console/intel/sources", p.createSource)
+	h("GET /console/intel/sources/{id}", p.source)
+	h("POST /console/intel/sources/{id}", p.sourceAction)
+	h("GET /console/intel/runs/{id}", p.run)
+}
+
+type overviewData struct {
+	Staff   bool
+	Counts  []typeCount
+	Total   int64
+	Sources []Source
+	Runs    []Run
+	Routed  []ObservableSummary
+	Owners  map[string]string
+}
+
+type typeCount struct {
+	Type Type
+	N    int64
+}
+
+func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	d := overviewData{Staff: id.IsStaff(), Owners: map[string]string{}}
+	var err error
+	if d.Sources, err = p.s.Sources(ctx, id); err != nil {
+		return err
+	}
+	if d.Runs, _, err = p.s.Runs(ctx, id, "", 15, ""); err != nil {
+		return err
+	}
+	if d.Staff {
+		counts, err := p.s.Count(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range allTypes {
+			if n := counts[t]; n > 0 {
+				d.Counts = append(d.Counts, typeCount{t, n})
+				d.Total += n
+			}
+		}
+	} else if d.Routed, _, err = p.s.Observables(ctx, id, ObservableFilter{Limit: 20}); err != nil {
+		return err
+	}
+	orgs, err := p.s.orgs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, src := range d.Sources {
+		if src.OwnerOrgID != nil {
+			d.Owners[*src.OwnerOrgID] = orgName(orgs, *src.OwnerOrgID)
+		}
+	}
+	p.rd.Render(w, r, http.StatusOK, "intel/overview", web.Page{Title: "Threat intelligence", Section: "intel", Data: d})
+	return nil
+}
+
+// upload loads a file from the console in the background and shows its run.
+func (p *Pages) upload(w http.ResponseWriter, r *http.Request) error {
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	r.Body = http.MaxBytesReader(w, r.Body, MaxIngestBody)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return &httpx.StatusError{Status: http.StatusBadRequest, Detail: "send the form with its file"}
+	}
+	form := url.Values{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return errs.Invalid("choose a file to load")
+		}
+		if err != nil {
+			return tooLarge(err)
+		}
+		if part.FormName() != "file" {
+			b, _ := io.ReadAll(io.LimitReader(part, 4096))
+			form.Set(part.FormName(), string(b))
+			continue
+		}
+		if part.FileName() == "" {
+			return errs.Invalid("choose a file to load")
+		}
+		src, err := p.s.SourceFor(ctx, id, cmp.Or(strings.TrimSpace(form.Get("source")), "console"), form.Get("tlp"))
+		if err != nil {
+			return err
+		}
+		name := part.FileName()
+		report := strings.TrimSuffix(name, fileExt(name))
+		run, err := p.s.IngestLater(ctx, id, src, part, IngestOptions{Format: Format(cmp.Or(form.Get("format"), "auto")), TLP: form.Get("tlp"),
+			Report: report, Via: "console"})
+		if err != nil {
+			return tooLarge(err)
+		}
+		http.Redirect(w, r, "/console/intel/runs/"+run.ID, http.StatusSeeOther)
+		return nil
+	}
+}
+
+func fileExt(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		return name[i:]
+	}
+	return ""
+}
+
+type observablesData struct {
+	Items []ObservableSummary
+	Next  string
+	Types []Type
+	Staff bool
+}
+
+func (p *Pages) observables(w http.ResponseWriter, r *http.Request) error {
+	ctx, id, q := r.Context(), auth.FromContext(r.Context()), r.URL.Query()
+	f := ObservableFilter{Value: strings.TrimSpace(q.Get("value")), Type: Type(q.Get("type")), Limit: 50, Cursor: q.Get("cursor")}
+	pg := web.Page{Title: "Observables", Section: "intel"}
+	items, next, err := p.s.Observables(ctx, id, f)
+	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+		pg.Errors, items = e.Fields, []ObservableSummary{}
+	} else if err != nil {
+		return err
+	}
+	if f.Value != "" && len(items) == 1 && f.Cursor == "" {
+		http.Redirect(w, r, "/console/intel/observables/"+strconv.FormatInt(items[0].ID, 10), http.StatusSeeOther)
+		return nil
+	}
+	pg.Data = observablesData{Items: items, Next: next, Types: allTypes, Staff: id.IsStaff()}
+	status := http.StatusOK
+	if pg.Errors != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	p.rd.Render(w, r, status, "intel/observables", pg)
+	return nil
+}
+
+func (p *Pages) observable(w http.ResponseWriter, r *http.Request) error {
+	oid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errs.NotFound("no such observable")
+	}
+	o, err := p.s.Observable(r.Context(), auth.FromContext(r.Context()), oid)
+	if err != nil {
+		return err
+	}
+	p.rd.Render(w, r, http.StatusOK, "intel/observable", web.Page{Title: o.Value, Section: "intel", Data: o})
+	return nil
+}
+
+type sourceData struct {
+	Source      Source
+	New         bool
+	Staff       bool
+	Runs        []Run
+	Next        string
+	Collections []Collection
+	Orgs        []orgOption
+	Owner       string
+}
+
+type orgOption struct{ ID, Name string }
+
+func (p *Pages) sourceForm(w http.ResponseWriter, r *http.Request, status int, d sourceData, pg web.Page) error {
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	v, err := p.s.Viewer(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d.Collections, err = p.s.Collections(ctx, v); err != nil {
+		return err
+	}
+	orgs, err := p.s.orgs(ctx)
+	if err != nil {
+		return err
+	}
+	for oid, o := range orgs {
+		d.Orgs = append(d.Orgs, orgOption{oid, o.name})
+	}
+	slices.SortFunc(d.Orgs, func(a, b orgOption) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	if d.Source.OwnerOrgID != nil {
+		d.Owner = orgName(orgs, *d.Source.OwnerOrgID)
+	}
+	d.Staff = id.IsStaff()
+	pg.Section, pg.Data = "intel", d
+	if pg.Title == "" {
+		pg.Title = cmp.Or(d.Source.Name, "New source")
+	}
+	p.rd.Render(w, r, status, "intel/source", pg)
+	return nil
+}
+
+func (p *Pages) newSource(w http.ResponseWriter, r *http.Request) error {
+	if !auth.FromContext(r.Context()).IsStaff() {
+		return errs.Forbidden("only the coordination center's staff configure sources")
+	}
+	src := Source{Kind: KindURL, Format: string(FormatAuto), TLP: "AMBER", Confidence: 50, Collection: "community", Enabled: true, IntervalMinutes: 60}
+	return p.sourceForm(w, r, http.StatusOK, sourceData{Source: src, New: true}, web.Page{})
+}
+
+// formInput reads the source form.
+func formInput(f url.Values) SourceInput {
+	str := func(k string) *string { v := f.Get(k); return &v }
+	num := func(k string) *int {
+		n, err := strconv.Atoi(strings.TrimSpace(f.Get(k)))
+		if err != nil {
+			n = -1 // reported by the checks as out of range
+		}
+		return &n
+	}
+	enabled := f.Get("enabled") != ""
+	in := SourceInput{Name: str("name"), Description: str("description"), OwnerOrgID: str("owner_org_id"), Kind: str("kind"),
+		Format: str("format"), URL: str("url"), TLP: str("tlp"), Confidence: num("confidence"), Collection: str("collection"),
+		Enabled: &enabled, IntervalMinutes: num("interval_minutes")}
+	if f.Get("kind") == KindPush {
+		in.IntervalMinutes = nil
+	}
+	switch {
+	case f.Get("clear_credentials") != "":
+		in.Credentials = &Credentials{}
+	case f.Get("username") != "" || f.Get("password") != "" || f.Get("header_name") != "" || f.Get("header_value") != "":
+		in.Credentials = &Credentials{Username: f.Get("username"), Password: f.Get("password"), HeaderName: f.Get("header_name"),
+			HeaderValue: f.Get("header_value")}
+	}
+	return in
+}
+
+func (p *Pages) createSource(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	src, err := p.s.CreateSource(ctx, id, formInput(r.PostForm))
+	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+		back := Source{Name: r.PostForm.Get("name"), Kind: r.PostForm.Get("kind"), URL: r.PostForm.Get("url"), Format: r.PostForm.Get("format"),
+			TLP: r.PostForm.Get("tlp"), Collection: r.PostForm.Get("collection"), Description: r.PostForm.Get("description"),
+			Enabled: r.PostForm.Get("enabled") != ""}
+		back.Confidence, _ = strconv.Atoi(r.PostForm.Get("confidence"))
+		back.IntervalMinutes, _ = strconv.Atoi(r.PostForm.Get("interval_minutes"))
+		if o := r.PostForm.Get("owner_org_id"); o != "" {
+			back.OwnerOrgID = &o
+		}
+		return p.sourceForm(w, r, http.StatusUnprocessableEntity, sourceData{Source: back, New: true}, web.Page{Form: r.PostForm, Errors: e.Fields, Title: "New source"})
+	}
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, "Created the source "+src.Name+".")
+	http.Redirect(w, r, "/console/intel/sources/"+src.ID, http.StatusSeeOther)
+	return nil
+}
+
+func (p *Pages) source(w http.ResponseWriter, r *http.Request) error {
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	src, err := p.s.GetSource(ctx, id, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	runs, next, err := p.s.Runs(ctx, id, src.ID, 20, r.URL.Query().Get("cursor"))
+	if err != nil {
+		return err
+	}
+	return p.sourceForm(w, r, http.StatusOK, sourceData{Source: src, Runs: runs, Next: next}, web.Page{})
+}
+
+func (p *Pages) sourceAction(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	key := r.PathValue("id")
+	switch r.PostForm.Get("action") {
+	case "pull":
+		run, err := p.s.PullNow(ctx, id, key)
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/console/intel/runs/"+run.ID, http.StatusSeeOther)
+		return nil
+	case "save":
+		src, err := p.s.UpdateSource(ctx, id, key, formInput(r.PostForm))
+		if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+			cur, gerr := p.s.GetSource(ctx, id, key)
+			if gerr != nil {
+				return gerr
+			}
+			return p.sourceForm(w, r, http.StatusUnprocessableEntity, sourceData{Source: cur}, web.Page{Form: r.PostForm, Errors: e.Fields})
+		}
+		if err != nil {
+			return err
+		}
+		p.rd.Flash(r, "Saved.")
+		http.Redirect(w, r, "/console/intel/sources/"+src.ID, http.StatusSeeOther)
+		return nil
+	default:
+		return errs.Invalid("unknown action")
+	}
+}
+
+func (p *Pages) run(w http.ResponseWriter, r *http.Request) error {
+	run, err := p.s.GetRun(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	p.rd.Render(w, r, http.StatusOK, "intel/run", web.Page{Title: "Run of " + run.SourceName, Section: "intel", Data: run})
+	return nil
+}
