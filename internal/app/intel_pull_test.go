@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -154,5 +157,46 @@ func TestIntelPullFromPartner(t *testing.T) {
 	run = s.waitRun(admin, r.Header.Get("Location"))
 	if run["status"] != "ok" || run["new"].(float64)+run["updated"].(float64) != 3250 || run["read_bytes"] != float64(list.Len()) {
 		t.Fatalf("the background load: %v", run)
+	}
+}
+
+// TestIntelConsoleUpload: a file loaded from the console's form goes into
+// the named source in the background, and its run page shows the counts;
+// a constituent cannot load into the center's source.
+func TestIntelConsoleUpload(t *testing.T) {
+	s := start(t, options{demo: true})
+	upload := func(c *browserClient, source, content string) response {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("source", source)
+		_ = mw.WriteField("tlp", "GREEN")
+		fw, _ := mw.CreateFormFile("file", "sensors.txt")
+		_, _ = io.WriteString(fw, content)
+		mw.Close()
+		req, _ := http.NewRequest("POST", s.URL+"/console/intel/ingest", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Origin", s.URL)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		return s.do(c.c, req)
+	}
+	c := s.client()
+	c.login("coordinator@cc.example", "certhub-demo-2026")
+	r := upload(c, "Center sensors", "198.51.100.201\n198.51.100.202\nbad!\n")
+	loc := r.Header.Get("Location")
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/console/intel/runs/") {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	run := s.waitRun(s.token("coordinator@cc.example"), strings.Replace(loc, "/console/intel/runs/", "/api/v1/intel/runs/", 1))
+	if run["status"] != "ok" || run["new"] != 2.0 || run["rejected"] != 1.0 || run["via"] != "console" {
+		t.Fatalf("the uploaded file's run: %v", run)
+	}
+	if page := c.get(loc); page.Status != http.StatusOK || !strings.Contains(string(page.Body), "bad!") {
+		t.Fatalf("the run's page: %d", page.Status)
+	}
+	bank := s.client()
+	bank.login("ciso@firstbank.example", "certhub-demo-2026")
+	if r := upload(bank, "Center sensors", "198.51.100.203\n"); r.Status != http.StatusForbidden {
+		t.Fatalf("a constituent loading into the center's source: %d", r.Status)
 	}
 }
