@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"context"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -45,4 +47,34 @@ func TestIntelDigests(t *testing.T) {
 			t.Fatalf("digests %v, want %v", got, want)
 		}
 	}
+
+	// Schedules: the bank's admin wants a daily digest, Crescent none; its
+	// sectoral CERT may change the bank's too; another constituent may not.
+	bankAdmin, crescentAdmin := s.token("ciso@firstbank.example"), s.token("security@crescent-mf.example")
+	bankID, crescentID := s.orgID(t, "First Example Bank"), s.orgID(t, "Crescent Microfinance")
+	if r := s.api("PUT", "/api/v1/intel/digests/"+bankID, bankAdmin, map[string]any{"schedule": "monthly"}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad schedule: %d %s", r.Status, r.Body)
+	}
+	if r := s.api("PUT", "/api/v1/intel/digests/"+bankID, crescentAdmin, map[string]any{"schedule": "never"}); r.Status != http.StatusNotFound {
+		t.Fatalf("another constituent changes the bank's digest: %d %s", r.Status, r.Body)
+	}
+	if r := s.api("PUT", "/api/v1/intel/digests/"+bankID, s.token("lead@bank-cert.example"), map[string]any{"schedule": "weekly"}); r.Status != http.StatusOK {
+		t.Fatalf("the bank's CERT: %d %s", r.Status, r.Body)
+	}
+	if r := s.api("PUT", "/api/v1/intel/digests/"+bankID, bankAdmin, map[string]any{"schedule": "daily"}); r.Status != http.StatusOK ||
+		r.JSON(t)["schedule"] != "daily" || r.JSON(t)["last_sent_at"] == nil {
+		t.Fatalf("the bank's admin: %d %s", r.Status, r.Body)
+	}
+	if r := s.api("PUT", "/api/v1/intel/digests/"+crescentID, crescentAdmin, map[string]any{"schedule": "never"}); r.Status != http.StatusOK {
+		t.Fatalf("Crescent's admin: %d %s", r.Status, r.Body)
+	}
+	coord := s.token("coordinator@cc.example")
+	if r := s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, "198.51.100.11\n198.51.100.41\n203.0.113.21\n"); r.Status != http.StatusOK {
+		t.Fatalf("new indicators: %d %s", r.Status, r.Body)
+	}
+	n, err := s.Intel.SendDigests(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("digests sent %d (want Karakoram's only: the bank's is daily and was sent just now, Crescent wants none): %v", n, err)
+	}
+	s.SMTP.WaitFor(t, "noc@karakoram-telecom.example", "1 indicators concern Karakoram Telecom")
 }

@@ -35,6 +35,8 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("GET /api/v1/intel/runs/{id}", protect(httpx.API(a.run)))
 	rt.Handle("GET /api/v1/intel/observables", protect(httpx.API(a.observables)))
 	rt.Handle("GET /api/v1/intel/observables/{id}", protect(httpx.API(a.observable)))
+	rt.Handle("GET /api/v1/intel/digests/{org_id}", protect(httpx.API(a.digest)))
+	rt.Handle("PUT /api/v1/intel/digests/{org_id}", protect(httpx.API(a.setDigest)))
 }
 
 // AsyncThreshold: a pushed body larger than this (or any, with "Prefer:
@@ -278,5 +280,31 @@ func (a *API) observable(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, o)
+	return nil
+}
+
+// digest answers how often an organisation gets its e-mail digest.
+func (a *API) digest(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.s.DigestSettingOf(r.Context(), auth.FromContext(r.Context()), r.PathValue("org_id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
+// setDigest changes it: {"schedule": "hourly|daily|weekly|never"}.
+func (a *API) setDigest(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Schedule string `json:"schedule"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in, 4<<10); err != nil {
+		return err
+	}
+	d, err := a.s.SetDigestSchedule(r.Context(), auth.FromContext(r.Context()), r.PathValue("org_id"), in.Schedule)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
 	return nil
 }

@@ -2,13 +2,17 @@ package intel
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
@@ -78,8 +82,15 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Email: "system: digests"})
+	due, err := s.digestsDue(ctx)
+	if err != nil {
+		return 0, err
+	}
 	sent := 0
 	for _, org := range orgIDs {
+		if !due(org) {
+			continue
+		}
 		ok, err := s.sendDigest(ctx, org)
 		if err != nil {
 			return sent, err
@@ -175,6 +186,9 @@ func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 			}
 			sent = true
 		}
+		if err := s.markDigestSent(ctx, tx, org, now); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.digest", ObjectType: "org", ObjectID: org, OrgID: org,
 			Summary: fmt.Sprintf("digest of %d indicators to %s (%d addresses)", len(lines), name, len(to))})
 	})
@@ -215,4 +229,129 @@ func defang(v string) string {
 		v = "hxxp" + v[len("http"):]
 	}
 	return strings.NewReplacer(".", "[.]", "@", "[@]").Replace(v)
+}
+
+// Digest schedules: how often a constituent wants its digest.
+var DigestSchedules = []string{"hourly", "daily", "weekly", "never"}
+
+var digestPeriod = map[string]time.Duration{"hourly": 0, "daily": 24 * time.Hour, "weekly": 7 * 24 * time.Hour}
+
+// DigestSetting is a constituent's digest schedule.
+type DigestSetting struct {
+	OrgID      string     `json:"org_id"`
+	Schedule   string     `json:"schedule"`
+	LastSentAt *time.Time `json:"last_sent_at,omitempty"`
+	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
+}
+
+// digestsDue answers whether an organisation's digest is due now: hourly
+// (the default) every run of the job; daily and weekly once the period
+// since the last one has passed (a few minutes' slack, so a job that runs
+// a little early does not skip a whole period); never not at all.
+func (s *Service) digestsDue(ctx context.Context) (func(org string) bool, error) {
+	rows, err := s.db.Query(ctx, `SELECT org_id, schedule, last_sent_at FROM intel_digest_settings`)
+	if err != nil {
+		return nil, fmt.Errorf("intel: digest settings: %w", err)
+	}
+	defer rows.Close()
+	type setting struct {
+		schedule string
+		last     *time.Time
+	}
+	m := map[string]setting{}
+	for rows.Next() {
+		var org string
+		var st setting
+		if err := rows.Scan(&org, &st.schedule, &st.last); err != nil {
+			return nil, err
+		}
+		m[org] = st
+	}
+	now := s.now()
+	return func(org string) bool {
+		st, ok := m[org]
+		if !ok {
+			return true
+		}
+		period, ok := digestPeriod[st.schedule]
+		if !ok {
+			return false // never
+		}
+		return st.last == nil || now.Sub(*st.last) >= period-5*time.Minute
+	}, rows.Err()
+}
+
+func (s *Service) markDigestSent(ctx context.Context, tx *db.Tx, org string, now time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO intel_digest_settings (org_id, schedule, last_sent_at, updated_at) VALUES ($1, 'hourly', $2, $2)
+		ON CONFLICT (org_id) DO UPDATE SET last_sent_at = $2`, org, now)
+	return err
+}
+
+// mayManageDigest: staff, and the admins of the organisation or of its
+// parent CERT.
+func (s *Service) mayManageDigest(ctx context.Context, id *auth.Identity, org string) (bool, error) {
+	if id.IsStaff() {
+		return true, nil
+	}
+	orgs, err := s.orgs(ctx)
+	if err != nil {
+		return false, err
+	}
+	o, ok := orgs[org]
+	if !ok {
+		return false, nil
+	}
+	return id.RoleIn(org).AtLeast(auth.RoleAdmin) || (o.parent != "" && id.RoleIn(o.parent).AtLeast(auth.RoleAdmin)), nil
+}
+
+// DigestSettingOf answers an organisation's digest schedule, for its
+// members, its parent CERT and staff.
+func (s *Service) DigestSettingOf(ctx context.Context, id *auth.Identity, org string) (DigestSetting, error) {
+	v, err := s.Viewer(ctx, id)
+	if err != nil {
+		return DigestSetting{}, err
+	}
+	if !v.all && !v.Member(org) && !v.children[org] {
+		return DigestSetting{}, errs.NotFound("no such organisation")
+	}
+	out := DigestSetting{OrgID: org, Schedule: "hourly"}
+	err = s.db.QueryRow(ctx, `SELECT schedule, last_sent_at, updated_at FROM intel_digest_settings WHERE org_id = $1`, org).
+		Scan(&out.Schedule, &out.LastSentAt, &out.UpdatedAt)
+	if err != nil && !errors.Is(err, db.ErrNoRows) {
+		return DigestSetting{}, fmt.Errorf("intel: digest setting: %w", err)
+	}
+	return out, nil
+}
+
+// SetDigestSchedule changes how often an organisation gets its digest.
+func (s *Service) SetDigestSchedule(ctx context.Context, id *auth.Identity, org, schedule string) (DigestSetting, error) {
+	before, err := s.DigestSettingOf(ctx, id, org)
+	if err != nil {
+		return DigestSetting{}, err
+	}
+	ok, err := s.mayManageDigest(ctx, id, org)
+	if err != nil {
+		return DigestSetting{}, err
+	}
+	if !ok {
+		return DigestSetting{}, errs.Forbidden("only the organisation's admins, its CERT's and the center's staff change its digest")
+	}
+	if !slices.Contains(DigestSchedules, schedule) {
+		var f errs.Fields
+		f.Add("schedule", "hourly, daily, weekly or never")
+		return DigestSetting{}, f.Err()
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		now := s.now()
+		if _, err := tx.Exec(ctx, `INSERT INTO intel_digest_settings (org_id, schedule, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (org_id) DO UPDATE SET schedule = $2, updated_at = $3`, org, schedule, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.digest.schedule", ObjectType: "org", ObjectID: org, OrgID: org,
+			Summary: "threat-intelligence digest: " + schedule, Before: before.Schedule, After: schedule})
+	})
+	if err != nil {
+		return DigestSetting{}, err
+	}
+	return s.DigestSettingOf(ctx, id, org)
 }

@@ -71,6 +71,7 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("GET /console/intel/sources/{id}", p.source)
 	h("POST /console/intel/sources/{id}", p.sourceAction)
 	h("GET /console/intel/runs/{id}", p.run)
+	h("POST /console/intel/digest", p.setDigest)
 }
 
 type overviewData struct {
@@ -81,6 +82,15 @@ type overviewData struct {
 	Runs    []Run
 	Routed  []ObservableSummary
 	Owners  map[string]string
+	Digests []digestRow
+}
+
+// digestRow is an organisation's digest schedule on the overview.
+type digestRow struct {
+	DigestSetting
+	Name      string
+	Manage    bool
+	Schedules []string
 }
 
 type typeCount struct {
@@ -115,6 +125,19 @@ func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
 	orgs, err := p.s.orgs(ctx)
 	if err != nil {
 		return err
+	}
+	if !d.Staff {
+		for _, org := range id.OrgIDs() {
+			st, err := p.s.DigestSettingOf(ctx, id, org)
+			if err != nil {
+				return err
+			}
+			manage, err := p.s.mayManageDigest(ctx, id, org)
+			if err != nil {
+				return err
+			}
+			d.Digests = append(d.Digests, digestRow{DigestSetting: st, Name: orgName(orgs, org), Manage: manage, Schedules: DigestSchedules})
+		}
 	}
 	for _, src := range d.Sources {
 		if src.OwnerOrgID != nil {
@@ -371,5 +394,18 @@ func (p *Pages) run(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.rd.Render(w, r, http.StatusOK, "intel/run", web.Page{Title: "Run of " + run.SourceName, Section: "intel", Data: run})
+	return nil
+}
+
+func (p *Pages) setDigest(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	st, err := p.s.SetDigestSchedule(r.Context(), auth.FromContext(r.Context()), r.PostForm.Get("org_id"), r.PostForm.Get("schedule"))
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, "Digests of what concerns you: "+st.Schedule+".")
+	http.Redirect(w, r, "/console/intel#digest", http.StatusSeeOther)
 	return nil
 }
