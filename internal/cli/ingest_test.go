@@ -41,3 +41,25 @@ func TestIngest(t *testing.T) {
 		t.Fatalf("no file: exit %d", code)
 	}
 }
+
+// TestBench: certhub bench generates its data, measures every figure and
+// prints it beside its target (at this tiny size the rates may miss them:
+// the exit code then says so).
+func TestBench(t *testing.T) {
+	code, out, errOut := run(t, nil, "", "bench", "--indicators", "3000", "--stix", "1000", "--lookups", "2000", "--pages", "3")
+	if code != 0 && !strings.Contains(errOut, "missed their targets") {
+		t.Fatalf("exit %d: %s\n%s", code, out, errOut)
+	}
+	for _, figure := range []string{"ingest, plain list", "ingest, STIX 2.1 bundle", "TAXII page of 1,000", "lookup index memory",
+		"bulk lookup, index", "bulk lookup, whole request", "route an address"} {
+		if !strings.Contains(out, figure) {
+			t.Errorf("no %q in:\n%s", figure, out)
+		}
+	}
+	if !strings.Contains(out, "3000 in") || !strings.Contains(out, "1000 objects") {
+		t.Errorf("the counts loaded are not reported:\n%s", out)
+	}
+	if code, _, _ := run(t, nil, "", "bench", "--indicators", "10"); code != 2 {
+		t.Errorf("too few indicators: exit %d", code)
+	}
+}

@@ -461,3 +461,53 @@ func TestLimiter(t *testing.T) {
 		t.Fatal("no token after the interval")
 	}
 }
+
+// TestBasicPasswordCache: a TAXII client sending its password with every
+// request is checked once (it would run into the sign-in rate limit, ten
+// at once, otherwise); a changed password, a disabled account or a minute
+// passing ends what was remembered.
+func TestBasicPasswordCache(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s, c := newService(t, d)
+		ctx := WithIdentity(context.Background(), System("test"))
+		u, err := s.CreateUser(ctx, NewUser{Email: "feed@bank.example", Name: "Feed reader", Password: goodPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 50 {
+			id, err := s.AuthenticateBasic(ctx, "Feed@bank.example", goodPassword, "192.0.2.9")
+			if err != nil || id.User.ID != u.ID || id.Method != MethodBasic {
+				t.Fatalf("request %d: %+v %v", i, id, err)
+			}
+		}
+		if _, err := s.AuthenticateBasic(ctx, "feed@bank.example", goodPassword+"!", "192.0.2.10"); errs.KindOf(err) != errs.KindUnauthenticated {
+			t.Fatalf("a wrong password: %v", err)
+		}
+		if err := s.SetPassword(ctx, u.ID, "another long passphrase", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuthenticateBasic(ctx, "feed@bank.example", goodPassword, "192.0.2.11"); errs.KindOf(err) != errs.KindUnauthenticated {
+			t.Fatalf("the old password after a change: %v", err)
+		}
+		if _, err := s.AuthenticateBasic(ctx, "feed@bank.example", "another long passphrase", "192.0.2.11"); err != nil {
+			t.Fatalf("the new password: %v", err)
+		}
+		yes := true
+		if _, err := s.UpdateUser(ctx, u.ID, UserChanges{Disabled: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuthenticateBasic(ctx, "feed@bank.example", "another long passphrase", "192.0.2.11"); err == nil {
+			t.Fatal("a disabled account was let in from the cache")
+		}
+		no := false
+		if _, err := s.UpdateUser(ctx, u.ID, UserChanges{Disabled: &no}); err != nil {
+			t.Fatal(err)
+		}
+		c.Add(2 * time.Minute) // the entry has expired: one real check, then cached again
+		for i := range 20 {
+			if _, err := s.AuthenticateBasic(ctx, "feed@bank.example", "another long passphrase", "192.0.2.12"); err != nil {
+				t.Fatalf("request %d after a minute: %v", i, err)
+			}
+		}
+	})
+}

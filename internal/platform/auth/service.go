@@ -49,6 +49,7 @@ type Service struct {
 	lockFor  time.Duration
 	loginIPs *Limiter
 	resetIPs *Limiter
+	basic    *basicCache
 }
 
 // NewService makes the service.
@@ -72,7 +73,7 @@ func NewService(o Options) *Service {
 		db: o.DB, outbox: o.Outbox, key: o.Key, now: o.Now, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"),
 		issuer: o.Issuer, lockN: o.LockoutThreshold, lockFor: o.LockoutDuration,
 		// Ten quick attempts from one address, then one every six seconds.
-		loginIPs: NewLimiter(10, 6*time.Second, o.Now),
+		loginIPs: NewLimiter(10, 6*time.Second, o.Now), basic: newBasicCache(),
 		resetIPs: NewLimiter(5, time.Minute, o.Now),
 	}
 }
@@ -758,6 +759,19 @@ func (s *Service) AuthenticateBasic(ctx context.Context, email, secret, ip strin
 		id.Method = MethodBasic
 		return id, nil
 	}
+	key := s.basic.sum(NormalizeEmail(email), secret)
+	if e, ok := s.basic.get(key, s.now()); ok {
+		u, err := getUser(ctx, s.db, "id = $1", e.userID)
+		if err == nil && u.passwordHash == e.hash && !u.Disabled && !locked(u, s.now()) && !u.TOTPEnabled {
+			id, err := s.Identity(ctx, u.ID)
+			if err != nil {
+				return nil, err
+			}
+			id.Method, id.IP = MethodBasic, ip
+			return id, nil
+		}
+		s.basic.drop(key) // changed, disabled or locked since: check afresh
+	}
 	u, needTOTP, err := s.Login(ctx, email, secret, ip)
 	if err != nil {
 		return nil, err
@@ -765,6 +779,7 @@ func (s *Service) AuthenticateBasic(ctx context.Context, email, secret, ip strin
 	if needTOTP {
 		return nil, errs.Unauthenticated("this account uses two-factor sign-in: use an API token as the password")
 	}
+	s.basic.put(key, basicEntry{userID: u.ID, hash: u.passwordHash, until: s.now().Add(basicTTL)})
 	id, err := s.Identity(ctx, u.ID)
 	if err != nil {
 		return nil, err
