@@ -141,6 +141,45 @@ func TestIntelPullFromPartner(t *testing.T) {
 		t.Fatalf("the source after its pulls: %s", r.Body)
 	}
 
+	// The partner's collection as a MISP feed: a manifest of one event a
+	// day, each event's attributes the indicators, pulled as a feed.
+	feed := "/api/v1/intel/collections/" + community + "/misp/"
+	r = partner.api("GET", feed+"manifest.json", pTok, nil)
+	var manifest map[string]map[string]any
+	if err := json.Unmarshal(r.Body, &manifest); r.Status != http.StatusOK || err != nil || len(manifest) == 0 {
+		t.Fatalf("the MISP manifest: %d %v %s", r.Status, err, r.Body)
+	}
+	attributes := 0
+	for uuid := range manifest {
+		r := partner.api("GET", feed+uuid+".json", pTok, nil)
+		var ev struct {
+			Event struct {
+				UUID      string           `json:"uuid"`
+				Attribute []map[string]any `json:"Attribute"`
+			} `json:"Event"`
+		}
+		if err := json.Unmarshal(r.Body, &ev); r.Status != http.StatusOK || err != nil || ev.Event.UUID != uuid || len(ev.Event.Attribute) == 0 {
+			t.Fatalf("MISP event %s: %d %v %s", uuid, r.Status, err, r.Body)
+		}
+		attributes += len(ev.Event.Attribute)
+	}
+	if r := partner.api("GET", feed+"00000000-0000-4000-8000-000000000000.json", pTok, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("an event that is not in the feed: %d", r.Status)
+	}
+	bankCol := "org-" + partner.orgID(t, "First Example Bank")
+	if r := partner.api("GET", "/api/v1/intel/collections/"+bankCol+"/misp/manifest.json", partner.token("security@crescent-mf.example"), nil); r.Status != http.StatusNotFound {
+		t.Fatalf("Crescent reads the bank's feed: %d", r.Status)
+	}
+	r = s.api("POST", "/api/v1/intel/sources", admin, map[string]any{"name": "Partner MISP", "kind": "misp_feed", "url": partner.URL + feed,
+		"tlp": "GREEN", "interval_minutes": 60, "credentials": map[string]any{"header_name": "Authorization", "header_value": "Bearer " + pTok}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("the MISP feed source: %d %s", r.Status, r.Body)
+	}
+	run = s.waitRun(admin, s.api("POST", r.Header.Get("Location")+"/pull", admin, nil).Header.Get("Location"))
+	if run["status"] != "ok" || int(run["new"].(float64)+run["updated"].(float64)) != attributes || run["rejected"] != 0.0 {
+		t.Fatalf("pulling the partner's MISP feed (%d attributes): %v", attributes, run)
+	}
+
 	// A push that asks to be answered at once is loaded in the background.
 	var list strings.Builder
 	for i := range 3000 {

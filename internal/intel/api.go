@@ -25,6 +25,7 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("POST /api/v1/intel/lookup", protect(httpx.API(a.lookup)))
 	rt.Handle("GET /api/v1/intel/collections", protect(httpx.API(a.collections)))
 	rt.Handle("GET /api/v1/intel/collections/{id}/export", protect(httpx.API(a.export)))
+	rt.Handle("GET /api/v1/intel/collections/{id}/misp/{file}", protect(httpx.API(a.mispFeed)))
 	rt.Handle("GET /api/v1/intel/sources", protect(httpx.API(a.sources)))
 	rt.Handle("POST /api/v1/intel/sources", protect(httpx.API(a.createSource)))
 	rt.Handle("GET /api/v1/intel/sources/{id}", protect(httpx.API(a.source)))
@@ -307,4 +308,29 @@ func (a *API) setDigest(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, d)
 	return nil
+}
+
+// mispFeed serves a collection as a MISP feed: manifest.json and one
+// {uuid}.json event per day, holding only what the caller reads.
+func (a *API) mispFeed(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v, err := a.s.Viewer(ctx, auth.FromContext(ctx))
+	if err != nil {
+		return err
+	}
+	c, err := a.s.ReadableCollection(ctx, v, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	file := r.PathValue("file")
+	if file == "manifest.json" {
+		return a.s.WriteMISPManifest(ctx, v, c, w)
+	}
+	uuid, ok := strings.CutSuffix(file, ".json")
+	if !ok {
+		return errs.NotFound("a MISP feed has manifest.json and {uuid}.json")
+	}
+	return a.s.WriteMISPEvent(ctx, v, c, uuid, w)
 }

@@ -2,7 +2,10 @@ package intel
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -96,6 +99,73 @@ func TestObservablesAccess(t *testing.T) {
 			if err != nil || len(o.Sightings) != c.sightings || len(o.Constituents) != c.consts || o.TLP != c.tlp || o.Pattern != "[ipv4-addr:value = '"+c.value+"']" {
 				t.Errorf("%v sees %s as %+v %v", c.who.OrgIDs(), c.value, o, err)
 			}
+		}
+	})
+}
+
+// TestMISPFeedExport: a collection as a MISP feed holds, for each reader,
+// exactly the indicators it reads, tagged with their TLP (both engines).
+func TestMISPFeedExport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s, _ := markedIndicators(t, d)
+		ctx := context.Background()
+		attributes := func(id *auth.Identity, alias string) []string {
+			t.Helper()
+			v, err := s.Viewer(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.Collection(ctx, alias)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := s.WriteMISPManifest(ctx, v, c, &b); err != nil {
+				t.Fatal(err)
+			}
+			var manifest map[string]map[string]any
+			if err := json.Unmarshal([]byte(b.String()), &manifest); err != nil {
+				t.Fatalf("manifest: %v\n%s", err, b.String())
+			}
+			var out []string
+			for uuid := range manifest {
+				var e strings.Builder
+				if err := s.WriteMISPEvent(ctx, v, c, uuid, &e); err != nil {
+					t.Fatal(err)
+				}
+				var ev struct {
+					Event struct {
+						Attribute []struct {
+							Type, Value string
+							Tag         []struct{ Name string }
+						}
+					}
+				}
+				if err := json.Unmarshal([]byte(e.String()), &ev); err != nil {
+					t.Fatalf("event: %v\n%s", err, e.String())
+				}
+				for _, a := range ev.Event.Attribute {
+					out = append(out, a.Type+" "+a.Value+" "+a.Tag[0].Name)
+				}
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got := attributes(sys, "community"); len(got) != 10 || got[0] != "ip-dst 198.51.100.1 tlp:clear" {
+			t.Fatalf("staff's community feed: %v", got)
+		}
+		if got := attributes(member("bank", auth.RoleViewer), "community"); !slices.Equal(got, []string{"ip-dst 198.51.100.1 tlp:clear",
+			"ip-dst 198.51.100.2 tlp:green", "ip-dst 203.0.113.1 tlp:clear", "ip-dst 203.0.113.2 tlp:green"}) {
+			t.Fatalf("the bank's community feed: %v", got)
+		}
+		if got := attributes(member("cert", auth.RoleViewer), "org-bank"); !slices.Equal(got, []string{"ip-dst 198.51.100.1 tlp:clear",
+			"ip-dst 198.51.100.2 tlp:green", "ip-dst 198.51.100.3 tlp:amber"}) {
+			t.Fatalf("the bank's CERT reads the bank's feed: %v", got)
+		}
+		v, _ := s.Viewer(ctx, sys)
+		c, _ := s.Collection(ctx, "community")
+		if err := s.WriteMISPEvent(ctx, v, c, "00004e20-0000-4000-8000-000000000000", io.Discard); errs.KindOf(err) != errs.KindNotFound {
+			t.Fatalf("a made-up event: %v", err)
 		}
 	})
 }
