@@ -227,11 +227,7 @@ func (a *API) collections(w http.ResponseWriter, r *http.Request) error {
 // default) or CSV (?format=csv), holding only what the caller reads.
 func (a *API) export(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	v, err := a.s.Viewer(ctx, auth.FromContext(ctx))
-	if err != nil {
-		return err
-	}
-	c, err := a.s.ReadableCollection(ctx, v, r.PathValue("id"))
+	v, c, err := a.readable(r)
 	if err != nil {
 		return err
 	}
@@ -314,11 +310,7 @@ func (a *API) setDigest(w http.ResponseWriter, r *http.Request) error {
 // {uuid}.json event per day, holding only what the caller reads.
 func (a *API) mispFeed(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	v, err := a.s.Viewer(ctx, auth.FromContext(ctx))
-	if err != nil {
-		return err
-	}
-	c, err := a.s.ReadableCollection(ctx, v, r.PathValue("id"))
+	v, c, err := a.readable(r)
 	if err != nil {
 		return err
 	}
@@ -333,4 +325,14 @@ func (a *API) mispFeed(w http.ResponseWriter, r *http.Request) error {
 		return errs.NotFound("a MISP feed has manifest.json and {uuid}.json")
 	}
 	return a.s.WriteMISPEvent(ctx, v, c, uuid, w)
+}
+
+// readable answers the caller's viewer and the collection {id} if it reads it.
+func (a *API) readable(r *http.Request) (*Viewer, Collection, error) {
+	v, err := a.s.Viewer(r.Context(), auth.FromContext(r.Context()))
+	if err != nil {
+		return nil, Collection{}, err
+	}
+	c, err := a.s.ReadableCollection(r.Context(), v, r.PathValue("id"))
+	return v, c, err
 }
