@@ -28,7 +28,8 @@ STIX 2.1 bundle: the equality comparisons of indicator patterns and the
 values of cyber-observable objects; an object's TLP marking overrides
 --tlp), misp (a MISP event as MISP exports it: attributes and objects'
 attributes of the types that name observables; tlp: tags are markings).
-auto recognises them.
+auto recognises them. A directory is read as a MISP feed: its
+manifest.json and one {uuid}.json per event.
 
 --source names the source (created when new, owned by the center); --tlp
 marks what is loaded (default: the source's, AMBER for a new source).
@@ -66,6 +67,16 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 	}
 	var total intel.Result
 	for _, name := range f.Args() {
+		if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+			res, err := c.Intel.IngestMISPFeedDir(ctx, id, src, name, intel.IngestOptions{TLP: *label, Via: "cli"})
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			reportRejections(env, name, res)
+			total.New, total.Updated, total.Rejected = total.New+res.New, total.Updated+res.Updated, total.Rejected+res.Rejected
+			total.Duration += res.Duration
+			continue
+		}
 		file, err := os.Open(name)
 		if err != nil {
 			return err
@@ -81,15 +92,20 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		for _, e := range res.Errors {
-			fmt.Fprintf(env.Stderr, "%s:%d: %s\n", name, e.Line, e.Message)
-		}
-		if res.Rejected > len(res.Errors) {
-			fmt.Fprintf(env.Stderr, "%s: and %d more rejected lines\n", name, res.Rejected-len(res.Errors))
-		}
+		reportRejections(env, name, res)
 		total.New, total.Updated, total.Rejected = total.New+res.New, total.Updated+res.Updated, total.Rejected+res.Rejected
 		total.Duration += res.Duration
 	}
 	fmt.Fprintln(env.Stdout, total.Summary())
 	return nil
+}
+
+// reportRejections lists a file's rejected lines on standard error.
+func reportRejections(env Env, name string, res intel.Result) {
+	for _, e := range res.Errors {
+		fmt.Fprintf(env.Stderr, "%s:%d: %s\n", name, e.Line, e.Message)
+	}
+	if res.Rejected > len(res.Errors) {
+		fmt.Fprintf(env.Stderr, "%s: and %d more rejected lines\n", name, res.Rejected-len(res.Errors))
+	}
 }

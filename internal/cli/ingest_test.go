@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -61,5 +62,60 @@ func TestBench(t *testing.T) {
 	}
 	if code, _, _ := run(t, nil, "", "bench", "--indicators", "10"); code != 2 {
 		t.Errorf("too few indicators: exit %d", code)
+	}
+}
+
+// TestIngestMISPFeedDir: a directory is read as a MISP feed — the events its
+// manifest names (PyMISP's test events, read in place and written as MISP
+// writes a feed), and nothing the manifest does not name.
+func TestIngestMISPFeedDir(t *testing.T) {
+	dir := t.TempDir()
+	feed := filepath.Join(dir, "feed")
+	if err := os.Mkdir(feed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	manifest := map[string]any{}
+	for _, name := range []string{"existing_event.json", "shadow.json"} {
+		b, err := os.ReadFile(filepath.Join("../../../shared/standards/misp/mispevent_testfiles", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			UUID      string `json:"uuid"`
+			Timestamp string `json:"timestamp"`
+		}
+		if err := json.Unmarshal(b, &e); err != nil {
+			t.Fatal(err)
+		}
+		manifest[e.UUID] = map[string]string{"timestamp": e.Timestamp}
+		if err := os.WriteFile(filepath.Join(feed, e.UUID+".json"), append(append([]byte(`{"Event":`), b...), '}'), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An event file the manifest does not name is not read.
+	if err := os.WriteFile(filepath.Join(feed, "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d.json"),
+		[]byte(`{"Event":{"Attribute":[{"type":"ip-dst","value":"198.51.100.99"}]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := json.Marshal(manifest)
+	if err := os.WriteFile(filepath.Join(feed, "manifest.json"), m, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	single := filepath.Join(dir, "single.json")
+	b, _ := os.ReadFile(filepath.Join("../../../shared/standards/misp/mispevent_testfiles", "existing_event.json"))
+	if err := os.WriteFile(single, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	code, want, errOut := run(t, nil, "", "ingest", "--data", filepath.Join(dir, "reference"), single)
+	if code != 0 {
+		t.Fatalf("the event alone: %d %s", code, errOut)
+	}
+	code, out, errOut := run(t, nil, "", "ingest", "--data", data, feed)
+	if code != 0 || !strings.HasPrefix(out, strings.SplitN(want, " in ", 2)[0]) {
+		t.Fatalf("the feed: exit %d\n%s\n(the event alone: %s)\n%s", code, out, want, errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "ingest", "--data", data, dir); code != 1 || !strings.Contains(errOut, "manifest.json") {
+		t.Fatalf("a directory without a manifest: %d %s", code, errOut)
 	}
 }
