@@ -9,8 +9,6 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
-	"github.com/certhub/certhub/internal/platform/errs"
-	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
 // IngestLater spools the input to a file and loads it in the background,
@@ -18,13 +16,8 @@ import (
 // hold its connection for the minutes the load takes, and its progress is
 // the run's. The load stops, its run failed, when the server shuts down.
 func (s *Service) IngestLater(ctx context.Context, id *auth.Identity, src Source, r io.Reader, o IngestOptions) (Run, error) {
-	if !mayIngest(id, &src) {
-		return Run{}, errs.Forbidden("only the center's staff and the source's own organisation load into it")
-	}
-	if _, err := tlp.Parse(cmp.Or(o.TLP, src.TLP)); err != nil {
-		var f errs.Fields
-		f.Add("tlp", "CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
-		return Run{}, f.Err()
+	if err := checkIngest(id, src, o); err != nil {
+		return Run{}, err
 	}
 	if s.spoolDir != "" {
 		if err := os.MkdirAll(s.spoolDir, 0o700); err != nil {

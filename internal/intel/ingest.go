@@ -169,23 +169,25 @@ func (b *batch) size() int { return len(b.recs) + len(b.objs) }
 // caller's, so both cores work and memory stays at two batches whatever
 // the input's size.
 func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r io.Reader, o IngestOptions) (Result, error) {
+	if err := checkIngest(id, src, o); err != nil {
+		return Result{}, err
+	}
+	return s.asRun(ctx, src, o.RunID, cmp.Or(o.Via, "api"), actorName(id), o.Size, func(runID string, res *Result) (string, error) {
+		return "", s.load(ctx, src, runID, r, o, res)
+	})
+}
+
+// checkIngest answers whether id may load into src with o's marking.
+func checkIngest(id *auth.Identity, src Source, o IngestOptions) error {
 	if !mayIngest(id, &src) {
-		return Result{}, errs.Forbidden("only the center's staff and the source's own organisation load into it")
+		return errs.Forbidden("only the center's staff and the source's own organisation load into it")
 	}
 	if _, err := tlp.Parse(cmp.Or(o.TLP, src.TLP)); err != nil {
 		var f errs.Fields
 		f.Add("tlp", "CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
-		return Result{}, f.Err()
+		return f.Err()
 	}
-	start := time.Now()
-	run, err := s.startRun(ctx, src, o.RunID, cmp.Or(o.Via, "api"), actorName(id), o.Size)
-	if err != nil {
-		return Result{}, err
-	}
-	res := Result{RunID: run.ID, Errors: []Rejection{}}
-	err = s.load(ctx, src, run.ID, r, o, &res)
-	res.Duration = time.Since(start)
-	return res, s.finishRun(ctx, src, run, &res, "", err)
+	return nil
 }
 
 // load reads one input into the source, adding to res (and to the run's

@@ -239,10 +239,6 @@ type detail struct {
 // details loads the matched observables with their observations and
 // routes, keeping what the viewer may see.
 func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int64]*detail, error) {
-	orgs, err := s.orgs(ctx)
-	if err != nil {
-		return nil, err
-	}
 	out := map[int64]*detail{}
 	see := func(d *detail, label tlp.Label) {
 		if d.label == "" || d.label.MoreRestrictive(label) {
@@ -293,31 +289,23 @@ func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int6
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("intel: lookup: %w", err)
 		}
-		rows, err = s.db.Query(ctx, `SELECT observable_id, org_id, tlp, first_seen, last_seen FROM intel_routes WHERE observable_id IN (`+in+`)`, args...)
+		routes, err := s.routesOf(ctx, v, part)
 		if err != nil {
 			return nil, fmt.Errorf("intel: lookup: %w", err)
 		}
-		for rows.Next() {
-			var id, first, last int64
-			var org, label string
-			if err := rows.Scan(&id, &org, &label, &first, &last); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for id, rs := range routes {
 			d := out[id]
-			if d == nil || !v.RoutedTo(org, label) {
+			if d == nil {
 				continue
 			}
-			d.first, d.last = min(d.first, first), max(d.last, last)
-			d.constituents = append(d.constituents, orgName(orgs, org))
-			see(d, tlp.Label(label))
-			if len(d.sources) == 0 {
-				d.confidence = max(d.confidence, 50) // routed to the caller: what the center judged worth telling it
+			for _, r := range rs {
+				d.first, d.last = min(d.first, r.FirstSeen.Unix()), max(d.last, r.LastSeen.Unix())
+				d.constituents = append(d.constituents, r.Name)
+				see(d, tlp.Label(r.TLP))
+				if len(d.sources) == 0 {
+					d.confidence = max(d.confidence, 50) // routed to the caller: what the center judged worth telling it
+				}
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("intel: lookup: %w", err)
 		}
 	}
 	for _, d := range out {

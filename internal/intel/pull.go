@@ -2,6 +2,7 @@ package intel
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -169,27 +170,19 @@ func (s *Service) Pull(ctx context.Context, sourceID, runID string) (Result, err
 	if err != nil {
 		return Result{}, fmt.Errorf("intel: pull %s: %w", sourceID, err)
 	}
-	run, err := s.startRun(ctx, src, runID, "schedule", "scheduler", 0)
-	if err != nil {
-		return Result{}, err
-	}
-	start := time.Now()
-	res := Result{RunID: run.ID, Errors: []Rejection{}}
-	pctx, cancel := context.WithTimeout(ctx, pullTimeout)
-	defer cancel()
-	var msg string
-	switch src.Kind {
-	case KindURL:
-		msg, err = s.pullURL(pctx, src, run.ID, &res)
-	case KindMISPFeed:
-		msg, err = s.pullMISPFeed(pctx, src, run.ID, &res)
-	case KindTAXII:
-		msg, err = s.pullTAXII(pctx, src, run.ID, &res)
-	default:
-		err = fmt.Errorf("%s is not a pulled source", src.Name)
-	}
-	res.Duration = time.Since(start)
-	return res, s.finishRun(ctx, src, run, &res, msg, err)
+	return s.asRun(ctx, src, runID, "schedule", "scheduler", 0, func(runID string, res *Result) (string, error) {
+		ctx, cancel := context.WithTimeout(ctx, pullTimeout)
+		defer cancel()
+		switch src.Kind {
+		case KindURL:
+			return s.pullURL(ctx, src, runID, res)
+		case KindMISPFeed:
+			return s.pullMISPFeed(ctx, src, runID, res)
+		case KindTAXII:
+			return s.pullTAXII(ctx, src, runID, res)
+		}
+		return "", fmt.Errorf("%s is not a pulled source", src.Name)
+	})
 }
 
 // pullState is what a source resumes from.
@@ -305,10 +298,7 @@ func (s *Service) pullMISPFeed(ctx context.Context, src Source, runID string, re
 	if err != nil {
 		return "", err
 	}
-	var manifest map[string]struct {
-		Timestamp flexInt `json:"timestamp"`
-	}
-	err = json.NewDecoder(io.LimitReader(resp.Body, maxManifest)).Decode(&manifest)
+	events, listed, err := readMISPManifest(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return "", fmt.Errorf("the feed's manifest.json: %w", err)
@@ -317,20 +307,12 @@ func (s *Service) pullMISPFeed(ctx context.Context, src Source, runID string, re
 	if st.Events == nil {
 		st.Events = map[string]int64{}
 	}
-	type event struct {
-		uuid string
-		ts   int64
-	}
-	var todo []event
-	for id, e := range manifest {
-		if !mispUUID.MatchString(id) {
-			continue // a key that is not an event's UUID names no file we fetch
-		}
-		if ts := int64(e.Timestamp); ts == 0 || ts > st.Events[strings.ToLower(id)] {
-			todo = append(todo, event{id, ts})
+	var todo []feedEvent
+	for _, e := range events {
+		if e.ts == 0 || e.ts > st.Events[strings.ToLower(e.uuid)] {
+			todo = append(todo, e)
 		}
 	}
-	slices.SortFunc(todo, func(a, b event) int { return int(a.ts - b.ts) })
 	var failed []string
 	for i, e := range todo {
 		if err := ctx.Err(); err != nil {
@@ -358,11 +340,37 @@ func (s *Service) pullMISPFeed(ctx context.Context, src Source, runID string, re
 	if err := s.saveState(ctx, src, st); err != nil {
 		return "", err
 	}
-	msg := fmt.Sprintf("%d events in the manifest, %d new or changed", len(manifest), len(todo))
+	msg := fmt.Sprintf("%d events in the manifest, %d new or changed", listed, len(todo))
 	if len(failed) > 0 {
 		return "", fmt.Errorf("%s; %d could not be loaded (they are tried again next time), the first: %s", msg, len(failed), failed[0])
 	}
 	return msg, nil
+}
+
+// feedEvent is an event a MISP feed's manifest lists.
+type feedEvent struct {
+	uuid string
+	ts   int64
+}
+
+// readMISPManifest reads a MISP feed's manifest.json: the events whose keys
+// are UUIDs (another key names no file to read), oldest first, and how
+// many entries it lists.
+func readMISPManifest(r io.Reader) ([]feedEvent, int, error) {
+	var manifest map[string]struct {
+		Timestamp flexInt `json:"timestamp"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r, maxManifest)).Decode(&manifest); err != nil {
+		return nil, 0, err
+	}
+	var out []feedEvent
+	for id, e := range manifest {
+		if mispUUID.MatchString(id) {
+			out = append(out, feedEvent{id, int64(e.Timestamp)})
+		}
+	}
+	slices.SortFunc(out, func(a, b feedEvent) int { return cmp.Or(cmp.Compare(a.ts, b.ts), strings.Compare(a.uuid, b.uuid)) })
+	return out, len(manifest), nil
 }
 
 // maxTAXIIPage bounds one page of a partner's TAXII collection.

@@ -105,6 +105,23 @@ func (s *Service) startRun(ctx context.Context, src Source, runID, via, actor st
 	return r, err
 }
 
+// asRun does work as one run of src: the queued run runID (or a new one)
+// is started, work loads into it (answering the run's message), and how it
+// ended is recorded. Every load — a push, a pull, a feed directory — goes
+// through here.
+func (s *Service) asRun(ctx context.Context, src Source, runID, via, actor string, size int64,
+	work func(runID string, res *Result) (string, error)) (Result, error) {
+	run, err := s.startRun(ctx, src, runID, via, actor, size)
+	if err != nil {
+		return Result{}, err
+	}
+	start := time.Now()
+	res := Result{RunID: run.ID, Errors: []Rejection{}}
+	msg, err := work(run.ID, &res)
+	res.Duration = time.Since(start)
+	return res, s.finishRun(ctx, src, run, &res, msg, err)
+}
+
 // progress writes a run's counts so far, inside the batch's transaction.
 func progress(ctx context.Context, tx *db.Tx, runID string, res *Result) error {
 	if runID == "" {

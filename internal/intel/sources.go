@@ -199,10 +199,7 @@ func (s *Service) Sources(ctx context.Context, id *auth.Identity) ([]Source, err
 	var args db.Args
 	q := `SELECT ` + sourceColumns + ` FROM intel_sources s JOIN intel_collections c ON c.num = s.collection_num`
 	if !id.IsSystem() && !id.IsStaff() {
-		var orgs []string
-		for _, m := range id.Memberships {
-			orgs = append(orgs, m.OrgID)
-		}
+		orgs := id.OrgIDs()
 		if len(orgs) == 0 {
 			return []Source{}, nil
 		}
