@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"mime/multipart"
+	"net/url"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -232,6 +233,18 @@ func TestIntelConsoleUpload(t *testing.T) {
 	}
 	if page := c.get(loc); page.Status != http.StatusOK || !strings.Contains(string(page.Body), "bad!") {
 		t.Fatalf("the run's page: %d", page.Status)
+	}
+	// A change the form refuses shows again as it was typed.
+	r = s.api("POST", "/api/v1/intel/sources", s.token("coordinator@cc.example"), map[string]any{"name": "Partner list", "kind": "url",
+		"url": "https://feeds.partner.example/list.txt", "interval_minutes": 60})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("a source: %d %s", r.Status, r.Body)
+	}
+	edit := c.post("/console/intel/sources/"+r.JSON(t)["id"].(string), url.Values{"action": {"save"}, "name": {"Partner list"}, "kind": {"url"},
+		"url": {"https://feeds.partner.example/typed.txt"}, "format": {"auto"}, "tlp": {"GREEN"}, "collection": {"community"},
+		"confidence": {"50"}, "interval_minutes": {"1"}, "enabled": {"1"}})
+	if edit.Status != http.StatusUnprocessableEntity || !strings.Contains(string(edit.Body), "https://feeds.partner.example/typed.txt") {
+		t.Fatalf("a refused change: %d\n%s", edit.Status, edit.Body)
 	}
 	bank := s.client()
 	bank.login("ciso@firstbank.example", "certhub-demo-2026")

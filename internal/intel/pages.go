@@ -316,6 +316,20 @@ func formInput(f url.Values) SourceInput {
 	return in
 }
 
+// typedOver is the source as the form typed it, over src: what a form
+// refused shows again, so nothing typed is lost.
+func typedOver(src Source, f url.Values) Source {
+	src.Name, src.Kind, src.URL, src.Format = f.Get("name"), f.Get("kind"), f.Get("url"), f.Get("format")
+	src.TLP, src.Collection, src.Description, src.Enabled = f.Get("tlp"), f.Get("collection"), f.Get("description"), f.Get("enabled") != ""
+	src.Confidence, _ = strconv.Atoi(f.Get("confidence"))
+	src.IntervalMinutes, _ = strconv.Atoi(f.Get("interval_minutes"))
+	src.OwnerOrgID = nil
+	if o := f.Get("owner_org_id"); o != "" {
+		src.OwnerOrgID = &o
+	}
+	return src
+}
+
 func (p *Pages) createSource(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(w, r); err != nil {
 		return err
@@ -323,14 +337,7 @@ func (p *Pages) createSource(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
 	src, err := p.s.CreateSource(ctx, id, formInput(r.PostForm))
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
-		back := Source{Name: r.PostForm.Get("name"), Kind: r.PostForm.Get("kind"), URL: r.PostForm.Get("url"), Format: r.PostForm.Get("format"),
-			TLP: r.PostForm.Get("tlp"), Collection: r.PostForm.Get("collection"), Description: r.PostForm.Get("description"),
-			Enabled: r.PostForm.Get("enabled") != ""}
-		back.Confidence, _ = strconv.Atoi(r.PostForm.Get("confidence"))
-		back.IntervalMinutes, _ = strconv.Atoi(r.PostForm.Get("interval_minutes"))
-		if o := r.PostForm.Get("owner_org_id"); o != "" {
-			back.OwnerOrgID = &o
-		}
+		back := typedOver(Source{}, r.PostForm)
 		return p.sourceForm(w, r, http.StatusUnprocessableEntity, sourceData{Source: back, New: true}, web.Page{Form: r.PostForm, Errors: e.Fields, Title: "New source"})
 	}
 	if err != nil {
@@ -375,7 +382,8 @@ func (p *Pages) sourceAction(w http.ResponseWriter, r *http.Request) error {
 			if gerr != nil {
 				return gerr
 			}
-			return p.sourceForm(w, r, http.StatusUnprocessableEntity, sourceData{Source: cur}, web.Page{Form: r.PostForm, Errors: e.Fields})
+			return p.sourceForm(w, r, http.StatusUnprocessableEntity, sourceData{Source: typedOver(cur, r.PostForm)},
+				web.Page{Form: r.PostForm, Errors: e.Fields, Title: cur.Name})
 		}
 		if err != nil {
 			return err
