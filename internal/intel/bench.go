@@ -168,18 +168,18 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 			values[i] = fmt.Sprintf("unknown-%d.example", i)
 		}
 	}
-	var found []int64
 	start = time.Now()
+	obs := make([]Observable, 0, len(values))
 	for _, raw := range values {
-		ob, err := Normalize(raw)
-		if err != nil {
-			continue
+		if ob, err := Normalize(raw); err == nil {
+			obs = append(obs, ob)
 		}
-		found = s.index.Find(ob, found[:0])
 	}
+	known := 0
+	s.index.FindAll(obs, func(int, int64) { known++ })
 	perCore := float64(len(values)) / time.Since(start).Seconds()
 	add(BenchResult{Name: "bulk lookup, index (one core)", Value: perCore, Unit: "values/s", Target: "≥ 1,000,000", Met: perCore >= 1_000_000,
-		Note: fmt.Sprintf("%d values, half known, normalised and looked up", len(values))})
+		Note: fmt.Sprintf("%d values normalised and looked up, %d found", len(values), known)})
 	start = time.Now()
 	matches, err := s.Lookup(ctx, id, values)
 	if err != nil {

@@ -74,7 +74,9 @@ var defangs = strings.NewReplacer(
 func Refang(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.Trim(s, "\"'`<>")
-	if strings.ContainsAny(s, "[({\\xX") {
+	// Every defang has a bracket, a backslash or a space (" dot "), or is
+	// a scheme with x for t (hxxp://, fxp://).
+	if strings.ContainsAny(s, "[({\\ ") || strings.Contains(s, "://") && strings.ContainsAny(s, "xX") {
 		s = defangs.Replace(s)
 		// " dot " between labels, as some write domains in prose.
 		s = strings.ReplaceAll(s, " dot ", ".")
@@ -108,7 +110,13 @@ func Normalize(raw string) (Observable, error) {
 	if s == "" {
 		return Observable{}, reject(raw, "empty")
 	}
-	return NormalizeAs(detect(s), s)
+	t := detect(s)
+	if t == IPv4 {
+		// detect parsed it: the common case, an address, is not parsed twice.
+		a, _ := netip.ParseAddr(s)
+		return addrObservable(raw, s, a)
+	}
+	return normalizeAs(t, raw, s, true)
 }
 
 // detect guesses the type of a refanged value; NormalizeAs then checks it.
@@ -177,25 +185,21 @@ func NormalizeAs(t Type, raw string) (Observable, error) {
 	if len(raw) > MaxLength {
 		return Observable{}, reject(raw, "longer than %d characters", MaxLength)
 	}
-	s := Refang(raw)
+	return normalizeAs(t, raw, Refang(raw), false)
+}
+
+// normalizeAs is NormalizeAs of s, raw refanged; detected says the type
+// came from detect, which has ruled out an address for a domain.
+func normalizeAs(t Type, raw, s string, detected bool) (Observable, error) {
 	var v string
 	var err error
 	switch t {
 	case IPv4, IPv6:
-		var a netip.Addr
-		a, err = netip.ParseAddr(s)
+		a, err := netip.ParseAddr(s)
 		if err != nil {
 			return Observable{}, reject(raw, "not an IP address")
 		}
-		a = a.Unmap()
-		if a.Zone() != "" {
-			return Observable{}, reject(raw, "an address with a zone is local to one host")
-		}
-		t = IPv4
-		if a.Is6() {
-			t = IPv6
-		}
-		v = a.String()
+		return addrObservable(raw, s, a)
 	case CIDR:
 		var p netip.Prefix
 		p, err = netip.ParsePrefix(s)
@@ -217,8 +221,8 @@ func NormalizeAs(t Type, raw string) (Observable, error) {
 		}
 		v = p.String()
 	case Domain:
-		if _, err := netip.ParseAddr(s); err == nil {
-			return NormalizeAs(IPv4, s) // an address where a name was expected
+		if a, err := netip.ParseAddr(s); err == nil && !detected {
+			return addrObservable(raw, s, a) // an address where a name was expected
 		}
 		v, err = normalizeHost(s)
 		if err != nil {
@@ -267,6 +271,26 @@ func NormalizeAs(t Type, raw string) (Observable, error) {
 	return Observable{Type: t, Value: v}, nil
 }
 
+// addrObservable is the observable of address a, read from s: IPv4 for
+// IPv4 and IPv4-mapped addresses, IPv6 for the rest; s itself is the value
+// when it is already canonical, which saves a copy for each of millions.
+func addrObservable(raw, s string, a netip.Addr) (Observable, error) {
+	a = a.Unmap()
+	if a.Zone() != "" {
+		return Observable{}, reject(raw, "an address with a zone is local to one host")
+	}
+	t := IPv4
+	if a.Is6() {
+		t = IPv6
+	}
+	var buf [48]byte
+	b := a.AppendTo(buf[:0])
+	if string(b) == s {
+		return Observable{Type: t, Value: s}, nil
+	}
+	return Observable{Type: t, Value: string(b)}, nil
+}
+
 var lookup = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false))
 
 // normalizeHost lower-cases a host name, converts it to its ASCII (IDNA)
@@ -276,25 +300,35 @@ func normalizeHost(h string) (string, error) {
 	if h == "" {
 		return "", errors.New("empty host name")
 	}
-	ascii, err := lookup.ToASCII(h)
-	if err != nil {
-		// Host names of malware infrastructure break the rules (underscores):
-		// keep them when they are plain ASCII, lower-cased.
-		if !isLDHish(h) {
-			return "", fmt.Errorf("not a host name: %v", err)
+	// Plain ASCII without A-labels skips IDNA: its mapping would only
+	// lower-case it, and what it refuses (underscores, hyphens at the ends)
+	// is kept lower-cased anyway. Most names are such; skipping saves most
+	// of their cost.
+	lower := strings.ToLower(h)
+	ascii := lower
+	if !isLDHish(h) || strings.Contains(lower, "xn--") {
+		var err error
+		ascii, err = lookup.ToASCII(h)
+		if err != nil {
+			// Host names of malware infrastructure break the rules (underscores):
+			// keep them when they are plain ASCII, lower-cased.
+			if !isLDHish(h) {
+				return "", fmt.Errorf("not a host name: %v", err)
+			}
+			ascii = lower
 		}
-		ascii = strings.ToLower(h)
 	}
 	if len(ascii) > 253 {
 		return "", errors.New("a host name is at most 253 characters")
 	}
-	labels := strings.Split(ascii, ".")
-	for _, l := range labels {
+	last := ""
+	for l := range strings.SplitSeq(ascii, ".") {
 		if l == "" || len(l) > 63 {
 			return "", errors.New("a host name's labels have 1 to 63 characters")
 		}
+		last = l
 	}
-	if tld := labels[len(labels)-1]; isDigits(tld) {
+	if isDigits(last) {
 		return "", errors.New("the last label of a host name is not a number")
 	}
 	return ascii, nil
