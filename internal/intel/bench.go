@@ -115,11 +115,11 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 		return nil, err
 	}
 	var lo, hi int64
-	if err := s.db.QueryRow(ctx, `SELECT COALESCE(MIN(added), 0), COALESCE(MAX(added), 0) FROM intel_observations WHERE collection_num = $1`, col.Num).Scan(&lo, &hi); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT COALESCE(MIN(added), 0), COALESCE(MAX(added), 0) FROM intel_observations WHERE collection_num = $1 AND from_stix = FALSE`, col.Num).Scan(&lo, &hi); err != nil {
 		return nil, err
 	}
 	var objects int64
-	if err := s.db.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM intel_observations WHERE collection_num = $1 AND NOT from_stix) +
+	if err := s.db.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM intel_observations WHERE collection_num = $1 AND from_stix = FALSE) +
 		(SELECT COUNT(*) FROM intel_objects WHERE collection_num = $1)`, col.Num).Scan(&objects); err != nil {
 		return nil, err
 	}

@@ -510,9 +510,15 @@ func (s *Service) write(ctx context.Context, src Source, col Collection, label s
 // are this transaction's alone.
 func nextAdded(ctx context.Context, tx *db.Tx, col int64, now time.Time) (int64, error) {
 	var last int64
-	for _, table := range []string{"intel_observations", "intel_objects", "intel_routes"} {
+	for _, q := range []string{
+		// The observations' index has from_stix before added: a maximum each.
+		`intel_observations WHERE collection_num = $1 AND from_stix = FALSE`,
+		`intel_observations WHERE collection_num = $1 AND from_stix = TRUE`,
+		`intel_objects WHERE collection_num = $1`,
+		`intel_routes WHERE collection_num = $1`,
+	} {
 		var n *int64
-		if err := tx.QueryRow(ctx, `SELECT MAX(added) FROM `+table+` WHERE collection_num = $1`, col).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT MAX(added) FROM `+q, col).Scan(&n); err != nil {
 			return 0, fmt.Errorf("intel: newest in collection: %w", err)
 		}
 		if n != nil {

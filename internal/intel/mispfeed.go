@@ -35,6 +35,7 @@ func (s *Service) mispUnion(ctx context.Context, v *Viewer, c Collection, day in
 	}
 	var w where
 	w.add("b.collection_num = " + w.arg(c.Num))
+	w.add("b.from_stix IN (FALSE, TRUE)") // both ranges of the index (migration 0009)
 	if day >= 0 {
 		w.add("b.added >= " + w.arg(day*microsPerDay) + " AND b.added < " + w.arg((day+1)*microsPerDay))
 	}

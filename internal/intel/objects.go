@@ -243,10 +243,17 @@ func (s *Service) pageObservations(ctx context.Context, v *Viewer, c Collection,
 	if err != nil || !ok {
 		return nil, err
 	}
+	q, args := observationsPage(v, c, f, owned, ids)
+	return s.generate(ctx, c, f, kindObservation, q, args)
+}
+
+// observationsPage is the query of a page of a collection's observations
+// that are indicators of their own.
+func observationsPage(v *Viewer, c Collection, f Filter, owned []int64, ids []idParts) (string, []any) {
 	var w where
 	w.add("b.collection_num = " + w.arg(c.Num))
+	w.add("b.from_stix = FALSE") // the index's own range (migration 0009)
 	w.add("b.added > " + w.arg(f.After))
-	w.add("NOT b.from_stix")
 	w.access(v, c, "b.tlp", "b.source_num", owned)
 	if len(ids) > 0 {
 		var or []string
@@ -256,8 +263,8 @@ func (s *Service) pageObservations(ctx context.Context, v *Viewer, c Collection,
 		w.add("(" + strings.Join(or, " OR ") + ")")
 	}
 	w.typeFilter(f.Types, "v.type")
-	return s.generate(ctx, c, f, kindObservation, `SELECT b.added, b.observable_id, b.source_num, v.type, v.value, b.tlp, b.tags, b.first_seen, b.confidence
-		FROM intel_observations b JOIN intel_observables v ON v.id = b.observable_id WHERE `+w.sql()+` ORDER BY b.added LIMIT `+strconv.Itoa(f.Limit+1), w.args)
+	return `SELECT b.added, b.observable_id, b.source_num, v.type, v.value, b.tlp, b.tags, b.first_seen, b.confidence
+		FROM intel_observations b JOIN intel_observables v ON v.id = b.observable_id WHERE ` + w.sql() + ` ORDER BY b.added LIMIT ` + strconv.Itoa(f.Limit+1), w.args
 }
 
 func (s *Service) pageRoutes(ctx context.Context, v *Viewer, c Collection, f Filter, _ []int64) ([]Stored, error) {

@@ -219,9 +219,13 @@ func (s *Service) WriteCSV(ctx context.Context, v *Viewer, c Collection, w io.Wr
 		sql              string
 		tlpCol, ownerCol string
 	}{
+		// Observations in the two ranges of their index (migration 0009).
 		{`SELECT b.added, v.type, v.value, b.first_seen, b.last_seen, b.tlp, b.confidence, b.tags, src.name
 			FROM intel_observations b JOIN intel_observables v ON v.id = b.observable_id JOIN intel_sources src ON src.num = b.source_num
-			WHERE b.collection_num = $1 AND b.added > $2`, "b.tlp", "b.source_num"},
+			WHERE b.collection_num = $1 AND b.from_stix = FALSE AND b.added > $2`, "b.tlp", "b.source_num"},
+		{`SELECT b.added, v.type, v.value, b.first_seen, b.last_seen, b.tlp, b.confidence, b.tags, src.name
+			FROM intel_observations b JOIN intel_observables v ON v.id = b.observable_id JOIN intel_sources src ON src.num = b.source_num
+			WHERE b.collection_num = $1 AND b.from_stix = TRUE AND b.added > $2`, "b.tlp", "b.source_num"},
 		{`SELECT r.added, v.type, v.value, r.first_seen, r.last_seen, r.tlp, 0, '', 'routed by the center'
 			FROM intel_routes r JOIN intel_observables v ON v.id = r.observable_id
 			WHERE r.collection_num = $1 AND r.added > $2`, "r.tlp", ""},
