@@ -259,12 +259,24 @@ func TestPattern(t *testing.T) {
 	}{
 		{Observable{IPv4, "198.51.100.7"}, "[ipv4-addr:value = '198.51.100.7']"},
 		{Observable{CIDR, "2001:db8::/32"}, "[ipv6-addr:value ISSUBSET '2001:db8::/32']"},
+		{Observable{CIDR, "198.51.100.0/24"}, "[ipv4-addr:value ISSUBSET '198.51.100.0/24']"},
+		{Observable{Domain, "xn--bcher-kva.example"}, "[domain-name:value = 'xn--bcher-kva.example']"},
+		{Observable{Email, "o'brien@bank.example"}, `[email-addr:value = 'o\'brien@bank.example']`},
+		{Observable{MD5, strings.Repeat("b", 32)}, "[file:hashes.MD5 = '" + strings.Repeat("b", 32) + "']"},
 		{Observable{URL, "http://evil.example/a'b\\c"}, `[url:value = 'http://evil.example/a\'b\\c']`},
 		{Observable{SHA256, strings.Repeat("a", 64)}, "[file:hashes.'SHA-256' = '" + strings.Repeat("a", 64) + "']"},
 		{Observable{ASN, "AS64500"}, "[autonomous-system:number = 64500]"},
 	} {
-		if got := Pattern(tt.o); got != tt.want {
+		got := Pattern(tt.o)
+		if got != tt.want {
 			t.Errorf("Pattern(%v) = %s, want %s", tt.o, got, tt.want)
+		}
+		// What certhub writes, certhub (and the grammar) reads back.
+		var c collected
+		indicator, _ := json.Marshal(map[string]string{"type": "indicator", "id": "indicator--1", "pattern": got})
+		if err := ParseSTIX(strings.NewReader(`{"objects": [`+string(indicator)+`]}`), c.sink, c.reject, nil); err != nil || len(c.rej) > 0 ||
+			!slices.Equal(c.values(), []string{string(tt.o.Type) + " " + must(NormalizeAs(tt.o.Type, tt.o.Value)).Value}) {
+			t.Errorf("%s read back as %v (%v %v)", got, c.values(), err, c.rej)
 		}
 	}
 }
@@ -421,4 +433,11 @@ func TestPagePlan(t *testing.T) {
 			t.Errorf("plan for %s:\n%s\nwant %q and no sorting", id.User.Email, strings.Join(plan, "\n"), want)
 		}
 	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

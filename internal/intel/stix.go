@@ -11,15 +11,19 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/tlp"
+	"github.com/certhub/certhub/internal/stixpattern"
 )
 
 // The STIX 2.1 bundle reader: it streams the "objects" array one object at
 // a time (a bundle of a gigabyte never has to fit in memory) and hands on
-// the observables the objects state: the equality comparisons of indicator
-// patterns on supported properties, and the values of cyber-observable
-// objects. Comparisons that describe rather than name a value (MATCHES,
-// LIKE, IN, …) give no observable. Each object itself is handed to keep,
-// unchanged, to be stored and shared as received.
+// the observables the objects state: the equality comparisons (and IN
+// sets, and networks an address is ISSUBSET of) of indicator patterns on
+// supported properties, and the values of cyber-observable objects.
+// Comparisons that describe rather than name a value (MATCHES, LIKE, a
+// NOT, …) give no observable. Each
+// object itself is handed to keep, unchanged, to be stored and shared as
+// received. An indicator whose STIX pattern breaks the grammar is
+// rejected, with where.
 
 // stixObject holds what the reader needs of any STIX object.
 type stixObject struct {
@@ -47,9 +51,6 @@ var stixTypes = map[string]Type{
 	"file:hashes.sha256": SHA256, "file:hashes.sha-512": SHA512, "file:hashes.sha512": SHA512,
 }
 
-// comparison finds "object-type:path = 'value'" and "… = number" in a
-// pattern; the path may quote a key (file:hashes.'SHA-256').
-var comparison = regexp.MustCompile(`([a-z0-9-]+):([A-Za-z0-9_.'-]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\d+))`)
 
 // Object is a STIX object as received, with what storing it needs.
 type Object struct {
@@ -102,6 +103,13 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) e
 				}
 				continue
 			}
+			var pattern *stixpattern.Pattern
+			if o.Type == "indicator" && (o.PatternType == "" || o.PatternType == "stix") {
+				if pattern, err = stixpattern.Parse(o.Pattern); err != nil {
+					reject(Rejection{Line: n, Message: o.ID + ": pattern: " + err.Error(), ID: cmp.Or(o.ID, "?")})
+					continue
+				}
+			}
 			kept := false
 			if keep != nil {
 				obj, msg := storable(o, raw, n)
@@ -114,7 +122,7 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) e
 				}
 				kept = true
 			}
-			if err := stixRecords(o, n, kept, sink, reject); err != nil {
+			if err := stixRecords(o, pattern, n, kept, sink, reject); err != nil {
 				return err
 			}
 		}
@@ -188,7 +196,9 @@ func objectMarking(o stixObject) tlp.Label {
 	return marking
 }
 
-func stixRecords(o stixObject, n int, kept bool, sink Sink, reject Reject) error {
+// stixRecords hands on the observables of an object; pattern is an
+// indicator's, parsed (nil for other objects and other pattern languages).
+func stixRecords(o stixObject, pattern *stixpattern.Pattern, n int, kept bool, sink Sink, reject Reject) error {
 	var tags []string
 	marking := objectMarking(o)
 	for _, t := range append(o.IndicatorTypes, o.Labels...) {
@@ -211,26 +221,25 @@ func stixRecords(o stixObject, n int, kept bool, sink Sink, reject Reject) error
 	}
 	switch o.Type {
 	case "indicator":
-		if o.PatternType != "" && o.PatternType != "stix" {
+		if pattern == nil {
 			return nil // Snort, YARA, Sigma…: not observables
 		}
-		if strings.Count(o.Pattern, "[") != strings.Count(o.Pattern, "]") || strings.Count(o.Pattern, "'")%2 != 0 {
-			reject(Rejection{Line: n, Message: o.ID + ": the pattern's brackets or quotes do not match"})
-			return nil
-		}
-		for _, m := range comparison.FindAllStringSubmatch(o.Pattern, -1) {
-			path := strings.ToLower(m[1] + ":" + strings.ReplaceAll(m[2], "'", ""))
+		for _, c := range pattern.Comparisons {
+			path := strings.ToLower(c.Object + ":" + c.PathString())
 			t, ok := stixTypes[path]
-			if !ok {
+			// An address ISSUBSET a network names the network (certhub
+			// writes networks so).
+			subset := c.Op == "ISSUBSET" && (path == "ipv4-addr:value" || path == "ipv6-addr:value")
+			if !ok || c.Negated || c.Op != "=" && c.Op != "IN" && !subset {
 				continue
 			}
-			value := m[4]
-			if m[3] != "" || m[4] == "" {
-				value = strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(m[3])
-			}
-			t = addressType(path, value, t)
-			if err := emit(t, value); err != nil {
-				return err
+			for _, v := range c.Values {
+				if v.Kind != stixpattern.String && v.Kind != stixpattern.Int {
+					continue
+				}
+				if err := emit(addressType(path, v.Text, t), v.Text); err != nil {
+					return err
+				}
 			}
 		}
 	case "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr":

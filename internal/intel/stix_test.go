@@ -69,6 +69,7 @@ func TestSTIXMarkingsAndErrors(t *testing.T) {
 	  {"type": "indicator", "id": "indicator--3", "pattern": "[ipv4-addr:value = '198.51.100.300']"},
 	  {"type": "indicator", "id": "indicator--4", "pattern": "[ipv4-addr:value = '198.51.100.1'"},
 	  {"type": "indicator", "id": "indicator--5", "pattern": "[ipv4-addr:value = '198.51.100.2']", "labels": 5},
+	  {"type": "indicator", "id": "indicator--6", "pattern": "[ipv4-addr:value IN ('198.51.100.7', '198.51.100.8') AND domain-name:value NOT = 'not.example'] OR [domain-name:value MATCHES 'x']"},
 	  {"type": "autonomous-system", "id": "autonomous-system--1", "number": 64500},
 	  {"type": "domain-name", "id": "domain-name--1", "value": "Evil.Example",
 	   "object_marking_refs": ["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"]}
@@ -78,17 +79,31 @@ func TestSTIXMarkingsAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := []string{"url https://evil.example/login", "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-		"asn AS64500", "domain evil.example"}; !slices.Equal(c.values(), want) {
+		"ipv4 198.51.100.7", "ipv4 198.51.100.8", "asn AS64500", "domain evil.example"}; !slices.Equal(c.values(), want) {
 		t.Fatalf("values %v", c.values())
 	}
-	if c.recs[0].TLP != "RED" || c.recs[3].TLP != "CLEAR" || c.recs[2].TLP != "" {
-		t.Fatalf("markings %q %q %q", c.recs[0].TLP, c.recs[3].TLP, c.recs[2].TLP)
+	if c.recs[0].TLP != "RED" || c.recs[5].TLP != "CLEAR" || c.recs[4].TLP != "" {
+		t.Fatalf("markings %q %q %q", c.recs[0].TLP, c.recs[5].TLP, c.recs[4].TLP)
 	}
 	if !slices.Contains(c.recs[0].Tags, "type:malicious-activity") || c.recs[0].Time.IsZero() {
 		t.Fatalf("first record %+v", c.recs[0])
 	}
-	if len(c.rej) != 3 || c.rej[0].Line != 3 || c.rej[1].Line != 4 || !strings.Contains(c.rej[1].Message, "brackets") || c.rej[2].Line != 5 {
+	if len(c.rej) != 3 || c.rej[0].Line != 3 || c.rej[1].Line != 4 || c.rej[1].Message != "indicator--4: pattern: at character 34: expected ] closing the observation expression, found the end of the pattern" || c.rej[2].Line != 5 {
 		t.Fatalf("rejections %+v", c.rej)
+	}
+	// Kept as received: a well-formed indicator, but not one whose pattern
+	// breaks the grammar (nor, then, its observables).
+	kept := []string{}
+	var k collected
+	good := `{"type": "indicator", "id": "indicator--6b6a8d4e-92a8-4a46-a3d5-2c4e4f1a0001", "created": "2026-11-20T10:00:00Z", "pattern": "[ipv4-addr:value = '198.51.100.9']"}`
+	bad := `{"type": "indicator", "id": "indicator--6b6a8d4e-92a8-4a46-a3d5-2c4e4f1a0002", "created": "2026-11-20T10:00:00Z", "pattern": "[ipv4-addr:value = '198.51.100.10'] AND"}`
+	if err := ParseSTIX(strings.NewReader(`{"objects": [`+good+`, `+bad+`]}`), k.sink, k.reject,
+		func(o Object) error { kept = append(kept, o.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(kept, []string{"indicator--6b6a8d4e-92a8-4a46-a3d5-2c4e4f1a0001"}) || !slices.Equal(k.values(), []string{"ipv4 198.51.100.9"}) ||
+		len(k.rej) != 1 || !strings.Contains(k.rej[0].Message, "pattern: at character 40: expected an observation expression") {
+		t.Fatalf("kept %v, values %v, rejections %+v", kept, k.values(), k.rej)
 	}
 	if err := ParseSTIX(strings.NewReader(`[1, 2]`), c.sink, c.reject, nil); err == nil {
 		t.Fatal("a list is not a bundle")
