@@ -51,7 +51,6 @@ var stixTypes = map[string]Type{
 	"file:hashes.sha256": SHA256, "file:hashes.sha-512": SHA512, "file:hashes.sha512": SHA512,
 }
 
-
 // Object is a STIX object as received, with what storing it needs.
 type Object struct {
 	ID          string

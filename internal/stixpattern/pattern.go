@@ -53,7 +53,7 @@ const (
 )
 
 // Literal is a constant of a comparison; Text is a string's value with its
-// escapes undone, and the other kinds as written (without t'', h'', b'').
+// escapes undone, and the other kinds as written (without t”, h”, b”).
 type Literal struct {
 	Kind Kind
 	Text string
@@ -138,26 +138,19 @@ func (p *parser) keyword(w string) bool {
 	return false
 }
 
-// observationExpressions: or-expressions joined by FOLLOWEDBY (the loosest).
+// joined reads operands joined by the keyword word: the grammar's left-
+// associative binary rules.
+func (p *parser) joined(word string, operand func()) {
+	operand()
+	for p.keyword(word) {
+		operand()
+	}
+}
+
+// observationExpressions: or-expressions joined by FOLLOWEDBY (the
+// loosest), they of and-expressions, they of observations.
 func (p *parser) observationExpressions() {
-	p.observationOr()
-	for p.keyword("FOLLOWEDBY") {
-		p.observationOr()
-	}
-}
-
-func (p *parser) observationOr() {
-	p.observationAnd()
-	for p.keyword("OR") {
-		p.observationAnd()
-	}
-}
-
-func (p *parser) observationAnd() {
-	p.observation()
-	for p.keyword("AND") {
-		p.observation()
-	}
+	p.joined("FOLLOWEDBY", func() { p.joined("OR", func() { p.joined("AND", p.observation) }) })
 }
 
 // observation: [comparisons] or (observation expressions), then any
@@ -232,18 +225,9 @@ func (p *parser) timestamp(after string) time.Time {
 	return t
 }
 
+// comparisonOr: comparisons joined by OR, they of and-comparisons.
 func (p *parser) comparisonOr() {
-	p.comparisonAnd()
-	for p.keyword("OR") {
-		p.comparisonAnd()
-	}
-}
-
-func (p *parser) comparisonAnd() {
-	p.propTest()
-	for p.keyword("AND") {
-		p.propTest()
-	}
+	p.joined("OR", func() { p.joined("AND", p.propTest) })
 }
 
 func (p *parser) propTest() {
