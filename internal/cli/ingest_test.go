@@ -47,7 +47,8 @@ func TestIngest(t *testing.T) {
 // prints it beside its target (at this tiny size the rates may miss them:
 // the exit code then says so).
 func TestBench(t *testing.T) {
-	code, out, errOut := run(t, nil, "", "bench", "--indicators", "3000", "--stix", "1000", "--lookups", "2000", "--pages", "3")
+	profile := filepath.Join(t.TempDir(), "cpu.pprof")
+	code, out, errOut := run(t, nil, "", "bench", "--indicators", "3000", "--stix", "1000", "--lookups", "2000", "--pages", "3", "--cpuprofile", profile)
 	if code != 0 && !strings.Contains(errOut, "missed their targets") {
 		t.Fatalf("exit %d: %s\n%s", code, out, errOut)
 	}
@@ -59,6 +60,9 @@ func TestBench(t *testing.T) {
 	}
 	if !strings.Contains(out, "3000 in") || !strings.Contains(out, "1000 objects") {
 		t.Errorf("the counts loaded are not reported:\n%s", out)
+	}
+	if st, err := os.Stat(profile); err != nil || st.Size() == 0 {
+		t.Errorf("no CPU profile written: %v", err)
 	}
 	if code, _, _ := run(t, nil, "", "bench", "--indicators", "10"); code != 2 {
 		t.Errorf("too few indicators: exit %d", code)
