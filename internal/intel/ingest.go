@@ -32,8 +32,6 @@ type Options struct {
 	DB  *db.DB
 	Now func() time.Time
 	Log *slog.Logger
-	// Warninglists suppress known-benign values; nil: the built-in lists.
-	Warninglists *Warninglists
 	// Outbox sends the digests; nil sends none.
 	Outbox *notify.Outbox
 	// CenterName and BaseURL appear in the digests.
@@ -57,7 +55,7 @@ type Service struct {
 	db       *db.DB
 	now      func() time.Time
 	log      *slog.Logger
-	warn     *Warninglists
+	warn     warnCache
 	orgTable ttlCache[map[string]orgInfo]
 	cols     collectionCache
 	routes   ttlCache[*Routes]
@@ -81,19 +79,13 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.Warninglists == nil {
-		var err error
-		if o.Warninglists, err = NewWarninglists(); err != nil {
-			panic(err) // the built-in lists are valid; a test proves it
-		}
-	}
 	if o.Key == nil {
 		k := make([]byte, 32)
 		_, _ = rand.Read(k)
 		o.Key, _ = seal.New(k)
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, warn: o.Warninglists, index: NewIndex(), outbox: o.Outbox, key: o.Key,
+	return &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, index: NewIndex(), outbox: o.Outbox, key: o.Key,
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
@@ -213,6 +205,10 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 	if err != nil {
 		return err
 	}
+	warn, err := s.warninglists(ctx)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
@@ -239,7 +235,7 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 			return nil
 		}
 		sink := func(rec Record) error {
-			if name := s.warn.Match(rec.Observable); name != "" {
+			if name := warn.Match(rec.Observable); name != "" {
 				reject(Rejection{Line: rec.Line, Message: rec.Observable.Value + ": known benign (" + name + ")"})
 				return nil
 			}

@@ -148,7 +148,11 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 	o.TLP, o.FirstSeen, o.LastSeen = string(label), time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
 	o.Score = Score(o.Type, conf, len(o.Sightings), o.LastSeen, s.now())
 	o.Pattern = Pattern(Observable{Type: o.Type, Value: o.Value})
-	o.Benign = s.warn.Match(Observable{Type: o.Type, Value: o.Value})
+	warn, err := s.warninglists(ctx)
+	if err != nil {
+		return ObservableView{}, err
+	}
+	o.Benign = warn.Match(Observable{Type: o.Type, Value: o.Value})
 	if o.Type == CVE && s.related != nil {
 		if o.Related, err = s.related(ctx, id, o.Value); err != nil {
 			return ObservableView{}, err

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strings"
 
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/gaissmai/bart"
 )
 
@@ -20,25 +22,31 @@ type Warninglists struct {
 }
 
 // Warninglist is one list in MISP's warninglist format (the "cidr",
-// "hostname" and "string" types).
+// "hostname" and "string" types). ID is certhub's (the built-in lists'
+// are fixed).
 type Warninglist struct {
-	Name string   `json:"name"`
-	Type string   `json:"type"`
-	List []string `json:"list"`
+	ID                 string   `json:"-"`
+	Name               string   `json:"name"`
+	Description        string   `json:"description,omitempty"`
+	Version            any      `json:"version,omitempty"` // a number in MISP's lists
+	Type               string   `json:"type"`
+	Category           string   `json:"category,omitempty"`            // MISP's; not used
+	MatchingAttributes []string `json:"matching_attributes,omitempty"` // MISP's; not used
+	List               []string `json:"list"`
 }
 
 // builtin are the lists every installation has. Documentation ranges
 // (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) are deliberately not
 // here: test and demonstration networks use them as real constituencies.
 var builtin = []Warninglist{
-	{Name: "private and special-purpose networks", Type: "cidr", List: []string{
+	{ID: "private-networks", Name: "private and special-purpose networks", Type: "cidr", List: []string{
 		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
 		"224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8"}},
-	{Name: "public DNS resolvers", Type: "cidr", List: []string{
+	{ID: "public-resolvers", Name: "public DNS resolvers", Type: "cidr", List: []string{
 		"8.8.8.8/32", "8.8.4.4/32", "1.1.1.1/32", "1.0.0.1/32", "9.9.9.9/32", "149.112.112.112/32", "208.67.222.222/32",
 		"208.67.220.220/32", "2001:4860:4860::8888/128", "2001:4860:4860::8844/128", "2606:4700:4700::1111/128",
 		"2606:4700:4700::1001/128", "2620:fe::fe/128"}},
-	{Name: "the largest sites", Type: "hostname", List: []string{
+	{ID: "largest-sites", Name: "the largest sites", Type: "hostname", List: []string{
 		"google.com", "www.google.com", "youtube.com", "www.youtube.com", "facebook.com", "www.facebook.com",
 		"microsoft.com", "www.microsoft.com", "apple.com", "www.apple.com", "amazon.com", "www.amazon.com",
 		"wikipedia.org", "www.wikipedia.org", "cloudflare.com", "www.cloudflare.com", "github.com", "linkedin.com",
@@ -46,10 +54,10 @@ var builtin = []Warninglist{
 		"windowsupdate.com", "localhost.localdomain"}},
 }
 
-// NewWarninglists builds the built-in lists plus any loaded ones.
-func NewWarninglists(extra ...Warninglist) (*Warninglists, error) {
+// NewWarninglists builds a matcher of the lists given.
+func NewWarninglists(lists ...Warninglist) (*Warninglists, error) {
 	w := &Warninglists{nets: &bart.Table[string]{}, hosts: map[string]string{}}
-	for _, l := range append(append([]Warninglist{}, builtin...), extra...) {
+	for _, l := range lists {
 		if err := w.add(l); err != nil {
 			return nil, err
 		}
@@ -57,15 +65,26 @@ func NewWarninglists(extra ...Warninglist) (*Warninglists, error) {
 	return w, nil
 }
 
+// BuiltinWarninglists are the lists every installation has.
+func BuiltinWarninglists() []Warninglist { return slices.Clone(builtin) }
+
+// warninglistTypes are the MISP list types certhub matches.
+var warninglistTypes = []string{"cidr", "hostname", "string"}
+
 func (w *Warninglists) add(l Warninglist) error {
-	for _, v := range l.List {
+	if !slices.Contains(warninglistTypes, l.Type) {
+		return &errs.Error{Kind: errs.KindInvalid, Message: "the warninglist cannot be used",
+			Fields: []errs.FieldError{{Field: "type", Message: fmt.Sprintf("%q is not supported: cidr, hostname or string", l.Type)}}}
+	}
+	for i, v := range l.List {
 		switch l.Type {
 		case "cidr":
 			p, err := netip.ParsePrefix(strings.TrimSpace(v))
 			if err != nil {
 				a, aerr := netip.ParseAddr(strings.TrimSpace(v))
 				if aerr != nil {
-					return fmt.Errorf("intel: warninglist %q: %q is not a network", l.Name, v)
+					return &errs.Error{Kind: errs.KindInvalid, Message: "the warninglist cannot be used",
+						Fields: []errs.FieldError{{Field: fmt.Sprintf("list[%d]", i), Message: fmt.Sprintf("%q is not a network or an address", v)}}}
 				}
 				p = netip.PrefixFrom(a, a.BitLen())
 			}
@@ -82,23 +101,54 @@ func (w *Warninglists) add(l Warninglist) error {
 				a := netip.MustParseAddr(o.Value)
 				w.nets.Insert(netip.PrefixFrom(a, a.BitLen()), l.Name)
 			}
-		default:
-			return fmt.Errorf("intel: warninglist %q: type %q is not supported (cidr, hostname, string)", l.Name, l.Type)
 		}
 	}
 	return nil
 }
 
-// LoadWarninglist reads a list in MISP's warninglist JSON format.
+// MaxWarninglist bounds a loaded list: its JSON and its values.
+const (
+	MaxWarninglistBytes   = 64 << 20
+	MaxWarninglistEntries = 2_000_000
+)
+
+// LoadWarninglist reads a list in MISP's warninglist JSON format and
+// checks it.
 func LoadWarninglist(r io.Reader) (Warninglist, error) {
 	var l Warninglist
-	if err := json.NewDecoder(io.LimitReader(r, 64<<20)).Decode(&l); err != nil {
-		return l, fmt.Errorf("intel: warninglist: %w", err)
+	if err := json.NewDecoder(io.LimitReader(r, MaxWarninglistBytes)).Decode(&l); err != nil {
+		return l, errs.Invalid("not a warninglist in MISP's JSON format: %v", err)
 	}
-	if l.Name == "" || len(l.List) == 0 {
-		return l, fmt.Errorf("intel: warninglist: a list needs a name and values")
+	return l, l.check()
+}
+
+// check validates a list as read, trimming its name and description.
+func (l *Warninglist) check() error {
+	l.Name, l.Description = strings.TrimSpace(l.Name), strings.TrimSpace(l.Description)
+	var f errs.Fields
+	switch {
+	case l.Name == "":
+		f.Add("name", "a list needs a name")
+	case len(l.Name) > 200:
+		f.Add("name", "at most 200 characters")
 	}
-	return l, nil
+	switch {
+	case len(l.List) == 0:
+		f.Add("list", "a list needs values")
+	case len(l.List) > MaxWarninglistEntries:
+		f.Add("list", "at most %d values", MaxWarninglistEntries)
+	}
+	for i, v := range l.List {
+		if strings.ContainsAny(v, "\r\n") {
+			f.Add(fmt.Sprintf("list[%d]", i), "one value, on one line")
+			break
+		}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	_, err := NewWarninglists(*l)
+	return err
 }
 
 // Match returns the name of the list an observable is on, or "". Addresses
