@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +79,28 @@ func TestBrowserIntel(t *testing.T) {
 	b.Go("/console/intel/observables?value=CVE-2026-99001")
 	b.Expect("#related", "Case CC-2026-0001", "NetForge Gate 7")
 
+	// Warninglists: load a partner's list from a file, check values.
+	listFile := filepath.Join(t.TempDir(), "partner-cdn.json")
+	if err := os.WriteFile(listFile, []byte(`{"name": "Partner CDN", "version": 2, "type": "cidr",
+		"description": "The partner's CDN edges", "list": ["192.0.2.128/25", "2001:db8:cd::/48"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.Go("/console/intel")
+	b.Click("a[href='/console/intel/warninglists']")
+	b.Expect("#lists", "private and special-purpose networks", "public DNS resolvers", "the largest sites")
+	b.Upload("#w-file", listFile)
+	b.Click("#load button[type=submit]")
+	b.Expect("h1", "Partner CDN")
+	b.Expect("#status", "on", "2 values", "version 2")
+	b.Expect("#values", "192.0.2.128/25", "2001:db8:cd::/48")
+	b.Go("/console/intel/warninglists")
+	b.Fill("#c-values", "192.0.2[.]200, 8.8.8.8, evil.example")
+	b.Click("#check button[type=submit]")
+	b.Expect("#check", "192.0.2.200", "Partner CDN", "public DNS resolvers", "no list: it would be stored")
+	b.Click("#lists tr:nth-child(2) button[value=disable]")
+	b.Expect(".flash", "Disabled public DNS resolvers")
+	b.Shot("64-intel-warninglists")
+
 	// The bank's CISO: what was routed to the bank, nothing of Crescent's.
 	phone := browsertest.New(t, s.URL, 390, 844)
 	signIn(phone, "ciso@firstbank.example", "certhub-demo-2026")
@@ -91,6 +115,14 @@ func TestBrowserIntel(t *testing.T) {
 	phone.Shot("63-intel-constituent-phone")
 	phone.Go("/console/intel/observables?value=198.51.100.40")
 	phone.Expect(".empty", "Nothing routed")
+	phone.Go("/console/intel/warninglists")
+	phone.Expect("#lists", "Partner CDN")
+	if phone.Count("#lists button") != 0 || phone.Count("#load") != 0 {
+		t.Fatal("a constituent is offered to change the warninglists")
+	}
+	if phone.Overflows() {
+		t.Fatal("the warninglists overflow a phone's width")
+	}
 	phone.Go("/console/intel/sources/new")
 	phone.Expect("h1", "Forbidden")
 }

@@ -120,6 +120,12 @@ func (b *Browser) setJS(css, value string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// Upload chooses the files at paths in the file input matched by css.
+func (b *Browser) Upload(css string, paths ...string) {
+	b.t.Helper()
+	b.do("choose files in "+css, chromedp.WaitReady(chromedp.CSS(css)), chromedp.SetUploadFiles(chromedp.CSS(css), paths))
+}
+
 // Click clicks the element matched by css and waits for the next page.
 func (b *Browser) Click(css string) {
 	b.t.Helper()

@@ -38,6 +38,12 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("GET /api/v1/intel/observables/{id}", protect(httpx.API(a.observable)))
 	rt.Handle("GET /api/v1/intel/digests/{org_id}", protect(httpx.API(a.digest)))
 	rt.Handle("PUT /api/v1/intel/digests/{org_id}", protect(httpx.API(a.setDigest)))
+	rt.Handle("GET /api/v1/intel/warninglists", protect(httpx.API(a.warninglists)))
+	rt.Handle("POST /api/v1/intel/warninglists", protect(httpx.API(a.putWarninglist)))
+	rt.Handle("POST /api/v1/intel/warninglists/check", protect(httpx.API(a.checkValues)))
+	rt.Handle("GET /api/v1/intel/warninglists/{id}", protect(httpx.API(a.warninglist)))
+	rt.Handle("PATCH /api/v1/intel/warninglists/{id}", protect(httpx.API(a.switchWarninglist)))
+	rt.Handle("DELETE /api/v1/intel/warninglists/{id}", protect(httpx.API(a.deleteWarninglist)))
 }
 
 // AsyncThreshold: a pushed body larger than this (or any, with "Prefer:
@@ -188,19 +194,12 @@ func (a *API) run(w http.ResponseWriter, r *http.Request) error {
 // lookup answers which of up to 100,000 values the store knows, with what
 // the caller may see of each (a SIEM's bulk enrichment).
 func (a *API) lookup(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Values []string `json:"values"`
-	}
 	// 100,000 URLs of up to a few hundred bytes each.
-	if err := httpx.DecodeJSON(w, r, &in, 64<<20); err != nil {
+	values, err := decodeValues(w, r, 64<<20)
+	if err != nil {
 		return err
 	}
-	if in.Values == nil {
-		var f errs.Fields
-		f.Add("values", "a list of indicators")
-		return f.Err()
-	}
-	matches, err := a.s.Lookup(r.Context(), auth.FromContext(r.Context()), in.Values)
+	matches, err := a.s.Lookup(r.Context(), auth.FromContext(r.Context()), values)
 	if err != nil {
 		return err
 	}
@@ -335,4 +334,100 @@ func (a *API) readable(r *http.Request) (*Viewer, Collection, error) {
 	}
 	c, err := a.s.ReadableCollection(r.Context(), v, r.PathValue("id"))
 	return v, c, err
+}
+
+func (a *API) warninglists(w http.ResponseWriter, r *http.Request) error {
+	lists, err := a.s.Warninglists(r.Context(), auth.FromContext(r.Context()))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": lists})
+	return nil
+}
+
+func (a *API) warninglist(w http.ResponseWriter, r *http.Request) error {
+	l, err := a.s.GetWarninglist(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// putWarninglist loads a list in MISP's warninglist format: 201 for a new
+// name, 200 when it replaced the values of the loaded list of that name.
+func (a *API) putWarninglist(w http.ResponseWriter, r *http.Request) error {
+	var in Warninglist
+	if err := httpx.DecodeJSON(w, r, &in, MaxWarninglistBytes); err != nil {
+		return err
+	}
+	l, created, err := a.s.PutWarninglist(r.Context(), auth.FromContext(r.Context()), in)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		w.Header().Set("Location", "/api/v1/intel/warninglists/"+l.ID)
+	}
+	httpx.WriteJSON(w, status, l)
+	return nil
+}
+
+func (a *API) switchWarninglist(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Enabled *bool `json:"enabled"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in, 4<<10); err != nil {
+		return err
+	}
+	if in.Enabled == nil {
+		var f errs.Fields
+		f.Add("enabled", "true or false")
+		return f.Err()
+	}
+	l, err := a.s.SetWarninglistEnabled(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), *in.Enabled)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, l)
+	return nil
+}
+
+func (a *API) deleteWarninglist(w http.ResponseWriter, r *http.Request) error {
+	if err := a.s.DeleteWarninglist(r.Context(), auth.FromContext(r.Context()), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// checkValues says which values the enabled warninglists call benign.
+func (a *API) checkValues(w http.ResponseWriter, r *http.Request) error {
+	values, err := decodeValues(w, r, 1<<20)
+	if err != nil {
+		return err
+	}
+	checks, err := a.s.CheckValues(r.Context(), auth.FromContext(r.Context()), values)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": checks})
+	return nil
+}
+
+// decodeValues reads the body {"values": [...]} of lookups and checks.
+func decodeValues(w http.ResponseWriter, r *http.Request, max int64) ([]string, error) {
+	var in struct {
+		Values []string `json:"values"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in, max); err != nil {
+		return nil, err
+	}
+	if in.Values == nil {
+		var f errs.Fields
+		f.Add("values", "a list of indicators")
+		return nil, f.Err()
+	}
+	return in.Values, nil
 }

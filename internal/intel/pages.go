@@ -72,6 +72,10 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("POST /console/intel/sources/{id}", p.sourceAction)
 	h("GET /console/intel/runs/{id}", p.run)
 	h("POST /console/intel/digest", p.setDigest)
+	h("GET /console/intel/warninglists", p.warninglists)
+	h("POST /console/intel/warninglists", p.loadWarninglist)
+	h("GET /console/intel/warninglists/{id}", p.warninglist)
+	h("POST /console/intel/warninglists/{id}", p.warninglistAction)
 }
 
 type overviewData struct {
