@@ -123,3 +123,57 @@ func TestIngestMISPFeedDir(t *testing.T) {
 		t.Fatalf("a directory without a manifest: %d %s", code, errOut)
 	}
 }
+
+// TestWarninglist: the command line lists, loads, switches, checks and
+// deletes warninglists, and ingest follows.
+func TestWarninglist(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	list := filepath.Join(dir, "cdn.json")
+	if err := os.WriteFile(list, []byte(`{"name": "Partner CDN", "version": 7, "type": "cidr", "list": ["192.0.2.128/25"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, nil, "", "warninglist", "--data", data, "load", list)
+	if code != 0 || !regexp.MustCompile(`^loaded Partner CDN \([0-9a-f-]{36}, 1 values\)\n$`).MatchString(out) {
+		t.Fatalf("load: exit %d %q %q", code, out, errOut)
+	}
+	if code, out, _ := run(t, nil, "", "warninglist", "--data", data, "load", list); code != 0 || !strings.HasPrefix(out, "replaced the values of Partner CDN") {
+		t.Fatalf("load again: exit %d %q", code, out)
+	}
+	code, out, _ = run(t, nil, "", "warninglist", "--data", data, "list")
+	if code != 0 || !regexp.MustCompile(`(?m)^public-resolvers +on +cidr +13 +public DNS resolvers$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^[0-9a-f-]{36} +on +cidr +1 +Partner CDN$`).MatchString(out) {
+		t.Fatalf("list: exit %d\n%s", code, out)
+	}
+	if code, out, _ := run(t, nil, "", "warninglist", "--data", data, "disable", "public-resolvers"); code != 0 || out != "disabled public DNS resolvers\n" {
+		t.Fatalf("disable: exit %d %q", code, out)
+	}
+	code, out, _ = run(t, nil, "", "warninglist", "--data", data, "check", "192.0.2[.]200", "8.8.8.8", "bad!")
+	if code != 0 || !strings.Contains(out, "192.0.2[.]200\tipv4 192.0.2.200: benign (Partner CDN)") ||
+		!strings.Contains(out, "8.8.8.8\tipv4 8.8.8.8: on no list") || !strings.Contains(out, "bad!\tnot an indicator") {
+		t.Fatalf("check: exit %d\n%s", code, out)
+	}
+	values := filepath.Join(dir, "values.txt")
+	if err := os.WriteFile(values, []byte("192.0.2.200\n8.8.8.8\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := run(t, nil, "", "ingest", "--data", data, values); code != 0 || !strings.Contains(out, "(new 1, updated 0, rejected 1)") ||
+		!strings.Contains(errOut, "known benign (Partner CDN)") {
+		t.Fatalf("ingest: exit %d %q %q", code, out, errOut)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"name": "x", "type": "cidr", "list": ["nope"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, nil, "", "warninglist", "--data", data, "load", bad); code != 1 || !strings.Contains(errOut, `list[0]: "nope" is not a network`) {
+		t.Fatalf("a bad list: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "warninglist", "--data", data, "delete", "largest-sites"); code != 1 || !strings.Contains(errOut, "cannot be deleted") {
+		t.Fatalf("delete a built-in list: exit %d %q", code, errOut)
+	}
+	for _, args := range [][]string{{}, {"frobnicate"}, {"enable"}, {"load"}, {"delete", "a", "b"}} {
+		if code, _, _ := run(t, nil, "", append([]string{"warninglist", "--data", data}, args...)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
