@@ -67,7 +67,15 @@ func (in *inserter) sql(tail string) string {
 		}
 	}
 	var sb strings.Builder
-	sb.WriteString(in.head)
+	head := in.head
+	if in.tx.Engine() == db.SQLite {
+		// OR FAIL: a row that breaks a constraint ends the statement
+		// without undoing the rows before it (the transaction is rolled
+		// back anyway). With the default, ABORT, and the nullable upserted
+		// columns of migration 0011, SQLite needs no statement journal.
+		head = strings.Replace(head, "INSERT INTO ", "INSERT OR FAIL INTO ", 1)
+	}
+	sb.WriteString(head)
 	sb.WriteString(" VALUES ")
 	n := in.shared
 	for r := range in.rows {
