@@ -73,7 +73,8 @@ func TestBrowserIntel(t *testing.T) {
 	b.Click("form[role=search] button")
 	b.Expect("h1", "198.51.100.10")
 	b.Expect("#constituents", "First Example Bank")
-	b.Expect("#sightings", "Examplia CSIRT feed", "TLP:GREEN")
+	b.Expect("#sightings", "Examplia CSIRT feed", "Examplia CSIRT MISP", "TLP:GREEN")
+	b.Expect("#events", "Banking trojan campaign, November 2026", "evil-updates.example", "9f86d081884c7d65")
 	b.Shot("62-intel-observable")
 
 	b.Go("/console/intel/observables?value=CVE-2026-99001")

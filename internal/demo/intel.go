@@ -13,7 +13,8 @@ import (
 // loadIntel gives the threat-intelligence side something to show: a
 // partner's GREEN feed and the center's AMBER sensors, both reporting
 // addresses and names in demo constituents' networks (so each has routes
-// in its own collection), and a STIX bundle with its own marking.
+// in its own collection), a STIX bundle with its own marking, and a MISP
+// event (correlation on the observable's page).
 func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 	sys := auth.System("demo dataset")
 	feeds := []struct {
@@ -38,6 +39,14 @@ func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 			 "created": "2026-11-21T10:00:00.000Z", "modified": "2026-11-21T10:00:00.000Z", "name": "Mobile core scanner",
 			 "indicator_types": ["malicious-activity"], "pattern": "[ipv4-addr:value = '203.0.113.70']", "pattern_type": "stix",
 			 "valid_from": "2026-11-21T10:00:00Z", "object_marking_refs": ["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"]}]}`},
+		// A MISP event naming the bank's address with what was seen with
+		// it: the observable's page shows the event and the others.
+		{"Examplia CSIRT MISP", "GREEN", "partner", "misp", `{"Event": {"uuid": "6a1f3c2e-9b7d-4e5f-8a1b-2c3d4e5f6a7b",
+			"info": "Banking trojan campaign, November 2026", "date": "2026-11-21", "Tag": [{"name": "tlp:green"}],
+			"Attribute": [
+			 {"type": "ip-dst", "category": "Network activity", "to_ids": true, "value": "198.51.100.10"},
+			 {"type": "domain", "category": "Network activity", "to_ids": true, "value": "evil-updates.example"},
+			 {"type": "sha256", "category": "Payload delivery", "to_ids": true, "value": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}}`},
 	}
 	for _, f := range feeds {
 		var owner *string

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -417,6 +418,7 @@ type agg struct {
 	tags          []string
 	tlp           string // the most restrictive marking the batch's records give it
 	fromObject    bool   // every record of it came from a kept STIX object
+	events        []*EventRef
 	id            int64
 	newObservable bool
 }
@@ -453,6 +455,9 @@ func (s *Service) write(ctx context.Context, src Source, col Collection, label s
 			}
 		}
 		a.first, a.last = min(a.first, at), max(a.last, at)
+		if r.Event != nil && !slices.Contains(a.events, r.Event) {
+			a.events = append(a.events, r.Event)
+		}
 		for _, t := range r.Tags {
 			t = strings.ReplaceAll(t, " ", "_")
 			if len(a.tags) < 20 && !slices.Contains(a.tags, t) {
@@ -485,6 +490,9 @@ func (s *Service) write(ctx context.Context, src Source, col Collection, label s
 			return err
 		}
 		if err := ins.objects(ctx, b.objs, src, col.Num, label, added+int64(len(aggs))); err != nil {
+			return err
+		}
+		if err := ins.events(ctx, aggs, src, now); err != nil {
 			return err
 		}
 		if err := s.route(ctx, tx, ins, aggs, routes); err != nil {
@@ -576,6 +584,66 @@ func (in *inserter) observations(ctx context.Context, aggs []*agg, src Source, c
 			count = intel_observations.count + excluded.count, tlp = excluded.tlp, confidence = excluded.confidence,
 			tags = CASE WHEN excluded.tags = '' THEN intel_observations.tags ELSE excluded.tags END`), in.args...); err != nil {
 			return fmt.Errorf("intel: store observations: %w", err)
+		}
+	}
+	return nil
+}
+
+// events records the events the batch's observables were reported in
+// and links each observable to them.
+func (in *inserter) events(ctx context.Context, aggs []*agg, src Source, now int64) error {
+	byUUID := map[string]*EventRef{}
+	for _, a := range aggs {
+		for _, e := range a.events {
+			byUUID[e.UUID] = e
+		}
+	}
+	if len(byUUID) == 0 {
+		return nil
+	}
+	uuids := slices.Sorted(maps.Keys(byUUID)) // one order: no deadlocks on PostgreSQL
+	nums := map[string]int64{}
+	for i := 0; i < len(uuids); i += chunk {
+		in.start(`INSERT INTO intel_events (source_num, first_seen, last_seen, uuid, info, event_date)`, src.num, now, now)
+		for _, u := range uuids[i:min(i+chunk, len(uuids))] {
+			in.row(u, byUUID[u].Info, byUUID[u].Date)
+		}
+		rows, err := in.tx.QueryRepeated(ctx, in.sql(` ON CONFLICT (source_num, uuid) DO UPDATE SET info = excluded.info,
+			event_date = excluded.event_date, last_seen = excluded.last_seen RETURNING num, uuid`), in.args...)
+		if err != nil {
+			return fmt.Errorf("intel: store events: %w", err)
+		}
+		for rows.Next() {
+			var num int64
+			var u string
+			if err := rows.Scan(&num, &u); err != nil {
+				rows.Close()
+				return err
+			}
+			nums[u] = num
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("intel: store events: %w", err)
+		}
+	}
+	type link struct{ event, observable int64 }
+	var links []link
+	for _, a := range aggs {
+		for _, e := range a.events {
+			links = append(links, link{nums[e.UUID], a.id})
+		}
+	}
+	slices.SortFunc(links, func(x, y link) int {
+		return cmp.Or(cmp.Compare(x.event, y.event), cmp.Compare(x.observable, y.observable))
+	})
+	for i := 0; i < len(links); i += chunk {
+		in.start(`INSERT INTO intel_event_observables (event_num, observable_id)`)
+		for _, l := range links[i:min(i+chunk, len(links))] {
+			in.row(l.event, l.observable)
+		}
+		if _, err := in.tx.ExecRepeated(ctx, in.sql(` ON CONFLICT (event_num, observable_id) DO NOTHING`), in.args...); err != nil {
+			return fmt.Errorf("intel: link events: %w", err)
 		}
 	}
 	return nil

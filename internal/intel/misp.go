@@ -65,6 +65,7 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 	var held []Record
 	var eventTLP tlp.Label
 	var eventTags []string
+	var event EventRef
 	hold := func(rec Record) error { held = append(held, rec); return nil }
 	for d.More() {
 		tok, err := d.Token()
@@ -124,6 +125,20 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 					eventTags = append(eventTags, t.Name)
 				}
 			}
+		case "uuid", "info", "date":
+			var v any
+			if err := d.Decode(&v); err != nil {
+				return fmt.Errorf("intel: MISP: %s: %w", key, err)
+			}
+			s, _ := v.(string)
+			switch key {
+			case "uuid":
+				event.UUID = strings.ToLower(s)
+			case "info":
+				event.Info = truncate(s, 500)
+			default:
+				event.Date = truncate(s, 20)
+			}
 		default:
 			var skip json.RawMessage
 			if err := d.Decode(&skip); err != nil {
@@ -134,7 +149,12 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 	if _, err := d.Token(); err != nil { // the closing "}"
 		return fmt.Errorf("intel: MISP: %w", err)
 	}
+	var ev *EventRef
+	if !top && mispUUID.MatchString(event.UUID) {
+		ev = &event
+	}
 	for _, rec := range held {
+		rec.Event = ev
 		if rec.TLP == "" {
 			rec.TLP = string(eventTLP)
 		}

@@ -67,7 +67,21 @@ type ObservableView struct {
 	Sightings    []Sighting  `json:"sightings"`
 	Constituents []RouteView `json:"constituents"`
 	Related      []Link      `json:"related"`
+	Events       []EventView `json:"events"`
 	Benign       string      `json:"benign,omitempty"` // the warninglist that now calls it benign
+}
+
+// EventView is an event an observable was reported in (a MISP event), with
+// others reported in it: correlation across events and sources.
+type EventView struct {
+	UUID        string       `json:"uuid"`
+	Info        string       `json:"info"`
+	Date        string       `json:"date,omitempty"`
+	SourceID    string       `json:"source_id"`
+	Source      string       `json:"source"`
+	Observables int          `json:"observables"` // how many it named
+	With        []Observable `json:"with"`        // up to 10 others it named that the caller may see
+	WithIDs     []int64      `json:"with_ids"`    // their ids, in the same order
 }
 
 // Observable answers one observable as the caller may see it; one it may
@@ -87,7 +101,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 	if err != nil {
 		return ObservableView{}, fmt.Errorf("intel: observable: %w", err)
 	}
-	o.Sightings, o.Constituents, o.Related = []Sighting{}, []RouteView{}, []Link{}
+	o.Sightings, o.Constituents, o.Related, o.Events = []Sighting{}, []RouteView{}, []Link{}, []EventView{}
 	rows, err := s.db.Query(ctx, `SELECT src.id, src.name, COALESCE(src.owner_org_id, ''), b.collection_num, b.tlp, b.confidence,
 		b.first_seen, b.last_seen, b.count, b.tags
 		FROM intel_observations b JOIN intel_sources src ON src.num = b.source_num WHERE b.observable_id = $1 ORDER BY b.last_seen DESC`, oid)
@@ -153,12 +167,93 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 		return ObservableView{}, err
 	}
 	o.Benign = warn.Match(Observable{Type: o.Type, Value: o.Value})
+	if o.Events, err = s.eventsOf(ctx, v, oid, o.Sightings); err != nil {
+		return ObservableView{}, err
+	}
 	if o.Type == CVE && s.related != nil {
 		if o.Related, err = s.related(ctx, id, o.Value); err != nil {
 			return ObservableView{}, err
 		}
 	}
 	return o, nil
+}
+
+// maxEvents bounds the events an observable's page shows, newest first.
+const maxEvents = 20
+
+// eventsOf answers the events an observable was reported in by the
+// sources whose sightings of it the viewer sees, each with up to ten other
+// observables it named whose report by that source the viewer may read.
+func (s *Service) eventsOf(ctx context.Context, v *Viewer, oid int64, seen []Sighting) ([]EventView, error) {
+	out := []EventView{}
+	if len(seen) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT e.num, e.uuid, e.info, e.event_date, src.id, src.name, COALESCE(src.owner_org_id, ''),
+		(SELECT COUNT(*) FROM intel_event_observables x WHERE x.event_num = e.num)
+		FROM intel_event_observables l JOIN intel_events e ON e.num = l.event_num JOIN intel_sources src ON src.num = e.source_num
+		WHERE l.observable_id = $1 ORDER BY e.last_seen DESC, e.num DESC`, oid)
+	if err != nil {
+		return nil, fmt.Errorf("intel: events: %w", err)
+	}
+	type event struct {
+		EventView
+		num   int64
+		owner string
+	}
+	var events []event
+	for rows.Next() {
+		var e event
+		if err := rows.Scan(&e.num, &e.UUID, &e.Info, &e.Date, &e.SourceID, &e.Source, &e.owner, &e.Observables); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if slices.ContainsFunc(seen, func(sg Sighting) bool { return sg.SourceID == e.SourceID }) && len(events) < maxEvents {
+			events = append(events, e)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("intel: events: %w", err)
+	}
+	for _, e := range events {
+		rows, err := s.db.Query(ctx, `SELECT v.id, v.type, v.value, b.tlp, b.collection_num FROM intel_event_observables x
+			JOIN intel_observables v ON v.id = x.observable_id
+			JOIN intel_events e ON e.num = x.event_num
+			JOIN intel_observations b ON b.observable_id = x.observable_id AND b.source_num = e.source_num
+			WHERE x.event_num = $1 AND x.observable_id <> $2 ORDER BY v.type, v.value LIMIT 200`, e.num, oid)
+		if err != nil {
+			return nil, fmt.Errorf("intel: events: %w", err)
+		}
+		e.With, e.WithIDs = []Observable{}, []int64{}
+		for rows.Next() {
+			var id int64
+			var ob Observable
+			var label string
+			var col int64
+			if err := rows.Scan(&id, &ob.Type, &ob.Value, &label, &col); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if len(e.With) == 10 {
+				continue
+			}
+			c, err := s.collectionByNum(ctx, s.db, col)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if v.Reads(c, label, e.owner) {
+				e.With, e.WithIDs = append(e.With, ob), append(e.WithIDs, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("intel: events: %w", err)
+		}
+		out = append(out, e.EventView)
+	}
+	return out, nil
 }
 
 // routesOf answers the routes of the observables the viewer may see, by

@@ -3,6 +3,7 @@ package intel
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -166,6 +167,83 @@ func TestMISPFeedExport(t *testing.T) {
 		c, _ := s.Collection(ctx, "community")
 		if err := s.WriteMISPEvent(ctx, v, c, "00004e20-0000-4000-8000-000000000000", io.Discard); errs.KindOf(err) != errs.KindNotFound {
 			t.Fatalf("a made-up event: %v", err)
+		}
+	})
+}
+
+// TestEventCorrelation: an observable's page shows the MISP events it was
+// reported in and what else each named — across events and sources —
+// each caller only the events of sources it sees and the others it may
+// read.
+func TestEventCorrelation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgsForAccess(t, d)
+		s := newService(t, d)
+		ctx := context.Background()
+		partner, err := s.EnsureSource(ctx, sys, "partner MISP", "GREEN", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed, err := s.EnsureSource(ctx, sys, "closed group", "RED", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		event := func(src Source, uuid, info, attrs string) {
+			t.Helper()
+			doc := `{"Event": {"uuid": "` + uuid + `", "info": "` + info + `", "date": "2026-11-20", "Attribute": [` + attrs + `]}}`
+			if _, err := s.Ingest(ctx, sys, src, strings.NewReader(doc), IngestOptions{Format: FormatMISP}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const shared = `{"type": "ip-dst", "category": "Network activity", "value": "203.0.113.10"}`
+		event(partner, "5f0e7f5c-1a2b-4c3d-8e9f-000000000001", "Phishing wave", shared+`,
+			{"type": "domain", "category": "Network activity", "value": "phish.example"},
+			{"type": "sha256", "category": "Payload delivery", "value": "`+strings.Repeat("ab", 32)+`"}`)
+		event(partner, "5f0e7f5c-1a2b-4c3d-8e9f-000000000002", "Botnet C2", shared+`,
+			{"type": "domain", "category": "Network activity", "value": "c2.example", "Tag": [{"name": "tlp:amber"}]}`)
+		event(closed, "5f0e7f5c-1a2b-4c3d-8e9f-000000000003", "Closed-group report", shared)
+		// The same event loaded again is one event, not two.
+		event(partner, "5f0e7f5c-1a2b-4c3d-8e9f-000000000001", "Phishing wave (updated)", shared)
+
+		var oid int64
+		if err := d.QueryRow(ctx, `SELECT id FROM intel_observables WHERE value = '203.0.113.10'`).Scan(&oid); err != nil {
+			t.Fatal(err)
+		}
+		describe := func(id *auth.Identity) []string {
+			t.Helper()
+			o, err := s.Observable(ctx, id, oid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, e := range o.Events {
+				var with []string
+				for _, w := range e.With {
+					with = append(with, w.Value)
+				}
+				out = append(out, fmt.Sprintf("%s (%s, %d): %s", e.Info, e.Source, e.Observables, strings.Join(with, " ")))
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got, want := describe(sys), []string{
+			"Botnet C2 (partner MISP, 2): c2.example",
+			"Closed-group report (closed group, 1): ",
+			"Phishing wave (updated) (partner MISP, 3): phish.example " + strings.Repeat("ab", 32),
+		}; !slices.Equal(got, want) {
+			t.Fatalf("staff:\n got %q\nwant %q", got, want)
+		}
+		// A constituent reads the community's GREEN: the partner's events,
+		// without the AMBER domain; nothing of the closed group's RED.
+		if got, want := describe(member("bank", auth.RoleViewer)), []string{
+			"Botnet C2 (partner MISP, 2): ",
+			"Phishing wave (updated) (partner MISP, 3): phish.example " + strings.Repeat("ab", 32),
+		}; !slices.Equal(got, want) {
+			t.Fatalf("a constituent:\n got %q\nwant %q", got, want)
+		}
+		var events int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM intel_events`).Scan(&events); err != nil || events != 3 {
+			t.Fatalf("%d events (%v)", events, err)
 		}
 	})
 }

@@ -25,6 +25,13 @@ type Record struct {
 	Tags       []string  // what the input says about it: "port:5555", "family:mirai", …
 	TLP        string    // the input's own marking of it, if any (a STIX object's); else the ingest's
 	FromObject bool      // read from a STIX object that is kept as it came
+	Event      *EventRef // the event it was reported in (a MISP event's attributes), if any
+}
+
+// EventRef names the event a record came from; the records of one event
+// share one.
+type EventRef struct {
+	UUID, Info, Date string
 }
 
 // Rejection is a line or value that could not be read, and why.

@@ -117,7 +117,7 @@ func (s *Service) loadedLists(ctx context.Context, ids []string, fn func(Warning
 		return nil
 	}
 	var a db.Args
-	rows, err := s.db.Query(ctx, `SELECT id, name, type, entries FROM intel_warninglists WHERE NOT builtin AND id IN (`+a.In(anySlice(ids)...)+`)`, a...)
+	rows, err := s.db.Query(ctx, `SELECT id, name, type, entries FROM intel_warninglists WHERE NOT builtin AND id IN (`+a.In(anys(ids)...)+`)`, a...)
 	if err != nil {
 		return fmt.Errorf("intel: warninglists: %w", err)
 	}
@@ -132,14 +132,6 @@ func (s *Service) loadedLists(ctx context.Context, ids []string, fn func(Warning
 		fn(l)
 	}
 	return rows.Err()
-}
-
-func anySlice[T any](in []T) []any {
-	out := make([]any, len(in))
-	for i, v := range in {
-		out[i] = v
-	}
-	return out
 }
 
 // ensureBuiltinLists gives each built-in list its row (enabled) once.
