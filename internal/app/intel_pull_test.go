@@ -7,10 +7,12 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -253,5 +255,41 @@ func TestIntelConsoleUpload(t *testing.T) {
 	bank.login("ciso@firstbank.example", "certhub-demo-2026")
 	if r := upload(bank, "Center sensors", "198.51.100.203\n"); r.Status != http.StatusForbidden {
 		t.Fatalf("a constituent loading into the center's source: %d", r.Status)
+	}
+}
+
+// TestIntelPullUnderWay: while a pull of a source is under way another
+// is refused (409), and once it ended the next is accepted.
+func TestIntelPullUnderWay(t *testing.T) {
+	s := start(t, options{})
+	release := make(chan struct{})
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		fmt.Fprint(w, "198.51.100.77\n")
+	}))
+	defer feed.Close()
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	defer open()
+	admin := s.token("admin@localhost")
+	r := s.api("POST", "/api/v1/intel/sources", admin, map[string]any{"name": "slow list", "kind": "url", "url": feed.URL + "/list.txt",
+		"interval_minutes": 60})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("source: %d %s", r.Status, r.Body)
+	}
+	src := r.Header.Get("Location")
+	first := s.api("POST", src+"/pull", admin, nil)
+	if first.Status != http.StatusAccepted {
+		t.Fatalf("first pull: %d %s", first.Status, first.Body)
+	}
+	if r := s.api("POST", src+"/pull", admin, nil); r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "already under way") {
+		t.Fatalf("a second pull while the first runs: %d %s", r.Status, r.Body)
+	}
+	open()
+	if run := s.waitRun(admin, first.Header.Get("Location")); run["status"] != "ok" || run["new"] != 1.0 {
+		t.Fatalf("the first pull: %v", run)
+	}
+	if r := s.api("POST", src+"/pull", admin, nil); r.Status != http.StatusAccepted {
+		t.Fatalf("a pull after the first ended: %d %s", r.Status, r.Body)
 	}
 }

@@ -80,6 +80,10 @@ func (w *scheduleWorker) Work(ctx context.Context, _ *jobs.Job[ScheduleArgs]) er
 // died with its process and no longer holds its source back.
 const staleRun = pullTimeout + 10*time.Minute
 
+// underWay is the condition on a run r of source s that holds the source
+// back from another pull; $2 is the time before which a run is stale.
+const underWay = `r.source_num = s.num AND r.status IN ('queued', 'running') AND r.created_at > $2`
+
 // QueueDue queues a pull of every enabled pulled source whose time has
 // come and which has no run under way, and answers how many.
 func (s *Service) QueueDue(ctx context.Context) (int, error) {
@@ -88,7 +92,7 @@ func (s *Service) QueueDue(ctx context.Context) (int, error) {
 		now := s.now()
 		rows, err := tx.Query(ctx, `SELECT `+sourceColumns+` FROM intel_sources s JOIN intel_collections c ON c.num = s.collection_num
 			WHERE s.kind <> 'push' AND s.enabled AND s.next_run_at IS NOT NULL AND s.next_run_at <= $1
-			AND NOT EXISTS (SELECT 1 FROM intel_runs r WHERE r.source_num = s.num AND r.status IN ('queued', 'running') AND r.created_at > $2)
+			AND NOT EXISTS (SELECT 1 FROM intel_runs r WHERE `+underWay+`)
 			ORDER BY s.next_run_at`, now, now.Add(-staleRun))
 		if err != nil {
 			return err
@@ -150,7 +154,7 @@ func (s *Service) PullNow(ctx context.Context, id *auth.Identity, key string) (R
 	var run Run
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		var busy int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM intel_runs WHERE source_num = $1 AND status IN ('queued', 'running') AND created_at > $2`,
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM intel_runs r JOIN intel_sources s ON s.num = $1 WHERE `+underWay,
 			src.num, s.now().Add(-staleRun)).Scan(&busy); err != nil {
 			return err
 		}
