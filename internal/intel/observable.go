@@ -110,52 +110,52 @@ func Normalize(raw string) (Observable, error) {
 	if s == "" {
 		return Observable{}, reject(raw, "empty")
 	}
-	t := detect(s)
-	if t == IPv4 {
+	t, a := detect(s)
+	if a.IsValid() {
 		// detect parsed it: the common case, an address, is not parsed twice.
-		a, _ := netip.ParseAddr(s)
 		return addrObservable(raw, s, a)
 	}
 	return normalizeAs(t, raw, s, true)
 }
 
 // detect guesses the type of a refanged value; NormalizeAs then checks it.
-func detect(s string) Type {
+// An address comes with what detect parsed.
+func detect(s string) (Type, netip.Addr) {
 	switch {
 	case strings.Contains(s, "://"):
-		return URL
+		return URL, netip.Addr{}
 	case strings.HasPrefix(s, "CVE-") || strings.HasPrefix(s, "cve-"):
-		return CVE
+		return CVE, netip.Addr{}
 	case strings.Contains(s, "@"):
-		return Email
+		return Email, netip.Addr{}
 	case strings.Contains(s, "/"):
 		if _, err := netip.ParsePrefix(s); err == nil {
-			return CIDR
+			return CIDR, netip.Addr{}
 		}
-		return URL // a host with a path and no scheme
+		return URL, netip.Addr{} // a host with a path and no scheme
 	case strings.Contains(s, ":"):
-		if _, err := netip.ParseAddr(s); err == nil {
-			return IPv6
+		if a, err := netip.ParseAddr(s); err == nil {
+			return IPv6, a
 		}
-		return URL // host:port
+		return URL, netip.Addr{} // host:port
 	case isHex(s):
 		switch len(s) {
 		case 32:
-			return MD5
+			return MD5, netip.Addr{}
 		case 40:
-			return SHA1
+			return SHA1, netip.Addr{}
 		case 64:
-			return SHA256
+			return SHA256, netip.Addr{}
 		case 128:
-			return SHA512
+			return SHA512, netip.Addr{}
 		}
 	case len(s) > 2 && (s[:2] == "AS" || s[:2] == "as") && isDigits(s[2:]):
-		return ASN
+		return ASN, netip.Addr{}
 	}
-	if _, err := netip.ParseAddr(s); err == nil {
-		return IPv4
+	if a, err := netip.ParseAddr(s); err == nil {
+		return IPv4, a
 	}
-	return Domain
+	return Domain, netip.Addr{}
 }
 
 func isHex(s string) bool {
