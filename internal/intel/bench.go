@@ -169,12 +169,7 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 		}
 	}
 	start = time.Now()
-	obs := make([]Observable, 0, len(values))
-	for _, raw := range values {
-		if ob, err := Normalize(raw); err == nil {
-			obs = append(obs, ob)
-		}
-	}
+	_, obs := normalizeAll(values)
 	known := 0
 	s.index.FindAll(obs, func(int, int64) { known++ })
 	perCore := float64(len(values)) / time.Since(start).Seconds()

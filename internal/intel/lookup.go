@@ -176,6 +176,17 @@ func Score(t Type, confidence int, sources int, lastSeen, now time.Time) int {
 	return int(math.Round(min(score, 100)))
 }
 
+// normalizeAll normalises values, leaving out those that are not
+// indicators: raws[i] was read as obs[i].
+func normalizeAll(values []string) (raws []string, obs []Observable) {
+	for _, raw := range values {
+		if o, err := Normalize(raw); err == nil {
+			raws, obs = append(raws, raw), append(obs, o)
+		}
+	}
+	return raws, obs
+}
+
 // Lookup answers the values that match what the store holds and the
 // caller may see; values without a visible match are left out.
 func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string) ([]Match, error) {
@@ -194,27 +205,14 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 	if err := s.refreshIndex(ctx); err != nil {
 		return nil, err
 	}
-	type want struct {
-		value string
-		obs   Observable
-	}
-	var wants []want
-	for _, raw := range values {
-		if o, err := Normalize(raw); err == nil {
-			wants = append(wants, want{raw, o})
-		}
-	}
-	obs := make([]Observable, len(wants))
-	for i, w := range wants {
-		obs[i] = w.obs
-	}
-	byID := map[int64][]want{}
+	raws, obs := normalizeAll(values)
+	byID := map[int64][]int{} // observable → the values (indexes of raws and obs) that found it
 	var ids []int64
 	s.index.FindAll(obs, func(i int, oid int64) {
 		if byID[oid] == nil {
 			ids = append(ids, oid)
 		}
-		byID[oid] = append(byID[oid], wants[i])
+		byID[oid] = append(byID[oid], i)
 	})
 	if len(ids) == 0 {
 		return []Match{}, nil
@@ -230,10 +228,10 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 		if !ok || (len(d.sources) == 0 && len(d.constituents) == 0) {
 			continue
 		}
-		for _, w := range byID[oid] {
-			m := Match{Value: w.value, Type: w.obs.Type, ObservableID: oid, FirstSeen: time.Unix(d.first, 0).UTC(), LastSeen: time.Unix(d.last, 0).UTC(),
+		for _, i := range byID[oid] {
+			m := Match{Value: raws[i], Type: obs[i].Type, ObservableID: oid, FirstSeen: time.Unix(d.first, 0).UTC(), LastSeen: time.Unix(d.last, 0).UTC(),
 				TLP: string(d.label), Sources: d.sources, Constituents: d.constituents}
-			if d.obs != w.obs {
+			if d.obs != obs[i] {
 				if d.obs.Type != CIDR {
 					continue // a hash collision
 				}
