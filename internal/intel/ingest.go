@@ -53,23 +53,25 @@ type Options struct {
 
 // Service keeps the threat-intelligence store.
 type Service struct {
-	db       *db.DB
-	now      func() time.Time
-	log      *slog.Logger
-	warn     warnCache
-	orgTable ttlCache[map[string]orgInfo]
-	cols     collectionCache
-	routes   ttlCache[*Routes]
-	index    *Index
-	outbox   *notify.Outbox
-	key      *seal.Key
-	client   *http.Client
-	queue    *jobs.Queue
-	spoolDir string
-	related  Related
-	bg       sync.WaitGroup // loads running after their request answered 202
-	life     context.Context
-	stop     context.CancelFunc
+	db   *db.DB
+	now  func() time.Time
+	log  *slog.Logger
+	warn warnCache
+	// builtinLists: the built-in warninglists have their rows.
+	builtinLists atomic.Bool
+	orgTable     ttlCache[map[string]orgInfo]
+	cols         collectionCache
+	routes       ttlCache[*Routes]
+	index        *Index
+	outbox       *notify.Outbox
+	key          *seal.Key
+	client       *http.Client
+	queue        *jobs.Queue
+	spoolDir     string
+	related      Related
+	bg           sync.WaitGroup // loads running after their request answered 202
+	life         context.Context
+	stop         context.CancelFunc
 
 	allowPrivate        bool
 	centerName, baseURL string

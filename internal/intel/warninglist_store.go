@@ -134,16 +134,22 @@ func (s *Service) loadedLists(ctx context.Context, ids []string, fn func(Warning
 	return rows.Err()
 }
 
-// ensureBuiltinLists gives each built-in list its row (enabled) once.
+// ensureBuiltinLists gives each built-in list its row (enabled) once. A
+// built-in list's row is never deleted, so a process checks only until it
+// has seen them all.
 func (s *Service) ensureBuiltinLists(ctx context.Context) error {
+	if s.builtinLists.Load() {
+		return nil
+	}
 	var n int
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM intel_warninglists WHERE builtin`).Scan(&n); err != nil {
 		return fmt.Errorf("intel: warninglists: %w", err)
 	}
 	if n == len(builtin) {
+		s.builtinLists.Store(true)
 		return nil
 	}
-	return s.db.Write(ctx, func(tx *db.Tx) error {
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		now := s.now()
 		for _, l := range builtin {
 			if _, err := tx.Exec(ctx, `INSERT INTO intel_warninglists (id, name, name_key, type, entry_count, builtin, created_at, updated_at)
@@ -154,13 +160,19 @@ func (s *Service) ensureBuiltinLists(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err == nil {
+		s.builtinLists.Store(true)
+	}
+	return err
 }
 
 const warninglistColumns = `id, name, description, type, version, entry_count, builtin, enabled, created_at, updated_at`
 
-func scanWarninglist(r interface{ Scan(...any) error }) (WarninglistInfo, error) {
+// scanWarninglist reads warninglistColumns, then into extra the columns
+// the query selects after them.
+func scanWarninglist(r interface{ Scan(...any) error }, extra ...any) (WarninglistInfo, error) {
 	var w WarninglistInfo
-	err := r.Scan(&w.ID, &w.Name, &w.Description, &w.Type, &w.Version, &w.Entries, &w.Builtin, &w.Enabled, &w.CreatedAt, &w.UpdatedAt)
+	err := r.Scan(append([]any{&w.ID, &w.Name, &w.Description, &w.Type, &w.Version, &w.Entries, &w.Builtin, &w.Enabled, &w.CreatedAt, &w.UpdatedAt}, extra...)...)
 	w.CreatedAt, w.UpdatedAt = w.CreatedAt.UTC(), w.UpdatedAt.UTC()
 	return w, err
 }
@@ -203,9 +215,7 @@ func (s *Service) GetWarninglist(ctx context.Context, id *auth.Identity, key str
 
 func getWarninglist(ctx context.Context, q db.Querier, key string, values bool) (WarninglistInfo, error) {
 	var entries string
-	w, err := scanWarninglist(scanFunc(func(dest ...any) error {
-		return q.QueryRow(ctx, `SELECT `+warninglistColumns+`, entries FROM intel_warninglists WHERE id = $1`, key).Scan(append(dest, &entries)...)
-	}))
+	w, err := scanWarninglist(q.QueryRow(ctx, `SELECT `+warninglistColumns+`, entries FROM intel_warninglists WHERE id = $1`, key), &entries)
 	if errors.Is(err, db.ErrNoRows) {
 		return w, errs.NotFound("no such warninglist")
 	}
@@ -225,11 +235,6 @@ func getWarninglist(ctx context.Context, q db.Querier, key string, values bool) 
 	}
 	return w, nil
 }
-
-// scanFunc makes a function a row to scan.
-type scanFunc func(dest ...any) error
-
-func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 func staffOnly(id *auth.Identity) error {
 	if id == nil {
