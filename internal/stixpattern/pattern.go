@@ -153,18 +153,28 @@ func (p *parser) observationExpressions() {
 	p.joined("FOLLOWEDBY", func() { p.joined("OR", func() { p.joined("AND", p.observation) }) })
 }
 
+// enter goes one level deeper, failing past maxDepth; leave comes back.
+func (p *parser) enter() bool {
+	p.depth++
+	if p.depth > maxDepth {
+		p.fail("nested more than %d deep", maxDepth)
+		return false
+	}
+	return true
+}
+
+func (p *parser) leave() { p.depth-- }
+
 // observation: [comparisons] or (observation expressions), then any
 // qualifiers.
 func (p *parser) observation() {
 	if p.err != nil {
 		return
 	}
-	p.depth++
-	defer func() { p.depth-- }()
-	if p.depth > maxDepth {
-		p.fail("nested more than %d deep", maxDepth)
+	if !p.enter() {
 		return
 	}
+	defer p.leave()
 	switch p.tok.kind {
 	case tLBrack:
 		p.next()
@@ -235,12 +245,10 @@ func (p *parser) propTest() {
 		return
 	}
 	if p.tok.kind == tLParen {
-		p.depth++
-		defer func() { p.depth-- }()
-		if p.depth > maxDepth {
-			p.fail("nested more than %d deep", maxDepth)
+		if !p.enter() {
 			return
 		}
+		defer p.leave()
 		p.next()
 		p.comparisonOr()
 		p.expect(tRParen, ")")
@@ -461,6 +469,9 @@ func (t token) describe() string {
 	return fmt.Sprintf("%q", t.text)
 }
 
+// punctuation are the one-character tokens.
+var punctuation = map[byte]kind{':': tColon, '.': tDot, ',': tComma, '(': tLParen, ')': tRParen, '[': tLBrack, ']': tRBrack, '*': tStar}
+
 var keywords = map[string]bool{"AND": true, "OR": true, "NOT": true, "FOLLOWEDBY": true, "LIKE": true, "MATCHES": true,
 	"ISSUPERSET": true, "ISSUBSET": true, "EXISTS": true, "LAST": true, "IN": true, "START": true, "STOP": true,
 	"SECONDS": true, "true": true, "false": true, "WITHIN": true, "REPEATS": true, "TIMES": true}
@@ -590,22 +601,9 @@ func (l *lexer) next() (token, *Error) {
 			return token{kind: tOp, start: start, text: ">="}, nil
 		}
 		return token{kind: tOp, start: start, text: ">"}, nil
-	case ':':
-		return token{kind: tColon, start: start, text: ":"}, nil
-	case '.':
-		return token{kind: tDot, start: start, text: "."}, nil
-	case ',':
-		return token{kind: tComma, start: start, text: ","}, nil
-	case '(':
-		return token{kind: tLParen, start: start, text: "("}, nil
-	case ')':
-		return token{kind: tRParen, start: start, text: ")"}, nil
-	case '[':
-		return token{kind: tLBrack, start: start, text: "["}, nil
-	case ']':
-		return token{kind: tRBrack, start: start, text: "]"}, nil
-	case '*':
-		return token{kind: tStar, start: start, text: "*"}, nil
+	}
+	if k, ok := punctuation[c]; ok {
+		return token{kind: k, start: start, text: l.src[start : start+1]}, nil
 	}
 	r, _ := utf8.DecodeRuneInString(l.src[start:])
 	return token{}, l.errAt(start, "unexpected character %q", r)
