@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -182,6 +183,26 @@ func (b *browserClient) post(path string, form url.Values) response {
 	b.s.t.Helper()
 	req, _ := http.NewRequest("POST", b.s.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.s.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	b.from(req)
+	return b.s.do(b.c, req)
+}
+
+// upload submits a multipart form — fields as name/value pairs, in order,
+// and one file — as a same-origin browser would.
+func (b *browserClient) upload(path string, fields [][2]string, fileField, fileName, content string) response {
+	b.s.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, f := range fields {
+		_ = mw.WriteField(f[0], f[1])
+	}
+	fw, _ := mw.CreateFormFile(fileField, fileName)
+	_, _ = io.WriteString(fw, content)
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.s.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Origin", b.s.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	b.from(req)

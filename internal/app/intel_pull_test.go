@@ -1,11 +1,8 @@
 package app_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -212,18 +209,7 @@ func TestIntelConsoleUpload(t *testing.T) {
 	s := start(t, options{demo: true})
 	upload := func(c *browserClient, source, content string) response {
 		t.Helper()
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		_ = mw.WriteField("source", source)
-		_ = mw.WriteField("tlp", "GREEN")
-		fw, _ := mw.CreateFormFile("file", "sensors.txt")
-		_, _ = io.WriteString(fw, content)
-		mw.Close()
-		req, _ := http.NewRequest("POST", s.URL+"/console/intel/ingest", &body)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		req.Header.Set("Origin", s.URL)
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-		return s.do(c.c, req)
+		return c.upload("/console/intel/ingest", [][2]string{{"source", source}, {"tlp", "GREEN"}}, "file", "sensors.txt", content)
 	}
 	c := s.client()
 	c.login("coordinator@cc.example", "certhub-demo-2026")

@@ -1,9 +1,6 @@
 package app_test
 
 import (
-	"bytes"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,16 +86,7 @@ func TestIntelWarninglists(t *testing.T) {
 	if r := s.api("GET", "/api/v1/intel/warninglists/public-resolvers", coord, nil); r.JSON(t)["enabled"] != true {
 		t.Fatalf("the console's switch did not take: %s", r.Body)
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "list.json")
-	_, _ = io.WriteString(fw, `{"name": "odd", "type": "substring", "list": ["x"]}`)
-	mw.Close()
-	req, _ := http.NewRequest("POST", s.URL+"/console/intel/warninglists", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", s.URL)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if p := s.do(c.c, req); p.Status != http.StatusUnprocessableEntity || !strings.Contains(string(p.Body), "list.json was not loaded") ||
+	if p := c.upload("/console/intel/warninglists", nil, "file", "list.json", `{"name": "odd", "type": "substring", "list": ["x"]}`); p.Status != http.StatusUnprocessableEntity || !strings.Contains(string(p.Body), "list.json was not loaded") ||
 		!strings.Contains(string(p.Body), "is not supported") {
 		t.Fatalf("a list that cannot be used: %d\n%s", p.Status, p.Body)
 	}
