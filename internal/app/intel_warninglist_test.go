@@ -86,6 +86,10 @@ func TestIntelWarninglists(t *testing.T) {
 	if r := s.api("GET", "/api/v1/intel/warninglists/public-resolvers", coord, nil); r.JSON(t)["enabled"] != true {
 		t.Fatalf("the console's switch did not take: %s", r.Body)
 	}
+	if p := c.upload("/console/intel/warninglists", nil, "file", "", ""); p.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(p.Body), "Choose a file to load.") {
+		t.Fatalf("a form without a file: %d\n%s", p.Status, p.Body)
+	}
 	if p := c.upload("/console/intel/warninglists", nil, "file", "list.json", `{"name": "odd", "type": "substring", "list": ["x"]}`); p.Status != http.StatusUnprocessableEntity || !strings.Contains(string(p.Body), "list.json was not loaded") ||
 		!strings.Contains(string(p.Body), "is not supported") {
 		t.Fatalf("a list that cannot be used: %d\n%s", p.Status, p.Body)

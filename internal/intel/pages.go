@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -155,19 +156,44 @@ func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
 // upload loads a file from the console in the background and shows its run.
 func (p *Pages) upload(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	r.Body = http.MaxBytesReader(w, r.Body, MaxIngestBody)
+	part, form, err := formFile(w, r, MaxIngestBody)
+	if err != nil {
+		return err
+	}
+	if part == nil {
+		return errs.Invalid("choose a file to load")
+	}
+	src, err := p.s.SourceFor(ctx, id, cmp.Or(strings.TrimSpace(form.Get("source")), "console"), form.Get("tlp"))
+	if err != nil {
+		return err
+	}
+	name := part.FileName()
+	report := strings.TrimSuffix(name, fileExt(name))
+	run, err := p.s.IngestLater(ctx, id, src, part, IngestOptions{Format: Format(cmp.Or(form.Get("format"), "auto")), TLP: form.Get("tlp"),
+		Report: report, Via: "console"})
+	if err != nil {
+		return tooLarge(err)
+	}
+	http.Redirect(w, r, "/console/intel/runs/"+run.ID, http.StatusSeeOther)
+	return nil
+}
+
+// formFile reads a multipart form of at most max bytes up to its "file"
+// part: the fields before it, and the part — nil when no file was chosen.
+func formFile(w http.ResponseWriter, r *http.Request, max int64) (*multipart.Part, url.Values, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, max)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return &httpx.StatusError{Status: http.StatusBadRequest, Detail: "send the form with its file"}
+		return nil, nil, &httpx.StatusError{Status: http.StatusBadRequest, Detail: "send the form with its file"}
 	}
 	form := url.Values{}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return errs.Invalid("choose a file to load")
+			return nil, form, nil
 		}
 		if err != nil {
-			return tooLarge(err)
+			return nil, nil, tooLarge(err)
 		}
 		if part.FormName() != "file" {
 			b, _ := io.ReadAll(io.LimitReader(part, 4096))
@@ -175,21 +201,9 @@ func (p *Pages) upload(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		if part.FileName() == "" {
-			return errs.Invalid("choose a file to load")
+			return nil, form, nil
 		}
-		src, err := p.s.SourceFor(ctx, id, cmp.Or(strings.TrimSpace(form.Get("source")), "console"), form.Get("tlp"))
-		if err != nil {
-			return err
-		}
-		name := part.FileName()
-		report := strings.TrimSuffix(name, fileExt(name))
-		run, err := p.s.IngestLater(ctx, id, src, part, IngestOptions{Format: Format(cmp.Or(form.Get("format"), "auto")), TLP: form.Get("tlp"),
-			Report: report, Via: "console"})
-		if err != nil {
-			return tooLarge(err)
-		}
-		http.Redirect(w, r, "/console/intel/runs/"+run.ID, http.StatusSeeOther)
-		return nil
+		return part, form, nil
 	}
 }
 

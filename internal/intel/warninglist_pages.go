@@ -1,14 +1,11 @@
 package intel
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
-	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -53,45 +50,32 @@ func splitValues(s string) []string {
 // is shown on the page with why.
 func (p *Pages) loadWarninglist(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	r.Body = http.MaxBytesReader(w, r.Body, MaxWarninglistBytes+1<<20)
-	mr, err := r.MultipartReader()
+	part, _, err := formFile(w, r, MaxWarninglistBytes+1<<20)
 	if err != nil {
-		return &httpx.StatusError{Status: http.StatusBadRequest, Detail: "send the form with its file"}
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return p.renderWarninglists(w, r, http.StatusUnprocessableEntity, web.Page{Problem: "Choose a file to load."})
-		}
-		if err != nil {
-			return tooLarge(err)
-		}
-		if part.FormName() != "file" {
-			continue
-		}
-		if part.FileName() == "" {
-			return p.renderWarninglists(w, r, http.StatusUnprocessableEntity, web.Page{Problem: "Choose a file to load."})
-		}
-		l, err := LoadWarninglist(part)
-		if err == nil {
-			var info WarninglistInfo
-			var created bool
-			if info, created, err = p.s.PutWarninglist(ctx, id, l); err == nil {
-				if created {
-					p.rd.Flash(r, "Loaded "+info.Name+".")
-				} else {
-					p.rd.Flash(r, "Replaced the values of "+info.Name+".")
-				}
-				http.Redirect(w, r, "/console/intel/warninglists/"+info.ID, http.StatusSeeOther)
-				return nil
-			}
-		}
-		if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-			return p.renderWarninglists(w, r, http.StatusUnprocessableEntity,
-				web.Page{Problem: part.FileName() + " was not loaded: " + e.Message + ".", Errors: e.Fields})
-		}
 		return err
 	}
+	if part == nil {
+		return p.renderWarninglists(w, r, http.StatusUnprocessableEntity, web.Page{Problem: "Choose a file to load."})
+	}
+	l, err := LoadWarninglist(part)
+	if err == nil {
+		var info WarninglistInfo
+		var created bool
+		if info, created, err = p.s.PutWarninglist(ctx, id, l); err == nil {
+			if created {
+				p.rd.Flash(r, "Loaded "+info.Name+".")
+			} else {
+				p.rd.Flash(r, "Replaced the values of "+info.Name+".")
+			}
+			http.Redirect(w, r, "/console/intel/warninglists/"+info.ID, http.StatusSeeOther)
+			return nil
+		}
+	}
+	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
+		return p.renderWarninglists(w, r, http.StatusUnprocessableEntity,
+			web.Page{Problem: part.FileName() + " was not loaded: " + e.Message + ".", Errors: e.Fields})
+	}
+	return err
 }
 
 // maxShownValues bounds the values one list's page shows.
