@@ -9,6 +9,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -20,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +80,13 @@ type Options struct {
 	DataDir string
 	// Readers is the size of the SQLite reader pool (default: 2×CPUs, at least 4).
 	Readers int
-	Logger  *slog.Logger
+	// WALLimit is the SQLite write-ahead log's length, in pages, past which
+	// a write waits for it to be copied back (default 65,536: 256 MiB).
+	WALLimit int64
+	// CheckpointGap is the least time between two background checkpoints
+	// of a log that grows slowly (default 200 ms; tests: a nanosecond).
+	CheckpointGap time.Duration
+	Logger        *slog.Logger
 }
 
 // DB is an open store.
@@ -94,6 +102,7 @@ type DB struct {
 	pool  *pgxpool.Pool
 	sqlDB *sql.DB
 	log   *slog.Logger
+	ckpt  *checkpointer // SQLite
 }
 
 // Open connects to the store described by opts. It does not migrate.
@@ -134,6 +143,9 @@ func sqliteDSN(path string, readOnly bool) string {
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
+		// The checkpointer copies the log back in the background
+		// (checkpoint.go), not the writer inside its commits.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 		// BEGIN IMMEDIATE takes the write lock at the start of the
 		// transaction, so a second process (the CLI while the server runs)
 		// waits on busy_timeout instead of failing at its first write.
@@ -177,7 +189,18 @@ func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := os.Chmod(path, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
 		opts.Logger.Warn("could not restrict database file permissions", "path", path, "err", err)
 	}
-	return &DB{engine: SQLite, path: path, write: write, read: read, log: opts.Logger}, nil
+	ckpt, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("db: open sqlite checkpointer %s: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	ckpt.SetMaxIdleConns(1)
+	ckpt.SetConnMaxLifetime(0)
+	ckpt.SetConnMaxIdleTime(0)
+	return &DB{engine: SQLite, path: path, write: write, read: read, log: opts.Logger,
+		ckpt: startCheckpointer(ckpt, cmp.Or(opts.WALLimit, walLimit), cmp.Or(opts.CheckpointGap, checkpointGap))}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
@@ -239,6 +262,7 @@ func (d *DB) Close() error {
 		d.pool.Close()
 		return nil
 	}
+	d.ckpt.close()
 	// Fold the WAL back into the main file so a copied data directory is complete.
 	_, _ = d.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	return errors.Join(d.read.Close(), d.write.Close())
@@ -325,6 +349,61 @@ func (t *Tx) NextNumber(ctx context.Context, name string) (int64, error) {
 		return 0, fmt.Errorf("db: counter %s: %w", name, err)
 	}
 	return n, nil
+}
+
+// Keys are the integer keys the next rows a transaction inserts into a
+// table get, so it knows each row's key without reading it back.
+type Keys struct {
+	// IDs are the keys in increasing order, one a row.
+	IDs []int64
+	// Given: the insert names the key column and gives IDs (PostgreSQL,
+	// from the column's sequence). Otherwise it leaves the column out and
+	// the database numbers the rows: SQLite gives a row one more than the
+	// largest key, so rows inserted in order get IDs in order — as long as
+	// every one is inserted (a row skipped on a conflict takes no number,
+	// and those after it come one earlier). A key given on SQLite would make
+	// every multi-row insert keep a statement journal, which costs more than
+	// the rest of the insert.
+	Given bool
+}
+
+// ReserveKeys answers the keys of the next n rows inserted into table.
+// On SQLite they follow the largest key: the write transaction holds the
+// database, so nobody else inserts meanwhile. On PostgreSQL they are taken
+// from the column's sequence; a transaction that rolls back leaves a gap,
+// as a serial column does.
+func (t *Tx) ReserveKeys(ctx context.Context, table, column string, n int) (Keys, error) {
+	ids := make([]int64, 0, n)
+	if n <= 0 {
+		return Keys{IDs: ids, Given: t.pgxTx != nil}, nil
+	}
+	if t.pgxTx == nil {
+		var last int64
+		if err := t.sqlTx.QueryRowContext(ctx, `SELECT COALESCE(MAX(`+column+`), 0) FROM `+table).Scan(&last); err != nil {
+			return Keys{}, fmt.Errorf("db: keys of %s: %w", table, err)
+		}
+		for i := range n {
+			ids = append(ids, last+1+int64(i))
+		}
+		return Keys{IDs: ids}, nil
+	}
+	rows, err := t.pgxTx.Query(ctx, `SELECT nextval(pg_get_serial_sequence($1, $2)) FROM generate_series(1, $3)`, table, column, n)
+	if err != nil {
+		return Keys{}, fmt.Errorf("db: keys of %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return Keys{}, fmt.Errorf("db: keys of %s: %w", table, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return Keys{}, fmt.Errorf("db: keys of %s: %w", table, err)
+	}
+	slices.Sort(ids)
+	return Keys{IDs: ids, Given: true}, nil
 }
 
 // prepared returns the statement for query, prepared once per transaction
@@ -433,6 +512,7 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			}
 		}()
 	} else {
+		d.ckpt.beforeWrite(ctx)
 		tx.sqlTx, err = d.write.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("db: begin: %w", err)
@@ -453,6 +533,9 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	if err != nil {
 		return fmt.Errorf("db: commit: %w", err)
+	}
+	if d.ckpt != nil {
+		d.ckpt.committed()
 	}
 	for _, f := range tx.afterCommit {
 		f()

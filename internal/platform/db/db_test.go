@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -236,5 +238,131 @@ func TestArgs(t *testing.T) {
 	}
 	if len(args) != 5 || args[4] != "c" {
 		t.Fatalf("values %v", args)
+	}
+}
+
+func TestReserveKeysNumberTheInsertedRows(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, db.TranslateDDL(d.Engine(), `CREATE TABLE keyed (id BIGSERIAL PRIMARY KEY, v TEXT NOT NULL UNIQUE)`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `INSERT INTO keyed (v) VALUES ('a'), ('b'), ('c')`); err != nil {
+			t.Fatal(err)
+		}
+		// Two reservations in one transaction, each used by a multi-row
+		// insert the way Keys says: every row gets the key predicted for it.
+		want := map[string]int64{}
+		err := d.Write(ctx, func(tx *db.Tx) error {
+			for _, vals := range [][]string{{"x1", "x2", "x3", "x4"}, {"y1", "y2"}} {
+				keys, err := tx.ReserveKeys(ctx, "keyed", "id", len(vals))
+				if err != nil {
+					return err
+				}
+				if len(keys.IDs) != len(vals) || keys.Given != (d.Engine() == db.Postgres) {
+					return fmt.Errorf("keys %+v for %d rows on %s", keys, len(vals), d.Engine())
+				}
+				var args db.Args
+				var tuples []string
+				for i, v := range vals {
+					if keys.Given {
+						tuples = append(tuples, "("+args.Add(keys.IDs[i])+", "+args.Add(v)+")")
+					} else {
+						tuples = append(tuples, "("+args.Add(v)+")")
+					}
+					want[v] = keys.IDs[i]
+				}
+				cols := "(v)"
+				if keys.Given {
+					cols = "(id, v)"
+				}
+				if _, err := tx.Exec(ctx, `INSERT INTO keyed `+cols+` VALUES `+strings.Join(tuples, ", "), args...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := d.Query(ctx, `SELECT id, v FROM keyed WHERE v NOT IN ('a', 'b', 'c')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := map[string]int64{}
+		for rows.Next() {
+			var id int64
+			var v string
+			if err := rows.Scan(&id, &v); err != nil {
+				t.Fatal(err)
+			}
+			got[v] = id
+		}
+		if !maps.Equal(want, got) {
+			t.Errorf("stored keys %v, predicted %v", got, want)
+		}
+		for v, id := range got {
+			if id <= 3 {
+				t.Errorf("%s got key %d, one of the rows before", v, id)
+			}
+		}
+	})
+}
+
+func TestCheckpointerBoundsTheLog(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	const limit = 64 // pages
+	// No gap between checkpoints: the log's length is then known after
+	// every few commits, as it is every 200 ms of a real bulk load.
+	d, err := db.Open(ctx, db.Options{DataDir: dir, WALLimit: limit, CheckpointGap: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Migrate(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	// A writer committing back to back, 500 transactions of about 20 pages:
+	// 40 MB through the log, which stays near its limit all the same —
+	// over by what is committed while a checkpoint runs (its syncs take
+	// milliseconds), but far from the whole.
+	big := strings.Repeat("x", 3000)
+	wal := filepath.Join(dir, "certhub.db-wal")
+	var largest int64
+	for i := range 500 {
+		err := d.Write(ctx, func(tx *db.Tx) error {
+			for j := range 20 {
+				if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)`,
+					fmt.Sprintf("k%d-%d", i, j), big, time.Now()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(wal); err == nil {
+			largest = max(largest, fi.Size())
+		}
+	}
+	if bound := int64(8 << 20); largest > bound {
+		t.Errorf("the log grew to %d bytes, beyond %d", largest, bound)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(wal); err == nil && fi.Size() > 0 {
+		t.Errorf("the log holds %d bytes after Close", fi.Size())
+	}
+	d, err = db.Open(ctx, db.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var n int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM settings WHERE key LIKE 'k%'`).Scan(&n); err != nil || n != 10000 {
+		t.Errorf("after reopening: %d rows (%v), want 10000", n, err)
 	}
 }
