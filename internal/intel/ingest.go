@@ -223,14 +223,14 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		}
 		mu.Unlock()
 	}
-	batches := make(chan *batch, 1)
+	batches := make(chan *aggregated, 1)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
 		b := &batch{recs: make([]Record, 0, batchSize)}
 		flush := func() error {
 			select {
-			case batches <- b:
+			case batches <- aggregate(b, string(l), s.now().UTC().Unix()):
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -275,11 +275,12 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		readErr <- err
 	}()
 	var writeErr error
+	insertFirst := true
 	for b := range batches {
 		if writeErr != nil {
 			continue // drain after a failure; the reader stops at cancel
 		}
-		err := s.write(ctx, src, col, string(l), routes, b, func(tx *db.Tx, created, updated int) error {
+		err := s.write(ctx, src, col, string(l), routes, b, &insertFirst, func(tx *db.Tx, created, updated int) error {
 			mu.Lock()
 			defer mu.Unlock()
 			res.New += created
@@ -429,14 +430,20 @@ type agg struct {
 // stay well under SQLite's limit of 32,766).
 const chunk = 1000
 
-// write stores one batch in one transaction: the observables (insert or
-// update first/last seen and sightings), each one's observation by this
-// source (an indicator in the source's collection), the kept STIX objects,
-// and the routes to the constituents the observables concern. It answers
-// how many observables were new and how many known.
-func (s *Service) write(ctx context.Context, src Source, col Collection, label string, routes *Routes, b *batch,
-	done func(tx *db.Tx, created, updated int) error) error {
-	now := s.now().UTC().Unix()
+// aggregated is a batch made ready to write: one agg per observable of
+// its records, in key order, and its kept STIX objects. The reading
+// goroutine makes it, so the writer only writes.
+type aggregated struct {
+	aggs  []*agg
+	byKey map[Observable]*agg
+	objs  []Object
+	now   int64 // Unix seconds: when a record that says no time was seen
+}
+
+// aggregate folds a batch's records into one agg per observable: the span
+// of times, how often, its tags and events, and the most restrictive
+// marking the records give it (label where none does).
+func aggregate(b *batch, label string, now int64) *aggregated {
 	byKey := make(map[Observable]*agg, len(b.recs))
 	for _, r := range b.recs {
 		key := r.Observable
@@ -475,15 +482,29 @@ func (s *Service) write(ctx context.Context, src Source, col Collection, label s
 		aggs = append(aggs, a)
 	}
 	// A fixed order, so concurrent ingests on PostgreSQL lock rows in the
-	// same order and never deadlock.
+	// same order and never deadlock, and neighbours in the unique index
+	// are written together.
 	slices.SortFunc(aggs, func(x, y *agg) int {
 		return cmp.Or(cmp.Compare(x.typ, y.typ), cmp.Compare(x.value, y.value))
 	})
+	return &aggregated{aggs: aggs, byKey: byKey, objs: b.objs, now: now}
+}
+
+// write stores one aggregated batch in one transaction: the observables
+// (insert or update first/last seen and sightings), each one's observation
+// by this source (an indicator in the source's collection), the kept STIX
+// objects, and the routes to the constituents the observables concern. It
+// answers how many observables were new and how many known.
+func (s *Service) write(ctx context.Context, src Source, col Collection, label string, routes *Routes, g *aggregated,
+	insertFirst *bool, done func(tx *db.Tx, created, updated int) error) error {
+	aggs := g.aggs
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		ins := newInserter(tx)
-		if err := ins.observables(ctx, aggs, byKey); err != nil {
+		ins.insertFirst = *insertFirst
+		if err := ins.observables(ctx, aggs, g.byKey); err != nil {
 			return err
 		}
+		*insertFirst = ins.insertFirst
 		added, err := nextAdded(ctx, tx, col.Num, s.now())
 		if err != nil {
 			return err
@@ -491,10 +512,10 @@ func (s *Service) write(ctx context.Context, src Source, col Collection, label s
 		if err := ins.observations(ctx, aggs, src, col.Num, added); err != nil {
 			return err
 		}
-		if err := ins.objects(ctx, b.objs, src, col.Num, label, added+int64(len(aggs))); err != nil {
+		if err := ins.objects(ctx, g.objs, src, col.Num, label, added+int64(len(aggs))); err != nil {
 			return err
 		}
-		if err := ins.events(ctx, aggs, src, now); err != nil {
+		if err := ins.events(ctx, aggs, src, g.now); err != nil {
 			return err
 		}
 		if err := s.route(ctx, tx, ins, aggs, routes); err != nil {
@@ -534,37 +555,135 @@ func nextAdded(ctx context.Context, tx *db.Tx, col int64, now time.Time) (int64,
 	return max(now.UnixMicro(), last+1), nil
 }
 
+// observables gives every agg its observable's id, inserting the new ones
+// and adding to the known ones' span and sightings. A chunk is first
+// inserted with ids reserved for it, skipping the values already stored:
+// new observables then need no second look at the unique index and
+// nothing read back. What was skipped is upserted, answering the known
+// ids. When most of a chunk was known the next goes straight to the upsert
+// (a feed that repeats itself would pay for two looks otherwise).
 func (in *inserter) observables(ctx context.Context, aggs []*agg, byKey map[Observable]*agg) error {
 	for i := 0; i < len(aggs); i += chunk {
-		in.start(`INSERT INTO intel_observables (type, value, first_seen, last_seen, sightings)`)
-		for _, a := range aggs[i:min(i+chunk, len(aggs))] {
-			in.row(string(a.typ), a.value, a.first, a.last, a.count)
-		}
-		rows, err := in.tx.QueryRepeated(ctx, in.sql(` ON CONFLICT (type, value) DO UPDATE SET
-			first_seen = CASE WHEN excluded.first_seen < intel_observables.first_seen THEN excluded.first_seen ELSE intel_observables.first_seen END,
-			last_seen = CASE WHEN excluded.last_seen > intel_observables.last_seen THEN excluded.last_seen ELSE intel_observables.last_seen END,
-			sightings = intel_observables.sightings + excluded.sightings
-			RETURNING id, type, value, sightings`), in.args...)
-		if err != nil {
-			return fmt.Errorf("intel: store observables: %w", err)
-		}
-		for rows.Next() {
-			var id, sightings int64
-			var typ, value string
-			if err := rows.Scan(&id, &typ, &value, &sightings); err != nil {
-				rows.Close()
+		part := aggs[i:min(i+chunk, len(aggs))]
+		if in.insertFirst {
+			rest, err := in.insertObservables(ctx, part, byKey)
+			if err != nil {
 				return err
 			}
-			if a := byKey[Observable{Type: Type(typ), Value: value}]; a != nil {
-				a.id, a.newObservable = id, sightings == a.count
-			}
+			in.insertFirst = len(rest)*2 <= len(part)
+			part = rest
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("intel: store observables: %w", err)
+		created, err := in.upsertObservables(ctx, part, byKey)
+		if err != nil {
+			return err
+		}
+		if !in.insertFirst && created*2 > len(part) {
+			in.insertFirst = true
 		}
 	}
 	return nil
+}
+
+// insertObservables inserts those of part not stored yet and answers the
+// others.
+func (in *inserter) insertObservables(ctx context.Context, part []*agg, byKey map[Observable]*agg) ([]*agg, error) {
+	keys, err := in.tx.ReserveKeys(ctx, "intel_observables", "id", len(part))
+	if err != nil {
+		return nil, err
+	}
+	if keys.Given {
+		in.start(`INSERT INTO intel_observables (id, type, value, first_seen, last_seen, sightings)`)
+		for j, a := range part {
+			in.row(keys.IDs[j], string(a.typ), a.value, a.first, a.last, a.count)
+		}
+	} else {
+		in.start(`INSERT INTO intel_observables (type, value, first_seen, last_seen, sightings)`)
+		for _, a := range part {
+			in.row(string(a.typ), a.value, a.first, a.last, a.count)
+		}
+	}
+	n, err := in.tx.ExecRepeated(ctx, in.sql(` ON CONFLICT (type, value) DO NOTHING`), in.args...)
+	if err != nil {
+		return nil, fmt.Errorf("intel: store observables: %w", err)
+	}
+	if int(n) == len(part) {
+		for j, a := range part {
+			a.id, a.newObservable = keys.IDs[j], true
+		}
+		return nil, nil
+	}
+	// Some were stored already: the rows that took reserved keys are the
+	// ones that went in.
+	ours := make(map[int64]bool, len(keys.IDs))
+	for _, id := range keys.IDs {
+		ours[id] = true
+	}
+	rows, err := in.tx.Query(ctx, `SELECT id, type, value FROM intel_observables WHERE id >= $1 AND id <= $2`,
+		keys.IDs[0], keys.IDs[len(keys.IDs)-1])
+	if err != nil {
+		return nil, fmt.Errorf("intel: store observables: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var typ, value string
+		if err := rows.Scan(&id, &typ, &value); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if a := byKey[Observable{Type: Type(typ), Value: value}]; a != nil && ours[id] {
+			a.id, a.newObservable = id, true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("intel: store observables: %w", err)
+	}
+	var rest []*agg
+	for _, a := range part {
+		if !a.newObservable {
+			rest = append(rest, a)
+		}
+	}
+	return rest, nil
+}
+
+// upsertObservables inserts or updates part, reading back each one's id
+// and whether it is new; it answers how many were.
+func (in *inserter) upsertObservables(ctx context.Context, part []*agg, byKey map[Observable]*agg) (int, error) {
+	if len(part) == 0 {
+		return 0, nil
+	}
+	in.start(`INSERT INTO intel_observables (type, value, first_seen, last_seen, sightings)`)
+	for _, a := range part {
+		in.row(string(a.typ), a.value, a.first, a.last, a.count)
+	}
+	rows, err := in.tx.QueryRepeated(ctx, in.sql(` ON CONFLICT (type, value) DO UPDATE SET
+		first_seen = CASE WHEN excluded.first_seen < intel_observables.first_seen THEN excluded.first_seen ELSE intel_observables.first_seen END,
+		last_seen = CASE WHEN excluded.last_seen > intel_observables.last_seen THEN excluded.last_seen ELSE intel_observables.last_seen END,
+		sightings = intel_observables.sightings + excluded.sightings
+		RETURNING id, type, value, sightings`), in.args...)
+	if err != nil {
+		return 0, fmt.Errorf("intel: store observables: %w", err)
+	}
+	defer rows.Close()
+	created := 0
+	for rows.Next() {
+		var id, sightings int64
+		var typ, value string
+		if err := rows.Scan(&id, &typ, &value, &sightings); err != nil {
+			return 0, err
+		}
+		if a := byKey[Observable{Type: Type(typ), Value: value}]; a != nil {
+			a.id, a.newObservable = id, sightings == a.count
+			if a.newObservable {
+				created++
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("intel: store observables: %w", err)
+	}
+	return created, nil
 }
 
 // observations upserts each observable's observation by src. A new one

@@ -18,6 +18,9 @@ type inserter struct {
 	shared int // how many values lead every row and are bound once
 	width  int // values per row after the shared ones
 	rows   int
+	// insertFirst: try inserting a chunk of observables before upserting
+	// (see observables); carried from batch to batch of a load.
+	insertFirst bool
 }
 
 func newInserter(tx *db.Tx) *inserter {
