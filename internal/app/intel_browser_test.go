@@ -102,6 +102,27 @@ func TestBrowserIntel(t *testing.T) {
 	b.Expect(".flash", "Disabled public DNS resolvers")
 	b.Shot("64-intel-warninglists")
 
+	// The AS table: the demo's, replaced from a file; a lookup; the
+	// observable the telecom's AS alone routed shows its origin.
+	asnFile := filepath.Join(t.TempDir(), "rv2-20261201.pfx2as")
+	if err := os.WriteFile(asnFile, []byte("203.0.113.0\t24\t64500\n198.51.100.0\t24\t64497\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.Go("/console/intel")
+	b.Click("a[href='/console/intel/asn']")
+	b.Expect("#table", "demo-pfx2as.txt", "9")
+	b.Upload("#a-file", asnFile)
+	b.Click("#load button[type=submit]")
+	b.Expect(".flash", "Loaded rv2-20261201.pfx2as")
+	b.Expect("#table", "rv2-20261201.pfx2as", "2")
+	b.Fill("#a-values", "203.0.113[.]230\n192.0.2.1")
+	b.Click("#lookup button[type=submit]")
+	b.Expect("#lookup", "AS64500", "203.0.113.0/24", "not announced in the table")
+	b.Shot("65-intel-asn-table")
+	b.Go("/console/intel/observables?value=203.0.113.230")
+	b.Expect("#origin", "AS64500", "203.0.113.0/24")
+	b.Expect("#constituents", "Karakoram Telecom")
+
 	// The bank's CISO: what was routed to the bank, nothing of Crescent's.
 	phone := browsertest.New(t, s.URL, 390, 844)
 	signIn(phone, "ciso@firstbank.example", "certhub-demo-2026")
@@ -123,6 +144,11 @@ func TestBrowserIntel(t *testing.T) {
 	}
 	if phone.Overflows() {
 		t.Fatal("the warninglists overflow a phone's width")
+	}
+	phone.Go("/console/intel/asn")
+	phone.Expect("#table", "rv2-20261201.pfx2as")
+	if phone.Count("#load") != 0 || phone.Count("#table button") != 0 {
+		t.Fatal("a constituent is offered to change the AS table")
 	}
 	phone.Go("/console/intel/sources/new")
 	phone.Expect("h1", "Forbidden")

@@ -47,6 +47,7 @@ func commands() []command {
 		{"ingest", "load threat-intelligence indicators from files (list, CSV, Shadowserver, STIX, MISP)", runIngest},
 		{"bench", "measure the threat-intelligence hot paths on this machine against their targets", runBench},
 		{"warninglist", "manage the warninglists of known-benign values (list, load MISP lists, switch, check)", runWarninglist},
+		{"asn", "manage the AS table that enriches and routes addresses (load a pfx2as dump, show, look up)", runASN},
 		{"audit", "verify the audit log's hash chain", runAudit},
 		{"backup", "write a consistent copy of the embedded database and key to a directory", runBackup},
 		{"version", "print the version", runVersion},

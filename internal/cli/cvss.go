@@ -115,9 +115,10 @@ func runCVSS(_ context.Context, env Env, args []string) error {
 	return nil
 }
 
-// isTerminal tells whether r is an interactive terminal.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
+// isTerminal tells whether stream (a reader or a writer) is an
+// interactive terminal.
+func isTerminal(stream any) bool {
+	f, ok := stream.(*os.File)
 	if !ok {
 		return false
 	}

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/certhub/certhub/internal/intel"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -33,7 +35,12 @@ manifest.json and one {uuid}.json per event.
 
 --source names the source (created when new, owned by the center); --tlp
 marks what is loaded (default: the source's, AMBER for a new source).
-Rejected lines are listed on standard error, at most 100 per file.`
+Rejected lines are listed on standard error, at most 100 per file.
+
+While a file loads, its progress (how much of it is read, the counts, the
+rate, the run's id for the console's run page) is shown on standard error
+when that is a terminal; --progress prints it there in any case, a line
+every few seconds, and --quiet not at all.`
 
 func runIngest(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "ingest", ingestUsage)
@@ -42,6 +49,8 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 	format := f.String("format", "auto", "auto, text, csv or shadowserver")
 	source := f.String("source", "command line", "the source's name")
 	label := f.String("tlp", "", "TLP of what is loaded (default: the source's)")
+	showProgress := f.Bool("progress", false, "show progress on standard error even when it is not a terminal")
+	quiet := f.Bool("quiet", false, "show no progress")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -86,9 +95,15 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 		if fi, err := file.Stat(); err == nil {
 			size = fi.Size()
 		}
-		res, err := c.Intel.Ingest(ctx, id, src, file, intel.IngestOptions{Format: intel.Format(*format), TLP: *label, Report: report,
-			Via: "cli", Size: size})
+		o := intel.IngestOptions{Format: intel.Format(*format), TLP: *label, Report: report, Via: "cli", Size: size}
+		var pp *progressPrinter
+		if tty := isTerminal(env.Stderr); !*quiet && (tty || *showProgress) {
+			pp = &progressPrinter{w: env.Stderr, name: name, tty: tty, start: time.Now()}
+			o.Progress = pp.update
+		}
+		res, err := c.Intel.Ingest(ctx, id, src, file, o)
 		file.Close()
+		pp.done()
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -98,6 +113,50 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stdout, total.Summary())
 	return nil
+}
+
+// progressPrinter shows a load's progress: on a terminal one line
+// rewritten five times a second, elsewhere a line every five seconds (and
+// after the first batch).
+type progressPrinter struct {
+	w           io.Writer
+	name        string
+	tty         bool
+	start, last time.Time
+}
+
+func (p *progressPrinter) update(pr intel.Progress) {
+	now := time.Now()
+	every := 5 * time.Second
+	if p.tty {
+		every = 200 * time.Millisecond
+	}
+	if !p.last.IsZero() && now.Sub(p.last) < every {
+		return
+	}
+	p.last = now
+	n := pr.New + pr.Updated + pr.Rejected
+	line := p.name + ": "
+	if pr.RunID != "" {
+		line = p.name + " (run " + pr.RunID + "): "
+	}
+	if pr.Size > 0 {
+		line += fmt.Sprintf("%.0f%% read, ", 100*float64(pr.Read)/float64(pr.Size))
+	}
+	line += fmt.Sprintf("%d indicators (new %d, updated %d, rejected %d), %.0f/s", n, pr.New, pr.Updated, pr.Rejected,
+		float64(n)/max(now.Sub(p.start).Seconds(), 1e-3))
+	if p.tty {
+		fmt.Fprintf(p.w, "\r%s\x1b[K", line)
+	} else {
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+// done clears a terminal's progress line before the summary.
+func (p *progressPrinter) done() {
+	if p != nil && p.tty && !p.last.IsZero() {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
 }
 
 // reportRejections lists a file's rejected lines on standard error.

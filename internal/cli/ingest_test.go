@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -175,5 +176,72 @@ func TestWarninglist(t *testing.T) {
 		if code, _, _ := run(t, nil, "", append([]string{"warninglist", "--data", data}, args...)...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// TestASN: `certhub asn` loads RouteViews' table (gzip, in place), shows
+// it, looks addresses up, refuses a broken dump naming its line, deletes.
+func TestASN(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if code, _, errOut := run(t, nil, "", "asn", "--data", data, "show"); code != 1 || !strings.Contains(errOut, "no AS table is loaded") {
+		t.Fatalf("show before loading: exit %d %q", code, errOut)
+	}
+	table := filepath.Join("..", "..", "..", "shared", "standards", "ipasn", "ipasn_20140513.dat.gz")
+	code, out, errOut := run(t, nil, "", "asn", "--data", data, "load", table)
+	if code != 0 || out != "loaded ipasn_20140513.dat.gz: 512621 prefixes, 46823 origin ASes\n" {
+		t.Fatalf("load: exit %d %q %q", code, out, errOut)
+	}
+	if code, out, _ := run(t, nil, "", "asn", "--data", data, "show"); code != 0 ||
+		!regexp.MustCompile(`^ipasn_20140513\.dat\.gz: 512621 prefixes, 46823 origin ASes, loaded \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ by command line\n$`).MatchString(out) {
+		t.Fatalf("show: exit %d %q", code, out)
+	}
+	code, out, _ = run(t, nil, "", "asn", "--data", data, "lookup", "1.0.4[.]200", "10.1.2.3", "evil.example")
+	if code != 0 || out != "1.0.4[.]200\tAS56203\t1.0.4.0/24\n10.1.2.3\tnot announced\nevil.example\tnot an address or network\n" {
+		t.Fatalf("lookup: exit %d %q", code, out)
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("192.0.2.0/24\t64500\n192.0.2.0/24\tAS64500x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, nil, "", "asn", "--data", data, "load", bad); code != 1 || !strings.Contains(errOut, "body: line 2: not an AS number") {
+		t.Fatalf("a broken dump: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "asn", "--data", data, "lookup"); code != 2 || !strings.Contains(errOut, "name at least one address") {
+		t.Fatalf("lookup of nothing: exit %d %q", code, errOut)
+	}
+	if code, out, _ := run(t, nil, "", "asn", "--data", data, "delete"); code != 0 || out != "deleted the AS table\n" {
+		t.Fatalf("delete: exit %d %q", code, out)
+	}
+	if code, _, _ := run(t, nil, "", "asn", "--data", data, "lookup", "1.0.4.200"); code != 1 {
+		t.Fatalf("lookup after delete: exit %d", code)
+	}
+}
+
+// TestIngestProgress: --progress shows how far a load is on standard
+// error (not a terminal here, so only when asked), --quiet nothing.
+func TestIngestProgress(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	list := filepath.Join(dir, "big.txt")
+	var b strings.Builder
+	for i := range 45_000 {
+		fmt.Fprintf(&b, "10%d.%d.%d.%d\n", i>>24&1, i>>16&255, i>>8&255, i&255)
+	}
+	if err := os.WriteFile(list, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, nil, "", "ingest", "--data", data, "--progress", list)
+	if code != 0 || !strings.HasPrefix(out, "ingested 45000 indicators (new 45000") {
+		t.Fatalf("exit %d %q %q", code, out, errOut)
+	}
+	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(list) + ` \(run [0-9a-f-]{36}\): \d+% read, 20000 indicators \(new 20000, updated 0, rejected 0\), \d+/s$`).MatchString(errOut) {
+		t.Fatalf("no progress after the first batch: %q", errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "ingest", "--data", data, "--progress", "--quiet", list); code != 0 || errOut != "" {
+		t.Fatalf("--quiet: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "ingest", "--data", data, list); code != 0 || errOut != "" {
+		t.Fatalf("not a terminal, not asked: exit %d %q", code, errOut)
 	}
 }

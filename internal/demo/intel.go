@@ -14,9 +14,14 @@ import (
 // partner's GREEN feed and the center's AMBER sensors, both reporting
 // addresses and names in demo constituents' networks (so each has routes
 // in its own collection), a STIX bundle with its own marking, and a MISP
-// event (correlation on the observable's page).
+// event (correlation on the observable's page). An AS table for the
+// documentation ranges comes first, so addresses show their AS and one is
+// routed by its AS alone.
 func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 	sys := auth.System("demo dataset")
+	if _, err := c.Intel.LoadASNTable(ctx, sys, "demo-pfx2as.txt", strings.NewReader(demoASNTable)); err != nil {
+		return fmt.Errorf("demo AS table: %w", err)
+	}
 	feeds := []struct {
 		name, label, owner, format, body string
 	}{
@@ -27,6 +32,7 @@ func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 			"mail.crescent-mf[.]example",         // Crescent Microfinance
 			"hxxp://update.cpdc[.]example/p.bin", // Central Power
 			"192.0.2.200",
+			"203.0.113.230", // no one registered the network: Karakoram Telecom's AS64500 announces it
 			"evil-updates[.]example",
 		}, "\n")},
 		{"Center sensors", "AMBER", "", "csv", "first_seen,indicator,family\n" +
@@ -63,3 +69,18 @@ func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 	}
 	return nil
 }
+
+// demoASNTable is a RouteViews-style pfx2as dump of the demo's networks:
+// the constituents' own ASes announce their networks, and Karakoram
+// Telecom's second AS a block no constituent registered.
+const demoASNTable = `# prefix	length	origin AS
+198.51.100.0	27	64497
+198.51.100.64	27	64498
+198.51.100.128	27	64502
+203.0.113.0	26	64499
+203.0.113.64	26	64501
+203.0.113.128	27	64503
+203.0.113.224	27	64500
+2001:db8:100::	48	64497
+2001:db8:200::	40	64499
+`

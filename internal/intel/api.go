@@ -44,6 +44,10 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("GET /api/v1/intel/warninglists/{id}", protect(httpx.API(a.warninglist)))
 	rt.Handle("PATCH /api/v1/intel/warninglists/{id}", protect(httpx.API(a.switchWarninglist)))
 	rt.Handle("DELETE /api/v1/intel/warninglists/{id}", protect(httpx.API(a.deleteWarninglist)))
+	rt.Handle("GET /api/v1/intel/asn-table", protect(httpx.API(a.asnTable)))
+	rt.Handle("PUT /api/v1/intel/asn-table", protect(httpx.API(a.loadASNTable)))
+	rt.Handle("DELETE /api/v1/intel/asn-table", protect(httpx.API(a.deleteASNTable)))
+	rt.Handle("POST /api/v1/intel/asn-table/lookup", protect(httpx.API(a.lookupOrigins)))
 }
 
 // AsyncThreshold: a pushed body larger than this (or any, with "Prefer:
@@ -430,4 +434,54 @@ func decodeValues(w http.ResponseWriter, r *http.Request, max int64) ([]string, 
 		return nil, f.Err()
 	}
 	return in.Values, nil
+}
+
+func (a *API) asnTable(w http.ResponseWriter, r *http.Request) error {
+	info, err := a.s.ASNTableInfo(r.Context(), auth.FromContext(r.Context()))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, info)
+	return nil
+}
+
+// loadASNTable replaces the AS table with the body: a pfx2as or pyasn dump
+// as text/plain, or gzip-compressed (application/gzip); ?name= names it.
+func (a *API) loadASNTable(w http.ResponseWriter, r *http.Request) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "text/plain", "application/gzip", "application/x-gzip", "application/octet-stream":
+	default:
+		return &httpx.StatusError{Status: http.StatusUnsupportedMediaType,
+			Detail: "send the dump as text/plain or application/gzip"}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxASNTableBytes)
+	info, err := a.s.LoadASNTable(r.Context(), auth.FromContext(r.Context()), cmp.Or(r.URL.Query().Get("name"), "asn-table"), r.Body)
+	if err != nil {
+		return asnTooLarge(err)
+	}
+	httpx.WriteJSON(w, http.StatusOK, info)
+	return nil
+}
+
+func (a *API) deleteASNTable(w http.ResponseWriter, r *http.Request) error {
+	if err := a.s.DeleteASNTable(r.Context(), auth.FromContext(r.Context())); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// lookupOrigins answers the AS and announced prefix of {"values": [...]}.
+func (a *API) lookupOrigins(w http.ResponseWriter, r *http.Request) error {
+	values, err := decodeValues(w, r, 1<<20)
+	if err != nil {
+		return err
+	}
+	items, err := a.s.LookupOrigins(r.Context(), auth.FromContext(r.Context()), values)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+	return nil
 }

@@ -32,3 +32,10 @@ func (c *ttlCache[T]) get(load func() (T, error)) (T, error) {
 	c.v, c.at, c.loaded = v, time.Now(), true
 	return v, nil
 }
+
+// forget makes the next get load again (after a change this process made).
+func (c *ttlCache[T]) forget() {
+	c.mu.Lock()
+	c.loaded = false
+	c.mu.Unlock()
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -109,7 +110,11 @@ type digestLine struct {
 
 func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 	sent := false
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
+	origins, err := s.asnTable(ctx)
+	if err != nil {
+		return false, err
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		var name, key string
 		if err := tx.QueryRow(ctx, `SELECT name, pgp_key FROM orgs WHERE id = $1`, org).Scan(&name, &key); err != nil {
 			return fmt.Errorf("intel: digest for %s: %w", org, err)
@@ -165,12 +170,12 @@ func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 			}
 		}
 		if len(to) > 0 {
-			body := s.digestText(name, org, lines, key != "")
+			body := s.digestText(name, org, lines, key != "", origins)
 			if key != "" {
 				enc, err := pgp.Encrypt([]byte(body), key)
 				if err != nil {
 					s.log.Warn("could not encrypt a digest; sending the list without TLP:AMBER+STRICT lines", "org", org, "err", err)
-					body = s.digestText(name, org, lines, false)
+					body = s.digestText(name, org, lines, false, origins)
 				} else {
 					body = enc
 				}
@@ -195,22 +200,27 @@ func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 	return sent, err
 }
 
-// digestText is the message: what, why it concerns them, the list.
-func (s *Service) digestText(name, org string, lines []digestLine, encrypted bool) string {
+// digestText is the message: what, why it concerns them, the list (with
+// the AS announcing each address, when there is an AS table).
+func (s *Service) digestText(name, org string, lines []digestLine, encrypted bool, origins *ASNTable) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Dear %s,\n\n", name)
 	fmt.Fprintf(&b, "%s has received reports of the indicators below, which concern networks, AS numbers\n", s.centerName)
 	b.WriteString("or domains registered to your organisation. Each is marked with the Traffic Light Protocol:\n")
 	b.WriteString("share it only as its marking allows. Please check the hosts, and tell us of anything you find.\n\n")
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TLP\ttype\tvalue\tfirst seen (UTC)\tlast seen (UTC)")
+	fmt.Fprintln(tw, "TLP\ttype\tvalue\tAS\tfirst seen (UTC)\tlast seen (UTC)")
 	held := 0
 	for _, l := range lines {
 		if !encrypted && tlp.Label(l.label) == tlp.AmberStrict {
 			held++
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.label, l.typ, defang(l.value),
+		as := "-"
+		if o := origins.origin(Observable{Type: Type(l.typ), Value: l.value}); o != nil {
+			as = "AS" + strconv.FormatUint(uint64(o.ASN), 10)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.label, l.typ, defang(l.value), as,
 			time.Unix(l.first, 0).UTC().Format("2006-01-02 15:04"), time.Unix(l.last, 0).UTC().Format("2006-01-02 15:04"))
 	}
 	_ = tw.Flush()

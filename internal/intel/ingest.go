@@ -57,6 +57,7 @@ type Service struct {
 	now  func() time.Time
 	log  *slog.Logger
 	warn warnCache
+	asn  asnCache
 	// builtinLists: the built-in warninglists have their rows.
 	builtinLists atomic.Bool
 	orgTable     ttlCache[map[string]orgInfo]
@@ -124,6 +125,17 @@ type IngestOptions struct {
 	// when known (for progress).
 	Via, RunID string
 	Size       int64
+	// Progress, when set, hears how far the load is after every batch
+	// written (from the writing goroutine).
+	Progress func(Progress)
+}
+
+// Progress is how far a load is: its run, bytes read of the input's size
+// (0: unknown) and the counts so far.
+type Progress struct {
+	RunID                           string
+	Read, Size                      int64
+	New, Updated, Rejected, Objects int
 }
 
 // Result is what an ingest did.
@@ -291,6 +303,11 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		if err != nil {
 			writeErr = err
 			cancel()
+		} else if o.Progress != nil {
+			mu.Lock()
+			p := Progress{RunID: runID, Read: atomic.LoadInt64(&res.read), Size: o.Size, New: res.New, Updated: res.Updated, Rejected: res.Rejected, Objects: res.Objects}
+			mu.Unlock()
+			o.Progress(p)
 		}
 	}
 	if err := <-readErr; err != nil && writeErr == nil {

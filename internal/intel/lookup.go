@@ -155,6 +155,7 @@ type Match struct {
 	TLP          string    `json:"tlp"`
 	Sources      []string  `json:"sources"`
 	Constituents []string  `json:"constituents"`
+	Origin       *Origin   `json:"origin,omitempty"` // the AS announcing the address (with an AS table)
 }
 
 // halfLife is how fast an observable's score decays with age, by type:
@@ -221,6 +222,10 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 	if err != nil {
 		return nil, err
 	}
+	origins, err := s.asnTable(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	out := []Match{}
 	for _, oid := range ids {
@@ -238,6 +243,7 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 				m.Matched = d.obs.Value
 			}
 			m.Score = Score(d.obs.Type, d.confidence, len(d.sources), time.Unix(d.last, 0), now)
+			m.Origin = origins.origin(obs[i])
 			out = append(out, m)
 		}
 	}

@@ -69,6 +69,9 @@ type ObservableView struct {
 	Related      []Link      `json:"related"`
 	Events       []EventView `json:"events"`
 	Benign       string      `json:"benign,omitempty"` // the warninglist that now calls it benign
+	// Origin is the AS announcing an address or network (and a URL's
+	// address), as the loaded AS table says.
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // EventView is an event an observable was reported in (a MISP event), with
@@ -167,6 +170,11 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 		return ObservableView{}, err
 	}
 	o.Benign = warn.Match(Observable{Type: o.Type, Value: o.Value})
+	origins, err := s.asnTable(ctx)
+	if err != nil {
+		return ObservableView{}, err
+	}
+	o.Origin = origins.origin(Observable{Type: o.Type, Value: o.Value})
 	if o.Events, err = s.eventsOf(ctx, v, oid, o.Sightings); err != nil {
 		return ObservableView{}, err
 	}

@@ -77,6 +77,8 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("POST /console/intel/warninglists", p.loadWarninglist)
 	h("GET /console/intel/warninglists/{id}", p.warninglist)
 	h("POST /console/intel/warninglists/{id}", p.warninglistAction)
+	h("GET /console/intel/asn", p.asnTable)
+	h("POST /console/intel/asn", p.asnTableAction)
 }
 
 type overviewData struct {

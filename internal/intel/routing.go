@@ -1,13 +1,10 @@
 package intel
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"net/netip"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,13 +24,15 @@ type Constituency struct {
 
 // Routes answers which organisations an observable concerns: longest-prefix
 // match of addresses against the registered networks (bart's compressed
-// multibit trie), AS numbers, and the longest registered suffix of host
-// names. It is built once from the directory and read concurrently; a
-// change in the directory builds a new one.
+// multibit trie), AS numbers — those reported, and, with an AS table, the
+// AS that announces a reported address or network — and the longest
+// registered suffix of host names. It is built once from the directory and
+// read concurrently; a change in the directory builds a new one.
 type Routes struct {
 	nets    *bart.Table[[]string]
 	asns    map[uint32][]string
 	domains map[string][]string
+	origins *ASNTable // nil: no AS table
 }
 
 // NewRoutes builds the table. Values that are not valid networks or host
@@ -69,10 +68,33 @@ func appendOnce(list []string, s string) []string {
 	return append(slices.Clip(list), s)
 }
 
+// WithOrigins answers routes that also reach the organisations that
+// registered the AS announcing an address or network, as t says.
+func (r *Routes) WithOrigins(t *ASNTable) *Routes {
+	c := *r
+	c.origins = t
+	return &c
+}
+
 // IP returns the owners of the most specific registered network that
-// contains a.
+// contains a, and those of the AS that announces it: the network's owner
+// and its provider both hear of it.
 func (r *Routes) IP(a netip.Addr) []string {
 	owners, _ := r.nets.Lookup(a.Unmap())
+	if r.origins != nil && len(r.asns) > 0 {
+		if asn, _, ok := r.origins.Lookup(a); ok {
+			owners = union(owners, r.asns[asn])
+		}
+	}
+	return owners
+}
+
+// union adds to owners those of more it lacks, copying owners only when
+// it must (the tables' own slices are shared).
+func union(owners, more []string) []string {
+	for _, o := range more {
+		owners = appendOnce(owners, o)
+	}
 	return owners
 }
 
@@ -86,8 +108,11 @@ func (r *Routes) Network(p netip.Prefix) []string {
 		out = append(out, owners...)
 	}
 	for _, owners := range r.nets.Subnets(p) {
-		for _, o := range owners {
-			out = appendOnce(out, o)
+		out = union(out, owners)
+	}
+	if r.origins != nil && len(r.asns) > 0 {
+		if asn, _, ok := r.origins.LookupPrefix(p); ok {
+			out = union(out, r.asns[asn])
 		}
 	}
 	return out
@@ -132,8 +157,7 @@ func (r *Routes) Route(o Observable) []string {
 			return r.Host(domain)
 		}
 	case URL:
-		if u, err := url.Parse(o.Value); err == nil {
-			h := u.Hostname()
+		if h := urlHost(o.Value); h != "" {
 			if a, err := netip.ParseAddr(h); err == nil {
 				return r.IP(a)
 			}
@@ -147,68 +171,8 @@ func (r *Routes) Route(o Observable) []string {
 	return nil
 }
 
-// ASNTable maps addresses to the AS that originates their prefix, from a
-// routing table dump (pyasn's "prefix/len<TAB>asn" or CAIDA's pfx2as
-// "address<TAB>len<TAB>asn"): the enrichment of IP observables.
-type ASNTable struct {
-	t *bart.Table[uint32]
-}
-
-// LoadASNTable reads a routing table dump. Comment lines (";" or "#") and
-// blank lines are skipped; a multi-origin AS ("13335_1234" or
-// "{13335,1234}") keeps its first AS. A malformed line is an error naming it.
-func LoadASNTable(r io.Reader) (*ASNTable, error) {
-	t := &ASNTable{t: &bart.Table[uint32]{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := strings.TrimSpace(sc.Text())
-		if s == "" || s[0] == ';' || s[0] == '#' {
-			continue
-		}
-		f := strings.Fields(s)
-		var pfx, asField string
-		switch len(f) {
-		case 2:
-			pfx, asField = f[0], f[1]
-		case 3:
-			pfx, asField = f[0]+"/"+f[1], f[2]
-		default:
-			return nil, fmt.Errorf("intel: routing table line %d: want prefix and AS number", line)
-		}
-		p, err := netip.ParsePrefix(pfx)
-		if err != nil {
-			return nil, fmt.Errorf("intel: routing table line %d: %v", line, err)
-		}
-		asField = strings.TrimLeft(asField, "{")
-		if i := strings.IndexAny(asField, "_,}"); i >= 0 {
-			asField = asField[:i]
-		}
-		asn, err := strconv.ParseUint(asField, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("intel: routing table line %d: AS number %q", line, f[len(f)-1])
-		}
-		t.t.Insert(p.Masked(), uint32(asn))
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("intel: routing table: %w", err)
-	}
-	return t, nil
-}
-
-// Lookup returns the AS originating the most specific prefix that contains a.
-func (t *ASNTable) Lookup(a netip.Addr) (asn uint32, prefix netip.Prefix, ok bool) {
-	prefix, asn, ok = t.t.LookupPrefixLPM(netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	return asn, prefix, ok
-}
-
-// Len is the number of prefixes.
-func (t *ASNTable) Len() int { return t.t.Size() }
-
 // routing answers the routing table of the directory as it is now (at
-// most directoryTTL old).
+// most directoryTTL old), with the AS table.
 func (s *Service) routing(ctx context.Context) (*Routes, error) {
 	return s.routes.get(func() (*Routes, error) {
 		byOrg := map[string]*Constituency{}
@@ -255,7 +219,11 @@ func (s *Service) routing(ctx context.Context) (*Routes, error) {
 		for _, c := range byOrg {
 			cs = append(cs, *c)
 		}
-		return NewRoutes(cs), nil
+		origins, err := s.asnTable(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return NewRoutes(cs).WithOrigins(origins), nil
 	})
 }
 

@@ -236,12 +236,14 @@ func getWarninglist(ctx context.Context, q db.Querier, key string, values bool) 
 	return w, nil
 }
 
-func staffOnly(id *auth.Identity) error {
+// staffOnly answers whether id may manage what (the center's own
+// settings of the intelligence store: warninglists, the AS table).
+func staffOnly(id *auth.Identity, what string) error {
 	if id == nil {
-		return errs.Unauthenticated("sign in to manage the warninglists")
+		return errs.Unauthenticated("sign in to manage %s", what)
 	}
 	if !id.IsSystem() && !id.IsStaff() {
-		return errs.Forbidden("only the coordination center's staff manage the warninglists")
+		return errs.Forbidden("only the coordination center's staff manage %s", what)
 	}
 	return nil
 }
@@ -250,7 +252,7 @@ func staffOnly(id *auth.Identity) error {
 // for the loaded list of that name (created says which). A built-in
 // list's name is refused.
 func (s *Service) PutWarninglist(ctx context.Context, id *auth.Identity, l Warninglist) (w WarninglistInfo, created bool, err error) {
-	if err := staffOnly(id); err != nil {
+	if err := staffOnly(id, "the warninglists"); err != nil {
 		return w, false, err
 	}
 	if err := l.check(); err != nil {
@@ -311,7 +313,7 @@ func (s *Service) PutWarninglist(ctx context.Context, id *auth.Identity, l Warni
 
 // SetWarninglistEnabled switches a list on or off.
 func (s *Service) SetWarninglistEnabled(ctx context.Context, id *auth.Identity, key string, enabled bool) (WarninglistInfo, error) {
-	if err := staffOnly(id); err != nil {
+	if err := staffOnly(id, "the warninglists"); err != nil {
 		return WarninglistInfo{}, err
 	}
 	if err := s.ensureBuiltinLists(ctx); err != nil {
@@ -349,7 +351,7 @@ func (s *Service) SetWarninglistEnabled(ctx context.Context, id *auth.Identity, 
 // DeleteWarninglist removes a loaded list; built-in lists are disabled
 // instead.
 func (s *Service) DeleteWarninglist(ctx context.Context, id *auth.Identity, key string) error {
-	if err := staffOnly(id); err != nil {
+	if err := staffOnly(id, "the warninglists"); err != nil {
 		return err
 	}
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
@@ -372,6 +374,20 @@ func (s *Service) DeleteWarninglist(ctx context.Context, id *auth.Identity, key 
 	return err
 }
 
+// valuesRequest answers whether id may ask what of values: one signed
+// in, at most 1,000 values.
+func valuesRequest(id *auth.Identity, values []string, what string) error {
+	if id == nil {
+		return errs.Unauthenticated("sign in to %s", what)
+	}
+	if len(values) > 1000 {
+		var f errs.Fields
+		f.Add("values", "at most 1000 values a request")
+		return f.Err()
+	}
+	return nil
+}
+
 // WarninglistCheck is one value checked: its normalised form and the
 // enabled list that calls it benign (none: not benign), or why it is not an
 // indicator at all.
@@ -385,13 +401,8 @@ type WarninglistCheck struct {
 
 // CheckValues tells which of values the enabled lists call benign.
 func (s *Service) CheckValues(ctx context.Context, id *auth.Identity, values []string) ([]WarninglistCheck, error) {
-	if id == nil {
-		return nil, errs.Unauthenticated("sign in to check values")
-	}
-	if len(values) > 1000 {
-		var f errs.Fields
-		f.Add("values", "at most 1000 values a request")
-		return nil, f.Err()
+	if err := valuesRequest(id, values, "check values"); err != nil {
+		return nil, err
 	}
 	w, err := s.warninglists(ctx)
 	if err != nil {

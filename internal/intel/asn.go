@@ -1,0 +1,398 @@
+package intel
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gaissmai/bart"
+
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+// The AS table says which autonomous system announces which prefix: a
+// RouteViews pfx2as or pyasn dump that the center's staff load (migration
+// 0013). It enriches every address with its AS and announced prefix (the
+// observable's page, lookups, digests) and lets routing reach the
+// organisations that registered an AS number in the directory, not only
+// those that registered the network. Every process reloads it when its
+// revision changes, as it does the warninglists.
+
+// ASNTable maps addresses to the AS that originates their prefix, from a
+// routing table dump (pyasn's "prefix/len<TAB>asn" or CAIDA's pfx2as
+// "address<TAB>len<TAB>asn"): the enrichment of IP observables.
+type ASNTable struct {
+	t    *bart.Table[uint32]
+	asns int
+}
+
+// LoadASNTable reads a routing table dump. Comment lines (";" or "#") and
+// blank lines are skipped; a multi-origin AS ("13335_1234" or
+// "{13335,1234}") keeps its first AS. A malformed line is an error naming it.
+func LoadASNTable(r io.Reader) (*ASNTable, error) {
+	return readASNTable(r, nil)
+}
+
+// readASNTable reads a dump into a table, handing each entry to emit too
+// (when set).
+func readASNTable(r io.Reader, emit func(netip.Prefix, uint32) error) (*ASNTable, error) {
+	t := &ASNTable{t: &bart.Table[uint32]{}}
+	seen := map[uint32]struct{}{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || s[0] == ';' || s[0] == '#' {
+			continue
+		}
+		f := strings.Fields(s)
+		var pfx, asField string
+		switch len(f) {
+		case 2:
+			pfx, asField = f[0], f[1]
+		case 3:
+			pfx, asField = f[0]+"/"+f[1], f[2]
+		default:
+			return nil, &ASNTableError{Line: line, Message: "want a prefix and an AS number"}
+		}
+		p, err := netip.ParsePrefix(pfx)
+		if err != nil {
+			return nil, &ASNTableError{Line: line, Message: "not a network: " + err.Error()}
+		}
+		asField = strings.TrimLeft(asField, "{")
+		if i := strings.IndexAny(asField, "_,}"); i >= 0 {
+			asField = asField[:i]
+		}
+		asn, err := strconv.ParseUint(asField, 10, 32)
+		if err != nil {
+			return nil, &ASNTableError{Line: line, Message: fmt.Sprintf("not an AS number: %q", f[len(f)-1])}
+		}
+		p = p.Masked()
+		t.t.Insert(p, uint32(asn))
+		seen[uint32(asn)] = struct{}{}
+		if emit != nil {
+			if err := emit(p, uint32(asn)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("intel: routing table: %w", err)
+	}
+	t.asns = len(seen)
+	return t, nil
+}
+
+// ASNTableError is a line of a dump that cannot be read.
+type ASNTableError struct {
+	Line    int
+	Message string
+}
+
+func (e *ASNTableError) Error() string {
+	return fmt.Sprintf("intel: routing table line %d: %s", e.Line, e.Message)
+}
+
+// Lookup returns the AS originating the most specific prefix that contains a.
+func (t *ASNTable) Lookup(a netip.Addr) (asn uint32, prefix netip.Prefix, ok bool) {
+	prefix, asn, ok = t.t.LookupPrefixLPM(netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	return asn, prefix, ok
+}
+
+// LookupPrefix returns the AS originating the most specific announced
+// prefix that holds all of p.
+func (t *ASNTable) LookupPrefix(p netip.Prefix) (asn uint32, prefix netip.Prefix, ok bool) {
+	prefix, asn, ok = t.t.LookupPrefixLPM(p.Masked())
+	return asn, prefix, ok
+}
+
+// Len is the number of prefixes.
+func (t *ASNTable) Len() int { return t.t.Size() }
+
+// ASNs is the number of distinct origin ASes.
+func (t *ASNTable) ASNs() int { return t.asns }
+
+// Origin is what the AS table says of an address or network: the AS that
+// announces it and the prefix announced.
+type Origin struct {
+	ASN    uint32 `json:"asn"`
+	Prefix string `json:"prefix"`
+}
+
+// origin answers the origin of an address or network observable (nil for
+// other types, or when the table has none).
+func (t *ASNTable) origin(o Observable) *Origin {
+	if t == nil {
+		return nil
+	}
+	var asn uint32
+	var p netip.Prefix
+	var ok bool
+	switch o.Type {
+	case IPv4, IPv6:
+		if a, err := netip.ParseAddr(o.Value); err == nil {
+			asn, p, ok = t.Lookup(a)
+		}
+	case CIDR:
+		if n, err := netip.ParsePrefix(o.Value); err == nil {
+			asn, p, ok = t.LookupPrefix(n)
+		}
+	case URL:
+		if h := urlHost(o.Value); h != "" {
+			if a, err := netip.ParseAddr(h); err == nil {
+				asn, p, ok = t.Lookup(a)
+			}
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return &Origin{ASN: asn, Prefix: p.String()}
+}
+
+// ASNTableInfo describes the loaded table.
+type ASNTableInfo struct {
+	Name     string    `json:"name"`
+	Prefixes int64     `json:"prefixes"`
+	ASNs     int64     `json:"asns"`
+	LoadedBy string    `json:"loaded_by"`
+	LoadedAt time.Time `json:"loaded_at"`
+}
+
+// MaxASNTableBytes bounds a dump as read (after decompression): a full
+// IPv4 and IPv6 table is about 30 MB.
+const MaxASNTableBytes = 256 << 20
+
+// asnCache holds the parsed table and the revision it was read at,
+// checked against the store at most every warnRecheck.
+type asnCache struct {
+	mu       sync.Mutex
+	table    *ASNTable // nil: none loaded
+	revision int64
+	checked  time.Time
+}
+
+// asnTable answers the loaded AS table (nil when there is none).
+func (s *Service) asnTable(ctx context.Context) (*ASNTable, error) {
+	c := &s.asn
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.checked.IsZero() && time.Since(c.checked) < warnRecheck {
+		return c.table, nil
+	}
+	var rev int64
+	switch err := s.db.QueryRow(ctx, `SELECT revision FROM intel_asn_table WHERE id = 1`).Scan(&rev); {
+	case errors.Is(err, db.ErrNoRows):
+		c.table, c.revision, c.checked = nil, 0, time.Now()
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("intel: AS table: %w", err)
+	}
+	if c.table != nil && rev == c.revision {
+		c.checked = time.Now()
+		return c.table, nil
+	}
+	var body []byte
+	if err := s.db.QueryRow(ctx, `SELECT revision, body FROM intel_asn_table WHERE id = 1`).Scan(&rev, &body); err != nil {
+		return nil, fmt.Errorf("intel: AS table: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("intel: AS table: %w", err)
+	}
+	t, err := LoadASNTable(zr)
+	if err != nil {
+		return nil, fmt.Errorf("intel: AS table as stored: %w", err)
+	}
+	c.table, c.revision, c.checked = t, rev, time.Now()
+	return t, nil
+}
+
+// forgetASNTable makes the next use reread the table, and routing with it.
+func (s *Service) forgetASNTable() {
+	s.asn.mu.Lock()
+	s.asn.checked = time.Time{}
+	s.asn.mu.Unlock()
+	s.routes.forget()
+}
+
+// LoadASNTable replaces the AS table with a dump read from r (plain or
+// gzip-compressed), named name (its file name, say). A line that cannot
+// be read refuses the whole dump, naming the line.
+func (s *Service) LoadASNTable(ctx context.Context, id *auth.Identity, name string, r io.Reader) (ASNTableInfo, error) {
+	if err := staffOnly(id, "the AS table"); err != nil {
+		return ASNTableInfo{}, err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		var f errs.Fields
+		f.Add("name", "a name of 1 to 200 characters (the file's, say)")
+		return ASNTableInfo{}, f.Err()
+	}
+	br := bufio.NewReader(r)
+	in := io.Reader(br)
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return ASNTableInfo{}, &errs.Error{Kind: errs.KindInvalid, Message: "the gzip stream cannot be read: " + err.Error(), Err: err}
+		}
+		in = zr
+	}
+	limited := &io.LimitedReader{R: in, N: MaxASNTableBytes + 1}
+	var body bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&body, gzip.BestSpeed)
+	bw := bufio.NewWriter(zw)
+	t, err := readASNTable(limited, func(p netip.Prefix, asn uint32) error {
+		bw.WriteString(p.String())
+		bw.WriteByte('\t')
+		bw.WriteString(strconv.FormatUint(uint64(asn), 10))
+		return bw.WriteByte('\n')
+	})
+	var lineErr *ASNTableError
+	switch {
+	case limited.N <= 0:
+		return ASNTableInfo{}, errs.Invalid("the table is larger than %d MB", MaxASNTableBytes>>20)
+	case errors.As(err, &lineErr):
+		return ASNTableInfo{}, &errs.Error{Kind: errs.KindInvalid, Message: "the table cannot be read",
+			Fields: []errs.FieldError{{Field: "body", Message: fmt.Sprintf("line %d: %s", lineErr.Line, lineErr.Message)}}}
+	case err != nil:
+		return ASNTableInfo{}, &errs.Error{Kind: errs.KindInvalid, Message: "the table cannot be read: " + err.Error(), Err: err}
+	case t.Len() == 0:
+		return ASNTableInfo{}, errs.Invalid("the table names no prefix")
+	}
+	if err := bw.Flush(); err != nil {
+		return ASNTableInfo{}, err
+	}
+	if err := zw.Close(); err != nil {
+		return ASNTableInfo{}, err
+	}
+	info := ASNTableInfo{Name: name, Prefixes: int64(t.Len()), ASNs: int64(t.ASNs()), LoadedBy: actorName(id), LoadedAt: s.now().UTC()}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		before, err := asnTableInfo(ctx, tx)
+		if err != nil && errs.KindOf(err) != errs.KindNotFound {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO intel_asn_table (id, name, prefixes, asns, body, revision, loaded_by, loaded_at)
+			VALUES (1, $1, $2, $3, $4, 1, $5, $6)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, prefixes = excluded.prefixes, asns = excluded.asns, body = excluded.body,
+				revision = intel_asn_table.revision + 1, loaded_by = excluded.loaded_by, loaded_at = excluded.loaded_at`,
+			info.Name, info.Prefixes, info.ASNs, body.Bytes(), info.LoadedBy, info.LoadedAt); err != nil {
+			return fmt.Errorf("intel: AS table: %w", err)
+		}
+		ev := audit.Event{Action: "intel.asn_table.load", ObjectType: "intel_asn_table", ObjectID: "1",
+			Summary: fmt.Sprintf("loaded the AS table %s (%d prefixes, %d ASes)", info.Name, info.Prefixes, info.ASNs), After: info}
+		if err == nil {
+			ev.Before = before
+		}
+		return audit.Record(ctx, tx, info.LoadedAt, ev)
+	})
+	if err != nil {
+		return ASNTableInfo{}, err
+	}
+	s.forgetASNTable()
+	return info, nil
+}
+
+// ASNTableInfo describes the loaded table to anyone signed in (it is
+// public routing data); not found when none is loaded.
+func (s *Service) ASNTableInfo(ctx context.Context, id *auth.Identity) (ASNTableInfo, error) {
+	if id == nil {
+		return ASNTableInfo{}, errs.Unauthenticated("sign in to see the AS table")
+	}
+	return asnTableInfo(ctx, s.db)
+}
+
+func asnTableInfo(ctx context.Context, q db.Querier) (ASNTableInfo, error) {
+	var i ASNTableInfo
+	err := q.QueryRow(ctx, `SELECT name, prefixes, asns, loaded_by, loaded_at FROM intel_asn_table WHERE id = 1`).
+		Scan(&i.Name, &i.Prefixes, &i.ASNs, &i.LoadedBy, &i.LoadedAt)
+	if errors.Is(err, db.ErrNoRows) {
+		return i, errs.NotFound("no AS table is loaded")
+	}
+	if err != nil {
+		return i, fmt.Errorf("intel: AS table: %w", err)
+	}
+	i.LoadedAt = i.LoadedAt.UTC()
+	return i, nil
+}
+
+// DeleteASNTable removes the table: addresses are no longer enriched, nor
+// routed by their AS.
+func (s *Service) DeleteASNTable(ctx context.Context, id *auth.Identity) error {
+	if err := staffOnly(id, "the AS table"); err != nil {
+		return err
+	}
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		before, err := asnTableInfo(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM intel_asn_table WHERE id = 1`); err != nil {
+			return fmt.Errorf("intel: AS table: %w", err)
+		}
+		return audit.Record(ctx, tx, s.now(), audit.Event{Action: "intel.asn_table.delete", ObjectType: "intel_asn_table", ObjectID: "1",
+			Summary: "deleted the AS table " + before.Name, Before: before})
+	})
+	if err == nil {
+		s.forgetASNTable()
+	}
+	return err
+}
+
+// OriginLookup is one value looked up in the AS table: its origin, or why
+// it is not an address or network.
+type OriginLookup struct {
+	Value   string `json:"value"`
+	Type    Type   `json:"type,omitempty"`
+	ASN     uint32 `json:"asn,omitempty"`
+	Prefix  string `json:"prefix,omitempty"`
+	Invalid string `json:"invalid,omitempty"`
+}
+
+// LookupOrigins answers the AS and announced prefix of addresses,
+// networks and URLs with an address for a host (at most 1,000 values).
+// Values the table does not cover answer with neither.
+func (s *Service) LookupOrigins(ctx context.Context, id *auth.Identity, values []string) ([]OriginLookup, error) {
+	if err := valuesRequest(id, values, "look up addresses"); err != nil {
+		return nil, err
+	}
+	t, err := s.asnTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, errs.NotFound("no AS table is loaded")
+	}
+	out := make([]OriginLookup, 0, len(values))
+	for _, v := range values {
+		l := OriginLookup{Value: v}
+		o, err := Normalize(v)
+		switch {
+		case err != nil:
+			l.Invalid = err.Error()
+		case o.Type != IPv4 && o.Type != IPv6 && o.Type != CIDR && o.Type != URL:
+			l.Type, l.Invalid = o.Type, "not an address or network"
+		default:
+			l.Type = o.Type
+			if or := t.origin(o); or != nil {
+				l.ASN, l.Prefix = or.ASN, or.Prefix
+			}
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}

@@ -1,0 +1,91 @@
+package intel
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/web"
+)
+
+// The console's AS table page: what is loaded, a lookup of addresses, and
+// for the center's staff a form to load a dump and a button to remove it.
+
+type asnTableData struct {
+	Staff   bool
+	Table   *ASNTableInfo
+	Lookup  string
+	Origins []OriginLookup
+}
+
+func (p *Pages) asnTable(w http.ResponseWriter, r *http.Request) error {
+	return p.renderASNTable(w, r, http.StatusOK, web.Page{})
+}
+
+func (p *Pages) renderASNTable(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	d := asnTableData{Staff: id.IsStaff(), Lookup: r.URL.Query().Get("lookup")}
+	switch info, err := p.s.ASNTableInfo(ctx, id); {
+	case err == nil:
+		d.Table = &info
+	case errs.KindOf(err) != errs.KindNotFound:
+		return err
+	}
+	if values := splitValues(d.Lookup); len(values) > 0 && d.Table != nil {
+		var err error
+		if d.Origins, err = p.s.LookupOrigins(ctx, id, values); err != nil {
+			if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+				page.Problem, page.Errors = e.Message+".", e.Fields
+			} else {
+				return err
+			}
+		}
+	}
+	page.Title, page.Section, page.Data = "AS table", "intel", d
+	p.rd.Render(w, r, status, "intel/asn", page)
+	return nil
+}
+
+// asnTableAction loads a dump sent as the form's file, or deletes the
+// table (action=delete, no file).
+func (p *Pages) asnTableAction(w http.ResponseWriter, r *http.Request) error {
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	part, form, err := formFile(w, r, MaxASNTableBytes+1<<20)
+	if err != nil {
+		return err
+	}
+	if part == nil && form.Get("action") == "delete" {
+		if err := p.s.DeleteASNTable(ctx, id); err != nil {
+			return err
+		}
+		p.rd.Flash(r, "Removed the AS table: addresses are no longer enriched nor routed by their AS.")
+		http.Redirect(w, r, "/console/intel/asn", http.StatusSeeOther)
+		return nil
+	}
+	if part == nil {
+		return p.renderASNTable(w, r, http.StatusUnprocessableEntity, web.Page{Problem: "Choose a file to load."})
+	}
+	info, err := p.s.LoadASNTable(ctx, id, part.FileName(), part)
+	if err = asnTooLarge(err); errs.KindOf(err) == errs.KindInvalid {
+		e := errs.As(err)
+		return p.renderASNTable(w, r, http.StatusUnprocessableEntity,
+			web.Page{Problem: part.FileName() + " was not loaded: " + e.Message + ".", Errors: e.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, "Loaded "+info.Name+".")
+	http.Redirect(w, r, "/console/intel/asn", http.StatusSeeOther)
+	return nil
+}
+
+// asnTooLarge answers 413 for a dump cut off by the request's bound.
+func asnTooLarge(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "send a dump of at most 256 MB"}
+	}
+	return err
+}

@@ -1,0 +1,229 @@
+package intel
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"maps"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+// TestRoutesWithOrigins: with an AS table, an address or network also
+// concerns whoever registered the AS announcing it.
+func TestRoutesWithOrigins(t *testing.T) {
+	origins, err := LoadASNTable(strings.NewReader("203.0.112.0/23\t64500\n198.51.100.0/24\t64497\n192.0.2.0/24\t64999\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := testRoutes().WithOrigins(origins)
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"203.0.112.9", []string{"telco"}},                    // outside every registered network: the AS's owner
+		{"203.0.113.9", []string{"telco"}},                    // the network's owner and the AS's are one
+		{"198.51.100.7", []string{"firstbank", "shared"}},     // AS64497 is firstbank's: no one added
+		{"198.51.100.200", []string{"bankcert", "firstbank"}}, // bankcert's network, announced by firstbank's AS
+		{"203.0.112.0/24", []string{"telco"}},                 // a network inside the announced prefix
+		{"http://203.0.112.9/x", []string{"telco"}},
+		{"192.0.2.1", nil}, // an AS nobody registered
+	} {
+		o, err := Normalize(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.Clone(r.Route(o))
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s → %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	// The tables' own slices stay as they were.
+	if got := testRoutes().IP(netip.MustParseAddr("198.51.100.200")); !slices.Equal(got, []string{"bankcert"}) {
+		t.Errorf("a routing table changed under a union: %v", got)
+	}
+}
+
+// TestASNTableService: staff load, replace and delete the table; a line
+// that cannot be read refuses the whole dump; ingest routes an address to
+// the organisation that registered the AS announcing it; the observable's
+// page and lookups show the origin; another process picks a new table up.
+func TestASNTableService(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgsForAccess(t, d)
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, `INSERT INTO org_asns (org_id, asn, position) VALUES ('ins', 64511, 0)`); err != nil {
+			t.Fatal(err)
+		}
+		s := newService(t, d)
+		staff := &auth.Identity{User: auth.User{ID: "u-staff", Email: "duty@cc.example", PlatformRole: auth.PlatformCoordinator}}
+		dump := "# prefix\tlength\tAS\n192.0.2.0\t24\t64511\n198.51.100.0\t24\t64497\n2001:db8::\t32\t64511\n"
+
+		if _, err := s.ASNTableInfo(ctx, staff); errs.KindOf(err) != errs.KindNotFound {
+			t.Fatalf("no table yet: %v", err)
+		}
+		if _, err := s.LoadASNTable(ctx, member("bank", auth.RoleAdmin), "x", strings.NewReader(dump)); errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("a constituent loaded the table: %v", err)
+		}
+		if _, err := s.LoadASNTable(ctx, nil, "x", strings.NewReader(dump)); errs.KindOf(err) != errs.KindUnauthenticated {
+			t.Fatalf("nobody loaded the table: %v", err)
+		}
+		for _, bad := range []struct{ name, body, field, message string }{
+			{"bad.txt", "192.0.2.0/24 1\n192.0.2.0/24\n", "body", "line 2: want a prefix and an AS number"},
+			{"bad.txt", "192.0.2.0/40 1\n", "body", "line 1: not a network"},
+			{"bad.txt", "# nothing\n", "", "names no prefix"},
+			{" ", dump, "name", "1 to 200 characters"},
+		} {
+			_, err := s.LoadASNTable(ctx, staff, bad.name, strings.NewReader(bad.body))
+			e := errs.As(err)
+			if e == nil || e.Kind != errs.KindInvalid {
+				t.Fatalf("%q: %v", bad.body, err)
+			}
+			msg := e.Message
+			if bad.field != "" {
+				if len(e.Fields) != 1 || e.Fields[0].Field != bad.field {
+					t.Fatalf("%q: fields %v", bad.body, e.Fields)
+				}
+				msg = e.Fields[0].Message
+			}
+			if !strings.Contains(msg, bad.message) {
+				t.Errorf("%q: %q, want %q", bad.body, msg, bad.message)
+			}
+		}
+		// Gzip-compressed, as RouteViews serves it.
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(dump))
+		zw.Close()
+		info, err := s.LoadASNTable(ctx, staff, "routeviews-rv2-20261201.pfx2as.gz", &gz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Prefixes != 3 || info.ASNs != 2 || info.LoadedBy != "duty@cc.example" {
+			t.Fatalf("loaded %+v", info)
+		}
+		if got, err := s.ASNTableInfo(ctx, member("ins", auth.RoleAnalyst)); err != nil || got != info {
+			t.Fatalf("the table as a member sees it: %+v %v, want %+v", got, err, info)
+		}
+
+		// The insurer registered AS64511 only: an address in 192.0.2.0/24
+		// is routed to it, one in the bank's network to the bank alone
+		// (AS64497 is nobody's).
+		src, err := s.EnsureSource(ctx, sys, "sensors", "GREEN", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Ingest(ctx, sys, src, strings.NewReader("192.0.2.10\n198.51.100.10\n2001:db8::10\n"), IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		routed := map[string]string{}
+		rows, err := d.Query(ctx, `SELECT o.value, r.org_id FROM intel_routes r JOIN intel_observables o ON o.id = r.observable_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var v, org string
+			if err := rows.Scan(&v, &org); err != nil {
+				t.Fatal(err)
+			}
+			routed[v] += org
+		}
+		rows.Close()
+		if want := map[string]string{"192.0.2.10": "ins", "198.51.100.10": "bank", "2001:db8::10": "ins"}; !maps.Equal(routed, want) {
+			t.Fatalf("routes %v, want %v", routed, want)
+		}
+		ins := member("ins", auth.RoleAnalyst)
+		matches, err := s.Lookup(ctx, ins, []string{"192.0.2.10"})
+		if err != nil || len(matches) != 1 || matches[0].Origin == nil || *matches[0].Origin != (Origin{ASN: 64511, Prefix: "192.0.2.0/24"}) {
+			t.Fatalf("the insurer's lookup: %+v %v", matches, err)
+		}
+		view, err := s.Observable(ctx, ins, matches[0].ObservableID)
+		if err != nil || view.Origin == nil || view.Origin.ASN != 64511 || len(view.Constituents) != 1 {
+			t.Fatalf("the observable's page: %+v %v", view, err)
+		}
+		origins, err := s.LookupOrigins(ctx, ins, []string{"198.51.100.99", "hxxp://192.0.2.1/a", "203.0.113.1", "evil.example", "2001:db8::/48"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []OriginLookup{
+			{Value: "198.51.100.99", Type: IPv4, ASN: 64497, Prefix: "198.51.100.0/24"},
+			{Value: "hxxp://192.0.2.1/a", Type: URL, ASN: 64511, Prefix: "192.0.2.0/24"},
+			{Value: "203.0.113.1", Type: IPv4},
+			{Value: "evil.example", Type: Domain, Invalid: "not an address or network"},
+			{Value: "2001:db8::/48", Type: CIDR, ASN: 64511, Prefix: "2001:db8::/32"},
+		}
+		if !slices.Equal(origins, want) {
+			t.Fatalf("origins %+v\nwant %+v", origins, want)
+		}
+
+		// Another process (a second service on the store) reads the table
+		// the first loaded, and a replacement once it looks again.
+		other := newService(t, d)
+		if o, err := other.LookupOrigins(ctx, ins, []string{"192.0.2.1"}); err != nil || o[0].ASN != 64511 {
+			t.Fatalf("the other process: %+v %v", o, err)
+		}
+		if _, err := s.LoadASNTable(ctx, staff, "next.txt", strings.NewReader("192.0.2.0/25 64999\n")); err != nil {
+			t.Fatal(err)
+		}
+		other.forgetASNTable() // as warnRecheck passing does
+		if o, err := other.LookupOrigins(ctx, ins, []string{"192.0.2.1", "198.51.100.1"}); err != nil || o[0].ASN != 64999 || o[1].ASN != 0 {
+			t.Fatalf("the other process after the replacement: %+v %v", o, err)
+		}
+
+		if err := s.DeleteASNTable(ctx, ins); errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("a member deleted the table: %v", err)
+		}
+		if err := s.DeleteASNTable(ctx, staff); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.LookupOrigins(ctx, ins, []string{"192.0.2.1"}); errs.KindOf(err) != errs.KindNotFound {
+			t.Fatalf("a lookup without a table: %v", err)
+		}
+		var actions []string
+		rows, err = d.Query(ctx, `SELECT action FROM audit_log WHERE object_type = 'intel_asn_table' ORDER BY seq`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var a string
+			rows.Scan(&a)
+			actions = append(actions, a)
+		}
+		rows.Close()
+		if want := []string{"intel.asn_table.load", "intel.asn_table.load", "intel.asn_table.delete"}; !slices.Equal(actions, want) {
+			t.Errorf("audited %v, want %v", actions, want)
+		}
+	})
+}
+
+// TestASNTableServiceOfficial loads RouteViews' table of 2014 (gzip, in
+// place) through the service, as `certhub asn load` does.
+func TestASNTableServiceOfficial(t *testing.T) {
+	s := newService(t, dbtest.Open(t, db.SQLite))
+	f, err := os.Open(official + "/ipasn/ipasn_20140513.dat.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx := context.Background()
+	info, err := s.LoadASNTable(ctx, sys, "ipasn_20140513.dat.gz", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Prefixes != 512621 {
+		t.Fatalf("%d prefixes, the file has 512,621", info.Prefixes)
+	}
+	got, err := s.LookupOrigins(ctx, sys, []string{"1.0.4.200"})
+	if err != nil || got[0].ASN != 56203 || got[0].Prefix != "1.0.4.0/24" {
+		t.Fatalf("1.0.4.200: %+v %v", got, err)
+	}
+}
