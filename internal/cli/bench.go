@@ -65,17 +65,11 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	}
 	defer c.Close()
 	fmt.Fprintf(env.Stdout, "certhub bench: %s\n", s.data)
-	if *profile != "" {
-		pf, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*profile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	res, err := c.Intel.Bench(ctx, intel.BenchOptions{Indicators: *n, STIX: *stix, Lookups: *lookups, Pages: *pages, Dir: s.data}, env.Stdout)
 	if err != nil {
 		return err
@@ -93,4 +87,24 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("%d figures missed their targets", missed)
 	}
 	return nil
+}
+
+// startCPUProfile writes a CPU profile to path (none when empty) until
+// stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

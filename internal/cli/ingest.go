@@ -15,7 +15,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
-const ingestUsage = `ingest [--data DIR] [--db DSN] [--format auto|text|csv|shadowserver|stix|misp] [--source NAME] [--tlp LABEL] FILE ...
+const ingestUsage = `ingest [--data DIR] [--db DSN] [--format auto|text|csv|shadowserver|stix|misp] [--source NAME] [--tlp LABEL] [--progress|--quiet] FILE ...
 
 Loads indicators from files straight into the data directory (the server
 may be running) and ends with one summary line:
@@ -40,7 +40,8 @@ Rejected lines are listed on standard error, at most 100 per file.
 While a file loads, its progress (how much of it is read, the counts, the
 rate, the run's id for the console's run page) is shown on standard error
 when that is a terminal; --progress prints it there in any case, a line
-every few seconds, and --quiet not at all.`
+every few seconds, and --quiet not at all. --cpuprofile FILE writes a CPU
+profile of the load (go tool pprof reads it).`
 
 func runIngest(ctx context.Context, env Env, args []string) error {
 	f := newFlags(env, "ingest", ingestUsage)
@@ -51,6 +52,7 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 	label := f.String("tlp", "", "TLP of what is loaded (default: the source's)")
 	showProgress := f.Bool("progress", false, "show progress on standard error even when it is not a terminal")
 	quiet := f.Bool("quiet", false, "show no progress")
+	profile := f.String("cpuprofile", "", "write a CPU profile of the load to this file (go tool pprof reads it)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -74,6 +76,11 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	stop, err := startCPUProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	var total intel.Result
 	for _, name := range f.Args() {
 		if fi, err := os.Stat(name); err == nil && fi.IsDir() {
