@@ -3,11 +3,13 @@ package intel
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -95,6 +97,26 @@ func readASNTable(r io.Reader, emit func(netip.Prefix, uint32) error) (*ASNTable
 	}
 	t.asns = len(seen)
 	return t, nil
+}
+
+// firstError reads through r and keeps the first error other than EOF it
+// gave.
+type firstError struct {
+	r   io.Reader
+	err error
+}
+
+func (f *firstError) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err != nil && err != io.EOF && f.err == nil {
+		f.err = err
+	}
+	return n, err
+}
+
+func isFlateError(err error) bool {
+	var c flate.CorruptInputError
+	return errors.As(err, &c)
 }
 
 // ASNTableError is a line of a dump that cannot be read.
@@ -222,6 +244,18 @@ func (s *Service) asnTable(ctx context.Context) (*ASNTable, error) {
 	return t, nil
 }
 
+// origins answers the AS table for enrichment and routing: nil when there
+// is none or it cannot be read now (logged) — an enrichment failing must
+// not stop ingest, lookups, pages or digests.
+func (s *Service) origins(ctx context.Context) *ASNTable {
+	t, err := s.asnTable(ctx)
+	if err != nil {
+		s.log.Error("the AS table cannot be read: addresses go without their AS", "err", err)
+		return nil
+	}
+	return t
+}
+
 // forgetASNTable makes the next use reread the table, and routing with it.
 func (s *Service) forgetASNTable() {
 	s.asn.mu.Lock()
@@ -253,19 +287,29 @@ func (s *Service) LoadASNTable(ctx context.Context, id *auth.Identity, name stri
 		in = zr
 	}
 	limited := &io.LimitedReader{R: in, N: MaxASNTableBytes + 1}
+	rd := &firstError{r: limited}
 	var body bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&body, gzip.BestSpeed)
 	bw := bufio.NewWriter(zw)
-	t, err := readASNTable(limited, func(p netip.Prefix, asn uint32) error {
+	t, err := readASNTable(rd, func(p netip.Prefix, asn uint32) error {
 		bw.WriteString(p.String())
 		bw.WriteByte('\t')
 		bw.WriteString(strconv.FormatUint(uint64(asn), 10))
 		return bw.WriteByte('\n')
 	})
 	var lineErr *ASNTableError
+	// What the input did comes first: a stream cut off by a bound or a
+	// broken upload leaves a partial last line that reads as a bad one.
+	var tooBig *http.MaxBytesError
 	switch {
 	case limited.N <= 0:
 		return ASNTableInfo{}, errs.Invalid("the table is larger than %d MB", MaxASNTableBytes>>20)
+	case errors.As(rd.err, &tooBig):
+		return ASNTableInfo{}, rd.err
+	case errors.Is(rd.err, gzip.ErrChecksum), errors.Is(rd.err, gzip.ErrHeader), errors.Is(rd.err, io.ErrUnexpectedEOF), isFlateError(rd.err):
+		return ASNTableInfo{}, &errs.Error{Kind: errs.KindInvalid, Message: "the gzip stream cannot be read: " + rd.err.Error(), Err: rd.err}
+	case rd.err != nil:
+		return ASNTableInfo{}, fmt.Errorf("intel: AS table: read: %w", rd.err)
 	case errors.As(err, &lineErr):
 		return ASNTableInfo{}, &errs.Error{Kind: errs.KindInvalid, Message: "the table cannot be read",
 			Fields: []errs.FieldError{{Field: "body", Message: fmt.Sprintf("line %d: %s", lineErr.Line, lineErr.Message)}}}
@@ -286,16 +330,23 @@ func (s *Service) LoadASNTable(ctx context.Context, id *auth.Identity, name stri
 		if err != nil && errs.KindOf(err) != errs.KindNotFound {
 			return err
 		}
+		replaced := err == nil
+		// Revisions never repeat, not even after a delete: a process that
+		// read the table before must see that this one is another.
+		rev, err := tx.NextNumber(ctx, "intel_asn_table")
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO intel_asn_table (id, name, prefixes, asns, body, revision, loaded_by, loaded_at)
-			VALUES (1, $1, $2, $3, $4, 1, $5, $6)
+			VALUES (1, $1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, prefixes = excluded.prefixes, asns = excluded.asns, body = excluded.body,
-				revision = intel_asn_table.revision + 1, loaded_by = excluded.loaded_by, loaded_at = excluded.loaded_at`,
-			info.Name, info.Prefixes, info.ASNs, body.Bytes(), info.LoadedBy, info.LoadedAt); err != nil {
+				revision = excluded.revision, loaded_by = excluded.loaded_by, loaded_at = excluded.loaded_at`,
+			info.Name, info.Prefixes, info.ASNs, body.Bytes(), rev, info.LoadedBy, info.LoadedAt); err != nil {
 			return fmt.Errorf("intel: AS table: %w", err)
 		}
 		ev := audit.Event{Action: "intel.asn_table.load", ObjectType: "intel_asn_table", ObjectID: "1",
 			Summary: fmt.Sprintf("loaded the AS table %s (%d prefixes, %d ASes)", info.Name, info.Prefixes, info.ASNs), After: info}
-		if err == nil {
+		if replaced {
 			ev.Before = before
 		}
 		return audit.Record(ctx, tx, info.LoadedAt, ev)

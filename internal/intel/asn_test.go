@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
+	"io"
 	"maps"
+	"net/http"
 	"net/netip"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -178,6 +182,18 @@ func TestASNTableService(t *testing.T) {
 		if o, err := other.LookupOrigins(ctx, ins, []string{"192.0.2.1", "198.51.100.1"}); err != nil || o[0].ASN != 64999 || o[1].ASN != 0 {
 			t.Fatalf("the other process after the replacement: %+v %v", o, err)
 		}
+		// Deleted and loaded again: the other process, which read the
+		// table before, sees the new one (revisions never repeat).
+		if err := s.DeleteASNTable(ctx, staff); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.LoadASNTable(ctx, staff, "again.txt", strings.NewReader("192.0.2.0/26 64777\n")); err != nil {
+			t.Fatal(err)
+		}
+		other.forgetASNTable()
+		if o, err := other.LookupOrigins(ctx, ins, []string{"192.0.2.1"}); err != nil || o[0].ASN != 64777 {
+			t.Fatalf("the other process after a delete and a load: %+v %v", o, err)
+		}
 
 		if err := s.DeleteASNTable(ctx, ins); errs.KindOf(err) != errs.KindForbidden {
 			t.Fatalf("a member deleted the table: %v", err)
@@ -199,11 +215,46 @@ func TestASNTableService(t *testing.T) {
 			actions = append(actions, a)
 		}
 		rows.Close()
-		if want := []string{"intel.asn_table.load", "intel.asn_table.load", "intel.asn_table.delete"}; !slices.Equal(actions, want) {
+		if want := []string{"intel.asn_table.load", "intel.asn_table.load", "intel.asn_table.delete", "intel.asn_table.load", "intel.asn_table.delete"}; !slices.Equal(actions, want) {
 			t.Errorf("audited %v, want %v", actions, want)
 		}
 	})
 }
+
+// TestASNTableReadErrors: what the input did decides the answer, not the
+// partial line it left: a body cut off by the request's bound stays that
+// error (413 over HTTP), a broken gzip stream is invalid input, a failing
+// reader is the server's error, not the caller's.
+func TestASNTableReadErrors(t *testing.T) {
+	s := newService(t, dbtest.Open(t, db.SQLite))
+	ctx := context.Background()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	for i := range 2000 {
+		zw.Write([]byte("10." + strconv.Itoa(i/250) + "." + strconv.Itoa(i%250) + ".0/24\t64500\n"))
+	}
+	zw.Close()
+	cut := func(after int, err error) io.Reader {
+		return io.MultiReader(strings.NewReader("192.0.2.0/24 64500\n198.51.100.0/2"[:after]), &failing{err})
+	}
+	tooBig := &http.MaxBytesError{Limit: 10}
+	if _, err := s.LoadASNTable(ctx, sys, "x", cut(30, tooBig)); !errors.As(err, &tooBig) {
+		t.Errorf("cut off by the bound: %v", err)
+	}
+	if _, err := s.LoadASNTable(ctx, sys, "x", cut(30, errors.New("connection reset"))); err == nil || errs.KindOf(err) != errs.KindInternal {
+		t.Errorf("a failing reader: %v (%v)", err, errs.KindOf(err))
+	}
+	if _, err := s.LoadASNTable(ctx, sys, "x", bytes.NewReader(gz.Bytes()[:gz.Len()/2])); errs.KindOf(err) != errs.KindInvalid || !strings.Contains(err.Error(), "gzip stream") {
+		t.Errorf("half a gzip stream: %v", err)
+	}
+	if _, err := s.LoadASNTable(ctx, sys, "x", bytes.NewReader(gz.Bytes())); err != nil {
+		t.Errorf("the whole stream: %v", err)
+	}
+}
+
+type failing struct{ err error }
+
+func (f *failing) Read([]byte) (int, error) { return 0, f.err }
 
 // TestASNTableServiceOfficial loads RouteViews' table of 2014 (gzip, in
 // place) through the service, as `certhub asn load` does.

@@ -110,11 +110,8 @@ type digestLine struct {
 
 func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 	sent := false
-	origins, err := s.asnTable(ctx)
-	if err != nil {
-		return false, err
-	}
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
+	origins := s.origins(ctx)
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		var name, key string
 		if err := tx.QueryRow(ctx, `SELECT name, pgp_key FROM orgs WHERE id = $1`, org).Scan(&name, &key); err != nil {
 			return fmt.Errorf("intel: digest for %s: %w", org, err)

@@ -517,11 +517,15 @@ func (s *Service) write(ctx context.Context, src Source, col Collection, label s
 	aggs := g.aggs
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		ins := newInserter(tx)
-		ins.insertFirst = *insertFirst
+		// Inserting first, then upserting what was stored, locks a chunk's
+		// rows out of key order: only where transactions never overlap.
+		ins.insertFirst = *insertFirst && tx.Serialized()
 		if err := ins.observables(ctx, aggs, g.byKey); err != nil {
 			return err
 		}
-		*insertFirst = ins.insertFirst
+		if tx.Serialized() {
+			*insertFirst = ins.insertFirst
+		}
 		added, err := nextAdded(ctx, tx, col.Num, s.now())
 		if err != nil {
 			return err
@@ -578,7 +582,10 @@ func nextAdded(ctx context.Context, tx *db.Tx, col int64, now time.Time) (int64,
 // new observables then need no second look at the unique index and
 // nothing read back. What was skipped is upserted, answering the known
 // ids. When most of a chunk was known the next goes straight to the upsert
-// (a feed that repeats itself would pay for two looks otherwise).
+// (a feed that repeats itself would pay for two looks otherwise). Only
+// where write transactions never overlap (SQLite): the two passes lock a
+// chunk's rows out of key order, which concurrent ingests on PostgreSQL
+// could deadlock on; there every chunk is one upsert in key order.
 func (in *inserter) observables(ctx context.Context, aggs []*agg, byKey map[Observable]*agg) error {
 	for i := 0; i < len(aggs); i += chunk {
 		part := aggs[i:min(i+chunk, len(aggs))]
@@ -594,7 +601,7 @@ func (in *inserter) observables(ctx context.Context, aggs []*agg, byKey map[Obse
 		if err != nil {
 			return err
 		}
-		if !in.insertFirst && created*2 > len(part) {
+		if !in.insertFirst && created*2 > len(part) && in.tx.Serialized() {
 			in.insertFirst = true
 		}
 	}

@@ -222,10 +222,7 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 	if err != nil {
 		return nil, err
 	}
-	origins, err := s.asnTable(ctx)
-	if err != nil {
-		return nil, err
-	}
+	origins := s.origins(ctx)
 	now := s.now()
 	out := []Match{}
 	for _, oid := range ids {

@@ -170,11 +170,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 		return ObservableView{}, err
 	}
 	o.Benign = warn.Match(Observable{Type: o.Type, Value: o.Value})
-	origins, err := s.asnTable(ctx)
-	if err != nil {
-		return ObservableView{}, err
-	}
-	o.Origin = origins.origin(Observable{Type: o.Type, Value: o.Value})
+	o.Origin = s.origins(ctx).origin(Observable{Type: o.Type, Value: o.Value})
 	if o.Events, err = s.eventsOf(ctx, v, oid, o.Sightings); err != nil {
 		return ObservableView{}, err
 	}

@@ -219,11 +219,7 @@ func (s *Service) routing(ctx context.Context) (*Routes, error) {
 		for _, c := range byOrg {
 			cs = append(cs, *c)
 		}
-		origins, err := s.asnTable(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return NewRoutes(cs).WithOrigins(origins), nil
+		return NewRoutes(cs).WithOrigins(s.origins(ctx)), nil
 	})
 }
 

@@ -22,9 +22,12 @@ import (
 // The log is only rewound when a write begins after a checkpoint has
 // copied all of it, which a writer committing back to back never gives the
 // checkpointer time for. So when the log has grown past walLimit pages, the
-// next Write waits for one checkpoint of everything committed so far
+// next Write waits — holding the writer connection, so the process's other
+// writers wait too — for one checkpoint of everything committed so far
 // (usually just the last commit's pages, the rest being copied already):
-// its first write then starts the log again from the beginning.
+// its first write then starts the log again from the beginning. The bound
+// is the process's: writers in other processes (the command line while
+// the server runs) keep their own and may delay a rewind.
 
 // walLimit is the log's size, in pages, past which a writer waits for a
 // checkpoint (256 MiB of 4 KiB pages).
@@ -48,12 +51,14 @@ type checkpointer struct {
 	// copied, how many pages of it that checkpoint copied.
 	logPages, copied atomic.Int64
 	stop             context.CancelFunc
+	quit             chan struct{} // closed by close: nobody waits for a checkpoint then
 	done             sync.WaitGroup
 }
 
 func startCheckpointer(conn *sql.DB, limit int64, gap time.Duration) *checkpointer {
 	ctx, stop := context.WithCancel(context.Background())
-	c := &checkpointer{conn: conn, limit: limit, gap: gap, wake: make(chan struct{}, 1), sync: make(chan chan struct{}), stop: stop}
+	c := &checkpointer{conn: conn, limit: limit, gap: gap, wake: make(chan struct{}, 1), sync: make(chan chan struct{}), stop: stop,
+		quit: make(chan struct{})}
 	c.done.Add(1)
 	go c.run(ctx)
 	return c
@@ -90,9 +95,11 @@ func (c *checkpointer) run(ctx context.Context) {
 }
 
 // checkpoint copies the log into the database file. waited: a writer
-// waits for it, so nothing is committed meanwhile and, when all of the log
-// was copied, that writer's first page rewinds it: its length is as good
-// as nothing then.
+// waits for it holding the process's one writer connection, so nothing of
+// this process is committed meanwhile and, when all of the log was copied,
+// that writer's first page rewinds it: its length is as good as nothing
+// then. (Another process writing the same file meanwhile can keep the log
+// from being rewound this time; the next checkpoint measures it again.)
 func (c *checkpointer) checkpoint(ctx context.Context, waited bool) {
 	var busy, logPages, copied int64
 	// Errors (another process checkpointing: SQLITE_BUSY) leave the work
@@ -125,14 +132,23 @@ func (c *checkpointer) beforeWrite(ctx context.Context) {
 	case c.sync <- reply:
 	case <-ctx.Done():
 		return
+	case <-c.quit:
+		return
 	}
 	select {
 	case <-reply:
 	case <-ctx.Done():
+	case <-c.quit:
 	}
 }
 
 func (c *checkpointer) close() {
+	select {
+	case <-c.quit:
+		return // closed already
+	default:
+	}
+	close(c.quit)
 	c.stop()
 	c.done.Wait()
 	c.conn.Close()

@@ -322,6 +322,11 @@ func (t *Tx) Engine() Engine { return t.engine }
 // SQLTx is the database/sql transaction on SQLite (nil on PostgreSQL).
 func (t *Tx) SQLTx() *sql.Tx { return t.sqlTx }
 
+// Serialized answers whether write transactions never overlap (SQLite's
+// one writer), so that the order in which a transaction locks rows cannot
+// deadlock it against another.
+func (t *Tx) Serialized() bool { return t.pgxTx == nil }
+
 // PgxTx is the pgx transaction on PostgreSQL (nil on SQLite).
 func (t *Tx) PgxTx() pgx.Tx { return t.pgxTx }
 
@@ -512,8 +517,16 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			}
 		}()
 	} else {
+		// The one writer connection, held from before the wait for a
+		// checkpoint to the end: no other writer of this process (nor the
+		// job queue, which shares the connection) commits meanwhile.
+		var conn *sql.Conn
+		if conn, err = d.write.Conn(ctx); err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+		defer conn.Close()
 		d.ckpt.beforeWrite(ctx)
-		tx.sqlTx, err = d.write.BeginTx(ctx, nil)
+		tx.sqlTx, err = conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("db: begin: %w", err)
 		}

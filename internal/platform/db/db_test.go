@@ -323,10 +323,11 @@ func TestCheckpointerBoundsTheLog(t *testing.T) {
 	if err := schema.Migrate(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	// A writer committing back to back, 500 transactions of about 20 pages:
-	// 40 MB through the log, which stays near its limit all the same —
-	// over by what is committed while a checkpoint runs (its syncs take
-	// milliseconds), but far from the whole.
+	// A writer committing back to back, 500 transactions of about 25 pages:
+	// 50 MB through the log, which is rewound again and again all the same.
+	// How far past its limit it gets is what is committed while a
+	// checkpoint runs (its syncs take milliseconds, more on a busy disk);
+	// without the bound it is never rewound and holds all 50 MB.
 	big := strings.Repeat("x", 3000)
 	wal := filepath.Join(dir, "certhub.db-wal")
 	var largest int64
@@ -347,7 +348,7 @@ func TestCheckpointerBoundsTheLog(t *testing.T) {
 			largest = max(largest, fi.Size())
 		}
 	}
-	if bound := int64(8 << 20); largest > bound {
+	if bound := int64(16 << 20); largest > bound {
 		t.Errorf("the log grew to %d bytes, beyond %d", largest, bound)
 	}
 	if err := d.Close(); err != nil {
