@@ -150,6 +150,13 @@ func TestBrowserIntel(t *testing.T) {
 	if phone.Count("#load") != 0 || phone.Count("#table button") != 0 {
 		t.Fatal("a constituent is offered to change the AS table")
 	}
+	phone.Fill("#a-values", "203.0.113.230")
+	phone.Click("#lookup button[type=submit]")
+	phone.Expect("#lookup", "AS64500")
+	if phone.Overflows() {
+		t.Fatal("the AS table overflows a phone's width")
+	}
+	phone.Shot("66-intel-asn-phone")
 	phone.Go("/console/intel/sources/new")
 	phone.Expect("h1", "Forbidden")
 }
