@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/certhub/certhub/internal/platform/auth"
 )
 
 const asnUsage = `asn [--data DIR] [--db DSN] load FILE
@@ -50,13 +48,11 @@ func runASN(ctx context.Context, env Env, args []string) error {
 	case (sub == "show" || sub == "delete") && len(rest) != 0:
 		return usageError{sub + " takes no arguments"}
 	}
-	c, err := openCore(ctx, env, &s)
+	c, ctx, id, err := openAsCommandLine(ctx, env, &s)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	id := auth.System("command line")
-	ctx = auth.WithIdentity(ctx, id)
 	switch sub {
 	case "load":
 		file, err := os.Open(rest[0])

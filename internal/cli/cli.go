@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/platform/auth"
 )
 
 // Version is set at build time with -ldflags "-X github.com/certhub/certhub/internal/cli.Version=…".
@@ -190,6 +191,18 @@ func openCore(ctx context.Context, env Env, s *storeFlags) (*app.Core, error) {
 	}
 	cfg.NoBackground = true
 	return app.OpenCore(ctx, cfg)
+}
+
+// openAsCommandLine opens the store for a command that acts as the command
+// line itself (the system identity "command line", as the audit log shows
+// it): the core, a context carrying that identity, and the identity.
+func openAsCommandLine(ctx context.Context, env Env, s *storeFlags) (*app.Core, context.Context, *auth.Identity, error) {
+	c, err := openCore(ctx, env, s)
+	if err != nil {
+		return nil, ctx, nil, err
+	}
+	id := auth.System("command line")
+	return c, auth.WithIdentity(ctx, id), id, nil
 }
 
 func runVersion(_ context.Context, env Env, args []string) error {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/intel"
-	"github.com/certhub/certhub/internal/platform/auth"
 )
 
 const ingestUsage = `ingest [--data DIR] [--db DSN] [--format auto|text|csv|shadowserver|stix|misp] [--source NAME] [--tlp LABEL] [--progress|--quiet] FILE ...
@@ -65,13 +64,11 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	c, err := openCore(ctx, env, &s)
+	c, ctx, id, err := openAsCommandLine(ctx, env, &s)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	id := auth.System("command line")
-	ctx = auth.WithIdentity(ctx, id)
 	src, err := c.Intel.EnsureSource(ctx, id, *source, cmp.Or(*label, "AMBER"), nil)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/certhub/certhub/internal/intel"
-	"github.com/certhub/certhub/internal/platform/auth"
 )
 
 const warninglistUsage = `warninglist [--data DIR] [--db DSN] list
@@ -47,13 +46,11 @@ func runWarninglist(ctx context.Context, env Env, args []string) error {
 	case known && len(rest) == 0, (sub == "enable" || sub == "disable" || sub == "delete") && len(rest) != 1:
 		return usageError{msg}
 	}
-	c, err := openCore(ctx, env, &s)
+	c, ctx, id, err := openAsCommandLine(ctx, env, &s)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	id := auth.System("command line")
-	ctx = auth.WithIdentity(ctx, id)
 	switch sub {
 	case "list":
 		lists, err := c.Intel.Warninglists(ctx, id)
