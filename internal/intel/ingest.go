@@ -523,9 +523,7 @@ func (s *Service) write(ctx context.Context, src Source, col Collection, label s
 		if err := ins.observables(ctx, aggs, g.byKey); err != nil {
 			return err
 		}
-		if tx.Serialized() {
-			*insertFirst = ins.insertFirst
-		}
+		*insertFirst = ins.insertFirst
 		added, err := nextAdded(ctx, tx, col.Num, s.now())
 		if err != nil {
 			return err

@@ -50,17 +50,18 @@ type checkpointer struct {
 	// logPages is the log's length at the last checkpoint, in pages;
 	// copied, how many pages of it that checkpoint copied.
 	logPages, copied atomic.Int64
-	stop             context.CancelFunc
-	quit             chan struct{} // closed by close: nobody waits for a checkpoint then
-	done             sync.WaitGroup
+	// life ends with close: the loop stops and nobody waits for a
+	// checkpoint any more.
+	life context.Context
+	stop context.CancelFunc
+	done sync.WaitGroup
 }
 
 func startCheckpointer(conn *sql.DB, limit int64, gap time.Duration) *checkpointer {
-	ctx, stop := context.WithCancel(context.Background())
-	c := &checkpointer{conn: conn, limit: limit, gap: gap, wake: make(chan struct{}, 1), sync: make(chan chan struct{}), stop: stop,
-		quit: make(chan struct{})}
+	life, stop := context.WithCancel(context.Background())
+	c := &checkpointer{conn: conn, limit: limit, gap: gap, wake: make(chan struct{}, 1), sync: make(chan chan struct{}), life: life, stop: stop}
 	c.done.Add(1)
-	go c.run(ctx)
+	go c.run(life)
 	return c
 }
 
@@ -132,23 +133,20 @@ func (c *checkpointer) beforeWrite(ctx context.Context) {
 	case c.sync <- reply:
 	case <-ctx.Done():
 		return
-	case <-c.quit:
+	case <-c.life.Done():
 		return
 	}
 	select {
 	case <-reply:
 	case <-ctx.Done():
-	case <-c.quit:
+	case <-c.life.Done():
 	}
 }
 
 func (c *checkpointer) close() {
-	select {
-	case <-c.quit:
+	if c.life.Err() != nil {
 		return // closed already
-	default:
 	}
-	close(c.quit)
 	c.stop()
 	c.done.Wait()
 	c.conn.Close()
