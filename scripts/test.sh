@@ -22,6 +22,18 @@ CERTHUB_TEST_POSTGRES=$(scripts/postgres.sh start "$pgdir")
 export CERTHUB_TEST_POSTGRES
 export CERTHUB_TEST_REQUIRE_POSTGRES=1 CERTHUB_TEST_REQUIRE_BROWSER=1
 
+echo "== no database, key or secret tracked"
+# A data directory committed by mistake (a test writing into its package
+# folder) would ship a live database and the key that opens its secrets.
+tracked=$(git ls-files 2>/dev/null | grep -E '(\.db|\.key)$|(^|/)secret[^/]*$' || true)
+if [ -n "$tracked" ]; then
+  echo "these files must not be in git:"; echo "$tracked"; exit 1
+fi
+# What exists beside the sources before the tests run; tests write only
+# under t.TempDir(), so nothing may appear in the tree meanwhile.
+leftovers() { git status --porcelain --ignored=matching --untracked-files=all 2>/dev/null | grep -vE ' (bin|tmp)/' || true; }
+before=$(leftovers)
+
 echo "== gofmt"
 unformatted=$(gofmt -l cmd internal)
 if [ -n "$unformatted" ]; then
@@ -33,4 +45,11 @@ echo "== go test -race"
 # Every package runs under the race detector: the server, the job queue and
 # the database layer are concurrent through and through.
 go test -race -count=1 -timeout 15m ./...
+echo "== the tests wrote nothing into the tree"
+after=$(leftovers)
+if [ "$after" != "$before" ]; then
+  echo "tests left files in the source tree (write under t.TempDir()):"
+  diff <(echo "$before") <(echo "$after") | grep '^>' || true
+  exit 1
+fi
 echo "== all checks passed"

@@ -19,10 +19,18 @@ import (
 // run runs the command line with args and returns its exit code and output.
 func run(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
+	// A command given no data directory would use ./data, the package's
+	// own folder: every run gets a temporary one unless the test names one.
+	fallback := t.TempDir()
 	var out, errb bytes.Buffer
 	code := Main(context.Background(), args, Env{
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
-		Getenv: func(k string) string { return env[k] },
+		Getenv: func(k string) string {
+			if v, ok := env[k]; ok || k != "CERTHUB_DATA" {
+				return v
+			}
+			return fallback
+		},
 	})
 	return code, out.String(), errb.String()
 }
