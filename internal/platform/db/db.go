@@ -504,15 +504,20 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) Row {
 // start with BEGIN IMMEDIATE, so they never fail half-way with "database is
 // locked"; on PostgreSQL they run at READ COMMITTED and serialise where
 // they must with row locks.
+//
+// A panic in fn rolls the transaction back and releases its connection (the
+// writer slot on SQLite) before it goes on up the stack: the deferred
+// rollbacks below run whenever the commit was not reached.
 func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	tx := &Tx{engine: d.engine}
+	committed := false
 	if d.engine == Postgres {
 		tx.pgxTx, err = d.pool.Begin(ctx)
 		if err != nil {
 			return fmt.Errorf("db: begin: %w", err)
 		}
 		defer func() {
-			if err != nil {
+			if !committed {
 				_ = tx.pgxTx.Rollback(context.WithoutCancel(ctx))
 			}
 		}()
@@ -531,7 +536,7 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			return fmt.Errorf("db: begin: %w", err)
 		}
 		defer func() {
-			if err != nil {
+			if !committed {
 				_ = tx.sqlTx.Rollback()
 			}
 		}()
@@ -544,6 +549,7 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	} else {
 		err = tx.sqlTx.Commit()
 	}
+	committed = err == nil
 	if err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}

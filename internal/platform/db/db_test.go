@@ -121,6 +121,58 @@ func TestWriteRollsBackAndRunsAfterCommitOnlyOnSuccess(t *testing.T) {
 	})
 }
 
+// A panic inside Write rolls back and frees the connection before it goes
+// on up: SQLite's one writer slot and PostgreSQL's pooled connections are
+// not leaked, so the next writers still run.
+func TestWriteSurvivesAPanic(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		// A leaked writer slot makes the next Write wait: fail, not hang.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		panicking := func(i int) (recovered any) {
+			defer func() { recovered = recover() }()
+			err := d.Write(ctx, func(tx *db.Tx) error {
+				if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, '', $2)`,
+					fmt.Sprintf("panic-%d", i), time.Now()); err != nil {
+					return err
+				}
+				panic("boom")
+			})
+			return err
+		}
+		// More panics than PostgreSQL's pool has connections.
+		for i := range 12 {
+			got := make(chan any, 1)
+			go func() { got <- panicking(i) }()
+			select {
+			case r := <-got:
+				if r != "boom" {
+					t.Fatalf("panic %d: recovered %v, want the panic to go on up", i, r)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("write %d is stuck after an earlier one panicked", i)
+			}
+		}
+		if d.Engine() == db.Postgres {
+			if n := d.PgxPool().Stat().AcquiredConns(); n != 0 {
+				t.Fatalf("%d connections still held after the panics", n)
+			}
+		}
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := d.Write(wctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(wctx, `INSERT INTO settings (key, value, updated_at) VALUES ('after', '', $1)`, time.Now())
+			return err
+		}); err != nil {
+			t.Fatalf("a write after the panics: %v", err)
+		}
+		var n int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM settings WHERE key LIKE 'panic-%'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("rows of panicked transactions visible: n=%d err=%v", n, err)
+		}
+	})
+}
+
 // Concurrent writers must queue, not fail with "database is locked".
 func TestConcurrentWritersQueue(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
