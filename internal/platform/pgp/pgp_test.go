@@ -57,8 +57,8 @@ func TestParsePublicKey(t *testing.T) {
 		}
 	}
 	// Two armoured blocks: the reader takes the first; exactly one key results.
-	if info2, err := ParsePublicKey(two, now); err == nil && info2.Fingerprint != info.Fingerprint {
-		t.Errorf("two blocks parsed as %s", info2.Fingerprint)
+	if info2, err := ParsePublicKey(two, now); err != nil || info2.Fingerprint != info.Fingerprint {
+		t.Errorf("two blocks parsed as %s, %v; want the first block's key %s", info2.Fingerprint, err, info.Fingerprint)
 	}
 }
 
