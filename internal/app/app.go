@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -75,6 +76,9 @@ type Config struct {
 	Logger       *slog.Logger
 	Stdout       io.Writer // where the first admin's password is printed
 	NoBackground bool      // enqueue jobs but do not run them (command-line tools)
+	// Migrate applies pending migrations on open (serve and migrate);
+	// without it the database must already be at this binary's schema.
+	Migrate bool
 }
 
 // Core is the store and the services, without HTTP: what the command line
@@ -126,6 +130,14 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		return nil, errors.New("receiving reports by e-mail (--smtp-listen) needs the address they are sent to (--report-address)")
 	}
 	c := &Core{Cfg: cfg, Log: cfg.Logger, Now: cfg.Now}
+	if cfg.DSN == "" && !cfg.Migrate {
+		// Opening SQLite makes the file: a tool that must not create a
+		// database says there is none instead.
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, "certhub.db")); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("there is no certhub database in %s: create it with certhub migrate --data %s (or certhub serve), or point --data at the data directory",
+				cfg.DataDir, cfg.DataDir)
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -134,7 +146,11 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		return nil, err
 	}
 	fail := func(err error) (*Core, error) { c.DB.Close(); return nil, err }
-	if err := schema.Migrate(ctx, c.DB); err != nil {
+	check := schema.Check
+	if cfg.Migrate {
+		check = schema.Migrate
+	}
+	if err := check(ctx, c.DB); err != nil {
 		return fail(err)
 	}
 	key, created, err := seal.LoadOrCreate(cfg.SecretKey, cfg.DataDir)
@@ -278,16 +294,19 @@ type App struct {
 	mail     *mailin.Server
 	mailLn   net.Listener
 	handler  http.Handler
-	serveErr chan error
+	// failed receives the first listener (HTTP or inbound mail) that stops
+	// on its own; Wait returns it.
+	failed chan error
 }
 
 // New builds the server on a Core (opened here).
 func New(ctx context.Context, cfg Config) (*App, error) {
+	cfg.Migrate = true // the server brings its database up to date
 	core, err := OpenCore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Core: core, Router: httpx.NewRouter(), Metrics: prometheus.NewRegistry(), serveErr: make(chan error, 1)}
+	a := &App{Core: core, Router: httpx.NewRouter(), Metrics: prometheus.NewRegistry(), failed: make(chan error, 2)}
 	if err := a.routes(); err != nil {
 		core.Close()
 		return nil, err
@@ -460,7 +479,11 @@ func (a *App) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	go func() { a.serveErr <- a.server.Serve(ln) }()
+	go func() {
+		if err := a.server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			a.failed <- fmt.Errorf("the HTTP listener on %s stopped: %w", ln.Addr(), err)
+		}
+	}()
 	if err := a.Queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
@@ -480,17 +503,31 @@ func (a *App) URL() string {
 	return scheme + "://" + a.listener.Addr().String()
 }
 
-// Run starts the server and blocks until ctx ends or serving fails, then shuts down.
+// Wait blocks until ctx ends (nil: a signal asked the server to stop) or
+// a listener stops on its own (its error: the process must not keep
+// running without it).
+func (a *App) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-a.failed:
+		a.Log.Error("a listener failed; shutting down", "err", err)
+		return err
+	}
+}
+
+// ShutdownTimeout bounds a graceful shutdown: in-flight requests, running
+// jobs and background loads get this long to finish.
+const ShutdownTimeout = 30 * time.Second
+
+// Run starts the server and blocks until ctx ends or a listener fails,
+// then shuts down within ShutdownTimeout.
 func (a *App) Run(ctx context.Context) error {
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-a.serveErr:
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := a.Wait(ctx)
+	shutdown, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	return errors.Join(err, a.Close(shutdown))
 }
@@ -516,7 +553,7 @@ func (a *App) startMail() error {
 	a.mail, a.mailLn = srv, ln
 	go func() {
 		if err := srv.Serve(ln); err != nil {
-			a.Log.Error("inbound mail stopped", "err", err)
+			a.failed <- fmt.Errorf("the inbound mail listener on %s stopped: %w", ln.Addr(), err)
 		}
 	}()
 	a.Log.Info("receiving reports by e-mail", "smtp", ln.Addr().String(), "address", a.Cfg.ReportAddress)
@@ -543,12 +580,15 @@ func hostOf(u string) string {
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
 	if a.mail != nil {
-		if err := a.mail.Shutdown(ctx); err != nil {
+		// A listener that already failed is closed: not a second error.
+		if err := a.mail.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, fmt.Errorf("mail shutdown: %w", err))
 		}
 	}
 	if a.server != nil {
 		if err := a.server.Shutdown(ctx); err != nil {
+			// Past the deadline: cut the connections still open.
+			_ = a.server.Close()
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}

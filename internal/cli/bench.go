@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/certhub/certhub/internal/app"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
@@ -59,7 +60,14 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400) // as certhub ingest does
 	}
-	c, err := openCore(ctx, env, &s)
+	cfg, err := s.config(env)
+	if err != nil {
+		return err
+	}
+	// A store of the bench's own is made here; one named by --data must
+	// already be at this release's schema, as for every other tool.
+	cfg.NoBackground, cfg.Migrate = true, !explicit
+	c, err := app.OpenCore(ctx, cfg)
 	if err != nil {
 		return err
 	}

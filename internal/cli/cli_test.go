@@ -4,16 +4,21 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/schema"
 )
 
 // run runs the command line with args and returns its exit code and output.
@@ -56,8 +61,19 @@ func TestHelpVersionAndUsageErrors(t *testing.T) {
 	}
 }
 
-func TestUsersTokensAuditAndBackup(t *testing.T) {
+// migratedData is a new data directory holding a database at this
+// binary's schema, made as an operator would: certhub migrate.
+func migratedData(t *testing.T) string {
+	t.Helper()
 	data := t.TempDir()
+	if code, out, errOut := run(t, nil, "", "migrate", "--data", data); code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate: %d %s %s", code, out, errOut)
+	}
+	return data
+}
+
+func TestUsersTokensAuditAndBackup(t *testing.T) {
+	data := migratedData(t)
 	env := map[string]string{"CERTHUB_DATA": data, "CERTHUB_LOG_LEVEL": "warn"}
 	code, out, errOut := run(t, env, "", "user", "create", "--email", "Analyst@CC.example", "--name", "Cli Analyst", "--platform-role", "coordinator")
 	if code != 0 || !strings.Contains(out, "created analyst@cc.example") {
@@ -167,5 +183,109 @@ func TestServeStartsAndStopsGracefully(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "certhub.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOnlyServeAndMigrateMigrate: every other command leaves the schema of
+// a database older or newer than the binary as it is and says what to do;
+// `certhub migrate` upgrades it, and nothing runs on a newer one.
+func TestOnlyServeAndMigrateMigrate(t *testing.T) {
+	ctx := context.Background()
+	// A database of the previous release: every migration but the last.
+	data := t.TempDir()
+	d, err := db.Open(ctx, db.Options{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := fs.ReadDir(schema.Migrations(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := fstest.MapFS{}
+	for _, e := range entries[:len(entries)-1] {
+		b, _ := fs.ReadFile(schema.Migrations(), e.Name())
+		older[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	if _, err := d.Migrate(ctx, older); err != nil {
+		t.Fatal(err)
+	}
+	shape := func() string {
+		var tables []string
+		rows, err := d.Query(ctx, `SELECT type || ' ' || name FROM sqlite_master ORDER BY type, name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			tables = append(tables, s)
+		}
+		var v int64
+		if err := d.QueryRow(ctx, `SELECT MAX(version_id) FROM schema_migrations`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("version %d: %s", v, strings.Join(tables, ", "))
+	}
+	before := shape()
+	applied, available, err := d.SchemaVersion(ctx, schema.Migrations())
+	if err != nil || applied != available-1 {
+		t.Fatalf("older database at %d of %d (%v)", applied, available, err)
+	}
+	env := map[string]string{"CERTHUB_DATA": data, "CERTHUB_LOG_LEVEL": "warn"}
+	list := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(list, []byte("198.51.100.7\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	readers := [][]string{
+		{"audit", "verify"},
+		{"backup", filepath.Join(t.TempDir(), "b")},
+		{"user", "create", "--email", "x@cc.example", "--name", "X"},
+		{"token", "create", "--email", "x@cc.example", "--name", "ci"},
+		{"ingest", list},
+		{"warninglist", "list"},
+		{"asn", "show"},
+	}
+	want := fmt.Sprintf("schema version %d and this certhub expects %d", available-1, available)
+	for _, args := range readers {
+		code, _, errOut := run(t, env, "", args...)
+		if code != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "certhub migrate") {
+			t.Errorf("%v on an older database: exit %d %q, want a refusal naming %q", args, code, errOut, want)
+		}
+	}
+	if after := shape(); after != before {
+		t.Fatalf("a command changed the older database's schema:\nbefore %s\nafter  %s", before, after)
+	}
+	if code, out, errOut := run(t, env, "", "migrate"); code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, env, "", "audit", "verify"); code != 0 || !strings.Contains(out, "audit log intact") {
+		t.Fatalf("audit verify after migrate: %d %s %s", code, out, errOut)
+	}
+
+	// A database a newer release migrated: nothing runs on it, serve and
+	// migrate included.
+	if _, err := d.Exec(ctx, `INSERT INTO schema_migrations (version_id, is_applied, tstamp) VALUES ($1, 1, CURRENT_TIMESTAMP)`, available+1); err != nil {
+		t.Fatal(err)
+	}
+	newer := fmt.Sprintf("schema version %d, newer than this certhub's %d", available+1, available)
+	for _, args := range append(readers, []string{"migrate"}, []string{"serve", "--addr", "127.0.0.1:0"}) {
+		code, _, errOut := run(t, env, "", args...)
+		if code != 1 || !strings.Contains(errOut, newer) {
+			t.Errorf("%v on a newer database: exit %d %q, want a refusal naming %q", args, code, errOut, newer)
+		}
+	}
+	d.Close()
+
+	// No database at all: only migrate and serve make one.
+	empty := t.TempDir()
+	code, _, errOut := run(t, map[string]string{"CERTHUB_DATA": empty}, "", "audit", "verify")
+	if code != 1 || !strings.Contains(errOut, "no certhub database in "+empty) {
+		t.Errorf("audit verify without a database: exit %d %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(empty, "certhub.db")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("audit verify made a database: %v", err)
 	}
 }

@@ -81,10 +81,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if *demoData {
 		fmt.Fprintf(env.Stdout, "Demo users (password %q): %s\n", demo.Password, strings.Join(demo.UserEmails(), ", "))
 	}
-	<-ctx.Done()
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Until a signal, or a listener failing: then stop everything in order
+	// and exit non-zero, so a supervisor restarts the process.
+	failed := a.Wait(ctx)
+	shutdown, cancel := context.WithTimeout(context.Background(), app.ShutdownTimeout)
 	defer cancel()
-	return a.Close(shutdown)
+	return errors.Join(failed, a.Close(shutdown))
 }
 
 func runMigrate(ctx context.Context, env Env, args []string) error {
@@ -94,8 +96,12 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	// Opening the store applies the migrations.
-	c, err := openCore(ctx, env, &s)
+	cfg, err := s.config(env)
+	if err != nil {
+		return err
+	}
+	cfg.NoBackground, cfg.Migrate = true, true
+	c, err := app.OpenCore(ctx, cfg)
 	if err != nil {
 		return err
 	}

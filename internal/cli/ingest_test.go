@@ -12,7 +12,7 @@ import (
 
 func TestIngest(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
+	data := migratedData(t)
 	list := filepath.Join(dir, "list.txt")
 	if err := os.WriteFile(list, []byte("198.51.100.7\nevil[.]example\nnot an indicator!\n198.51.100.7\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestIngest(t *testing.T) {
 // the exit code then says so).
 func TestBench(t *testing.T) {
 	profile := filepath.Join(t.TempDir(), "cpu.pprof")
-	code, out, errOut := run(t, nil, "", "bench", "--indicators", "3000", "--stix", "1000", "--lookups", "2000", "--pages", "3", "--cpuprofile", profile)
+	code, out, errOut := run(t, map[string]string{"CERTHUB_DATA": ""}, "", "bench", "--indicators", "3000", "--stix", "1000", "--lookups", "2000", "--pages", "3", "--cpuprofile", profile)
 	if code != 0 && !strings.Contains(errOut, "missed their targets") {
 		t.Fatalf("exit %d: %s\n%s", code, out, errOut)
 	}
@@ -111,8 +111,8 @@ func TestIngestMISPFeedDir(t *testing.T) {
 	if err := os.WriteFile(single, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	data := filepath.Join(dir, "data")
-	code, want, errOut := run(t, nil, "", "ingest", "--data", filepath.Join(dir, "reference"), single)
+	data := migratedData(t)
+	code, want, errOut := run(t, nil, "", "ingest", "--data", migratedData(t), single)
 	if code != 0 {
 		t.Fatalf("the event alone: %d %s", code, errOut)
 	}
@@ -129,7 +129,7 @@ func TestIngestMISPFeedDir(t *testing.T) {
 // deletes warninglists, and ingest follows.
 func TestWarninglist(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
+	data := migratedData(t)
 	list := filepath.Join(dir, "cdn.json")
 	if err := os.WriteFile(list, []byte(`{"name": "Partner CDN", "version": 7, "type": "cidr", "list": ["192.0.2.128/25"]}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestWarninglist(t *testing.T) {
 // it, looks addresses up, refuses a broken dump naming its line, deletes.
 func TestASN(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
+	data := migratedData(t)
 	if code, _, errOut := run(t, nil, "", "asn", "--data", data, "show"); code != 1 || !strings.Contains(errOut, "no AS table is loaded") {
 		t.Fatalf("show before loading: exit %d %q", code, errOut)
 	}
@@ -222,7 +222,7 @@ func TestASN(t *testing.T) {
 // error (not a terminal here, so only when asked), --quiet nothing.
 func TestIngestProgress(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
+	data := migratedData(t)
 	list := filepath.Join(dir, "big.txt")
 	var b strings.Builder
 	for i := range 45_000 {

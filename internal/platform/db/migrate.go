@@ -148,6 +148,35 @@ func (d *DB) MigrationState(ctx context.Context, fsys fs.FS) (current, latest in
 	return current, latest, nil
 }
 
+// SchemaVersion reads the newest migration applied to the database and the
+// newest in fsys without changing anything: no version table is created
+// where there is none (applied is then 0). Commands that only read use it
+// to refuse a database that is older or newer than the binary.
+func (d *DB) SchemaVersion(ctx context.Context, fsys fs.FS) (applied, available int64, err error) {
+	migs, err := loadMigrations(d.engine, fsys)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(migs) > 0 {
+		available = migs[len(migs)-1].Version
+	}
+	exists := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if d.engine == Postgres {
+		exists = `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'`
+	}
+	var n int
+	if err := d.QueryRow(ctx, exists).Scan(&n); err != nil {
+		return 0, 0, fmt.Errorf("db: schema version: %w", err)
+	}
+	if n == 0 {
+		return 0, available, nil
+	}
+	if err := d.QueryRow(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM schema_migrations`).Scan(&applied); err != nil {
+		return 0, 0, fmt.Errorf("db: schema version: %w", err)
+	}
+	return applied, available, nil
+}
+
 // Backup writes a consistent copy of the SQLite database to dest while the
 // database stays in use (VACUUM INTO reads one snapshot). The copy is a
 // complete database: point --data at its directory to run from it.
