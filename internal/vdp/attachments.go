@@ -64,40 +64,46 @@ func cleanFilename(name string) string {
 	return name
 }
 
-// store writes the file under DataDir/attachments by its SHA-256 and
-// records it for the report.
-func (s *Service) store(ctx context.Context, tx *db.Tx, r Report, filename string, body io.Reader, by string) (Attachment, error) {
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM vdp_attachments WHERE report_id = $1`, r.ID).Scan(&n); err != nil {
-		return Attachment{}, err
-	}
-	if n >= maxAttachments {
-		return Attachment{}, fieldErr("file", "a report takes at most %d files", maxAttachments)
-	}
+// staged is an uploaded file already on disk, checked and named by its
+// SHA-256, before any transaction begins: a slow uploader holds no lock.
+type staged struct {
+	filename, contentType, sum string
+	size                       int64
+}
+
+// stage streams a file into DataDir/attachments: into a temporary file
+// first, its type sniffed and its size bounded, then renamed to its
+// SHA-256 (a file already there is the same file). An error leaves
+// nothing behind; a file whose metadata is never recorded is a harmless
+// orphan named by its content.
+func (s *Service) stage(filename string, body io.Reader) (staged, error) {
 	dir := filepath.Join(s.dataDir, "attachments")
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return Attachment{}, fmt.Errorf("vdp: attachments: %w", err)
+		return staged{}, fmt.Errorf("vdp: attachments: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, "upload-*")
 	if err != nil {
-		return Attachment{}, fmt.Errorf("vdp: attachments: %w", err)
+		return staged{}, fmt.Errorf("vdp: attachments: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	h := sha256.New()
 	head := make([]byte, 512)
-	hn, _ := io.ReadFull(body, head)
+	hn, err := io.ReadFull(body, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return staged{}, uploadError(err)
+	}
 	head = head[:hn]
 	written, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), body), MaxAttachment+1))
 	if err != nil {
-		return Attachment{}, fmt.Errorf("vdp: attachments: %w", err)
+		return staged{}, uploadError(err)
 	}
 	if written > MaxAttachment {
-		return Attachment{}, &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "a file may be at most 10 MB",
+		return staged{}, &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "a file may be at most 10 MB",
 			Fields: []errs.FieldError{{Field: "file", Message: "is larger than 10 MB"}}}
 	}
 	if written == 0 {
-		return Attachment{}, fieldErr("file", "is empty")
+		return staged{}, fieldErr("file", "is empty")
 	}
 	ct := sniff(head)
 	ok := false
@@ -105,34 +111,67 @@ func (s *Service) store(ctx context.Context, tx *db.Tx, r Report, filename strin
 		ok = ok || ct == t
 	}
 	if !ok {
-		return Attachment{}, fieldErr("file", "files of type %s are not accepted; send text, PDF, images, zip, gzip or packet captures", ct)
+		return staged{}, fieldErr("file", "files of type %s are not accepted; send text, PDF, images, zip, gzip or packet captures", ct)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	if err := tmp.Close(); err != nil {
-		return Attachment{}, err
+		return staged{}, fmt.Errorf("vdp: attachments: %w", err)
 	}
 	final := filepath.Join(dir, sum[:2], sum)
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-		return Attachment{}, err
+		return staged{}, fmt.Errorf("vdp: attachments: %w", err)
 	}
 	if _, err := os.Stat(final); errors.Is(err, os.ErrNotExist) {
 		if err := os.Rename(tmp.Name(), final); err != nil {
-			return Attachment{}, fmt.Errorf("vdp: attachments: %w", err)
+			return staged{}, fmt.Errorf("vdp: attachments: %w", err)
 		}
 	}
-	a := Attachment{ID: db.NewID(), ReportID: r.ID, Filename: cleanFilename(filename), ContentType: ct, Size: written, SHA256: sum, CreatedAt: s.now()}
+	return staged{filename: cleanFilename(filename), contentType: ct, sum: sum, size: written}, nil
+}
+
+// uploadError is a body that broke off while it was read: the client's
+// doing (413 when it passed the request's bound), never the server's.
+func uploadError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "the upload is larger than the server takes",
+			Fields: []errs.FieldError{{Field: "file", Message: "is larger than 10 MB"}}}
+	}
+	return &httpx.StatusError{Status: http.StatusBadRequest, Detail: "the upload broke off before the file was complete"}
+}
+
+// record adds a staged file to a report: a few rows in the caller's short
+// transaction.
+func (s *Service) record(ctx context.Context, tx *db.Tx, r Report, f staged, by string) (Attachment, error) {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM vdp_attachments WHERE report_id = $1`, r.ID).Scan(&n); err != nil {
+		return Attachment{}, err
+	}
+	if n >= maxAttachments {
+		return Attachment{}, fieldErr("file", "a report takes at most %d files", maxAttachments)
+	}
+	a := Attachment{ID: db.NewID(), ReportID: r.ID, Filename: f.filename, ContentType: f.contentType, Size: f.size, SHA256: f.sum, CreatedAt: s.now()}
 	if _, err := tx.Exec(ctx, `INSERT INTO vdp_attachments (id, report_id, filename, content_type, size, sha256, uploaded_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, a.ID, r.ID, a.Filename, ct, written, sum, by, a.CreatedAt); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, a.ID, r.ID, a.Filename, a.ContentType, a.Size, a.SHA256, by, a.CreatedAt); err != nil {
 		return Attachment{}, fmt.Errorf("vdp: attachments: %w", err)
 	}
 	return a, audit.Record(ctx, tx, a.CreatedAt, audit.Event{Action: "report.attach", ObjectType: "report", ObjectID: r.ID,
-		OrgID: deref(r.AssignedOrgID), Summary: fmt.Sprintf("%s: attached %s (%s, %d bytes)", r.TrackingID, a.Filename, ct, written)})
+		OrgID: deref(r.AssignedOrgID), Summary: fmt.Sprintf("%s: attached %s (%s, %d bytes)", r.TrackingID, a.Filename, a.ContentType, a.Size)})
 }
 
 // Attach adds a file to a report (its triagers and its submitting organisation).
 func (s *Service) Attach(ctx context.Context, id *auth.Identity, reportID, filename string, body io.Reader) (Attachment, error) {
+	// Who may attach is checked before the body is read, and again in the
+	// transaction that records it.
+	if _, err := s.Get(ctx, id, reportID); err != nil {
+		return Attachment{}, err
+	}
+	f, err := s.stage(filename, body)
+	if err != nil {
+		return Attachment{}, err
+	}
 	var a Attachment
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		r, err := getReport(ctx, tx, "id = $1", reportID)
 		if err != nil {
 			return err
@@ -140,7 +179,7 @@ func (s *Service) Attach(ctx context.Context, id *auth.Identity, reportID, filen
 		if see, _ := reportAccess(id, &r); !see {
 			return errs.NotFound("report not found")
 		}
-		a, err = s.store(ctx, tx, r, filename, body, id.User.Email)
+		a, err = s.record(ctx, tx, r, f, id.User.Email)
 		return err
 	})
 	return a, err
@@ -148,13 +187,22 @@ func (s *Service) Attach(ctx context.Context, id *auth.Identity, reportID, filen
 
 // AttachByKey adds a file through the reporter's follow link.
 func (s *Service) AttachByKey(ctx context.Context, key, filename string, body io.Reader, ip string) (Attachment, error) {
+	// The link is checked (and rate limited) before the body is read.
+	linked, err := s.byKey(ctx, s.db, key, ip)
+	if err != nil {
+		return Attachment{}, err
+	}
+	f, err := s.stage(filename, body)
+	if err != nil {
+		return Attachment{}, err
+	}
 	var a Attachment
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		r, err := s.byKey(ctx, tx, key, ip)
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		r, err := getReport(ctx, tx, "id = $1", linked.ID)
 		if err != nil {
 			return err
 		}
-		a, err = s.store(audit.WithActor(ctx, audit.Actor{Email: "reporter", IP: ip}), tx, r, filename, body, "reporter")
+		a, err = s.record(audit.WithActor(ctx, audit.Actor{Email: "reporter", IP: ip}), tx, r, f, "reporter")
 		return err
 	})
 	return a, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -65,7 +66,11 @@ func (s *Service) ReceiveMail(ctx context.Context, m mailin.Message, ip string) 
 // report's reporter.
 func (s *Service) mailReply(ctx context.Context, trackingID string, m mailin.Message) (bool, error) {
 	done := false
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
+	mf, err := s.stageMail(m)
+	if err != nil {
+		return false, err
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		r, err := getReport(ctx, tx, "tracking_id = $1", trackingID)
 		if e := errs.As(err); e != nil && e.Kind == errs.KindNotFound {
 			return nil
@@ -77,7 +82,7 @@ func (s *Service) mailReply(ctx context.Context, trackingID string, m mailin.Mes
 			return nil // not the reporter: a new report, which may be a duplicate
 		}
 		body, notes := mailText(m)
-		refused, err := s.mailAttachments(ctx, tx, r, m)
+		refused, err := s.recordMail(ctx, tx, r, mf)
 		if err != nil {
 			return err
 		}
@@ -133,11 +138,15 @@ func (s *Service) mailReport(ctx context.Context, m mailin.Message) error {
 		return err
 	}
 	r := newReport(in, "email", s.now())
+	if full != nil {
+		m.Attachments = append([]mailin.Attachment{{Name: "message.txt", ContentType: "text/plain", Data: full}}, m.Attachments...)
+	}
+	mf, err := s.stageMail(m)
+	if err != nil {
+		return err
+	}
 	_, rc, err := s.submit(ctx, r, func(ctx context.Context, tx *db.Tx, r Report) error {
-		if full != nil {
-			m.Attachments = append([]mailin.Attachment{{Name: "message.txt", ContentType: "text/plain", Data: full}}, m.Attachments...)
-		}
-		refused, err := s.mailAttachments(ctx, tx, r, m)
+		refused, err := s.recordMail(ctx, tx, r, mf)
 		if err != nil {
 			return err
 		}
@@ -169,25 +178,61 @@ func mailText(m mailin.Message) (string, []string) {
 	return strings.TrimSpace(m.Text), notes
 }
 
-// mailAttachments stores the message's files with the report; a file that
-// is refused (type, size, count) is noted instead of failing the message.
-func (s *Service) mailAttachments(ctx context.Context, tx *db.Tx, r Report, m mailin.Message) ([]string, error) {
-	var notes []string
+// mailFiles are a message's files, written to disk before the transaction
+// that records them, and the notes on those that were refused.
+type mailFiles struct {
+	files   []staged
+	refused []string
+}
+
+// stageMail stages the message's files; a file that is refused (type,
+// size) is noted instead of failing the message.
+func (s *Service) stageMail(m mailin.Message) (mailFiles, error) {
+	var mf mailFiles
 	for _, a := range m.Attachments {
-		_, err := s.store(ctx, tx, r, a.Name, bytes.NewReader(a.Data), "reporter (e-mail)")
+		f, err := s.stage(a.Name, bytes.NewReader(a.Data))
+		if err == nil {
+			mf.files = append(mf.files, f)
+			continue
+		}
+		reason, ok := refusal(err)
+		if !ok {
+			return mailFiles{}, err
+		}
+		mf.refused = append(mf.refused, fmt.Sprintf("[The attached file %q was not kept: %s.]", cleanFilename(a.Name), reason))
+	}
+	return mf, nil
+}
+
+// recordMail adds the staged files to the report, in the caller's
+// transaction, and answers the notes on every file not kept (the count
+// limit is known only here).
+func (s *Service) recordMail(ctx context.Context, tx *db.Tx, r Report, mf mailFiles) ([]string, error) {
+	notes := slices.Clone(mf.refused)
+	for _, f := range mf.files {
+		_, err := s.record(ctx, tx, r, f, "reporter (e-mail)")
 		if err == nil {
 			continue
 		}
-		var se *httpx.StatusError
-		if e := errs.As(err); (e != nil && e.Kind == errs.KindInvalid) || (errors.As(err, &se) && se.Status == http.StatusRequestEntityTooLarge) {
-			reason := err.Error()
-			if e != nil && len(e.Fields) > 0 {
-				reason = e.Fields[0].Message
-			}
-			notes = append(notes, fmt.Sprintf("[The attached file %q was not kept: %s.]", cleanFilename(a.Name), reason))
-			continue
+		reason, ok := refusal(err)
+		if !ok {
+			return nil, err
 		}
-		return nil, err
+		notes = append(notes, fmt.Sprintf("[The attached file %q was not kept: %s.]", f.filename, reason))
 	}
 	return notes, nil
+}
+
+// refusal says why a file was not kept, if the error is a refusal of the
+// file rather than a failure of the server.
+func refusal(err error) (string, bool) {
+	var se *httpx.StatusError
+	e := errs.As(err)
+	if (e == nil || e.Kind != errs.KindInvalid) && (!errors.As(err, &se) || se.Status != http.StatusRequestEntityTooLarge) {
+		return "", false
+	}
+	if e != nil && len(e.Fields) > 0 {
+		return e.Fields[0].Message, true
+	}
+	return err.Error(), true
 }

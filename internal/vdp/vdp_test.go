@@ -32,7 +32,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 // world is a small directory with a disclosure program over it.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	d     *db.DB
 	svc   *Service
 	dir   *directory.Service
@@ -44,7 +44,7 @@ type world struct {
 	id    map[string]*auth.Identity
 }
 
-func newWorld(t *testing.T, d *db.DB) *world {
+func newWorld(t testing.TB, d *db.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
@@ -60,7 +60,8 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(Options{DB: d, Orgs: dir, Outbox: outbox, CenterKey: center, Now: clk.Now, BaseURL: "https://hub.example", CenterName: "CERT CC"})
+	svc := NewService(Options{DB: d, Orgs: dir, Outbox: outbox, CenterKey: center, Now: clk.Now, BaseURL: "https://hub.example", CenterName: "CERT CC",
+		DataDir: t.TempDir()})
 	w := &world{t: t, d: d, svc: svc, dir: dir, users: users, q: q, key: key, clk: clk, org: map[string]string{}, id: map[string]*auth.Identity{}}
 	sys := auth.System("test")
 	vendorPub, _, _ := pgp.GenerateKey("Examplesoft PSIRT", "psirt@examplesoft.example", 0, clk.Now().Add(-time.Hour))
