@@ -50,7 +50,8 @@ func commands() []command {
 		{"warninglist", "manage the warninglists of known-benign values (list, load MISP lists, switch, check)", runWarninglist},
 		{"asn", "manage the AS table that enriches and routes addresses (load a pfx2as dump, show, look up)", runASN},
 		{"audit", "verify the audit log's hash chain", runAudit},
-		{"backup", "write a consistent copy of the embedded database and key to a directory", runBackup},
+		{"backup", "write a complete backup (database, server key, attachments) to a new directory", runBackup},
+		{"restore", "restore a backup into a new data directory (and empty PostgreSQL database)", runRestore},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -138,52 +136,6 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "audit log intact: %d rows, newest hash %s\n", rep.Rows, rep.HeadHash)
 	return nil
-}
-
-func runBackup(ctx context.Context, env Env, args []string) error {
-	f := newFlags(env, "backup", "backup [--data DIR] DEST\n\nWrites DEST/certhub.db (a consistent copy taken while the server runs) and DEST/secret.key.\nRestore by running certhub with --data DEST.")
-	var s storeFlags
-	s.add(f)
-	if err := f.parse(args); err != nil {
-		return err
-	}
-	if f.NArg() != 1 {
-		return usageError{"name one destination directory: certhub backup DEST"}
-	}
-	dest := f.Arg(0)
-	if s.db != "" {
-		return errors.New("backup copies the embedded SQLite database; for PostgreSQL use pg_dump (see docs/operations.md)")
-	}
-	if entries, err := os.ReadDir(dest); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%s is not empty; back up into a new directory", dest)
-	}
-	if err := os.MkdirAll(dest, 0o700); err != nil {
-		return err
-	}
-	c, err := openCore(ctx, env, &s)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	start := time.Now()
-	if err := c.DB.Backup(ctx, filepath.Join(dest, "certhub.db")); err != nil {
-		return err
-	}
-	if s.secretKey == "" {
-		if err := copyFile(filepath.Join(s.data, "secret.key"), filepath.Join(dest, "secret.key")); err != nil {
-			return fmt.Errorf("copy the server key: %w", err)
-		}
-	}
-	fmt.Fprintf(env.Stdout, "backed up to %s in %s\n", dest, time.Since(start).Round(time.Millisecond))
-	return nil
-}
-
-func copyFile(src, dst string) error {
-	b, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(dst, b, 0o600)
 }
 
 // readPassword takes a password from stdin (first line) when asked to.

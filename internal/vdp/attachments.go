@@ -322,3 +322,25 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) error {
 	}
 	return ServeAttachment(w, att, f)
 }
+
+// AttachmentDigests lists the SHA-256 of every stored file the database
+// names, for backups to check that each is on disk (the system's only).
+func (s *Service) AttachmentDigests(ctx context.Context, id *auth.Identity) ([]string, error) {
+	if !id.IsSystem() {
+		return nil, errs.Forbidden("only the system lists every stored file")
+	}
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT sha256 FROM vdp_attachments ORDER BY sha256`)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: attachment digests: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var sum string
+		if err := rows.Scan(&sum); err != nil {
+			return nil, err
+		}
+		out = append(out, sum)
+	}
+	return out, rows.Err()
+}

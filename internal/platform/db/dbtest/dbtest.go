@@ -79,6 +79,26 @@ func DSN(t testing.TB, e db.Engine) string {
 	if err != nil {
 		t.Fatalf("dbtest: postgres template: %v", err)
 	}
+	return create(t, base, "TEMPLATE "+tmpl)
+}
+
+// EmptyDSN returns a connection string for a new PostgreSQL database with
+// no tables at all (what an operator restores into), dropped when the test
+// ends; the test is skipped as DSN's is when no server is configured.
+func EmptyDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("CERTHUB_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("CERTHUB_TEST_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("dbtest: CERTHUB_TEST_REQUIRE_POSTGRES=1 but CERTHUB_TEST_POSTGRES is not set")
+		}
+		t.Skip("PostgreSQL not configured: set CERTHUB_TEST_POSTGRES (make test does)")
+	}
+	return create(t, base, "")
+}
+
+func create(t testing.TB, base, options string) string {
+	t.Helper()
 	name := "t_" + randHex(8)
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, base)
@@ -86,7 +106,7 @@ func DSN(t testing.TB, e db.Engine) string {
 		t.Fatalf("dbtest: connect postgres: %v", err)
 	}
 	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl)); err != nil {
+	if _, err := admin.Exec(ctx, strings.TrimSpace(fmt.Sprintf("CREATE DATABASE %s %s", name, options))); err != nil {
 		t.Fatalf("dbtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
