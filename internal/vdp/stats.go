@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -13,11 +15,11 @@ import (
 
 // Stats are the program's figures for the dashboard and the API.
 type Stats struct {
-	Reports       map[ReportStatus]int `json:"reports_by_status"`
-	Cases         map[CaseStatus]int   `json:"cases_by_status"`
-	ByCERT        []CERTLoad           `json:"by_cert"`
-	AckOverdue    int                  `json:"ack_overdue"`
-	TriageOverdue int                  `json:"triage_overdue"`
+	Reports       map[string]int `json:"reports_by_status"`
+	Cases         map[string]int `json:"cases_by_status"`
+	ByCERT        []CERTLoad     `json:"by_cert"`
+	AckOverdue    int            `json:"ack_overdue"`
+	TriageOverdue int            `json:"triage_overdue"`
 	// Medians in hours, nil when there is nothing to measure yet.
 	MedianAcknowledge *float64 `json:"median_hours_to_acknowledge"`
 	MedianTriage      *float64 `json:"median_hours_to_triage"`
@@ -35,7 +37,10 @@ type CERTLoad struct {
 }
 
 // Stats computes the figures over what id may see: everything for staff,
-// the reports and cases of their own CERTs for others.
+// the reports and cases of their own CERTs for others. Counts and medians
+// are aggregates in SQL; only reports that may be overdue (unacknowledged
+// or untriaged past the shortest deadline) are read, to apply the clock's
+// rule to each.
 func (s *Service) Stats(ctx context.Context, id *auth.Identity) (Stats, error) {
 	if id == nil {
 		return Stats{}, errs.Unauthenticated("sign in first")
@@ -50,92 +55,168 @@ func (s *Service) Stats(ctx context.Context, id *auth.Identity) (Stats, error) {
 		return Stats{}, err
 	}
 	now := s.now()
-	out := Stats{Reports: map[ReportStatus]int{}, Cases: map[CaseStatus]int{}}
+	out := Stats{Reports: map[string]int{}, Cases: map[string]int{}}
 	loads := map[string]*CERTLoad{}
-	load := func(org, name string) *CERTLoad {
+	load := func(org string) *CERTLoad {
 		if loads[org] == nil {
-			loads[org] = &CERTLoad{OrgID: org, OrgName: name}
+			loads[org] = &CERTLoad{OrgID: org}
 		}
 		return loads[org]
 	}
-	var ack, triage, fix, publish []float64
-	err = s.db.Read(ctx, func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT `+qualify("r", reportColumns)+`, COALESCE(o.name, '') FROM vdp_reports r
-			LEFT JOIN orgs o ON o.id = r.assigned_org_id`)
-		if err != nil {
-			return fmt.Errorf("vdp: stats: %w", err)
+	// scope keeps the rows of the viewer's CERTs, in a query of its own
+	// arguments.
+	scope := func(col string, args *db.Args) string {
+		if all {
+			return "TRUE"
 		}
-		defer rows.Close()
+		if len(mine) == 1 { // an equality the per-CERT indexes serve in order
+			return col + " = " + args.Add(mine[0])
+		}
+		vals := make([]any, len(mine))
+		for i, m := range mine {
+			vals[i] = m
+		}
+		return col + " IN (" + args.In(vals...) + ")"
+	}
+	eng := s.db.Engine()
+	err = s.db.Read(ctx, func(q db.Querier) error {
+		var args db.Args
+		rows, err := q.Query(ctx, `SELECT status, COALESCE(assigned_org_id, ''), COUNT(*) FROM vdp_reports
+			WHERE `+scope("assigned_org_id", &args)+` GROUP BY status, assigned_org_id`, args...)
+		if err != nil {
+			return err
+		}
 		for rows.Next() {
-			var orgName string
-			r, err := scanReportWith(rows, &orgName)
-			if err != nil {
+			var status ReportStatus
+			var org string
+			var n int
+			if err := rows.Scan(&status, &org, &n); err != nil {
+				rows.Close()
 				return err
 			}
-			if !all && (r.AssignedOrgID == nil || !slices.Contains(mine, *r.AssignedOrgID)) {
-				continue
-			}
-			out.Reports[r.Status]++
-			clock := st.Clock(r, now)
-			var l *CERTLoad
-			if r.AssignedOrgID != nil {
-				l = load(*r.AssignedOrgID, orgName)
-				if r.Status.Open() {
-					l.OpenReports++
-				}
-			}
-			if clock.AckOverdue || clock.TriageOverdue {
-				if clock.AckOverdue {
-					out.AckOverdue++
-				}
-				if clock.TriageOverdue {
-					out.TriageOverdue++
-				}
-				if l != nil {
-					l.Overdue++
-				}
-			}
-			if r.AcknowledgedAt != nil {
-				ack = append(ack, r.AcknowledgedAt.Sub(r.ReceivedAt).Hours())
-			}
-			if r.TriagedAt != nil {
-				triage = append(triage, r.TriagedAt.Sub(r.ReceivedAt).Hours()-float64(r.PausedSeconds)/3600)
+			out.Reports[string(status)] += n
+			if org != "" && status.Open() {
+				load(org).OpenReports += n
 			}
 		}
+		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows.Close()
-		crows, err := q.Query(ctx, `SELECT c.owner_org_id, o.name, c.status, c.created_at, c.fix_ready_at, c.disclosed_at
-			FROM vdp_cases c JOIN orgs o ON o.id = c.owner_org_id`)
+
+		// Overdue, as Settings.Clock has it: not acknowledged AckHours after
+		// receipt; open, untriaged and not waiting for the reporter
+		// TriageHours after receipt plus the time it waited before. A
+		// report overdue both ways counts once towards its CERT's load.
+		args = db.Args{}
+		ackBy := args.Add(now.Add(-time.Duration(st.AckHours) * time.Hour))
+		rows, err = q.Query(ctx, `SELECT COALESCE(assigned_org_id, ''), COUNT(*) FROM vdp_reports
+			WHERE acknowledged_at IS NULL AND received_at < `+ackBy+` AND `+scope("assigned_org_id", &args)+` GROUP BY assigned_org_id`, args...)
 		if err != nil {
-			return fmt.Errorf("vdp: stats: %w", err)
+			return err
 		}
-		defer crows.Close()
-		for crows.Next() {
-			var org, name string
-			var status CaseStatus
-			var created time.Time
-			var fixed, disclosed *time.Time
-			if err := crows.Scan(&org, &name, &status, &created, &fixed, &disclosed); err != nil {
+		for rows.Next() {
+			var org string
+			var n int
+			if err := rows.Scan(&org, &n); err != nil {
+				rows.Close()
 				return err
 			}
-			if !all && !slices.Contains(mine, org) {
-				continue
-			}
-			out.Cases[status]++
-			if status == CaseOpen || status == CaseCoordinating || status == CaseRemediation {
-				load(org, name).ActiveCases++
-			}
-			if fixed != nil {
-				fix = append(fix, fixed.Sub(created).Hours())
-			}
-			if disclosed != nil {
-				publish = append(publish, disclosed.Sub(created).Hours())
+			out.AckOverdue += n
+			if org != "" {
+				load(org).Overdue += n
 			}
 		}
-		return crows.Err()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		args = db.Args{}
+		ackBy = args.Add(now.Add(-time.Duration(st.AckHours) * time.Hour))
+		triageBy := args.Add(now.Add(-time.Duration(st.TriageHours) * time.Hour))
+		rows, err = q.Query(ctx, `SELECT COALESCE(assigned_org_id, ''), COUNT(*),
+			SUM(CASE WHEN acknowledged_at IS NULL AND received_at < `+ackBy+` THEN 1 ELSE 0 END)
+			FROM vdp_reports WHERE triaged_at IS NULL AND status IN ('received', 'need_info') AND waiting_since IS NULL
+				AND received_at < `+triageBy+` AND (paused_seconds = 0 OR `+
+			db.MillisBetween(eng, "received_at", db.TimeArg(eng, triageBy))+` > paused_seconds * 1000)
+				AND `+scope("assigned_org_id", &args)+` GROUP BY assigned_org_id`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var org string
+			var n, both int
+			if err := rows.Scan(&org, &n, &both); err != nil {
+				rows.Close()
+				return err
+			}
+			out.TriageOverdue += n
+			if org != "" {
+				load(org).Overdue += n - both
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+
+		args = db.Args{}
+		rows, err = q.Query(ctx, `SELECT status, owner_org_id, COUNT(*) FROM vdp_cases WHERE `+scope("owner_org_id", &args)+
+			` GROUP BY status, owner_org_id`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var status CaseStatus
+			var org string
+			var n int
+			if err := rows.Scan(&status, &org, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			out.Cases[string(status)] += n
+			if status == CaseOpen || status == CaseCoordinating || status == CaseRemediation {
+				load(org).ActiveCases += n
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+
+		medians := []struct {
+			into                           **float64
+			table, org, from, to, duration string
+			paused                         string
+		}{
+			{&out.MedianAcknowledge, "vdp_reports", "assigned_org_id", "received_at", "acknowledged_at", "ack_ms", "0"},
+			{&out.MedianTriage, "vdp_reports", "assigned_org_id", "received_at", "triaged_at", "triage_ms", "paused_seconds"},
+			{&out.MedianFix, "vdp_cases", "owner_org_id", "created_at", "fix_ready_at", "fix_ms", "0"},
+			{&out.MedianPublish, "vdp_cases", "owner_org_id", "created_at", "disclosed_at", "publish_ms", "0"},
+		}
+		for _, m := range medians {
+			args := db.Args{}
+			where := m.duration + " IS NOT NULL AND " + scope(m.org, &args)
+			if *m.into, err = median(ctx, q, m.table, where, m.duration, m.from+", "+m.to+", "+m.paused, args); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	if err != nil {
+		return Stats{}, fmt.Errorf("vdp: stats: %w", err)
+	}
+	ids := make([]string, 0, len(loads))
+	for org := range loads {
+		ids = append(ids, org)
+	}
+	orgs, err := s.orgs.GetMany(ctx, system, ids)
+	if err != nil {
+		return Stats{}, fmt.Errorf("vdp: stats: %w", err)
+	}
+	for _, o := range orgs {
+		loads[o.ID].OrgName = o.Name
+	}
 	for _, l := range loads {
 		out.ByCERT = append(out.ByCERT, *l)
 	}
@@ -143,25 +224,43 @@ func (s *Service) Stats(ctx context.Context, id *auth.Identity) (Stats, error) {
 		if a.OpenReports+a.ActiveCases != b.OpenReports+b.ActiveCases {
 			return (b.OpenReports + b.ActiveCases) - (a.OpenReports + a.ActiveCases)
 		}
-		if a.OrgName < b.OrgName {
-			return -1
-		}
-		return 1
+		return strings.Compare(a.OrgName, b.OrgName)
 	})
-	out.MedianAcknowledge, out.MedianTriage, out.MedianFix, out.MedianPublish = median(ack), median(triage), median(fix), median(publish)
-	return out, err
+	return out, nil
 }
 
-// median of hours, rounded to a tenth.
-func median(xs []float64) *float64 {
-	if len(xs) == 0 {
-		return nil
+// median is the median of the hours a duration column (milliseconds,
+// generated by the database and indexed) measures, rounded to a tenth (nil
+// over no rows): the index yields the middle one or two rows, whose
+// duration is then worked out exactly from their times (from, to, pause).
+func median(ctx context.Context, q db.Querier, table, where, duration, times string, args db.Args) (*float64, error) {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE `+where, args...).Scan(&n); err != nil {
+		return nil, err
 	}
-	slices.Sort(xs)
-	m := xs[len(xs)/2]
-	if len(xs)%2 == 0 {
-		m = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+	if n == 0 {
+		return nil, nil
 	}
+	take := 2 - n%2
+	rows, err := q.Query(ctx, `SELECT `+times+` FROM `+table+` WHERE `+where+` ORDER BY `+duration+
+		` LIMIT `+strconv.Itoa(take)+` OFFSET `+strconv.Itoa((n-1)/2), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var sum float64
+	for rows.Next() {
+		var a, b time.Time
+		var p int64
+		if err := rows.Scan(&a, &b, &p); err != nil {
+			return nil, err
+		}
+		sum += b.Sub(a).Hours() - float64(p)/3600
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	m := sum / float64(take)
 	m = float64(int64(m*10+0.5)) / 10
-	return &m
+	return &m, nil
 }

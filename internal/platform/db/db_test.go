@@ -269,6 +269,8 @@ func TestTranslateDDL(t *testing.T) {
 		{"blob BYTEA", "blob BLOB"},
 		{"CREATE TABLE t (a INTEGER PRIMARY KEY) /* sqlite: WITHOUT ROWID */;", "CREATE TABLE t (a INTEGER PRIMARY KEY) WITHOUT ROWID;"},
 		{"note TEXT -- timestamptzish", "note TEXT -- timestamptzish"},
+		{"CREATE INDEX i ON t ((now() - at));  -- sqlite: CREATE INDEX i ON t ((julianday(at)));\nSELECT 1;",
+			"CREATE INDEX i ON t ((julianday(at)));\nSELECT 1;"},
 	}
 	for _, tt := range tests {
 		if got := db.TranslateDDL(db.SQLite, tt.in); got != tt.sqlite {

@@ -21,6 +21,10 @@ var sqliteDDL = []struct {
 	re   *regexp.Regexp
 	with string
 }{
+	// A line SQLite must read otherwise, its version after a comment
+	// PostgreSQL skips: "PG STATEMENT; -- sqlite: SQLITE STATEMENT;" (for
+	// expressions whose functions differ, such as time arithmetic).
+	{regexp.MustCompile(`(?m)^.*--\s*sqlite:\s*(.*)$`), "$1"},
 	// INTEGER PRIMARY KEY is SQLite's rowid alias: auto-assigned and ordered.
 	{regexp.MustCompile(`(?i)\bBIGSERIAL\s+PRIMARY\s+KEY\b`), "INTEGER PRIMARY KEY"},
 	{regexp.MustCompile(`(?i)\bTIMESTAMPTZ\b`), "TIMESTAMP"},
