@@ -15,12 +15,12 @@ import (
 	"testing"
 )
 
-// The official OASIS test documents and examples, read in place from
-// shared/ beside the repository (the test runs in internal/csafcheck).
+// The official OASIS test documents and examples, and Red Hat's CVSS 2.0
+// test vectors: copies in testdata/ (origins in testdata/README.md).
 const (
-	official = "../../../shared/standards/csaf/test/validator/data"
-	examples = "../../../shared/standards/csaf/examples/csaf"
-	redhat   = "../../../shared/standards/cvss/redhat"
+	official = "testdata/csaf"
+	examples = "testdata/csaf/examples"
+	redhat   = "testdata/cvss/redhat"
 )
 
 // decode decodes a JSON document as callers of Mandatory do; useNumber
