@@ -15,9 +15,9 @@ import (
 	gocvss40 "github.com/pandatix/go-cvss/40"
 )
 
-// redhatDir holds Red Hat's official CVSS test vectors, read in place from
-// shared/ beside the repository (the test runs in internal/cvss).
-var redhatDir = filepath.Join("..", "..", "..", "shared", "standards", "cvss", "redhat")
+// redhatDir holds Red Hat's official CVSS test vectors, copied into
+// testdata/ (origin in testdata/README.md).
+var redhatDir = filepath.Join("testdata", "redhat")
 
 // official is one line of a test-vector file: "VECTOR - (base, temporal,
 // environmental)" for CVSS 3.x, "VECTOR - (score,)" or "VECTOR - score"
