@@ -7,6 +7,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -215,4 +216,87 @@ func (b *Browser) Expect(css string, want ...string) {
 			b.t.Fatalf("browser: %s shows %q, want it to contain %q (at %s)", css, got, w, b.Path())
 		}
 	}
+}
+
+// Visit is one address a crawl fetched and the status it answered.
+type Visit struct {
+	URL    string `json:"url"`
+	Status int    `json:"status"`
+	From   string `json:"from"` // the page that linked to it
+}
+
+// crawlJS fetches pages from the browser, with its cookies, breadth first:
+// every same-origin link and GET form of every HTML page it fetches, until
+// none is new or limit addresses were fetched. Links whose path and query differ only
+// in their identifiers and values (a list's rows, its filters) count as
+// one shape; perShape of each are followed, so every kind of page is
+// reached without fetching every row of every list.
+const crawlJS = `(async (starts, skip, limit, perShape) => {
+	const shape = u => u.pathname.split('/').map(s => /^[0-9a-f-]{8,}$|^[0-9]+$|^[A-Z]+-[A-Z0-9-]+$|^[0-9A-Za-z_-]{20,}$|@/.test(s) ? '*' : s).join('/') +
+		'?' + [...u.searchParams.keys()].sort().join('&');
+	const seen = new Set(), shapes = new Map(), queue = starts.map(s => [s, '']), out = [];
+	while (queue.length && out.length < limit) {
+		const [url, from] = queue.shift();
+		let status = 0, html = null;
+		try {
+			const r = await fetch(url, {credentials: 'same-origin', redirect: 'manual'});
+			status = r.type === 'opaqueredirect' ? 303 : r.status;
+			if ((r.headers.get('content-type') || '').startsWith('text/html')) html = await r.text();
+		} catch (e) { status = -1; }
+		out.push({url, status, from});
+		if (!html) continue;
+		const doc = new DOMParser().parseFromString(html, 'text/html');
+		const found = [...doc.querySelectorAll('a[href]')].map(a => [a.getAttribute('href'), '']);
+		// A search or filter form as submitted with what it holds, and
+		// once with each option of each of its lists.
+		for (const f of doc.querySelectorAll('form')) {
+			if ((f.getAttribute('method') || 'get').toLowerCase() !== 'get') continue;
+			const action = f.getAttribute('action') || url, base = new FormData(f);
+			const submit = fd => action.split('?')[0] + '?' + new URLSearchParams([...fd].filter(([, v]) => typeof v === 'string')).toString();
+			found.push([submit(base), action + ' as it is']);
+			for (const sel of f.querySelectorAll('select[name]')) {
+				for (const o of sel.options) {
+					const fd = new FormData(f);
+					fd.set(sel.name, o.value);
+					found.push([submit(fd), action + ' ' + sel.name + '=' + o.value]);
+				}
+			}
+		}
+		for (const [href, form] of found) {
+			const u = new URL(href, url);
+			u.hash = '';
+			if (u.origin !== location.origin || skip.some(p => u.pathname.startsWith(p))) continue;
+			const s = u.toString();
+			if (seen.has(s)) continue;
+			seen.add(s);
+			// A form counts once for each choice, whatever page it is on.
+			const k = form ? 'form ' + new URL(form.split(' ')[0], url).pathname + form.slice(form.indexOf(' ')) : shape(u),
+				n = shapes.get(k) || 0;
+			if (n >= (form ? 1 : perShape)) continue;
+			shapes.set(k, n + 1);
+			queue.push([s, url]);
+		}
+	}
+	return out;
+})`
+
+// Crawl fetches, from the current page and with its cookies, the start
+// addresses and every same-origin page they link to (see crawlJS), except
+// paths starting with one of skip; it returns what each answered.
+func (b *Browser) Crawl(starts, skip []string, limit int) []Visit {
+	b.t.Helper()
+	for i, s := range starts {
+		starts[i] = b.base + s
+	}
+	in, _ := json.Marshal([]any{starts, skip, limit, 3})
+	js := crawlJS + "(..." + string(in) + ")"
+	visits, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]Visit](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("browser: crawl: %v", err)
+	}
+	for i := range visits {
+		visits[i].URL = strings.TrimPrefix(visits[i].URL, b.base)
+		visits[i].From = strings.TrimPrefix(visits[i].From, b.base)
+	}
+	return visits
 }

@@ -136,13 +136,13 @@ func (rd *Renderer) Has(name string) bool { _, ok := rd.pages[name]; return ok }
 // Render writes page name with status. Identity, zone, flash and request
 // details are filled in from the request.
 func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, name string, p Page) {
+	ctx := r.Context()
 	t, ok := rd.pages[name]
 	if !ok {
-		rd.log.Error("missing page template", "name", name)
-		http.Error(w, "page template missing", http.StatusInternalServerError)
+		rd.log.Error("missing page template", "name", name, "request_id", httpx.RequestID(ctx))
+		rd.renderFailure(w, r, name, p)
 		return
 	}
-	ctx := r.Context()
 	p.Identity = auth.FromContext(ctx)
 	p.Zone = time.UTC
 	if p.Identity != nil && p.Identity.User.TimeZone != "" {
@@ -164,8 +164,8 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		rd.log.Error("render page", "name", name, "err", err, "request_id", p.RequestID)
-		http.Error(w, "the page could not be rendered; the error was logged", http.StatusInternalServerError)
+		rd.log.Error("render page", "name", name, "err", err, "request_id", httpx.RequestID(ctx))
+		rd.renderFailure(w, r, name, p)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -173,6 +173,24 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
+
+// renderFailure answers a page that could not be rendered with the standard
+// error page, its request id for the report (the log has the cause), or
+// with plain text when the error page itself is what failed.
+func (rd *Renderer) renderFailure(w http.ResponseWriter, r *http.Request, name string, p Page) {
+	if name == errorPage {
+		http.Error(w, "the page could not be rendered; quote request "+httpx.RequestID(r.Context())+" when you report this",
+			http.StatusInternalServerError)
+		return
+	}
+	const title = "Something went wrong"
+	rd.Render(w, r, http.StatusInternalServerError, errorPage, Page{Title: title, Public: p.Public, RequestID: httpx.RequestID(r.Context()), Data: errorData{
+		Status: http.StatusInternalServerError, Title: title,
+		Detail: "This page could not be shown. The error was logged; please try again later."}})
+}
+
+// errorPage is the template of every HTML error answer.
+const errorPage = "web/error"
 
 // RenderPublic renders a page of the public website. For anonymous visitors
 // it is cacheable for a minute and carries an ETag, so a conditional request
@@ -230,7 +248,7 @@ func (rd *Renderer) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e := errs.As(err); e != nil && e.Kind == errs.KindRateLimited && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(e.RetryAfter))
 	}
-	rd.Render(w, r, status, "web/error", Page{Title: title, Data: errorData{Status: status, Title: title, Detail: detail}})
+	rd.Render(w, r, status, errorPage, Page{Title: title, Data: errorData{Status: status, Title: title, Detail: detail}})
 }
 
 type errorData struct {
