@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestMISPOfficialEvents reads PyMISP's test events in place.
+// TestMISPOfficialEvents reads PyMISP's test events.
 func TestMISPOfficialEvents(t *testing.T) {
 	f, err := os.Open(official + "/misp/mispevent_testfiles/existing_event.json")
 	if err != nil {

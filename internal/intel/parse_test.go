@@ -83,7 +83,7 @@ func TestParseCSV(t *testing.T) {
 }
 
 // TestShadowserverReports reads every Shadowserver sample report (IntelMQ's
-// test data, in place): each parses, and the indicator columns give
+// test data): each parses, and the indicator columns give
 // records.
 func TestShadowserverReports(t *testing.T) {
 	files, _ := filepath.Glob(official + "/intelmq/shadowserver/*.csv")

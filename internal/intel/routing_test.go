@@ -10,7 +10,11 @@ import (
 	"testing"
 )
 
-const official = "../../../shared/standards"
+// official holds the public test data the tests read (RouteViews' AS
+// table, IntelMQ's Shadowserver samples, PyMISP's events, the OASIS STIX
+// examples, ATT&CK for ICS): copies in testdata/, origins in
+// testdata/README.md.
+const official = "testdata"
 
 func testRoutes() *Routes {
 	return NewRoutes([]Constituency{
@@ -78,7 +82,7 @@ func loadOfficialASNs(t testing.TB) *ASNTable {
 }
 
 // TestASNTableOfficial loads the RouteViews table of 2014 (pyasn's test
-// data, in place) and checks lookups against its lines.
+// data) and checks lookups against its lines.
 func TestASNTableOfficial(t *testing.T) {
 	tab := loadOfficialASNs(t)
 	if tab.Len() < 500_000 {

@@ -20,7 +20,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
-// officialBundles are the STIX 2.1 bundles of ../shared/standards.
+// officialBundles are the STIX 2.1 bundles of testdata/.
 func officialBundles(t testing.TB) []string {
 	files := []string{official + "/attack/ics-attack.json"}
 	for _, g := range []string{"/stix/examples/*.json", "/stix/examples/*/*.json"} {

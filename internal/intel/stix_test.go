@@ -22,7 +22,7 @@ func parseSTIXFile(t *testing.T, name string) collected {
 }
 
 // TestSTIXOfficialExamples reads the OASIS examples and MITRE's ATT&CK for
-// ICS bundle in place.
+// ICS bundle.
 func TestSTIXOfficialExamples(t *testing.T) {
 	tests := []struct {
 		file string
