@@ -6,11 +6,13 @@ import (
 	"testing"
 )
 
-const csafData = "../../../shared/standards/csaf"
+// csafData holds OASIS CSAF documents, copied into testdata/ (origins in
+// testdata/README.md).
+const csafData = "testdata/csaf"
 
 func TestCSAFValidate(t *testing.T) {
-	good := csafData + "/examples/csaf/bsi-2022-0001.json"
-	bad := csafData + "/test/validator/data/mandatory/oasis_csaf_tc-csaf_2_0-2021-6-1-01-01.json"
+	good := csafData + "/examples/bsi-2022-0001.json"
+	bad := csafData + "/mandatory/oasis_csaf_tc-csaf_2_0-2021-6-1-01-01.json"
 	code, out, errOut := run(t, nil, "", "csaf", "validate", good)
 	if code != 0 || out != good+": valid\n" || errOut != "" {
 		t.Fatalf("valid document: exit %d\n%s%s", code, out, errOut)
