@@ -86,14 +86,14 @@ func TestAdvisoryAPI(t *testing.T) {
 	if r := s.api("POST", "/api/v1/advisories/import", coord, "not json"); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("junk import: %d", r.Status)
 	}
-	bad, err := os.ReadFile("../../../shared/standards/csaf/test/validator/data/mandatory/oasis_csaf_tc-csaf_2_0-2021-6-1-01-01.json")
+	bad, err := os.ReadFile("testdata/csaf/mandatory/oasis_csaf_tc-csaf_2_0-2021-6-1-01-01.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f := fields(t, s.api("POST", "/api/v1/advisories/import", coord, bad)); len(f) == 0 || !strings.HasPrefix(f[0], "csaf.") {
 		t.Fatalf("invalid document fields %v", f)
 	}
-	good, err := os.ReadFile("../../../shared/standards/csaf/examples/csaf/bsi-2022-0001.json")
+	good, err := os.ReadFile("testdata/csaf/examples/bsi-2022-0001.json")
 	if err != nil {
 		t.Fatal(err)
 	}
