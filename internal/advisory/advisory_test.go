@@ -67,7 +67,7 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(Options{DB: d, Orgs: dir, Queue: q, Outbox: outbox, CenterKey: center, Now: clk.Now,
+	svc := NewService(Options{DB: d, Orgs: dir, People: users, Queue: q, Outbox: outbox, CenterKey: center, Now: clk.Now,
 		BaseURL: "https://hub.example", CenterName: "CERT CC", Contact: "security@hub.example"})
 	w := &world{t: t, svc: svc, q: q, key: key, clk: clk, org: map[string]string{}, id: map[string]*auth.Identity{}, ran: map[int64]bool{}}
 	sys := auth.System("test")
@@ -361,12 +361,16 @@ func TestAccessMatrix(t *testing.T) {
 			in := sample("Marked " + l)
 			in.TLP = l
 			in.Recipients = []string{w.org["bankcert"]}
+			// A person named reads whatever the label, RED included;
+			// members of a recipient organisation never read RED.
+			in.RecipientUsers = []string{"telco_analyst@test.example"}
 			ids[l] = w.publish(in).TrackingID
 		}
 		// A correction that proposes other recipients changes nobody's access
 		// until it is reviewed and published.
 		fix := sample("Marked AMBER")
 		fix.TLP, fix.Recipients, fix.RevisionNote = "AMBER", []string{w.org["telcocert"]}, "Other recipients."
+		fix.RecipientUsers = []string{w.id["nobody"].User.ID}
 		if _, err := w.svc.Update(ctx, w.id["coord"], ids["AMBER"], fix); err != nil {
 			t.Fatal(err)
 		}
@@ -378,9 +382,9 @@ func TestAccessMatrix(t *testing.T) {
 		want := map[string][]string{
 			"":              {"CLEAR"},
 			"nobody":        {"CLEAR", "GREEN"},
-			"telco_analyst": {"CLEAR", "GREEN"},
+			"telco_analyst": {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"},
 			"bank_member":   {"CLEAR", "GREEN", "AMBER"},
-			"bank_analyst":  {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"},
+			"bank_analyst":  {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT"},
 			"coord":         {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"},
 		}
 		for who, visible := range want {
@@ -424,6 +428,25 @@ func TestAccessMatrix(t *testing.T) {
 					t.Errorf("%q sees %d documents in %s, want %d", who, len(es), folder, n)
 				}
 			}
+		}
+		// The people named are users, given by id or address; the
+		// organisations exist.
+		bad := sample("Named wrongly")
+		bad.TLP, bad.Recipients = "RED", []string{w.org["bankcert"], "no-such-org"}
+		bad.RecipientUsers = []string{w.id["bank_member"].User.ID, "ghost@test.example", "no-such-id"}
+		_, err = w.svc.Create(ctx, w.id["coord"], bad)
+		var fe errs.Fields
+		if e := errs.As(err); e != nil {
+			fe = e.Fields
+		}
+		if !fe.Has("recipients[1]") || !fe.Has("recipient_users[1]") || !fe.Has("recipient_users[2]") ||
+			fe.Has("recipients[0]") || fe.Has("recipient_users[0]") {
+			t.Errorf("bad recipients: %v", err)
+		}
+		bad.Recipients, bad.RecipientUsers = []string{w.org["bankcert"]}, []string{"BANK_MEMBER@test.example", w.id["bank_member"].User.ID}
+		a, err := w.svc.Create(ctx, w.id["coord"], bad)
+		if err != nil || !slices.Equal(a.RecipientUsers, []string{w.id["bank_member"].User.ID}) {
+			t.Errorf("named by address and id: %v, %v", a.RecipientUsers, err)
 		}
 		// The console is staff's.
 		if _, err := w.svc.Get(ctx, w.id["bank_analyst"], draft.ID); errs.KindOf(err) != errs.KindNotFound {

@@ -83,7 +83,7 @@ func (s *Service) DraftFromCase(ctx context.Context, id *auth.Identity, h vdp.Ha
 	if h.CaseID != "" {
 		in.CaseID = &h.CaseID
 	}
-	if err := in.validate(); err != nil {
+	if err := s.check(ctx, &in); err != nil {
 		return "", fmt.Errorf("advisory: the case's facts do not make a valid draft: %w", err)
 	}
 	a, err := s.create(ctx, id, in, false, "")
@@ -151,7 +151,7 @@ func (s *Service) Import(ctx context.Context, id *auth.Identity, document []byte
 		}
 	}
 	in := Input{Kind: kind, TLP: tlpLabel, CaseID: caseID, Content: c}
-	if err := in.validate(); err != nil {
+	if err := s.check(ctx, &in); err != nil {
 		return Advisory{}, nil, fmt.Errorf("advisory: the imported document does not make a valid draft: %w", err)
 	}
 	if err := s.checkCase(ctx, id, caseID); err != nil {

@@ -133,15 +133,19 @@ type Content struct {
 
 // Advisory is a publication with its working copy and publication state.
 type Advisory struct {
-	ID         string   `json:"id"`
-	TrackingID string   `json:"tracking_id"`
-	Kind       Kind     `json:"kind"`
-	Status     Status   `json:"status"`
-	TLP        string   `json:"tlp"`
-	Content    Content  `json:"content"`
-	CaseID     *string  `json:"case_id,omitempty"`
-	Imported   bool     `json:"imported"`
-	Recipients []string `json:"recipients"` // organisations that may see a TLP:AMBER/RED publication
+	ID         string  `json:"id"`
+	TrackingID string  `json:"tracking_id"`
+	Kind       Kind    `json:"kind"`
+	Status     Status  `json:"status"`
+	TLP        string  `json:"tlp"`
+	Content    Content `json:"content"`
+	CaseID     *string `json:"case_id,omitempty"`
+	Imported   bool    `json:"imported"`
+	// Recipients are the organisations a TLP:AMBER or AMBER+STRICT
+	// publication is for; RecipientUsers the people named as recipients,
+	// the only readers of a TLP:RED one besides the center's staff.
+	Recipients     []string `json:"recipients"`
+	RecipientUsers []string `json:"recipient_users"`
 
 	AuthorID     *string    `json:"author_id,omitempty"`
 	EditorID     *string    `json:"editor_id,omitempty"`

@@ -90,12 +90,24 @@ type editData struct {
 	Products   []Product // the advisory's and two empty rows
 	Vulns      []Vuln    // the advisory's and one empty
 	Orgs       []directory.Summary
+	People     string // the people named as recipients, an e-mail address a line
 }
 
 func (p *Pages) editPage(w http.ResponseWriter, r *http.Request, status int, a Advisory, isNew bool, form url.Values, err error) error {
 	d := editData{A: a, New: isNew, Kinds: Kinds, Statuses: ProductStatuses, Severities: Severities, Remedies: RemediationCategories}
 	d.Products = append(append([]Product{}, a.Content.Products...), Product{}, Product{})
 	d.Vulns = append(append([]Vuln{}, a.Content.Vulns...), Vuln{Status: map[string]string{}})
+	if form != nil {
+		d.People = form.Get("recipient_users")
+	} else {
+		people, perr := p.s.NamedPeople(r.Context(), a.RecipientUsers)
+		if perr != nil {
+			return perr
+		}
+		for _, u := range people {
+			d.People += u.Email + "\n"
+		}
+	}
 	orgs, oerr := p.s.orgs.All(r.Context(), system, directory.Filter{})
 	if oerr != nil {
 		return oerr
@@ -129,7 +141,7 @@ func (p *Pages) newForm(w http.ResponseWriter, r *http.Request) error {
 // inputFromForm reads the editor's form.
 func inputFromForm(f url.Values) Input {
 	in := Input{Kind: Kind(f.Get("kind")), TLP: f.Get("tlp"), RevisionNote: f.Get("revision_note"),
-		Recipients: f["recipients"]}
+		Recipients: f["recipients"], RecipientUsers: strings.Fields(strings.ReplaceAll(f.Get("recipient_users"), ",", " "))}
 	if c := strings.TrimSpace(f.Get("case_id")); c != "" {
 		in.CaseID = &c
 	}
@@ -196,7 +208,8 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 	in := inputFromForm(r.PostForm)
 	a, err := p.s.Create(r.Context(), auth.FromContext(r.Context()), in)
 	if errs.KindOf(err) == errs.KindInvalid {
-		return p.editPage(w, r, http.StatusUnprocessableEntity, Advisory{Kind: in.Kind, TLP: in.TLP, Content: in.Content}, true, r.PostForm, err)
+		return p.editPage(w, r, http.StatusUnprocessableEntity, Advisory{Kind: in.Kind, TLP: in.TLP, Content: in.Content,
+			Recipients: in.Recipients}, true, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -227,7 +240,7 @@ func (p *Pages) update(w http.ResponseWriter, r *http.Request) error {
 			return gerr
 		}
 		cur := d.Advisory
-		cur.Kind, cur.TLP, cur.Content, cur.RevisionNote = in.Kind, in.TLP, in.Content, in.RevisionNote
+		cur.Kind, cur.TLP, cur.Content, cur.RevisionNote, cur.Recipients = in.Kind, in.TLP, in.Content, in.RevisionNote, in.Recipients
 		return p.editPage(w, r, http.StatusUnprocessableEntity, cur, false, r.PostForm, err)
 	}
 	if err != nil {

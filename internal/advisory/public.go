@@ -12,15 +12,18 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
-// The access rule of published revisions, in one place:
-//   - TLP:CLEAR: everyone, signed in or not;
-//   - TLP:GREEN: every signed-in user (the community);
-//   - TLP:AMBER: members of a recipient organisation and of the
-//     organisations in its constituency (its direct children);
-//   - TLP:AMBER+STRICT and TLP:RED: members of a recipient organisation;
-//   - the coordination center's staff see everything published.
+// The access rule of published revisions, in one place. The viewer's
+// reach to a publication decides, by tlp.Allows (here as tlp.Where):
+//   - anyone: Public (TLP:CLEAR);
+//   - every signed-in user: Community (GREEN);
+//   - members of an organisation in a recipient's constituency (its
+//     direct children): Constituent (AMBER);
+//   - members of a recipient organisation: RecipientOrg (AMBER+STRICT);
+//   - a person named as a recipient, and the coordination center's
+//     staff: Named (RED).
 //
 // Nothing unpublished is ever shown outside the console.
 
@@ -28,6 +31,7 @@ import (
 type reader struct {
 	anonymous bool
 	all       bool
+	user      string   // the viewer's user id
 	own       []string // organisations the viewer belongs to
 	under     []string // parents of those: the viewer is in their constituency
 }
@@ -39,7 +43,7 @@ func (s *Service) reader(ctx context.Context, id *auth.Identity) (reader, error)
 	case id.IsSystem() || id.IsStaff():
 		return reader{all: true}, nil
 	}
-	r := reader{own: id.OrgIDs()}
+	r := reader{user: id.User.ID, own: id.OrgIDs()}
 	if len(r.own) > 0 {
 		orgs, err := s.orgs.GetMany(ctx, system, r.own)
 		if err != nil {
@@ -57,29 +61,29 @@ func (s *Service) reader(ctx context.Context, id *auth.Identity) (reader, error)
 // condition is the SQL that keeps what the reader may see, over the
 // advisories table (published revisions only).
 func (r reader) condition(arg func(any) string) string {
-	switch {
-	case r.all:
+	if r.all {
 		return "published_version > 0"
-	case r.anonymous:
-		return "published_version > 0 AND pub_tlp = 'CLEAR'"
 	}
-	named := func(orgs []string) []string {
-		var out []string
-		for _, o := range orgs {
-			out = append(out, "(' ' || pub_recipients || ' ') LIKE "+arg("% "+db.EscapeLike(o)+" %")+` ESCAPE '\'`)
+	reach := tlp.Reaches{tlp.Public: "TRUE"}
+	if !r.anonymous {
+		reach[tlp.Community] = "TRUE"
+		recipient := func(orgs []string) string {
+			if len(orgs) == 0 {
+				return ""
+			}
+			in := make([]string, len(orgs))
+			for i, o := range orgs {
+				in[i] = arg(o)
+			}
+			return "EXISTS (SELECT 1 FROM advisory_audience_orgs x WHERE x.advisory_id = advisories.id AND x.org_id IN (" +
+				strings.Join(in, ", ") + "))"
 		}
-		return out
+		reach[tlp.Constituent] = recipient(r.under)
+		reach[tlp.RecipientOrg] = recipient(r.own)
+		reach[tlp.Named] = "EXISTS (SELECT 1 FROM advisory_audience_users x WHERE x.advisory_id = advisories.id AND x.user_id = " +
+			arg(r.user) + ")"
 	}
-	own := named(r.own)
-	amber := append(named(r.under), own...)
-	cond := "pub_tlp IN ('CLEAR', 'GREEN')"
-	if len(amber) > 0 {
-		cond += " OR (pub_tlp = 'AMBER' AND (" + strings.Join(amber, " OR ") + "))"
-	}
-	if len(own) > 0 {
-		cond += " OR (pub_tlp IN ('AMBER+STRICT', 'RED') AND (" + strings.Join(own, " OR ") + "))"
-	}
-	return "published_version > 0 AND (" + cond + ")"
+	return "published_version > 0 AND " + tlp.Where("pub_tlp", reach)
 }
 
 // PublicFilter narrows the public listing and the feeds.

@@ -37,6 +37,13 @@ type Cases interface {
 	AnnouncePublication(ctx context.Context, caseID, trackingID, title, pageURL string) error
 }
 
+// People is what publication needs of the accounts: the people named as
+// recipients.
+type People interface {
+	GetUser(ctx context.Context, id string) (auth.User, error)
+	UserByEmail(ctx context.Context, email string) (auth.User, error)
+}
+
 // Orgs is what publication needs of the directory.
 type Orgs interface {
 	GetMany(ctx context.Context, id *auth.Identity, orgIDs []string) ([]directory.Org, error)
@@ -49,6 +56,7 @@ type Options struct {
 	DB        *db.DB
 	Cases     Cases
 	Orgs      Orgs
+	People    People
 	Queue     *jobs.Queue
 	Outbox    *notify.Outbox
 	CenterKey *pgp.CenterKey
@@ -68,6 +76,7 @@ type Service struct {
 	db         *db.DB
 	cases      Cases
 	orgs       Orgs
+	people     People
 	queue      *jobs.Queue
 	outbox     *notify.Outbox
 	key        *pgp.CenterKey
@@ -86,7 +95,7 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: o.DB, cases: o.Cases, orgs: o.Orgs, queue: o.Queue, outbox: o.Outbox, key: o.CenterKey, now: o.Now,
+	return &Service{db: o.DB, cases: o.Cases, orgs: o.Orgs, people: o.People, queue: o.Queue, outbox: o.Outbox, key: o.CenterKey, now: o.Now,
 		log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"), centerName: o.CenterName, contact: o.Contact,
 		prefix: cmp.Or(o.Prefix, "CC"), subscribe: auth.NewLimiter(5, 10*time.Minute, o.Now), cache: &providerCache{}}
 }
@@ -112,7 +121,10 @@ type Input struct {
 	TLP        string   `json:"tlp"`
 	CaseID     *string  `json:"case_id,omitempty"`
 	Recipients []string `json:"recipients"`
-	Content    Content  `json:"content"`
+	// RecipientUsers names people (by id or e-mail address): the readers
+	// of a TLP:RED publication, and readers whatever its label.
+	RecipientUsers []string `json:"recipient_users"`
+	Content        Content  `json:"content"`
 	// RevisionNote says what a correction changes (the revision history entry).
 	RevisionNote string `json:"revision_note,omitempty"`
 }
@@ -287,7 +299,7 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in Input) (Advi
 	if !mayEdit(id) {
 		return Advisory{}, errs.Forbidden("only the coordination center's staff write publications")
 	}
-	if err := in.validate(); err != nil {
+	if err := s.check(ctx, &in); err != nil {
 		return Advisory{}, err
 	}
 	if err := s.checkCase(ctx, id, in.CaseID); err != nil {
@@ -310,10 +322,81 @@ func (s *Service) checkCase(ctx context.Context, id *auth.Identity, caseID *stri
 	return nil
 }
 
+// check validates an input (validate) and resolves its audience: every
+// recipient organisation must exist, and every person named, given by id
+// or e-mail address, becomes a user id.
+func (s *Service) check(ctx context.Context, in *Input) error {
+	err := in.validate()
+	var f errs.Fields
+	if err != nil {
+		e := errs.As(err)
+		if e == nil || len(e.Fields) == 0 {
+			return err
+		}
+		f = e.Fields
+	}
+	in.Recipients, in.RecipientUsers = cleanIDs(in.Recipients), cleanIDs(in.RecipientUsers)
+	if len(in.Recipients) > 0 {
+		orgs, err := s.orgs.GetMany(ctx, system, in.Recipients)
+		if err != nil {
+			return err
+		}
+		for i, o := range in.Recipients {
+			if !slices.ContainsFunc(orgs, func(x directory.Org) bool { return x.ID == o }) {
+				f.Add(fmt.Sprintf("recipients[%d]", i), "no such organisation")
+			}
+		}
+	}
+	for i, who := range in.RecipientUsers {
+		var u auth.User
+		var err error
+		switch {
+		case s.people == nil:
+			err = db.ErrNoRows
+		case strings.Contains(who, "@"):
+			u, err = s.people.UserByEmail(ctx, who)
+		default:
+			u, err = s.people.GetUser(ctx, who)
+		}
+		switch {
+		case err == nil && u.Disabled:
+			f.Add(fmt.Sprintf("recipient_users[%d]", i), "%s's account is disabled", who)
+		case err == nil:
+			in.RecipientUsers[i] = u.ID
+		case errors.Is(err, db.ErrNoRows) || errs.KindOf(err) == errs.KindNotFound:
+			f.Add(fmt.Sprintf("recipient_users[%d]", i), "no user %s", who)
+		default:
+			return err
+		}
+	}
+	in.RecipientUsers = cleanIDs(in.RecipientUsers)
+	return f.Err()
+}
+
+// NamedPeople answers the accounts of the people named as recipients, in
+// order; one that no longer exists is left out.
+func (s *Service) NamedPeople(ctx context.Context, ids []string) ([]auth.User, error) {
+	out := []auth.User{}
+	for _, id := range ids {
+		if s.people == nil {
+			break
+		}
+		u, err := s.people.GetUser(ctx, id)
+		if errors.Is(err, db.ErrNoRows) || errs.KindOf(err) == errs.KindNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
 func (s *Service) create(ctx context.Context, id *auth.Identity, in Input, imported bool, upload string) (Advisory, error) {
 	now := s.now()
 	a := Advisory{ID: db.NewID(), Kind: in.Kind, Status: StatusDraft, TLP: in.TLP, Content: in.Content, CaseID: in.CaseID,
-		Imported: imported, Recipients: cleanIDs(in.Recipients), CreatedAt: now, UpdatedAt: now}
+		Imported: imported, Recipients: cleanIDs(in.Recipients), RecipientUsers: cleanIDs(in.RecipientUsers), CreatedAt: now, UpdatedAt: now}
 	if !id.IsSystem() {
 		a.AuthorID, a.EditorID, a.Editors = &id.User.ID, &id.User.ID, []string{id.User.ID}
 	}
@@ -357,6 +440,15 @@ type Detail struct {
 	// CasePublicationAt is the linked case's agreed publication date, which
 	// the reviewer is offered as the publication time.
 	CasePublicationAt *time.Time `json:"case_publication_at,omitempty"`
+	// Audience names the recipient organisations and people (for the
+	// console; the API has their ids in the advisory).
+	Audience Audience `json:"-"`
+}
+
+// Audience is who a publication is for, by name.
+type Audience struct {
+	Orgs   []directory.Org
+	People []auth.User
 }
 
 // Get returns a publication for the console (staff only).
@@ -384,6 +476,14 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, advID string) (Det
 	}
 	if d.Problems == nil {
 		d.Problems = []Problem{}
+	}
+	if len(d.Advisory.Recipients) > 0 {
+		if d.Audience.Orgs, err = s.orgs.GetMany(ctx, system, d.Advisory.Recipients); err != nil {
+			return Detail{}, err
+		}
+	}
+	if d.Audience.People, err = s.NamedPeople(ctx, d.Advisory.RecipientUsers); err != nil {
+		return Detail{}, err
 	}
 	d.MayEdit = d.Advisory.Status == StatusDraft || d.Advisory.Status == StatusPublished
 	d.MayApprove = d.Advisory.Status == StatusInReview && secondPerson(id, d.Advisory)
@@ -514,7 +614,7 @@ func (s *Service) change(ctx context.Context, id *auth.Identity, advID string, f
 // becomes a correction: a draft of the next revision (the published revision
 // stays public until the correction is published).
 func (s *Service) Update(ctx context.Context, id *auth.Identity, advID string, in Input) (Advisory, error) {
-	if err := in.validate(); err != nil {
+	if err := s.check(ctx, &in); err != nil {
 		return Advisory{}, err
 	}
 	if err := s.checkCase(ctx, id, in.CaseID); err != nil {
@@ -534,7 +634,8 @@ func (s *Service) Update(ctx context.Context, id *auth.Identity, advID string, i
 			f.Add("revision_note", "say what this correction changes: it goes into the revision history")
 			return audit.Event{}, f.Err()
 		}
-		a.Kind, a.TLP, a.CaseID, a.Recipients, a.Content = in.Kind, in.TLP, in.CaseID, cleanIDs(in.Recipients), in.Content
+		a.Kind, a.TLP, a.CaseID, a.Content = in.Kind, in.TLP, in.CaseID, in.Content
+		a.Recipients, a.RecipientUsers = cleanIDs(in.Recipients), cleanIDs(in.RecipientUsers)
 		a.RevisionNote = strings.TrimSpace(in.RevisionNote)
 		a.Status, a.ApprovedBy, a.SubmittedBy, a.PublishAt = StatusDraft, nil, nil, nil
 		if !id.IsSystem() {

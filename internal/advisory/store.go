@@ -13,15 +13,15 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
-const advisoryColumns = `id, tracking_id, kind, status, tlp, title, content, case_id, imported, recipients, author_id,
+const advisoryColumns = `id, tracking_id, kind, status, tlp, title, content, case_id, imported, recipients, recipient_users, author_id,
 	editor_id, editors, submitted_by, approved_by, review_note, revision_note, publish_at, published_version, first_published_at,
 	last_published_at, pub_tlp, created_at, updated_at`
 
 func scanAdvisory(row db.Row) (Advisory, error) {
 	var a Advisory
-	var content, recipients, editors string
+	var content, recipients, people, editors string
 	err := row.Scan(&a.ID, &a.TrackingID, &a.Kind, &a.Status, &a.TLP, &a.Content.Title, &content, &a.CaseID, &a.Imported,
-		&recipients, &a.AuthorID, &a.EditorID, &editors, &a.SubmittedBy, &a.ApprovedBy, &a.ReviewNote, &a.RevisionNote, &a.PublishAt,
+		&recipients, &people, &a.AuthorID, &a.EditorID, &editors, &a.SubmittedBy, &a.ApprovedBy, &a.ReviewNote, &a.RevisionNote, &a.PublishAt,
 		&a.PublishedVersion, &a.FirstPublishedAt, &a.LastPublishedAt, &a.PublishedTLP, &a.CreatedAt, &a.UpdatedAt)
 	if err != nil {
 		return a, err
@@ -30,9 +30,17 @@ func scanAdvisory(row db.Row) (Advisory, error) {
 		return a, fmt.Errorf("advisory %s: content: %w", a.ID, err)
 	}
 	a.Content.normalise()
-	a.Recipients = strings.Fields(recipients)
+	a.Recipients, a.RecipientUsers = fields(recipients), fields(people)
 	a.Editors = strings.Fields(editors)
 	return a, nil
+}
+
+// fields splits a space-separated list, empty as [] (not null) in JSON.
+func fields(s string) []string {
+	if out := strings.Fields(s); out != nil {
+		return out
+	}
+	return []string{}
 }
 
 // normalise makes nil lists empty so the API answers [] rather than null.
@@ -84,10 +92,11 @@ func encodeContent(c Content) string {
 
 func insertAdvisory(ctx context.Context, tx *db.Tx, a Advisory, upload string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO advisories (id, tracking_id, kind, status, tlp, title, content, case_id, imported,
-		csaf_upload, recipients, author_id, editor_id, editors, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		csaf_upload, recipients, recipient_users, author_id, editor_id, editors, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		a.ID, a.TrackingID, string(a.Kind), string(a.Status), a.TLP, a.Content.Title, encodeContent(a.Content), a.CaseID,
-		a.Imported, upload, strings.Join(a.Recipients, " "), a.AuthorID, a.EditorID, strings.Join(a.Editors, " "), a.CreatedAt, a.UpdatedAt)
+		a.Imported, upload, strings.Join(a.Recipients, " "), strings.Join(a.RecipientUsers, " "), a.AuthorID, a.EditorID,
+		strings.Join(a.Editors, " "), a.CreatedAt, a.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("advisory: insert: %w", err)
 	}
@@ -98,9 +107,10 @@ func insertAdvisory(ctx context.Context, tx *db.Tx, a Advisory, upload string) e
 func saveWorking(ctx context.Context, tx *db.Tx, a Advisory) error {
 	_, err := tx.Exec(ctx, `UPDATE advisories SET status = $2, tlp = $3, title = $4, content = $5, case_id = $6,
 		recipients = $7, editor_id = $8, submitted_by = $9, approved_by = $10, review_note = $11, revision_note = $12,
-		publish_at = $13, updated_at = $14, editors = $15 WHERE id = $1`,
+		publish_at = $13, updated_at = $14, editors = $15, recipient_users = $16 WHERE id = $1`,
 		a.ID, string(a.Status), a.TLP, a.Content.Title, encodeContent(a.Content), a.CaseID, strings.Join(a.Recipients, " "),
-		a.EditorID, a.SubmittedBy, a.ApprovedBy, a.ReviewNote, a.RevisionNote, a.PublishAt, a.UpdatedAt, strings.Join(a.Editors, " "))
+		a.EditorID, a.SubmittedBy, a.ApprovedBy, a.ReviewNote, a.RevisionNote, a.PublishAt, a.UpdatedAt, strings.Join(a.Editors, " "),
+		strings.Join(a.RecipientUsers, " "))
 	if err != nil {
 		return fmt.Errorf("advisory: save: %w", err)
 	}
@@ -134,15 +144,34 @@ func savePublished(ctx context.Context, tx *db.Tx, a Advisory, r Revision) error
 	}
 	search := strings.ToLower(strings.Join([]string{a.TrackingID, c.Title, c.Summary, c.Details, strings.Join(cves, " "),
 		strings.Join(vendors, " "), strings.Join(products, " ")}, "\n"))
-	// The readers of the published revision are its approved recipients,
-	// whatever a later correction proposes until that is published.
 	_, err = tx.Exec(ctx, `UPDATE advisories SET published_version = $2, first_published_at = COALESCE(first_published_at, $3),
 		last_published_at = $3, pub_tlp = $4, pub_title = $5, pub_summary = $6, pub_severity = $7, pub_cves = $8,
-		pub_vendors = $9, pub_products = $10, pub_sectors = $11, pub_search = $12, pub_recipients = $13, editors = '' WHERE id = $1`,
+		pub_vendors = $9, pub_products = $10, pub_sectors = $11, pub_search = $12, editors = '' WHERE id = $1`,
 		a.ID, r.Number, r.PublishedAt, r.TLP, c.Title, c.Summary, aggregateSeverity(c), strings.Join(cves, " "),
-		strings.Join(vendors, "\n"), strings.Join(products, "\n"), strings.Join(c.Sectors, " "), search, strings.Join(a.Recipients, " "))
+		strings.Join(vendors, "\n"), strings.Join(products, "\n"), strings.Join(c.Sectors, " "), search)
 	if err != nil {
 		return fmt.Errorf("advisory: record publication: %w", err)
+	}
+	// The readers of the published revision are its approved recipients,
+	// whatever a later correction proposes until that is published.
+	for _, set := range []struct {
+		table, column string
+		ids           []string
+	}{{"advisory_audience_orgs", "org_id", a.Recipients}, {"advisory_audience_users", "user_id", a.RecipientUsers}} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+set.table+` WHERE advisory_id = $1`, a.ID); err != nil {
+			return fmt.Errorf("advisory: record the audience: %w", err)
+		}
+		if len(set.ids) == 0 {
+			continue
+		}
+		args := db.Args{a.ID}
+		values := make([]string, len(set.ids))
+		for i, id := range set.ids {
+			values[i] = "($1, " + args.Add(id) + ")"
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO `+set.table+` (advisory_id, `+set.column+`) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			return fmt.Errorf("advisory: record the audience: %w", err)
+		}
 	}
 	return nil
 }

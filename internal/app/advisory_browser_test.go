@@ -122,6 +122,28 @@ func TestBrowserAdvisoryJourney(t *testing.T) {
 	b.Expect(".tlp", "TLP:AMBER")
 	b.Go("/advisories")
 	b.Expect("#publications", amber)
+	// The demo's TLP:RED alert names BankCERT's lead: the lead reads it,
+	// the lead's own colleague at BankCERT does not.
+	red := "Insider sale of a bank's VPN credentials"
+	var redID string
+	if err := s.DB.QueryRow(ctx, `SELECT tracking_id FROM advisories WHERE tlp = 'RED'`).Scan(&redID); err != nil {
+		t.Fatal(err)
+	}
+	b.Go("/advisories/" + redID)
+	b.Expect("h1", red)
+	b.Expect(".tlp", "TLP:RED")
+	b.Go("/advisories")
+	b.Expect("#publications", red)
+	signIn(b, "analyst@bank-cert.example", "certhub-demo-2026")
+	b.Go("/advisories")
+	b.Expect("#publications", amber)
+	if strings.Contains(b.Text("#publications"), red) {
+		t.Error("BankCERT's analyst lists the TLP:RED alert named to its lead only")
+	}
+	b.Go("/advisories/" + redID)
+	if strings.Contains(b.Text("main"), red) {
+		t.Error("BankCERT's analyst opens the TLP:RED alert named to its lead only")
+	}
 	signIn(b, "lead@telco-cert.example", "certhub-demo-2026")
 	b.Go("/advisories")
 	if strings.Contains(b.Text("#publications"), amber) {

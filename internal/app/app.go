@@ -188,13 +188,13 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), DataDir: cfg.DataDir, CenterName: cfg.CenterName,
 		ReportAddress: cfg.ReportAddress})
 	c.VDP.Register(c.Queue)
-	c.Advisory = advisory.NewService(advisory.Options{DB: c.DB, Cases: c.VDP, Orgs: c.Directory, Queue: c.Queue,
+	c.Advisory = advisory.NewService(advisory.Options{DB: c.DB, Cases: c.VDP, Orgs: c.Directory, People: c.Auth, Queue: c.Queue,
 		Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey, Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""),
 		CenterName: cfg.CenterName, Contact: cfg.ReportAddress})
 	c.Advisory.Register(c.Queue)
 	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger, Outbox: notify.NewOutbox(c.Queue, key),
 		CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Key: key, AllowPrivate: cfg.WebhookAllowPrivate,
-		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE})
+		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE, People: c.Auth})
 	c.Intel.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })

@@ -120,6 +120,13 @@ func loadAdvisories(ctx context.Context, c *app.Core, ids map[string]string) err
 				Remediations: []advisory.Remediation{{Category: "workaround", Details: "Allow the operator interface only from the management networks.",
 					ProductIDs: []string{"CSAFPID-0001"}}}}},
 		}},
+		// TLP:RED: for the people named, not for their organisations.
+		{Kind: advisory.KindAlert, TLP: "RED", RecipientUsers: []string{"lead@bank-cert.example"}, Content: advisory.Content{
+			Title:   "Insider sale of a bank's VPN credentials on a closed forum",
+			Summary: "A seller on a closed forum offers working VPN credentials of a bank of the sector, with screenshots of its internal portal. For BankCERT's lead only: the source would be burnt if the bank's staff were warned before the credentials are revoked quietly.",
+			Action:  "Revoke the VPN accounts listed in the attachment sent to you out of band, without announcing it internally.",
+			Lang:    "en", Sectors: []string{"banking"},
+		}},
 	}
 	for _, in := range steps {
 		id, err := create(in)

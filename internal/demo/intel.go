@@ -24,6 +24,7 @@ func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 	}
 	feeds := []struct {
 		name, label, owner, format, body string
+		readers                          []string // named recipients of its TLP:RED
 	}{
 		{"Examplia CSIRT feed", "GREEN", "partner", "text", strings.Join([]string{
 			"# C2 and phishing seen by our partners this week",
@@ -34,17 +35,21 @@ func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 			"192.0.2.200",
 			"203.0.113.230", // no one registered the network: Karakoram Telecom's AS64500 announces it
 			"evil-updates[.]example",
-		}, "\n")},
+		}, "\n"), nil},
+		// TLP:RED from the partner: for its liaison and the center's
+		// staff, not for the partner's other members.
+		{"Examplia CSIRT liaison", "RED", "partner", "text", "# a source inside the botnet's operator\n192.0.2.245\n",
+			[]string{"liaison@csirt.examplia.example"}},
 		{"Center sensors", "AMBER", "", "csv", "first_seen,indicator,family\n" +
 			"2026-11-20 03:12:00,198.51.100.40,mirai\n" + // Crescent Microfinance
 			"2026-11-21 11:40:00,198.51.100.130,qakbot\n" + // Central Power
 			"2026-11-22 08:05:00,203.0.113.140,cobaltstrike\n" + // Federal Revenue
-			"2026-11-22 09:00:00,44d88612fea8a8f36de82e1278abb02f,eicar\n"},
+			"2026-11-22 09:00:00,44d88612fea8a8f36de82e1278abb02f,eicar\n", nil},
 		{"Examplia CSIRT STIX", "AMBER", "partner", "stix", `{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
 			{"type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
 			 "created": "2026-11-21T10:00:00.000Z", "modified": "2026-11-21T10:00:00.000Z", "name": "Mobile core scanner",
 			 "indicator_types": ["malicious-activity"], "pattern": "[ipv4-addr:value = '203.0.113.70']", "pattern_type": "stix",
-			 "valid_from": "2026-11-21T10:00:00Z", "object_marking_refs": ["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"]}]}`},
+			 "valid_from": "2026-11-21T10:00:00Z", "object_marking_refs": ["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"]}]}`, nil},
 		// A MISP event naming the bank's address with what was seen with
 		// it: the observable's page shows the event and the others.
 		{"Examplia CSIRT MISP", "GREEN", "partner", "misp", `{"Event": {"uuid": "6a1f3c2e-9b7d-4e5f-8a1b-2c3d4e5f6a7b",
@@ -52,7 +57,7 @@ func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 			"Attribute": [
 			 {"type": "ip-dst", "category": "Network activity", "to_ids": true, "value": "198.51.100.10"},
 			 {"type": "domain", "category": "Network activity", "to_ids": true, "value": "evil-updates.example"},
-			 {"type": "sha256", "category": "Payload delivery", "to_ids": true, "value": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}}`},
+			 {"type": "sha256", "category": "Payload delivery", "to_ids": true, "value": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}}`, nil},
 	}
 	for _, f := range feeds {
 		var owner *string
@@ -65,6 +70,11 @@ func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 		}
 		if _, err := c.Intel.Ingest(ctx, sys, src, strings.NewReader(f.body), intel.IngestOptions{Format: intel.Format(f.format)}); err != nil {
 			return fmt.Errorf("demo intel %s: %w", f.name, err)
+		}
+		if f.readers != nil {
+			if _, err := c.Intel.UpdateSource(ctx, sys, src.ID, intel.SourceInput{RecipientUsers: &f.readers}); err != nil {
+				return fmt.Errorf("demo intel %s: %w", f.name, err)
+			}
 		}
 	}
 	return nil

@@ -15,22 +15,23 @@ import (
 )
 
 // The access rule of threat intelligence, in one place. A collection is an
-// audience; within it each object's TLP marking narrows who reads it:
+// audience; within it each object's TLP marking narrows who reads it. The
+// viewer's reach to an object decides, by tlp.Allows:
 //
-//   - the coordination center's staff read everything;
-//   - members of the organisation that owns a source read all it reported;
-//   - TLP:CLEAR and TLP:GREEN: everyone the collection's audience holds
-//     (center: staff; community: every member organisation; sector: the
-//     organisations of that sector; org: the organisation and its parent);
-//   - TLP:AMBER: in an organisation's own collection (what was routed to it
-//     because it concerns its networks or domains), its members and its
-//     parent CERT's — the recipients and their constituency, as TLP 2.0 has
-//     it; elsewhere only the staff and the source's owner;
-//   - TLP:AMBER+STRICT: in an organisation's own collection, its members
-//     only; TLP:RED never leaves the staff and the source's owner and is
-//     never routed.
+//   - the coordination center's staff, and the people named as recipients
+//     of the object's source: Named (everything, RED included);
+//   - members of the organisation that owns the object's source:
+//     RecipientOrg (all it reported but RED);
+//   - in an organisation's own collection (what was routed to it because
+//     it concerns its networks or domains): its members RecipientOrg, its
+//     parent CERT's members Constituent (AMBER: the recipients and their
+//     constituency, as TLP 2.0 has it);
+//   - in the community's and a sector's collections, the organisations
+//     the audience holds: Community (CLEAR and GREEN);
+//   - anyone else: nothing (threat intelligence is never public here).
 //
-// Lookups, pages, exports and TAXII all ask the viewer below.
+// TLP:RED is never routed. Lookups, pages, exports, digests and TAXII all
+// ask the viewer below.
 
 // Audiences of collections.
 const (
@@ -87,6 +88,8 @@ type Viewer struct {
 	// children: organisations whose parent is one of the caller's (a
 	// sectoral CERT reads what was routed to its constituents).
 	children map[string]bool
+	owned    []int64 // sources the caller's organisations own
+	named    []int64 // sources whose RED the caller is named to read
 }
 
 // Viewer works out what id may read; nil (anonymous) reads nothing.
@@ -112,7 +115,31 @@ func (s *Service) Viewer(ctx context.Context, id *auth.Identity) (*Viewer, error
 			v.children[oid] = true
 		}
 	}
-	return v, nil
+	var args db.Args
+	q := `SELECT num, FALSE FROM intel_sources WHERE owner_org_id IN (` + args.In(anys(v.orgs)...) + `)
+		UNION ALL SELECT source_num, TRUE FROM intel_source_readers WHERE user_id = ` + args.Add(id.User.ID)
+	if len(v.orgs) == 0 {
+		q = `SELECT source_num, TRUE FROM intel_source_readers WHERE user_id = $1`
+		args = db.Args{id.User.ID}
+	}
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("intel: the viewer's sources: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var num int64
+		var named bool
+		if err := rows.Scan(&num, &named); err != nil {
+			return nil, err
+		}
+		if named {
+			v.named = append(v.named, num)
+		} else {
+			v.owned = append(v.owned, num)
+		}
+	}
+	return v, rows.Err()
 }
 
 // All reports whether the viewer reads everything (staff).
@@ -123,65 +150,84 @@ func (v *Viewer) Member(org string) bool { return org != "" && slices.Contains(v
 
 // ReadsCollection reports whether c's audience holds the viewer.
 func (v *Viewer) ReadsCollection(c Collection) bool {
-	if v.all {
-		return true
-	}
-	if len(v.orgs) == 0 {
-		return false
+	_, ok := v.collectionReach(c)
+	return ok
+}
+
+// collectionReach is how close the viewer stands to what c holds as one of
+// its audience; ok is false when the audience does not hold it.
+func (v *Viewer) collectionReach(c Collection) (tlp.Reach, bool) {
+	switch {
+	case v.all:
+		return tlp.Named, true
+	case len(v.orgs) == 0:
+		return 0, false
 	}
 	switch c.Audience {
 	case AudienceCommunity:
-		return true
+		return tlp.Community, true
 	case AudienceSector:
-		return slices.Contains(v.sectors, c.Sector)
+		return tlp.Community, slices.Contains(v.sectors, c.Sector)
 	case AudienceOrg:
-		return v.Member(c.OrgID) || v.children[c.OrgID]
+		switch {
+		case v.Member(c.OrgID):
+			return tlp.RecipientOrg, true
+		case v.children[c.OrgID]:
+			return tlp.Constituent, true
+		}
 	}
-	return false
+	return 0, false
 }
 
-// Labels are the TLP markings the viewer reads in c for objects whose
-// source it does not own; nil means every marking.
-func (v *Viewer) Labels(c Collection) []string {
-	if v.all {
-		return nil
+// Reads reports whether the viewer reads an object marked label in c,
+// reported by the source numbered source (0 when none: a route).
+func (v *Viewer) Reads(c Collection, label string, source int64) bool {
+	if v.all || (source != 0 && slices.Contains(v.named, source)) {
+		return true
 	}
-	if !v.ReadsCollection(c) {
-		return []string{}
+	if source != 0 && slices.Contains(v.owned, source) && tlp.Allows(tlp.Label(label), tlp.RecipientOrg) {
+		return true
 	}
-	out := []string{string(tlp.Clear), string(tlp.Green)}
-	if c.Audience == AudienceOrg {
-		out = append(out, string(tlp.Amber))
-		if v.Member(c.OrgID) {
-			out = append(out, string(tlp.AmberStrict))
+	r, ok := v.collectionReach(c)
+	return ok && tlp.Allows(tlp.Label(label), r)
+}
+
+// reaches is Reads as SQL conditions for tlp.Where, over rows of c whose
+// source number is in sourceCol ("" for rows without one: routes).
+func (v *Viewer) reaches(c Collection, sourceCol string, args *db.Args) tlp.Reaches {
+	out := tlp.Reaches{}
+	or := func(r tlp.Reach, cond string) {
+		if out[r] != "" {
+			cond = out[r] + " OR " + cond
 		}
+		out[r] = cond
+	}
+	if r, ok := v.collectionReach(c); ok {
+		or(r, "TRUE")
+	}
+	if sourceCol != "" && len(v.owned) > 0 {
+		or(tlp.RecipientOrg, sourceCol+" IN ("+args.In(anys(v.owned)...)+")")
+	}
+	if sourceCol != "" && len(v.named) > 0 {
+		or(tlp.Named, sourceCol+" IN ("+args.In(anys(v.named)...)+")")
 	}
 	return out
 }
 
-// Reads reports whether the viewer reads an object marked label in c,
-// reported by a source that ownerOrg owns ("" when unknown).
-func (v *Viewer) Reads(c Collection, label, ownerOrg string) bool {
-	if v.all || v.Member(ownerOrg) {
-		return true
-	}
-	ls := v.Labels(c)
-	return ls == nil || slices.Contains(ls, label)
-}
-
 // RoutedTo reports whether the viewer reads what was routed to org under
-// label (its own, or a constituent's as its parent CERT).
+// label: as a member of org (RecipientOrg), or of its parent CERT
+// (Constituent).
 func (v *Viewer) RoutedTo(org, label string) bool {
-	if v.all {
-		return true
+	reach := tlp.Reach(-1)
+	switch {
+	case v.all:
+		reach = tlp.Named
+	case v.Member(org):
+		reach = tlp.RecipientOrg
+	case v.children[org]:
+		reach = tlp.Constituent
 	}
-	switch tlp.Label(label) {
-	case tlp.Clear, tlp.Green, tlp.Amber:
-		return v.Member(org) || v.children[org]
-	case tlp.AmberStrict:
-		return v.Member(org)
-	}
-	return false
+	return reach >= 0 && tlp.Allows(tlp.Label(label), reach)
 }
 
 // Built-in collections.

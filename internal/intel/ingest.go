@@ -49,6 +49,15 @@ type Options struct {
 	// SpoolDir holds large pushed bodies while they load in the
 	// background; empty: the system's temporary directory.
 	SpoolDir string
+	// People finds the accounts of people named as recipients of a
+	// source's TLP:RED intelligence; nil: none can be named.
+	People People
+}
+
+// People is what threat intelligence needs of the accounts.
+type People interface {
+	GetUser(ctx context.Context, id string) (auth.User, error)
+	UserByEmail(ctx context.Context, email string) (auth.User, error)
 }
 
 // Service keeps the threat-intelligence store.
@@ -70,6 +79,7 @@ type Service struct {
 	queue        *jobs.Queue
 	spoolDir     string
 	related      Related
+	people       People
 	bg           sync.WaitGroup // loads running after their request answered 202
 	life         context.Context
 	stop         context.CancelFunc
@@ -93,7 +103,7 @@ func NewService(o Options) *Service {
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
-		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related,
+		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related, people: o.People,
 		centerName: cmp.Or(o.CenterName, "The CERT coordination center"), baseURL: strings.TrimSuffix(o.BaseURL, "/")}
 }
 
@@ -328,9 +338,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func deref(p *string) string {
+func deref[T any](p *T) T {
+	var zero T
 	if p == nil {
-		return ""
+		return zero
 	}
 	return *p
 }

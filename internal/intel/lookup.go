@@ -270,18 +270,18 @@ func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int6
 		var args db.Args
 		in := args.In(anys(part)...)
 		rows, err := s.db.Query(ctx, `SELECT v.id, v.type, v.value, b.first_seen, b.last_seen, b.tlp, b.confidence, src.name,
-			COALESCE(src.owner_org_id, ''), b.collection_num
+			b.source_num, b.collection_num
 			FROM intel_observables v JOIN intel_observations b ON b.observable_id = v.id JOIN intel_sources src ON src.num = b.source_num
 			WHERE v.id IN (`+in+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("intel: lookup: %w", err)
 		}
 		for rows.Next() {
-			var id, first, last, col int64
+			var id, first, last, srcNum, col int64
 			var o Observable
-			var label, source, owner string
+			var label, source string
 			var conf int
-			if err := rows.Scan(&id, &o.Type, &o.Value, &first, &last, &label, &conf, &source, &owner, &col); err != nil {
+			if err := rows.Scan(&id, &o.Type, &o.Value, &first, &last, &label, &conf, &source, &srcNum, &col); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -295,7 +295,7 @@ func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int6
 				rows.Close()
 				return nil, err
 			}
-			if !v.Reads(c, label, owner) {
+			if !v.Reads(c, label, srcNum) {
 				continue
 			}
 			d.first, d.last = min(d.first, first), max(d.last, last)

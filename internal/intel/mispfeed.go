@@ -29,17 +29,13 @@ const microsPerDay = int64(24 * time.Hour / time.Microsecond)
 // mispUnion selects what a viewer reads of a collection as rows of
 // (added, observable id, key, type, value, tlp), optionally one day's.
 func (s *Service) mispUnion(ctx context.Context, v *Viewer, c Collection, day int64) (string, []any, error) {
-	owned, err := s.ownedSources(ctx, v)
-	if err != nil {
-		return "", nil, err
-	}
 	var w where
 	w.add("b.collection_num = " + w.arg(c.Num))
 	w.add("b.from_stix IN (FALSE, TRUE)") // both ranges of the index (migration 0009)
 	if day >= 0 {
 		w.add("b.added >= " + w.arg(day*microsPerDay) + " AND b.added < " + w.arg((day+1)*microsPerDay))
 	}
-	w.access(v, c, "b.tlp", "b.source_num", owned)
+	w.access(v, c, "b.tlp", "b.source_num")
 	q := `SELECT b.added, b.observable_id, b.source_num AS k, ` + fmt.Sprint(kindObservation) + ` AS kind, v.type, v.value, b.tlp
 		FROM intel_observations b JOIN intel_observables v ON v.id = b.observable_id WHERE ` + w.sql()
 	if c.Audience == AudienceOrg {
@@ -49,7 +45,7 @@ func (s *Service) mispUnion(ctx context.Context, v *Viewer, c Collection, day in
 		if day >= 0 {
 			r.add("r.added >= " + r.arg(day*microsPerDay) + " AND r.added < " + r.arg((day+1)*microsPerDay))
 		}
-		r.access(v, c, "r.tlp", "", nil)
+		r.access(v, c, "r.tlp", "")
 		w.args = r.args
 		q += ` UNION ALL SELECT r.added, r.observable_id, r.collection_num, ` + fmt.Sprint(kindRoute) + `, v.type, v.value, r.tlp
 			FROM intel_routes r JOIN intel_observables v ON v.id = r.observable_id WHERE ` + r.sql()

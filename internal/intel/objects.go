@@ -70,15 +70,11 @@ func (s *Service) Page(ctx context.Context, v *Viewer, c Collection, f Filter) (
 	if len(f.Specs) > 0 && !slices.Contains(f.Specs, "2.1") {
 		return nil, false, nil // everything here is STIX 2.1
 	}
-	owned, err := s.ownedSources(ctx, v)
-	if err != nil {
-		return nil, false, err
-	}
 	var all []Stored
-	for _, src := range []func(context.Context, *Viewer, Collection, Filter, []int64) ([]Stored, error){
+	for _, src := range []func(context.Context, *Viewer, Collection, Filter) ([]Stored, error){
 		s.pageObjects, s.pageObservations, s.pageRoutes,
 	} {
-		part, err := src(ctx, v, c, f, owned)
+		part, err := src(ctx, v, c, f)
 		if err != nil {
 			return nil, false, err
 		}
@@ -90,30 +86,6 @@ func (s *Service) Page(ctx context.Context, v *Viewer, c Collection, f Filter) (
 		all = all[:f.Limit]
 	}
 	return all, more, nil
-}
-
-// ownedSources are the numbers of the sources the viewer's organisations
-// own (their members read all those report).
-func (s *Service) ownedSources(ctx context.Context, v *Viewer) ([]int64, error) {
-	if v.all || len(v.orgs) == 0 {
-		return nil, nil
-	}
-	var out []int64
-	var args db.Args
-	q := `SELECT num FROM intel_sources WHERE owner_org_id IN (` + args.In(anys(v.orgs)...) + `)`
-	rows, err := s.db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("intel: sources: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var n int64
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // where collects a query's conditions and arguments.
@@ -130,34 +102,22 @@ func (w *where) in(col string, vals []string) {
 	w.add(col + " IN (" + w.args.In(anys(vals)...) + ")")
 }
 
-// access keeps the rows the viewer may read: markings its audience allows,
-// or (sourceCol not empty) anything a source it owns reported.
-func (w *where) access(v *Viewer, c Collection, tlpCol, sourceCol string, owned []int64) {
-	labels := v.Labels(c)
-	if labels == nil {
+// access keeps the rows of c the viewer may read (Viewer.Reads), whose
+// label is in tlpCol and source number in sourceCol ("" for routes).
+func (w *where) access(v *Viewer, c Collection, tlpCol, sourceCol string) {
+	if v.all {
 		return
 	}
-	var or []string
-	if len(labels) > 0 {
-		or = append(or, tlpCol+" IN ("+w.args.In(anys(labels)...)+")")
-	}
-	if sourceCol != "" && len(owned) > 0 {
-		or = append(or, sourceCol+" IN ("+w.args.In(anys(owned)...)+")")
-	}
-	if len(or) == 0 {
-		w.add("FALSE")
-		return
-	}
-	w.add("(" + strings.Join(or, " OR ") + ")")
+	w.add(tlp.Where(tlpCol, v.reaches(c, sourceCol, &w.args)))
 }
 
 func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
 
-func (s *Service) pageObjects(ctx context.Context, v *Viewer, c Collection, f Filter, owned []int64) ([]Stored, error) {
+func (s *Service) pageObjects(ctx context.Context, v *Viewer, c Collection, f Filter) ([]Stored, error) {
 	var w where
 	w.add("o.collection_num = " + w.arg(c.Num))
 	w.add("o.added > " + w.arg(f.After))
-	w.access(v, c, "o.tlp", "o.source_num", owned)
+	w.access(v, c, "o.tlp", "o.source_num")
 	if len(f.IDs) > 0 {
 		w.in("o.stix_id", f.IDs)
 	}
@@ -238,23 +198,23 @@ func (s *Service) wantsGenerated(ctx context.Context, f Filter, kind int) (ids [
 	return ids, len(ids) > 0, nil
 }
 
-func (s *Service) pageObservations(ctx context.Context, v *Viewer, c Collection, f Filter, owned []int64) ([]Stored, error) {
+func (s *Service) pageObservations(ctx context.Context, v *Viewer, c Collection, f Filter) ([]Stored, error) {
 	ids, ok, err := s.wantsGenerated(ctx, f, kindObservation)
 	if err != nil || !ok {
 		return nil, err
 	}
-	q, args := observationsPage(v, c, f, owned, ids)
+	q, args := observationsPage(v, c, f, ids)
 	return s.generate(ctx, c, f, kindObservation, q, args)
 }
 
 // observationsPage is the query of a page of a collection's observations
 // that are indicators of their own.
-func observationsPage(v *Viewer, c Collection, f Filter, owned []int64, ids []idParts) (string, []any) {
+func observationsPage(v *Viewer, c Collection, f Filter, ids []idParts) (string, []any) {
 	var w where
 	w.add("b.collection_num = " + w.arg(c.Num))
 	w.add("b.from_stix = FALSE") // the index's own range (migration 0009)
 	w.add("b.added > " + w.arg(f.After))
-	w.access(v, c, "b.tlp", "b.source_num", owned)
+	w.access(v, c, "b.tlp", "b.source_num")
 	if len(ids) > 0 {
 		var or []string
 		for _, p := range ids {
@@ -267,7 +227,7 @@ func observationsPage(v *Viewer, c Collection, f Filter, owned []int64, ids []id
 		FROM intel_observations b JOIN intel_observables v ON v.id = b.observable_id WHERE ` + w.sql() + ` ORDER BY b.added LIMIT ` + strconv.Itoa(f.Limit+1), w.args
 }
 
-func (s *Service) pageRoutes(ctx context.Context, v *Viewer, c Collection, f Filter, _ []int64) ([]Stored, error) {
+func (s *Service) pageRoutes(ctx context.Context, v *Viewer, c Collection, f Filter) ([]Stored, error) {
 	if c.Audience != AudienceOrg {
 		return nil, nil
 	}
@@ -278,7 +238,7 @@ func (s *Service) pageRoutes(ctx context.Context, v *Viewer, c Collection, f Fil
 	var w where
 	w.add("r.collection_num = " + w.arg(c.Num))
 	w.add("r.added > " + w.arg(f.After))
-	w.access(v, c, "r.tlp", "", nil)
+	w.access(v, c, "r.tlp", "")
 	if len(ids) > 0 {
 		var or []string
 		for _, p := range ids {

@@ -105,7 +105,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 		return ObservableView{}, fmt.Errorf("intel: observable: %w", err)
 	}
 	o.Sightings, o.Constituents, o.Related, o.Events = []Sighting{}, []RouteView{}, []Link{}, []EventView{}
-	rows, err := s.db.Query(ctx, `SELECT src.id, src.name, COALESCE(src.owner_org_id, ''), b.collection_num, b.tlp, b.confidence,
+	rows, err := s.db.Query(ctx, `SELECT src.id, src.name, b.source_num, b.collection_num, b.tlp, b.confidence,
 		b.first_seen, b.last_seen, b.count, b.tags
 		FROM intel_observations b JOIN intel_sources src ON src.num = b.source_num WHERE b.observable_id = $1 ORDER BY b.last_seen DESC`, oid)
 	if err != nil {
@@ -122,9 +122,9 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 	conf := 0
 	for rows.Next() {
 		var sg Sighting
-		var owner, tags string
-		var col, f, la int64
-		if err := rows.Scan(&sg.SourceID, &sg.Source, &owner, &col, &sg.TLP, &sg.Confidence, &f, &la, &sg.Count, &tags); err != nil {
+		var tags string
+		var srcNum, col, f, la int64
+		if err := rows.Scan(&sg.SourceID, &sg.Source, &srcNum, &col, &sg.TLP, &sg.Confidence, &f, &la, &sg.Count, &tags); err != nil {
 			rows.Close()
 			return ObservableView{}, err
 		}
@@ -133,7 +133,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 			rows.Close()
 			return ObservableView{}, err
 		}
-		if !v.Reads(c, sg.TLP, owner) {
+		if !v.Reads(c, sg.TLP, srcNum) {
 			continue
 		}
 		sg.Collection, sg.FirstSeen, sg.LastSeen, sg.Tags = c.Alias, time.Unix(f, 0).UTC(), time.Unix(la, 0).UTC(), strings.Fields(tags)
@@ -193,7 +193,7 @@ func (s *Service) eventsOf(ctx context.Context, v *Viewer, oid int64, seen []Sig
 	if len(seen) == 0 {
 		return out, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT e.num, e.uuid, e.info, e.event_date, src.id, src.name, COALESCE(src.owner_org_id, ''),
+	rows, err := s.db.Query(ctx, `SELECT e.num, e.uuid, e.info, e.event_date, src.id, src.name, e.source_num,
 		(SELECT COUNT(*) FROM intel_event_observables x WHERE x.event_num = e.num)
 		FROM intel_event_observables l JOIN intel_events e ON e.num = l.event_num JOIN intel_sources src ON src.num = e.source_num
 		WHERE l.observable_id = $1 ORDER BY e.last_seen DESC, e.num DESC`, oid)
@@ -202,13 +202,12 @@ func (s *Service) eventsOf(ctx context.Context, v *Viewer, oid int64, seen []Sig
 	}
 	type event struct {
 		EventView
-		num   int64
-		owner string
+		num, source int64
 	}
 	var events []event
 	for rows.Next() {
 		var e event
-		if err := rows.Scan(&e.num, &e.UUID, &e.Info, &e.Date, &e.SourceID, &e.Source, &e.owner, &e.Observables); err != nil {
+		if err := rows.Scan(&e.num, &e.UUID, &e.Info, &e.Date, &e.SourceID, &e.Source, &e.source, &e.Observables); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -247,7 +246,7 @@ func (s *Service) eventsOf(ctx context.Context, v *Viewer, oid int64, seen []Sig
 				rows.Close()
 				return nil, err
 			}
-			if v.Reads(c, label, e.owner) {
+			if v.Reads(c, label, e.source) {
 				e.With, e.WithIDs = append(e.With, ob), append(e.WithIDs, id)
 			}
 		}

@@ -268,6 +268,10 @@ type sourceData struct {
 	Collections []Collection
 	Orgs        []orgOption
 	Owner       string
+	// People named as recipients of its TLP:RED intelligence: the form's
+	// lines of addresses, and their accounts.
+	People  string
+	Readers []auth.User
 }
 
 type orgOption struct{ ID, Name string }
@@ -291,6 +295,20 @@ func (p *Pages) sourceForm(w http.ResponseWriter, r *http.Request, status int, d
 	slices.SortFunc(d.Orgs, func(a, b orgOption) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	if d.Source.OwnerOrgID != nil {
 		d.Owner = orgName(orgs, *d.Source.OwnerOrgID)
+	}
+	for _, uid := range d.Source.RecipientUsers {
+		if p.s.people == nil {
+			break
+		}
+		u, err := p.s.people.GetUser(ctx, uid)
+		if err != nil {
+			continue // an account removed since: it reads nothing
+		}
+		d.Readers = append(d.Readers, u)
+		d.People += u.Email + "\n"
+	}
+	if pg.Form != nil {
+		d.People = pg.Form.Get("recipient_users")
 	}
 	d.Staff = id.IsStaff()
 	pg.Section, pg.Data = "intel", d
@@ -323,6 +341,8 @@ func formInput(f url.Values) SourceInput {
 	in := SourceInput{Name: str("name"), Description: str("description"), OwnerOrgID: str("owner_org_id"), Kind: str("kind"),
 		Format: str("format"), URL: str("url"), TLP: str("tlp"), Confidence: num("confidence"), Collection: str("collection"),
 		Enabled: &enabled, IntervalMinutes: num("interval_minutes")}
+	people := strings.Fields(strings.ReplaceAll(f.Get("recipient_users"), ",", " "))
+	in.RecipientUsers = &people
 	if f.Get("kind") == KindPush {
 		in.IntervalMinutes = nil
 	}

@@ -207,17 +207,13 @@ func (s *Service) WriteCSV(ctx context.Context, v *Viewer, c Collection, w io.Wr
 	if !v.ReadsCollection(c) {
 		return errs.NotFound("no such collection")
 	}
-	owned, err := s.ownedSources(ctx, v)
-	if err != nil {
-		return err
-	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"type", "value", "first_seen", "last_seen", "tlp", "confidence", "tags", "source"}); err != nil {
 		return err
 	}
 	queries := []struct {
-		sql              string
-		tlpCol, ownerCol string
+		sql               string
+		tlpCol, sourceCol string
 	}{
 		// Observations in the two ranges of their index (migration 0009).
 		{`SELECT b.added, v.type, v.value, b.first_seen, b.last_seen, b.tlp, b.confidence, b.tags, src.name
@@ -234,7 +230,7 @@ func (s *Service) WriteCSV(ctx context.Context, v *Viewer, c Collection, w io.Wr
 		var after int64
 		for {
 			wh := where{args: []any{c.Num, after}}
-			wh.access(v, c, q.tlpCol, q.ownerCol, owned)
+			wh.access(v, c, q.tlpCol, q.sourceCol)
 			sqlText := q.sql
 			if len(wh.conds) > 0 {
 				sqlText += " AND " + wh.sql()

@@ -167,13 +167,49 @@ func TestAccessMatrix(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		s, _ := markedIndicators(t, d)
 		ctx := context.Background()
-		// The insurer's own source: its AMBER is its own.
+		// The insurer's own source: its AMBER is its own; its RED is for
+		// the people named on it, not for every member of the insurer.
 		own, err := s.EnsureSource(ctx, sys, "insurer's sensors", "AMBER", ptr("ins"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Ingest(ctx, member("ins", auth.RoleAnalyst), own, strings.NewReader("192.0.2.77\n"), IngestOptions{}); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := s.Ingest(ctx, member("ins", auth.RoleAnalyst), own, strings.NewReader("192.0.2.78\n"), IngestOptions{TLP: "RED"}); err != nil {
+			t.Fatal(err)
+		}
+		ciso := &auth.Identity{User: auth.User{ID: "u-ins-ciso", Email: "ciso@ins.example"}, Method: auth.MethodToken,
+			Memberships: []auth.Membership{{OrgID: "ins", Role: auth.RoleAdmin}}}
+		s.people = testPeople{ciso.User}
+		if _, err := s.UpdateSource(ctx, sys, own.ID, SourceInput{RecipientUsers: &[]string{"nobody@ins.example", "no-id"}}); !errs.Fields(fieldsOf(err)).Has("recipient_users[0]") ||
+			!errs.Fields(fieldsOf(err)).Has("recipient_users[1]") {
+			t.Errorf("unknown people named: %v", err)
+		}
+		named, err := s.UpdateSource(ctx, sys, own.ID, SourceInput{RecipientUsers: &[]string{"CISO@ins.example", "u-ins-ciso"}})
+		if err != nil || !slices.Equal(named.RecipientUsers, []string{"u-ins-ciso"}) {
+			t.Fatalf("naming the CISO: %v %v", named.RecipientUsers, err)
+		}
+		if got, err := s.GetSource(ctx, sys, own.ID); err != nil || !slices.Equal(got.RecipientUsers, []string{"u-ins-ciso"}) {
+			t.Fatalf("the source read back names %v (%v)", got.RecipientUsers, err)
+		}
+		for who, id := range map[string]*auth.Identity{"the insurer's analyst": member("ins", auth.RoleAnalyst), "the CISO": ciso} {
+			m, err := s.Lookup(ctx, id, []string{"192.0.2.78", "192.0.2.77"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, x := range m {
+				got = append(got, x.Value+" "+x.TLP)
+			}
+			slices.Sort(got)
+			want := []string{"192.0.2.77 AMBER"}
+			if id == ciso {
+				want = []string{"192.0.2.77 AMBER", "192.0.2.78 RED"}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s looks up %v, want %v", who, got, want)
+			}
 		}
 		community, _ := s.Collection(ctx, "community")
 		bankCol, err := s.Collection(ctx, "org-bank")
@@ -204,13 +240,15 @@ func TestAccessMatrix(t *testing.T) {
 			want []string // nil with notFound: the collection is hidden
 		}{
 			{"staff, community", &auth.Identity{User: auth.User{PlatformRole: auth.PlatformCoordinator}}, community, []string{
-				"192.0.2.77 AMBER",
+				"192.0.2.77 AMBER", "192.0.2.78 RED",
 				"198.51.100.1 CLEAR", "198.51.100.2 GREEN", "198.51.100.3 AMBER", "198.51.100.4 AMBER+STRICT", "198.51.100.5 RED",
 				"203.0.113.1 CLEAR", "203.0.113.2 GREEN", "203.0.113.3 AMBER", "203.0.113.4 AMBER+STRICT", "203.0.113.5 RED"}},
 			{"bank, community", member("bank", auth.RoleViewer), community, []string{
 				"198.51.100.1 CLEAR", "198.51.100.2 GREEN", "203.0.113.1 CLEAR", "203.0.113.2 GREEN"}},
-			{"insurer, community (its own AMBER too)", member("ins", auth.RoleViewer), community, []string{
+			{"insurer, community (its own AMBER too, not its RED)", member("ins", auth.RoleViewer), community, []string{
 				"192.0.2.77 AMBER", "198.51.100.1 CLEAR", "198.51.100.2 GREEN", "203.0.113.1 CLEAR", "203.0.113.2 GREEN"}},
+			{"insurer's CISO, named, community (its RED too)", ciso, community, []string{
+				"192.0.2.77 AMBER", "192.0.2.78 RED", "198.51.100.1 CLEAR", "198.51.100.2 GREEN", "203.0.113.1 CLEAR", "203.0.113.2 GREEN"}},
 			{"bank, its routes", member("bank", auth.RoleViewer), bankCol, []string{
 				"198.51.100.1 CLEAR", "198.51.100.2 GREEN", "198.51.100.3 AMBER", "198.51.100.4 AMBER+STRICT"}},
 			{"its sectoral CERT, the bank's routes", member("cert", auth.RoleViewer), bankCol, []string{
@@ -234,6 +272,34 @@ func TestAccessMatrix(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testPeople are the accounts a test names.
+type testPeople []auth.User
+
+func (p testPeople) GetUser(_ context.Context, id string) (auth.User, error) {
+	for _, u := range p {
+		if u.ID == id {
+			return u, nil
+		}
+	}
+	return auth.User{}, db.ErrNoRows
+}
+
+func (p testPeople) UserByEmail(_ context.Context, email string) (auth.User, error) {
+	for _, u := range p {
+		if strings.EqualFold(u.Email, email) {
+			return u, nil
+		}
+	}
+	return auth.User{}, db.ErrNoRows
+}
+
+func fieldsOf(err error) []errs.FieldError {
+	if e := errs.As(err); e != nil {
+		return e.Fields
+	}
+	return nil
+}
 
 func TestGeneratedIDs(t *testing.T) {
 	salt := [5]byte{1, 2, 3, 4, 5}
@@ -409,11 +475,7 @@ func TestPagePlan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		owned, err := s.ownedSources(ctx, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q, args := observationsPage(v, community, Filter{After: 1, Limit: 1000}, owned, nil)
+		q, args := observationsPage(v, community, Filter{After: 1, Limit: 1000}, nil)
 		rows, err := d.Query(ctx, "EXPLAIN QUERY PLAN "+q, args...)
 		if err != nil {
 			t.Fatal(err)

@@ -44,6 +44,10 @@ type Source struct {
 	// sharing scope (community unless set otherwise).
 	Collection string `json:"collection"`
 	Enabled    bool   `json:"enabled"`
+	// RecipientUsers are the people (user ids) named as recipients of
+	// what the source reports marked TLP:RED: with the center's staff its
+	// only readers (the owner's other members read the rest).
+	RecipientUsers []string `json:"recipient_users"`
 	// IntervalMinutes is how often a pulled source is fetched.
 	IntervalMinutes int        `json:"interval_minutes"`
 	NextRunAt       *time.Time `json:"next_run_at,omitempty"`
@@ -148,7 +152,7 @@ func (s *Service) ensureSource(ctx context.Context, name, tlpLabel string, owner
 		if err != nil {
 			return err
 		}
-		out = Source{Name: name, OwnerOrgID: owner, Kind: KindPush, Format: string(FormatAuto), TLP: string(l), Confidence: 50,
+		out = Source{Name: name, OwnerOrgID: owner, Kind: KindPush, Format: string(FormatAuto), TLP: string(l), Confidence: 50, RecipientUsers: []string{},
 			Enabled: true, Collection: col.Alias, collectionNum: col.Num}
 		return s.insertSource(ctx, tx, &out)
 	})
@@ -188,9 +192,91 @@ func scanSource(r interface{ Scan(...any) error }) (Source, error) {
 }
 
 func getSource(ctx context.Context, q db.Querier, name string) (Source, error) {
-	return scanSource(q.QueryRow(ctx, `SELECT `+sourceColumns+`
+	src, err := scanSource(q.QueryRow(ctx, `SELECT `+sourceColumns+`
 		FROM intel_sources s JOIN intel_collections c ON c.num = s.collection_num
 		WHERE s.name = $1 OR s.id = $1`, name))
+	if err != nil {
+		return src, err
+	}
+	err = loadReaders(ctx, q, []*Source{&src})
+	return src, err
+}
+
+// loadReaders fills in the people named as recipients of the sources.
+func loadReaders(ctx context.Context, q db.Querier, srcs []*Source) error {
+	if len(srcs) == 0 {
+		return nil
+	}
+	by := map[int64]*Source{}
+	var args db.Args
+	nums := make([]any, len(srcs))
+	for i, src := range srcs {
+		src.RecipientUsers = []string{}
+		by[src.num], nums[i] = src, src.num
+	}
+	rows, err := q.Query(ctx, `SELECT source_num, user_id FROM intel_source_readers WHERE source_num IN (`+args.In(nums...)+`)
+		ORDER BY source_num, user_id`, args...)
+	if err != nil {
+		return fmt.Errorf("intel: the sources' named readers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var num int64
+		var user string
+		if err := rows.Scan(&num, &user); err != nil {
+			return err
+		}
+		by[num].RecipientUsers = append(by[num].RecipientUsers, user)
+	}
+	return rows.Err()
+}
+
+// saveReaders replaces the people named as recipients of src.
+func saveReaders(ctx context.Context, tx *db.Tx, src Source) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM intel_source_readers WHERE source_num = $1`, src.num); err != nil {
+		return fmt.Errorf("intel: named readers: %w", err)
+	}
+	for _, u := range src.RecipientUsers {
+		if _, err := tx.Exec(ctx, `INSERT INTO intel_source_readers (source_num, user_id) VALUES ($1, $2)`, src.num, u); err != nil {
+			return fmt.Errorf("intel: named readers: %w", err)
+		}
+	}
+	return nil
+}
+
+// namePeople resolves people named by user id or e-mail address to user
+// ids, each once, with a field error for each that names no active user.
+func (s *Service) namePeople(ctx context.Context, who []string) ([]string, errs.Fields, error) {
+	var f errs.Fields
+	out := []string{}
+	for i, w := range who {
+		w = strings.TrimSpace(w)
+		var u auth.User
+		var err error
+		switch {
+		case w == "":
+			continue
+		case s.people == nil:
+			err = db.ErrNoRows
+		case strings.Contains(w, "@"):
+			u, err = s.people.UserByEmail(ctx, w)
+		default:
+			u, err = s.people.GetUser(ctx, w)
+		}
+		switch {
+		case err == nil && u.Disabled:
+			f.Add(fmt.Sprintf("recipient_users[%d]", i), "%s's account is disabled", w)
+		case err == nil:
+			if !slices.Contains(out, u.ID) {
+				out = append(out, u.ID)
+			}
+		case errors.Is(err, db.ErrNoRows) || errs.KindOf(err) == errs.KindNotFound:
+			f.Add(fmt.Sprintf("recipient_users[%d]", i), "no user %s", w)
+		default:
+			return nil, nil, err
+		}
+	}
+	return out, f, nil
 }
 
 // Sources lists the sources the caller may see (staff: all; members of an
@@ -218,7 +304,15 @@ func (s *Service) Sources(ctx context.Context, id *auth.Identity) ([]Source, err
 		}
 		out = append(out, src)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	ptrs := make([]*Source, len(out))
+	for i := range out {
+		ptrs[i] = &out[i]
+	}
+	return out, loadReaders(ctx, s.db, ptrs)
 }
 
 // GetSource answers one source the caller may see (by id or name).
@@ -248,6 +342,9 @@ type SourceInput struct {
 	Enabled         *bool        `json:"enabled"`
 	IntervalMinutes *int         `json:"interval_minutes"`
 	Credentials     *Credentials `json:"credentials"`
+	// RecipientUsers names the people (user ids or e-mail addresses) who
+	// read the source's TLP:RED intelligence besides the center's staff.
+	RecipientUsers *[]string `json:"recipient_users"`
 }
 
 // MinInterval is how often a pulled source may be fetched at most.
@@ -255,8 +352,10 @@ const MinInterval = 5
 
 // apply checks in and applies it to src (the source as it is, or the
 // defaults of a new one).
-func (s *Service) apply(ctx context.Context, tx *db.Tx, src *Source, in SourceInput) error {
-	var f errs.Fields
+func (s *Service) apply(ctx context.Context, tx *db.Tx, src *Source, in SourceInput, named []string, f errs.Fields) error {
+	if in.RecipientUsers != nil {
+		src.RecipientUsers = named
+	}
 	set := func(dst *string, p *string) {
 		if p != nil {
 			*dst = strings.TrimSpace(*p)
@@ -386,17 +485,21 @@ func (s *Service) CreateSource(ctx context.Context, id *auth.Identity, in Source
 		return Source{}, errs.Forbidden("only the coordination center's staff configure sources")
 	}
 	src := Source{Kind: KindPush, Format: string(FormatAuto), TLP: "AMBER", Confidence: 50, Collection: "community", Enabled: true,
-		IntervalMinutes: 60}
+		IntervalMinutes: 60, RecipientUsers: []string{}}
+	named, f, err := s.namePeople(ctx, deref(in.RecipientUsers))
+	if err != nil {
+		return Source{}, err
+	}
 	var out Source
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		if err := s.apply(ctx, tx, &src, in); err != nil {
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		if err := s.apply(ctx, tx, &src, in, named, f); err != nil {
 			return err
 		}
 		if err := s.insertSource(ctx, tx, &src); err != nil {
 			return err
 		}
 		out = src
-		return nil
+		return saveReaders(ctx, tx, src)
 	})
 	return out, err
 }
@@ -410,14 +513,18 @@ func (s *Service) UpdateSource(ctx context.Context, id *auth.Identity, key strin
 	if !id.IsSystem() && !id.IsStaff() {
 		return Source{}, errs.Forbidden("only the coordination center's staff configure sources")
 	}
+	named, f, err := s.namePeople(ctx, deref(in.RecipientUsers))
+	if err != nil {
+		return Source{}, err
+	}
 	var out Source
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		before, err := getSource(ctx, tx, key)
 		if err != nil {
 			return err
 		}
 		src := before
-		if err := s.apply(ctx, tx, &src, in); err != nil {
+		if err := s.apply(ctx, tx, &src, in, named, f); err != nil {
 			return err
 		}
 		now := s.now()
@@ -440,6 +547,9 @@ func (s *Service) UpdateSource(ctx context.Context, id *auth.Identity, key strin
 			src.ID, src.Name, src.Description, src.OwnerOrgID, src.Kind, src.Format, src.URL, src.TLP, src.Confidence,
 			src.collectionNum, src.Enabled, src.IntervalMinutes*60, src.NextRunAt, src.sealed, src.state, now); err != nil {
 			return fmt.Errorf("intel: update source: %w", err)
+		}
+		if err := saveReaders(ctx, tx, src); err != nil {
+			return err
 		}
 		src.HasCredentials = src.sealed != ""
 		out = src

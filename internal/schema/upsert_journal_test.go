@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/certhub/certhub/internal/intel"
@@ -26,18 +25,7 @@ func TestUpsertJournalMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	upTo := func(max string) fs.FS {
-		m := fstest.MapFS{}
-		entries, _ := fs.ReadDir(schema.Migrations(), ".")
-		for _, e := range entries {
-			if e.Name() <= max {
-				b, _ := fs.ReadFile(schema.Migrations(), e.Name())
-				m[e.Name()] = &fstest.MapFile{Data: b}
-			}
-		}
-		return m
-	}
-	if _, err := d.Migrate(ctx, upTo("0010_~")); err != nil {
+	if _, err := d.Migrate(ctx, migrationsUpTo("0010_~")); err != nil {
 		t.Fatal(err)
 	}
 	// Today's ingest reads the AS table (0013): the old store has it while

@@ -1,7 +1,8 @@
 // Package tlp holds the Traffic Light Protocol 2.0 labels and the one rule
 // that decides whether a viewer in a given relation to a marked object may
 // see it. Domains work out the relation (they know owners, recipients and
-// constituencies); this package only answers "does the label allow it".
+// constituencies); this package only answers "does the label allow it",
+// in Go (Allows) and in SQL (Where) from the same table.
 package tlp
 
 import (
@@ -95,6 +96,56 @@ func Allows(l Label, r Reach) bool {
 	default:
 		return r >= Named
 	}
+}
+
+// Readable lists the labels a viewer with reach r may see, from least to
+// most restrictive: what Allows says, for building queries.
+func Readable(r Reach) []Label {
+	var out []Label
+	for _, l := range Labels {
+		if Allows(l, r) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Reaches maps a reach to an SQL condition that holds for the rows the
+// viewer stands at least that close to ("" or absent: no row). Where
+// everything marked CLEAR is public, Public's condition is "TRUE"; where
+// even CLEAR needs membership (threat intelligence), it is absent.
+type Reaches map[Reach]string
+
+// Where is Allows as SQL over rows whose label is in column col: a row is
+// kept when, at some reach whose condition holds for it, its label may be
+// seen; with no condition at all, no row ("FALSE"). An unknown label keeps
+// a row only at Named reach (fail closed, as Allows). Labels are the
+// package's constants, written as literals.
+func Where(col string, reach Reaches) string {
+	var or []string
+	for _, r := range []Reach{Public, Community, Constituent, RecipientOrg, Named} {
+		cond := reach[r]
+		if cond == "" {
+			continue
+		}
+		if r == Named {
+			or = append(or, "("+cond+")") // every label, and any other value
+			continue
+		}
+		var in []string
+		for _, l := range Readable(r) {
+			in = append(in, "'"+string(l)+"'")
+		}
+		c := col + " IN (" + strings.Join(in, ", ") + ")"
+		if cond != "TRUE" {
+			c = "(" + c + " AND (" + cond + "))"
+		}
+		or = append(or, c)
+	}
+	if len(or) == 0 {
+		return "FALSE"
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
 }
 
 // stix20 are the STIX 2.1 marking definitions of the TLP 2.0 labels

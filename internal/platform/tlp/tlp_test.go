@@ -1,6 +1,9 @@
 package tlp
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParse(t *testing.T) {
 	tests := []struct {
@@ -47,4 +50,73 @@ func TestOrdering(t *testing.T) {
 	if Label("X").Valid() || !Amber.Valid() {
 		t.Error("Valid is wrong")
 	}
+}
+
+// Where keeps, in SQL, exactly the rows Allows allows: every label at every
+// combination of reaches, evaluated by a tiny interpreter of the SQL it
+// writes (conditions are the names of the reaches that hold).
+func TestWhereIsAllows(t *testing.T) {
+	reaches := []Reach{Public, Community, Constituent, RecipientOrg, Named}
+	names := map[Reach]string{Public: "public", Community: "community", Constituent: "constituent", RecipientOrg: "recipient", Named: "named"}
+	for mask := 0; mask < 1<<len(reaches); mask++ {
+		conds := Reaches{}
+		best := Reach(-1)
+		for i, r := range reaches {
+			conds[r] = names[r]
+			if mask&(1<<i) != 0 && r > best {
+				best = r
+			}
+		}
+		sql := Where("tlp", conds)
+		for _, l := range append(Labels[:len(Labels):len(Labels)], "BOGUS") {
+			held := map[string]bool{}
+			for i, r := range reaches {
+				held[names[r]] = mask&(1<<i) != 0
+			}
+			if got, want := evalWhere(t, sql, l, held), best >= 0 && Allows(l, best); got != want {
+				t.Errorf("label %s, reaches held %05b: Where keeps %v, Allows says %v\n%s", l, mask, got, want, sql)
+			}
+		}
+	}
+	for _, tt := range []struct {
+		reach Reaches
+		want  string
+	}{
+		{Reaches{}, "FALSE"},
+		{Reaches{Public: "TRUE"}, "(x.tlp IN ('CLEAR'))"},
+		{Reaches{Community: "TRUE", Named: "x.src = 1"}, "(x.tlp IN ('CLEAR', 'GREEN') OR (x.src = 1))"},
+	} {
+		if got := Where("x.tlp", tt.reach); got != tt.want {
+			t.Errorf("Where(%v) = %s, want %s", tt.reach, got, tt.want)
+		}
+	}
+}
+
+// evalWhere evaluates the OR of terms Where writes: "(COL IN ('A', 'B'))",
+// "((COL IN (...) AND (cond)))" and "(cond)".
+func evalWhere(t *testing.T, sql string, l Label, held map[string]bool) bool {
+	t.Helper()
+	sql = strings.TrimSuffix(strings.TrimPrefix(sql, "("), ")")
+	for _, term := range strings.Split(sql, " OR ") {
+		term = strings.Trim(term, "()")
+		labels, cond, hasCond := strings.Cut(term, " AND ")
+		if !strings.HasPrefix(term, "tlp IN ") {
+			if _, ok := held[term]; !ok {
+				t.Fatalf("unknown condition %q", term)
+			}
+			if held[term] {
+				return true
+			}
+			continue
+		}
+		in := strings.Contains(labels, "'"+string(l)+"'")
+		if !hasCond && in {
+			return true
+		}
+		cond = strings.Trim(cond, "()")
+		if hasCond && in && held[cond] {
+			return true
+		}
+	}
+	return false
 }
