@@ -454,7 +454,7 @@ func (p *Pages) reportPage(w http.ResponseWriter, r *http.Request, status int, p
 		if d.Duplicates, err = p.svc.Duplicates(ctx, id, det.ID); err != nil {
 			return err
 		}
-		all, err := p.svc.orgs.All(ctx, system, directory.Filter{})
+		all, err := p.svc.orgs.All(ctx, id, directory.Filter{})
 		if err != nil {
 			return err
 		}
@@ -690,7 +690,7 @@ func (p *Pages) casePage(w http.ResponseWriter, r *http.Request, status int, pg 
 		}
 	}
 	if det.Viewer.Run {
-		all, err := p.svc.orgs.All(ctx, system, directory.Filter{})
+		all, err := p.svc.orgs.All(ctx, id, directory.Filter{})
 		if err != nil {
 			return err
 		}
@@ -904,7 +904,7 @@ func (p *Pages) settingsPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	d := settingsData{Settings: st, Rules: rules, Sectors: directory.Sectors, Admin: id.IsPlatformAdmin()}
-	all, err := p.svc.orgs.All(ctx, system, directory.Filter{})
+	all, err := p.svc.orgs.All(ctx, id, directory.Filter{})
 	if err != nil {
 		return err
 	}
