@@ -178,8 +178,10 @@ func mispArray(d *json.Decoder, each func() error) error {
 			return err
 		}
 	}
-	_, err := d.Token()
-	return err
+	if _, err := d.Token(); err != nil { // the closing "]"
+		return fmt.Errorf("intel: MISP: %w", err)
+	}
+	return nil
 }
 
 // mispTLP reads MISP's TLP tags: tlp:white, tlp:clear, tlp:green,
