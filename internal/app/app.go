@@ -69,6 +69,9 @@ type Config struct {
 	// private and loopback addresses (an internal SOAR, the center's own
 	// sensors); by default they go to public addresses only.
 	WebhookAllowPrivate bool
+	// IntelRetention is how long ingest runs and TAXII status resources
+	// are kept; 0: intel.DefaultRetention.
+	IntelRetention time.Duration
 
 	// For tests: an injected clock and a faster job poll.
 	Now          func() time.Time
@@ -194,7 +197,8 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Advisory.Register(c.Queue)
 	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger, Outbox: notify.NewOutbox(c.Queue, key),
 		CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Key: key, AllowPrivate: cfg.WebhookAllowPrivate,
-		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE, People: c.Auth})
+		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE, People: c.Auth,
+		Retention: cfg.IntelRetention})
 	c.Intel.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })

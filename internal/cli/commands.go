@@ -35,8 +35,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	workers := f.Int("workers", 4, "background jobs run at once")
 	webhookPrivate := f.Bool("webhook-allow-private", false, "let webhooks and pulled intelligence feeds reach private and loopback addresses (default: public addresses only)")
 	adminPassword := f.String("admin-password", "", "password for the first admin (default: generated and printed once)")
+	retention := f.Int("intel-retention-days", 90, "days ingest runs and TAXII status resources are kept before the intel.prune job forgets them")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if *retention < 1 || *retention > 3650 {
+		return usageError{"--intel-retention-days is 1 to 3650"}
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError{"--tls-cert and --tls-key go together"}
@@ -49,6 +53,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	cfg.SMTPURL, cfg.MailFrom, cfg.TrustedProxies, cfg.MetricsAllow, cfg.Workers = *smtpURL, *mailFrom, *proxies, *metricsAllow, *workers
 	cfg.AdminPassword, cfg.WebhookAllowPrivate = *adminPassword, *webhookPrivate
 	cfg.SMTPListen, cfg.ReportAddress = *smtpListen, *reportAddr
+	cfg.IntelRetention = time.Duration(*retention) * 24 * time.Hour
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err

@@ -54,6 +54,8 @@ func (s *Service) Register(q *jobs.Queue) {
 	jobs.AddWorker(q, &pullWorker{s: s})
 	jobs.AddWorker(q, &scheduleWorker{s: s})
 	q.Every("intel.schedule", time.Minute, func() jobs.Args { return ScheduleArgs{} })
+	jobs.AddWorker(q, &pruneWorker{s: s})
+	q.Every("intel.prune", 6*time.Hour, func() jobs.Args { return PruneArgs{} })
 }
 
 // maxDigestLines bounds one digest; the rest waits for the next.

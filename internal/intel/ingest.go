@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,6 +53,9 @@ type Options struct {
 	// People finds the accounts of people named as recipients of a
 	// source's TLP:RED intelligence; nil: none can be named.
 	People People
+	// Retention is how long ingest runs and TAXII status resources are
+	// kept (the intel.prune job); 0: DefaultRetention.
+	Retention time.Duration
 }
 
 // People is what threat intelligence needs of the accounts.
@@ -80,6 +84,7 @@ type Service struct {
 	spoolDir     string
 	related      Related
 	people       People
+	retention    time.Duration
 	bg           sync.WaitGroup // loads running after their request answered 202
 	life         context.Context
 	stop         context.CancelFunc
@@ -103,7 +108,7 @@ func NewService(o Options) *Service {
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
-		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related, people: o.People,
+		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related, people: o.People, retention: cmp.Or(o.Retention, DefaultRetention),
 		centerName: cmp.Or(o.CenterName, "The CERT coordination center"), baseURL: strings.TrimSuffix(o.BaseURL, "/")}
 }
 
@@ -128,8 +133,15 @@ type IngestOptions struct {
 	Mapping *CSVMapping
 	// Report names a Shadowserver report type (from its file name).
 	Report string
-	// Kept, when set, hears of every STIX object kept (TAXII's status).
-	Kept func(Object)
+	// Stored, when set, hears of the STIX objects of each batch inside the
+	// transaction that stores them, so what it records of them commits
+	// with them (TAXII's status).
+	Stored func(ctx context.Context, tx *db.Tx, objs []Object) error
+	// Finish, when set, runs inside the run's last transaction with how
+	// the load ended: its counts and rejections, the objects read but not
+	// stored (those of a batch that failed to write, and after it), and
+	// the load's error.
+	Finish func(ctx context.Context, tx *db.Tx, res *Result, runErr error) error
 	// Via says how the input came (api, cli, taxii, schedule, manual);
 	// RunID names a queued run to carry on; Size is the input's length
 	// when known (for progress).
@@ -162,6 +174,9 @@ type Result struct {
 	Duration time.Duration `json:"-"`
 
 	read int64 // bytes read so far (atomic)
+	// Lost are the STIX objects read but not stored: those of a batch
+	// whose write failed, and of the batches read after it.
+	Lost []Object `json:"-"`
 }
 
 // Total is every indicator read.
@@ -189,7 +204,7 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 	if err := checkIngest(id, src, o); err != nil {
 		return Result{}, err
 	}
-	return s.asRun(ctx, src, o.RunID, cmp.Or(o.Via, "api"), actorName(id), o.Size, func(runID string, res *Result) (string, error) {
+	return s.asRun(ctx, src, o.RunID, cmp.Or(o.Via, "api"), actorName(id), o.Size, o.Finish, func(runID string, res *Result) (string, error) {
 		return "", s.load(ctx, src, runID, r, o, res)
 	})
 }
@@ -217,7 +232,8 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		f.Add("tlp", "CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
 		return f.Err()
 	}
-	br := bufio.NewReaderSize(&countingReader{r: r, n: &res.read}, 256<<10)
+	input := &countingReader{r: r, n: &res.read}
+	br := bufio.NewReaderSize(input, 256<<10)
 	format, mapping, err := detectFormat(br, o)
 	if err != nil {
 		return err
@@ -271,9 +287,6 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 			return nil
 		}
 		keep := func(obj Object) error {
-			if o.Kept != nil {
-				o.Kept(obj)
-			}
 			b.objs = append(b.objs, obj)
 			if b.size() >= batchSize {
 				return flush()
@@ -294,15 +307,32 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		if err == nil && b.size() > 0 {
 			err = flush()
 		}
+		if err != nil && len(b.objs) > 0 {
+			// Read, never written: the status of a TAXII POST says so.
+			mu.Lock()
+			res.Lost = append(res.Lost, b.objs...)
+			mu.Unlock()
+		}
 		readErr <- err
 	}()
 	var writeErr error
 	insertFirst := true
+	lose := func(objs []Object) {
+		mu.Lock()
+		res.Lost = append(res.Lost, objs...)
+		mu.Unlock()
+	}
 	for b := range batches {
 		if writeErr != nil {
+			lose(b.objs)
 			continue // drain after a failure; the reader stops at cancel
 		}
 		err := s.write(ctx, src, col, string(l), routes, b, &insertFirst, func(tx *db.Tx, created, updated int) error {
+			if o.Stored != nil && len(b.objs) > 0 {
+				if err := o.Stored(ctx, tx, b.objs); err != nil {
+					return err
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			res.New += created
@@ -312,6 +342,7 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		})
 		if err != nil {
 			writeErr = err
+			lose(b.objs)
 			cancel()
 		} else if o.Progress != nil {
 			mu.Lock()
@@ -321,20 +352,30 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		}
 	}
 	if err := <-readErr; err != nil && writeErr == nil {
-		return err
+		// What the parser refused is the input's fault (invalid); a
+		// failure to read it (a cut connection, a body too large) or a
+		// cancelled load is not.
+		if input.err != nil || errors.Is(err, context.Canceled) || errs.As(err) != nil {
+			return err
+		}
+		return &errs.Error{Kind: errs.KindInvalid, Message: strings.TrimPrefix(err.Error(), "intel: "), Err: err}
 	}
 	return writeErr
 }
 
 // countingReader counts the bytes read through it (a run's progress).
 type countingReader struct {
-	r io.Reader
-	n *int64
+	r   io.Reader
+	n   *int64
+	err error // the input's own failure (not its end), once it failed
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	atomic.AddInt64(c.n, int64(n))
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
 	return n, err
 }
 

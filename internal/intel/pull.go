@@ -174,7 +174,7 @@ func (s *Service) Pull(ctx context.Context, sourceID, runID string) (Result, err
 	if err != nil {
 		return Result{}, fmt.Errorf("intel: pull %s: %w", sourceID, err)
 	}
-	return s.asRun(ctx, src, runID, "schedule", "scheduler", 0, func(runID string, res *Result) (string, error) {
+	return s.asRun(ctx, src, runID, "schedule", "scheduler", 0, nil, func(runID string, res *Result) (string, error) {
 		ctx, cancel := context.WithTimeout(ctx, pullTimeout)
 		defer cancel()
 		switch src.Kind {

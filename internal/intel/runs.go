@@ -110,7 +110,7 @@ func (s *Service) startRun(ctx context.Context, src Source, runID, via, actor st
 // ended is recorded. Every load — a push, a pull, a feed directory — goes
 // through here.
 func (s *Service) asRun(ctx context.Context, src Source, runID, via, actor string, size int64,
-	work func(runID string, res *Result) (string, error)) (Result, error) {
+	finish func(context.Context, *db.Tx, *Result, error) error, work func(runID string, res *Result) (string, error)) (Result, error) {
 	run, err := s.startRun(ctx, src, runID, via, actor, size)
 	if err != nil {
 		return Result{}, err
@@ -119,7 +119,7 @@ func (s *Service) asRun(ctx context.Context, src Source, runID, via, actor strin
 	res := Result{RunID: run.ID, Errors: []Rejection{}}
 	msg, err := work(run.ID, &res)
 	res.Duration = time.Since(start)
-	return res, s.finishRun(ctx, src, run, &res, msg, err)
+	return res, s.finishRun(ctx, src, run, &res, msg, err, finish)
 }
 
 // progress writes a run's counts so far, inside the batch's transaction.
@@ -134,7 +134,8 @@ func progress(ctx context.Context, tx *db.Tx, runID string, res *Result) error {
 
 // finishRun records how a run ended on the run, its source and the audit
 // log, and answers runErr (or the failure to record it).
-func (s *Service) finishRun(ctx context.Context, src Source, r Run, res *Result, message string, runErr error) error {
+func (s *Service) finishRun(ctx context.Context, src Source, r Run, res *Result, message string, runErr error,
+	finish func(context.Context, *db.Tx, *Result, error) error) error {
 	ctx = context.WithoutCancel(ctx)
 	status, lastErr := RunOK, ""
 	if runErr != nil {
@@ -158,6 +159,11 @@ func (s *Service) finishRun(ctx context.Context, src Source, r Run, res *Result,
 		action := "intel.ingest"
 		if runErr != nil {
 			summary, action = fmt.Sprintf("loading into %s failed after %d indicators: %s", src.Name, res.Total(), lastErr), "intel.ingest.failed"
+		}
+		if finish != nil {
+			if err := finish(ctx, tx, res, runErr); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: action, ObjectType: "intel_source", ObjectID: src.ID, OrgID: deref(src.OwnerOrgID),
 			Summary: summary})

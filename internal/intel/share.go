@@ -42,25 +42,21 @@ func writerOrg(id *auth.Identity) string {
 	return ""
 }
 
-// Added is what adding objects to a collection did, object by object.
-type Added struct {
-	Result
-	Kept []Object // ids and versions of the objects kept
-}
-
-// AddObjects reads a TAXII envelope (or a STIX bundle) of objects into c:
+// AddObjects reads a TAXII envelope (or a STIX bundle) of objects into c —
 // the staff's as the collection's own source, an analyst's as a source of
-// their organisation's.
-func (s *Service) AddObjects(ctx context.Context, id *auth.Identity, c Collection, r io.Reader) (Added, error) {
+// their organisation's — keeping its TAXII status as it goes (see
+// taxiistatus.go). It answers the status's id, also when the load failed
+// after the status was made (the status then says what was stored).
+func (s *Service) AddObjects(ctx context.Context, id *auth.Identity, c Collection, r io.Reader) (string, error) {
 	v, err := s.Viewer(ctx, id)
 	if err != nil {
-		return Added{}, err
+		return "", err
 	}
 	if !v.ReadsCollection(c) {
-		return Added{}, errs.NotFound("no such collection")
+		return "", errs.NotFound("no such collection")
 	}
 	if !s.MayWrite(v, id, c) {
-		return Added{}, errs.Forbidden("you may read this collection but not add to it")
+		return "", errs.Forbidden("you may read this collection but not add to it")
 	}
 	name, label := "TAXII: "+c.Title, "AMBER"
 	var owner *string
@@ -68,21 +64,21 @@ func (s *Service) AddObjects(ctx context.Context, id *auth.Identity, c Collectio
 		org := writerOrg(id)
 		orgs, err := s.orgs(ctx)
 		if err != nil {
-			return Added{}, err
+			return "", err
 		}
 		name, owner = "TAXII: "+orgs[org].name+" in "+c.Title, &org
 	}
 	src, err := s.ensureSource(ctx, name, label, owner, c)
 	if err != nil {
-		return Added{}, err
+		return "", err
 	}
-	var out Added
-	res, err := s.Ingest(ctx, auth.System("taxii"), src, r, IngestOptions{Format: FormatSTIX, Via: "taxii", Kept: func(o Object) {
-		o.Body = nil
-		out.Kept = append(out.Kept, o)
-	}})
-	out.Result = res
-	return out, err
+	st, err := s.newTAXIIStatus(ctx, id, c)
+	if err != nil {
+		return "", err
+	}
+	_, err = s.Ingest(ctx, auth.System("taxii"), src, r, IngestOptions{Format: FormatSTIX, Via: "taxii",
+		Stored: st.stored, Finish: st.finish})
+	return st.id, err
 }
 
 // Versions lists the versions of an object of c the viewer reads, oldest

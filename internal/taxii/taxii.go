@@ -413,25 +413,6 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, id *auth.I
 	return nil
 }
 
-// statusResource is TAXII's status of a POST.
-type statusResource struct {
-	ID               string          `json:"id"`
-	Status           string          `json:"status"`
-	RequestTimestamp string          `json:"request_timestamp"`
-	TotalCount       int             `json:"total_count"`
-	SuccessCount     int             `json:"success_count"`
-	Successes        []statusDetails `json:"successes,omitempty"`
-	FailureCount     int             `json:"failure_count"`
-	Failures         []statusDetails `json:"failures,omitempty"`
-	PendingCount     int             `json:"pending_count"`
-}
-
-type statusDetails struct {
-	ID      string `json:"id"`
-	Version string `json:"version,omitempty"`
-	Message string `json:"message,omitempty"`
-}
-
 func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, id *auth.Identity) error {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/taxii+json" || (params["version"] != "" && params["version"] != "2.1") {
@@ -444,49 +425,44 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, id *auth.Ide
 	if err != nil {
 		return err
 	}
-	requested := s.now().UTC()
-	added, err := s.intel.AddObjects(r.Context(), id, c, http.MaxBytesReader(w, r.Body, MaxContentLength))
+	statusID, err := s.intel.AddObjects(r.Context(), id, c, http.MaxBytesReader(w, r.Body, MaxContentLength))
 	if err != nil {
+		// The status (when it was made) says what was stored before the
+		// failure; the answer says why the rest was not.
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("send at most %d bytes", MaxContentLength))
+			return fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("send at most %d bytes%s", MaxContentLength, statusNote(statusID)))
 		}
-		if errs.As(err) == nil && !errors.Is(err, context.Canceled) {
-			return fail(http.StatusBadRequest, "the envelope cannot be read: "+err.Error())
+		if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+			return fail(http.StatusBadRequest, "the envelope cannot be read: "+e.Message+statusNote(statusID))
 		}
 		return err
 	}
-	st := statusResource{ID: db.NewID(), Status: "complete", RequestTimestamp: intel.VersionString(requested)}
-	for _, o := range added.Kept {
-		st.Successes = append(st.Successes, statusDetails{ID: o.ID, Version: o.Version})
-	}
-	for _, rj := range added.Errors {
-		if rj.ID != "" {
-			st.Failures = append(st.Failures, statusDetails{ID: rj.ID, Message: rj.Message})
-		}
-	}
-	st.SuccessCount, st.FailureCount = len(st.Successes), len(st.Failures)
-	st.TotalCount = st.SuccessCount + st.FailureCount
-	body, _ := json.Marshal(st)
-	if _, err := s.db.Exec(context.WithoutCancel(r.Context()), `INSERT INTO intel_taxii_status (id, collection_num, user_id, body, created_at)
-		VALUES ($1, (SELECT num FROM intel_collections WHERE id = $2), $3, $4, $5)`, st.ID, c.ID, id.User.ID, string(body), s.now()); err != nil {
-		return fmt.Errorf("taxii: keep status: %w", err)
+	st, err := s.intel.TAXIIStatusOf(r.Context(), id, statusID)
+	if err != nil {
+		return err
 	}
 	writeTAXII(w, http.StatusAccepted, st)
 	return nil
 }
 
+// statusNote points at the status of a POST that failed part way.
+func statusNote(statusID string) string {
+	if statusID == "" {
+		return ""
+	}
+	return "; status/" + statusID + "/ lists what was stored"
+}
+
 func (s *Server) status(w http.ResponseWriter, r *http.Request, id *auth.Identity) error {
-	var body, user string
-	err := s.db.QueryRow(r.Context(), `SELECT body, COALESCE(user_id, '') FROM intel_taxii_status WHERE id = $1`, r.PathValue("id")).Scan(&body, &user)
-	if errors.Is(err, db.ErrNoRows) || (err == nil && user != id.User.ID && !id.IsStaff()) {
+	st, err := s.intel.TAXIIStatusOf(r.Context(), id, r.PathValue("id"))
+	if errs.KindOf(err) == errs.KindNotFound {
 		return fail(http.StatusNotFound, "no such status")
 	}
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", MediaTAXII)
 	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write([]byte(body))
-	return err
+	writeTAXII(w, http.StatusOK, st)
+	return nil
 }
