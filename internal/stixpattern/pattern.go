@@ -1,19 +1,27 @@
 // Package stixpattern reads the STIX 2.1 patterning language: it checks a
-// pattern against the grammar (OASIS's STIXPattern.g4), says where the
-// first error is, and answers the comparisons the pattern makes — which
-// is what certhub needs of an indicator: the observables it names.
+// pattern against the grammar (OASIS's STIXPattern.g4) and the further
+// checks of OASIS's reference validator (cti-pattern-validator, Python
+// package stix2patterns), says where the first error is, and answers the
+// comparisons the pattern makes — which is what certhub needs of an
+// indicator: the observables it names.
+//
+// It accepts exactly the patterns that grammar and validator accept
+// together (the choices where the two leave room are noted where they are
+// made: leading comments in lex.go, qualifiers in observation, list
+// indexes in objectPath, hashes in oasis.go), with one bound of its own:
+// nesting deeper than maxDepth is refused, so a hostile pattern cannot
+// exhaust the stack.
 //
 // The parser is written by hand (recursive descent over the grammar's
 // rules, one token of look-ahead) rather than generated: it makes no
 // allocation beyond the comparisons it answers, so checking every
-// indicator costs ingest little.
+// indicator costs ingest little. It must not evaluate patterns against
+// observed data; that is not its job.
 package stixpattern
 
 import (
 	"fmt"
 	"strings"
-	"time"
-	"unicode/utf8"
 )
 
 // Comparison is one property test of a pattern: `Object:Path Op Values`.
@@ -30,7 +38,7 @@ type Comparison struct {
 func (c Comparison) PathString() string {
 	var b strings.Builder
 	for i, p := range c.Path {
-		if i > 0 && p[0] != '[' {
+		if i > 0 && !strings.HasPrefix(p, "[") { // a quoted key may be empty
 			b.WriteByte('.')
 		}
 		b.WriteString(p)
@@ -64,8 +72,8 @@ type Pattern struct {
 	Comparisons []Comparison
 }
 
-// Error is a pattern that breaks the grammar: Pos is the character (from
-// 1) where reading stopped.
+// Error is a pattern that breaks the grammar or a check of the reference
+// validator: Pos is the character (from 1) where the first error is.
 type Error struct {
 	Pos int
 	Msg string
@@ -96,6 +104,8 @@ type parser struct {
 }
 
 // maxDepth bounds nesting, so a hostile pattern cannot exhaust the stack.
+// (The reference has no bound of its own but Python's recursion limit,
+// which it meets some hundreds of levels deep.)
 const maxDepth = 100
 
 func (p *parser) next() {
@@ -105,14 +115,19 @@ func (p *parser) next() {
 	t, err := p.lx.next()
 	if err != nil {
 		p.err = err
-		t = token{kind: tEOF}
+		t = token{kind: tEOF, start: len(p.lx.src), end: len(p.lx.src)}
 	}
 	p.tok = t
 }
 
 func (p *parser) fail(format string, args ...any) {
+	p.failAt(p.tok.start, format, args...)
+}
+
+// failAt records the first error, at byte offset off.
+func (p *parser) failAt(off int, format string, args ...any) {
 	if p.err == nil {
-		p.err = &Error{Pos: p.lx.pos(p.tok.start), Msg: fmt.Sprintf(format, args...)}
+		p.err = p.lx.errAt(off, format, args...)
 	}
 }
 
@@ -165,8 +180,26 @@ func (p *parser) enter() bool {
 
 func (p *parser) leave() { p.depth-- }
 
+// The qualifiers, for telling a repeated one.
+const (
+	startStop = iota
+	within
+	repeats
+)
+
+var qualifierNames = [...]string{startStop: "START…STOP", within: "WITHIN", repeats: "REPEATS"}
+
 // observation: [comparisons] or (observation expressions), then any
 // qualifiers.
+//
+// The grammar lets qualifiers follow one another without end. The
+// reference validator (stix2patterns/v21/validator.py, ValidationListener)
+// refuses a kind of qualifier applied twice to the same bracketed
+// observation — `[…] WITHIN 5 SECONDS WITHIN 6 SECONDS` — but not to a
+// parenthesised one, where `([…]) WITHIN 5 SECONDS WITHIN 6 SECONDS`
+// passes: so does certhub. It checks neither that STOP is after START nor
+// that WITHIN and REPEATS are above zero (the grammar's IntPosLiteral
+// includes 0), and neither does certhub.
 func (p *parser) observation() {
 	if p.err != nil {
 		return
@@ -175,6 +208,7 @@ func (p *parser) observation() {
 		return
 	}
 	defer p.leave()
+	bracketed := p.tok.kind == tLBrack
 	switch p.tok.kind {
 	case tLBrack:
 		p.next()
@@ -188,51 +222,67 @@ func (p *parser) observation() {
 		p.fail("expected an observation expression ([…] or (…)), found %s", p.tok.describe())
 		return
 	}
-	for p.err == nil {
-		switch {
-		case p.keyword("START"):
-			start := p.timestamp("START")
-			if !p.keyword("STOP") {
+	var seen [len(qualifierNames)]bool
+	for p.err == nil && p.tok.kind == tKeyword {
+		var q int
+		switch p.tok.text {
+		case "START":
+			q = startStop
+		case "WITHIN":
+			q = within
+		case "REPEATS":
+			q = repeats
+		default:
+			return
+		}
+		if bracketed {
+			if seen[q] {
+				p.fail("a second %s on the same [observation] (put it in parentheses to qualify it again)", qualifierNames[q])
+				return
+			}
+			seen[q] = true
+		}
+		p.next()
+		switch q {
+		case startStop:
+			p.timestamp("START")
+			if p.err == nil && !p.keyword("STOP") {
 				p.fail("expected STOP after START's timestamp, found %s", p.tok.describe())
 				return
 			}
-			at := p.tok.start
-			stop := p.timestamp("STOP")
-			if p.err == nil && !stop.After(start) {
-				p.err = &Error{Pos: p.lx.pos(at), Msg: "STOP must be later than START"}
-			}
-		case p.keyword("WITHIN"):
-			if p.tok.kind != tInt && p.tok.kind != tFloat || p.tok.negative || p.tok.zero {
-				p.fail("WITHIN needs a positive number of seconds, found %s", p.tok.describe())
+			p.timestamp("STOP")
+		case within:
+			if p.tok.kind != tInt && p.tok.kind != tFloat || p.tok.negative {
+				p.fail("WITHIN needs a number of seconds without a minus sign, found %s", p.tok.describe())
 				return
 			}
 			p.next()
 			if !p.keyword("SECONDS") {
 				p.fail("expected SECONDS, found %s", p.tok.describe())
 			}
-		case p.keyword("REPEATS"):
-			if p.tok.kind != tInt || p.tok.negative || p.tok.zero {
-				p.fail("REPEATS needs a positive whole number, found %s", p.tok.describe())
+		case repeats:
+			if p.tok.kind != tInt || p.tok.negative {
+				p.fail("REPEATS needs a whole number without a minus sign, found %s", p.tok.describe())
 				return
 			}
 			p.next()
 			if !p.keyword("TIMES") {
 				p.fail("expected TIMES, found %s", p.tok.describe())
 			}
-		default:
-			return
 		}
 	}
 }
 
-func (p *parser) timestamp(after string) time.Time {
+// timestamp reads the timestamp of START or STOP.
+func (p *parser) timestamp(after string) {
+	if p.err != nil {
+		return
+	}
 	if p.tok.kind != tTimestamp {
 		p.fail("expected a timestamp (t'2026-01-01T00:00:00Z') after %s, found %s", after, p.tok.describe())
-		return time.Time{}
+		return
 	}
-	t := p.tok.time
 	p.next()
-	return t
 }
 
 // comparisonOr: comparisons joined by OR, they of and-comparisons.
@@ -268,7 +318,11 @@ func (p *parser) propTest() {
 		p.add(c)
 		return
 	}
-	p.objectPath(&c)
+	last, lastAt := p.objectPath(&c)
+	if p.err != nil {
+		return
+	}
+	hash := p.hashRule(c.Path, last, lastAt)
 	if p.err != nil {
 		return
 	}
@@ -279,14 +333,16 @@ func (p *parser) propTest() {
 	case t.kind == tOp:
 		c.Op = t.text
 		p.next()
-		if c.Op == "=" || c.Op == "!=" {
-			c.Values = append(c.Values, p.literal(true))
-		} else {
-			c.Values = append(c.Values, p.literal(false))
-		}
+		c.Values = append(c.Values, p.literal(c.Op == "=" || c.Op == "!=", hash))
 	case t.kind == tKeyword && t.text == "IN":
 		c.Op = "IN"
 		p.next()
+		if hash != nil && p.tok.kind == tLParen {
+			// The validator checks a set whole, '(' and all, and no
+			// algorithm's expression takes a '('.
+			p.fail("a set is not a valid %s hash (OASIS's validator reads it whole)", hash.name)
+			return
+		}
 		c.Values = p.set()
 	case t.kind == tKeyword && (t.text == "LIKE" || t.text == "MATCHES" || t.text == "ISSUBSET" || t.text == "ISSUPERSET"):
 		c.Op = t.text
@@ -295,8 +351,7 @@ func (p *parser) propTest() {
 			p.fail("%s needs a string ('…'), found %s", c.Op, p.tok.describe())
 			return
 		}
-		c.Values = append(c.Values, Literal{String, p.tok.text})
-		p.next()
+		c.Values = append(c.Values, p.literal(false, hash))
 	default:
 		p.fail("expected a comparison operator (=, !=, <, >, IN, LIKE, MATCHES, ISSUBSET, ISSUPERSET), found %s", t.describe())
 		return
@@ -310,19 +365,35 @@ func (p *parser) add(c Comparison) {
 	}
 }
 
+// The last step of an object path.
+type step int
+
+const (
+	keyStep   step = iota // a property name, quoted or not
+	starStep              // [*]
+	indexStep             // [0]
+)
+
 // objectPath: type ':' first component, then .key and [index] steps.
-func (p *parser) objectPath(c *Comparison) {
+//
+// The grammar allows a negative index ([-1]); the reference validator's
+// inspector (stix2patterns/v21/inspector.py, exitIndexPathStep) reads only
+// IntPosLiteral there and fails on any other, so such a pattern never
+// passes it: certhub refuses it.
+//
+// It answers the kind of the last step and the byte offset of its token.
+func (p *parser) objectPath(c *Comparison) (last step, at int) {
 	if p.err != nil {
-		return
+		return keyStep, 0
 	}
 	if p.tok.kind != tIdent {
 		p.fail("expected an object path (type:property), found %s", p.tok.describe())
-		return
+		return keyStep, 0
 	}
 	c.Object = p.tok.text
 	p.next()
 	if !p.expect(tColon, ": after the object type") {
-		return
+		return keyStep, 0
 	}
 	switch {
 	case p.tok.kind == tIdent && !p.tok.hyphen:
@@ -331,8 +402,9 @@ func (p *parser) objectPath(c *Comparison) {
 		c.Path = append(c.Path, p.tok.text)
 	default:
 		p.fail("expected a property name (without hyphens, or quoted), found %s", p.tok.describe())
-		return
+		return keyStep, 0
 	}
+	at = p.tok.start
 	p.next()
 	for p.err == nil {
 		switch p.tok.kind {
@@ -340,6 +412,7 @@ func (p *parser) objectPath(c *Comparison) {
 			p.next()
 			if p.tok.kind == tString || p.tok.kind == tIdent && !p.tok.hyphen {
 				c.Path = append(c.Path, p.tok.text)
+				last, at = keyStep, p.tok.start
 				p.next()
 				continue
 			}
@@ -347,23 +420,31 @@ func (p *parser) objectPath(c *Comparison) {
 		case tLBrack:
 			p.next()
 			switch {
+			case p.tok.kind == tInt && p.tok.negative:
+				p.fail("a list index cannot be negative (OASIS's validator fails on it)")
+				return last, at
 			case p.tok.kind == tInt:
 				c.Path = append(c.Path, "["+p.tok.text+"]")
+				last, at = indexStep, p.tok.start
 			case p.tok.kind == tStar:
 				c.Path = append(c.Path, "[*]")
+				last, at = starStep, p.tok.start
 			default:
 				p.fail("expected a list index (a whole number or *), found %s", p.tok.describe())
-				return
+				return last, at
 			}
 			p.next()
 			p.expect(tRBrack, "] closing the list index")
 		default:
-			return
+			return last, at
 		}
 	}
+	return last, at
 }
 
-func (p *parser) literal(boolOK bool) Literal {
+// literal reads a constant; hash, if not nil, checks it as the value of
+// a hash.
+func (p *parser) literal(boolOK bool, hash *hashCheck) Literal {
 	t := p.tok
 	var l Literal
 	switch t.kind {
@@ -393,10 +474,18 @@ func (p *parser) literal(boolOK bool) Literal {
 		p.fail("expected a constant ('string', number, t'timestamp', h'hex', b'base64', true, false), found %s", t.describe())
 		return l
 	}
+	if hash != nil {
+		raw := p.lx.src[t.start:t.end]
+		if !hash.valid(strings.ReplaceAll(raw, "'", "")) {
+			p.fail("not a valid %s hash: %s", hash.name, raw)
+			return l
+		}
+	}
 	p.next()
 	return l
 }
 
+// set reads ( constants ).
 func (p *parser) set() []Literal {
 	if !p.expect(tLParen, "( opening the set") {
 		return nil
@@ -407,7 +496,7 @@ func (p *parser) set() []Literal {
 		return out
 	}
 	for p.err == nil {
-		out = append(out, p.literal(true))
+		out = append(out, p.literal(true, nil))
 		if p.tok.kind == tComma {
 			p.next()
 			continue
@@ -416,334 +505,4 @@ func (p *parser) set() []Literal {
 		break
 	}
 	return out
-}
-
-// Tokens.
-
-type kind int
-
-const (
-	tEOF kind = iota
-	tIdent
-	tKeyword
-	tString
-	tInt
-	tFloat
-	tBinary
-	tHex
-	tTimestamp
-	tOp // = != < <= > >=
-	tColon
-	tDot
-	tComma
-	tLParen
-	tRParen
-	tLBrack
-	tRBrack
-	tStar
-)
-
-type token struct {
-	kind     kind
-	start    int // byte offset
-	text     string
-	hyphen   bool // an identifier with a hyphen (types only)
-	negative bool // a number with a minus
-	zero     bool // a number that is zero
-	time     time.Time
-}
-
-func (t token) describe() string {
-	switch t.kind {
-	case tEOF:
-		return "the end of the pattern"
-	case tString:
-		return "a string"
-	case tInt, tFloat:
-		return "the number " + t.text
-	case tBinary, tHex:
-		return "a binary constant"
-	case tTimestamp:
-		return "a timestamp"
-	}
-	return fmt.Sprintf("%q", t.text)
-}
-
-// punctuation are the one-character tokens.
-var punctuation = map[byte]kind{':': tColon, '.': tDot, ',': tComma, '(': tLParen, ')': tRParen, '[': tLBrack, ']': tRBrack, '*': tStar}
-
-var keywords = map[string]bool{"AND": true, "OR": true, "NOT": true, "FOLLOWEDBY": true, "LIKE": true, "MATCHES": true,
-	"ISSUPERSET": true, "ISSUBSET": true, "EXISTS": true, "LAST": true, "IN": true, "START": true, "STOP": true,
-	"SECONDS": true, "true": true, "false": true, "WITHIN": true, "REPEATS": true, "TIMES": true}
-
-type lexer struct {
-	src string
-	i   int
-}
-
-// pos is the character (from 1) at byte offset off.
-func (l *lexer) pos(off int) int { return utf8.RuneCountInString(l.src[:off]) + 1 }
-
-func (l *lexer) errAt(off int, format string, args ...any) *Error {
-	return &Error{Pos: l.pos(off), Msg: fmt.Sprintf(format, args...)}
-}
-
-// isSpace is the grammar's WS.
-func isSpace(r rune) bool {
-	switch r {
-	case ' ', '\t', '\r', '\n', '\v', '\f', 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000:
-		return true
-	}
-	return 0x2000 <= r && r <= 0x200a
-}
-
-// skip passes white space and comments.
-func (l *lexer) skip() *Error {
-	for l.i < len(l.src) {
-		c := l.src[l.i]
-		switch {
-		case c < utf8.RuneSelf && isSpace(rune(c)):
-			l.i++
-		case c >= utf8.RuneSelf:
-			r, n := utf8.DecodeRuneInString(l.src[l.i:])
-			if !isSpace(r) {
-				return nil
-			}
-			l.i += n
-		case strings.HasPrefix(l.src[l.i:], "/*"):
-			end := strings.Index(l.src[l.i+2:], "*/")
-			if end < 0 {
-				return l.errAt(l.i, "a comment that is not closed")
-			}
-			l.i += end + 4
-		case strings.HasPrefix(l.src[l.i:], "//"):
-			end := strings.IndexAny(l.src[l.i:], "\r\n")
-			if end < 0 {
-				end = len(l.src) - l.i
-			}
-			l.i += end
-		default:
-			return nil
-		}
-	}
-	return nil
-}
-
-func isIdentStart(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' }
-func isDigit(c byte) bool      { return '0' <= c && c <= '9' }
-
-func (l *lexer) next() (token, *Error) {
-	if err := l.skip(); err != nil {
-		return token{}, err
-	}
-	start := l.i
-	if l.i >= len(l.src) {
-		return token{kind: tEOF, start: start}, nil
-	}
-	c := l.src[l.i]
-	quoted := l.i+1 < len(l.src) && l.src[l.i+1] == '\''
-	switch {
-	case c == '\'':
-		return l.str(start)
-	case c == 't' && quoted:
-		return l.timestampLit(start)
-	case c == 'h' && quoted:
-		return l.hexLit(start)
-	case c == 'b' && quoted:
-		return l.binaryLit(start)
-	case isIdentStart(c):
-		hyphen := false
-		for l.i++; l.i < len(l.src); l.i++ {
-			c := l.src[l.i]
-			if c == '-' {
-				hyphen = true
-			} else if !isIdentStart(c) && !isDigit(c) {
-				break
-			}
-		}
-		text := l.src[start:l.i]
-		if !hyphen && keywords[text] {
-			return token{kind: tKeyword, start: start, text: text}, nil
-		}
-		return token{kind: tIdent, start: start, text: text, hyphen: hyphen}, nil
-	case isDigit(c) || c == '+' || c == '-' || c == '.' && l.i+1 < len(l.src) && isDigit(l.src[l.i+1]):
-		return l.number(start)
-	}
-	l.i++
-	two := ""
-	if l.i < len(l.src) {
-		two = l.src[start : l.i+1]
-	}
-	switch c {
-	case '=':
-		if two == "==" {
-			l.i++
-		}
-		return token{kind: tOp, start: start, text: "="}, nil
-	case '!':
-		if two == "!=" {
-			l.i++
-			return token{kind: tOp, start: start, text: "!="}, nil
-		}
-	case '<':
-		switch two {
-		case "<>":
-			l.i++
-			return token{kind: tOp, start: start, text: "!="}, nil
-		case "<=":
-			l.i++
-			return token{kind: tOp, start: start, text: "<="}, nil
-		}
-		return token{kind: tOp, start: start, text: "<"}, nil
-	case '>':
-		if two == ">=" {
-			l.i++
-			return token{kind: tOp, start: start, text: ">="}, nil
-		}
-		return token{kind: tOp, start: start, text: ">"}, nil
-	}
-	if k, ok := punctuation[c]; ok {
-		return token{kind: k, start: start, text: l.src[start : start+1]}, nil
-	}
-	r, _ := utf8.DecodeRuneInString(l.src[start:])
-	return token{}, l.errAt(start, "unexpected character %q", r)
-}
-
-// str reads 'text' where \' and \\ are the only escapes.
-func (l *lexer) str(start int) (token, *Error) {
-	l.i++ // the quote
-	var b strings.Builder
-	from := l.i
-	for l.i < len(l.src) {
-		switch l.src[l.i] {
-		case '\'':
-			text := l.src[from:l.i]
-			if b.Len() > 0 { // escapes were undone (each wrote a byte)
-				b.WriteString(text)
-				text = b.String()
-			}
-			l.i++
-			return token{kind: tString, start: start, text: text}, nil
-		case '\\':
-			if l.i+1 >= len(l.src) || l.src[l.i+1] != '\'' && l.src[l.i+1] != '\\' {
-				return token{}, l.errAt(l.i, `only \' and \\ may be escaped in a string`)
-			}
-			b.WriteString(l.src[from:l.i])
-			b.WriteByte(l.src[l.i+1])
-			l.i += 2
-			from = l.i
-		default:
-			l.i++
-		}
-	}
-	return token{}, l.errAt(start, "a string that is not closed (')")
-}
-
-// quotedBody reads prefix'…' without escapes, answering what is inside.
-func (l *lexer) quotedBody(start int, what string) (string, *Error) {
-	end := strings.IndexByte(l.src[start+2:], '\'')
-	if end < 0 {
-		return "", l.errAt(start, "%s that is not closed (')", what)
-	}
-	l.i = start + 2 + end + 1
-	return l.src[start+2 : start+2+end], nil
-}
-
-func (l *lexer) timestampLit(start int) (token, *Error) {
-	body, err := l.quotedBody(start, "a timestamp")
-	if err != nil {
-		return token{}, err
-	}
-	// The grammar's form: YYYY-MM-DDTHH:MM:SS[.fraction]Z, upper-case T and Z.
-	ok := len(body) >= 20 && body[4] == '-' && body[7] == '-' && body[10] == 'T' && body[13] == ':' && body[16] == ':' && body[len(body)-1] == 'Z'
-	if ok && len(body) > 20 {
-		ok = body[19] == '.' && len(body) > 21
-		for i := 20; ok && i < len(body)-1; i++ {
-			ok = isDigit(body[i])
-		}
-	}
-	var t time.Time
-	if ok {
-		var perr error
-		// A leap second (:60) is allowed by the grammar; time.Parse is not.
-		t, perr = time.Parse(time.RFC3339Nano, strings.Replace(body, ":60", ":59", 1))
-		ok = perr == nil
-	}
-	if !ok {
-		return token{}, l.errAt(start, "not a timestamp: t'%s' (t'YYYY-MM-DDTHH:MM:SS[.s]Z', in UTC)", body)
-	}
-	return token{kind: tTimestamp, start: start, text: body, time: t}, nil
-}
-
-func (l *lexer) hexLit(start int) (token, *Error) {
-	body, err := l.quotedBody(start, "a hex constant")
-	if err != nil {
-		return token{}, err
-	}
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if !isDigit(c) && !('a' <= c && c <= 'f') && !('A' <= c && c <= 'F') {
-			return token{}, l.errAt(start+2+i, "not a hexadecimal digit: %q", c)
-		}
-	}
-	if len(body)%2 != 0 {
-		return token{}, l.errAt(start, "a hex constant has an even number of digits")
-	}
-	return token{kind: tHex, start: start, text: body}, nil
-}
-
-func (l *lexer) binaryLit(start int) (token, *Error) {
-	body, err := l.quotedBody(start, "a binary constant")
-	if err != nil {
-		return token{}, err
-	}
-	// Base64 with its padding: groups of four, = only at the end.
-	pad := len(body) - len(strings.TrimRight(body, "="))
-	if len(body) == 0 || len(body)%4 != 0 || pad > 2 {
-		return token{}, l.errAt(start, "not base64 (groups of four characters, = padding)")
-	}
-	for i := 0; i < len(body)-pad; i++ {
-		c := body[i]
-		if !isIdentStart(c) && !isDigit(c) && c != '+' && c != '/' || c == '_' {
-			return token{}, l.errAt(start+2+i, "not a base64 character: %q", c)
-		}
-	}
-	return token{kind: tBinary, start: start, text: body}, nil
-}
-
-// number reads an integer or a decimal, signed or not; leading zeros are
-// not allowed ("0" alone is).
-func (l *lexer) number(start int) (token, *Error) {
-	t := token{start: start, kind: tInt}
-	if c := l.src[l.i]; c == '+' || c == '-' {
-		t.negative = c == '-'
-		l.i++
-	}
-	digits := l.i
-	for l.i < len(l.src) && isDigit(l.src[l.i]) {
-		l.i++
-	}
-	whole := l.src[digits:l.i]
-	if l.i < len(l.src) && l.src[l.i] == '.' {
-		t.kind = tFloat
-		l.i++
-		frac := l.i
-		for l.i < len(l.src) && isDigit(l.src[l.i]) {
-			l.i++
-		}
-		if l.i == frac {
-			return token{}, l.errAt(start, "a decimal needs digits after its point")
-		}
-		t.zero = strings.Trim(whole+l.src[frac:l.i], "0") == ""
-	} else {
-		if whole == "" {
-			return token{}, l.errAt(start, "a sign without a number")
-		}
-		if len(whole) > 1 && whole[0] == '0' {
-			return token{}, l.errAt(start, "a number does not start with 0")
-		}
-		t.zero = whole == "0"
-	}
-	t.text = l.src[start:l.i]
-	return t, nil
 }
