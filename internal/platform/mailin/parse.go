@@ -72,6 +72,10 @@ func Parse(raw io.Reader, decrypt Decrypter) (Message, error) {
 	}
 	m.Subject = strings.Join(strings.Fields(m.Subject), " ")
 	m.MessageID, _ = h.MessageID()
+	// Raw 8-bit headers (a legacy charset without MIME encoding) are not
+	// UTF-8, which what stores them refuses.
+	m.From, m.FromName = strings.ToValidUTF8(m.From, "\uFFFD"), strings.ToValidUTF8(m.FromName, "\uFFFD")
+	m.Subject, m.MessageID = strings.ToValidUTF8(m.Subject, "\uFFFD"), strings.ToValidUTF8(m.MessageID, "\uFFFD")
 	auto := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted")))
 	m.Automatic = (auto != "" && auto != "no") || h.Get("X-Autoreply") != "" ||
 		strings.EqualFold(h.Get("Precedence"), "bulk") || strings.EqualFold(h.Get("Precedence"), "junk")
@@ -134,6 +138,7 @@ func (p *parser) walk(e *message.Entity, depth int) error {
 		// would show, and rendering sender HTML is a risk.
 		return nil
 	}
+	name = strings.ToValidUTF8(name, "\uFFFD")
 	if name == "" {
 		name = "part-" + fmt.Sprint(p.parts)
 	}
