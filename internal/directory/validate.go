@@ -351,11 +351,17 @@ func NormalizeDomain(s string) (string, string) {
 	if strings.HasPrefix(s, "*.") {
 		return "", fmt.Sprintf("%q: leave out the wildcard; a domain covers its subdomains", s)
 	}
+	if !utf8.ValidString(s) { // IDNA would encode the bad bytes as U+FFFD, which it then refuses
+		return "", fmt.Sprintf("%q is not a valid domain name", s)
+	}
 	a, err := domainProfile.ToASCII(s)
 	if err != nil || a == "" {
 		return "", fmt.Sprintf("%q is not a valid domain name", s)
 	}
-	a = strings.ToLower(a)
+	a = strings.TrimSuffix(strings.ToLower(a), ".") // the root's dot, however it was written
+	if slices.Contains(strings.Split(a, "."), "") {
+		return "", fmt.Sprintf("%q is not a valid domain name", s)
+	}
 	if !strings.Contains(a, ".") {
 		return "", fmt.Sprintf("%q is a single label; give a full domain such as bank.example", s)
 	}
