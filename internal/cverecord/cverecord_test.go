@@ -47,3 +47,21 @@ func TestOfficialExamplesValidate(t *testing.T) {
 		t.Error("an empty record validated")
 	}
 }
+
+// The real records (CVE JSON 5.1 and 5.2, with CVSS 2.0 to 4.0 metrics and
+// CISA's ADP container) follow the format.
+func TestRealRecordsValidate(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(official, "records", "*.json"))
+	if len(files) != 4 {
+		t.Fatalf("%d real records, want 4", len(files))
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Validate(b); err != nil {
+			t.Errorf("%s: %v", filepath.Base(file), err)
+		}
+	}
+}
