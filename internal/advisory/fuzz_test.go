@@ -1,0 +1,62 @@
+package advisory
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/platform/errs"
+)
+
+// fuzzEngine is PostgreSQL when the tests have one, for it refuses what
+// SQLite stores (NUL in text), else SQLite.
+func fuzzEngine() db.Engine {
+	if os.Getenv("CERTHUB_TEST_POSTGRES") != "" {
+		return db.Postgres
+	}
+	return db.SQLite
+}
+
+// FuzzImport imports CSAF documents as the center's staff upload them: a
+// document is either refused as invalid, every problem naming its test
+// and saying what is wrong, or becomes a draft with a title and summary.
+// No document is the server's fault.
+func FuzzImport(f *testing.F) {
+	for _, pattern := range []string{"examples/*.json", "mandatory/*.json"} {
+		files, err := filepath.Glob(filepath.Join(official, pattern))
+		if err != nil || len(files) == 0 {
+			f.Fatalf("no seeds %s: %v", pattern, err)
+		}
+		for _, file := range files {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`{"document": {"category": 5}}`))
+	f.Add([]byte(`{not json`))
+	w := newWorld(f, dbtest.Open(f, fuzzEngine()))
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, document []byte) {
+		a, problems, err := w.svc.Import(ctx, w.id["coord"], document, nil)
+		if err != nil {
+			if errs.KindOf(err) != errs.KindInvalid {
+				t.Fatalf("refused as the server's fault: %v", err)
+			}
+			for _, p := range problems {
+				if p.Test == "" || p.Message == "" {
+					t.Fatalf("a problem without its test or reason: %+v", p)
+				}
+			}
+			return
+		}
+		if len(problems) != 0 || !a.Imported || a.Content.Title == "" || a.Content.Summary == "" {
+			t.Fatalf("imported %+v with problems %v", a, problems)
+		}
+	})
+}
