@@ -45,6 +45,11 @@ echo "== go test -race"
 # Every package runs under the race detector: the server, the job queue and
 # the database layer are concurrent through and through.
 go test -race -count=1 -timeout 15m ./...
+echo "== fuzz, ${FUZZTIME:-30s} per target"
+# Every parser of outside input has a fuzz target (scripts/fuzz.sh finds
+# them all). New corpus entries go to Go's cache, not the tree: the check
+# below would catch a failing input written to testdata/fuzz/.
+scripts/fuzz.sh
 echo "== the tests wrote nothing into the tree"
 after=$(leftovers)
 if [ "$after" != "$before" ]; then
