@@ -143,6 +143,11 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	if _, err := c.VDP.AssignCVE(ctx, coord, cs.ID, det.Vulns[0].ID); err != nil {
 		return err
 	}
+	// The vendor's advisory address, ready for the day of publication: the
+	// CVE record can be drafted from it.
+	if _, err := c.VDP.UpdateCase(ctx, coord, cs.ID, vdp.CaseChanges{References: &[]string{"https://netforge.example/psirt/NF-PSIRT-2026-117"}}); err != nil {
+		return err
+	}
 	if _, err := c.VDP.SetStatus(ctx, netforge, cs.ID, vdp.StatusInput{VulnID: det.Vulns[0].ID, VendorOrgID: ids["netforge"], Product: "Gate 7",
 		Status: "known_affected", Statement: "Confirmed on 7.0–7.3. A fix is in testing.", Workaround: "Allow port 8443 only from the management network."}); err != nil {
 		return err

@@ -46,7 +46,18 @@ func (s *Service) Stats(ctx context.Context, id *auth.Identity) (Stats, error) {
 		return Stats{}, errs.Unauthenticated("sign in first")
 	}
 	all := id.IsStaff() || id.IsSystem()
-	mine := id.OrgIDs()
+	var mine []string
+	if !all && len(id.OrgIDs()) > 0 {
+		orgs, err := s.orgs.GetMany(ctx, system, id.OrgIDs())
+		if err != nil {
+			return Stats{}, fmt.Errorf("vdp: stats: %w", err)
+		}
+		for _, o := range orgs {
+			if o.Kind.IsCERT() {
+				mine = append(mine, o.ID)
+			}
+		}
+	}
 	if !all && len(mine) == 0 {
 		return Stats{}, errs.Forbidden("the figures are for CERTs and the coordination center")
 	}

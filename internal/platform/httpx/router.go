@@ -55,6 +55,13 @@ func (rt *Router) Routes() []Route {
 	return out
 }
 
+// Pattern is the pattern of the route r reaches, "" for none (tests check
+// that a request reaches the route they mean).
+func (rt *Router) Pattern(r *http.Request) string {
+	_, p := rt.mux.Handler(r)
+	return p
+}
+
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := rt.mux.Handler(r)
 	setRoute(r.Context(), pattern)
