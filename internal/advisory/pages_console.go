@@ -348,6 +348,9 @@ func (p *Pages) importCSAF(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseMultipartForm(MaxUpload); err != nil {
 		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "choose a CSAF document of at most 5 MiB"}
 	}
+	if err := web.CheckUTF8(r.MultipartForm.Value); err != nil {
+		return err
+	}
 	file, _, err := r.FormFile("document")
 	if err != nil {
 		return errs.Invalid("choose a CSAF document (JSON) to import")

@@ -67,12 +67,18 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 	var eventTags []string
 	var event EventRef
 	hold := func(rec Record) error { held = append(held, rec); return nil }
+	// keys counts the object's keys, known those MISP's events have: an
+	// object with keys but none of them is not an event (an empty one is).
+	keys, known := 0, false
 	for d.More() {
 		tok, err := d.Token()
 		if err != nil {
 			return fmt.Errorf("intel: MISP: %w", err)
 		}
-		switch key, _ := tok.(string); key {
+		key, _ := tok.(string)
+		keys++
+		known = known || mispEventKeys[key]
+		switch key {
 		case "Event":
 			if !top {
 				return fmt.Errorf("intel: MISP: an event inside an event")
@@ -149,6 +155,9 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 	if _, err := d.Token(); err != nil { // the closing "}"
 		return fmt.Errorf("intel: MISP: %w", err)
 	}
+	if top && keys > 0 && !known {
+		return fmt.Errorf("intel: MISP: not a MISP event: none of the object's keys is an event's (Event, Attribute, Object, info, uuid, …); a STIX bundle says \"type\": \"bundle\"")
+	}
 	var ev *EventRef
 	if !top && mispUUID.MatchString(event.UUID) {
 		ev = &event
@@ -167,6 +176,13 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 	}
 	return nil
 }
+
+// mispEventKeys are keys of MISP's event objects (and of the envelopes
+// MISP's API and feeds wrap them in).
+var mispEventKeys = map[string]bool{"Event": true, "Attribute": true, "Object": true, "Tag": true, "Galaxy": true, "Org": true,
+	"Orgc": true, "ShadowAttribute": true, "RelatedEvent": true, "EventReport": true, "uuid": true, "info": true, "date": true,
+	"analysis": true, "distribution": true, "threat_level_id": true, "published": true, "timestamp": true, "response": true,
+	"attribute_count": true, "id": true, "org_id": true, "orgc_id": true}
 
 // mispArray calls each for every element of the array that comes next.
 func mispArray(d *json.Decoder, each func() error) error {

@@ -83,3 +83,19 @@ func TestMISPEvent(t *testing.T) {
 		t.Fatal("a truncated event was read")
 	}
 }
+
+// A JSON object holding no Event, Attribute or Object is not a MISP event:
+// refused, not read as an event of nothing.
+func TestMISPRefusesOtherObjects(t *testing.T) {
+	for _, in := range []string{`{"title": "x", "description": 12345}`, `{"objects": []}`} {
+		err := ParseMISP(strings.NewReader(in), func(Record) error { return nil }, func(Rejection) {})
+		if err == nil || !strings.Contains(err.Error(), "not a MISP event") {
+			t.Errorf("%s: %v", in, err)
+		}
+	}
+	for _, in := range []string{`{"Attribute": []}`, `{}`, `{"info": "an event of nothing yet"}`} {
+		if err := ParseMISP(strings.NewReader(in), func(Record) error { return nil }, func(Rejection) {}); err != nil {
+			t.Errorf("%s: %v", in, err)
+		}
+	}
+}

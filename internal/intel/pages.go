@@ -192,7 +192,7 @@ func formFile(w http.ResponseWriter, r *http.Request, max int64) (*multipart.Par
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return nil, form, nil
+			return nil, form, web.CheckUTF8(form)
 		}
 		if err != nil {
 			return nil, nil, tooLarge(err)
@@ -201,6 +201,9 @@ func formFile(w http.ResponseWriter, r *http.Request, max int64) (*multipart.Par
 			b, _ := io.ReadAll(io.LimitReader(part, 4096))
 			form.Set(part.FormName(), string(b))
 			continue
+		}
+		if err := web.CheckUTF8(form); err != nil {
+			return nil, nil, err
 		}
 		if part.FileName() == "" {
 			return nil, form, nil

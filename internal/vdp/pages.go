@@ -159,6 +159,9 @@ func parseReportForm(w http.ResponseWriter, r *http.Request) (ReportInput, error
 		}
 		return ReportInput{}, &httpx.StatusError{Status: http.StatusBadRequest, Detail: "the form could not be read"}
 	}
+	if err := web.CheckUTF8(r.PostForm); err != nil {
+		return ReportInput{}, err
+	}
 	f := r.PostForm
 	in := ReportInput{Title: f.Get("title"), Description: f.Get("description"), Vendor: f.Get("vendor"), Product: f.Get("product"),
 		Versions: f.Get("versions"), CWE: f.Get("cwe"), Impact: f.Get("impact"), Reproduction: f.Get("reproduction"),

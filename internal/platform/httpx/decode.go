@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/errs"
 )
@@ -32,8 +34,20 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any, maxBytes int64)
 	} else {
 		return &StatusError{Status: http.StatusUnsupportedMediaType, Detail: "set Content-Type: application/json"}
 	}
-	body := http.MaxBytesReader(w, r.Body, maxBytes)
-	dec := json.NewDecoder(body)
+	// Read whole (it is bounded) to refuse text that is not UTF-8: the
+	// decoder would quietly turn it into U+FFFD, and store what no one sent.
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge(maxBytes)
+		}
+		return &StatusError{Status: http.StatusBadRequest, Detail: "the body could not be read"}
+	}
+	if n := InvalidUTF8(string(b)); n >= 0 {
+		return &StatusError{Status: http.StatusBadRequest, Detail: fmt.Sprintf("the body is not valid UTF-8 (at byte %d)", n)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err, maxBytes)
@@ -46,6 +60,22 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any, maxBytes int64)
 		return &StatusError{Status: http.StatusBadRequest, Detail: "the body must hold a single JSON value"}
 	}
 	return nil
+}
+
+// InvalidUTF8 is the offset of the first byte of s that is not UTF-8, or
+// -1 when all of it is.
+func InvalidUTF8(s string) int {
+	if utf8.ValidString(s) {
+		return -1
+	}
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 func tooLarge(max int64) error {

@@ -43,6 +43,8 @@ func TestDecodeJSONAnswersBadInputPrecisely(t *testing.T) {
 		{"too large", "application/json", `{"name":"` + strings.Repeat("x", 200) + `"}`, 413, ""},
 		{"form instead of json", "application/x-www-form-urlencoded", `name=x`, 415, ""},
 		{"no content type", "", `{"name":"x"}`, 415, ""},
+		{"not UTF-8", "application/json", "{\"name\":\"caf\xe9\"}", 400, ""},
+		{"UTF-8", "application/json", `{"name":"café ☕"}`, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,6 +208,14 @@ func TestParsePage(t *testing.T) {
 		_, err := ParsePage(httptest.NewRequest("GET", "/x?"+q, nil))
 		if (err == nil) != ok {
 			t.Errorf("ParsePage(%q) err=%v", q, err)
+		}
+	}
+}
+
+func TestInvalidUTF8(t *testing.T) {
+	for in, want := range map[string]int{"": -1, "plain": -1, "café ☕": -1, "caf\xe9": 3, "\xff": 0, "ok\xe2\x82": 2, "\uFFFD is fine": -1} {
+		if got := InvalidUTF8(in); got != want {
+			t.Errorf("InvalidUTF8(%q) = %d, want %d", in, got, want)
 		}
 	}
 }
