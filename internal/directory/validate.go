@@ -147,6 +147,15 @@ func apply(o *Org, in OrgInput, now time.Time) error {
 	if o.Contacts == nil {
 		o.Contacts = []Contact{}
 	}
+	if o.Constituency.CIDRs == nil {
+		o.Constituency.CIDRs = []string{}
+	}
+	if o.Constituency.ASNs == nil {
+		o.Constituency.ASNs = []int64{}
+	}
+	if o.Constituency.Domains == nil {
+		o.Constituency.Domains = []string{}
+	}
 	return f.Err()
 }
 

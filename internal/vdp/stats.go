@@ -66,7 +66,7 @@ func (s *Service) Stats(ctx context.Context, id *auth.Identity) (Stats, error) {
 		return Stats{}, err
 	}
 	now := s.now()
-	out := Stats{Reports: map[string]int{}, Cases: map[string]int{}}
+	out := Stats{Reports: map[string]int{}, Cases: map[string]int{}, ByCERT: []CERTLoad{}}
 	loads := map[string]*CERTLoad{}
 	load := func(org string) *CERTLoad {
 		if loads[org] == nil {
