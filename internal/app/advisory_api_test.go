@@ -24,7 +24,7 @@ func TestAdvisoryAPI(t *testing.T) {
 	if r := s.api("GET", "/api/v1/advisories", "", nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("no credentials: %d", r.Status)
 	}
-	if f := fields(t, s.api("POST", "/api/v1/advisories", coord, map[string]any{"kind": "advisory", "tlp": "PINK",
+	if f := fields(t, s.malformed().api("POST", "/api/v1/advisories", coord, map[string]any{"kind": "advisory", "tlp": "PINK",
 		"content": map[string]any{"title": "", "summary": "x"}})); !slices.Contains(f, "content.title") || !slices.Contains(f, "tlp") {
 		t.Fatalf("fields %v", f)
 	}
@@ -83,7 +83,7 @@ func TestAdvisoryAPI(t *testing.T) {
 	}
 
 	// Import: media type, invalid documents with their reasons, a valid one.
-	if r := s.api("POST", "/api/v1/advisories/import", coord, "not json"); r.Status != http.StatusUnprocessableEntity {
+	if r := s.malformed().api("POST", "/api/v1/advisories/import", coord, "not json"); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("junk import: %d", r.Status)
 	}
 	bad, err := os.ReadFile("testdata/csaf/mandatory/oasis_csaf_tc-csaf_2_0-2021-6-1-01-01.json")
@@ -114,7 +114,7 @@ func TestAdvisoryAPI(t *testing.T) {
 	}
 
 	// Subscriptions: double opt-in by e-mail.
-	if f := fields(t, s.api("POST", "/api/v1/public/subscriptions", "", map[string]any{"email": "nope"})); !slices.Contains(f, "email") {
+	if f := fields(t, s.malformed().api("POST", "/api/v1/public/subscriptions", "", map[string]any{"email": "nope"})); !slices.Contains(f, "email") {
 		t.Fatalf("subscription fields %v", f)
 	}
 	if r := s.api("POST", "/api/v1/public/subscriptions", "", map[string]any{"email": "soc@subscriber.example", "kinds": []string{"advisory"}}); r.Status != http.StatusAccepted {

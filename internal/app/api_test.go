@@ -229,18 +229,18 @@ func TestAPIBadInputIsAnsweredPrecisely(t *testing.T) {
 			req, _ := http.NewRequest("POST", s.URL+"/api/v1/orgs", strings.NewReader(tt.body))
 			req.Header.Set("Content-Type", tt.ctype)
 			req.Header.Set("Authorization", "Bearer "+tok)
-			p := problem(t, s.do(http.DefaultClient, req), tt.status)
+			p := problem(t, s.malformed().do(http.DefaultClient, req), tt.status)
 			if tt.field != "" {
 				fieldNamed(t, p, tt.field)
 			}
 		})
 	}
-	fieldNamed(t, problem(t, s.api("GET", "/api/v1/orgs?limit=0", tok, nil), 422), "limit")
+	fieldNamed(t, problem(t, s.malformed().api("GET", "/api/v1/orgs?limit=0", tok, nil), 422), "limit")
 	fieldNamed(t, problem(t, s.api("GET", "/api/v1/orgs?cursor=%7Bbad", tok, nil), 422), "cursor")
-	fieldNamed(t, problem(t, s.api("GET", "/api/v1/orgs?cii=maybe", tok, nil), 422), "cii")
-	problem(t, s.api("GET", "/api/v1/no-such-thing", tok, nil), 404)
+	fieldNamed(t, problem(t, s.malformed().api("GET", "/api/v1/orgs?cii=maybe", tok, nil), 422), "cii")
+	problem(t, s.malformed().api("GET", "/api/v1/no-such-thing", tok, nil), 404)
 	problem(t, s.api("GET", "/api/v1/orgs/no-such-org", tok, nil), 404)
-	problem(t, s.api("PUT", "/api/v1/orgs", tok, `{}`), 405)
+	problem(t, s.malformed().api("PUT", "/api/v1/orgs", tok, `{}`), 405)
 	// Nothing of the rejected requests was stored.
 	var list struct{ Items []any }
 	json.Unmarshal(s.api("GET", "/api/v1/orgs", tok, nil).Body, &list)
@@ -298,7 +298,7 @@ func TestAPIExport(t *testing.T) {
 	if len(orgs) != 12 {
 		t.Fatalf("bank member exported %d organisations, want the 11 community entries and the bank", len(orgs))
 	}
-	fieldNamed(t, problem(t, s.api("GET", "/api/v1/orgs/export?format=xml", coord, nil), 422), "format")
+	fieldNamed(t, problem(t, s.malformed().api("GET", "/api/v1/orgs/export?format=xml", coord, nil), 422), "format")
 }
 
 func TestAPIMembersInviteByMail(t *testing.T) {
@@ -317,7 +317,7 @@ func TestAPIMembersInviteByMail(t *testing.T) {
 	if r.Status != 201 || r.JSON(t)["account_created"] != true {
 		t.Fatalf("add member: %d %s", r.Status, r.Body)
 	}
-	fieldNamed(t, problem(t, s.api("POST", "/api/v1/orgs/"+bank+"/members", lead, map[string]any{"email": "x@firstbank.example", "name": "X", "role": "boss"}), 422), "role")
+	fieldNamed(t, problem(t, s.malformed().api("POST", "/api/v1/orgs/"+bank+"/members", lead, map[string]any{"email": "x@firstbank.example", "name": "X", "role": "boss"}), 422), "role")
 	problem(t, s.api("POST", "/api/v1/orgs/"+bank+"/members", s.token("soc@firstbank.example"), map[string]any{"email": "y@firstbank.example", "name": "Y", "role": "admin"}), 403)
 
 	m := s.SMTP.WaitFor(t, "new.analyst@firstbank.example", "Your account")
@@ -400,7 +400,7 @@ func TestAPIUsersAndTokens(t *testing.T) {
 		t.Fatalf("create user: %d %s", r.Status, r.Body)
 	}
 	fieldNamed(t, problem(t, s.api("POST", "/api/v1/users", admin, newUser), 409), "email")
-	fieldNamed(t, problem(t, s.api("POST", "/api/v1/users", admin, map[string]any{"email": "nope", "name": "N"}), 422), "email")
+	fieldNamed(t, problem(t, s.malformed().api("POST", "/api/v1/users", admin, map[string]any{"email": "nope", "name": "N"}), 422), "email")
 	uid := r.JSON(t)["id"].(string)
 	if l := s.api("GET", "/api/v1/users?q=auditor", coord, nil); !strings.Contains(string(l.Body), uid) {
 		t.Fatalf("coordinator lists users: %s", l.Body)
@@ -438,7 +438,7 @@ func TestAPIUsersAndTokens(t *testing.T) {
 	if adminWithScope.Status != 201 {
 		t.Fatalf("an admin-scoped token minting an admin token: %d %s", adminWithScope.Status, adminWithScope.Body)
 	}
-	fieldNamed(t, problem(t, s.api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "expires_in_days": 0}), 422), "expires_in_days")
+	fieldNamed(t, problem(t, s.malformed().api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "expires_in_days": 0}), 422), "expires_in_days")
 	if d := s.api("DELETE", "/api/v1/me/tokens/"+tokenID, mine, nil); d.Status != 204 {
 		t.Fatalf("revoke: %d", d.Status)
 	}
@@ -482,7 +482,7 @@ func TestAPIAuditAndJobs(t *testing.T) {
 	if j := s.api("GET", "/api/v1/jobs?state=completed,available,scheduled", coord, nil); j.Status != 200 {
 		t.Fatalf("jobs: %d %s", j.Status, j.Body)
 	}
-	fieldNamed(t, problem(t, s.api("GET", "/api/v1/jobs?state=exploded", coord, nil), 422), "state")
+	fieldNamed(t, problem(t, s.malformed().api("GET", "/api/v1/jobs?state=exploded", coord, nil), 422), "state")
 	problem(t, s.api("POST", "/api/v1/jobs/1/retry", coord, nil), 403)
 	problem(t, s.api("GET", "/api/v1/jobs/999999", coord, nil), 404)
 }

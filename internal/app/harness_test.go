@@ -31,6 +31,9 @@ type server struct {
 	t    testing.TB
 	URL  string
 	SMTP *smtptest.Server
+
+	// malformedRequests: the test sends bad requests on purpose (see malformed).
+	malformedRequests bool
 }
 
 type options struct {
@@ -81,6 +84,15 @@ func start(t testing.TB, o options) *server {
 	return &server{App: a, t: t, URL: a.URL(), SMTP: mail}
 }
 
+// malformed is the server for requests a test sends against openapi.json on
+// purpose (bad JSON, wrong types, no credentials, undocumented paths) to check
+// the error answers: their requests are not validated, their responses are.
+func (s *server) malformed() *server {
+	m := *s
+	m.malformedRequests = true
+	return &m
+}
+
 // token mints an API token for the user with the given scopes.
 func (s *server) token(email string, scopes ...auth.Scope) string {
 	s.t.Helper()
@@ -115,13 +127,20 @@ func (r response) JSON(t testing.TB) map[string]any {
 	return m
 }
 
+// textBody is a request body sent as text/plain.
+type textBody string
+
 // api sends a request with a bearer token (empty: none) and a JSON body
-// (a string is sent as is; anything else is marshalled).
+// (a string is sent as is; a textBody as text/plain; anything else is
+// marshalled).
 func (s *server) api(method, path, token string, body any) response {
 	s.t.Helper()
 	var rd io.Reader
+	ctype := "application/json"
 	switch b := body.(type) {
 	case nil:
+	case textBody:
+		rd, ctype = strings.NewReader(string(b)), "text/plain"
 	case string:
 		rd = strings.NewReader(b)
 	case []byte:
@@ -138,7 +157,7 @@ func (s *server) api(method, path, token string, body any) response {
 		s.t.Fatal(err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -146,9 +165,12 @@ func (s *server) api(method, path, token string, body any) response {
 	return s.do(http.DefaultClient, req)
 }
 
+// do sends req with c. Exchanges with /api/ are held to openapi.json.
 func (s *server) do(c *http.Client, req *http.Request) response {
 	s.t.Helper()
-	resp, err := c.Do(req)
+	checked := *c
+	checked.Transport = contractTransport{base: c.Transport, t: s.t, malformed: s.malformedRequests}
+	resp, err := checked.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}

@@ -11,7 +11,7 @@ import (
 func TestIntelIngestAPI(t *testing.T) {
 	s := start(t, options{demo: true})
 	coord := s.token("coordinator@cc.example")
-	if r := s.api("POST", "/api/v1/intel/ingest", "", "198.51.100.7\n"); r.Status != http.StatusUnauthorized {
+	if r := s.api("POST", "/api/v1/intel/ingest", "", textBody("198.51.100.7\n")); r.Status != http.StatusUnauthorized {
 		t.Fatalf("no credentials: %d", r.Status)
 	}
 	req, _ := http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=partner&tlp=GREEN", strings.NewReader("198.51.100.7\nevil[.]example\nnope!\n"))
@@ -40,7 +40,7 @@ func TestIntelIngestAPI(t *testing.T) {
 	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest", strings.NewReader("x"))
 	req.Header.Set("Authorization", "Bearer "+coord)
 	req.Header.Set("Content-Type", "image/png")
-	if r := s.do(http.DefaultClient, req); r.Status != http.StatusUnsupportedMediaType {
+	if r := s.malformed().do(http.DefaultClient, req); r.Status != http.StatusUnsupportedMediaType {
 		t.Fatalf("an image: %d", r.Status)
 	}
 	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=partner", strings.NewReader("198.51.100.8\n"))

@@ -41,6 +41,9 @@ func TestIntelASNTable(t *testing.T) {
 		req, _ := http.NewRequest("PUT", s.URL+"/api/v1/intel/asn-table?name=rv2-20261201.pfx2as.gz", bytes.NewReader(body))
 		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Authorization", "Bearer "+token)
+		if contentType == "application/json" { // refused on purpose
+			return s.malformed().do(http.DefaultClient, req)
+		}
 		return s.do(http.DefaultClient, req)
 	}
 	dump := "198.51.100.0\t24\t64497\n203.0.113.0\t24\t64500\n"
@@ -71,7 +74,7 @@ func TestIntelASNTable(t *testing.T) {
 		!strings.Contains(body, `{"value":"2001:db8::1","type":"ipv6"}`) || !strings.Contains(body, `"invalid":"not an address or network"`) {
 		t.Fatalf("lookup: %d %s", r.Status, r.Body)
 	}
-	if r := s.api("POST", "/api/v1/intel/asn-table/lookup", bank, map[string]any{"values": make([]string, 1001)}); r.Status != http.StatusUnprocessableEntity {
+	if r := s.malformed().api("POST", "/api/v1/intel/asn-table/lookup", bank, map[string]any{"values": make([]string, 1001)}); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("a lookup of 1,001: %d", r.Status)
 	}
 

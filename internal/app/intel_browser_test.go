@@ -26,7 +26,7 @@ func TestBrowserIntel(t *testing.T) {
 	}))
 	defer feed.Close()
 	coord := s.token("coordinator@cc.example")
-	if r := s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, "CVE-2026-99001\n"); r.Status != http.StatusOK {
+	if r := s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, textBody("CVE-2026-99001\n")); r.Status != http.StatusOK {
 		t.Fatalf("load a CVE ID: %d %s", r.Status, r.Body)
 	}
 

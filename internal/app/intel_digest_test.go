@@ -57,7 +57,7 @@ func TestIntelDigests(t *testing.T) {
 	// sectoral CERT may change the bank's too; another constituent may not.
 	bankAdmin, crescentAdmin := s.token("ciso@firstbank.example"), s.token("security@crescent-mf.example")
 	bankID, crescentID := s.orgID(t, "First Example Bank"), s.orgID(t, "Crescent Microfinance")
-	if r := s.api("PUT", "/api/v1/intel/digests/"+bankID, bankAdmin, map[string]any{"schedule": "monthly"}); r.Status != http.StatusUnprocessableEntity {
+	if r := s.malformed().api("PUT", "/api/v1/intel/digests/"+bankID, bankAdmin, map[string]any{"schedule": "monthly"}); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("a bad schedule: %d %s", r.Status, r.Body)
 	}
 	if r := s.api("PUT", "/api/v1/intel/digests/"+bankID, crescentAdmin, map[string]any{"schedule": "never"}); r.Status != http.StatusNotFound {
@@ -74,7 +74,7 @@ func TestIntelDigests(t *testing.T) {
 		t.Fatalf("Crescent's admin: %d %s", r.Status, r.Body)
 	}
 	coord := s.token("coordinator@cc.example")
-	if r := s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, "198.51.100.11\n198.51.100.41\n203.0.113.21\n"); r.Status != http.StatusOK {
+	if r := s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, textBody("198.51.100.11\n198.51.100.41\n203.0.113.21\n")); r.Status != http.StatusOK {
 		t.Fatalf("new indicators: %d %s", r.Status, r.Body)
 	}
 	n, err := s.Intel.SendDigests(context.Background())

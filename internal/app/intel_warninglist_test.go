@@ -32,7 +32,11 @@ func TestIntelWarninglists(t *testing.T) {
 		{coord, cdn, http.StatusCreated, `"entries":1`},
 		{coord, strings.Replace(cdn, `"192.0.2.128/25"`, `"192.0.2.128/25", "2001:db8:cd::/48"`, 1), http.StatusOK, `"entries":2`},
 	} {
-		r := s.api("POST", "/api/v1/intel/warninglists", tt.token, tt.body)
+		srv := s
+		if tt.status == http.StatusBadRequest || tt.status == http.StatusUnprocessableEntity { // bad on purpose
+			srv = s.malformed()
+		}
+		r := srv.api("POST", "/api/v1/intel/warninglists", tt.token, tt.body)
 		if r.Status != tt.status || !strings.Contains(string(r.Body), tt.want) {
 			t.Fatalf("POST %s: %d %s, want %d …%s…", tt.body, r.Status, r.Body, tt.status, tt.want)
 		}
@@ -50,21 +54,21 @@ func TestIntelWarninglists(t *testing.T) {
 
 	// Ingest follows: the CDN's address is refused, a resolver too until
 	// its list is switched off.
-	r = s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, "192.0.2.200\n9.9.9.9\n")
+	r = s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, textBody("192.0.2.200\n9.9.9.9\n"))
 	if m := r.JSON(t); m["new"] != 0.0 || m["rejected"] != 2.0 {
 		t.Fatalf("ingest with the lists on: %s", r.Body)
 	}
 	if r := s.api("PATCH", "/api/v1/intel/warninglists/public-resolvers", bank, map[string]any{"enabled": false}); r.Status != http.StatusForbidden {
 		t.Fatalf("a constituent switched a list: %d", r.Status)
 	}
-	if r := s.api("PATCH", "/api/v1/intel/warninglists/public-resolvers", coord, map[string]any{}); r.Status != http.StatusUnprocessableEntity {
+	if r := s.malformed().api("PATCH", "/api/v1/intel/warninglists/public-resolvers", coord, map[string]any{}); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("a switch without enabled: %d", r.Status)
 	}
 	if r := s.api("PATCH", "/api/v1/intel/warninglists/public-resolvers", coord, map[string]any{"enabled": false}); r.Status != http.StatusOK ||
 		r.JSON(t)["enabled"] != false {
 		t.Fatalf("switch off: %d %s", r.Status, r.Body)
 	}
-	r = s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, "9.9.9.9\n")
+	r = s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, textBody("9.9.9.9\n"))
 	if m := r.JSON(t); m["new"] != 1.0 {
 		t.Fatalf("ingest with the resolvers' list off: %s", r.Body)
 	}

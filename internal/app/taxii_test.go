@@ -299,7 +299,7 @@ func TestTAXII(t *testing.T) {
 			t.Fatalf("lookup: %s", r.Body)
 		}
 	}
-	if r := s.api("POST", "/api/v1/intel/lookup", bankTok, map[string]any{"values": make([]string, 100_001)}); r.Status != 422 {
+	if r := s.malformed().api("POST", "/api/v1/intel/lookup", bankTok, map[string]any{"values": make([]string, 100_001)}); r.Status != 422 {
 		t.Fatalf("100,001 values: %d", r.Status)
 	}
 	if r := s.api("POST", "/api/v1/intel/lookup", "", map[string]any{"values": []string{"198.51.100.9"}}); r.Status != 401 {
@@ -318,7 +318,7 @@ func TestTAXII(t *testing.T) {
 	if r := s.api("GET", "/api/v1/intel/collections/"+bankCol+"/export", otherTok, nil); r.Status != 404 {
 		t.Fatalf("Crescent exports First Bank's collection: %d", r.Status)
 	}
-	if r := s.api("GET", "/api/v1/intel/collections/"+bankCol+"/export?format=pdf", bankTok, nil); r.Status != 422 {
+	if r := s.malformed().api("GET", "/api/v1/intel/collections/"+bankCol+"/export?format=pdf", bankTok, nil); r.Status != 422 {
 		t.Fatalf("format=pdf: %d", r.Status)
 	}
 	r = s.api("GET", "/api/v1/intel/collections/community/export", bankTok, nil)

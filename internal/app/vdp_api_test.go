@@ -86,7 +86,7 @@ func TestPublicReportAPI(t *testing.T) {
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				// Each from its own address: bad input must not be hidden by the rate limit.
-				r := s.publicPost(fmt.Sprintf("203.0.113.%d", i+1), c.ctype, c.body)
+				r := s.malformed().publicPost(fmt.Sprintf("203.0.113.%d", i+1), c.ctype, c.body)
 				if r.Status != c.status || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json") {
 					t.Fatalf("got %d %s, want %d\n%.300s", r.Status, r.Header.Get("Content-Type"), c.status, r.Body)
 				}
