@@ -52,7 +52,7 @@ func TestIntelIngestAPI(t *testing.T) {
 	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?tlp=PINK", strings.NewReader("198.51.100.8\n"))
 	req.Header.Set("Authorization", "Bearer "+coord)
 	req.Header.Set("Content-Type", "text/plain")
-	if r := s.do(http.DefaultClient, req); r.Status != http.StatusUnprocessableEntity {
+	if r := s.malformed().do(http.DefaultClient, req); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("a bad TLP: %d %s", r.Status, r.Body)
 	}
 }

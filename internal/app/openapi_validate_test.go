@@ -248,12 +248,20 @@ func formatContractErrors(errs []*vErrors.ValidationError) string {
 	for _, e := range errs {
 		// SpecLine would point into closeObjects' one-line copy: left out.
 		fmt.Fprintf(&b, "  - %s: %s\n", e.Message, e.Reason)
+		// "false schema" is unevaluatedProperties: false (see closeObjects):
+		// a property not declared, or one of an object whose schema failed
+		// otherwise. Those follow from the other failures, if any: left out.
+		undeclaredOnly := true
 		for _, f := range e.SchemaValidationErrors {
-			reason := f.Reason
-			if reason == "false schema" { // unevaluatedProperties: false, see closeObjects
-				reason = "not declared (or its object failed to validate)"
+			undeclaredOnly = undeclaredOnly && f.Reason == "false schema"
+		}
+		for _, f := range e.SchemaValidationErrors {
+			switch {
+			case f.Reason != "false schema":
+				fmt.Fprintf(&b, "      %s: %s\n", f.FieldPath, f.Reason)
+			case undeclaredOnly:
+				fmt.Fprintf(&b, "      %s: not declared\n", f.FieldPath)
 			}
-			fmt.Fprintf(&b, "      %s: %s\n", f.FieldPath, reason)
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -268,9 +276,12 @@ func TestContractCatchesDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	const (
-		problem    = "application/problem+json"
-		unauthed   = `{"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "sign in"}`
-		me         = `{"id": "u1", "email": "a@cert.example", "name": "A", "memberships": [{"org_id": "o1", "role": "admin", "org_name": "CERT"}], "auth_method": "token", "scopes": ["read"]}`
+		problem  = "application/problem+json"
+		unauthed = `{"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "sign in"}`
+		me       = `{"id": "u1", "email": "a@cert.example", "name": "A", "platform_role": "", "totp_enabled": false,
+			"disabled": false, "has_password": true, "time_zone": "UTC", "created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-02T03:04:05Z",
+			"memberships": [{"user_id": "u1", "org_id": "o1", "role": "admin", "created_at": "2026-01-02T03:04:05Z", "org_name": "CERT"}],
+			"auth_method": "token", "scopes": ["read"]}`
 		badRequest = `{"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "malformed JSON"}`
 	)
 	tests := []struct {
