@@ -7,10 +7,13 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
@@ -290,6 +293,7 @@ func TestContractCatchesDrift(t *testing.T) {
 		reqType, reqBody   string
 		malformed          bool
 		anonymous          bool // no Authorization header
+		noChallenge        bool // a 401 without WWW-Authenticate
 		status             int
 		respType, respBody string
 		want               string // in the errors; empty: the exchange is valid
@@ -311,6 +315,9 @@ func TestContractCatchesDrift(t *testing.T) {
 		{name: "an undocumented content type", method: "GET", target: "/api/v1/me",
 			status: 401, respType: "text/plain", respBody: "sign in",
 			want: "text/plain"},
+		{name: "a documented header missing", method: "GET", target: "/api/v1/me",
+			status: 401, respType: problem, respBody: unauthed, noChallenge: true,
+			want: "WWW-Authenticate"},
 		{name: "an empty body where one is documented", method: "GET", target: "/api/v1/me",
 			status: 401, respType: problem,
 			want: "body"},
@@ -371,6 +378,9 @@ func TestContractCatchesDrift(t *testing.T) {
 			resp := &http.Response{StatusCode: tt.status, Header: http.Header{}, Request: req}
 			if tt.respType != "" {
 				resp.Header.Set("Content-Type", tt.respType)
+			}
+			if tt.status == http.StatusUnauthorized && !tt.noChallenge {
+				resp.Header.Set("WWW-Authenticate", `Bearer realm="certhub"`)
 			}
 			errs := checkExchange(v, req, reqBody, resp, []byte(tt.respBody), tt.malformed)
 			got := formatContractErrors(errs)
@@ -497,4 +507,63 @@ func closeObjects(spec []byte) ([]byte, error) {
 		}
 	}
 	return json.Marshal(doc)
+}
+
+// Some refusals come from the middleware or the JSON decoder, on behalf of
+// every operation: a bad bearer token (401, even on public operations), a
+// token without write scope on an unsafe method (403), and a body that is
+// malformed, of another media type or with an unknown field. Each operation
+// is sent each of them; the harness holds every answer to openapi.json, so
+// an operation that does not document them fails here.
+func TestOpenAPIDocumentsTheCommonRefusals(t *testing.T) {
+	s := start(t, options{})
+	admin, readOnly := s.token("admin@localhost"), s.token("admin@localhost", auth.ScopeRead)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]json.RawMessage `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+	}
+	spec, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(spec, &doc); err != nil {
+		t.Fatal(err)
+	}
+	param := regexp.MustCompile(`\{[a-z_]+\}`)
+	for path, ops := range doc.Paths {
+		target := param.ReplaceAllString(path, "x") // refused before the object is looked up, or not found
+		for method, op := range ops {
+			if method == "parameters" {
+				continue
+			}
+			method = strings.ToUpper(method)
+			probe := func(what, token, contentType, body string, want ...int) {
+				t.Helper()
+				req, err := http.NewRequest(method, s.URL+target, strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if contentType != "" {
+					req.Header.Set("Content-Type", contentType)
+				}
+				req.Header.Set("Authorization", "Bearer "+token)
+				r := s.malformed().do(http.DefaultClient, req)
+				if r.Status < 400 || r.Status >= 500 || (len(want) > 0 && !slices.Contains(want, r.Status)) {
+					t.Errorf("%s %s, %s: %d, want a refusal %v\n%.300s", method, path, what, r.Status, want, r.Body)
+				}
+			}
+			probe("a bad token", "chub_"+strings.Repeat("a", 52), "", "", http.StatusUnauthorized)
+			if method != http.MethodGet {
+				probe("a read-only token", readOnly, "", "", http.StatusForbidden)
+			}
+			if _, ok := op.RequestBody.Content["application/json"]; ok && len(op.RequestBody.Content) == 1 {
+				probe("malformed JSON", admin, "application/json", `{"name": `)
+				probe("another media type", admin, "text/plain", "name")
+				probe("an unknown field", admin, "application/json", `{"zz_unknown": 1}`)
+			}
+		}
+	}
 }
