@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -103,8 +104,8 @@ func reject(v, format string, args ...any) error {
 // Normalize recognises what raw is and returns it in canonical form, or
 // says why it is not an indicator.
 func Normalize(raw string) (Observable, error) {
-	if len(raw) > MaxLength {
-		return Observable{}, reject(raw, "longer than %d characters", MaxLength)
+	if err := checkRaw(raw); err != nil {
+		return Observable{}, err
 	}
 	s := Refang(raw)
 	if s == "" {
@@ -182,10 +183,22 @@ var hashLen = map[Type]int{MD5: 32, SHA1: 40, SHA256: 64, SHA512: 128}
 // NormalizeAs normalises raw as the given type (a CSV column or a STIX
 // pattern says what a value is), refanging it first.
 func NormalizeAs(t Type, raw string) (Observable, error) {
-	if len(raw) > MaxLength {
-		return Observable{}, reject(raw, "longer than %d characters", MaxLength)
+	if err := checkRaw(raw); err != nil {
+		return Observable{}, err
 	}
 	return normalizeAs(t, raw, Refang(raw), false)
+}
+
+// checkRaw refuses what no normal form can come from: a value too long,
+// or not UTF-8 (a host name would otherwise become the A-label of U+FFFD).
+func checkRaw(raw string) error {
+	if len(raw) > MaxLength {
+		return reject(raw, "longer than %d characters", MaxLength)
+	}
+	if !utf8.ValidString(raw) {
+		return reject(strings.ToValidUTF8(raw, "\uFFFD"), "not UTF-8")
+	}
+	return nil
 }
 
 // normalizeAs is NormalizeAs of s, raw refanged; detected says the type

@@ -77,6 +77,8 @@ func TestNormalizeRejects(t *testing.T) {
 		{"fe80::1%eth0", "zone"},
 		{"a." + strings.Repeat("b", 64) + ".example", "1 to 63"},
 		{strings.Repeat("x", MaxLength+1), "longer than"},
+		{"\xc3.example", "not UTF-8"},
+		{"http://caf\xe9.example/", "not UTF-8"},
 		{"example.123", "not a number"},
 	}
 	for _, tc := range tests {
