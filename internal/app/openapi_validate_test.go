@@ -101,18 +101,38 @@ func (c *contract) undeclaredQuery(req *http.Request) []*vErrors.ValidationError
 	return errs
 }
 
-// documentsBody reports whether the answer documented for the request and
-// status has content: the validator skips an empty body, this check does not.
-func (c *contract) documentsBody(req *http.Request, status int) bool {
+// response is the answer documented for the request and status, if any.
+func (c *contract) response(req *http.Request, status int) *v3.Response {
 	_, op := c.operation(req)
 	if op == nil || op.Responses == nil {
-		return false
+		return nil
 	}
-	r := op.Responses.FindResponseByCode(status)
-	if r == nil {
-		r = op.Responses.Default
+	if r := op.Responses.FindResponseByCode(status); r != nil {
+		return r
 	}
-	return r != nil && r.Content != nil && r.Content.Len() > 0
+	return op.Responses.Default
+}
+
+// checkAnswer adds what the validator leaves out: it skips an empty body
+// where content is documented, and ignores headers the answer does not
+// declare, such as the Location of what was made.
+func (c *contract) checkAnswer(req *http.Request, resp *http.Response, body []byte) []*vErrors.ValidationError {
+	doc := c.response(req, resp.StatusCode)
+	if doc == nil {
+		return nil // the validator says so
+	}
+	var errs []*vErrors.ValidationError
+	if len(body) == 0 && req.Method != http.MethodHead && doc.Content != nil && doc.Content.Len() > 0 {
+		errs = append(errs, &vErrors.ValidationError{ValidationType: helpers.ResponseBodyValidation,
+			Message: fmt.Sprintf("%d response body is empty", resp.StatusCode),
+			Reason:  "openapi.json documents content for this answer"})
+	}
+	if resp.Header.Get("Location") != "" && (doc.Headers == nil || doc.Headers.GetOrZero("Location") == nil) {
+		errs = append(errs, &vErrors.ValidationError{ValidationType: helpers.ResponseBodyValidation,
+			Message: fmt.Sprintf("%d response header 'Location' is not declared", resp.StatusCode),
+			Reason:  "the server sends it; openapi.json does not say so"})
+	}
+	return errs
 }
 
 // contractTransport validates each exchange with /api/ against openapi.json:
@@ -205,12 +225,7 @@ func checkExchange(v *contract, req *http.Request, reqBody []byte, resp *http.Re
 		}
 		errs = append(errs, reqErrs...)
 	}
-	if len(respBody) == 0 && req.Method != http.MethodHead && resp.StatusCode != http.StatusNotModified &&
-		v.documentsBody(req, resp.StatusCode) {
-		errs = append(errs, &vErrors.ValidationError{ValidationType: helpers.ResponseBodyValidation,
-			Message: fmt.Sprintf("%d response body is empty", resp.StatusCode),
-			Reason:  "openapi.json documents content for this answer"})
-	}
+	errs = append(errs, v.checkAnswer(req, resp, respBody)...)
 	r := *resp
 	r.Body = io.NopCloser(bytes.NewReader(respBody))
 	if ok, e := v.ValidateHttpResponse(withRequestBody(req, reqBody), &r); !ok {
@@ -292,8 +307,9 @@ func TestContractCatchesDrift(t *testing.T) {
 		method, target     string
 		reqType, reqBody   string
 		malformed          bool
-		anonymous          bool // no Authorization header
-		noChallenge        bool // a 401 without WWW-Authenticate
+		anonymous          bool   // no Authorization header
+		noChallenge        bool   // a 401 without WWW-Authenticate
+		location           string // the Location header
 		status             int
 		respType, respBody string
 		want               string // in the errors; empty: the exchange is valid
@@ -318,6 +334,10 @@ func TestContractCatchesDrift(t *testing.T) {
 		{name: "a documented header missing", method: "GET", target: "/api/v1/me",
 			status: 401, respType: problem, respBody: unauthed, noChallenge: true,
 			want: "WWW-Authenticate"},
+		{name: "an undeclared Location", method: "POST", target: "/api/v1/reports/r1/messages",
+			reqType: "application/json", reqBody: `{"body": "Thanks."}`,
+			status: 200, respType: "application/json", respBody: `{}`, location: "/api/v1/reports/r1",
+			want: "'Location' is not declared"},
 		{name: "an empty body where one is documented", method: "GET", target: "/api/v1/me",
 			status: 401, respType: problem,
 			want: "body"},
@@ -382,6 +402,9 @@ func TestContractCatchesDrift(t *testing.T) {
 			resp := &http.Response{StatusCode: tt.status, Header: http.Header{}, Request: req}
 			if tt.respType != "" {
 				resp.Header.Set("Content-Type", tt.respType)
+			}
+			if tt.location != "" {
+				resp.Header.Set("Location", tt.location)
 			}
 			if tt.status == http.StatusUnauthorized && !tt.noChallenge {
 				resp.Header.Set("WWW-Authenticate", `Bearer realm="certhub"`)
