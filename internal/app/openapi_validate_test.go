@@ -26,7 +26,9 @@ import (
 
 // The harness holds every request the tests send to /api/ and every answer to
 // openapi.json (see contractTransport), so the document clients read cannot
-// drift from the server. The tests below check the checker.
+// drift from the server. TestContractCatchesDrift checks the checker;
+// TestOpenAPIDocumentsTheCommonRefusals sends every operation the refusals
+// no other test would.
 
 // apiContract is openapi.json as a validator, built once per test binary:
 // compiling its schemas takes a while, and the validator is safe for
@@ -59,18 +61,19 @@ var apiContract = sync.OnceValues(func() (*contract, error) {
 	}
 	v := validator.NewValidatorFromV3Model(&model.Model, config.WithFormatAssertions(),
 		config.WithRejectUndeclaredRequestBody()) // a body sent to an operation that takes none
-	return &contract{Validator: v, model: &model.Model}, nil
+	return &contract{Validator: v, model: &model.Model, opts: config.NewValidationOptions()}, nil
 })
 
 // contract is the validator with the document it holds exchanges to.
 type contract struct {
 	validator.Validator
 	model *v3.Document
+	opts  *config.ValidationOptions // for finding operations; read only
 }
 
 // operation is the operation documented for req, if any.
 func (c *contract) operation(req *http.Request) (*v3.PathItem, *v3.Operation) {
-	item, errs, _ := paths.FindPath(req, c.model, config.NewValidationOptions())
+	item, errs, _ := paths.FindPath(req, c.model, c.opts)
 	if item == nil || len(errs) > 0 {
 		return nil, nil
 	}
