@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gocsaf/csaf/v3/csaf"
 
@@ -115,6 +116,11 @@ const MaxUpload = 5 << 20
 func (s *Service) Import(ctx context.Context, id *auth.Identity, document []byte, caseID *string) (Advisory, []Problem, error) {
 	if !mayEdit(id) {
 		return Advisory{}, nil, errs.Forbidden("only the coordination center's staff import documents")
+	}
+	if !utf8.Valid(document) {
+		// JSON is UTF-8 (RFC 8259); the upload is kept as sent, and no
+		// store keeps what is not text.
+		return Advisory{}, nil, errs.Invalid("the document is not UTF-8, as JSON must be")
 	}
 	if problems := ValidateCSAF(document, ""); len(problems) > 0 {
 		return Advisory{}, problems, problemsError("the document is not valid CSAF 2.0", problems)
