@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of certhub (each func FuzzXxx of a _test.go file)
-# for ${FUZZTIME:-30s}, one after another, and fails if any of them finds
-# an input that fails. scripts/test.sh runs it after the tests.
+# for ${FUZZTIME:-30s}, ${FUZZJOBS:-2} at a time (one worker each: the
+# machine's two cores), and fails if any of them finds an input that
+# fails. scripts/test.sh runs it after the tests.
 #
 # Go keeps the inputs it finds interesting in its cache ($GOCACHE/fuzz),
 # never in the tree; the committed seeds are each package's
@@ -21,6 +22,7 @@ export GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:--buildvcs=false}"
 fuzztime=${FUZZTIME:-30s}
 parallel=${FUZZPARALLEL:-1}
 minimize=${FUZZMINIMIZETIME:-5s}
+jobs=${FUZZJOBS:-2}
 
 # "./internal/intel FuzzParseCSV", one line per target, in a stable order.
 targets=$(grep -rE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\([A-Za-z_]+ \*testing\.F\)' cmd internal |
@@ -32,23 +34,37 @@ if [ -z "$targets" ]; then
   echo "fuzz.sh: no fuzz targets found"; exit 1
 fi
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-failed=0
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
 total=$(echo "$targets" | wc -l)
-echo "fuzz.sh: $total targets, $fuzztime each"
-while read -r pkg name; do
-  start=$SECONDS
+echo "fuzz.sh: $total targets, $fuzztime each, $jobs at a time"
+
+# fuzz runs one target, writing its report line to $dir/N.line, its log
+# to $dir/N.log and, when it failed, $dir/N.failed.
+fuzz() {
+  local n=$1 pkg=$2 name=$3 start=$SECONDS
   if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
-    -parallel "$parallel" "$pkg" >"$log" 2>&1; then
-    execs=$(grep -oE 'execs: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
-    printf 'ok    %-28s %-22s %4ds %s execs\n' "$pkg" "$name" $((SECONDS - start)) "${execs:-?}"
+    -parallel "$parallel" "$pkg" >"$dir/$n.log" 2>&1; then
+    execs=$(grep -oE 'execs: [0-9]+' "$dir/$n.log" | tail -1 | cut -d' ' -f2)
+    printf 'ok    %-28s %-22s %4ds %s execs\n' "$pkg" "$name" $((SECONDS - start)) "${execs:-?}" >"$dir/$n.line"
   else
-    printf 'FAIL  %-28s %-22s %4ds\n' "$pkg" "$name" $((SECONDS - start))
-    grep -v '^fuzz: elapsed' "$log" | sed 's/^/      /'
-    failed=$((failed + 1))
+    printf 'FAIL  %-28s %-22s %4ds\n' "$pkg" "$name" $((SECONDS - start)) >"$dir/$n.line"
+    grep -v '^fuzz: elapsed' "$dir/$n.log" | sed 's/^/      /' >>"$dir/$n.line"
+    touch "$dir/$n.failed"
   fi
+  cat "$dir/$n.line"
+}
+
+n=0
+while read -r pkg name; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+    wait -n || true
+  done
+  n=$((n + 1))
+  fuzz "$n" "$pkg" "$name" &
 done <<<"$targets"
+wait
+failed=$(find "$dir" -name '*.failed' | wc -l)
 if [ "$failed" -gt 0 ]; then
   echo "fuzz.sh: $failed of $total targets failed"
   exit 1
