@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -53,22 +56,34 @@ func start(t testing.TB, o options) *server {
 		dsn = dbtest.DSN(t, db.Postgres)
 	}
 	mail := smtptest.Start(t)
-	cfg := app.Config{Addr: "127.0.0.1:0", TrustedProxies: "127.0.0.1", WebhookAllowPrivate: true, DataDir: t.TempDir(), DSN: dsn, AdminPassword: adminPassword,
-		SMTPURL: mail.URL(), MailFrom: "cc@cert.example", JobPoll: 50 * time.Millisecond, Now: o.now, Logger: testLogger(t)}
+	cfg := baseConfig(t.TempDir(), dsn)
+	cfg.SMTPURL, cfg.Now, cfg.Logger = mail.URL(), o.now, testLogger(t)
 	if o.configure != nil {
 		o.configure(&cfg)
+	}
+	// The common start — SQLite, the real clock, the usual settings — copies
+	// a data directory made once for the test binary (migrated, the admin
+	// created, the demo loaded) instead of making it again: most of a
+	// test's start went there.
+	fromTemplate := o.engine == db.SQLite && o.now == nil && o.configure == nil
+	if fromTemplate {
+		if err := copyDir(dataTemplate(o.demo), cfg.DataDir); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx := context.Background()
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.EnsureAdmin(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if o.demo {
-		if err := demo.Load(ctx, a.Core); err != nil {
+	if !fromTemplate {
+		if _, err := a.EnsureAdmin(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if o.demo {
+			if err := demo.Load(ctx, a.Core); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if err := a.Start(ctx); err != nil {
@@ -82,6 +97,92 @@ func start(t testing.TB, o options) *server {
 		}
 	})
 	return &server{App: a, t: t, URL: a.URL(), SMTP: mail}
+}
+
+// baseConfig is every test server's configuration, on dataDir (and the
+// PostgreSQL database dsn, if any).
+func baseConfig(dataDir, dsn string) app.Config {
+	return app.Config{Addr: "127.0.0.1:0", TrustedProxies: "127.0.0.1", WebhookAllowPrivate: true, DataDir: dataDir, DSN: dsn,
+		AdminPassword: adminPassword, MailFrom: "cc@cert.example", JobPoll: 50 * time.Millisecond}
+}
+
+// templateRoot holds the data directories made once for the test binary;
+// TestMain removes it.
+var templateRoot string
+
+var templates struct {
+	sync.Mutex
+	dirs map[bool]string
+}
+
+// dataTemplate is the data directory of a new server, with the demo or
+// without, made the first time it is asked for.
+func dataTemplate(withDemo bool) string {
+	templates.Lock()
+	defer templates.Unlock()
+	if dir, ok := templates.dirs[withDemo]; ok {
+		return dir
+	}
+	dir, err := os.MkdirTemp(templateRoot, "data-")
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	cfg := baseConfig(dir, "")
+	cfg.NoBackground, cfg.Logger = true, slog.New(slog.DiscardHandler)
+	a, err := app.New(ctx, cfg)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := a.EnsureAdmin(ctx); err != nil {
+		panic(err)
+	}
+	if withDemo {
+		if err := demo.Load(ctx, a.Core); err != nil {
+			panic(err)
+		}
+	}
+	if err := a.Core.Close(); err != nil {
+		panic(err)
+	}
+	if templates.dirs == nil {
+		templates.dirs = map[bool]string{}
+	}
+	templates.dirs[withDemo] = dir
+	return dir
+}
+
+// copyDir copies the files below src into dst, which exists.
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o750)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, info.Mode().Perm())
+	})
+}
+
+func TestMain(m *testing.M) {
+	var err error
+	if templateRoot, err = os.MkdirTemp("", "certhub-app-test-"); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(templateRoot)
+	os.Exit(code)
 }
 
 // malformed is the server for requests a test sends against openapi.json on
