@@ -343,7 +343,7 @@ func (a *App) routes() error {
 		return fmt.Errorf("metrics-allow: %w", err)
 	}
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		newStoreCollector(a.DB))
+		newStoreCollector(a.Core))
 	httpMetrics := httpx.NewMetrics(a.Metrics)
 
 	rt := a.Router

@@ -6,14 +6,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/audit"
 )
 
-// storeCollector reports figures read from the database at scrape time: the
-// job queue by state (a growing "retryable" or "discarded" count means mail or
-// webhooks are failing), and the size of the audit log and the directory.
+// storeCollector reports figures read at scrape time from the services
+// that own them: the job queue by state (a growing "retryable" or
+// "discarded" count means mail or webhooks are failing), and the size of
+// the audit log, the directory and the accounts.
 type storeCollector struct {
-	db       *db.DB
+	c        *Core
 	jobs     *prometheus.Desc
 	audit    *prometheus.Desc
 	orgs     *prometheus.Desc
@@ -21,9 +22,9 @@ type storeCollector struct {
 	scrapeOK *prometheus.Desc
 }
 
-func newStoreCollector(d *db.DB) *storeCollector {
+func newStoreCollector(c *Core) *storeCollector {
 	return &storeCollector{
-		db:       d,
+		c:        c,
 		jobs:     prometheus.NewDesc("certhub_jobs", "Background jobs by state.", []string{"state"}, nil),
 		audit:    prometheus.NewDesc("certhub_audit_log_rows", "Rows in the audit log.", nil, nil),
 		orgs:     prometheus.NewDesc("certhub_organisations", "Organisations in the directory.", nil, nil),
@@ -43,41 +44,33 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	up := 1.0
-	err := c.db.Read(ctx, func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
+	err := func() error {
+		states, err := c.c.Queue.CountByState(ctx)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var state string
-			var n float64
-			if err := rows.Scan(&state, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, n, state)
-		}
-		rows.Close()
-		var auditRows, orgs, enabled, disabled float64
-		if err := q.QueryRow(ctx, `SELECT seq FROM audit_head WHERE id = 1`).Scan(&auditRows); err != nil {
+		auditRows, err := audit.Rows(ctx, c.c.DB)
+		if err != nil {
 			return err
 		}
-		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&orgs); err != nil {
+		orgs, err := c.c.Directory.Count(ctx)
+		if err != nil {
 			return err
 		}
-		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE disabled = FALSE`).Scan(&enabled); err != nil {
+		enabled, disabled, err := c.c.Auth.CountAccounts(ctx)
+		if err != nil {
 			return err
 		}
-		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE disabled = TRUE`).Scan(&disabled); err != nil {
-			return err
+		for state, n := range states {
+			ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, float64(n), state)
 		}
-		ch <- prometheus.MustNewConstMetric(c.audit, prometheus.CounterValue, auditRows)
-		ch <- prometheus.MustNewConstMetric(c.orgs, prometheus.GaugeValue, orgs)
-		ch <- prometheus.MustNewConstMetric(c.users, prometheus.GaugeValue, enabled, "true")
-		ch <- prometheus.MustNewConstMetric(c.users, prometheus.GaugeValue, disabled, "false")
+		ch <- prometheus.MustNewConstMetric(c.audit, prometheus.CounterValue, float64(auditRows))
+		ch <- prometheus.MustNewConstMetric(c.orgs, prometheus.GaugeValue, float64(orgs))
+		ch <- prometheus.MustNewConstMetric(c.users, prometheus.GaugeValue, float64(enabled), "true")
+		ch <- prometheus.MustNewConstMetric(c.users, prometheus.GaugeValue, float64(disabled), "false")
 		return nil
-	})
+	}()
+	up := 1.0
 	if err != nil {
 		up = 0
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/certhub/certhub/internal/advisory"
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/vdp"
 )
 
 // loadAdvisories publishes what the public website shows: an advisory
@@ -34,11 +35,11 @@ func loadAdvisories(ctx context.Context, c *app.Core, ids map[string]string) err
 	}
 
 	// From the disclosed case: the hand-off gives the facts; the editor adds what to do.
-	var caseID string
-	if err := c.DB.QueryRow(ctx, `SELECT id FROM vdp_cases WHERE status = 'disclosed' ORDER BY created_at LIMIT 1`).Scan(&caseID); err != nil {
-		return fmt.Errorf("demo advisory: the disclosed case: %w", err)
+	disclosed, _, err := c.VDP.ListCases(ctx, sys, vdp.CaseFilter{Status: "disclosed", Limit: 1})
+	if err != nil || len(disclosed) == 0 {
+		return fmt.Errorf("demo advisory: the disclosed case: %v", err)
 	}
-	advID, err := c.Advisory.DraftFromCaseID(ctx, sys, caseID)
+	advID, err := c.Advisory.DraftFromCaseID(ctx, sys, disclosed[0].ID)
 	if err != nil {
 		return fmt.Errorf("demo advisory from case: %w", err)
 	}

@@ -10,7 +10,6 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/settings"
 	"github.com/certhub/certhub/internal/platform/pgp"
 )
 
@@ -152,12 +152,11 @@ func UserEmails() []string {
 
 // Load adds the dataset unless it was loaded before.
 func Load(ctx context.Context, c *app.Core) error {
-	var v string
-	err := c.DB.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, loadedKey).Scan(&v)
-	if err == nil {
+	_, loaded, err := settings.Get(ctx, c.DB, loadedKey)
+	if loaded {
 		return nil
 	}
-	if !errors.Is(err, db.ErrNoRows) {
+	if err != nil {
 		return err
 	}
 	sys := auth.System("demo dataset")
@@ -226,8 +225,7 @@ func Load(ctx context.Context, c *app.Core) error {
 	if err := loadIntel(ctx, c, ids); err != nil {
 		return err
 	}
-	_, err = c.DB.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)`, loadedKey, now.Format(time.RFC3339), now)
-	return err
+	return c.DB.Write(ctx, func(tx *db.Tx) error { return settings.Put(ctx, tx, loadedKey, now.Format(time.RFC3339), now) })
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -41,7 +41,7 @@ func (s *Service) viewer(ctx context.Context, q db.Querier, id *auth.Identity) (
 	}
 	v := Viewer{Identity: id}
 	if !id.IsSystem() && len(id.Memberships) > 0 {
-		in, err := inCERT(ctx, q, id.User.ID)
+		in, err := inCERT(ctx, q, id.OrgIDs())
 		if err != nil {
 			return Viewer{}, err
 		}
@@ -336,6 +336,15 @@ func changedFields(a, b Org) string {
 	return ": " + strings.Join(ch, ", ")
 }
 
+// Count is how many organisations the directory holds (the metrics').
+func (s *Service) Count(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("directory: count: %w", err)
+	}
+	return n, nil
+}
+
 // Delete removes an organisation that has nothing below it.
 func (s *Service) Delete(ctx context.Context, id *auth.Identity, orgID string) error {
 	return s.db.Write(ctx, func(tx *db.Tx) error {
@@ -349,6 +358,13 @@ func (s *Service) Delete(ctx context.Context, id *auth.Identity, orgID string) e
 		}
 		if children > 0 {
 			return errs.Conflict("%s has %d organisation(s) below it; move or delete them first", o.Name, children)
+		}
+		// What the kernel holds of it goes with it, in this transaction.
+		if err := auth.RemoveOrgMemberships(ctx, tx, orgID); err != nil {
+			return err
+		}
+		if err := notify.DeleteOrgWebhooks(ctx, tx, orgID); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM orgs WHERE id = $1`, orgID); err != nil {
 			if db.IsForeignKeyViolation(err) {

@@ -285,18 +285,24 @@ func subtreeHeight(ctx context.Context, q db.Querier, id string) (int, error) {
 }
 
 // visibleClause is the SQL form of Allowed(…, ActionView, …) for lists. It
-// must agree with Allowed; the access matrix test checks both.
-// Parameters: user ID, staff flag, in-CERT flag (at positions p, p+1, p+2).
-func visibleClause(p int) (cte, where string) {
-	cte = fmt.Sprintf(`WITH RECURSIVE mine(id) AS (
-		SELECT org_id FROM memberships WHERE user_id = $%d
+// must agree with Allowed; the access matrix test checks both. The viewer's
+// organisations come from its identity (the kernel's memberships, read
+// when the request was authenticated).
+func visibleClause(v Viewer, arg func(any) string) (cte, where string) {
+	mine := `SELECT id FROM orgs WHERE FALSE`
+	if ids := v.Identity.OrgIDs(); len(ids) > 0 {
+		mine = `SELECT id FROM orgs WHERE id IN (` + argList(arg, ids) + `)`
+	}
+	cte = `WITH RECURSIVE mine(id) AS (
+		` + mine + `
 		UNION
 		SELECT o.id FROM orgs o JOIN mine ON o.parent_id = mine.id
-	) `, p)
+	) `
 	community := `'coordination_center', 'national_cert', 'sectoral_cert', 'provincial_cert', 'government_cert',
 		'cii_cert', 'international_cert', 'ministry'`
-	where = fmt.Sprintf(`($%d OR o.kind IN (%s) OR o.id IN (SELECT id FROM mine) OR ($%d AND o.kind IN ('vendor', 'lab')))`,
-		p+1, community, p+2)
+	staff := v.Identity.IsStaff() || v.Identity.IsSystem()
+	where = `(` + arg(staff) + ` OR o.kind IN (` + community + `) OR o.id IN (SELECT id FROM mine) OR (` + arg(v.InCERT) +
+		` AND o.kind IN ('vendor', 'lab')))`
 	return cte, where
 }
 
@@ -310,15 +316,10 @@ func scanSummary(r db.Row) (Summary, error) {
 
 // listOrgs returns up to limit+1 visible organisations matching f, by name.
 func listOrgs(ctx context.Context, q db.Querier, v Viewer, f Filter, after []string, limit int) ([]Summary, error) {
-	userID := ""
-	if v.Identity != nil {
-		userID = v.Identity.User.ID
-	}
-	staff := v.Identity.IsStaff() || v.Identity.IsSystem()
-	args := []any{userID, staff, v.InCERT}
-	cte, where := visibleClause(1)
-	conds := []string{where}
+	var args []any
 	arg := func(x any) string { args = append(args, x); return fmt.Sprintf("$%d", len(args)) }
+	cte, where := visibleClause(v, arg)
+	conds := []string{where}
 	if f.Query != "" {
 		like := "%" + db.EscapeLike(strings.ToLower(f.Query)) + "%"
 		or := []string{fmt.Sprintf(`o.name_key LIKE %s ESCAPE '\'`, arg(like)), fmt.Sprintf(`LOWER(o.short_name) LIKE %s ESCAPE '\'`, arg(like))}
@@ -368,12 +369,14 @@ func listOrgs(ctx context.Context, q db.Querier, v Viewer, f Filter, after []str
 	return out, rows.Err()
 }
 
-// inCERT reports whether userID belongs to any CERT.
-func inCERT(ctx context.Context, q db.Querier, userID string) (bool, error) {
+// inCERT reports whether any of orgIDs (the viewer's) is a CERT.
+func inCERT(ctx context.Context, q db.Querier, orgIDs []string) (bool, error) {
 	var n int
-	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM memberships m JOIN orgs o ON o.id = m.org_id
-		WHERE m.user_id = $1 AND o.kind IN ('coordination_center', 'national_cert', 'sectoral_cert', 'provincial_cert',
-		'government_cert', 'cii_cert', 'international_cert')`, userID).Scan(&n)
+	var args []any
+	arg := func(x any) string { args = append(args, x); return fmt.Sprintf("$%d", len(args)) }
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE id IN (`+argList(arg, orgIDs)+`)
+		AND kind IN ('coordination_center', 'national_cert', 'sectoral_cert', 'provincial_cert',
+		'government_cert', 'cii_cert', 'international_cert')`, args...).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("directory: viewer: %w", err)
 	}

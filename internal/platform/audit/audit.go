@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -167,6 +168,19 @@ type Report struct {
 	HeadSeq  int64    // the newest sequence number recorded in the head
 	HeadHash string   // the newest hash: anchor it elsewhere to detect a rewrite of the whole chain
 	Problem  *Problem // nil when the chain is intact
+}
+
+// Rows is how many rows the log holds (its head's sequence number).
+func Rows(ctx context.Context, q db.Querier) (int64, error) {
+	var n int64
+	err := q.QueryRow(ctx, `SELECT seq FROM audit_head WHERE id = 1`).Scan(&n)
+	if errors.Is(err, db.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("audit: rows: %w", err)
+	}
+	return n, nil
 }
 
 // Verify walks the whole log in order and reports the first row that does not

@@ -925,6 +925,16 @@ func (s *Service) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// CountAccounts counts the accounts that are enabled and those disabled.
+func (s *Service) CountAccounts(ctx context.Context) (enabled, disabled int, err error) {
+	err = s.db.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN disabled THEN 0 ELSE 1 END), 0),
+		COALESCE(SUM(CASE WHEN disabled THEN 1 ELSE 0 END), 0) FROM users`).Scan(&enabled, &disabled)
+	if err != nil {
+		return 0, 0, fmt.Errorf("auth: count accounts: %w", err)
+	}
+	return enabled, disabled, nil
+}
+
 // Memberships returns userID's memberships.
 func (s *Service) Memberships(ctx context.Context, userID string) ([]Membership, error) {
 	return membershipsOf(ctx, s.db, userID)

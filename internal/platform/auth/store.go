@@ -200,6 +200,15 @@ func RemoveMembership(ctx context.Context, tx *db.Tx, userID, orgID string) (Rol
 	return prev, nil
 }
 
+// RemoveOrgMemberships removes every membership of orgID: an organisation
+// the directory deletes (the kernel holds memberships by an opaque id).
+func RemoveOrgMemberships(ctx context.Context, tx *db.Tx, orgID string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM memberships WHERE org_id = $1`, orgID); err != nil {
+		return fmt.Errorf("auth: remove the organisation's memberships: %w", err)
+	}
+	return nil
+}
+
 const tokenColumns = `id, user_id, name, prefix, scopes, expires_at, last_used_at, revoked_at, created_at, updated_at`
 
 func scanToken(r db.Row) (Token, error) {

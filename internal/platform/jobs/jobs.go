@@ -54,6 +54,7 @@ type Options struct {
 
 // Queue enqueues and (when working) runs jobs.
 type Queue struct {
+	db      *db.DB
 	workers *river.Workers
 	client  client
 	work    bool
@@ -102,7 +103,7 @@ func New(d *db.DB, opts Options) (*Queue, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	q := &Queue{workers: river.NewWorkers(), work: opts.Work, log: opts.Logger}
+	q := &Queue{db: d, workers: river.NewWorkers(), work: opts.Work, log: opts.Logger}
 	cfg := &river.Config{
 		Workers: q.workers,
 		// River logs every job error at warn; certhub's own workers log what
@@ -289,6 +290,25 @@ func (q *Queue) Cancel(ctx context.Context, id int64) (Info, error) {
 }
 
 // IsNotFound reports whether err means the job does not exist.
+// CountByState counts the jobs in each state (the metrics' gauges).
+func (q *Queue) CountByState(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	rows, err := q.db.Query(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: count: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		var n int64
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
+}
+
 func IsNotFound(err error) bool { return errors.Is(err, river.ErrNotFound) }
 
 type levelFilter struct {

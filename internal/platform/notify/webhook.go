@@ -186,9 +186,6 @@ func (w *Webhooks) Create(ctx context.Context, orgID, rawURL string, events []st
 		if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, org_id, url, secret, events, active, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, hook.ID, orgID, rawURL, w.key.Seal([]byte(secret)),
 			strings.Join(events, " "), true, now, now); err != nil {
-			if db.IsForeignKeyViolation(err) {
-				return errs.NotFound("organisation not found")
-			}
 			return fmt.Errorf("notify: create webhook: %w", err)
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "webhook.create", ObjectType: "webhook", ObjectID: hook.ID,
@@ -235,6 +232,15 @@ func (w *Webhooks) Delete(ctx context.Context, orgID, id string) error {
 		return audit.Record(ctx, tx, w.now(), audit.Event{Action: "webhook.delete", ObjectType: "webhook", ObjectID: id,
 			OrgID: orgID, Summary: "removed webhook " + url})
 	})
+}
+
+// DeleteOrgWebhooks removes every endpoint of orgID in tx: an
+// organisation the directory deletes (webhooks name it by an opaque id).
+func DeleteOrgWebhooks(ctx context.Context, tx *db.Tx, orgID string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM webhooks WHERE org_id = $1`, orgID); err != nil {
+		return fmt.Errorf("notify: delete the organisation's webhooks: %w", err)
+	}
+	return nil
 }
 
 // Emit queues a delivery of event to every active endpoint of orgID that
