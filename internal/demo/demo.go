@@ -17,8 +17,8 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
-	"github.com/certhub/certhub/internal/platform/settings"
 	"github.com/certhub/certhub/internal/platform/pgp"
+	"github.com/certhub/certhub/internal/platform/settings"
 )
 
 // Password is every demo user's password.
