@@ -135,17 +135,25 @@ func (s *Service) Publications(ctx context.Context, id *auth.Identity, f PublicF
 	if f.Severity != "" {
 		where = append(where, "pub_severity = "+arg(strings.ToLower(f.Severity)))
 	}
+	// has is the published revision naming a value in a list of its own.
+	has := func(table, cond string) {
+		// Written as IN so a rare value is found from its index.
+		where = append(where, "id IN (SELECT x.advisory_id FROM "+table+" x WHERE "+cond+")")
+	}
+	contains := func(v string) string {
+		return "LIKE " + arg("%"+db.EscapeLike(strings.ToLower(strings.TrimSpace(v)))+"%") + ` ESCAPE '\'`
+	}
 	if f.Vendor != "" {
-		like("pub_vendors", f.Vendor)
+		has("advisory_vendors", "x.vendor "+contains(f.Vendor))
 	}
 	if f.Product != "" {
-		like("pub_products", f.Product)
+		has("advisory_products", "x.product "+contains(f.Product))
 	}
 	if f.CVE != "" {
-		where = append(where, "(' ' || pub_cves || ' ') LIKE "+arg("% "+db.EscapeLike(strings.ToUpper(strings.TrimSpace(f.CVE)))+" %")+` ESCAPE '\'`)
+		has("advisory_cves", "x.cve = "+arg(strings.ToUpper(strings.TrimSpace(f.CVE))))
 	}
 	if f.Sector != "" {
-		where = append(where, "(' ' || pub_sectors || ' ') LIKE "+arg("% "+db.EscapeLike(f.Sector)+" %")+` ESCAPE '\'`)
+		has("advisory_sectors", "x.sector = "+arg(f.Sector))
 	}
 	if f.TLP != "" {
 		where = append(where, "pub_tlp = "+arg(f.TLP))

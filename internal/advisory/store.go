@@ -130,8 +130,8 @@ func savePublished(ctx context.Context, tx *db.Tx, a Advisory, r Revision) error
 	c := r.Content
 	var cves, vendors, products []string
 	for _, v := range c.Vulns {
-		if v.CVE != "" && !slices.Contains(cves, v.CVE) {
-			cves = append(cves, strings.ToUpper(v.CVE))
+		if cve := strings.ToUpper(v.CVE); cve != "" && !slices.Contains(cves, cve) {
+			cves = append(cves, cve)
 		}
 	}
 	for _, p := range c.Products {
@@ -145,35 +145,51 @@ func savePublished(ctx context.Context, tx *db.Tx, a Advisory, r Revision) error
 	search := strings.ToLower(strings.Join([]string{a.TrackingID, c.Title, c.Summary, c.Details, strings.Join(cves, " "),
 		strings.Join(vendors, " "), strings.Join(products, " ")}, "\n"))
 	_, err = tx.Exec(ctx, `UPDATE advisories SET published_version = $2, first_published_at = COALESCE(first_published_at, $3),
-		last_published_at = $3, pub_tlp = $4, pub_title = $5, pub_summary = $6, pub_severity = $7, pub_cves = $8,
-		pub_vendors = $9, pub_products = $10, pub_sectors = $11, pub_search = $12, editors = '' WHERE id = $1`,
-		a.ID, r.Number, r.PublishedAt, r.TLP, c.Title, c.Summary, aggregateSeverity(c), strings.Join(cves, " "),
-		strings.Join(vendors, "\n"), strings.Join(products, "\n"), strings.Join(c.Sectors, " "), search)
+		last_published_at = $3, pub_tlp = $4, pub_title = $5, pub_summary = $6, pub_severity = $7, pub_search = $8, editors = ''
+		WHERE id = $1`,
+		a.ID, r.Number, r.PublishedAt, r.TLP, c.Title, c.Summary, aggregateSeverity(c), search)
 	if err != nil {
 		return fmt.Errorf("advisory: record publication: %w", err)
 	}
-	// The readers of the published revision are its approved recipients,
-	// whatever a later correction proposes until that is published.
+	var sectors []string
+	for _, sec := range c.Sectors {
+		if !slices.Contains(sectors, sec) {
+			sectors = append(sectors, sec)
+		}
+	}
+	// What the listing filters by, and the readers of the published
+	// revision: its approved recipients, whatever a later correction
+	// proposes until that is published.
 	for _, set := range []struct {
 		table, column string
-		ids           []string
-	}{{"advisory_audience_orgs", "org_id", a.Recipients}, {"advisory_audience_users", "user_id", a.RecipientUsers}} {
-		if _, err := tx.Exec(ctx, `DELETE FROM `+set.table+` WHERE advisory_id = $1`, a.ID); err != nil {
-			return fmt.Errorf("advisory: record the audience: %w", err)
-		}
-		if len(set.ids) == 0 {
-			continue
-		}
-		args := db.Args{a.ID}
-		values := make([]string, len(set.ids))
-		for i, id := range set.ids {
-			values[i] = "($1, " + args.Add(id) + ")"
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+set.table+` (advisory_id, `+set.column+`) VALUES `+strings.Join(values, ", "), args...); err != nil {
-			return fmt.Errorf("advisory: record the audience: %w", err)
+		values        []string
+	}{
+		{"advisory_cves", "cve", cves}, {"advisory_sectors", "sector", sectors}, {"advisory_vendors", "vendor", vendors},
+		{"advisory_products", "product", products},
+		{"advisory_audience_orgs", "org_id", a.Recipients}, {"advisory_audience_users", "user_id", a.RecipientUsers},
+	} {
+		if err := replaceList(ctx, tx, set.table, set.column, a.ID, set.values); err != nil {
+			return fmt.Errorf("advisory: record the publication's %s: %w", set.column, err)
 		}
 	}
 	return nil
+}
+
+// replaceList makes table's rows of advisoryID the values given.
+func replaceList(ctx context.Context, tx *db.Tx, table, column, advisoryID string, values []string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE advisory_id = $1`, advisoryID); err != nil {
+		return err
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	args := db.Args{advisoryID}
+	rows := make([]string, len(values))
+	for i, v := range values {
+		rows[i] = "($1, " + args.Add(v) + ")"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (advisory_id, `+column+`) VALUES `+strings.Join(rows, ", "), args...)
+	return err
 }
 
 const revisionColumns = `advisory_id, number, summary, content, tlp, csaf, csaf_sha256, csaf_sha512, csaf_sig, approved_by, published_at`

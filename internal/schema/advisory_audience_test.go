@@ -83,3 +83,68 @@ func TestAdvisoryAudienceMigration(t *testing.T) {
 		})
 	}
 }
+
+// TestAdvisoryListsMigration: migration 0019 moves each published
+// advisory's CVE IDs, sectors, vendors and products from its list columns
+// into the join tables the listing's filters match, on both engines: each
+// value once, none from an empty list.
+func TestAdvisoryListsMigration(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			dsn := t.TempDir() + "/certhub.db"
+			if e == db.Postgres {
+				dsn = dbtest.EmptyDSN(t)
+			}
+			d, err := db.Open(ctx, db.Options{DSN: dsn, DataDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			if _, err := d.Migrate(ctx, migrationsUpTo("0018_~")); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range []struct{ id, cves, sectors, vendors, products string }{
+				{"a1", "CVE-2026-0001 CVE-2026-0002", "banking energy", "examplesoft\nnetforge", "netbank portal\ngate 7"},
+				{"a2", "CVE-2026-0002 CVE-2026-0002", "", "examplesoft", ""},
+				{"a3", "", "", "", ""},
+			} {
+				if _, err := d.Exec(ctx, `INSERT INTO advisories (id, tracking_id, kind, status, tlp, title, content, pub_cves, pub_sectors,
+					pub_vendors, pub_products, created_at, updated_at) VALUES ($1, $1, 'advisory', 'published', 'CLEAR', 'T', '{}', $2, $3, $4, $5,
+					CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, a.id, a.cves, a.sectors, a.vendors, a.products); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := d.Migrate(ctx, schema.Migrations()); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, q := range []string{
+				`SELECT 'cve ' || advisory_id || ':' || cve FROM advisory_cves`,
+				`SELECT 'sector ' || advisory_id || ':' || sector FROM advisory_sectors`,
+				`SELECT 'vendor ' || advisory_id || ':' || vendor FROM advisory_vendors`,
+				`SELECT 'product ' || advisory_id || ':' || product FROM advisory_products`,
+			} {
+				rows, err := d.Query(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var s string
+					if err := rows.Scan(&s); err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, s)
+				}
+				rows.Close()
+			}
+			slices.Sort(got)
+			want := []string{"cve a1:CVE-2026-0001", "cve a1:CVE-2026-0002", "cve a2:CVE-2026-0002", "product a1:gate 7",
+				"product a1:netbank portal", "sector a1:banking", "sector a1:energy", "vendor a1:examplesoft", "vendor a1:netforge",
+				"vendor a2:examplesoft"}
+			if !slices.Equal(got, want) {
+				t.Errorf("lists %v,\nwant %v", got, want)
+			}
+		})
+	}
+}
