@@ -1,0 +1,90 @@
+package demo_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"github.com/certhub/certhub/internal/advisory"
+	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/demo"
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/vdp"
+)
+
+// TestLoad: the demo loads on both engines into a new store, with every
+// kind of content the public pages, the console and the feeds need, signs
+// each demo user in with the documented password, and a second load adds
+// nothing.
+func TestLoad(t *testing.T) {
+	for _, e := range dbtest.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			dsn := ""
+			if e == db.Postgres {
+				dsn = dbtest.EmptyDSN(t)
+			}
+			c, err := app.OpenCore(ctx, app.Config{DataDir: t.TempDir(), DSN: dsn, Migrate: true, NoBackground: true,
+				Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if err := demo.Load(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			sys := auth.System("test")
+			counts := func() map[string]int {
+				orgs, err := c.Directory.All(ctx, sys, directory.Filter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				users, err := c.Auth.CountUsers(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				reports, _, err := c.VDP.List(ctx, sys, vdp.ReportFilter{Limit: 500})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cases, _, err := c.VDP.ListCases(ctx, sys, vdp.CaseFilter{Limit: 500})
+				if err != nil {
+					t.Fatal(err)
+				}
+				pubs, err := c.Advisory.Publications(ctx, sys, advisory.PublicFilter{Limit: 500})
+				if err != nil {
+					t.Fatal(err)
+				}
+				obs, _, err := c.Intel.Observables(ctx, sys, intel.ObservableFilter{Limit: 200})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return map[string]int{"orgs": len(orgs), "users": users, "reports": len(reports), "cases": len(cases),
+					"publications": pubs.Total, "observables": len(obs)}
+			}
+			first := counts()
+			for what, atLeast := range map[string]int{"orgs": 26, "users": 29, "reports": 6, "cases": 2, "publications": 6, "observables": 10} {
+				if first[what] < atLeast {
+					t.Errorf("the demo has %d %s, want at least %d", first[what], what, atLeast)
+				}
+			}
+			for i, email := range demo.UserEmails() {
+				// Each from an address of its own: sign-ins are rate limited by address.
+				if _, _, err := c.Auth.Login(ctx, email, demo.Password, fmt.Sprintf("192.0.2.%d", i+1)); err != nil {
+					t.Errorf("%s cannot sign in with the demo password: %v", email, err)
+				}
+			}
+			if err := demo.Load(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			if again := counts(); again["reports"] != first["reports"] || again["orgs"] != first["orgs"] || again["publications"] != first["publications"] {
+				t.Errorf("a second load changed the demo: %v, then %v", first, again)
+			}
+		})
+	}
+}
