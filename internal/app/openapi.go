@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	_ "embed"
 	"net/http"
 )
@@ -9,6 +10,10 @@ import (
 //
 //go:embed openapi.json
 var openapiJSON []byte
+
+// OpenAPIDocument is openapi.json as the server serves it, for the tests
+// that hold the server's answers to it (a copy: the caller may change it).
+func OpenAPIDocument() []byte { return bytes.Clone(openapiJSON) }
 
 func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
