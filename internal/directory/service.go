@@ -607,3 +607,20 @@ func (s *Service) Names(ctx context.Context, id *auth.Identity, ids []string) (m
 	})
 	return out, err
 }
+
+// Constituencies answers every organisation's constituency — its networks,
+// AS numbers and domains — by organisation ID: what routing threat
+// intelligence to the organisations it concerns needs. It serves the
+// platform's own work, so only the system and the center's staff may ask.
+func (s *Service) Constituencies(ctx context.Context, id *auth.Identity) (map[string]Constituency, error) {
+	if !id.IsSystem() && !id.IsStaff() {
+		return nil, errs.Forbidden("only the platform loads every constituency")
+	}
+	var out map[string]Constituency
+	err := s.db.Read(ctx, func(q db.Querier) error {
+		var err error
+		out, err = allConstituencies(ctx, q)
+		return err
+	})
+	return out, err
+}

@@ -354,3 +354,41 @@ func TestGetManyIsForThePlatform(t *testing.T) {
 		}
 	})
 }
+
+// Constituencies answers every organisation's networks, AS numbers and
+// domains at once (threat intelligence routes by them), for the platform
+// only.
+func TestConstituenciesAreForThePlatform(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := buildWorld(t, d)
+		ctx := context.Background()
+		coord := w.id["coord"]
+		if _, err := w.svc.Update(ctx, coord, w.org["BANK1"], OrgInput{Constituency: &Constituency{
+			CIDRs: []string{"198.51.100.0/24", "2001:db8:100::/48"}, ASNs: []int64{64501, 4200000000}, Domains: []string{"bank1.example"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Update(ctx, coord, w.org["TELCO1"], OrgInput{Constituency: &Constituency{Domains: []string{"telco1.example"}}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.svc.Constituencies(ctx, auth.System("test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]Constituency{
+			w.org["BANK1"]:  {CIDRs: []string{"198.51.100.0/24", "2001:db8:100::/48"}, ASNs: []int64{64501, 4200000000}, Domains: []string{"bank1.example"}},
+			w.org["TELCO1"]: {CIDRs: []string{}, ASNs: []int64{}, Domains: []string{"telco1.example"}},
+		}
+		if len(got) != len(want) {
+			t.Fatalf("constituencies of %d organisations, want %d: %+v", len(got), len(want), got)
+		}
+		for org, c := range want {
+			g := got[org]
+			if !slices.Equal(g.CIDRs, c.CIDRs) || !slices.Equal(g.ASNs, c.ASNs) || !slices.Equal(g.Domains, c.Domains) {
+				t.Errorf("%s: %+v, want %+v", org, g, c)
+			}
+		}
+		if _, err := w.svc.Constituencies(ctx, w.id["bankcert_admin"]); errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("a CERT's admin: %v", err)
+		}
+	})
+}

@@ -413,3 +413,46 @@ func argList(arg func(any) string, vs []string) string {
 	}
 	return strings.Join(ph, ", ")
 }
+
+// allConstituencies reads every organisation's networks, AS numbers and
+// domains, in their own order, by organisation.
+func allConstituencies(ctx context.Context, q db.Querier) (map[string]Constituency, error) {
+	out := map[string]Constituency{}
+	for _, part := range []struct {
+		query string
+		add   func(c *Constituency, v string)
+	}{
+		{`SELECT org_id, cidr FROM org_cidrs ORDER BY org_id, position`,
+			func(c *Constituency, v string) { c.CIDRs = append(c.CIDRs, v) }},
+		{`SELECT org_id, CAST(asn AS TEXT) FROM org_asns ORDER BY org_id, position`,
+			func(c *Constituency, v string) {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				c.ASNs = append(c.ASNs, n)
+			}},
+		{`SELECT org_id, domain FROM org_domains ORDER BY org_id, position`,
+			func(c *Constituency, v string) { c.Domains = append(c.Domains, v) }},
+	} {
+		rows, err := q.Query(ctx, part.query)
+		if err != nil {
+			return nil, fmt.Errorf("directory: constituencies: %w", err)
+		}
+		for rows.Next() {
+			var id, v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("directory: constituencies: %w", err)
+			}
+			c, ok := out[id]
+			if !ok {
+				c = Constituency{CIDRs: []string{}, ASNs: []int64{}, Domains: []string{}}
+			}
+			part.add(&c, v)
+			out[id] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("directory: constituencies: %w", err)
+		}
+	}
+	return out, nil
+}
