@@ -198,7 +198,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger, Outbox: notify.NewOutbox(c.Queue, key),
 		CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Key: key, AllowPrivate: cfg.WebhookAllowPrivate,
 		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE, People: c.Auth,
-		Retention: cfg.IntelRetention})
+		Directory: c.Directory, Retention: cfg.IntelRetention})
 	c.Intel.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -62,21 +63,18 @@ type orgInfo struct {
 // directoryTTL old).
 func (s *Service) orgs(ctx context.Context) (map[string]orgInfo, error) {
 	return s.orgTable.get(func() (map[string]orgInfo, error) {
-		rows, err := s.db.Query(ctx, `SELECT id, name, COALESCE(parent_id, ''), sector FROM orgs`)
+		m := map[string]orgInfo{}
+		if s.dir == nil {
+			return m, nil
+		}
+		all, err := s.dir.All(ctx, platform, directory.Filter{})
 		if err != nil {
 			return nil, fmt.Errorf("intel: organisations: %w", err)
 		}
-		defer rows.Close()
-		m := map[string]orgInfo{}
-		for rows.Next() {
-			var id string
-			var o orgInfo
-			if err := rows.Scan(&id, &o.name, &o.parent, &o.sector); err != nil {
-				return nil, err
-			}
-			m[id] = o
+		for _, o := range all {
+			m[o.ID] = orgInfo{name: o.Name, parent: deref(o.ParentID), sector: o.Sector}
 		}
-		return m, rows.Err()
+		return m, nil
 	})
 }
 
@@ -421,22 +419,15 @@ func (s *Service) scopeCollection(ctx context.Context, tx *db.Tx, key string) (c
 	var tmpl Collection
 	switch {
 	case strings.HasPrefix(key, "org-"):
-		var name string
-		err := tx.QueryRow(ctx, `SELECT name FROM orgs WHERE id = $1`, strings.TrimPrefix(key, "org-")).Scan(&name)
-		if errors.Is(err, db.ErrNoRows) {
-			return Collection{}, false, nil
-		}
-		if err != nil {
+		org, ok, err := s.orgByID(ctx, strings.TrimPrefix(key, "org-"))
+		if err != nil || !ok {
 			return Collection{}, false, err
 		}
-		tmpl = orgCollection(strings.TrimPrefix(key, "org-"), name)
+		tmpl = orgCollection(org.ID, org.Name)
 	case strings.HasPrefix(key, "sector-"):
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE sector = $1`, strings.TrimPrefix(key, "sector-")).Scan(&n); err != nil {
+		ok, err := s.sectorHasOrgs(ctx, strings.TrimPrefix(key, "sector-"))
+		if err != nil || !ok {
 			return Collection{}, false, err
-		}
-		if n == 0 {
-			return Collection{}, false, nil
 		}
 		tmpl = sectorCollection(strings.TrimPrefix(key, "sector-"))
 	default:

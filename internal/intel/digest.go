@@ -113,31 +113,21 @@ type digestLine struct {
 func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 	sent := false
 	origins := s.origins(ctx)
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		var name, key string
-		if err := tx.QueryRow(ctx, `SELECT name, pgp_key FROM orgs WHERE id = $1`, org).Scan(&name, &key); err != nil {
-			return fmt.Errorf("intel: digest for %s: %w", org, err)
+	o, ok, err := s.orgByID(ctx, org)
+	if err != nil || !ok {
+		return false, err // an organisation deleted meanwhile took its routes with it
+	}
+	name, key := o.Name, o.PGPKey
+	var to []string
+	for _, c := range o.Contacts {
+		if c.Email != "" {
+			to = append(to, c.Email)
 		}
-		var to []string
-		rows, err := tx.Query(ctx, `SELECT email FROM org_contacts WHERE org_id = $1 AND email <> '' ORDER BY position`, org)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var e string
-			if err := rows.Scan(&e); err != nil {
-				rows.Close()
-				return err
-			}
-			to = append(to, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		var lines []digestLine
 		var seqs []any
-		rows, err = tx.Query(ctx, `SELECT r.seq, v.type, v.value, r.tlp, r.first_seen, r.last_seen
+		rows, err := tx.Query(ctx, `SELECT r.seq, v.type, v.value, r.tlp, r.first_seen, r.last_seen
 			FROM intel_routes r JOIN intel_observables v ON v.id = r.observable_id
 			WHERE r.org_id = $1 AND r.notified_at IS NULL ORDER BY r.added LIMIT `+fmt.Sprint(maxDigestLines), org)
 		if err != nil {

@@ -56,6 +56,9 @@ type Options struct {
 	// Retention is how long ingest runs and TAXII status resources are
 	// kept (the intel.prune job); 0: DefaultRetention.
 	Retention time.Duration
+	// Directory answers the organisations and their constituencies; nil:
+	// none (nothing is routed).
+	Directory Directory
 }
 
 // People is what threat intelligence needs of the accounts.
@@ -84,6 +87,7 @@ type Service struct {
 	spoolDir     string
 	related      Related
 	people       People
+	dir          Directory
 	retention    time.Duration
 	bg           sync.WaitGroup // loads running after their request answered 202
 	life         context.Context
@@ -108,7 +112,7 @@ func NewService(o Options) *Service {
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
-		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related, people: o.People, retention: cmp.Or(o.Retention, DefaultRetention),
+		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related, people: o.People, dir: o.Directory, retention: cmp.Or(o.Retention, DefaultRetention),
 		centerName: cmp.Or(o.CenterName, "The CERT coordination center"), baseURL: strings.TrimSuffix(o.BaseURL, "/")}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -18,7 +19,8 @@ var sys = auth.System("test")
 
 func newService(t testing.TB, d *db.DB) *Service {
 	clk := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	return NewService(Options{DB: d, Now: func() time.Time { return clk }})
+	now := func() time.Time { return clk }
+	return NewService(Options{DB: d, Now: now, Directory: directory.NewService(d, nil, nil, now, nil)})
 }
 
 func TestIngestText(t *testing.T) {

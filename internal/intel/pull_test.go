@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -21,13 +22,14 @@ import (
 
 func pullService(t testing.TB, d *db.DB) *Service {
 	clk := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	return NewService(Options{DB: d, Now: func() time.Time { return clk }, AllowPrivate: true})
+	now := func() time.Time { return clk }
+	return NewService(Options{DB: d, Now: now, AllowPrivate: true, Directory: directory.NewService(d, nil, nil, now, nil)})
 }
 
 func TestSourceValidation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		orgsForAccess(t, d)
-		s := NewService(Options{DB: d, Now: time.Now}) // public addresses only
+		s := NewService(Options{DB: d, Now: time.Now, Directory: directory.NewService(d, nil, nil, time.Now, nil)}) // public addresses only
 		ctx := context.Background()
 		str := func(v string) *string { return &v }
 		num := func(v int) *int { return &v }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -175,49 +176,27 @@ func (r *Routes) Route(o Observable) []string {
 // most directoryTTL old), with the AS table.
 func (s *Service) routing(ctx context.Context) (*Routes, error) {
 	return s.routes.get(func() (*Routes, error) {
-		byOrg := map[string]*Constituency{}
-		get := func(id string) *Constituency {
-			if byOrg[id] == nil {
-				byOrg[id] = &Constituency{OrgID: id}
-			}
-			return byOrg[id]
-		}
-		for _, q := range []struct {
-			sql string
-			add func(c *Constituency, v string)
-		}{
-			{`SELECT org_id, cidr FROM org_cidrs`, func(c *Constituency, v string) {
-				if p, err := netip.ParsePrefix(v); err == nil {
-					c.CIDRs = append(c.CIDRs, p)
-				}
-			}},
-			{`SELECT org_id, CAST(asn AS TEXT) FROM org_asns`, func(c *Constituency, v string) {
-				if n, err := strconv.ParseUint(v, 10, 32); err == nil {
-					c.ASNs = append(c.ASNs, uint32(n))
-				}
-			}},
-			{`SELECT org_id, domain FROM org_domains`, func(c *Constituency, v string) { c.Domains = append(c.Domains, v) }},
-		} {
-			rows, err := s.db.Query(ctx, q.sql)
+		var cs []Constituency
+		if s.dir != nil {
+			byOrg, err := s.dir.Constituencies(ctx, platform)
 			if err != nil {
 				return nil, fmt.Errorf("intel: routing table: %w", err)
 			}
-			for rows.Next() {
-				var org, v string
-				if err := rows.Scan(&org, &v); err != nil {
-					rows.Close()
-					return nil, err
+			cs = make([]Constituency, 0, len(byOrg))
+			for org, d := range byOrg {
+				c := Constituency{OrgID: org, Domains: d.Domains}
+				for _, v := range d.CIDRs {
+					if p, err := netip.ParsePrefix(v); err == nil {
+						c.CIDRs = append(c.CIDRs, p)
+					}
 				}
-				q.add(get(org), v)
+				for _, n := range d.ASNs {
+					if n > 0 && n <= math.MaxUint32 {
+						c.ASNs = append(c.ASNs, uint32(n))
+					}
+				}
+				cs = append(cs, c)
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return nil, fmt.Errorf("intel: routing table: %w", err)
-			}
-		}
-		cs := make([]Constituency, 0, len(byOrg))
-		for _, c := range byOrg {
-			cs = append(cs, *c)
 		}
 		return NewRoutes(cs).WithOrigins(s.origins(ctx)), nil
 	})

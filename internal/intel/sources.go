@@ -440,11 +440,9 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, src *Source, in SourceIn
 		}
 	}
 	if src.OwnerOrgID != nil {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE id = $1`, *src.OwnerOrgID).Scan(&n); err != nil {
+		if _, ok, err := s.orgByID(ctx, *src.OwnerOrgID); err != nil {
 			return err
-		}
-		if n == 0 {
+		} else if !ok {
 			f.Add("owner_org_id", "no such organisation")
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -135,7 +136,7 @@ func TestTAXIIStatusCommitsWithTheObjects(t *testing.T) {
 func TestPrune(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-		s := NewService(Options{DB: d, Now: func() time.Time { return now }, Retention: 30 * 24 * time.Hour})
+		s := NewService(Options{DB: d, Now: func() time.Time { return now }, Retention: 30 * 24 * time.Hour, Directory: directory.NewService(d, nil, nil, time.Now, nil)})
 		ctx := context.Background()
 		src, err := s.EnsureSource(ctx, sys, "sensors", "GREEN", nil)
 		if err != nil {

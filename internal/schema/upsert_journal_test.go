@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/intel"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -45,7 +46,8 @@ func TestUpsertJournalMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	s := intel.NewService(intel.Options{DB: d, Now: func() time.Time { return clk }})
+	now := func() time.Time { return clk }
+	s := intel.NewService(intel.Options{DB: d, Now: now, Directory: directory.NewService(d, nil, nil, now, nil)})
 	sys := auth.System("test")
 	src, err := s.EnsureSource(ctx, sys, "sensors", "GREEN", nil)
 	if err != nil {
