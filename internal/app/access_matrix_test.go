@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/demo"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
@@ -224,7 +225,7 @@ var matrixRows = []matrixRow{
 // on any answer the row does not expect, on a row whose path does not
 // reach its route, and on a GET route no row covers.
 func TestAccessMatrix(t *testing.T) {
-	s := start(t, options{demo: true})
+	s := apptest.Start(t, apptest.Options{Demo: true})
 	ids := matrixObjects(t, s)
 
 	covered := map[string]bool{}
@@ -244,7 +245,7 @@ func TestAccessMatrix(t *testing.T) {
 	type caller struct {
 		role  string
 		token string
-		web   *browserClient
+		web   *apptest.Client
 		basic string // the TAXII client's e-mail: HTTP Basic with its token
 	}
 	callers := make([]caller, len(matrixRoles))
@@ -262,10 +263,10 @@ func TestAccessMatrix(t *testing.T) {
 			callers[i].basic = r.email
 		}
 		if r.key != "t" {
-			callers[i].web = s.client()
-			callers[i].web.login(r.email, map[bool]string{true: adminPassword, false: demo.Password}[r.email == "admin@localhost"])
+			callers[i].web = s.Client()
+			callers[i].web.Login(r.email, map[bool]string{true: apptest.AdminPassword, false: demo.Password}[r.email == "admin@localhost"])
 		}
-		callers[i].token = s.token(r.email, scopes...)
+		callers[i].token = s.Token(r.email, scopes...)
 	}
 
 	observed := map[string]string{}
@@ -294,9 +295,9 @@ func TestAccessMatrix(t *testing.T) {
 			case c.token != "" && (api || c.web == nil):
 				req.Header.Set("Authorization", "Bearer "+c.token)
 			case c.web != nil:
-				client = *c.web.c
+				client = *c.web.HTTP
 			}
-			res := s.do(&client, req)
+			res := s.Do(&client, req)
 			letter := "?"
 			switch loc := res.Header.Get("Location"); {
 			case res.Status >= 200 && res.Status < 300, res.Status >= 300 && res.Status < 400 && !strings.HasPrefix(loc, "/login"):
@@ -349,7 +350,7 @@ func fill(t *testing.T, path string, ids map[string]string, reporter bool) strin
 }
 
 // matrixObjects finds (or makes) the demo's objects the rows read.
-func matrixObjects(t *testing.T, s *server) map[string]string {
+func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	ids := map[string]string{}
@@ -385,7 +386,7 @@ func matrixObjects(t *testing.T, s *server) map[string]string {
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"
 
 	// The reporter's report, routed to BankCERT, with a file attached.
-	res := s.api("POST", "/api/v1/public/reports", "", map[string]any{"title": "Matrix report", "description": "Read by the matrix.", "vendor": "Examplesoft"})
+	res := s.API("POST", "/api/v1/public/reports", "", map[string]any{"title": "Matrix report", "description": "Read by the matrix.", "vendor": "Examplesoft"})
 	if res.Status != http.StatusCreated {
 		t.Fatalf("report: %d %s", res.Status, res.Body)
 	}
@@ -396,7 +397,7 @@ func matrixObjects(t *testing.T, s *server) map[string]string {
 		t.Fatal(err)
 	}
 	ids["follow"] = url.QueryEscape(follow.Query().Get("key"))
-	if _, err := s.VDP.Route(ctx, s.identity("coordinator@cc.example"), ids["report_bank"], ids["bankcert"]); err != nil {
+	if _, err := s.VDP.Route(ctx, s.Identity("coordinator@cc.example"), ids["report_bank"], ids["bankcert"]); err != nil {
 		t.Fatal(err)
 	}
 	att, err := s.VDP.AttachByKey(ctx, follow.Query().Get("key"), "poc.txt", strings.NewReader("proof of concept"), "127.0.0.1")
@@ -406,15 +407,15 @@ func matrixObjects(t *testing.T, s *server) map[string]string {
 	ids["attachment"] = att.ID
 
 	// A TAXII POST of the coordinator's, for its status.
-	coord := s.token("coordinator@cc.example")
-	post := s.taxii("POST", "/taxii2/api/collections/community/objects/", "coordinator@cc.example", coord, []byte(`{"objects": []}`))
+	coord := s.Token("coordinator@cc.example")
+	post := taxii(t, s, "POST", "/taxii2/api/collections/community/objects/", "coordinator@cc.example", coord, []byte(`{"objects": []}`))
 	if post.Status != http.StatusAccepted {
 		t.Fatalf("TAXII POST: %d %s", post.Status, post.Body)
 	}
 	ids["taxii_status"] = post.JSON(t)["id"].(string)
 
 	// An indicator of the community's the whole community reads (GREEN).
-	for _, o := range s.stixObjects(coord, "community") {
+	for _, o := range stixObjects(t, s, coord, "community") {
 		refs, _ := o["object_marking_refs"].([]any)
 		for _, m := range refs {
 			if m == "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb" && ids["stix_clear"] == "" {

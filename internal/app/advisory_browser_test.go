@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/advisory"
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/browsertest"
 	"github.com/certhub/certhub/internal/platform/pgp"
 )
@@ -42,8 +43,8 @@ func anonGet(t *testing.T, url string, header ...string) (int, http.Header, stri
 // CSAF provider all show it — while the TLP:AMBER alert of the demo shows
 // nowhere public, only to its recipients.
 func TestBrowserAdvisoryJourney(t *testing.T) {
-	clk := newClock()
-	s := start(t, options{demo: true, now: clk.Now})
+	clk := apptest.NewClock()
+	s := apptest.Start(t, apptest.Options{Demo: true, Now: clk.Now})
 	ctx := context.Background()
 	var caseID string
 	if err := s.DB.QueryRow(ctx, `SELECT id FROM vdp_cases WHERE title LIKE 'NetForge Gate 7%'`).Scan(&caseID); err != nil {
@@ -51,7 +52,7 @@ func TestBrowserAdvisoryJourney(t *testing.T) {
 	}
 
 	b := browsertest.New(t, s.URL, 1280, 900)
-	signIn(b, "coordinator@cc.example", "certhub-demo-2026")
+	apptest.SignIn(b, "coordinator@cc.example", "certhub-demo-2026")
 	b.Go("/console/cases/" + caseID)
 	b.Click("#draft-advisory")
 	b.Expect(".flash", "Advisory drafted from the case")
@@ -81,7 +82,7 @@ func TestBrowserAdvisoryJourney(t *testing.T) {
 	}
 
 	// A second coordinator approves it for a date two days ahead.
-	signIn(b, "duty@cc.example", "certhub-demo-2026")
+	apptest.SignIn(b, "duty@cc.example", "certhub-demo-2026")
 	b.Go(detail)
 	b.Shot("41-advisory-review")
 	offered := b.Value("#f-at")
@@ -116,7 +117,7 @@ func TestBrowserAdvisoryJourney(t *testing.T) {
 	if err := s.DB.QueryRow(ctx, `SELECT tracking_id FROM advisories WHERE tlp = 'AMBER' AND kind = 'alert'`).Scan(&amberID); err != nil {
 		t.Fatal(err)
 	}
-	signIn(b, "lead@bank-cert.example", "certhub-demo-2026")
+	apptest.SignIn(b, "lead@bank-cert.example", "certhub-demo-2026")
 	b.Go("/advisories/" + amberID)
 	b.Expect("h1", amber)
 	b.Expect(".tlp", "TLP:AMBER")
@@ -134,7 +135,7 @@ func TestBrowserAdvisoryJourney(t *testing.T) {
 	b.Expect(".tlp", "TLP:RED")
 	b.Go("/advisories")
 	b.Expect("#publications", red)
-	signIn(b, "analyst@bank-cert.example", "certhub-demo-2026")
+	apptest.SignIn(b, "analyst@bank-cert.example", "certhub-demo-2026")
 	b.Go("/advisories")
 	b.Expect("#publications", amber)
 	if strings.Contains(b.Text("#publications"), red) {
@@ -144,7 +145,7 @@ func TestBrowserAdvisoryJourney(t *testing.T) {
 	if strings.Contains(b.Text("main"), red) {
 		t.Error("BankCERT's analyst opens the TLP:RED alert named to its lead only")
 	}
-	signIn(b, "lead@telco-cert.example", "certhub-demo-2026")
+	apptest.SignIn(b, "lead@telco-cert.example", "certhub-demo-2026")
 	b.Go("/advisories")
 	if strings.Contains(b.Text("#publications"), amber) {
 		t.Error("TelcoCERT lists BankCERT's TLP:AMBER alert")
@@ -238,16 +239,16 @@ func TestBrowserAdvisoryJourney(t *testing.T) {
 	if status, _, _ := anonGet(t, s.URL+"/.well-known/csaf/amber/csaf-feed-tlp-amber.json"); status != http.StatusUnauthorized {
 		t.Errorf("the TLP:AMBER feed answered %d to anyone", status)
 	}
-	tok := s.token("ciso@firstbank.example")
-	r := s.api("GET", "/api/v1/advisories/"+amberID, tok, nil)
+	tok := s.Token("ciso@firstbank.example")
+	r := s.API("GET", "/api/v1/advisories/"+amberID, tok, nil)
 	if r.Status != 200 {
 		t.Errorf("a constituent of BankCERT reading the alert: %d", r.Status)
 	}
-	tok = s.token("noc@karakoram-telecom.example")
-	if r := s.api("GET", "/api/v1/advisories/"+amberID, tok, nil); r.Status != http.StatusNotFound {
+	tok = s.Token("noc@karakoram-telecom.example")
+	if r := s.API("GET", "/api/v1/advisories/"+amberID, tok, nil); r.Status != http.StatusNotFound {
 		t.Errorf("a telecom constituent reading BankCERT's alert: %d", r.Status)
 	}
-	r = s.api("GET", "/api/v1/advisories?q=stuffing", tok, nil)
+	r = s.API("GET", "/api/v1/advisories?q=stuffing", tok, nil)
 	var list struct {
 		Items []json.RawMessage `json:"items"`
 	}

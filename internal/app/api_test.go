@@ -13,52 +13,27 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 )
 
-func problem(t *testing.T, r response, status int) map[string]any {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Fatalf("Content-Type %q, want application/problem+json", ct)
-	}
-	p := r.JSON(t)
-	if p["status"] != float64(status) || p["title"] == "" || p["type"] == "" {
-		t.Fatalf("problem %v", p)
-	}
-	return p
-}
-
-func fieldNamed(t *testing.T, p map[string]any, field string) {
-	t.Helper()
-	errs, _ := p["errors"].([]any)
-	for _, e := range errs {
-		if m, _ := e.(map[string]any); m["field"] == field && m["message"] != "" {
-			return
-		}
-	}
-	t.Fatalf("no error for field %q in %v", field, p)
-}
-
 func TestAPIAuthentication(t *testing.T) {
-	s := start(t, options{demo: true})
-	p := problem(t, s.api("GET", "/api/v1/me", "", nil), 401)
-	if s.api("GET", "/api/v1/me", "", nil).Header.Get("WWW-Authenticate") == "" || p["detail"] == "" {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	p := apptest.Problem(t, s.API("GET", "/api/v1/me", "", nil), 401)
+	if s.API("GET", "/api/v1/me", "", nil).Header.Get("WWW-Authenticate") == "" || p["detail"] == "" {
 		t.Fatal("401 without WWW-Authenticate or detail")
 	}
-	problem(t, s.api("GET", "/api/v1/me", "chub_notatoken", nil), 401)
-	problem(t, s.api("GET", "/api/v1/orgs", "chub_"+strings.Repeat("a", 52), nil), 401)
+	apptest.Problem(t, s.API("GET", "/api/v1/me", "chub_notatoken", nil), 401)
+	apptest.Problem(t, s.API("GET", "/api/v1/orgs", "chub_"+strings.Repeat("a", 52), nil), 401)
 	req, _ := http.NewRequest("GET", s.URL+"/api/v1/me", nil)
-	req.SetBasicAuth("admin@localhost", adminPassword)
-	problem(t, s.do(http.DefaultClient, req), 401)
+	req.SetBasicAuth("admin@localhost", apptest.AdminPassword)
+	apptest.Problem(t, s.Do(http.DefaultClient, req), 401)
 
-	tok := s.token("soc@firstbank.example")
-	me := s.api("GET", "/api/v1/me", tok, nil)
+	tok := s.Token("soc@firstbank.example")
+	me := s.API("GET", "/api/v1/me", tok, nil)
 	if me.Status != 200 {
 		t.Fatalf("me: %d %s", me.Status, me.Body)
 	}
@@ -81,23 +56,23 @@ func TestAPIAuthentication(t *testing.T) {
 	if strings.Contains(string(me.Body), "argon2") || strings.Contains(string(me.Body), "totp_secret") {
 		t.Fatal("secrets in /me")
 	}
-	ro := s.token("ciso@firstbank.example", auth.ScopeRead)
-	if r := s.api("GET", "/api/v1/orgs", ro, nil); r.Status != 200 {
+	ro := s.Token("ciso@firstbank.example", auth.ScopeRead)
+	if r := s.API("GET", "/api/v1/orgs", ro, nil); r.Status != 200 {
 		t.Fatalf("read with read scope: %d", r.Status)
 	}
-	problem(t, s.api("PATCH", "/api/v1/me", ro, map[string]any{"name": "X"}), 403)
+	apptest.Problem(t, s.API("PATCH", "/api/v1/me", ro, map[string]any{"name": "X"}), 403)
 }
 
 func TestAPIOrganisations(t *testing.T) {
 	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
 		t.Run(string(engine), func(t *testing.T) {
-			s := start(t, options{demo: true, engine: engine})
-			coord := s.token("coordinator@cc.example")
+			s := apptest.Start(t, apptest.Options{Demo: true, Engine: engine})
+			coord := s.Token("coordinator@cc.example")
 			pub, _, err := pgp.GenerateKey("Indus Payments SOC", "soc@induspay.example", 0, time.Now().Add(-time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
-			list := s.api("GET", "/api/v1/orgs?kind=sectoral_cert", coord, nil)
+			list := s.API("GET", "/api/v1/orgs?kind=sectoral_cert", coord, nil)
 			var sectoral struct {
 				Items []map[string]any `json:"items"`
 			}
@@ -111,7 +86,7 @@ func TestAPIOrganisations(t *testing.T) {
 					bankCERT = o["id"].(string)
 				}
 			}
-			created := s.api("POST", "/api/v1/orgs", coord, map[string]any{
+			created := s.API("POST", "/api/v1/orgs", coord, map[string]any{
 				"name": "Indus Payments", "kind": "constituent", "parent_id": bankCERT, "sector": "banking", "country": "pk", "cii": true,
 				"contacts":     []map[string]any{{"role": "24x7", "email": "SOC@InduSpay.example", "phone": "+92 21 1234567", "available_24x7": true}},
 				"pgp_key":      pub,
@@ -131,24 +106,24 @@ func TestAPIOrganisations(t *testing.T) {
 				t.Fatalf("contact %v", c)
 			}
 			// The bank CERT's analyst sees it; another sector's constituent does not, not even that it exists.
-			if r := s.api("GET", "/api/v1/orgs/"+id, s.token("analyst@bank-cert.example"), nil); r.Status != 200 {
+			if r := s.API("GET", "/api/v1/orgs/"+id, s.Token("analyst@bank-cert.example"), nil); r.Status != 200 {
 				t.Fatalf("bank CERT analyst: %d", r.Status)
 			}
-			problem(t, s.api("GET", "/api/v1/orgs/"+id, s.token("noc@karakoram-telecom.example"), nil), 404)
+			apptest.Problem(t, s.API("GET", "/api/v1/orgs/"+id, s.Token("noc@karakoram-telecom.example"), nil), 404)
 			// The bank CERT's admin may edit it but not change its structure.
-			lead := s.token("lead@bank-cert.example")
-			if r := s.api("PATCH", "/api/v1/orgs/"+id, lead, map[string]any{"description": "Payments switch"}); r.Status != 200 || r.JSON(t)["description"] != "Payments switch" {
+			lead := s.Token("lead@bank-cert.example")
+			if r := s.API("PATCH", "/api/v1/orgs/"+id, lead, map[string]any{"description": "Payments switch"}); r.Status != 200 || r.JSON(t)["description"] != "Payments switch" {
 				t.Fatalf("patch by the sector CERT admin: %d %s", r.Status, r.Body)
 			}
-			problem(t, s.api("PATCH", "/api/v1/orgs/"+id, lead, map[string]any{"cii": false}), 403)
-			problem(t, s.api("PATCH", "/api/v1/orgs/"+id, s.token("ciso@firstbank.example"), map[string]any{"description": "x"}), 404)
+			apptest.Problem(t, s.API("PATCH", "/api/v1/orgs/"+id, lead, map[string]any{"cii": false}), 403)
+			apptest.Problem(t, s.API("PATCH", "/api/v1/orgs/"+id, s.Token("ciso@firstbank.example"), map[string]any{"description": "x"}), 404)
 			// Overlaps are reported.
-			other := s.api("POST", "/api/v1/orgs", coord, map[string]any{"name": "Overlapping Co", "kind": "constituent",
+			other := s.API("POST", "/api/v1/orgs", coord, map[string]any{"name": "Overlapping Co", "kind": "constituent",
 				"constituency": map[string]any{"cidrs": []string{"192.0.2.128/25"}}})
 			if other.Status != 201 {
 				t.Fatalf("second org: %s", other.Body)
 			}
-			ov := s.api("GET", "/api/v1/orgs/"+id+"/overlaps", coord, nil)
+			ov := s.API("GET", "/api/v1/orgs/"+id+"/overlaps", coord, nil)
 			if ov.Status != 200 || !strings.Contains(string(ov.Body), "Overlapping Co") {
 				t.Fatalf("overlaps: %s", ov.Body)
 			}
@@ -156,7 +131,7 @@ func TestAPIOrganisations(t *testing.T) {
 			seen := map[string]bool{}
 			cursor := ""
 			for pages := 0; ; pages++ {
-				r := s.api("GET", "/api/v1/orgs?limit=2&cursor="+url.QueryEscape(cursor), coord, nil)
+				r := s.API("GET", "/api/v1/orgs?limit=2&cursor="+url.QueryEscape(cursor), coord, nil)
 				var page struct {
 					Items []struct {
 						ID string `json:"id"`
@@ -184,19 +159,19 @@ func TestAPIOrganisations(t *testing.T) {
 				t.Fatalf("paged through %d organisations, want 28 (26 of the demo and 2 new)", len(seen))
 			}
 			// Delete: a coordinator may not; an admin may.
-			problem(t, s.api("DELETE", "/api/v1/orgs/"+other.JSON(t)["id"].(string), coord, nil), 403)
-			admin := s.token("admin@localhost", auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin)
-			if r := s.api("DELETE", "/api/v1/orgs/"+other.JSON(t)["id"].(string), admin, nil); r.Status != 204 {
+			apptest.Problem(t, s.API("DELETE", "/api/v1/orgs/"+other.JSON(t)["id"].(string), coord, nil), 403)
+			admin := s.Token("admin@localhost", auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin)
+			if r := s.API("DELETE", "/api/v1/orgs/"+other.JSON(t)["id"].(string), admin, nil); r.Status != 204 {
 				t.Fatalf("delete: %d %s", r.Status, r.Body)
 			}
-			problem(t, s.api("DELETE", "/api/v1/orgs/"+bankCERT, admin, nil), 409)
+			apptest.Problem(t, s.API("DELETE", "/api/v1/orgs/"+bankCERT, admin, nil), 409)
 		})
 	}
 }
 
 func TestAPIBadInputIsAnsweredPrecisely(t *testing.T) {
-	s := start(t, options{})
-	tok := s.token("admin@localhost")
+	s := apptest.Start(t, apptest.Options{})
+	tok := s.Token("admin@localhost")
 	valid := func(extra string) string {
 		return `{"name": "Bad Input Co", "kind": "constituent"` + extra + `}`
 	}
@@ -229,33 +204,33 @@ func TestAPIBadInputIsAnsweredPrecisely(t *testing.T) {
 			req, _ := http.NewRequest("POST", s.URL+"/api/v1/orgs", strings.NewReader(tt.body))
 			req.Header.Set("Content-Type", tt.ctype)
 			req.Header.Set("Authorization", "Bearer "+tok)
-			p := problem(t, s.malformed().do(http.DefaultClient, req), tt.status)
+			p := apptest.Problem(t, s.Malformed().Do(http.DefaultClient, req), tt.status)
 			if tt.field != "" {
-				fieldNamed(t, p, tt.field)
+				apptest.FieldNamed(t, p, tt.field)
 			}
 		})
 	}
-	fieldNamed(t, problem(t, s.malformed().api("GET", "/api/v1/orgs?limit=0", tok, nil), 422), "limit")
-	fieldNamed(t, problem(t, s.api("GET", "/api/v1/orgs?cursor=%7Bbad", tok, nil), 422), "cursor")
-	fieldNamed(t, problem(t, s.malformed().api("GET", "/api/v1/orgs?cii=maybe", tok, nil), 422), "cii")
-	problem(t, s.malformed().api("GET", "/api/v1/no-such-thing", tok, nil), 404)
-	problem(t, s.api("GET", "/api/v1/orgs/no-such-org", tok, nil), 404)
-	problem(t, s.malformed().api("PUT", "/api/v1/orgs", tok, `{}`), 405)
+	apptest.FieldNamed(t, apptest.Problem(t, s.Malformed().API("GET", "/api/v1/orgs?limit=0", tok, nil), 422), "limit")
+	apptest.FieldNamed(t, apptest.Problem(t, s.API("GET", "/api/v1/orgs?cursor=%7Bbad", tok, nil), 422), "cursor")
+	apptest.FieldNamed(t, apptest.Problem(t, s.Malformed().API("GET", "/api/v1/orgs?cii=maybe", tok, nil), 422), "cii")
+	apptest.Problem(t, s.Malformed().API("GET", "/api/v1/no-such-thing", tok, nil), 404)
+	apptest.Problem(t, s.API("GET", "/api/v1/orgs/no-such-org", tok, nil), 404)
+	apptest.Problem(t, s.Malformed().API("PUT", "/api/v1/orgs", tok, `{}`), 405)
 	// Nothing of the rejected requests was stored.
 	var list struct{ Items []any }
-	json.Unmarshal(s.api("GET", "/api/v1/orgs", tok, nil).Body, &list)
+	json.Unmarshal(s.API("GET", "/api/v1/orgs", tok, nil).Body, &list)
 	if len(list.Items) != 0 {
 		t.Fatalf("%d organisations stored from bad input", len(list.Items))
 	}
 }
 
 func TestAPIExport(t *testing.T) {
-	s := start(t, options{demo: true})
-	coord := s.token("coordinator@cc.example")
-	if r := s.api("POST", "/api/v1/orgs", coord, map[string]any{"name": "=HYPERLINK(\"http://evil\")", "kind": "vendor"}); r.Status != 201 {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	coord := s.Token("coordinator@cc.example")
+	if r := s.API("POST", "/api/v1/orgs", coord, map[string]any{"name": "=HYPERLINK(\"http://evil\")", "kind": "vendor"}); r.Status != 201 {
 		t.Fatalf("create: %s", r.Body)
 	}
-	r := s.api("GET", "/api/v1/orgs/export?format=csv", coord, nil)
+	r := s.API("GET", "/api/v1/orgs/export?format=csv", coord, nil)
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("csv export: %d %v", r.Status, r.Header)
 	}
@@ -282,7 +257,7 @@ func TestAPIExport(t *testing.T) {
 		t.Fatal("new org missing from export")
 	}
 	// A constituent's member exports only what they may see.
-	j := s.api("GET", "/api/v1/orgs/export?format=json", s.token("soc@firstbank.example"), nil)
+	j := s.API("GET", "/api/v1/orgs/export?format=json", s.Token("soc@firstbank.example"), nil)
 	var orgs []map[string]any
 	if err := json.Unmarshal(j.Body, &orgs); err != nil {
 		t.Fatalf("json export: %v\n%s", err, j.Body)
@@ -298,27 +273,27 @@ func TestAPIExport(t *testing.T) {
 	if len(orgs) != 12 {
 		t.Fatalf("bank member exported %d organisations, want the 11 community entries and the bank", len(orgs))
 	}
-	fieldNamed(t, problem(t, s.malformed().api("GET", "/api/v1/orgs/export?format=xml", coord, nil), 422), "format")
+	apptest.FieldNamed(t, apptest.Problem(t, s.Malformed().API("GET", "/api/v1/orgs/export?format=xml", coord, nil), 422), "format")
 }
 
 func TestAPIMembersInviteByMail(t *testing.T) {
-	s := start(t, options{demo: true})
-	lead := s.token("lead@bank-cert.example")
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	lead := s.Token("lead@bank-cert.example")
 	var bank string
 	var list struct {
 		Items []struct{ ID, Name string }
 	}
-	json.Unmarshal(s.api("GET", "/api/v1/orgs?q=first+example", lead, nil).Body, &list)
+	json.Unmarshal(s.API("GET", "/api/v1/orgs?q=first+example", lead, nil).Body, &list)
 	if len(list.Items) != 1 {
 		t.Fatalf("find the bank: %v", list)
 	}
 	bank = list.Items[0].ID
-	r := s.api("POST", "/api/v1/orgs/"+bank+"/members", lead, map[string]any{"email": "New.Analyst@FirstBank.example", "name": "New Analyst", "role": "analyst"})
+	r := s.API("POST", "/api/v1/orgs/"+bank+"/members", lead, map[string]any{"email": "New.Analyst@FirstBank.example", "name": "New Analyst", "role": "analyst"})
 	if r.Status != 201 || r.JSON(t)["account_created"] != true {
 		t.Fatalf("add member: %d %s", r.Status, r.Body)
 	}
-	fieldNamed(t, problem(t, s.malformed().api("POST", "/api/v1/orgs/"+bank+"/members", lead, map[string]any{"email": "x@firstbank.example", "name": "X", "role": "boss"}), 422), "role")
-	problem(t, s.api("POST", "/api/v1/orgs/"+bank+"/members", s.token("soc@firstbank.example"), map[string]any{"email": "y@firstbank.example", "name": "Y", "role": "admin"}), 403)
+	apptest.FieldNamed(t, apptest.Problem(t, s.Malformed().API("POST", "/api/v1/orgs/"+bank+"/members", lead, map[string]any{"email": "x@firstbank.example", "name": "X", "role": "boss"}), 422), "role")
+	apptest.Problem(t, s.API("POST", "/api/v1/orgs/"+bank+"/members", s.Token("soc@firstbank.example"), map[string]any{"email": "y@firstbank.example", "name": "Y", "role": "admin"}), 403)
 
 	m := s.SMTP.WaitFor(t, "new.analyst@firstbank.example", "Your account")
 	link := regexp.MustCompile(`http://127\.0\.0\.1:\d+/account/password\?token=\S+`).FindString(m.Body)
@@ -326,30 +301,30 @@ func TestAPIMembersInviteByMail(t *testing.T) {
 		t.Fatalf("no link in the invitation:\n%s", m.Body)
 	}
 	u, _ := url.Parse(link)
-	c := s.client()
-	if p := c.get(u.RequestURI()); p.Status != 200 || !strings.Contains(string(p.Body), "new.analyst@firstbank.example") {
+	c := s.Client()
+	if p := c.Get(u.RequestURI()); p.Status != 200 || !strings.Contains(string(p.Body), "new.analyst@firstbank.example") {
 		t.Fatalf("invitation page: %d", p.Status)
 	}
 	token := u.Query().Get("token")
-	if p := c.post("/account/password", url.Values{"token": {token}, "password": {"short"}, "confirm": {"short"}}); p.Status != 422 {
+	if p := c.Post("/account/password", url.Values{"token": {token}, "password": {"short"}, "confirm": {"short"}}); p.Status != 422 {
 		t.Fatalf("weak password accepted: %d", p.Status)
 	}
 	pw := "a new analyst's long password"
-	if p := c.post("/account/password", url.Values{"token": {token}, "password": {pw}, "confirm": {pw}}); p.Status != 303 {
+	if p := c.Post("/account/password", url.Values{"token": {token}, "password": {pw}, "confirm": {pw}}); p.Status != 303 {
 		t.Fatalf("set password: %d %s", p.Status, p.Body)
 	}
-	c.login("new.analyst@firstbank.example", pw)
-	if p := c.get("/account/password?token=" + url.QueryEscape(token)); p.Status != 404 {
+	c.Login("new.analyst@firstbank.example", pw)
+	if p := c.Get("/account/password?token=" + url.QueryEscape(token)); p.Status != 404 {
 		t.Fatalf("the link worked twice: %d", p.Status)
 	}
-	members := s.api("GET", "/api/v1/orgs/"+bank+"/members", lead, nil)
+	members := s.API("GET", "/api/v1/orgs/"+bank+"/members", lead, nil)
 	if !strings.Contains(string(members.Body), "new.analyst@firstbank.example") {
 		t.Fatalf("members: %s", members.Body)
 	}
 }
 
 func TestAPIWebhookDeliveredOnChange(t *testing.T) {
-	s := start(t, options{demo: true})
+	s := apptest.Start(t, apptest.Options{Demo: true})
 	got := make(chan *http.Request, 5)
 	bodies := make(chan []byte, 5)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -358,19 +333,19 @@ func TestAPIWebhookDeliveredOnChange(t *testing.T) {
 		bodies <- b
 	}))
 	defer recv.Close()
-	tok := s.token("ciso@firstbank.example")
+	tok := s.Token("ciso@firstbank.example")
 	var list struct{ Items []struct{ ID string } }
-	json.Unmarshal(s.api("GET", "/api/v1/orgs?q=first+example", tok, nil).Body, &list)
+	json.Unmarshal(s.API("GET", "/api/v1/orgs?q=first+example", tok, nil).Body, &list)
 	bank := list.Items[0].ID
-	r := s.api("POST", "/api/v1/orgs/"+bank+"/webhooks", tok, map[string]any{"url": recv.URL + "/hook", "events": []string{"org.updated"}})
+	r := s.API("POST", "/api/v1/orgs/"+bank+"/webhooks", tok, map[string]any{"url": recv.URL + "/hook", "events": []string{"org.updated"}})
 	if r.Status != 201 {
 		t.Fatalf("register webhook: %d %s", r.Status, r.Body)
 	}
 	secret := r.JSON(t)["secret"].(string)
-	if l := s.api("GET", "/api/v1/orgs/"+bank+"/webhooks", tok, nil); strings.Contains(string(l.Body), secret) {
+	if l := s.API("GET", "/api/v1/orgs/"+bank+"/webhooks", tok, nil); strings.Contains(string(l.Body), secret) {
 		t.Fatal("the webhook secret is listed again")
 	}
-	if r := s.api("PATCH", "/api/v1/orgs/"+bank, tok, map[string]any{"website": "https://www.firstbank.example/security"}); r.Status != 200 {
+	if r := s.API("PATCH", "/api/v1/orgs/"+bank, tok, map[string]any{"website": "https://www.firstbank.example/security"}); r.Status != 200 {
 		t.Fatalf("patch: %s", r.Body)
 	}
 	select {
@@ -388,67 +363,67 @@ func TestAPIWebhookDeliveredOnChange(t *testing.T) {
 }
 
 func TestAPIUsersAndTokens(t *testing.T) {
-	s := start(t, options{demo: true})
-	admin := s.token("admin@localhost", auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin)
-	adminNoScope := s.token("admin@localhost")
-	coord := s.token("coordinator@cc.example")
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	admin := s.Token("admin@localhost", auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin)
+	adminNoScope := s.Token("admin@localhost")
+	coord := s.Token("coordinator@cc.example")
 	newUser := map[string]any{"email": "auditor@cc.example", "name": "Auditor", "platform_role": "coordinator", "invite": true}
-	problem(t, s.api("POST", "/api/v1/users", coord, newUser), 403)
-	problem(t, s.api("POST", "/api/v1/users", adminNoScope, newUser), 403)
-	r := s.api("POST", "/api/v1/users", admin, newUser)
+	apptest.Problem(t, s.API("POST", "/api/v1/users", coord, newUser), 403)
+	apptest.Problem(t, s.API("POST", "/api/v1/users", adminNoScope, newUser), 403)
+	r := s.API("POST", "/api/v1/users", admin, newUser)
 	if r.Status != 201 || r.JSON(t)["has_password"] != false {
 		t.Fatalf("create user: %d %s", r.Status, r.Body)
 	}
-	fieldNamed(t, problem(t, s.api("POST", "/api/v1/users", admin, newUser), 409), "email")
-	fieldNamed(t, problem(t, s.malformed().api("POST", "/api/v1/users", admin, map[string]any{"email": "nope", "name": "N"}), 422), "email")
+	apptest.FieldNamed(t, apptest.Problem(t, s.API("POST", "/api/v1/users", admin, newUser), 409), "email")
+	apptest.FieldNamed(t, apptest.Problem(t, s.Malformed().API("POST", "/api/v1/users", admin, map[string]any{"email": "nope", "name": "N"}), 422), "email")
 	uid := r.JSON(t)["id"].(string)
-	if l := s.api("GET", "/api/v1/users?q=auditor", coord, nil); !strings.Contains(string(l.Body), uid) {
+	if l := s.API("GET", "/api/v1/users?q=auditor", coord, nil); !strings.Contains(string(l.Body), uid) {
 		t.Fatalf("coordinator lists users: %s", l.Body)
 	}
-	problem(t, s.api("GET", "/api/v1/users", s.token("ciso@firstbank.example"), nil), 403)
-	problem(t, s.api("GET", "/api/v1/users/"+uid, s.token("ciso@firstbank.example"), nil), 404)
-	if p := s.api("PATCH", "/api/v1/users/"+uid, admin, map[string]any{"disabled": true}); p.Status != 200 || p.JSON(t)["disabled"] != true {
+	apptest.Problem(t, s.API("GET", "/api/v1/users", s.Token("ciso@firstbank.example"), nil), 403)
+	apptest.Problem(t, s.API("GET", "/api/v1/users/"+uid, s.Token("ciso@firstbank.example"), nil), 404)
+	if p := s.API("PATCH", "/api/v1/users/"+uid, admin, map[string]any{"disabled": true}); p.Status != 200 || p.JSON(t)["disabled"] != true {
 		t.Fatalf("disable: %s", p.Body)
 	}
 
 	// Self-service tokens: the secret once, then only its prefix.
-	mine := s.token("analyst@ncert.example")
-	c := s.api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "SIEM", "scopes": []string{"read"}, "expires_in_days": 30})
+	mine := s.Token("analyst@ncert.example")
+	c := s.API("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "SIEM", "scopes": []string{"read"}, "expires_in_days": 30})
 	if c.Status != 201 {
 		t.Fatalf("create token: %d %s", c.Status, c.Body)
 	}
 	secret := c.JSON(t)["secret"].(string)
 	tokenID := c.JSON(t)["token"].(map[string]any)["id"].(string)
-	if l := s.api("GET", "/api/v1/me/tokens", mine, nil); strings.Contains(string(l.Body), secret) || !strings.Contains(string(l.Body), tokenID) {
+	if l := s.API("GET", "/api/v1/me/tokens", mine, nil); strings.Contains(string(l.Body), secret) || !strings.Contains(string(l.Body), tokenID) {
 		t.Fatalf("token list: %s", l.Body)
 	}
-	if r := s.api("GET", "/api/v1/me", secret, nil); r.Status != 200 {
+	if r := s.API("GET", "/api/v1/me", secret, nil); r.Status != 200 {
 		t.Fatalf("new token: %d", r.Status)
 	}
 	// A token cannot mint a token with more scopes than it has, by the API or the account page.
-	problem(t, s.api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "scopes": []string{"admin"}}), 403)
-	problem(t, s.api("POST", "/api/v1/me/tokens", secret, map[string]any{"name": "x", "scopes": []string{"read", "write"}}), 403)
+	apptest.Problem(t, s.API("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "scopes": []string{"admin"}}), 403)
+	apptest.Problem(t, s.API("POST", "/api/v1/me/tokens", secret, map[string]any{"name": "x", "scopes": []string{"read", "write"}}), 403)
 	req, _ := http.NewRequest("POST", s.URL+"/account/tokens", strings.NewReader("token_name=x&scopes=admin"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "Bearer "+adminNoScope)
-	if r := s.do(http.DefaultClient, req); r.Status != 403 {
+	if r := s.Do(http.DefaultClient, req); r.Status != 403 {
 		t.Fatalf("an admin's write token minted an admin token through the page: %d", r.Status)
 	}
-	adminWithScope := s.api("POST", "/api/v1/me/tokens", admin, map[string]any{"name": "x", "scopes": []string{"admin"}})
+	adminWithScope := s.API("POST", "/api/v1/me/tokens", admin, map[string]any{"name": "x", "scopes": []string{"admin"}})
 	if adminWithScope.Status != 201 {
 		t.Fatalf("an admin-scoped token minting an admin token: %d %s", adminWithScope.Status, adminWithScope.Body)
 	}
-	fieldNamed(t, problem(t, s.malformed().api("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "expires_in_days": 0}), 422), "expires_in_days")
-	if d := s.api("DELETE", "/api/v1/me/tokens/"+tokenID, mine, nil); d.Status != 204 {
+	apptest.FieldNamed(t, apptest.Problem(t, s.Malformed().API("POST", "/api/v1/me/tokens", mine, map[string]any{"name": "x", "expires_in_days": 0}), 422), "expires_in_days")
+	if d := s.API("DELETE", "/api/v1/me/tokens/"+tokenID, mine, nil); d.Status != 204 {
 		t.Fatalf("revoke: %d", d.Status)
 	}
-	problem(t, s.api("GET", "/api/v1/me", secret, nil), 401)
+	apptest.Problem(t, s.API("GET", "/api/v1/me", secret, nil), 401)
 }
 
 func TestAPIAuditAndJobs(t *testing.T) {
-	s := start(t, options{demo: true})
-	coord := s.token("coordinator@cc.example")
-	r := s.api("GET", "/api/v1/audit?action=org.&limit=5", coord, nil)
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	coord := s.Token("coordinator@cc.example")
+	r := s.API("GET", "/api/v1/audit?action=org.&limit=5", coord, nil)
 	var page struct {
 		Items []struct {
 			Seq    int64  `json:"seq"`
@@ -459,7 +434,7 @@ func TestAPIAuditAndJobs(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &page); err != nil || len(page.Items) != 5 || page.Next == "" || page.Items[0].Action != "org.create" {
 		t.Fatalf("audit page: %d %s", r.Status, r.Body)
 	}
-	older := s.api("GET", "/api/v1/audit?action=org.&limit=5&cursor="+page.Next, coord, nil)
+	older := s.API("GET", "/api/v1/audit?action=org.&limit=5&cursor="+page.Next, coord, nil)
 	var olderPage struct {
 		Items []struct {
 			Seq    int64  `json:"seq"`
@@ -474,29 +449,29 @@ func TestAPIAuditAndJobs(t *testing.T) {
 			t.Fatalf("older page holds seq %d %q, want only org.* rows older than %d", it.Seq, it.Action, page.Items[4].Seq)
 		}
 	}
-	v := s.api("GET", "/api/v1/audit/verify", coord, nil)
+	v := s.API("GET", "/api/v1/audit/verify", coord, nil)
 	if v.Status != 200 || v.JSON(t)["ok"] != true {
 		t.Fatalf("verify: %s", v.Body)
 	}
-	problem(t, s.api("GET", "/api/v1/audit", s.token("lead@bank-cert.example"), nil), 403)
-	if j := s.api("GET", "/api/v1/jobs?state=completed,available,scheduled", coord, nil); j.Status != 200 {
+	apptest.Problem(t, s.API("GET", "/api/v1/audit", s.Token("lead@bank-cert.example"), nil), 403)
+	if j := s.API("GET", "/api/v1/jobs?state=completed,available,scheduled", coord, nil); j.Status != 200 {
 		t.Fatalf("jobs: %d %s", j.Status, j.Body)
 	}
-	fieldNamed(t, problem(t, s.malformed().api("GET", "/api/v1/jobs?state=exploded", coord, nil), 422), "state")
-	problem(t, s.api("POST", "/api/v1/jobs/1/retry", coord, nil), 403)
-	problem(t, s.api("GET", "/api/v1/jobs/999999", coord, nil), 404)
+	apptest.FieldNamed(t, apptest.Problem(t, s.Malformed().API("GET", "/api/v1/jobs?state=exploded", coord, nil), 422), "state")
+	apptest.Problem(t, s.API("POST", "/api/v1/jobs/1/retry", coord, nil), 403)
+	apptest.Problem(t, s.API("GET", "/api/v1/jobs/999999", coord, nil), 404)
 }
 
 func TestHealthReadinessAndMetrics(t *testing.T) {
-	s := start(t, options{})
+	s := apptest.Start(t, apptest.Options{})
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
-		r := s.api("GET", path, "", nil)
+		r := s.API("GET", path, "", nil)
 		if r.Status != 200 || strings.TrimSpace(string(r.Body)) != want {
 			t.Fatalf("%s: %d %q", path, r.Status, r.Body)
 		}
 	}
-	s.api("GET", "/api/v1/orgs", "", nil)
-	m := s.api("GET", "/metrics", "", nil)
+	s.API("GET", "/api/v1/orgs", "", nil)
+	m := s.API("GET", "/metrics", "", nil)
 	for _, want := range []string{
 		`certhub_http_requests_total{code="401",method="GET",route="GET /api/v1/orgs"} 1`,
 		`certhub_http_request_duration_seconds_bucket{method="GET",route="GET /healthz"`,
@@ -509,15 +484,15 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 }
 
 func TestMetricsOnlyForTheMonitoringNetwork(t *testing.T) {
-	s := start(t, options{configure: func(c *app.Config) { c.MetricsAllow = "10.0.0.0/8" }})
-	if r := s.api("GET", "/metrics", "", nil); r.Status != 403 {
+	s := apptest.Start(t, apptest.Options{Configure: func(c *app.Config) { c.MetricsAllow = "10.0.0.0/8" }})
+	if r := s.API("GET", "/metrics", "", nil); r.Status != 403 {
 		t.Fatalf("metrics from outside the allowed network: %d", r.Status)
 	}
 }
 
 func TestSecurityHeadersAndCrossOriginForms(t *testing.T) {
-	s := start(t, options{})
-	r := s.api("GET", "/login", "", nil)
+	s := apptest.Start(t, apptest.Options{})
+	r := s.API("GET", "/login", "", nil)
 	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"} {
 		if r.Header.Get(h) == "" {
 			t.Errorf("missing %s", h)
@@ -530,14 +505,14 @@ func TestSecurityHeadersAndCrossOriginForms(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", "https://evil.example")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	if got := s.do(http.DefaultClient, req); got.Status != 403 || !strings.Contains(string(got.Body), "cross-origin") {
+	if got := s.Do(http.DefaultClient, req); got.Status != 403 || !strings.Contains(string(got.Body), "cross-origin") {
 		t.Fatalf("cross-site form post: %d %s", got.Status, got.Body)
 	}
-	c := s.client()
-	c.login("admin@localhost", adminPassword)
+	c := s.Client()
+	c.Login("admin@localhost", apptest.AdminPassword)
 	var session *http.Cookie
 	u, _ := url.Parse(s.URL)
-	for _, ck := range c.c.Jar.Cookies(u) {
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
 		if ck.Name == "certhub_session" {
 			session = ck
 		}
@@ -545,11 +520,11 @@ func TestSecurityHeadersAndCrossOriginForms(t *testing.T) {
 	if session == nil {
 		t.Fatal("no session cookie")
 	}
-	raw := c.get("/account")
+	raw := c.Get("/account")
 	if raw.Status != 200 {
 		t.Fatalf("account page: %d", raw.Status)
 	}
-	set := s.client().post("/login", url.Values{"email": {"admin@localhost"}, "password": {adminPassword}}).Header.Get("Set-Cookie")
+	set := s.Client().Post("/login", url.Values{"email": {"admin@localhost"}, "password": {apptest.AdminPassword}}).Header.Get("Set-Cookie")
 	if !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Lax") {
 		t.Fatalf("session cookie flags: %s", set)
 	}

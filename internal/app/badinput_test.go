@@ -20,6 +20,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
@@ -158,7 +159,7 @@ type operation struct {
 // bodyOperations reads the operations with a request body from the
 // served openapi.json, with their first content type and the properties
 // of its schema (references resolved one level).
-func bodyOperations(t *testing.T, s *server) []operation {
+func bodyOperations(t *testing.T, s *apptest.Server) []operation {
 	t.Helper()
 	var doc struct {
 		Paths      map[string]map[string]json.RawMessage `json:"paths"`
@@ -169,7 +170,7 @@ func bodyOperations(t *testing.T, s *server) []operation {
 			} `json:"schemas"`
 		} `json:"components"`
 	}
-	r := s.api("GET", "/api/v1/openapi.json", "", nil)
+	r := s.API("GET", "/api/v1/openapi.json", "", nil)
 	if err := json.Unmarshal(r.Body, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +254,7 @@ func concrete(path string, ids map[string]string) string {
 // and no page shows the hostile markup unescaped.
 func TestBadInputEverywhere(t *testing.T) {
 	// No background jobs: what the audit log gains is the requests'.
-	s := start(t, options{demo: true, configure: func(c *app.Config) { c.NoBackground = true }})
+	s := apptest.Start(t, apptest.Options{Demo: true, Configure: func(c *app.Config) { c.NoBackground = true }})
 	ids := matrixObjects(t, s)
 	ctx := context.Background()
 	one := func(name, q string, args ...any) {
@@ -265,7 +266,7 @@ func TestBadInputEverywhere(t *testing.T) {
 	}
 	one("netforge", `SELECT id FROM orgs WHERE name = 'NetForge Systems'`)
 	one("embargo_thread", `SELECT id FROM vdp_threads WHERE case_id = $1 ORDER BY created_at LIMIT 1`, ids["case_embargo"])
-	token := s.token("admin@localhost", auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin)
+	token := s.Token("admin@localhost", auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin)
 	// The audit log records every change; a refused request may record
 	// only its own failure (a failed ingest run, say).
 	audits := func() int {
@@ -279,7 +280,7 @@ func TestBadInputEverywhere(t *testing.T) {
 	req, _ := http.NewRequest("POST", s.URL+"/api/v1/intel/ingest", strings.NewReader("192.0.2.1\n"))
 	req.Header.Set("Content-Type", "text/plain")
 	req.Header.Set("Authorization", "Bearer "+token)
-	if r := s.do(http.DefaultClient, req); r.Status != http.StatusOK {
+	if r := s.Do(http.DefaultClient, req); r.Status != http.StatusOK {
 		t.Fatalf("ingest: %d %s", r.Status, r.Body)
 	}
 	client := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -333,15 +334,15 @@ func TestBadInputEverywhere(t *testing.T) {
 	// The console's and the website's forms, found by crawling as the
 	// administrator and as a visitor: each text field hostile, then
 	// invalid UTF-8, then one field of 50 MB.
-	admin := s.client()
-	admin.login("admin@localhost", adminPassword)
-	visitor := s.client()
-	for _, who := range []*browserClient{admin, visitor} {
+	admin := s.Client()
+	admin.Login("admin@localhost", apptest.AdminPassword)
+	visitor := s.Client()
+	for _, who := range []*apptest.Client{admin, visitor} {
 		forms := crawlForms(t, who)
 		t.Logf("%d forms", len(forms))
 		for _, f := range forms {
 			for _, variant := range []string{"hostile", "invalid UTF-8", "50 MB"} {
-				res := submitForm(t, who, f, variant)
+				res := submitForm(t, s, who, f, variant)
 				if res.Status >= 500 {
 					t.Errorf("form %s (on %s) with %s: %d\n%.500s", f.action, f.page, variant, res.Status, res.Body)
 				}
@@ -386,7 +387,7 @@ type crawled struct {
 
 // crawlPages fetches pages breadth first from the console and the
 // website, up to limit, as c.
-func crawlPages(t *testing.T, c *browserClient, limit int) []crawled {
+func crawlPages(t *testing.T, c *apptest.Client, limit int) []crawled {
 	t.Helper()
 	queue, seen := []string{"/console", "/account", "/", "/report"}, map[string]bool{}
 	shapes := map[string]int{}
@@ -399,7 +400,7 @@ func crawlPages(t *testing.T, c *browserClient, limit int) []crawled {
 			continue
 		}
 		seen[p] = true
-		res := c.get(p)
+		res := c.Get(p)
 		if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || res.Status != http.StatusOK {
 			continue
 		}
@@ -428,7 +429,7 @@ func crawlPages(t *testing.T, c *browserClient, limit int) []crawled {
 
 // crawlForms finds the POST forms of the pages c reaches (each action
 // once), but signing out and password changes, which would end the crawl.
-func crawlForms(t *testing.T, c *browserClient) []form {
+func crawlForms(t *testing.T, c *apptest.Client) []form {
 	t.Helper()
 	var out []form
 	seen := map[string]bool{}
@@ -481,9 +482,9 @@ func crawlForms(t *testing.T, c *browserClient) []form {
 	return out
 }
 
-// submitForm posts f as its page would, its text fields holding the
-// variant's values.
-func submitForm(t *testing.T, c *browserClient, f form, variant string) response {
+// submitForm posts f to s from c as its page would, its text fields holding
+// the variant's values.
+func submitForm(t *testing.T, s *apptest.Server, c *apptest.Client, f form, variant string) apptest.Response {
 	t.Helper()
 	value := map[string]string{"hostile": hostile, "invalid UTF-8": "caf\xe9 \xff\xfe"}[variant]
 	var body io.Reader
@@ -516,23 +517,23 @@ func submitForm(t *testing.T, c *browserClient, f form, variant string) response
 	if variant == "50 MB" {
 		body = io.MultiReader(body, strings.NewReader("&big="), io.LimitReader(repeatByte('a'), 50<<20))
 	}
-	req, err := http.NewRequest("POST", c.s.URL+f.action, body)
+	req, err := http.NewRequest("POST", s.URL+f.action, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.ContentLength = -1
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Origin", c.s.URL)
+	req.Header.Set("Origin", s.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	c.from(req)
-	res, err := c.c.Do(req)
+	c.From(req)
+	res, err := c.HTTP.Do(req)
 	if err != nil {
 		if os.IsTimeout(err) {
 			t.Errorf("form %s with %s: no answer", f.action, variant)
 		}
-		return response{}
+		return apptest.Response{}
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(res.Body, 4<<20))
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return apptest.Response{Status: res.StatusCode, Header: res.Header, Body: b}
 }

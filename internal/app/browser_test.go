@@ -4,13 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/browsertest"
 )
 
 // The main journey in a real browser: sign in, register an organisation with
 // a network, find it in the directory.
 func TestBrowserSignInCreateOrganisationFindIt(t *testing.T) {
-	s := start(t, options{demo: true})
+	s := apptest.Start(t, apptest.Options{Demo: true})
 	b := browsertest.New(t, s.URL, 1280, 900)
 
 	b.Go("/console/orgs")
@@ -63,11 +64,11 @@ func TestBrowserSignInCreateOrganisationFindIt(t *testing.T) {
 // The console's other pages in a real browser: account and token, users,
 // the audit log with its verification, the job queue.
 func TestBrowserConsolePages(t *testing.T) {
-	s := start(t, options{demo: true})
+	s := apptest.Start(t, apptest.Options{Demo: true})
 	b := browsertest.New(t, s.URL, 1280, 900)
 	b.Go("/login")
 	b.Fill("#f-email", "admin@localhost")
-	b.Fill("#f-password", adminPassword)
+	b.Fill("#f-password", apptest.AdminPassword)
 	b.Click("#login button[type=submit]")
 
 	b.Go("/account")
@@ -102,12 +103,12 @@ func TestBrowserConsolePages(t *testing.T) {
 
 // The sign-in page on a phone-sized screen.
 func TestBrowserSignInOnAPhone(t *testing.T) {
-	s := start(t, options{})
+	s := apptest.Start(t, apptest.Options{})
 	b := browsertest.New(t, s.URL, 390, 844)
 	b.Go("/login")
 	b.Shot("11-login-phone")
 	b.Fill("#f-email", "admin@localhost")
-	b.Fill("#f-password", adminPassword)
+	b.Fill("#f-password", apptest.AdminPassword)
 	b.Click("#login button[type=submit]")
 	if b.Path() != "/console/orgs" {
 		t.Fatalf("after sign-in: %s", b.Path())

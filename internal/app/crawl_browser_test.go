@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/browsertest"
 	"github.com/certhub/certhub/internal/demo"
 )
@@ -37,8 +38,8 @@ var crawlRoles = []struct {
 // console and the website it can reach: no page may answer a 5xx (the
 // VDP dashboard once answered coordinators a bare 500 no test opened).
 func TestBrowserCrawlEveryRole(t *testing.T) {
-	s := start(t, options{demo: true})
-	report := s.api("POST", "/api/v1/public/reports", "", map[string]any{"title": "Crawl test report",
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	report := s.API("POST", "/api/v1/public/reports", "", map[string]any{"title": "Crawl test report",
 		"description": "A report whose follow link the crawl opens.", "vendor": "Examplesoft"})
 	if report.Status != 201 {
 		t.Fatalf("report: %d %s", report.Status, report.Body)
@@ -52,7 +53,7 @@ func TestBrowserCrawlEveryRole(t *testing.T) {
 			case r.role == "reporter":
 				starts = []string{follow}
 			case r.email != "":
-				signIn(b, r.email, map[bool]string{true: adminPassword, false: demo.Password}[r.email == "admin@localhost"])
+				apptest.SignIn(b, r.email, map[bool]string{true: apptest.AdminPassword, false: demo.Password}[r.email == "admin@localhost"])
 				starts = []string{"/console", "/account"}
 			}
 			b.Go(starts[0])

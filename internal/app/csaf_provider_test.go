@@ -15,6 +15,7 @@ import (
 	"github.com/gocsaf/csaf/v3/csaf"
 
 	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/platform/pgp"
 )
 
@@ -43,8 +44,8 @@ func TestCSAFTrustedProvider(t *testing.T) {
 		t.Skip("builds and runs the gocsaf tools")
 	}
 	dir := t.TempDir()
-	cert, key := selfSigned(t, dir)
-	s := start(t, options{demo: true, configure: func(c *app.Config) { c.TLSCert, c.TLSKey = cert, key }})
+	cert, key := apptest.SelfSignedCert(t, dir)
+	s := apptest.Start(t, apptest.Options{Demo: true, Configure: func(c *app.Config) { c.TLSCert, c.TLSKey = cert, key }})
 	host := strings.TrimPrefix(s.URL, "https://")
 
 	// The metadata is valid against the provider schema and names the key.

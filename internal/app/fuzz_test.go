@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/platform/db"
 )
 
@@ -88,9 +89,9 @@ func FuzzAPI(f *testing.F) {
 	old := slog.Default()
 	slog.SetDefault(slog.New(logs))
 	f.Cleanup(func() { slog.SetDefault(old) })
-	s := start(f, options{demo: true, engine: fuzzEngine(), configure: func(c *app.Config) { c.Logger = slog.New(logs) }})
+	s := apptest.Start(f, apptest.Options{Demo: true, Engine: fuzzEngine(), Configure: func(c *app.Config) { c.Logger = slog.New(logs) }})
 	const coord = "coordinator@cc.example"
-	token := s.token(coord)
+	token := s.Token(coord)
 
 	var spec struct {
 		Paths map[string]map[string]struct {
@@ -190,8 +191,8 @@ func FuzzAPI(f *testing.F) {
 		return []string{"00000000-0000-0000-0000-000000000000", "x"}
 	}
 
-	browser := s.client()
-	browser.login(coord, "certhub-demo-2026")
+	browser := s.Client()
+	browser.Login(coord, "certhub-demo-2026")
 
 	index := func(method, path string) uint16 {
 		for i, r := range routes {
@@ -234,7 +235,7 @@ func FuzzAPI(f *testing.F) {
 	}
 
 	var n atomic.Int64
-	client := &http.Client{Jar: browser.c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &http.Client{Jar: browser.HTTP.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	f.Fuzz(func(t *testing.T, route uint16, param uint8, body []byte) {
 		r := routes[int(route)%len(routes)]
 		path := pathParam.ReplaceAllStringFunc(r.path, func(p string) string {

@@ -6,18 +6,20 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/certhub/certhub/internal/apptest"
 )
 
 func TestIntelIngestAPI(t *testing.T) {
-	s := start(t, options{demo: true})
-	coord := s.token("coordinator@cc.example")
-	if r := s.api("POST", "/api/v1/intel/ingest", "", textBody("198.51.100.7\n")); r.Status != http.StatusUnauthorized {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	coord := s.Token("coordinator@cc.example")
+	if r := s.API("POST", "/api/v1/intel/ingest", "", apptest.TextBody("198.51.100.7\n")); r.Status != http.StatusUnauthorized {
 		t.Fatalf("no credentials: %d", r.Status)
 	}
 	req, _ := http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=partner&tlp=GREEN", strings.NewReader("198.51.100.7\nevil[.]example\nnope!\n"))
 	req.Header.Set("Authorization", "Bearer "+coord)
 	req.Header.Set("Content-Type", "text/plain")
-	r := s.do(http.DefaultClient, req)
+	r := s.Do(http.DefaultClient, req)
 	if r.Status != 200 {
 		t.Fatalf("ingest: %d %s", r.Status, r.Body)
 	}
@@ -33,26 +35,26 @@ func TestIntelIngestAPI(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+coord)
 	req.Header.Set("Content-Type", "application/json")
 	// The example's C2 address is 10.0.0.0: a private network, on the warninglist.
-	if r := s.do(http.DefaultClient, req); r.Status != 200 || r.JSON(t)["new"] != 1.0 || r.JSON(t)["rejected"] != 1.0 ||
+	if r := s.Do(http.DefaultClient, req); r.Status != 200 || r.JSON(t)["new"] != 1.0 || r.JSON(t)["rejected"] != 1.0 ||
 		!strings.Contains(string(r.Body), "known benign") {
 		t.Fatalf("a STIX bundle: %d %s", r.Status, r.Body)
 	}
 	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest", strings.NewReader("x"))
 	req.Header.Set("Authorization", "Bearer "+coord)
 	req.Header.Set("Content-Type", "image/png")
-	if r := s.malformed().do(http.DefaultClient, req); r.Status != http.StatusUnsupportedMediaType {
+	if r := s.Malformed().Do(http.DefaultClient, req); r.Status != http.StatusUnsupportedMediaType {
 		t.Fatalf("an image: %d", r.Status)
 	}
 	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=partner", strings.NewReader("198.51.100.8\n"))
-	req.Header.Set("Authorization", "Bearer "+s.token("lead@bank-cert.example"))
+	req.Header.Set("Authorization", "Bearer "+s.Token("lead@bank-cert.example"))
 	req.Header.Set("Content-Type", "text/plain")
-	if r := s.do(http.DefaultClient, req); r.Status != http.StatusForbidden {
+	if r := s.Do(http.DefaultClient, req); r.Status != http.StatusForbidden {
 		t.Fatalf("a sectoral CERT loading into the center's source: %d %s", r.Status, r.Body)
 	}
 	req, _ = http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?tlp=PINK", strings.NewReader("198.51.100.8\n"))
 	req.Header.Set("Authorization", "Bearer "+coord)
 	req.Header.Set("Content-Type", "text/plain")
-	if r := s.malformed().do(http.DefaultClient, req); r.Status != http.StatusUnprocessableEntity {
+	if r := s.Malformed().Do(http.DefaultClient, req); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("a bad TLP: %d %s", r.Status, r.Body)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/browsertest"
 )
 
@@ -20,18 +21,18 @@ import (
 // links into the disclosure program; a bank's CISO sees only what was
 // routed to the bank, on a phone too.
 func TestBrowserIntel(t *testing.T) {
-	s := start(t, options{demo: true})
+	s := apptest.Start(t, apptest.Options{Demo: true})
 	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "# partner blocklist\n198.51.100.61\nhxxp://phish.example/login\n203.0.113.99\nnot an indicator\n")
 	}))
 	defer feed.Close()
-	coord := s.token("coordinator@cc.example")
-	if r := s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, textBody("CVE-2026-99001\n")); r.Status != http.StatusOK {
+	coord := s.Token("coordinator@cc.example")
+	if r := s.API("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, apptest.TextBody("CVE-2026-99001\n")); r.Status != http.StatusOK {
 		t.Fatalf("load a CVE ID: %d %s", r.Status, r.Body)
 	}
 
 	b := browsertest.New(t, s.URL, 1280, 900)
-	signIn(b, "coordinator@cc.example", "certhub-demo-2026")
+	apptest.SignIn(b, "coordinator@cc.example", "certhub-demo-2026")
 	b.Go("/console/intel")
 	b.Expect("#kpis", "observables", "ipv4")
 	b.Expect("#sources", "Examplia CSIRT feed", "Center sensors", "Examplia CSIRT STIX")
@@ -125,7 +126,7 @@ func TestBrowserIntel(t *testing.T) {
 
 	// The bank's CISO: what was routed to the bank, nothing of Crescent's.
 	phone := browsertest.New(t, s.URL, 390, 844)
-	signIn(phone, "ciso@firstbank.example", "certhub-demo-2026")
+	apptest.SignIn(phone, "ciso@firstbank.example", "certhub-demo-2026")
 	phone.Go("/console/intel")
 	phone.Expect("#routed", "198.51.100.10")
 	if strings.Contains(phone.Text("main"), "198.51.100.40") {

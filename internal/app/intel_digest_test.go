@@ -5,13 +5,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/certhub/certhub/internal/apptest"
 )
 
 // TestIntelDigests: each demo constituent whose networks the demo's feeds
 // hit gets one digest of exactly its own indicators; TLP:AMBER+STRICT is
 // not listed in unencrypted mail.
 func TestIntelDigests(t *testing.T) {
-	s := start(t, options{demo: true})
+	s := apptest.Start(t, apptest.Options{Demo: true})
 	bank := s.SMTP.WaitFor(t, "soc@firstbank.example", "indicators concern First Example Bank")
 	if !strings.Contains(bank.Body, "198[.]51[.]100[.]10") || strings.Contains(bank.Body, "198[.]51[.]100[.]40") ||
 		!strings.Contains(bank.Body, "GREEN") || !strings.Contains(bank.Body, "/taxii2/api/") {
@@ -55,26 +57,26 @@ func TestIntelDigests(t *testing.T) {
 
 	// Schedules: the bank's admin wants a daily digest, Crescent none; its
 	// sectoral CERT may change the bank's too; another constituent may not.
-	bankAdmin, crescentAdmin := s.token("ciso@firstbank.example"), s.token("security@crescent-mf.example")
-	bankID, crescentID := s.orgID(t, "First Example Bank"), s.orgID(t, "Crescent Microfinance")
-	if r := s.malformed().api("PUT", "/api/v1/intel/digests/"+bankID, bankAdmin, map[string]any{"schedule": "monthly"}); r.Status != http.StatusUnprocessableEntity {
+	bankAdmin, crescentAdmin := s.Token("ciso@firstbank.example"), s.Token("security@crescent-mf.example")
+	bankID, crescentID := s.OrgID("First Example Bank"), s.OrgID("Crescent Microfinance")
+	if r := s.Malformed().API("PUT", "/api/v1/intel/digests/"+bankID, bankAdmin, map[string]any{"schedule": "monthly"}); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("a bad schedule: %d %s", r.Status, r.Body)
 	}
-	if r := s.api("PUT", "/api/v1/intel/digests/"+bankID, crescentAdmin, map[string]any{"schedule": "never"}); r.Status != http.StatusNotFound {
+	if r := s.API("PUT", "/api/v1/intel/digests/"+bankID, crescentAdmin, map[string]any{"schedule": "never"}); r.Status != http.StatusNotFound {
 		t.Fatalf("another constituent changes the bank's digest: %d %s", r.Status, r.Body)
 	}
-	if r := s.api("PUT", "/api/v1/intel/digests/"+bankID, s.token("lead@bank-cert.example"), map[string]any{"schedule": "weekly"}); r.Status != http.StatusOK {
+	if r := s.API("PUT", "/api/v1/intel/digests/"+bankID, s.Token("lead@bank-cert.example"), map[string]any{"schedule": "weekly"}); r.Status != http.StatusOK {
 		t.Fatalf("the bank's CERT: %d %s", r.Status, r.Body)
 	}
-	if r := s.api("PUT", "/api/v1/intel/digests/"+bankID, bankAdmin, map[string]any{"schedule": "daily"}); r.Status != http.StatusOK ||
+	if r := s.API("PUT", "/api/v1/intel/digests/"+bankID, bankAdmin, map[string]any{"schedule": "daily"}); r.Status != http.StatusOK ||
 		r.JSON(t)["schedule"] != "daily" || r.JSON(t)["last_sent_at"] == nil {
 		t.Fatalf("the bank's admin: %d %s", r.Status, r.Body)
 	}
-	if r := s.api("PUT", "/api/v1/intel/digests/"+crescentID, crescentAdmin, map[string]any{"schedule": "never"}); r.Status != http.StatusOK {
+	if r := s.API("PUT", "/api/v1/intel/digests/"+crescentID, crescentAdmin, map[string]any{"schedule": "never"}); r.Status != http.StatusOK {
 		t.Fatalf("Crescent's admin: %d %s", r.Status, r.Body)
 	}
-	coord := s.token("coordinator@cc.example")
-	if r := s.api("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, textBody("198.51.100.11\n198.51.100.41\n203.0.113.21\n")); r.Status != http.StatusOK {
+	coord := s.Token("coordinator@cc.example")
+	if r := s.API("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, apptest.TextBody("198.51.100.11\n198.51.100.41\n203.0.113.21\n")); r.Status != http.StatusOK {
 		t.Fatalf("new indicators: %d %s", r.Status, r.Body)
 	}
 	n, err := s.Intel.SendDigests(context.Background())

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/apptest"
 )
 
 // TestListenerFailureEndsTheServer: a listener that stops on its own (HTTP
@@ -23,7 +24,7 @@ func TestListenerFailureEndsTheServer(t *testing.T) {
 		{"mail", true, "the inbound mail listener"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := start(t, options{configure: func(c *app.Config) {
+			s := apptest.Start(t, apptest.Options{Configure: func(c *app.Config) {
 				if tc.mail {
 					c.SMTPListen, c.ReportAddress = "127.0.0.1:0", "report@cert.example"
 				}
@@ -45,7 +46,7 @@ func TestListenerFailureEndsTheServer(t *testing.T) {
 		})
 	}
 	t.Run("signal", func(t *testing.T) {
-		s := start(t, options{})
+		s := apptest.Start(t, apptest.Options{})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		if err := s.Wait(ctx); err != nil {

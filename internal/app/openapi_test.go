@@ -6,13 +6,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/certhub/certhub/internal/apptest"
 )
 
 // The OpenAPI document must describe exactly the API routes the server has,
 // with every path parameter declared and every reference resolvable.
 func TestOpenAPIMatchesTheRoutes(t *testing.T) {
-	s := start(t, options{})
-	r := s.api("GET", "/api/v1/openapi.json", "", nil)
+	s := apptest.Start(t, apptest.Options{})
+	r := s.API("GET", "/api/v1/openapi.json", "", nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("openapi.json: %d %s", r.Status, r.Header.Get("Content-Type"))
 	}

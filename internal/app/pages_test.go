@@ -1,25 +1,15 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,34 +17,22 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
-func doc(t *testing.T, r response) *goquery.Document {
-	t.Helper()
-	d, err := goquery.NewDocumentFromReader(bytes.NewReader(r.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-func text(d *goquery.Document, sel string) string {
-	return strings.Join(strings.Fields(d.Find(sel).Text()), " ")
-}
-
 func TestSignInPagesAndLockout(t *testing.T) {
-	s := start(t, options{demo: true})
-	c := s.client()
-	if r := c.get("/console/orgs"); r.Status != 303 || r.Header.Get("Location") != "/login?next=%2Fconsole%2Forgs" {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	c := s.Client()
+	if r := c.Get("/console/orgs"); r.Status != 303 || r.Header.Get("Location") != "/login?next=%2Fconsole%2Forgs" {
 		t.Fatalf("anonymous console: %d %s", r.Status, r.Header.Get("Location"))
 	}
 	// A wrong password: 401, the message, the address kept, the password not echoed.
-	r := c.post("/login", url.Values{"email": {"analyst@ncert.example"}, "password": {"not the password"}})
-	d := doc(t, r)
-	if r.Status != 401 || !strings.Contains(text(d, ".problem"), "wrong e-mail address or password") {
-		t.Fatalf("wrong password: %d %s", r.Status, text(d, ".problem"))
+	r := c.Post("/login", url.Values{"email": {"analyst@ncert.example"}, "password": {"not the password"}})
+	d := apptest.Doc(t, r)
+	if r.Status != 401 || !strings.Contains(apptest.Text(d, ".problem"), "wrong e-mail address or password") {
+		t.Fatalf("wrong password: %d %s", r.Status, apptest.Text(d, ".problem"))
 	}
 	if v, _ := d.Find("#f-email").Attr("value"); v != "analyst@ncert.example" {
 		t.Fatalf("typed address lost: %q", v)
@@ -63,48 +41,48 @@ func TestSignInPagesAndLockout(t *testing.T) {
 		t.Fatal("the password was echoed back")
 	}
 	// ?next= only ever leads to this site.
-	r = c.post("/login", url.Values{"email": {"analyst@ncert.example"}, "password": {"certhub-demo-2026"}, "next": {"//evil.example/x"}})
+	r = c.Post("/login", url.Values{"email": {"analyst@ncert.example"}, "password": {"certhub-demo-2026"}, "next": {"//evil.example/x"}})
 	if r.Status != 303 || r.Header.Get("Location") != "/console" {
 		t.Fatalf("open redirect: %s", r.Header.Get("Location"))
 	}
-	if page := doc(t, c.get("/console/orgs")); !strings.Contains(text(page, ".who"), "Ayesha Analyst") {
+	if page := apptest.Doc(t, c.Get("/console/orgs")); !strings.Contains(apptest.Text(page, ".who"), "Ayesha Analyst") {
 		t.Fatal("not signed in")
 	}
-	if r := c.post("/logout", nil); r.Status != 303 {
+	if r := c.Post("/logout", nil); r.Status != 303 {
 		t.Fatalf("logout: %d", r.Status)
 	}
-	if r := c.get("/console/orgs"); r.Status != 303 {
+	if r := c.Get("/console/orgs"); r.Status != 303 {
 		t.Fatal("still signed in after signing out")
 	}
 	// Eight wrong passwords, from as many addresses, lock the account, even against the right one.
 	for i := range 8 {
-		guesser := s.client()
-		guesser.ip = fmt.Sprintf("198.51.100.%d", i+1)
-		guesser.post("/login", url.Values{"email": {"duty@cc.example"}, "password": {"guess guess guess"}})
+		guesser := s.Client()
+		guesser.IP = fmt.Sprintf("198.51.100.%d", i+1)
+		guesser.Post("/login", url.Values{"email": {"duty@cc.example"}, "password": {"guess guess guess"}})
 	}
-	c.ip = "203.0.113.50"
-	r = c.post("/login", url.Values{"email": {"duty@cc.example"}, "password": {"certhub-demo-2026"}})
-	if r.Status != 401 || !strings.Contains(text(doc(t, r), ".problem"), "locked") {
-		t.Fatalf("after 8 failures: %d %s", r.Status, text(doc(t, r), ".problem"))
+	c.IP = "203.0.113.50"
+	r = c.Post("/login", url.Values{"email": {"duty@cc.example"}, "password": {"certhub-demo-2026"}})
+	if r.Status != 401 || !strings.Contains(apptest.Text(apptest.Doc(t, r), ".problem"), "locked") {
+		t.Fatalf("after 8 failures: %d %s", r.Status, apptest.Text(apptest.Doc(t, r), ".problem"))
 	}
 	// The unlock is audited and the account works again.
-	admin := s.client()
-	admin.login("admin@localhost", adminPassword)
+	admin := s.Client()
+	admin.Login("admin@localhost", apptest.AdminPassword)
 	u, _ := s.Auth.UserByEmail(context.Background(), "duty@cc.example")
-	if r := admin.post("/console/users/"+u.ID+"/unlock", nil); r.Status != 303 {
+	if r := admin.Post("/console/users/"+u.ID+"/unlock", nil); r.Status != 303 {
 		t.Fatalf("unlock: %d", r.Status)
 	}
-	s.client().login("duty@cc.example", "certhub-demo-2026")
-	audit := doc(t, admin.get("/console/audit?action=user."))
+	s.Client().Login("duty@cc.example", "certhub-demo-2026")
+	audit := apptest.Doc(t, admin.Get("/console/audit?action=user."))
 	for _, want := range []string{"user.lock", "user.unlock", "user.login"} {
-		if !strings.Contains(text(audit, "#audit"), want) {
+		if !strings.Contains(apptest.Text(audit, "#audit"), want) {
 			t.Errorf("audit log lacks %s", want)
 		}
 	}
 	// Many attempts from one address: 429 with Retry-After.
-	var limited response
+	var limited apptest.Response
 	for range 30 {
-		limited = c.post("/login", url.Values{"email": {"nobody@example.org"}, "password": {"x"}})
+		limited = c.Post("/login", url.Values{"email": {"nobody@example.org"}, "password": {"x"}})
 		if limited.Status == 429 {
 			break
 		}
@@ -114,120 +92,108 @@ func TestSignInPagesAndLockout(t *testing.T) {
 	}
 }
 
-// clock is a settable clock for the server, starting now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Now().UTC().Truncate(time.Microsecond)} }
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 func TestTOTPEnrolmentAndSignIn(t *testing.T) {
-	clk := newClock()
-	s := start(t, options{demo: true, now: clk.Now})
-	c := s.client()
-	c.login("analyst@ncert.example", "certhub-demo-2026")
-	page := doc(t, c.get("/account/totp"))
-	secret := text(page, "#totp-secret")
+	clk := apptest.NewClock()
+	s := apptest.Start(t, apptest.Options{Demo: true, Now: clk.Now})
+	c := s.Client()
+	c.Login("analyst@ncert.example", "certhub-demo-2026")
+	page := apptest.Doc(t, c.Get("/account/totp"))
+	secret := apptest.Text(page, "#totp-secret")
 	if len(secret) < 16 {
 		t.Fatalf("no secret on the enrolment page: %q", secret)
 	}
-	if qr := c.get("/account/totp/qr.png"); qr.Status != 200 || qr.Header.Get("Content-Type") != "image/png" {
+	if qr := c.Get("/account/totp/qr.png"); qr.Status != 200 || qr.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("QR code: %d %s", qr.Status, qr.Header.Get("Content-Type"))
 	}
-	if r := c.post("/account/totp", url.Values{"code": {"000000"}}); r.Status != 422 || !strings.Contains(text(doc(t, r), ".field-error"), "does not match") {
+	if r := c.Post("/account/totp", url.Values{"code": {"000000"}}); r.Status != 422 || !strings.Contains(apptest.Text(apptest.Doc(t, r), ".field-error"), "does not match") {
 		t.Fatalf("wrong enrolment code: %d", r.Status)
 	}
 	code, _ := totp.GenerateCode(secret, clk.Now())
-	if r := c.post("/account/totp", url.Values{"code": {code}}); r.Status != 303 {
+	if r := c.Post("/account/totp", url.Values{"code": {code}}); r.Status != 303 {
 		t.Fatalf("enrol: %d %s", r.Status, r.Body)
 	}
 	// With TOTP on, another device cannot be enrolled without first turning it off (which needs the password).
-	if r := c.post("/account/totp", url.Values{"code": {code}}); r.Status != 409 {
+	if r := c.Post("/account/totp", url.Values{"code": {code}}); r.Status != 409 {
 		t.Fatalf("re-enrolment while TOTP is on: %d", r.Status)
 	}
-	if r := c.get("/account/totp/qr.png"); r.Status != 409 {
+	if r := c.Get("/account/totp/qr.png"); r.Status != 409 {
 		t.Fatalf("QR code while TOTP is on: %d", r.Status)
 	}
-	c.post("/logout", nil)
-	c2 := s.client()
-	r := c2.post("/login", url.Values{"email": {"analyst@ncert.example"}, "password": {"certhub-demo-2026"}})
+	c.Post("/logout", nil)
+	c2 := s.Client()
+	r := c2.Post("/login", url.Values{"email": {"analyst@ncert.example"}, "password": {"certhub-demo-2026"}})
 	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/login/totp") {
 		t.Fatalf("password step: %d %s", r.Status, r.Header.Get("Location"))
 	}
-	if r := c2.get("/console/orgs"); r.Status != 303 {
+	if r := c2.Get("/console/orgs"); r.Status != 303 {
 		t.Fatal("signed in before the second factor")
 	}
-	if r := c2.post("/login/totp", url.Values{"code": {code}}); r.Status != 401 {
+	if r := c2.Post("/login/totp", url.Values{"code": {code}}); r.Status != 401 {
 		t.Fatalf("the enrolment code was accepted again: %d", r.Status)
 	}
 	clk.Add(30 * time.Second)
 	next, _ := totp.GenerateCode(secret, clk.Now())
-	if r := c2.post("/login/totp", url.Values{"code": {next}}); r.Status != 303 || r.Header.Get("Location") != "/console" {
+	if r := c2.Post("/login/totp", url.Values{"code": {next}}); r.Status != 303 || r.Header.Get("Location") != "/console" {
 		t.Fatalf("second factor: %d %s", r.Status, r.Body)
 	}
-	if r := c2.get("/console/orgs"); r.Status != 200 {
+	if r := c2.Get("/console/orgs"); r.Status != 200 {
 		t.Fatalf("after the second factor: %d", r.Status)
 	}
 }
 
 func TestAccountPagePasswordAndTokens(t *testing.T) {
-	s := start(t, options{demo: true})
-	c := s.client()
-	c.login("lead@bank-cert.example", "certhub-demo-2026")
-	other := s.client()
-	other.login("lead@bank-cert.example", "certhub-demo-2026")
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	c := s.Client()
+	c.Login("lead@bank-cert.example", "certhub-demo-2026")
+	other := s.Client()
+	other.Login("lead@bank-cert.example", "certhub-demo-2026")
 
 	// A token, shown once.
-	r := c.post("/account/tokens", url.Values{"token_name": {"SOAR"}, "scopes": {"read", "write"}, "token_days": {"30"}})
-	d := doc(t, r)
-	secret := text(d, "#token-secret")
+	r := c.Post("/account/tokens", url.Values{"token_name": {"SOAR"}, "scopes": {"read", "write"}, "token_days": {"30"}})
+	d := apptest.Doc(t, r)
+	secret := apptest.Text(d, "#token-secret")
 	if r.Status != 201 || !strings.HasPrefix(secret, "chub_") {
 		t.Fatalf("token page: %d %q", r.Status, secret)
 	}
-	if me := s.api("GET", "/api/v1/me", secret, nil); me.Status != 200 {
+	if me := s.API("GET", "/api/v1/me", secret, nil); me.Status != 200 {
 		t.Fatalf("the new token: %d", me.Status)
 	}
-	if again := c.get("/account"); strings.Contains(string(again.Body), secret) {
+	if again := c.Get("/account"); strings.Contains(string(again.Body), secret) {
 		t.Fatal("the token secret is shown again")
 	}
-	if r := c.post("/account/tokens", url.Values{"token_name": {""}, "token_days": {"x"}}); r.Status != 422 {
+	if r := c.Post("/account/tokens", url.Values{"token_name": {""}, "token_days": {"x"}}); r.Status != 422 {
 		t.Fatalf("bad token form: %d", r.Status)
-	} else if d := doc(t, r); !strings.Contains(text(d, "#new-token"), "must be a number of days") {
-		t.Fatalf("no message beside the field: %s", text(d, "#new-token"))
+	} else if d := apptest.Doc(t, r); !strings.Contains(apptest.Text(d, "#new-token"), "must be a number of days") {
+		t.Fatalf("no message beside the field: %s", apptest.Text(d, "#new-token"))
 	}
 	// Changing the password keeps this session and ends the other.
-	bad := c.post("/account/password/change", url.Values{"current_password": {"wrong"}, "password": {"a brand new passphrase"}, "confirm": {"a brand new passphrase"}})
-	if bad.Status != 422 || !strings.Contains(text(doc(t, bad), ".field-error"), "not your current password") {
+	bad := c.Post("/account/password/change", url.Values{"current_password": {"wrong"}, "password": {"a brand new passphrase"}, "confirm": {"a brand new passphrase"}})
+	if bad.Status != 422 || !strings.Contains(apptest.Text(apptest.Doc(t, bad), ".field-error"), "not your current password") {
 		t.Fatalf("wrong current password: %d", bad.Status)
 	}
-	ok := c.post("/account/password/change", url.Values{"current_password": {"certhub-demo-2026"}, "password": {"a brand new passphrase"}, "confirm": {"a brand new passphrase"}})
+	ok := c.Post("/account/password/change", url.Values{"current_password": {"certhub-demo-2026"}, "password": {"a brand new passphrase"}, "confirm": {"a brand new passphrase"}})
 	if ok.Status != 303 {
 		t.Fatalf("change password: %d %s", ok.Status, ok.Body)
 	}
-	if r := c.get("/account"); r.Status != 200 {
+	if r := c.Get("/account"); r.Status != 200 {
 		t.Fatalf("this session after the change: %d", r.Status)
 	}
-	if r := other.get("/account"); r.Status != 303 {
+	if r := other.Get("/account"); r.Status != 303 {
 		t.Fatalf("the other session survived the password change: %d", r.Status)
 	}
 	// Profile with a bad time zone: the message beside the field.
-	r = c.post("/account/profile", url.Values{"name": {"Hamza"}, "time_zone": {"Mars/Olympus"}})
-	if r.Status != 422 || !strings.Contains(text(doc(t, r), ".field-error"), "time zone") {
+	r = c.Post("/account/profile", url.Values{"name": {"Hamza"}, "time_zone": {"Mars/Olympus"}})
+	if r.Status != 422 || !strings.Contains(apptest.Text(apptest.Doc(t, r), ".field-error"), "time zone") {
 		t.Fatalf("bad zone: %d", r.Status)
 	}
 }
 
 func TestDirectoryPagesFollowTheAccessRule(t *testing.T) {
-	s := start(t, options{demo: true})
-	bank := s.client()
-	bank.login("ciso@firstbank.example", "certhub-demo-2026")
-	d := doc(t, bank.get("/console/orgs"))
-	names := text(d, "#orgs tbody")
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	bank := s.Client()
+	bank.Login("ciso@firstbank.example", "certhub-demo-2026")
+	d := apptest.Doc(t, bank.Get("/console/orgs"))
+	names := apptest.Text(d, "#orgs tbody")
 	if !strings.Contains(names, "First Example Bank") || !strings.Contains(names, "National CERT") {
 		t.Fatalf("a bank's admin lacks entries: %s", names)
 	}
@@ -249,10 +215,10 @@ func TestDirectoryPagesFollowTheAccessRule(t *testing.T) {
 			telco = o.ID
 		}
 	}
-	if r := bank.get("/console/orgs/" + telco); r.Status != 404 {
+	if r := bank.Get("/console/orgs/" + telco); r.Status != 404 {
 		t.Fatalf("another constituent's page: %d", r.Status)
 	}
-	if r := bank.get("/console/users"); r.Status != 403 {
+	if r := bank.Get("/console/users"); r.Status != 403 {
 		t.Fatalf("users page for a constituent: %d", r.Status)
 	}
 	// Editing their own organisation: a bad network is shown beside the field, the rest kept.
@@ -262,7 +228,7 @@ func TestDirectoryPagesFollowTheAccessRule(t *testing.T) {
 			own = o.ID
 		}
 	}
-	edit := doc(t, bank.get("/console/orgs/"+own+"/edit"))
+	edit := apptest.Doc(t, bank.Get("/console/orgs/"+own+"/edit"))
 	if edit.Find("#f-kind").Length() != 0 || edit.Find("input[name=cii]").Length() != 0 {
 		t.Error("a constituent's admin is offered the structural fields")
 	}
@@ -295,10 +261,10 @@ func TestDirectoryPagesFollowTheAccessRule(t *testing.T) {
 	}
 	form.Set("cidrs", form.Get("cidrs")+"\n10.0.0.300/8")
 	form.Set("description", "Our new description")
-	r := bank.post("/console/orgs/"+own, form)
-	page := doc(t, r)
-	if r.Status != 422 || !strings.Contains(text(page, "#f-constituency\\.cidrs ~ .field-error"), "not a network") {
-		t.Fatalf("bad network: %d %q", r.Status, text(page, ".field-error"))
+	r := bank.Post("/console/orgs/"+own, form)
+	page := apptest.Doc(t, r)
+	if r.Status != 422 || !strings.Contains(apptest.Text(page, "#f-constituency\\.cidrs ~ .field-error"), "not a network") {
+		t.Fatalf("bad network: %d %q", r.Status, apptest.Text(page, ".field-error"))
 	}
 	if v := page.Find("#f-description").Text(); v != "Our new description" {
 		t.Fatalf("typed description lost: %q", v)
@@ -313,18 +279,18 @@ func TestDirectoryPagesFollowTheAccessRule(t *testing.T) {
 	}
 	forged.Set("contacts[999999999999].name", "x")
 	forged.Set("contacts[", "x")
-	if r := bank.post("/console/orgs/"+own, forged); r.Status >= 500 {
+	if r := bank.Post("/console/orgs/"+own, forged); r.Status >= 500 {
 		t.Fatalf("forged contact index: %d", r.Status)
 	}
 	form.Set("cidrs", strings.Replace(form.Get("cidrs"), "10.0.0.300/8", "", 1))
-	if r := bank.post("/console/orgs/"+own, form); r.Status != 303 {
+	if r := bank.Post("/console/orgs/"+own, form); r.Status != 303 {
 		t.Fatalf("save: %d %s", r.Status, r.Body)
 	}
-	shown := doc(t, bank.get("/console/orgs/"+own))
-	if !strings.Contains(text(shown, "main"), "Our new description") || !strings.Contains(text(shown, "#cidrs"), "198.51.100.0/27") {
+	shown := apptest.Doc(t, bank.Get("/console/orgs/"+own))
+	if !strings.Contains(apptest.Text(shown, "main"), "Our new description") || !strings.Contains(apptest.Text(shown, "#cidrs"), "198.51.100.0/27") {
 		t.Fatal("saved changes not shown")
 	}
-	if txt := bank.get("/console/orgs/" + own + "/rfc2350.txt"); txt.Status != 200 || !strings.Contains(string(txt.Body), "2.1 Name of the Team") {
+	if txt := bank.Get("/console/orgs/" + own + "/rfc2350.txt"); txt.Status != 200 || !strings.Contains(string(txt.Body), "2.1 Name of the Team") {
 		t.Fatalf("RFC 2350 text: %d", txt.Status)
 	}
 	// The national CERT's public key downloads.
@@ -334,16 +300,16 @@ func TestDirectoryPagesFollowTheAccessRule(t *testing.T) {
 			ncert = o.ID
 		}
 	}
-	if key := bank.get("/console/orgs/" + ncert + "/key.asc"); key.Status != 200 || !strings.Contains(string(key.Body), "BEGIN PGP PUBLIC KEY BLOCK") {
+	if key := bank.Get("/console/orgs/" + ncert + "/key.asc"); key.Status != 200 || !strings.Contains(string(key.Body), "BEGIN PGP PUBLIC KEY BLOCK") {
 		t.Fatalf("key download: %d", key.Status)
 	}
-	nat := doc(t, bank.get("/console/orgs/"+ncert))
-	if !regexp.MustCompile(`^([0-9A-F]{4} ){9}[0-9A-F]{4}$`).MatchString(text(nat, "#fingerprint")) {
-		t.Fatalf("fingerprint shown as %q", text(nat, "#fingerprint"))
+	nat := apptest.Doc(t, bank.Get("/console/orgs/"+ncert))
+	if !regexp.MustCompile(`^([0-9A-F]{4} ){9}[0-9A-F]{4}$`).MatchString(apptest.Text(nat, "#fingerprint")) {
+		t.Fatalf("fingerprint shown as %q", apptest.Text(nat, "#fingerprint"))
 	}
 }
 
-func mustList(t *testing.T, s *server) []directory.Summary {
+func mustList(t *testing.T, s *apptest.Server) []directory.Summary {
 	t.Helper()
 	all, err := s.Directory.All(context.Background(), auth.System("test"), directory.Filter{})
 	if err != nil {
@@ -353,8 +319,8 @@ func mustList(t *testing.T, s *server) []directory.Summary {
 }
 
 func TestUnknownPagesAnswerAPage(t *testing.T) {
-	s := start(t, options{})
-	r := s.client().get("/no/such/page")
+	s := apptest.Start(t, apptest.Options{})
+	r := s.Client().Get("/no/such/page")
 	if r.Status != 404 || !strings.Contains(r.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("unknown page: %d %s", r.Status, r.Header.Get("Content-Type"))
 	}
@@ -363,8 +329,8 @@ func TestUnknownPagesAnswerAPage(t *testing.T) {
 // HTTPS with the given certificate: HTTP/2, HSTS, and the __Host- cookie.
 func TestServeTLS(t *testing.T) {
 	dir := t.TempDir()
-	certFile, keyFile := selfSigned(t, dir)
-	s := start(t, options{configure: func(c *app.Config) { c.TLSCert, c.TLSKey = certFile, keyFile }})
+	certFile, keyFile := apptest.SelfSignedCert(t, dir)
+	s := apptest.Start(t, apptest.Options{Configure: func(c *app.Config) { c.TLSCert, c.TLSKey = certFile, keyFile }})
 	if !strings.HasPrefix(s.URL, "https://") {
 		t.Fatalf("URL %s", s.URL)
 	}
@@ -381,7 +347,7 @@ func TestServeTLS(t *testing.T) {
 	if resp.ProtoMajor != 2 || resp.Header.Get("Strict-Transport-Security") == "" {
 		t.Fatalf("proto %s, HSTS %q", resp.Proto, resp.Header.Get("Strict-Transport-Security"))
 	}
-	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader(url.Values{"email": {"admin@localhost"}, "password": {adminPassword}}.Encode()))
+	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader(url.Values{"email": {"admin@localhost"}, "password": {apptest.AdminPassword}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", s.URL)
 	resp, err = client.Do(req)
@@ -393,21 +359,4 @@ func TestServeTLS(t *testing.T) {
 	if !strings.HasPrefix(set, "__Host-certhub_session=") || !strings.Contains(set, "Secure") {
 		t.Fatalf("cookie over TLS: %s", set)
 	}
-}
-
-func selfSigned(t *testing.T, dir string) (string, string) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := x509.MarshalECPrivateKey(key)
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
-	return certFile, keyFile
 }

@@ -11,15 +11,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
-// taxiiCall is one TAXII request with HTTP Basic credentials.
-func (s *server) taxii(method, path, user, secret string, body []byte, header ...string) response {
-	s.t.Helper()
+// taxii sends one TAXII request with HTTP Basic credentials.
+func taxii(t testing.TB, s *apptest.Server, method, path, user, secret string, body []byte, header ...string) apptest.Response {
+	t.Helper()
 	req, err := http.NewRequest(method, s.URL+path, bytes.NewReader(body))
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "application/taxii+json;version=2.1")
 	if body != nil {
@@ -31,28 +32,28 @@ func (s *server) taxii(method, path, user, secret string, body []byte, header ..
 	if user != "" {
 		req.SetBasicAuth(user, secret)
 	}
-	return s.do(http.DefaultClient, req)
+	return s.Do(http.DefaultClient, req)
 }
 
 func TestTAXII(t *testing.T) {
-	s := start(t, options{demo: true})
+	s := apptest.Start(t, apptest.Options{Demo: true})
 	coord := "coordinator@cc.example"
-	coordTok := s.token(coord)
+	coordTok := s.Token(coord)
 	bank := "ciso@firstbank.example"
-	bankTok := s.token(bank)
+	bankTok := s.Token(bank)
 	other := "security@crescent-mf.example"
-	otherTok := s.token(other)
+	otherTok := s.Token(other)
 	sector := "lead@bank-cert.example"
-	sectorTok := s.token(sector)
+	sectorTok := s.Token(sector)
 
 	// Protocol: credentials, media types.
-	if r := s.taxii("GET", "/taxii2/", "", "", nil); r.Status != 401 || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Basic") {
+	if r := taxii(t, s, "GET", "/taxii2/", "", "", nil); r.Status != 401 || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Basic") {
 		t.Fatalf("no credentials: %d %v", r.Status, r.Header)
 	}
-	if r := s.taxii("GET", "/taxii2/", coord, "wrong", nil); r.Status != 401 {
+	if r := taxii(t, s, "GET", "/taxii2/", coord, "wrong", nil); r.Status != 401 {
 		t.Fatalf("a wrong password: %d", r.Status)
 	}
-	r := s.taxii("GET", "/taxii2/", coord, "certhub-demo-2026", nil)
+	r := taxii(t, s, "GET", "/taxii2/", coord, "certhub-demo-2026", nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "application/taxii+json;version=2.1" {
 		t.Fatalf("discovery with a password: %d %s %s", r.Status, r.Header.Get("Content-Type"), r.Body)
 	}
@@ -65,14 +66,14 @@ func TestTAXII(t *testing.T) {
 	if root != "/taxii2/api/" || len(disc.APIRoots) != 1 {
 		t.Fatalf("discovery: %s", r.Body)
 	}
-	if r := s.taxii("GET", root, coord, coordTok, nil, "Accept", "text/html"); r.Status != http.StatusNotAcceptable {
+	if r := taxii(t, s, "GET", root, coord, coordTok, nil, "Accept", "text/html"); r.Status != http.StatusNotAcceptable {
 		t.Fatalf("Accept: text/html: %d", r.Status)
 	}
-	if r := s.taxii("GET", root, coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"max_content_length"`) {
+	if r := taxii(t, s, "GET", root, coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"max_content_length"`) {
 		t.Fatalf("API root: %d %s", r.Status, r.Body)
 	}
 	collections := func(user, tok string) map[string]string {
-		r := s.taxii("GET", root+"collections/", user, tok, nil)
+		r := taxii(t, s, "GET", root+"collections/", user, tok, nil)
 		if r.Status != 200 {
 			t.Fatalf("collections for %s: %d %s", user, r.Status, r.Body)
 		}
@@ -111,15 +112,15 @@ func TestTAXII(t *testing.T) {
 		}
 	}
 	objects := root + "collections/" + community + "/objects/"
-	if r := s.taxii("POST", objects, coord, coordTok, report, "Content-Type", "application/json"); r.Status != http.StatusUnsupportedMediaType {
+	if r := taxii(t, s, "POST", objects, coord, coordTok, report, "Content-Type", "application/json"); r.Status != http.StatusUnsupportedMediaType {
 		t.Fatalf("POST as application/json: %d", r.Status)
 	}
-	if r := s.taxii("POST", objects, "soc@firstbank.example", s.token("soc@firstbank.example"), []byte(`{"objects": []}`)); r.Status != http.StatusForbidden {
+	if r := taxii(t, s, "POST", objects, "soc@firstbank.example", s.Token("soc@firstbank.example"), []byte(`{"objects": []}`)); r.Status != http.StatusForbidden {
 		t.Fatalf("a constituent's member (not an analyst) wrote: %d %s", r.Status, r.Body)
 	}
 	demoBefore := map[string]bool{}
 	{
-		r := s.taxii("GET", objects, coord, coordTok, nil)
+		r := taxii(t, s, "GET", objects, coord, coordTok, nil)
 		var env struct {
 			Objects []struct{ ID string } `json:"objects"`
 		}
@@ -131,10 +132,10 @@ func TestTAXII(t *testing.T) {
 			t.Fatalf("the demo's community collection holds %d objects", len(demoBefore))
 		}
 	}
-	if r := s.taxii("POST", objects, coord, s.token(coord, auth.ScopeRead), []byte(`{"objects": []}`)); r.Status != http.StatusForbidden {
+	if r := taxii(t, s, "POST", objects, coord, s.Token(coord, auth.ScopeRead), []byte(`{"objects": []}`)); r.Status != http.StatusForbidden {
 		t.Fatalf("a read-only token as Basic's password wrote: %d %s", r.Status, r.Body)
 	}
-	r = s.taxii("POST", objects, coord, coordTok, report)
+	r = taxii(t, s, "POST", objects, coord, coordTok, report)
 	var st struct {
 		ID           string `json:"id"`
 		Status       string `json:"status"`
@@ -145,10 +146,10 @@ func TestTAXII(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &st); err != nil || r.Status != http.StatusAccepted || st.Status != "complete" || st.SuccessCount != len(want) || st.FailureCount != 0 {
 		t.Fatalf("POST the report: %d %.300s", r.Status, r.Body)
 	}
-	if r := s.taxii("GET", root+"status/"+st.ID+"/", coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"success_count":`+strconv.Itoa(len(want))) {
+	if r := taxii(t, s, "GET", root+"status/"+st.ID+"/", coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"success_count":`+strconv.Itoa(len(want))) {
 		t.Fatalf("status: %d %.200s", r.Status, r.Body)
 	}
-	if r := s.taxii("GET", root+"status/"+st.ID+"/", bank, bankTok, nil); r.Status != 404 {
+	if r := taxii(t, s, "GET", root+"status/"+st.ID+"/", bank, bankTok, nil); r.Status != 404 {
 		t.Fatalf("someone else's status: %d", r.Status)
 	}
 	// pageAll follows next through the collection, limit at a time.
@@ -160,7 +161,7 @@ func TestTAXII(t *testing.T) {
 			if next != "" {
 				q.Set("next", next)
 			}
-			r := s.taxii("GET", objects+"?"+q.Encode(), user, tok, nil)
+			r := taxii(t, s, "GET", objects+"?"+q.Encode(), user, tok, nil)
 			if r.Status != 200 {
 				t.Fatalf("page %d: %d %s", pages, r.Status, r.Body)
 			}
@@ -215,7 +216,7 @@ func TestTAXII(t *testing.T) {
 		}
 	}
 	// added_after is exclusive: after the first page's last, the rest.
-	r = s.taxii("GET", objects+"?limit=100&added_after="+url.QueryEscape(lastAdded), coord, coordTok, nil)
+	r = taxii(t, s, "GET", objects+"?limit=100&added_after="+url.QueryEscape(lastAdded), coord, coordTok, nil)
 	var rest struct {
 		More    bool              `json:"more"`
 		Objects []json.RawMessage `json:"objects"`
@@ -225,7 +226,7 @@ func TestTAXII(t *testing.T) {
 		t.Fatalf("added_after the first %d: %d objects, more %v", limit, len(rest.Objects), rest.More)
 	}
 	// Manifest, one object, its versions, match[type].
-	r = s.taxii("GET", root+"collections/"+community+"/manifest/?limit=2&match[type]=malware", coord, coordTok, nil)
+	r = taxii(t, s, "GET", root+"collections/"+community+"/manifest/?limit=2&match[type]=malware", coord, coordTok, nil)
 	var man struct {
 		Objects []struct{ ID, Version, DateAdded, MediaType string } `json:"objects"`
 	}
@@ -234,19 +235,19 @@ func TestTAXII(t *testing.T) {
 		t.Fatalf("manifest: %d %s", r.Status, r.Body)
 	}
 	one := man.Objects[0].ID
-	if r := s.taxii("GET", objects+one+"/", coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), one) {
+	if r := taxii(t, s, "GET", objects+one+"/", coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), one) {
 		t.Fatalf("one object: %d %s", r.Status, r.Body)
 	}
-	if r := s.taxii("GET", objects+one+"/versions/", coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), man.Objects[0].Version) {
+	if r := taxii(t, s, "GET", objects+one+"/versions/", coord, coordTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), man.Objects[0].Version) {
 		t.Fatalf("versions: %d %s", r.Status, r.Body)
 	}
-	if r := s.taxii("DELETE", objects+one+"/", sector, sectorTok, nil); r.Status != 404 && r.Status != 403 {
+	if r := taxii(t, s, "DELETE", objects+one+"/", sector, sectorTok, nil); r.Status != 404 && r.Status != 403 {
 		t.Fatalf("a sectoral CERT deleted: %d", r.Status)
 	}
-	if r := s.taxii("DELETE", objects+one+"/", coord, coordTok, nil); r.Status != 200 {
+	if r := taxii(t, s, "DELETE", objects+one+"/", coord, coordTok, nil); r.Status != 200 {
 		t.Fatalf("delete: %d %s", r.Status, r.Body)
 	}
-	if r := s.taxii("GET", objects+one+"/", coord, coordTok, nil); r.Status != 404 {
+	if r := taxii(t, s, "GET", objects+one+"/", coord, coordTok, nil); r.Status != 404 {
 		t.Fatalf("a deleted object: %d", r.Status)
 	}
 
@@ -255,10 +256,10 @@ func TestTAXII(t *testing.T) {
 	req, _ := http.NewRequest("POST", s.URL+"/api/v1/intel/ingest?source=sensors&tlp=AMBER", strings.NewReader("198.51.100.9\n203.0.113.250\n"))
 	req.Header.Set("Authorization", "Bearer "+coordTok)
 	req.Header.Set("Content-Type", "text/plain")
-	if r := s.do(http.DefaultClient, req); r.Status != 200 {
+	if r := s.Do(http.DefaultClient, req); r.Status != 200 {
 		t.Fatalf("ingest: %d %s", r.Status, r.Body)
 	}
-	bankCol := collections(bank, bankTok)["org-"+s.orgID(t, "First Example Bank")]
+	bankCol := collections(bank, bankTok)["org-"+s.OrgID("First Example Bank")]
 	if bankCol == "" {
 		t.Fatalf("First Bank has no collection: %v", collections(bank, bankTok))
 	}
@@ -266,7 +267,7 @@ func TestTAXII(t *testing.T) {
 		user, tok string
 		status    int
 	}{{bank, bankTok, 200}, {sector, sectorTok, 200}, {other, otherTok, 404}} {
-		r := s.taxii("GET", root+"collections/"+bankCol+"/objects/", tt.user, tt.tok, nil)
+		r := taxii(t, s, "GET", root+"collections/"+bankCol+"/objects/", tt.user, tt.tok, nil)
 		if r.Status != tt.status {
 			t.Fatalf("%s reads First Bank's collection: %d", tt.user, r.Status)
 		}
@@ -281,7 +282,7 @@ func TestTAXII(t *testing.T) {
 		tok  string
 		want int
 	}{{bankTok, 1}, {sectorTok, 1}, {otherTok, 0}, {coordTok, 2}} {
-		r := s.api("POST", "/api/v1/intel/lookup", tt.tok, map[string]any{"values": []string{"198.51.100.9", "203.0.113[.]250", "192.0.2.201"}})
+		r := s.API("POST", "/api/v1/intel/lookup", tt.tok, map[string]any{"values": []string{"198.51.100.9", "203.0.113[.]250", "192.0.2.201"}})
 		var out struct {
 			Matches []struct {
 				Value        string   `json:"value"`
@@ -299,29 +300,29 @@ func TestTAXII(t *testing.T) {
 			t.Fatalf("lookup: %s", r.Body)
 		}
 	}
-	if r := s.malformed().api("POST", "/api/v1/intel/lookup", bankTok, map[string]any{"values": make([]string, 100_001)}); r.Status != 422 {
+	if r := s.Malformed().API("POST", "/api/v1/intel/lookup", bankTok, map[string]any{"values": make([]string, 100_001)}); r.Status != 422 {
 		t.Fatalf("100,001 values: %d", r.Status)
 	}
-	if r := s.api("POST", "/api/v1/intel/lookup", "", map[string]any{"values": []string{"198.51.100.9"}}); r.Status != 401 {
+	if r := s.API("POST", "/api/v1/intel/lookup", "", map[string]any{"values": []string{"198.51.100.9"}}); r.Status != 401 {
 		t.Fatalf("anonymous lookup: %d", r.Status)
 	}
 
 	// Exports: the same access.
-	if r := s.api("GET", "/api/v1/intel/collections", bankTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), bankCol) || strings.Contains(string(r.Body), `"center"`) {
+	if r := s.API("GET", "/api/v1/intel/collections", bankTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), bankCol) || strings.Contains(string(r.Body), `"center"`) {
 		t.Fatalf("collections: %d %s", r.Status, r.Body)
 	}
-	r = s.api("GET", "/api/v1/intel/collections/"+bankCol+"/export?format=csv", bankTok, nil)
+	r = s.API("GET", "/api/v1/intel/collections/"+bankCol+"/export?format=csv", bankTok, nil)
 	if r.Status != 200 || !strings.HasPrefix(string(r.Body), "type,value,first_seen") || !strings.Contains(string(r.Body), "ipv4,198.51.100.9,") ||
 		!strings.Contains(string(r.Body), "ipv4,198.51.100.10,") || strings.Contains(string(r.Body), "203.0.113.250") {
 		t.Fatalf("First Bank's CSV: %d %s", r.Status, r.Body)
 	}
-	if r := s.api("GET", "/api/v1/intel/collections/"+bankCol+"/export", otherTok, nil); r.Status != 404 {
+	if r := s.API("GET", "/api/v1/intel/collections/"+bankCol+"/export", otherTok, nil); r.Status != 404 {
 		t.Fatalf("Crescent exports First Bank's collection: %d", r.Status)
 	}
-	if r := s.malformed().api("GET", "/api/v1/intel/collections/"+bankCol+"/export?format=pdf", bankTok, nil); r.Status != 422 {
+	if r := s.Malformed().API("GET", "/api/v1/intel/collections/"+bankCol+"/export?format=pdf", bankTok, nil); r.Status != 422 {
 		t.Fatalf("format=pdf: %d", r.Status)
 	}
-	r = s.api("GET", "/api/v1/intel/collections/community/export", bankTok, nil)
+	r = s.API("GET", "/api/v1/intel/collections/community/export", bankTok, nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "application/stix+json;version=2.1" || !strings.Contains(string(r.Body), "evil-updates.example") ||
 		strings.Contains(string(r.Body), "x-mitre-tactic") || strings.Contains(string(r.Body), "198.51.100.9") {
 		t.Fatalf("the community's bundle for First Bank: %d %.400s", r.Status, r.Body)

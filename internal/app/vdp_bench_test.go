@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/vdp"
@@ -19,7 +20,7 @@ import (
 //
 //	go test ./internal/app -run '^$' -bench LargeCase -benchtime 20x
 func BenchmarkLargeCase(b *testing.B) {
-	s := start(b, options{demo: true})
+	s := apptest.Start(b, apptest.Options{Demo: true})
 	ctx := context.Background()
 	sys := auth.System("bench")
 	u, err := s.Auth.UserByEmail(ctx, "coordinator@cc.example")
@@ -90,9 +91,9 @@ func BenchmarkLargeCase(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	cl := s.client()
-	cl.login("coordinator@cc.example", "certhub-demo-2026")
-	token := s.token("coordinator@cc.example")
+	cl := s.Client()
+	cl.Login("coordinator@cc.example", "certhub-demo-2026")
+	token := s.Token("coordinator@cc.example")
 	for _, p := range []struct{ name, path string }{
 		{"case-page", "/console/cases/" + c.ID},
 		{"main-thread", "/console/cases/" + c.ID + "/threads/" + main},
@@ -102,11 +103,11 @@ func BenchmarkLargeCase(b *testing.B) {
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			for b.Loop() {
-				var res response
+				var res apptest.Response
 				if p.name == "case-api" {
-					res = s.api("GET", p.path, token, nil)
+					res = s.API("GET", p.path, token, nil)
 				} else {
-					res = cl.get(p.path)
+					res = cl.Get(p.path)
 				}
 				if res.Status != http.StatusOK {
 					b.Fatalf("%s: %d", p.path, res.Status)

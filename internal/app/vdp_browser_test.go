@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/browsertest"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/audit"
@@ -14,25 +15,13 @@ import (
 	"github.com/certhub/certhub/internal/platform/pgp"
 )
 
-// signIn signs out whoever is signed in, then signs in as email.
-func signIn(b *browsertest.Browser, email, password string) {
-	b.Go("/login")
-	if b.Count(".who button") > 0 {
-		b.Click(".who button")
-		b.Go("/login")
-	}
-	b.Fill("#f-email", email)
-	b.Fill("#f-password", password)
-	b.Click("#login button[type=submit]")
-}
-
 // The whole disclosure journey in a real browser: a researcher reports on
 // the public page, the center triages, routes and opens a case, notifies the
 // vendor, the vendor signs in to its portal and states a fix, and the center
 // discloses and closes the case — every e-mail received by the test SMTP
 // server, every step in the audit log.
 func TestBrowserDisclosureJourney(t *testing.T) {
-	s := start(t, options{demo: true})
+	s := apptest.Start(t, apptest.Options{Demo: true})
 	ctx := context.Background()
 	// The vendor's published key is one whose private half the test holds,
 	// so that the encrypted notification can be read.
@@ -40,7 +29,7 @@ func TestBrowserDisclosureJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Directory.Update(ctx, auth.System("test"), s.orgID(t, "NetForge Systems"), directory.OrgInput{PGPKey: &vendorPub}); err != nil {
+	if _, err := s.Directory.Update(ctx, auth.System("test"), s.OrgID("NetForge Systems"), directory.OrgInput{PGPKey: &vendorPub}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -74,7 +63,7 @@ func TestBrowserDisclosureJourney(t *testing.T) {
 	}
 
 	// The coordinator triages it.
-	signIn(b, "coordinator@cc.example", "certhub-demo-2026")
+	apptest.SignIn(b, "coordinator@cc.example", "certhub-demo-2026")
 	b.Go("/console/reports")
 	b.Expect("#reports", tracking)
 	b.Shot("22-queue")
@@ -86,7 +75,7 @@ func TestBrowserDisclosureJourney(t *testing.T) {
 	b.Click("#reports a[href^='/console/reports/']")
 	reportPath := b.Path()
 	b.Select("#f-validity", "valid")
-	b.Select("#f-vendor_org_id", s.orgID(t, "NetForge Systems"))
+	b.Select("#f-vendor_org_id", s.OrgID("NetForge Systems"))
 	b.Fill("#f-cvss3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
 	b.Fill("#f-cvss4", "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
 	for point, value := range map[string]string{"RP": "N", "SCON": "Y", "RC": "C", "SC": "O", "SE": "U", "U": "S", "PSI": "S"} {
@@ -121,12 +110,12 @@ func TestBrowserDisclosureJourney(t *testing.T) {
 	}
 
 	// Another vendor cannot even find the case.
-	signIn(b, "psirt@examplesoft.example", "certhub-demo-2026")
+	apptest.SignIn(b, "psirt@examplesoft.example", "certhub-demo-2026")
 	b.Go(casePath)
 	b.Expect("h1", "Not Found")
 
 	// The vendor signs in to its portal and states a fix.
-	signIn(b, "security@netforge.example", "certhub-demo-2026")
+	apptest.SignIn(b, "security@netforge.example", "certhub-demo-2026")
 	b.Go("/console/cases")
 	b.Expect("#cases", "NetForge Gate 7 authentication bypass")
 	b.Go(casePath)
@@ -143,7 +132,7 @@ func TestBrowserDisclosureJourney(t *testing.T) {
 	}
 
 	// The coordinator discloses and closes the case.
-	signIn(b, "coordinator@cc.example", "certhub-demo-2026")
+	apptest.SignIn(b, "coordinator@cc.example", "certhub-demo-2026")
 	b.Go(casePath)
 	b.Select("#f-c-status", "disclosed")
 	b.Click("#case-form button[type=submit]")
@@ -168,16 +157,4 @@ func TestBrowserDisclosureJourney(t *testing.T) {
 	if rep, err := audit.Verify(ctx, s.DB); err != nil || rep.Problem != nil {
 		t.Fatalf("audit chain: %+v %v", rep.Problem, err)
 	}
-}
-
-// orgID finds an organisation by name.
-func (s *server) orgID(t *testing.T, name string) string {
-	t.Helper()
-	for _, o := range mustList(t, s) {
-		if o.Name == name {
-			return o.ID
-		}
-	}
-	t.Fatalf("no organisation %q", name)
-	return ""
 }

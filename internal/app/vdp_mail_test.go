@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/pgp"
@@ -20,7 +21,7 @@ import (
 // file; a stranger using a tracking ID; PGP/MIME to the center's key; an
 // auto-reply; and no relaying.
 func TestReportsByMail(t *testing.T) {
-	s := start(t, options{demo: true, configure: func(c *app.Config) {
+	s := apptest.Start(t, apptest.Options{Demo: true, Configure: func(c *app.Config) {
 		c.SMTPListen, c.ReportAddress = "127.0.0.1:0", "Report@CERT.example"
 	}})
 	ctx := context.Background()
@@ -39,7 +40,7 @@ func TestReportsByMail(t *testing.T) {
 	before := len(reports())
 
 	// The public report page tells researchers they may write instead.
-	if d := doc(t, s.client().get("/report")); !strings.Contains(d.Find("#report-by-mail").Text(), "report@cert.example") {
+	if d := apptest.Doc(t, s.Client().Get("/report")); !strings.Contains(d.Find("#report-by-mail").Text(), "report@cert.example") {
 		t.Fatalf("the report page does not offer the address: %q", d.Find("#report-by-mail").Text())
 	}
 

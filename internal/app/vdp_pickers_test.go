@@ -7,55 +7,40 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/demo"
-	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/vdp"
 )
-
-// identity is the demo user's identity, as the services see it.
-func (s *server) identity(email string) *auth.Identity {
-	s.t.Helper()
-	ctx := context.Background()
-	u, err := s.Auth.UserByEmail(ctx, email)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	id, err := s.Auth.Identity(ctx, u.ID)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return id
-}
 
 // The console's organisation pickers on a report and a case list what the
 // viewer may see of the directory: BankCERT's analyst, running a case,
 // may add CERTs, vendors and its own constituents — never another
 // sector's constituents, whose contacts are not BankCERT's business.
 func TestVDPPickersFollowTheDirectoryRule(t *testing.T) {
-	s := start(t, options{demo: true})
+	s := apptest.Start(t, apptest.Options{Demo: true})
 	ctx := context.Background()
-	r := s.api("POST", "/api/v1/public/reports", "", map[string]any{"title": "Token reuse in the NetBank portal",
+	r := s.API("POST", "/api/v1/public/reports", "", map[string]any{"title": "Token reuse in the NetBank portal",
 		"description": "Session tokens survive a password change.", "vendor": "Examplesoft"})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("report: %d %s", r.Status, r.Body)
 	}
 	reportID := r.JSON(t)["id"].(string)
-	if _, err := s.VDP.Route(ctx, s.identity("coordinator@cc.example"), reportID, s.orgID(t, "Banking Sector CERT")); err != nil {
+	if _, err := s.VDP.Route(ctx, s.Identity("coordinator@cc.example"), reportID, s.OrgID("Banking Sector CERT")); err != nil {
 		t.Fatal(err)
 	}
-	_, c, err := s.VDP.Accept(ctx, s.identity("analyst@bank-cert.example"), reportID, vdp.AcceptInput{Title: "Token reuse"})
+	_, c, err := s.VDP.Accept(ctx, s.Identity("analyst@bank-cert.example"), reportID, vdp.AcceptInput{Title: "Token reuse"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := s.client()
-	b.login("analyst@bank-cert.example", demo.Password)
+	b := s.Client()
+	b.Login("analyst@bank-cert.example", demo.Password)
 	options := func(path, sel string) map[string]bool {
-		res := b.get(path)
+		res := b.Get(path)
 		if res.Status != http.StatusOK {
 			t.Fatalf("%s: %d", path, res.Status)
 		}
 		out := map[string]bool{}
-		d := doc(t, res)
+		d := apptest.Doc(t, res)
 		d.Find(sel + " option").Each(func(_ int, o *goquery.Selection) { out[o.Text()] = true })
 		if len(out) == 0 {
 			t.Fatalf("%s has no %s", path, sel)
