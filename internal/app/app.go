@@ -187,7 +187,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	if c.CenterKey, err = pgp.LoadOrCreateCenterKey(ctx, c.DB, key, cfg.CenterName, keyAddr, cfg.Now()); err != nil {
 		return fail(err)
 	}
-	c.VDP = vdp.NewService(vdp.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey,
+	c.VDP = vdp.NewService(vdp.Options{DB: c.DB, Orgs: c.Directory, People: c.Auth, Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey,
 		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), DataDir: cfg.DataDir, CenterName: cfg.CenterName,
 		ReportAddress: cfg.ReportAddress})
 	c.VDP.Register(c.Queue)

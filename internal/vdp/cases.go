@@ -40,6 +40,46 @@ func (s *Service) loadCase(ctx context.Context, q db.Querier, id *auth.Identity,
 	return c, parts, v, nil
 }
 
+// named gives the participants their organisations' names from the
+// directory and puts them in the order they are shown: by role, then name.
+func (s *Service) named(ctx context.Context, parts []Participant) error {
+	if len(parts) == 0 {
+		return nil
+	}
+	ids := make([]string, len(parts))
+	for i, p := range parts {
+		ids[i] = p.OrgID
+	}
+	orgs, err := s.orgs.GetMany(ctx, system, ids)
+	if err != nil {
+		return fmt.Errorf("vdp: participants: %w", err)
+	}
+	names := make(map[string]string, len(orgs))
+	for _, o := range orgs {
+		names[o.ID] = o.Name
+	}
+	for i := range parts {
+		parts[i].OrgName = names[parts[i].OrgID]
+	}
+	// The directory keys a name by its lower case: the order of its lists.
+	slices.SortStableFunc(parts, func(a, b Participant) int {
+		if a.Role != b.Role {
+			return strings.Compare(string(a.Role), string(b.Role))
+		}
+		return strings.Compare(strings.ToLower(a.OrgName), strings.ToLower(b.OrgName))
+	})
+	return nil
+}
+
+// orgName is an organisation's name in the directory.
+func (s *Service) orgName(ctx context.Context, orgID string) (string, error) {
+	o, err := s.orgs.Get(ctx, system, orgID)
+	if err != nil {
+		return "", fmt.Errorf("vdp: organisation %s: %w", orgID, err)
+	}
+	return o.Name, nil
+}
+
 // runTx loads a case for a change only those who run it may make.
 func (s *Service) runTx(ctx context.Context, tx *db.Tx, id *auth.Identity, caseID string) (Case, []Participant, CaseViewer, error) {
 	c, parts, v, err := s.loadCase(ctx, tx, id, caseID)
@@ -271,12 +311,15 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 	var d CaseDetail
 	var v CaseViewer
 	var maxEvent int64
+	var parts []Participant
+	var statuses []ProductStatus
+	authors := map[string][]string{}
 	err := s.db.Read(ctx, func(q db.Querier) error {
-		c, parts, viewer, err := s.loadCase(ctx, q, id, caseID)
+		c, ps, viewer, err := s.loadCase(ctx, q, id, caseID)
 		if err != nil {
 			return err
 		}
-		v = viewer
+		v, parts = viewer, ps
 		d.Case = c
 		d.Viewer = ViewerSummary{Level: levelName(v.Level), Run: v.Run}
 		for o, r := range v.Orgs {
@@ -287,24 +330,12 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 		}
 		slices.Sort(d.Viewer.Orgs)
 		slices.Sort(d.Viewer.Vendors)
-		if v.Level == LevelPublic {
-			d.Participants = []Participant{}
-			for _, p := range parts {
-				if p.Role == RoleVendor {
-					d.Participants = append(d.Participants, Participant{OrgID: p.OrgID, OrgName: p.OrgName, Role: p.Role})
-				}
-			}
-		} else {
-			d.Participants = parts
-		}
 		if d.Vulns, err = listVulns(ctx, q, c.ID); err != nil {
 			return err
 		}
-		statuses, err := listStatuses(ctx, q, c.ID)
-		if err != nil {
+		if statuses, err = listStatuses(ctx, q, c.ID); err != nil {
 			return err
 		}
-		d.Statuses = vendorMatrix(parts, d.Vulns, statuses, v)
 		eventSeq, postSeq := int64(0), int64(0)
 		if id != nil && !id.IsSystem() {
 			if eventSeq, postSeq, err = lastRead(ctx, q, id.User.ID, c.ID); err != nil {
@@ -350,7 +381,7 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 			}
 			d.Messages = map[string][]Message{}
 			for _, r := range d.Reports {
-				if d.Messages[r.ID], err = listMessages(ctx, q, r.ID); err != nil {
+				if d.Messages[r.ID], authors[r.ID], err = listMessages(ctx, q, r.ID); err != nil {
 					return err
 				}
 			}
@@ -359,6 +390,28 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 	})
 	if err != nil {
 		return d, err
+	}
+	// Names come from the directory and the accounts, after the snapshot
+	// is read: their services read on connections of their own.
+	if err := s.named(ctx, parts); err != nil {
+		return d, err
+	}
+	if v.Level == LevelPublic {
+		d.Participants = []Participant{}
+		for _, p := range parts {
+			if p.Role == RoleVendor {
+				d.Participants = append(d.Participants, Participant{OrgID: p.OrgID, OrgName: p.OrgName, Role: p.Role})
+			}
+		}
+	} else {
+		d.Participants = parts
+	}
+	d.Statuses = vendorMatrix(parts, d.Vulns, statuses, v)
+	names := map[string]string{}
+	for rid, msgs := range d.Messages {
+		if err := s.nameAuthors(ctx, names, msgs, authors[rid]); err != nil {
+			return d, err
+		}
 	}
 	if id != nil && !id.IsSystem() && v.Level >= LevelParticipant {
 		// The case page shows the timeline: its events are now seen. Posts
@@ -469,7 +522,7 @@ func (s *Service) ListCases(ctx context.Context, id *auth.Identity, f CaseFilter
 		}
 		afterAt, afterID = &t, after[1]
 	}
-	out, err := listCases(ctx, s.db, id.User.ID, id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
+	out, err := listCases(ctx, s.db, id.OrgIDs(), id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -761,7 +814,8 @@ func (s *Service) RemoveParticipant(ctx context.Context, id *auth.Identity, case
 				if _, err := tx.Exec(ctx, `DELETE FROM vdp_participants WHERE case_id = $1 AND org_id = $2`, c.ID, orgID); err != nil {
 					return "", "", err
 				}
-				return "removed " + p.OrgName, VisibleParticipants, nil
+				name, err := s.orgName(ctx, orgID)
+				return "removed " + name, VisibleParticipants, err
 			}
 		}
 		return "", "", errs.NotFound("the organisation does not take part in the case")
@@ -782,6 +836,11 @@ func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, o
 			return "", "", fieldErr("org_id", "is not a vendor in this case")
 		}
 		p := parts[i]
+		name, err := s.orgName(ctx, p.OrgID)
+		if err != nil {
+			return "", "", err
+		}
+		p.OrgName = name
 		now := s.now()
 		p.NotifiedAt = &now
 		if err := saveParticipant(ctx, tx, p); err != nil {
@@ -858,6 +917,9 @@ func (s *Service) participantChange(ctx context.Context, id *auth.Identity, case
 			return errs.NotFound("the organisation does not take part in the case")
 		}
 		p := parts[i]
+		if p.OrgName, err = s.orgName(ctx, p.OrgID); err != nil {
+			return err
+		}
 		summary, err := fn(&p)
 		if err != nil {
 			return err
@@ -1071,6 +1133,9 @@ func (s *Service) SetStatus(ctx context.Context, id *auth.Identity, caseID strin
 			return fmt.Errorf("vdp: status: %w", err)
 		}
 		p := parts[pi]
+		if p.OrgName, err = s.orgName(ctx, p.OrgID); err != nil {
+			return err
+		}
 		if p.AcknowledgedAt == nil && v.IsVendor(p.OrgID) {
 			// A statement from the vendor is an acknowledgement.
 			p.AcknowledgedAt = &now

@@ -63,10 +63,11 @@ func saveCase(ctx context.Context, tx *db.Tx, c Case) error {
 	return nil
 }
 
+// listParticipants returns the organisations taking part in a case, by
+// role, without their names: those are the directory's (Service.named).
 func listParticipants(ctx context.Context, q db.Querier, caseID string) ([]Participant, error) {
-	rows, err := q.Query(ctx, `SELECT p.case_id, p.org_id, o.name, p.role, p.their_tracking, p.notified_at, p.seen_at,
-		p.acknowledged_at, p.reminders, p.last_reminder_at, p.escalated_at, p.added_at
-		FROM vdp_participants p JOIN orgs o ON o.id = p.org_id WHERE p.case_id = $1 ORDER BY p.role, o.name_key`, caseID)
+	rows, err := q.Query(ctx, `SELECT case_id, org_id, role, their_tracking, notified_at, seen_at, acknowledged_at, reminders,
+		last_reminder_at, escalated_at, added_at FROM vdp_participants WHERE case_id = $1 ORDER BY role, org_id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("vdp: participants: %w", err)
 	}
@@ -74,7 +75,7 @@ func listParticipants(ctx context.Context, q db.Querier, caseID string) ([]Parti
 	out := []Participant{}
 	for rows.Next() {
 		var p Participant
-		if err := rows.Scan(&p.CaseID, &p.OrgID, &p.OrgName, &p.Role, &p.TheirTracking, &p.NotifiedAt, &p.SeenAt,
+		if err := rows.Scan(&p.CaseID, &p.OrgID, &p.Role, &p.TheirTracking, &p.NotifiedAt, &p.SeenAt,
 			&p.AcknowledgedAt, &p.Reminders, &p.LastReminderAt, &p.EscalatedAt, &p.AddedAt); err != nil {
 			return nil, err
 		}
@@ -332,16 +333,24 @@ type CaseFilter struct {
 	Limit  int
 }
 
-// listCases returns cases the user takes part in (or all, for staff), newest first.
-func listCases(ctx context.Context, q db.Querier, userID string, all bool, f CaseFilter, afterAt *time.Time, afterID string) ([]Case, error) {
+// listCases returns the cases the organisations orgIDs run, take part in
+// or reported into (or all, for staff), newest first.
+func listCases(ctx context.Context, q db.Querier, orgIDs []string, all bool, f CaseFilter, afterAt *time.Time, afterID string) ([]Case, error) {
 	var conds []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if !all {
-		u := arg(userID)
-		conds = append(conds, `(owner_org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`)
-			OR id IN (SELECT case_id FROM vdp_participants WHERE org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`))
-			OR id IN (SELECT case_id FROM vdp_reports WHERE case_id IS NOT NULL AND submitter_org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`)))`)
+		if len(orgIDs) == 0 {
+			return nil, nil
+		}
+		in := make([]string, len(orgIDs))
+		for i, o := range orgIDs {
+			in[i] = arg(o)
+		}
+		mine := strings.Join(in, ", ")
+		conds = append(conds, `(owner_org_id IN (`+mine+`)
+			OR id IN (SELECT case_id FROM vdp_participants WHERE org_id IN (`+mine+`))
+			OR id IN (SELECT case_id FROM vdp_reports WHERE case_id IS NOT NULL AND submitter_org_id IN (`+mine+`)))`)
 	}
 	if f.Status != "" {
 		if f.Status == "active" {

@@ -89,6 +89,9 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 					return nil
 				}
 				orgID := p.OrgID
+				if p.OrgName, err = s.orgName(ctx, orgID); err != nil {
+					return err
+				}
 				if p.Reminders >= st.EscalateAfter {
 					p.EscalatedAt = &now
 					if err := saveParticipant(ctx, tx, p); err != nil {

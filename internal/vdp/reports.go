@@ -318,6 +318,7 @@ func (s *Service) byKey(ctx context.Context, q db.Querier, key, ip string) (Repo
 // Follow shows a reporter their report.
 func (s *Service) Follow(ctx context.Context, key, ip string) (FollowView, error) {
 	var v FollowView
+	var authors []string
 	err := s.db.Read(ctx, func(q db.Querier) error {
 		r, err := s.byKey(ctx, q, key, ip)
 		if err != nil {
@@ -332,10 +333,13 @@ func (s *Service) Follow(ctx context.Context, key, ip string) (FollowView, error
 			}
 			v.Case = &FollowCase{Number: c.Number, Status: c.Status, PublicationAt: c.PublicationAt}
 		}
-		v.Messages, err = listMessages(ctx, q, r.ID)
+		v.Messages, authors, err = listMessages(ctx, q, r.ID)
 		return err
 	})
-	return v, err
+	if err != nil {
+		return v, err
+	}
+	return v, s.nameAuthors(ctx, map[string]string{}, v.Messages, authors)
 }
 
 // ReporterReply adds a message from the reporter through the follow link. A
@@ -403,6 +407,7 @@ type ReportDetail struct {
 // only submitted it.
 func (s *Service) Get(ctx context.Context, id *auth.Identity, reportID string) (ReportDetail, error) {
 	var d ReportDetail
+	var authors []string
 	err := s.db.Read(ctx, func(q db.Querier) error {
 		r, err := getReport(ctx, q, "id = $1", reportID)
 		if err != nil {
@@ -421,10 +426,37 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, reportID string) (
 				d.Decrypted = string(b)
 			}
 		}
-		d.Messages, err = listMessages(ctx, q, r.ID)
+		d.Messages, authors, err = listMessages(ctx, q, r.ID)
 		return err
 	})
-	return d, err
+	if err != nil {
+		return d, err
+	}
+	return d, s.nameAuthors(ctx, map[string]string{}, d.Messages, authors)
+}
+
+// nameAuthors gives each message the name of the user who wrote it, as the
+// accounts know it: authors[i] wrote msgs[i] ("" for the reporter, who has
+// no account). names keeps the users already asked for.
+func (s *Service) nameAuthors(ctx context.Context, names map[string]string, msgs []Message, authors []string) error {
+	for i, uid := range authors {
+		if uid == "" {
+			continue
+		}
+		name, ok := names[uid]
+		if !ok {
+			u, err := s.people.GetUser(ctx, uid)
+			switch {
+			case err == nil:
+				name = u.Name
+			case errs.KindOf(err) != errs.KindNotFound:
+				return fmt.Errorf("vdp: message author: %w", err)
+			}
+			names[uid] = name
+		}
+		msgs[i].Author = name
+	}
+	return nil
 }
 
 // List returns a page of the reports id may see, oldest first.
@@ -452,7 +484,7 @@ func (s *Service) List(ctx context.Context, id *auth.Identity, f ReportFilter) (
 		}
 		afterAt, afterID = &t, after[1]
 	}
-	out, err := listReports(ctx, s.db, id.User.ID, id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
+	out, err := listReports(ctx, s.db, id.OrgIDs(), id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -46,9 +46,10 @@ func (rule Rule) Matches(r Report, vendorName string) bool {
 	return true
 }
 
+// listRules returns the routing rules in order, without the CERTs' names:
+// those are the directory's (Service.namedRules).
 func listRules(ctx context.Context, q db.Querier) ([]Rule, error) {
-	rows, err := q.Query(ctx, `SELECT r.id, r.vendor, r.product, r.sector, r.cii, r.org_id, o.name
-		FROM vdp_routing_rules r JOIN orgs o ON o.id = r.org_id ORDER BY r.position`)
+	rows, err := q.Query(ctx, `SELECT id, vendor, product, sector, cii, org_id FROM vdp_routing_rules ORDER BY position`)
 	if err != nil {
 		return nil, fmt.Errorf("vdp: rules: %w", err)
 	}
@@ -56,12 +57,37 @@ func listRules(ctx context.Context, q db.Querier) ([]Rule, error) {
 	out := []Rule{}
 	for rows.Next() {
 		var r Rule
-		if err := rows.Scan(&r.ID, &r.Vendor, &r.Product, &r.Sector, &r.CII, &r.OrgID, &r.OrgName); err != nil {
+		if err := rows.Scan(&r.ID, &r.Vendor, &r.Product, &r.Sector, &r.CII, &r.OrgID); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// namedRules gives each rule its CERT's name from the directory.
+func (s *Service) namedRules(ctx context.Context, rules []Rule) error {
+	if len(rules) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, r := range rules {
+		if !slices.Contains(ids, r.OrgID) {
+			ids = append(ids, r.OrgID)
+		}
+	}
+	orgs, err := s.orgs.GetMany(ctx, system, ids)
+	if err != nil {
+		return fmt.Errorf("vdp: rules: %w", err)
+	}
+	for i := range rules {
+		for _, o := range orgs {
+			if o.ID == rules[i].OrgID {
+				rules[i].OrgName = o.Name
+			}
+		}
+	}
+	return nil
 }
 
 // route decides the responsible CERT: the first matching rule, else the
@@ -91,7 +117,11 @@ func (s *Service) Rules(ctx context.Context, id *auth.Identity) ([]Rule, error) 
 	if !id.IsStaff() && !id.IsSystem() {
 		return nil, errs.Forbidden("only coordination-center staff see the routing rules")
 	}
-	return listRules(ctx, s.db)
+	rules, err := listRules(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	return rules, s.namedRules(ctx, rules)
 }
 
 // SetRules replaces the routing rules with rules, in that order (staff).
@@ -128,6 +158,9 @@ func (s *Service) SetRules(ctx context.Context, id *auth.Identity, rules []Rule)
 		if err != nil {
 			return err
 		}
+		if err := s.namedRules(ctx, before); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM vdp_routing_rules`); err != nil {
 			return fmt.Errorf("vdp: rules: %w", err)
 		}
@@ -141,6 +174,9 @@ func (s *Service) SetRules(ctx context.Context, id *auth.Identity, rules []Rule)
 			}
 		}
 		if out, err = listRules(ctx, tx); err != nil {
+			return err
+		}
+		if err := s.namedRules(ctx, out); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "vdp.rules", ObjectType: "settings", ObjectID: "vdp.rules",

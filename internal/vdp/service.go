@@ -17,6 +17,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
+	"github.com/certhub/certhub/internal/platform/settings"
 )
 
 // Orgs is what the disclosure program needs of the directory.
@@ -26,10 +27,17 @@ type Orgs interface {
 	All(ctx context.Context, id *auth.Identity, f directory.Filter) ([]directory.Summary, error)
 }
 
+// People is what the disclosure program needs of the accounts: the names of
+// the center's people who wrote to a reporter.
+type People interface {
+	GetUser(ctx context.Context, id string) (auth.User, error)
+}
+
 // Options configure the Service.
 type Options struct {
 	DB        *db.DB
 	Orgs      Orgs
+	People    People
 	Outbox    *notify.Outbox
 	CenterKey *pgp.CenterKey
 	Now       func() time.Time
@@ -48,6 +56,7 @@ type Options struct {
 type Service struct {
 	db         *db.DB
 	orgs       Orgs
+	people     People
 	outbox     *notify.Outbox
 	key        *pgp.CenterKey
 	now        func() time.Time
@@ -66,7 +75,7 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: o.DB, orgs: o.Orgs, outbox: o.Outbox, key: o.CenterKey, now: o.Now, log: o.Log,
+	return &Service{db: o.DB, orgs: o.Orgs, people: o.People, outbox: o.Outbox, key: o.CenterKey, now: o.Now, log: o.Log,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, centerName: o.CenterName, reportAddr: strings.ToLower(o.ReportAddress),
 		// Five reports at once from one address, then one every two minutes.
 		intake: auth.NewLimiter(5, 2*time.Minute, o.Now),
@@ -114,29 +123,19 @@ var settingKeys = map[string]func(*Settings) *int{
 // Settings returns the current policies.
 func (s *Service) Settings(ctx context.Context) (Settings, error) {
 	out := DefaultSettings
-	rows, err := s.db.Query(ctx, `SELECT key, value FROM settings WHERE key LIKE 'vdp.%'`)
+	kv, err := settings.Prefixed(ctx, s.db, "vdp.")
 	if err != nil {
 		return out, fmt.Errorf("vdp: settings: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return out, err
-		}
+	for k, v := range kv {
 		if f, ok := settingKeys[k]; ok {
 			if n, err := strconv.Atoi(v); err == nil {
 				*f(&out) = n
 			}
 		}
-		switch k {
-		case "vdp.cna_org_id":
-			out.CNAOrgID = v
-		case "vdp.cna_short_name":
-			out.CNAShortName = v
-		}
 	}
-	return out, rows.Err()
+	out.CNAOrgID, out.CNAShortName = kv["vdp.cna_org_id"], kv["vdp.cna_short_name"]
+	return out, nil
 }
 
 // SaveSettings changes the policies (platform administrators).
@@ -173,15 +172,12 @@ func (s *Service) SaveSettings(ctx context.Context, id *auth.Identity, in Settin
 	now := s.now()
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		for k, v := range map[string]string{"vdp.cna_org_id": in.CNAOrgID, "vdp.cna_short_name": in.CNAShortName} {
-			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
-				ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, k, v, now); err != nil {
+			if err := settings.Put(ctx, tx, k, v, now); err != nil {
 				return fmt.Errorf("vdp: save settings: %w", err)
 			}
 		}
 		for k, get := range settingKeys {
-			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
-				ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-				k, strconv.Itoa(*get(&in)), now); err != nil {
+			if err := settings.Put(ctx, tx, k, strconv.Itoa(*get(&in)), now); err != nil {
 				return fmt.Errorf("vdp: save settings: %w", err)
 			}
 		}

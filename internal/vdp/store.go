@@ -151,23 +151,26 @@ func saveReport(ctx context.Context, tx *db.Tx, r Report) error {
 	return nil
 }
 
-func listMessages(ctx context.Context, q db.Querier, reportID string) ([]Message, error) {
-	rows, err := q.Query(ctx, `SELECT m.id, m.from_reporter, COALESCE(u.name, ''), m.body, m.created_at
-		FROM vdp_report_messages m LEFT JOIN users u ON u.id = m.author_user_id
-		WHERE m.report_id = $1 ORDER BY m.created_at, m.id`, reportID)
+// listMessages returns a report's messages, oldest first, and for each the
+// user who wrote it ("" for the reporter); the authors' names are the
+// accounts' to tell (Service.nameAuthors).
+func listMessages(ctx context.Context, q db.Querier, reportID string) ([]Message, []string, error) {
+	rows, err := q.Query(ctx, `SELECT id, from_reporter, COALESCE(author_user_id, ''), body, created_at
+		FROM vdp_report_messages WHERE report_id = $1 ORDER BY created_at, id`, reportID)
 	if err != nil {
-		return nil, fmt.Errorf("vdp: messages: %w", err)
+		return nil, nil, fmt.Errorf("vdp: messages: %w", err)
 	}
 	defer rows.Close()
-	out := []Message{}
+	out, authors := []Message{}, []string{}
 	for rows.Next() {
 		var m Message
-		if err := rows.Scan(&m.ID, &m.FromReporter, &m.Author, &m.Body, &m.CreatedAt); err != nil {
-			return nil, err
+		var author string
+		if err := rows.Scan(&m.ID, &m.FromReporter, &author, &m.Body, &m.CreatedAt); err != nil {
+			return nil, nil, err
 		}
-		out = append(out, m)
+		out, authors = append(out, m), append(authors, author)
 	}
-	return out, rows.Err()
+	return out, authors, rows.Err()
 }
 
 func addMessage(ctx context.Context, tx *db.Tx, reportID string, fromReporter bool, userID *string, body string, at time.Time) (Message, error) {
@@ -189,16 +192,23 @@ type ReportFilter struct {
 	Limit    int
 }
 
-// listReports returns reports the viewer may see, oldest first (the queue's
+// listReports returns reports the viewer may see — all, or those assigned
+// to or submitted by the organisations orgIDs — oldest first (the queue's
 // order), after the cursor (received_at, id) when given.
-func listReports(ctx context.Context, q db.Querier, userID string, all bool, f ReportFilter, afterAt *time.Time, afterID string) ([]Report, error) {
+func listReports(ctx context.Context, q db.Querier, orgIDs []string, all bool, f ReportFilter, afterAt *time.Time, afterID string) ([]Report, error) {
 	var conds []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if !all {
-		u := arg(userID)
-		conds = append(conds, `(assigned_org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`)
-			OR submitter_org_id IN (SELECT org_id FROM memberships WHERE user_id = `+u+`))`)
+		if len(orgIDs) == 0 {
+			return nil, nil
+		}
+		in := make([]string, len(orgIDs))
+		for i, o := range orgIDs {
+			in[i] = arg(o)
+		}
+		mine := strings.Join(in, ", ")
+		conds = append(conds, `(assigned_org_id IN (`+mine+`) OR submitter_org_id IN (`+mine+`))`)
 	}
 	switch f.Status {
 	case "":

@@ -60,7 +60,7 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := NewService(Options{DB: d, Orgs: dir, Outbox: outbox, CenterKey: center, Now: clk.Now, BaseURL: "https://hub.example", CenterName: "CERT CC",
+	svc := NewService(Options{DB: d, Orgs: dir, People: users, Outbox: outbox, CenterKey: center, Now: clk.Now, BaseURL: "https://hub.example", CenterName: "CERT CC",
 		DataDir: t.TempDir()})
 	w := &world{t: t, d: d, svc: svc, dir: dir, users: users, q: q, key: key, clk: clk, org: map[string]string{}, id: map[string]*auth.Identity{}}
 	sys := auth.System("test")
