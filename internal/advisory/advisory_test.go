@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/certhub/certhub/internal/cvss"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -654,6 +656,61 @@ func TestSubscriptionDoubleOptIn(t *testing.T) {
 	if n := len(w.mails()); n != 3 {
 		t.Fatalf("mail after unsubscribing: %d", n)
 	}
+}
+
+// TestSubscriptionKinds: a publication is mailed to those who confirmed
+// its kind or every kind (no kind named), on both engines; confirming new
+// kinds replaces the old ones.
+func TestSubscriptionKinds(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		confirm := func(email string, kinds []string) {
+			t.Helper()
+			if err := w.svc.Subscribe(ctx, "192.0.2.1", email, kinds); err != nil {
+				t.Fatal(err)
+			}
+			ms := w.mails()
+			token := regexp.MustCompile(`confirm\?token=(\S+)`).FindStringSubmatch(ms[len(ms)-1].Text)
+			if token == nil {
+				t.Fatalf("no confirmation link for %s", email)
+			}
+			if err := w.svc.Confirm(ctx, token[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		confirm("all@bank.example", nil)
+		confirm("alerts@bank.example", []string{"alert"})
+		confirm("both@bank.example", []string{"advisory", "alert"})
+		// got publishes one of kind and answers who was mailed it.
+		got := func(kind Kind, title string) []string {
+			t.Helper()
+			before := len(w.mails())
+			in := sample(title)
+			in.Kind = kind
+			w.publish(in)
+			w.deliver()
+			var to []string
+			for _, m := range w.mails()[before:] {
+				to = append(to, m.To...)
+			}
+			slices.Sort(to)
+			return to
+		}
+		if diff := cmp.Diff([]string{"alerts@bank.example", "all@bank.example", "both@bank.example"}, got(KindAlert, "An alert")); diff != "" {
+			t.Errorf("the alert went to (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"all@bank.example", "both@bank.example"}, got(KindAdvisory, "An advisory")); diff != "" {
+			t.Errorf("the advisory went to (-want +got):\n%s", diff)
+		}
+		confirm("alerts@bank.example", []string{"advisory"})
+		if diff := cmp.Diff([]string{"alerts@bank.example", "all@bank.example", "both@bank.example"}, got(KindAdvisory, "Another")); diff != "" {
+			t.Errorf("after changing kinds, the advisory went to (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"all@bank.example", "both@bank.example"}, got(KindAlert, "Another alert")); diff != "" {
+			t.Errorf("after changing kinds, the alert went to (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // TestValidatorAgainstOfficialTests: the validator refuses the official

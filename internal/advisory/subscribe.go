@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -89,16 +90,39 @@ func (s *Service) Subscribe(ctx context.Context, ip, email string, kinds []strin
 // Confirm confirms a subscription by the token mailed to it.
 func (s *Service) Confirm(ctx context.Context, token string) error {
 	return s.subscriptionChange(ctx, `confirm_hash = $1 AND confirm_hash <> ''`, token, "subscription.confirm",
-		`UPDATE advisory_subscriptions SET confirmed_at = $2, confirm_hash = '', kinds = pending_kinds, updated_at = $2 WHERE id = $1`)
+		func(ctx context.Context, tx *db.Tx, id string, now time.Time) error {
+			// The kinds asked for become the subscription's (none: every kind).
+			var pending string
+			if err := tx.QueryRow(ctx, `UPDATE advisory_subscriptions SET confirmed_at = $2, confirm_hash = '', updated_at = $2
+				WHERE id = $1 RETURNING pending_kinds`, id, now).Scan(&pending); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM advisory_subscription_kinds WHERE subscription_id = $1`, id); err != nil {
+				return err
+			}
+			for _, k := range strings.Fields(pending) {
+				if _, err := tx.Exec(ctx, `INSERT INTO advisory_subscription_kinds (subscription_id, kind) VALUES ($1, $2)
+					ON CONFLICT DO NOTHING`, id, k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 }
 
 // Unsubscribe ends a subscription by the token in every message.
 func (s *Service) Unsubscribe(ctx context.Context, token string) error {
 	return s.subscriptionChange(ctx, `unsub_hash = $1`, token, "subscription.delete",
-		`DELETE FROM advisory_subscriptions WHERE id = $1 AND $2 = $2`)
+		func(ctx context.Context, tx *db.Tx, id string, _ time.Time) error {
+			_, err := tx.Exec(ctx, `DELETE FROM advisory_subscriptions WHERE id = $1`, id)
+			return err
+		})
 }
 
-func (s *Service) subscriptionChange(ctx context.Context, where, token, action, change string) error {
+// subscriptionChange makes change to the subscription a mailed link's
+// token names (where matches its hash), with its audit row.
+func (s *Service) subscriptionChange(ctx context.Context, where, token, action string,
+	change func(ctx context.Context, tx *db.Tx, id string, now time.Time) error) error {
 	if token == "" {
 		return errs.NotFound("this link is not valid (any more)")
 	}
@@ -112,7 +136,7 @@ func (s *Service) subscriptionChange(ctx context.Context, where, token, action, 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, change, id, now); err != nil {
+		if err := change(ctx, tx, id, now); err != nil {
 			return fmt.Errorf("advisory: %s: %w", action, err)
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: action, ObjectType: "subscription", ObjectID: id, Summary: action})
@@ -184,16 +208,21 @@ func (s *Service) NotifySubscribers(ctx context.Context, advisoryID string, revi
 	for {
 		done := false
 		err := s.db.Write(ctx, func(tx *db.Tx) error {
-			rows, err := tx.Query(ctx, `SELECT id, email, kinds FROM advisory_subscriptions
-				WHERE confirmed_at IS NOT NULL AND last_sent <> $1 ORDER BY id LIMIT `+fmt.Sprint(subscriberBatch), key)
+			// Those who confirmed and want the kind (or every kind): the
+			// kinds' index answers, and the others are never read.
+			rows, err := tx.Query(ctx, `SELECT s.id, s.email FROM advisory_subscriptions s
+				WHERE s.confirmed_at IS NOT NULL AND s.last_sent <> $1
+				AND (s.id IN (SELECT k.subscription_id FROM advisory_subscription_kinds k WHERE k.kind = $2)
+					OR NOT EXISTS (SELECT 1 FROM advisory_subscription_kinds k WHERE k.subscription_id = s.id))
+				ORDER BY s.id LIMIT `+fmt.Sprint(subscriberBatch), key, string(a.Kind))
 			if err != nil {
 				return err
 			}
-			type sub struct{ id, email, kinds string }
+			type sub struct{ id, email string }
 			var subs []sub
 			for rows.Next() {
 				var x sub
-				if err := rows.Scan(&x.id, &x.email, &x.kinds); err != nil {
+				if err := rows.Scan(&x.id, &x.email); err != nil {
 					rows.Close()
 					return err
 				}
@@ -205,13 +234,6 @@ func (s *Service) NotifySubscribers(ctx context.Context, advisoryID string, revi
 			}
 			done = len(subs) < subscriberBatch
 			for _, sb := range subs {
-				wants := sb.kinds == "" || slices.Contains(strings.Fields(sb.kinds), string(a.Kind))
-				if !wants {
-					if _, err := tx.Exec(ctx, `UPDATE advisory_subscriptions SET last_sent = $2 WHERE id = $1`, sb.id, key); err != nil {
-						return err
-					}
-					continue
-				}
 				// A fresh unsubscribe token per message: the stored hash is
 				// replaced, so no token is ever kept in the clear.
 				token, hash := auth.NewLinkSecret()

@@ -316,8 +316,11 @@ func TestMembersAndDelete(t *testing.T) {
 		if err := w.svc.Delete(ctx, w.id["coord"], w.org["BANK1"]); errs.KindOf(err) != errs.KindForbidden {
 			t.Fatalf("coordinator deletes: %v", err)
 		}
-		if _, err := d.Exec(ctx, `INSERT INTO webhooks (id, org_id, url, secret, events, created_at, updated_at)
-			VALUES ('wh1', $1, 'https://soar.example/hook', 'sealed', '*', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, w.org["BANK1"]); err != nil {
+		if _, err := d.Exec(ctx, `INSERT INTO webhooks (id, org_id, url, secret, created_at, updated_at)
+			VALUES ('wh1', $1, 'https://soar.example/hook', 'sealed', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, w.org["BANK1"]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `INSERT INTO webhook_events (webhook_id, event) VALUES ('wh1', '*')`); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.svc.Delete(ctx, w.id["admin"], w.org["BANK1"]); err != nil {
@@ -328,7 +331,8 @@ func TestMembersAndDelete(t *testing.T) {
 		}
 		// Its memberships and webhooks (the kernel's, by an opaque id) go too.
 		var left int
-		if err := d.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM memberships WHERE org_id = $1) + (SELECT COUNT(*) FROM webhooks WHERE org_id = $1)`,
+		if err := d.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM memberships WHERE org_id = $1) + (SELECT COUNT(*) FROM webhooks WHERE org_id = $1)
+			+ (SELECT COUNT(*) FROM webhook_events)`,
 			w.org["BANK1"]).Scan(&left); err != nil || left != 0 {
 			t.Fatalf("%d memberships and webhooks of the deleted organisation left (%v)", left, err)
 		}

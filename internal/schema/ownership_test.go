@@ -63,7 +63,8 @@ func TestTablesHaveOneOwner(t *testing.T) {
 		}
 	}
 	sort.Strings(kernel)
-	want := []string{"api_tokens", "audit_head", "audit_log", "counters", "memberships", "sessions", "settings", "user_links", "users", "webhooks"}
+	want := []string{"api_token_scopes", "api_tokens", "audit_head", "audit_log", "counters", "memberships", "sessions", "settings", "user_links",
+		"users", "webhook_events", "webhooks"}
 	if strings.Join(kernel, " ") != strings.Join(want, " ") {
 		t.Errorf("the kernel's migrations make %v, want %v", kernel, want)
 	}

@@ -22,19 +22,7 @@ func TestUpgradeFromRelease(t *testing.T) {
 	for _, e := range dbtest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			open := func() *db.DB {
-				dsn := t.TempDir() + "/certhub.db"
-				if e == db.Postgres {
-					dsn = dbtest.EmptyDSN(t)
-				}
-				d, err := db.Open(ctx, db.Options{DSN: dsn, DataDir: t.TempDir()})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { d.Close() })
-				return d
-			}
-			old := open()
+			old := openEmpty(t, e)
 			if _, err := old.Migrate(ctx, os.DirFS("testdata/release-2026-12")); err != nil {
 				t.Fatal(err)
 			}
@@ -45,19 +33,35 @@ func TestUpgradeFromRelease(t *testing.T) {
 				`INSERT INTO webhooks (id, org_id, url, secret, events, active, created_at, updated_at)
 					VALUES ('w1', 'o1', 'https://soar.example/hook', 'sealed', 'org.updated *', FALSE, '2026-12-01 10:00:00', '2026-12-02 10:00:00')`,
 				`INSERT INTO counters (name, value) VALUES ('case.2026', 41), ('report.2026', 7)`,
+				`INSERT INTO api_tokens (id, user_id, name, prefix, hash, scopes, created_at, updated_at)
+					VALUES ('t1', 'u1', 'soar', 'chp_ab', 'h1', 'read write', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP),
+					('t2', 'u1', 'ro', 'chp_cd', 'h2', 'read', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`,
 			} {
 				if _, err := old.Exec(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
 			}
 			before := kernelRows(t, old)
+			events := rowsOf(t, old, `SELECT id || ':' || events FROM webhooks`)
 			if _, err := old.Migrate(ctx, schema.Migrations()); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(before, kernelRows(t, old)); diff != "" {
 				t.Errorf("the upgrade changed rows (-before +after):\n%s", diff)
 			}
-			fresh := open()
+			// The webhook's events, a list in a column, are its rows now.
+			if diff := cmp.Diff([]string{"w1:org.updated *"}, events); diff != "" {
+				t.Fatalf("events before: %s", diff)
+			}
+			if diff := cmp.Diff([]string{"w1:*", "w1:org.updated"},
+				rowsOf(t, old, `SELECT webhook_id || ':' || event FROM webhook_events ORDER BY 1`)); diff != "" {
+				t.Errorf("webhook events after the upgrade (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"t1:read", "t1:write", "t2:read"},
+				rowsOf(t, old, `SELECT token_id || ':' || scope FROM api_token_scopes ORDER BY 1`)); diff != "" {
+				t.Errorf("token scopes after the upgrade (-want +got):\n%s", diff)
+			}
+			fresh := openEmpty(t, e)
 			if _, err := fresh.Migrate(ctx, schema.Migrations()); err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +82,7 @@ func kernelRows(t *testing.T, d *db.DB) []string {
 	var out []string
 	for _, q := range []string{
 		`SELECT user_id || '|' || org_id || '|' || role FROM memberships ORDER BY 1`,
-		`SELECT id || '|' || org_id || '|' || url || '|' || secret || '|' || events || '|' || CASE WHEN active THEN 'on' ELSE 'off' END FROM webhooks ORDER BY 1`,
+		`SELECT id || '|' || org_id || '|' || url || '|' || secret || '|' || CASE WHEN active THEN 'on' ELSE 'off' END FROM webhooks ORDER BY 1`,
 		`SELECT name || '|' || CAST(value AS TEXT) FROM counters ORDER BY 1`,
 	} {
 		rows, err := d.Query(context.Background(), q)
@@ -97,6 +101,28 @@ func kernelRows(t *testing.T, d *db.DB) []string {
 	var created string
 	if err := d.QueryRow(context.Background(), `SELECT CAST(created_at AS TEXT) FROM memberships`).Scan(&created); err != nil || !strings.HasPrefix(created, "2026-12-01") {
 		t.Fatalf("the membership's time: %q %v", created, err)
+	}
+	return out
+}
+
+// rowsOf answers a query's single text column.
+func rowsOf(t *testing.T, d *db.DB, q string) []string {
+	t.Helper()
+	rows, err := d.Query(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

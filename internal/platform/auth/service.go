@@ -654,8 +654,11 @@ func (s *Service) CreateToken(ctx context.Context, caller *Identity, userID stri
 			return &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
 				Fields: []errs.FieldError{{Field: "scopes", Message: "admin scope is only for platform administrators"}}}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, name, prefix, hash, scopes, expires_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, t.ID, userID, t.Name, prefix, hash, scopesString(t.Scopes), t.ExpiresAt, now, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, name, prefix, hash, expires_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, userID, t.Name, prefix, hash, t.ExpiresAt, now, now); err != nil {
+			return fmt.Errorf("auth: create token: %w", err)
+		}
+		if err := saveTokenScopes(ctx, tx, t); err != nil {
 			return fmt.Errorf("auth: create token: %w", err)
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "token.create", ObjectType: "token", ObjectID: t.ID,
@@ -669,20 +672,30 @@ func (s *Service) CreateToken(ctx context.Context, caller *Identity, userID stri
 
 // ListTokens returns userID's tokens, newest first.
 func (s *Service) ListTokens(ctx context.Context, userID string) ([]Token, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC`, userID)
+	var out []Token
+	err := s.db.Read(ctx, func(q db.Querier) error {
+		rows, err := q.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC`, userID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanToken(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		return tokenScopes(ctx, q, out, `token_id IN (SELECT id FROM api_tokens WHERE user_id = $1)`, userID)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("auth: list tokens: %w", err)
 	}
-	defer rows.Close()
-	var out []Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("auth: list tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RevokeToken ends one of userID's tokens.
@@ -693,6 +706,11 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID string) (Toke
 		t, err = scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE id = $1 AND user_id = $2`, tokenID, userID))
 		if errors.Is(err, db.ErrNoRows) {
 			return errs.NotFound("token not found")
+		}
+		if err == nil {
+			ts := []Token{t}
+			err = tokenScopes(ctx, tx, ts, `token_id = $1`, t.ID)
+			t = ts[0]
 		}
 		if err != nil {
 			return fmt.Errorf("auth: revoke token: %w", err)
@@ -720,6 +738,11 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw, ip string) (*Ident
 	t, err := scanToken(s.db.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE hash = $1`, HashSecret(raw)))
 	if errors.Is(err, db.ErrNoRows) {
 		return nil, bad
+	}
+	if err == nil {
+		ts := []Token{t}
+		err = tokenScopes(ctx, s.db, ts, `token_id = $1`, t.ID)
+		t = ts[0]
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: token lookup: %w", err)

@@ -209,16 +209,53 @@ func RemoveOrgMemberships(ctx context.Context, tx *db.Tx, orgID string) error {
 	return nil
 }
 
-const tokenColumns = `id, user_id, name, prefix, scopes, expires_at, last_used_at, revoked_at, created_at, updated_at`
+const tokenColumns = `id, user_id, name, prefix, expires_at, last_used_at, revoked_at, created_at, updated_at`
 
+// scanToken reads a token's row; its scopes are rows of their own
+// (tokenScopes).
 func scanToken(r db.Row) (Token, error) {
 	var t Token
-	var scopes string
-	err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &scopes, &t.ExpiresAt, &t.LastUsedAt, &t.RevokedAt, &t.CreatedAt, &t.UpdatedAt)
-	for _, s := range strings.Fields(scopes) {
-		t.Scopes = append(t.Scopes, Scope(s))
-	}
+	err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.ExpiresAt, &t.LastUsedAt, &t.RevokedAt, &t.CreatedAt, &t.UpdatedAt)
 	return t, err
+}
+
+// tokenScopes fills in the scopes of tokens, read in one query: those
+// whose ids are given, or every token of the user when where names it.
+func tokenScopes(ctx context.Context, q db.Querier, tokens []Token, where string, arg any) error {
+	if len(tokens) == 0 {
+		return nil
+	}
+	at := make(map[string]int, len(tokens))
+	for i := range tokens {
+		at[tokens[i].ID] = i
+		tokens[i].Scopes = []Scope{}
+	}
+	rows, err := q.Query(ctx, `SELECT token_id, scope FROM api_token_scopes WHERE `+where+` ORDER BY token_id, scope`, arg)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var sc Scope
+		if err := rows.Scan(&id, &sc); err != nil {
+			return err
+		}
+		if i, ok := at[id]; ok {
+			tokens[i].Scopes = append(tokens[i].Scopes, sc)
+		}
+	}
+	return rows.Err()
+}
+
+// saveTokenScopes writes a new token's scopes.
+func saveTokenScopes(ctx context.Context, tx *db.Tx, t Token) error {
+	for _, sc := range t.Scopes {
+		if _, err := tx.Exec(ctx, `INSERT INTO api_token_scopes (token_id, scope) VALUES ($1, $2)`, t.ID, string(sc)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func scopesString(ss []Scope) string {

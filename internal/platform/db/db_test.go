@@ -86,8 +86,8 @@ func TestConstraintErrorsAreClassified(t *testing.T) {
 			t.Errorf("second insert: %v, want a unique violation", err)
 		}
 		err := d.Write(ctx, func(tx *db.Tx) error {
-			_, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, name, prefix, hash, scopes, created_at, updated_at)
-				VALUES ('t', 'no-such-user', 'n', 'p', 'h', 'read', $1, $1)`, time.Now())
+			_, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, name, prefix, hash, created_at, updated_at)
+				VALUES ('t', 'no-such-user', 'n', 'p', 'h', $1, $1)`, time.Now())
 			return err
 		})
 		if !db.IsForeignKeyViolation(err) {
@@ -402,7 +402,11 @@ func TestCheckpointerBoundsTheLog(t *testing.T) {
 			largest = max(largest, fi.Size())
 		}
 	}
-	if bound := int64(16 << 20); largest > bound {
+	// Unbounded, the log ends at 50 MB; bounded, it stays near 2 MB on an
+	// idle machine and under 20 MB with both cores busy compiling. The
+	// bound leaves room for a loaded CI machine and still fails without
+	// the checkpointer.
+	if bound := int64(32 << 20); largest > bound {
 		t.Errorf("the log grew to %d bytes, beyond %d", largest, bound)
 	}
 	if err := d.Close(); err != nil {

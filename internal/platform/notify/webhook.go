@@ -180,13 +180,19 @@ func (w *Webhooks) Create(ctx context.Context, orgID, rawURL string, events []st
 		return Webhook{}, "", err
 	}
 	now := w.now()
+	// Events are a set, kept in order (as List reads them back).
+	events = slices.Compact(slices.Sorted(slices.Values(events)))
 	hook := Webhook{ID: uuid.Must(uuid.NewV7()).String(), OrgID: orgID, URL: rawURL, Events: events, Active: true, CreatedAt: now, UpdatedAt: now}
 	secret := "whsec_" + randomID() + randomID()
 	err := w.db.Write(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, org_id, url, secret, events, active, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, hook.ID, orgID, rawURL, w.key.Seal([]byte(secret)),
-			strings.Join(events, " "), true, now, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, org_id, url, secret, active, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, hook.ID, orgID, rawURL, w.key.Seal([]byte(secret)), true, now, now); err != nil {
 			return fmt.Errorf("notify: create webhook: %w", err)
+		}
+		for _, e := range events {
+			if _, err := tx.Exec(ctx, `INSERT INTO webhook_events (webhook_id, event) VALUES ($1, $2)`, hook.ID, e); err != nil {
+				return fmt.Errorf("notify: create webhook: %w", err)
+			}
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "webhook.create", ObjectType: "webhook", ObjectID: hook.ID,
 			OrgID: orgID, Summary: "registered webhook " + rawURL, After: hook})
@@ -199,23 +205,51 @@ func (w *Webhooks) Create(ctx context.Context, orgID, rawURL string, events []st
 
 // List returns orgID's endpoints.
 func (w *Webhooks) List(ctx context.Context, orgID string) ([]Webhook, error) {
-	rows, err := w.db.Query(ctx, `SELECT id, org_id, url, events, active, created_at, updated_at
-		FROM webhooks WHERE org_id = $1 ORDER BY created_at, id`, orgID)
+	var out []Webhook
+	err := w.db.Read(ctx, func(q db.Querier) error {
+		rows, err := q.Query(ctx, `SELECT id, org_id, url, active, created_at, updated_at
+			FROM webhooks WHERE org_id = $1 ORDER BY created_at, id`, orgID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		at := map[string]int{}
+		for rows.Next() {
+			h := Webhook{Events: []string{}}
+			if err := rows.Scan(&h.ID, &h.OrgID, &h.URL, &h.Active, &h.CreatedAt, &h.UpdatedAt); err != nil {
+				return err
+			}
+			at[h.ID] = len(out)
+			out = append(out, h)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		if len(out) == 0 {
+			return nil
+		}
+		ev, err := q.Query(ctx, `SELECT e.webhook_id, e.event FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id
+			WHERE w.org_id = $1 ORDER BY e.webhook_id, e.event`, orgID)
+		if err != nil {
+			return err
+		}
+		defer ev.Close()
+		for ev.Next() {
+			var id, e string
+			if err := ev.Scan(&id, &e); err != nil {
+				return err
+			}
+			if i, ok := at[id]; ok {
+				out[i].Events = append(out[i].Events, e)
+			}
+		}
+		return ev.Err()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("notify: list webhooks: %w", err)
 	}
-	defer rows.Close()
-	var out []Webhook
-	for rows.Next() {
-		var h Webhook
-		var events string
-		if err := rows.Scan(&h.ID, &h.OrgID, &h.URL, &events, &h.Active, &h.CreatedAt, &h.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("notify: list webhooks: %w", err)
-		}
-		h.Events = strings.Fields(events)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Delete removes one of orgID's endpoints.
@@ -246,20 +280,19 @@ func DeleteOrgWebhooks(ctx context.Context, tx *db.Tx, orgID string) error {
 // Emit queues a delivery of event to every active endpoint of orgID that
 // subscribed to it, inside tx.
 func (w *Webhooks) Emit(ctx context.Context, tx *db.Tx, orgID, event string, data any) error {
-	rows, err := tx.Query(ctx, `SELECT id, events FROM webhooks WHERE org_id = $1 AND active = TRUE`, orgID)
+	rows, err := tx.Query(ctx, `SELECT id FROM webhooks WHERE org_id = $1 AND active = TRUE
+		AND id IN (SELECT webhook_id FROM webhook_events WHERE event IN ($2, '*')) ORDER BY id`, orgID, event)
 	if err != nil {
 		return fmt.Errorf("notify: emit %s: %w", event, err)
 	}
 	var targets []string
 	for rows.Next() {
-		var id, events string
-		if err := rows.Scan(&id, &events); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return fmt.Errorf("notify: emit %s: %w", event, err)
 		}
-		if ev := strings.Fields(events); slices.Contains(ev, "*") || slices.Contains(ev, event) {
-			targets = append(targets, id)
-		}
+		targets = append(targets, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
