@@ -470,8 +470,15 @@ func sortedLabels(got, order []string) []string {
 	return out
 }
 
+// TestSearchAndFilters: the public listing's filters and its text search
+// (whole words or their beginnings, from the index of words) on both
+// engines.
 func TestSearchAndFilters(t *testing.T) {
-	w := newWorld(t, dbtest.Open(t, db.SQLite))
+	dbtest.Each(t, func(t *testing.T, d *db.DB) { searchAndFilters(t, d) })
+}
+
+func searchAndFilters(t *testing.T, d *db.DB) {
+	w := newWorld(t, d)
 	ctx := context.Background()
 	a := w.publish(sample("Authentication bypass in Acme SecureGate"))
 	other := sample("Heap overflow in Beta Corp ImageLib")
@@ -499,12 +506,20 @@ func TestSearchAndFilters(t *testing.T) {
 		{PublicFilter{Severity: "critical"}, []string{a.TrackingID}},
 		{PublicFilter{Sector: "banking"}, []string{a.TrackingID}},
 		{PublicFilter{Query: "100%_"}, nil},
+		{PublicFilter{Query: "%%% heap"}, nil},
+		{PublicFilter{Query: "imageli HEAP"}, []string{b.TrackingID}},
+		{PublicFilter{Query: "magelib"}, nil},
+		{PublicFilter{Query: "CVE-2026-50000"}, []string{b.TrackingID}},
+		{PublicFilter{Query: "cve-2026-5"}, []string{b.TrackingID}},
+		{PublicFilter{Query: `phishing "wave`}, []string{c.TrackingID}},
+		{PublicFilter{Query: "it's:* & | !bank"}, nil},
+		{PublicFilter{Query: "bank."}, []string{c.TrackingID}},
 		{PublicFilter{Limit: 2, Page: 2}, []string{a.TrackingID}},
 	}
 	for _, tc := range tests {
 		list, err := w.svc.Publications(ctx, nil, tc.f)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%+v: %v", tc.f, err)
 		}
 		var got []string
 		for _, p := range list.Items {

@@ -62,6 +62,13 @@ func BenchmarkPublicReads(b *testing.B) {
 			}
 		}
 	})
+	b.Run("search a rare word", func(b *testing.B) {
+		for range b.N {
+			if _, err := w.svc.Publications(ctx, nil, PublicFilter{Query: "4321"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("search CVE", func(b *testing.B) {
 		for range b.N {
 			if _, err := w.svc.Publications(ctx, nil, PublicFilter{CVE: "CVE-2026-14321"}); err != nil {

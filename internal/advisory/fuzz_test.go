@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -57,6 +59,29 @@ func FuzzImport(f *testing.F) {
 		}
 		if len(problems) != 0 || !a.Imported || a.Content.Title == "" || a.Content.Summary == "" {
 			t.Fatalf("imported %+v with problems %v", a, problems)
+		}
+	})
+}
+
+// FuzzPublicSearch: whatever a visitor types into the public listing's
+// search and filters, the listing answers (maybe nothing) and never fails:
+// the words reach the index of words as data, never as its query syntax.
+func FuzzPublicSearch(f *testing.F) {
+	for _, s := range []string{"heap imagelib", "CVE-2026-50000", `"unbalanced`, "a* OR b NEAR(c)", "x:* & !y | (z", "100%_",
+		"-", "'; DROP TABLE advisories; --", "phraseto_tsquery", "é ü ß 漏洞", "\x00", "NOT AND OR"} {
+		f.Add(s)
+	}
+	w := newWorld(f, dbtest.Open(f, fuzzEngine()))
+	w.publish(sample("Heap overflow in ImageLib"))
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, q string) {
+		if !utf8.ValidString(q) || strings.IndexByte(q, 0) >= 0 {
+			return // the server refuses such a query string first (httpx.CheckQuery)
+		}
+		for _, pf := range []PublicFilter{{Query: q}, {Vendor: q}, {Product: q}, {CVE: q}} {
+			if _, err := w.svc.Publications(ctx, nil, pf); err != nil {
+				t.Fatalf("%+v: %v", pf, err)
+			}
 		}
 	})
 }

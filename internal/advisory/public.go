@@ -123,11 +123,8 @@ func (s *Service) Publications(ctx context.Context, id *auth.Identity, f PublicF
 	var args db.Args
 	arg := args.Add
 	where := []string{rd.condition(arg)}
-	like := func(col, v string) {
-		where = append(where, col+" LIKE "+arg("%"+db.EscapeLike(strings.ToLower(strings.TrimSpace(v)))+"%")+` ESCAPE '\'`)
-	}
-	for _, w := range strings.Fields(f.Query) {
-		like("pub_search", w)
+	if m := matchWords(s.db.Engine(), f.Query, arg); m != "" {
+		where = append(where, m)
 	}
 	if f.Kind != "" {
 		where = append(where, "kind = "+arg(f.Kind))
