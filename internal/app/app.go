@@ -412,14 +412,27 @@ func (a *App) routes() error {
 	if base := a.Cfg.BaseURL; base != "" {
 		_ = csrf.AddTrustedOrigin(strings.TrimRight(base, "/"))
 	}
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := &httpx.StatusError{Status: http.StatusForbidden, Detail: "cross-origin request refused: submit the form from this site"}
+	// A query string that is not text is refused before any handler reads
+	// it, in the format the route speaks.
+	refuse := func(w http.ResponseWriter, r *http.Request, err error) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			httpx.WriteProblem(w, r, err)
 			return
 		}
 		a.Renderer.Fail(w, r, err)
+	}
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		refuse(w, r, &httpx.StatusError{Status: http.StatusForbidden, Detail: "cross-origin request refused: submit the form from this site"})
 	}))
+	textQuery := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := httpx.CheckQuery(r); err != nil {
+				refuse(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 	a.handler = httpx.Chain(rt,
 		httpx.ClientAddress(trusted),
 		httpMetrics.Observe(a.Log),
@@ -427,6 +440,7 @@ func (a *App) routes() error {
 		a.Sessions.LoadAndSave,
 		csrf.Handler,
 		a.Auth.Authenticate(a.Sessions),
+		textQuery,
 	)
 	return nil
 }

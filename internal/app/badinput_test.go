@@ -537,3 +537,37 @@ func submitForm(t *testing.T, s *apptest.Server, c *apptest.Client, f form, vari
 	b, _ := io.ReadAll(io.LimitReader(res.Body, 4<<20))
 	return apptest.Response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
+
+// TestQueryStringsThatAreNotText: a query parameter holding a NUL or bytes
+// that are not UTF-8 is refused with 400 before any handler reads it (it
+// failed inside PostgreSQL as a 500 before), as problem+json on the API
+// and as a page on the site; the same query as text is answered.
+func TestQueryStringsThatAreNotText(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	token := s.Token("admin@localhost", auth.ScopeRead)
+	for _, tc := range []struct {
+		path, query string
+		status      int
+		contentType string
+	}{
+		{"/api/v1/advisories", "vendor=%00", http.StatusBadRequest, "application/problem+json"},
+		{"/api/v1/advisories", "q=%FF%FE", http.StatusBadRequest, "application/problem+json"},
+		{"/api/v1/advisories", "%00=x", http.StatusBadRequest, "application/problem+json"},
+		{"/advisories", "vendor=a%00b", http.StatusBadRequest, "text/html; charset=utf-8"},
+		{"/api/v1/advisories", "vendor=acme&q=heap", http.StatusOK, "application/json"},
+		{"/advisories", "q=%C3%A9t%C3%A9", http.StatusOK, "text/html; charset=utf-8"},
+	} {
+		req, _ := http.NewRequest("GET", s.URL+tc.path+"?"+tc.query, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tc.status || !strings.HasPrefix(res.Header.Get("Content-Type"), tc.contentType) {
+			t.Errorf("%s?%s: %d %s, want %d %s\n%.300s", tc.path, tc.query, res.StatusCode, res.Header.Get("Content-Type"),
+				tc.status, tc.contentType, body)
+		}
+	}
+}

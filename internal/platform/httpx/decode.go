@@ -131,3 +131,17 @@ func expected(typ *json.UnmarshalTypeError) string {
 	}
 	return "a " + typ.Type.String()
 }
+
+// CheckQuery refuses a request whose query string no handler can take as
+// text: a parameter that is not valid UTF-8 or holds a NUL (PostgreSQL
+// stores no NUL in text, so it would fail deep in a query instead).
+func CheckQuery(r *http.Request) error {
+	for k, vs := range r.URL.Query() {
+		for _, s := range append([]string{k}, vs...) {
+			if InvalidUTF8(s) >= 0 || strings.IndexByte(s, 0) >= 0 {
+				return &StatusError{Status: http.StatusBadRequest, Detail: fmt.Sprintf("the query parameter %q is not text (invalid UTF-8 or a NUL)", strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?"))}
+			}
+		}
+	}
+	return nil
+}
