@@ -408,7 +408,14 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 
 	// A TAXII POST of the coordinator's, for its status.
 	coord := s.Token("coordinator@cc.example")
-	post := taxii(t, s, "POST", "/taxii2/api/collections/community/objects/", "coordinator@cc.example", coord, []byte(`{"objects": []}`))
+	req, err := http.NewRequest("POST", s.URL+"/taxii2/api/collections/community/objects/", strings.NewReader(`{"objects": []}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+	req.SetBasicAuth("coordinator@cc.example", coord)
+	post := s.Do(http.DefaultClient, req)
 	if post.Status != http.StatusAccepted {
 		t.Fatalf("TAXII POST: %d %s", post.Status, post.Body)
 	}

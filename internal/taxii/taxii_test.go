@@ -1,4 +1,4 @@
-package app_test
+package taxii_test
 
 import (
 	"bytes"
