@@ -12,56 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 )
-
-func TestAPIAuthentication(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{Demo: true})
-	p := apptest.Problem(t, s.API("GET", "/api/v1/me", "", nil), 401)
-	if s.API("GET", "/api/v1/me", "", nil).Header.Get("WWW-Authenticate") == "" || p["detail"] == "" {
-		t.Fatal("401 without WWW-Authenticate or detail")
-	}
-	apptest.Problem(t, s.API("GET", "/api/v1/me", "chub_notatoken", nil), 401)
-	apptest.Problem(t, s.API("GET", "/api/v1/orgs", "chub_"+strings.Repeat("a", 52), nil), 401)
-	req, _ := http.NewRequest("GET", s.URL+"/api/v1/me", nil)
-	req.SetBasicAuth("admin@localhost", apptest.AdminPassword)
-	apptest.Problem(t, s.Do(http.DefaultClient, req), 401)
-
-	tok := s.Token("soc@firstbank.example")
-	me := s.API("GET", "/api/v1/me", tok, nil)
-	if me.Status != 200 {
-		t.Fatalf("me: %d %s", me.Status, me.Body)
-	}
-	var m struct {
-		Email       string `json:"email"`
-		AuthMethod  string `json:"auth_method"`
-		Memberships []struct {
-			OrgName string `json:"org_name"`
-			Role    string `json:"role"`
-		} `json:"memberships"`
-		PasswordHash any `json:"password_hash"`
-	}
-	if err := json.Unmarshal(me.Body, &m); err != nil {
-		t.Fatal(err)
-	}
-	if m.Email != "soc@firstbank.example" || m.AuthMethod != "token" || len(m.Memberships) != 1 ||
-		m.Memberships[0].OrgName != "First Example Bank" || m.Memberships[0].Role != "member" {
-		t.Fatalf("me = %s", me.Body)
-	}
-	if strings.Contains(string(me.Body), "argon2") || strings.Contains(string(me.Body), "totp_secret") {
-		t.Fatal("secrets in /me")
-	}
-	ro := s.Token("ciso@firstbank.example", auth.ScopeRead)
-	if r := s.API("GET", "/api/v1/orgs", ro, nil); r.Status != 200 {
-		t.Fatalf("read with read scope: %d", r.Status)
-	}
-	apptest.Problem(t, s.API("PATCH", "/api/v1/me", ro, map[string]any{"name": "X"}), 403)
-}
 
 func TestAPIOrganisations(t *testing.T) {
 	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
@@ -460,72 +416,4 @@ func TestAPIAuditAndJobs(t *testing.T) {
 	apptest.FieldNamed(t, apptest.Problem(t, s.Malformed().API("GET", "/api/v1/jobs?state=exploded", coord, nil), 422), "state")
 	apptest.Problem(t, s.API("POST", "/api/v1/jobs/1/retry", coord, nil), 403)
 	apptest.Problem(t, s.API("GET", "/api/v1/jobs/999999", coord, nil), 404)
-}
-
-func TestHealthReadinessAndMetrics(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
-		r := s.API("GET", path, "", nil)
-		if r.Status != 200 || strings.TrimSpace(string(r.Body)) != want {
-			t.Fatalf("%s: %d %q", path, r.Status, r.Body)
-		}
-	}
-	s.API("GET", "/api/v1/orgs", "", nil)
-	m := s.API("GET", "/metrics", "", nil)
-	for _, want := range []string{
-		`certhub_http_requests_total{code="401",method="GET",route="GET /api/v1/orgs"} 1`,
-		`certhub_http_request_duration_seconds_bucket{method="GET",route="GET /healthz"`,
-		`certhub_store_up 1`, `certhub_users{enabled="true"} 1`, `go_goroutines`,
-	} {
-		if !strings.Contains(string(m.Body), want) {
-			t.Errorf("metrics lack %s", want)
-		}
-	}
-}
-
-func TestMetricsOnlyForTheMonitoringNetwork(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{Configure: func(c *app.Config) { c.MetricsAllow = "10.0.0.0/8" }})
-	if r := s.API("GET", "/metrics", "", nil); r.Status != 403 {
-		t.Fatalf("metrics from outside the allowed network: %d", r.Status)
-	}
-}
-
-func TestSecurityHeadersAndCrossOriginForms(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	r := s.API("GET", "/login", "", nil)
-	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"} {
-		if r.Header.Get(h) == "" {
-			t.Errorf("missing %s", h)
-		}
-	}
-	if r.Header.Get("Strict-Transport-Security") != "" {
-		t.Error("HSTS over plain HTTP")
-	}
-	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader("email=admin%40localhost&password=x"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", "https://evil.example")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	if got := s.Do(http.DefaultClient, req); got.Status != 403 || !strings.Contains(string(got.Body), "cross-origin") {
-		t.Fatalf("cross-site form post: %d %s", got.Status, got.Body)
-	}
-	c := s.Client()
-	c.Login("admin@localhost", apptest.AdminPassword)
-	var session *http.Cookie
-	u, _ := url.Parse(s.URL)
-	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == "certhub_session" {
-			session = ck
-		}
-	}
-	if session == nil {
-		t.Fatal("no session cookie")
-	}
-	raw := c.Get("/account")
-	if raw.Status != 200 {
-		t.Fatalf("account page: %d", raw.Status)
-	}
-	set := s.Client().Post("/login", url.Values{"email": {"admin@localhost"}, "password": {apptest.AdminPassword}}).Header.Get("Set-Cookie")
-	if !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Lax") {
-		t.Fatalf("session cookie flags: %s", set)
-	}
 }

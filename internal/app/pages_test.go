@@ -2,12 +2,8 @@ package app_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,7 +12,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/pquerna/otp/totp"
 
-	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -316,47 +311,4 @@ func mustList(t *testing.T, s *apptest.Server) []directory.Summary {
 		t.Fatal(err)
 	}
 	return all
-}
-
-func TestUnknownPagesAnswerAPage(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	r := s.Client().Get("/no/such/page")
-	if r.Status != 404 || !strings.Contains(r.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("unknown page: %d %s", r.Status, r.Header.Get("Content-Type"))
-	}
-}
-
-// HTTPS with the given certificate: HTTP/2, HSTS, and the __Host- cookie.
-func TestServeTLS(t *testing.T) {
-	dir := t.TempDir()
-	certFile, keyFile := apptest.SelfSignedCert(t, dir)
-	s := apptest.Start(t, apptest.Options{Configure: func(c *app.Config) { c.TLSCert, c.TLSKey = certFile, keyFile }})
-	if !strings.HasPrefix(s.URL, "https://") {
-		t.Fatalf("URL %s", s.URL)
-	}
-	pool := x509.NewCertPool()
-	certPEM, _ := os.ReadFile(certFile)
-	pool.AppendCertsFromPEM(certPEM)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(s.URL + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.ProtoMajor != 2 || resp.Header.Get("Strict-Transport-Security") == "" {
-		t.Fatalf("proto %s, HSTS %q", resp.Proto, resp.Header.Get("Strict-Transport-Security"))
-	}
-	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader(url.Values{"email": {"admin@localhost"}, "password": {apptest.AdminPassword}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", s.URL)
-	resp, err = client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	set := resp.Header.Get("Set-Cookie")
-	if !strings.HasPrefix(set, "__Host-certhub_session=") || !strings.Contains(set, "Secure") {
-		t.Fatalf("cookie over TLS: %s", set)
-	}
 }
