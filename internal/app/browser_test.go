@@ -61,46 +61,6 @@ func TestBrowserSignInCreateOrganisationFindIt(t *testing.T) {
 	b.Shot("05-tree")
 }
 
-// The console's other pages in a real browser: account and token, users,
-// the audit log with its verification, the job queue.
-func TestBrowserConsolePages(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{Demo: true})
-	b := browsertest.New(t, s.URL, 1280, 900)
-	b.Go("/login")
-	b.Fill("#f-email", "admin@localhost")
-	b.Fill("#f-password", apptest.AdminPassword)
-	b.Click("#login button[type=submit]")
-
-	b.Go("/account")
-	b.Fill("#f-token_name", "Browser test token")
-	b.Click("#new-token button[type=submit]")
-	if secret := b.Text("#token-secret"); !strings.HasPrefix(secret, "chub_") {
-		t.Fatalf("token secret shown as %q", secret)
-	}
-	b.Expect("#token-list", "Browser test token")
-	b.Shot("06-account")
-
-	b.Go("/console/users?q=bank")
-	b.Expect("#users", "Hamza BankCERT Lead")
-	b.Shot("07-users")
-	b.Click("#users a[href^='/console/users/']")
-	b.Expect("main", "Banking Sector CERT")
-	b.Shot("08-user")
-
-	b.Go("/console/audit?verify=1")
-	b.Expect("#verify-ok", "The chain is intact")
-	if b.Count("#audit tbody tr") < 50 {
-		t.Fatal("audit log shows too few rows")
-	}
-	b.Shot("09-audit")
-
-	b.Go("/console/jobs?state=completed")
-	b.Shot("10-jobs")
-	if got := b.Text("h1"); got != "Jobs" {
-		t.Fatalf("jobs page: %q", got)
-	}
-}
-
 // The sign-in page on a phone-sized screen.
 func TestBrowserSignInOnAPhone(t *testing.T) {
 	s := apptest.Start(t, apptest.Options{})
