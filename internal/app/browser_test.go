@@ -60,18 +60,3 @@ func TestBrowserSignInCreateOrganisationFindIt(t *testing.T) {
 	b.Expect("#tree", "Indus Payments Ltd", "Banking Sector CERT")
 	b.Shot("05-tree")
 }
-
-// The sign-in page on a phone-sized screen.
-func TestBrowserSignInOnAPhone(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	b := browsertest.New(t, s.URL, 390, 844)
-	b.Go("/login")
-	b.Shot("11-login-phone")
-	b.Fill("#f-email", "admin@localhost")
-	b.Fill("#f-password", apptest.AdminPassword)
-	b.Click("#login button[type=submit]")
-	if b.Path() != "/console/orgs" {
-		t.Fatalf("after sign-in: %s", b.Path())
-	}
-	b.Shot("12-directory-phone")
-}
