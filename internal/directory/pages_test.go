@@ -1,4 +1,4 @@
-package app_test
+package directory_test
 
 import (
 	"context"

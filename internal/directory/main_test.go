@@ -1,0 +1,9 @@
+package directory_test
+
+import (
+	"testing"
+
+	"github.com/certhub/certhub/internal/apptest"
+)
+
+func TestMain(m *testing.M) { apptest.Main(m) }
