@@ -229,7 +229,7 @@ type Visit struct {
 const crawlJS = `(async (starts, skip, limit, perShape) => {
 	const shape = u => u.pathname.split('/').map(s => /^[0-9a-f-]{8,}$|^[0-9]+$|^[A-Z]+-[A-Z0-9-]+$|^[0-9A-Za-z_-]{20,}$|@/.test(s) ? '*' : s).join('/') +
 		'?' + [...u.searchParams.keys()].sort().join('&');
-	const seen = new Set(), shapes = new Map(), queue = starts.map(s => [s, '']), out = [];
+	const seen = new Set(starts), shapes = new Map(), queue = starts.map(s => [s, '']), out = [];
 	while (queue.length && out.length < limit) {
 		const [url, from] = queue.shift();
 		let status = 0, html = null;
