@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/certhub/certhub/internal/browsertest"
+	"github.com/certhub/certhub/internal/failtest"
 )
 
 // site is a small server for the browser to drive: a form that echoes
@@ -105,41 +106,25 @@ func TestBrowserFillsAndSubmitsAForm(t *testing.T) {
 	}
 }
 
-// failer is a test that notes a Fatalf and stops there, as the real one
-// would, so that a failing assertion of the browser can be checked.
-type failer struct {
-	testing.TB
-	failed string
-}
-
-func (f *failer) Helper() {}
-func (f *failer) Fatalf(format string, args ...any) {
-	f.failed = fmt.Sprintf(format, args...)
-	panic(f)
-}
-
 func TestExpectFailsOnMissingTextAndOverflowsOnWidePages(t *testing.T) {
 	srv, _ := site(t)
-	f := &failer{TB: t}
-	b := browsertest.New(f, srv.URL, 390, 844)
-	b.Go("/wide")
-	if !b.Overflows() {
-		t.Error("a 3000-pixel page does not overflow a phone")
-	}
-	b.Go("/form")
-	if b.Overflows() {
-		t.Error("a narrow page overflows a phone")
-	}
-	func() {
-		defer func() {
-			if p := recover(); p != nil && p != f {
-				panic(p)
-			}
-		}()
+	// The browser's assertions fail the test they were given: here a
+	// stand-in, so that the failure can be looked at.
+	r := failtest.Run(t, func(tb testing.TB) {
+		b := browsertest.New(tb, srv.URL, 390, 844)
+		b.Go("/wide")
+		if !b.Overflows() {
+			t.Error("a 3000-pixel page does not overflow a phone")
+		}
+		b.Go("/form")
+		if b.Overflows() {
+			t.Error("a narrow page overflows a phone")
+		}
 		b.Expect("h1", "Edit", "Delete")
-	}()
-	if !strings.Contains(f.failed, `h1 shows "Edit"`) || !strings.Contains(f.failed, `"Delete"`) || !strings.Contains(f.failed, "/form") {
-		t.Errorf("Expect of text the page lacks failed with %q", f.failed)
+		t.Error("Expect went on after text the page lacks")
+	})
+	if !strings.Contains(r.Failed, `h1 shows "Edit"`) || !strings.Contains(r.Failed, `"Delete"`) || !strings.Contains(r.Failed, "/form") {
+		t.Errorf("Expect of text the page lacks failed with %q", r.Failed)
 	}
 }
 

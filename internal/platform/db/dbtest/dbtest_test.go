@@ -2,7 +2,6 @@ package dbtest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/certhub/certhub/internal/failtest"
 	"github.com/certhub/certhub/internal/platform/db"
 )
 
@@ -104,26 +104,6 @@ func TestWithDatabaseKeepsEverythingButTheName(t *testing.T) {
 	}
 }
 
-// recorder is a test that notes a Skip or a Fatal and stops there, as the
-// real one would, so the test of DSN can go on.
-type recorder struct {
-	testing.TB
-	skipped, failed string
-}
-
-func (r *recorder) Helper()           {}
-func (r *recorder) Skip(args ...any)  { r.skipped = fmt.Sprint(args...); panic(r) }
-func (r *recorder) Fatal(args ...any) { r.failed = fmt.Sprint(args...); panic(r) }
-
-func (r *recorder) run(fn func(testing.TB)) {
-	defer func() {
-		if p := recover(); p != nil && p != r {
-			panic(p)
-		}
-	}()
-	fn(r)
-}
-
 // Without a server, the PostgreSQL half of a test is skipped — unless
 // CERTHUB_TEST_REQUIRE_POSTGRES=1, so that CI cannot test one engine only.
 func TestNoPostgresSkipsUnlessRequired(t *testing.T) {
@@ -134,20 +114,17 @@ func TestNoPostgresSkipsUnlessRequired(t *testing.T) {
 			"DSN":      func(tb testing.TB) { DSN(tb, db.Postgres) },
 			"EmptyDSN": func(tb testing.TB) { EmptyDSN(tb) },
 		} {
-			r := &recorder{TB: t}
-			r.run(fn)
-			if required == "1" && (r.failed == "" || r.skipped != "") {
-				t.Errorf("%s with PostgreSQL required: failed %q, skipped %q", name, r.failed, r.skipped)
+			r := failtest.Run(t, fn)
+			if required == "1" && (r.Failed == "" || r.Skipped != "") {
+				t.Errorf("%s with PostgreSQL required: %+v", name, r)
 			}
-			if required == "" && (r.skipped == "" || r.failed != "") {
-				t.Errorf("%s without PostgreSQL: failed %q, skipped %q", name, r.failed, r.skipped)
+			if required == "" && (r.Skipped == "" || r.Failed != "") {
+				t.Errorf("%s without PostgreSQL: %+v", name, r)
 			}
 		}
 	}
-	r := &recorder{TB: t}
 	var dsn string
-	r.run(func(tb testing.TB) { dsn = DSN(tb, db.SQLite) })
-	if r.failed != "" || r.skipped != "" || !strings.HasSuffix(dsn, "/certhub.db") {
-		t.Errorf("SQLite without PostgreSQL: %q (failed %q, skipped %q)", dsn, r.failed, r.skipped)
+	if r := failtest.Run(t, func(tb testing.TB) { dsn = DSN(tb, db.SQLite) }); r != (failtest.Outcome{}) || !strings.HasSuffix(dsn, "/certhub.db") {
+		t.Errorf("SQLite without PostgreSQL: %q (%+v)", dsn, r)
 	}
 }

@@ -1,7 +1,6 @@
 package smtptest
 
 import (
-	"fmt"
 	"net/smtp"
 	"strings"
 	"testing"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/certhub/certhub/internal/failtest"
 )
 
 // send delivers one message to s as a mail client would.
@@ -83,18 +84,6 @@ func TestWaitForFindsTheNewestMatchingMessage(t *testing.T) {
 	}
 }
 
-// failer is a test that notes a Fatalf and stops there, as the real one would.
-type failer struct {
-	testing.TB
-	failed string
-}
-
-func (f *failer) Helper() {}
-func (f *failer) Fatalf(format string, args ...any) {
-	f.failed = fmt.Sprintf(format, args...)
-	panic(f)
-}
-
 // Waiting for mail that never comes fails after 15 seconds, naming what
 // was waited for.
 func TestWaitingForMailThatNeverComesFails(t *testing.T) {
@@ -105,21 +94,13 @@ func TestWaitingForMailThatNeverComesFails(t *testing.T) {
 			"Wait":    func(tb testing.TB) { s.Wait(tb, 2) },
 			"WaitFor": func(tb testing.TB) { s.WaitFor(tb, "lina@research.example", "published") },
 		} {
-			f := &failer{TB: t}
 			start := time.Now()
-			func() {
-				defer func() {
-					if p := recover(); p != nil && p != f {
-						panic(p)
-					}
-				}()
-				wait(f)
-			}()
+			r := failtest.Run(t, wait)
 			if waited := time.Since(start); waited != 15*time.Second {
 				t.Errorf("%s gave up after %v, want 15s", name, waited)
 			}
-			if !strings.Contains(f.failed, "smtptest:") || (name == "WaitFor" && !strings.Contains(f.failed, "lina@research.example")) {
-				t.Errorf("%s failed with %q", name, f.failed)
+			if !strings.Contains(r.Failed, "smtptest:") || (name == "WaitFor" && !strings.Contains(r.Failed, "lina@research.example")) {
+				t.Errorf("%s failed with %q", name, r.Failed)
 			}
 		}
 	})
