@@ -111,10 +111,6 @@ func (s *Service) CenterName() string { return s.centerName }
 
 var system = auth.System("publication")
 
-// mayEdit reports whether id writes and reviews publications: the
-// coordination center's staff.
-func mayEdit(id *auth.Identity) bool { return id.IsSystem() || id.IsStaff() }
-
 // Input is a working copy as an editor sends it.
 type Input struct {
 	Kind       Kind     `json:"kind"`
@@ -499,21 +495,6 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, advID string) (Det
 		}
 	}
 	return d, nil
-}
-
-// secondPerson reports whether id is someone other than the people who wrote
-// and submitted the working copy (the four-eyes rule). The server itself
-// (demo data, the command line) counts as a second person.
-func secondPerson(id *auth.Identity, a Advisory) bool {
-	if id.IsSystem() {
-		return true
-	}
-	for _, p := range []*string{a.AuthorID, a.EditorID, a.SubmittedBy} {
-		if p != nil && *p == id.User.ID {
-			return false
-		}
-	}
-	return !slices.Contains(a.Editors, id.User.ID)
 }
 
 // Filter narrows the console list.
