@@ -1,15 +1,3 @@
-// Package vdp is the center's vulnerability disclosure program: reports from
-// the public, constituents and partner CERTs (web form, API, e-mail), the
-// triage route (validity, duplicates, SSVC, CVSS, CWE, routing to the
-// responsible CERT), cases with their vulnerabilities, participants, vendor
-// statements, publication dates and embargo, discussions with visibility,
-// the timeline, reminders, and CVE records.
-//
-// The anchors are ISO/IEC 29147 and 30111 and CERT/CC's VINCE and Vultron:
-// report states (received → valid/invalid → accepted/declined → closed),
-// embargo states (none, proposed, active, revise, exited) and case facts
-// (vendor aware, fix ready, fix deployed, public aware, exploit public,
-// attacks observed).
 package vdp
 
 import (

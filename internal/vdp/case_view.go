@@ -1,0 +1,248 @@
+package vdp
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+)
+
+// CaseDetail is a case as one viewer may see it.
+type CaseDetail struct {
+	Case         Case                 `json:"case"`
+	Participants []Participant        `json:"participants"`
+	Vulns        []Vuln               `json:"vulnerabilities"`
+	Statuses     []VendorStatus       `json:"vendor_statuses"`
+	Threads      []Thread             `json:"threads"`
+	Events       []Event              `json:"timeline"`
+	Dates        []DateChange         `json:"publication_date_changes"`
+	Reports      []Report             `json:"reports,omitempty"`
+	Unread       int                  `json:"unread"`
+	Viewer       ViewerSummary        `json:"viewer"`
+	Messages     map[string][]Message `json:"reporter_messages,omitempty"`
+}
+
+// ViewerSummary tells a client what the caller may do.
+type ViewerSummary struct {
+	Level   string   `json:"level"` // center, participant, public
+	Run     bool     `json:"run"`
+	Orgs    []string `json:"orgs,omitempty"`
+	Vendors []string `json:"vendor_orgs,omitempty"`
+}
+
+// VendorStatus is one vendor's standing for one vulnerability and product.
+// A vendor without a statement is "unknown".
+type VendorStatus struct {
+	VendorOrgID string `json:"vendor_org_id"`
+	VendorName  string `json:"vendor_name"`
+	VulnID      string `json:"vuln_id"`
+	ProductStatus
+}
+
+func levelName(l Level) string {
+	switch l {
+	case LevelCenter:
+		return "center"
+	case LevelParticipant:
+		return "participant"
+	case LevelPublic:
+		return "public"
+	}
+	return ""
+}
+
+// GetCase returns a case as id may see it, marks what id has now seen, and
+// records that a vendor's member looked at it.
+func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string) (CaseDetail, error) {
+	var d CaseDetail
+	var v CaseViewer
+	var maxEvent int64
+	var parts []Participant
+	var statuses []ProductStatus
+	authors := map[string][]string{}
+	err := s.db.Read(ctx, func(q db.Querier) error {
+		c, ps, viewer, err := s.loadCase(ctx, q, id, caseID)
+		if err != nil {
+			return err
+		}
+		v, parts = viewer, ps
+		d.Case = c
+		d.Viewer = ViewerSummary{Level: levelName(v.Level), Run: v.Run}
+		for o, r := range v.Orgs {
+			d.Viewer.Orgs = append(d.Viewer.Orgs, o)
+			if r == RoleVendor {
+				d.Viewer.Vendors = append(d.Viewer.Vendors, o)
+			}
+		}
+		slices.Sort(d.Viewer.Orgs)
+		slices.Sort(d.Viewer.Vendors)
+		if d.Vulns, err = listVulns(ctx, q, c.ID); err != nil {
+			return err
+		}
+		if statuses, err = listStatuses(ctx, q, c.ID); err != nil {
+			return err
+		}
+		eventSeq, postSeq := int64(0), int64(0)
+		if id != nil && !id.IsSystem() {
+			if eventSeq, postSeq, err = lastRead(ctx, q, id.User.ID, c.ID); err != nil {
+				return err
+			}
+		}
+		if v.Level >= LevelParticipant {
+			threads, err := listThreads(ctx, q, c.ID)
+			if err != nil {
+				return err
+			}
+			unread, err := unreadPosts(ctx, q, c.ID, postSeq)
+			if err != nil {
+				return err
+			}
+			d.Threads = []Thread{}
+			for _, t := range threads {
+				if v.SeesThread(t) {
+					t.Unread = unread[t.ID]
+					d.Unread += t.Unread
+					d.Threads = append(d.Threads, t)
+				}
+			}
+			events, err := listEvents(ctx, q, c.ID, 200)
+			if err != nil {
+				return err
+			}
+			d.Events = []Event{}
+			for _, e := range events {
+				maxEvent = max(maxEvent, e.Seq)
+				if v.SeesEvent(e.visibility, e.orgID) {
+					e.Unread = e.Seq > eventSeq
+					d.Events = append(d.Events, e.Event)
+				}
+			}
+			if d.Dates, err = listDates(ctx, q, c.ID); err != nil {
+				return err
+			}
+		}
+		if v.Center() {
+			if d.Reports, err = listCaseReports(ctx, q, c.ID); err != nil {
+				return err
+			}
+			d.Messages = map[string][]Message{}
+			for _, r := range d.Reports {
+				if d.Messages[r.ID], authors[r.ID], err = listMessages(ctx, q, r.ID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return d, err
+	}
+	// Names come from the directory and the accounts, after the snapshot
+	// is read: their services read on connections of their own.
+	if err := s.named(ctx, parts); err != nil {
+		return d, err
+	}
+	if v.Level == LevelPublic {
+		d.Participants = []Participant{}
+		for _, p := range parts {
+			if p.Role == RoleVendor {
+				d.Participants = append(d.Participants, Participant{OrgID: p.OrgID, OrgName: p.OrgName, Role: p.Role})
+			}
+		}
+	} else {
+		d.Participants = parts
+	}
+	d.Statuses = vendorMatrix(parts, d.Vulns, statuses, v)
+	names := map[string]string{}
+	for rid, msgs := range d.Messages {
+		if err := s.nameAuthors(ctx, names, msgs, authors[rid]); err != nil {
+			return d, err
+		}
+	}
+	if id != nil && !id.IsSystem() && v.Level >= LevelParticipant {
+		// The case page shows the timeline: its events are now seen. Posts
+		// count as read only when their thread is opened.
+		if err := s.markRead(ctx, id.User.ID, d.Case.ID, maxEvent, 0); err != nil {
+			return d, err
+		}
+		if err := s.markSeen(ctx, id, d.Case, d.Participants, v); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// vendorMatrix fills in, for every vendor, vulnerability and product the
+// statements that exist, and "unknown" for every vendor and vulnerability
+// without one, as far as the viewer may see.
+func vendorMatrix(parts []Participant, vulns []Vuln, statuses []ProductStatus, v CaseViewer) []VendorStatus {
+	var out []VendorStatus
+	for _, p := range parts {
+		if p.Role != RoleVendor || !v.SeesStatus(p.OrgID) {
+			continue
+		}
+		for _, vu := range vulns {
+			found := false
+			for _, st := range statuses {
+				if st.VendorOrgID == p.OrgID && st.VulnID == vu.ID {
+					out = append(out, VendorStatus{VendorOrgID: p.OrgID, VendorName: p.OrgName, VulnID: vu.ID, ProductStatus: st})
+					found = true
+				}
+			}
+			if !found {
+				out = append(out, VendorStatus{VendorOrgID: p.OrgID, VendorName: p.OrgName, VulnID: vu.ID,
+					ProductStatus: ProductStatus{VulnID: vu.ID, VendorOrgID: p.OrgID, Status: StatusUnknown}})
+			}
+		}
+	}
+	if out == nil {
+		out = []VendorStatus{}
+	}
+	return out
+}
+
+// markSeen notes that a vendor's member opened the case (VINCE's "seen").
+func (s *Service) markSeen(ctx context.Context, id *auth.Identity, c Case, parts []Participant, v CaseViewer) error {
+	for _, p := range parts {
+		if p.Role != RoleVendor || !v.IsVendor(p.OrgID) || p.SeenAt != nil || p.NotifiedAt == nil {
+			continue
+		}
+		err := s.db.Write(ctx, func(tx *db.Tx) error {
+			now := s.now()
+			n, err := tx.Exec(ctx, `UPDATE vdp_participants SET seen_at = $3 WHERE case_id = $1 AND org_id = $2 AND seen_at IS NULL`, c.ID, p.OrgID, now)
+			if err != nil || n == 0 {
+				return err
+			}
+			orgID := p.OrgID
+			if err := addEvent(ctx, tx, c.ID, "seen", p.OrgName+" opened the case", VisibleInternal, &orgID, id.User.Name, "vendors", now); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, now, audit.Event{Action: "case.vendor.seen", ObjectType: "case", ObjectID: c.ID,
+				OrgID: p.OrgID, Summary: c.Number + ": " + p.OrgName + " opened the case"})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func listDates(ctx context.Context, q db.Querier, caseID string) ([]DateChange, error) {
+	rows, err := q.Query(ctx, `SELECT old_at, new_at, reason, created_at FROM vdp_date_changes WHERE case_id = $1 ORDER BY created_at`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: date changes: %w", err)
+	}
+	defer rows.Close()
+	out := []DateChange{}
+	for rows.Next() {
+		var d DateChange
+		if err := rows.Scan(&d.OldAt, &d.NewAt, &d.Reason, &d.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
