@@ -2,21 +2,18 @@ package vdp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+	"github.com/certhub/certhub/internal/vdp/cverec"
+	"github.com/certhub/certhub/internal/vdp/cwe"
+	"slices"
 	"strings"
 
-	"github.com/certhub/certhub/internal/cverecord"
-	"github.com/certhub/certhub/internal/cvss"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
-
-var cveIDRE = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,19}$`)
 
 // AddCVEs puts reserved CVE IDs into the center's pool (staff).
 func (s *Service) AddCVEs(ctx context.Context, id *auth.Identity, ids []string) (int, error) {
@@ -30,7 +27,7 @@ func (s *Service) AddCVEs(ctx context.Context, id *auth.Identity, ids []string) 
 		if c == "" {
 			continue
 		}
-		if !cveIDRE.MatchString(c) {
+		if !cverec.ValidID(c) {
 			f.Add(fmt.Sprintf("cve_ids[%d]", i), "%q is not a CVE ID such as CVE-2026-12345", c)
 			continue
 		}
@@ -134,131 +131,23 @@ func (s *Service) CVERecord(ctx context.Context, id *auth.Identity, caseID, vuln
 	if v.CVEID == "" {
 		return nil, errs.Conflict("the vulnerability has no CVE ID yet: assign one from the pool")
 	}
-	now := s.now().UTC()
-	provider := map[string]any{"orgId": st.CNAOrgID, "shortName": st.CNAShortName, "dateUpdated": now.Format("2006-01-02T15:04:05.000Z")}
-	desc := v.Description
-	if strings.TrimSpace(desc) == "" {
-		desc = v.Title
-	}
-	cna := map[string]any{
-		"providerMetadata": provider,
-		"title":            v.Title,
-		"descriptions":     []any{map[string]any{"lang": "en", "value": desc}},
-	}
-	if d.Case.DisclosedAt != nil {
-		cna["datePublic"] = d.Case.DisclosedAt.UTC().Format("2006-01-02T15:04:05.000Z")
-	}
-	var affected []any
+	in := cverec.Input{CVEID: v.CVEID, Title: v.Title, Description: v.Description, CWE: v.CWE, CVSS3: v.CVSS3, CVSS4: v.CVSS4,
+		CNAOrgID: st.CNAOrgID, CNAShortName: st.CNAShortName, Updated: s.now(), Published: d.Case.DisclosedAt, References: slices.Clone(d.Case.References)}
 	for _, vs := range d.Statuses {
-		if vs.VulnID != v.ID || vs.Status == StatusUnknown {
-			continue
+		if vs.VulnID == v.ID {
+			in.Affected = append(in.Affected, cverec.Affected{Vendor: vs.VendorName, Product: vs.Product, Status: vs.Status, FixedVersions: vs.FixedVersions})
 		}
-		a := map[string]any{"vendor": vs.VendorName, "product": vs.Product}
-		switch vs.Status {
-		case StatusKnownAffected:
-			a["defaultStatus"] = "affected"
-		case StatusKnownNotAffected:
-			a["defaultStatus"] = "unaffected"
-		case StatusUnderInvestigation:
-			a["defaultStatus"] = "unknown"
-		case StatusFixed:
-			a["defaultStatus"] = "affected"
-			var versions []any
-			for _, fv := range strings.FieldsFunc(vs.FixedVersions, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
-				versions = append(versions, map[string]any{"version": fv, "status": "unaffected", "lessThan": "*", "versionType": "custom"})
-			}
-			if len(versions) > 0 {
-				a["versions"] = versions
-			}
-		}
-		affected = append(affected, a)
-	}
-	if len(affected) == 0 {
-		// Nobody has stated anything yet: name what the reports named.
-		for _, r := range d.Reports {
-			if r.Vendor != "" || r.Product != "" {
-				affected = append(affected, map[string]any{"vendor": orNA(r.Vendor), "product": orNA(r.Product), "defaultStatus": "unknown"})
-				break
-			}
-		}
-	}
-	if len(affected) == 0 {
-		return nil, errs.Conflict("no affected product is known yet: record a vendor's statement first")
-	}
-	cna["affected"] = affected
-	if v.CWE != "" && v.CWE != "CWE-NVD-Other" {
-		name := CWEName(v.CWE)
-		if name == "" {
-			name = "weakness"
-		}
-		cna["problemTypes"] = []any{map[string]any{"descriptions": []any{
-			map[string]any{"lang": "en", "cweId": v.CWE, "description": v.CWE + " " + name, "type": "CWE"}}}}
-	}
-	var metrics []any
-	if v.CVSS3 != nil {
-		key := "cvssV3_1"
-		if v.CVSS3.Version == "3.0" {
-			key = "cvssV3_0"
-		}
-		metrics = append(metrics, map[string]any{key: map[string]any{"version": string(v.CVSS3.Version),
-			"vectorString": v.CVSS3.Vector, "baseScore": v.CVSS3.BaseScore, "baseSeverity": strings.ToUpper(cvss.Severity(v.CVSS3.BaseScore))}})
-	}
-	if v.CVSS4 != nil {
-		metrics = append(metrics, map[string]any{"cvssV4_0": map[string]any{"version": "4.0", "vectorString": v.CVSS4.Vector,
-			"baseScore": v.CVSS4.BaseScore, "baseSeverity": strings.ToUpper(cvss.Severity(v.CVSS4.BaseScore))}})
-	}
-	if len(metrics) > 0 {
-		cna["metrics"] = metrics
-	}
-	var refs []any
-	seen := map[string]bool{}
-	addRef := func(u string) {
-		if !seen[u] {
-			seen[u] = true
-			refs = append(refs, map[string]any{"url": u})
-		}
-	}
-	for _, u := range d.Case.References {
-		addRef(u)
 	}
 	for _, r := range d.Reports {
-		for _, u := range r.References {
-			addRef(u)
+		if in.Named == nil && (r.Vendor != "" || r.Product != "") {
+			in.Named = &cverec.Product{Vendor: r.Vendor, Product: r.Product}
 		}
+		in.References = append(in.References, r.References...)
+		in.Credits = append(in.Credits, r.Credit)
 	}
-	if len(refs) == 0 {
-		return nil, errs.Conflict("a CVE record needs at least one public reference: add the advisory's address to the case's references")
-	}
-	cna["references"] = refs
-	var credits []any
-	for _, r := range d.Reports {
-		if c := strings.TrimSpace(r.Credit); c != "" {
-			credits = append(credits, map[string]any{"lang": "en", "value": c, "type": "finder"})
-		}
-	}
-	if len(credits) > 0 {
-		cna["credits"] = credits
-	}
-	record := map[string]any{
-		"dataType":    "CVE_RECORD",
-		"dataVersion": "5.1",
-		"cveMetadata": map[string]any{"cveId": v.CVEID, "assignerOrgId": st.CNAOrgID, "assignerShortName": st.CNAShortName,
-			"state": "PUBLISHED", "dateUpdated": now.Format("2006-01-02T15:04:05.000Z")},
-		"containers": map[string]any{"cna": cna},
-	}
-	b, err := json.MarshalIndent(record, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := cverecord.Validate(b); err != nil {
-		return nil, fmt.Errorf("vdp: built an invalid CVE record for %s: %w", v.CVEID, err)
-	}
-	return b, nil
+	return cverec.Build(in)
 }
 
-func orNA(s string) string {
-	if s == "" {
-		return "n/a"
-	}
-	return s
-}
+// CWEName is the name the report form's picker gives a CWE ("CWE-79"), or
+// "": other domains (advisory's CSAF documents) reach it through vdp's root.
+func CWEName(id string) string { return cwe.Name(id) }

@@ -1,6 +1,7 @@
 package vdp
 
 import (
+	"github.com/certhub/certhub/internal/vdp/cwe"
 	"mime"
 	"net/http"
 	"net/url"
@@ -13,13 +14,13 @@ import (
 )
 
 type reportFormData struct {
-	CWEs        []CWE
+	CWEs        []cwe.Weakness
 	Fingerprint string
 	Address     string // where reports may be e-mailed, when the center takes them by mail
 }
 
 func (p *Pages) reportFormData() reportFormData {
-	d := reportFormData{CWEs: CommonCWEs, Address: p.svc.reportAddr}
+	d := reportFormData{CWEs: cwe.Common, Address: p.svc.reportAddr}
 	if p.svc.key != nil {
 		d.Fingerprint = p.svc.key.Fingerprint
 	}

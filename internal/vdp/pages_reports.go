@@ -1,6 +1,7 @@
 package vdp
 
 import (
+	"github.com/certhub/certhub/internal/vdp/cwe"
 	"net/http"
 	"net/url"
 	"strings"
@@ -123,7 +124,7 @@ type reportData struct {
 	Triage      *ssvc.Table
 	Publish     *ssvc.Table
 	Sectors     []string
-	CWEs        []CWE
+	CWEs        []cwe.Weakness
 	OrgNames    map[string]string
 	CaseNumber  string
 }
@@ -134,7 +135,7 @@ func (p *Pages) reportPage(w http.ResponseWriter, r *http.Request, status int, p
 	if err != nil {
 		return err
 	}
-	d := reportData{ReportDetail: det, Triage: ssvc.Triage(), Publish: ssvc.Publish(), Sectors: directory.Sectors, CWEs: CommonCWEs}
+	d := reportData{ReportDetail: det, Triage: ssvc.Triage(), Publish: ssvc.Publish(), Sectors: directory.Sectors, CWEs: cwe.Common}
 	if d.Attachments, err = p.svc.listAttachments(ctx, p.svc.db, det.ID); err != nil {
 		return err
 	}

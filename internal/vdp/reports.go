@@ -3,6 +3,7 @@ package vdp
 import (
 	"context"
 	"fmt"
+	"github.com/certhub/certhub/internal/vdp/cwe"
 	"net/url"
 	"slices"
 	"strings"
@@ -65,10 +66,10 @@ func (s *Service) validate(in *ReportInput) error {
 	text("vendor_contact", in.VendorContact, maxShort)
 	text("disclosure_plans", in.DisclosurePlans, maxShort*4)
 	text("credit", in.Credit, maxTitle)
-	if cwe, problem := NormalizeCWE(in.CWE); problem != "" {
+	if norm, problem := cwe.Normalize(in.CWE); problem != "" {
 		f.Add("cwe", "%s", problem)
 	} else {
-		in.CWE = cwe
+		in.CWE = norm
 	}
 	if len(in.References) > maxRefs {
 		f.Add("references", "at most %d references", maxRefs)

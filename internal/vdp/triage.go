@@ -3,6 +3,7 @@ package vdp
 import (
 	"context"
 	"fmt"
+	"github.com/certhub/certhub/internal/vdp/cwe"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -101,11 +102,11 @@ func (s *Service) Triage(ctx context.Context, id *auth.Identity, reportID string
 		f.Add("validity", "must be valid, invalid or empty")
 	}
 	if in.CWE != nil {
-		cwe, problem := NormalizeCWE(*in.CWE)
+		norm, problem := cwe.Normalize(*in.CWE)
 		if problem != "" {
 			f.Add("cwe", "%s", problem)
 		}
-		*in.CWE = cwe
+		*in.CWE = norm
 	}
 	addErr := func(err error) {
 		if e := errs.As(err); e != nil {

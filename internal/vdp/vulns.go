@@ -3,6 +3,7 @@ package vdp
 import (
 	"context"
 	"fmt"
+	"github.com/certhub/certhub/internal/vdp/cwe"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -42,11 +43,11 @@ func applyVuln(v *Vuln, in VulnInput) error {
 		v.Description = strings.TrimSpace(*in.Description)
 	}
 	if in.CWE != nil {
-		cwe, problem := NormalizeCWE(*in.CWE)
+		norm, problem := cwe.Normalize(*in.CWE)
 		if problem != "" {
 			f.Add("cwe", "%s", problem)
 		}
-		v.CWE = cwe
+		v.CWE = norm
 	}
 	if in.CVSS3 != nil {
 		sc, err := ParseVector("cvss3", *in.CVSS3, "3")

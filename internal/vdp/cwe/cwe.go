@@ -1,4 +1,4 @@
-package vdp
+package cwe
 
 import (
 	"fmt"
@@ -6,16 +6,16 @@ import (
 	"strings"
 )
 
-// CWE is a weakness type offered in the report form's picker.
-type CWE struct {
+// Weakness is a weakness type offered in the report form's picker.
+type Weakness struct {
 	ID   string
 	Name string
 }
 
-// CommonCWEs are the weaknesses reporters pick most (MITRE's CWE Top 25 and
+// Common are the weaknesses reporters pick most (MITRE's CWE Top 25 and
 // a few that national CERTs see often). Any CWE number is accepted; these
 // are only the picker's shortlist.
-var CommonCWEs = []CWE{
+var Common = []Weakness{
 	{"CWE-79", "Cross-site scripting (XSS)"},
 	{"CWE-787", "Out-of-bounds write"},
 	{"CWE-89", "SQL injection"},
@@ -55,9 +55,9 @@ var CommonCWEs = []CWE{
 	{"CWE-NVD-Other", "Other"},
 }
 
-// NormalizeCWE accepts "CWE-79", "cwe-79" or "79" and returns "CWE-79", or
+// Normalize accepts "CWE-79", "cwe-79" or "79" and returns "CWE-79", or
 // what is wrong. "" is no CWE.
-func NormalizeCWE(s string) (string, string) {
+func Normalize(s string) (string, string) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", ""
@@ -76,9 +76,9 @@ func NormalizeCWE(s string) (string, string) {
 	return "CWE-" + strconv.Itoa(n), ""
 }
 
-// CWEName returns the picker's name of a CWE, or "".
-func CWEName(id string) string {
-	for _, c := range CommonCWEs {
+// Name returns the picker's name of a CWE, or "".
+func Name(id string) string {
+	for _, c := range Common {
 		if c.ID == id {
 			return c.Name
 		}
