@@ -1,4 +1,4 @@
-package app_test
+package vdp_test
 
 import (
 	"context"
