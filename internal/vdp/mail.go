@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/certhub/certhub/internal/vdp/files"
 	"net/http"
 	"regexp"
 	"slices"
@@ -181,7 +182,7 @@ func mailText(m mailin.Message) (string, []string) {
 // mailFiles are a message's files, written to disk before the transaction
 // that records them, and the notes on those that were refused.
 type mailFiles struct {
-	files   []staged
+	files   []files.Staged
 	refused []string
 }
 
@@ -190,7 +191,7 @@ type mailFiles struct {
 func (s *Service) stageMail(m mailin.Message) (mailFiles, error) {
 	var mf mailFiles
 	for _, a := range m.Attachments {
-		f, err := s.stage(a.Name, bytes.NewReader(a.Data))
+		f, err := s.files.Stage(a.Name, bytes.NewReader(a.Data))
 		if err == nil {
 			mf.files = append(mf.files, f)
 			continue
@@ -199,7 +200,7 @@ func (s *Service) stageMail(m mailin.Message) (mailFiles, error) {
 		if !ok {
 			return mailFiles{}, err
 		}
-		mf.refused = append(mf.refused, fmt.Sprintf("[The attached file %q was not kept: %s.]", cleanFilename(a.Name), reason))
+		mf.refused = append(mf.refused, fmt.Sprintf("[The attached file %q was not kept: %s.]", files.CleanFilename(a.Name), reason))
 	}
 	return mf, nil
 }
@@ -218,7 +219,7 @@ func (s *Service) recordMail(ctx context.Context, tx *db.Tx, r Report, mf mailFi
 		if !ok {
 			return nil, err
 		}
-		notes = append(notes, fmt.Sprintf("[The attached file %q was not kept: %s.]", f.filename, reason))
+		notes = append(notes, fmt.Sprintf("[The attached file %q was not kept: %s.]", f.Filename, reason))
 	}
 	return notes, nil
 }

@@ -2,6 +2,7 @@ package vdp
 
 import (
 	"github.com/certhub/certhub/internal/vdp/cwe"
+	"github.com/certhub/certhub/internal/vdp/files"
 	"mime"
 	"net/http"
 	"net/url"
@@ -34,7 +35,7 @@ func (p *Pages) reportForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 // maxForm bounds the public form, attachments included.
-const maxForm = 3*MaxAttachment + (2 << 20)
+const maxForm = 3*files.MaxSize + (2 << 20)
 
 // parseReportForm reads the public or console form (url-encoded or
 // multipart with files in "files").
@@ -184,7 +185,7 @@ func (p *Pages) followReply(w http.ResponseWriter, r *http.Request) error {
 
 func (p *Pages) followAttach(w http.ResponseWriter, r *http.Request) error {
 	key := r.URL.Query().Get("key")
-	name, body, err := upload(w, r)
+	name, body, err := files.FromForm(w, r)
 	if err == nil {
 		defer body.Close()
 		_, err = p.svc.AttachByKey(r.Context(), key, name, body, httpx.ClientIP(r.Context()))

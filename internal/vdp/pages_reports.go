@@ -2,6 +2,7 @@ package vdp
 
 import (
 	"github.com/certhub/certhub/internal/vdp/cwe"
+	"github.com/certhub/certhub/internal/vdp/files"
 	"net/http"
 	"net/url"
 	"strings"
@@ -294,7 +295,7 @@ func (p *Pages) accept(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
-	name, body, err := upload(w, r)
+	name, body, err := files.FromForm(w, r)
 	if err == nil {
 		defer body.Close()
 		_, err = p.svc.Attach(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), name, body)
@@ -312,5 +313,5 @@ func (p *Pages) download(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ServeAttachment(w, att, f)
+	return files.Serve(w, att.Filename, f)
 }

@@ -3,6 +3,7 @@ package vdp
 import (
 	"context"
 	"fmt"
+	"github.com/certhub/certhub/internal/vdp/files"
 	"log/slog"
 	"net/url"
 	"regexp"
@@ -63,6 +64,7 @@ type Service struct {
 	log        *slog.Logger
 	baseURL    string
 	dataDir    string
+	files      *files.Store // the reports' attached files, under dataDir
 	centerName string
 	reportAddr string
 	intake     *auth.Limiter // public submissions per address
@@ -76,7 +78,7 @@ func NewService(o Options) *Service {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: o.DB, orgs: o.Orgs, people: o.People, outbox: o.Outbox, key: o.CenterKey, now: o.Now, log: o.Log,
-		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, centerName: o.CenterName, reportAddr: strings.ToLower(o.ReportAddress),
+		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, files: files.NewStore(o.DataDir), centerName: o.CenterName, reportAddr: strings.ToLower(o.ReportAddress),
 		// Five reports at once from one address, then one every two minutes.
 		intake: auth.NewLimiter(5, 2*time.Minute, o.Now),
 		// Members of organisations file batches (a pentest's findings): more room.
