@@ -3,9 +3,8 @@ package vdp
 import (
 	"context"
 	"fmt"
+	"github.com/certhub/certhub/internal/vdp/similar"
 	"sort"
-	"strings"
-	"unicode"
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -43,34 +42,18 @@ func (s *Service) Duplicates(ctx context.Context, id *auth.Identity, reportID st
 			return fmt.Errorf("vdp: duplicates: %w", err)
 		}
 		defer rows.Close()
-		mine := words(r.Title + " " + r.Description)
+		mine := similar.New(similar.Report{Title: r.Title, Description: r.Description, Vendor: r.Vendor, VendorOrgID: deref(r.VendorOrgID),
+			Product: r.Product, CWE: r.CWE})
 		for rows.Next() {
 			var c Candidate
-			var desc, vendor, product, cwe string
+			var o similar.Report
 			var vendorOrg *string
-			if err := rows.Scan(&c.ID, &c.TrackingID, &c.Title, &desc, &vendor, &vendorOrg, &product, &cwe, &c.Status, &c.CaseID); err != nil {
+			if err := rows.Scan(&c.ID, &c.TrackingID, &c.Title, &o.Description, &o.Vendor, &vendorOrg, &o.Product, &o.CWE, &c.Status, &c.CaseID); err != nil {
 				return err
 			}
-			sameVendor := (r.VendorOrgID != nil && vendorOrg != nil && *r.VendorOrgID == *vendorOrg) ||
-				(r.Vendor != "" && strings.EqualFold(strings.TrimSpace(vendor), r.Vendor))
-			if sameVendor {
-				c.Score += 0.35
-				c.Reasons = append(c.Reasons, "same vendor")
-			}
-			if r.Product != "" && strings.EqualFold(strings.TrimSpace(product), r.Product) {
-				c.Score += 0.25
-				c.Reasons = append(c.Reasons, "same product")
-			}
-			if r.CWE != "" && cwe == r.CWE {
-				c.Score += 0.1
-				c.Reasons = append(c.Reasons, "same weakness ("+cwe+")")
-			}
-			if sim := jaccard(mine, words(c.Title+" "+desc)); sim > 0.15 {
-				c.Score += 0.3 * sim / 0.6 // a 60% word overlap counts fully
-				c.Reasons = append(c.Reasons, fmt.Sprintf("%.0f%% of the words in common", sim*100))
-			}
-			c.Score = min(c.Score, 1)
-			if c.Score >= 0.4 {
+			o.Title, o.VendorOrgID = c.Title, deref(vendorOrg)
+			c.Score, c.Reasons = mine.Score(o)
+			if c.Score >= similar.Likely {
 				out = append(out, c)
 			}
 		}
@@ -81,32 +64,4 @@ func (s *Service) Duplicates(ctx context.Context, id *auth.Identity, reportID st
 		out = out[:5]
 	}
 	return out, err
-}
-
-var stopwords = map[string]bool{"the": true, "and": true, "for": true, "with": true, "that": true, "this": true,
-	"from": true, "are": true, "was": true, "can": true, "which": true, "when": true, "into": true, "has": true,
-	"have": true, "not": true, "via": true, "allows": true, "attacker": true, "vulnerability": true, "version": true}
-
-// words is the set of distinct lower-case words of three letters or more.
-func words(s string) map[string]bool {
-	out := map[string]bool{}
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if len([]rune(w)) >= 3 && !stopwords[w] {
-			out[w] = true
-		}
-	}
-	return out
-}
-
-func jaccard(a, b map[string]bool) float64 {
-	if len(a) == 0 || len(b) == 0 {
-		return 0
-	}
-	inter := 0
-	for w := range a {
-		if b[w] {
-			inter++
-		}
-	}
-	return float64(inter) / float64(len(a)+len(b)-inter)
 }

@@ -120,10 +120,3 @@ func (s *Service) reporterWrote(ctx context.Context, tx *db.Tx, r Report, body s
 		fmt.Sprintf("The reporter of %s (%s) sent a message.\n\nRead it here:\n%s\n", r.TrackingID, r.Title,
 			s.link("/console/reports/"+r.ID+"#messages")), "report.reply")
 }
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}

@@ -300,3 +300,11 @@ func actorName(id *auth.Identity) string {
 	}
 	return id.User.Name
 }
+
+// deref is the string p points to, or "".
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
