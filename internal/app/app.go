@@ -43,6 +43,8 @@ import (
 	"github.com/certhub/certhub/internal/site"
 	"github.com/certhub/certhub/internal/taxii"
 	"github.com/certhub/certhub/internal/vdp"
+	vdpapi "github.com/certhub/certhub/internal/vdp/api"
+	vdppages "github.com/certhub/certhub/internal/vdp/pages"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -324,7 +326,7 @@ func (a *App) routes() error {
 	// served here, or through a proxy that terminates TLS (--base-url https://…).
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
-	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdp.Templates(),
+	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
 		advisory.Templates(), site.Templates(), intel.Templates())
 	if err != nil {
 		return err
@@ -351,7 +353,7 @@ func (a *App) routes() error {
 	directory.NewAPI(a.Directory).Register(rt, api)
 	account.NewAPI(a.Accounts, a.Auth).Register(rt, api)
 	admin.NewAPI(a.Admin).Register(rt, api)
-	vdp.NewAPI(a.VDP).Register(rt, api)
+	vdpapi.New(a.VDP).Register(rt, api)
 	advisory.NewAPI(a.Advisory).Register(rt, api)
 	intel.NewAPI(a.Intel).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
@@ -371,7 +373,7 @@ func (a *App) routes() error {
 	directory.NewPages(a.Directory, rd).Register(rt)
 	account.NewPages(a.Accounts, a.Auth, rd, a.Sessions).Register(rt)
 	admin.NewPages(a.Admin, rd).Register(rt)
-	vdp.NewPages(a.VDP, rd).Register(rt)
+	vdppages.New(a.VDP, rd).Register(rt)
 	advisory.NewPages(a.Advisory, rd).Register(rt)
 	intel.NewPages(a.Intel, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)

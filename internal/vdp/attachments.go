@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"github.com/certhub/certhub/internal/vdp/files"
 	"io"
-	"net/http"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
-	"github.com/certhub/certhub/internal/platform/httpx"
 )
 
 // maxAttachments is how many files a report takes.
@@ -127,42 +125,6 @@ func (s *Service) OpenAttachment(ctx context.Context, id *auth.Identity, reportI
 		}
 	}
 	return Attachment{}, nil, errs.NotFound("attachment not found")
-}
-
-func (a *API) attach(w http.ResponseWriter, r *http.Request) error {
-	name, body, err := files.FromForm(w, r)
-	if err != nil {
-		return err
-	}
-	defer body.Close()
-	att, err := a.svc.Attach(r.Context(), who(r), r.PathValue("id"), name, body)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, att)
-	return nil
-}
-
-func (a *API) publicAttach(w http.ResponseWriter, r *http.Request) error {
-	name, body, err := files.FromForm(w, r)
-	if err != nil {
-		return err
-	}
-	defer body.Close()
-	att, err := a.svc.AttachByKey(r.Context(), r.URL.Query().Get("key"), name, body, httpx.ClientIP(r.Context()))
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, att)
-	return nil
-}
-
-func (a *API) download(w http.ResponseWriter, r *http.Request) error {
-	att, f, err := a.svc.OpenAttachment(r.Context(), who(r), r.PathValue("id"), r.PathValue("attachment_id"))
-	if err != nil {
-		return err
-	}
-	return files.Serve(w, att.Filename, f)
 }
 
 // AttachmentDigests lists the SHA-256 of every stored file the database

@@ -68,13 +68,20 @@ func (s *Service) named(ctx context.Context, parts []Participant) error {
 	return nil
 }
 
-// orgName is an organisation's name in the directory.
-func (s *Service) orgName(ctx context.Context, orgID string) (string, error) {
+// OrgName is an organisation's name in the directory, whoever asks: the
+// names of the organisations a viewer already sees on a page.
+func (s *Service) OrgName(ctx context.Context, orgID string) (string, error) {
 	o, err := s.orgs.Get(ctx, system, orgID)
 	if err != nil {
 		return "", fmt.Errorf("vdp: organisation %s: %w", orgID, err)
 	}
 	return o.Name, nil
+}
+
+// LookupCase reads a case without deciding who may see it, for pages that
+// already have (the page of a report in it, of a thread of it).
+func (s *Service) LookupCase(ctx context.Context, caseID string) (Case, error) {
+	return getCase(ctx, s.db, caseID)
 }
 
 // runTx loads a case for a change only those who run it may make.

@@ -13,9 +13,21 @@
 //
 // The package reaches other domains only through the interfaces it
 // declares (Orgs, People, AdvisoryDrafter), wired in internal/app; its SQL
-// names only vdp_* tables. Its files go by job: reports.go (intake),
-// triage.go, follow.go (the reporter's follow link), cases.go,
-// case_view.go, case_changes.go, participants.go, vulns.go (vulnerabilities
-// and vendors' statements), threads.go, and the pages per screen
-// (pages_public.go, pages_reports.go, pages_cases.go, pages_settings.go).
+// names only vdp_* tables. The root holds the model, the store and the
+// Service — its files go by job: reports.go (intake), triage.go,
+// follow.go (the reporter's follow link), mail.go (reports and replies by
+// e-mail), attachments.go, cases.go, case_view.go, case_changes.go,
+// participants.go, vulns.go (vulnerabilities and vendors' statements),
+// threads.go, cve.go (the CVE ID pool), routing.go, reminders.go,
+// stats.go. The jobs that need neither store nor access rule are
+// sub-packages that do not import the root:
+//
+//   - cverec builds CVE JSON 5 records from plain values;
+//   - cwe is the CWE shortlist and the one spelling of a CWE ID;
+//   - files stages, stores and serves attached files;
+//   - similar scores how alike two reports are (duplicate suggestions).
+//
+// The handlers are sub-packages over the Service: api (JSON) and pages
+// (HTML, with its templates). The end-to-end tests (e2e_*_test.go) start
+// the real server through internal/apptest.
 package vdp

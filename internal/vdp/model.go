@@ -115,6 +115,10 @@ type Receipt struct {
 	key string // the follow link's secret
 }
 
+// Key is the follow link's secret, which the website puts in the address it
+// sends the reporter to (and which is never written out as JSON).
+func (r Receipt) Key() string { return r.key }
+
 // Message is one message between the center and a reporter.
 type Message struct {
 	ID           string    `json:"id"`
@@ -201,6 +205,15 @@ func (f *Facts) field(name string) **time.Time {
 		return &f.ExploitPublic
 	case "attacks_observed":
 		return &f.AttacksObserved
+	}
+	return nil
+}
+
+// At is when the fact called name (one of FactNames) became true, nil
+// while it is not.
+func (f Facts) At(name string) *time.Time {
+	if p := f.field(name); p != nil {
+		return *p
 	}
 	return nil
 }

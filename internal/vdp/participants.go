@@ -111,7 +111,7 @@ func (s *Service) RemoveParticipant(ctx context.Context, id *auth.Identity, case
 				if _, err := tx.Exec(ctx, `DELETE FROM vdp_participants WHERE case_id = $1 AND org_id = $2`, c.ID, orgID); err != nil {
 					return "", "", err
 				}
-				name, err := s.orgName(ctx, orgID)
+				name, err := s.OrgName(ctx, orgID)
 				return "removed " + name, VisibleParticipants, err
 			}
 		}
@@ -133,7 +133,7 @@ func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, o
 			return "", "", fieldErr("org_id", "is not a vendor in this case")
 		}
 		p := parts[i]
-		name, err := s.orgName(ctx, p.OrgID)
+		name, err := s.OrgName(ctx, p.OrgID)
 		if err != nil {
 			return "", "", err
 		}
@@ -214,7 +214,7 @@ func (s *Service) participantChange(ctx context.Context, id *auth.Identity, case
 			return errs.NotFound("the organisation does not take part in the case")
 		}
 		p := parts[i]
-		if p.OrgName, err = s.orgName(ctx, p.OrgID); err != nil {
+		if p.OrgName, err = s.OrgName(ctx, p.OrgID); err != nil {
 			return err
 		}
 		summary, err := fn(&p)

@@ -14,6 +14,7 @@ import (
 // them, and warns of coming publication dates.
 type ReminderArgs struct{}
 
+// Kind names the job in the queue.
 func (ReminderArgs) Kind() string { return "vdp.reminders" }
 
 type reminderWorker struct {
@@ -21,6 +22,7 @@ type reminderWorker struct {
 	s *Service
 }
 
+// Work sends the reminders that are due.
 func (w *reminderWorker) Work(ctx context.Context, _ *jobs.Job[ReminderArgs]) error {
 	n, err := w.s.Remind(ctx)
 	if n > 0 {
@@ -89,7 +91,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 					return nil
 				}
 				orgID := p.OrgID
-				if p.OrgName, err = s.orgName(ctx, orgID); err != nil {
+				if p.OrgName, err = s.OrgName(ctx, orgID); err != nil {
 					return err
 				}
 				if p.Reminders >= st.EscalateAfter {

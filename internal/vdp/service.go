@@ -89,6 +89,9 @@ func NewService(o Options) *Service {
 // SetBaseURL changes the public URL used in links; call it before serving.
 func (s *Service) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }
 
+// Now is the service's clock (the test clock in tests).
+func (s *Service) Now() time.Time { return s.now() }
+
 // CenterKey is the center's public key for reporters to encrypt to.
 func (s *Service) CenterKey() *pgp.CenterKey { return s.key }
 

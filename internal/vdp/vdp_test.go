@@ -805,3 +805,5 @@ func TestHandoffForTheAdvisory(t *testing.T) {
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -48,3 +48,10 @@ func isDomainLike(s string) bool {
 	_, problem := directory.NormalizeDomain(s)
 	return problem == "" && strings.Contains(s, ".") && !strings.Contains(s, " ")
 }
+
+// VisibleOrgs is every organisation of the directory id may see: the
+// choices of the console's pickers (a case's participants, a report's
+// vendor and CERT, the routing rules).
+func (s *Service) VisibleOrgs(ctx context.Context, id *auth.Identity) ([]directory.Summary, error) {
+	return s.orgs.All(ctx, id, directory.Filter{})
+}

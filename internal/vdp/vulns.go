@@ -185,7 +185,7 @@ func (s *Service) SetStatus(ctx context.Context, id *auth.Identity, caseID strin
 			return fmt.Errorf("vdp: status: %w", err)
 		}
 		p := parts[pi]
-		if p.OrgName, err = s.orgName(ctx, p.OrgID); err != nil {
+		if p.OrgName, err = s.OrgName(ctx, p.OrgID); err != nil {
 			return err
 		}
 		if p.AcknowledgedAt == nil && v.IsVendor(p.OrgID) {

@@ -1,8 +1,6 @@
-package vdp
+package pages
 
 import (
-	"github.com/certhub/certhub/internal/vdp/cwe"
-	"github.com/certhub/certhub/internal/vdp/files"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,13 +10,16 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/ssvc"
+	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/cwe"
+	"github.com/certhub/certhub/internal/vdp/files"
 	"github.com/certhub/certhub/internal/web"
 )
 
 type queueData struct {
-	Reports  []Report
+	Reports  []vdp.Report
 	Next     string
-	Clocks   map[string]SLA
+	Clocks   map[string]vdp.SLA
 	OrgNames map[string]string
 	Status   string
 	CanNew   bool
@@ -30,8 +31,8 @@ func (p *Pages) orgNames(r *http.Request, ids []string) map[string]string {
 		if id == "" || out[id] != "" {
 			continue
 		}
-		if o, err := p.svc.orgs.Get(r.Context(), system, id); err == nil {
-			out[id] = o.Name
+		if name, err := p.svc.OrgName(r.Context(), id); err == nil {
+			out[id] = name
 		}
 	}
 	return out
@@ -48,7 +49,7 @@ func (p *Pages) queue(w http.ResponseWriter, r *http.Request) error {
 	if !q.Has("status") {
 		status = "open"
 	}
-	list, next, err := p.svc.List(r.Context(), id, ReportFilter{Status: status, Query: strings.TrimSpace(q.Get("q")), Cursor: pg.Cursor, Limit: pg.Limit})
+	list, next, err := p.svc.List(r.Context(), id, vdp.ReportFilter{Status: status, Query: strings.TrimSpace(q.Get("q")), Cursor: pg.Cursor, Limit: pg.Limit})
 	if err != nil {
 		return err
 	}
@@ -56,10 +57,10 @@ func (p *Pages) queue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := queueData{Reports: list, Next: next, Clocks: map[string]SLA{}, Status: status, CanNew: len(id.Memberships) > 0}
+	d := queueData{Reports: list, Next: next, Clocks: map[string]vdp.SLA{}, Status: status, CanNew: len(id.Memberships) > 0}
 	var orgs []string
 	for _, rep := range list {
-		d.Clocks[rep.ID] = st.Clock(rep, p.svc.now())
+		d.Clocks[rep.ID] = st.Clock(rep, p.svc.Now())
 		orgs = append(orgs, deref(rep.AssignedOrgID))
 	}
 	d.OrgNames = p.orgNames(r, orgs)
@@ -115,13 +116,13 @@ func (p *Pages) submitAs(w http.ResponseWriter, r *http.Request) error {
 }
 
 type reportData struct {
-	ReportDetail
-	Attachments []Attachment
-	Clock       SLA
-	Duplicates  []Candidate
+	vdp.ReportDetail
+	Attachments []vdp.Attachment
+	Clock       vdp.SLA
+	Duplicates  []vdp.Candidate
 	CERTs       []directory.Summary
 	Vendors     []directory.Summary
-	Cases       []Case
+	Cases       []vdp.Case
 	Triage      *ssvc.Table
 	Publish     *ssvc.Table
 	Sectors     []string
@@ -137,16 +138,16 @@ func (p *Pages) reportPage(w http.ResponseWriter, r *http.Request, status int, p
 		return err
 	}
 	d := reportData{ReportDetail: det, Triage: ssvc.Triage(), Publish: ssvc.Publish(), Sectors: directory.Sectors, CWEs: cwe.Common}
-	if d.Attachments, err = p.svc.listAttachments(ctx, p.svc.db, det.ID); err != nil {
+	if d.Attachments, err = p.svc.Attachments(ctx, id, det.ID); err != nil {
 		return err
 	}
 	st, err := p.svc.Settings(ctx)
 	if err != nil {
 		return err
 	}
-	d.Clock = st.Clock(det.Report, p.svc.now())
+	d.Clock = st.Clock(det.Report, p.svc.Now())
 	if det.CaseID != nil {
-		if c, err := getCase(ctx, p.svc.db, *det.CaseID); err == nil {
+		if c, err := p.svc.LookupCase(ctx, *det.CaseID); err == nil {
 			d.CaseNumber = c.Number
 		}
 	}
@@ -154,7 +155,7 @@ func (p *Pages) reportPage(w http.ResponseWriter, r *http.Request, status int, p
 		if d.Duplicates, err = p.svc.Duplicates(ctx, id, det.ID); err != nil {
 			return err
 		}
-		all, err := p.svc.orgs.All(ctx, id, directory.Filter{})
+		all, err := p.svc.VisibleOrgs(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -166,7 +167,7 @@ func (p *Pages) reportPage(w http.ResponseWriter, r *http.Request, status int, p
 				d.Vendors = append(d.Vendors, o)
 			}
 		}
-		if d.Cases, _, err = p.svc.ListCases(ctx, id, CaseFilter{Status: "active", Limit: 100}); err != nil {
+		if d.Cases, _, err = p.svc.ListCases(ctx, id, vdp.CaseFilter{Status: "active", Limit: 100}); err != nil {
 			return err
 		}
 	}
@@ -199,7 +200,7 @@ func (p *Pages) triage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
-	in := TriageInput{Validity: ptrOf(f.Get("validity")), CWE: ptrOf(f.Get("cwe")), CVSS3: ptrOf(f.Get("cvss3")),
+	in := vdp.TriageInput{Validity: ptrOf(f.Get("validity")), CWE: ptrOf(f.Get("cwe")), CVSS3: ptrOf(f.Get("cvss3")),
 		CVSS4: ptrOf(f.Get("cvss4")), VendorOrgID: ptrOf(f.Get("vendor_org_id"))}
 	sectors := f["sectors"]
 	if sectors == nil {
@@ -273,7 +274,7 @@ func (p *Pages) accept(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
-	in := AcceptInput{Title: f.Get("title"), Track: f.Get("mode") == "track"}
+	in := vdp.AcceptInput{Title: f.Get("title"), Track: f.Get("mode") == "track"}
 	if f.Get("mode") == "existing" {
 		in.CaseID = f.Get("case_id")
 		if in.CaseID == "" {

@@ -1,4 +1,4 @@
-package vdp
+package pages
 
 import (
 	"fmt"
@@ -12,11 +12,12 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/web"
 )
 
 type casesData struct {
-	Cases    []Case
+	Cases    []vdp.Case
 	Next     string
 	Status   string
 	OrgNames map[string]string
@@ -32,7 +33,7 @@ func (p *Pages) cases(w http.ResponseWriter, r *http.Request) error {
 	if !q.Has("status") {
 		status = "active"
 	}
-	list, next, err := p.svc.ListCases(r.Context(), auth.FromContext(r.Context()), CaseFilter{Status: status,
+	list, next, err := p.svc.ListCases(r.Context(), auth.FromContext(r.Context()), vdp.CaseFilter{Status: status,
 		Query: strings.TrimSpace(q.Get("q")), Cursor: pg.Cursor, Limit: pg.Limit})
 	if err != nil {
 		return err
@@ -47,20 +48,20 @@ func (p *Pages) cases(w http.ResponseWriter, r *http.Request) error {
 }
 
 type caseData struct {
-	CaseDetail
-	VulnByID      map[string]Vuln
+	vdp.CaseDetail
+	VulnByID      map[string]vdp.Vuln
 	Vendors       []directory.Summary
 	Orgs          []directory.Summary // to add as participants: the search's matches, or the whole directory
 	Find          string
 	StatusChoices []string
 	Facts         []string
 	Owner         string
-	MyVendors     []Participant
-	MyOrgs        []Participant
-	Roles         []ParticipantRole
+	MyVendors     []vdp.Participant
+	MyOrgs        []vdp.Participant
+	Roles         []vdp.ParticipantRole
 	CVEFree       int
 	Embargoes     []string
-	CaseStates    []CaseStatus
+	CaseStates    []vdp.CaseStatus
 	Now           time.Time
 }
 
@@ -70,13 +71,13 @@ func (p *Pages) casePage(w http.ResponseWriter, r *http.Request, status int, pg 
 	if err != nil {
 		return err
 	}
-	d := caseData{CaseDetail: det, VulnByID: map[string]Vuln{}, StatusChoices: ProductStatuses, Facts: FactNames, Roles: ParticipantRoles,
-		Embargoes: EmbargoStates, CaseStates: CaseStatuses, Now: p.svc.now()}
+	d := caseData{CaseDetail: det, VulnByID: map[string]vdp.Vuln{}, StatusChoices: vdp.ProductStatuses, Facts: vdp.FactNames, Roles: vdp.ParticipantRoles,
+		Embargoes: vdp.EmbargoStates, CaseStates: vdp.CaseStatuses, Now: p.svc.Now()}
 	for _, v := range det.Vulns {
 		d.VulnByID[v.ID] = v
 	}
-	if o, err := p.svc.orgs.Get(ctx, system, det.Case.OwnerOrgID); err == nil {
-		d.Owner = o.Name
+	if name, err := p.svc.OrgName(ctx, det.Case.OwnerOrgID); err == nil {
+		d.Owner = name
 	}
 	for _, pt := range det.Participants {
 		if slices.Contains(det.Viewer.Vendors, pt.OrgID) {
@@ -87,7 +88,7 @@ func (p *Pages) casePage(w http.ResponseWriter, r *http.Request, status int, pg 
 		}
 	}
 	if det.Viewer.Run {
-		all, err := p.svc.orgs.All(ctx, id, directory.Filter{})
+		all, err := p.svc.VisibleOrgs(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -103,7 +104,7 @@ func (p *Pages) casePage(w http.ResponseWriter, r *http.Request, status int, pg 
 			}
 		}
 		d.Orgs = slices.DeleteFunc(d.Orgs, func(o directory.Summary) bool {
-			return slices.ContainsFunc(det.Participants, func(pt Participant) bool { return pt.OrgID == o.ID })
+			return slices.ContainsFunc(det.Participants, func(pt vdp.Participant) bool { return pt.OrgID == o.ID })
 		})
 		if d.CVEFree, _, err = p.svc.CVEPool(ctx); err != nil {
 			return err
@@ -129,7 +130,7 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 	switch f.Get("action") {
 	case "update":
 		refs := lines(f.Get("references"))
-		_, err = p.svc.UpdateCase(ctx, id, cid, CaseChanges{Title: ptrOf(f.Get("title")), Summary: ptrOf(f.Get("summary")),
+		_, err = p.svc.UpdateCase(ctx, id, cid, vdp.CaseChanges{Title: ptrOf(f.Get("title")), Summary: ptrOf(f.Get("summary")),
 			Status: ptrOf(f.Get("status")), TLP: ptrOf(f.Get("tlp")), Embargo: ptrOf(f.Get("embargo")), References: &refs})
 	case "fact":
 		_, err = p.svc.SetFact(ctx, id, cid, f.Get("fact"), f.Get("value") == "yes")
@@ -144,7 +145,7 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 		}
 		anchor = "dates"
 	case "add-participant":
-		_, err = p.svc.AddParticipant(ctx, id, cid, ParticipantInput{OrgID: f.Get("org_id"), Role: ParticipantRole(f.Get("role"))})
+		_, err = p.svc.AddParticipant(ctx, id, cid, vdp.ParticipantInput{OrgID: f.Get("org_id"), Role: vdp.ParticipantRole(f.Get("role"))})
 		anchor = "participants"
 	case "remove-participant":
 		_, err = p.svc.RemoveParticipant(ctx, id, cid, f.Get("org_id"))
@@ -159,11 +160,11 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 		err = p.svc.SetTrackingID(ctx, id, cid, f.Get("org_id"), f.Get("tracking_id"))
 		anchor = "participants"
 	case "add-vuln":
-		_, err = p.svc.AddVuln(ctx, id, cid, VulnInput{Title: ptrOf(f.Get("title")), Description: ptrOf(f.Get("description")),
+		_, err = p.svc.AddVuln(ctx, id, cid, vdp.VulnInput{Title: ptrOf(f.Get("title")), Description: ptrOf(f.Get("description")),
 			CWE: ptrOf(f.Get("cwe")), CVSS3: ptrOf(f.Get("cvss3")), CVSS4: ptrOf(f.Get("cvss4"))})
 		anchor = "vulnerabilities"
 	case "update-vuln":
-		_, err = p.svc.UpdateVuln(ctx, id, cid, f.Get("vuln_id"), VulnInput{Title: ptrOf(f.Get("title")), Description: ptrOf(f.Get("description")),
+		_, err = p.svc.UpdateVuln(ctx, id, cid, f.Get("vuln_id"), vdp.VulnInput{Title: ptrOf(f.Get("title")), Description: ptrOf(f.Get("description")),
 			CWE: ptrOf(f.Get("cwe")), CVSS3: ptrOf(f.Get("cvss3")), CVSS4: ptrOf(f.Get("cvss4"))})
 		anchor = "vulnerabilities"
 	case "assign-cve":
@@ -171,13 +172,13 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 		cve, err = p.svc.AssignCVE(ctx, id, cid, f.Get("vuln_id"))
 		msg, anchor = "Assigned "+cve+".", "vulnerabilities"
 	case "status":
-		_, err = p.svc.SetStatus(ctx, id, cid, StatusInput{VulnID: f.Get("vuln_id"), VendorOrgID: f.Get("vendor_org_id"),
+		_, err = p.svc.SetStatus(ctx, id, cid, vdp.StatusInput{VulnID: f.Get("vuln_id"), VendorOrgID: f.Get("vendor_org_id"),
 			Product: f.Get("product"), Status: f.Get("status"), Statement: f.Get("statement"), FixedVersions: f.Get("fixed_versions"),
 			Mitigation: f.Get("mitigation"), Workaround: f.Get("workaround")})
 		msg, anchor = "Recorded the statement.", "status"
 	case "thread":
-		var t Thread
-		t, err = p.svc.NewThread(ctx, id, cid, ThreadInput{Title: f.Get("title"), Visibility: f.Get("visibility"), VendorOrgID: f.Get("vendor_org_id")})
+		var t vdp.Thread
+		t, err = p.svc.NewThread(ctx, id, cid, vdp.ThreadInput{Title: f.Get("title"), Visibility: f.Get("visibility"), VendorOrgID: f.Get("vendor_org_id")})
 		if err == nil {
 			http.Redirect(w, r, "/console/cases/"+cid+"/threads/"+t.ID, http.StatusSeeOther)
 			return nil
@@ -210,8 +211,8 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 }
 
 type threadData struct {
-	ThreadPage
-	Case    Case
+	vdp.ThreadPage
+	Case    vdp.Case
 	Older   string
 	CanPost bool
 }
@@ -226,7 +227,7 @@ func (p *Pages) threadPage(w http.ResponseWriter, r *http.Request, status int, p
 	if err != nil {
 		return err
 	}
-	c, err := getCase(ctx, p.svc.db, r.PathValue("id"))
+	c, err := p.svc.LookupCase(ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package vdp
+package pages
 
 import (
 	"embed"
@@ -7,8 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/ssvc"
+	"github.com/certhub/certhub/internal/vdp"
+	vdpapi "github.com/certhub/certhub/internal/vdp/api"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -30,12 +33,7 @@ func init() {
 			}
 			return d.Inputs[point]
 		},
-		"factAt": func(f Facts, name string) *time.Time {
-			if p := f.field(name); p != nil {
-				return *p
-			}
-			return nil
-		},
+		"factAt": func(f vdp.Facts, name string) *time.Time { return f.At(name) },
 		"factName": func(name string) string {
 			s := strings.ReplaceAll(name, "_", " ")
 			return strings.ToUpper(s[:1]) + s[1:]
@@ -67,12 +65,12 @@ func init() {
 
 // Pages serves the disclosure program in the console and on the public site.
 type Pages struct {
-	svc *Service
+	svc *vdp.Service
 	rd  *web.Renderer
 }
 
-// NewPages makes the handlers.
-func NewPages(svc *Service, rd *web.Renderer) *Pages { return &Pages{svc: svc, rd: rd} }
+// New makes the handlers.
+func New(svc *vdp.Service, rd *web.Renderer) *Pages { return &Pages{svc: svc, rd: rd} }
 
 // Register adds the routes.
 func (p *Pages) Register(rt *httpx.Router) {
@@ -82,9 +80,9 @@ func (p *Pages) Register(rt *httpx.Router) {
 	// The follow URL handed to reporters serves the page to browsers and
 	// the same data as JSON to API clients (API.md: GET status and
 	// messages, POST a message).
-	api := NewAPI(p.svc)
-	rt.Handle("GET /report/follow", httpx.Negotiate(httpx.API(api.follow), p.rd.Handler(p.follow)))
-	rt.Handle("POST /report/follow", httpx.Negotiate(httpx.API(api.reply), p.rd.Handler(p.followReply)))
+	api := vdpapi.New(p.svc)
+	rt.Handle("GET /report/follow", httpx.Negotiate(httpx.API(api.Follow), p.rd.Handler(p.follow)))
+	rt.Handle("POST /report/follow", httpx.Negotiate(httpx.API(api.Reply), p.rd.Handler(p.followReply)))
 	open("POST /report/follow/attachments", p.followAttach)
 	open("GET /report/pgp-key.asc", p.centerKey)
 
@@ -110,3 +108,29 @@ func (p *Pages) Register(rt *httpx.Router) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// fieldErr is an invalid input, said of one field.
+func fieldErr(field, format string, args ...any) error {
+	var f errs.Fields
+	f.Add(field, format, args...)
+	return f.Err()
+}
+
+// lines are the non-empty lines of a text area, trimmed.
+func lines(s string) []string {
+	out := []string{}
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// deref is the string p points to, or "".
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

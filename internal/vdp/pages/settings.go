@@ -1,4 +1,4 @@
-package vdp
+package pages
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -23,8 +24,8 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 }
 
 type settingsData struct {
-	Settings Settings
-	Rules    []Rule
+	Settings vdp.Settings
+	Rules    []vdp.Rule
 	CERTs    []directory.Summary
 	Sectors  []string
 	CVEFree  int
@@ -43,7 +44,7 @@ func (p *Pages) settingsPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	d := settingsData{Settings: st, Rules: rules, Sectors: directory.Sectors, Admin: id.IsPlatformAdmin()}
-	all, err := p.svc.orgs.All(ctx, id, directory.Filter{})
+	all, err := p.svc.VisibleOrgs(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -74,11 +75,11 @@ func (p *Pages) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	switch f.Get("action") {
 	case "policy":
 		num := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(f.Get(k))); return n }
-		err = p.svc.SaveSettings(ctx, id, Settings{AckHours: num("ack_hours"), TriageHours: num("triage_hours"),
+		err = p.svc.SaveSettings(ctx, id, vdp.Settings{AckHours: num("ack_hours"), TriageHours: num("triage_hours"),
 			PublicationDays: num("publication_days"), ReminderDays: num("reminder_days"), EscalateAfter: num("escalate_after"),
 			DeadlineDays: num("deadline_days"), CNAOrgID: f.Get("cna_org_id"), CNAShortName: f.Get("cna_short_name")})
 	case "rules":
-		var rules []Rule
+		var rules []vdp.Rule
 		for i := range 100 {
 			k := fmt.Sprintf("rules[%d].", i)
 			if !f.Has(k + "org_id") {
@@ -87,7 +88,7 @@ func (p *Pages) saveSettings(w http.ResponseWriter, r *http.Request) error {
 			if f.Get(k+"org_id") == "" || f.Get(k+"delete") != "" {
 				continue
 			}
-			rule := Rule{Vendor: f.Get(k + "vendor"), Product: f.Get(k + "product"), Sector: f.Get(k + "sector"), OrgID: f.Get(k + "org_id")}
+			rule := vdp.Rule{Vendor: f.Get(k + "vendor"), Product: f.Get(k + "product"), Sector: f.Get(k + "sector"), OrgID: f.Get(k + "org_id")}
 			switch f.Get(k + "cii") {
 			case "yes":
 				rule.CII = ptr(true)

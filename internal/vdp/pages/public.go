@@ -1,8 +1,6 @@
-package vdp
+package pages
 
 import (
-	"github.com/certhub/certhub/internal/vdp/cwe"
-	"github.com/certhub/certhub/internal/vdp/files"
 	"mime"
 	"net/http"
 	"net/url"
@@ -11,6 +9,9 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/cwe"
+	"github.com/certhub/certhub/internal/vdp/files"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -21,9 +22,9 @@ type reportFormData struct {
 }
 
 func (p *Pages) reportFormData() reportFormData {
-	d := reportFormData{CWEs: cwe.Common, Address: p.svc.reportAddr}
-	if p.svc.key != nil {
-		d.Fingerprint = p.svc.key.Fingerprint
+	d := reportFormData{CWEs: cwe.Common, Address: p.svc.ReportAddress()}
+	if p.svc.CenterKey() != nil {
+		d.Fingerprint = p.svc.CenterKey().Fingerprint
 	}
 	return d
 }
@@ -39,7 +40,7 @@ const maxForm = 3*files.MaxSize + (2 << 20)
 
 // parseReportForm reads the public or console form (url-encoded or
 // multipart with files in "files").
-func parseReportForm(w http.ResponseWriter, r *http.Request) (ReportInput, error) {
+func parseReportForm(w http.ResponseWriter, r *http.Request) (vdp.ReportInput, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
@@ -50,21 +51,21 @@ func parseReportForm(w http.ResponseWriter, r *http.Request) (ReportInput, error
 	}
 	if err != nil {
 		if strings.Contains(err.Error(), "too large") {
-			return ReportInput{}, &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "the report with its files is larger than 32 MB"}
+			return vdp.ReportInput{}, &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "the report with its files is larger than 32 MB"}
 		}
-		return ReportInput{}, &httpx.StatusError{Status: http.StatusBadRequest, Detail: "the form could not be read"}
+		return vdp.ReportInput{}, &httpx.StatusError{Status: http.StatusBadRequest, Detail: "the form could not be read"}
 	}
 	if err := web.CheckUTF8(r.PostForm); err != nil {
-		return ReportInput{}, err
+		return vdp.ReportInput{}, err
 	}
 	f := r.PostForm
-	in := ReportInput{Title: f.Get("title"), Description: f.Get("description"), Vendor: f.Get("vendor"), Product: f.Get("product"),
+	in := vdp.ReportInput{Title: f.Get("title"), Description: f.Get("description"), Vendor: f.Get("vendor"), Product: f.Get("product"),
 		Versions: f.Get("versions"), CWE: f.Get("cwe"), Impact: f.Get("impact"), Reproduction: f.Get("reproduction"),
 		Public: f.Get("public") != "", Exploited: f.Get("exploited") != "", VendorContacted: f.Get("vendor_contacted") != "",
 		VendorContact: f.Get("vendor_contact"), DisclosurePlans: f.Get("disclosure_plans"), Credit: f.Get("credit"),
 		EncryptedBody: f.Get("encrypted_body"), References: lines(f.Get("references"))}
 	if f.Get("reporter.name") != "" || f.Get("reporter.email") != "" || f.Get("reporter.pgp_key") != "" {
-		in.Reporter = &Reporter{Name: f.Get("reporter.name"), Email: f.Get("reporter.email"), PGPKey: f.Get("reporter.pgp_key")}
+		in.Reporter = &vdp.Reporter{Name: f.Get("reporter.name"), Email: f.Get("reporter.email"), PGPKey: f.Get("reporter.pgp_key")}
 	}
 	return in, nil
 }
@@ -104,7 +105,7 @@ func (p *Pages) submitReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return p.formError(w, r, "vdp/report_form", "Report a vulnerability", p.reportFormData(), err)
 	}
-	key := rc.key
+	key := rc.Key()
 	var attachErr error
 	if r.MultipartForm != nil {
 		attachErr = p.attachForm(r, func(name string, body interface{ Read([]byte) (int, error) }) error {
@@ -139,11 +140,11 @@ func (p *Pages) formError(w http.ResponseWriter, r *http.Request, page, title st
 }
 
 type followData struct {
-	View        FollowView
+	View        vdp.FollowView
 	Key         string
 	New         bool
 	AttachError bool
-	Attachments []Attachment
+	Attachments []vdp.Attachment
 }
 
 func (p *Pages) renderFollow(w http.ResponseWriter, r *http.Request, key string, status int, pg web.Page) error {
@@ -202,11 +203,11 @@ func (p *Pages) followAttach(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Pages) centerKey(w http.ResponseWriter, r *http.Request) error {
-	if p.svc.key == nil {
+	if p.svc.CenterKey() == nil {
 		return errs.NotFound("the center has no OpenPGP key")
 	}
 	w.Header().Set("Content-Type", "application/pgp-keys")
 	w.Header().Set("Content-Disposition", `attachment; filename="cert-cc.asc"`)
-	_, err := w.Write([]byte(p.svc.key.Public))
+	_, err := w.Write([]byte(p.svc.CenterKey().Public))
 	return err
 }
