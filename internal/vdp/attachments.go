@@ -3,13 +3,13 @@ package vdp
 import (
 	"context"
 	"fmt"
-	"github.com/certhub/certhub/internal/vdp/files"
 	"io"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/files"
 )
 
 // maxAttachments is how many files a report takes.

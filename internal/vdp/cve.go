@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/certhub/certhub/internal/vdp/cverec"
-	"github.com/certhub/certhub/internal/vdp/cwe"
 	"slices"
 	"strings"
 
@@ -13,6 +11,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/cverec"
+	"github.com/certhub/certhub/internal/vdp/cwe"
 )
 
 // AddCVEs puts reserved CVE IDs into the center's pool (staff).

@@ -3,11 +3,11 @@ package vdp
 import (
 	"context"
 	"fmt"
-	"github.com/certhub/certhub/internal/vdp/similar"
 	"sort"
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/vdp/similar"
 )
 
 // Candidate is an earlier report that may describe the same vulnerability.

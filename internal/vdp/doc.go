@@ -25,6 +25,8 @@
 //   - cverec builds CVE JSON 5 records from plain values;
 //   - cwe is the CWE shortlist and the one spelling of a CWE ID;
 //   - files stages, stores and serves attached files;
+//   - inbound reads a message to the reporting address (the tracking ID
+//     of a reply, a new report's title and text);
 //   - similar scores how alike two reports are (duplicate suggestions).
 //
 // The handlers are sub-packages over the Service: api (JSON) and pages

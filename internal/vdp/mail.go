@@ -5,12 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/certhub/certhub/internal/vdp/files"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -19,9 +16,9 @@ import (
 	"github.com/certhub/certhub/internal/platform/mailin"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
+	"github.com/certhub/certhub/internal/vdp/files"
+	"github.com/certhub/certhub/internal/vdp/inbound"
 )
-
-var trackingRE = regexp.MustCompile(`\bVR-\d{4}-\d{6}\b`)
 
 // ReportAddress is where reports are accepted by e-mail ("" when the
 // inbound listener is off).
@@ -54,7 +51,7 @@ func (s *Service) ReceiveMail(ctx context.Context, m mailin.Message, ip string) 
 		return fmt.Errorf("vdp: too many messages from %s; retry in %d s", m.From, wait)
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Email: "reporter (e-mail " + m.From + ")", IP: ip})
-	if id := trackingRE.FindString(m.Subject); id != "" {
+	if id := inbound.TrackingID(m.Subject); id != "" {
 		done, err := s.mailReply(ctx, id, m)
 		if done || err != nil {
 			return err
@@ -82,7 +79,7 @@ func (s *Service) mailReply(ctx context.Context, trackingID string, m mailin.Mes
 		if r.Reporter.Email == "" || !strings.EqualFold(r.Reporter.Email, m.From) {
 			return nil // not the reporter: a new report, which may be a duplicate
 		}
-		body, notes := mailText(m)
+		body, notes := inbound.Text(m)
 		refused, err := s.recordMail(ctx, tx, r, mf)
 		if err != nil {
 			return err
@@ -107,24 +104,8 @@ func (s *Service) mailReply(ctx context.Context, trackingID string, m mailin.Mes
 
 // mailReport makes a new report of the message.
 func (s *Service) mailReport(ctx context.Context, m mailin.Message) error {
-	title := strings.TrimSpace(m.Subject)
-	for _, prefix := range []string{"re:", "fwd:", "fw:", "aw:", "wg:"} {
-		if strings.HasPrefix(strings.ToLower(title), prefix) {
-			title = strings.TrimSpace(title[len(prefix):])
-		}
-	}
-	if title == "" {
-		title = "Report by e-mail from " + m.From
-	}
-	if utf8.RuneCountInString(title) > maxTitle {
-		title = string([]rune(title)[:maxTitle-1]) + "…"
-	}
-	body, notes := mailText(m)
-	var full []byte
-	if utf8.RuneCountInString(body) > maxText-200 {
-		full = []byte(m.Text)
-		body = string([]rune(body)[:maxText-200]) + "\n\n[The message was longer; it is attached in full as message.txt.]"
-	}
+	title := inbound.Title(m, maxTitle)
+	body, notes, full := inbound.Body(m, maxText-200)
 	if body == "" {
 		if len(m.Attachments) == 0 {
 			return mailin.Reject("the message is empty: describe the vulnerability in the body")
@@ -162,21 +143,6 @@ func (s *Service) mailReport(ctx context.Context, m mailin.Message) error {
 		s.log.Info("inbound mail: new report", "tracking_id", rc.TrackingID, "encrypted", m.Encrypted)
 	}
 	return err
-}
-
-// mailText is the message's text, with notes on how it arrived.
-func mailText(m mailin.Message) (string, []string) {
-	var notes []string
-	if m.Encrypted {
-		notes = append(notes, "[This message arrived OpenPGP-encrypted to the center's key.]")
-	}
-	if m.Undecryptable {
-		notes = append(notes, "[Part of this message was encrypted to a key other than the center's and is attached as it came.]")
-	}
-	if m.Truncated {
-		notes = append(notes, "[The message was cut: it had more parts or text than are kept.]")
-	}
-	return strings.TrimSpace(m.Text), notes
 }
 
 // mailFiles are a message's files, written to disk before the transaction

@@ -3,7 +3,6 @@ package vdp
 import (
 	"context"
 	"fmt"
-	"github.com/certhub/certhub/internal/vdp/cwe"
 	"net/url"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
+	"github.com/certhub/certhub/internal/vdp/cwe"
 )
 
 // Limits on what a report may carry.
@@ -205,6 +205,7 @@ func (s *Service) submit(ctx context.Context, r Report, then func(context.Contex
 		if err != nil {
 			return err
 		}
+		// inbound.TrackingID reads this form back from mail subjects.
 		r.TrackingID = fmt.Sprintf("VR-%d-%06d", r.ReceivedAt.Year(), n)
 		if err := insertReport(ctx, tx, r, hash); err != nil {
 			return err

@@ -3,7 +3,6 @@ package vdp
 import (
 	"context"
 	"fmt"
-	"github.com/certhub/certhub/internal/vdp/files"
 	"log/slog"
 	"net/url"
 	"regexp"
@@ -19,6 +18,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/settings"
+	"github.com/certhub/certhub/internal/vdp/files"
 )
 
 // Orgs is what the disclosure program needs of the directory.

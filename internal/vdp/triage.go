@@ -3,7 +3,6 @@ package vdp
 import (
 	"context"
 	"fmt"
-	"github.com/certhub/certhub/internal/vdp/cwe"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -15,6 +14,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/ssvc"
+	"github.com/certhub/certhub/internal/vdp/cwe"
 )
 
 // triageTx loads a report for a change only its triagers may make.

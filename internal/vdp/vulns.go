@@ -3,7 +3,6 @@ package vdp
 import (
 	"context"
 	"fmt"
-	"github.com/certhub/certhub/internal/vdp/cwe"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -13,6 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/ssvc"
+	"github.com/certhub/certhub/internal/vdp/cwe"
 )
 
 // VulnInput adds or edits a vulnerability.
