@@ -19,7 +19,7 @@
 // e-mail), attachments.go, cases.go, case_view.go, case_changes.go,
 // participants.go, vulns.go (vulnerabilities and vendors' statements),
 // threads.go, cve.go (the CVE ID pool), routing.go, reminders.go,
-// stats.go. The jobs that need neither store nor access rule are
+// stats.go (who sees which figures). The jobs that need neither store nor access rule are
 // sub-packages that do not import the root:
 //
 //   - cverec builds CVE JSON 5 records from plain values;
@@ -27,7 +27,8 @@
 //   - files stages, stores and serves attached files;
 //   - inbound reads a message to the reporting address (the tracking ID
 //     of a reply, a new report's title and text);
-//   - similar scores how alike two reports are (duplicate suggestions).
+//   - similar scores how alike two reports are (duplicate suggestions);
+//   - stats works out the dashboard's figures in SQL over vdp's tables.
 //
 // The handlers are sub-packages over the Service: api (JSON) and pages
 // (HTML, with its templates). The end-to-end tests (e2e_*_test.go) start

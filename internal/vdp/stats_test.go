@@ -13,6 +13,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/vdp/stats"
 )
 
 // seeded is what seedStats wrote, to work the figures out the slow way.
@@ -106,12 +107,12 @@ func seedStats(tb testing.TB, d *db.DB, orgs []string, n int, now time.Time) see
 }
 
 // slowStats works the figures out row by row, as the dashboard once did.
-func (sd seeded) slowStats(st Settings, now time.Time, orgs []string, names map[string]string) Stats {
-	out := Stats{Reports: map[string]int{}, Cases: map[string]int{}}
-	loads := map[string]*CERTLoad{}
-	load := func(org string) *CERTLoad {
+func (sd seeded) slowStats(st Settings, now time.Time, orgs []string, names map[string]string) stats.Figures {
+	out := stats.Figures{Reports: map[string]int{}, Cases: map[string]int{}}
+	loads := map[string]*stats.Load{}
+	load := func(org string) *stats.Load {
 		if loads[org] == nil {
-			loads[org] = &CERTLoad{OrgID: org, OrgName: names[org]}
+			loads[org] = &stats.Load{OrgID: org, OrgName: names[org]}
 		}
 		return loads[org]
 	}
@@ -172,7 +173,7 @@ func (sd seeded) slowStats(st Settings, now time.Time, orgs []string, names map[
 	for _, l := range loads {
 		out.ByCERT = append(out.ByCERT, *l)
 	}
-	slices.SortFunc(out.ByCERT, func(a, b CERTLoad) int {
+	slices.SortFunc(out.ByCERT, func(a, b stats.Load) int {
 		if a.OpenReports+a.ActiveCases != b.OpenReports+b.ActiveCases {
 			return (b.OpenReports + b.ActiveCases) - (a.OpenReports + a.ActiveCases)
 		}
