@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/ingest"
 )
 
 const ingestUsage = `ingest [--data DIR] [--db DSN] [--format auto|text|csv|shadowserver|stix|misp] [--source NAME] [--tlp LABEL] [--progress|--quiet] FILE ...
@@ -99,7 +100,7 @@ func runIngest(ctx context.Context, env Env, args []string) error {
 		if fi, err := file.Stat(); err == nil {
 			size = fi.Size()
 		}
-		o := intel.IngestOptions{Format: intel.Format(*format), TLP: *label, Report: report, Via: "cli", Size: size}
+		o := intel.IngestOptions{Format: ingest.Format(*format), TLP: *label, Report: report, Via: "cli", Size: size}
 		var pp *progressPrinter
 		if tty := isTerminal(env.Stderr); !*quiet && (tty || *showProgress) {
 			pp = &progressPrinter{w: env.Stderr, name: name, tty: tty, start: time.Now()}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
@@ -68,7 +69,7 @@ func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 		if err != nil {
 			return fmt.Errorf("demo intel source %s: %w", f.name, err)
 		}
-		if _, err := c.Intel.Ingest(ctx, sys, src, strings.NewReader(f.body), intel.IngestOptions{Format: intel.Format(f.format)}); err != nil {
+		if _, err := c.Intel.Ingest(ctx, sys, src, strings.NewReader(f.body), intel.IngestOptions{Format: ingest.Format(f.format)}); err != nil {
 			return fmt.Errorf("demo intel %s: %w", f.name, err)
 		}
 		if f.readers != nil {

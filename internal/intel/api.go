@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
@@ -65,23 +67,23 @@ const MaxIngestBody = 1 << 30
 // bundles and MISP events).
 func (a *API) ingest(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	format := Format(q.Get("format"))
+	format := ingest.Format(q.Get("format"))
 	if format == "" {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		switch mt {
 		case "text/plain", "":
-			format = FormatAuto
+			format = ingest.Auto
 		case "text/csv":
-			format = FormatCSV
+			format = ingest.CSV
 		case "application/json", "application/stix+json", "application/taxii+json":
-			format = FormatAuto
+			format = ingest.Auto
 		default:
 			return &httpx.StatusError{Status: http.StatusUnsupportedMediaType,
 				Detail: "send text/plain (a list), text/csv (CSV or a Shadowserver report) or say ?format="}
 		}
 	}
-	if format == FormatCSV && q.Get("report") != "" {
-		format = FormatShadowserver
+	if format == ingest.CSV && q.Get("report") != "" {
+		format = ingest.Shadowserver
 	}
 	id := auth.FromContext(r.Context())
 	src, err := a.s.SourceFor(r.Context(), id, cmp.Or(q.Get("source"), "api"), q.Get("tlp"))
@@ -261,7 +263,7 @@ func (a *API) observables(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	list, next, err := a.s.Observables(r.Context(), auth.FromContext(r.Context()),
-		ObservableFilter{Value: q.Get("value"), Type: Type(q.Get("type")), Limit: p.Limit, Cursor: p.Cursor})
+		ObservableFilter{Value: q.Get("value"), Type: observable.Type(q.Get("type")), Limit: p.Limit, Cursor: p.Cursor})
 	if err != nil {
 		return err
 	}

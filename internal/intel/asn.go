@@ -18,6 +18,7 @@ import (
 
 	"github.com/gaissmai/bart"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -157,7 +158,7 @@ type Origin struct {
 
 // origin answers the origin of an address or network observable (nil for
 // other types, or when the table has none).
-func (t *ASNTable) origin(o Observable) *Origin {
+func (t *ASNTable) origin(o observable.Observable) *Origin {
 	if t == nil {
 		return nil
 	}
@@ -165,16 +166,16 @@ func (t *ASNTable) origin(o Observable) *Origin {
 	var p netip.Prefix
 	var ok bool
 	switch o.Type {
-	case IPv4, IPv6:
+	case observable.IPv4, observable.IPv6:
 		if a, err := netip.ParseAddr(o.Value); err == nil {
 			asn, p, ok = t.Lookup(a)
 		}
-	case CIDR:
+	case observable.CIDR:
 		if n, err := netip.ParsePrefix(o.Value); err == nil {
 			asn, p, ok = t.LookupPrefix(n)
 		}
-	case URL:
-		if h := urlHost(o.Value); h != "" {
+	case observable.URL:
+		if h := observable.URLHost(o.Value); h != "" {
 			if a, err := netip.ParseAddr(h); err == nil {
 				asn, p, ok = t.Lookup(a)
 			}
@@ -407,11 +408,11 @@ func (s *Service) DeleteASNTable(ctx context.Context, id *auth.Identity) error {
 // OriginLookup is one value looked up in the AS table: its origin, or why
 // it is not an address or network.
 type OriginLookup struct {
-	Value   string `json:"value"`
-	Type    Type   `json:"type,omitempty"`
-	ASN     uint32 `json:"asn,omitempty"`
-	Prefix  string `json:"prefix,omitempty"`
-	Invalid string `json:"invalid,omitempty"`
+	Value   string          `json:"value"`
+	Type    observable.Type `json:"type,omitempty"`
+	ASN     uint32          `json:"asn,omitempty"`
+	Prefix  string          `json:"prefix,omitempty"`
+	Invalid string          `json:"invalid,omitempty"`
 }
 
 // LookupOrigins answers the AS and announced prefix of addresses,
@@ -431,11 +432,11 @@ func (s *Service) LookupOrigins(ctx context.Context, id *auth.Identity, values [
 	out := make([]OriginLookup, 0, len(values))
 	for _, v := range values {
 		l := OriginLookup{Value: v}
-		o, err := Normalize(v)
+		o, err := observable.Normalize(v)
 		switch {
 		case err != nil:
 			l.Invalid = err.Error()
-		case o.Type != IPv4 && o.Type != IPv6 && o.Type != CIDR && o.Type != URL:
+		case o.Type != observable.IPv4 && o.Type != observable.IPv6 && o.Type != observable.CIDR && o.Type != observable.URL:
 			l.Type, l.Invalid = o.Type, "not an address or network"
 		default:
 			l.Type = o.Type

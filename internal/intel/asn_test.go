@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -41,7 +42,7 @@ func TestRoutesWithOrigins(t *testing.T) {
 		{"http://203.0.112.9/x", []string{"telco"}},
 		{"192.0.2.1", nil}, // an AS nobody registered
 	} {
-		o, err := Normalize(tc.in)
+		o, err := observable.Normalize(tc.in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,11 +160,11 @@ func TestASNTableService(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []OriginLookup{
-			{Value: "198.51.100.99", Type: IPv4, ASN: 64497, Prefix: "198.51.100.0/24"},
-			{Value: "hxxp://192.0.2.1/a", Type: URL, ASN: 64511, Prefix: "192.0.2.0/24"},
-			{Value: "203.0.113.1", Type: IPv4},
-			{Value: "evil.example", Type: Domain, Invalid: "not an address or network"},
-			{Value: "2001:db8::/48", Type: CIDR, ASN: 64511, Prefix: "2001:db8::/32"},
+			{Value: "198.51.100.99", Type: observable.IPv4, ASN: 64497, Prefix: "198.51.100.0/24"},
+			{Value: "hxxp://192.0.2.1/a", Type: observable.URL, ASN: 64511, Prefix: "192.0.2.0/24"},
+			{Value: "203.0.113.1", Type: observable.IPv4},
+			{Value: "evil.example", Type: observable.Domain, Invalid: "not an address or network"},
+			{Value: "2001:db8::/48", Type: observable.CIDR, ASN: 64511, Prefix: "2001:db8::/32"},
 		}
 		if !slices.Equal(origins, want) {
 			t.Fatalf("origins %+v\nwant %+v", origins, want)

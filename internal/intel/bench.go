@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
@@ -65,7 +66,7 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.ingestFile(ctx, id, src, listPath, FormatText)
+	res, err := s.ingestFile(ctx, id, src, listPath, ingest.Text)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +98,7 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 	if err != nil {
 		return nil, err
 	}
-	res, err = s.ingestFile(ctx, id, stixSrc, stixPath, FormatSTIX)
+	res, err = s.ingestFile(ctx, id, stixSrc, stixPath, ingest.STIX)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +232,7 @@ func writeFile(path string, fill func(*bufio.Writer)) error {
 	return f.Close()
 }
 
-func (s *Service) ingestFile(ctx context.Context, id *auth.Identity, src Source, path string, f Format) (Result, error) {
+func (s *Service) ingestFile(ctx context.Context, id *auth.Identity, src Source, path string, f ingest.Format) (Result, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		return Result{}, err

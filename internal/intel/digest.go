@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -206,7 +207,7 @@ func (s *Service) digestText(name, org string, lines []digestLine, encrypted boo
 			continue
 		}
 		as := "-"
-		if o := origins.origin(Observable{Type: Type(l.typ), Value: l.value}); o != nil {
+		if o := origins.origin(observable.Observable{Type: observable.Type(l.typ), Value: l.value}); o != nil {
 			as = "AS" + strconv.FormatUint(uint64(o.ASN), 10)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.label, l.typ, defang(l.value), as,

@@ -7,13 +7,15 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/misp"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
 // IngestMISPFeedDir loads a MISP feed directory from disk — manifest.json
 // and one {uuid}.json per event, as MISP writes them — as one run.
 func (s *Service) IngestMISPFeedDir(ctx context.Context, id *auth.Identity, src Source, dir string, o IngestOptions) (Result, error) {
-	o.Format = FormatMISP
+	o.Format = ingest.MISP
 	if err := checkIngest(id, src, o); err != nil {
 		return Result{}, err
 	}
@@ -21,7 +23,7 @@ func (s *Service) IngestMISPFeedDir(ctx context.Context, id *auth.Identity, src 
 	if err != nil {
 		return Result{}, fmt.Errorf("a MISP feed directory has a manifest.json: %w", err)
 	}
-	events, _, err := readMISPManifest(f)
+	events, _, err := misp.ReadManifest(f)
 	f.Close()
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
@@ -29,7 +31,7 @@ func (s *Service) IngestMISPFeedDir(ctx context.Context, id *auth.Identity, src 
 	return s.asRun(ctx, src, o.RunID, cmp.Or(o.Via, "cli"), actorName(id), 0, o.Finish, func(runID string, res *Result) (string, error) {
 		for _, e := range events {
 			err := func() error {
-				f, err := os.Open(filepath.Join(dir, e.uuid+".json"))
+				f, err := os.Open(filepath.Join(dir, e.UUID+".json"))
 				if err != nil {
 					return err
 				}
@@ -37,7 +39,7 @@ func (s *Service) IngestMISPFeedDir(ctx context.Context, id *auth.Identity, src 
 				return s.load(ctx, src, runID, f, o, res)
 			}()
 			if err != nil {
-				return "", fmt.Errorf("event %s: %w", e.uuid, err)
+				return "", fmt.Errorf("event %s: %w", e.UUID, err)
 			}
 		}
 		return fmt.Sprintf("%d events of a MISP feed directory", len(events)), nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -67,7 +68,7 @@ func TestIngestText(t *testing.T) {
 			t.Fatalf("198.51.100.7: %d sightings, %d sources, %s", sightings, sources, tlps)
 		}
 		counts, err := s.Count(ctx)
-		if err != nil || counts[IPv4] != 2 || counts[Domain] != 1 || counts[URL] != 1 {
+		if err != nil || counts[observable.IPv4] != 2 || counts[observable.Domain] != 1 || counts[observable.URL] != 1 {
 			t.Fatalf("counts %v %v", counts, err)
 		}
 		if _, err := s.Ingest(ctx, sys, src, strings.NewReader("x"), IngestOptions{Format: "yaml"}); errs.KindOf(err) != errs.KindInvalid {
@@ -113,7 +114,7 @@ func TestIngestCSVAndShadowserver(t *testing.T) {
 		WHERE o.value = '192.0.2.99'`).Scan(&label); err != nil || label != "RED" {
 		t.Fatalf("the bundle's marking: %q %v", label, err)
 	}
-	f, err := os.Open(official + "/intelmq/shadowserver/scan_adb.csv")
+	f, err := os.Open(officialCSV + "/intelmq/shadowserver/scan_adb.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

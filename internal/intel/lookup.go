@@ -11,11 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gaissmai/bart"
+
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
-	"github.com/gaissmai/bart"
 )
 
 // Index answers, in memory, which observable a value is: a hash of type
@@ -37,7 +39,7 @@ func NewIndex() *Index {
 	return &Index{seed: maphash.MakeSeed(), ids: newIDTable(), nets: &bart.Table[[]int64]{}}
 }
 
-func (x *Index) key(o Observable) uint64 {
+func (x *Index) key(o observable.Observable) uint64 {
 	var h maphash.Hash
 	h.SetSeed(x.seed)
 	h.WriteString(string(o.Type))
@@ -47,15 +49,15 @@ func (x *Index) key(o Observable) uint64 {
 }
 
 // Add indexes an observable.
-func (x *Index) Add(id int64, o Observable) {
+func (x *Index) Add(id int64, o observable.Observable) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.add(id, o)
 }
 
-func (x *Index) add(id int64, o Observable) {
+func (x *Index) add(id int64, o observable.Observable) {
 	x.ids.put(x.key(o), id)
-	if o.Type == CIDR {
+	if o.Type == observable.CIDR {
 		if p, err := netip.ParsePrefix(o.Value); err == nil {
 			x.nets.Modify(p.Masked(), func(ids []int64, _ bool) ([]int64, bool) { return append(ids, id), false })
 		}
@@ -76,7 +78,7 @@ func (x *Index) Len() int {
 // processor overlaps the memory stalls of many probes: at ten million
 // entries a probe is a cache and TLB miss, and one at a time between
 // normalising values they cost several times more.
-func (x *Index) FindAll(obs []Observable, found func(i int, id int64)) {
+func (x *Index) FindAll(obs []observable.Observable, found func(i int, id int64)) {
 	ids := make([]int64, len(obs))
 	keys := make([]uint64, len(obs))
 	for i, o := range obs {
@@ -92,7 +94,7 @@ func (x *Index) FindAll(obs []Observable, found func(i int, id int64)) {
 		if ids[i] != 0 {
 			found(i, ids[i])
 		}
-		if nets && (o.Type == IPv4 || o.Type == IPv6) {
+		if nets && (o.Type == observable.IPv4 || o.Type == observable.IPv6) {
 			if a, err := netip.ParseAddr(o.Value); err == nil {
 				for _, ns := range x.nets.Supernets(netip.PrefixFrom(a, a.BitLen())) {
 					for _, id := range ns {
@@ -120,7 +122,7 @@ func (s *Service) refreshIndex(ctx context.Context) error {
 		x.mu.Lock()
 		for rows.Next() {
 			var id int64
-			var o Observable
+			var o observable.Observable
 			if err := rows.Scan(&id, &o.Type, &o.Value); err != nil {
 				x.mu.Unlock()
 				rows.Close()
@@ -145,30 +147,30 @@ const MaxLookup = 100_000
 
 // Match is what a lookup knows of one value (API.md's shape).
 type Match struct {
-	Value        string    `json:"value"`
-	Type         Type      `json:"type"`
-	ObservableID int64     `json:"observable_id"`
-	Matched      string    `json:"matched,omitempty"` // the network that contains the value, when that is the match
-	FirstSeen    time.Time `json:"first_seen"`
-	LastSeen     time.Time `json:"last_seen"`
-	Score        int       `json:"score"`
-	TLP          string    `json:"tlp"`
-	Sources      []string  `json:"sources"`
-	Constituents []string  `json:"constituents"`
-	Origin       *Origin   `json:"origin,omitempty"` // the AS announcing the address (with an AS table)
+	Value        string          `json:"value"`
+	Type         observable.Type `json:"type"`
+	ObservableID int64           `json:"observable_id"`
+	Matched      string          `json:"matched,omitempty"` // the network that contains the value, when that is the match
+	FirstSeen    time.Time       `json:"first_seen"`
+	LastSeen     time.Time       `json:"last_seen"`
+	Score        int             `json:"score"`
+	TLP          string          `json:"tlp"`
+	Sources      []string        `json:"sources"`
+	Constituents []string        `json:"constituents"`
+	Origin       *Origin         `json:"origin,omitempty"` // the AS announcing the address (with an AS table)
 }
 
 // halfLife is how fast an observable's score decays with age, by type:
 // addresses change hands in weeks, names in months, files never.
-var halfLife = map[Type]time.Duration{
-	IPv4: 30 * 24 * time.Hour, IPv6: 30 * 24 * time.Hour, CIDR: 60 * 24 * time.Hour, URL: 60 * 24 * time.Hour,
-	Domain: 120 * 24 * time.Hour, Email: 180 * 24 * time.Hour, ASN: 365 * 24 * time.Hour,
+var halfLife = map[observable.Type]time.Duration{
+	observable.IPv4: 30 * 24 * time.Hour, observable.IPv6: 30 * 24 * time.Hour, observable.CIDR: 60 * 24 * time.Hour, observable.URL: 60 * 24 * time.Hour,
+	observable.Domain: 120 * 24 * time.Hour, observable.Email: 180 * 24 * time.Hour, observable.ASN: 365 * 24 * time.Hour,
 }
 
 // Score is an observable's weight now: the best confidence a visible
 // source gives it, halved every half-life of its type since it was last
 // seen, and raised a little by how many sources report it.
-func Score(t Type, confidence int, sources int, lastSeen, now time.Time) int {
+func Score(t observable.Type, confidence int, sources int, lastSeen, now time.Time) int {
 	score := float64(confidence)
 	if hl, ok := halfLife[t]; ok && now.After(lastSeen) {
 		score *= math.Pow(0.5, float64(now.Sub(lastSeen))/float64(hl))
@@ -179,9 +181,9 @@ func Score(t Type, confidence int, sources int, lastSeen, now time.Time) int {
 
 // normalizeAll normalises values, leaving out those that are not
 // indicators: raws[i] was read as obs[i].
-func normalizeAll(values []string) (raws []string, obs []Observable) {
+func normalizeAll(values []string) (raws []string, obs []observable.Observable) {
 	for _, raw := range values {
-		if o, err := Normalize(raw); err == nil {
+		if o, err := observable.Normalize(raw); err == nil {
 			raws, obs = append(raws, raw), append(obs, o)
 		}
 	}
@@ -234,7 +236,7 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 			m := Match{Value: raws[i], Type: obs[i].Type, ObservableID: oid, FirstSeen: time.Unix(d.first, 0).UTC(), LastSeen: time.Unix(d.last, 0).UTC(),
 				TLP: string(d.label), Sources: d.sources, Constituents: d.constituents}
 			if d.obs != obs[i] {
-				if d.obs.Type != CIDR {
+				if d.obs.Type != observable.CIDR {
 					continue // a hash collision
 				}
 				m.Matched = d.obs.Value
@@ -249,7 +251,7 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 
 // detail is what the caller may see of one observable.
 type detail struct {
-	obs                   Observable
+	obs                   observable.Observable
 	first, last           int64
 	confidence            int
 	label                 tlp.Label // the least restrictive visible marking
@@ -278,7 +280,7 @@ func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int6
 		}
 		for rows.Next() {
 			var id, first, last, srcNum, col int64
-			var o Observable
+			var o observable.Observable
 			var label, source string
 			var conf int
 			if err := rows.Scan(&id, &o.Type, &o.Value, &first, &last, &label, &conf, &source, &srcNum, &col); err != nil {

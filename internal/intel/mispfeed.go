@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
@@ -100,11 +101,11 @@ func (s *Service) WriteMISPManifest(ctx context.Context, v *Viewer, c Collection
 }
 
 // mispAttributeTypes are the MISP attribute types and categories observables are written as.
-var mispAttributeTypes = map[Type][2]string{
-	IPv4: {"ip-dst", "Network activity"}, IPv6: {"ip-dst", "Network activity"}, CIDR: {"ip-dst", "Network activity"},
-	Domain: {"domain", "Network activity"}, URL: {"url", "Network activity"}, Email: {"email-src", "Payload delivery"},
-	MD5: {"md5", "Payload delivery"}, SHA1: {"sha1", "Payload delivery"}, SHA256: {"sha256", "Payload delivery"},
-	SHA512: {"sha512", "Payload delivery"}, ASN: {"AS", "Network activity"}, CVE: {"vulnerability", "External analysis"},
+var mispAttributeTypes = map[observable.Type][2]string{
+	observable.IPv4: {"ip-dst", "Network activity"}, observable.IPv6: {"ip-dst", "Network activity"}, observable.CIDR: {"ip-dst", "Network activity"},
+	observable.Domain: {"domain", "Network activity"}, observable.URL: {"url", "Network activity"}, observable.Email: {"email-src", "Payload delivery"},
+	observable.MD5: {"md5", "Payload delivery"}, observable.SHA1: {"sha1", "Payload delivery"}, observable.SHA256: {"sha256", "Payload delivery"},
+	observable.SHA512: {"sha512", "Payload delivery"}, observable.ASN: {"AS", "Network activity"}, observable.CVE: {"vulnerability", "External analysis"},
 }
 
 // WriteMISPEvent writes the event of that UUID, streamed attribute by
@@ -136,13 +137,13 @@ func (s *Service) WriteMISPEvent(ctx context.Context, v *Viewer, c Collection, u
 	bw.WriteString(`,"Attribute":[`)
 	n, last := 0, int64(0)
 	for rows.Next() {
-		var added, observable, key int64
+		var added, oid, key int64
 		var kind int
 		var typ, value, label string
-		if err := rows.Scan(&added, &observable, &key, &kind, &typ, &value, &label); err != nil {
+		if err := rows.Scan(&added, &oid, &key, &kind, &typ, &value, &label); err != nil {
 			return err
 		}
-		mt, ok := mispAttributeTypes[Type(typ)]
+		mt, ok := mispAttributeTypes[observable.Type(typ)]
 		if !ok {
 			continue
 		}
@@ -151,8 +152,8 @@ func (s *Service) WriteMISPEvent(ctx context.Context, v *Viewer, c Collection, u
 			tag = "tlp:amber"
 		}
 		ts := strconv.FormatInt(added/1_000_000, 10)
-		a, _ := json.Marshal(map[string]any{"uuid": generatedID(kind, observable, key, salt), "type": mt[0], "category": mt[1],
-			"value": value, "to_ids": Type(typ) != CVE, "timestamp": ts, "distribution": "5", "Tag": []map[string]string{{"name": tag}}})
+		a, _ := json.Marshal(map[string]any{"uuid": generatedID(kind, oid, key, salt), "type": mt[0], "category": mt[1],
+			"value": value, "to_ids": observable.Type(typ) != observable.CVE, "timestamp": ts, "distribution": "5", "Tag": []map[string]string{{"name": tag}}})
 		if n > 0 {
 			bw.WriteByte(',')
 		}

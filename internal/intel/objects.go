@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
@@ -36,7 +37,7 @@ type Stored struct {
 }
 
 // DateAdded is Added as TAXII writes it.
-func (o Stored) DateAdded() string { return VersionString(time.UnixMicro(o.Added)) }
+func (o Stored) DateAdded() string { return observable.VersionString(time.UnixMicro(o.Added)) }
 
 // Filter is what a page asks for (TAXII's match[...] and limits).
 type Filter struct {
@@ -135,7 +136,7 @@ func (s *Service) pageObjects(ctx context.Context, v *Viewer, c Collection, f Fi
 			w.add(`NOT EXISTS (SELECT 1 FROM intel_objects n WHERE n.collection_num = o.collection_num AND n.stix_id = o.stix_id AND n.version < o.version)`)
 		default:
 			if t, err := time.Parse(time.RFC3339Nano, ver); err == nil {
-				exact = append(exact, VersionString(t))
+				exact = append(exact, observable.VersionString(t))
 			}
 		}
 	}
@@ -263,9 +264,9 @@ func (w *where) typeFilter(types []string, col string) {
 		return
 	}
 	if slices.Contains(types, "vulnerability") {
-		w.add(col + " = " + w.arg(string(CVE)))
+		w.add(col + " = " + w.arg(string(observable.CVE)))
 	} else {
-		w.add(col + " <> " + w.arg(string(CVE)))
+		w.add(col + " <> " + w.arg(string(observable.CVE)))
 	}
 }
 
@@ -292,23 +293,23 @@ func (s *Service) generate(ctx context.Context, c Collection, f Filter, kind int
 
 // stix writes the indicator (or, for a CVE ID, the vulnerability).
 func (g generated) stix(kind int, salt [5]byte) Stored {
-	ts := VersionString(time.UnixMicro(g.added))
+	ts := observable.VersionString(time.UnixMicro(g.added))
 	o := Stored{Added: g.added, Version: ts, SpecVersion: "2.1", TLP: g.label}
 	m := map[string]any{"spec_version": "2.1", "created": ts, "modified": ts}
 	if l := tlp.Label(g.label); l.Valid() {
 		m["object_marking_refs"] = []string{tlp.STIXMarking(l)}
 	}
-	if Type(g.typ) == CVE {
+	if observable.Type(g.typ) == observable.CVE {
 		o.Type = "vulnerability"
 		m["name"] = g.value
 		m["external_references"] = []map[string]string{{"source_name": "cve", "external_id": g.value}}
 	} else {
 		o.Type = "indicator"
 		m["name"] = g.value
-		m["pattern"] = Pattern(Observable{Type: Type(g.typ), Value: g.value})
+		m["pattern"] = Pattern(observable.Observable{Type: observable.Type(g.typ), Value: g.value})
 		m["pattern_type"] = "stix"
 		m["pattern_version"] = "2.1"
-		m["valid_from"] = VersionString(time.Unix(g.first, 0))
+		m["valid_from"] = observable.VersionString(time.Unix(g.first, 0))
 		m["indicator_types"] = []string{"malicious-activity"}
 		if g.confidence > 0 {
 			m["confidence"] = g.confidence
@@ -324,18 +325,18 @@ func (g generated) stix(kind int, salt [5]byte) Stored {
 }
 
 // stixPaths are the pattern paths of observable types.
-var stixPaths = map[Type]string{
-	IPv4: "ipv4-addr:value", IPv6: "ipv6-addr:value", Domain: "domain-name:value", URL: "url:value",
-	Email: "email-addr:value", MD5: "file:hashes.MD5", SHA1: "file:hashes.'SHA-1'", SHA256: "file:hashes.'SHA-256'",
-	SHA512: "file:hashes.'SHA-512'",
+var stixPaths = map[observable.Type]string{
+	observable.IPv4: "ipv4-addr:value", observable.IPv6: "ipv6-addr:value", observable.Domain: "domain-name:value", observable.URL: "url:value",
+	observable.Email: "email-addr:value", observable.MD5: "file:hashes.MD5", observable.SHA1: "file:hashes.'SHA-1'", observable.SHA256: "file:hashes.'SHA-256'",
+	observable.SHA512: "file:hashes.'SHA-512'",
 }
 
 // Pattern is the STIX pattern that names an observable.
-func Pattern(o Observable) string {
+func Pattern(o observable.Observable) string {
 	switch o.Type {
-	case ASN:
+	case observable.ASN:
 		return "[autonomous-system:number = " + strings.TrimPrefix(o.Value, "AS") + "]"
-	case CIDR:
+	case observable.CIDR:
 		path := "ipv4-addr:value"
 		if strings.Contains(o.Value, ":") {
 			path = "ipv6-addr:value"
@@ -360,9 +361,9 @@ type idParts struct {
 	key        int64
 }
 
-func generatedID(kind int, observable, key int64, salt [5]byte) string {
+func generatedID(kind int, oid, key int64, salt [5]byte) string {
 	var u [16]byte
-	binary.BigEndian.PutUint64(u[0:8], uint64(observable)<<16) // bytes 0–5
+	binary.BigEndian.PutUint64(u[0:8], uint64(oid)<<16) // bytes 0–5
 	u[6] = 0x40 | byte(kind&0x0f)
 	u[7] = salt[0]
 	u[8] = 0x80 | salt[1]&0x3f

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -56,19 +57,19 @@ type RouteView struct {
 // who reported it, under which marking, whom it concerns, what else in
 // certhub names it.
 type ObservableView struct {
-	ID           int64       `json:"id"`
-	Type         Type        `json:"type"`
-	Value        string      `json:"value"`
-	Pattern      string      `json:"pattern"`
-	TLP          string      `json:"tlp"` // the least restrictive marking the viewer sees it under
-	Score        int         `json:"score"`
-	FirstSeen    time.Time   `json:"first_seen"`
-	LastSeen     time.Time   `json:"last_seen"`
-	Sightings    []Sighting  `json:"sightings"`
-	Constituents []RouteView `json:"constituents"`
-	Related      []Link      `json:"related"`
-	Events       []EventView `json:"events"`
-	Benign       string      `json:"benign,omitempty"` // the warninglist that now calls it benign
+	ID           int64           `json:"id"`
+	Type         observable.Type `json:"type"`
+	Value        string          `json:"value"`
+	Pattern      string          `json:"pattern"`
+	TLP          string          `json:"tlp"` // the least restrictive marking the viewer sees it under
+	Score        int             `json:"score"`
+	FirstSeen    time.Time       `json:"first_seen"`
+	LastSeen     time.Time       `json:"last_seen"`
+	Sightings    []Sighting      `json:"sightings"`
+	Constituents []RouteView     `json:"constituents"`
+	Related      []Link          `json:"related"`
+	Events       []EventView     `json:"events"`
+	Benign       string          `json:"benign,omitempty"` // the warninglist that now calls it benign
 	// Origin is the AS announcing an address or network (and a URL's
 	// address), as the loaded AS table says.
 	Origin *Origin `json:"origin,omitempty"`
@@ -77,14 +78,14 @@ type ObservableView struct {
 // EventView is an event an observable was reported in (a MISP event), with
 // others reported in it: correlation across events and sources.
 type EventView struct {
-	UUID        string       `json:"uuid"`
-	Info        string       `json:"info"`
-	Date        string       `json:"date,omitempty"`
-	SourceID    string       `json:"source_id"`
-	Source      string       `json:"source"`
-	Observables int          `json:"observables"` // how many it named
-	With        []Observable `json:"with"`        // up to 10 others it named that the caller may see
-	WithIDs     []int64      `json:"with_ids"`    // their ids, in the same order
+	UUID        string                  `json:"uuid"`
+	Info        string                  `json:"info"`
+	Date        string                  `json:"date,omitempty"`
+	SourceID    string                  `json:"source_id"`
+	Source      string                  `json:"source"`
+	Observables int                     `json:"observables"` // how many it named
+	With        []observable.Observable `json:"with"`        // up to 10 others it named that the caller may see
+	WithIDs     []int64                 `json:"with_ids"`    // their ids, in the same order
 }
 
 // Observable answers one observable as the caller may see it; one it may
@@ -164,17 +165,17 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 	}
 	o.TLP, o.FirstSeen, o.LastSeen = string(label), time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
 	o.Score = Score(o.Type, conf, len(o.Sightings), o.LastSeen, s.now())
-	o.Pattern = Pattern(Observable{Type: o.Type, Value: o.Value})
+	o.Pattern = Pattern(observable.Observable{Type: o.Type, Value: o.Value})
 	warn, err := s.warninglists(ctx)
 	if err != nil {
 		return ObservableView{}, err
 	}
-	o.Benign = warn.Match(Observable{Type: o.Type, Value: o.Value})
-	o.Origin = s.origins(ctx).origin(Observable{Type: o.Type, Value: o.Value})
+	o.Benign = warn.Match(observable.Observable{Type: o.Type, Value: o.Value})
+	o.Origin = s.origins(ctx).origin(observable.Observable{Type: o.Type, Value: o.Value})
 	if o.Events, err = s.eventsOf(ctx, v, oid, o.Sightings); err != nil {
 		return ObservableView{}, err
 	}
-	if o.Type == CVE && s.related != nil {
+	if o.Type == observable.CVE && s.related != nil {
 		if o.Related, err = s.related(ctx, id, o.Value); err != nil {
 			return ObservableView{}, err
 		}
@@ -228,10 +229,10 @@ func (s *Service) eventsOf(ctx context.Context, v *Viewer, oid int64, seen []Sig
 		if err != nil {
 			return nil, fmt.Errorf("intel: events: %w", err)
 		}
-		e.With, e.WithIDs = []Observable{}, []int64{}
+		e.With, e.WithIDs = []observable.Observable{}, []int64{}
 		for rows.Next() {
 			var id int64
-			var ob Observable
+			var ob observable.Observable
 			var label string
 			var col int64
 			if err := rows.Scan(&id, &ob.Type, &ob.Value, &label, &col); err != nil {
@@ -299,19 +300,19 @@ func (s *Service) routesOf(ctx context.Context, v *Viewer, ids []int64) (map[int
 
 // ObservableSummary is a line of the observables list.
 type ObservableSummary struct {
-	ID           int64       `json:"id"`
-	Type         Type        `json:"type"`
-	Value        string      `json:"value"`
-	FirstSeen    time.Time   `json:"first_seen"`
-	LastSeen     time.Time   `json:"last_seen"`
-	Sightings    int64       `json:"sightings"`
-	Constituents []RouteView `json:"constituents"`
+	ID           int64           `json:"id"`
+	Type         observable.Type `json:"type"`
+	Value        string          `json:"value"`
+	FirstSeen    time.Time       `json:"first_seen"`
+	LastSeen     time.Time       `json:"last_seen"`
+	Sightings    int64           `json:"sightings"`
+	Constituents []RouteView     `json:"constituents"`
 }
 
 // ObservableFilter narrows the list.
 type ObservableFilter struct {
 	Value  string // an indicator, normalised (refanged, lower-cased…) before it is looked for
-	Type   Type
+	Type   observable.Type
 	Limit  int
 	Cursor string
 }
@@ -327,7 +328,7 @@ func (s *Service) Observables(ctx context.Context, id *auth.Identity, f Observab
 	var a db.Args
 	var conds []string
 	if f.Value != "" {
-		o, err := Normalize(f.Value)
+		o, err := observable.Normalize(f.Value)
 		if err != nil {
 			var fe errs.Fields
 			fe.Add("value", "%s", err.Error())
@@ -418,7 +419,7 @@ func (s *Service) Observables(ctx context.Context, id *auth.Identity, f Observab
 }
 
 // allTypes are the observable types, in the order lists show them.
-var allTypes = []Type{IPv4, IPv6, CIDR, Domain, URL, Email, MD5, SHA1, SHA256, SHA512, ASN, CVE}
+var allTypes = []observable.Type{observable.IPv4, observable.IPv6, observable.CIDR, observable.Domain, observable.URL, observable.Email, observable.MD5, observable.SHA1, observable.SHA256, observable.SHA512, observable.ASN, observable.CVE}
 
 func typeNames() []string {
 	out := make([]string, len(allTypes))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -191,7 +192,7 @@ func TestEventCorrelation(t *testing.T) {
 		event := func(src Source, uuid, info, attrs string) {
 			t.Helper()
 			doc := `{"Event": {"uuid": "` + uuid + `", "info": "` + info + `", "date": "2026-11-20", "Attribute": [` + attrs + `]}}`
-			if _, err := s.Ingest(ctx, sys, src, strings.NewReader(doc), IngestOptions{Format: FormatMISP}); err != nil {
+			if _, err := s.Ingest(ctx, sys, src, strings.NewReader(doc), IngestOptions{Format: ingest.MISP}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
@@ -101,7 +103,7 @@ type digestRow struct {
 }
 
 type typeCount struct {
-	Type Type
+	Type observable.Type
 	N    int64
 }
 
@@ -171,7 +173,7 @@ func (p *Pages) upload(w http.ResponseWriter, r *http.Request) error {
 	}
 	name := part.FileName()
 	report := strings.TrimSuffix(name, fileExt(name))
-	run, err := p.s.IngestLater(ctx, id, src, part, IngestOptions{Format: Format(cmp.Or(form.Get("format"), "auto")), TLP: form.Get("tlp"),
+	run, err := p.s.IngestLater(ctx, id, src, part, IngestOptions{Format: ingest.Format(cmp.Or(form.Get("format"), "auto")), TLP: form.Get("tlp"),
 		Report: report, Via: "console"})
 	if err != nil {
 		return tooLarge(err)
@@ -222,13 +224,13 @@ func fileExt(name string) string {
 type observablesData struct {
 	Items []ObservableSummary
 	Next  string
-	Types []Type
+	Types []observable.Type
 	Staff bool
 }
 
 func (p *Pages) observables(w http.ResponseWriter, r *http.Request) error {
 	ctx, id, q := r.Context(), auth.FromContext(r.Context()), r.URL.Query()
-	f := ObservableFilter{Value: strings.TrimSpace(q.Get("value")), Type: Type(q.Get("type")), Limit: 50, Cursor: q.Get("cursor")}
+	f := ObservableFilter{Value: strings.TrimSpace(q.Get("value")), Type: observable.Type(q.Get("type")), Limit: 50, Cursor: q.Get("cursor")}
 	pg := web.Page{Title: "Observables", Section: "intel"}
 	items, next, err := p.s.Observables(ctx, id, f)
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
@@ -326,7 +328,7 @@ func (p *Pages) newSource(w http.ResponseWriter, r *http.Request) error {
 	if !auth.FromContext(r.Context()).IsStaff() {
 		return errs.Forbidden("only the coordination center's staff configure sources")
 	}
-	src := Source{Kind: KindURL, Format: string(FormatAuto), TLP: "AMBER", Confidence: 50, Collection: "community", Enabled: true, IntervalMinutes: 60}
+	src := Source{Kind: KindURL, Format: string(ingest.Auto), TLP: "AMBER", Confidence: 50, Collection: "community", Enabled: true, IntervalMinutes: 60}
 	return p.sourceForm(w, r, http.StatusOK, sourceData{Source: src, New: true}, web.Page{})
 }
 

@@ -2,7 +2,6 @@ package intel
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,13 +10,12 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/misp"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -269,31 +267,12 @@ func (s *Service) pullURL(ctx context.Context, src Source, runID string, res *Re
 	s.setRunSize(ctx, runID, resp.ContentLength)
 	u, _ := url.Parse(src.URL)
 	report := strings.TrimSuffix(path.Base(u.Path), path.Ext(u.Path))
-	if err := s.load(ctx, src, runID, resp.Body, IngestOptions{Format: Format(src.Format), Report: report}, res); err != nil {
+	if err := s.load(ctx, src, runID, resp.Body, IngestOptions{Format: ingest.Format(src.Format), Report: report}, res); err != nil {
 		return "", err
 	}
 	st.ETag, st.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
 	return fmt.Sprintf("fetched %d bytes", atomicRead(res)), s.saveState(ctx, src, st)
 }
-
-var mispUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// flexInt reads a number MISP writes as a number or as a string.
-type flexInt int64
-
-func (f *flexInt) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	if s == "" || s == "null" {
-		*f = 0
-		return nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	*f = flexInt(n)
-	return err
-}
-
-// maxManifest bounds a MISP feed's manifest (hundreds of thousands of events).
-const maxManifest = 256 << 20
 
 // pullMISPFeed reads a MISP feed's manifest and loads the events that are
 // new or changed since they were last loaded.
@@ -302,7 +281,7 @@ func (s *Service) pullMISPFeed(ctx context.Context, src Source, runID string, re
 	if err != nil {
 		return "", err
 	}
-	events, listed, err := readMISPManifest(resp.Body)
+	events, listed, err := misp.ReadManifest(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return "", fmt.Errorf("the feed's manifest.json: %w", err)
@@ -311,9 +290,9 @@ func (s *Service) pullMISPFeed(ctx context.Context, src Source, runID string, re
 	if st.Events == nil {
 		st.Events = map[string]int64{}
 	}
-	var todo []feedEvent
+	var todo []misp.FeedEvent
 	for _, e := range events {
-		if e.ts == 0 || e.ts > st.Events[strings.ToLower(e.uuid)] {
+		if e.Timestamp == 0 || e.Timestamp > st.Events[strings.ToLower(e.UUID)] {
 			todo = append(todo, e)
 		}
 	}
@@ -323,18 +302,18 @@ func (s *Service) pullMISPFeed(ctx context.Context, src Source, runID string, re
 			return "", fmt.Errorf("stopped after %d of %d events: %w", i, len(todo), err)
 		}
 		err := func() error {
-			resp, err := s.get(ctx, src, src.URL+e.uuid+".json", nil)
+			resp, err := s.get(ctx, src, src.URL+e.UUID+".json", nil)
 			if err != nil {
 				return err
 			}
 			defer resp.Body.Close()
-			return s.load(ctx, src, runID, resp.Body, IngestOptions{Format: FormatMISP}, res)
+			return s.load(ctx, src, runID, resp.Body, IngestOptions{Format: ingest.MISP}, res)
 		}()
 		if err != nil {
-			failed = append(failed, e.uuid+": "+err.Error())
+			failed = append(failed, e.UUID+": "+err.Error())
 			continue
 		}
-		st.Events[strings.ToLower(e.uuid)] = e.ts
+		st.Events[strings.ToLower(e.UUID)] = e.Timestamp
 		if i%100 == 99 { // resume from here if the pull is cut off
 			if err := s.saveState(ctx, src, st); err != nil {
 				return "", err
@@ -349,32 +328,6 @@ func (s *Service) pullMISPFeed(ctx context.Context, src Source, runID string, re
 		return "", fmt.Errorf("%s; %d could not be loaded (they are tried again next time), the first: %s", msg, len(failed), failed[0])
 	}
 	return msg, nil
-}
-
-// feedEvent is an event a MISP feed's manifest lists.
-type feedEvent struct {
-	uuid string
-	ts   int64
-}
-
-// readMISPManifest reads a MISP feed's manifest.json: the events whose keys
-// are UUIDs (another key names no file to read), oldest first, and how
-// many entries it lists.
-func readMISPManifest(r io.Reader) ([]feedEvent, int, error) {
-	var manifest map[string]struct {
-		Timestamp flexInt `json:"timestamp"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r, maxManifest)).Decode(&manifest); err != nil {
-		return nil, 0, err
-	}
-	var out []feedEvent
-	for id, e := range manifest {
-		if mispUUID.MatchString(id) {
-			out = append(out, feedEvent{id, int64(e.Timestamp)})
-		}
-	}
-	slices.SortFunc(out, func(a, b feedEvent) int { return cmp.Or(cmp.Compare(a.ts, b.ts), strings.Compare(a.uuid, b.uuid)) })
-	return out, len(manifest), nil
 }
 
 // maxTAXIIPage bounds one page of a partner's TAXII collection.
@@ -419,7 +372,7 @@ func (s *Service) pullTAXII(ctx context.Context, src Source, runID string, res *
 				b.Write(o)
 			}
 			b.WriteString("]}")
-			if err := s.load(ctx, src, runID, &b, IngestOptions{Format: FormatSTIX}, res); err != nil {
+			if err := s.load(ctx, src, runID, &b, IngestOptions{Format: ingest.STIX}, res); err != nil {
 				return "", err
 			}
 			objects += len(env.Objects)

@@ -199,7 +199,7 @@ func TestPullURL(t *testing.T) {
 // place) and one of ours; a second pull fetches nothing; an event whose
 // timestamp changed is fetched again.
 func TestPullMISPFeed(t *testing.T) {
-	dir := filepath.Join(official, "misp", "mispevent_testfiles")
+	dir := filepath.Join(officialMISP, "misp", "mispevent_testfiles")
 	events := map[string]json.RawMessage{}
 	manifest := map[string]map[string]any{}
 	for _, name := range []string{"existing_event.json", "shadow.json"} {

@@ -10,9 +10,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gaissmai/bart"
+
+	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/tlp"
-	"github.com/gaissmai/bart"
 )
 
 // Constituency is what one organisation owns, as the directory records it.
@@ -54,7 +57,7 @@ func NewRoutes(cs []Constituency) *Routes {
 			r.asns[a] = appendOnce(r.asns[a], c.OrgID)
 		}
 		for _, d := range c.Domains {
-			if h, err := normalizeHost(d); err == nil {
+			if h, err := observable.NormalizeHost(d); err == nil {
 				r.domains[h] = appendOnce(r.domains[h], c.OrgID)
 			}
 		}
@@ -141,30 +144,30 @@ func (r *Routes) Host(host string) []string {
 
 // Route returns the organisations a normalised observable concerns.
 // Hashes and CVE IDs concern nobody in particular.
-func (r *Routes) Route(o Observable) []string {
+func (r *Routes) Route(o observable.Observable) []string {
 	switch o.Type {
-	case IPv4, IPv6:
+	case observable.IPv4, observable.IPv6:
 		if a, err := netip.ParseAddr(o.Value); err == nil {
 			return r.IP(a)
 		}
-	case CIDR:
+	case observable.CIDR:
 		if p, err := netip.ParsePrefix(o.Value); err == nil {
 			return r.Network(p)
 		}
-	case Domain:
+	case observable.Domain:
 		return r.Host(o.Value)
-	case Email:
+	case observable.Email:
 		if _, domain, ok := strings.Cut(o.Value, "@"); ok {
 			return r.Host(domain)
 		}
-	case URL:
-		if h := urlHost(o.Value); h != "" {
+	case observable.URL:
+		if h := observable.URLHost(o.Value); h != "" {
 			if a, err := netip.ParseAddr(h); err == nil {
 				return r.IP(a)
 			}
 			return r.Host(h)
 		}
-	case ASN:
+	case observable.ASN:
 		if n, err := strconv.ParseUint(strings.TrimPrefix(o.Value, "AS"), 10, 32); err == nil {
 			return r.ASN(uint32(n))
 		}
@@ -208,17 +211,17 @@ const tlpRank = `CASE %s WHEN 'CLEAR' THEN 0 WHEN 'GREEN' THEN 1 WHEN 'AMBER' TH
 // route records, for every observable of a batch that concerns
 // constituents, a route to each: an indicator in the organisation's own
 // collection and a line of its next digest. TLP:RED goes to nobody.
-func (s *Service) route(ctx context.Context, tx *db.Tx, in *inserter, aggs []*agg, routes *Routes) error {
+func (s *Service) route(ctx context.Context, tx *db.Tx, in *inserter, aggs []*ingest.Agg, routes *Routes) error {
 	type hit struct {
-		a   *agg
+		a   *ingest.Agg
 		org string
 	}
 	var hits []hit
 	for _, a := range aggs {
-		if tlp.Label(a.tlp) == tlp.Red {
+		if tlp.Label(a.TLP) == tlp.Red {
 			continue
 		}
-		for _, org := range routes.Route(Observable{Type: a.typ, Value: a.value}) {
+		for _, org := range routes.Route(observable.Observable{Type: a.Type, Value: a.Value}) {
 			hits = append(hits, hit{a, org})
 		}
 	}
@@ -250,7 +253,7 @@ func (s *Service) route(ctx context.Context, tx *db.Tx, in *inserter, aggs []*ag
 		in.start(`INSERT INTO intel_routes (observable_id, org_id, collection_num, added, first_seen, last_seen, tlp)`)
 		for _, h := range hits[i:min(i+chunk, len(hits))] {
 			p := places[h.org]
-			in.row(h.a.id, h.org, p.col, p.next, h.a.first, h.a.last, h.a.tlp)
+			in.row(h.a.ID, h.org, p.col, p.next, h.a.First, h.a.Last, h.a.TLP)
 			p.next++
 		}
 		if _, err := in.tx.ExecRepeated(ctx, in.sql(` ON CONFLICT (observable_id, org_id) DO UPDATE SET

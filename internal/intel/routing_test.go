@@ -8,13 +8,21 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/certhub/certhub/internal/intel/observable"
 )
 
-// official holds the public test data the tests read (RouteViews' AS
-// table, IntelMQ's Shadowserver samples, PyMISP's events, the OASIS STIX
-// examples, ATT&CK for ICS): copies in testdata/, origins in
+// official holds the public test data the tests read: RouteViews' AS
+// table here, and the samples of each input format beside its reader
+// (Shadowserver's reports, PyMISP's events, the OASIS STIX examples, ATT&CK
+// for ICS), read from there rather than copied. Origins in each
 // testdata/README.md.
-const official = "testdata"
+const (
+	official     = "testdata"
+	officialCSV  = "csvfeed/testdata"
+	officialMISP = "misp/testdata"
+	officialSTIX = "stix/testdata"
+)
 
 func testRoutes() *Routes {
 	return NewRoutes([]Constituency{
@@ -51,7 +59,7 @@ func TestRoutes(t *testing.T) {
 		{"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", nil},
 	}
 	for _, tc := range tests {
-		o, err := Normalize(tc.in)
+		o, err := observable.Normalize(tc.in)
 		if err != nil {
 			t.Fatalf("%q: %v", tc.in, err)
 		}

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -28,23 +28,23 @@ const (
 // line or TAXII, or a pull — with its counts, which grow batch by batch
 // while it runs.
 type Run struct {
-	ID         string      `json:"id"`
-	SourceID   string      `json:"source_id"`
-	SourceName string      `json:"source_name"`
-	Via        string      `json:"via"`
-	Status     string      `json:"status"`
-	Actor      string      `json:"actor,omitempty"`
-	Bytes      int64       `json:"bytes,omitempty"`
-	ReadBytes  int64       `json:"read_bytes"`
-	New        int64       `json:"new"`
-	Updated    int64       `json:"updated"`
-	Rejected   int64       `json:"rejected"`
-	Objects    int64       `json:"objects"`
-	Errors     []Rejection `json:"errors"`
-	Message    string      `json:"message,omitempty"`
-	CreatedAt  time.Time   `json:"created_at"`
-	StartedAt  *time.Time  `json:"started_at,omitempty"`
-	FinishedAt *time.Time  `json:"finished_at,omitempty"`
+	ID         string                 `json:"id"`
+	SourceID   string                 `json:"source_id"`
+	SourceName string                 `json:"source_name"`
+	Via        string                 `json:"via"`
+	Status     string                 `json:"status"`
+	Actor      string                 `json:"actor,omitempty"`
+	Bytes      int64                  `json:"bytes,omitempty"`
+	ReadBytes  int64                  `json:"read_bytes"`
+	New        int64                  `json:"new"`
+	Updated    int64                  `json:"updated"`
+	Rejected   int64                  `json:"rejected"`
+	Objects    int64                  `json:"objects"`
+	Errors     []observable.Rejection `json:"errors"`
+	Message    string                 `json:"message,omitempty"`
+	CreatedAt  time.Time              `json:"created_at"`
+	StartedAt  *time.Time             `json:"started_at,omitempty"`
+	FinishedAt *time.Time             `json:"finished_at,omitempty"`
 
 	ownerOrg *string
 }
@@ -71,7 +71,7 @@ func actorName(id *auth.Identity) string {
 // job, a pushed body being spooled).
 func (s *Service) queueRun(ctx context.Context, tx *db.Tx, src Source, via, actor string, size int64) (Run, error) {
 	r := Run{ID: db.NewID(), SourceID: src.ID, SourceName: src.Name, Via: via, Status: RunQueued, Actor: actor, Bytes: size,
-		Errors: []Rejection{}, CreatedAt: s.now(), ownerOrg: src.OwnerOrgID}
+		Errors: []observable.Rejection{}, CreatedAt: s.now(), ownerOrg: src.OwnerOrgID}
 	_, err := tx.Exec(ctx, `INSERT INTO intel_runs (id, source_num, via, status, actor, bytes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		r.ID, src.num, r.Via, r.Status, r.Actor, r.Bytes, r.CreatedAt)
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Service) asRun(ctx context.Context, src Source, runID, via, actor strin
 		return Result{}, err
 	}
 	start := time.Now()
-	res := Result{RunID: run.ID, Errors: []Rejection{}}
+	res := Result{RunID: run.ID, Errors: []observable.Rejection{}}
 	msg, err := work(run.ID, &res)
 	res.Duration = time.Since(start)
 	return res, s.finishRun(ctx, src, run, &res, msg, err, finish)
@@ -139,7 +139,7 @@ func (s *Service) finishRun(ctx context.Context, src Source, r Run, res *Result,
 	ctx = context.WithoutCancel(ctx)
 	status, lastErr := RunOK, ""
 	if runErr != nil {
-		status, lastErr = RunFailed, truncate(runErr.Error(), 500)
+		status, lastErr = RunFailed, observable.Truncate(runErr.Error(), 500)
 		message = lastErr
 	}
 	errsJSON, _ := json.Marshal(res.Errors)
@@ -184,7 +184,7 @@ func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 		&r.Updated, &r.Rejected, &r.Objects, &errsJSON, &r.Message, &r.CreatedAt, &r.StartedAt, &r.FinishedAt); err != nil {
 		return Run{}, err
 	}
-	r.Errors = []Rejection{}
+	r.Errors = []observable.Rejection{}
 	_ = json.Unmarshal([]byte(errsJSON), &r.Errors) // written by finishRun; "[]" until then
 	return r, nil
 }
@@ -261,14 +261,4 @@ func badCursor() error {
 	var f errs.Fields
 	f.Add("cursor", "not a cursor this list gave")
 	return f.Err()
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

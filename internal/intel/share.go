@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -76,7 +77,7 @@ func (s *Service) AddObjects(ctx context.Context, id *auth.Identity, c Collectio
 	if err != nil {
 		return "", err
 	}
-	_, err = s.Ingest(ctx, auth.System("taxii"), src, r, IngestOptions{Format: FormatSTIX, Via: "taxii",
+	_, err = s.Ingest(ctx, auth.System("taxii"), src, r, IngestOptions{Format: ingest.STIX, Via: "taxii",
 		Stored: st.stored, Finish: st.finish})
 	return st.id, err
 }

@@ -14,17 +14,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/observable/observabletest"
+	"github.com/certhub/certhub/internal/intel/stix"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
-// officialBundles are the STIX 2.1 bundles of testdata/.
+// officialBundles are the STIX 2.1 bundles of stix/testdata/.
 func officialBundles(t testing.TB) []string {
-	files := []string{official + "/attack/ics-attack.json"}
+	files := []string{officialSTIX + "/attack/ics-attack.json"}
 	for _, g := range []string{"/stix/examples/*.json", "/stix/examples/*/*.json"} {
-		more, err := filepath.Glob(official + g)
+		more, err := filepath.Glob(officialSTIX + g)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +92,7 @@ func TestOfficialBundlesRoundTrip(t *testing.T) {
 			}
 		}
 		// Loading the same bundles again keeps nothing twice.
-		data, _ := os.ReadFile(official + "/attack/ics-attack.json")
+		data, _ := os.ReadFile(officialSTIX + "/attack/ics-attack.json")
 		if _, err := s.Ingest(ctx, sys, src, bytes.NewReader(data), IngestOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -305,7 +308,7 @@ func TestGeneratedIDs(t *testing.T) {
 	salt := [5]byte{1, 2, 3, 4, 5}
 	for _, tt := range []idParts{{kindObservation, 1, 1}, {kindRoute, 1<<47 - 1, 1<<40 - 1}, {kindObservation, 123456789, 42}} {
 		id := "indicator--" + generatedID(tt.kind, tt.observable, tt.key, salt)
-		if !idPattern.MatchString(id) || id[11+14] != '4' {
+		if !stix.ValidID(id) || id[11+14] != '4' {
 			t.Errorf("%v: %s is not a version-4 STIX id", tt, id)
 		}
 		got, ok := parseGeneratedID(id, salt)
@@ -320,29 +323,29 @@ func TestGeneratedIDs(t *testing.T) {
 
 func TestPattern(t *testing.T) {
 	for _, tt := range []struct {
-		o    Observable
+		o    observable.Observable
 		want string
 	}{
-		{Observable{IPv4, "198.51.100.7"}, "[ipv4-addr:value = '198.51.100.7']"},
-		{Observable{CIDR, "2001:db8::/32"}, "[ipv6-addr:value ISSUBSET '2001:db8::/32']"},
-		{Observable{CIDR, "198.51.100.0/24"}, "[ipv4-addr:value ISSUBSET '198.51.100.0/24']"},
-		{Observable{Domain, "xn--bcher-kva.example"}, "[domain-name:value = 'xn--bcher-kva.example']"},
-		{Observable{Email, "o'brien@bank.example"}, `[email-addr:value = 'o\'brien@bank.example']`},
-		{Observable{MD5, strings.Repeat("b", 32)}, "[file:hashes.MD5 = '" + strings.Repeat("b", 32) + "']"},
-		{Observable{URL, "http://evil.example/a'b\\c"}, `[url:value = 'http://evil.example/a\'b\\c']`},
-		{Observable{SHA256, strings.Repeat("a", 64)}, "[file:hashes.'SHA-256' = '" + strings.Repeat("a", 64) + "']"},
-		{Observable{ASN, "AS64500"}, "[autonomous-system:number = 64500]"},
+		{observable.Observable{Type: observable.IPv4, Value: "198.51.100.7"}, "[ipv4-addr:value = '198.51.100.7']"},
+		{observable.Observable{Type: observable.CIDR, Value: "2001:db8::/32"}, "[ipv6-addr:value ISSUBSET '2001:db8::/32']"},
+		{observable.Observable{Type: observable.CIDR, Value: "198.51.100.0/24"}, "[ipv4-addr:value ISSUBSET '198.51.100.0/24']"},
+		{observable.Observable{Type: observable.Domain, Value: "xn--bcher-kva.example"}, "[domain-name:value = 'xn--bcher-kva.example']"},
+		{observable.Observable{Type: observable.Email, Value: "o'brien@bank.example"}, `[email-addr:value = 'o\'brien@bank.example']`},
+		{observable.Observable{Type: observable.MD5, Value: strings.Repeat("b", 32)}, "[file:hashes.MD5 = '" + strings.Repeat("b", 32) + "']"},
+		{observable.Observable{Type: observable.URL, Value: "http://evil.example/a'b\\c"}, `[url:value = 'http://evil.example/a\'b\\c']`},
+		{observable.Observable{Type: observable.SHA256, Value: strings.Repeat("a", 64)}, "[file:hashes.'SHA-256' = '" + strings.Repeat("a", 64) + "']"},
+		{observable.Observable{Type: observable.ASN, Value: "AS64500"}, "[autonomous-system:number = 64500]"},
 	} {
 		got := Pattern(tt.o)
 		if got != tt.want {
 			t.Errorf("Pattern(%v) = %s, want %s", tt.o, got, tt.want)
 		}
 		// What certhub writes, certhub (and the grammar) reads back.
-		var c collected
+		var c observabletest.Collected
 		indicator, _ := json.Marshal(map[string]string{"type": "indicator", "id": "indicator--1", "pattern": got})
-		if err := ParseSTIX(strings.NewReader(`{"objects": [`+string(indicator)+`]}`), c.sink, c.reject, nil); err != nil || len(c.rej) > 0 ||
-			!slices.Equal(c.values(), []string{string(tt.o.Type) + " " + must(NormalizeAs(tt.o.Type, tt.o.Value)).Value}) {
-			t.Errorf("%s read back as %v (%v %v)", got, c.values(), err, c.rej)
+		if err := stix.Parse(strings.NewReader(`{"objects": [`+string(indicator)+`]}`), c.Sink, c.Reject, nil); err != nil || len(c.Rej) > 0 ||
+			!slices.Equal(c.Values(), []string{string(tt.o.Type) + " " + must(observable.NormalizeAs(tt.o.Type, tt.o.Value)).Value}) {
+			t.Errorf("%s read back as %v (%v %v)", got, c.Values(), err, c.Rej)
 		}
 	}
 }
@@ -399,18 +402,18 @@ func TestLookup(t *testing.T) {
 func TestScoreDecays(t *testing.T) {
 	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	for _, tt := range []struct {
-		typ     Type
+		typ     observable.Type
 		conf, n int
 		age     time.Duration
 		want    int
 	}{
-		{IPv4, 80, 1, 0, 80},
-		{IPv4, 80, 1, 30 * 24 * time.Hour, 40},
-		{Domain, 80, 1, 30 * 24 * time.Hour, 67},
-		{SHA256, 80, 1, 3 * 365 * 24 * time.Hour, 80},
-		{IPv4, 80, 3, 0, 96},
-		{IPv4, 100, 5, 0, 100},
-		{IPv4, 50, 0, 0, 50}, // routed to the caller, no visible source
+		{observable.IPv4, 80, 1, 0, 80},
+		{observable.IPv4, 80, 1, 30 * 24 * time.Hour, 40},
+		{observable.Domain, 80, 1, 30 * 24 * time.Hour, 67},
+		{observable.SHA256, 80, 1, 3 * 365 * 24 * time.Hour, 80},
+		{observable.IPv4, 80, 3, 0, 96},
+		{observable.IPv4, 100, 5, 0, 100},
+		{observable.IPv4, 50, 0, 0, 50}, // routed to the caller, no visible source
 	} {
 		if got := Score(tt.typ, tt.conf, tt.n, now.Add(-tt.age), now); got != tt.want {
 			t.Errorf("Score(%s, %d, %d sources, %v old) = %d, want %d", tt.typ, tt.conf, tt.n, tt.age, got, tt.want)
@@ -425,7 +428,7 @@ func BenchmarkLookupIndex(b *testing.B) {
 	x := NewIndex()
 	const n = 1_000_000
 	for i := range n {
-		o, err := Normalize(benchValue(i))
+		o, err := observable.Normalize(benchValue(i))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -442,9 +445,9 @@ func BenchmarkLookupIndex(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		obs := make([]Observable, 0, len(queries))
+		obs := make([]observable.Observable, 0, len(queries))
 		for _, q := range queries {
-			o, err := Normalize(q)
+			o, err := observable.Normalize(q)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -152,7 +153,7 @@ func (s *Service) ensureSource(ctx context.Context, name, tlpLabel string, owner
 		if err != nil {
 			return err
 		}
-		out = Source{Name: name, OwnerOrgID: owner, Kind: KindPush, Format: string(FormatAuto), TLP: string(l), Confidence: 50, RecipientUsers: []string{},
+		out = Source{Name: name, OwnerOrgID: owner, Kind: KindPush, Format: string(ingest.Auto), TLP: string(l), Confidence: 50, RecipientUsers: []string{},
 			Enabled: true, Collection: col.Alias, collectionNum: col.Num}
 		return s.insertSource(ctx, tx, &out)
 	})
@@ -395,11 +396,11 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, src *Source, in SourceIn
 	}
 	switch src.Kind {
 	case KindMISPFeed:
-		src.Format = string(FormatMISP)
+		src.Format = string(ingest.MISP)
 	case KindTAXII:
-		src.Format = string(FormatSTIX)
+		src.Format = string(ingest.STIX)
 	}
-	if !slices.Contains([]Format{FormatAuto, FormatText, FormatCSV, FormatShadowserver, FormatSTIX, FormatMISP}, Format(src.Format)) {
+	if !slices.Contains(ingest.Formats, ingest.Format(src.Format)) {
 		f.Add("format", "auto, text, csv, shadowserver, stix or misp")
 	}
 	if l, err := tlp.Parse(src.TLP); err != nil {
@@ -482,7 +483,7 @@ func (s *Service) CreateSource(ctx context.Context, id *auth.Identity, in Source
 	if !id.IsSystem() && !id.IsStaff() {
 		return Source{}, errs.Forbidden("only the coordination center's staff configure sources")
 	}
-	src := Source{Kind: KindPush, Format: string(FormatAuto), TLP: "AMBER", Confidence: 50, Collection: "community", Enabled: true,
+	src := Source{Kind: KindPush, Format: string(ingest.Auto), TLP: "AMBER", Confidence: 50, Collection: "community", Enabled: true,
 		IntervalMinutes: 60, RecipientUsers: []string{}}
 	named, f, err := s.namePeople(ctx, deref(in.RecipientUsers))
 	if err != nil {

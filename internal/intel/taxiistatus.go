@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -79,7 +80,7 @@ func (st *statusWriter) outcomes(ctx context.Context, tx *db.Tx, ds []StatusDeta
 }
 
 // details are objects' outcomes with one message.
-func details(objs []Object, message string) []StatusDetails {
+func details(objs []observable.Object, message string) []StatusDetails {
 	out := make([]StatusDetails, len(objs))
 	for i, o := range objs {
 		out[i] = StatusDetails{ID: o.ID, Version: o.Version, Message: message}
@@ -88,7 +89,7 @@ func details(objs []Object, message string) []StatusDetails {
 }
 
 // stored records a batch's objects as successes, in its transaction.
-func (st *statusWriter) stored(ctx context.Context, tx *db.Tx, objs []Object) error {
+func (st *statusWriter) stored(ctx context.Context, tx *db.Tx, objs []observable.Object) error {
 	return st.outcomes(ctx, tx, details(objs, ""), true)
 }
 
@@ -153,7 +154,7 @@ func (s *Service) TAXIIStatusOf(ctx context.Context, id *auth.Identity, statusID
 		}
 		return TAXIIStatus{}, fmt.Errorf("intel: TAXII status: %w", err)
 	}
-	out.RequestTimestamp = VersionString(requested.UTC())
+	out.RequestTimestamp = observable.VersionString(requested.UTC())
 	out.SuccessCount, out.FailureCount = len(out.Successes), len(out.Failures)
 	out.TotalCount = out.SuccessCount + out.FailureCount
 	return out, nil

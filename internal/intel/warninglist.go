@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/gaissmai/bart"
+
+	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/platform/errs"
 )
 
 // Warninglists name values that are known to be benign or meaningless as
@@ -90,14 +92,14 @@ func (w *Warninglists) add(l Warninglist) error {
 			}
 			w.nets.Insert(p.Masked(), l.Name)
 		case "hostname", "string":
-			o, err := Normalize(v)
+			o, err := observable.Normalize(v)
 			if err != nil {
 				continue // MISP's string lists hold more than host names
 			}
 			switch o.Type {
-			case Domain:
+			case observable.Domain:
 				w.hosts[o.Value] = l.Name
-			case IPv4, IPv6:
+			case observable.IPv4, observable.IPv6:
 				a := netip.MustParseAddr(o.Value)
 				w.nets.Insert(netip.PrefixFrom(a, a.BitLen()), l.Name)
 			}
@@ -154,30 +156,30 @@ func (l *Warninglist) check() error {
 // Match returns the name of the list an observable is on, or "". Addresses
 // match the networks they are in; a network matches when it lies inside a
 // listed one; host names, e-mail domains and URL hosts match exactly.
-func (w *Warninglists) Match(o Observable) string {
+func (w *Warninglists) Match(o observable.Observable) string {
 	if w == nil {
 		return ""
 	}
 	switch o.Type {
-	case IPv4, IPv6:
+	case observable.IPv4, observable.IPv6:
 		if a, err := netip.ParseAddr(o.Value); err == nil {
 			name, _ := w.nets.Lookup(a)
 			return name
 		}
-	case CIDR:
+	case observable.CIDR:
 		if p, err := netip.ParsePrefix(o.Value); err == nil {
 			if _, name, ok := w.nets.LookupPrefixLPM(p); ok {
 				return name
 			}
 		}
-	case Domain:
+	case observable.Domain:
 		return w.hosts[o.Value]
-	case Email:
+	case observable.Email:
 		if _, d, ok := strings.Cut(o.Value, "@"); ok {
 			return w.hosts[d]
 		}
-	case URL:
-		if h := urlHost(o.Value); h != "" {
+	case observable.URL:
+		if h := observable.URLHost(o.Value); h != "" {
 			if a, err := netip.ParseAddr(h); err == nil {
 				name, _ := w.nets.Lookup(a)
 				return name
@@ -186,24 +188,4 @@ func (w *Warninglists) Match(o Observable) string {
 		}
 	}
 	return ""
-}
-
-// urlHost is the host of a normalised URL (scheme://host[:port]/…).
-func urlHost(u string) string {
-	_, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return ""
-	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[:i]
-	}
-	if strings.HasPrefix(rest, "[") {
-		if i := strings.IndexByte(rest, ']'); i > 0 {
-			return rest[1:i]
-		}
-	}
-	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-		rest = rest[:i]
-	}
-	return rest
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -392,11 +393,11 @@ func valuesRequest(id *auth.Identity, values []string, what string) error {
 // enabled list that calls it benign (none: not benign), or why it is not an
 // indicator at all.
 type WarninglistCheck struct {
-	Value   string `json:"value"`
-	Type    Type   `json:"type,omitempty"`
-	Normal  string `json:"normalized,omitempty"`
-	List    string `json:"warninglist,omitempty"`
-	Invalid string `json:"invalid,omitempty"`
+	Value   string          `json:"value"`
+	Type    observable.Type `json:"type,omitempty"`
+	Normal  string          `json:"normalized,omitempty"`
+	List    string          `json:"warninglist,omitempty"`
+	Invalid string          `json:"invalid,omitempty"`
 }
 
 // CheckValues tells which of values the enabled lists call benign.
@@ -411,9 +412,9 @@ func (s *Service) CheckValues(ctx context.Context, id *auth.Identity, values []s
 	out := make([]WarninglistCheck, 0, len(values))
 	for _, v := range values {
 		c := WarninglistCheck{Value: v}
-		o, err := Normalize(v)
+		o, err := observable.Normalize(v)
 		if err != nil {
-			c.Invalid = reason(err)
+			c.Invalid = observable.Reason(err)
 		} else {
 			c.Type, c.Normal, c.List = o.Type, o.Value, w.Match(o)
 		}

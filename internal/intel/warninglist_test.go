@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
-	"github.com/certhub/certhub/internal/platform/errs"
-
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/platform/errs"
 )
 
 func TestWarninglists(t *testing.T) {
@@ -39,7 +39,7 @@ func TestWarninglists(t *testing.T) {
 		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855": "",
 	}
 	for in, want := range tests {
-		o, err := Normalize(in)
+		o, err := observable.Normalize(in)
 		if err != nil {
 			t.Fatalf("%q: %v", in, err)
 		}

@@ -1,15 +1,15 @@
-package intel
+package stix
 
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/tlp"
 	"github.com/certhub/certhub/internal/stixpattern"
 )
@@ -44,32 +44,21 @@ type stixObject struct {
 }
 
 // stixTypes are the cyber-observable properties the reader understands.
-var stixTypes = map[string]Type{
-	"ipv4-addr:value": "", "ipv6-addr:value": "", "domain-name:value": Domain, "url:value": URL,
-	"email-addr:value": Email, "autonomous-system:number": ASN,
-	"file:hashes.md5": MD5, "file:hashes.sha-1": SHA1, "file:hashes.sha1": SHA1, "file:hashes.sha-256": SHA256,
-	"file:hashes.sha256": SHA256, "file:hashes.sha-512": SHA512, "file:hashes.sha512": SHA512,
+var stixTypes = map[string]observable.Type{
+	"ipv4-addr:value": "", "ipv6-addr:value": "", "domain-name:value": observable.Domain, "url:value": observable.URL,
+	"email-addr:value": observable.Email, "autonomous-system:number": observable.ASN,
+	"file:hashes.md5": observable.MD5, "file:hashes.sha-1": observable.SHA1, "file:hashes.sha1": observable.SHA1, "file:hashes.sha-256": observable.SHA256,
+	"file:hashes.sha256": observable.SHA256, "file:hashes.sha-512": observable.SHA512, "file:hashes.sha512": observable.SHA512,
 }
 
-// Object is a STIX object as received, with what storing it needs.
-type Object struct {
-	ID          string
-	Type        string
-	Version     string // modified, else created, as VersionString; "" for objects without either (SCOs)
-	SpecVersion string
-	TLP         string // its most restrictive TLP marking, if any
-	Body        json.RawMessage
-	Line        int
-}
-
-// ParseSTIX reads a STIX 2.1 bundle. Records carry the object's TLP marking
+// Parse reads a STIX 2.1 bundle. Records carry the object's TLP marking
 // (when it has one), and its indicator types as tags. keep, when not nil,
 // receives every well-formed object, and the records read from an object
 // it keeps are marked FromObject.
-func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) error {
+func Parse(r io.Reader, sink observable.Sink, reject observable.Reject, keep func(observable.Object) error) error {
 	d := json.NewDecoder(r)
 	d.UseNumber()
-	if err := expectDelim(d, '{'); err != nil {
+	if err := observable.ExpectDelim(d, '{'); err != nil {
 		return fmt.Errorf("intel: STIX: a bundle is a JSON object: %w", err)
 	}
 	for d.More() {
@@ -85,7 +74,7 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) e
 			}
 			continue
 		}
-		if err := expectDelim(d, '['); err != nil {
+		if err := observable.ExpectDelim(d, '['); err != nil {
 			return fmt.Errorf("intel: STIX: objects is a list: %w", err)
 		}
 		n := 0
@@ -97,7 +86,7 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) e
 			}
 			var o stixObject
 			if err := json.Unmarshal(raw, &o); err != nil {
-				if err := decodeError(err, "STIX object", n, reject); err != nil {
+				if err := observable.DecodeError(err, "STIX object", n, reject); err != nil {
 					return err
 				}
 				continue
@@ -105,7 +94,7 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) e
 			var pattern *stixpattern.Pattern
 			if o.Type == "indicator" && (o.PatternType == "" || o.PatternType == "stix") {
 				if pattern, err = stixpattern.Parse(o.Pattern); err != nil {
-					reject(Rejection{Line: n, Message: o.ID + ": pattern: " + err.Error(), ID: cmp.Or(o.ID, "?")})
+					reject(observable.Rejection{Line: n, Message: o.ID + ": pattern: " + err.Error(), ID: cmp.Or(o.ID, "?")})
 					continue
 				}
 			}
@@ -113,7 +102,7 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) e
 			if keep != nil {
 				obj, msg := storable(o, raw, n)
 				if msg != "" {
-					reject(Rejection{Line: n, Message: msg, ID: cmp.Or(o.ID, "?")})
+					reject(observable.Rejection{Line: n, Message: msg, ID: cmp.Or(o.ID, "?")})
 					continue
 				}
 				if err := keep(obj); err != nil {
@@ -132,51 +121,31 @@ func ParseSTIX(r io.Reader, sink Sink, reject Reject, keep func(Object) error) e
 	return nil
 }
 
-// decodeError sorts a failure to decode one element of a stream: a value
-// of the wrong type is one bad element — the decoder has read past it, so
-// it is rejected and reading goes on; anything else (bad JSON, the end of
-// the input) leaves nothing to read on and is returned.
-func decodeError(err error, what string, n int, reject Reject) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		reject(Rejection{Line: n, Message: "not a " + what + ": " + err.Error()})
-		return nil
-	}
-	return fmt.Errorf("intel: %s %d: %w", what, n, err)
-}
-
-func expectDelim(d *json.Decoder, want json.Delim) error {
-	tok, err := d.Token()
-	if err != nil {
-		return err
-	}
-	if got, ok := tok.(json.Delim); !ok || got != want {
-		return fmt.Errorf("found %v", tok)
-	}
-	return nil
-}
-
 // idPattern is a STIX identifier: object type, "--", a UUID.
 var idPattern = regexp.MustCompile(`^([a-z0-9][a-z0-9-]*[a-z0-9])--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
+// ValidID reports whether id is a STIX identifier: an object type, "--",
+// a UUID.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
 // storable checks what keeping an object needs (an id of its type, a
 // version that is a timestamp) and answers it, or why it cannot be kept.
-func storable(o stixObject, raw json.RawMessage, n int) (Object, string) {
+func storable(o stixObject, raw json.RawMessage, n int) (observable.Object, string) {
 	m := idPattern.FindStringSubmatch(o.ID)
 	switch {
 	case m == nil:
-		return Object{}, fmt.Sprintf("object %d: %q is not a STIX identifier (type--UUID)", n, o.ID)
+		return observable.Object{}, fmt.Sprintf("object %d: %q is not a STIX identifier (type--UUID)", n, o.ID)
 	case m[1] != o.Type:
-		return Object{}, fmt.Sprintf("%s: the identifier does not name the object's type %q", o.ID, o.Type)
+		return observable.Object{}, fmt.Sprintf("%s: the identifier does not name the object's type %q", o.ID, o.Type)
 	}
-	obj := Object{ID: o.ID, Type: o.Type, Version: cmp.Or(o.Modified, o.Created), SpecVersion: cmp.Or(o.SpecVersion, "2.1"),
+	obj := observable.Object{ID: o.ID, Type: o.Type, Version: cmp.Or(o.Modified, o.Created), SpecVersion: cmp.Or(o.SpecVersion, "2.1"),
 		TLP: string(objectMarking(o)), Body: raw, Line: n}
 	if obj.Version != "" {
 		t, err := time.Parse(time.RFC3339Nano, obj.Version)
 		if err != nil {
-			return Object{}, o.ID + ": modified/created is not an RFC 3339 timestamp"
+			return observable.Object{}, o.ID + ": modified/created is not an RFC 3339 timestamp"
 		}
-		obj.Version = VersionString(t) // one form, so versions compare as text
+		obj.Version = observable.VersionString(t) // one form, so versions compare as text
 	}
 	if o.Type == "marking-definition" {
 		obj.TLP = string(tlp.Clear) // markings are what everyone needs to read the rest
@@ -197,26 +166,26 @@ func objectMarking(o stixObject) tlp.Label {
 
 // stixRecords hands on the observables of an object; pattern is an
 // indicator's, parsed (nil for other objects and other pattern languages).
-func stixRecords(o stixObject, pattern *stixpattern.Pattern, n int, kept bool, sink Sink, reject Reject) error {
+func stixRecords(o stixObject, pattern *stixpattern.Pattern, n int, kept bool, sink observable.Sink, reject observable.Reject) error {
 	var tags []string
 	marking := objectMarking(o)
 	for _, t := range append(o.IndicatorTypes, o.Labels...) {
 		tags = append(tags, "type:"+t)
 	}
 	at := parseSTIXTime(o.ValidFrom, o.Modified)
-	emit := func(t Type, raw string) error {
-		var obs Observable
+	emit := func(t observable.Type, raw string) error {
+		var obs observable.Observable
 		var err error
 		if t == "" {
-			obs, err = Normalize(raw)
+			obs, err = observable.Normalize(raw)
 		} else {
-			obs, err = NormalizeAs(t, raw)
+			obs, err = observable.NormalizeAs(t, raw)
 		}
 		if err != nil {
-			reject(Rejection{Line: n, Message: o.ID + ": " + reason(err)})
+			reject(observable.Rejection{Line: n, Message: o.ID + ": " + observable.Reason(err)})
 			return nil
 		}
-		return sink(Record{Observable: obs, Line: n, Time: at, Tags: tags, TLP: string(marking), FromObject: kept})
+		return sink(observable.Record{Observable: obs, Line: n, Time: at, Tags: tags, TLP: string(marking), FromObject: kept})
 	}
 	switch o.Type {
 	case "indicator":
@@ -244,13 +213,13 @@ func stixRecords(o stixObject, pattern *stixpattern.Pattern, n int, kept bool, s
 	case "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr":
 		var v string
 		if err := json.Unmarshal(o.Value, &v); err != nil || v == "" {
-			reject(Rejection{Line: n, Message: o.ID + ": no value"})
+			reject(observable.Rejection{Line: n, Message: o.ID + ": no value"})
 			return nil
 		}
 		return emit(addressType(o.Type+":value", v, stixTypes[o.Type+":value"]), v)
 	case "autonomous-system":
 		if o.Number != "" {
-			return emit(ASN, o.Number.String())
+			return emit(observable.ASN, o.Number.String())
 		}
 	case "file":
 		for alg, h := range o.Hashes {
@@ -266,16 +235,16 @@ func stixRecords(o stixObject, pattern *stixpattern.Pattern, n int, kept bool, s
 
 // addressType: an ipv4-addr or ipv6-addr value is an address or, with a
 // length, a network — never a host name, whatever it looks like.
-func addressType(path, value string, t Type) Type {
+func addressType(path, value string, t observable.Type) observable.Type {
 	switch path {
 	case "ipv4-addr:value", "ipv6-addr:value":
 		if strings.Contains(value, "/") {
-			return CIDR
+			return observable.CIDR
 		}
 		if path == "ipv6-addr:value" {
-			return IPv6
+			return observable.IPv6
 		}
-		return IPv4
+		return observable.IPv4
 	}
 	return t
 }
@@ -288,7 +257,3 @@ func parseSTIXTime(vals ...string) time.Time {
 	}
 	return time.Time{}
 }
-
-// VersionString is the one form versions and TAXII's timestamps take:
-// UTC, microseconds, so they sort as text.
-func VersionString(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

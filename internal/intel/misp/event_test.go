@@ -1,4 +1,4 @@
-package intel
+package misp
 
 import (
 	"os"
@@ -6,41 +6,44 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/observable/observabletest"
 )
 
 // TestMISPOfficialEvents reads PyMISP's test events.
 func TestMISPOfficialEvents(t *testing.T) {
-	f, err := os.Open(official + "/misp/mispevent_testfiles/existing_event.json")
+	f, err := os.Open("testdata/misp/mispevent_testfiles/existing_event.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var c collected
-	if err := ParseMISP(f, c.sink, c.reject); err != nil {
+	var c observabletest.Collected
+	if err := Parse(f, c.Sink, c.Reject); err != nil {
 		t.Fatal(err)
 	}
 	// 37 SHA-1, 19 domains and 12 addresses; text, file names and the link are context.
-	counts := map[Type]int{}
-	for _, r := range c.recs {
+	counts := map[observable.Type]int{}
+	for _, r := range c.Recs {
 		counts[r.Observable.Type]++
 		if r.TLP != "CLEAR" {
 			t.Fatalf("the event's tlp:white does not mark %v (%q)", r.Observable, r.TLP)
 		}
 	}
-	if counts[SHA1] != 37 || counts[Domain] != 19 || counts[IPv4] != 12 || len(c.rej) != 0 {
-		t.Fatalf("counts %v, rejections %v", counts, c.rej)
+	if counts[observable.SHA1] != 37 || counts[observable.Domain] != 19 || counts[observable.IPv4] != 12 || len(c.Rej) != 0 {
+		t.Fatalf("counts %v, rejections %v", counts, c.Rej)
 	}
-	if !slices.Contains(c.recs[0].Tags, `misp-galaxy:threat-actor="Sofacy"`) {
-		t.Fatalf("event tags not carried: %v", c.recs[0].Tags)
+	if !slices.Contains(c.Recs[0].Tags, `misp-galaxy:threat-actor="Sofacy"`) {
+		t.Fatalf("event tags not carried: %v", c.Recs[0].Tags)
 	}
-	files, _ := filepath.Glob(official + "/misp/mispevent_testfiles/*.json")
+	files, _ := filepath.Glob("testdata/misp/mispevent_testfiles/*.json")
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var c collected
-		if err := ParseMISP(strings.NewReader(string(b)), c.sink, c.reject); err != nil {
+		var c observabletest.Collected
+		if err := Parse(strings.NewReader(string(b)), c.Sink, c.Reject); err != nil {
 			t.Errorf("%s: %v", filepath.Base(name), err)
 		}
 	}
@@ -57,29 +60,29 @@ func TestMISPEvent(t *testing.T) {
 	  {"type": "comment", "value": "context"}],
 	 "Object": [{"name": "domain-ip", "Attribute": [{"type": "domain", "value": "c2.evil.example"}], "Tag": [{"name": "tlp:amber+strict"}]}],
 	 "Tag": [{"name": "tlp:green"}, {"name": "type:OSINT"}]}}`
-	var c collected
-	if err := ParseMISP(strings.NewReader(in), c.sink, c.reject); err != nil {
+	var c observabletest.Collected
+	if err := Parse(strings.NewReader(in), c.Sink, c.Reject); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"ipv4 198.51.100.7", "domain evil.example", "ipv4 198.51.100.8",
 		"sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "domain c2.evil.example"}
-	if !slices.Equal(c.values(), want) {
-		t.Fatalf("values %v", c.values())
+	if !slices.Equal(c.Values(), want) {
+		t.Fatalf("values %v", c.Values())
 	}
 	tlps := []string{}
-	for _, r := range c.recs {
+	for _, r := range c.Recs {
 		tlps = append(tlps, r.TLP)
 	}
 	if !slices.Equal(tlps, []string{"RED", "GREEN", "GREEN", "GREEN", "AMBER+STRICT"}) {
 		t.Fatalf("markings %v", tlps)
 	}
-	if c.recs[0].Time.Unix() != 1700000000 || !slices.Contains(c.recs[1].Tags, "to_ids:false") || !slices.Contains(c.recs[1].Tags, "type:OSINT") {
-		t.Fatalf("records %+v", c.recs[:2])
+	if c.Recs[0].Time.Unix() != 1700000000 || !slices.Contains(c.Recs[1].Tags, "to_ids:false") || !slices.Contains(c.Recs[1].Tags, "type:OSINT") {
+		t.Fatalf("records %+v", c.Recs[:2])
 	}
-	if len(c.rej) != 2 || !strings.Contains(c.rej[1].Message, "parts") {
-		t.Fatalf("rejections %+v", c.rej)
+	if len(c.Rej) != 2 || !strings.Contains(c.Rej[1].Message, "parts") {
+		t.Fatalf("rejections %+v", c.Rej)
 	}
-	if err := ParseMISP(strings.NewReader(`{"Event": {"Attribute": [{"type": "ip-dst",`), c.sink, c.reject); err == nil {
+	if err := Parse(strings.NewReader(`{"Event": {"Attribute": [{"type": "ip-dst",`), c.Sink, c.Reject); err == nil {
 		t.Fatal("a truncated event was read")
 	}
 }
@@ -88,13 +91,13 @@ func TestMISPEvent(t *testing.T) {
 // refused, not read as an event of nothing.
 func TestMISPRefusesOtherObjects(t *testing.T) {
 	for _, in := range []string{`{"title": "x", "description": 12345}`, `{"objects": []}`} {
-		err := ParseMISP(strings.NewReader(in), func(Record) error { return nil }, func(Rejection) {})
+		err := Parse(strings.NewReader(in), func(observable.Record) error { return nil }, func(observable.Rejection) {})
 		if err == nil || !strings.Contains(err.Error(), "not a MISP event") {
 			t.Errorf("%s: %v", in, err)
 		}
 	}
 	for _, in := range []string{`{"Attribute": []}`, `{}`, `{"info": "an event of nothing yet"}`} {
-		if err := ParseMISP(strings.NewReader(in), func(Record) error { return nil }, func(Rejection) {}); err != nil {
+		if err := Parse(strings.NewReader(in), func(observable.Record) error { return nil }, func(observable.Rejection) {}); err != nil {
 			t.Errorf("%s: %v", in, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package intel
+package observable
 
 import (
 	"errors"

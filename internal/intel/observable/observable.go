@@ -1,11 +1,4 @@
-// Package intel is the center's threat-intelligence system: observables
-// normalised from every source, de-duplicated, correlated, routed to the
-// constituents that own them and shared under TLP.
-//
-// This file is the normalisation every ingest path shares: one canonical
-// string per observable, so that "hxxps://Evil[.]Example:443/a#x" from a CSV
-// and "https://evil.example/a" from a STIX bundle are the same row.
-package intel
+package observable
 
 import (
 	"errors"
@@ -237,7 +230,7 @@ func normalizeAs(t Type, raw, s string, detected bool) (Observable, error) {
 		if a, err := netip.ParseAddr(s); err == nil && !detected {
 			return addrObservable(raw, s, a) // an address where a name was expected
 		}
-		v, err = normalizeHost(s)
+		v, err = NormalizeHost(s)
 		if err != nil {
 			return Observable{}, reject(raw, "%v", err)
 		}
@@ -254,7 +247,7 @@ func normalizeAs(t Type, raw, s string, detected bool) (Observable, error) {
 		if !ok || local == "" || strings.ContainsAny(local, " \t<>\"(),:;@[]\\") || len(local) > 64 {
 			return Observable{}, reject(raw, "not an e-mail address")
 		}
-		host, err := normalizeHost(domain)
+		host, err := NormalizeHost(domain)
 		if err != nil || !strings.Contains(host, ".") {
 			return Observable{}, reject(raw, "not an e-mail address: bad domain")
 		}
@@ -306,9 +299,10 @@ func addrObservable(raw, s string, a netip.Addr) (Observable, error) {
 
 var lookup = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false))
 
-// normalizeHost lower-cases a host name, converts it to its ASCII (IDNA)
-// form and checks its labels.
-func normalizeHost(h string) (string, error) {
+// NormalizeHost lower-cases a host name, converts it to its ASCII (IDNA)
+// form and checks its labels: the form observables, routes and warninglists
+// hold host names in.
+func NormalizeHost(h string) (string, error) {
 	h = strings.TrimSuffix(h, ".")
 	if h == "" {
 		return "", errors.New("empty host name")
@@ -381,7 +375,7 @@ func normalizeURL(s string) (string, error) {
 		if a.Unmap().Is6() {
 			h = "[" + h + "]"
 		}
-	} else if h, err = normalizeHost(host); err != nil {
+	} else if h, err = NormalizeHost(host); err != nil {
 		return "", err
 	}
 	if port != "" && port != defaultPort[u.Scheme] {
@@ -399,4 +393,24 @@ func normalizeURL(s string) (string, error) {
 		u.Path = "/"
 	}
 	return u.String(), nil
+}
+
+// URLHost is the host of a normalised URL (scheme://host[:port]/…).
+func URLHost(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	if strings.HasPrefix(rest, "[") {
+		if i := strings.IndexByte(rest, ']'); i > 0 {
+			return rest[1:i]
+		}
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
 }

@@ -1,21 +1,24 @@
-package intel
+package stix
 
 import (
 	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/observable/observabletest"
 )
 
-func parseSTIXFile(t *testing.T, name string) collected {
+func parseSTIXFile(t *testing.T, name string) observabletest.Collected {
 	t.Helper()
-	f, err := os.Open(official + "/" + name)
+	f, err := os.Open("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var c collected
-	if err := ParseSTIX(f, c.sink, c.reject, nil); err != nil {
+	var c observabletest.Collected
+	if err := Parse(f, c.Sink, c.Reject, nil); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return c
@@ -40,7 +43,7 @@ func TestSTIXOfficialExamples(t *testing.T) {
 	}
 	for _, tc := range tests {
 		c := parseSTIXFile(t, tc.file)
-		got := c.values()
+		got := c.Values()
 		if tc.n >= 0 && len(got) != tc.n {
 			t.Errorf("%s: %d observables %v, want %d", tc.file, len(got), got, tc.n)
 		}
@@ -50,11 +53,11 @@ func TestSTIXOfficialExamples(t *testing.T) {
 			}
 		}
 		// The Poison Ivy report has one malformed value, "domain autuo.xicp.net".
-		if want := map[bool]int{true: 1, false: 0}[strings.Contains(tc.file, "poisonivy")]; len(c.rej) != want {
-			t.Errorf("%s: rejections %v", tc.file, c.rej)
+		if want := map[bool]int{true: 1, false: 0}[strings.Contains(tc.file, "poisonivy")]; len(c.Rej) != want {
+			t.Errorf("%s: rejections %v", tc.file, c.Rej)
 		}
 	}
-	if c := parseSTIXFile(t, "stix/examples/infrastructure.json"); len(c.recs) == 0 {
+	if c := parseSTIXFile(t, "stix/examples/infrastructure.json"); len(c.Recs) == 0 {
 		t.Error("the infrastructure example's addresses and domains are not read")
 	}
 }
@@ -74,41 +77,41 @@ func TestSTIXMarkingsAndErrors(t *testing.T) {
 	  {"type": "domain-name", "id": "domain-name--1", "value": "Evil.Example",
 	   "object_marking_refs": ["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"]}
 	]}`
-	var c collected
-	if err := ParseSTIX(strings.NewReader(bundle), c.sink, c.reject, nil); err != nil {
+	var c observabletest.Collected
+	if err := Parse(strings.NewReader(bundle), c.Sink, c.Reject, nil); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"url https://evil.example/login", "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-		"ipv4 198.51.100.7", "ipv4 198.51.100.8", "asn AS64500", "domain evil.example"}; !slices.Equal(c.values(), want) {
-		t.Fatalf("values %v", c.values())
+		"ipv4 198.51.100.7", "ipv4 198.51.100.8", "asn AS64500", "domain evil.example"}; !slices.Equal(c.Values(), want) {
+		t.Fatalf("values %v", c.Values())
 	}
-	if c.recs[0].TLP != "RED" || c.recs[5].TLP != "CLEAR" || c.recs[4].TLP != "" {
-		t.Fatalf("markings %q %q %q", c.recs[0].TLP, c.recs[5].TLP, c.recs[4].TLP)
+	if c.Recs[0].TLP != "RED" || c.Recs[5].TLP != "CLEAR" || c.Recs[4].TLP != "" {
+		t.Fatalf("markings %q %q %q", c.Recs[0].TLP, c.Recs[5].TLP, c.Recs[4].TLP)
 	}
-	if !slices.Contains(c.recs[0].Tags, "type:malicious-activity") || c.recs[0].Time.IsZero() {
-		t.Fatalf("first record %+v", c.recs[0])
+	if !slices.Contains(c.Recs[0].Tags, "type:malicious-activity") || c.Recs[0].Time.IsZero() {
+		t.Fatalf("first record %+v", c.Recs[0])
 	}
-	if len(c.rej) != 3 || c.rej[0].Line != 3 || c.rej[1].Line != 4 || c.rej[1].Message != "indicator--4: pattern: at character 34: expected ] closing the observation expression, found the end of the pattern" || c.rej[2].Line != 5 {
-		t.Fatalf("rejections %+v", c.rej)
+	if len(c.Rej) != 3 || c.Rej[0].Line != 3 || c.Rej[1].Line != 4 || c.Rej[1].Message != "indicator--4: pattern: at character 34: expected ] closing the observation expression, found the end of the pattern" || c.Rej[2].Line != 5 {
+		t.Fatalf("rejections %+v", c.Rej)
 	}
 	// Kept as received: a well-formed indicator, but not one whose pattern
 	// breaks the grammar (nor, then, its observables).
 	kept := []string{}
-	var k collected
+	var k observabletest.Collected
 	good := `{"type": "indicator", "id": "indicator--6b6a8d4e-92a8-4a46-a3d5-2c4e4f1a0001", "created": "2026-11-20T10:00:00Z", "pattern": "[ipv4-addr:value = '198.51.100.9']"}`
 	bad := `{"type": "indicator", "id": "indicator--6b6a8d4e-92a8-4a46-a3d5-2c4e4f1a0002", "created": "2026-11-20T10:00:00Z", "pattern": "[ipv4-addr:value = '198.51.100.10'] AND"}`
-	if err := ParseSTIX(strings.NewReader(`{"objects": [`+good+`, `+bad+`]}`), k.sink, k.reject,
-		func(o Object) error { kept = append(kept, o.ID); return nil }); err != nil {
+	if err := Parse(strings.NewReader(`{"objects": [`+good+`, `+bad+`]}`), k.Sink, k.Reject,
+		func(o observable.Object) error { kept = append(kept, o.ID); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(kept, []string{"indicator--6b6a8d4e-92a8-4a46-a3d5-2c4e4f1a0001"}) || !slices.Equal(k.values(), []string{"ipv4 198.51.100.9"}) ||
-		len(k.rej) != 1 || !strings.Contains(k.rej[0].Message, "pattern: at character 40: expected an observation expression") {
-		t.Fatalf("kept %v, values %v, rejections %+v", kept, k.values(), k.rej)
+	if !slices.Equal(kept, []string{"indicator--6b6a8d4e-92a8-4a46-a3d5-2c4e4f1a0001"}) || !slices.Equal(k.Values(), []string{"ipv4 198.51.100.9"}) ||
+		len(k.Rej) != 1 || !strings.Contains(k.Rej[0].Message, "pattern: at character 40: expected an observation expression") {
+		t.Fatalf("kept %v, values %v, rejections %+v", kept, k.Values(), k.Rej)
 	}
-	if err := ParseSTIX(strings.NewReader(`[1, 2]`), c.sink, c.reject, nil); err == nil {
+	if err := Parse(strings.NewReader(`[1, 2]`), c.Sink, c.Reject, nil); err == nil {
 		t.Fatal("a list is not a bundle")
 	}
-	if err := ParseSTIX(strings.NewReader(`{"objects": [{"type": "indicator",`), c.sink, c.reject, nil); err == nil {
+	if err := Parse(strings.NewReader(`{"objects": [{"type": "indicator",`), c.Sink, c.Reject, nil); err == nil {
 		t.Fatal("a truncated bundle was read")
 	}
 }

@@ -1,4 +1,4 @@
-package intel
+package misp
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
@@ -40,33 +41,33 @@ type mispObject struct {
 
 // mispTypes are the attribute types that carry observables; a composite
 // type ("domain|ip") lists the type of each part.
-var mispTypes = map[string][]Type{
+var mispTypes = map[string][]observable.Type{
 	"ip-src": {""}, "ip-dst": {""}, "ip-src|port": {"", "-"}, "ip-dst|port": {"", "-"},
-	"domain": {Domain}, "hostname": {Domain}, "domain|ip": {Domain, ""}, "hostname|port": {Domain, "-"},
-	"url": {URL}, "email": {Email}, "email-src": {Email}, "email-dst": {Email},
-	"md5": {MD5}, "sha1": {SHA1}, "sha256": {SHA256}, "sha512": {SHA512},
-	"filename|md5": {"-", MD5}, "filename|sha1": {"-", SHA1}, "filename|sha256": {"-", SHA256}, "filename|sha512": {"-", SHA512},
-	"AS": {ASN}, "vulnerability": {CVE},
+	"domain": {observable.Domain}, "hostname": {observable.Domain}, "domain|ip": {observable.Domain, ""}, "hostname|port": {observable.Domain, "-"},
+	"url": {observable.URL}, "email": {observable.Email}, "email-src": {observable.Email}, "email-dst": {observable.Email},
+	"md5": {observable.MD5}, "sha1": {observable.SHA1}, "sha256": {observable.SHA256}, "sha512": {observable.SHA512},
+	"filename|md5": {"-", observable.MD5}, "filename|sha1": {"-", observable.SHA1}, "filename|sha256": {"-", observable.SHA256}, "filename|sha512": {"-", observable.SHA512},
+	"AS": {observable.ASN}, "vulnerability": {observable.CVE},
 }
 
-// ParseMISP reads MISP event JSON.
-func ParseMISP(r io.Reader, sink Sink, reject Reject) error {
+// Parse reads MISP event JSON.
+func Parse(r io.Reader, sink observable.Sink, reject observable.Reject) error {
 	d := json.NewDecoder(r)
 	d.UseNumber()
 	n := 0
-	if err := expectDelim(d, '{'); err != nil {
+	if err := observable.ExpectDelim(d, '{'); err != nil {
 		return fmt.Errorf("intel: MISP: an event is a JSON object: %w", err)
 	}
 	return mispEvent(d, &n, sink, reject, true)
 }
 
 // mispEvent reads an event object whose "{" has been read, up to its "}".
-func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) error {
-	var held []Record
+func mispEvent(d *json.Decoder, n *int, sink observable.Sink, reject observable.Reject, top bool) error {
+	var held []observable.Record
 	var eventTLP tlp.Label
 	var eventTags []string
-	var event EventRef
-	hold := func(rec Record) error { held = append(held, rec); return nil }
+	var event observable.EventRef
+	hold := func(rec observable.Record) error { held = append(held, rec); return nil }
 	// keys counts the object's keys, known those MISP's events have: an
 	// object with keys but none of them is not an event (an empty one is).
 	keys, known := 0, false
@@ -83,7 +84,7 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 			if !top {
 				return fmt.Errorf("intel: MISP: an event inside an event")
 			}
-			if err := expectDelim(d, '{'); err != nil {
+			if err := observable.ExpectDelim(d, '{'); err != nil {
 				return fmt.Errorf("intel: MISP: Event is an object: %w", err)
 			}
 			if err := mispEvent(d, n, sink, reject, false); err != nil {
@@ -94,7 +95,7 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 				*n++
 				var a mispAttribute
 				if err := d.Decode(&a); err != nil {
-					return decodeError(err, "MISP attribute", *n, reject)
+					return observable.DecodeError(err, "MISP attribute", *n, reject)
 				}
 				return mispRecords(a, nil, *n, hold, reject)
 			}); err != nil {
@@ -105,7 +106,7 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 				var o mispObject
 				if err := d.Decode(&o); err != nil {
 					*n++
-					return decodeError(err, "MISP object", *n, reject)
+					return observable.DecodeError(err, "MISP object", *n, reject)
 				}
 				for _, a := range o.Attribute {
 					*n++
@@ -141,9 +142,9 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 			case "uuid":
 				event.UUID = strings.ToLower(s)
 			case "info":
-				event.Info = truncate(s, 500)
+				event.Info = observable.Truncate(s, 500)
 			default:
-				event.Date = truncate(s, 20)
+				event.Date = observable.Truncate(s, 20)
 			}
 		default:
 			var skip json.RawMessage
@@ -158,8 +159,8 @@ func mispEvent(d *json.Decoder, n *int, sink Sink, reject Reject, top bool) erro
 	if top && keys > 0 && !known {
 		return fmt.Errorf("intel: MISP: not a MISP event: none of the object's keys is an event's (Event, Attribute, Object, info, uuid, …); a STIX bundle says \"type\": \"bundle\"")
 	}
-	var ev *EventRef
-	if !top && mispUUID.MatchString(event.UUID) {
+	var ev *observable.EventRef
+	if !top && IsUUID(event.UUID) {
 		ev = &event
 	}
 	for _, rec := range held {
@@ -186,7 +187,7 @@ var mispEventKeys = map[string]bool{"Event": true, "Attribute": true, "Object": 
 
 // mispArray calls each for every element of the array that comes next.
 func mispArray(d *json.Decoder, each func() error) error {
-	if err := expectDelim(d, '['); err != nil {
+	if err := observable.ExpectDelim(d, '['); err != nil {
 		return fmt.Errorf("intel: MISP: want a list: %w", err)
 	}
 	for d.More() {
@@ -216,7 +217,7 @@ func isTrue(raw json.RawMessage) bool {
 	return s == "true" || s == "1"
 }
 
-func mispRecords(a mispAttribute, objectTags []mispTag, n int, sink Sink, reject Reject) error {
+func mispRecords(a mispAttribute, objectTags []mispTag, n int, sink observable.Sink, reject observable.Reject) error {
 	if isTrue(a.Deleted) {
 		return nil
 	}
@@ -249,25 +250,25 @@ func mispRecords(a mispAttribute, objectTags []mispTag, n int, sink Sink, reject
 	}
 	parts := strings.Split(a.Value, "|")
 	if len(parts) != len(types) {
-		reject(Rejection{Line: n, Message: fmt.Sprintf("%s %q: want %d parts separated by |", a.Type, a.Value, len(types))})
+		reject(observable.Rejection{Line: n, Message: fmt.Sprintf("%s %q: want %d parts separated by |", a.Type, a.Value, len(types))})
 		return nil
 	}
 	for i, t := range types {
 		if t == "-" {
 			continue // the port or file name of a composite
 		}
-		var o Observable
+		var o observable.Observable
 		var err error
 		if t == "" {
-			o, err = Normalize(parts[i])
+			o, err = observable.Normalize(parts[i])
 		} else {
-			o, err = NormalizeAs(t, parts[i])
+			o, err = observable.NormalizeAs(t, parts[i])
 		}
 		if err != nil {
-			reject(Rejection{Line: n, Message: a.Type + ": " + reason(err)})
+			reject(observable.Rejection{Line: n, Message: a.Type + ": " + observable.Reason(err)})
 			continue
 		}
-		if err := sink(Record{Observable: o, Line: n, Time: at, Tags: tags, TLP: string(marking)}); err != nil {
+		if err := sink(observable.Record{Observable: o, Line: n, Time: at, Tags: tags, TLP: string(marking)}); err != nil {
 			return err
 		}
 	}

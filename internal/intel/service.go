@@ -1,0 +1,106 @@
+package intel
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/platform/seal"
+)
+
+// Options configure the Service.
+type Options struct {
+	DB  *db.DB
+	Now func() time.Time
+	Log *slog.Logger
+	// Outbox sends the digests; nil sends none.
+	Outbox *notify.Outbox
+	// CenterName and BaseURL appear in the digests.
+	CenterName, BaseURL string
+	// Key seals pulled sources' credentials; nil: a key of the process's
+	// own (tests).
+	Key *seal.Key
+	// AllowPrivate lets pulled sources reach private and loopback
+	// addresses; by default the server fetches from public ones only.
+	AllowPrivate bool
+	// Related finds what else in certhub names a CVE ID (cases,
+	// advisories); nil: nothing.
+	Related Related
+	// SpoolDir holds large pushed bodies while they load in the
+	// background; empty: the system's temporary directory.
+	SpoolDir string
+	// People finds the accounts of people named as recipients of a
+	// source's TLP:RED intelligence; nil: none can be named.
+	People People
+	// Retention is how long ingest runs and TAXII status resources are
+	// kept (the intel.prune job); 0: DefaultRetention.
+	Retention time.Duration
+	// Directory answers the organisations and their constituencies; nil:
+	// none (nothing is routed).
+	Directory Directory
+}
+
+// People is what threat intelligence needs of the accounts.
+type People interface {
+	GetUser(ctx context.Context, id string) (auth.User, error)
+	UserByEmail(ctx context.Context, email string) (auth.User, error)
+}
+
+// Service keeps the threat-intelligence store.
+type Service struct {
+	db   *db.DB
+	now  func() time.Time
+	log  *slog.Logger
+	warn warnCache
+	asn  asnCache
+	// builtinLists: the built-in warninglists have their rows.
+	builtinLists atomic.Bool
+	orgTable     ttlCache[map[string]orgInfo]
+	cols         collectionCache
+	routes       ttlCache[*Routes]
+	index        *Index
+	outbox       *notify.Outbox
+	key          *seal.Key
+	client       *http.Client
+	queue        *jobs.Queue
+	spoolDir     string
+	related      Related
+	people       People
+	dir          Directory
+	retention    time.Duration
+	bg           sync.WaitGroup // loads running after their request answered 202
+	life         context.Context
+	stop         context.CancelFunc
+
+	allowPrivate        bool
+	centerName, baseURL string
+}
+
+// NewService makes the service.
+func NewService(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Key == nil {
+		k := make([]byte, 32)
+		_, _ = rand.Read(k)
+		o.Key, _ = seal.New(k)
+	}
+	life, stop := context.WithCancel(context.Background())
+	return &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, index: NewIndex(), outbox: o.Outbox, key: o.Key,
+		// No overall timeout: a feed may take minutes; each pull has its
+		// own deadline and the transport its connection timeouts.
+		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
+		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related, people: o.People, dir: o.Directory, retention: cmp.Or(o.Retention, DefaultRetention),
+		centerName: cmp.Or(o.CenterName, "The CERT coordination center"), baseURL: strings.TrimSuffix(o.BaseURL, "/")}
+}
