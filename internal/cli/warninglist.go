@@ -6,7 +6,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/warninglist"
 )
 
 const warninglistUsage = `warninglist [--data DIR] [--db DSN] list
@@ -70,7 +70,7 @@ func runWarninglist(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return err
 			}
-			l, err := intel.LoadWarninglist(file)
+			l, err := warninglist.Load(file)
 			file.Close()
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, explain(err))

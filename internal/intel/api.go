@@ -10,6 +10,7 @@ import (
 
 	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/warninglist"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
@@ -363,8 +364,8 @@ func (a *API) warninglist(w http.ResponseWriter, r *http.Request) error {
 // putWarninglist loads a list in MISP's warninglist format: 201 for a new
 // name, 200 when it replaced the values of the loaded list of that name.
 func (a *API) putWarninglist(w http.ResponseWriter, r *http.Request) error {
-	var in Warninglist
-	if err := httpx.DecodeJSON(w, r, &in, MaxWarninglistBytes); err != nil {
+	var in warninglist.List
+	if err := httpx.DecodeJSON(w, r, &in, warninglist.MaxBytes); err != nil {
 		return err
 	}
 	l, created, err := a.s.PutWarninglist(r.Context(), auth.FromContext(r.Context()), in)

@@ -16,8 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gaissmai/bart"
-
+	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -25,80 +24,13 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
-// The AS table says which autonomous system announces which prefix: a
-// RouteViews pfx2as or pyasn dump that the center's staff load (migration
-// 0013). It enriches every address with its AS and announced prefix (the
+// The AS table (intel/asn) says which autonomous system announces which
+// prefix: a RouteViews pfx2as or pyasn dump that the center's staff load
+// (migration 0013). It enriches every address with its AS and announced prefix (the
 // observable's page, lookups, digests) and lets routing reach the
 // organisations that registered an AS number in the directory, not only
 // those that registered the network. Every process reloads it when its
 // revision changes, as it does the warninglists.
-
-// ASNTable maps addresses to the AS that originates their prefix, from a
-// routing table dump (pyasn's "prefix/len<TAB>asn" or CAIDA's pfx2as
-// "address<TAB>len<TAB>asn"): the enrichment of IP observables.
-type ASNTable struct {
-	t    *bart.Table[uint32]
-	asns int
-}
-
-// LoadASNTable reads a routing table dump. Comment lines (";" or "#") and
-// blank lines are skipped; a multi-origin AS ("13335_1234" or
-// "{13335,1234}") keeps its first AS. A malformed line is an error naming it.
-func LoadASNTable(r io.Reader) (*ASNTable, error) {
-	return readASNTable(r, nil)
-}
-
-// readASNTable reads a dump into a table, handing each entry to emit too
-// (when set).
-func readASNTable(r io.Reader, emit func(netip.Prefix, uint32) error) (*ASNTable, error) {
-	t := &ASNTable{t: &bart.Table[uint32]{}}
-	seen := map[uint32]struct{}{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := strings.TrimSpace(sc.Text())
-		if s == "" || s[0] == ';' || s[0] == '#' {
-			continue
-		}
-		f := strings.Fields(s)
-		var pfx, asField string
-		switch len(f) {
-		case 2:
-			pfx, asField = f[0], f[1]
-		case 3:
-			pfx, asField = f[0]+"/"+f[1], f[2]
-		default:
-			return nil, &ASNTableError{Line: line, Message: "want a prefix and an AS number"}
-		}
-		p, err := netip.ParsePrefix(pfx)
-		if err != nil {
-			return nil, &ASNTableError{Line: line, Message: "not a network: " + err.Error()}
-		}
-		asField = strings.TrimLeft(asField, "{")
-		if i := strings.IndexAny(asField, "_,}"); i >= 0 {
-			asField = asField[:i]
-		}
-		asn, err := strconv.ParseUint(asField, 10, 32)
-		if err != nil {
-			return nil, &ASNTableError{Line: line, Message: fmt.Sprintf("not an AS number: %q", f[len(f)-1])}
-		}
-		p = p.Masked()
-		t.t.Insert(p, uint32(asn))
-		seen[uint32(asn)] = struct{}{}
-		if emit != nil {
-			if err := emit(p, uint32(asn)); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("intel: routing table: %w", err)
-	}
-	t.asns = len(seen)
-	return t, nil
-}
 
 // firstError reads through r and keeps the first error other than EOF it
 // gave.
@@ -120,73 +52,6 @@ func isFlateError(err error) bool {
 	return errors.As(err, &c)
 }
 
-// ASNTableError is a line of a dump that cannot be read.
-type ASNTableError struct {
-	Line    int
-	Message string
-}
-
-func (e *ASNTableError) Error() string {
-	return fmt.Sprintf("intel: routing table line %d: %s", e.Line, e.Message)
-}
-
-// Lookup returns the AS originating the most specific prefix that contains a.
-func (t *ASNTable) Lookup(a netip.Addr) (asn uint32, prefix netip.Prefix, ok bool) {
-	prefix, asn, ok = t.t.LookupPrefixLPM(netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	return asn, prefix, ok
-}
-
-// LookupPrefix returns the AS originating the most specific announced
-// prefix that holds all of p.
-func (t *ASNTable) LookupPrefix(p netip.Prefix) (asn uint32, prefix netip.Prefix, ok bool) {
-	prefix, asn, ok = t.t.LookupPrefixLPM(p.Masked())
-	return asn, prefix, ok
-}
-
-// Len is the number of prefixes.
-func (t *ASNTable) Len() int { return t.t.Size() }
-
-// ASNs is the number of distinct origin ASes.
-func (t *ASNTable) ASNs() int { return t.asns }
-
-// Origin is what the AS table says of an address or network: the AS that
-// announces it and the prefix announced.
-type Origin struct {
-	ASN    uint32 `json:"asn"`
-	Prefix string `json:"prefix"`
-}
-
-// origin answers the origin of an address or network observable (nil for
-// other types, or when the table has none).
-func (t *ASNTable) origin(o observable.Observable) *Origin {
-	if t == nil {
-		return nil
-	}
-	var asn uint32
-	var p netip.Prefix
-	var ok bool
-	switch o.Type {
-	case observable.IPv4, observable.IPv6:
-		if a, err := netip.ParseAddr(o.Value); err == nil {
-			asn, p, ok = t.Lookup(a)
-		}
-	case observable.CIDR:
-		if n, err := netip.ParsePrefix(o.Value); err == nil {
-			asn, p, ok = t.LookupPrefix(n)
-		}
-	case observable.URL:
-		if h := observable.URLHost(o.Value); h != "" {
-			if a, err := netip.ParseAddr(h); err == nil {
-				asn, p, ok = t.Lookup(a)
-			}
-		}
-	}
-	if !ok {
-		return nil
-	}
-	return &Origin{ASN: asn, Prefix: p.String()}
-}
-
 // ASNTableInfo describes the loaded table.
 type ASNTableInfo struct {
 	Name     string    `json:"name"`
@@ -204,13 +69,13 @@ const MaxASNTableBytes = 256 << 20
 // checked against the store at most every warnRecheck.
 type asnCache struct {
 	mu       sync.Mutex
-	table    *ASNTable // nil: none loaded
+	table    *asn.Table // nil: none loaded
 	revision int64
 	checked  time.Time
 }
 
 // asnTable answers the loaded AS table (nil when there is none).
-func (s *Service) asnTable(ctx context.Context) (*ASNTable, error) {
+func (s *Service) asnTable(ctx context.Context) (*asn.Table, error) {
 	c := &s.asn
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -237,7 +102,7 @@ func (s *Service) asnTable(ctx context.Context) (*ASNTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("intel: AS table: %w", err)
 	}
-	t, err := LoadASNTable(zr)
+	t, err := asn.Load(zr)
 	if err != nil {
 		return nil, fmt.Errorf("intel: AS table as stored: %w", err)
 	}
@@ -248,7 +113,7 @@ func (s *Service) asnTable(ctx context.Context) (*ASNTable, error) {
 // origins answers the AS table for enrichment and routing: nil when there
 // is none or it cannot be read now (logged) — an enrichment failing must
 // not stop ingest, lookups, pages or digests.
-func (s *Service) origins(ctx context.Context) *ASNTable {
+func (s *Service) origins(ctx context.Context) *asn.Table {
 	t, err := s.asnTable(ctx)
 	if err != nil {
 		s.log.Error("the AS table cannot be read: addresses go without their AS", "err", err)
@@ -292,13 +157,13 @@ func (s *Service) LoadASNTable(ctx context.Context, id *auth.Identity, name stri
 	var body bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&body, gzip.BestSpeed)
 	bw := bufio.NewWriter(zw)
-	t, err := readASNTable(rd, func(p netip.Prefix, asn uint32) error {
+	t, err := asn.Read(rd, func(p netip.Prefix, asn uint32) error {
 		bw.WriteString(p.String())
 		bw.WriteByte('\t')
 		bw.WriteString(strconv.FormatUint(uint64(asn), 10))
 		return bw.WriteByte('\n')
 	})
-	var lineErr *ASNTableError
+	var lineErr *asn.LineError
 	// What the input did comes first: a stream cut off by a bound or a
 	// broken upload leaves a partial last line that reads as a bad one.
 	var tooBig *http.MaxBytesError
@@ -440,7 +305,7 @@ func (s *Service) LookupOrigins(ctx context.Context, id *auth.Identity, values [
 			l.Type, l.Invalid = o.Type, "not an address or network"
 		default:
 			l.Type = o.Type
-			if or := t.origin(o); or != nil {
+			if or := t.Origin(o); or != nil {
 				l.ASN, l.Prefix = or.ASN, or.Prefix
 			}
 		}

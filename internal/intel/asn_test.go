@@ -8,55 +8,19 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/netip"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
-
-// TestRoutesWithOrigins: with an AS table, an address or network also
-// concerns whoever registered the AS announcing it.
-func TestRoutesWithOrigins(t *testing.T) {
-	origins, err := LoadASNTable(strings.NewReader("203.0.112.0/23\t64500\n198.51.100.0/24\t64497\n192.0.2.0/24\t64999\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := testRoutes().WithOrigins(origins)
-	for _, tc := range []struct {
-		in   string
-		want []string
-	}{
-		{"203.0.112.9", []string{"telco"}},                    // outside every registered network: the AS's owner
-		{"203.0.113.9", []string{"telco"}},                    // the network's owner and the AS's are one
-		{"198.51.100.7", []string{"firstbank", "shared"}},     // AS64497 is firstbank's: no one added
-		{"198.51.100.200", []string{"bankcert", "firstbank"}}, // bankcert's network, announced by firstbank's AS
-		{"203.0.112.0/24", []string{"telco"}},                 // a network inside the announced prefix
-		{"http://203.0.112.9/x", []string{"telco"}},
-		{"192.0.2.1", nil}, // an AS nobody registered
-	} {
-		o, err := observable.Normalize(tc.in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := slices.Clone(r.Route(o))
-		slices.Sort(got)
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("%s → %v, want %v", tc.in, got, tc.want)
-		}
-	}
-	// The tables' own slices stay as they were.
-	if got := testRoutes().IP(netip.MustParseAddr("198.51.100.200")); !slices.Equal(got, []string{"bankcert"}) {
-		t.Errorf("a routing table changed under a union: %v", got)
-	}
-}
 
 // TestASNTableService: staff load, replace and delete the table; a line
 // that cannot be read refuses the whole dump; ingest routes an address to
@@ -148,7 +112,7 @@ func TestASNTableService(t *testing.T) {
 		}
 		ins := member("ins", auth.RoleAnalyst)
 		matches, err := s.Lookup(ctx, ins, []string{"192.0.2.10"})
-		if err != nil || len(matches) != 1 || matches[0].Origin == nil || *matches[0].Origin != (Origin{ASN: 64511, Prefix: "192.0.2.0/24"}) {
+		if err != nil || len(matches) != 1 || matches[0].Origin == nil || *matches[0].Origin != (asn.Origin{ASN: 64511, Prefix: "192.0.2.0/24"}) {
 			t.Fatalf("the insurer's lookup: %+v %v", matches, err)
 		}
 		view, err := s.Observable(ctx, ins, matches[0].ObservableID)
@@ -261,7 +225,7 @@ func (f *failing) Read([]byte) (int, error) { return 0, f.err }
 // place) through the service, as `certhub asn load` does.
 func TestASNTableServiceOfficial(t *testing.T) {
 	s := newService(t, dbtest.Open(t, db.SQLite))
-	f, err := os.Open(official + "/ipasn/ipasn_20140513.dat.gz")
+	f, err := os.Open(officialASN + "/ipasn/ipasn_20140513.dat.gz")
 	if err != nil {
 		t.Fatal(err)
 	}

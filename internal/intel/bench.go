@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/routing"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
@@ -186,12 +187,12 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 		Note: fmt.Sprintf("%d matches with sources and constituents", len(matches))})
 
 	// 5. Routing an address among 10,000 constituents' networks.
-	var cs []Constituency
+	var cs []routing.Constituency
 	for i := range 10_000 {
-		cs = append(cs, Constituency{OrgID: "org" + strconv.Itoa(i),
+		cs = append(cs, routing.Constituency{OrgID: "org" + strconv.Itoa(i),
 			CIDRs: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24)}})
 	}
-	r := NewRoutes(cs)
+	r := routing.New(cs)
 	const routed = 2_000_000
 	start = time.Now()
 	hits := 0

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -192,7 +193,7 @@ func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 
 // digestText is the message: what, why it concerns them, the list (with
 // the AS announcing each address, when there is an AS table).
-func (s *Service) digestText(name, org string, lines []digestLine, encrypted bool, origins *ASNTable) string {
+func (s *Service) digestText(name, org string, lines []digestLine, encrypted bool, origins *asn.Table) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Dear %s,\n\n", name)
 	fmt.Fprintf(&b, "%s has received reports of the indicators below, which concern networks, AS numbers\n", s.centerName)
@@ -207,7 +208,7 @@ func (s *Service) digestText(name, org string, lines []digestLine, encrypted boo
 			continue
 		}
 		as := "-"
-		if o := origins.origin(observable.Observable{Type: observable.Type(l.typ), Value: l.value}); o != nil {
+		if o := origins.Origin(observable.Observable{Type: observable.Type(l.typ), Value: l.value}); o != nil {
 			as = "AS" + strconv.FormatUint(uint64(o.ASN), 10)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.label, l.typ, defang(l.value), as,

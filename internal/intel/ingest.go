@@ -16,6 +16,7 @@ import (
 	"github.com/certhub/certhub/internal/intel/csvfeed"
 	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/routing"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -269,7 +270,7 @@ func deref[T any](p *T) T {
 // by this source (an indicator in the source's collection), the kept STIX
 // objects, and the routes to the constituents the observables concern. It
 // answers how many observables were new and how many known.
-func (s *Service) write(ctx context.Context, src Source, col Collection, label string, routes *Routes, g *ingest.Aggregated,
+func (s *Service) write(ctx context.Context, src Source, col Collection, label string, routes *routing.Routes, g *ingest.Aggregated,
 	insertFirst *bool, done func(tx *db.Tx, created, updated int) error) error {
 	aggs := g.Aggs
 	return s.db.Write(ctx, func(tx *db.Tx) error {

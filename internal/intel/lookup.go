@@ -13,6 +13,7 @@ import (
 
 	"github.com/gaissmai/bart"
 
+	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -157,7 +158,7 @@ type Match struct {
 	TLP          string          `json:"tlp"`
 	Sources      []string        `json:"sources"`
 	Constituents []string        `json:"constituents"`
-	Origin       *Origin         `json:"origin,omitempty"` // the AS announcing the address (with an AS table)
+	Origin       *asn.Origin     `json:"origin,omitempty"` // the AS announcing the address (with an AS table)
 }
 
 // halfLife is how fast an observable's score decays with age, by type:
@@ -242,7 +243,7 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 				m.Matched = d.obs.Value
 			}
 			m.Score = Score(d.obs.Type, d.confidence, len(d.sources), time.Unix(d.last, 0), now)
-			m.Origin = origins.origin(obs[i])
+			m.Origin = origins.Origin(obs[i])
 			out = append(out, m)
 		}
 	}

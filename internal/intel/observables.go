@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -72,7 +73,7 @@ type ObservableView struct {
 	Benign       string          `json:"benign,omitempty"` // the warninglist that now calls it benign
 	// Origin is the AS announcing an address or network (and a URL's
 	// address), as the loaded AS table says.
-	Origin *Origin `json:"origin,omitempty"`
+	Origin *asn.Origin `json:"origin,omitempty"`
 }
 
 // EventView is an event an observable was reported in (a MISP event), with
@@ -171,7 +172,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 		return ObservableView{}, err
 	}
 	o.Benign = warn.Match(observable.Observable{Type: o.Type, Value: o.Value})
-	o.Origin = s.origins(ctx).origin(observable.Observable{Type: o.Type, Value: o.Value})
+	o.Origin = s.origins(ctx).Origin(observable.Observable{Type: o.Type, Value: o.Value})
 	if o.Events, err = s.eventsOf(ctx, v, oid, o.Sightings); err != nil {
 		return ObservableView{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/routing"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/jobs"
@@ -67,7 +68,7 @@ type Service struct {
 	builtinLists atomic.Bool
 	orgTable     ttlCache[map[string]orgInfo]
 	cols         collectionCache
-	routes       ttlCache[*Routes]
+	routes       ttlCache[*routing.Routes]
 	index        *Index
 	outbox       *notify.Outbox
 	key          *seal.Key

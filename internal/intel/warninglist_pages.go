@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/certhub/certhub/internal/intel/warninglist"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/web"
@@ -50,14 +51,14 @@ func splitValues(s string) []string {
 // is shown on the page with why.
 func (p *Pages) loadWarninglist(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	part, _, err := formFile(w, r, MaxWarninglistBytes+1<<20)
+	part, _, err := formFile(w, r, warninglist.MaxBytes+1<<20)
 	if err != nil {
 		return err
 	}
 	if part == nil {
 		return p.renderWarninglists(w, r, http.StatusUnprocessableEntity, web.Page{Problem: "Choose a file to load."})
 	}
-	l, err := LoadWarninglist(part)
+	l, err := warninglist.Load(part)
 	if err == nil {
 		var info WarninglistInfo
 		var created bool

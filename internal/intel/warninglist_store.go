@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/warninglist"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -42,7 +43,7 @@ type WarninglistInfo struct {
 // from, checked against the table at most every warnRecheck.
 type warnCache struct {
 	mu      sync.Mutex
-	lists   *Warninglists
+	lists   *warninglist.Set
 	stamp   string
 	checked time.Time
 }
@@ -50,7 +51,7 @@ type warnCache struct {
 const warnRecheck = 3 * time.Second
 
 // warninglists answers the matcher of the enabled lists.
-func (s *Service) warninglists(ctx context.Context) (*Warninglists, error) {
+func (s *Service) warninglists(ctx context.Context) (*warninglist.Set, error) {
 	c := &s.warn
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -88,16 +89,16 @@ func (s *Service) warninglists(ctx context.Context) (*Warninglists, error) {
 		c.checked = time.Now()
 		return c.lists, nil
 	}
-	var lists []Warninglist
-	for _, l := range builtin {
+	var lists []warninglist.List
+	for _, l := range warninglist.Builtin() {
 		if slices.Contains(enabled, l.ID) {
 			lists = append(lists, l)
 		}
 	}
-	if err := s.loadedLists(ctx, enabled, func(l Warninglist) { lists = append(lists, l) }); err != nil {
+	if err := s.loadedLists(ctx, enabled, func(l warninglist.List) { lists = append(lists, l) }); err != nil {
 		return nil, err
 	}
-	w, err := NewWarninglists(lists...)
+	w, err := warninglist.New(lists...)
 	if err != nil {
 		return nil, fmt.Errorf("intel: warninglists: %w", err) // checked when loaded
 	}
@@ -113,7 +114,7 @@ func (s *Service) forgetWarninglists() {
 }
 
 // loadedLists reads the loaded lists among ids with their values.
-func (s *Service) loadedLists(ctx context.Context, ids []string, fn func(Warninglist)) error {
+func (s *Service) loadedLists(ctx context.Context, ids []string, fn func(warninglist.List)) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -124,7 +125,7 @@ func (s *Service) loadedLists(ctx context.Context, ids []string, fn func(Warning
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var l Warninglist
+		var l warninglist.List
 		var entries string
 		if err := rows.Scan(&l.ID, &l.Name, &l.Type, &entries); err != nil {
 			return err
@@ -146,13 +147,13 @@ func (s *Service) ensureBuiltinLists(ctx context.Context) error {
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM intel_warninglists WHERE builtin`).Scan(&n); err != nil {
 		return fmt.Errorf("intel: warninglists: %w", err)
 	}
-	if n == len(builtin) {
+	if n == len(warninglist.Builtin()) {
 		s.builtinLists.Store(true)
 		return nil
 	}
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		for _, l := range builtin {
+		for _, l := range warninglist.Builtin() {
 			if _, err := tx.Exec(ctx, `INSERT INTO intel_warninglists (id, name, name_key, type, entry_count, builtin, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6) ON CONFLICT (id) DO NOTHING`,
 				l.ID, l.Name, strings.ToLower(l.Name), l.Type, len(l.List), now); err != nil {
@@ -225,7 +226,7 @@ func getWarninglist(ctx context.Context, q db.Querier, key string, values bool) 
 	}
 	if values {
 		if w.Builtin {
-			for _, l := range builtin {
+			for _, l := range warninglist.Builtin() {
 				if l.ID == w.ID {
 					w.List = l.List
 				}
@@ -252,11 +253,11 @@ func staffOnly(id *auth.Identity, what string) error {
 // PutWarninglist loads a list in MISP's format: a new one, or new values
 // for the loaded list of that name (created says which). A built-in
 // list's name is refused.
-func (s *Service) PutWarninglist(ctx context.Context, id *auth.Identity, l Warninglist) (w WarninglistInfo, created bool, err error) {
+func (s *Service) PutWarninglist(ctx context.Context, id *auth.Identity, l warninglist.List) (w WarninglistInfo, created bool, err error) {
 	if err := staffOnly(id, "the warninglists"); err != nil {
 		return w, false, err
 	}
-	if err := l.check(); err != nil {
+	if err := l.Check(); err != nil {
 		return w, false, err
 	}
 	if err := s.ensureBuiltinLists(ctx); err != nil {

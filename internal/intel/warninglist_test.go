@@ -7,56 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/warninglist"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
-
-func TestWarninglists(t *testing.T) {
-	extra, err := LoadWarninglist(strings.NewReader(`{"name": "our CDN", "type": "cidr", "list": ["192.0.2.128/25", "2001:db8:cd::1"]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := NewWarninglists(append(BuiltinWarninglists(), extra)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := map[string]string{
-		"10.1.2.3":                      "private and special-purpose networks",
-		"fe80::1":                       "private and special-purpose networks",
-		"2001:db8:cd::1":                "our CDN",
-		"8.8.8.8":                       "public DNS resolvers",
-		"https://www.google.com/search": "the largest sites",
-		"sites.google.com":              "",
-		"192.0.2.200":                   "our CDN",
-		"192.0.2.7":                     "",
-		"198.51.100.7":                  "",
-		"10.0.0.0/16":                   "private and special-purpose networks",
-		"admin@microsoft.com":           "the largest sites",
-		"http://192.168.1.1:8080/login": "private and special-purpose networks",
-		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855": "",
-	}
-	for in, want := range tests {
-		o, err := observable.Normalize(in)
-		if err != nil {
-			t.Fatalf("%q: %v", in, err)
-		}
-		if got := w.Match(o); got != want {
-			t.Errorf("%q → %q, want %q", in, got, want)
-		}
-	}
-	for _, bad := range []string{`{"name": "x", "type": "regex", "list": ["a.*"]}`, `{"name": "", "list": ["1.2.3.4"]}`, `{`} {
-		l, err := LoadWarninglist(strings.NewReader(bad))
-		if err == nil {
-			_, err = NewWarninglists(l)
-		}
-		if err == nil {
-			t.Errorf("%s was accepted", bad)
-		}
-	}
-}
 
 func TestIngestSuppressesWarninglisted(t *testing.T) {
 	s := newService(t, dbtest.Open(t, db.SQLite))
@@ -121,7 +77,7 @@ func TestWarninglistManagement(t *testing.T) {
 		}
 
 		// Loading: checked, a built-in's name refused, then replaced by name.
-		cdn := Warninglist{Name: "Our CDN", Type: "cidr", Version: 3, List: []string{"192.0.2.128/25", "2001:db8:cd::1"}}
+		cdn := warninglist.List{Name: "Our CDN", Type: "cidr", Version: 3, List: []string{"192.0.2.128/25", "2001:db8:cd::1"}}
 		bad := cdn
 		bad.List = []string{"192.0.2.128/25", "not-a-network"}
 		if _, _, err := s.PutWarninglist(ctx, staff, bad); !hasField(errs.As(err), "list[1]") {
@@ -164,7 +120,7 @@ func TestWarninglistManagement(t *testing.T) {
 		// Another process (the command line) loads a list: this one sees
 		// it at its next check.
 		other := newService(t, d)
-		if _, _, err := other.PutWarninglist(ctx, sys, Warninglist{Name: "partner sinkholes", Type: "string", List: []string{"sinkhole.partner.example"}}); err != nil {
+		if _, _, err := other.PutWarninglist(ctx, sys, warninglist.List{Name: "partner sinkholes", Type: "string", List: []string{"sinkhole.partner.example"}}); err != nil {
 			t.Fatal(err)
 		}
 		s.warn.mu.Lock()

@@ -1,4 +1,4 @@
-package intel
+package warninglist
 
 import (
 	"encoding/json"
@@ -14,19 +14,20 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
-// Warninglists name values that are known to be benign or meaningless as
-// indicators (private networks, public resolvers, the largest sites), so
-// that a feed listing them does not alert every constituent. A value on a
-// list is not stored; the ingest rejects it with the list's name.
-type Warninglists struct {
+// Set matches observables against the lists it was built of. Warninglists
+// name values that are known to be benign or meaningless as indicators
+// (private networks, public resolvers, the largest sites), so that a feed
+// listing them does not alert every constituent. A value on a list is not
+// stored; the ingest rejects it with the list's name.
+type Set struct {
 	nets  *bart.Table[string] // network → list name
 	hosts map[string]string   // exact host name → list name
 }
 
-// Warninglist is one list in MISP's warninglist format (the "cidr",
+// List is one list in MISP's warninglist format (the "cidr",
 // "hostname" and "string" types). ID is certhub's (the built-in lists'
 // are fixed).
-type Warninglist struct {
+type List struct {
 	ID                 string   `json:"-"`
 	Name               string   `json:"name"`
 	Description        string   `json:"description,omitempty"`
@@ -40,7 +41,7 @@ type Warninglist struct {
 // builtin are the lists every installation has. Documentation ranges
 // (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) are deliberately not
 // here: test and demonstration networks use them as real constituencies.
-var builtin = []Warninglist{
+var builtin = []List{
 	{ID: "private-networks", Name: "private and special-purpose networks", Type: "cidr", List: []string{
 		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
 		"224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8"}},
@@ -56,9 +57,9 @@ var builtin = []Warninglist{
 		"windowsupdate.com", "localhost.localdomain"}},
 }
 
-// NewWarninglists builds a matcher of the lists given.
-func NewWarninglists(lists ...Warninglist) (*Warninglists, error) {
-	w := &Warninglists{nets: &bart.Table[string]{}, hosts: map[string]string{}}
+// New builds a matcher of the lists given.
+func New(lists ...List) (*Set, error) {
+	w := &Set{nets: &bart.Table[string]{}, hosts: map[string]string{}}
 	for _, l := range lists {
 		if err := w.add(l); err != nil {
 			return nil, err
@@ -67,14 +68,14 @@ func NewWarninglists(lists ...Warninglist) (*Warninglists, error) {
 	return w, nil
 }
 
-// BuiltinWarninglists are the lists every installation has.
-func BuiltinWarninglists() []Warninglist { return slices.Clone(builtin) }
+// Builtin are the lists every installation has.
+func Builtin() []List { return slices.Clone(builtin) }
 
-// warninglistTypes are the MISP list types certhub matches.
-var warninglistTypes = []string{"cidr", "hostname", "string"}
+// types are the MISP list types certhub matches.
+var types = []string{"cidr", "hostname", "string"}
 
-func (w *Warninglists) add(l Warninglist) error {
-	if !slices.Contains(warninglistTypes, l.Type) {
+func (w *Set) add(l List) error {
+	if !slices.Contains(types, l.Type) {
 		return &errs.Error{Kind: errs.KindInvalid, Message: "the warninglist cannot be used",
 			Fields: []errs.FieldError{{Field: "type", Message: fmt.Sprintf("%q is not supported: cidr, hostname or string", l.Type)}}}
 	}
@@ -108,24 +109,24 @@ func (w *Warninglists) add(l Warninglist) error {
 	return nil
 }
 
-// MaxWarninglist bounds a loaded list: its JSON and its values.
+// MaxBytes and MaxEntries bound a loaded list: its JSON and its values.
 const (
-	MaxWarninglistBytes   = 64 << 20
-	MaxWarninglistEntries = 2_000_000
+	MaxBytes   = 64 << 20
+	MaxEntries = 2_000_000
 )
 
-// LoadWarninglist reads a list in MISP's warninglist JSON format and
+// Load reads a list in MISP's warninglist JSON format and
 // checks it.
-func LoadWarninglist(r io.Reader) (Warninglist, error) {
-	var l Warninglist
-	if err := json.NewDecoder(io.LimitReader(r, MaxWarninglistBytes)).Decode(&l); err != nil {
+func Load(r io.Reader) (List, error) {
+	var l List
+	if err := json.NewDecoder(io.LimitReader(r, MaxBytes)).Decode(&l); err != nil {
 		return l, errs.Invalid("not a warninglist in MISP's JSON format: %v", err)
 	}
-	return l, l.check()
+	return l, l.Check()
 }
 
-// check validates a list as read, trimming its name and description.
-func (l *Warninglist) check() error {
+// Check validates a list as read, trimming its name and description.
+func (l *List) Check() error {
 	l.Name, l.Description = strings.TrimSpace(l.Name), strings.TrimSpace(l.Description)
 	var f errs.Fields
 	switch {
@@ -137,8 +138,8 @@ func (l *Warninglist) check() error {
 	switch {
 	case len(l.List) == 0:
 		f.Add("list", "a list needs values")
-	case len(l.List) > MaxWarninglistEntries:
-		f.Add("list", "at most %d values", MaxWarninglistEntries)
+	case len(l.List) > MaxEntries:
+		f.Add("list", "at most %d values", MaxEntries)
 	}
 	for i, v := range l.List {
 		if strings.ContainsAny(v, "\r\n") {
@@ -149,14 +150,14 @@ func (l *Warninglist) check() error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	_, err := NewWarninglists(*l)
+	_, err := New(*l)
 	return err
 }
 
 // Match returns the name of the list an observable is on, or "". Addresses
 // match the networks they are in; a network matches when it lies inside a
 // listed one; host names, e-mail domains and URL hosts match exactly.
-func (w *Warninglists) Match(o observable.Observable) string {
+func (w *Set) Match(o observable.Observable) string {
 	if w == nil {
 		return ""
 	}

@@ -1,31 +1,18 @@
-package intel
+package routing
 
 import (
-	"compress/gzip"
 	"fmt"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
 )
 
-// official holds the public test data the tests read: RouteViews' AS
-// table here, and the samples of each input format beside its reader
-// (Shadowserver's reports, PyMISP's events, the OASIS STIX examples, ATT&CK
-// for ICS), read from there rather than copied. Origins in each
-// testdata/README.md.
-const (
-	official     = "testdata"
-	officialCSV  = "csvfeed/testdata"
-	officialMISP = "misp/testdata"
-	officialSTIX = "stix/testdata"
-)
-
 func testRoutes() *Routes {
-	return NewRoutes([]Constituency{
+	return New([]Constituency{
 		{OrgID: "bankcert", CIDRs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}, Domains: []string{"bank-cert.example"}},
 		{OrgID: "firstbank", CIDRs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/27"), netip.MustParsePrefix("2001:db8:100::/48")},
 			ASNs: []uint32{64497}, Domains: []string{"firstbank.example"}},
@@ -71,63 +58,39 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
-func loadOfficialASNs(t testing.TB) *ASNTable {
-	t.Helper()
-	f, err := os.Open(official + "/ipasn/ipasn_20140513.dat.gz")
+// TestRoutesWithOrigins: with an AS table, an address or network also
+// concerns whoever registered the AS announcing it.
+func TestRoutesWithOrigins(t *testing.T) {
+	origins, err := asn.Load(strings.NewReader("203.0.112.0/23\t64500\n198.51.100.0/24\t64497\n192.0.2.0/24\t64999\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := LoadASNTable(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tab
-}
-
-// TestASNTableOfficial loads the RouteViews table of 2014 (pyasn's test
-// data) and checks lookups against its lines.
-func TestASNTableOfficial(t *testing.T) {
-	tab := loadOfficialASNs(t)
-	if tab.Len() < 500_000 {
-		t.Fatalf("loaded %d prefixes, the file has 512,621", tab.Len())
-	}
+	r := testRoutes().WithOrigins(origins)
 	for _, tc := range []struct {
-		ip     string
-		asn    uint32
-		prefix string
+		in   string
+		want []string
 	}{
-		{"1.0.0.1", 15169, "1.0.0.0/24"},
-		{"1.0.4.200", 56203, "1.0.4.0/24"},
+		{"203.0.112.9", []string{"telco"}},                    // outside every registered network: the AS's owner
+		{"203.0.113.9", []string{"telco"}},                    // the network's owner and the AS's are one
+		{"198.51.100.7", []string{"firstbank", "shared"}},     // AS64497 is firstbank's: no one added
+		{"198.51.100.200", []string{"bankcert", "firstbank"}}, // bankcert's network, announced by firstbank's AS
+		{"203.0.112.0/24", []string{"telco"}},                 // a network inside the announced prefix
+		{"http://203.0.112.9/x", []string{"telco"}},
+		{"192.0.2.1", nil}, // an AS nobody registered
 	} {
-		asn, p, ok := tab.Lookup(netip.MustParseAddr(tc.ip))
-		if !ok || asn != tc.asn || p.String() != tc.prefix {
-			t.Errorf("%s → AS%d %s %v, want AS%d %s", tc.ip, asn, p, ok, tc.asn, tc.prefix)
+		o, err := observable.Normalize(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.Clone(r.Route(o))
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s → %v, want %v", tc.in, got, tc.want)
 		}
 	}
-	if _, _, ok := tab.Lookup(netip.MustParseAddr("10.1.2.3")); ok {
-		t.Error("a private address has an origin AS")
-	}
-}
-
-func TestLoadASNTableFormats(t *testing.T) {
-	tab, err := LoadASNTable(strings.NewReader("; comment\n# another\n\n192.0.2.0/24\t64500\n198.51.100.0\t24\t64501_64502\n203.0.113.0/24 {64503,64504}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ip, want := range map[string]uint32{"192.0.2.9": 64500, "198.51.100.9": 64501, "203.0.113.9": 64503} {
-		if asn, _, ok := tab.Lookup(netip.MustParseAddr(ip)); !ok || asn != want {
-			t.Errorf("%s → AS%d, want AS%d", ip, asn, want)
-		}
-	}
-	for _, bad := range []string{"192.0.2.0/24\n", "192.0.2.0/33\t1\n", "192.0.2.0/24\tASx\n"} {
-		if _, err := LoadASNTable(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "line 1") {
-			t.Errorf("%q: %v", bad, err)
-		}
+	// The tables' own slices stay as they were.
+	if got := testRoutes().IP(netip.MustParseAddr("198.51.100.200")); !slices.Equal(got, []string{"bankcert"}) {
+		t.Errorf("a routing table changed under a union: %v", got)
 	}
 }
 
@@ -139,7 +102,7 @@ func BenchmarkRouteIP(b *testing.B) {
 		cs = append(cs, Constituency{OrgID: fmt.Sprintf("org%d", i),
 			CIDRs: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24)}})
 	}
-	r := NewRoutes(cs)
+	r := New(cs)
 	addrs := make([]netip.Addr, 1024)
 	for i := range addrs {
 		addrs[i] = netip.AddrFrom4([4]byte{10, byte(i * 7 >> 8), byte(i * 7), byte(i)})
@@ -149,19 +112,6 @@ func BenchmarkRouteIP(b *testing.B) {
 	for i := range b.N {
 		if r.IP(addrs[i%len(addrs)]) == nil {
 			b.Fatal("no owner")
-		}
-	}
-}
-
-// BenchmarkASNLookup: the origin AS of an address in the full 2014 table.
-func BenchmarkASNLookup(b *testing.B) {
-	tab := loadOfficialASNs(b)
-	a := netip.MustParseAddr("1.0.4.200")
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if _, _, ok := tab.Lookup(a); !ok {
-			b.Fatal("not found")
 		}
 	}
 }
