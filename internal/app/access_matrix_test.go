@@ -422,7 +422,7 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	ids["taxii_status"] = post.JSON(t)["id"].(string)
 
 	// An indicator of the community's the whole community reads (GREEN).
-	for _, o := range stixObjects(t, s, coord, "community") {
+	for _, o := range s.IntelObjects(coord, "community") {
 		refs, _ := o["object_marking_refs"].([]any)
 		for _, m := range refs {
 			if m == "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb" && ids["stix_clear"] == "" {

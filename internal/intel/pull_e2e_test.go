@@ -1,4 +1,4 @@
-package app_test
+package intel_test
 
 import (
 	"encoding/json"
@@ -36,31 +36,6 @@ func waitRun(t testing.TB, s *apptest.Server, token, location string) map[string
 	}
 }
 
-// stixObjects exports a collection as a bundle and answers its objects by
-// id and version.
-func stixObjects(t testing.TB, s *apptest.Server, token, collection string) map[string]map[string]any {
-	t.Helper()
-	r := s.API("GET", "/api/v1/intel/collections/"+collection+"/export?format=stix", token, nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("export %s: %d %s", collection, r.Status, r.Body)
-	}
-	var b struct {
-		Objects []map[string]any `json:"objects"`
-	}
-	if err := json.Unmarshal(r.Body, &b); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]map[string]any{}
-	for _, o := range b.Objects {
-		v, _ := o["modified"].(string)
-		if v == "" {
-			v, _ = o["created"].(string)
-		}
-		out[o["id"].(string)+"@"+v] = o
-	}
-	return out
-}
-
 func collectionID(t *testing.T, s *apptest.Server, token, alias string) string {
 	t.Helper()
 	r := s.API("GET", "/api/v1/intel/collections", token, nil)
@@ -81,7 +56,7 @@ func TestIntelPullFromPartner(t *testing.T) {
 	partner := apptest.Start(t, apptest.Options{Demo: true})
 	pTok := partner.Token("coordinator@cc.example")
 	community := collectionID(t, partner, pTok, "community")
-	want := stixObjects(t, partner, pTok, community)
+	want := partner.IntelObjects(pTok, community)
 	if len(want) < 5 {
 		t.Fatalf("the partner's community collection holds %d objects", len(want))
 	}
@@ -112,7 +87,7 @@ func TestIntelPullFromPartner(t *testing.T) {
 	if run["status"] != "ok" || run["via"] != "manual" || int(run["objects"].(float64)) != len(want) {
 		t.Fatalf("the first pull: %v (the partner has %d objects)", run, len(want))
 	}
-	got := stixObjects(t, s, admin, collectionID(t, s, admin, "community"))
+	got := s.IntelObjects(admin, collectionID(t, s, admin, "community"))
 	for k, o := range want {
 		if !reflect.DeepEqual(got[k], o) {
 			t.Fatalf("%s came through as %v, the partner serves %v", k, got[k], o)

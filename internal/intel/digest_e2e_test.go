@@ -1,4 +1,4 @@
-package app_test
+package intel_test
 
 import (
 	"context"
