@@ -3,15 +3,10 @@ package intel
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
 	"math"
-	"net/netip"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/gaissmai/bart"
 
 	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
@@ -21,119 +16,32 @@ import (
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
-// Index answers, in memory, which observable a value is: a hash of type
-// and value to the observable's id (16 bytes an entry, so ten million fit
-// in a few hundred megabytes), and the reported networks in a prefix table
-// so an address finds the networks that contain it. A hash can collide;
-// the database rows of the matches are compared with the values before
-// anything is answered.
-type Index struct {
-	mu    sync.RWMutex
-	seed  maphash.Seed
-	ids   *idTable
-	nets  *bart.Table[[]int64]
-	maxID int64 // the newest observable indexed
-}
-
-// NewIndex makes an empty index.
-func NewIndex() *Index {
-	return &Index{seed: maphash.MakeSeed(), ids: newIDTable(), nets: &bart.Table[[]int64]{}}
-}
-
-func (x *Index) key(o observable.Observable) uint64 {
-	var h maphash.Hash
-	h.SetSeed(x.seed)
-	h.WriteString(string(o.Type))
-	h.WriteByte(0)
-	h.WriteString(o.Value)
-	return h.Sum64()
-}
-
-// Add indexes an observable.
-func (x *Index) Add(id int64, o observable.Observable) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.add(id, o)
-}
-
-func (x *Index) add(id int64, o observable.Observable) {
-	x.ids.put(x.key(o), id)
-	if o.Type == observable.CIDR {
-		if p, err := netip.ParsePrefix(o.Value); err == nil {
-			x.nets.Modify(p.Masked(), func(ids []int64, _ bool) ([]int64, bool) { return append(ids, id), false })
-		}
-	}
-	x.maxID = max(x.maxID, id)
-}
-
-// Len is how many observables the index holds.
-func (x *Index) Len() int {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.ids.n
-}
-
-// FindAll finds many observables at once, calling found for each id
-// obs[i] may be: itself, and for an address the reported networks that
-// contain it. The table is probed for all of them in one tight loop, so the
-// processor overlaps the memory stalls of many probes: at ten million
-// entries a probe is a cache and TLB miss, and one at a time between
-// normalising values they cost several times more.
-func (x *Index) FindAll(obs []observable.Observable, found func(i int, id int64)) {
-	ids := make([]int64, len(obs))
-	keys := make([]uint64, len(obs))
-	for i, o := range obs {
-		keys[i] = x.key(o)
-	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	for i, k := range keys {
-		ids[i], _ = x.ids.get(k)
-	}
-	nets := x.nets.Size() > 0
-	for i, o := range obs {
-		if ids[i] != 0 {
-			found(i, ids[i])
-		}
-		if nets && (o.Type == observable.IPv4 || o.Type == observable.IPv6) {
-			if a, err := netip.ParseAddr(o.Value); err == nil {
-				for _, ns := range x.nets.Supernets(netip.PrefixFrom(a, a.BitLen())) {
-					for _, id := range ns {
-						found(i, id)
-					}
-				}
-			}
-		}
-	}
-}
-
 // refresh indexes the observables stored since the last refresh (by this
 // process or another: the command line loads while the server runs).
 func (s *Service) refreshIndex(ctx context.Context) error {
-	x := s.index
-	x.mu.RLock()
-	from := x.maxID
-	x.mu.RUnlock()
+	from := s.index.Newest()
 	for {
 		rows, err := s.db.Query(ctx, `SELECT id, type, value FROM intel_observables WHERE id > $1 ORDER BY id LIMIT 100000`, from)
 		if err != nil {
 			return fmt.Errorf("intel: index: %w", err)
 		}
 		n := 0
-		x.mu.Lock()
-		for rows.Next() {
-			var id int64
-			var o observable.Observable
-			if err := rows.Scan(&id, &o.Type, &o.Value); err != nil {
-				x.mu.Unlock()
-				rows.Close()
-				return err
+		err = s.index.Batch(func(add func(int64, observable.Observable)) error {
+			for rows.Next() {
+				var id int64
+				var o observable.Observable
+				if err := rows.Scan(&id, &o.Type, &o.Value); err != nil {
+					return err
+				}
+				add(id, o)
+				from, n = id, n+1
 			}
-			x.add(id, o)
-			from, n = id, n+1
-		}
-		x.mu.Unlock()
+			return nil
+		})
 		rows.Close()
+		if err != nil {
+			return err
+		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("intel: index: %w", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/stix"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
@@ -306,7 +307,7 @@ func (g generated) stix(kind int, salt [5]byte) Stored {
 	} else {
 		o.Type = "indicator"
 		m["name"] = g.value
-		m["pattern"] = Pattern(observable.Observable{Type: observable.Type(g.typ), Value: g.value})
+		m["pattern"] = stix.Pattern(observable.Observable{Type: observable.Type(g.typ), Value: g.value})
 		m["pattern_type"] = "stix"
 		m["pattern_version"] = "2.1"
 		m["valid_from"] = observable.VersionString(time.Unix(g.first, 0))
@@ -322,32 +323,6 @@ func (g generated) stix(kind int, salt [5]byte) Stored {
 	m["type"], m["id"] = o.Type, o.ID
 	o.Body, _ = json.Marshal(m)
 	return o
-}
-
-// stixPaths are the pattern paths of observable types.
-var stixPaths = map[observable.Type]string{
-	observable.IPv4: "ipv4-addr:value", observable.IPv6: "ipv6-addr:value", observable.Domain: "domain-name:value", observable.URL: "url:value",
-	observable.Email: "email-addr:value", observable.MD5: "file:hashes.MD5", observable.SHA1: "file:hashes.'SHA-1'", observable.SHA256: "file:hashes.'SHA-256'",
-	observable.SHA512: "file:hashes.'SHA-512'",
-}
-
-// Pattern is the STIX pattern that names an observable.
-func Pattern(o observable.Observable) string {
-	switch o.Type {
-	case observable.ASN:
-		return "[autonomous-system:number = " + strings.TrimPrefix(o.Value, "AS") + "]"
-	case observable.CIDR:
-		path := "ipv4-addr:value"
-		if strings.Contains(o.Value, ":") {
-			path = "ipv6-addr:value"
-		}
-		return "[" + path + " ISSUBSET '" + o.Value + "']"
-	}
-	path, ok := stixPaths[o.Type]
-	if !ok {
-		return ""
-	}
-	return "[" + path + " = '" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(o.Value) + "']"
 }
 
 // Generated indicators are not stored: their ids carry where they come

@@ -12,6 +12,7 @@ import (
 
 	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/stix"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -166,7 +167,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 	}
 	o.TLP, o.FirstSeen, o.LastSeen = string(label), time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
 	o.Score = Score(o.Type, conf, len(o.Sightings), o.LastSeen, s.now())
-	o.Pattern = Pattern(observable.Observable{Type: o.Type, Value: o.Value})
+	o.Pattern = stix.Pattern(observable.Observable{Type: o.Type, Value: o.Value})
 	warn, err := s.warninglists(ctx)
 	if err != nil {
 		return ObservableView{}, err

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/index"
 	"github.com/certhub/certhub/internal/intel/routing"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -69,7 +70,7 @@ type Service struct {
 	orgTable     ttlCache[map[string]orgInfo]
 	cols         collectionCache
 	routes       ttlCache[*routing.Routes]
-	index        *Index
+	index        *index.Index
 	outbox       *notify.Outbox
 	key          *seal.Key
 	client       *http.Client
@@ -98,7 +99,7 @@ func NewService(o Options) *Service {
 		o.Key, _ = seal.New(k)
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, index: NewIndex(), outbox: o.Outbox, key: o.Key,
+	return &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, index: index.New(), outbox: o.Outbox, key: o.Key,
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},

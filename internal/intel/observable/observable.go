@@ -15,6 +15,7 @@ import (
 // Type is the kind of an observable.
 type Type string
 
+// The types of observables: the values of the JSON field "type".
 const (
 	IPv4   Type = "ipv4"
 	IPv6   Type = "ipv6"

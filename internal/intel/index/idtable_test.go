@@ -1,4 +1,4 @@
-package intel
+package index
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package intel
+package index
 
 // idTable maps 64-bit hashes to observable ids: one flat array of
 // (hash, id) slots, open addressing with linear probing, the slot chosen by
