@@ -5,13 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
-	"text/tabwriter"
 	"time"
 
-	"github.com/certhub/certhub/internal/intel/asn"
-	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/intel/routing"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -19,7 +15,6 @@ import (
 	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
-	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
 // Digests tell each constituent by e-mail what was routed to it since the
@@ -107,11 +102,6 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
-type digestLine struct {
-	typ, value, label string
-	first, last       int64
-}
-
 func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 	sent := false
 	origins := s.origins(ctx)
@@ -127,7 +117,7 @@ func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 		}
 	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		var lines []digestLine
+		var lines []routing.DigestLine
 		var seqs []any
 		rows, err := tx.Query(ctx, `SELECT r.seq, v.type, v.value, r.tlp, r.first_seen, r.last_seen
 			FROM intel_routes r JOIN intel_observables v ON v.id = r.observable_id
@@ -136,9 +126,9 @@ func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 			return err
 		}
 		for rows.Next() {
-			var l digestLine
+			var l routing.DigestLine
 			var seq int64
-			if err := rows.Scan(&seq, &l.typ, &l.value, &l.label, &l.first, &l.last); err != nil {
+			if err := rows.Scan(&seq, &l.Type, &l.Value, &l.TLP, &l.First, &l.Last); err != nil {
 				rows.Close()
 				return err
 			}
@@ -161,12 +151,12 @@ func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 			}
 		}
 		if len(to) > 0 {
-			body := s.digestText(name, org, lines, key != "", origins)
+			body := routing.DigestText(s.centerName, s.baseURL, name, org, lines, key != "", origins)
 			if key != "" {
 				enc, err := pgp.Encrypt([]byte(body), key)
 				if err != nil {
 					s.log.Warn("could not encrypt a digest; sending the list without TLP:AMBER+STRICT lines", "org", org, "err", err)
-					body = s.digestText(name, org, lines, false, origins)
+					body = routing.DigestText(s.centerName, s.baseURL, name, org, lines, false, origins)
 				} else {
 					body = enc
 				}
@@ -189,47 +179,6 @@ func (s *Service) sendDigest(ctx context.Context, org string) (bool, error) {
 			Summary: fmt.Sprintf("digest of %d indicators to %s (%d addresses)", len(lines), name, len(to))})
 	})
 	return sent, err
-}
-
-// digestText is the message: what, why it concerns them, the list (with
-// the AS announcing each address, when there is an AS table).
-func (s *Service) digestText(name, org string, lines []digestLine, encrypted bool, origins *asn.Table) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Dear %s,\n\n", name)
-	fmt.Fprintf(&b, "%s has received reports of the indicators below, which concern networks, AS numbers\n", s.centerName)
-	b.WriteString("or domains registered to your organisation. Each is marked with the Traffic Light Protocol:\n")
-	b.WriteString("share it only as its marking allows. Please check the hosts, and tell us of anything you find.\n\n")
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TLP\ttype\tvalue\tAS\tfirst seen (UTC)\tlast seen (UTC)")
-	held := 0
-	for _, l := range lines {
-		if !encrypted && tlp.Label(l.label) == tlp.AmberStrict {
-			held++
-			continue
-		}
-		as := "-"
-		if o := origins.Origin(observable.Observable{Type: observable.Type(l.typ), Value: l.value}); o != nil {
-			as = "AS" + strconv.FormatUint(uint64(o.ASN), 10)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.label, l.typ, defang(l.value), as,
-			time.Unix(l.first, 0).UTC().Format("2006-01-02 15:04"), time.Unix(l.last, 0).UTC().Format("2006-01-02 15:04"))
-	}
-	_ = tw.Flush()
-	if held > 0 {
-		fmt.Fprintf(&b, "\n%d TLP:AMBER+STRICT indicators are not listed in unencrypted mail: register an OpenPGP key with us,\nor read them in the portal.\n", held)
-	}
-	fmt.Fprintf(&b, "\nAll of them, as STIX 2.1, are in your TAXII collection \"org-%s\" at %s/taxii2/api/,\nand as CSV at %s/api/v1/intel/collections/org-%s/export?format=csv.\n", org, s.baseURL, s.baseURL, org)
-	b.WriteString("\n-- \n" + s.centerName + "\n")
-	return b.String()
-}
-
-// defang makes an indicator safe to show in mail: no live links, no
-// names a mail client turns into them.
-func defang(v string) string {
-	if strings.HasPrefix(v, "http") {
-		v = "hxxp" + v[len("http"):]
-	}
-	return strings.NewReplacer(".", "[.]", "@", "[@]").Replace(v)
 }
 
 // Digest schedules: how often a constituent wants its digest.
