@@ -3,8 +3,6 @@ package intel
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/misp"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
@@ -54,14 +53,6 @@ func (s *Service) mispUnion(ctx context.Context, v *Viewer, c Collection, day in
 	return q, w.args, nil
 }
 
-// mispEventUUID names a collection's event of a day: the day in the first
-// eight hex digits (so a request finds it), the rest from the collection.
-func mispEventUUID(c Collection, day int64) string {
-	sum := sha256.Sum256([]byte("certhub MISP feed\x00" + c.ID + "\x00" + strconv.FormatInt(day, 10)))
-	h := hex.EncodeToString(sum[:])
-	return fmt.Sprintf("%08x-%s-4%s-8%s-%s", day, h[0:4], h[4:7], h[7:10], h[10:22])
-}
-
 // WriteMISPManifest writes the feed's manifest.json.
 func (s *Service) WriteMISPManifest(ctx context.Context, v *Viewer, c Collection, w io.Writer) error {
 	q, args, err := s.mispUnion(ctx, v, c, -1)
@@ -90,7 +81,7 @@ func (s *Service) WriteMISPManifest(ctx context.Context, v *Viewer, c Collection
 		if n > 0 {
 			bw.WriteString(",")
 		}
-		fmt.Fprintf(bw, "\n%q:%s", mispEventUUID(c, day), entry)
+		fmt.Fprintf(bw, "\n%q:%s", misp.EventUUID(c.ID, day), entry)
 		n++
 	}
 	if err := rows.Err(); err != nil {
@@ -100,19 +91,11 @@ func (s *Service) WriteMISPManifest(ctx context.Context, v *Viewer, c Collection
 	return bw.Flush()
 }
 
-// mispAttributeTypes are the MISP attribute types and categories observables are written as.
-var mispAttributeTypes = map[observable.Type][2]string{
-	observable.IPv4: {"ip-dst", "Network activity"}, observable.IPv6: {"ip-dst", "Network activity"}, observable.CIDR: {"ip-dst", "Network activity"},
-	observable.Domain: {"domain", "Network activity"}, observable.URL: {"url", "Network activity"}, observable.Email: {"email-src", "Payload delivery"},
-	observable.MD5: {"md5", "Payload delivery"}, observable.SHA1: {"sha1", "Payload delivery"}, observable.SHA256: {"sha256", "Payload delivery"},
-	observable.SHA512: {"sha512", "Payload delivery"}, observable.ASN: {"AS", "Network activity"}, observable.CVE: {"vulnerability", "External analysis"},
-}
-
 // WriteMISPEvent writes the event of that UUID, streamed attribute by
 // attribute; one that names no day of the collection is missing.
 func (s *Service) WriteMISPEvent(ctx context.Context, v *Viewer, c Collection, uuid string, w io.Writer) error {
 	day, err := strconv.ParseInt(strings.SplitN(uuid, "-", 2)[0], 16, 64)
-	if err != nil || len(uuid) != 36 || mispEventUUID(c, day) != strings.ToLower(uuid) {
+	if err != nil || len(uuid) != 36 || misp.EventUUID(c.ID, day) != strings.ToLower(uuid) {
 		return errs.NotFound("no such event in this feed")
 	}
 	salt, err := s.idSalt(ctx)
@@ -143,7 +126,7 @@ func (s *Service) WriteMISPEvent(ctx context.Context, v *Viewer, c Collection, u
 		if err := rows.Scan(&added, &oid, &key, &kind, &typ, &value, &label); err != nil {
 			return err
 		}
-		mt, ok := mispAttributeTypes[observable.Type(typ)]
+		mtype, category, ok := misp.AttributeType(observable.Type(typ))
 		if !ok {
 			continue
 		}
@@ -152,7 +135,7 @@ func (s *Service) WriteMISPEvent(ctx context.Context, v *Viewer, c Collection, u
 			tag = "tlp:amber"
 		}
 		ts := strconv.FormatInt(added/1_000_000, 10)
-		a, _ := json.Marshal(map[string]any{"uuid": generatedID(kind, oid, key, salt), "type": mt[0], "category": mt[1],
+		a, _ := json.Marshal(map[string]any{"uuid": generatedID(kind, oid, key, salt), "type": mtype, "category": category,
 			"value": value, "to_ids": observable.Type(typ) != observable.CVE, "timestamp": ts, "distribution": "5", "Tag": []map[string]string{{"name": tag}}})
 		if n > 0 {
 			bw.WriteByte(',')
