@@ -35,7 +35,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// BenchmarkParseText: a plain list of addresses and domains, per line.
+// BenchmarkParse: a plain list of addresses and domains, per line.
 func BenchmarkParse(b *testing.B) {
 	var buf bytes.Buffer
 	for i := range 100_000 {
