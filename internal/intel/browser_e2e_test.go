@@ -45,10 +45,13 @@ func TestBrowserIntel(t *testing.T) {
 	b.Fill("#f-url", feed.URL+"/blocklist.txt")
 	b.Select("#f-tlp", "GREEN")
 	b.Fill("#f-interval", "30")
+	// Not enabled: an enabled source is due at once, and the scheduler's
+	// pull would race the one this test starts by hand.
+	b.Click("#settings input[name=enabled]")
 	b.Click("#settings button[type=submit]")
 	b.Expect(".problem", "another source has this name")
-	if b.Value("#f-url") != feed.URL+"/blocklist.txt" {
-		t.Fatal("the typed URL was lost")
+	if b.Value("#f-url") != feed.URL+"/blocklist.txt" || b.Count("#settings input[name=enabled]:checked") != 0 {
+		t.Fatal("the typed URL or the unticked box was lost")
 	}
 	b.Fill("#f-name", "Partner blocklist")
 	b.Click("#settings button[type=submit]")
