@@ -34,7 +34,7 @@ func (c *Collected) Values() []string {
 // CheckCanonical fails t unless o is an observable in its one canonical
 // form: normalising its value again, as its type or (detected) by itself,
 // gives it back. Lookups and de-duplication rest on that.
-func CheckCanonical(t *testing.T, o observable.Observable, detected bool) {
+func CheckCanonical(t testing.TB, o observable.Observable, detected bool) {
 	t.Helper()
 	if !o.Type.Valid() || o.Value == "" || !utf8.ValidString(o.Value) || len(o.Value) > observable.MaxLength+16 {
 		t.Fatalf("not an observable: %+v", o)
@@ -52,7 +52,7 @@ func CheckCanonical(t *testing.T, o observable.Observable, detected bool) {
 
 // CheckRejections fails t unless every rejection names a line of the
 // input (first to lines) and says why.
-func CheckRejections(t *testing.T, rejs []observable.Rejection, first, lines int) {
+func CheckRejections(t testing.TB, rejs []observable.Rejection, first, lines int) {
 	t.Helper()
 	for _, r := range rejs {
 		if r.Line < first || r.Line > lines || strings.TrimSpace(r.Message) == "" {
