@@ -30,6 +30,8 @@ import (
 	"github.com/certhub/certhub/internal/advisory"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/intel"
+	intelapi "github.com/certhub/certhub/internal/intel/api"
+	intelpages "github.com/certhub/certhub/internal/intel/pages"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -327,7 +329,7 @@ func (a *App) routes() error {
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intel.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates())
 	if err != nil {
 		return err
 	}
@@ -355,7 +357,7 @@ func (a *App) routes() error {
 	admin.NewAPI(a.Admin).Register(rt, api)
 	vdpapi.New(a.VDP).Register(rt, api)
 	advisory.NewAPI(a.Advisory).Register(rt, api)
-	intel.NewAPI(a.Intel).Register(rt, api)
+	intelapi.New(a.Intel).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -375,7 +377,7 @@ func (a *App) routes() error {
 	admin.NewPages(a.Admin, rd).Register(rt)
 	vdppages.New(a.VDP, rd).Register(rt)
 	advisory.NewPages(a.Advisory, rd).Register(rt)
-	intel.NewPages(a.Intel, rd).Register(rt)
+	intelpages.New(a.Intel, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

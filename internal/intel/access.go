@@ -54,6 +54,22 @@ type Collection struct {
 	OrgID       string `json:"org_id,omitempty"`
 }
 
+// OrgNames answers the organisations' names by ID, as the directory has
+// them (at most directoryTTL old), for pages that name an owner or offer
+// a choice of organisations. Names only: who may see what is decided by
+// the methods that answer the data.
+func (s *Service) OrgNames(ctx context.Context) (map[string]string, error) {
+	orgs, err := s.orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(orgs))
+	for id, o := range orgs {
+		out[id] = o.name
+	}
+	return out, nil
+}
+
 // orgInfo is what access needs of an organisation.
 type orgInfo struct {
 	name, parent, sector string

@@ -237,9 +237,10 @@ func (s *Service) markDigestSent(ctx context.Context, tx *db.Tx, org string, now
 	return err
 }
 
-// mayManageDigest: staff, and the admins of the organisation or of its
+// MayManageDigest answers whether the caller may change an organisation's
+// digest schedule: staff, and the admins of the organisation or of its
 // parent CERT.
-func (s *Service) mayManageDigest(ctx context.Context, id *auth.Identity, org string) (bool, error) {
+func (s *Service) MayManageDigest(ctx context.Context, id *auth.Identity, org string) (bool, error) {
 	if id.IsStaff() {
 		return true, nil
 	}
@@ -279,7 +280,7 @@ func (s *Service) SetDigestSchedule(ctx context.Context, id *auth.Identity, org,
 	if err != nil {
 		return DigestSetting{}, err
 	}
-	ok, err := s.mayManageDigest(ctx, id, org)
+	ok, err := s.MayManageDigest(ctx, id, org)
 	if err != nil {
 		return DigestSetting{}, err
 	}

@@ -245,6 +245,24 @@ func saveReaders(ctx context.Context, tx *db.Tx, src Source) error {
 	return nil
 }
 
+// Readers answers the accounts of the people a source names as recipients
+// of its TLP:RED intelligence, for its page; an account removed since is
+// left out (it reads nothing).
+func (s *Service) Readers(ctx context.Context, src Source) []auth.User {
+	var out []auth.User
+	for _, uid := range src.RecipientUsers {
+		if s.people == nil {
+			break
+		}
+		u, err := s.people.GetUser(ctx, uid)
+		if err != nil {
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
 // namePeople resolves people named by user id or e-mail address to user
 // ids, each once, with a field error for each that names no active user.
 func (s *Service) namePeople(ctx context.Context, who []string) ([]string, errs.Fields, error) {

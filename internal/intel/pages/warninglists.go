@@ -1,6 +1,7 @@
-package intel
+package pages
 
 import (
+	"github.com/certhub/certhub/internal/intel"
 	"net/http"
 	"strings"
 
@@ -15,9 +16,9 @@ import (
 
 type warninglistsData struct {
 	Staff  bool
-	Lists  []WarninglistInfo
+	Lists  []intel.WarninglistInfo
 	Check  string
-	Checks []WarninglistCheck
+	Checks []intel.WarninglistCheck
 }
 
 func (p *Pages) warninglists(w http.ResponseWriter, r *http.Request) error {
@@ -60,7 +61,7 @@ func (p *Pages) loadWarninglist(w http.ResponseWriter, r *http.Request) error {
 	}
 	l, err := warninglist.Load(part)
 	if err == nil {
-		var info WarninglistInfo
+		var info intel.WarninglistInfo
 		var created bool
 		if info, created, err = p.s.PutWarninglist(ctx, id, l); err == nil {
 			if created {
@@ -83,7 +84,7 @@ func (p *Pages) loadWarninglist(w http.ResponseWriter, r *http.Request) error {
 const maxShownValues = 2000
 
 type warninglistData struct {
-	WarninglistInfo
+	intel.WarninglistInfo
 	Staff bool
 	Shown []string
 }

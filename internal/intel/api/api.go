@@ -1,8 +1,9 @@
-package intel
+package api
 
 import (
 	"cmp"
 	"errors"
+	"github.com/certhub/certhub/internal/intel"
 	"mime"
 	"net/http"
 	"strconv"
@@ -17,10 +18,10 @@ import (
 )
 
 // API serves threat intelligence as JSON.
-type API struct{ s *Service }
+type API struct{ s *intel.Service }
 
-// NewAPI makes the handlers.
-func NewAPI(s *Service) *API { return &API{s: s} }
+// New makes the handlers.
+func New(s *intel.Service) *API { return &API{s: s} }
 
 // Register adds the routes; protect requires an account.
 func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler) {
@@ -92,11 +93,11 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	body := http.MaxBytesReader(w, r.Body, MaxIngestBody)
-	o := IngestOptions{Format: format, TLP: q.Get("tlp"), Report: strings.TrimSpace(q.Get("report")), Via: "api", Size: r.ContentLength}
+	o := intel.IngestOptions{Format: format, TLP: q.Get("tlp"), Report: strings.TrimSpace(q.Get("report")), Via: "api", Size: r.ContentLength}
 	if r.ContentLength > AsyncThreshold || strings.Contains(r.Header.Get("Prefer"), "respond-async") {
 		run, err := a.s.IngestLater(r.Context(), id, src, body, o)
 		if err != nil {
-			return tooLarge(err)
+			return TooLarge(err)
 		}
 		w.Header().Set("Location", "/api/v1/intel/runs/"+run.ID)
 		httpx.WriteJSON(w, http.StatusAccepted, run)
@@ -104,19 +105,15 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := a.s.Ingest(r.Context(), id, src, body, o)
 	if err != nil {
-		return tooLarge(err)
+		return TooLarge(err)
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
 	return nil
 }
 
-func tooLarge(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "push at most 1 GiB per request"}
-	}
-	return err
-}
+// TooLarge answers 413 for a pushed body cut off by MaxIngestBody; any
+// other error as it is.
+func TooLarge(err error) error { return cutOff(err, "push at most 1 GiB per request") }
 
 // sources lists the sources the caller may see.
 func (a *API) sources(w http.ResponseWriter, r *http.Request) error {
@@ -138,7 +135,7 @@ func (a *API) source(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) createSource(w http.ResponseWriter, r *http.Request) error {
-	var in SourceInput
+	var in intel.SourceInput
 	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
 		return err
 	}
@@ -152,7 +149,7 @@ func (a *API) createSource(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) updateSource(w http.ResponseWriter, r *http.Request) error {
-	var in SourceInput
+	var in intel.SourceInput
 	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
 		return err
 	}
@@ -264,7 +261,7 @@ func (a *API) observables(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	list, next, err := a.s.Observables(r.Context(), auth.FromContext(r.Context()),
-		ObservableFilter{Value: q.Get("value"), Type: observable.Type(q.Get("type")), Limit: p.Limit, Cursor: p.Cursor})
+		intel.ObservableFilter{Value: q.Get("value"), Type: observable.Type(q.Get("type")), Limit: p.Limit, Cursor: p.Cursor})
 	if err != nil {
 		return err
 	}
@@ -334,10 +331,10 @@ func (a *API) mispFeed(w http.ResponseWriter, r *http.Request) error {
 }
 
 // readable answers the caller's viewer and the collection {id} if it reads it.
-func (a *API) readable(r *http.Request) (*Viewer, Collection, error) {
+func (a *API) readable(r *http.Request) (*intel.Viewer, intel.Collection, error) {
 	v, err := a.s.Viewer(r.Context(), auth.FromContext(r.Context()))
 	if err != nil {
-		return nil, Collection{}, err
+		return nil, intel.Collection{}, err
 	}
 	c, err := a.s.ReadableCollection(r.Context(), v, r.PathValue("id"))
 	return v, c, err
@@ -458,10 +455,10 @@ func (a *API) loadASNTable(w http.ResponseWriter, r *http.Request) error {
 		return &httpx.StatusError{Status: http.StatusUnsupportedMediaType,
 			Detail: "send the dump as text/plain or application/gzip"}
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxASNTableBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, intel.MaxASNTableBytes)
 	info, err := a.s.LoadASNTable(r.Context(), auth.FromContext(r.Context()), cmp.Or(r.URL.Query().Get("name"), "asn-table"), r.Body)
 	if err != nil {
-		return asnTooLarge(err)
+		return ASNTooLarge(err)
 	}
 	httpx.WriteJSON(w, http.StatusOK, info)
 	return nil
@@ -487,4 +484,17 @@ func (a *API) lookupOrigins(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 	return nil
+}
+
+// ASNTooLarge answers 413 for an AS table dump cut off by the request's
+// bound; any other error as it is.
+func ASNTooLarge(err error) error { return cutOff(err, "send a dump of at most 256 MB") }
+
+// cutOff answers 413 with detail for a body cut off by http.MaxBytesReader.
+func cutOff(err error, detail string) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: detail}
+	}
+	return err
 }

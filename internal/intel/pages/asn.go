@@ -1,12 +1,12 @@
-package intel
+package pages
 
 import (
-	"errors"
+	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/api"
 	"net/http"
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
-	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -15,9 +15,9 @@ import (
 
 type asnTableData struct {
 	Staff   bool
-	Table   *ASNTableInfo
+	Table   *intel.ASNTableInfo
 	Lookup  string
-	Origins []OriginLookup
+	Origins []intel.OriginLookup
 }
 
 func (p *Pages) asnTable(w http.ResponseWriter, r *http.Request) error {
@@ -52,7 +52,7 @@ func (p *Pages) renderASNTable(w http.ResponseWriter, r *http.Request, status in
 // table (action=delete, no file).
 func (p *Pages) asnTableAction(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	part, form, err := formFile(w, r, MaxASNTableBytes+1<<20)
+	part, form, err := formFile(w, r, intel.MaxASNTableBytes+1<<20)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (p *Pages) asnTableAction(w http.ResponseWriter, r *http.Request) error {
 		return p.renderASNTable(w, r, http.StatusUnprocessableEntity, web.Page{Problem: "Choose a file to load."})
 	}
 	info, err := p.s.LoadASNTable(ctx, id, part.FileName(), part)
-	if err = asnTooLarge(err); errs.KindOf(err) == errs.KindInvalid {
+	if err = api.ASNTooLarge(err); errs.KindOf(err) == errs.KindInvalid {
 		e := errs.As(err)
 		return p.renderASNTable(w, r, http.StatusUnprocessableEntity,
 			web.Page{Problem: part.FileName() + " was not loaded: " + e.Message + ".", Errors: e.Fields})
@@ -79,13 +79,4 @@ func (p *Pages) asnTableAction(w http.ResponseWriter, r *http.Request) error {
 	p.rd.Flash(r, "Loaded "+info.Name+".")
 	http.Redirect(w, r, "/console/intel/asn", http.StatusSeeOther)
 	return nil
-}
-
-// asnTooLarge answers 413 for a dump cut off by the request's bound.
-func asnTooLarge(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "send a dump of at most 256 MB"}
-	}
-	return err
 }

@@ -1,10 +1,12 @@
-package intel
+package pages
 
 import (
 	"cmp"
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/api"
 	"io"
 	"io/fs"
 	"mime/multipart"
@@ -55,12 +57,12 @@ func init() {
 // sources and their runs, a source's page, a run's progress, the
 // observables and each observable's page.
 type Pages struct {
-	s  *Service
+	s  *intel.Service
 	rd *web.Renderer
 }
 
-// NewPages makes the handlers.
-func NewPages(s *Service, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd} }
+// New makes the handlers.
+func New(s *intel.Service, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd} }
 
 // Register adds the routes.
 func (p *Pages) Register(rt *httpx.Router) {
@@ -87,16 +89,16 @@ type overviewData struct {
 	Staff   bool
 	Counts  []typeCount
 	Total   int64
-	Sources []Source
-	Runs    []Run
-	Routed  []ObservableSummary
+	Sources []intel.Source
+	Runs    []intel.Run
+	Routed  []intel.ObservableSummary
 	Owners  map[string]string
 	Digests []digestRow
 }
 
 // digestRow is an organisation's digest schedule on the overview.
 type digestRow struct {
-	DigestSetting
+	intel.DigestSetting
 	Name      string
 	Manage    bool
 	Schedules []string
@@ -122,16 +124,16 @@ func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		for _, t := range allTypes {
+		for _, t := range observable.Types {
 			if n := counts[t]; n > 0 {
 				d.Counts = append(d.Counts, typeCount{t, n})
 				d.Total += n
 			}
 		}
-	} else if d.Routed, _, err = p.s.Observables(ctx, id, ObservableFilter{Limit: 20}); err != nil {
+	} else if d.Routed, _, err = p.s.Observables(ctx, id, intel.ObservableFilter{Limit: 20}); err != nil {
 		return err
 	}
-	orgs, err := p.s.orgs(ctx)
+	orgs, err := p.s.OrgNames(ctx)
 	if err != nil {
 		return err
 	}
@@ -141,11 +143,11 @@ func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			manage, err := p.s.mayManageDigest(ctx, id, org)
+			manage, err := p.s.MayManageDigest(ctx, id, org)
 			if err != nil {
 				return err
 			}
-			d.Digests = append(d.Digests, digestRow{DigestSetting: st, Name: orgName(orgs, org), Manage: manage, Schedules: DigestSchedules})
+			d.Digests = append(d.Digests, digestRow{DigestSetting: st, Name: orgName(orgs, org), Manage: manage, Schedules: intel.DigestSchedules})
 		}
 	}
 	for _, src := range d.Sources {
@@ -160,7 +162,7 @@ func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
 // upload loads a file from the console in the background and shows its run.
 func (p *Pages) upload(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	part, form, err := formFile(w, r, MaxIngestBody)
+	part, form, err := formFile(w, r, api.MaxIngestBody)
 	if err != nil {
 		return err
 	}
@@ -173,10 +175,10 @@ func (p *Pages) upload(w http.ResponseWriter, r *http.Request) error {
 	}
 	name := part.FileName()
 	report := strings.TrimSuffix(name, fileExt(name))
-	run, err := p.s.IngestLater(ctx, id, src, part, IngestOptions{Format: ingest.Format(cmp.Or(form.Get("format"), "auto")), TLP: form.Get("tlp"),
+	run, err := p.s.IngestLater(ctx, id, src, part, intel.IngestOptions{Format: ingest.Format(cmp.Or(form.Get("format"), "auto")), TLP: form.Get("tlp"),
 		Report: report, Via: "console"})
 	if err != nil {
-		return tooLarge(err)
+		return api.TooLarge(err)
 	}
 	http.Redirect(w, r, "/console/intel/runs/"+run.ID, http.StatusSeeOther)
 	return nil
@@ -197,7 +199,7 @@ func formFile(w http.ResponseWriter, r *http.Request, max int64) (*multipart.Par
 			return nil, form, web.CheckUTF8(form)
 		}
 		if err != nil {
-			return nil, nil, tooLarge(err)
+			return nil, nil, api.TooLarge(err)
 		}
 		if part.FormName() != "file" {
 			b, _ := io.ReadAll(io.LimitReader(part, 4096))
@@ -222,7 +224,7 @@ func fileExt(name string) string {
 }
 
 type observablesData struct {
-	Items []ObservableSummary
+	Items []intel.ObservableSummary
 	Next  string
 	Types []observable.Type
 	Staff bool
@@ -230,11 +232,11 @@ type observablesData struct {
 
 func (p *Pages) observables(w http.ResponseWriter, r *http.Request) error {
 	ctx, id, q := r.Context(), auth.FromContext(r.Context()), r.URL.Query()
-	f := ObservableFilter{Value: strings.TrimSpace(q.Get("value")), Type: observable.Type(q.Get("type")), Limit: 50, Cursor: q.Get("cursor")}
+	f := intel.ObservableFilter{Value: strings.TrimSpace(q.Get("value")), Type: observable.Type(q.Get("type")), Limit: 50, Cursor: q.Get("cursor")}
 	pg := web.Page{Title: "Observables", Section: "intel"}
 	items, next, err := p.s.Observables(ctx, id, f)
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
-		pg.Errors, items = e.Fields, []ObservableSummary{}
+		pg.Errors, items = e.Fields, []intel.ObservableSummary{}
 	} else if err != nil {
 		return err
 	}
@@ -242,7 +244,7 @@ func (p *Pages) observables(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/console/intel/observables/"+strconv.FormatInt(items[0].ID, 10), http.StatusSeeOther)
 		return nil
 	}
-	pg.Data = observablesData{Items: items, Next: next, Types: allTypes, Staff: id.IsStaff()}
+	pg.Data = observablesData{Items: items, Next: next, Types: observable.Types, Staff: id.IsStaff()}
 	status := http.StatusOK
 	if pg.Errors != nil {
 		status = http.StatusUnprocessableEntity
@@ -265,12 +267,12 @@ func (p *Pages) observable(w http.ResponseWriter, r *http.Request) error {
 }
 
 type sourceData struct {
-	Source      Source
+	Source      intel.Source
 	New         bool
 	Staff       bool
-	Runs        []Run
+	Runs        []intel.Run
 	Next        string
-	Collections []Collection
+	Collections []intel.Collection
 	Orgs        []orgOption
 	Owner       string
 	// People named as recipients of its TLP:RED intelligence: the form's
@@ -290,26 +292,19 @@ func (p *Pages) sourceForm(w http.ResponseWriter, r *http.Request, status int, d
 	if d.Collections, err = p.s.Collections(ctx, v); err != nil {
 		return err
 	}
-	orgs, err := p.s.orgs(ctx)
+	orgs, err := p.s.OrgNames(ctx)
 	if err != nil {
 		return err
 	}
-	for oid, o := range orgs {
-		d.Orgs = append(d.Orgs, orgOption{oid, o.name})
+	for oid, name := range orgs {
+		d.Orgs = append(d.Orgs, orgOption{oid, name})
 	}
 	slices.SortFunc(d.Orgs, func(a, b orgOption) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	if d.Source.OwnerOrgID != nil {
 		d.Owner = orgName(orgs, *d.Source.OwnerOrgID)
 	}
-	for _, uid := range d.Source.RecipientUsers {
-		if p.s.people == nil {
-			break
-		}
-		u, err := p.s.people.GetUser(ctx, uid)
-		if err != nil {
-			continue // an account removed since: it reads nothing
-		}
-		d.Readers = append(d.Readers, u)
+	d.Readers = p.s.Readers(ctx, d.Source)
+	for _, u := range d.Readers {
 		d.People += u.Email + "\n"
 	}
 	if pg.Form != nil {
@@ -328,12 +323,12 @@ func (p *Pages) newSource(w http.ResponseWriter, r *http.Request) error {
 	if !auth.FromContext(r.Context()).IsStaff() {
 		return errs.Forbidden("only the coordination center's staff configure sources")
 	}
-	src := Source{Kind: KindURL, Format: string(ingest.Auto), TLP: "AMBER", Confidence: 50, Collection: "community", Enabled: true, IntervalMinutes: 60}
+	src := intel.Source{Kind: intel.KindURL, Format: string(ingest.Auto), TLP: "AMBER", Confidence: 50, Collection: "community", Enabled: true, IntervalMinutes: 60}
 	return p.sourceForm(w, r, http.StatusOK, sourceData{Source: src, New: true}, web.Page{})
 }
 
 // formInput reads the source form.
-func formInput(f url.Values) SourceInput {
+func formInput(f url.Values) intel.SourceInput {
 	str := func(k string) *string { v := f.Get(k); return &v }
 	num := func(k string) *int {
 		n, err := strconv.Atoi(strings.TrimSpace(f.Get(k)))
@@ -343,19 +338,19 @@ func formInput(f url.Values) SourceInput {
 		return &n
 	}
 	enabled := f.Get("enabled") != ""
-	in := SourceInput{Name: str("name"), Description: str("description"), OwnerOrgID: str("owner_org_id"), Kind: str("kind"),
+	in := intel.SourceInput{Name: str("name"), Description: str("description"), OwnerOrgID: str("owner_org_id"), Kind: str("kind"),
 		Format: str("format"), URL: str("url"), TLP: str("tlp"), Confidence: num("confidence"), Collection: str("collection"),
 		Enabled: &enabled, IntervalMinutes: num("interval_minutes")}
 	people := strings.Fields(strings.ReplaceAll(f.Get("recipient_users"), ",", " "))
 	in.RecipientUsers = &people
-	if f.Get("kind") == KindPush {
+	if f.Get("kind") == intel.KindPush {
 		in.IntervalMinutes = nil
 	}
 	switch {
 	case f.Get("clear_credentials") != "":
-		in.Credentials = &Credentials{}
+		in.Credentials = &intel.Credentials{}
 	case f.Get("username") != "" || f.Get("password") != "" || f.Get("header_name") != "" || f.Get("header_value") != "":
-		in.Credentials = &Credentials{Username: f.Get("username"), Password: f.Get("password"), HeaderName: f.Get("header_name"),
+		in.Credentials = &intel.Credentials{Username: f.Get("username"), Password: f.Get("password"), HeaderName: f.Get("header_name"),
 			HeaderValue: f.Get("header_value")}
 	}
 	return in
@@ -363,7 +358,7 @@ func formInput(f url.Values) SourceInput {
 
 // typedOver is the source as the form typed it, over src: what a form
 // refused shows again, so nothing typed is lost.
-func typedOver(src Source, f url.Values) Source {
+func typedOver(src intel.Source, f url.Values) intel.Source {
 	src.Name, src.Kind, src.URL, src.Format = f.Get("name"), f.Get("kind"), f.Get("url"), f.Get("format")
 	src.TLP, src.Collection, src.Description, src.Enabled = f.Get("tlp"), f.Get("collection"), f.Get("description"), f.Get("enabled") != ""
 	src.Confidence, _ = strconv.Atoi(f.Get("confidence"))
@@ -382,7 +377,7 @@ func (p *Pages) createSource(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
 	src, err := p.s.CreateSource(ctx, id, formInput(r.PostForm))
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
-		back := typedOver(Source{}, r.PostForm)
+		back := typedOver(intel.Source{}, r.PostForm)
 		return p.sourceForm(w, r, http.StatusUnprocessableEntity, sourceData{Source: back, New: true}, web.Page{Form: r.PostForm, Errors: e.Fields, Title: "New source"})
 	}
 	if err != nil {
@@ -461,4 +456,12 @@ func (p *Pages) setDigest(w http.ResponseWriter, r *http.Request) error {
 	p.rd.Flash(r, "Digests of what concerns you: "+st.Schedule+".")
 	http.Redirect(w, r, "/console/intel#digest", http.StatusSeeOther)
 	return nil
+}
+
+// orgName names an organisation: its name, or its ID if it has none.
+func orgName(names map[string]string, id string) string {
+	if n := names[id]; strings.TrimSpace(n) != "" {
+		return n
+	}
+	return id
 }
