@@ -31,6 +31,7 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/intel"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
+	inteldigest "github.com/certhub/certhub/internal/intel/digest"
 	intelpages "github.com/certhub/certhub/internal/intel/pages"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -106,7 +107,9 @@ type Core struct {
 	VDP       *vdp.Service
 	Advisory  *advisory.Service
 	Intel     *intel.Service
-	CenterKey *pgp.CenterKey
+	// IntelDigests mails each constituent what was routed to it.
+	IntelDigests *inteldigest.Sender
+	CenterKey    *pgp.CenterKey
 }
 
 // OpenCore opens the store, applies migrations and builds the services.
@@ -199,11 +202,14 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey, Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""),
 		CenterName: cfg.CenterName, Contact: cfg.ReportAddress})
 	c.Advisory.Register(c.Queue)
-	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger, Outbox: notify.NewOutbox(c.Queue, key),
-		CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Key: key, AllowPrivate: cfg.WebhookAllowPrivate,
+	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger,
+		CenterName: cfg.CenterName, Key: key, AllowPrivate: cfg.WebhookAllowPrivate,
 		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE, People: c.Auth,
 		Directory: c.Directory, Retention: cfg.IntelRetention})
 	c.Intel.Register(c.Queue)
+	c.IntelDigests = inteldigest.New(inteldigest.Options{DB: c.DB, Origins: c.Intel, Directory: c.Directory,
+		Outbox: notify.NewOutbox(c.Queue, key), CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Now: cfg.Now, Log: cfg.Logger})
+	c.IntelDigests.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

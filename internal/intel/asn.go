@@ -110,10 +110,12 @@ func (s *Service) asnTable(ctx context.Context) (*asn.Table, error) {
 	return t, nil
 }
 
-// origins answers the AS table for enrichment and routing: nil when there
-// is none or it cannot be read now (logged) — an enrichment failing must
-// not stop ingest, lookups, pages or digests.
-func (s *Service) origins(ctx context.Context) *asn.Table {
+// Origins answers the AS table for enrichment and routing (and the
+// digests, intel/digest): nil when there is none or it cannot be read now
+// (logged) — an enrichment failing must not stop ingest, lookups, pages or
+// digests. It is public routing data, not intelligence: no access rule
+// applies.
+func (s *Service) Origins(ctx context.Context) *asn.Table {
 	t, err := s.asnTable(ctx)
 	if err != nil {
 		s.log.Error("the AS table cannot be read: addresses go without their AS", "err", err)

@@ -79,7 +79,7 @@ func TestIntelDigests(t *testing.T) {
 	if r := s.API("POST", "/api/v1/intel/ingest?source=Center%20sensors", coord, apptest.TextBody("198.51.100.11\n198.51.100.41\n203.0.113.21\n")); r.Status != http.StatusOK {
 		t.Fatalf("new indicators: %d %s", r.Status, r.Body)
 	}
-	n, err := s.Intel.SendDigests(context.Background())
+	n, err := s.IntelDigests.SendDigests(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("digests sent %d (want Karakoram's only: the bank's is daily and was sent just now, Crescent wants none): %v", n, err)
 	}

@@ -11,7 +11,8 @@
 // canonical form), one reader per input format (plainlist, csvfeed, stix,
 // misp), and ingest (format detection and the aggregation of a batch).
 // The HTTP layer over the Service is two sub-packages that import it:
-// api (the JSON API) and pages (the console), wired by internal/app.
+// api (the JSON API) and pages (the console), wired by internal/app, as
+// is digest (the hourly job that mails each constituent its routes).
 //
 // Other domains reach intel through this root package only.
 package intel

@@ -133,7 +133,7 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 	if err != nil {
 		return nil, err
 	}
-	origins := s.origins(ctx)
+	origins := s.Origins(ctx)
 	now := s.now()
 	out := []Match{}
 	for _, oid := range ids {

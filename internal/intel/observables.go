@@ -173,7 +173,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 		return ObservableView{}, err
 	}
 	o.Benign = warn.Match(observable.Observable{Type: o.Type, Value: o.Value})
-	o.Origin = s.origins(ctx).Origin(observable.Observable{Type: o.Type, Value: o.Value})
+	o.Origin = s.Origins(ctx).Origin(observable.Observable{Type: o.Type, Value: o.Value})
 	if o.Events, err = s.eventsOf(ctx, v, oid, o.Sightings); err != nil {
 		return ObservableView{}, err
 	}

@@ -40,7 +40,7 @@ func (s *Service) routing(ctx context.Context) (*routing.Routes, error) {
 				cs = append(cs, c)
 			}
 		}
-		return routing.New(cs).WithOrigins(s.origins(ctx)), nil
+		return routing.New(cs).WithOrigins(s.Origins(ctx)), nil
 	})
 }
 

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,10 +24,8 @@ type Options struct {
 	DB  *db.DB
 	Now func() time.Time
 	Log *slog.Logger
-	// Outbox sends the digests; nil sends none.
-	Outbox *notify.Outbox
-	// CenterName and BaseURL appear in the digests.
-	CenterName, BaseURL string
+	// CenterName appears in the MISP feed as the events' creator.
+	CenterName string
 	// Key seals pulled sources' credentials; nil: a key of the process's
 	// own (tests).
 	Key *seal.Key
@@ -71,7 +68,6 @@ type Service struct {
 	cols         collectionCache
 	routes       ttlCache[*routing.Routes]
 	index        *index.Index
-	outbox       *notify.Outbox
 	key          *seal.Key
 	client       *http.Client
 	queue        *jobs.Queue
@@ -84,8 +80,8 @@ type Service struct {
 	life         context.Context
 	stop         context.CancelFunc
 
-	allowPrivate        bool
-	centerName, baseURL string
+	allowPrivate bool
+	centerName   string
 }
 
 // NewService makes the service.
@@ -99,10 +95,22 @@ func NewService(o Options) *Service {
 		o.Key, _ = seal.New(k)
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, index: index.New(), outbox: o.Outbox, key: o.Key,
+	return &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, index: index.New(), key: o.Key,
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
 		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related, people: o.People, dir: o.Directory, retention: cmp.Or(o.Retention, DefaultRetention),
-		centerName: cmp.Or(o.CenterName, "The CERT coordination center"), baseURL: strings.TrimSuffix(o.BaseURL, "/")}
+		centerName: cmp.Or(o.CenterName, "The CERT coordination center")}
+}
+
+// Register adds the service's background work to q: pulls of the sources
+// due every minute, and the pruning of old runs. (The digests are
+// intel/digest's.)
+func (s *Service) Register(q *jobs.Queue) {
+	s.queue = q
+	jobs.AddWorker(q, &pullWorker{s: s})
+	jobs.AddWorker(q, &scheduleWorker{s: s})
+	q.Every("intel.schedule", time.Minute, func() jobs.Args { return ScheduleArgs{} })
+	jobs.AddWorker(q, &pruneWorker{s: s})
+	q.Every("intel.prune", 6*time.Hour, func() jobs.Args { return PruneArgs{} })
 }
