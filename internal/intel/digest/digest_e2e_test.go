@@ -1,4 +1,4 @@
-package intel_test
+package digest_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package intel_test
+package api_test
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ func TestIntelIngestAPI(t *testing.T) {
 	if m["new"] != 2.0 || m["updated"] != 0.0 || m["rejected"] != 1.0 || len(m["errors"].([]any)) != 1 {
 		t.Fatalf("counts %v", m)
 	}
-	bundle, err := os.ReadFile("stix/testdata/stix/examples/indicators-for-C2-with-COA.json")
+	bundle, err := os.ReadFile("../stix/testdata/stix/examples/indicators-for-C2-with-COA.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package intel_test
+package pages_test
 
 import (
 	"fmt"
