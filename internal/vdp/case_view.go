@@ -8,6 +8,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
 // CaseDetail is a case as one viewer may see it.
@@ -16,7 +17,7 @@ type CaseDetail struct {
 	Participants []Participant        `json:"participants"`
 	Vulns        []Vuln               `json:"vulnerabilities"`
 	Statuses     []VendorStatus       `json:"vendor_statuses"`
-	Threads      []Thread             `json:"threads"`
+	Threads      []threads.Thread     `json:"threads"`
 	Events       []Event              `json:"timeline"`
 	Dates        []DateChange         `json:"publication_date_changes"`
 	Reports      []Report             `json:"reports,omitempty"`
@@ -92,16 +93,16 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 			}
 		}
 		if v.Level >= LevelParticipant {
-			threads, err := listThreads(ctx, q, c.ID)
+			ths, err := threads.List(ctx, q, c.ID)
 			if err != nil {
 				return err
 			}
-			unread, err := unreadPosts(ctx, q, c.ID, postSeq)
+			unread, err := threads.Unread(ctx, q, c.ID, postSeq)
 			if err != nil {
 				return err
 			}
-			d.Threads = []Thread{}
-			for _, t := range threads {
+			d.Threads = []threads.Thread{}
+			for _, t := range ths {
 				if v.SeesThread(t) {
 					t.Unread = unread[t.ID]
 					d.Unread += t.Unread

@@ -13,6 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
+	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
 // loadCase loads a case with what decides who sees it, and id's standing.
@@ -252,11 +253,8 @@ func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r R
 			return Case{}, err
 		}
 	}
-	for _, t := range []Thread{{Title: "Coordination", Visibility: VisibleParticipants}, {Title: "Internal notes", Visibility: VisibleInternal}} {
-		if _, err := tx.Exec(ctx, `INSERT INTO vdp_threads (id, case_id, title, visibility, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			db.NewID(), c.ID, t.Title, t.Visibility, now); err != nil {
-			return Case{}, fmt.Errorf("vdp: thread: %w", err)
-		}
+	if err := threads.OpenDefaults(ctx, tx, c.ID, now); err != nil {
+		return Case{}, err
 	}
 	if err := addEvent(ctx, tx, c.ID, "opened", "case opened from report "+r.TrackingID, VisibleParticipants, nil, id.User.Name, "", now); err != nil {
 		return Case{}, err

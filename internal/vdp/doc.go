@@ -18,9 +18,11 @@
 // follow.go (the reporter's follow link), mail.go (reports and replies by
 // e-mail), attachments.go, cases.go, case_view.go, case_changes.go,
 // participants.go, vulns.go (vulnerabilities and vendors' statements),
-// threads.go, cve.go (the CVE ID pool), routing.go, reminders.go,
-// stats.go (who sees which figures). The jobs that need neither store nor access rule are
-// sub-packages that do not import the root:
+// threads.go (who reads and writes a discussion, who is told), cve.go
+// (the CVE ID pool), routing.go, reminders.go, stats.go (who sees which
+// figures). The jobs that need no access rule are sub-packages that do not
+// import the root; they are given plain values (or a decided viewer) and
+// some run their own SQL over vdp's tables:
 //
 //   - cverec builds CVE JSON 5 records from plain values;
 //   - cwe is the CWE shortlist and the one spelling of a CWE ID;
@@ -28,6 +30,9 @@
 //   - inbound reads a message to the reporting address (the tracking ID
 //     of a reply, a new report's title and text);
 //   - similar scores how alike two reports are (duplicate suggestions);
+//   - threads is a case's discussions and their posts (types, checks and
+//     SQL over vdp_threads and vdp_posts); the root applies the access
+//     rule and tells the readers;
 //   - stats works out the dashboard's figures in SQL over vdp's tables.
 //
 // The handlers are sub-packages over the Service: api (JSON) and pages

@@ -10,6 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
 // BenchmarkLargeCase serves the pages of a multi-vendor case the size that
@@ -46,7 +47,7 @@ func BenchmarkLargeCase(b *testing.B) {
 		b.Fatal(err)
 	}
 	const vendors, posts = 150, 2000
-	var threads []string
+	var vendorThreads []string
 	for i := range vendors {
 		name, kind := fmt.Sprintf("Bench Vendor %03d", i), directory.KindVendor
 		o, err := s.Directory.Create(ctx, sys, directory.OrgInput{Name: &name, Kind: &kind,
@@ -66,11 +67,11 @@ func BenchmarkLargeCase(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		t, err := s.VDP.NewThread(ctx, coord, c.ID, vdp.ThreadInput{Title: "With " + name, Visibility: "vendor", VendorOrgID: o.ID})
+		t, err := s.VDP.NewThread(ctx, coord, c.ID, threads.Input{Title: "With " + name, Visibility: "vendor", VendorOrgID: o.ID})
 		if err != nil {
 			b.Fatal(err)
 		}
-		threads = append(threads, t.ID)
+		vendorThreads = append(vendorThreads, t.ID)
 	}
 	det, err := s.VDP.GetCase(ctx, coord, c.ID)
 	if err != nil {
@@ -85,7 +86,7 @@ func BenchmarkLargeCase(b *testing.B) {
 	for i := range posts {
 		th := main
 		if i%2 == 1 {
-			th = threads[i%len(threads)]
+			th = vendorThreads[i%len(vendorThreads)]
 		}
 		if _, err := s.VDP.AddPost(ctx, coord, c.ID, th, fmt.Sprintf("Update %d: status of the fix rollout, with a few lines of detail about versions and timing.", i)); err != nil {
 			b.Fatal(err)
@@ -97,7 +98,7 @@ func BenchmarkLargeCase(b *testing.B) {
 	for _, p := range []struct{ name, path string }{
 		{"case-page", "/console/cases/" + c.ID},
 		{"main-thread", "/console/cases/" + c.ID + "/threads/" + main},
-		{"vendor-thread", "/console/cases/" + c.ID + "/threads/" + threads[7]},
+		{"vendor-thread", "/console/cases/" + c.ID + "/threads/" + vendorThreads[7]},
 		{"case-api", "/api/v1/cases/" + c.ID},
 		{"case-list", "/console/cases"},
 	} {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/certhub/certhub/internal/cvss"
 	"github.com/certhub/certhub/internal/ssvc"
+	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
 // ReportStatus is where a report stands.
@@ -313,38 +314,14 @@ type ProductStatus struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 }
 
-// Thread visibilities.
+// Visibilities of threads and of timeline entries; a thread's are
+// spelled by the threads package.
 const (
-	VisibleInternal     = "internal"     // the center only
-	VisibleParticipants = "participants" // every participant and the center
-	VisibleVendor       = "vendor"       // one vendor and the center
-	VisibleReporter     = "reporter"     // the reporter and the center
+	VisibleInternal     = threads.Internal     // the center only
+	VisibleParticipants = threads.Participants // every participant and the center
+	VisibleVendor       = threads.Vendor       // one vendor and the center
+	VisibleReporter     = "reporter"           // the reporter and the center
 )
-
-// Thread is a discussion in a case.
-type Thread struct {
-	ID          string    `json:"id"`
-	CaseID      string    `json:"case_id"`
-	Title       string    `json:"title"`
-	Visibility  string    `json:"visibility"`
-	VendorOrgID *string   `json:"vendor_org_id,omitempty"`
-	Posts       int       `json:"posts"`
-	Unread      int       `json:"unread"`
-	LastPostAt  time.Time `json:"last_post_at,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-}
-
-// Post is one message in a thread.
-type Post struct {
-	Seq        int64     `json:"seq"`
-	ID         string    `json:"id"`
-	ThreadID   string    `json:"thread_id"`
-	AuthorName string    `json:"author"`
-	AuthorOrg  *string   `json:"author_org_id,omitempty"`
-	Body       string    `json:"body"`
-	Unread     bool      `json:"unread"`
-	CreatedAt  time.Time `json:"created_at"`
-}
 
 // Event is one entry of a case's timeline.
 type Event struct {

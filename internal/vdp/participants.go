@@ -13,6 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
 // tellParticipants mails every participant (all, or those in only), each
@@ -164,7 +165,7 @@ func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, o
 		if c.Status == CaseOpen {
 			c.Status = CaseCoordinating
 		}
-		if err := s.ensureVendorThread(ctx, tx, c.ID, p); err != nil {
+		if err := threads.EnsureVendor(ctx, tx, c.ID, p.OrgID, p.OrgName, s.now()); err != nil {
 			return "", "", err
 		}
 		pub := "to be agreed"
@@ -180,19 +181,6 @@ func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, o
 		}
 		return "notified " + p.OrgName, VisibleParticipants, nil
 	})
-}
-
-func (s *Service) ensureVendorThread(ctx context.Context, tx *db.Tx, caseID string, p Participant) error {
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM vdp_threads WHERE case_id = $1 AND vendor_org_id = $2`, caseID, p.OrgID).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO vdp_threads (id, case_id, title, visibility, vendor_org_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		db.NewID(), caseID, "With "+p.OrgName, VisibleVendor, p.OrgID, s.now())
-	return err
 }
 
 // participantChange lets a member of a participating organisation change

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
 // The access rules of the disclosure program, in one place.
@@ -122,7 +123,7 @@ func (v CaseViewer) onlyVendor() bool {
 }
 
 // SeesThread applies the thread's visibility.
-func (v CaseViewer) SeesThread(t Thread) bool {
+func (v CaseViewer) SeesThread(t threads.Thread) bool {
 	switch {
 	case v.Level == LevelCenter:
 		return true

@@ -10,36 +10,15 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
-// ThreadInput opens a discussion.
-type ThreadInput struct {
-	Title       string `json:"title"`
-	Visibility  string `json:"visibility"` // internal, participants, vendor
-	VendorOrgID string `json:"vendor_org_id"`
-}
-
 // NewThread opens a discussion in a case (its coordinators).
-func (s *Service) NewThread(ctx context.Context, id *auth.Identity, caseID string, in ThreadInput) (Thread, error) {
-	var f errs.Fields
-	in.Title = strings.TrimSpace(in.Title)
-	if in.Title == "" || utf8.RuneCountInString(in.Title) > maxTitle {
-		f.Add("title", "is required, at most %d characters", maxTitle)
+func (s *Service) NewThread(ctx context.Context, id *auth.Identity, caseID string, in threads.Input) (threads.Thread, error) {
+	if err := in.Check(maxTitle); err != nil {
+		return threads.Thread{}, err
 	}
-	switch in.Visibility {
-	case VisibleInternal, VisibleParticipants:
-		in.VendorOrgID = ""
-	case VisibleVendor:
-		if in.VendorOrgID == "" {
-			f.Add("vendor_org_id", "name the vendor who sees the thread")
-		}
-	default:
-		f.Add("visibility", "must be internal, participants or vendor")
-	}
-	if err := f.Err(); err != nil {
-		return Thread{}, err
-	}
-	t := Thread{ID: db.NewID(), Title: in.Title, Visibility: in.Visibility}
+	t := threads.Thread{ID: db.NewID(), Title: in.Title, Visibility: in.Visibility}
 	_, err := s.caseChange(ctx, id, caseID, "thread", func(tx *db.Tx, c *Case, parts []Participant) (string, string, error) {
 		if in.VendorOrgID != "" {
 			ok := false
@@ -52,8 +31,7 @@ func (s *Service) NewThread(ctx context.Context, id *auth.Identity, caseID strin
 			t.VendorOrgID = &in.VendorOrgID
 		}
 		t.CaseID, t.CreatedAt = c.ID, s.now()
-		_, err := tx.Exec(ctx, `INSERT INTO vdp_threads (id, case_id, title, visibility, vendor_org_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			t.ID, c.ID, t.Title, t.Visibility, t.VendorOrgID, t.CreatedAt)
+		err := threads.Insert(ctx, tx, t)
 		vis := VisibleInternal
 		if t.Visibility == VisibleParticipants {
 			vis = VisibleParticipants
@@ -63,28 +41,19 @@ func (s *Service) NewThread(ctx context.Context, id *auth.Identity, caseID strin
 	return t, err
 }
 
-// ThreadPage is a page of a thread's posts, oldest first.
-type ThreadPage struct {
-	Thread Thread `json:"thread"`
-	Posts  []Post `json:"posts"`
-	// Older is the seq to ask for (before=) to see earlier posts; 0 when none.
-	Older int64 `json:"older,omitempty"`
-}
-
 // ThreadPosts returns the latest posts of a thread (before seq when given)
 // and marks them read.
-func (s *Service) ThreadPosts(ctx context.Context, id *auth.Identity, caseID, threadID string, before int64, limit int) (ThreadPage, error) {
+func (s *Service) ThreadPosts(ctx context.Context, id *auth.Identity, caseID, threadID string, before int64, limit int) (threads.Page, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 200
 	}
-	var pg ThreadPage
-	var maxSeq int64
+	var pg threads.Page
 	err := s.db.Read(ctx, func(q db.Querier) error {
 		c, _, v, err := s.loadCase(ctx, q, id, caseID)
 		if err != nil {
 			return err
 		}
-		t, err := getThread(ctx, q, c.ID, threadID)
+		t, err := threads.Get(ctx, q, c.ID, threadID)
 		if err != nil {
 			return err
 		}
@@ -95,47 +64,17 @@ func (s *Service) ThreadPosts(ctx context.Context, id *auth.Identity, caseID, th
 		if err != nil {
 			return err
 		}
-		cond, args := `thread_id = $1`, []any{t.ID}
-		if before > 0 {
-			cond += ` AND seq < $2`
-			args = append(args, before)
-		}
-		rows, err := q.Query(ctx, fmt.Sprintf(`SELECT seq, id, thread_id, author_name, author_org_id, body, created_at
-			FROM vdp_posts WHERE %s ORDER BY seq DESC LIMIT %d`, cond, limit+1), args...)
-		if err != nil {
-			return fmt.Errorf("vdp: posts: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p Post
-			if err := rows.Scan(&p.Seq, &p.ID, &p.ThreadID, &p.AuthorName, &p.AuthorOrg, &p.Body, &p.CreatedAt); err != nil {
-				return err
-			}
-			p.Unread = p.Seq > readSeq
-			maxSeq = max(maxSeq, p.Seq)
-			pg.Posts = append(pg.Posts, p)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(pg.Posts) > limit {
-			pg.Posts = pg.Posts[:limit]
-			pg.Older = pg.Posts[limit-1].Seq
-		}
-		// Oldest first on the page.
-		for i, j := 0, len(pg.Posts)-1; i < j; i, j = i+1, j-1 {
-			pg.Posts[i], pg.Posts[j] = pg.Posts[j], pg.Posts[i]
-		}
-		if pg.Posts == nil {
-			pg.Posts = []Post{}
-		}
-		pg.Thread = t
-		return nil
+		pg, err = threads.Posts(ctx, q, t, before, limit, readSeq)
+		return err
 	})
 	if err != nil {
 		return pg, err
 	}
 	if before == 0 && !id.IsSystem() {
+		var maxSeq int64
+		for _, p := range pg.Posts {
+			maxSeq = max(maxSeq, p.Seq)
+		}
 		err = s.markRead(ctx, id.User.ID, caseID, 0, maxSeq)
 	}
 	return pg, err
@@ -143,21 +82,21 @@ func (s *Service) ThreadPosts(ctx context.Context, id *auth.Identity, caseID, th
 
 // AddPost writes in a thread the caller can see. Everyone else who can see
 // it is told by e-mail, with a link to the post.
-func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, threadID, body string) (Post, error) {
+func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, threadID, body string) (threads.Post, error) {
 	body = strings.TrimSpace(body)
 	if body == "" {
-		return Post{}, fieldErr("body", "is empty")
+		return threads.Post{}, fieldErr("body", "is empty")
 	}
 	if utf8.RuneCountInString(body) > maxText {
-		return Post{}, fieldErr("body", "must be at most %d characters", maxText)
+		return threads.Post{}, fieldErr("body", "must be at most %d characters", maxText)
 	}
-	var p Post
+	var p threads.Post
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		c, parts, v, err := s.loadCase(ctx, tx, id, caseID)
 		if err != nil {
 			return err
 		}
-		t, err := getThread(ctx, tx, c.ID, threadID)
+		t, err := threads.Get(ctx, tx, c.ID, threadID)
 		if err != nil {
 			return err
 		}
@@ -174,7 +113,7 @@ func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, thread
 			}
 		}
 		now := s.now()
-		p = Post{ID: db.NewID(), ThreadID: t.ID, AuthorName: id.User.Name, Body: body, CreatedAt: now}
+		p = threads.Post{ID: db.NewID(), ThreadID: t.ID, AuthorName: id.User.Name, Body: body, CreatedAt: now}
 		var authorOrg *string
 		for org := range v.Orgs {
 			o := org
@@ -185,9 +124,8 @@ func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, thread
 			authorOrg = &c.OwnerOrgID
 		}
 		p.AuthorOrg = authorOrg
-		if err := tx.QueryRow(ctx, `INSERT INTO vdp_posts (id, thread_id, case_id, author_user_id, author_org_id, author_name, body, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`, p.ID, t.ID, c.ID, nullable(id.User.ID), authorOrg, p.AuthorName, body, now).Scan(&p.Seq); err != nil {
-			return fmt.Errorf("vdp: post: %w", err)
+		if err := threads.AddPost(ctx, tx, c.ID, id.User.ID, &p); err != nil {
+			return err
 		}
 		vis, orgOnly := VisibleParticipants, (*string)(nil)
 		switch t.Visibility {
@@ -213,18 +151,7 @@ func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, thread
 				return err
 			}
 		}
-		if t.Visibility == VisibleInternal {
-			return nil
-		}
-		var only []string
-		for _, pt := range parts {
-			if _, mine := v.Orgs[pt.OrgID]; mine {
-				continue
-			}
-			if t.Visibility == VisibleParticipants || (t.VendorOrgID != nil && *t.VendorOrgID == pt.OrgID) {
-				only = append(only, pt.OrgID)
-			}
-		}
+		only := threads.Audience(t, orgsOf(parts), func(org string) bool { _, mine := v.Orgs[org]; return mine })
 		if len(only) == 0 {
 			return nil
 		}
@@ -233,9 +160,11 @@ func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, thread
 	return p, err
 }
 
-func nullable(s string) *string {
-	if s == "" {
-		return nil
+// orgsOf is the participating organisations, in order.
+func orgsOf(parts []Participant) []string {
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		out = append(out, p.OrgID)
 	}
-	return &s
+	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
 func (a *API) listCases(w http.ResponseWriter, r *http.Request) error {
@@ -203,7 +204,7 @@ func (a *API) setStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) newThread(w http.ResponseWriter, r *http.Request) error {
-	var in vdp.ThreadInput
+	var in threads.Input
 	if err := httpx.DecodeJSON(w, r, &in, 0); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/threads"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -177,8 +178,8 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 			Mitigation: f.Get("mitigation"), Workaround: f.Get("workaround")})
 		msg, anchor = "Recorded the statement.", "status"
 	case "thread":
-		var t vdp.Thread
-		t, err = p.svc.NewThread(ctx, id, cid, vdp.ThreadInput{Title: f.Get("title"), Visibility: f.Get("visibility"), VendorOrgID: f.Get("vendor_org_id")})
+		var t threads.Thread
+		t, err = p.svc.NewThread(ctx, id, cid, threads.Input{Title: f.Get("title"), Visibility: f.Get("visibility"), VendorOrgID: f.Get("vendor_org_id")})
 		if err == nil {
 			http.Redirect(w, r, "/console/cases/"+cid+"/threads/"+t.ID, http.StatusSeeOther)
 			return nil
@@ -211,7 +212,7 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 }
 
 type threadData struct {
-	vdp.ThreadPage
+	threads.Page
 	Case    vdp.Case
 	Older   string
 	CanPost bool
@@ -231,7 +232,7 @@ func (p *Pages) threadPage(w http.ResponseWriter, r *http.Request, status int, p
 	if err != nil {
 		return err
 	}
-	d := threadData{ThreadPage: page, Case: c, CanPost: true}
+	d := threadData{Page: page, Case: c, CanPost: true}
 	if page.Older > 0 {
 		d.Older = fmt.Sprint(page.Older)
 	}
