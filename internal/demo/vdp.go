@@ -7,6 +7,7 @@ import (
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
 // loadVDP fills the disclosure program: routing rules, a small CVE pool, and
@@ -40,7 +41,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 		return err
 	}
 	yes := true
-	if _, err := c.VDP.SetRules(ctx, sys, []vdp.Rule{
+	if _, err := c.VDP.SetRules(ctx, sys, []routing.Rule{
 		{Sector: "banking", OrgID: ids["bankcert"]},
 		{Sector: "telecom", OrgID: ids["telcocert"]},
 		{Sector: "energy", OrgID: ids["powercert"]},

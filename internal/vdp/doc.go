@@ -19,16 +19,19 @@
 // e-mail), attachments.go, cases.go, case_view.go, case_changes.go,
 // participants.go, vulns.go (vulnerabilities and vendors' statements),
 // threads.go (who reads and writes a discussion, who is told), cve.go
-// (the CVE ID pool), routing.go, reminders.go, stats.go (who sees which
-// figures). The jobs that need no access rule are sub-packages that do not
-// import the root; they are given plain values (or a decided viewer) and
-// some run their own SQL over vdp's tables:
+// (the CVE ID pool), routing.go (routing a report, the SLA clock),
+// reminders.go, stats.go (who sees which figures). The jobs that need no
+// access rule are sub-packages that do not import the root; they are given
+// plain values (or a decided viewer), and some run their own SQL over
+// vdp's tables:
 //
 //   - cverec builds CVE JSON 5 records from plain values;
 //   - cwe is the CWE shortlist and the one spelling of a CWE ID;
 //   - files stages, stores and serves attached files;
 //   - inbound reads a message to the reporting address (the tracking ID
 //     of a reply, a new report's title and text);
+//   - routing is the routing rules (which CERT a report goes to) and
+//     their SQL; the root names the CERTs and guards who sets them;
 //   - similar scores how alike two reports are (duplicate suggestions);
 //   - threads is a case's discussions and their posts (types, checks and
 //     SQL over vdp_threads and vdp_posts); the root applies the access

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/certhub/certhub/internal/directory"
@@ -12,61 +11,11 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
-// Rule routes matching reports to a CERT. Empty conditions match anything;
-// the first matching rule wins.
-type Rule struct {
-	ID      string `json:"id"`
-	Vendor  string `json:"vendor"`  // case-insensitive part of the vendor's name
-	Product string `json:"product"` // case-insensitive part of the product's name
-	Sector  string `json:"sector"`  // one of the report's sectors
-	CII     *bool  `json:"cii"`     // whether the report affects critical information infrastructure
-	OrgID   string `json:"org_id"`  // the responsible CERT
-	OrgName string `json:"org_name,omitempty"`
-}
-
-// Matches reports whether the rule applies to r.
-func (rule Rule) Matches(r Report, vendorName string) bool {
-	contains := func(hay, needle string) bool {
-		return strings.Contains(strings.ToLower(hay), strings.ToLower(strings.TrimSpace(needle)))
-	}
-	if rule.Vendor != "" && !contains(r.Vendor, rule.Vendor) && !(vendorName != "" && contains(vendorName, rule.Vendor)) {
-		return false
-	}
-	if rule.Product != "" && !contains(r.Product, rule.Product) {
-		return false
-	}
-	if rule.Sector != "" && !slices.Contains(r.Sectors, rule.Sector) {
-		return false
-	}
-	if rule.CII != nil && *rule.CII != r.CII {
-		return false
-	}
-	return true
-}
-
-// listRules returns the routing rules in order, without the CERTs' names:
-// those are the directory's (Service.namedRules).
-func listRules(ctx context.Context, q db.Querier) ([]Rule, error) {
-	rows, err := q.Query(ctx, `SELECT id, vendor, product, sector, cii, org_id FROM vdp_routing_rules ORDER BY position`)
-	if err != nil {
-		return nil, fmt.Errorf("vdp: rules: %w", err)
-	}
-	defer rows.Close()
-	out := []Rule{}
-	for rows.Next() {
-		var r Rule
-		if err := rows.Scan(&r.ID, &r.Vendor, &r.Product, &r.Sector, &r.CII, &r.OrgID); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 // namedRules gives each rule its CERT's name from the directory.
-func (s *Service) namedRules(ctx context.Context, rules []Rule) error {
+func (s *Service) namedRules(ctx context.Context, rules []routing.Rule) error {
 	if len(rules) == 0 {
 		return nil
 	}
@@ -93,31 +42,29 @@ func (s *Service) namedRules(ctx context.Context, rules []Rule) error {
 // route decides the responsible CERT: the first matching rule, else the
 // coordination center. It returns the rule's ID (or "default") and the CERT.
 func (s *Service) route(ctx context.Context, r Report) (string, string, error) {
-	rules, err := listRules(ctx, s.db)
+	rules, err := routing.List(ctx, s.db)
 	if err != nil {
 		return "", "", err
 	}
-	vendorName := ""
+	in := routing.Report{Vendor: r.Vendor, Product: r.Product, Sectors: r.Sectors, CII: r.CII}
 	if r.VendorOrgID != nil {
 		if o, err := s.orgs.Get(ctx, system, *r.VendorOrgID); err == nil {
-			vendorName = o.Name
+			in.VendorName = o.Name
 		}
 	}
-	for _, rule := range rules {
-		if rule.Matches(r, vendorName) {
-			return rule.ID, rule.OrgID, nil
-		}
+	if rule, ok := routing.First(rules, in); ok {
+		return rule.ID, rule.OrgID, nil
 	}
 	cc, err := s.coordinationCenter(ctx)
 	return "default", cc, err
 }
 
 // Rules lists the routing rules in order (staff).
-func (s *Service) Rules(ctx context.Context, id *auth.Identity) ([]Rule, error) {
+func (s *Service) Rules(ctx context.Context, id *auth.Identity) ([]routing.Rule, error) {
 	if !id.IsStaff() && !id.IsSystem() {
 		return nil, errs.Forbidden("only coordination-center staff see the routing rules")
 	}
-	rules, err := listRules(ctx, s.db)
+	rules, err := routing.List(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
@@ -125,55 +72,28 @@ func (s *Service) Rules(ctx context.Context, id *auth.Identity) ([]Rule, error) 
 }
 
 // SetRules replaces the routing rules with rules, in that order (staff).
-func (s *Service) SetRules(ctx context.Context, id *auth.Identity, rules []Rule) ([]Rule, error) {
+func (s *Service) SetRules(ctx context.Context, id *auth.Identity, rules []routing.Rule) ([]routing.Rule, error) {
 	if !id.IsStaff() && !id.IsSystem() {
 		return nil, errs.Forbidden("only coordination-center staff change the routing rules")
 	}
-	var f errs.Fields
-	for i, r := range rules {
-		p := fmt.Sprintf("rules[%d]", i)
-		if r.Sector != "" && !slices.Contains(directory.Sectors, r.Sector) {
-			f.Add(p+".sector", "must be one of %s", strings.Join(directory.Sectors, ", "))
-		}
-		if len(r.Vendor) > 200 || len(r.Product) > 200 {
-			f.Add(p, "vendor and product must be at most 200 characters")
-		}
-		o, err := s.orgs.Get(ctx, system, r.OrgID)
-		if err != nil || !o.Kind.IsCERT() {
-			f.Add(p+".org_id", "must be a CERT of the directory")
-		}
-		if r.Vendor == "" && r.Product == "" && r.Sector == "" && r.CII == nil {
-			f.Add(p, "needs at least one condition (a rule matching everything would hide the rules after it)")
-		}
+	isCERT := func(orgID string) bool {
+		o, err := s.orgs.Get(ctx, system, orgID)
+		return err == nil && o.Kind.IsCERT()
 	}
-	if len(rules) > 500 {
-		f.Add("rules", "at most 500 rules")
-	}
-	if err := f.Err(); err != nil {
+	if err := routing.Check(rules, directory.Sectors, isCERT); err != nil {
 		return nil, err
 	}
-	var out []Rule
+	var out []routing.Rule
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		before, err := listRules(ctx, tx)
+		before, err := routing.List(ctx, tx)
 		if err != nil {
 			return err
 		}
 		if err := s.namedRules(ctx, before); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM vdp_routing_rules`); err != nil {
-			return fmt.Errorf("vdp: rules: %w", err)
-		}
 		now := s.now()
-		for i, r := range rules {
-			r.ID = db.NewID()
-			if _, err := tx.Exec(ctx, `INSERT INTO vdp_routing_rules (id, position, vendor, product, sector, cii, org_id, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, r.ID, i, strings.TrimSpace(r.Vendor), strings.TrimSpace(r.Product),
-				r.Sector, r.CII, r.OrgID, now); err != nil {
-				return fmt.Errorf("vdp: rules: %w", err)
-			}
-		}
-		if out, err = listRules(ctx, tx); err != nil {
+		if out, err = routing.Replace(ctx, tx, rules, now); err != nil {
 			return err
 		}
 		if err := s.namedRules(ctx, out); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
+	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
 type clock struct {
@@ -256,13 +257,13 @@ func TestRoutingTriageAndTheReportAccessRule(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		ctx := context.Background()
-		if _, err := w.svc.SetRules(ctx, w.id["bank_analyst"], []Rule{{Vendor: "examplesoft", OrgID: w.org["bankcert"]}}); errs.KindOf(err) != errs.KindForbidden {
+		if _, err := w.svc.SetRules(ctx, w.id["bank_analyst"], []routing.Rule{{Vendor: "examplesoft", OrgID: w.org["bankcert"]}}); errs.KindOf(err) != errs.KindForbidden {
 			t.Fatalf("a sector analyst set rules: %v", err)
 		}
-		if _, err := w.svc.SetRules(ctx, w.id["coord"], []Rule{{OrgID: w.org["bankcert"]}}); errs.KindOf(err) != errs.KindInvalid {
+		if _, err := w.svc.SetRules(ctx, w.id["coord"], []routing.Rule{{OrgID: w.org["bankcert"]}}); errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("a rule without conditions: %v", err)
 		}
-		if _, err := w.svc.SetRules(ctx, w.id["coord"], []Rule{{Vendor: "examplesoft", OrgID: w.org["bankcert"]}, {Sector: "telecom", OrgID: w.org["telcocert"]}}); err != nil {
+		if _, err := w.svc.SetRules(ctx, w.id["coord"], []routing.Rule{{Vendor: "examplesoft", OrgID: w.org["bankcert"]}, {Sector: "telecom", OrgID: w.org["telcocert"]}}); err != nil {
 			t.Fatal(err)
 		}
 		r, _, err := w.svc.SubmitPublic(ctx, goodReport(), "web", "192.0.2.1")
@@ -737,7 +738,7 @@ func TestConstituentReportsRouteBySector(t *testing.T) {
 	if _, err := w.dir.Update(ctx, sys, w.org["bank"], directory.OrgInput{Sector: ptr("banking"), CII: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.SetRules(ctx, sys, []Rule{{Sector: "banking", OrgID: w.org["bankcert"]}}); err != nil {
+	if _, err := w.svc.SetRules(ctx, sys, []routing.Rule{{Sector: "banking", OrgID: w.org["bankcert"]}}); err != nil {
 		t.Fatal(err)
 	}
 	id, err := w.users.Identity(ctx, w.id["bank_member"].User.ID)

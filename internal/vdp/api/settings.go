@@ -6,6 +6,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
 func (a *API) settings(w http.ResponseWriter, r *http.Request) error {
@@ -42,7 +43,7 @@ func (a *API) rules(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) setRules(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Rules []vdp.Rule `json:"rules"`
+		Rules []routing.Rule `json:"rules"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, 1<<20); err != nil {
 		return err

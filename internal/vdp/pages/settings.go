@@ -11,6 +11,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/routing"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -25,7 +26,7 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 
 type settingsData struct {
 	Settings vdp.Settings
-	Rules    []vdp.Rule
+	Rules    []routing.Rule
 	CERTs    []directory.Summary
 	Sectors  []string
 	CVEFree  int
@@ -79,7 +80,7 @@ func (p *Pages) saveSettings(w http.ResponseWriter, r *http.Request) error {
 			PublicationDays: num("publication_days"), ReminderDays: num("reminder_days"), EscalateAfter: num("escalate_after"),
 			DeadlineDays: num("deadline_days"), CNAOrgID: f.Get("cna_org_id"), CNAShortName: f.Get("cna_short_name")})
 	case "rules":
-		var rules []vdp.Rule
+		var rules []routing.Rule
 		for i := range 100 {
 			k := fmt.Sprintf("rules[%d].", i)
 			if !f.Has(k + "org_id") {
@@ -88,7 +89,7 @@ func (p *Pages) saveSettings(w http.ResponseWriter, r *http.Request) error {
 			if f.Get(k+"org_id") == "" || f.Get(k+"delete") != "" {
 				continue
 			}
-			rule := vdp.Rule{Vendor: f.Get(k + "vendor"), Product: f.Get(k + "product"), Sector: f.Get(k + "sector"), OrgID: f.Get(k + "org_id")}
+			rule := routing.Rule{Vendor: f.Get(k + "vendor"), Product: f.Get(k + "product"), Sector: f.Get(k + "sector"), OrgID: f.Get(k + "org_id")}
 			switch f.Get(k + "cii") {
 			case "yes":
 				rule.CII = ptr(true)
