@@ -2,15 +2,14 @@ package vdp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/cvepool"
 	"github.com/certhub/certhub/internal/vdp/cverec"
 	"github.com/certhub/certhub/internal/vdp/cwe"
 )
@@ -20,35 +19,18 @@ func (s *Service) AddCVEs(ctx context.Context, id *auth.Identity, ids []string) 
 	if !id.IsStaff() && !id.IsSystem() {
 		return 0, errs.Forbidden("only coordination-center staff manage the CVE ID pool")
 	}
-	var f errs.Fields
-	var clean []string
-	for i, c := range ids {
-		c = strings.ToUpper(strings.TrimSpace(c))
-		if c == "" {
-			continue
-		}
-		if !cverec.ValidID(c) {
-			f.Add(fmt.Sprintf("cve_ids[%d]", i), "%q is not a CVE ID such as CVE-2026-12345", c)
-			continue
-		}
-		clean = append(clean, c)
-	}
-	if len(clean) == 0 && len(f) == 0 {
-		f.Add("cve_ids", "give at least one CVE ID")
-	}
-	if err := f.Err(); err != nil {
+	clean, err := cvepool.Clean(ids)
+	if err != nil {
 		return 0, err
 	}
 	added := 0
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		for _, c := range clean {
-			n, err := tx.Exec(ctx, `INSERT INTO vdp_cve_pool (cve_id, added_at) VALUES ($1, $2) ON CONFLICT (cve_id) DO NOTHING`, c, now)
-			if err != nil {
-				return fmt.Errorf("vdp: cve pool: %w", err)
-			}
-			added += int(n)
+		n, err := cvepool.Add(ctx, tx, clean, now)
+		if err != nil {
+			return err
 		}
+		added = n
 		return audit.Record(ctx, tx, now, audit.Event{Action: "cve.pool.add", ObjectType: "cve_pool", ObjectID: "pool",
 			Summary: fmt.Sprintf("added %d CVE IDs to the pool", added)})
 	})
@@ -57,8 +39,7 @@ func (s *Service) AddCVEs(ctx context.Context, id *auth.Identity, ids []string) 
 
 // CVEPool reports how many reserved IDs are free and assigned.
 func (s *Service) CVEPool(ctx context.Context) (free, assigned int, err error) {
-	err = s.db.QueryRow(ctx, `SELECT COUNT(*) - COUNT(vuln_id), COUNT(vuln_id) FROM vdp_cve_pool`).Scan(&free, &assigned)
-	return free, assigned, err
+	return cvepool.Counts(ctx, s.db)
 }
 
 // AssignCVE gives a vulnerability the next free CVE ID of the pool.
@@ -72,27 +53,8 @@ func (s *Service) AssignCVE(ctx context.Context, id *auth.Identity, caseID, vuln
 		if v.CVEID != "" {
 			return "", "", errs.Conflict("the vulnerability has %s already", v.CVEID)
 		}
-		// Claim the lowest free ID with a conditional update, so two
-		// requests at once cannot take the same one.
-		for range 5 {
-			err := tx.QueryRow(ctx, `SELECT cve_id FROM vdp_cve_pool WHERE vuln_id IS NULL ORDER BY cve_id LIMIT 1`).Scan(&cve)
-			if errors.Is(err, db.ErrNoRows) {
-				return "", "", errs.Conflict("the CVE ID pool is empty: reserve IDs with your CNA and add them")
-			}
-			if err != nil {
-				return "", "", err
-			}
-			n, err := tx.Exec(ctx, `UPDATE vdp_cve_pool SET vuln_id = $2, assigned_at = $3 WHERE cve_id = $1 AND vuln_id IS NULL`, cve, v.ID, s.now())
-			if err != nil {
-				return "", "", err
-			}
-			if n == 1 {
-				break
-			}
-			cve = ""
-		}
-		if cve == "" {
-			return "", "", errs.Conflict("could not claim a CVE ID; try again")
+		if cve, err = cvepool.Claim(ctx, tx, v.ID, s.now()); err != nil {
+			return "", "", err
 		}
 		v.CVEID, v.UpdatedAt = cve, s.now()
 		return "assigned " + cve + " to " + v.Title, VisibleParticipants, saveVuln(ctx, tx, v, false)

@@ -19,12 +19,13 @@
 // e-mail), attachments.go, cases.go, case_view.go, case_changes.go,
 // participants.go, vulns.go (vulnerabilities and vendors' statements),
 // threads.go (who reads and writes a discussion, who is told), cve.go
-// (the CVE ID pool), routing.go (routing a report, the SLA clock),
+// (CVE IDs and records), routing.go (routing a report, the SLA clock),
 // reminders.go, stats.go (who sees which figures). The jobs that need no
 // access rule are sub-packages that do not import the root; they are given
 // plain values (or a decided viewer), and some run their own SQL over
 // vdp's tables:
 //
+//   - cvepool is the pool of CVE IDs reserved with the CNA (vdp_cve_pool);
 //   - cverec builds CVE JSON 5 records from plain values;
 //   - cwe is the CWE shortlist and the one spelling of a CWE ID;
 //   - files stages, stores and serves attached files;
