@@ -9,6 +9,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/vdp/threads"
+	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // CaseDetail is a case as one viewer may see it.
@@ -18,7 +19,7 @@ type CaseDetail struct {
 	Vulns        []Vuln               `json:"vulnerabilities"`
 	Statuses     []VendorStatus       `json:"vendor_statuses"`
 	Threads      []threads.Thread     `json:"threads"`
-	Events       []Event              `json:"timeline"`
+	Events       []timeline.Event     `json:"timeline"`
 	Dates        []DateChange         `json:"publication_date_changes"`
 	Reports      []Report             `json:"reports,omitempty"`
 	Unread       int                  `json:"unread"`
@@ -88,7 +89,7 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 		}
 		eventSeq, postSeq := int64(0), int64(0)
 		if id != nil && !id.IsSystem() {
-			if eventSeq, postSeq, err = lastRead(ctx, q, id.User.ID, c.ID); err != nil {
+			if eventSeq, postSeq, err = timeline.LastRead(ctx, q, id.User.ID, c.ID); err != nil {
 				return err
 			}
 		}
@@ -109,14 +110,14 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 					d.Threads = append(d.Threads, t)
 				}
 			}
-			events, err := listEvents(ctx, q, c.ID, 200)
+			events, err := timeline.List(ctx, q, c.ID, 200)
 			if err != nil {
 				return err
 			}
-			d.Events = []Event{}
+			d.Events = []timeline.Event{}
 			for _, e := range events {
 				maxEvent = max(maxEvent, e.Seq)
-				if v.SeesEvent(e.visibility, e.orgID) {
+				if v.SeesEvent(e.Visibility, e.OrgID) {
 					e.Unread = e.Seq > eventSeq
 					d.Events = append(d.Events, e.Event)
 				}
@@ -166,7 +167,7 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 	if id != nil && !id.IsSystem() && v.Level >= LevelParticipant {
 		// The case page shows the timeline: its events are now seen. Posts
 		// count as read only when their thread is opened.
-		if err := s.markRead(ctx, id.User.ID, d.Case.ID, maxEvent, 0); err != nil {
+		if err := timeline.MarkRead(ctx, s.db, id.User.ID, d.Case.ID, maxEvent, 0, s.now()); err != nil {
 			return d, err
 		}
 		if err := s.markSeen(ctx, id, d.Case, d.Participants, v); err != nil {
@@ -218,7 +219,7 @@ func (s *Service) markSeen(ctx context.Context, id *auth.Identity, c Case, parts
 				return err
 			}
 			orgID := p.OrgID
-			if err := addEvent(ctx, tx, c.ID, "seen", p.OrgName+" opened the case", VisibleInternal, &orgID, id.User.Name, "vendors", now); err != nil {
+			if err := timeline.Add(ctx, tx, c.ID, "seen", p.OrgName+" opened the case", VisibleInternal, &orgID, id.User.Name, "vendors", now); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, now, audit.Event{Action: "case.vendor.seen", ObjectType: "case", ObjectID: c.ID,

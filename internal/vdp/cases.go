@@ -14,6 +14,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
 	"github.com/certhub/certhub/internal/vdp/threads"
+	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // loadCase loads a case with what decides who sees it, and id's standing.
@@ -116,7 +117,7 @@ func (s *Service) caseChange(ctx context.Context, id *auth.Identity, caseID, act
 			return err
 		}
 		out = c
-		if err := addEvent(ctx, tx, c.ID, action, summary, visibility, nil, id.User.Name, "", c.UpdatedAt); err != nil {
+		if err := timeline.Add(ctx, tx, c.ID, action, summary, visibility, nil, id.User.Name, "", c.UpdatedAt); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, c.UpdatedAt, audit.Event{Action: "case." + action, ObjectType: "case", ObjectID: c.ID,
@@ -170,7 +171,7 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, reportID string
 			r.CaseID = &c.ID
 			summary = "attached to " + c.Number
 			msg = "We have accepted your report and handle it in case " + c.Number + "."
-			if err := addEvent(ctx, tx, c.ID, "report", "report "+r.TrackingID+" attached", VisibleInternal, nil, id.User.Name, "reports", now); err != nil {
+			if err := timeline.Add(ctx, tx, c.ID, "report", "report "+r.TrackingID+" attached", VisibleInternal, nil, id.User.Name, "reports", now); err != nil {
 				return err
 			}
 		default:
@@ -256,7 +257,7 @@ func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r R
 	if err := threads.OpenDefaults(ctx, tx, c.ID, now); err != nil {
 		return Case{}, err
 	}
-	if err := addEvent(ctx, tx, c.ID, "opened", "case opened from report "+r.TrackingID, VisibleParticipants, nil, id.User.Name, "", now); err != nil {
+	if err := timeline.Add(ctx, tx, c.ID, "opened", "case opened from report "+r.TrackingID, VisibleParticipants, nil, id.User.Name, "", now); err != nil {
 		return Case{}, err
 	}
 	return c, audit.Record(ctx, tx, now, audit.Event{Action: "case.open", ObjectType: "case", ObjectID: c.ID, OrgID: owner,

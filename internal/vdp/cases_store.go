@@ -210,62 +210,6 @@ func listStatuses(ctx context.Context, q db.Querier, caseID string) ([]ProductSt
 	return out, rows.Err()
 }
 
-// addEvent appends to the case timeline.
-func addEvent(ctx context.Context, tx *db.Tx, caseID, kind, summary, visibility string, orgID *string, actor, anchor string, at time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO vdp_events (case_id, kind, summary, visibility, org_id, actor, anchor, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, caseID, kind, summary, visibility, orgID, actor, anchor, at)
-	if err != nil {
-		return fmt.Errorf("vdp: event: %w", err)
-	}
-	return nil
-}
-
-type rawEvent struct {
-	Event
-	visibility string
-	orgID      *string
-}
-
-func listEvents(ctx context.Context, q db.Querier, caseID string, limit int) ([]rawEvent, error) {
-	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT seq, kind, summary, visibility, org_id, actor, anchor, created_at
-		FROM vdp_events WHERE case_id = $1 ORDER BY seq DESC LIMIT %d`, limit), caseID)
-	if err != nil {
-		return nil, fmt.Errorf("vdp: events: %w", err)
-	}
-	defer rows.Close()
-	var out []rawEvent
-	for rows.Next() {
-		var e rawEvent
-		if err := rows.Scan(&e.Seq, &e.Kind, &e.Summary, &e.visibility, &e.orgID, &e.Actor, &e.Anchor, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
-// lastRead returns what userID had seen of caseID.
-func lastRead(ctx context.Context, q db.Querier, userID, caseID string) (eventSeq, postSeq int64, err error) {
-	err = q.QueryRow(ctx, `SELECT event_seq, post_seq FROM vdp_reads WHERE user_id = $1 AND case_id = $2`, userID, caseID).Scan(&eventSeq, &postSeq)
-	if errors.Is(err, db.ErrNoRows) {
-		return 0, 0, nil
-	}
-	return eventSeq, postSeq, err
-}
-
-// markRead records that userID has seen caseID up to the given sequences.
-func (s *Service) markRead(ctx context.Context, userID, caseID string, eventSeq, postSeq int64) error {
-	if userID == "" {
-		return nil
-	}
-	_, err := s.db.Exec(ctx, `INSERT INTO vdp_reads (user_id, case_id, event_seq, post_seq, seen_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (user_id, case_id) DO UPDATE SET
-		event_seq = CASE WHEN excluded.event_seq > vdp_reads.event_seq THEN excluded.event_seq ELSE vdp_reads.event_seq END,
-		post_seq = CASE WHEN excluded.post_seq > vdp_reads.post_seq THEN excluded.post_seq ELSE vdp_reads.post_seq END,
-		seen_at = excluded.seen_at`, userID, caseID, eventSeq, postSeq, s.now())
-	return err
-}
-
 // CaseFilter narrows the case list.
 type CaseFilter struct {
 	Status string

@@ -34,6 +34,8 @@
 //   - routing is the routing rules (which CERT a report goes to) and
 //     their SQL; the root names the CERTs and guards who sets them;
 //   - similar scores how alike two reports are (duplicate suggestions);
+//   - timeline is a case's timeline entries and each user's read marks
+//     (vdp_events, vdp_reads); the root filters the entries by viewer;
 //   - threads is a case's discussions and their posts (types, checks and
 //     SQL over vdp_threads and vdp_posts); the root applies the access
 //     rule and tells the readers;

@@ -9,6 +9,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // Handoff is what a case gives the advisory capability to draft an advisory
@@ -109,6 +110,6 @@ func (s *Service) AnnouncePublication(ctx context.Context, caseID, trackingID, t
 				return err
 			}
 		}
-		return addEvent(ctx, tx, c.ID, "advisory", "advisory "+trackingID+" published", VisibleParticipants, nil, system.User.Name, "", now)
+		return timeline.Add(ctx, tx, c.ID, "advisory", "advisory "+trackingID+" published", VisibleParticipants, nil, system.User.Name, "", now)
 	})
 }

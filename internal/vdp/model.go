@@ -323,17 +323,6 @@ const (
 	VisibleReporter     = "reporter"           // the reporter and the center
 )
 
-// Event is one entry of a case's timeline.
-type Event struct {
-	Seq       int64     `json:"seq"`
-	Kind      string    `json:"kind"`
-	Summary   string    `json:"summary"`
-	Actor     string    `json:"actor"`
-	Anchor    string    `json:"anchor,omitempty"`
-	Unread    bool      `json:"unread"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
 // DateChange is one change of a case's expected publication date.
 type DateChange struct {
 	OldAt     *time.Time `json:"old_at,omitempty"`

@@ -14,6 +14,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/vdp/threads"
+	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // tellParticipants mails every participant (all, or those in only), each
@@ -213,7 +214,7 @@ func (s *Service) participantChange(ctx context.Context, id *auth.Identity, case
 			return err
 		}
 		now := s.now()
-		if err := addEvent(ctx, tx, c.ID, "participant", p.OrgName+" "+summary, VisibleInternal, &p.OrgID, id.User.Name, "vendors", now); err != nil {
+		if err := timeline.Add(ctx, tx, c.ID, "participant", p.OrgName+" "+summary, VisibleInternal, &p.OrgID, id.User.Name, "vendors", now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "case.participant.update", ObjectType: "case", ObjectID: c.ID,

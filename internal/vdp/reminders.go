@@ -8,6 +8,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // ReminderArgs is the periodic job that chases silent vendors, escalates
@@ -100,7 +101,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 						return err
 					}
 					summary := fmt.Sprintf("%s has not answered %d reminders", p.OrgName, p.Reminders)
-					if err := addEvent(ctx, tx, c.ID, "escalated", summary, VisibleInternal, &orgID, "system", "vendors", now); err != nil {
+					if err := timeline.Add(ctx, tx, c.ID, "escalated", summary, VisibleInternal, &orgID, "system", "vendors", now); err != nil {
 						return err
 					}
 					sent++
@@ -113,7 +114,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 				if err := saveParticipant(ctx, tx, p); err != nil {
 					return err
 				}
-				if err := addEvent(ctx, tx, c.ID, "reminder", fmt.Sprintf("reminder %d sent to %s", p.Reminders, p.OrgName),
+				if err := timeline.Add(ctx, tx, c.ID, "reminder", fmt.Sprintf("reminder %d sent to %s", p.Reminders, p.OrgName),
 					VisibleInternal, &orgID, "system", "vendors", now); err != nil {
 					return err
 				}
@@ -164,7 +165,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 				when := c.PublicationAt.Format("2006-01-02 15:04 UTC")
 				body := fmt.Sprintf("Case %s (%s) is due to be published on %s. Make sure fixes and statements are ready:\n%s\n",
 					c.Number, c.Title, when, s.link("/console/cases/"+c.ID+"#dates"))
-				if err := addEvent(ctx, tx, c.ID, "deadline", "publication on "+when+" is near", VisibleParticipants, nil, "system", "dates", now); err != nil {
+				if err := timeline.Add(ctx, tx, c.ID, "deadline", "publication on "+when+" is near", VisibleParticipants, nil, "system", "dates", now); err != nil {
 					return err
 				}
 				sent++

@@ -11,6 +11,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/vdp/threads"
+	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // NewThread opens a discussion in a case (its coordinators).
@@ -60,7 +61,7 @@ func (s *Service) ThreadPosts(ctx context.Context, id *auth.Identity, caseID, th
 		if !v.SeesThread(t) {
 			return errs.NotFound("thread not found")
 		}
-		_, readSeq, err := lastRead(ctx, q, id.User.ID, c.ID)
+		_, readSeq, err := timeline.LastRead(ctx, q, id.User.ID, c.ID)
 		if err != nil {
 			return err
 		}
@@ -75,7 +76,7 @@ func (s *Service) ThreadPosts(ctx context.Context, id *auth.Identity, caseID, th
 		for _, p := range pg.Posts {
 			maxSeq = max(maxSeq, p.Seq)
 		}
-		err = s.markRead(ctx, id.User.ID, caseID, 0, maxSeq)
+		err = timeline.MarkRead(ctx, s.db, id.User.ID, caseID, 0, maxSeq, s.now())
 	}
 	return pg, err
 }
@@ -135,7 +136,7 @@ func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, thread
 			orgOnly = t.VendorOrgID
 		}
 		anchor := "post-" + p.ID
-		if err := addEvent(ctx, tx, c.ID, "post", id.User.Name+" wrote in "+t.Title, vis, orgOnly, id.User.Name, anchor, now); err != nil {
+		if err := timeline.Add(ctx, tx, c.ID, "post", id.User.Name+" wrote in "+t.Title, vis, orgOnly, id.User.Name, anchor, now); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, now, audit.Event{Action: "case.post", ObjectType: "case", ObjectID: c.ID, OrgID: c.OwnerOrgID,

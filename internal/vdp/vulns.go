@@ -13,6 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/ssvc"
 	"github.com/certhub/certhub/internal/vdp/cwe"
+	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // VulnInput adds or edits a vulnerability.
@@ -210,7 +211,7 @@ func (s *Service) SetStatus(ctx context.Context, id *auth.Identity, caseID strin
 		}
 		vendor := p.OrgID
 		summary := fmt.Sprintf("%s: %s is %s", p.OrgName, out.Product, strings.ReplaceAll(out.Status, "_", " "))
-		if err := addEvent(ctx, tx, c.ID, "status", summary, VisibleParticipants, &vendor, id.User.Name, "status", now); err != nil {
+		if err := timeline.Add(ctx, tx, c.ID, "status", summary, VisibleParticipants, &vendor, id.User.Name, "status", now); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, now, audit.Event{Action: "case.status", ObjectType: "case", ObjectID: c.ID,
