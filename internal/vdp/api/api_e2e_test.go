@@ -1,4 +1,4 @@
-package vdp_test
+package api_test
 
 import (
 	"bytes"

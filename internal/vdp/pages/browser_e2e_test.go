@@ -1,4 +1,4 @@
-package vdp_test
+package pages_test
 
 import (
 	"context"
