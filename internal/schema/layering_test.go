@@ -25,9 +25,12 @@ var wiring = []string{"app", "cli", "demo", "schema"}
 var wirers = []string{"cli", "app", "demo", "apptest"}
 
 type goPackage struct {
-	ImportPath string
-	Imports    []string
-	Deps       []string
+	ImportPath   string
+	Imports      []string
+	Deps         []string
+	GoFiles      []string
+	TestGoFiles  []string
+	XTestGoFiles []string
 }
 
 // packages lists the repository's packages with their imports, as the go
@@ -114,4 +117,28 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// untested are the packages with code but no test of their own, and why.
+var untested = map[string]string{
+	"cmd/certhub": "main only calls cli.Main, whose commands cli's tests run",
+}
+
+// TestEveryPackageHasTests: a package with code has tests beside it (unit
+// or end to end), but the command's main and the owners' migrations
+// packages, which only embed SQL that this package's tests run.
+func TestEveryPackageHasTests(t *testing.T) {
+	var missing []string
+	for _, p := range packages(t) {
+		rel := strings.TrimPrefix(p.ImportPath, module)
+		if len(p.GoFiles) == 0 || len(p.TestGoFiles)+len(p.XTestGoFiles) > 0 || untested[rel] != "" ||
+			strings.HasSuffix(rel, "/migrations") {
+			continue
+		}
+		missing = append(missing, rel)
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("packages without tests beside them:\n  %s", strings.Join(missing, "\n  "))
+	}
 }
