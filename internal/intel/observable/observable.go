@@ -72,6 +72,18 @@ func Refang(s string) string {
 	// Every defang has a bracket, a backslash or a space (" dot "), or is
 	// a scheme with x for t (hxxp://, fxp://).
 	if strings.ContainsAny(s, "[({\\ ") || strings.Contains(s, "://") && strings.ContainsAny(s, "xX") {
+		// The scheme in any case ("HXXp://"): URL parsing lower-cases it,
+		// and a scheme left defanged would be refanged the next time.
+		if i := strings.Index(s, "://"); i > 0 {
+			switch strings.ToLower(s[:i]) {
+			case "hxxp":
+				s = "http" + s[i:]
+			case "hxxps":
+				s = "https" + s[i:]
+			case "fxp":
+				s = "ftp" + s[i:]
+			}
+		}
 		s = defangs.Replace(s)
 		// " dot " between labels, as some write domains in prose.
 		s = strings.ReplaceAll(s, " dot ", ".")
