@@ -708,9 +708,7 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID string) (Toke
 			return errs.NotFound("token not found")
 		}
 		if err == nil {
-			ts := []Token{t}
-			err = tokenScopes(ctx, tx, ts, `token_id = $1`, t.ID)
-			t = ts[0]
+			t, err = withScopes(ctx, tx, t)
 		}
 		if err != nil {
 			return fmt.Errorf("auth: revoke token: %w", err)
@@ -740,9 +738,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, raw, ip string) (*Ident
 		return nil, bad
 	}
 	if err == nil {
-		ts := []Token{t}
-		err = tokenScopes(ctx, s.db, ts, `token_id = $1`, t.ID)
-		t = ts[0]
+		t, err = withScopes(ctx, s.db, t)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: token lookup: %w", err)

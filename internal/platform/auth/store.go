@@ -248,6 +248,13 @@ func tokenScopes(ctx context.Context, q db.Querier, tokens []Token, where string
 	return rows.Err()
 }
 
+// withScopes answers t with its scopes read.
+func withScopes(ctx context.Context, q db.Querier, t Token) (Token, error) {
+	ts := []Token{t}
+	err := tokenScopes(ctx, q, ts, `token_id = $1`, t.ID)
+	return ts[0], err
+}
+
 // saveTokenScopes writes a new token's scopes.
 func saveTokenScopes(ctx context.Context, tx *db.Tx, t Token) error {
 	for _, sc := range t.Scopes {
