@@ -57,8 +57,8 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		for name, s := range map[string]string{"From": m.From, "FromName": m.FromName, "Subject": m.Subject, "MessageID": m.MessageID, "Text": m.Text} {
-			if !utf8.ValidString(s) {
-				t.Fatalf("%s %q is not UTF-8", name, s)
+			if !utf8.ValidString(s) || strings.Contains(s, "\x00") {
+				t.Fatalf("%s %q is not UTF-8 text without NUL", name, s)
 			}
 		}
 		if m.From != strings.ToLower(m.From) {
@@ -74,7 +74,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%d attachments", len(m.Attachments))
 		}
 		for _, a := range m.Attachments {
-			if a.Name == "" || !utf8.ValidString(a.Name) {
+			if a.Name == "" || !utf8.ValidString(a.Name) || strings.Contains(a.Name, "\x00") {
 				t.Fatalf("an attachment without a name: %+v", a)
 			}
 		}

@@ -20,7 +20,8 @@ const (
 	maxDepth = 8
 )
 
-// Message is one received message, decoded.
+// Message is one received message, decoded. Its text fields are valid
+// UTF-8 without NUL: a bad byte arrives as U+FFFD.
 type Message struct {
 	EnvelopeFrom string // MAIL FROM; empty for bounces
 	From         string // the author's address (From header), lower-cased
@@ -70,8 +71,8 @@ func Parse(raw io.Reader, decrypt Decrypter) (Message, error) {
 	m.MessageID, _ = h.MessageID()
 	// Raw 8-bit headers (a legacy charset without MIME encoding) are not
 	// UTF-8, which what stores them refuses.
-	m.From, m.FromName = strings.ToValidUTF8(m.From, "\uFFFD"), strings.ToValidUTF8(m.FromName, "\uFFFD")
-	m.Subject, m.MessageID = strings.ToValidUTF8(m.Subject, "\uFFFD"), strings.ToValidUTF8(m.MessageID, "\uFFFD")
+	m.From, m.FromName = plainText(m.From), plainText(m.FromName)
+	m.Subject, m.MessageID = plainText(m.Subject), plainText(m.MessageID)
 	auto := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted")))
 	m.Automatic = (auto != "" && auto != "no") || h.Get("X-Autoreply") != "" ||
 		strings.EqualFold(h.Get("Precedence"), "bulk") || strings.EqualFold(h.Get("Precedence"), "junk")
@@ -134,7 +135,7 @@ func (p *parser) walk(e *message.Entity, depth int) error {
 		// would show, and rendering sender HTML is a risk.
 		return nil
 	}
-	name = strings.ToValidUTF8(name, "\uFFFD")
+	name = plainText(name)
 	if name == "" {
 		name = "part-" + fmt.Sprint(p.parts)
 	}
@@ -142,15 +143,22 @@ func (p *parser) walk(e *message.Entity, depth int) error {
 	return nil
 }
 
+// plainText is s as text every store takes: valid UTF-8 without NUL, which
+// PostgreSQL refuses in text columns. Each bad byte becomes U+FFFD, so the
+// reader sees that something was there.
+func plainText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
 // text takes the body text, decrypting an inline armoured block.
 func (p *parser) text(body []byte) error {
-	s := strings.ToValidUTF8(string(body), "\uFFFD")
+	s := plainText(string(body))
 	if begin := strings.Index(s, "-----BEGIN PGP MESSAGE-----"); begin >= 0 {
 		end := strings.Index(s[begin:], "-----END PGP MESSAGE-----")
 		if end > 0 {
 			block := s[begin : begin+end+len("-----END PGP MESSAGE-----")]
 			if plain, ok := p.open(block); ok {
-				s = s[:begin] + strings.ToValidUTF8(string(plain), "\uFFFD") + s[begin+len(block):]
+				s = s[:begin] + plainText(string(plain)) + s[begin+len(block):]
 			} else {
 				p.m.Attachments = append(p.m.Attachments, Attachment{Name: "encrypted-message.asc", ContentType: "application/pgp-encrypted", Data: []byte(block)})
 				s = s[:begin] + "[an OpenPGP-encrypted block that could not be decrypted is attached]" + s[begin+len(block):]
