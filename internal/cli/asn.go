@@ -60,20 +60,20 @@ func runASN(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		defer file.Close()
-		info, err := c.Intel.LoadASNTable(ctx, id, filepath.Base(rest[0]), file)
+		info, err := c.Intel.ASNTable().Load(ctx, id, filepath.Base(rest[0]), file)
 		if err != nil {
 			return fmt.Errorf("%s: %w", rest[0], explain(err))
 		}
 		fmt.Fprintf(env.Stdout, "loaded %s: %d prefixes, %d origin ASes\n", info.Name, info.Prefixes, info.ASNs)
 	case "show":
-		info, err := c.Intel.ASNTableInfo(ctx, id)
+		info, err := c.Intel.ASNTable().Info(ctx, id)
 		if err != nil {
 			return explain(err)
 		}
 		fmt.Fprintf(env.Stdout, "%s: %d prefixes, %d origin ASes, loaded %s by %s\n", info.Name, info.Prefixes, info.ASNs,
 			info.LoadedAt.Format("2006-01-02 15:04:05Z"), info.LoadedBy)
 	case "lookup":
-		items, err := c.Intel.LookupOrigins(ctx, id, rest)
+		items, err := c.Intel.ASNTable().Lookup(ctx, id, rest)
 		if err != nil {
 			return explain(err)
 		}
@@ -88,7 +88,7 @@ func runASN(ctx context.Context, env Env, args []string) error {
 			}
 		}
 	default: // delete
-		if err := c.Intel.DeleteASNTable(ctx, id); err != nil {
+		if err := c.Intel.ASNTable().Delete(ctx, id); err != nil {
 			return explain(err)
 		}
 		fmt.Fprintln(env.Stdout, "deleted the AS table")

@@ -53,7 +53,7 @@ func runWarninglist(ctx context.Context, env Env, args []string) error {
 	defer c.Close()
 	switch sub {
 	case "list":
-		lists, err := c.Intel.Warninglists(ctx, id)
+		lists, err := c.Intel.Warninglists().All(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func runWarninglist(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, explain(err))
 			}
-			info, created, err := c.Intel.PutWarninglist(ctx, id, l)
+			info, created, err := c.Intel.Warninglists().Put(ctx, id, l)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, explain(err))
 			}
@@ -87,20 +87,20 @@ func runWarninglist(ctx context.Context, env Env, args []string) error {
 		}
 		return nil
 	case "enable", "disable":
-		l, err := c.Intel.SetWarninglistEnabled(ctx, id, rest[0], sub == "enable")
+		l, err := c.Intel.Warninglists().SetEnabled(ctx, id, rest[0], sub == "enable")
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "%sd %s\n", sub, l.Name)
 		return nil
 	case "delete":
-		if err := c.Intel.DeleteWarninglist(ctx, id, rest[0]); err != nil {
+		if err := c.Intel.Warninglists().Delete(ctx, id, rest[0]); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "deleted %s\n", rest[0])
 		return nil
 	default: // check
-		checks, err := c.Intel.CheckValues(ctx, id, rest)
+		checks, err := c.Intel.Warninglists().Check(ctx, id, rest)
 		if err != nil {
 			return explain(err)
 		}

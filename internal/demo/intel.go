@@ -20,7 +20,7 @@ import (
 // routed by its AS alone.
 func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 	sys := auth.System("demo dataset")
-	if _, err := c.Intel.LoadASNTable(ctx, sys, "demo-pfx2as.txt", strings.NewReader(demoASNTable)); err != nil {
+	if _, err := c.Intel.ASNTable().Load(ctx, sys, "demo-pfx2as.txt", strings.NewReader(demoASNTable)); err != nil {
 		return fmt.Errorf("demo AS table: %w", err)
 	}
 	feeds := []struct {

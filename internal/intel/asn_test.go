@@ -4,13 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
-	"io"
 	"maps"
-	"net/http"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -37,13 +32,13 @@ func TestASNTableService(t *testing.T) {
 		staff := &auth.Identity{User: auth.User{ID: "u-staff", Email: "duty@cc.example", PlatformRole: auth.PlatformCoordinator}}
 		dump := "# prefix\tlength\tAS\n192.0.2.0\t24\t64511\n198.51.100.0\t24\t64497\n2001:db8::\t32\t64511\n"
 
-		if _, err := s.ASNTableInfo(ctx, staff); errs.KindOf(err) != errs.KindNotFound {
+		if _, err := s.ASNTable().Info(ctx, staff); errs.KindOf(err) != errs.KindNotFound {
 			t.Fatalf("no table yet: %v", err)
 		}
-		if _, err := s.LoadASNTable(ctx, member("bank", auth.RoleAdmin), "x", strings.NewReader(dump)); errs.KindOf(err) != errs.KindForbidden {
+		if _, err := s.ASNTable().Load(ctx, member("bank", auth.RoleAdmin), "x", strings.NewReader(dump)); errs.KindOf(err) != errs.KindForbidden {
 			t.Fatalf("a constituent loaded the table: %v", err)
 		}
-		if _, err := s.LoadASNTable(ctx, nil, "x", strings.NewReader(dump)); errs.KindOf(err) != errs.KindUnauthenticated {
+		if _, err := s.ASNTable().Load(ctx, nil, "x", strings.NewReader(dump)); errs.KindOf(err) != errs.KindUnauthenticated {
 			t.Fatalf("nobody loaded the table: %v", err)
 		}
 		for _, bad := range []struct{ name, body, field, message string }{
@@ -52,7 +47,7 @@ func TestASNTableService(t *testing.T) {
 			{"bad.txt", "# nothing\n", "", "names no prefix"},
 			{" ", dump, "name", "1 to 200 characters"},
 		} {
-			_, err := s.LoadASNTable(ctx, staff, bad.name, strings.NewReader(bad.body))
+			_, err := s.ASNTable().Load(ctx, staff, bad.name, strings.NewReader(bad.body))
 			e := errs.As(err)
 			if e == nil || e.Kind != errs.KindInvalid {
 				t.Fatalf("%q: %v", bad.body, err)
@@ -73,14 +68,14 @@ func TestASNTableService(t *testing.T) {
 		zw := gzip.NewWriter(&gz)
 		zw.Write([]byte(dump))
 		zw.Close()
-		info, err := s.LoadASNTable(ctx, staff, "routeviews-rv2-20261201.pfx2as.gz", &gz)
+		info, err := s.ASNTable().Load(ctx, staff, "routeviews-rv2-20261201.pfx2as.gz", &gz)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if info.Prefixes != 3 || info.ASNs != 2 || info.LoadedBy != "duty@cc.example" {
 			t.Fatalf("loaded %+v", info)
 		}
-		if got, err := s.ASNTableInfo(ctx, member("ins", auth.RoleAnalyst)); err != nil || got != info {
+		if got, err := s.ASNTable().Info(ctx, member("ins", auth.RoleAnalyst)); err != nil || got != info {
 			t.Fatalf("the table as a member sees it: %+v %v, want %+v", got, err, info)
 		}
 
@@ -119,11 +114,11 @@ func TestASNTableService(t *testing.T) {
 		if err != nil || view.Origin == nil || view.Origin.ASN != 64511 || len(view.Constituents) != 1 {
 			t.Fatalf("the observable's page: %+v %v", view, err)
 		}
-		origins, err := s.LookupOrigins(ctx, ins, []string{"198.51.100.99", "hxxp://192.0.2.1/a", "203.0.113.1", "evil.example", "2001:db8::/48"})
+		origins, err := s.ASNTable().Lookup(ctx, ins, []string{"198.51.100.99", "hxxp://192.0.2.1/a", "203.0.113.1", "evil.example", "2001:db8::/48"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []OriginLookup{
+		want := []asn.Lookup{
 			{Value: "198.51.100.99", Type: observable.IPv4, ASN: 64497, Prefix: "198.51.100.0/24"},
 			{Value: "hxxp://192.0.2.1/a", Type: observable.URL, ASN: 64511, Prefix: "192.0.2.0/24"},
 			{Value: "203.0.113.1", Type: observable.IPv4},
@@ -137,36 +132,36 @@ func TestASNTableService(t *testing.T) {
 		// Another process (a second service on the store) reads the table
 		// the first loaded, and a replacement once it looks again.
 		other := newService(t, d)
-		if o, err := other.LookupOrigins(ctx, ins, []string{"192.0.2.1"}); err != nil || o[0].ASN != 64511 {
+		if o, err := other.ASNTable().Lookup(ctx, ins, []string{"192.0.2.1"}); err != nil || o[0].ASN != 64511 {
 			t.Fatalf("the other process: %+v %v", o, err)
 		}
-		if _, err := s.LoadASNTable(ctx, staff, "next.txt", strings.NewReader("192.0.2.0/25 64999\n")); err != nil {
+		if _, err := s.ASNTable().Load(ctx, staff, "next.txt", strings.NewReader("192.0.2.0/25 64999\n")); err != nil {
 			t.Fatal(err)
 		}
-		other.forgetASNTable() // as warnRecheck passing does
-		if o, err := other.LookupOrigins(ctx, ins, []string{"192.0.2.1", "198.51.100.1"}); err != nil || o[0].ASN != 64999 || o[1].ASN != 0 {
+		other.ASNTable().Forget() // as warnRecheck passing does
+		if o, err := other.ASNTable().Lookup(ctx, ins, []string{"192.0.2.1", "198.51.100.1"}); err != nil || o[0].ASN != 64999 || o[1].ASN != 0 {
 			t.Fatalf("the other process after the replacement: %+v %v", o, err)
 		}
 		// Deleted and loaded again: the other process, which read the
 		// table before, sees the new one (revisions never repeat).
-		if err := s.DeleteASNTable(ctx, staff); err != nil {
+		if err := s.ASNTable().Delete(ctx, staff); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.LoadASNTable(ctx, staff, "again.txt", strings.NewReader("192.0.2.0/26 64777\n")); err != nil {
+		if _, err := s.ASNTable().Load(ctx, staff, "again.txt", strings.NewReader("192.0.2.0/26 64777\n")); err != nil {
 			t.Fatal(err)
 		}
-		other.forgetASNTable()
-		if o, err := other.LookupOrigins(ctx, ins, []string{"192.0.2.1"}); err != nil || o[0].ASN != 64777 {
+		other.ASNTable().Forget()
+		if o, err := other.ASNTable().Lookup(ctx, ins, []string{"192.0.2.1"}); err != nil || o[0].ASN != 64777 {
 			t.Fatalf("the other process after a delete and a load: %+v %v", o, err)
 		}
 
-		if err := s.DeleteASNTable(ctx, ins); errs.KindOf(err) != errs.KindForbidden {
+		if err := s.ASNTable().Delete(ctx, ins); errs.KindOf(err) != errs.KindForbidden {
 			t.Fatalf("a member deleted the table: %v", err)
 		}
-		if err := s.DeleteASNTable(ctx, staff); err != nil {
+		if err := s.ASNTable().Delete(ctx, staff); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.LookupOrigins(ctx, ins, []string{"192.0.2.1"}); errs.KindOf(err) != errs.KindNotFound {
+		if _, err := s.ASNTable().Lookup(ctx, ins, []string{"192.0.2.1"}); errs.KindOf(err) != errs.KindNotFound {
 			t.Fatalf("a lookup without a table: %v", err)
 		}
 		var actions []string
@@ -186,60 +181,6 @@ func TestASNTableService(t *testing.T) {
 	})
 }
 
-// TestASNTableReadErrors: what the input did decides the answer, not the
-// partial line it left: a body cut off by the request's bound stays that
-// error (413 over HTTP), a broken gzip stream is invalid input, a failing
-// reader is the server's error, not the caller's.
-func TestASNTableReadErrors(t *testing.T) {
-	s := newService(t, dbtest.Open(t, db.SQLite))
-	ctx := context.Background()
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	for i := range 2000 {
-		zw.Write([]byte("10." + strconv.Itoa(i/250) + "." + strconv.Itoa(i%250) + ".0/24\t64500\n"))
-	}
-	zw.Close()
-	cut := func(after int, err error) io.Reader {
-		return io.MultiReader(strings.NewReader("192.0.2.0/24 64500\n198.51.100.0/2"[:after]), &failing{err})
-	}
-	tooBig := &http.MaxBytesError{Limit: 10}
-	if _, err := s.LoadASNTable(ctx, sys, "x", cut(30, tooBig)); !errors.As(err, &tooBig) {
-		t.Errorf("cut off by the bound: %v", err)
-	}
-	if _, err := s.LoadASNTable(ctx, sys, "x", cut(30, errors.New("connection reset"))); err == nil || errs.KindOf(err) != errs.KindInternal {
-		t.Errorf("a failing reader: %v (%v)", err, errs.KindOf(err))
-	}
-	if _, err := s.LoadASNTable(ctx, sys, "x", bytes.NewReader(gz.Bytes()[:gz.Len()/2])); errs.KindOf(err) != errs.KindInvalid || !strings.Contains(err.Error(), "gzip stream") {
-		t.Errorf("half a gzip stream: %v", err)
-	}
-	if _, err := s.LoadASNTable(ctx, sys, "x", bytes.NewReader(gz.Bytes())); err != nil {
-		t.Errorf("the whole stream: %v", err)
-	}
-}
-
 type failing struct{ err error }
 
 func (f *failing) Read([]byte) (int, error) { return 0, f.err }
-
-// TestASNTableServiceOfficial loads RouteViews' table of 2014 (gzip, in
-// place) through the service, as `certhub asn load` does.
-func TestASNTableServiceOfficial(t *testing.T) {
-	s := newService(t, dbtest.Open(t, db.SQLite))
-	f, err := os.Open(officialASN + "/ipasn/ipasn_20140513.dat.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ctx := context.Background()
-	info, err := s.LoadASNTable(ctx, sys, "ipasn_20140513.dat.gz", f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Prefixes != 512621 {
-		t.Fatalf("%d prefixes, the file has 512,621", info.Prefixes)
-	}
-	got, err := s.LookupOrigins(ctx, sys, []string{"1.0.4.200"})
-	if err != nil || got[0].ASN != 56203 || got[0].Prefix != "1.0.4.0/24" {
-		t.Fatalf("1.0.4.200: %+v %v", got, err)
-	}
-}

@@ -134,7 +134,7 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 	if err != nil {
 		return err
 	}
-	warn, err := s.warninglists(ctx)
+	warn, err := s.warn.Set(ctx)
 	if err != nil {
 		return err
 	}
@@ -153,14 +153,14 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		b := &ingest.Batch{Recs: make([]observable.Record, 0, ingest.BatchSize)}
+		b := &ingest.Batch{Recs: make([]observable.Record, 0, s.batchSize)}
 		flush := func() error {
 			select {
 			case batches <- ingest.Aggregate(b, string(l), s.now().UTC().Unix()):
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			b = &ingest.Batch{Recs: make([]observable.Record, 0, ingest.BatchSize)}
+			b = &ingest.Batch{Recs: make([]observable.Record, 0, s.batchSize)}
 			return nil
 		}
 		sink := func(rec observable.Record) error {
@@ -169,14 +169,14 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 				return nil
 			}
 			b.Recs = append(b.Recs, rec)
-			if b.Size() >= ingest.BatchSize {
+			if b.Size() >= s.batchSize {
 				return flush()
 			}
 			return nil
 		}
 		keep := func(obj observable.Object) error {
 			b.Objs = append(b.Objs, obj)
-			if b.Size() >= ingest.BatchSize {
+			if b.Size() >= s.batchSize {
 				return flush()
 			}
 			return nil

@@ -168,7 +168,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 	o.TLP, o.FirstSeen, o.LastSeen = string(label), time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
 	o.Score = Score(o.Type, conf, len(o.Sightings), o.LastSeen, s.now())
 	o.Pattern = stix.Pattern(observable.Observable{Type: o.Type, Value: o.Value})
-	warn, err := s.warninglists(ctx)
+	warn, err := s.warn.Set(ctx)
 	if err != nil {
 		return ObservableView{}, err
 	}

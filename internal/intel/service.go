@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/index"
+	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/intel/routing"
+	"github.com/certhub/certhub/internal/intel/warninglist"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/jobs"
@@ -57,28 +59,27 @@ type People interface {
 
 // Service keeps the threat-intelligence store.
 type Service struct {
-	db   *db.DB
-	now  func() time.Time
-	log  *slog.Logger
-	warn warnCache
-	asn  asnCache
-	// builtinLists: the built-in warninglists have their rows.
-	builtinLists atomic.Bool
-	orgTable     ttlCache[map[string]orgInfo]
-	cols         collectionCache
-	routes       ttlCache[*routing.Routes]
-	index        *index.Index
-	key          *seal.Key
-	client       *http.Client
-	queue        *jobs.Queue
-	spoolDir     string
-	related      Related
-	people       People
-	dir          Directory
-	retention    time.Duration
-	bg           sync.WaitGroup // loads running after their request answered 202
-	life         context.Context
-	stop         context.CancelFunc
+	db        *db.DB
+	now       func() time.Time
+	log       *slog.Logger
+	warn      *warninglist.Store
+	asn       *asn.Store
+	orgTable  ttlCache[map[string]orgInfo]
+	cols      collectionCache
+	routes    ttlCache[*routing.Routes]
+	index     *index.Index
+	key       *seal.Key
+	client    *http.Client
+	queue     *jobs.Queue
+	spoolDir  string
+	related   Related
+	people    People
+	dir       Directory
+	retention time.Duration
+	batchSize int            // indicators per write transaction (tests make it smaller)
+	bg        sync.WaitGroup // loads running after their request answered 202
+	life      context.Context
+	stop      context.CancelFunc
 
 	allowPrivate bool
 	centerName   string
@@ -95,13 +96,21 @@ func NewService(o Options) *Service {
 		o.Key, _ = seal.New(k)
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, index: index.New(), key: o.Key,
+	s := &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, index: index.New(), key: o.Key,
+		warn: warninglist.NewStore(o.DB, o.Now),
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
 		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related, people: o.People, dir: o.Directory, retention: cmp.Or(o.Retention, DefaultRetention),
+		batchSize:  ingest.BatchSize,
 		centerName: cmp.Or(o.CenterName, "The CERT coordination center")}
+	// Routing reaches those who registered an AS: a new table, new routes.
+	s.asn = asn.NewStore(o.DB, o.Now, s.routes.forget)
+	return s
 }
+
+// Warninglists are the lists of values ingest does not store.
+func (s *Service) Warninglists() *warninglist.Store { return s.warn }
 
 // Register adds the service's background work to q: pulls of the sources
 // due every minute, and the pruning of old runs. (The digests are

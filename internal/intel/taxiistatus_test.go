@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/directory"
-	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -50,7 +49,9 @@ func storedObjects(t *testing.T, d *db.DB, c Collection) int {
 // and only the one who POSTed (or the staff) reads it.
 func TestTAXIIStatusCommitsWithTheObjects(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		const batch = 400 // as ingest.BatchSize would, without minutes under -race
 		s := newService(t, d)
+		s.batchSize = batch
 		ctx := context.Background()
 		orgsForAccess(t, d)
 		staff := &auth.Identity{User: auth.User{ID: "u-staff", PlatformRole: auth.PlatformCoordinator}, Method: auth.MethodToken}
@@ -82,7 +83,7 @@ func TestTAXIIStatusCommitsWithTheObjects(t *testing.T) {
 
 		// The store refuses one object of the second batch: the first
 		// batch is in the collection and is all the status calls stored.
-		bad := fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", ingest.BatchSize+20)
+		bad := fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", batch+20)
 		trigger := map[db.Engine][]string{
 			db.SQLite: {`CREATE TRIGGER fail_one BEFORE INSERT ON intel_objects WHEN NEW.stix_id = '` + bad + `' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`},
 			db.Postgres: {`CREATE FUNCTION fail_one() RETURNS trigger AS $$ BEGIN IF NEW.stix_id = '` + bad + `' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
@@ -94,7 +95,7 @@ func TestTAXIIStatusCommitsWithTheObjects(t *testing.T) {
 			}
 		}
 		before := storedObjects(t, d, col)
-		id, err = s.AddObjects(ctx, staff, col, strings.NewReader(envelope(0, ingest.BatchSize+50)))
+		id, err = s.AddObjects(ctx, staff, col, strings.NewReader(envelope(0, batch+50)))
 		if err == nil || errs.As(err) != nil {
 			t.Fatalf("a failing store answered %v, want an internal error", err)
 		}
@@ -105,7 +106,7 @@ func TestTAXIIStatusCommitsWithTheObjects(t *testing.T) {
 		// The first three were stored by the POST before: a success, not
 		// stored twice.
 		added := storedObjects(t, d, col) - before
-		if st.Status != "complete" || st.SuccessCount != ingest.BatchSize || added != ingest.BatchSize-3 || st.FailureCount != 50 {
+		if st.Status != "complete" || st.SuccessCount != batch || added != batch-3 || st.FailureCount != 50 {
 			t.Fatalf("after a failed store: %d stored, status %s with %d successes and %d failures", added, st.Status, st.SuccessCount, st.FailureCount)
 		}
 		for _, f := range st.Failures {
@@ -116,7 +117,7 @@ func TestTAXIIStatusCommitsWithTheObjects(t *testing.T) {
 
 		// The body breaks off: what was stored before is the status's.
 		before = storedObjects(t, d, col)
-		body := envelope(10*ingest.BatchSize, ingest.BatchSize+10)
+		body := envelope(10*batch, batch+10)
 		id, err = s.AddObjects(ctx, staff, col, io.MultiReader(strings.NewReader(body[:len(body)-500]), &failing{fmt.Errorf("connection reset")}))
 		if err == nil {
 			t.Fatal("a broken body loaded")
@@ -125,7 +126,7 @@ func TestTAXIIStatusCommitsWithTheObjects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if added := storedObjects(t, d, col) - before; st.SuccessCount != added || added != ingest.BatchSize || st.FailureCount != 9 {
+		if added := storedObjects(t, d, col) - before; st.SuccessCount != added || added != batch || st.FailureCount != 9 {
 			t.Fatalf("after a broken body: %d stored, status with %d successes and %d failures", added, st.SuccessCount, st.FailureCount)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/asn"
 	"mime"
 	"net/http"
 	"strconv"
@@ -341,7 +342,7 @@ func (a *API) readable(r *http.Request) (*intel.Viewer, intel.Collection, error)
 }
 
 func (a *API) warninglists(w http.ResponseWriter, r *http.Request) error {
-	lists, err := a.s.Warninglists(r.Context(), auth.FromContext(r.Context()))
+	lists, err := a.s.Warninglists().All(r.Context(), auth.FromContext(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -350,7 +351,7 @@ func (a *API) warninglists(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) warninglist(w http.ResponseWriter, r *http.Request) error {
-	l, err := a.s.GetWarninglist(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	l, err := a.s.Warninglists().Get(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -365,7 +366,7 @@ func (a *API) putWarninglist(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &in, warninglist.MaxBytes); err != nil {
 		return err
 	}
-	l, created, err := a.s.PutWarninglist(r.Context(), auth.FromContext(r.Context()), in)
+	l, created, err := a.s.Warninglists().Put(r.Context(), auth.FromContext(r.Context()), in)
 	if err != nil {
 		return err
 	}
@@ -390,7 +391,7 @@ func (a *API) switchWarninglist(w http.ResponseWriter, r *http.Request) error {
 		f.Add("enabled", "true or false")
 		return f.Err()
 	}
-	l, err := a.s.SetWarninglistEnabled(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), *in.Enabled)
+	l, err := a.s.Warninglists().SetEnabled(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), *in.Enabled)
 	if err != nil {
 		return err
 	}
@@ -399,7 +400,7 @@ func (a *API) switchWarninglist(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteWarninglist(w http.ResponseWriter, r *http.Request) error {
-	if err := a.s.DeleteWarninglist(r.Context(), auth.FromContext(r.Context()), r.PathValue("id")); err != nil {
+	if err := a.s.Warninglists().Delete(r.Context(), auth.FromContext(r.Context()), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -412,7 +413,7 @@ func (a *API) checkValues(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	checks, err := a.s.CheckValues(r.Context(), auth.FromContext(r.Context()), values)
+	checks, err := a.s.Warninglists().Check(r.Context(), auth.FromContext(r.Context()), values)
 	if err != nil {
 		return err
 	}
@@ -437,7 +438,7 @@ func decodeValues(w http.ResponseWriter, r *http.Request, max int64) ([]string, 
 }
 
 func (a *API) asnTable(w http.ResponseWriter, r *http.Request) error {
-	info, err := a.s.ASNTableInfo(r.Context(), auth.FromContext(r.Context()))
+	info, err := a.s.ASNTable().Info(r.Context(), auth.FromContext(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -455,8 +456,8 @@ func (a *API) loadASNTable(w http.ResponseWriter, r *http.Request) error {
 		return &httpx.StatusError{Status: http.StatusUnsupportedMediaType,
 			Detail: "send the dump as text/plain or application/gzip"}
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, intel.MaxASNTableBytes)
-	info, err := a.s.LoadASNTable(r.Context(), auth.FromContext(r.Context()), cmp.Or(r.URL.Query().Get("name"), "asn-table"), r.Body)
+	r.Body = http.MaxBytesReader(w, r.Body, asn.MaxBytes)
+	info, err := a.s.ASNTable().Load(r.Context(), auth.FromContext(r.Context()), cmp.Or(r.URL.Query().Get("name"), "asn-table"), r.Body)
 	if err != nil {
 		return ASNTooLarge(err)
 	}
@@ -465,7 +466,7 @@ func (a *API) loadASNTable(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteASNTable(w http.ResponseWriter, r *http.Request) error {
-	if err := a.s.DeleteASNTable(r.Context(), auth.FromContext(r.Context())); err != nil {
+	if err := a.s.ASNTable().Delete(r.Context(), auth.FromContext(r.Context())); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -478,7 +479,7 @@ func (a *API) lookupOrigins(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, err := a.s.LookupOrigins(r.Context(), auth.FromContext(r.Context()), values)
+	items, err := a.s.ASNTable().Lookup(r.Context(), auth.FromContext(r.Context()), values)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,10 @@
 package pages
 
 import (
-	"github.com/certhub/certhub/internal/intel"
-	"github.com/certhub/certhub/internal/intel/api"
 	"net/http"
 
+	"github.com/certhub/certhub/internal/intel/api"
+	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/web"
@@ -15,9 +15,9 @@ import (
 
 type asnTableData struct {
 	Staff   bool
-	Table   *intel.ASNTableInfo
+	Table   *asn.Info
 	Lookup  string
-	Origins []intel.OriginLookup
+	Origins []asn.Lookup
 }
 
 func (p *Pages) asnTable(w http.ResponseWriter, r *http.Request) error {
@@ -27,7 +27,7 @@ func (p *Pages) asnTable(w http.ResponseWriter, r *http.Request) error {
 func (p *Pages) renderASNTable(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
 	d := asnTableData{Staff: id.IsStaff(), Lookup: r.URL.Query().Get("lookup")}
-	switch info, err := p.s.ASNTableInfo(ctx, id); {
+	switch info, err := p.s.ASNTable().Info(ctx, id); {
 	case err == nil:
 		d.Table = &info
 	case errs.KindOf(err) != errs.KindNotFound:
@@ -35,7 +35,7 @@ func (p *Pages) renderASNTable(w http.ResponseWriter, r *http.Request, status in
 	}
 	if values := splitValues(d.Lookup); len(values) > 0 && d.Table != nil {
 		var err error
-		if d.Origins, err = p.s.LookupOrigins(ctx, id, values); err != nil {
+		if d.Origins, err = p.s.ASNTable().Lookup(ctx, id, values); err != nil {
 			if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
 				page.Problem, page.Errors = e.Message+".", e.Fields
 			} else {
@@ -52,12 +52,12 @@ func (p *Pages) renderASNTable(w http.ResponseWriter, r *http.Request, status in
 // table (action=delete, no file).
 func (p *Pages) asnTableAction(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	part, form, err := formFile(w, r, intel.MaxASNTableBytes+1<<20)
+	part, form, err := formFile(w, r, asn.MaxBytes+1<<20)
 	if err != nil {
 		return err
 	}
 	if part == nil && form.Get("action") == "delete" {
-		if err := p.s.DeleteASNTable(ctx, id); err != nil {
+		if err := p.s.ASNTable().Delete(ctx, id); err != nil {
 			return err
 		}
 		p.rd.Flash(r, "Removed the AS table: addresses are no longer enriched nor routed by their AS.")
@@ -67,7 +67,7 @@ func (p *Pages) asnTableAction(w http.ResponseWriter, r *http.Request) error {
 	if part == nil {
 		return p.renderASNTable(w, r, http.StatusUnprocessableEntity, web.Page{Problem: "Choose a file to load."})
 	}
-	info, err := p.s.LoadASNTable(ctx, id, part.FileName(), part)
+	info, err := p.s.ASNTable().Load(ctx, id, part.FileName(), part)
 	if err = api.ASNTooLarge(err); errs.KindOf(err) == errs.KindInvalid {
 		e := errs.As(err)
 		return p.renderASNTable(w, r, http.StatusUnprocessableEntity,

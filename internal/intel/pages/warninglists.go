@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"github.com/certhub/certhub/internal/intel"
 	"net/http"
 	"strings"
 
@@ -16,9 +15,9 @@ import (
 
 type warninglistsData struct {
 	Staff  bool
-	Lists  []intel.WarninglistInfo
+	Lists  []warninglist.Info
 	Check  string
-	Checks []intel.WarninglistCheck
+	Checks []warninglist.ValueCheck
 }
 
 func (p *Pages) warninglists(w http.ResponseWriter, r *http.Request) error {
@@ -29,11 +28,11 @@ func (p *Pages) renderWarninglists(w http.ResponseWriter, r *http.Request, statu
 	ctx, id := r.Context(), auth.FromContext(r.Context())
 	d := warninglistsData{Staff: id.IsStaff(), Check: r.URL.Query().Get("check")}
 	var err error
-	if d.Lists, err = p.s.Warninglists(ctx, id); err != nil {
+	if d.Lists, err = p.s.Warninglists().All(ctx, id); err != nil {
 		return err
 	}
 	if values := splitValues(d.Check); len(values) > 0 {
-		if d.Checks, err = p.s.CheckValues(ctx, id, values); err != nil {
+		if d.Checks, err = p.s.Warninglists().Check(ctx, id, values); err != nil {
 			return err
 		}
 	}
@@ -61,9 +60,9 @@ func (p *Pages) loadWarninglist(w http.ResponseWriter, r *http.Request) error {
 	}
 	l, err := warninglist.Load(part)
 	if err == nil {
-		var info intel.WarninglistInfo
+		var info warninglist.Info
 		var created bool
-		if info, created, err = p.s.PutWarninglist(ctx, id, l); err == nil {
+		if info, created, err = p.s.Warninglists().Put(ctx, id, l); err == nil {
 			if created {
 				p.rd.Flash(r, "Loaded "+info.Name+".")
 			} else {
@@ -84,18 +83,18 @@ func (p *Pages) loadWarninglist(w http.ResponseWriter, r *http.Request) error {
 const maxShownValues = 2000
 
 type warninglistData struct {
-	intel.WarninglistInfo
+	warninglist.Info
 	Staff bool
 	Shown []string
 }
 
 func (p *Pages) warninglist(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	l, err := p.s.GetWarninglist(ctx, id, r.PathValue("id"))
+	l, err := p.s.Warninglists().Get(ctx, id, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	d := warninglistData{WarninglistInfo: l, Staff: id.IsStaff(), Shown: l.List[:min(len(l.List), maxShownValues)]}
+	d := warninglistData{Info: l, Staff: id.IsStaff(), Shown: l.List[:min(len(l.List), maxShownValues)]}
 	p.rd.Render(w, r, http.StatusOK, "intel/warninglist", web.Page{Title: l.Name, Section: "intel", Data: d})
 	return nil
 }
@@ -108,7 +107,7 @@ func (p *Pages) warninglistAction(w http.ResponseWriter, r *http.Request) error 
 	key := r.PathValue("id")
 	switch action := r.PostForm.Get("action"); action {
 	case "enable", "disable":
-		l, err := p.s.SetWarninglistEnabled(ctx, id, key, action == "enable")
+		l, err := p.s.Warninglists().SetEnabled(ctx, id, key, action == "enable")
 		if err != nil {
 			return err
 		}
@@ -116,11 +115,11 @@ func (p *Pages) warninglistAction(w http.ResponseWriter, r *http.Request) error 
 		http.Redirect(w, r, "/console/intel/warninglists", http.StatusSeeOther)
 		return nil
 	case "delete":
-		l, err := p.s.GetWarninglist(ctx, id, key)
+		l, err := p.s.Warninglists().Get(ctx, id, key)
 		if err != nil {
 			return err
 		}
-		if err := p.s.DeleteWarninglist(ctx, id, key); err != nil {
+		if err := p.s.Warninglists().Delete(ctx, id, key); err != nil {
 			return err
 		}
 		p.rd.Flash(r, "Deleted "+l.Name+".")

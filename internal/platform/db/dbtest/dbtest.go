@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -44,22 +45,19 @@ func Open(t testing.TB, e db.Engine) *db.DB {
 		t.Fatalf("dbtest: open %s: %v", e, err)
 	}
 	t.Cleanup(func() { d.Close() })
-	if e == db.SQLite {
-		if err := schema.Migrate(ctx, d); err != nil {
-			t.Fatalf("dbtest: migrate: %v", err)
-		}
-	}
 	return d
 }
 
-// DSN returns a connection string for a fresh database on engine e: an
-// SQLite file in a temporary directory, or a new PostgreSQL database cloned
-// from a migrated template (so each test pays for CREATE DATABASE, not for
-// every migration).
+// DSN returns a connection string for a fresh migrated database on engine
+// e: an SQLite file in a temporary directory, or a new PostgreSQL database,
+// each a copy of a template migrated once (so a test pays for a copy, not
+// for every migration: on SQLite under the race detector, seconds).
 func DSN(t testing.TB, e db.Engine) string {
 	t.Helper()
 	if e == db.SQLite {
-		return t.TempDir() + "/certhub.db"
+		path := filepath.Join(t.TempDir(), "certhub.db")
+		WriteSQLite(t, path)
+		return path
 	}
 	base := os.Getenv("CERTHUB_TEST_POSTGRES")
 	if base == "" {
@@ -111,6 +109,51 @@ func create(t testing.TB, base, options string) string {
 		_, _ = c.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
 	})
 	return withDatabase(base, name)
+}
+
+var sqliteTemplate struct {
+	sync.Mutex
+	file []byte
+}
+
+// WriteSQLite writes a migrated SQLite database to path (a file that does
+// not exist yet): a copy of one the test binary migrated once.
+func WriteSQLite(t testing.TB, path string) {
+	t.Helper()
+	sqliteTemplate.Lock()
+	defer sqliteTemplate.Unlock()
+	if sqliteTemplate.file == nil {
+		file, err := migratedSQLite(t.TempDir())
+		if err != nil {
+			t.Fatalf("dbtest: sqlite template: %v", err)
+		}
+		sqliteTemplate.file = file
+	}
+	if err := os.WriteFile(path, sqliteTemplate.file, 0o600); err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+}
+
+// migratedSQLite migrates a new SQLite database in dir and returns its
+// file, the log folded in.
+func migratedSQLite(dir string) ([]byte, error) {
+	ctx := context.Background()
+	path := filepath.Join(dir, "template.db")
+	d, err := db.Open(ctx, db.Options{DSN: path, DataDir: dir})
+	if err != nil {
+		return nil, err
+	}
+	if err := schema.Migrate(ctx, d); err != nil {
+		d.Close()
+		return nil, err
+	}
+	// One self-contained file, whatever the journal holds.
+	if _, err := d.Exec(ctx, "VACUUM INTO $1", filepath.Join(dir, "copy.db")); err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.Close()
+	return os.ReadFile(filepath.Join(dir, "copy.db"))
 }
 
 var (

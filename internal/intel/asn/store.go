@@ -1,4 +1,4 @@
-package intel
+package asn
 
 import (
 	"bufio"
@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -24,13 +23,26 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
-// The AS table (intel/asn) says which autonomous system announces which
-// prefix: a RouteViews pfx2as or pyasn dump that the center's staff load
-// (migration 0013). It enriches every address with its AS and announced prefix (the
+// Store keeps the AS table in the database (intel_asn_table, migration
+// 0013): a RouteViews pfx2as or pyasn dump that the center's staff load.
+// It enriches every address with its AS and announced prefix (the
 // observable's page, lookups, digests) and lets routing reach the
 // organisations that registered an AS number in the directory, not only
 // those that registered the network. Every process reloads it when its
-// revision changes, as it does the warninglists.
+// revision changes.
+type Store struct {
+	db       *db.DB
+	now      func() time.Time
+	cache    cache
+	onChange func()
+}
+
+// NewStore makes the store of d, with now as its clock; onChange (if not
+// nil) runs whenever the table this process reads may have changed, for
+// what was built on it (routing).
+func NewStore(d *db.DB, now func() time.Time, onChange func()) *Store {
+	return &Store{db: d, now: now, onChange: onChange}
+}
 
 // firstError reads through r and keeps the first error other than EOF it
 // gave.
@@ -52,8 +64,8 @@ func isFlateError(err error) bool {
 	return errors.As(err, &c)
 }
 
-// ASNTableInfo describes the loaded table.
-type ASNTableInfo struct {
+// Info describes the loaded table.
+type Info struct {
 	Name     string    `json:"name"`
 	Prefixes int64     `json:"prefixes"`
 	ASNs     int64     `json:"asns"`
@@ -61,140 +73,134 @@ type ASNTableInfo struct {
 	LoadedAt time.Time `json:"loaded_at"`
 }
 
-// MaxASNTableBytes bounds a dump as read (after decompression): a full
+// MaxBytes bounds a dump as read (after decompression): a full
 // IPv4 and IPv6 table is about 30 MB.
-const MaxASNTableBytes = 256 << 20
+const MaxBytes = 256 << 20
 
-// asnCache holds the parsed table and the revision it was read at,
-// checked against the store at most every warnRecheck.
-type asnCache struct {
+// cache holds the parsed table and the revision it was read at,
+// checked against the store at most every recheck.
+type cache struct {
 	mu       sync.Mutex
-	table    *asn.Table // nil: none loaded
+	table    *Table // nil: none loaded
 	revision int64
 	checked  time.Time
 }
 
-// asnTable answers the loaded AS table (nil when there is none).
-func (s *Service) asnTable(ctx context.Context) (*asn.Table, error) {
-	c := &s.asn
+// recheck is how often a process looks for a new table.
+const recheck = 3 * time.Second
+
+// Table answers the loaded table (nil when there is none), read again
+// when another process (or Store) loaded a new one.
+func (st *Store) Table(ctx context.Context) (*Table, error) {
+	c := &st.cache
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.checked.IsZero() && time.Since(c.checked) < warnRecheck {
+	if !c.checked.IsZero() && time.Since(c.checked) < recheck {
 		return c.table, nil
 	}
 	var rev int64
-	switch err := s.db.QueryRow(ctx, `SELECT revision FROM intel_asn_table WHERE id = 1`).Scan(&rev); {
+	switch err := st.db.QueryRow(ctx, `SELECT revision FROM intel_asn_table WHERE id = 1`).Scan(&rev); {
 	case errors.Is(err, db.ErrNoRows):
 		c.table, c.revision, c.checked = nil, 0, time.Now()
 		return nil, nil
 	case err != nil:
-		return nil, fmt.Errorf("intel: AS table: %w", err)
+		return nil, fmt.Errorf("asn: the table: %w", err)
 	}
 	if c.table != nil && rev == c.revision {
 		c.checked = time.Now()
 		return c.table, nil
 	}
 	var body []byte
-	if err := s.db.QueryRow(ctx, `SELECT revision, body FROM intel_asn_table WHERE id = 1`).Scan(&rev, &body); err != nil {
-		return nil, fmt.Errorf("intel: AS table: %w", err)
+	if err := st.db.QueryRow(ctx, `SELECT revision, body FROM intel_asn_table WHERE id = 1`).Scan(&rev, &body); err != nil {
+		return nil, fmt.Errorf("asn: the table: %w", err)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("intel: AS table: %w", err)
+		return nil, fmt.Errorf("asn: the table: %w", err)
 	}
-	t, err := asn.Load(zr)
+	t, err := Load(zr)
 	if err != nil {
-		return nil, fmt.Errorf("intel: AS table as stored: %w", err)
+		return nil, fmt.Errorf("asn: the table as stored: %w", err)
 	}
 	c.table, c.revision, c.checked = t, rev, time.Now()
 	return t, nil
 }
 
-// Origins answers the AS table for enrichment and routing (and the
-// digests, intel/digest): nil when there is none or it cannot be read now
-// (logged) — an enrichment failing must not stop ingest, lookups, pages or
-// digests. It is public routing data, not intelligence: no access rule
-// applies.
-func (s *Service) Origins(ctx context.Context) *asn.Table {
-	t, err := s.asnTable(ctx)
-	if err != nil {
-		s.log.Error("the AS table cannot be read: addresses go without their AS", "err", err)
-		return nil
+// Forget makes the next use read the table again, as it does within
+// recheck of a change made elsewhere; a change through st does it itself
+// (and calls the store's onChange).
+func (st *Store) Forget() {
+	st.cache.mu.Lock()
+	st.cache.checked = time.Time{}
+	st.cache.mu.Unlock()
+	if st.onChange != nil {
+		st.onChange()
 	}
-	return t
 }
 
-// forgetASNTable makes the next use reread the table, and routing with it.
-func (s *Service) forgetASNTable() {
-	s.asn.mu.Lock()
-	s.asn.checked = time.Time{}
-	s.asn.mu.Unlock()
-	s.routes.forget()
-}
-
-// LoadASNTable replaces the AS table with a dump read from r (plain or
+// Load replaces the AS table with a dump read from r (plain or
 // gzip-compressed), named name (its file name, say). A line that cannot
 // be read refuses the whole dump, naming the line.
-func (s *Service) LoadASNTable(ctx context.Context, id *auth.Identity, name string, r io.Reader) (ASNTableInfo, error) {
-	if err := staffOnly(id, "the AS table"); err != nil {
-		return ASNTableInfo{}, err
+func (st *Store) Load(ctx context.Context, id *auth.Identity, name string, r io.Reader) (Info, error) {
+	if err := mayManage(id); err != nil {
+		return Info{}, err
 	}
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
 		var f errs.Fields
 		f.Add("name", "a name of 1 to 200 characters (the file's, say)")
-		return ASNTableInfo{}, f.Err()
+		return Info{}, f.Err()
 	}
 	br := bufio.NewReader(r)
 	in := io.Reader(br)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return ASNTableInfo{}, &errs.Error{Kind: errs.KindInvalid, Message: "the gzip stream cannot be read: " + err.Error(), Err: err}
+			return Info{}, &errs.Error{Kind: errs.KindInvalid, Message: "the gzip stream cannot be read: " + err.Error(), Err: err}
 		}
 		in = zr
 	}
-	limited := &io.LimitedReader{R: in, N: MaxASNTableBytes + 1}
+	limited := &io.LimitedReader{R: in, N: MaxBytes + 1}
 	rd := &firstError{r: limited}
 	var body bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&body, gzip.BestSpeed)
 	bw := bufio.NewWriter(zw)
-	t, err := asn.Read(rd, func(p netip.Prefix, asn uint32) error {
+	t, err := Read(rd, func(p netip.Prefix, asn uint32) error {
 		bw.WriteString(p.String())
 		bw.WriteByte('\t')
 		bw.WriteString(strconv.FormatUint(uint64(asn), 10))
 		return bw.WriteByte('\n')
 	})
-	var lineErr *asn.LineError
+	var lineErr *LineError
 	// What the input did comes first: a stream cut off by a bound or a
 	// broken upload leaves a partial last line that reads as a bad one.
 	var tooBig *http.MaxBytesError
 	switch {
 	case limited.N <= 0:
-		return ASNTableInfo{}, errs.Invalid("the table is larger than %d MB", MaxASNTableBytes>>20)
+		return Info{}, errs.Invalid("the table is larger than %d MB", MaxBytes>>20)
 	case errors.As(rd.err, &tooBig):
-		return ASNTableInfo{}, rd.err
+		return Info{}, rd.err
 	case errors.Is(rd.err, gzip.ErrChecksum), errors.Is(rd.err, gzip.ErrHeader), errors.Is(rd.err, io.ErrUnexpectedEOF), isFlateError(rd.err):
-		return ASNTableInfo{}, &errs.Error{Kind: errs.KindInvalid, Message: "the gzip stream cannot be read: " + rd.err.Error(), Err: rd.err}
+		return Info{}, &errs.Error{Kind: errs.KindInvalid, Message: "the gzip stream cannot be read: " + rd.err.Error(), Err: rd.err}
 	case rd.err != nil:
-		return ASNTableInfo{}, fmt.Errorf("intel: AS table: read: %w", rd.err)
+		return Info{}, fmt.Errorf("asn: read the table: %w", rd.err)
 	case errors.As(err, &lineErr):
-		return ASNTableInfo{}, &errs.Error{Kind: errs.KindInvalid, Message: "the table cannot be read",
+		return Info{}, &errs.Error{Kind: errs.KindInvalid, Message: "the table cannot be read",
 			Fields: []errs.FieldError{{Field: "body", Message: fmt.Sprintf("line %d: %s", lineErr.Line, lineErr.Message)}}}
 	case err != nil:
-		return ASNTableInfo{}, &errs.Error{Kind: errs.KindInvalid, Message: "the table cannot be read: " + err.Error(), Err: err}
+		return Info{}, &errs.Error{Kind: errs.KindInvalid, Message: "the table cannot be read: " + err.Error(), Err: err}
 	case t.Len() == 0:
-		return ASNTableInfo{}, errs.Invalid("the table names no prefix")
+		return Info{}, errs.Invalid("the table names no prefix")
 	}
 	if err := bw.Flush(); err != nil {
-		return ASNTableInfo{}, err
+		return Info{}, err
 	}
 	if err := zw.Close(); err != nil {
-		return ASNTableInfo{}, err
+		return Info{}, err
 	}
-	info := ASNTableInfo{Name: name, Prefixes: int64(t.Len()), ASNs: int64(t.ASNs()), LoadedBy: actorName(id), LoadedAt: s.now().UTC()}
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		before, err := asnTableInfo(ctx, tx)
+	info := Info{Name: name, Prefixes: int64(t.Len()), ASNs: int64(t.ASNs()), LoadedBy: actorName(id), LoadedAt: st.now().UTC()}
+	err = st.db.Write(ctx, func(tx *db.Tx) error {
+		before, err := readInfo(ctx, tx)
 		if err != nil && errs.KindOf(err) != errs.KindNotFound {
 			return err
 		}
@@ -210,7 +216,7 @@ func (s *Service) LoadASNTable(ctx context.Context, id *auth.Identity, name stri
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, prefixes = excluded.prefixes, asns = excluded.asns, body = excluded.body,
 				revision = excluded.revision, loaded_by = excluded.loaded_by, loaded_at = excluded.loaded_at`,
 			info.Name, info.Prefixes, info.ASNs, body.Bytes(), rev, info.LoadedBy, info.LoadedAt); err != nil {
-			return fmt.Errorf("intel: AS table: %w", err)
+			return fmt.Errorf("asn: the table: %w", err)
 		}
 		ev := audit.Event{Action: "intel.asn_table.load", ObjectType: "intel_asn_table", ObjectID: "1",
 			Summary: fmt.Sprintf("loaded the AS table %s (%d prefixes, %d ASes)", info.Name, info.Prefixes, info.ASNs), After: info}
@@ -220,61 +226,61 @@ func (s *Service) LoadASNTable(ctx context.Context, id *auth.Identity, name stri
 		return audit.Record(ctx, tx, info.LoadedAt, ev)
 	})
 	if err != nil {
-		return ASNTableInfo{}, err
+		return Info{}, err
 	}
-	s.forgetASNTable()
+	st.Forget()
 	return info, nil
 }
 
-// ASNTableInfo describes the loaded table to anyone signed in (it is
+// Info describes the loaded table to anyone signed in (it is
 // public routing data); not found when none is loaded.
-func (s *Service) ASNTableInfo(ctx context.Context, id *auth.Identity) (ASNTableInfo, error) {
-	if id == nil {
-		return ASNTableInfo{}, errs.Unauthenticated("sign in to see the AS table")
+func (st *Store) Info(ctx context.Context, id *auth.Identity) (Info, error) {
+	if err := mayRead(id); err != nil {
+		return Info{}, err
 	}
-	return asnTableInfo(ctx, s.db)
+	return readInfo(ctx, st.db)
 }
 
-func asnTableInfo(ctx context.Context, q db.Querier) (ASNTableInfo, error) {
-	var i ASNTableInfo
+func readInfo(ctx context.Context, q db.Querier) (Info, error) {
+	var i Info
 	err := q.QueryRow(ctx, `SELECT name, prefixes, asns, loaded_by, loaded_at FROM intel_asn_table WHERE id = 1`).
 		Scan(&i.Name, &i.Prefixes, &i.ASNs, &i.LoadedBy, &i.LoadedAt)
 	if errors.Is(err, db.ErrNoRows) {
 		return i, errs.NotFound("no AS table is loaded")
 	}
 	if err != nil {
-		return i, fmt.Errorf("intel: AS table: %w", err)
+		return i, fmt.Errorf("asn: the table: %w", err)
 	}
 	i.LoadedAt = i.LoadedAt.UTC()
 	return i, nil
 }
 
-// DeleteASNTable removes the table: addresses are no longer enriched, nor
+// Delete removes the table: addresses are no longer enriched, nor
 // routed by their AS.
-func (s *Service) DeleteASNTable(ctx context.Context, id *auth.Identity) error {
-	if err := staffOnly(id, "the AS table"); err != nil {
+func (st *Store) Delete(ctx context.Context, id *auth.Identity) error {
+	if err := mayManage(id); err != nil {
 		return err
 	}
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		before, err := asnTableInfo(ctx, tx)
+	err := st.db.Write(ctx, func(tx *db.Tx) error {
+		before, err := readInfo(ctx, tx)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM intel_asn_table WHERE id = 1`); err != nil {
-			return fmt.Errorf("intel: AS table: %w", err)
+			return fmt.Errorf("asn: the table: %w", err)
 		}
-		return audit.Record(ctx, tx, s.now(), audit.Event{Action: "intel.asn_table.delete", ObjectType: "intel_asn_table", ObjectID: "1",
+		return audit.Record(ctx, tx, st.now(), audit.Event{Action: "intel.asn_table.delete", ObjectType: "intel_asn_table", ObjectID: "1",
 			Summary: "deleted the AS table " + before.Name, Before: before})
 	})
 	if err == nil {
-		s.forgetASNTable()
+		st.Forget()
 	}
 	return err
 }
 
-// OriginLookup is one value looked up in the AS table: its origin, or why
+// Lookup is one value looked up in the AS table: its origin, or why
 // it is not an address or network.
-type OriginLookup struct {
+type Lookup struct {
 	Value   string          `json:"value"`
 	Type    observable.Type `json:"type,omitempty"`
 	ASN     uint32          `json:"asn,omitempty"`
@@ -282,23 +288,23 @@ type OriginLookup struct {
 	Invalid string          `json:"invalid,omitempty"`
 }
 
-// LookupOrigins answers the AS and announced prefix of addresses,
+// Lookup answers the AS and announced prefix of addresses,
 // networks and URLs with an address for a host (at most 1,000 values).
 // Values the table does not cover answer with neither.
-func (s *Service) LookupOrigins(ctx context.Context, id *auth.Identity, values []string) ([]OriginLookup, error) {
-	if err := valuesRequest(id, values, "look up addresses"); err != nil {
+func (st *Store) Lookup(ctx context.Context, id *auth.Identity, values []string) ([]Lookup, error) {
+	if err := mayLookUp(id, values); err != nil {
 		return nil, err
 	}
-	t, err := s.asnTable(ctx)
+	t, err := st.Table(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if t == nil {
 		return nil, errs.NotFound("no AS table is loaded")
 	}
-	out := make([]OriginLookup, 0, len(values))
+	out := make([]Lookup, 0, len(values))
 	for _, v := range values {
-		l := OriginLookup{Value: v}
+		l := Lookup{Value: v}
 		o, err := observable.Normalize(v)
 		switch {
 		case err != nil:
