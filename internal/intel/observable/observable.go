@@ -366,12 +366,31 @@ func isLDHish(h string) bool {
 
 var defaultPort = map[string]string{"http": "80", "https": "443", "ftp": "21"}
 
+// hasScheme reports whether s starts with a scheme and "://" (RFC 3986,
+// 3.1: a letter, then letters, digits, "+", "-" and ".").
+func hasScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return strings.HasPrefix(s[i:], "://")
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // normalizeURL gives a URL one spelling: scheme and host lower case, the
 // host in ASCII, no default port, no fragment, "/" for an empty path. A
 // value without a scheme is taken as http.
 func normalizeURL(s string) (string, error) {
-	if !strings.Contains(s, "://") {
-		s = "http://" + s
+	// Without a scheme of its own it is a web address, scheme-relative
+	// (//host/path) or not; "://" later (a redirect's parameter) is not one.
+	if !hasScheme(s) {
+		s = "http://" + strings.TrimPrefix(s, "//")
 	}
 	u, err := url.Parse(s)
 	if err != nil {

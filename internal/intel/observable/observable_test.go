@@ -45,6 +45,23 @@ func TestNormalize(t *testing.T) {
 		{"cve-2026-12345", CVE, "CVE-2026-12345"},
 		{"\"198.51.100.8\"", IPv4, "198.51.100.8"},
 	}
+	// Typed as URLs (a CSV column, a STIX url object): a value without a
+	// scheme of its own is a web address.
+	for in, want := range map[string]string{
+		"//Evil.Example/x":                  "http://evil.example/x",
+		"//A://":                            "http://a//",
+		"evil.example/r?u=http://x.example": "http://evil.example/r?u=http://x.example",
+		"HTTPS://Evil.Example/r?u=ftp://x":  "https://evil.example/r?u=ftp://x",
+	} {
+		got, err := NormalizeAs(URL, in)
+		if err != nil || got.Value != want {
+			t.Errorf("%q as a URL → %q %v, want %q", in, got.Value, err, want)
+			continue
+		}
+		if again, err := NormalizeAs(URL, got.Value); err != nil || again != got {
+			t.Errorf("%q is not stable: %v %v", got.Value, again, err)
+		}
+	}
 	for _, tc := range tests {
 		got, err := Normalize(tc.in)
 		if err != nil {
