@@ -76,6 +76,14 @@ fuzz() {
   cat "$dir/$n.line"
 }
 
+# Fuzzing builds every package again, instrumented for coverage. Build
+# that once, for the package whose test binary holds nearly all of them,
+# before the targets start in parallel: two cold builds side by side would
+# each compile the same dependencies.
+first=$(echo "$targets" | awk '{print $1}' | grep -x './internal/app' || echo "$targets" | head -1 | awk '{print $1}')
+go test -c -o "$dir/warm.test" -fuzz . "$first" >/dev/null
+rm -f "$dir/warm.test"
+
 n=0
 while read -r pkg name; do
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
