@@ -56,9 +56,7 @@ const MaxLength = 4096
 // defangs are the common ways reports write indicators so that nobody
 // clicks them; Refang undoes them. Longer forms come first.
 var defangs = strings.NewReplacer(
-	"hxxps://", "https://", "hXXps://", "https://", "HXXPS://", "https://",
-	"hxxp://", "http://", "hXXp://", "http://", "HXXP://", "http://",
-	"fxp://", "ftp://", "[://]", "://", "[:]", ":",
+	"[://]", "://", "[:]", ":",
 	"[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", "{dot}", ".", "[DOT]", ".", "(DOT)", ".",
 	"[@]", "@", "(@)", "@", "[at]", "@", "(at)", "@", "[AT]", "@", "(AT)", "@",
 	"\\.", ".",
@@ -72,8 +70,22 @@ func Refang(s string) string {
 	// Every defang has a bracket, a backslash or a space (" dot "), or is
 	// a scheme with x for t (hxxp://, fxp://).
 	if strings.ContainsAny(s, "[({\\ ") || strings.Contains(s, "://") && strings.ContainsAny(s, "xX") {
-		// The scheme in any case ("HXXp://"): URL parsing lower-cases it,
-		// and a scheme left defanged would be refanged the next time.
+		// Until nothing changes: a defang inside another ("[[.]]") is
+		// one after the first pass, and the value must read the same when
+		// normalised again. Each pass that changes s shortens it.
+		for {
+			r := defangs.Replace(s)
+			// " dot " between labels, as some write domains in prose.
+			r = strings.ReplaceAll(r, " dot ", ".")
+			r = strings.ReplaceAll(r, " DOT ", ".")
+			if r == s {
+				break
+			}
+			s = r
+		}
+		// The scheme, where a scheme is, in any case ("HXXp://"): URL
+		// parsing lower-cases it, and a scheme left defanged would be
+		// refanged the next time.
 		if i := strings.Index(s, "://"); i > 0 {
 			switch strings.ToLower(s[:i]) {
 			case "hxxp":
@@ -84,10 +96,6 @@ func Refang(s string) string {
 				s = "ftp" + s[i:]
 			}
 		}
-		s = defangs.Replace(s)
-		// " dot " between labels, as some write domains in prose.
-		s = strings.ReplaceAll(s, " dot ", ".")
-		s = strings.ReplaceAll(s, " DOT ", ".")
 	}
 	return strings.TrimSpace(s)
 }

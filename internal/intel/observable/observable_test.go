@@ -28,6 +28,9 @@ func TestNormalize(t *testing.T) {
 		{"hxxps://Evil[.]Example:443/a/b?x=1#frag", URL, "https://evil.example/a/b?x=1"},
 		{"hxxp://evil.example", URL, "http://evil.example/"},
 		{"HXXp://A", URL, "http://a/"},
+		{"AHXXp://A", URL, "ahxxp://a/"}, // a scheme of its own: not a defanged one
+		{"hxxp[://]evil[.]example/x", URL, "http://evil.example/x"},
+		{"http://evil.example/[[.]]", URL, "http://evil.example/."},
 		{"hXxPs://Evil.Example/P", URL, "https://evil.example/P"},
 		{"FxP://files.example/x", URL, "ftp://files.example/x"},
 		{"http://evil.example:8080/x", URL, "http://evil.example:8080/x"},
