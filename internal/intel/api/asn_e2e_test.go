@@ -1,4 +1,4 @@
-package intel_test
+package api_test
 
 import (
 	"bytes"
