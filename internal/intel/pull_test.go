@@ -105,16 +105,9 @@ func TestSourceValidation(t *testing.T) {
 	})
 }
 
+// hasField reports whether e names field among its fields.
 func hasField(e *errs.Error, field string) bool {
-	if e == nil {
-		return false
-	}
-	for _, f := range e.Fields {
-		if f.Field == field {
-			return true
-		}
-	}
-	return false
+	return e != nil && errs.Fields(e.Fields).Has(field)
 }
 
 // TestPullURL: a list over HTTP, fetched again only when it changed

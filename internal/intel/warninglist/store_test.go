@@ -22,16 +22,9 @@ func member(org string, role auth.Role) *auth.Identity {
 		Memberships: []auth.Membership{{OrgID: org, Role: role}}}
 }
 
+// hasField reports whether e names field among its fields.
 func hasField(e *errs.Error, field string) bool {
-	if e == nil {
-		return false
-	}
-	for _, f := range e.Fields {
-		if f.Field == field {
-			return true
-		}
-	}
-	return false
+	return e != nil && errs.Fields(e.Fields).Has(field)
 }
 
 // TestStore: staff switch built-in lists off and on, load MISP lists,
