@@ -40,7 +40,7 @@ func (s *Service) IngestLater(ctx context.Context, id *auth.Identity, src Source
 	var run Run
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		var err error
-		run, err = s.queueRun(ctx, tx, src, cmp.Or(o.Via, "api"), actorName(id), size)
+		run, err = s.queueRun(ctx, tx, src, cmp.Or(o.Via, "api"), id.Label(), size)
 		return err
 	})
 	if err != nil {

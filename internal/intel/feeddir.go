@@ -28,7 +28,7 @@ func (s *Service) IngestMISPFeedDir(ctx context.Context, id *auth.Identity, src 
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
 	}
-	return s.asRun(ctx, src, o.RunID, cmp.Or(o.Via, "cli"), actorName(id), 0, o.Finish, func(runID string, res *Result) (string, error) {
+	return s.asRun(ctx, src, o.RunID, cmp.Or(o.Via, "cli"), id.Label(), 0, o.Finish, func(runID string, res *Result) (string, error) {
 		for _, e := range events {
 			err := func() error {
 				f, err := os.Open(filepath.Join(dir, e.UUID+".json"))

@@ -92,7 +92,7 @@ func (s *Service) Ingest(ctx context.Context, id *auth.Identity, src Source, r i
 	if err := checkIngest(id, src, o); err != nil {
 		return Result{}, err
 	}
-	return s.asRun(ctx, src, o.RunID, cmp.Or(o.Via, "api"), actorName(id), o.Size, o.Finish, func(runID string, res *Result) (string, error) {
+	return s.asRun(ctx, src, o.RunID, cmp.Or(o.Via, "api"), id.Label(), o.Size, o.Finish, func(runID string, res *Result) (string, error) {
 		return "", s.load(ctx, src, runID, r, o, res)
 	})
 }

@@ -160,7 +160,7 @@ func (s *Service) PullNow(ctx context.Context, id *auth.Identity, key string) (R
 			return errs.Conflict("a pull of %s is already under way", src.Name)
 		}
 		var err error
-		run, err = s.queuePull(ctx, tx, src, "manual", actorName(id))
+		run, err = s.queuePull(ctx, tx, src, "manual", id.Label())
 		return err
 	})
 	return run, err

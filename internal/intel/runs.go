@@ -60,13 +60,6 @@ func (r Run) Percent() int {
 	return int(min(100, r.ReadBytes*100/r.Bytes))
 }
 
-func actorName(id *auth.Identity) string {
-	if id == nil {
-		return ""
-	}
-	return cmp.Or(id.User.Email, id.User.Name)
-}
-
 // queueRun records a run that has not started yet (a pull waiting for its
 // job, a pushed body being spooled).
 func (s *Service) queueRun(ctx context.Context, tx *db.Tx, src Source, via, actor string, size int64) (Run, error) {

@@ -1,8 +1,6 @@
 package asn
 
 import (
-	"cmp"
-
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
@@ -45,12 +43,4 @@ func mayLookUp(id *auth.Identity, values []string) error {
 		return f.Err()
 	}
 	return nil
-}
-
-// actorName is how the audit and the table's description name id.
-func actorName(id *auth.Identity) string {
-	if id == nil {
-		return ""
-	}
-	return cmp.Or(id.User.Email, id.User.Name)
 }

@@ -198,7 +198,7 @@ func (st *Store) Load(ctx context.Context, id *auth.Identity, name string, r io.
 	if err := zw.Close(); err != nil {
 		return Info{}, err
 	}
-	info := Info{Name: name, Prefixes: int64(t.Len()), ASNs: int64(t.ASNs()), LoadedBy: actorName(id), LoadedAt: st.now().UTC()}
+	info := Info{Name: name, Prefixes: int64(t.Len()), ASNs: int64(t.ASNs()), LoadedBy: id.Label(), LoadedAt: st.now().UTC()}
 	err = st.db.Write(ctx, func(tx *db.Tx) error {
 		before, err := readInfo(ctx, tx)
 		if err != nil && errs.KindOf(err) != errs.KindNotFound {

@@ -511,3 +511,17 @@ func TestBasicPasswordCache(t *testing.T) {
 		}
 	})
 }
+
+// TestIdentityLabel: records name a person by e-mail, a system identity by
+// its name, nobody as "".
+func TestIdentityLabel(t *testing.T) {
+	for want, id := range map[string]*Identity{
+		"ana@cc.example": {User: User{Email: "ana@cc.example", Name: "Ana"}},
+		"scheduler":      System("scheduler"),
+		"":               nil,
+	} {
+		if got := id.Label(); got != want {
+			t.Errorf("%+v labelled %q, want %q", id, got, want)
+		}
+	}
+}

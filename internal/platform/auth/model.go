@@ -171,6 +171,19 @@ func (id *Identity) OrgIDs() []string {
 	return out
 }
 
+// Label is how a record names who made it (a run's actor, who loaded a
+// table): the e-mail address, or the name where there is none (a system
+// identity); "" for nobody.
+func (id *Identity) Label() string {
+	if id == nil {
+		return ""
+	}
+	if id.User.Email != "" {
+		return id.User.Email
+	}
+	return id.User.Name
+}
+
 // Actor is how id appears in the audit log.
 func (id *Identity) Actor() audit.Actor {
 	if id == nil {
