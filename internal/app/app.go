@@ -32,7 +32,9 @@ import (
 	"github.com/certhub/certhub/internal/intel"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
 	inteldigest "github.com/certhub/certhub/internal/intel/digest"
+	"github.com/certhub/certhub/internal/intel/lookup"
 	intelpages "github.com/certhub/certhub/internal/intel/pages"
+	"github.com/certhub/certhub/internal/intel/taxii"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -44,7 +46,6 @@ import (
 	"github.com/certhub/certhub/internal/platform/seal"
 	"github.com/certhub/certhub/internal/schema"
 	"github.com/certhub/certhub/internal/site"
-	"github.com/certhub/certhub/internal/taxii"
 	"github.com/certhub/certhub/internal/vdp"
 	vdpapi "github.com/certhub/certhub/internal/vdp/api"
 	vdppages "github.com/certhub/certhub/internal/vdp/pages"
@@ -240,21 +241,21 @@ func (c *Core) Close() error {
 // relatedToCVE finds the cases and publications that name a CVE ID, as id
 // may see them: the observable page's links from threat intelligence to
 // the disclosure program.
-func (c *Core) relatedToCVE(ctx context.Context, id *auth.Identity, cve string) ([]intel.Link, error) {
-	out := []intel.Link{}
+func (c *Core) relatedToCVE(ctx context.Context, id *auth.Identity, cve string) ([]lookup.Link, error) {
+	out := []lookup.Link{}
 	cases, _, err := c.VDP.ListCases(ctx, id, vdp.CaseFilter{CVE: cve, Limit: 20})
 	if err != nil && errs.KindOf(err) != errs.KindForbidden && errs.KindOf(err) != errs.KindUnauthenticated {
 		return nil, err
 	}
 	for _, k := range cases {
-		out = append(out, intel.Link{Kind: "case", Title: k.Title, Label: k.Number, URL: "/console/cases/" + k.ID})
+		out = append(out, lookup.Link{Kind: "case", Title: k.Title, Label: k.Number, URL: "/console/cases/" + k.ID})
 	}
 	pubs, err := c.Advisory.Publications(ctx, id, advisory.PublicFilter{CVE: cve, Page: 1})
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range pubs.Items {
-		out = append(out, intel.Link{Kind: "advisory", Title: p.Content.Title, Label: p.TrackingID, URL: "/advisories/" + p.TrackingID})
+		out = append(out, lookup.Link{Kind: "advisory", Title: p.Content.Title, Label: p.TrackingID, URL: "/advisories/" + p.TrackingID})
 	}
 	return out, nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/demo"
 	"github.com/certhub/certhub/internal/directory"
-	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/lookup"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -60,7 +60,7 @@ func TestLoad(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				obs, _, err := c.Intel.Observables(ctx, sys, intel.ObservableFilter{Limit: 200})
+				obs, _, err := c.Intel.Lookup().Observables(ctx, sys, lookup.ObservableFilter{Limit: 200})
 				if err != nil {
 					t.Fatal(err)
 				}

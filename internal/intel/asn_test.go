@@ -106,11 +106,11 @@ func TestASNTableService(t *testing.T) {
 			t.Fatalf("routes %v, want %v", routed, want)
 		}
 		ins := member("ins", auth.RoleAnalyst)
-		matches, err := s.Lookup(ctx, ins, []string{"192.0.2.10"})
+		matches, err := s.Lookup().Lookup(ctx, ins, []string{"192.0.2.10"})
 		if err != nil || len(matches) != 1 || matches[0].Origin == nil || *matches[0].Origin != (asn.Origin{ASN: 64511, Prefix: "192.0.2.0/24"}) {
 			t.Fatalf("the insurer's lookup: %+v %v", matches, err)
 		}
-		view, err := s.Observable(ctx, ins, matches[0].ObservableID)
+		view, err := s.Lookup().Observable(ctx, ins, matches[0].ObservableID)
 		if err != nil || view.Origin == nil || view.Origin.ASN != 64511 || len(view.Constituents) != 1 {
 			t.Fatalf("the observable's page: %+v %v", view, err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/intel/routing"
+	"github.com/certhub/certhub/internal/intel/sharing"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
@@ -112,7 +113,7 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 	if err != nil {
 		return nil, err
 	}
-	col, err := s.Collection(ctx, "community")
+	col, err := s.access.Collection(ctx, "community")
 	if err != nil {
 		return nil, err
 	}
@@ -130,12 +131,12 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 	for range o.Pages {
 		after := lo + rng.Int64N(max(hi-lo, 1))
 		start := time.Now()
-		page, _, err := s.Page(ctx, v, col, Filter{After: after, Limit: MaxPage})
+		page, _, err := s.share.Page(ctx, v, col, sharing.Filter{After: after, Limit: sharing.MaxPage})
 		if err != nil {
 			return nil, err
 		}
 		took = append(took, time.Since(start))
-		if len(page) == 0 && after < hi-int64(MaxPage) {
+		if len(page) == 0 && after < hi-int64(sharing.MaxPage) {
 			return nil, fmt.Errorf("bench: an empty page after %d", after)
 		}
 	}
@@ -150,14 +151,14 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	if err := s.refreshIndex(ctx); err != nil {
+	if err := s.look.Refresh(ctx); err != nil {
 		return nil, err
 	}
 	built := time.Since(start)
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
-	n := s.index.Len()
+	n := s.look.Indexed()
 	perEntry := float64(after.HeapAlloc-min(before.HeapAlloc, after.HeapAlloc)) / float64(max(n, 1))
 	add(BenchResult{Name: "lookup index memory", Value: perEntry, Unit: "bytes/entry", Target: "≤ 150 (1.5 GB at 10 M)",
 		Met: perEntry <= 150, Note: fmt.Sprintf("%d entries, built in %.1f s; process resident %d MB", n, built.Seconds(), rssMB())})
@@ -171,14 +172,12 @@ func (s *Service) Bench(ctx context.Context, o BenchOptions, log io.Writer) ([]B
 		}
 	}
 	start = time.Now()
-	_, obs := normalizeAll(values)
-	known := 0
-	s.index.FindAll(obs, func(int, int64) { known++ })
+	known := s.look.Known(values)
 	perCore := float64(len(values)) / time.Since(start).Seconds()
 	add(BenchResult{Name: "bulk lookup, index (one core)", Value: perCore, Unit: "values/s", Target: "≥ 1,000,000", Met: perCore >= 1_000_000,
 		Note: fmt.Sprintf("%d values normalised and looked up, %d found", len(values), known)})
 	start = time.Now()
-	matches, err := s.Lookup(ctx, id, values)
+	matches, err := s.look.Lookup(ctx, id, values)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func (s *Service) MayManageDigest(ctx context.Context, id *auth.Identity, org st
 	if !ok {
 		return false, nil
 	}
-	return id.RoleIn(org).AtLeast(auth.RoleAdmin) || (o.parent != "" && id.RoleIn(o.parent).AtLeast(auth.RoleAdmin)), nil
+	return id.RoleIn(org).AtLeast(auth.RoleAdmin) || (o.Parent != "" && id.RoleIn(o.Parent).AtLeast(auth.RoleAdmin)), nil
 }
 
 // DigestSettingOf answers an organisation's digest schedule, for its
@@ -50,7 +50,7 @@ func (s *Service) DigestSettingOf(ctx context.Context, id *auth.Identity, org st
 	if err != nil {
 		return DigestSetting{}, err
 	}
-	if !v.all && !v.Member(org) && !v.children[org] {
+	if !v.Covers(org) {
 		return DigestSetting{}, errs.NotFound("no such organisation")
 	}
 	out := DigestSetting{OrgID: org, Schedule: "hourly"}

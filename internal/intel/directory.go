@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/platform/auth"
 )
 
@@ -55,4 +56,53 @@ func (s *Service) sectorHasOrgs(ctx context.Context, sector string) (bool, error
 		return false, fmt.Errorf("intel: organisations of %s: %w", sector, err)
 	}
 	return len(orgs) > 0, nil
+}
+
+// OrgNames answers the organisations' names by ID, as the directory has
+// them (at most directoryTTL old), for pages that name an owner or offer
+// a choice of organisations. Names only: who may see what is decided by
+// the methods that answer the data.
+func (s *Service) OrgNames(ctx context.Context) (map[string]string, error) {
+	orgs, err := s.orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(orgs))
+	for id, o := range orgs {
+		out[id] = o.Name
+	}
+	return out, nil
+}
+
+// orgs answers the organisations' names, parents and sectors (at most
+// directoryTTL old).
+func (s *Service) orgs(ctx context.Context) (map[string]access.Org, error) {
+	return s.orgTable.get(func() (map[string]access.Org, error) {
+		m := map[string]access.Org{}
+		if s.dir == nil {
+			return m, nil
+		}
+		all, err := s.dir.All(ctx, platform, directory.Filter{})
+		if err != nil {
+			return nil, fmt.Errorf("intel: organisations: %w", err)
+		}
+		for _, o := range all {
+			m[o.ID] = access.Org{Name: o.Name, Parent: deref(o.ParentID), Sector: o.Sector}
+		}
+		return m, nil
+	})
+}
+
+// orgSource is the directory as the access rule asks it.
+type orgSource struct{ s *Service }
+
+func (o orgSource) Orgs(ctx context.Context) (map[string]access.Org, error) { return o.s.orgs(ctx) }
+
+func (o orgSource) Org(ctx context.Context, id string) (access.Org, bool, error) {
+	org, ok, err := o.s.orgByID(ctx, id)
+	return access.Org{Name: org.Name, Parent: deref(org.ParentID), Sector: org.Sector}, ok, err
+}
+
+func (o orgSource) SectorHasOrgs(ctx context.Context, sector string) (bool, error) {
+	return o.s.sectorHasOrgs(ctx, sector)
 }

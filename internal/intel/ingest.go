@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/csvfeed"
 	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/intel/observable"
@@ -126,7 +127,7 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 	if err != nil {
 		return err
 	}
-	col, err := s.collectionByNum(ctx, s.db, src.collectionNum)
+	col, err := s.access.ByNum(ctx, s.db, src.collectionNum)
 	if err != nil {
 		return err
 	}
@@ -270,7 +271,7 @@ func deref[T any](p *T) T {
 // by this source (an indicator in the source's collection), the kept STIX
 // objects, and the routes to the constituents the observables concern. It
 // answers how many observables were new and how many known.
-func (s *Service) write(ctx context.Context, src Source, col Collection, label string, routes *routing.Routes, g *ingest.Aggregated,
+func (s *Service) write(ctx context.Context, src Source, col access.Collection, label string, routes *routing.Routes, g *ingest.Aggregated,
 	insertFirst *bool, done func(tx *db.Tx, created, updated int) error) error {
 	aggs := g.Aggs
 	return s.db.Write(ctx, func(tx *db.Tx) error {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/lookup"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -23,10 +24,10 @@ func TestObservablesAccess(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		s, _ := markedIndicators(t, d)
 		ctx := context.Background()
-		values := func(id *auth.Identity, f ObservableFilter) []string {
+		values := func(id *auth.Identity, f lookup.ObservableFilter) []string {
 			t.Helper()
 			f.Limit = 100
-			list, _, err := s.Observables(ctx, id, f)
+			list, _, err := s.Lookup().Observables(ctx, id, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,34 +38,34 @@ func TestObservablesAccess(t *testing.T) {
 			slices.Sort(out)
 			return out
 		}
-		if got := values(sys, ObservableFilter{}); len(got) != 10 {
+		if got := values(sys, lookup.ObservableFilter{}); len(got) != 10 {
 			t.Fatalf("staff list %v", got)
 		}
 		bank := member("bank", auth.RoleViewer)
-		if got := values(bank, ObservableFilter{}); !slices.Equal(got, []string{"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"}) {
+		if got := values(bank, lookup.ObservableFilter{}); !slices.Equal(got, []string{"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"}) {
 			t.Fatalf("the bank lists %v (RED is never routed)", got)
 		}
-		if got := values(member("cert", auth.RoleViewer), ObservableFilter{}); !slices.Equal(got, []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"}) {
+		if got := values(member("cert", auth.RoleViewer), lookup.ObservableFilter{}); !slices.Equal(got, []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"}) {
 			t.Fatalf("its sectoral CERT lists %v (not AMBER+STRICT)", got)
 		}
-		if got := values(member("ins", auth.RoleAdmin), ObservableFilter{}); len(got) != 0 {
+		if got := values(member("ins", auth.RoleAdmin), lookup.ObservableFilter{}); len(got) != 0 {
 			t.Fatalf("the insurer lists %v", got)
 		}
-		if got := values(bank, ObservableFilter{Value: "198[.]51[.]100[.]2"}); !slices.Equal(got, []string{"198.51.100.2"}) {
+		if got := values(bank, lookup.ObservableFilter{Value: "198[.]51[.]100[.]2"}); !slices.Equal(got, []string{"198.51.100.2"}) {
 			t.Fatalf("the bank looks for one value: %v", got)
 		}
-		if _, _, err := s.Observables(ctx, bank, ObservableFilter{Value: "not an indicator!"}); !hasField(errs.As(err), "value") {
+		if _, _, err := s.Lookup().Observables(ctx, bank, lookup.ObservableFilter{Value: "not an indicator!"}); !hasField(errs.As(err), "value") {
 			t.Fatalf("a bad value: %v", err)
 		}
-		if _, _, err := s.Observables(ctx, bank, ObservableFilter{Type: "colour"}); !hasField(errs.As(err), "type") {
+		if _, _, err := s.Lookup().Observables(ctx, bank, lookup.ObservableFilter{Type: "colour"}); !hasField(errs.As(err), "type") {
 			t.Fatalf("a bad type: %v", err)
 		}
 		// Paging goes on where it stopped.
-		page, next, err := s.Observables(ctx, sys, ObservableFilter{Limit: 6})
+		page, next, err := s.Lookup().Observables(ctx, sys, lookup.ObservableFilter{Limit: 6})
 		if err != nil || len(page) != 6 || next == "" {
 			t.Fatalf("first page: %d %q %v", len(page), next, err)
 		}
-		rest, next, err := s.Observables(ctx, sys, ObservableFilter{Limit: 6, Cursor: next})
+		rest, next, err := s.Lookup().Observables(ctx, sys, lookup.ObservableFilter{Limit: 6, Cursor: next})
 		if err != nil || len(rest) != 4 || next != "" || rest[0].ID >= page[5].ID {
 			t.Fatalf("second page: %d %q %v", len(rest), next, err)
 		}
@@ -91,7 +92,7 @@ func TestObservablesAccess(t *testing.T) {
 			{member("cert", auth.RoleViewer), "198.51.100.4", -1, 0, ""},
 			{member("ins", auth.RoleAdmin), "198.51.100.1", 1, 0, "CLEAR"}, // the community's CLEAR, but not the bank's route
 		} {
-			o, err := s.Observable(ctx, c.who, idOf(c.value))
+			o, err := s.Lookup().Observable(ctx, c.who, idOf(c.value))
 			if c.sightings < 0 {
 				if errs.KindOf(err) != errs.KindNotFound {
 					t.Errorf("%v sees %s: %+v %v", c.who.OrgIDs(), c.value, o, err)
@@ -117,12 +118,12 @@ func TestMISPFeedExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := s.Collection(ctx, alias)
+			c, err := s.Access().Collection(ctx, alias)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var b strings.Builder
-			if err := s.WriteMISPManifest(ctx, v, c, &b); err != nil {
+			if err := s.Sharing().WriteMISPManifest(ctx, v, c, &b); err != nil {
 				t.Fatal(err)
 			}
 			var manifest map[string]map[string]any
@@ -132,7 +133,7 @@ func TestMISPFeedExport(t *testing.T) {
 			var out []string
 			for uuid := range manifest {
 				var e strings.Builder
-				if err := s.WriteMISPEvent(ctx, v, c, uuid, &e); err != nil {
+				if err := s.Sharing().WriteMISPEvent(ctx, v, c, uuid, &e); err != nil {
 					t.Fatal(err)
 				}
 				var ev struct {
@@ -165,8 +166,8 @@ func TestMISPFeedExport(t *testing.T) {
 			t.Fatalf("the bank's CERT reads the bank's feed: %v", got)
 		}
 		v, _ := s.Viewer(ctx, sys)
-		c, _ := s.Collection(ctx, "community")
-		if err := s.WriteMISPEvent(ctx, v, c, "00004e20-0000-4000-8000-000000000000", io.Discard); errs.KindOf(err) != errs.KindNotFound {
+		c, _ := s.Access().Collection(ctx, "community")
+		if err := s.Sharing().WriteMISPEvent(ctx, v, c, "00004e20-0000-4000-8000-000000000000", io.Discard); errs.KindOf(err) != errs.KindNotFound {
 			t.Fatalf("a made-up event: %v", err)
 		}
 	})
@@ -212,7 +213,7 @@ func TestEventCorrelation(t *testing.T) {
 		}
 		describe := func(id *auth.Identity) []string {
 			t.Helper()
-			o, err := s.Observable(ctx, id, oid)
+			o, err := s.Lookup().Observable(ctx, id, oid)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/netip"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/intel/routing"
@@ -78,7 +79,7 @@ func (s *Service) route(ctx context.Context, tx *db.Tx, in *inserter, aggs []*in
 		if places[h.org] != nil {
 			continue
 		}
-		col, err := s.ensureCollection(ctx, tx, orgCollection(h.org, cmp.Or(orgs[h.org].name, h.org)))
+		col, err := s.access.Ensure(ctx, tx, access.OrgCollection(h.org, cmp.Or(orgs[h.org].Name, h.org)))
 		if err != nil {
 			return err
 		}

@@ -211,7 +211,7 @@ func (s *Service) Runs(ctx context.Context, id *auth.Identity, sourceKey string,
 		if len(orgs) == 0 {
 			return []Run{}, "", nil
 		}
-		q += ` AND s.owner_org_id IN (` + a.In(anys(orgs)...) + `)`
+		q += ` AND s.owner_org_id IN (` + db.In(&a, orgs) + `)`
 	}
 	if cursor != "" {
 		parts, err := db.DecodeCursor(cursor, 2)

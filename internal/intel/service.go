@@ -9,10 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/asn"
-	"github.com/certhub/certhub/internal/intel/index"
 	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/lookup"
 	"github.com/certhub/certhub/internal/intel/routing"
+	"github.com/certhub/certhub/internal/intel/sharing"
 	"github.com/certhub/certhub/internal/intel/warninglist"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -36,7 +38,7 @@ type Options struct {
 	AllowPrivate bool
 	// Related finds what else in certhub names a CVE ID (cases,
 	// advisories); nil: nothing.
-	Related Related
+	Related lookup.Related
 	// SpoolDir holds large pushed bodies while they load in the
 	// background; empty: the system's temporary directory.
 	SpoolDir string
@@ -64,15 +66,15 @@ type Service struct {
 	log       *slog.Logger
 	warn      *warninglist.Store
 	asn       *asn.Store
-	orgTable  ttlCache[map[string]orgInfo]
-	cols      collectionCache
+	orgTable  ttlCache[map[string]access.Org]
+	access    *access.Store
+	share     *sharing.Service
+	look      *lookup.Service
 	routes    ttlCache[*routing.Routes]
-	index     *index.Index
 	key       *seal.Key
 	client    *http.Client
 	queue     *jobs.Queue
 	spoolDir  string
-	related   Related
 	people    People
 	dir       Directory
 	retention time.Duration
@@ -96,17 +98,38 @@ func NewService(o Options) *Service {
 		o.Key, _ = seal.New(k)
 	}
 	life, stop := context.WithCancel(context.Background())
-	s := &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, index: index.New(), key: o.Key,
+	s := &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, key: o.Key,
 		warn: warninglist.NewStore(o.DB, o.Now),
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
-		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, related: o.Related, people: o.People, dir: o.Directory, retention: cmp.Or(o.Retention, DefaultRetention),
+		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, people: o.People, dir: o.Directory, retention: cmp.Or(o.Retention, DefaultRetention),
 		batchSize:  ingest.BatchSize,
 		centerName: cmp.Or(o.CenterName, "The CERT coordination center")}
 	// Routing reaches those who registered an AS: a new table, new routes.
 	s.asn = asn.NewStore(o.DB, o.Now, s.routes.forget)
+	s.access = access.NewStore(o.DB, o.Now, orgSource{s})
+	s.share = sharing.New(o.DB, o.Now, s.access, s.centerName)
+	s.look = lookup.New(lookup.Options{DB: o.DB, Now: o.Now, Access: s.access, Orgs: orgSource{s}, Warn: s.warn,
+		Related: o.Related, Origins: s.Origins})
 	return s
+}
+
+// Access answers the collections and who reads what in them.
+func (s *Service) Access() *access.Store { return s.access }
+
+// Sharing answers the collections' contents: TAXII pages, exports and
+// the MISP feed.
+func (s *Service) Sharing() *sharing.Service { return s.share }
+
+// Lookup answers what is known of observables: bulk lookups, one
+// observable whole, the list.
+func (s *Service) Lookup() *lookup.Service { return s.look }
+
+// Viewer works out what id may read (access.Store.Viewer): every read of
+// threat intelligence asks one.
+func (s *Service) Viewer(ctx context.Context, id *auth.Identity) (*access.Viewer, error) {
+	return s.access.Viewer(ctx, id)
 }
 
 // Warninglists are the lists of values ingest does not store.

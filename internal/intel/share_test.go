@@ -12,11 +12,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/index"
+	"github.com/certhub/certhub/internal/intel/lookup"
 	"github.com/certhub/certhub/internal/intel/observable"
-	"github.com/certhub/certhub/internal/intel/stix"
+	"github.com/certhub/certhub/internal/intel/sharing"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -97,12 +98,12 @@ func TestOfficialBundlesRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		v, _ := s.Viewer(ctx, sys)
-		col, err := s.Collection(ctx, "community")
+		col, err := s.Access().Collection(ctx, "community")
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		if err := s.WriteBundle(ctx, v, col, &out); err != nil {
+		if err := s.Sharing().WriteBundle(ctx, v, col, &out); err != nil {
 			t.Fatal(err)
 		}
 		got := objectsOf(t, out.Bytes())
@@ -197,7 +198,7 @@ func TestAccessMatrix(t *testing.T) {
 			t.Fatalf("the source read back names %v (%v)", got.RecipientUsers, err)
 		}
 		for who, id := range map[string]*auth.Identity{"the insurer's analyst": member("ins", auth.RoleAnalyst), "the CISO": ciso} {
-			m, err := s.Lookup(ctx, id, []string{"192.0.2.78", "192.0.2.77"})
+			m, err := s.Lookup().Lookup(ctx, id, []string{"192.0.2.78", "192.0.2.77"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,17 +215,17 @@ func TestAccessMatrix(t *testing.T) {
 				t.Errorf("%s looks up %v, want %v", who, got, want)
 			}
 		}
-		community, _ := s.Collection(ctx, "community")
-		bankCol, err := s.Collection(ctx, "org-bank")
+		community, _ := s.Access().Collection(ctx, "community")
+		bankCol, err := s.Access().Collection(ctx, "org-bank")
 		if err != nil {
 			t.Fatalf("the bank has no collection of routes: %v", err)
 		}
-		read := func(id *auth.Identity, c Collection) ([]string, error) {
+		read := func(id *auth.Identity, c access.Collection) ([]string, error) {
 			v, err := s.Viewer(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, _, err := s.Page(ctx, v, c, Filter{})
+			page, _, err := s.Sharing().Page(ctx, v, c, sharing.Filter{})
 			var got []string
 			for _, o := range page {
 				var body struct {
@@ -239,7 +240,7 @@ func TestAccessMatrix(t *testing.T) {
 		tests := []struct {
 			who  string
 			id   *auth.Identity
-			c    Collection
+			c    access.Collection
 			want []string // nil with notFound: the collection is hidden
 		}{
 			{"staff, community", &auth.Identity{User: auth.User{PlatformRole: auth.PlatformCoordinator}}, community, []string{
@@ -304,23 +305,6 @@ func fieldsOf(err error) []errs.FieldError {
 	return nil
 }
 
-func TestGeneratedIDs(t *testing.T) {
-	salt := [5]byte{1, 2, 3, 4, 5}
-	for _, tt := range []idParts{{kindObservation, 1, 1}, {kindRoute, 1<<47 - 1, 1<<40 - 1}, {kindObservation, 123456789, 42}} {
-		id := "indicator--" + generatedID(tt.kind, tt.observable, tt.key, salt)
-		if !stix.ValidID(id) || id[11+14] != '4' {
-			t.Errorf("%v: %s is not a version-4 STIX id", tt, id)
-		}
-		got, ok := parseGeneratedID(id, salt)
-		if !ok || got != tt {
-			t.Errorf("%s read back as %v %v, want %v", id, got, ok, tt)
-		}
-		if _, ok := parseGeneratedID(id, [5]byte{9, 9, 9, 9, 9}); ok {
-			t.Errorf("%s was read with another installation's salt", id)
-		}
-	}
-}
-
 func TestLookup(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		s, src := markedIndicators(t, d)
@@ -330,7 +314,7 @@ func TestLookup(t *testing.T) {
 		}
 		values := []string{"203.0.113.1", "203.0.113.3", "198.51.100.3", "198.51.100.4", "198.51.100.5", "hxxp://nothing[.]example", "203.0.113.200", "not an indicator"}
 		look := func(id *auth.Identity) []string {
-			ms, err := s.Lookup(ctx, id, values)
+			ms, err := s.Lookup().Lookup(ctx, id, values)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -361,40 +345,15 @@ func TestLookup(t *testing.T) {
 		if got, want := look(member("ins", auth.RoleViewer)), []string{"203.0.113.1 CLEAR  []", "203.0.113.200 GREEN 203.0.113.128/25 []"}; !slices.Equal(got, want) {
 			t.Errorf("the insurer:\n got %v\nwant %v", got, want)
 		}
-		if _, err := s.Lookup(ctx, nil, values); errs.KindOf(err) != errs.KindUnauthenticated {
+		if _, err := s.Lookup().Lookup(ctx, nil, values); errs.KindOf(err) != errs.KindUnauthenticated {
 			t.Errorf("anonymous: %v", err)
 		}
-		if _, err := s.Lookup(ctx, sys, make([]string, MaxLookup+1)); errs.KindOf(err) != errs.KindInvalid {
+		if _, err := s.Lookup().Lookup(ctx, sys, make([]string, lookup.MaxLookup+1)); errs.KindOf(err) != errs.KindInvalid {
 			t.Errorf("too many values: %v", err)
 		}
 	})
 }
 
-func TestScoreDecays(t *testing.T) {
-	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	for _, tt := range []struct {
-		typ     observable.Type
-		conf, n int
-		age     time.Duration
-		want    int
-	}{
-		{observable.IPv4, 80, 1, 0, 80},
-		{observable.IPv4, 80, 1, 30 * 24 * time.Hour, 40},
-		{observable.Domain, 80, 1, 30 * 24 * time.Hour, 67},
-		{observable.SHA256, 80, 1, 3 * 365 * 24 * time.Hour, 80},
-		{observable.IPv4, 80, 3, 0, 96},
-		{observable.IPv4, 100, 5, 0, 100},
-		{observable.IPv4, 50, 0, 0, 50}, // routed to the caller, no visible source
-	} {
-		if got := Score(tt.typ, tt.conf, tt.n, now.Add(-tt.age), now); got != tt.want {
-			t.Errorf("Score(%s, %d, %d sources, %v old) = %d, want %d", tt.typ, tt.conf, tt.n, tt.age, got, tt.want)
-		}
-	}
-}
-
-// BenchmarkLookupIndex: a bulk lookup of 100,000 values, half of them
-// known, among a million indexed observables (`certhub bench` runs it at
-// ten million), normalising each first, as the lookup API does.
 func BenchmarkLookupIndex(b *testing.B) {
 	x := index.New()
 	const n = 1_000_000
@@ -431,44 +390,6 @@ func BenchmarkLookupIndex(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(queries))/b.Elapsed().Seconds(), "values/s")
-}
-
-// TestPagePlan: SQLite pages a collection's indicators on its index's own
-// range, after from_stix — not walking past the observations read from
-// STIX objects, which took seconds a page at ten million (migration 0009).
-func TestPagePlan(t *testing.T) {
-	d := dbtest.Open(t, db.SQLite)
-	s, _ := markedIndicators(t, d)
-	ctx := context.Background()
-	community, err := s.Collection(ctx, "community")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []*auth.Identity{sys, member("bank", auth.RoleViewer)} {
-		v, err := s.Viewer(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q, args := observationsPage(v, community, Filter{After: 1, Limit: 1000}, nil)
-		rows, err := d.Query(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		want := "SEARCH b USING INDEX intel_observations_page (collection_num=? AND from_stix=? AND added>?)"
-		if !slices.Contains(plan, want) || slices.ContainsFunc(plan, func(p string) bool { return strings.Contains(p, "TEMP B-TREE") }) {
-			t.Errorf("plan for %s:\n%s\nwant %q and no sorting", id.User.Email, strings.Join(plan, "\n"), want)
-		}
-	}
 }
 
 func must[T any](v T, err error) T {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -41,7 +42,7 @@ type Source struct {
 	URL         string  `json:"url,omitempty"`
 	TLP         string  `json:"tlp"`
 	Confidence  int     `json:"confidence"`
-	// Collection is the alias of the collection it shares into: its
+	// access.Collection is the alias of the collection it shares into: its
 	// sharing scope (community unless set otherwise).
 	Collection string `json:"collection"`
 	Enabled    bool   `json:"enabled"`
@@ -121,12 +122,12 @@ func (s *Service) EnsureSource(ctx context.Context, id *auth.Identity, name, tlp
 	if !mayIngest(id, nil) {
 		return Source{}, errs.Forbidden("only the coordination center's staff create sources")
 	}
-	return s.ensureSource(ctx, name, tlpLabel, owner, builtinCollections[1])
+	return s.ensureSource(ctx, name, tlpLabel, owner, access.Community())
 }
 
 // ensureSource is EnsureSource sharing into the collection of the template
 // (made when missing).
-func (s *Service) ensureSource(ctx context.Context, name, tlpLabel string, owner *string, colTmpl Collection) (Source, error) {
+func (s *Service) ensureSource(ctx context.Context, name, tlpLabel string, owner *string, colTmpl access.Collection) (Source, error) {
 	name = strings.TrimSpace(name)
 	var f errs.Fields
 	if name == "" || len(name) > 200 {
@@ -149,7 +150,7 @@ func (s *Service) ensureSource(ctx context.Context, name, tlpLabel string, owner
 		if !errors.Is(err, db.ErrNoRows) {
 			return err
 		}
-		col, err := s.ensureCollection(ctx, tx, colTmpl)
+		col, err := s.access.Ensure(ctx, tx, colTmpl)
 		if err != nil {
 			return err
 		}
@@ -308,7 +309,7 @@ func (s *Service) Sources(ctx context.Context, id *auth.Identity) ([]Source, err
 		if len(orgs) == 0 {
 			return []Source{}, nil
 		}
-		q += ` WHERE s.owner_org_id IN (` + args.In(anys(orgs)...) + `)`
+		q += ` WHERE s.owner_org_id IN (` + db.In(&args, orgs) + `)`
 	}
 	rows, err := s.db.Query(ctx, q+` ORDER BY s.name`, args...)
 	if err != nil {
@@ -465,7 +466,7 @@ func (s *Service) apply(ctx context.Context, tx *db.Tx, src *Source, in SourceIn
 			f.Add("owner_org_id", "no such organisation")
 		}
 	}
-	col, ok, err := s.scopeCollection(ctx, tx, cmp.Or(src.Collection, "community"))
+	col, ok, err := s.access.Scope(ctx, tx, cmp.Or(src.Collection, "community"))
 	switch {
 	case err != nil:
 		return err

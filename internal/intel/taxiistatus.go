@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -46,7 +47,7 @@ type statusWriter struct {
 }
 
 // newTAXIIStatus makes the pending status of a POST to c by id.
-func (s *Service) newTAXIIStatus(ctx context.Context, id *auth.Identity, c Collection) (*statusWriter, error) {
+func (s *Service) newTAXIIStatus(ctx context.Context, id *auth.Identity, c access.Collection) (*statusWriter, error) {
 	st := &statusWriter{id: db.NewID()}
 	var user any
 	if id.User.ID != "" {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -33,7 +34,7 @@ func envelope(first, n int) string {
 }
 
 // stored counts the objects of the collection in the store.
-func storedObjects(t *testing.T, d *db.DB, c Collection) int {
+func storedObjects(t *testing.T, d *db.DB, c access.Collection) int {
 	t.Helper()
 	var n int
 	if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM intel_objects WHERE collection_num = $1`, c.Num).Scan(&n); err != nil {
@@ -55,10 +56,10 @@ func TestTAXIIStatusCommitsWithTheObjects(t *testing.T) {
 		ctx := context.Background()
 		orgsForAccess(t, d)
 		staff := &auth.Identity{User: auth.User{ID: "u-staff", PlatformRole: auth.PlatformCoordinator}, Method: auth.MethodToken}
-		if err := s.ensureBuiltins(ctx); err != nil {
+		if err := s.Access().EnsureBuiltins(ctx); err != nil {
 			t.Fatal(err)
 		}
-		col := must(s.Collection(ctx, "community"))
+		col := must(s.Access().Collection(ctx, "community"))
 
 		id, err := s.AddObjects(ctx, staff, col, strings.NewReader(envelope(0, 3)))
 		if err != nil {
@@ -148,10 +149,10 @@ func TestPrune(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ensureBuiltins(ctx); err != nil {
+		if err := s.Access().EnsureBuiltins(ctx); err != nil {
 			t.Fatal(err)
 		}
-		col := must(s.Collection(ctx, "community"))
+		col := must(s.Access().Collection(ctx, "community"))
 		day := 24 * time.Hour
 		runs := []struct {
 			id     string

@@ -14,7 +14,7 @@ const module = "github.com/certhub/certhub/"
 // domains are the packages that own a part of the center's work; each
 // reaches another only through the other's root package (its model and
 // service), never a sub-package such as its store.
-var domains = []string{"directory", "vdp", "advisory", "intel", "taxii"}
+var domains = []string{"directory", "vdp", "advisory", "intel"}
 
 // wiring are the packages that put the rest together: no domain or kernel
 // package may import them.

@@ -3,14 +3,16 @@ package api
 import (
 	"cmp"
 	"errors"
-	"github.com/certhub/certhub/internal/intel"
-	"github.com/certhub/certhub/internal/intel/asn"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/access"
+	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/lookup"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/intel/warninglist"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -204,7 +206,7 @@ func (a *API) lookup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	matches, err := a.s.Lookup(r.Context(), auth.FromContext(r.Context()), values)
+	matches, err := a.s.Lookup().Lookup(r.Context(), auth.FromContext(r.Context()), values)
 	if err != nil {
 		return err
 	}
@@ -219,7 +221,7 @@ func (a *API) collections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cols, err := a.s.Collections(r.Context(), v)
+	cols, err := a.s.Access().List(r.Context(), v)
 	if err != nil {
 		return err
 	}
@@ -240,11 +242,11 @@ func (a *API) export(w http.ResponseWriter, r *http.Request) error {
 	case "", "stix":
 		w.Header().Set("Content-Type", "application/stix+json;version=2.1")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+c.Alias+`.stix.json"`)
-		return a.s.WriteBundle(ctx, v, c, w)
+		return a.s.Sharing().WriteBundle(ctx, v, c, w)
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+c.Alias+`.csv"`)
-		return a.s.WriteCSV(ctx, v, c, w)
+		return a.s.Sharing().WriteCSV(ctx, v, c, w)
 	default:
 		var fe errs.Fields
 		fe.Add("format", "stix or csv")
@@ -261,8 +263,8 @@ func (a *API) observables(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	list, next, err := a.s.Observables(r.Context(), auth.FromContext(r.Context()),
-		intel.ObservableFilter{Value: q.Get("value"), Type: observable.Type(q.Get("type")), Limit: p.Limit, Cursor: p.Cursor})
+	list, next, err := a.s.Lookup().Observables(r.Context(), auth.FromContext(r.Context()),
+		lookup.ObservableFilter{Value: q.Get("value"), Type: observable.Type(q.Get("type")), Limit: p.Limit, Cursor: p.Cursor})
 	if err != nil {
 		return err
 	}
@@ -276,7 +278,7 @@ func (a *API) observable(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.NotFound("no such observable")
 	}
-	o, err := a.s.Observable(r.Context(), auth.FromContext(r.Context()), oid)
+	o, err := a.s.Lookup().Observable(r.Context(), auth.FromContext(r.Context()), oid)
 	if err != nil {
 		return err
 	}
@@ -322,22 +324,22 @@ func (a *API) mispFeed(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	file := r.PathValue("file")
 	if file == "manifest.json" {
-		return a.s.WriteMISPManifest(ctx, v, c, w)
+		return a.s.Sharing().WriteMISPManifest(ctx, v, c, w)
 	}
 	uuid, ok := strings.CutSuffix(file, ".json")
 	if !ok {
 		return errs.NotFound("a MISP feed has manifest.json and {uuid}.json")
 	}
-	return a.s.WriteMISPEvent(ctx, v, c, uuid, w)
+	return a.s.Sharing().WriteMISPEvent(ctx, v, c, uuid, w)
 }
 
 // readable answers the caller's viewer and the collection {id} if it reads it.
-func (a *API) readable(r *http.Request) (*intel.Viewer, intel.Collection, error) {
+func (a *API) readable(r *http.Request) (*access.Viewer, access.Collection, error) {
 	v, err := a.s.Viewer(r.Context(), auth.FromContext(r.Context()))
 	if err != nil {
-		return nil, intel.Collection{}, err
+		return nil, access.Collection{}, err
 	}
-	c, err := a.s.ReadableCollection(r.Context(), v, r.PathValue("id"))
+	c, err := a.s.Access().Readable(r.Context(), v, r.PathValue("id"))
 	return v, c, err
 }
 

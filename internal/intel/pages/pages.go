@@ -5,8 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"github.com/certhub/certhub/internal/intel"
-	"github.com/certhub/certhub/internal/intel/api"
 	"io"
 	"io/fs"
 	"mime/multipart"
@@ -16,7 +14,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/access"
+	"github.com/certhub/certhub/internal/intel/api"
 	"github.com/certhub/certhub/internal/intel/ingest"
+	"github.com/certhub/certhub/internal/intel/lookup"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -91,7 +93,7 @@ type overviewData struct {
 	Total   int64
 	Sources []intel.Source
 	Runs    []intel.Run
-	Routed  []intel.ObservableSummary
+	Routed  []lookup.ObservableSummary
 	Owners  map[string]string
 	Digests []digestRow
 }
@@ -130,7 +132,7 @@ func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
 				d.Total += n
 			}
 		}
-	} else if d.Routed, _, err = p.s.Observables(ctx, id, intel.ObservableFilter{Limit: 20}); err != nil {
+	} else if d.Routed, _, err = p.s.Lookup().Observables(ctx, id, lookup.ObservableFilter{Limit: 20}); err != nil {
 		return err
 	}
 	orgs, err := p.s.OrgNames(ctx)
@@ -224,7 +226,7 @@ func fileExt(name string) string {
 }
 
 type observablesData struct {
-	Items []intel.ObservableSummary
+	Items []lookup.ObservableSummary
 	Next  string
 	Types []observable.Type
 	Staff bool
@@ -232,11 +234,11 @@ type observablesData struct {
 
 func (p *Pages) observables(w http.ResponseWriter, r *http.Request) error {
 	ctx, id, q := r.Context(), auth.FromContext(r.Context()), r.URL.Query()
-	f := intel.ObservableFilter{Value: strings.TrimSpace(q.Get("value")), Type: observable.Type(q.Get("type")), Limit: 50, Cursor: q.Get("cursor")}
+	f := lookup.ObservableFilter{Value: strings.TrimSpace(q.Get("value")), Type: observable.Type(q.Get("type")), Limit: 50, Cursor: q.Get("cursor")}
 	pg := web.Page{Title: "Observables", Section: "intel"}
-	items, next, err := p.s.Observables(ctx, id, f)
+	items, next, err := p.s.Lookup().Observables(ctx, id, f)
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
-		pg.Errors, items = e.Fields, []intel.ObservableSummary{}
+		pg.Errors, items = e.Fields, []lookup.ObservableSummary{}
 	} else if err != nil {
 		return err
 	}
@@ -258,7 +260,7 @@ func (p *Pages) observable(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.NotFound("no such observable")
 	}
-	o, err := p.s.Observable(r.Context(), auth.FromContext(r.Context()), oid)
+	o, err := p.s.Lookup().Observable(r.Context(), auth.FromContext(r.Context()), oid)
 	if err != nil {
 		return err
 	}
@@ -272,7 +274,7 @@ type sourceData struct {
 	Staff       bool
 	Runs        []intel.Run
 	Next        string
-	Collections []intel.Collection
+	Collections []access.Collection
 	Orgs        []orgOption
 	Owner       string
 	// People named as recipients of its TLP:RED intelligence: the form's
@@ -289,7 +291,7 @@ func (p *Pages) sourceForm(w http.ResponseWriter, r *http.Request, status int, d
 	if err != nil {
 		return err
 	}
-	if d.Collections, err = p.s.Collections(ctx, v); err != nil {
+	if d.Collections, err = p.s.Access().List(ctx, v); err != nil {
 		return err
 	}
 	orgs, err := p.s.OrgNames(ctx)

@@ -133,7 +133,7 @@ func (st *Store) loadedLists(ctx context.Context, ids []string, fn func(List)) e
 		return nil
 	}
 	var a db.Args
-	rows, err := st.db.Query(ctx, `SELECT id, name, type, entries FROM intel_warninglists WHERE NOT builtin AND id IN (`+a.In(anys(ids)...)+`)`, a...)
+	rows, err := st.db.Query(ctx, `SELECT id, name, type, entries FROM intel_warninglists WHERE NOT builtin AND id IN (`+db.In(&a, ids)+`)`, a...)
 	if err != nil {
 		return fmt.Errorf("warninglist: %w", err)
 	}
@@ -410,12 +410,4 @@ func (st *Store) Check(ctx context.Context, id *auth.Identity, values []string) 
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-func anys(vals []string) []any {
-	out := make([]any, len(vals))
-	for i, v := range vals {
-		out[i] = v
-	}
-	return out
 }

@@ -635,6 +635,16 @@ func (a *Args) In(vals ...any) string {
 	return strings.Join(ps, ", ")
 }
 
+// In is Args.In over a slice of any type: every value bound, their
+// placeholders answered for an IN list.
+func In[T any](a *Args, vals []T) string {
+	ps := make([]string, len(vals))
+	for i, v := range vals {
+		ps[i] = a.Add(v)
+	}
+	return strings.Join(ps, ", ")
+}
+
 // EscapeLike escapes LIKE's wildcards in s for a pattern used with
 // ESCAPE '\' (the same on both engines).
 func EscapeLike(s string) string {

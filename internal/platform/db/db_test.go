@@ -293,6 +293,12 @@ func TestArgs(t *testing.T) {
 	if len(args) != 5 || args[4] != "c" {
 		t.Fatalf("values %v", args)
 	}
+	if in := db.In(&args, []int64{7, 9}); in != "$6, $7" || args[6] != int64(9) {
+		t.Fatalf("In of a slice: %s, values %v", in, args)
+	}
+	if in := db.In(&args, []string(nil)); in != "" || len(args) != 7 {
+		t.Fatalf("In of nothing: %q, values %v", in, args)
+	}
 }
 
 func TestReserveKeysNumberTheInsertedRows(t *testing.T) {

@@ -1,4 +1,4 @@
-package intel
+package lookup
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/intel/stix"
@@ -93,7 +94,7 @@ type EventView struct {
 // Observable answers one observable as the caller may see it; one it may
 // see nothing of is missing.
 func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) (ObservableView, error) {
-	v, err := s.Viewer(ctx, id)
+	v, err := s.access.Viewer(ctx, id)
 	if err != nil {
 		return ObservableView{}, err
 	}
@@ -131,7 +132,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 			rows.Close()
 			return ObservableView{}, err
 		}
-		c, err := s.collectionByNum(ctx, s.db, col)
+		c, err := s.access.ByNum(ctx, s.db, col)
 		if err != nil {
 			rows.Close()
 			return ObservableView{}, err
@@ -173,7 +174,7 @@ func (s *Service) Observable(ctx context.Context, id *auth.Identity, oid int64) 
 		return ObservableView{}, err
 	}
 	o.Benign = warn.Match(observable.Observable{Type: o.Type, Value: o.Value})
-	o.Origin = s.Origins(ctx).Origin(observable.Observable{Type: o.Type, Value: o.Value})
+	o.Origin = s.origins(ctx).Origin(observable.Observable{Type: o.Type, Value: o.Value})
 	if o.Events, err = s.eventsOf(ctx, v, oid, o.Sightings); err != nil {
 		return ObservableView{}, err
 	}
@@ -191,7 +192,7 @@ const maxEvents = 20
 // eventsOf answers the events an observable was reported in by the
 // sources whose sightings of it the viewer sees, each with up to ten other
 // observables it named whose report by that source the viewer may read.
-func (s *Service) eventsOf(ctx context.Context, v *Viewer, oid int64, seen []Sighting) ([]EventView, error) {
+func (s *Service) eventsOf(ctx context.Context, v *access.Viewer, oid int64, seen []Sighting) ([]EventView, error) {
 	out := []EventView{}
 	if len(seen) == 0 {
 		return out, nil
@@ -244,7 +245,7 @@ func (s *Service) eventsOf(ctx context.Context, v *Viewer, oid int64, seen []Sig
 			if len(e.With) == 10 {
 				continue
 			}
-			c, err := s.collectionByNum(ctx, s.db, col)
+			c, err := s.access.ByNum(ctx, s.db, col)
 			if err != nil {
 				rows.Close()
 				return nil, err
@@ -264,14 +265,14 @@ func (s *Service) eventsOf(ctx context.Context, v *Viewer, oid int64, seen []Sig
 
 // routesOf answers the routes of the observables the viewer may see, by
 // constituent name.
-func (s *Service) routesOf(ctx context.Context, v *Viewer, ids []int64) (map[int64][]RouteView, error) {
-	orgs, err := s.orgs(ctx)
+func (s *Service) routesOf(ctx context.Context, v *access.Viewer, ids []int64) (map[int64][]RouteView, error) {
+	orgs, err := s.orgs.Orgs(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var a db.Args
 	rows, err := s.db.Query(ctx, `SELECT observable_id, org_id, tlp, first_seen, last_seen, notified_at FROM intel_routes
-		WHERE observable_id IN (`+a.In(anys(ids)...)+`)`, a...)
+		WHERE observable_id IN (`+db.In(&a, ids)+`)`, a...)
 	if err != nil {
 		return nil, fmt.Errorf("intel: routes: %w", err)
 	}
@@ -323,7 +324,7 @@ type ObservableFilter struct {
 // whole store; everyone else what was routed to their organisations (and,
 // for a sectoral CERT, to its constituents) — their portal's view.
 func (s *Service) Observables(ctx context.Context, id *auth.Identity, f ObservableFilter) ([]ObservableSummary, string, error) {
-	v, err := s.Viewer(ctx, id)
+	v, err := s.access.Viewer(ctx, id)
 	if err != nil {
 		return nil, "", err
 	}
@@ -357,16 +358,12 @@ func (s *Service) Observables(ctx context.Context, id *auth.Identity, f Observab
 		}
 		conds = append(conds, "v.id < "+a.Add(n))
 	}
-	if !v.all {
-		var orgs []string
-		orgs = append(orgs, v.orgs...)
-		for o := range v.children {
-			orgs = append(orgs, o)
-		}
+	if !v.All() {
+		orgs := v.RouteOrgs()
 		if len(orgs) == 0 {
 			return []ObservableSummary{}, "", nil
 		}
-		conds = append(conds, "v.id IN (SELECT observable_id FROM intel_routes WHERE org_id IN ("+a.In(anys(orgs)...)+"))")
+		conds = append(conds, "v.id IN (SELECT observable_id FROM intel_routes WHERE org_id IN ("+db.In(&a, orgs)+"))")
 	}
 	q := `SELECT v.id, v.type, v.value, v.first_seen, v.last_seen, v.sightings FROM intel_observables v`
 	if len(conds) > 0 {
@@ -413,7 +410,7 @@ func (s *Service) Observables(ctx context.Context, id *auth.Identity, f Observab
 	kept := out[:0]
 	for _, o := range out {
 		o.Constituents = append(o.Constituents, routes[o.ID]...)
-		if v.all || len(o.Constituents) > 0 { // a member sees what reached it under a marking it reads
+		if v.All() || len(o.Constituents) > 0 { // a member sees what reached it under a marking it reads
 			kept = append(kept, o)
 		}
 	}

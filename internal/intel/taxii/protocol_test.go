@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/sharing"
 	"github.com/certhub/certhub/internal/platform/db"
 )
 
@@ -46,18 +46,18 @@ func TestFilterReadsTheQuery(t *testing.T) {
 	tests := []struct {
 		name  string
 		query string
-		want  intel.Filter
+		want  sharing.Filter
 	}{
-		{"nothing", "", intel.Filter{}},
-		{"added_after", "added_after=2026-03-01T12:00:00.123456Z", intel.Filter{After: after.UnixMicro()}},
+		{"nothing", "", sharing.Filter{}},
+		{"added_after", "added_after=2026-03-01T12:00:00.123456Z", sharing.Filter{After: after.UnixMicro()}},
 		// The later of added_after and next wins: a cursor never goes back.
 		{"next after added_after", "added_after=2026-03-01T12:00:00.123456Z&next=" + db.EncodeCursor("9999999999999999"),
-			intel.Filter{After: 9999999999999999}},
-		{"added_after after next", "next=" + db.EncodeCursor("5") + "&added_after=2026-03-01T13:00:00.123456Z", intel.Filter{After: later}},
-		{"limit", "limit=10", intel.Filter{Limit: 10}},
-		{"limit capped", "limit=1000000", intel.Filter{Limit: intel.MaxPage}},
+			sharing.Filter{After: 9999999999999999}},
+		{"added_after after next", "next=" + db.EncodeCursor("5") + "&added_after=2026-03-01T13:00:00.123456Z", sharing.Filter{After: later}},
+		{"limit", "limit=10", sharing.Filter{Limit: 10}},
+		{"limit capped", "limit=1000000", sharing.Filter{Limit: sharing.MaxPage}},
 		{"matches, repeated and comma-separated", "match[type]=indicator,malware&match[type]=%20report%20&match[id]=indicator--1&match[version]=all&match[spec_version]=2.1,",
-			intel.Filter{Types: []string{"indicator", "malware", "report"}, IDs: []string{"indicator--1"}, Versions: []string{"all"}, Specs: []string{"2.1"}}},
+			sharing.Filter{Types: []string{"indicator", "malware", "report"}, IDs: []string{"indicator--1"}, Versions: []string{"all"}, Specs: []string{"2.1"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

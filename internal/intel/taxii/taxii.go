@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/access"
+	"github.com/certhub/certhub/internal/intel/sharing"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -195,10 +197,10 @@ func (s *Server) apiRoot(w http.ResponseWriter, r *http.Request, _ *auth.Identit
 }
 
 // collectionResource is a collection as TAXII describes it.
-func (s *Server) collectionResource(v *intel.Viewer, id *auth.Identity, c intel.Collection) map[string]any {
+func (s *Server) collectionResource(v *access.Viewer, id *auth.Identity, c access.Collection) map[string]any {
 	return map[string]any{
 		"id": c.ID, "title": c.Title, "description": c.Description, "alias": c.Alias,
-		"can_read": true, "can_write": s.intel.MayWrite(v, id, c), "media_types": []string{MediaSTIX},
+		"can_read": true, "can_write": access.MayWrite(v, id, c), "media_types": []string{MediaSTIX},
 	}
 }
 
@@ -207,7 +209,7 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request, id *auth.Id
 	if err != nil {
 		return err
 	}
-	cols, err := s.intel.Collections(r.Context(), v)
+	cols, err := s.intel.Access().List(r.Context(), v)
 	if err != nil {
 		return err
 	}
@@ -220,12 +222,12 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request, id *auth.Id
 }
 
 // readable finds the collection of the path that the caller reads.
-func (s *Server) readable(ctx context.Context, r *http.Request, id *auth.Identity) (*intel.Viewer, intel.Collection, error) {
+func (s *Server) readable(ctx context.Context, r *http.Request, id *auth.Identity) (*access.Viewer, access.Collection, error) {
 	v, err := s.intel.Viewer(ctx, id)
 	if err != nil {
-		return nil, intel.Collection{}, err
+		return nil, access.Collection{}, err
 	}
-	c, err := s.intel.ReadableCollection(ctx, v, r.PathValue("cid"))
+	c, err := s.intel.Access().Readable(ctx, v, r.PathValue("cid"))
 	return v, c, err
 }
 
@@ -240,9 +242,9 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, id *auth.Ide
 
 // filter reads added_after, next, limit and match[…] (values may be
 // comma-separated, as the spec allows).
-func filter(r *http.Request) (intel.Filter, error) {
+func filter(r *http.Request) (sharing.Filter, error) {
 	q := r.URL.Query()
-	var f intel.Filter
+	var f sharing.Filter
 	if a := q.Get("added_after"); a != "" {
 		t, err := time.Parse(time.RFC3339Nano, a)
 		if err != nil {
@@ -266,7 +268,7 @@ func filter(r *http.Request) (intel.Filter, error) {
 		if err != nil || n < 1 {
 			return f, fail(http.StatusBadRequest, "limit is a positive number")
 		}
-		f.Limit = min(n, intel.MaxPage)
+		f.Limit = min(n, sharing.MaxPage)
 	}
 	list := func(key string) []string {
 		var out []string
@@ -285,12 +287,12 @@ func filter(r *http.Request) (intel.Filter, error) {
 
 // page answers the filtered page of the path's collection with TAXII's
 // headers; more and next say whether and where to go on.
-func (s *Server) page(w http.ResponseWriter, r *http.Request, id *auth.Identity, f intel.Filter) ([]intel.Stored, bool, string, error) {
+func (s *Server) page(w http.ResponseWriter, r *http.Request, id *auth.Identity, f sharing.Filter) ([]sharing.Stored, bool, string, error) {
 	v, c, err := s.readable(r.Context(), r, id)
 	if err != nil {
 		return nil, false, "", err
 	}
-	objs, more, err := s.intel.Page(r.Context(), v, c, f)
+	objs, more, err := s.intel.Sharing().Page(r.Context(), v, c, f)
 	if err != nil {
 		return nil, false, "", err
 	}
@@ -377,7 +379,7 @@ func (s *Server) versions(w http.ResponseWriter, r *http.Request, id *auth.Ident
 	if err != nil {
 		return err
 	}
-	objs, err := s.intel.Versions(r.Context(), v, c, r.PathValue("oid"))
+	objs, err := s.intel.Sharing().Versions(r.Context(), v, c, r.PathValue("oid"))
 	if err != nil {
 		return err
 	}
@@ -406,7 +408,7 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, id *auth.I
 	if err != nil {
 		return err
 	}
-	if err := s.intel.DeleteObject(r.Context(), id, c, r.PathValue("oid"), f.Versions); err != nil {
+	if err := s.intel.Sharing().DeleteObject(r.Context(), id, c, r.PathValue("oid"), f.Versions); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)

@@ -1,4 +1,4 @@
-package intel
+package sharing
 
 import (
 	"bufio"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/misp"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -28,24 +29,24 @@ const microsPerDay = int64(24 * time.Hour / time.Microsecond)
 
 // mispUnion selects what a viewer reads of a collection as rows of
 // (added, observable id, key, type, value, tlp), optionally one day's.
-func (s *Service) mispUnion(ctx context.Context, v *Viewer, c Collection, day int64) (string, []any, error) {
+func (s *Service) mispUnion(ctx context.Context, v *access.Viewer, c access.Collection, day int64) (string, []any, error) {
 	var w where
 	w.add("b.collection_num = " + w.arg(c.Num))
 	w.add("b.from_stix IN (FALSE, TRUE)") // both ranges of the index (migration 0009)
 	if day >= 0 {
 		w.add("b.added >= " + w.arg(day*microsPerDay) + " AND b.added < " + w.arg((day+1)*microsPerDay))
 	}
-	w.access(v, c, "b.tlp", "b.source_num")
+	w.readable(v, c, "b.tlp", "b.source_num")
 	q := `SELECT b.added, b.observable_id, b.source_num AS k, ` + fmt.Sprint(kindObservation) + ` AS kind, v.type, v.value, b.tlp
 		FROM intel_observations b JOIN intel_observables v ON v.id = b.observable_id WHERE ` + w.sql()
-	if c.Audience == AudienceOrg {
+	if c.Audience == access.AudienceOrg {
 		var r where
 		r.args = w.args
 		r.add("r.collection_num = " + r.arg(c.Num))
 		if day >= 0 {
 			r.add("r.added >= " + r.arg(day*microsPerDay) + " AND r.added < " + r.arg((day+1)*microsPerDay))
 		}
-		r.access(v, c, "r.tlp", "")
+		r.readable(v, c, "r.tlp", "")
 		w.args = r.args
 		q += ` UNION ALL SELECT r.added, r.observable_id, r.collection_num, ` + fmt.Sprint(kindRoute) + `, v.type, v.value, r.tlp
 			FROM intel_routes r JOIN intel_observables v ON v.id = r.observable_id WHERE ` + r.sql()
@@ -54,7 +55,7 @@ func (s *Service) mispUnion(ctx context.Context, v *Viewer, c Collection, day in
 }
 
 // WriteMISPManifest writes the feed's manifest.json.
-func (s *Service) WriteMISPManifest(ctx context.Context, v *Viewer, c Collection, w io.Writer) error {
+func (s *Service) WriteMISPManifest(ctx context.Context, v *access.Viewer, c access.Collection, w io.Writer) error {
 	q, args, err := s.mispUnion(ctx, v, c, -1)
 	if err != nil {
 		return err
@@ -93,7 +94,7 @@ func (s *Service) WriteMISPManifest(ctx context.Context, v *Viewer, c Collection
 
 // WriteMISPEvent writes the event of that UUID, streamed attribute by
 // attribute; one that names no day of the collection is missing.
-func (s *Service) WriteMISPEvent(ctx context.Context, v *Viewer, c Collection, uuid string, w io.Writer) error {
+func (s *Service) WriteMISPEvent(ctx context.Context, v *access.Viewer, c access.Collection, uuid string, w io.Writer) error {
 	day, err := strconv.ParseInt(strings.SplitN(uuid, "-", 2)[0], 16, 64)
 	if err != nil || len(uuid) != 36 || misp.EventUUID(c.ID, day) != strings.ToLower(uuid) {
 		return errs.NotFound("no such event in this feed")

@@ -1,4 +1,4 @@
-package intel
+package sharing
 
 import (
 	"cmp"
@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/intel/stix"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -61,7 +62,7 @@ const (
 
 // Page answers up to f.Limit objects of c the viewer reads, in date_added
 // order, and whether more follow.
-func (s *Service) Page(ctx context.Context, v *Viewer, c Collection, f Filter) ([]Stored, bool, error) {
+func (s *Service) Page(ctx context.Context, v *access.Viewer, c access.Collection, f Filter) ([]Stored, bool, error) {
 	if !v.ReadsCollection(c) {
 		return nil, false, errs.NotFound("no such collection")
 	}
@@ -73,7 +74,7 @@ func (s *Service) Page(ctx context.Context, v *Viewer, c Collection, f Filter) (
 		return nil, false, nil // everything here is STIX 2.1
 	}
 	var all []Stored
-	for _, src := range []func(context.Context, *Viewer, Collection, Filter) ([]Stored, error){
+	for _, src := range []func(context.Context, *access.Viewer, access.Collection, Filter) ([]Stored, error){
 		s.pageObjects, s.pageObservations, s.pageRoutes,
 	} {
 		part, err := src(ctx, v, c, f)
@@ -101,25 +102,24 @@ func (w *where) arg(v any) string { return w.args.Add(v) }
 func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
 
 func (w *where) in(col string, vals []string) {
-	w.add(col + " IN (" + w.args.In(anys(vals)...) + ")")
+	w.add(col + " IN (" + db.In(&w.args, vals) + ")")
 }
 
-// access keeps the rows of c the viewer may read (Viewer.Reads), whose
+// readable keeps the rows of c the viewer may read (Viewer.Reads), whose
 // label is in tlpCol and source number in sourceCol ("" for routes).
-func (w *where) access(v *Viewer, c Collection, tlpCol, sourceCol string) {
-	if v.all {
-		return
+func (w *where) readable(v *access.Viewer, c access.Collection, tlpCol, sourceCol string) {
+	if cond := v.Where(c, tlpCol, sourceCol, &w.args); cond != "" {
+		w.add(cond)
 	}
-	w.add(tlp.Where(tlpCol, v.reaches(c, sourceCol, &w.args)))
 }
 
 func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
 
-func (s *Service) pageObjects(ctx context.Context, v *Viewer, c Collection, f Filter) ([]Stored, error) {
+func (s *Service) pageObjects(ctx context.Context, v *access.Viewer, c access.Collection, f Filter) ([]Stored, error) {
 	var w where
 	w.add("o.collection_num = " + w.arg(c.Num))
 	w.add("o.added > " + w.arg(f.After))
-	w.access(v, c, "o.tlp", "o.source_num")
+	w.readable(v, c, "o.tlp", "o.source_num")
 	if len(f.IDs) > 0 {
 		w.in("o.stix_id", f.IDs)
 	}
@@ -200,7 +200,7 @@ func (s *Service) wantsGenerated(ctx context.Context, f Filter, kind int) (ids [
 	return ids, len(ids) > 0, nil
 }
 
-func (s *Service) pageObservations(ctx context.Context, v *Viewer, c Collection, f Filter) ([]Stored, error) {
+func (s *Service) pageObservations(ctx context.Context, v *access.Viewer, c access.Collection, f Filter) ([]Stored, error) {
 	ids, ok, err := s.wantsGenerated(ctx, f, kindObservation)
 	if err != nil || !ok {
 		return nil, err
@@ -211,12 +211,12 @@ func (s *Service) pageObservations(ctx context.Context, v *Viewer, c Collection,
 
 // observationsPage is the query of a page of a collection's observations
 // that are indicators of their own.
-func observationsPage(v *Viewer, c Collection, f Filter, ids []idParts) (string, []any) {
+func observationsPage(v *access.Viewer, c access.Collection, f Filter, ids []idParts) (string, []any) {
 	var w where
 	w.add("b.collection_num = " + w.arg(c.Num))
 	w.add("b.from_stix = FALSE") // the index's own range (migration 0009)
 	w.add("b.added > " + w.arg(f.After))
-	w.access(v, c, "b.tlp", "b.source_num")
+	w.readable(v, c, "b.tlp", "b.source_num")
 	if len(ids) > 0 {
 		var or []string
 		for _, p := range ids {
@@ -229,8 +229,8 @@ func observationsPage(v *Viewer, c Collection, f Filter, ids []idParts) (string,
 		FROM intel_observations b JOIN intel_observables v ON v.id = b.observable_id WHERE ` + w.sql() + ` ORDER BY b.added LIMIT ` + strconv.Itoa(f.Limit+1), w.args
 }
 
-func (s *Service) pageRoutes(ctx context.Context, v *Viewer, c Collection, f Filter) ([]Stored, error) {
-	if c.Audience != AudienceOrg {
+func (s *Service) pageRoutes(ctx context.Context, v *access.Viewer, c access.Collection, f Filter) ([]Stored, error) {
+	if c.Audience != access.AudienceOrg {
 		return nil, nil
 	}
 	ids, ok, err := s.wantsGenerated(ctx, f, kindRoute)
@@ -240,7 +240,7 @@ func (s *Service) pageRoutes(ctx context.Context, v *Viewer, c Collection, f Fil
 	var w where
 	w.add("r.collection_num = " + w.arg(c.Num))
 	w.add("r.added > " + w.arg(f.After))
-	w.access(v, c, "r.tlp", "")
+	w.readable(v, c, "r.tlp", "")
 	if len(ids) > 0 {
 		var or []string
 		for _, p := range ids {
@@ -271,7 +271,7 @@ func (w *where) typeFilter(types []string, col string) {
 	}
 }
 
-func (s *Service) generate(ctx context.Context, c Collection, f Filter, kind int, query string, args []any) ([]Stored, error) {
+func (s *Service) generate(ctx context.Context, c access.Collection, f Filter, kind int, query string, args []any) ([]Stored, error) {
 	salt, err := s.idSalt(ctx)
 	if err != nil {
 		return nil, err
@@ -369,22 +369,14 @@ func parseGeneratedID(id string, salt [5]byte) (idParts, bool) {
 // which is made once, at random.
 func (s *Service) idSalt(ctx context.Context) ([5]byte, error) {
 	var salt [5]byte
-	if err := s.ensureBuiltins(ctx); err != nil {
+	if err := s.access.EnsureBuiltins(ctx); err != nil {
 		return salt, err
 	}
-	c, err := s.Collection(ctx, AudienceCommunity)
+	c, err := s.access.Collection(ctx, access.AudienceCommunity)
 	if err != nil {
 		return salt, fmt.Errorf("intel: community collection: %w", err)
 	}
 	sum := sha256.Sum256([]byte("certhub generated STIX ids\x00" + c.ID))
 	copy(salt[:], sum[:5])
 	return salt, nil
-}
-
-func anys[T any](vals []T) []any {
-	out := make([]any, len(vals))
-	for i, v := range vals {
-		out[i] = v
-	}
-	return out
 }

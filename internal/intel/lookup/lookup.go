@@ -1,4 +1,4 @@
-package intel
+package lookup
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -110,7 +111,7 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 		f.Add("values", "at most %d values a request", MaxLookup)
 		return nil, f.Err()
 	}
-	v, err := s.Viewer(ctx, id)
+	v, err := s.access.Viewer(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,7 @@ func (s *Service) Lookup(ctx context.Context, id *auth.Identity, values []string
 	if err != nil {
 		return nil, err
 	}
-	origins := s.Origins(ctx)
+	origins := s.origins(ctx)
 	now := s.now()
 	out := []Match{}
 	for _, oid := range ids {
@@ -169,7 +170,7 @@ type detail struct {
 
 // details loads the matched observables with their observations and
 // routes, keeping what the viewer may see.
-func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int64]*detail, error) {
+func (s *Service) details(ctx context.Context, v *access.Viewer, ids []int64) (map[int64]*detail, error) {
 	out := map[int64]*detail{}
 	see := func(d *detail, label tlp.Label) {
 		if d.label == "" || d.label.MoreRestrictive(label) {
@@ -179,7 +180,7 @@ func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int6
 	for i := 0; i < len(ids); i += 500 {
 		part := ids[i:min(i+500, len(ids))]
 		var args db.Args
-		in := args.In(anys(part)...)
+		in := db.In(&args, part)
 		rows, err := s.db.Query(ctx, `SELECT v.id, v.type, v.value, b.first_seen, b.last_seen, b.tlp, b.confidence, src.name,
 			b.source_num, b.collection_num
 			FROM intel_observables v JOIN intel_observations b ON b.observable_id = v.id JOIN intel_sources src ON src.num = b.source_num
@@ -201,7 +202,7 @@ func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int6
 				d = &detail{obs: o, first: math.MaxInt64, sources: []string{}, constituents: []string{}}
 				out[id] = d
 			}
-			c, err := s.collectionByNum(ctx, s.db, col)
+			c, err := s.access.ByNum(ctx, s.db, col)
 			if err != nil {
 				rows.Close()
 				return nil, err
@@ -246,9 +247,9 @@ func (s *Service) details(ctx context.Context, v *Viewer, ids []int64) (map[int6
 	return out, nil
 }
 
-func orgName(orgs map[string]orgInfo, id string) string {
-	if o, ok := orgs[id]; ok && strings.TrimSpace(o.name) != "" {
-		return o.name
+func orgName(orgs map[string]access.Org, id string) string {
+	if o, ok := orgs[id]; ok && strings.TrimSpace(o.Name) != "" {
+		return o.Name
 	}
 	return id
 }
