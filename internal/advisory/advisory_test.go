@@ -27,6 +27,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // official holds the OASIS CSAF examples and test documents, copied into
@@ -537,10 +538,10 @@ func TestDraftFromCase(t *testing.T) {
 	c3, _ := cvss.Parse("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N")
 	h := vdp.Handoff{CaseID: "", CaseNumber: "CC-2026-0001", Title: "SQL injection in NetBank Portal", Summary: "An SQL injection in the login form.",
 		TLP: "AMBER", References: []string{"https://examplesoft.example/sa-1", "not a url"}, Credits: []string{"Ada Researcher"},
-		Vulns: []vdp.Vuln{{ID: "v1", Title: "SQL injection in /login", CWE: "CWE-89", CVEID: "CVE-2026-1000", CVSS3: &c3}},
+		Vulns: []model.Vuln{{ID: "v1", Title: "SQL injection in /login", CWE: "CWE-89", CVEID: "CVE-2026-1000", CVSS3: &c3}},
 		Products: []vdp.HandoffProduct{
 			{VulnID: "v1", VendorOrgID: w.org["bank"], Vendor: "Examplesoft", Product: "NetBank Portal", Status: "fixed", FixedVersions: "4.2.1", Workaround: "Block /login from the internet."},
-			{VulnID: "v1", VendorOrgID: w.org["telcocert"], Vendor: "OtherSoft", Product: "Gateway", Status: vdp.StatusUnknown},
+			{VulnID: "v1", VendorOrgID: w.org["telcocert"], Vendor: "OtherSoft", Product: "Gateway", Status: model.StatusUnknown},
 		}}
 	if _, err := w.svc.DraftFromCase(ctx, w.id["bank_analyst"], h); errs.KindOf(err) != errs.KindForbidden {
 		t.Fatalf("a CERT analyst drafted: %v", err)

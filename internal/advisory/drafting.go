@@ -15,6 +15,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 var _ vdp.AdvisoryDrafter = (*Service)(nil)
@@ -63,7 +64,7 @@ func (s *Service) DraftFromCase(ctx context.Context, id *auth.Identity, h vdp.Ha
 			}
 			pid := productIDs[hp.Vendor+"\x00"+hp.Product]
 			st := hp.Status
-			if st == vdp.StatusUnknown || st == "" {
+			if st == model.StatusUnknown || st == "" {
 				st = StatusUnderInvestigation
 			}
 			v.Status[pid] = st

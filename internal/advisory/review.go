@@ -10,7 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
-	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // change loads a publication for a change by id, runs fn on it inside one
@@ -182,7 +182,7 @@ func (s *Service) respectsEmbargo(ctx context.Context, id *auth.Identity, a Advi
 		return nil
 	}
 	h, err := s.cases.Handoff(ctx, id, *a.CaseID)
-	if err != nil || h.PublicationAt == nil || h.Status == vdp.CaseDisclosed || h.Status == vdp.CaseClosed {
+	if err != nil || h.PublicationAt == nil || h.Status == model.CaseDisclosed || h.Status == model.CaseClosed {
 		return nil // a case the reviewer cannot see or one already public sets no date
 	}
 	when := s.now()

@@ -48,6 +48,7 @@ import (
 	"github.com/certhub/certhub/internal/site"
 	"github.com/certhub/certhub/internal/vdp"
 	vdpapi "github.com/certhub/certhub/internal/vdp/api"
+	"github.com/certhub/certhub/internal/vdp/model"
 	vdppages "github.com/certhub/certhub/internal/vdp/pages"
 	"github.com/certhub/certhub/internal/web"
 )
@@ -243,7 +244,7 @@ func (c *Core) Close() error {
 // the disclosure program.
 func (c *Core) relatedToCVE(ctx context.Context, id *auth.Identity, cve string) ([]lookup.Link, error) {
 	out := []lookup.Link{}
-	cases, _, err := c.VDP.ListCases(ctx, id, vdp.CaseFilter{CVE: cve, Limit: 20})
+	cases, _, err := c.VDP.ListCases(ctx, id, model.CaseFilter{CVE: cve, Limit: 20})
 	if err != nil && errs.KindOf(err) != errs.KindForbidden && errs.KindOf(err) != errs.KindUnauthenticated {
 		return nil, err
 	}

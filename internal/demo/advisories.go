@@ -7,7 +7,7 @@ import (
 	"github.com/certhub/certhub/internal/advisory"
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/platform/auth"
-	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // loadAdvisories publishes what the public website shows: an advisory
@@ -35,7 +35,7 @@ func loadAdvisories(ctx context.Context, c *app.Core, ids map[string]string) err
 	}
 
 	// From the disclosed case: the hand-off gives the facts; the editor adds what to do.
-	disclosed, _, err := c.VDP.ListCases(ctx, sys, vdp.CaseFilter{Status: "disclosed", Limit: 1})
+	disclosed, _, err := c.VDP.ListCases(ctx, sys, model.CaseFilter{Status: "disclosed", Limit: 1})
 	if err != nil || len(disclosed) == 0 {
 		return fmt.Errorf("demo advisory: the disclosed case: %v", err)
 	}

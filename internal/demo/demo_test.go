@@ -14,7 +14,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
-	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // TestLoad: the demo loads on both engines into a new store, with every
@@ -48,11 +48,11 @@ func TestLoad(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				reports, _, err := c.VDP.List(ctx, sys, vdp.ReportFilter{Limit: 500})
+				reports, _, err := c.VDP.List(ctx, sys, model.ReportFilter{Limit: 500})
 				if err != nil {
 					t.Fatal(err)
 				}
-				cases, _, err := c.VDP.ListCases(ctx, sys, vdp.CaseFilter{Limit: 500})
+				cases, _, err := c.VDP.ListCases(ctx, sys, model.CaseFilter{Limit: 500})
 				if err != nil {
 					t.Fatal(err)
 				}

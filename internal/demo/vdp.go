@@ -7,6 +7,7 @@ import (
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
@@ -62,7 +63,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	if _, err := c.VDP.AddCVEs(ctx, sys, pool); err != nil {
 		return fmt.Errorf("demo CVE pool: %w", err)
 	}
-	submit := func(in vdp.ReportInput, ip string) (vdp.Report, error) {
+	submit := func(in vdp.ReportInput, ip string) (model.Report, error) {
 		r, _, err := c.VDP.SubmitPublic(ctx, in, "web", ip)
 		if err != nil {
 			return r, fmt.Errorf("demo report %q: %w", in.Title, err)
@@ -75,13 +76,13 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 		Description: "A ticket subject containing <img src=x onerror=alert(1)> runs script in the agent's console when the ticket list loads.",
 		Vendor:      "Examplesoft", Product: "HelpDesk", Versions: "7.2", CWE: "79", Impact: "Session theft of helpdesk agents.",
 		Reproduction: "1. Open a ticket with the subject above.\n2. Sign in as an agent and open the ticket list.",
-		Reporter:     &vdp.Reporter{Name: "Hamza Researcher", Email: "hamza@research.example"}, Credit: "Hamza Researcher"}, "198.51.100.21"); err != nil {
+		Reporter:     &model.Reporter{Name: "Hamza Researcher", Email: "hamza@research.example"}, Credit: "Hamza Researcher"}, "198.51.100.21"); err != nil {
 		return err
 	}
 	// Waiting for the reporter: the clock is paused.
 	r, err := submit(vdp.ReportInput{Title: "Possible RCE in a router web interface",
 		Description: "The diagnostics page seems to pass the host field to a shell.", Vendor: "NetForge Systems", Product: "unknown model",
-		Reporter: &vdp.Reporter{Email: "anon-finder@research.example"}}, "198.51.100.22")
+		Reporter: &model.Reporter{Email: "anon-finder@research.example"}}, "198.51.100.22")
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	// Declined, with the reason told to the reporter.
 	r, err = submit(vdp.ReportInput{Title: "Missing security headers on www.examplesoft.example",
 		Description: "The site does not send X-Frame-Options.", Vendor: "examplesoft.example",
-		Reporter: &vdp.Reporter{Email: "scanner@research.example"}}, "198.51.100.23")
+		Reporter: &model.Reporter{Email: "scanner@research.example"}}, "198.51.100.23")
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 		Description: "The management API trusts the X-Forwarded-User header from any client, so anyone reaching port 8443 is treated as that user.",
 		Product:     "pkg:golang/netforge.example/gate7", Versions: "7.0 to 7.3", CWE: "290",
 		Impact: "Full control of the gateway's configuration.", Reproduction: "curl -k -H 'X-Forwarded-User: admin' https://gate7:8443/api/config",
-		Reporter: &vdp.Reporter{Name: "Lina Finder", Email: "lina@research.example"}, Credit: "Lina Finder", DisclosurePlans: "A talk in 120 days."}, "198.51.100.24")
+		Reporter: &model.Reporter{Name: "Lina Finder", Email: "lina@research.example"}, Credit: "Lina Finder", DisclosurePlans: "A talk in 120 days."}, "198.51.100.24")
 	if err != nil {
 		return err
 	}
@@ -154,7 +155,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 		return err
 	}
 	for _, th := range det.Threads {
-		if th.Visibility == vdp.VisibleVendor {
+		if th.Visibility == model.VisibleVendor {
 			if _, err := c.VDP.AddPost(ctx, netforge, cs.ID, th.ID, "We reproduced the issue and expect 7.3.1 with the fix within four weeks."); err != nil {
 				return err
 			}
@@ -168,7 +169,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	r, err = submit(vdp.ReportInput{Title: "SQL injection in Examplesoft NetBank Portal login",
 		Description: "The username field of /login is concatenated into an SQL query.", Vendor: "Examplesoft", Product: "NetBank Portal",
 		Versions: "4.0 to 4.2", CWE: "89", Reproduction: "POST /login with username=' OR 1=1--",
-		Reporter: &vdp.Reporter{Name: "Ada Researcher", Email: "ada@research.example"}, Credit: "Ada Researcher"}, "198.51.100.25")
+		Reporter: &model.Reporter{Name: "Ada Researcher", Email: "ada@research.example"}, Credit: "Ada Researcher"}, "198.51.100.25")
 	if err != nil {
 		return err
 	}

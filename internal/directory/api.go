@@ -44,12 +44,12 @@ func filterFrom(r *http.Request) (Filter, error) {
 	q := r.URL.Query()
 	f := Filter{Query: strings.TrimSpace(q.Get("q")), Kind: Kind(q.Get("kind")), Sector: q.Get("sector"), ParentID: q.Get("parent_id")}
 	if len(f.Query) > 200 {
-		return f, fieldErr("q", "must be at most 200 characters")
+		return f, errs.InvalidField("q", "must be at most 200 characters")
 	}
 	if c := q.Get("cii"); c != "" {
 		b, err := strconv.ParseBool(c)
 		if err != nil {
-			return f, fieldErr("cii", "must be true or false")
+			return f, errs.InvalidField("cii", "must be true or false")
 		}
 		f.CII = &b
 	}
@@ -147,7 +147,7 @@ func writeExport(w http.ResponseWriter, r *http.Request, svc *Service, f Filter,
 		return errs.Unauthenticated("sign in to export the directory")
 	}
 	if format != "csv" && format != "json" {
-		return fieldErr("format", "must be csv or json")
+		return errs.InvalidField("format", "must be csv or json")
 	}
 	name := fmt.Sprintf("certhub-directory-%s.%s", time.Now().UTC().Format("20060102"), format)
 	ctype := "text/csv; charset=utf-8"

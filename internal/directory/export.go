@@ -12,6 +12,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
 )
 
 // ExportColumns are the CSV header, in order.
@@ -23,7 +24,7 @@ var ExportColumns = []string{"id", "name", "short_name", "kind", "parent_id", "p
 // a chunk at a time.
 func (s *Service) Export(ctx context.Context, id *auth.Identity, f Filter, format string, w io.Writer) error {
 	if format != "csv" && format != "json" {
-		return fieldErr("format", "must be csv or json")
+		return errs.InvalidField("format", "must be csv or json")
 	}
 	return s.db.Read(ctx, func(q db.Querier) error {
 		v, err := s.viewer(ctx, q, id)

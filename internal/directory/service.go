@@ -134,10 +134,10 @@ func (s *Service) List(ctx context.Context, id *auth.Identity, f Filter) ([]Org,
 		f.Limit = 50
 	}
 	if f.Kind != "" && !f.Kind.Valid() {
-		return nil, "", fieldErr("kind", "must be one of "+kindList())
+		return nil, "", errs.InvalidField("kind", "must be one of %s", kindList())
 	}
 	if f.Sector != "" && !slices.Contains(Sectors, f.Sector) {
-		return nil, "", fieldErr("sector", "must be one of "+strings.Join(Sectors, ", "))
+		return nil, "", errs.InvalidField("sector", "must be one of %s", strings.Join(Sectors, ", "))
 	}
 	after, err := db.DecodeCursor(f.Cursor, 2)
 	if err != nil {
@@ -186,10 +186,6 @@ func (s *Service) All(ctx context.Context, id *auth.Identity, f Filter) ([]Summa
 	return out, err
 }
 
-func fieldErr(field, msg string) error {
-	return &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid", Fields: []errs.FieldError{{Field: field, Message: msg}}}
-}
-
 // maxDepth bounds the hierarchy, well inside the bound of the recursive
 // queries (32), so every organisation's ancestors are always found.
 const maxDepth = 12
@@ -202,7 +198,7 @@ func (s *Service) checkParent(ctx context.Context, q db.Querier, v Viewer, orgID
 	}
 	p, err := getOrg(ctx, q, *parentID)
 	if errs.KindOf(err) == errs.KindNotFound {
-		return nil, fieldErr("parent_id", "is not an organisation of the directory")
+		return nil, errs.InvalidField("parent_id", "is not an organisation of the directory")
 	}
 	if err != nil {
 		return nil, err
@@ -212,13 +208,13 @@ func (s *Service) checkParent(ctx context.Context, q db.Querier, v Viewer, orgID
 		return nil, err
 	}
 	if !Allowed(v, ActionView, sub) {
-		return nil, fieldErr("parent_id", "is not an organisation of the directory")
+		return nil, errs.InvalidField("parent_id", "is not an organisation of the directory")
 	}
 	if p.Kind == KindVendor || p.Kind == KindLab {
-		return nil, fieldErr("parent_id", "a vendor or lab cannot have organisations below it")
+		return nil, errs.InvalidField("parent_id", "a vendor or lab cannot have organisations below it")
 	}
 	if orgID != "" && (p.ID == orgID || slices.Contains(sub.Ancestors, orgID)) {
-		return nil, fieldErr("parent_id", "would put the organisation below itself")
+		return nil, errs.InvalidField("parent_id", "would put the organisation below itself")
 	}
 	height := 0
 	if orgID != "" {
@@ -227,7 +223,7 @@ func (s *Service) checkParent(ctx context.Context, q db.Querier, v Viewer, orgID
 		}
 	}
 	if len(sub.Ancestors)+1+height >= maxDepth {
-		return nil, fieldErr("parent_id", fmt.Sprintf("the hierarchy would be deeper than %d levels", maxDepth))
+		return nil, errs.InvalidField("parent_id", "the hierarchy would be deeper than %d levels", maxDepth)
 	}
 	return &sub, nil
 }
@@ -464,7 +460,7 @@ func (s *Service) AddMember(ctx context.Context, id *auth.Identity, orgID string
 	var m auth.Member
 	var created bool
 	if !in.Role.Valid() {
-		return m, false, fieldErr("role", "must be one of viewer, member, analyst, admin")
+		return m, false, errs.InvalidField("role", "must be one of viewer, member, analyst, admin")
 	}
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		o, _, _, err := s.load(ctx, tx, id, orgID, ActionMembers)
@@ -510,7 +506,7 @@ func (s *Service) memberChange(ctx context.Context, tx *db.Tx, id *auth.Identity
 // SetRole changes a member's role.
 func (s *Service) SetRole(ctx context.Context, id *auth.Identity, orgID, userID string, role auth.Role) error {
 	if !role.Valid() {
-		return fieldErr("role", "must be one of viewer, member, analyst, admin")
+		return errs.InvalidField("role", "must be one of viewer, member, analyst, admin")
 	}
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		o, u, err := s.memberChange(ctx, tx, id, orgID, userID)

@@ -10,6 +10,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/vdp/files"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 )
 
 // maxAttachments is how many files a report takes.
@@ -17,37 +19,37 @@ const maxAttachments = 10
 
 // record adds a staged file to a report: a few rows in the caller's short
 // transaction.
-func (s *Service) record(ctx context.Context, tx *db.Tx, r Report, f files.Staged, by string) (Attachment, error) {
+func (s *Service) record(ctx context.Context, tx *db.Tx, r model.Report, f files.Staged, by string) (model.Attachment, error) {
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM vdp_attachments WHERE report_id = $1`, r.ID).Scan(&n); err != nil {
-		return Attachment{}, err
+		return model.Attachment{}, err
 	}
 	if n >= maxAttachments {
-		return Attachment{}, fieldErr("file", "a report takes at most %d files", maxAttachments)
+		return model.Attachment{}, errs.InvalidField("file", "a report takes at most %d files", maxAttachments)
 	}
-	a := Attachment{ID: db.NewID(), ReportID: r.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, CreatedAt: s.now()}
+	a := model.Attachment{ID: db.NewID(), ReportID: r.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, CreatedAt: s.now()}
 	if _, err := tx.Exec(ctx, `INSERT INTO vdp_attachments (id, report_id, filename, content_type, size, sha256, uploaded_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, a.ID, r.ID, a.Filename, a.ContentType, a.Size, a.SHA256, by, a.CreatedAt); err != nil {
-		return Attachment{}, fmt.Errorf("vdp: attachments: %w", err)
+		return model.Attachment{}, fmt.Errorf("vdp: attachments: %w", err)
 	}
 	return a, audit.Record(ctx, tx, a.CreatedAt, audit.Event{Action: "report.attach", ObjectType: "report", ObjectID: r.ID,
 		OrgID: deref(r.AssignedOrgID), Summary: fmt.Sprintf("%s: attached %s (%s, %d bytes)", r.TrackingID, a.Filename, a.ContentType, a.Size)})
 }
 
 // Attach adds a file to a report (its triagers and its submitting organisation).
-func (s *Service) Attach(ctx context.Context, id *auth.Identity, reportID, filename string, body io.Reader) (Attachment, error) {
+func (s *Service) Attach(ctx context.Context, id *auth.Identity, reportID, filename string, body io.Reader) (model.Attachment, error) {
 	// Who may attach is checked before the body is read, and again in the
 	// transaction that records it.
 	if _, err := s.Get(ctx, id, reportID); err != nil {
-		return Attachment{}, err
+		return model.Attachment{}, err
 	}
 	f, err := s.files.Stage(filename, body)
 	if err != nil {
-		return Attachment{}, err
+		return model.Attachment{}, err
 	}
-	var a Attachment
+	var a model.Attachment
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		r, err := getReport(ctx, tx, "id = $1", reportID)
+		r, err := store.GetReport(ctx, tx, "id = $1", reportID)
 		if err != nil {
 			return err
 		}
@@ -61,19 +63,19 @@ func (s *Service) Attach(ctx context.Context, id *auth.Identity, reportID, filen
 }
 
 // AttachByKey adds a file through the reporter's follow link.
-func (s *Service) AttachByKey(ctx context.Context, key, filename string, body io.Reader, ip string) (Attachment, error) {
+func (s *Service) AttachByKey(ctx context.Context, key, filename string, body io.Reader, ip string) (model.Attachment, error) {
 	// The link is checked (and rate limited) before the body is read.
 	linked, err := s.byKey(ctx, s.db, key, ip)
 	if err != nil {
-		return Attachment{}, err
+		return model.Attachment{}, err
 	}
 	f, err := s.files.Stage(filename, body)
 	if err != nil {
-		return Attachment{}, err
+		return model.Attachment{}, err
 	}
-	var a Attachment
+	var a model.Attachment
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		r, err := getReport(ctx, tx, "id = $1", linked.ID)
+		r, err := store.GetReport(ctx, tx, "id = $1", linked.ID)
 		if err != nil {
 			return err
 		}
@@ -84,23 +86,23 @@ func (s *Service) AttachByKey(ctx context.Context, key, filename string, body io
 }
 
 // Attachments lists a report's files.
-func (s *Service) Attachments(ctx context.Context, id *auth.Identity, reportID string) ([]Attachment, error) {
+func (s *Service) Attachments(ctx context.Context, id *auth.Identity, reportID string) ([]model.Attachment, error) {
 	if _, err := s.Get(ctx, id, reportID); err != nil {
 		return nil, err
 	}
 	return s.listAttachments(ctx, s.db, reportID)
 }
 
-func (s *Service) listAttachments(ctx context.Context, q db.Querier, reportID string) ([]Attachment, error) {
+func (s *Service) listAttachments(ctx context.Context, q db.Querier, reportID string) ([]model.Attachment, error) {
 	rows, err := q.Query(ctx, `SELECT id, report_id, filename, content_type, size, sha256, created_at FROM vdp_attachments
 		WHERE report_id = $1 ORDER BY created_at, id`, reportID)
 	if err != nil {
 		return nil, fmt.Errorf("vdp: attachments: %w", err)
 	}
 	defer rows.Close()
-	out := []Attachment{}
+	out := []model.Attachment{}
 	for rows.Next() {
-		var a Attachment
+		var a model.Attachment
 		if err := rows.Scan(&a.ID, &a.ReportID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.CreatedAt); err != nil {
 			return nil, err
 		}
@@ -110,10 +112,10 @@ func (s *Service) listAttachments(ctx context.Context, q db.Querier, reportID st
 }
 
 // OpenAttachment returns a report's file for those who may see the report.
-func (s *Service) OpenAttachment(ctx context.Context, id *auth.Identity, reportID, attachmentID string) (Attachment, io.ReadCloser, error) {
+func (s *Service) OpenAttachment(ctx context.Context, id *auth.Identity, reportID, attachmentID string) (model.Attachment, io.ReadCloser, error) {
 	atts, err := s.Attachments(ctx, id, reportID)
 	if err != nil {
-		return Attachment{}, nil, err
+		return model.Attachment{}, nil, err
 	}
 	for _, a := range atts {
 		if a.ID == attachmentID {
@@ -124,7 +126,7 @@ func (s *Service) OpenAttachment(ctx context.Context, id *auth.Identity, reportI
 			return a, f, nil
 		}
 	}
-	return Attachment{}, nil, errs.NotFound("attachment not found")
+	return model.Attachment{}, nil, errs.NotFound("attachment not found")
 }
 
 // AttachmentDigests lists the SHA-256 of every stored file the database

@@ -13,6 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // CaseChanges edit a case; nil fields stay as they are.
@@ -28,7 +29,7 @@ type CaseChanges struct {
 
 // UpdateCase edits a case. Disclosing it ends the embargo (now, unless the
 // publication date has come already) and marks it TLP:CLEAR.
-func (s *Service) UpdateCase(ctx context.Context, id *auth.Identity, caseID string, ch CaseChanges) (Case, error) {
+func (s *Service) UpdateCase(ctx context.Context, id *auth.Identity, caseID string, ch CaseChanges) (model.Case, error) {
 	var f errs.Fields
 	if ch.Title != nil {
 		*ch.Title = strings.TrimSpace(*ch.Title)
@@ -56,7 +57,7 @@ func (s *Service) UpdateCase(ctx context.Context, id *auth.Identity, caseID stri
 		}
 		*ch.References = refs
 	}
-	if ch.Status != nil && !slices.Contains(CaseStatuses, CaseStatus(*ch.Status)) {
+	if ch.Status != nil && !slices.Contains(model.CaseStatuses, model.CaseStatus(*ch.Status)) {
 		f.Add("status", "must be open, coordinating, remediation, disclosed or closed")
 	}
 	var label tlp.Label
@@ -67,7 +68,7 @@ func (s *Service) UpdateCase(ctx context.Context, id *auth.Identity, caseID stri
 		}
 		label = l
 	}
-	if ch.Embargo != nil && !slices.Contains(EmbargoStates, *ch.Embargo) {
+	if ch.Embargo != nil && !slices.Contains(model.EmbargoStates, *ch.Embargo) {
 		f.Add("embargo", "must be none, proposed, active, revise or exited")
 	}
 	if ch.Owner != nil {
@@ -77,9 +78,9 @@ func (s *Service) UpdateCase(ctx context.Context, id *auth.Identity, caseID stri
 		}
 	}
 	if err := f.Err(); err != nil {
-		return Case{}, err
+		return model.Case{}, err
 	}
-	return s.caseChange(ctx, id, caseID, "update", func(tx *db.Tx, c *Case, parts []Participant) (string, string, error) {
+	return s.caseChange(ctx, id, caseID, "update", func(tx *db.Tx, c *model.Case, parts []model.Participant) (string, string, error) {
 		var what []string
 		now := s.now()
 		if ch.Title != nil && *ch.Title != c.Title {
@@ -106,11 +107,11 @@ func (s *Service) UpdateCase(ctx context.Context, id *auth.Identity, caseID stri
 			c.OwnerOrgID = *ch.Owner
 			what = append(what, "owner")
 		}
-		if ch.Status != nil && CaseStatus(*ch.Status) != c.Status {
-			c.Status = CaseStatus(*ch.Status)
+		if ch.Status != nil && model.CaseStatus(*ch.Status) != c.Status {
+			c.Status = model.CaseStatus(*ch.Status)
 			what = append(what, "status "+string(c.Status))
 			switch c.Status {
-			case CaseDisclosed:
+			case model.CaseDisclosed:
 				c.DisclosedAt = &now
 				if c.PublicationAt == nil || c.PublicationAt.After(now) {
 					old := c.PublicationAt
@@ -124,54 +125,55 @@ func (s *Service) UpdateCase(ctx context.Context, id *auth.Identity, caseID stri
 				if c.Facts.PublicAware == nil {
 					c.Facts.PublicAware = &now
 				}
-			case CaseClosed:
+			case model.CaseClosed:
 				c.ClosedAt = &now
 			default:
 				c.ClosedAt = nil
 			}
 		}
 		if len(what) == 0 {
-			return "no change", VisibleInternal, nil
+			return "no change", model.VisibleInternal, nil
 		}
-		return "changed " + strings.Join(what, ", "), VisibleParticipants, nil
+		return "changed " + strings.Join(what, ", "), model.VisibleParticipants, nil
 	})
 }
 
 // SetFact records (or clears) one of Vultron's case facts.
-func (s *Service) SetFact(ctx context.Context, id *auth.Identity, caseID, fact string, on bool) (Case, error) {
-	if !slices.Contains(FactNames, fact) {
-		return Case{}, fieldErr("fact", "must be one of %s", strings.Join(FactNames, ", "))
+func (s *Service) SetFact(ctx context.Context, id *auth.Identity, caseID, fact string, on bool) (model.Case, error) {
+	if !slices.Contains(model.FactNames, fact) {
+		return model.Case{}, errs.InvalidField("fact", "must be one of %s", strings.Join(model.FactNames, ", "))
 	}
-	return s.caseChange(ctx, id, caseID, "fact", func(tx *db.Tx, c *Case, _ []Participant) (string, string, error) {
-		p := c.Facts.field(fact)
-		now := s.now()
-		switch {
-		case on && *p == nil:
-			*p = &now
-			return strings.ReplaceAll(fact, "_", " ") + ": yes", VisibleParticipants, nil
-		case !on && *p != nil:
-			*p = nil
-			return strings.ReplaceAll(fact, "_", " ") + ": no", VisibleParticipants, nil
+	return s.caseChange(ctx, id, caseID, "fact", func(tx *db.Tx, c *model.Case, _ []model.Participant) (string, string, error) {
+		var at *time.Time
+		if on {
+			now := s.now()
+			at = &now
 		}
-		return "no change", VisibleInternal, nil
+		if c.Facts.Set(fact, at) {
+			if on {
+				return strings.ReplaceAll(fact, "_", " ") + ": yes", model.VisibleParticipants, nil
+			}
+			return strings.ReplaceAll(fact, "_", " ") + ": no", model.VisibleParticipants, nil
+		}
+		return "no change", model.VisibleInternal, nil
 	})
 }
 
 // SetPublicationDate sets the expected publication date (the end of the
 // embargo). Changing a set date needs a reason; participants are told.
-func (s *Service) SetPublicationDate(ctx context.Context, id *auth.Identity, caseID string, at time.Time, reason string) (Case, error) {
+func (s *Service) SetPublicationDate(ctx context.Context, id *auth.Identity, caseID string, at time.Time, reason string) (model.Case, error) {
 	reason = strings.TrimSpace(reason)
 	at = at.UTC().Truncate(time.Second)
-	return s.caseChange(ctx, id, caseID, "date", func(tx *db.Tx, c *Case, parts []Participant) (string, string, error) {
+	return s.caseChange(ctx, id, caseID, "date", func(tx *db.Tx, c *model.Case, parts []model.Participant) (string, string, error) {
 		if c.DisclosedAt != nil {
 			return "", "", errs.Conflict("the case is disclosed: its publication date is history")
 		}
 		if c.PublicationAt != nil && reason == "" {
-			return "", "", fieldErr("reason", "say why the date changes (an extension needs a reason)")
+			return "", "", errs.InvalidField("reason", "say why the date changes (an extension needs a reason)")
 		}
 		now := s.now()
 		if !at.After(now) {
-			return "", "", fieldErr("publication_at", "must be in the future; to publish now, mark the case disclosed")
+			return "", "", errs.InvalidField("publication_at", "must be in the future; to publish now, mark the case disclosed")
 		}
 		if reason == "" {
 			reason = "set"
@@ -194,6 +196,6 @@ func (s *Service) SetPublicationDate(ctx context.Context, id *auth.Identity, cas
 				s.link("/console/cases/"+c.ID+"#dates")), "case.date"); err != nil {
 			return "", "", err
 		}
-		return summary, VisibleParticipants, nil
+		return summary, model.VisibleParticipants, nil
 	})
 }

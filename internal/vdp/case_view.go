@@ -2,29 +2,30 @@ package vdp
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 	"github.com/certhub/certhub/internal/vdp/threads"
 	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // CaseDetail is a case as one viewer may see it.
 type CaseDetail struct {
-	Case         Case                 `json:"case"`
-	Participants []Participant        `json:"participants"`
-	Vulns        []Vuln               `json:"vulnerabilities"`
-	Statuses     []VendorStatus       `json:"vendor_statuses"`
-	Threads      []threads.Thread     `json:"threads"`
-	Events       []timeline.Event     `json:"timeline"`
-	Dates        []DateChange         `json:"publication_date_changes"`
-	Reports      []Report             `json:"reports,omitempty"`
-	Unread       int                  `json:"unread"`
-	Viewer       ViewerSummary        `json:"viewer"`
-	Messages     map[string][]Message `json:"reporter_messages,omitempty"`
+	Case         model.Case                 `json:"case"`
+	Participants []model.Participant        `json:"participants"`
+	Vulns        []model.Vuln               `json:"vulnerabilities"`
+	Statuses     []VendorStatus             `json:"vendor_statuses"`
+	Threads      []threads.Thread           `json:"threads"`
+	Events       []timeline.Event           `json:"timeline"`
+	Dates        []model.DateChange         `json:"publication_date_changes"`
+	Reports      []model.Report             `json:"reports,omitempty"`
+	Unread       int                        `json:"unread"`
+	Viewer       ViewerSummary              `json:"viewer"`
+	Messages     map[string][]model.Message `json:"reporter_messages,omitempty"`
 }
 
 // ViewerSummary tells a client what the caller may do.
@@ -41,7 +42,7 @@ type VendorStatus struct {
 	VendorOrgID string `json:"vendor_org_id"`
 	VendorName  string `json:"vendor_name"`
 	VulnID      string `json:"vuln_id"`
-	ProductStatus
+	model.ProductStatus
 }
 
 func levelName(l Level) string {
@@ -62,8 +63,8 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 	var d CaseDetail
 	var v CaseViewer
 	var maxEvent int64
-	var parts []Participant
-	var statuses []ProductStatus
+	var parts []model.Participant
+	var statuses []model.ProductStatus
 	authors := map[string][]string{}
 	err := s.db.Read(ctx, func(q db.Querier) error {
 		c, ps, viewer, err := s.loadCase(ctx, q, id, caseID)
@@ -75,16 +76,16 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 		d.Viewer = ViewerSummary{Level: levelName(v.Level), Run: v.Run}
 		for o, r := range v.Orgs {
 			d.Viewer.Orgs = append(d.Viewer.Orgs, o)
-			if r == RoleVendor {
+			if r == model.RoleVendor {
 				d.Viewer.Vendors = append(d.Viewer.Vendors, o)
 			}
 		}
 		slices.Sort(d.Viewer.Orgs)
 		slices.Sort(d.Viewer.Vendors)
-		if d.Vulns, err = listVulns(ctx, q, c.ID); err != nil {
+		if d.Vulns, err = store.ListVulns(ctx, q, c.ID); err != nil {
 			return err
 		}
-		if statuses, err = listStatuses(ctx, q, c.ID); err != nil {
+		if statuses, err = store.ListStatuses(ctx, q, c.ID); err != nil {
 			return err
 		}
 		eventSeq, postSeq := int64(0), int64(0)
@@ -122,17 +123,17 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 					d.Events = append(d.Events, e.Event)
 				}
 			}
-			if d.Dates, err = listDates(ctx, q, c.ID); err != nil {
+			if d.Dates, err = store.ListDates(ctx, q, c.ID); err != nil {
 				return err
 			}
 		}
 		if v.Center() {
-			if d.Reports, err = listCaseReports(ctx, q, c.ID); err != nil {
+			if d.Reports, err = store.ListCaseReports(ctx, q, c.ID); err != nil {
 				return err
 			}
-			d.Messages = map[string][]Message{}
+			d.Messages = map[string][]model.Message{}
 			for _, r := range d.Reports {
-				if d.Messages[r.ID], authors[r.ID], err = listMessages(ctx, q, r.ID); err != nil {
+				if d.Messages[r.ID], authors[r.ID], err = store.ListMessages(ctx, q, r.ID); err != nil {
 					return err
 				}
 			}
@@ -148,10 +149,10 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 		return d, err
 	}
 	if v.Level == LevelPublic {
-		d.Participants = []Participant{}
+		d.Participants = []model.Participant{}
 		for _, p := range parts {
-			if p.Role == RoleVendor {
-				d.Participants = append(d.Participants, Participant{OrgID: p.OrgID, OrgName: p.OrgName, Role: p.Role})
+			if p.Role == model.RoleVendor {
+				d.Participants = append(d.Participants, model.Participant{OrgID: p.OrgID, OrgName: p.OrgName, Role: p.Role})
 			}
 		}
 	} else {
@@ -180,10 +181,10 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 // vendorMatrix fills in, for every vendor, vulnerability and product the
 // statements that exist, and "unknown" for every vendor and vulnerability
 // without one, as far as the viewer may see.
-func vendorMatrix(parts []Participant, vulns []Vuln, statuses []ProductStatus, v CaseViewer) []VendorStatus {
+func vendorMatrix(parts []model.Participant, vulns []model.Vuln, statuses []model.ProductStatus, v CaseViewer) []VendorStatus {
 	var out []VendorStatus
 	for _, p := range parts {
-		if p.Role != RoleVendor || !v.SeesStatus(p.OrgID) {
+		if p.Role != model.RoleVendor || !v.SeesStatus(p.OrgID) {
 			continue
 		}
 		for _, vu := range vulns {
@@ -196,7 +197,7 @@ func vendorMatrix(parts []Participant, vulns []Vuln, statuses []ProductStatus, v
 			}
 			if !found {
 				out = append(out, VendorStatus{VendorOrgID: p.OrgID, VendorName: p.OrgName, VulnID: vu.ID,
-					ProductStatus: ProductStatus{VulnID: vu.ID, VendorOrgID: p.OrgID, Status: StatusUnknown}})
+					ProductStatus: model.ProductStatus{VulnID: vu.ID, VendorOrgID: p.OrgID, Status: model.StatusUnknown}})
 			}
 		}
 	}
@@ -207,9 +208,9 @@ func vendorMatrix(parts []Participant, vulns []Vuln, statuses []ProductStatus, v
 }
 
 // markSeen notes that a vendor's member opened the case (VINCE's "seen").
-func (s *Service) markSeen(ctx context.Context, id *auth.Identity, c Case, parts []Participant, v CaseViewer) error {
+func (s *Service) markSeen(ctx context.Context, id *auth.Identity, c model.Case, parts []model.Participant, v CaseViewer) error {
 	for _, p := range parts {
-		if p.Role != RoleVendor || !v.IsVendor(p.OrgID) || p.SeenAt != nil || p.NotifiedAt == nil {
+		if p.Role != model.RoleVendor || !v.IsVendor(p.OrgID) || p.SeenAt != nil || p.NotifiedAt == nil {
 			continue
 		}
 		err := s.db.Write(ctx, func(tx *db.Tx) error {
@@ -219,7 +220,7 @@ func (s *Service) markSeen(ctx context.Context, id *auth.Identity, c Case, parts
 				return err
 			}
 			orgID := p.OrgID
-			if err := timeline.Add(ctx, tx, c.ID, "seen", p.OrgName+" opened the case", VisibleInternal, &orgID, id.User.Name, "vendors", now); err != nil {
+			if err := timeline.Add(ctx, tx, c.ID, "seen", p.OrgName+" opened the case", model.VisibleInternal, &orgID, id.User.Name, "vendors", now); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, now, audit.Event{Action: "case.vendor.seen", ObjectType: "case", ObjectID: c.ID,
@@ -230,21 +231,4 @@ func (s *Service) markSeen(ctx context.Context, id *auth.Identity, c Case, parts
 		}
 	}
 	return nil
-}
-
-func listDates(ctx context.Context, q db.Querier, caseID string) ([]DateChange, error) {
-	rows, err := q.Query(ctx, `SELECT old_at, new_at, reason, created_at FROM vdp_date_changes WHERE case_id = $1 ORDER BY created_at`, caseID)
-	if err != nil {
-		return nil, fmt.Errorf("vdp: date changes: %w", err)
-	}
-	defer rows.Close()
-	out := []DateChange{}
-	for rows.Next() {
-		var d DateChange
-		if err := rows.Scan(&d.OldAt, &d.NewAt, &d.Reason, &d.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }

@@ -13,22 +13,24 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/tlp"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 	"github.com/certhub/certhub/internal/vdp/threads"
 	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // loadCase loads a case with what decides who sees it, and id's standing.
 // A case id may not see is not found.
-func (s *Service) loadCase(ctx context.Context, q db.Querier, id *auth.Identity, caseID string) (Case, []Participant, CaseViewer, error) {
-	c, err := getCase(ctx, q, caseID)
+func (s *Service) loadCase(ctx context.Context, q db.Querier, id *auth.Identity, caseID string) (model.Case, []model.Participant, CaseViewer, error) {
+	c, err := store.GetCase(ctx, q, caseID)
 	if err != nil {
 		return c, nil, CaseViewer{}, err
 	}
-	parts, err := listParticipants(ctx, q, c.ID)
+	parts, err := store.ListParticipants(ctx, q, c.ID)
 	if err != nil {
 		return c, nil, CaseViewer{}, err
 	}
-	subs, err := submitterOrgs(ctx, q, c.ID)
+	subs, err := store.SubmitterOrgs(ctx, q, c.ID)
 	if err != nil {
 		return c, nil, CaseViewer{}, err
 	}
@@ -41,7 +43,7 @@ func (s *Service) loadCase(ctx context.Context, q db.Querier, id *auth.Identity,
 
 // named gives the participants their organisations' names from the
 // directory and puts them in the order they are shown: by role, then name.
-func (s *Service) named(ctx context.Context, parts []Participant) error {
+func (s *Service) named(ctx context.Context, parts []model.Participant) error {
 	if len(parts) == 0 {
 		return nil
 	}
@@ -61,7 +63,7 @@ func (s *Service) named(ctx context.Context, parts []Participant) error {
 		parts[i].OrgName = names[parts[i].OrgID]
 	}
 	// The directory keys a name by its lower case: the order of its lists.
-	slices.SortStableFunc(parts, func(a, b Participant) int {
+	slices.SortStableFunc(parts, func(a, b model.Participant) int {
 		if a.Role != b.Role {
 			return strings.Compare(string(a.Role), string(b.Role))
 		}
@@ -82,12 +84,12 @@ func (s *Service) OrgName(ctx context.Context, orgID string) (string, error) {
 
 // LookupCase reads a case without deciding who may see it, for pages that
 // already have (the page of a report in it, of a thread of it).
-func (s *Service) LookupCase(ctx context.Context, caseID string) (Case, error) {
-	return getCase(ctx, s.db, caseID)
+func (s *Service) LookupCase(ctx context.Context, caseID string) (model.Case, error) {
+	return store.GetCase(ctx, s.db, caseID)
 }
 
 // runTx loads a case for a change only those who run it may make.
-func (s *Service) runTx(ctx context.Context, tx *db.Tx, id *auth.Identity, caseID string) (Case, []Participant, CaseViewer, error) {
+func (s *Service) runTx(ctx context.Context, tx *db.Tx, id *auth.Identity, caseID string) (model.Case, []model.Participant, CaseViewer, error) {
 	c, parts, v, err := s.loadCase(ctx, tx, id, caseID)
 	if err != nil {
 		return c, parts, v, err
@@ -100,8 +102,8 @@ func (s *Service) runTx(ctx context.Context, tx *db.Tx, id *auth.Identity, caseI
 
 // caseChange runs fn on a case the caller runs, saves it, adds a timeline
 // event and an audit record.
-func (s *Service) caseChange(ctx context.Context, id *auth.Identity, caseID, action string, fn func(tx *db.Tx, c *Case, parts []Participant) (summary, visibility string, err error)) (Case, error) {
-	var out Case
+func (s *Service) caseChange(ctx context.Context, id *auth.Identity, caseID, action string, fn func(tx *db.Tx, c *model.Case, parts []model.Participant) (summary, visibility string, err error)) (model.Case, error) {
+	var out model.Case
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		c, parts, _, err := s.runTx(ctx, tx, id, caseID)
 		if err != nil {
@@ -113,7 +115,7 @@ func (s *Service) caseChange(ctx context.Context, id *auth.Identity, caseID, act
 			return err
 		}
 		c.UpdatedAt = s.now()
-		if err := saveCase(ctx, tx, c); err != nil {
+		if err := store.SaveCase(ctx, tx, c); err != nil {
 			return err
 		}
 		out = c
@@ -135,9 +137,9 @@ type AcceptInput struct {
 }
 
 // Accept takes a report into a case (or tracks it without coordinating).
-func (s *Service) Accept(ctx context.Context, id *auth.Identity, reportID string, in AcceptInput) (Report, *Case, error) {
-	var out Report
-	var created *Case
+func (s *Service) Accept(ctx context.Context, id *auth.Identity, reportID string, in AcceptInput) (model.Report, *model.Case, error) {
+	var out model.Report
+	var created *model.Case
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		r, err := s.triageTx(ctx, tx, id, reportID)
 		if err != nil {
@@ -148,7 +150,7 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, reportID string
 		}
 		before := r
 		now := s.now()
-		s.close(&r, ReportAccepted)
+		s.close(&r, model.ReportAccepted)
 		r.ClosedAt = nil
 		if r.Validity == "" {
 			r.Validity = "valid"
@@ -156,14 +158,14 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, reportID string
 		var summary, msg string
 		switch {
 		case in.Track:
-			r.Status = ReportTracked
+			r.Status = model.ReportTracked
 			r.ClosedAt = &now
 			summary = "tracked without coordination"
 			msg = "Thank you. We have confirmed your report and are tracking it; we are not coordinating a disclosure ourselves."
 		case in.CaseID != "":
 			c, _, _, err := s.runTx(ctx, tx, id, in.CaseID)
 			if errs.KindOf(err) == errs.KindNotFound {
-				return fieldErr("case_id", "is not a case you coordinate")
+				return errs.InvalidField("case_id", "is not a case you coordinate")
 			}
 			if err != nil {
 				return err
@@ -171,7 +173,7 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, reportID string
 			r.CaseID = &c.ID
 			summary = "attached to " + c.Number
 			msg = "We have accepted your report and handle it in case " + c.Number + "."
-			if err := timeline.Add(ctx, tx, c.ID, "report", "report "+r.TrackingID+" attached", VisibleInternal, nil, id.User.Name, "reports", now); err != nil {
+			if err := timeline.Add(ctx, tx, c.ID, "report", "report "+r.TrackingID+" attached", model.VisibleInternal, nil, id.User.Name, "reports", now); err != nil {
 				return err
 			}
 		default:
@@ -185,7 +187,7 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, reportID string
 			msg = "We have accepted your report and opened case " + c.Number + " to coordinate it with the vendor."
 		}
 		r.UpdatedAt = now
-		if err := saveReport(ctx, tx, r); err != nil {
+		if err := store.SaveReport(ctx, tx, r); err != nil {
 			return err
 		}
 		out = r
@@ -200,31 +202,31 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, reportID string
 
 // newCase opens a case from a report: its first vulnerability comes from
 // the report, its vendor (when known) and submitting organisation take part.
-func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r Report, title string) (Case, error) {
+func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r model.Report, title string) (model.Case, error) {
 	now := s.now()
 	title = strings.TrimSpace(title)
 	if title == "" {
 		title = r.Title
 	}
 	if utf8.RuneCountInString(title) > maxTitle {
-		return Case{}, fieldErr("title", "must be at most %d characters", maxTitle)
+		return model.Case{}, errs.InvalidField("title", "must be at most %d characters", maxTitle)
 	}
 	owner := deref(r.AssignedOrgID)
 	if owner == "" {
 		cc, err := s.coordinationCenter(ctx)
 		if err != nil {
-			return Case{}, err
+			return model.Case{}, err
 		}
 		if cc == "" {
-			return Case{}, errs.Conflict("the directory has no coordination center to own the case: add the center's organisation to the directory first")
+			return model.Case{}, errs.Conflict("the directory has no coordination center to own the case: add the center's organisation to the directory first")
 		}
 		owner = cc
 	}
 	n, err := tx.NextNumber(ctx, fmt.Sprintf("case.%d", now.Year()))
 	if err != nil {
-		return Case{}, err
+		return model.Case{}, err
 	}
-	c := Case{ID: db.NewID(), Number: fmt.Sprintf("CC-%d-%04d", now.Year(), n), Title: title, Status: CaseOpen, References: []string{},
+	c := model.Case{ID: db.NewID(), Number: fmt.Sprintf("CC-%d-%04d", now.Year(), n), Title: title, Status: model.CaseOpen, References: []string{},
 		OwnerOrgID: owner, TLP: string(tlp.AmberStrict), Embargo: "none", CreatedAt: now, UpdatedAt: now}
 	if r.Public {
 		c.Facts.PublicAware = &now
@@ -232,48 +234,48 @@ func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r R
 	if r.Exploited {
 		c.Facts.AttacksObserved = &now
 	}
-	if err := insertCase(ctx, tx, c); err != nil {
-		return Case{}, err
+	if err := store.InsertCase(ctx, tx, c); err != nil {
+		return model.Case{}, err
 	}
-	v := Vuln{ID: db.NewID(), CaseID: c.ID, Position: 1, Title: r.Title, Description: r.Description, CWE: r.CWE,
+	v := model.Vuln{ID: db.NewID(), CaseID: c.ID, Position: 1, Title: r.Title, Description: r.Description, CWE: r.CWE,
 		CVSS3: r.CVSS3, CVSS4: r.CVSS4, CreatedAt: now, UpdatedAt: now}
-	if err := saveVuln(ctx, tx, v, true); err != nil {
-		return Case{}, err
+	if err := store.SaveVuln(ctx, tx, v, true); err != nil {
+		return model.Case{}, err
 	}
 	if r.VendorOrgID != nil {
-		if err := saveParticipant(ctx, tx, Participant{CaseID: c.ID, OrgID: *r.VendorOrgID, Role: RoleVendor, AddedAt: now}); err != nil {
-			return Case{}, err
+		if err := store.SaveParticipant(ctx, tx, model.Participant{CaseID: c.ID, OrgID: *r.VendorOrgID, Role: model.RoleVendor, AddedAt: now}); err != nil {
+			return model.Case{}, err
 		}
 	}
 	if r.SubmitterOrgID != nil && *r.SubmitterOrgID != owner {
-		role := RoleConstituent
+		role := model.RoleConstituent
 		if o, err := s.orgs.Get(ctx, system, *r.SubmitterOrgID); err == nil && o.Kind.IsCERT() {
-			role = RoleCERT
+			role = model.RoleCERT
 		}
-		if err := saveParticipant(ctx, tx, Participant{CaseID: c.ID, OrgID: *r.SubmitterOrgID, Role: role, AddedAt: now}); err != nil {
-			return Case{}, err
+		if err := store.SaveParticipant(ctx, tx, model.Participant{CaseID: c.ID, OrgID: *r.SubmitterOrgID, Role: role, AddedAt: now}); err != nil {
+			return model.Case{}, err
 		}
 	}
 	if err := threads.OpenDefaults(ctx, tx, c.ID, now); err != nil {
-		return Case{}, err
+		return model.Case{}, err
 	}
-	if err := timeline.Add(ctx, tx, c.ID, "opened", "case opened from report "+r.TrackingID, VisibleParticipants, nil, id.User.Name, "", now); err != nil {
-		return Case{}, err
+	if err := timeline.Add(ctx, tx, c.ID, "opened", "case opened from report "+r.TrackingID, model.VisibleParticipants, nil, id.User.Name, "", now); err != nil {
+		return model.Case{}, err
 	}
 	return c, audit.Record(ctx, tx, now, audit.Event{Action: "case.open", ObjectType: "case", ObjectID: c.ID, OrgID: owner,
 		Summary: "opened " + c.Number + ": " + c.Title, After: c})
 }
 
 // ListCases returns a page of the cases id takes part in (all, for staff), newest first.
-func (s *Service) ListCases(ctx context.Context, id *auth.Identity, f CaseFilter) ([]Case, string, error) {
+func (s *Service) ListCases(ctx context.Context, id *auth.Identity, f model.CaseFilter) ([]model.Case, string, error) {
 	if id == nil {
 		return nil, "", errs.Unauthenticated("sign in to see cases")
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	if f.Status != "" && f.Status != "active" && !slices.Contains(CaseStatuses, CaseStatus(f.Status)) {
-		return nil, "", fieldErr("status", "must be active, open, coordinating, remediation, disclosed or closed")
+	if f.Status != "" && f.Status != "active" && !slices.Contains(model.CaseStatuses, model.CaseStatus(f.Status)) {
+		return nil, "", errs.InvalidField("status", "must be active, open, coordinating, remediation, disclosed or closed")
 	}
 	after, err := db.DecodeCursor(f.Cursor, 2)
 	if err != nil {
@@ -284,11 +286,11 @@ func (s *Service) ListCases(ctx context.Context, id *auth.Identity, f CaseFilter
 	if after != nil {
 		t, err := time.Parse(time.RFC3339Nano, after[0])
 		if err != nil {
-			return nil, "", fieldErr("cursor", "is not a cursor this server issued")
+			return nil, "", errs.InvalidField("cursor", "is not a cursor this server issued")
 		}
 		afterAt, afterID = &t, after[1]
 	}
-	out, err := listCases(ctx, s.db, id.OrgIDs(), id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
+	out, err := store.ListCases(ctx, s.db, id.OrgIDs(), id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/certhub/certhub/internal/vdp/cvepool"
 	"github.com/certhub/certhub/internal/vdp/cverec"
 	"github.com/certhub/certhub/internal/vdp/cwe"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 )
 
 // AddCVEs puts reserved CVE IDs into the center's pool (staff).
@@ -45,8 +47,8 @@ func (s *Service) CVEPool(ctx context.Context) (free, assigned int, err error) {
 // AssignCVE gives a vulnerability the next free CVE ID of the pool.
 func (s *Service) AssignCVE(ctx context.Context, id *auth.Identity, caseID, vulnID string) (string, error) {
 	var cve string
-	_, err := s.caseChange(ctx, id, caseID, "cve", func(tx *db.Tx, c *Case, _ []Participant) (string, string, error) {
-		v, err := scanVuln(tx.QueryRow(ctx, `SELECT `+vulnColumns+` FROM vdp_vulns WHERE id = $1 AND case_id = $2`, vulnID, c.ID))
+	_, err := s.caseChange(ctx, id, caseID, "cve", func(tx *db.Tx, c *model.Case, _ []model.Participant) (string, string, error) {
+		v, err := store.GetVuln(ctx, tx, c.ID, vulnID)
 		if err != nil {
 			return "", "", errs.NotFound("vulnerability not found")
 		}
@@ -57,7 +59,7 @@ func (s *Service) AssignCVE(ctx context.Context, id *auth.Identity, caseID, vuln
 			return "", "", err
 		}
 		v.CVEID, v.UpdatedAt = cve, s.now()
-		return "assigned " + cve + " to " + v.Title, VisibleParticipants, saveVuln(ctx, tx, v, false)
+		return "assigned " + cve + " to " + v.Title, model.VisibleParticipants, store.SaveVuln(ctx, tx, v, false)
 	})
 	return cve, err
 }
@@ -81,7 +83,7 @@ func (s *Service) CVERecord(ctx context.Context, id *auth.Identity, caseID, vuln
 	if !d.Viewer.Run {
 		return nil, errs.Forbidden("only the coordinators of the case make its CVE records")
 	}
-	var v *Vuln
+	var v *model.Vuln
 	for i := range d.Vulns {
 		if d.Vulns[i].ID == vulnID {
 			v = &d.Vulns[i]

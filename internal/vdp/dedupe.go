@@ -7,18 +7,20 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/similar"
+	"github.com/certhub/certhub/internal/vdp/store"
 )
 
 // Candidate is an earlier report that may describe the same vulnerability.
 type Candidate struct {
-	ID         string       `json:"id"`
-	TrackingID string       `json:"tracking_id"`
-	Title      string       `json:"title"`
-	Status     ReportStatus `json:"status"`
-	CaseID     *string      `json:"case_id,omitempty"`
-	Score      float64      `json:"score"` // 0–1
-	Reasons    []string     `json:"reasons"`
+	ID         string             `json:"id"`
+	TrackingID string             `json:"tracking_id"`
+	Title      string             `json:"title"`
+	Status     model.ReportStatus `json:"status"`
+	CaseID     *string            `json:"case_id,omitempty"`
+	Score      float64            `json:"score"` // 0–1
+	Reasons    []string           `json:"reasons"`
 }
 
 // duplicateWindow is how many recent reports are compared.
@@ -29,7 +31,7 @@ const duplicateWindow = 2000
 func (s *Service) Duplicates(ctx context.Context, id *auth.Identity, reportID string) ([]Candidate, error) {
 	var out []Candidate
 	err := s.db.Read(ctx, func(q db.Querier) error {
-		r, err := getReport(ctx, q, "id = $1", reportID)
+		r, err := store.GetReport(ctx, q, "id = $1", reportID)
 		if err != nil {
 			return err
 		}

@@ -13,9 +13,9 @@
 //
 // The package reaches other domains only through the interfaces it
 // declares (Orgs, People, AdvisoryDrafter), wired in internal/app; its SQL
-// names only vdp_* tables. The root holds the model, the store and the
-// Service — its files go by job: reports.go (intake), triage.go,
-// follow.go (the reporter's follow link), mail.go (reports and replies by
+// names only vdp_* tables. The records are vdp/model (plain types) and
+// their SQL vdp/store; the root holds the Service — its files go by job:
+// reports.go (intake), triage.go, follow.go (the reporter's follow link), mail.go (reports and replies by
 // e-mail), attachments.go, cases.go, case_view.go, case_changes.go,
 // participants.go, vulns.go (vulnerabilities and vendors' statements),
 // threads.go (who reads and writes a discussion, who is told), cve.go

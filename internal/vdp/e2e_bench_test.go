@@ -10,6 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
@@ -55,7 +56,7 @@ func BenchmarkLargeCase(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.VDP.AddParticipant(ctx, coord, c.ID, vdp.ParticipantInput{OrgID: o.ID, Role: vdp.RoleVendor}); err != nil {
+		if _, err := s.VDP.AddParticipant(ctx, coord, c.ID, vdp.ParticipantInput{OrgID: o.ID, Role: model.RoleVendor}); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.VDP.NotifyVendor(ctx, coord, c.ID, o.ID); err != nil {
@@ -79,7 +80,7 @@ func BenchmarkLargeCase(b *testing.B) {
 	}
 	var main string
 	for _, t := range det.Threads {
-		if t.Visibility == vdp.VisibleParticipants && main == "" {
+		if t.Visibility == model.VisibleParticipants && main == "" {
 			main = t.ID
 		}
 	}

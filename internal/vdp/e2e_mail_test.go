@@ -13,7 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/pgp"
-	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // Reports by e-mail, through the real listener and the real store: a new
@@ -30,8 +30,8 @@ func TestReportsByMail(t *testing.T) {
 		msg = strings.ReplaceAll(strings.TrimLeft(msg, "\n"), "\n", "\r\n")
 		return smtp.SendMail(s.MailAddr(), nil, from, []string{to}, []byte(msg))
 	}
-	reports := func() []vdp.Report {
-		list, _, err := s.VDP.List(ctx, sys, vdp.ReportFilter{Limit: 200})
+	reports := func() []model.Report {
+		list, _, err := s.VDP.List(ctx, sys, model.ReportFilter{Limit: 200})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
@@ -22,11 +24,11 @@ type Handoff struct {
 	Title         string           `json:"title"`
 	Summary       string           `json:"summary"`
 	TLP           string           `json:"tlp"`
-	Status        CaseStatus       `json:"status"`
+	Status        model.CaseStatus `json:"status"`
 	PublicationAt *time.Time       `json:"publication_at,omitempty"`
 	References    []string         `json:"references"`
 	Credits       []string         `json:"credits"` // as the reporters asked to be credited
-	Vulns         []Vuln           `json:"vulnerabilities"`
+	Vulns         []model.Vuln     `json:"vulnerabilities"`
 	Products      []HandoffProduct `json:"products"`
 }
 
@@ -86,11 +88,11 @@ func (s *Service) Handoff(ctx context.Context, id *auth.Identity, caseID string)
 func (s *Service) AnnouncePublication(ctx context.Context, caseID, trackingID, title, pageURL string) error {
 	now := s.now()
 	return s.db.Write(ctx, func(tx *db.Tx) error {
-		c, err := getCase(ctx, tx, caseID)
+		c, err := store.GetCase(ctx, tx, caseID)
 		if err != nil {
 			return err
 		}
-		parts, err := listParticipants(ctx, tx, caseID)
+		parts, err := store.ListParticipants(ctx, tx, caseID)
 		if err != nil {
 			return err
 		}
@@ -99,7 +101,7 @@ func (s *Service) AnnouncePublication(ctx context.Context, caseID, trackingID, t
 		if err := s.tellParticipants(ctx, tx, c, parts, nil, fmt.Sprintf("[%s] Advisory %s published", c.Number, trackingID), body, "case.advisory"); err != nil {
 			return err
 		}
-		reports, err := listCaseReports(ctx, tx, caseID)
+		reports, err := store.ListCaseReports(ctx, tx, caseID)
 		if err != nil {
 			return err
 		}
@@ -110,6 +112,6 @@ func (s *Service) AnnouncePublication(ctx context.Context, caseID, trackingID, t
 				return err
 			}
 		}
-		return timeline.Add(ctx, tx, c.ID, "advisory", "advisory "+trackingID+" published", VisibleParticipants, nil, system.User.Name, "", now)
+		return timeline.Add(ctx, tx, c.ID, "advisory", "advisory "+trackingID+" published", model.VisibleParticipants, nil, system.User.Name, "", now)
 	})
 }

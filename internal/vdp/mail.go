@@ -18,6 +18,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/vdp/files"
 	"github.com/certhub/certhub/internal/vdp/inbound"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 )
 
 // ReportAddress is where reports are accepted by e-mail ("" when the
@@ -69,7 +71,7 @@ func (s *Service) mailReply(ctx context.Context, trackingID string, m mailin.Mes
 		return false, err
 	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		r, err := getReport(ctx, tx, "tracking_id = $1", trackingID)
+		r, err := store.GetReport(ctx, tx, "tracking_id = $1", trackingID)
 		if e := errs.As(err); e != nil && e.Kind == errs.KindNotFound {
 			return nil
 		}
@@ -112,7 +114,7 @@ func (s *Service) mailReport(ctx context.Context, m mailin.Message) error {
 		}
 		body = "(The details are in the attached files.)"
 	}
-	in := ReportInput{Title: title, Description: body, Reporter: &Reporter{Name: m.FromName, Email: m.From}, byMail: true}
+	in := ReportInput{Title: title, Description: body, Reporter: &model.Reporter{Name: m.FromName, Email: m.From}, byMail: true}
 	if err := s.validate(&in); err != nil {
 		if e := errs.As(err); e != nil && len(e.Fields) > 0 {
 			return mailin.Reject("the report could not be taken: %s %s", e.Fields[0].Field, e.Fields[0].Message)
@@ -127,7 +129,7 @@ func (s *Service) mailReport(ctx context.Context, m mailin.Message) error {
 	if err != nil {
 		return err
 	}
-	_, rc, err := s.submit(ctx, r, func(ctx context.Context, tx *db.Tx, r Report) error {
+	_, rc, err := s.submit(ctx, r, func(ctx context.Context, tx *db.Tx, r model.Report) error {
 		refused, err := s.recordMail(ctx, tx, r, mf)
 		if err != nil {
 			return err
@@ -136,7 +138,7 @@ func (s *Service) mailReport(ctx context.Context, m mailin.Message) error {
 		if len(notes) == 0 {
 			return nil
 		}
-		_, err = addMessage(ctx, tx, r.ID, true, nil, strings.Join(notes, "\n"), s.now())
+		_, err = store.AddMessage(ctx, tx, r.ID, true, nil, strings.Join(notes, "\n"), s.now())
 		return err
 	})
 	if err == nil {
@@ -174,7 +176,7 @@ func (s *Service) stageMail(m mailin.Message) (mailFiles, error) {
 // recordMail adds the staged files to the report, in the caller's
 // transaction, and answers the notes on every file not kept (the count
 // limit is known only here).
-func (s *Service) recordMail(ctx context.Context, tx *db.Tx, r Report, mf mailFiles) ([]string, error) {
+func (s *Service) recordMail(ctx context.Context, tx *db.Tx, r model.Report, mf mailFiles) ([]string, error) {
 	notes := slices.Clone(mf.refused)
 	for _, f := range mf.files {
 		_, err := s.record(ctx, tx, r, f, "reporter (e-mail)")

@@ -13,13 +13,15 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 	"github.com/certhub/certhub/internal/vdp/threads"
 	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
 // tellParticipants mails every participant (all, or those in only), each
 // encrypted to its key when it has one.
-func (s *Service) tellParticipants(ctx context.Context, tx *db.Tx, c Case, parts []Participant, only []string, subject, body, tag string) error {
+func (s *Service) tellParticipants(ctx context.Context, tx *db.Tx, c model.Case, parts []model.Participant, only []string, subject, body, tag string) error {
 	var ids []string
 	for _, p := range parts {
 		if only == nil || slices.Contains(only, p.OrgID) {
@@ -68,27 +70,27 @@ func (s *Service) tellOrgs(ctx context.Context, tx *db.Tx, ids []string, subject
 
 // ParticipantInput adds an organisation to a case.
 type ParticipantInput struct {
-	OrgID string          `json:"org_id"`
-	Role  ParticipantRole `json:"role"`
+	OrgID string                `json:"org_id"`
+	Role  model.ParticipantRole `json:"role"`
 }
 
 // AddParticipant adds an organisation to a case (without telling it yet).
-func (s *Service) AddParticipant(ctx context.Context, id *auth.Identity, caseID string, in ParticipantInput) (Case, error) {
+func (s *Service) AddParticipant(ctx context.Context, id *auth.Identity, caseID string, in ParticipantInput) (model.Case, error) {
 	// The input is checked here but reported inside the change, after the
 	// caller's right to run the case: who may not, learns nothing more.
 	var invalid error
 	o, err := s.orgs.Get(ctx, system, in.OrgID)
 	switch {
-	case !slices.Contains(ParticipantRoles, in.Role):
-		invalid = fieldErr("role", "must be vendor, cert, constituent or coordinator")
+	case !slices.Contains(model.ParticipantRoles, in.Role):
+		invalid = errs.InvalidField("role", "must be vendor, cert, constituent or coordinator")
 	case err != nil:
-		invalid = fieldErr("org_id", "is not an organisation of the directory")
-	case in.Role == RoleVendor && o.Kind != directory.KindVendor:
-		invalid = fieldErr("org_id", "%s is not a vendor", o.Name)
-	case (in.Role == RoleCERT || in.Role == RoleCoordinator) && !o.Kind.IsCERT():
-		invalid = fieldErr("org_id", "%s is not a CERT", o.Name)
+		invalid = errs.InvalidField("org_id", "is not an organisation of the directory")
+	case in.Role == model.RoleVendor && o.Kind != directory.KindVendor:
+		invalid = errs.InvalidField("org_id", "%s is not a vendor", o.Name)
+	case (in.Role == model.RoleCERT || in.Role == model.RoleCoordinator) && !o.Kind.IsCERT():
+		invalid = errs.InvalidField("org_id", "%s is not a CERT", o.Name)
 	}
-	return s.caseChange(ctx, id, caseID, "participant", func(tx *db.Tx, c *Case, parts []Participant) (string, string, error) {
+	return s.caseChange(ctx, id, caseID, "participant", func(tx *db.Tx, c *model.Case, parts []model.Participant) (string, string, error) {
 		if invalid != nil {
 			return "", "", invalid
 		}
@@ -100,21 +102,21 @@ func (s *Service) AddParticipant(ctx context.Context, id *auth.Identity, caseID 
 		if o.ID == c.OwnerOrgID {
 			return "", "", errs.Conflict("%s runs the case", o.Name)
 		}
-		err := saveParticipant(ctx, tx, Participant{CaseID: c.ID, OrgID: o.ID, Role: in.Role, AddedAt: s.now()})
-		return "added " + o.Name + " as " + string(in.Role), VisibleParticipants, err
+		err := store.SaveParticipant(ctx, tx, model.Participant{CaseID: c.ID, OrgID: o.ID, Role: in.Role, AddedAt: s.now()})
+		return "added " + o.Name + " as " + string(in.Role), model.VisibleParticipants, err
 	})
 }
 
 // RemoveParticipant takes an organisation out of a case.
-func (s *Service) RemoveParticipant(ctx context.Context, id *auth.Identity, caseID, orgID string) (Case, error) {
-	return s.caseChange(ctx, id, caseID, "participant", func(tx *db.Tx, c *Case, parts []Participant) (string, string, error) {
+func (s *Service) RemoveParticipant(ctx context.Context, id *auth.Identity, caseID, orgID string) (model.Case, error) {
+	return s.caseChange(ctx, id, caseID, "participant", func(tx *db.Tx, c *model.Case, parts []model.Participant) (string, string, error) {
 		for _, p := range parts {
 			if p.OrgID == orgID {
 				if _, err := tx.Exec(ctx, `DELETE FROM vdp_participants WHERE case_id = $1 AND org_id = $2`, c.ID, orgID); err != nil {
 					return "", "", err
 				}
 				name, err := s.OrgName(ctx, orgID)
-				return "removed " + name, VisibleParticipants, err
+				return "removed " + name, model.VisibleParticipants, err
 			}
 		}
 		return "", "", errs.NotFound("the organisation does not take part in the case")
@@ -124,15 +126,15 @@ func (s *Service) RemoveParticipant(ctx context.Context, id *auth.Identity, case
 // NotifyVendor tells a vendor about the case by e-mail (encrypted when it
 // has a key) and in its portal. The first vendor contact starts the clock of
 // the publication date policy and the embargo.
-func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, orgID string) (Case, error) {
+func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, orgID string) (model.Case, error) {
 	st, err := s.Settings(ctx)
 	if err != nil {
-		return Case{}, err
+		return model.Case{}, err
 	}
-	return s.caseChange(ctx, id, caseID, "notify", func(tx *db.Tx, c *Case, parts []Participant) (string, string, error) {
-		i := slices.IndexFunc(parts, func(p Participant) bool { return p.OrgID == orgID && p.Role == RoleVendor })
+	return s.caseChange(ctx, id, caseID, "notify", func(tx *db.Tx, c *model.Case, parts []model.Participant) (string, string, error) {
+		i := slices.IndexFunc(parts, func(p model.Participant) bool { return p.OrgID == orgID && p.Role == model.RoleVendor })
 		if i < 0 {
-			return "", "", fieldErr("org_id", "is not a vendor in this case")
+			return "", "", errs.InvalidField("org_id", "is not a vendor in this case")
 		}
 		p := parts[i]
 		name, err := s.OrgName(ctx, p.OrgID)
@@ -142,7 +144,7 @@ func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, o
 		p.OrgName = name
 		now := s.now()
 		p.NotifiedAt = &now
-		if err := saveParticipant(ctx, tx, p); err != nil {
+		if err := store.SaveParticipant(ctx, tx, p); err != nil {
 			return "", "", err
 		}
 		if c.FirstVendorContactAt == nil {
@@ -163,8 +165,8 @@ func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, o
 		if c.Embargo == "none" {
 			c.Embargo = "active"
 		}
-		if c.Status == CaseOpen {
-			c.Status = CaseCoordinating
+		if c.Status == model.CaseOpen {
+			c.Status = model.CaseCoordinating
 		}
 		if err := threads.EnsureVendor(ctx, tx, c.ID, p.OrgID, p.OrgName, s.now()); err != nil {
 			return "", "", err
@@ -180,13 +182,13 @@ func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, o
 		if err := s.tellOrg(ctx, tx, p.OrgID, "["+c.Number+"] Vulnerability report for "+p.OrgName, body, "case.vendor"); err != nil {
 			return "", "", err
 		}
-		return "notified " + p.OrgName, VisibleParticipants, nil
+		return "notified " + p.OrgName, model.VisibleParticipants, nil
 	})
 }
 
 // participantChange lets a member of a participating organisation change
 // its own standing in the case (acknowledge, tracking ID).
-func (s *Service) participantChange(ctx context.Context, id *auth.Identity, caseID, orgID string, fn func(p *Participant) (string, error)) error {
+func (s *Service) participantChange(ctx context.Context, id *auth.Identity, caseID, orgID string, fn func(p *model.Participant) (string, error)) error {
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		c, parts, v, err := s.loadCase(ctx, tx, id, caseID)
 		if err != nil {
@@ -198,7 +200,7 @@ func (s *Service) participantChange(ctx context.Context, id *auth.Identity, case
 		if !id.IsSystem() && !id.IsStaff() && v.Orgs[orgID] != "" && !id.RoleIn(orgID).AtLeast(auth.RoleMember) {
 			return errs.Forbidden("viewers of the organisation cannot change its standing")
 		}
-		i := slices.IndexFunc(parts, func(p Participant) bool { return p.OrgID == orgID })
+		i := slices.IndexFunc(parts, func(p model.Participant) bool { return p.OrgID == orgID })
 		if i < 0 {
 			return errs.NotFound("the organisation does not take part in the case")
 		}
@@ -210,11 +212,11 @@ func (s *Service) participantChange(ctx context.Context, id *auth.Identity, case
 		if err != nil {
 			return err
 		}
-		if err := saveParticipant(ctx, tx, p); err != nil {
+		if err := store.SaveParticipant(ctx, tx, p); err != nil {
 			return err
 		}
 		now := s.now()
-		if err := timeline.Add(ctx, tx, c.ID, "participant", p.OrgName+" "+summary, VisibleInternal, &p.OrgID, id.User.Name, "vendors", now); err != nil {
+		if err := timeline.Add(ctx, tx, c.ID, "participant", p.OrgName+" "+summary, model.VisibleInternal, &p.OrgID, id.User.Name, "vendors", now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "case.participant.update", ObjectType: "case", ObjectID: c.ID,
@@ -224,7 +226,7 @@ func (s *Service) participantChange(ctx context.Context, id *auth.Identity, case
 
 // AcknowledgeCase records that a participant (a vendor) acknowledged the case.
 func (s *Service) AcknowledgeCase(ctx context.Context, id *auth.Identity, caseID, orgID string) error {
-	return s.participantChange(ctx, id, caseID, orgID, func(p *Participant) (string, error) {
+	return s.participantChange(ctx, id, caseID, orgID, func(p *model.Participant) (string, error) {
 		if p.AcknowledgedAt != nil {
 			return "", errs.Conflict("acknowledged already")
 		}
@@ -241,9 +243,9 @@ func (s *Service) AcknowledgeCase(ctx context.Context, id *auth.Identity, caseID
 func (s *Service) SetTrackingID(ctx context.Context, id *auth.Identity, caseID, orgID, tracking string) error {
 	tracking = strings.TrimSpace(tracking)
 	if utf8.RuneCountInString(tracking) > 100 || strings.ContainsAny(tracking, "\r\n") {
-		return fieldErr("tracking_id", "must be one line of at most 100 characters")
+		return errs.InvalidField("tracking_id", "must be one line of at most 100 characters")
 	}
-	return s.participantChange(ctx, id, caseID, orgID, func(p *Participant) (string, error) {
+	return s.participantChange(ctx, id, caseID, orgID, func(p *model.Participant) (string, error) {
 		p.TheirTracking = tracking
 		return "set its tracking ID to " + orDash(tracking), nil
 	})

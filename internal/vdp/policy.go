@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
@@ -34,7 +35,7 @@ import (
 //   - objects a viewer may not see answer "not found".
 
 // reportAccess says whether id may see r and whether it may triage it.
-func reportAccess(id *auth.Identity, r *Report) (see, triage bool) {
+func reportAccess(id *auth.Identity, r *model.Report) (see, triage bool) {
 	if id == nil {
 		return false, false
 	}
@@ -69,14 +70,14 @@ type CaseViewer struct {
 	// Run: may change the case (status, dates, participants, vulnerabilities).
 	Run bool
 	// Orgs are the viewer's organisations taking part, with their roles.
-	Orgs map[string]ParticipantRole
+	Orgs map[string]model.ParticipantRole
 	// Submitter: the viewer's organisation submitted a report in the case.
 	Submitter bool
 }
 
 // viewCase works out id's standing in c.
-func viewCase(id *auth.Identity, c Case, parts []Participant, submitterOrgs []string, now time.Time) CaseViewer {
-	v := CaseViewer{Identity: id, Orgs: map[string]ParticipantRole{}}
+func viewCase(id *auth.Identity, c model.Case, parts []model.Participant, submitterOrgs []string, now time.Time) CaseViewer {
+	v := CaseViewer{Identity: id, Orgs: map[string]model.ParticipantRole{}}
 	if id == nil {
 		return v
 	}
@@ -107,7 +108,7 @@ func viewCase(id *auth.Identity, c Case, parts []Participant, submitterOrgs []st
 func (v CaseViewer) Center() bool { return v.Level == LevelCenter }
 
 // IsVendor reports whether the viewer takes part as the vendor orgID.
-func (v CaseViewer) IsVendor(orgID string) bool { return v.Orgs[orgID] == RoleVendor }
+func (v CaseViewer) IsVendor(orgID string) bool { return v.Orgs[orgID] == model.RoleVendor }
 
 // onlyVendor reports whether every organisation of the viewer in the case is a vendor.
 func (v CaseViewer) onlyVendor() bool {
@@ -115,7 +116,7 @@ func (v CaseViewer) onlyVendor() bool {
 		return false
 	}
 	for _, r := range v.Orgs {
-		if r != RoleVendor {
+		if r != model.RoleVendor {
 			return false
 		}
 	}
@@ -131,11 +132,11 @@ func (v CaseViewer) SeesThread(t threads.Thread) bool {
 		return false
 	}
 	switch t.Visibility {
-	case VisibleParticipants:
+	case model.VisibleParticipants:
 		return len(v.Orgs) > 0
-	case VisibleVendor:
+	case model.VisibleVendor:
 		return t.VendorOrgID != nil && v.IsVendor(*t.VendorOrgID)
-	case VisibleReporter:
+	case model.VisibleReporter:
 		return v.Submitter
 	}
 	return false
@@ -160,7 +161,7 @@ func (v CaseViewer) SeesEvent(visibility string, orgID *string) bool {
 	case LevelCenter:
 		return true
 	case LevelParticipant:
-		if visibility != VisibleParticipants {
+		if visibility != model.VisibleParticipants {
 			return false
 		}
 		if orgID == nil {

@@ -8,6 +8,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
@@ -72,11 +74,11 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 	every := time.Duration(st.ReminderDays) * 24 * time.Hour
 	for _, d := range list {
 		err := s.db.Write(ctx, func(tx *db.Tx) error {
-			c, err := getCase(ctx, tx, d.caseID)
+			c, err := store.GetCase(ctx, tx, d.caseID)
 			if err != nil {
 				return err
 			}
-			parts, err := listParticipants(ctx, tx, c.ID)
+			parts, err := store.ListParticipants(ctx, tx, c.ID)
 			if err != nil {
 				return err
 			}
@@ -97,11 +99,11 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 				}
 				if p.Reminders >= st.EscalateAfter {
 					p.EscalatedAt = &now
-					if err := saveParticipant(ctx, tx, p); err != nil {
+					if err := store.SaveParticipant(ctx, tx, p); err != nil {
 						return err
 					}
 					summary := fmt.Sprintf("%s has not answered %d reminders", p.OrgName, p.Reminders)
-					if err := timeline.Add(ctx, tx, c.ID, "escalated", summary, VisibleInternal, &orgID, "system", "vendors", now); err != nil {
+					if err := timeline.Add(ctx, tx, c.ID, "escalated", summary, model.VisibleInternal, &orgID, "system", "vendors", now); err != nil {
 						return err
 					}
 					sent++
@@ -111,11 +113,11 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 				}
 				p.Reminders++
 				p.LastReminderAt = &now
-				if err := saveParticipant(ctx, tx, p); err != nil {
+				if err := store.SaveParticipant(ctx, tx, p); err != nil {
 					return err
 				}
 				if err := timeline.Add(ctx, tx, c.ID, "reminder", fmt.Sprintf("reminder %d sent to %s", p.Reminders, p.OrgName),
-					VisibleInternal, &orgID, "system", "vendors", now); err != nil {
+					model.VisibleInternal, &orgID, "system", "vendors", now); err != nil {
 					return err
 				}
 				sent++
@@ -150,22 +152,22 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 		rows.Close()
 		for _, id := range ids {
 			err := s.db.Write(ctx, func(tx *db.Tx) error {
-				c, err := getCase(ctx, tx, id)
+				c, err := store.GetCase(ctx, tx, id)
 				if err != nil {
 					return err
 				}
-				parts, err := listParticipants(ctx, tx, c.ID)
+				parts, err := store.ListParticipants(ctx, tx, c.ID)
 				if err != nil {
 					return err
 				}
-				c.deadlineWarnedFor = c.PublicationAt
-				if err := saveCase(ctx, tx, c); err != nil {
+				c.DeadlineWarnedFor = c.PublicationAt
+				if err := store.SaveCase(ctx, tx, c); err != nil {
 					return err
 				}
 				when := c.PublicationAt.Format("2006-01-02 15:04 UTC")
 				body := fmt.Sprintf("Case %s (%s) is due to be published on %s. Make sure fixes and statements are ready:\n%s\n",
 					c.Number, c.Title, when, s.link("/console/cases/"+c.ID+"#dates"))
-				if err := timeline.Add(ctx, tx, c.ID, "deadline", "publication on "+when+" is near", VisibleParticipants, nil, "system", "dates", now); err != nil {
+				if err := timeline.Add(ctx, tx, c.ID, "deadline", "publication on "+when+" is near", model.VisibleParticipants, nil, "system", "dates", now); err != nil {
 					return err
 				}
 				sent++

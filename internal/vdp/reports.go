@@ -16,7 +16,50 @@ import (
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/vdp/cwe"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 )
+
+// ReportInput is a new report. The JSON field names of the public API are
+// fixed: title, description, vendor, product, versions, cwe, impact,
+// reproduction, public, exploited, vendor_contacted, reporter, credit.
+type ReportInput struct {
+	Title           string          `json:"title"`
+	Description     string          `json:"description"`
+	Vendor          string          `json:"vendor"`
+	Product         string          `json:"product"`
+	Versions        string          `json:"versions"`
+	CWE             string          `json:"cwe"`
+	Impact          string          `json:"impact"`
+	Reproduction    string          `json:"reproduction"`
+	Public          bool            `json:"public"`
+	Exploited       bool            `json:"exploited"`
+	References      []string        `json:"references"`
+	VendorContacted bool            `json:"vendor_contacted"`
+	VendorContact   string          `json:"vendor_contact"`
+	DisclosurePlans string          `json:"disclosure_plans"`
+	Reporter        *model.Reporter `json:"reporter"`
+	Credit          string          `json:"credit"`
+	// EncryptedBody is an ASCII-armoured OpenPGP message to the center's key
+	// holding the details; it is kept encrypted.
+	EncryptedBody string `json:"encrypted_body"`
+	// byMail: the report came as free-form e-mail, so vendor and product
+	// are found at triage rather than required.
+	byMail bool
+}
+
+// Receipt is what a reporter gets back.
+type Receipt struct {
+	ID         string `json:"id"`
+	TrackingID string `json:"tracking_id"`
+	FollowURL  string `json:"follow_url"`
+
+	key string // the follow link's secret
+}
+
+// Key is the follow link's secret, which the website puts in the address it
+// sends the reporter to (and which is never written out as JSON).
+func (r Receipt) Key() string { return r.key }
 
 // Limits on what a report may carry.
 const (
@@ -121,12 +164,12 @@ func (s *Service) validate(in *ReportInput) error {
 	return f.Err()
 }
 
-func newReport(in ReportInput, source string, now time.Time) Report {
-	r := Report{ID: db.NewID(), Source: source, Title: in.Title, Description: in.Description, Vendor: in.Vendor,
+func newReport(in ReportInput, source string, now time.Time) model.Report {
+	r := model.Report{ID: db.NewID(), Source: source, Title: in.Title, Description: in.Description, Vendor: in.Vendor,
 		Product: in.Product, Versions: in.Versions, CWE: in.CWE, Impact: in.Impact, Reproduction: in.Reproduction,
 		Public: in.Public, Exploited: in.Exploited, References: in.References, VendorContacted: in.VendorContacted,
 		VendorContact: in.VendorContact, DisclosurePlans: in.DisclosurePlans, Credit: in.Credit,
-		EncryptedBody: in.EncryptedBody, Status: ReportReceived, Sectors: []string{},
+		EncryptedBody: in.EncryptedBody, Status: model.ReportReceived, Sectors: []string{},
 		ReceivedAt: now, CreatedAt: now, UpdatedAt: now}
 	if r.References == nil {
 		r.References = []string{}
@@ -139,12 +182,12 @@ func newReport(in ReportInput, source string, now time.Time) Report {
 
 // SubmitPublic takes a report from the public website or API: no account,
 // rate limited per address.
-func (s *Service) SubmitPublic(ctx context.Context, in ReportInput, source, ip string) (Report, Receipt, error) {
+func (s *Service) SubmitPublic(ctx context.Context, in ReportInput, source, ip string) (model.Report, Receipt, error) {
 	if ok, wait := s.intake.Allow(ip); !ok {
-		return Report{}, Receipt{}, errs.RateLimited(wait, "too many reports from your address; wait %d seconds and try again", wait)
+		return model.Report{}, Receipt{}, errs.RateLimited(wait, "too many reports from your address; wait %d seconds and try again", wait)
 	}
 	if err := s.validate(&in); err != nil {
-		return Report{}, Receipt{}, err
+		return model.Report{}, Receipt{}, err
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Email: "reporter (" + source + ")", IP: ip})
 	return s.submit(ctx, newReport(in, source, s.now()), nil)
@@ -152,24 +195,24 @@ func (s *Service) SubmitPublic(ctx context.Context, in ReportInput, source, ip s
 
 // SubmitAs takes a report from a member of a constituent or CERT,
 // attributed to that organisation.
-func (s *Service) SubmitAs(ctx context.Context, id *auth.Identity, orgID, source string, in ReportInput) (Report, Receipt, error) {
+func (s *Service) SubmitAs(ctx context.Context, id *auth.Identity, orgID, source string, in ReportInput) (model.Report, Receipt, error) {
 	if id == nil {
-		return Report{}, Receipt{}, errs.Unauthenticated("sign in to report as an organisation")
+		return model.Report{}, Receipt{}, errs.Unauthenticated("sign in to report as an organisation")
 	}
 	if orgID == "" && len(id.Memberships) == 1 {
 		orgID = id.Memberships[0].OrgID
 	}
 	if role := id.RoleIn(orgID); !role.AtLeast(auth.RoleMember) {
-		return Report{}, Receipt{}, fieldErr("org_id", "must be an organisation you report for as a member, analyst or admin")
+		return model.Report{}, Receipt{}, errs.InvalidField("org_id", "must be an organisation you report for as a member, analyst or admin")
 	}
 	if ok, wait := s.members.Allow(id.User.ID); !ok {
-		return Report{}, Receipt{}, errs.RateLimited(wait, "too many reports from your account; wait %d seconds and try again", wait)
+		return model.Report{}, Receipt{}, errs.RateLimited(wait, "too many reports from your account; wait %d seconds and try again", wait)
 	}
 	if in.Reporter == nil || (in.Reporter.Name == "" && in.Reporter.Email == "") {
-		in.Reporter = &Reporter{Name: id.User.Name, Email: id.User.Email}
+		in.Reporter = &model.Reporter{Name: id.User.Name, Email: id.User.Email}
 	}
 	if err := s.validate(&in); err != nil {
-		return Report{}, Receipt{}, err
+		return model.Report{}, Receipt{}, err
 	}
 	r := newReport(in, source, s.now())
 	r.SubmitterOrgID, r.SubmitterUserID = &orgID, &id.User.ID
@@ -187,14 +230,14 @@ func (s *Service) SubmitAs(ctx context.Context, id *auth.Identity, orgID, source
 // submit stores a new report, routes it and tells the reporter and the
 // responsible CERT; then, if given, runs in the same transaction (to add
 // the files that came with it).
-func (s *Service) submit(ctx context.Context, r Report, then func(context.Context, *db.Tx, Report) error) (Report, Receipt, error) {
+func (s *Service) submit(ctx context.Context, r model.Report, then func(context.Context, *db.Tx, model.Report) error) (model.Report, Receipt, error) {
 	secret, hash := auth.NewLinkSecret()
 	if r.VendorOrgID == nil {
 		r.VendorOrgID = s.matchVendor(ctx, r)
 	}
 	rule, orgID, err := s.route(ctx, r)
 	if err != nil {
-		return Report{}, Receipt{}, err
+		return model.Report{}, Receipt{}, err
 	}
 	r.RoutedBy = rule
 	if orgID != "" {
@@ -207,7 +250,7 @@ func (s *Service) submit(ctx context.Context, r Report, then func(context.Contex
 		}
 		// inbound.TrackingID reads this form back from mail subjects.
 		r.TrackingID = fmt.Sprintf("VR-%d-%06d", r.ReceivedAt.Year(), n)
-		if err := insertReport(ctx, tx, r, hash); err != nil {
+		if err := store.InsertReport(ctx, tx, r, hash); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, r.ReceivedAt, audit.Event{Action: "report.submit", ObjectType: "report", ObjectID: r.ID,
@@ -222,12 +265,12 @@ func (s *Service) submit(ctx context.Context, r Report, then func(context.Contex
 		return s.notifyNewReport(ctx, tx, r, secret)
 	})
 	if err != nil {
-		return Report{}, Receipt{}, err
+		return model.Report{}, Receipt{}, err
 	}
 	return r, Receipt{ID: r.ID, TrackingID: r.TrackingID, FollowURL: s.FollowURL(secret), key: secret}, nil
 }
 
-func (s *Service) notifyNewReport(ctx context.Context, tx *db.Tx, r Report, secret string) error {
+func (s *Service) notifyNewReport(ctx context.Context, tx *db.Tx, r model.Report, secret string) error {
 	if r.Reporter.Email != "" {
 		how := "Use the link to add information."
 		if s.reportAddr != "" {
@@ -247,7 +290,7 @@ func (s *Service) notifyNewReport(ctx context.Context, tx *db.Tx, r Report, secr
 }
 
 // tellAssigned mails the analysts of the CERT a report is assigned to.
-func (s *Service) tellAssigned(ctx context.Context, tx *db.Tx, r Report, subject, body, tag string) error {
+func (s *Service) tellAssigned(ctx context.Context, tx *db.Tx, r model.Report, subject, body, tag string) error {
 	if r.AssignedOrgID == nil {
 		return nil
 	}
@@ -260,8 +303,8 @@ func (s *Service) tellAssigned(ctx context.Context, tx *db.Tx, r Report, subject
 
 // tellReporter adds a message from the center to the report and mails the
 // reporter a copy with the follow link.
-func (s *Service) tellReporter(ctx context.Context, tx *db.Tx, r Report, userID *string, text, subject string) error {
-	if _, err := addMessage(ctx, tx, r.ID, false, userID, text, s.now()); err != nil {
+func (s *Service) tellReporter(ctx context.Context, tx *db.Tx, r model.Report, userID *string, text, subject string) error {
+	if _, err := store.AddMessage(ctx, tx, r.ID, false, userID, text, s.now()); err != nil {
 		return err
 	}
 	body := fmt.Sprintf("%s\n\nReport %s: %s\nRead and answer with the link you received when you reported",
@@ -281,10 +324,10 @@ func orDash(s string) string {
 
 // ReportDetail is a report as the console shows it.
 type ReportDetail struct {
-	Report
-	Messages  []Message `json:"messages"`
-	CanTriage bool      `json:"can_triage"`
-	Decrypted string    `json:"decrypted_body,omitempty"`
+	model.Report
+	Messages  []model.Message `json:"messages"`
+	CanTriage bool            `json:"can_triage"`
+	Decrypted string          `json:"decrypted_body,omitempty"`
 }
 
 // Get returns a report for id. Triage details are left out for those who
@@ -293,7 +336,7 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, reportID string) (
 	var d ReportDetail
 	var authors []string
 	err := s.db.Read(ctx, func(q db.Querier) error {
-		r, err := getReport(ctx, q, "id = $1", reportID)
+		r, err := store.GetReport(ctx, q, "id = $1", reportID)
 		if err != nil {
 			return err
 		}
@@ -310,7 +353,7 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, reportID string) (
 				d.Decrypted = string(b)
 			}
 		}
-		d.Messages, authors, err = listMessages(ctx, q, r.ID)
+		d.Messages, authors, err = store.ListMessages(ctx, q, r.ID)
 		return err
 	})
 	if err != nil {
@@ -322,7 +365,7 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, reportID string) (
 // nameAuthors gives each message the name of the user who wrote it, as the
 // accounts know it: authors[i] wrote msgs[i] ("" for the reporter, who has
 // no account). names keeps the users already asked for.
-func (s *Service) nameAuthors(ctx context.Context, names map[string]string, msgs []Message, authors []string) error {
+func (s *Service) nameAuthors(ctx context.Context, names map[string]string, msgs []model.Message, authors []string) error {
 	for i, uid := range authors {
 		if uid == "" {
 			continue
@@ -344,16 +387,16 @@ func (s *Service) nameAuthors(ctx context.Context, names map[string]string, msgs
 }
 
 // List returns a page of the reports id may see, oldest first.
-func (s *Service) List(ctx context.Context, id *auth.Identity, f ReportFilter) ([]Report, string, error) {
+func (s *Service) List(ctx context.Context, id *auth.Identity, f model.ReportFilter) ([]model.Report, string, error) {
 	if id == nil {
 		return nil, "", errs.Unauthenticated("sign in to see reports")
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	if f.Status != "" && f.Status != "open" && !slices.Contains([]ReportStatus{ReportReceived, ReportNeedInfo, ReportAccepted,
-		ReportTracked, ReportDeclined, ReportDuplicate}, ReportStatus(f.Status)) {
-		return nil, "", fieldErr("status", "must be open, received, need_info, accepted, tracked, declined or duplicate")
+	if f.Status != "" && f.Status != "open" && !slices.Contains([]model.ReportStatus{model.ReportReceived, model.ReportNeedInfo, model.ReportAccepted,
+		model.ReportTracked, model.ReportDeclined, model.ReportDuplicate}, model.ReportStatus(f.Status)) {
+		return nil, "", errs.InvalidField("status", "must be open, received, need_info, accepted, tracked, declined or duplicate")
 	}
 	after, err := db.DecodeCursor(f.Cursor, 2)
 	if err != nil {
@@ -364,11 +407,11 @@ func (s *Service) List(ctx context.Context, id *auth.Identity, f ReportFilter) (
 	if after != nil {
 		t, err := time.Parse(time.RFC3339Nano, after[0])
 		if err != nil {
-			return nil, "", fieldErr("cursor", "is not a cursor this server issued")
+			return nil, "", errs.InvalidField("cursor", "is not a cursor this server issued")
 		}
 		afterAt, afterID = &t, after[1]
 	}
-	out, err := listReports(ctx, s.db, id.OrgIDs(), id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
+	out, err := store.ListReports(ctx, s.db, id.OrgIDs(), id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
@@ -41,7 +42,7 @@ func (s *Service) namedRules(ctx context.Context, rules []routing.Rule) error {
 
 // route decides the responsible CERT: the first matching rule, else the
 // coordination center. It returns the rule's ID (or "default") and the CERT.
-func (s *Service) route(ctx context.Context, r Report) (string, string, error) {
+func (s *Service) route(ctx context.Context, r model.Report) (string, string, error) {
 	rules, err := routing.List(ctx, s.db)
 	if err != nil {
 		return "", "", err
@@ -116,7 +117,7 @@ type SLA struct {
 
 // Clock works out r's SLA at now. Time spent waiting for the reporter does
 // not count against triage.
-func (st Settings) Clock(r Report, now time.Time) SLA {
+func (st Settings) Clock(r model.Report, now time.Time) SLA {
 	paused := time.Duration(r.PausedSeconds) * time.Second
 	if r.WaitingSince != nil {
 		paused += now.Sub(*r.WaitingSince)

@@ -19,6 +19,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/settings"
 	"github.com/certhub/certhub/internal/vdp/files"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // Orgs is what the disclosure program needs of the directory.
@@ -251,7 +252,7 @@ func (s *Service) mail(ctx context.Context, tx *db.Tx, to []string, subject, bod
 
 // mailReporter writes to a report's reporter; replies come back to the
 // reporting address, threaded by the tracking ID in the subject.
-func (s *Service) mailReporter(ctx context.Context, tx *db.Tx, r Report, subject, body, tag string) error {
+func (s *Service) mailReporter(ctx context.Context, tx *db.Tx, r model.Report, subject, body, tag string) error {
 	if r.Reporter.Email == "" {
 		return nil
 	}
@@ -287,11 +288,6 @@ func (s *Service) send(ctx context.Context, tx *db.Tx, to []string, m notify.Mai
 		}
 	}
 	return nil
-}
-
-func fieldErr(field, format string, args ...any) error {
-	return &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
-		Fields: []errs.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
 }
 
 func actorName(id *auth.Identity) string {

@@ -13,14 +13,15 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/stats"
 )
 
 // seeded is what seedStats wrote, to work the figures out the slow way.
 type seeded struct {
-	reports []Report
+	reports []model.Report
 	cases   []struct {
-		status              CaseStatus
+		status              model.CaseStatus
 		org                 string
 		created             time.Time
 		fixReady, disclosed *time.Time
@@ -33,8 +34,8 @@ func seedStats(tb testing.TB, d *db.DB, orgs []string, n int, now time.Time) see
 	tb.Helper()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, uint64(n)))
-	statuses := []ReportStatus{ReportReceived, ReportNeedInfo, ReportAccepted, "tracked", ReportDeclined, ReportDuplicate}
-	caseStatuses := []CaseStatus{CaseOpen, CaseCoordinating, CaseRemediation, "disclosed", "closed"}
+	statuses := []model.ReportStatus{model.ReportReceived, model.ReportNeedInfo, model.ReportAccepted, "tracked", model.ReportDeclined, model.ReportDuplicate}
+	caseStatuses := []model.CaseStatus{model.CaseOpen, model.CaseCoordinating, model.CaseRemediation, "disclosed", "closed"}
 	at := func(t time.Time) *time.Time { return &t }
 	var out seeded
 	err := d.Write(ctx, func(tx *db.Tx) error {
@@ -46,7 +47,7 @@ func seedStats(tb testing.TB, d *db.DB, orgs []string, n int, now time.Time) see
 			for i := start; i < min(n, start+500); i++ {
 				// Two years of reports: those of the last month in every
 				// state, the older ones settled, as a working program's are.
-				r := Report{Status: statuses[rng.IntN(len(statuses))], ReceivedAt: now.Add(-time.Duration(rng.IntN(730*24*3600)) * time.Second).Truncate(time.Second)}
+				r := model.Report{Status: statuses[rng.IntN(len(statuses))], ReceivedAt: now.Add(-time.Duration(rng.IntN(730*24*3600)) * time.Second).Truncate(time.Second)}
 				old := now.Sub(r.ReceivedAt) > 30*24*time.Hour
 				if old {
 					r.Status = statuses[2+rng.IntN(len(statuses)-2)]
@@ -59,7 +60,7 @@ func seedStats(tb testing.TB, d *db.DB, orgs []string, n int, now time.Time) see
 				}
 				if !r.Status.Open() {
 					r.TriagedAt = at(r.ReceivedAt.Add(time.Duration(rng.IntN(14*24*60)) * time.Minute))
-				} else if r.Status == ReportNeedInfo && rng.IntN(2) == 0 {
+				} else if r.Status == model.ReportNeedInfo && rng.IntN(2) == 0 {
 					r.WaitingSince = at(r.ReceivedAt.Add(time.Hour))
 				}
 				r.PausedSeconds = int64(rng.IntN(3)) * 3600
@@ -79,7 +80,7 @@ func seedStats(tb testing.TB, d *db.DB, orgs []string, n int, now time.Time) see
 		for i := range n / 10 {
 			c := out.cases
 			c = append(c, struct {
-				status              CaseStatus
+				status              model.CaseStatus
 				org                 string
 				created             time.Time
 				fixReady, disclosed *time.Time
@@ -147,7 +148,7 @@ func (sd seeded) slowStats(st Settings, now time.Time, orgs []string, names map[
 			continue
 		}
 		out.Cases[string(c.status)]++
-		if c.status == CaseOpen || c.status == CaseCoordinating || c.status == CaseRemediation {
+		if c.status == model.CaseOpen || c.status == model.CaseCoordinating || c.status == model.CaseRemediation {
 			load(c.org).ActiveCases++
 		}
 		if c.fixReady != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/threads"
 	"github.com/certhub/certhub/internal/vdp/timeline"
 )
@@ -20,22 +21,22 @@ func (s *Service) NewThread(ctx context.Context, id *auth.Identity, caseID strin
 		return threads.Thread{}, err
 	}
 	t := threads.Thread{ID: db.NewID(), Title: in.Title, Visibility: in.Visibility}
-	_, err := s.caseChange(ctx, id, caseID, "thread", func(tx *db.Tx, c *Case, parts []Participant) (string, string, error) {
+	_, err := s.caseChange(ctx, id, caseID, "thread", func(tx *db.Tx, c *model.Case, parts []model.Participant) (string, string, error) {
 		if in.VendorOrgID != "" {
 			ok := false
 			for _, p := range parts {
-				ok = ok || (p.OrgID == in.VendorOrgID && p.Role == RoleVendor)
+				ok = ok || (p.OrgID == in.VendorOrgID && p.Role == model.RoleVendor)
 			}
 			if !ok {
-				return "", "", fieldErr("vendor_org_id", "is not a vendor in this case")
+				return "", "", errs.InvalidField("vendor_org_id", "is not a vendor in this case")
 			}
 			t.VendorOrgID = &in.VendorOrgID
 		}
 		t.CaseID, t.CreatedAt = c.ID, s.now()
 		err := threads.Insert(ctx, tx, t)
-		vis := VisibleInternal
-		if t.Visibility == VisibleParticipants {
-			vis = VisibleParticipants
+		vis := model.VisibleInternal
+		if t.Visibility == model.VisibleParticipants {
+			vis = model.VisibleParticipants
 		}
 		return "opened thread " + t.Title, vis, err
 	})
@@ -86,10 +87,10 @@ func (s *Service) ThreadPosts(ctx context.Context, id *auth.Identity, caseID, th
 func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, threadID, body string) (threads.Post, error) {
 	body = strings.TrimSpace(body)
 	if body == "" {
-		return threads.Post{}, fieldErr("body", "is empty")
+		return threads.Post{}, errs.InvalidField("body", "is empty")
 	}
 	if utf8.RuneCountInString(body) > maxText {
-		return threads.Post{}, fieldErr("body", "must be at most %d characters", maxText)
+		return threads.Post{}, errs.InvalidField("body", "must be at most %d characters", maxText)
 	}
 	var p threads.Post
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
@@ -128,11 +129,11 @@ func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, thread
 		if err := threads.AddPost(ctx, tx, c.ID, id.User.ID, &p); err != nil {
 			return err
 		}
-		vis, orgOnly := VisibleParticipants, (*string)(nil)
+		vis, orgOnly := model.VisibleParticipants, (*string)(nil)
 		switch t.Visibility {
-		case VisibleInternal:
-			vis = VisibleInternal
-		case VisibleVendor:
+		case model.VisibleInternal:
+			vis = model.VisibleInternal
+		case model.VisibleVendor:
 			orgOnly = t.VendorOrgID
 		}
 		anchor := "post-" + p.ID
@@ -162,7 +163,7 @@ func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, thread
 }
 
 // orgsOf is the participating organisations, in order.
-func orgsOf(parts []Participant) []string {
+func orgsOf(parts []model.Participant) []string {
 	out := make([]string, 0, len(parts))
 	for _, p := range parts {
 		out = append(out, p.OrgID)

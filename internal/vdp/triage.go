@@ -15,11 +15,13 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/ssvc"
 	"github.com/certhub/certhub/internal/vdp/cwe"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 )
 
 // triageTx loads a report for a change only its triagers may make.
-func (s *Service) triageTx(ctx context.Context, tx *db.Tx, id *auth.Identity, reportID string) (Report, error) {
-	r, err := getReport(ctx, tx, "id = $1", reportID)
+func (s *Service) triageTx(ctx context.Context, tx *db.Tx, id *auth.Identity, reportID string) (model.Report, error) {
+	r, err := store.GetReport(ctx, tx, "id = $1", reportID)
 	if err != nil {
 		return r, err
 	}
@@ -34,8 +36,8 @@ func (s *Service) triageTx(ctx context.Context, tx *db.Tx, id *auth.Identity, re
 }
 
 // change runs a triage change in a transaction and records it.
-func (s *Service) change(ctx context.Context, id *auth.Identity, reportID, action string, fn func(tx *db.Tx, r *Report) (string, error)) (Report, error) {
-	var out Report
+func (s *Service) change(ctx context.Context, id *auth.Identity, reportID, action string, fn func(tx *db.Tx, r *model.Report) (string, error)) (model.Report, error) {
+	var out model.Report
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		r, err := s.triageTx(ctx, tx, id, reportID)
 		if err != nil {
@@ -47,7 +49,7 @@ func (s *Service) change(ctx context.Context, id *auth.Identity, reportID, actio
 			return err
 		}
 		r.UpdatedAt = s.now()
-		if err := saveReport(ctx, tx, r); err != nil {
+		if err := store.SaveReport(ctx, tx, r); err != nil {
 			return err
 		}
 		out = r
@@ -58,9 +60,9 @@ func (s *Service) change(ctx context.Context, id *auth.Identity, reportID, actio
 }
 
 // trimForAudit keeps the triage state in the audit log, not the report's text.
-func trimForAudit(r Report) map[string]any {
+func trimForAudit(r model.Report) map[string]any {
 	return map[string]any{"status": r.Status, "validity": r.Validity, "assigned_org_id": r.AssignedOrgID, "case_id": r.CaseID,
-		"duplicate_of": r.DuplicateOf, "cwe": r.CWE, "cvss3": vectorOf(r.CVSS3), "cvss4": vectorOf(r.CVSS4),
+		"duplicate_of": r.DuplicateOf, "cwe": r.CWE, "cvss3": store.Vector(r.CVSS3), "cvss4": store.Vector(r.CVSS4),
 		"ssvc_triage": r.SSVCTriage, "ssvc_publish": r.SSVCPublish, "sectors": r.Sectors, "cii": r.CII, "vendor_org_id": r.VendorOrgID}
 }
 
@@ -85,16 +87,16 @@ func ParseVector(field, vector, major string) (*cvss.Score, error) {
 	}
 	sc, err := cvss.Parse(vector)
 	if err != nil {
-		return nil, fieldErr(field, "%s", err.Error())
+		return nil, errs.InvalidField(field, "%s", err.Error())
 	}
 	if !strings.HasPrefix(string(sc.Version), major+".") {
-		return nil, fieldErr(field, "must be a CVSS %s vector, not %s", major, sc.Version)
+		return nil, errs.InvalidField(field, "must be a CVSS %s vector, not %s", major, sc.Version)
 	}
 	return &sc, nil
 }
 
 // Triage records validity, CWE, CVSS, SSVC, sectors and the vendor.
-func (s *Service) Triage(ctx context.Context, id *auth.Identity, reportID string, in TriageInput) (Report, error) {
+func (s *Service) Triage(ctx context.Context, id *auth.Identity, reportID string, in TriageInput) (model.Report, error) {
 	var f errs.Fields
 	var c3, c4 *cvss.Score
 	var triage, publish *ssvc.Decision
@@ -153,9 +155,9 @@ func (s *Service) Triage(ctx context.Context, id *auth.Identity, reportID string
 		}
 	}
 	if err := f.Err(); err != nil {
-		return Report{}, err
+		return model.Report{}, err
 	}
-	return s.change(ctx, id, reportID, "report.triage", func(tx *db.Tx, r *Report) (string, error) {
+	return s.change(ctx, id, reportID, "report.triage", func(tx *db.Tx, r *model.Report) (string, error) {
 		var changed []string
 		if in.Validity != nil && *in.Validity != r.Validity {
 			r.Validity = *in.Validity
@@ -208,8 +210,8 @@ func (s *Service) Triage(ctx context.Context, id *auth.Identity, reportID string
 }
 
 // Acknowledge tells the reporter a person is looking at the report.
-func (s *Service) Acknowledge(ctx context.Context, id *auth.Identity, reportID, text string) (Report, error) {
-	return s.change(ctx, id, reportID, "report.acknowledge", func(tx *db.Tx, r *Report) (string, error) {
+func (s *Service) Acknowledge(ctx context.Context, id *auth.Identity, reportID, text string) (model.Report, error) {
+	return s.change(ctx, id, reportID, "report.acknowledge", func(tx *db.Tx, r *model.Report) (string, error) {
 		if r.AcknowledgedAt != nil {
 			return "", errs.Conflict("the report was acknowledged already")
 		}
@@ -223,15 +225,15 @@ func (s *Service) Acknowledge(ctx context.Context, id *auth.Identity, reportID, 
 }
 
 // MessageReporter writes to the reporter.
-func (s *Service) MessageReporter(ctx context.Context, id *auth.Identity, reportID, text string) (Report, error) {
+func (s *Service) MessageReporter(ctx context.Context, id *auth.Identity, reportID, text string) (model.Report, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return Report{}, fieldErr("message", "is empty")
+		return model.Report{}, errs.InvalidField("message", "is empty")
 	}
 	if utf8.RuneCountInString(text) > maxText {
-		return Report{}, fieldErr("message", "must be at most %d characters", maxText)
+		return model.Report{}, errs.InvalidField("message", "must be at most %d characters", maxText)
 	}
-	return s.change(ctx, id, reportID, "report.message", func(tx *db.Tx, r *Report) (string, error) {
+	return s.change(ctx, id, reportID, "report.message", func(tx *db.Tx, r *model.Report) (string, error) {
 		if r.AcknowledgedAt == nil {
 			now := s.now()
 			r.AcknowledgedAt = &now
@@ -241,17 +243,17 @@ func (s *Service) MessageReporter(ctx context.Context, id *auth.Identity, report
 }
 
 // RequestInfo asks the reporter for more and pauses the triage clock.
-func (s *Service) RequestInfo(ctx context.Context, id *auth.Identity, reportID, question string) (Report, error) {
+func (s *Service) RequestInfo(ctx context.Context, id *auth.Identity, reportID, question string) (model.Report, error) {
 	question = strings.TrimSpace(question)
 	if question == "" {
-		return Report{}, fieldErr("message", "say what you need to know")
+		return model.Report{}, errs.InvalidField("message", "say what you need to know")
 	}
-	return s.change(ctx, id, reportID, "report.need_info", func(tx *db.Tx, r *Report) (string, error) {
+	return s.change(ctx, id, reportID, "report.need_info", func(tx *db.Tx, r *model.Report) (string, error) {
 		if !r.Status.Open() {
 			return "", errs.Conflict("the report is %s already", r.Status)
 		}
 		now := s.now()
-		r.Status = ReportNeedInfo
+		r.Status = model.ReportNeedInfo
 		if r.WaitingSince == nil {
 			r.WaitingSince = &now
 		}
@@ -263,22 +265,22 @@ func (s *Service) RequestInfo(ctx context.Context, id *auth.Identity, reportID, 
 }
 
 // Decline closes a report with a reason the reporter is told.
-func (s *Service) Decline(ctx context.Context, id *auth.Identity, reportID, reason string) (Report, error) {
+func (s *Service) Decline(ctx context.Context, id *auth.Identity, reportID, reason string) (model.Report, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return Report{}, fieldErr("reason", "tell the reporter why the report is declined")
+		return model.Report{}, errs.InvalidField("reason", "tell the reporter why the report is declined")
 	}
-	return s.change(ctx, id, reportID, "report.decline", func(tx *db.Tx, r *Report) (string, error) {
+	return s.change(ctx, id, reportID, "report.decline", func(tx *db.Tx, r *model.Report) (string, error) {
 		if !r.Status.Open() {
 			return "", errs.Conflict("the report is %s already", r.Status)
 		}
-		s.close(r, ReportDeclined)
+		s.close(r, model.ReportDeclined)
 		r.DeclineReason = reason
 		return "declined", s.tellReporter(ctx, tx, *r, &id.User.ID, "We have decided not to take this report further: "+reason, "Your report was declined")
 	})
 }
 
-func (s *Service) close(r *Report, status ReportStatus) {
+func (s *Service) close(r *model.Report, status model.ReportStatus) {
 	now := s.now()
 	if r.WaitingSince != nil {
 		r.PausedSeconds += int64(now.Sub(*r.WaitingSince).Seconds())
@@ -294,25 +296,25 @@ func (s *Service) close(r *Report, status ReportStatus) {
 }
 
 // MarkDuplicate closes a report as the same as an earlier one.
-func (s *Service) MarkDuplicate(ctx context.Context, id *auth.Identity, reportID, originalID string) (Report, error) {
+func (s *Service) MarkDuplicate(ctx context.Context, id *auth.Identity, reportID, originalID string) (model.Report, error) {
 	if originalID == reportID || originalID == "" {
-		return Report{}, fieldErr("duplicate_of", "name another report")
+		return model.Report{}, errs.InvalidField("duplicate_of", "name another report")
 	}
-	return s.change(ctx, id, reportID, "report.duplicate", func(tx *db.Tx, r *Report) (string, error) {
+	return s.change(ctx, id, reportID, "report.duplicate", func(tx *db.Tx, r *model.Report) (string, error) {
 		if !r.Status.Open() {
 			return "", errs.Conflict("the report is %s already", r.Status)
 		}
-		orig, err := getReport(ctx, tx, "id = $1", originalID)
+		orig, err := store.GetReport(ctx, tx, "id = $1", originalID)
 		if errs.KindOf(err) == errs.KindNotFound {
-			return "", fieldErr("duplicate_of", "is not a report")
+			return "", errs.InvalidField("duplicate_of", "is not a report")
 		}
 		if err != nil {
 			return "", err
 		}
 		if see, _ := reportAccess(id, &orig); !see {
-			return "", fieldErr("duplicate_of", "is not a report")
+			return "", errs.InvalidField("duplicate_of", "is not a report")
 		}
-		s.close(r, ReportDuplicate)
+		s.close(r, model.ReportDuplicate)
 		r.DuplicateOf = &orig.ID
 		msg := "Your report describes the same issue as one we received earlier (" + orig.TrackingID + "). We handle them together."
 		if orig.CaseID != nil {
@@ -323,12 +325,12 @@ func (s *Service) MarkDuplicate(ctx context.Context, id *auth.Identity, reportID
 }
 
 // Route assigns the report to a CERT by hand.
-func (s *Service) Route(ctx context.Context, id *auth.Identity, reportID, orgID string) (Report, error) {
+func (s *Service) Route(ctx context.Context, id *auth.Identity, reportID, orgID string) (model.Report, error) {
 	o, err := s.orgs.Get(ctx, system, orgID)
 	if err != nil || !o.Kind.IsCERT() {
-		return Report{}, fieldErr("org_id", "must be a CERT of the directory")
+		return model.Report{}, errs.InvalidField("org_id", "must be a CERT of the directory")
 	}
-	return s.change(ctx, id, reportID, "report.route", func(tx *db.Tx, r *Report) (string, error) {
+	return s.change(ctx, id, reportID, "report.route", func(tx *db.Tx, r *model.Report) (string, error) {
 		r.AssignedOrgID, r.RoutedBy = &o.ID, "manual"
 		return "routed to " + o.Name, s.tellAssigned(ctx, tx, *r, fmt.Sprintf("[%s] Report routed to your team: %s", r.TrackingID, r.Title),
 			fmt.Sprintf("%s was routed to %s.\n\nTriage it here:\n%s\n", r.TrackingID, o.Name, s.link("/console/reports/"+r.ID)), "report.routed")
@@ -336,7 +338,7 @@ func (s *Service) Route(ctx context.Context, id *auth.Identity, reportID, orgID 
 }
 
 // Messages of a report for the console (triagers and submitters).
-func (s *Service) Messages(ctx context.Context, id *auth.Identity, reportID string) ([]Message, error) {
+func (s *Service) Messages(ctx context.Context, id *auth.Identity, reportID string) ([]model.Message, error) {
 	d, err := s.Get(ctx, id, reportID)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
@@ -156,7 +157,7 @@ func goodReport() ReportInput {
 	return ReportInput{Title: "SQL injection in the Examplesoft banking portal login",
 		Description: "The username field of /login is concatenated into SQL.", Vendor: "Examplesoft", Product: "NetBank Portal",
 		Versions: "4.0 to 4.2", CWE: "89", Reproduction: "POST /login with username=' OR 1=1--",
-		References: []string{"https://researcher.example/blog/netbank"}, Reporter: &Reporter{Name: "Ada", Email: "Ada@Researcher.example"},
+		References: []string{"https://researcher.example/blog/netbank"}, Reporter: &model.Reporter{Name: "Ada", Email: "Ada@Researcher.example"},
 		Credit: "Ada Researcher"}
 }
 
@@ -189,7 +190,7 @@ func TestPublicIntakeAndFollowLink(t *testing.T) {
 			t.Fatal("the coordination center was not told of the new report")
 		}
 		v, err := w.svc.Follow(ctx, key, "198.51.100.7")
-		if err != nil || v.TrackingID != rc.TrackingID || v.Status != ReportReceived || v.Acknowledged {
+		if err != nil || v.TrackingID != rc.TrackingID || v.Status != model.ReportReceived || v.Acknowledged {
 			t.Fatalf("follow: %+v %v", v, err)
 		}
 		if _, err := w.svc.Follow(ctx, key+"x", "198.51.100.7"); errs.KindOf(err) != errs.KindNotFound {
@@ -218,7 +219,7 @@ func TestIntakeValidation(t *testing.T) {
 	w := newWorld(t, d)
 	ctx := context.Background()
 	bad := ReportInput{Title: "x\ny", CWE: "XSS", References: []string{"ftp://x", ""},
-		Reporter: &Reporter{Email: "not-mail", PGPKey: "nope"}, EncryptedBody: "not a message"}
+		Reporter: &model.Reporter{Email: "not-mail", PGPKey: "nope"}, EncryptedBody: "not a message"}
 	_, _, err := w.svc.SubmitPublic(ctx, bad, "api", "203.0.113.1")
 	e := errs.As(err)
 	if e == nil || e.Kind != errs.KindInvalid {
@@ -285,7 +286,7 @@ func TestRoutingTriageAndTheReportAccessRule(t *testing.T) {
 			if (err == nil) != want[0] || (err == nil && d.CanTriage != want[1]) {
 				t.Errorf("%s: err=%v triage=%v, want see=%v triage=%v", user, err, d.CanTriage, want[0], want[1])
 			}
-			list, _, _ := w.svc.List(ctx, w.id[user], ReportFilter{})
+			list, _, _ := w.svc.List(ctx, w.id[user], model.ReportFilter{})
 			if (len(list) == 1) != want[0] {
 				t.Errorf("%s lists %d reports", user, len(list))
 			}
@@ -344,7 +345,7 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 			t.Fatalf("after 72 h: %+v", c)
 		}
 		r, err = w.svc.RequestInfo(ctx, w.id["coord"], r.ID, "Which versions did you test?")
-		if err != nil || r.Status != ReportNeedInfo || r.WaitingSince == nil {
+		if err != nil || r.Status != model.ReportNeedInfo || r.WaitingSince == nil {
 			t.Fatalf("need info: %+v %v", r.Status, err)
 		}
 		w.clk.Add(200 * time.Hour) // waiting for the reporter does not count
@@ -355,7 +356,7 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := w.svc.Get(ctx, w.id["coord"], r.ID)
-		if got.Status != ReportReceived || got.PausedSeconds != 200*3600 || len(got.Messages) != 2 {
+		if got.Status != model.ReportReceived || got.PausedSeconds != 200*3600 || len(got.Messages) != 2 {
 			t.Fatalf("after the reply: status %s paused %d messages %d", got.Status, got.PausedSeconds, len(got.Messages))
 		}
 		if c := st.Clock(got.Report, w.clk.Now()); c.TriageOverdue {
@@ -368,7 +369,7 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 			t.Fatal(err)
 		}
 		v, _ := w.svc.Follow(ctx, key, "192.0.2.1")
-		if v.Status != ReportDeclined || v.DeclineReason == "" {
+		if v.Status != model.ReportDeclined || v.DeclineReason == "" {
 			t.Fatalf("reporter view: %+v", v)
 		}
 		msgs := w.mailsTo("ada@researcher.example", "report.message")
@@ -382,7 +383,7 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 }
 
 // acceptedCase walks a report into a case with the vendor notified.
-func (w *world) acceptedCase() (Report, Case) {
+func (w *world) acceptedCase() (model.Report, model.Case) {
 	w.t.Helper()
 	ctx := context.Background()
 	r, _, err := w.svc.SubmitPublic(ctx, goodReport(), "web", "192.0.2.9")
@@ -404,16 +405,16 @@ func TestCasesEmbargoAndTheCaseAccessRule(t *testing.T) {
 		w := newWorld(t, d)
 		ctx := context.Background()
 		r, c := w.acceptedCase()
-		if r.Status != ReportAccepted || c.Number != "CC-2026-0001" || c.OwnerOrgID != w.org["cc"] {
+		if r.Status != model.ReportAccepted || c.Number != "CC-2026-0001" || c.OwnerOrgID != w.org["cc"] {
 			t.Fatalf("accepted: %s %+v", r.Status, c)
 		}
-		if _, err := w.svc.AddParticipant(ctx, w.id["coord"], c.ID, ParticipantInput{OrgID: w.org["bank"], Role: RoleVendor}); errs.KindOf(err) != errs.KindInvalid {
+		if _, err := w.svc.AddParticipant(ctx, w.id["coord"], c.ID, ParticipantInput{OrgID: w.org["bank"], Role: model.RoleVendor}); errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("a bank as vendor: %v", err)
 		}
-		if _, err := w.svc.AddParticipant(ctx, w.id["coord"], c.ID, ParticipantInput{OrgID: w.org["bankcert"], Role: RoleCERT}); err != nil {
+		if _, err := w.svc.AddParticipant(ctx, w.id["coord"], c.ID, ParticipantInput{OrgID: w.org["bankcert"], Role: model.RoleCERT}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.svc.AddParticipant(ctx, w.id["coord"], c.ID, ParticipantInput{OrgID: w.org["netforge"], Role: RoleVendor}); err != nil {
+		if _, err := w.svc.AddParticipant(ctx, w.id["coord"], c.ID, ParticipantInput{OrgID: w.org["netforge"], Role: model.RoleVendor}); err != nil {
 			t.Fatal(err)
 		}
 		c, err := w.svc.NotifyVendor(ctx, w.id["coord"], c.ID, w.org["examplesoft"])
@@ -421,7 +422,7 @@ func TestCasesEmbargoAndTheCaseAccessRule(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := w.clk.Now().Add(90 * 24 * time.Hour)
-		if c.PublicationAt == nil || !c.PublicationAt.Equal(want) || c.Embargo != "active" || c.Status != CaseCoordinating || c.Facts.VendorAware == nil {
+		if c.PublicationAt == nil || !c.PublicationAt.Equal(want) || c.Embargo != "active" || c.Status != model.CaseCoordinating || c.Facts.VendorAware == nil {
 			t.Fatalf("after notifying: %+v", c)
 		}
 		vm := w.mailsTo("security@examplesoft.example", "case.vendor")
@@ -446,36 +447,36 @@ func TestCasesEmbargoAndTheCaseAccessRule(t *testing.T) {
 		// Vendors see their own statements and threads; the other vendor neither.
 		vendorView, _ := w.svc.GetCase(ctx, w.id["vendor"], c.ID)
 		for _, th := range vendorView.Threads {
-			if th.Visibility == VisibleInternal {
+			if th.Visibility == model.VisibleInternal {
 				t.Errorf("the vendor sees the internal thread %q", th.Title)
 			}
 		}
 		var vendorThread string
 		for _, th := range vendorView.Threads {
-			if th.Visibility == VisibleVendor {
+			if th.Visibility == model.VisibleVendor {
 				vendorThread = th.ID
 			}
 		}
 		if vendorThread == "" {
 			t.Fatal("no thread with the vendor")
 		}
-		if len(vendorView.Statuses) != 1 || vendorView.Statuses[0].Status != StatusUnknown {
+		if len(vendorView.Statuses) != 1 || vendorView.Statuses[0].Status != model.StatusUnknown {
 			t.Fatalf("vendor's own statuses before stating: %+v", vendorView.Statuses)
 		}
 		if _, err := w.svc.ThreadPosts(ctx, w.id["other_vendor"], c.ID, vendorThread, 0, 0); errs.KindOf(err) != errs.KindNotFound {
 			t.Fatalf("another vendor reads the vendor thread: %v", err)
 		}
 		if _, err := w.svc.SetStatus(ctx, w.id["other_vendor"], c.ID, StatusInput{VulnID: vendorView.Vulns[0].ID, VendorOrgID: w.org["examplesoft"],
-			Product: "NetBank Portal", Status: StatusKnownNotAffected}); errs.KindOf(err) != errs.KindForbidden {
+			Product: "NetBank Portal", Status: model.StatusKnownNotAffected}); errs.KindOf(err) != errs.KindForbidden {
 			t.Fatalf("another vendor stated for Examplesoft: %v", err)
 		}
 		st, err := w.svc.SetStatus(ctx, w.id["vendor"], c.ID, StatusInput{VulnID: vendorView.Vulns[0].ID, VendorOrgID: w.org["examplesoft"],
-			Product: "NetBank Portal", Status: StatusFixed, FixedVersions: "4.2.1", Mitigation: "Block ' in the username at the WAF."})
+			Product: "NetBank Portal", Status: model.StatusFixed, FixedVersions: "4.2.1", Mitigation: "Block ' in the username at the WAF."})
 		if err != nil {
 			t.Fatal(err)
 		}
 		center, _ := w.svc.GetCase(ctx, w.id["coord"], c.ID)
-		if center.Case.Facts.FixReady == nil || center.Case.Status != CaseRemediation {
+		if center.Case.Facts.FixReady == nil || center.Case.Status != model.CaseRemediation {
 			t.Fatalf("a fix stated: %+v", center.Case)
 		}
 		var ex, nf string
@@ -486,7 +487,7 @@ func TestCasesEmbargoAndTheCaseAccessRule(t *testing.T) {
 				nf = vs.Status
 			}
 		}
-		if ex != StatusFixed || nf != StatusUnknown {
+		if ex != model.StatusFixed || nf != model.StatusUnknown {
 			t.Fatalf("statuses: examplesoft %s, netforge %s (a silent vendor must be unknown)", ex, nf)
 		}
 		other, _ := w.svc.GetCase(ctx, w.id["other_vendor"], c.ID)
@@ -639,7 +640,7 @@ func TestCVERecordValidatesAgainstTheOfficialSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := w.svc.SetStatus(ctx, w.id["coord"], c.ID, StatusInput{VulnID: vuln.ID, VendorOrgID: w.org["examplesoft"],
-			Product: "NetBank Portal", Status: StatusFixed, FixedVersions: "4.2.1"}); err != nil {
+			Product: "NetBank Portal", Status: model.StatusFixed, FixedVersions: "4.2.1"}); err != nil {
 			t.Fatal(err)
 		}
 		b, err := w.svc.CVERecord(ctx, w.id["coord"], c.ID, vuln.ID)
@@ -771,7 +772,7 @@ func TestHandoffForTheAdvisory(t *testing.T) {
 	ctx := context.Background()
 	_, c := w.acceptedCase()
 	coord := w.id["coord"]
-	if _, err := w.svc.AddParticipant(ctx, coord, c.ID, ParticipantInput{OrgID: w.org["netforge"], Role: RoleVendor}); err != nil {
+	if _, err := w.svc.AddParticipant(ctx, coord, c.ID, ParticipantInput{OrgID: w.org["netforge"], Role: model.RoleVendor}); err != nil {
 		t.Fatal(err)
 	}
 	det, err := w.svc.GetCase(ctx, coord, c.ID)
@@ -779,7 +780,7 @@ func TestHandoffForTheAdvisory(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := w.svc.SetStatus(ctx, w.id["vendor"], c.ID, StatusInput{VulnID: det.Vulns[0].ID, VendorOrgID: w.org["examplesoft"],
-		Product: "NetBank Portal", Status: StatusFixed, FixedVersions: "4.2.1"}); err != nil {
+		Product: "NetBank Portal", Status: model.StatusFixed, FixedVersions: "4.2.1"}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := w.svc.Handoff(ctx, coord, c.ID)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // FindOrgs searches the directory for organisations to bring into a case or
@@ -22,7 +23,7 @@ func (s *Service) FindOrgs(ctx context.Context, id *auth.Identity, query string,
 // matchVendor links a report to the directory's vendor when what the
 // reporter wrote names exactly one: a package URL or domain the vendor
 // registered, or the vendor's name. A partial name is left for triage.
-func (s *Service) matchVendor(ctx context.Context, r Report) *string {
+func (s *Service) matchVendor(ctx context.Context, r model.Report) *string {
 	for _, q := range []string{r.Vendor, r.Product} {
 		q = strings.TrimSpace(q)
 		if q == "" {

@@ -13,6 +13,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/ssvc"
 	"github.com/certhub/certhub/internal/vdp/cwe"
+	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/store"
 	"github.com/certhub/certhub/internal/vdp/timeline"
 )
 
@@ -26,7 +28,7 @@ type VulnInput struct {
 	SSVC        map[string]string `json:"ssvc"` // supplier table decision points
 }
 
-func applyVuln(v *Vuln, in VulnInput) error {
+func applyVuln(v *model.Vuln, in VulnInput) error {
 	var f errs.Fields
 	if in.Title != nil {
 		t := strings.TrimSpace(*in.Title)
@@ -81,28 +83,28 @@ func applyVuln(v *Vuln, in VulnInput) error {
 }
 
 // AddVuln adds a vulnerability to a case.
-func (s *Service) AddVuln(ctx context.Context, id *auth.Identity, caseID string, in VulnInput) (Vuln, error) {
-	var v Vuln
+func (s *Service) AddVuln(ctx context.Context, id *auth.Identity, caseID string, in VulnInput) (model.Vuln, error) {
+	var v model.Vuln
 	if err := applyVuln(&v, in); err != nil {
-		return Vuln{}, err
+		return model.Vuln{}, err
 	}
-	_, err := s.caseChange(ctx, id, caseID, "vulnerability", func(tx *db.Tx, c *Case, _ []Participant) (string, string, error) {
+	_, err := s.caseChange(ctx, id, caseID, "vulnerability", func(tx *db.Tx, c *model.Case, _ []model.Participant) (string, string, error) {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(position), 0) FROM vdp_vulns WHERE case_id = $1`, c.ID).Scan(&n); err != nil {
 			return "", "", err
 		}
 		now := s.now()
 		v.ID, v.CaseID, v.Position, v.CreatedAt, v.UpdatedAt = db.NewID(), c.ID, n+1, now, now
-		return "added vulnerability " + v.Title, VisibleParticipants, saveVuln(ctx, tx, v, true)
+		return "added vulnerability " + v.Title, model.VisibleParticipants, store.SaveVuln(ctx, tx, v, true)
 	})
 	return v, err
 }
 
 // UpdateVuln edits a vulnerability.
-func (s *Service) UpdateVuln(ctx context.Context, id *auth.Identity, caseID, vulnID string, in VulnInput) (Vuln, error) {
-	var out Vuln
-	_, err := s.caseChange(ctx, id, caseID, "vulnerability", func(tx *db.Tx, c *Case, _ []Participant) (string, string, error) {
-		v, err := scanVuln(tx.QueryRow(ctx, `SELECT `+vulnColumns+` FROM vdp_vulns WHERE id = $1 AND case_id = $2`, vulnID, c.ID))
+func (s *Service) UpdateVuln(ctx context.Context, id *auth.Identity, caseID, vulnID string, in VulnInput) (model.Vuln, error) {
+	var out model.Vuln
+	_, err := s.caseChange(ctx, id, caseID, "vulnerability", func(tx *db.Tx, c *model.Case, _ []model.Participant) (string, string, error) {
+		v, err := store.GetVuln(ctx, tx, c.ID, vulnID)
 		if err != nil {
 			return "", "", errs.NotFound("vulnerability not found")
 		}
@@ -111,7 +113,7 @@ func (s *Service) UpdateVuln(ctx context.Context, id *auth.Identity, caseID, vul
 		}
 		v.UpdatedAt = s.now()
 		out = v
-		return "updated vulnerability " + v.Title, VisibleParticipants, saveVuln(ctx, tx, v, false)
+		return "updated vulnerability " + v.Title, model.VisibleParticipants, store.SaveVuln(ctx, tx, v, false)
 	})
 	return out, err
 }
@@ -130,13 +132,13 @@ type StatusInput struct {
 
 // SetStatus records a vendor's statement. The vendor's own members and the
 // coordinators may state it.
-func (s *Service) SetStatus(ctx context.Context, id *auth.Identity, caseID string, in StatusInput) (ProductStatus, error) {
+func (s *Service) SetStatus(ctx context.Context, id *auth.Identity, caseID string, in StatusInput) (model.ProductStatus, error) {
 	var f errs.Fields
 	in.Product = strings.TrimSpace(in.Product)
 	if in.Product == "" || utf8.RuneCountInString(in.Product) > maxTitle {
 		f.Add("product", "name the product (at most %d characters)", maxTitle)
 	}
-	if !ValidProductStatus(in.Status) {
+	if !model.ValidProductStatus(in.Status) {
 		f.Add("status", "must be under_investigation, known_affected, fixed or known_not_affected")
 	}
 	for field, v := range map[string]string{"statement": in.Statement, "mitigation": in.Mitigation, "workaround": in.Workaround} {
@@ -147,13 +149,13 @@ func (s *Service) SetStatus(ctx context.Context, id *auth.Identity, caseID strin
 	if utf8.RuneCountInString(in.FixedVersions) > maxShort {
 		f.Add("fixed_versions", "must be at most %d characters", maxShort)
 	}
-	if in.Status == StatusFixed && strings.TrimSpace(in.FixedVersions) == "" {
+	if in.Status == model.StatusFixed && strings.TrimSpace(in.FixedVersions) == "" {
 		f.Add("fixed_versions", "name the versions that fix it")
 	}
 	if err := f.Err(); err != nil {
-		return ProductStatus{}, err
+		return model.ProductStatus{}, err
 	}
-	var out ProductStatus
+	var out model.ProductStatus
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		c, parts, v, err := s.loadCase(ctx, tx, id, caseID)
 		if err != nil {
@@ -162,19 +164,19 @@ func (s *Service) SetStatus(ctx context.Context, id *auth.Identity, caseID strin
 		if !v.Run && !(v.IsVendor(in.VendorOrgID) && id.RoleIn(in.VendorOrgID).AtLeast(auth.RoleMember)) {
 			return errs.Forbidden("only the vendor and the coordinators state a vendor's products")
 		}
-		pi := slices.IndexFunc(parts, func(p Participant) bool { return p.OrgID == in.VendorOrgID && p.Role == RoleVendor })
+		pi := slices.IndexFunc(parts, func(p model.Participant) bool { return p.OrgID == in.VendorOrgID && p.Role == model.RoleVendor })
 		if pi < 0 {
-			return fieldErr("vendor_org_id", "is not a vendor in this case")
+			return errs.InvalidField("vendor_org_id", "is not a vendor in this case")
 		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM vdp_vulns WHERE id = $1 AND case_id = $2`, in.VulnID, c.ID).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
-			return fieldErr("vuln_id", "is not a vulnerability of this case")
+			return errs.InvalidField("vuln_id", "is not a vulnerability of this case")
 		}
 		now := s.now()
-		out = ProductStatus{ID: db.NewID(), VulnID: in.VulnID, VendorOrgID: in.VendorOrgID, Product: in.Product, Status: in.Status,
+		out = model.ProductStatus{ID: db.NewID(), VulnID: in.VulnID, VendorOrgID: in.VendorOrgID, Product: in.Product, Status: in.Status,
 			Statement: strings.TrimSpace(in.Statement), FixedVersions: strings.TrimSpace(in.FixedVersions),
 			Mitigation: strings.TrimSpace(in.Mitigation), Workaround: strings.TrimSpace(in.Workaround), UpdatedBy: id.User.Name, UpdatedAt: now}
 		if _, err := tx.Exec(ctx, `INSERT INTO vdp_product_status (id, case_id, vuln_id, vendor_org_id, product, status, statement,
@@ -195,23 +197,23 @@ func (s *Service) SetStatus(ctx context.Context, id *auth.Identity, caseID strin
 			if p.SeenAt == nil {
 				p.SeenAt = &now
 			}
-			if err := saveParticipant(ctx, tx, p); err != nil {
+			if err := store.SaveParticipant(ctx, tx, p); err != nil {
 				return err
 			}
 		}
-		if in.Status == StatusFixed && c.Facts.FixReady == nil {
+		if in.Status == model.StatusFixed && c.Facts.FixReady == nil {
 			c.Facts.FixReady = &now
-			if c.Status == CaseOpen || c.Status == CaseCoordinating {
-				c.Status = CaseRemediation
+			if c.Status == model.CaseOpen || c.Status == model.CaseCoordinating {
+				c.Status = model.CaseRemediation
 			}
 			c.UpdatedAt = now
-			if err := saveCase(ctx, tx, c); err != nil {
+			if err := store.SaveCase(ctx, tx, c); err != nil {
 				return err
 			}
 		}
 		vendor := p.OrgID
 		summary := fmt.Sprintf("%s: %s is %s", p.OrgName, out.Product, strings.ReplaceAll(out.Status, "_", " "))
-		if err := timeline.Add(ctx, tx, c.ID, "status", summary, VisibleParticipants, &vendor, id.User.Name, "status", now); err != nil {
+		if err := timeline.Add(ctx, tx, c.ID, "status", summary, model.VisibleParticipants, &vendor, id.User.Name, "status", now); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, now, audit.Event{Action: "case.status", ObjectType: "case", ObjectID: c.ID,

@@ -128,6 +128,12 @@ func Invalid(format string, args ...any) error {
 	return &Error{Kind: KindInvalid, Message: fmt.Sprintf(format, args...)}
 }
 
+// InvalidField says the input is wrong in one field: the message is
+// shown beside it.
+func InvalidField(field, format string, args ...any) error {
+	return &Error{Kind: KindInvalid, Message: "the input is not valid", Fields: []FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+}
+
 // Fields collects field errors during validation. The zero value is ready to use.
 type Fields []FieldError
 

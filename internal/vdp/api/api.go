@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/certhub/certhub/internal/platform/auth"
-	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/vdp"
 )
@@ -70,10 +69,3 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 }
 
 func who(r *http.Request) *auth.Identity { return auth.FromContext(r.Context()) }
-
-// fieldErr is an invalid input, said of one field.
-func fieldErr(field, format string, args ...any) error {
-	var f errs.Fields
-	f.Add(field, format, args...)
-	return f.Err()
-}

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
@@ -17,7 +19,7 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	list, next, err := a.svc.ListCases(r.Context(), who(r), vdp.CaseFilter{Status: q.Get("status"), Owner: q.Get("owner_org_id"),
+	list, next, err := a.svc.ListCases(r.Context(), who(r), model.CaseFilter{Status: q.Get("status"), Owner: q.Get("owner_org_id"),
 		Query: strings.TrimSpace(q.Get("q")), Cursor: p.Cursor, Limit: p.Limit})
 	if err != nil {
 		return err
@@ -73,7 +75,7 @@ func (a *API) setDate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.PublicationAt.IsZero() {
-		return fieldErr("publication_at", "is required, as an RFC 3339 time")
+		return errs.InvalidField("publication_at", "is required, as an RFC 3339 time")
 	}
 	c, err := a.svc.SetPublicationDate(r.Context(), who(r), r.PathValue("id"), in.PublicationAt, in.Reason)
 	if err != nil {
@@ -221,7 +223,7 @@ func (a *API) thread(w http.ResponseWriter, r *http.Request) error {
 	if b := r.URL.Query().Get("before"); b != "" {
 		n, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || n < 1 {
-			return fieldErr("before", "must be a post's seq")
+			return errs.InvalidField("before", "must be a post's seq")
 		}
 		before = n
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/files"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // submission is POST /api/v1/reports: a report for an organisation.
@@ -35,7 +36,7 @@ func (a *API) listReports(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	list, next, err := a.svc.List(r.Context(), who(r), vdp.ReportFilter{Status: q.Get("status"), Assigned: q.Get("assigned_org_id"),
+	list, next, err := a.svc.List(r.Context(), who(r), model.ReportFilter{Status: q.Get("status"), Assigned: q.Get("assigned_org_id"),
 		Query: strings.TrimSpace(q.Get("q")), Cursor: p.Cursor, Limit: p.Limit})
 	if err != nil {
 		return err
@@ -55,7 +56,7 @@ func (a *API) getReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, struct {
 		vdp.ReportDetail
-		Attachments []vdp.Attachment `json:"attachments"`
+		Attachments []model.Attachment `json:"attachments"`
 	}{d, atts})
 	return nil
 }
@@ -100,7 +101,7 @@ func (a *API) reportAction(action string) httpx.HandlerFunc {
 			return err
 		}
 		ctx, id, rid := r.Context(), who(r), r.PathValue("id")
-		var rep vdp.Report
+		var rep model.Report
 		var err error
 		switch action {
 		case "acknowledge":
@@ -134,8 +135,8 @@ func (a *API) accept(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, struct {
-		Report vdp.Report `json:"report"`
-		Case   *vdp.Case  `json:"case,omitempty"`
+		Report model.Report `json:"report"`
+		Case   *model.Case  `json:"case,omitempty"`
 	}{rep, c})
 	return nil
 }

@@ -13,12 +13,13 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/threads"
 	"github.com/certhub/certhub/internal/web"
 )
 
 type casesData struct {
-	Cases    []vdp.Case
+	Cases    []model.Case
 	Next     string
 	Status   string
 	OrgNames map[string]string
@@ -34,7 +35,7 @@ func (p *Pages) cases(w http.ResponseWriter, r *http.Request) error {
 	if !q.Has("status") {
 		status = "active"
 	}
-	list, next, err := p.svc.ListCases(r.Context(), auth.FromContext(r.Context()), vdp.CaseFilter{Status: status,
+	list, next, err := p.svc.ListCases(r.Context(), auth.FromContext(r.Context()), model.CaseFilter{Status: status,
 		Query: strings.TrimSpace(q.Get("q")), Cursor: pg.Cursor, Limit: pg.Limit})
 	if err != nil {
 		return err
@@ -50,19 +51,19 @@ func (p *Pages) cases(w http.ResponseWriter, r *http.Request) error {
 
 type caseData struct {
 	vdp.CaseDetail
-	VulnByID      map[string]vdp.Vuln
+	VulnByID      map[string]model.Vuln
 	Vendors       []directory.Summary
 	Orgs          []directory.Summary // to add as participants: the search's matches, or the whole directory
 	Find          string
 	StatusChoices []string
 	Facts         []string
 	Owner         string
-	MyVendors     []vdp.Participant
-	MyOrgs        []vdp.Participant
-	Roles         []vdp.ParticipantRole
+	MyVendors     []model.Participant
+	MyOrgs        []model.Participant
+	Roles         []model.ParticipantRole
 	CVEFree       int
 	Embargoes     []string
-	CaseStates    []vdp.CaseStatus
+	CaseStates    []model.CaseStatus
 	Now           time.Time
 }
 
@@ -72,8 +73,8 @@ func (p *Pages) casePage(w http.ResponseWriter, r *http.Request, status int, pg 
 	if err != nil {
 		return err
 	}
-	d := caseData{CaseDetail: det, VulnByID: map[string]vdp.Vuln{}, StatusChoices: vdp.ProductStatuses, Facts: vdp.FactNames, Roles: vdp.ParticipantRoles,
-		Embargoes: vdp.EmbargoStates, CaseStates: vdp.CaseStatuses, Now: p.svc.Now()}
+	d := caseData{CaseDetail: det, VulnByID: map[string]model.Vuln{}, StatusChoices: model.ProductStatuses, Facts: model.FactNames, Roles: model.ParticipantRoles,
+		Embargoes: model.EmbargoStates, CaseStates: model.CaseStatuses, Now: p.svc.Now()}
 	for _, v := range det.Vulns {
 		d.VulnByID[v.ID] = v
 	}
@@ -105,7 +106,7 @@ func (p *Pages) casePage(w http.ResponseWriter, r *http.Request, status int, pg 
 			}
 		}
 		d.Orgs = slices.DeleteFunc(d.Orgs, func(o directory.Summary) bool {
-			return slices.ContainsFunc(det.Participants, func(pt vdp.Participant) bool { return pt.OrgID == o.ID })
+			return slices.ContainsFunc(det.Participants, func(pt model.Participant) bool { return pt.OrgID == o.ID })
 		})
 		if d.CVEFree, _, err = p.svc.CVEPool(ctx); err != nil {
 			return err
@@ -140,13 +141,13 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 		var at time.Time
 		at, err = time.Parse("2006-01-02T15:04", f.Get("publication_at"))
 		if err != nil {
-			err = fieldErr("publication_at", "give a date and time (UTC)")
+			err = errs.InvalidField("publication_at", "give a date and time (UTC)")
 		} else {
 			_, err = p.svc.SetPublicationDate(ctx, id, cid, at, f.Get("reason"))
 		}
 		anchor = "dates"
 	case "add-participant":
-		_, err = p.svc.AddParticipant(ctx, id, cid, vdp.ParticipantInput{OrgID: f.Get("org_id"), Role: vdp.ParticipantRole(f.Get("role"))})
+		_, err = p.svc.AddParticipant(ctx, id, cid, vdp.ParticipantInput{OrgID: f.Get("org_id"), Role: model.ParticipantRole(f.Get("role"))})
 		anchor = "participants"
 	case "remove-participant":
 		_, err = p.svc.RemoveParticipant(ctx, id, cid, f.Get("org_id"))
@@ -213,7 +214,7 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 
 type threadData struct {
 	threads.Page
-	Case    vdp.Case
+	Case    model.Case
 	Older   string
 	CanPost bool
 }

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/ssvc"
 	"github.com/certhub/certhub/internal/vdp"
 	vdpapi "github.com/certhub/certhub/internal/vdp/api"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -33,7 +33,7 @@ func init() {
 			}
 			return d.Inputs[point]
 		},
-		"factAt": func(f vdp.Facts, name string) *time.Time { return f.At(name) },
+		"factAt": func(f model.Facts, name string) *time.Time { return f.At(name) },
 		"factName": func(name string) string {
 			s := strings.ReplaceAll(name, "_", " ")
 			return strings.ToUpper(s[:1]) + s[1:]
@@ -108,13 +108,6 @@ func (p *Pages) Register(rt *httpx.Router) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// fieldErr is an invalid input, said of one field.
-func fieldErr(field, format string, args ...any) error {
-	var f errs.Fields
-	f.Add(field, format, args...)
-	return f.Err()
-}
 
 // lines are the non-empty lines of a text area, trimmed.
 func lines(s string) []string {

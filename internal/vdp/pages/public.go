@@ -12,6 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/cwe"
 	"github.com/certhub/certhub/internal/vdp/files"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -65,7 +66,7 @@ func parseReportForm(w http.ResponseWriter, r *http.Request) (vdp.ReportInput, e
 		VendorContact: f.Get("vendor_contact"), DisclosurePlans: f.Get("disclosure_plans"), Credit: f.Get("credit"),
 		EncryptedBody: f.Get("encrypted_body"), References: lines(f.Get("references"))}
 	if f.Get("reporter.name") != "" || f.Get("reporter.email") != "" || f.Get("reporter.pgp_key") != "" {
-		in.Reporter = &vdp.Reporter{Name: f.Get("reporter.name"), Email: f.Get("reporter.email"), PGPKey: f.Get("reporter.pgp_key")}
+		in.Reporter = &model.Reporter{Name: f.Get("reporter.name"), Email: f.Get("reporter.email"), PGPKey: f.Get("reporter.pgp_key")}
 	}
 	return in, nil
 }
@@ -77,7 +78,7 @@ func (p *Pages) attachForm(r *http.Request, store func(name string, body interfa
 	}
 	files := r.MultipartForm.File["files"]
 	if len(files) > 3 {
-		return fieldErr("files", "send at most three files with the form; add more afterwards")
+		return errs.InvalidField("files", "send at most three files with the form; add more afterwards")
 	}
 	for _, fh := range files {
 		if fh.Size == 0 && fh.Filename == "" {
@@ -144,7 +145,7 @@ type followData struct {
 	Key         string
 	New         bool
 	AttachError bool
-	Attachments []vdp.Attachment
+	Attachments []model.Attachment
 }
 
 func (p *Pages) renderFollow(w http.ResponseWriter, r *http.Request, key string, status int, pg web.Page) error {

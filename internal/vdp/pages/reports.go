@@ -13,11 +13,12 @@ import (
 	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/cwe"
 	"github.com/certhub/certhub/internal/vdp/files"
+	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/web"
 )
 
 type queueData struct {
-	Reports  []vdp.Report
+	Reports  []model.Report
 	Next     string
 	Clocks   map[string]vdp.SLA
 	OrgNames map[string]string
@@ -49,7 +50,7 @@ func (p *Pages) queue(w http.ResponseWriter, r *http.Request) error {
 	if !q.Has("status") {
 		status = "open"
 	}
-	list, next, err := p.svc.List(r.Context(), id, vdp.ReportFilter{Status: status, Query: strings.TrimSpace(q.Get("q")), Cursor: pg.Cursor, Limit: pg.Limit})
+	list, next, err := p.svc.List(r.Context(), id, model.ReportFilter{Status: status, Query: strings.TrimSpace(q.Get("q")), Cursor: pg.Cursor, Limit: pg.Limit})
 	if err != nil {
 		return err
 	}
@@ -117,12 +118,12 @@ func (p *Pages) submitAs(w http.ResponseWriter, r *http.Request) error {
 
 type reportData struct {
 	vdp.ReportDetail
-	Attachments []vdp.Attachment
+	Attachments []model.Attachment
 	Clock       vdp.SLA
 	Duplicates  []vdp.Candidate
 	CERTs       []directory.Summary
 	Vendors     []directory.Summary
-	Cases       []vdp.Case
+	Cases       []model.Case
 	Triage      *ssvc.Table
 	Publish     *ssvc.Table
 	Sectors     []string
@@ -167,7 +168,7 @@ func (p *Pages) reportPage(w http.ResponseWriter, r *http.Request, status int, p
 				d.Vendors = append(d.Vendors, o)
 			}
 		}
-		if d.Cases, _, err = p.svc.ListCases(ctx, id, vdp.CaseFilter{Status: "active", Limit: 100}); err != nil {
+		if d.Cases, _, err = p.svc.ListCases(ctx, id, model.CaseFilter{Status: "active", Limit: 100}); err != nil {
 			return err
 		}
 	}
@@ -278,7 +279,7 @@ func (p *Pages) accept(w http.ResponseWriter, r *http.Request) error {
 	if f.Get("mode") == "existing" {
 		in.CaseID = f.Get("case_id")
 		if in.CaseID == "" {
-			return p.pageError(w, r, fieldErr("case_id", "choose the case"))
+			return p.pageError(w, r, errs.InvalidField("case_id", "choose the case"))
 		}
 	}
 	_, c, err := p.svc.Accept(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)

@@ -6,13 +6,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 // The visibilities of a thread.
 const (
-	Internal     = "internal"     // the center only
-	Participants = "participants" // every participant and the center
-	Vendor       = "vendor"       // one vendor and the center
+	Internal     = model.VisibleInternal     // the center only
+	Participants = model.VisibleParticipants // every participant and the center
+	Vendor       = model.VisibleVendor       // one vendor and the center
 )
 
 // Thread is a discussion in a case.

@@ -1,4 +1,4 @@
-package vdp
+package store
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/ssvc"
+	"github.com/certhub/certhub/internal/vdp/model"
 )
 
 const reportColumns = `id, tracking_id, source, submitter_org_id, submitter_user_id, reporter_name, reporter_email,
@@ -20,11 +21,12 @@ const reportColumns = `id, tracking_id, source, submitter_org_id, submitter_user
 	validity, assigned_org_id, routed_by, case_id, duplicate_of, decline_reason, ssvc_triage, ssvc_publish, cvss3, cvss4,
 	sectors, cii, received_at, acknowledged_at, triaged_at, waiting_since, paused_seconds, closed_at, created_at, updated_at`
 
-func scanReport(row db.Row) (Report, error) { return scanReportWith(row) }
+// ScanReport reads a row of reportColumns.
+func ScanReport(row db.Row) (model.Report, error) { return scanReportWith(row) }
 
 // scanReportWith scans a report followed by extra columns into extra.
-func scanReportWith(row db.Row, extra ...any) (Report, error) {
-	var r Report
+func scanReportWith(row db.Row, extra ...any) (model.Report, error) {
+	var r model.Report
 	var refs, ssvcT, ssvcP, c3, c4, sectors string
 	dest := []any{&r.ID, &r.TrackingID, &r.Source, &r.SubmitterOrgID, &r.SubmitterUserID, &r.Reporter.Name,
 		&r.Reporter.Email, &r.Reporter.PGPKey, &r.Title, &r.Description, &r.Vendor, &r.VendorOrgID, &r.Product,
@@ -94,25 +96,30 @@ func score(vector string) *cvss.Score {
 	return &s
 }
 
-func vectorOf(s *cvss.Score) string {
+// Vector is a score's vector as stored ("" for none).
+func Vector(s *cvss.Score) string {
 	if s == nil {
 		return ""
 	}
 	return s.Vector
 }
 
-func getReport(ctx context.Context, q db.Querier, where string, arg any) (Report, error) {
-	r, err := scanReport(q.QueryRow(ctx, `SELECT `+reportColumns+` FROM vdp_reports WHERE `+where, arg))
+// GetReport answers the report matching where (a condition on one
+// argument, such as "id = $1"); errs.NotFound when there is none.
+func GetReport(ctx context.Context, q db.Querier, where string, arg any) (model.Report, error) {
+	r, err := ScanReport(q.QueryRow(ctx, `SELECT `+reportColumns+` FROM vdp_reports WHERE `+where, arg))
 	if errors.Is(err, db.ErrNoRows) {
-		return Report{}, errs.NotFound("report not found")
+		return model.Report{}, errs.NotFound("report not found")
 	}
 	if err != nil {
-		return Report{}, fmt.Errorf("vdp: load report: %w", err)
+		return model.Report{}, fmt.Errorf("vdp: load report: %w", err)
 	}
 	return r, nil
 }
 
-func insertReport(ctx context.Context, tx *db.Tx, r Report, secretHash string) error {
+// InsertReport writes a new report with the hash of its follow link's
+// secret.
+func InsertReport(ctx context.Context, tx *db.Tx, r model.Report, secretHash string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO vdp_reports (`+reportColumns+`, secret_hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
 		$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47)`,
@@ -123,19 +130,19 @@ func insertReport(ctx context.Context, tx *db.Tx, r Report, secretHash string) e
 	return nil
 }
 
-func reportArgs(r Report, extra ...any) []any {
+func reportArgs(r model.Report, extra ...any) []any {
 	args := []any{r.ID, r.TrackingID, r.Source, r.SubmitterOrgID, r.SubmitterUserID, r.Reporter.Name, r.Reporter.Email,
 		r.Reporter.PGPKey, r.Title, r.Description, r.Vendor, r.VendorOrgID, r.Product, r.Versions, r.CWE, r.Impact,
 		r.Reproduction, r.Public, r.Exploited, strings.Join(r.References, "\n"), r.VendorContacted, r.VendorContact,
 		r.DisclosurePlans, r.Credit, r.EncryptedBody, string(r.Status), r.Validity, r.AssignedOrgID, r.RoutedBy, r.CaseID,
-		r.DuplicateOf, r.DeclineReason, encodeDecision(r.SSVCTriage), encodeDecision(r.SSVCPublish), vectorOf(r.CVSS3),
-		vectorOf(r.CVSS4), strings.Join(r.Sectors, " "), r.CII, r.ReceivedAt, r.AcknowledgedAt, r.TriagedAt,
+		r.DuplicateOf, r.DeclineReason, encodeDecision(r.SSVCTriage), encodeDecision(r.SSVCPublish), Vector(r.CVSS3),
+		Vector(r.CVSS4), strings.Join(r.Sectors, " "), r.CII, r.ReceivedAt, r.AcknowledgedAt, r.TriagedAt,
 		r.WaitingSince, r.PausedSeconds, r.ClosedAt, r.CreatedAt, r.UpdatedAt}
 	return append(args, extra...)
 }
 
-// saveReport writes every mutable column of r.
-func saveReport(ctx context.Context, tx *db.Tx, r Report) error {
+// SaveReport writes every mutable column of r.
+func SaveReport(ctx context.Context, tx *db.Tx, r model.Report) error {
 	cols := strings.Split(strings.Join(strings.Fields(reportColumns), ""), ",")
 	sets := make([]string, 0, len(cols))
 	for i, c := range cols {
@@ -151,19 +158,19 @@ func saveReport(ctx context.Context, tx *db.Tx, r Report) error {
 	return nil
 }
 
-// listMessages returns a report's messages, oldest first, and for each the
+// ListMessages returns a report's messages, oldest first, and for each the
 // user who wrote it ("" for the reporter); the authors' names are the
 // accounts' to tell (Service.nameAuthors).
-func listMessages(ctx context.Context, q db.Querier, reportID string) ([]Message, []string, error) {
+func ListMessages(ctx context.Context, q db.Querier, reportID string) ([]model.Message, []string, error) {
 	rows, err := q.Query(ctx, `SELECT id, from_reporter, COALESCE(author_user_id, ''), body, created_at
 		FROM vdp_report_messages WHERE report_id = $1 ORDER BY created_at, id`, reportID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("vdp: messages: %w", err)
 	}
 	defer rows.Close()
-	out, authors := []Message{}, []string{}
+	out, authors := []model.Message{}, []string{}
 	for rows.Next() {
-		var m Message
+		var m model.Message
 		var author string
 		if err := rows.Scan(&m.ID, &m.FromReporter, &author, &m.Body, &m.CreatedAt); err != nil {
 			return nil, nil, err
@@ -173,8 +180,10 @@ func listMessages(ctx context.Context, q db.Querier, reportID string) ([]Message
 	return out, authors, rows.Err()
 }
 
-func addMessage(ctx context.Context, tx *db.Tx, reportID string, fromReporter bool, userID *string, body string, at time.Time) (Message, error) {
-	m := Message{ID: db.NewID(), FromReporter: fromReporter, Body: body, CreatedAt: at}
+// AddMessage writes one message of a report, from the reporter or from
+// the center's user userID.
+func AddMessage(ctx context.Context, tx *db.Tx, reportID string, fromReporter bool, userID *string, body string, at time.Time) (model.Message, error) {
+	m := model.Message{ID: db.NewID(), FromReporter: fromReporter, Body: body, CreatedAt: at}
 	_, err := tx.Exec(ctx, `INSERT INTO vdp_report_messages (id, report_id, from_reporter, author_user_id, body, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, m.ID, reportID, fromReporter, userID, body, at)
 	if err != nil {
@@ -183,31 +192,18 @@ func addMessage(ctx context.Context, tx *db.Tx, reportID string, fromReporter bo
 	return m, nil
 }
 
-// ReportFilter narrows the report list.
-type ReportFilter struct {
-	Status   string // a status, or "open" for received and need_info
-	Assigned string // organisation ID
-	Query    string
-	Cursor   string
-	Limit    int
-}
-
-// listReports returns reports the viewer may see — all, or those assigned
+// ListReports returns reports the viewer may see — all, or those assigned
 // to or submitted by the organisations orgIDs — oldest first (the queue's
 // order), after the cursor (received_at, id) when given.
-func listReports(ctx context.Context, q db.Querier, orgIDs []string, all bool, f ReportFilter, afterAt *time.Time, afterID string) ([]Report, error) {
+func ListReports(ctx context.Context, q db.Querier, orgIDs []string, all bool, f model.ReportFilter, afterAt *time.Time, afterID string) ([]model.Report, error) {
 	var conds []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var args db.Args
+	arg := func(v any) string { return args.Add(v) }
 	if !all {
 		if len(orgIDs) == 0 {
 			return nil, nil
 		}
-		in := make([]string, len(orgIDs))
-		for i, o := range orgIDs {
-			in[i] = arg(o)
-		}
-		mine := strings.Join(in, ", ")
+		mine := db.In(&args, orgIDs)
 		conds = append(conds, `(assigned_org_id IN (`+mine+`) OR submitter_org_id IN (`+mine+`))`)
 	}
 	switch f.Status {
@@ -240,9 +236,9 @@ func listReports(ctx context.Context, q db.Querier, orgIDs []string, all bool, f
 		return nil, fmt.Errorf("vdp: list reports: %w", err)
 	}
 	defer rows.Close()
-	var out []Report
+	var out []model.Report
 	for rows.Next() {
-		r, err := scanReport(rows)
+		r, err := ScanReport(rows)
 		if err != nil {
 			return nil, fmt.Errorf("vdp: list reports: %w", err)
 		}

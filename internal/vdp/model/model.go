@@ -1,4 +1,4 @@
-package vdp
+package model
 
 import (
 	"slices"
@@ -6,7 +6,6 @@ import (
 
 	"github.com/certhub/certhub/internal/cvss"
 	"github.com/certhub/certhub/internal/ssvc"
-	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
 // ReportStatus is where a report stands.
@@ -79,47 +78,6 @@ type Report struct {
 	UpdatedAt       time.Time      `json:"updated_at"`
 }
 
-// ReportInput is a new report. The JSON field names of the public API are
-// fixed: title, description, vendor, product, versions, cwe, impact,
-// reproduction, public, exploited, vendor_contacted, reporter, credit.
-type ReportInput struct {
-	Title           string    `json:"title"`
-	Description     string    `json:"description"`
-	Vendor          string    `json:"vendor"`
-	Product         string    `json:"product"`
-	Versions        string    `json:"versions"`
-	CWE             string    `json:"cwe"`
-	Impact          string    `json:"impact"`
-	Reproduction    string    `json:"reproduction"`
-	Public          bool      `json:"public"`
-	Exploited       bool      `json:"exploited"`
-	References      []string  `json:"references"`
-	VendorContacted bool      `json:"vendor_contacted"`
-	VendorContact   string    `json:"vendor_contact"`
-	DisclosurePlans string    `json:"disclosure_plans"`
-	Reporter        *Reporter `json:"reporter"`
-	Credit          string    `json:"credit"`
-	// EncryptedBody is an ASCII-armoured OpenPGP message to the center's key
-	// holding the details; it is kept encrypted.
-	EncryptedBody string `json:"encrypted_body"`
-	// byMail: the report came as free-form e-mail, so vendor and product
-	// are found at triage rather than required.
-	byMail bool
-}
-
-// Receipt is what a reporter gets back.
-type Receipt struct {
-	ID         string `json:"id"`
-	TrackingID string `json:"tracking_id"`
-	FollowURL  string `json:"follow_url"`
-
-	key string // the follow link's secret
-}
-
-// Key is the follow link's secret, which the website puts in the address it
-// sends the reporter to (and which is never written out as JSON).
-func (r Receipt) Key() string { return r.key }
-
 // Message is one message between the center and a reporter.
 type Message struct {
 	ID           string    `json:"id"`
@@ -176,7 +134,9 @@ type Case struct {
 	CreatedAt            time.Time  `json:"created_at"`
 	UpdatedAt            time.Time  `json:"updated_at"`
 
-	deadlineWarnedFor *time.Time // the publication date participants were last warned of
+	// DeadlineWarnedFor is the publication date participants were last
+	// warned of (the reminders job's; never written out).
+	DeadlineWarnedFor *time.Time `json:"-"`
 }
 
 // Facts are Vultron's case states: each becomes true once, at a time.
@@ -208,6 +168,18 @@ func (f *Facts) field(name string) **time.Time {
 		return &f.AttacksObserved
 	}
 	return nil
+}
+
+// Set makes the fact called name (one of FactNames) true since at, or
+// false when at is nil, and reports whether that changed it (a fact
+// already true keeps its first time).
+func (f *Facts) Set(name string, at *time.Time) bool {
+	p := f.field(name)
+	if p == nil || (*p == nil) == (at == nil) {
+		return false
+	}
+	*p = at
+	return true
 }
 
 // At is when the fact called name (one of FactNames) became true, nil
@@ -314,13 +286,13 @@ type ProductStatus struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 }
 
-// Visibilities of threads and of timeline entries; a thread's are
-// spelled by the threads package.
+// Visibilities of timeline entries and of threads (the threads package
+// spells its three with these).
 const (
-	VisibleInternal     = threads.Internal     // the center only
-	VisibleParticipants = threads.Participants // every participant and the center
-	VisibleVendor       = threads.Vendor       // one vendor and the center
-	VisibleReporter     = "reporter"           // the reporter and the center
+	VisibleInternal     = "internal"     // the center only
+	VisibleParticipants = "participants" // every participant and the center
+	VisibleVendor       = "vendor"       // one vendor and the center
+	VisibleReporter     = "reporter"     // the reporter and the center
 )
 
 // DateChange is one change of a case's expected publication date.
@@ -329,4 +301,23 @@ type DateChange struct {
 	NewAt     time.Time  `json:"new_at"`
 	Reason    string     `json:"reason"`
 	CreatedAt time.Time  `json:"created_at"`
+}
+
+// ReportFilter narrows the report list.
+type ReportFilter struct {
+	Status   string // a status, or "open" for received and need_info
+	Assigned string // organisation ID
+	Query    string
+	Cursor   string
+	Limit    int
+}
+
+// CaseFilter narrows the case list.
+type CaseFilter struct {
+	Status string
+	Owner  string
+	Query  string
+	CVE    string // cases with a vulnerability of this CVE ID
+	Cursor string
+	Limit  int
 }
