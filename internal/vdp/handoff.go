@@ -106,7 +106,7 @@ func (s *Service) AnnouncePublication(ctx context.Context, caseID, trackingID, t
 			return err
 		}
 		for _, r := range reports {
-			if err := s.mailReporter(ctx, tx, r, "The advisory is published",
+			if err := s.out.Reporter(ctx, tx, r, "The advisory is published",
 				fmt.Sprintf("The vulnerability you reported is now public in advisory %s:\n\n%s\n%s\n\nThank you for reporting it.\n",
 					trackingID, title, pageURL), "report.advisory"); err != nil {
 				return err

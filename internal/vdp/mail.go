@@ -24,7 +24,7 @@ import (
 
 // ReportAddress is where reports are accepted by e-mail ("" when the
 // inbound listener is off).
-func (s *Service) ReportAddress() string { return s.reportAddr }
+func (s *Service) ReportAddress() string { return s.out.ReplyTo() }
 
 // Decrypt opens an OpenPGP message sent to the center's key.
 func (s *Service) Decrypt(armored string) ([]byte, error) {

@@ -28,44 +28,12 @@ func (s *Service) tellParticipants(ctx context.Context, tx *db.Tx, c model.Case,
 			ids = append(ids, p.OrgID)
 		}
 	}
-	return s.tellOrgs(ctx, tx, ids, subject, body, tag)
+	return s.out.Orgs(ctx, tx, ids, subject, body, tag)
 }
 
 // tellOrg mails an organisation, encrypted to its OpenPGP key when it has one.
 func (s *Service) tellOrg(ctx context.Context, tx *db.Tx, orgID, subject, body, tag string) error {
-	return s.tellOrgs(ctx, tx, []string{orgID}, subject, body, tag)
-}
-
-// tellOrgs mails each organisation's members (or, without members, its
-// contacts) and its vulnerability and security contacts, encrypted to the
-// organisation's key when it has one. The organisations and their members
-// load in a fixed number of queries, so a post to a 150-vendor case does not
-// cost 150 round trips per vendor.
-func (s *Service) tellOrgs(ctx context.Context, tx *db.Tx, ids []string, subject, body, tag string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	orgs, err := s.orgs.GetMany(ctx, system, ids)
-	if err != nil {
-		return err
-	}
-	members, err := auth.MembersOf(ctx, tx, ids)
-	if err != nil {
-		return err
-	}
-	for _, o := range orgs {
-		to := memberAddresses(members[o.ID], auth.RoleMember)
-		noMembers := len(to) == 0
-		for _, c := range o.Contacts {
-			if c.Email != "" && (noMembers || c.Role == "vulnerability" || c.Role == "security") {
-				to = append(to, c.Email)
-			}
-		}
-		if err := s.mail(ctx, tx, to, subject, body, tag, o.PGPKey); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.out.Orgs(ctx, tx, []string{orgID}, subject, body, tag)
 }
 
 // ParticipantInput adds an organisation to a case.
@@ -178,7 +146,7 @@ func (s *Service) NotifyVendor(ctx context.Context, id *auth.Identity, caseID, o
 		body := fmt.Sprintf("%s coordinates the disclosure of a vulnerability that may affect your products.\n\n"+
 			"Case: %s — %s\nExpected publication: %s\n\nPlease sign in to read the details, tell us which products are affected, "+
 			"and agree on a fix and the publication date:\n%s\n\nThe details are under embargo until publication: do not share them.\n",
-			s.centerName, c.Number, c.Title, pub, s.link("/console/cases/"+c.ID))
+			s.out.CenterName(), c.Number, c.Title, pub, s.link("/console/cases/"+c.ID))
 		if err := s.tellOrg(ctx, tx, p.OrgID, "["+c.Number+"] Vulnerability report for "+p.OrgName, body, "case.vendor"); err != nil {
 			return "", "", err
 		}

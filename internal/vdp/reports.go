@@ -273,14 +273,14 @@ func (s *Service) submit(ctx context.Context, r model.Report, then func(context.
 func (s *Service) notifyNewReport(ctx context.Context, tx *db.Tx, r model.Report, secret string) error {
 	if r.Reporter.Email != "" {
 		how := "Use the link to add information."
-		if s.reportAddr != "" {
+		if s.out.ReplyTo() != "" {
 			how = "Reply to this message (keep " + r.TrackingID + " in the subject) or use the link to add information."
 		}
 		body := fmt.Sprintf("Thank you for your report to %s.\n\nTracking ID: %s\nTitle: %s\n\n"+
 			"Follow its progress and write to us here (keep this link private: it is the key to your report):\n%s\n\n"+
 			"We acknowledge reports within two working days. %s\n",
-			s.centerName, r.TrackingID, r.Title, s.FollowURL(secret), how)
-		if err := s.mailReporter(ctx, tx, r, "We received your report", body, "report.receipt"); err != nil {
+			s.out.CenterName(), r.TrackingID, r.Title, s.FollowURL(secret), how)
+		if err := s.out.Reporter(ctx, tx, r, "We received your report", body, "report.receipt"); err != nil {
 			return err
 		}
 	}
@@ -294,11 +294,11 @@ func (s *Service) tellAssigned(ctx context.Context, tx *db.Tx, r model.Report, s
 	if r.AssignedOrgID == nil {
 		return nil
 	}
-	to, err := s.recipients(ctx, tx, *r.AssignedOrgID, auth.RoleAnalyst)
+	to, err := s.out.Recipients(ctx, tx, *r.AssignedOrgID, auth.RoleAnalyst)
 	if err != nil {
 		return err
 	}
-	return s.mail(ctx, tx, to, subject, body, tag, "")
+	return s.out.Mail(ctx, tx, to, subject, body, tag, "")
 }
 
 // tellReporter adds a message from the center to the report and mails the
@@ -309,10 +309,10 @@ func (s *Service) tellReporter(ctx context.Context, tx *db.Tx, r model.Report, u
 	}
 	body := fmt.Sprintf("%s\n\nReport %s: %s\nRead and answer with the link you received when you reported",
 		text, r.TrackingID, r.Title)
-	if s.reportAddr != "" {
+	if s.out.ReplyTo() != "" {
 		body += ", or reply to this message"
 	}
-	return s.mailReporter(ctx, tx, r, subject, body+".\n", "report.message")
+	return s.out.Reporter(ctx, tx, r, subject, body+".\n", "report.message")
 }
 
 func orDash(s string) string {

@@ -19,7 +19,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/settings"
 	"github.com/certhub/certhub/internal/vdp/files"
-	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/outbound"
 )
 
 // Orgs is what the disclosure program needs of the directory.
@@ -56,21 +56,19 @@ type Options struct {
 
 // Service runs the disclosure program.
 type Service struct {
-	db         *db.DB
-	orgs       Orgs
-	people     People
-	outbox     *notify.Outbox
-	key        *pgp.CenterKey
-	now        func() time.Time
-	log        *slog.Logger
-	baseURL    string
-	dataDir    string
-	files      *files.Store // the reports' attached files, under dataDir
-	centerName string
-	reportAddr string
-	intake     *auth.Limiter // public submissions per address
-	members    *auth.Limiter // organisations' submissions per user
-	follow     *auth.Limiter // follow-link reads and messages per address
+	db      *db.DB
+	orgs    Orgs
+	people  People
+	out     *outbound.Mailer
+	key     *pgp.CenterKey
+	now     func() time.Time
+	log     *slog.Logger
+	baseURL string
+	dataDir string
+	files   *files.Store  // the reports' attached files, under dataDir
+	intake  *auth.Limiter // public submissions per address
+	members *auth.Limiter // organisations' submissions per user
+	follow  *auth.Limiter // follow-link reads and messages per address
 }
 
 // NewService makes the service.
@@ -78,8 +76,8 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: o.DB, orgs: o.Orgs, people: o.People, outbox: o.Outbox, key: o.CenterKey, now: o.Now, log: o.Log,
-		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, files: files.NewStore(o.DataDir), centerName: o.CenterName, reportAddr: strings.ToLower(o.ReportAddress),
+	return &Service{db: o.DB, orgs: o.Orgs, people: o.People, out: outbound.New(o.Outbox, o.Log, o.Orgs, o.CenterName, o.ReportAddress), key: o.CenterKey, now: o.Now, log: o.Log,
+		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, files: files.NewStore(o.DataDir),
 		// Five reports at once from one address, then one every two minutes.
 		intake: auth.NewLimiter(5, 2*time.Minute, o.Now),
 		// Members of organisations file batches (a pentest's findings): more room.
@@ -208,86 +206,6 @@ func (s *Service) coordinationCenter(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return all[0].ID, nil
-}
-
-// recipients are the addresses that hear about a case or report for an
-// organisation: its enabled members (member role or above), or its
-// contacts when it has no such members yet.
-func (s *Service) recipients(ctx context.Context, q db.Querier, orgID string, minRole auth.Role) ([]string, error) {
-	members, err := auth.Members(ctx, q, orgID)
-	if err != nil {
-		return nil, err
-	}
-	out := memberAddresses(members, minRole)
-	if len(out) > 0 {
-		return out, nil
-	}
-	o, err := s.orgs.Get(ctx, system, orgID)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range o.Contacts {
-		if c.Email != "" {
-			out = append(out, c.Email)
-		}
-	}
-	return out, nil
-}
-
-// memberAddresses are the addresses of the active members with at least minRole.
-func memberAddresses(members []auth.Member, minRole auth.Role) []string {
-	var out []string
-	for _, m := range members {
-		if !m.Disabled && m.Role.AtLeast(minRole) {
-			out = append(out, m.Email)
-		}
-	}
-	return out
-}
-
-// mail queues one message per recipient, encrypted to armoredKey when given.
-func (s *Service) mail(ctx context.Context, tx *db.Tx, to []string, subject, body, tag, armoredKey string) error {
-	return s.send(ctx, tx, to, notify.Mail{Subject: subject, Text: body, Tag: tag}, armoredKey)
-}
-
-// mailReporter writes to a report's reporter; replies come back to the
-// reporting address, threaded by the tracking ID in the subject.
-func (s *Service) mailReporter(ctx context.Context, tx *db.Tx, r model.Report, subject, body, tag string) error {
-	if r.Reporter.Email == "" {
-		return nil
-	}
-	return s.send(ctx, tx, []string{r.Reporter.Email}, notify.Mail{Subject: fmt.Sprintf("[%s] %s", r.TrackingID, subject),
-		Text: body, Tag: tag, ReplyTo: s.reportAddr}, r.Reporter.PGPKey)
-}
-
-func (s *Service) send(ctx context.Context, tx *db.Tx, to []string, m notify.Mail, armoredKey string) error {
-	body, tag := m.Text, m.Tag
-	if len(to) == 0 {
-		return nil
-	}
-	body += "\n-- \n" + s.centerName + "\n"
-	if armoredKey != "" {
-		enc, err := pgp.Encrypt([]byte(body), armoredKey)
-		if err != nil {
-			s.log.Warn("could not encrypt mail; sending a notice without details", "tag", tag, "err", err)
-			body = "There is news for you at " + s.centerName + ". Sign in to read it.\n"
-		} else {
-			body = enc
-		}
-	}
-	seen := map[string]bool{}
-	for _, addr := range to {
-		addr = strings.ToLower(strings.TrimSpace(addr))
-		if addr == "" || seen[addr] || !notify.ValidAddress(addr) {
-			continue
-		}
-		seen[addr] = true
-		m.To, m.Text = []string{addr}, body
-		if err := s.outbox.Send(ctx, tx, m); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func actorName(id *auth.Identity) string {
