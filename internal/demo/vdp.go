@@ -7,6 +7,7 @@ import (
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/config"
 	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/routing"
 )
@@ -51,7 +52,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	}); err != nil {
 		return fmt.Errorf("demo routing rules: %w", err)
 	}
-	st := vdp.DefaultSettings
+	st := config.DefaultSettings
 	st.CNAOrgID, st.CNAShortName = "6f0c5e3a-0b7d-4c1e-9a55-2f1d8c0e7b42", "CC-Demo" // not a real CNA
 	if err := c.VDP.SaveSettings(ctx, sys, st); err != nil {
 		return fmt.Errorf("demo disclosure settings: %w", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/audit"
@@ -104,27 +103,4 @@ func (s *Service) SetRules(ctx context.Context, id *auth.Identity, rules []routi
 			Summary: fmt.Sprintf("set %d routing rules", len(out)), Before: before, After: out})
 	})
 	return out, err
-}
-
-// SLA is a report's clocks against the policy.
-type SLA struct {
-	AckDue        time.Time `json:"ack_due"`
-	TriageDue     time.Time `json:"triage_due"`
-	AckOverdue    bool      `json:"ack_overdue"`
-	TriageOverdue bool      `json:"triage_overdue"`
-	Paused        bool      `json:"paused"`
-}
-
-// Clock works out r's SLA at now. Time spent waiting for the reporter does
-// not count against triage.
-func (st Settings) Clock(r model.Report, now time.Time) SLA {
-	paused := time.Duration(r.PausedSeconds) * time.Second
-	if r.WaitingSince != nil {
-		paused += now.Sub(*r.WaitingSince)
-	}
-	c := SLA{AckDue: r.ReceivedAt.Add(time.Duration(st.AckHours) * time.Hour),
-		TriageDue: r.ReceivedAt.Add(time.Duration(st.TriageHours)*time.Hour + paused), Paused: r.WaitingSince != nil}
-	c.AckOverdue = r.AcknowledgedAt == nil && now.After(c.AckDue)
-	c.TriageOverdue = r.TriagedAt == nil && r.Status.Open() && !c.Paused && now.After(c.TriageDue)
-	return c
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/vdp/config"
 	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/stats"
 )
@@ -108,7 +109,7 @@ func seedStats(tb testing.TB, d *db.DB, orgs []string, n int, now time.Time) see
 }
 
 // slowStats works the figures out row by row, as the dashboard once did.
-func (sd seeded) slowStats(st Settings, now time.Time, orgs []string, names map[string]string) stats.Figures {
+func (sd seeded) slowStats(st config.Settings, now time.Time, orgs []string, names map[string]string) stats.Figures {
 	out := stats.Figures{Reports: map[string]int{}, Cases: map[string]int{}}
 	loads := map[string]*stats.Load{}
 	load := func(org string) *stats.Load {

@@ -20,6 +20,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
+	"github.com/certhub/certhub/internal/vdp/config"
 	"github.com/certhub/certhub/internal/vdp/model"
 	"github.com/certhub/certhub/internal/vdp/routing"
 )
@@ -339,7 +340,7 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 			t.Fatal(err)
 		}
 		key := strings.TrimPrefix(rc.FollowURL, "https://hub.example/report/follow?key=")
-		st := DefaultSettings
+		st := config.DefaultSettings
 		w.clk.Add(72 * time.Hour)
 		if c := st.Clock(r, w.clk.Now()); !c.AckOverdue || c.TriageOverdue {
 			t.Fatalf("after 72 h: %+v", c)
@@ -617,7 +618,7 @@ func TestCVERecordValidatesAgainstTheOfficialSchema(t *testing.T) {
 		if _, err := w.svc.CVERecord(ctx, w.id["coord"], c.ID, vuln.ID); errs.KindOf(err) != errs.KindConflict {
 			t.Fatalf("record without a CNA: %v", err)
 		}
-		st := DefaultSettings
+		st := config.DefaultSettings
 		st.CNAOrgID, st.CNAShortName = "b3476cb9-2e3d-41a6-98d0-0f47421a65b6", "certcc"
 		if err := w.svc.SaveSettings(ctx, auth.System("test"), st); err != nil {
 			t.Fatal(err)

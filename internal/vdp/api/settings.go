@@ -1,11 +1,11 @@
 package api
 
 import (
+	"github.com/certhub/certhub/internal/vdp/config"
 	"net/http"
 
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
-	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
@@ -22,7 +22,7 @@ func (a *API) settings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveSettings(w http.ResponseWriter, r *http.Request) error {
-	var in vdp.Settings
+	var in config.Settings
 	if err := httpx.DecodeJSON(w, r, &in, 0); err != nil {
 		return err
 	}

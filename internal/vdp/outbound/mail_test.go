@@ -22,7 +22,9 @@ import (
 
 type orgs map[string]directory.Org
 
-func (o orgs) Get(_ context.Context, _ *auth.Identity, id string) (directory.Org, error) { return o[id], nil }
+func (o orgs) Get(_ context.Context, _ *auth.Identity, id string) (directory.Org, error) {
+	return o[id], nil
+}
 
 func (o orgs) GetMany(_ context.Context, _ *auth.Identity, ids []string) ([]directory.Org, error) {
 	var out []directory.Org

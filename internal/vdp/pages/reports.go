@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"github.com/certhub/certhub/internal/vdp/config"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,7 +21,7 @@ import (
 type queueData struct {
 	Reports  []model.Report
 	Next     string
-	Clocks   map[string]vdp.SLA
+	Clocks   map[string]config.SLA
 	OrgNames map[string]string
 	Status   string
 	CanNew   bool
@@ -58,7 +59,7 @@ func (p *Pages) queue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := queueData{Reports: list, Next: next, Clocks: map[string]vdp.SLA{}, Status: status, CanNew: len(id.Memberships) > 0}
+	d := queueData{Reports: list, Next: next, Clocks: map[string]config.SLA{}, Status: status, CanNew: len(id.Memberships) > 0}
 	var orgs []string
 	for _, rep := range list {
 		d.Clocks[rep.ID] = st.Clock(rep, p.svc.Now())
@@ -119,7 +120,7 @@ func (p *Pages) submitAs(w http.ResponseWriter, r *http.Request) error {
 type reportData struct {
 	vdp.ReportDetail
 	Attachments []model.Attachment
-	Clock       vdp.SLA
+	Clock       config.SLA
 	Duplicates  []vdp.Candidate
 	CERTs       []directory.Summary
 	Vendors     []directory.Summary

@@ -10,7 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
-	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/config"
 	"github.com/certhub/certhub/internal/vdp/routing"
 	"github.com/certhub/certhub/internal/web"
 )
@@ -25,7 +25,7 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 }
 
 type settingsData struct {
-	Settings vdp.Settings
+	Settings config.Settings
 	Rules    []routing.Rule
 	CERTs    []directory.Summary
 	Sectors  []string
@@ -76,7 +76,7 @@ func (p *Pages) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	switch f.Get("action") {
 	case "policy":
 		num := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(f.Get(k))); return n }
-		err = p.svc.SaveSettings(ctx, id, vdp.Settings{AckHours: num("ack_hours"), TriageHours: num("triage_hours"),
+		err = p.svc.SaveSettings(ctx, id, config.Settings{AckHours: num("ack_hours"), TriageHours: num("triage_hours"),
 			PublicationDays: num("publication_days"), ReminderDays: num("reminder_days"), EscalateAfter: num("escalate_after"),
 			DeadlineDays: num("deadline_days"), CNAOrgID: f.Get("cna_org_id"), CNAShortName: f.Get("cna_short_name")})
 	case "rules":
