@@ -397,10 +397,10 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 		t.Fatal(err)
 	}
 	ids["follow"] = url.QueryEscape(follow.Query().Get("key"))
-	if _, err := s.VDP.Route(ctx, s.Identity("coordinator@cc.example"), ids["report_bank"], ids["bankcert"]); err != nil {
+	if _, err := s.VDP.Reports().Route(ctx, s.Identity("coordinator@cc.example"), ids["report_bank"], ids["bankcert"]); err != nil {
 		t.Fatal(err)
 	}
-	att, err := s.VDP.AttachByKey(ctx, follow.Query().Get("key"), "poc.txt", strings.NewReader("proof of concept"), "127.0.0.1")
+	att, err := s.VDP.Reports().AttachByKey(ctx, follow.Query().Get("key"), "poc.txt", strings.NewReader("proof of concept"), "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -569,9 +569,9 @@ func (a *App) startMail() error {
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: a.server.TLSConfig.Certificates}
 	}
 	srv, err := mailin.New(mailin.Config{Domain: hostOf(a.baseURL("")), Recipients: []string{a.Cfg.ReportAddress}, TLS: tlsCfg,
-		Decrypt: a.VDP.Decrypt, Logger: a.Log,
+		Decrypt: a.VDP.Reports().Decrypt, Logger: a.Log,
 		Deliver: func(ctx context.Context, _ string, m mailin.Message, ip string) error {
-			return a.VDP.ReceiveMail(ctx, m, ip)
+			return a.VDP.Reports().ReceiveMail(ctx, m, ip)
 		}})
 	if err != nil {
 		return err

@@ -105,7 +105,7 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	} else if err := copyChecked(filepath.Join(s.data, "secret.key"), filepath.Join(dest, "secret.key"), ""); err != nil {
 		return fmt.Errorf("copy the server key: %w", err)
 	}
-	named, err := c.VDP.AttachmentDigests(ctx, auth.System("backup"))
+	named, err := c.VDP.Reports().AttachmentDigests(ctx, auth.System("backup"))
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
-	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/reports"
 )
 
 // TestBackupAndRestoreRoundTrip: a backup holds the database, the server
@@ -48,7 +48,7 @@ func TestBackupAndRestoreRoundTrip(t *testing.T) {
 				return c
 			}
 			c := open(env)
-			r, rc, err := c.VDP.SubmitPublic(ctx, vdp.ReportInput{Title: "Buffer overflow in the gateway", Description: "Long headers crash it.",
+			r, rc, err := c.VDP.Reports().SubmitPublic(ctx, reports.ReportInput{Title: "Buffer overflow in the gateway", Description: "Long headers crash it.",
 				Vendor: "Examplesoft"}, "web", "198.51.100.9")
 			if err != nil {
 				t.Fatal(err)
@@ -60,7 +60,7 @@ func TestBackupAndRestoreRoundTrip(t *testing.T) {
 				"dump.pdf": append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("stream\n"), 900)...),
 			}
 			for name, body := range files {
-				if _, err := c.VDP.AttachByKey(ctx, u.Query().Get("key"), name, bytes.NewReader(body), "198.51.100.9"); err != nil {
+				if _, err := c.VDP.Reports().AttachByKey(ctx, u.Query().Get("key"), name, bytes.NewReader(body), "198.51.100.9"); err != nil {
 					t.Fatalf("attach %s: %v", name, err)
 				}
 			}
@@ -109,12 +109,12 @@ func TestBackupAndRestoreRoundTrip(t *testing.T) {
 				t.Fatal("the restored key does not open the sealed center key")
 			}
 			sys := auth.System("test")
-			atts, err := rc2.VDP.Attachments(ctx, sys, r.ID)
+			atts, err := rc2.VDP.Reports().Attachments(ctx, sys, r.ID)
 			if err != nil || len(atts) != len(files) {
 				t.Fatalf("restored attachments %v (%v)", atts, err)
 			}
 			for _, a := range atts {
-				_, f, err := rc2.VDP.OpenAttachment(ctx, sys, r.ID, a.ID)
+				_, f, err := rc2.VDP.Reports().OpenAttachment(ctx, sys, r.ID, a.ID)
 				if err != nil {
 					t.Fatal(err)
 				}

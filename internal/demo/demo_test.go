@@ -48,7 +48,7 @@ func TestLoad(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				reports, _, err := c.VDP.List(ctx, sys, model.ReportFilter{Limit: 500})
+				reports, _, err := c.VDP.Reports().List(ctx, sys, model.ReportFilter{Limit: 500})
 				if err != nil {
 					t.Fatal(err)
 				}

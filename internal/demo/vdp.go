@@ -9,6 +9,7 @@ import (
 	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/config"
 	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/reports"
 	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
@@ -43,7 +44,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 		return err
 	}
 	yes := true
-	if _, err := c.VDP.SetRules(ctx, sys, []routing.Rule{
+	if _, err := c.VDP.Reports().SetRules(ctx, sys, []routing.Rule{
 		{Sector: "banking", OrgID: ids["bankcert"]},
 		{Sector: "telecom", OrgID: ids["telcocert"]},
 		{Sector: "energy", OrgID: ids["powercert"]},
@@ -64,8 +65,8 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	if _, err := c.VDP.AddCVEs(ctx, sys, pool); err != nil {
 		return fmt.Errorf("demo CVE pool: %w", err)
 	}
-	submit := func(in vdp.ReportInput, ip string) (model.Report, error) {
-		r, _, err := c.VDP.SubmitPublic(ctx, in, "web", ip)
+	submit := func(in reports.ReportInput, ip string) (model.Report, error) {
+		r, _, err := c.VDP.Reports().SubmitPublic(ctx, in, "web", ip)
 		if err != nil {
 			return r, fmt.Errorf("demo report %q: %w", in.Title, err)
 		}
@@ -73,7 +74,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	}
 
 	// New, waiting for triage.
-	if _, err := submit(vdp.ReportInput{Title: "Stored XSS in Examplesoft HelpDesk ticket subjects",
+	if _, err := submit(reports.ReportInput{Title: "Stored XSS in Examplesoft HelpDesk ticket subjects",
 		Description: "A ticket subject containing <img src=x onerror=alert(1)> runs script in the agent's console when the ticket list loads.",
 		Vendor:      "Examplesoft", Product: "HelpDesk", Versions: "7.2", CWE: "79", Impact: "Session theft of helpdesk agents.",
 		Reproduction: "1. Open a ticket with the subject above.\n2. Sign in as an agent and open the ticket list.",
@@ -81,30 +82,30 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 		return err
 	}
 	// Waiting for the reporter: the clock is paused.
-	r, err := submit(vdp.ReportInput{Title: "Possible RCE in a router web interface",
+	r, err := submit(reports.ReportInput{Title: "Possible RCE in a router web interface",
 		Description: "The diagnostics page seems to pass the host field to a shell.", Vendor: "NetForge Systems", Product: "unknown model",
 		Reporter: &model.Reporter{Email: "anon-finder@research.example"}}, "198.51.100.22")
 	if err != nil {
 		return err
 	}
-	if _, err := c.VDP.Acknowledge(ctx, coord, r.ID, "Thank you, we are looking at your report."); err != nil {
+	if _, err := c.VDP.Reports().Acknowledge(ctx, coord, r.ID, "Thank you, we are looking at your report."); err != nil {
 		return err
 	}
-	if _, err := c.VDP.RequestInfo(ctx, coord, r.ID, "Which model and firmware version did you test? A request and response would help us reproduce it."); err != nil {
+	if _, err := c.VDP.Reports().RequestInfo(ctx, coord, r.ID, "Which model and firmware version did you test? A request and response would help us reproduce it."); err != nil {
 		return err
 	}
 	// Declined, with the reason told to the reporter.
-	r, err = submit(vdp.ReportInput{Title: "Missing security headers on www.examplesoft.example",
+	r, err = submit(reports.ReportInput{Title: "Missing security headers on www.examplesoft.example",
 		Description: "The site does not send X-Frame-Options.", Vendor: "examplesoft.example",
 		Reporter: &model.Reporter{Email: "scanner@research.example"}}, "198.51.100.23")
 	if err != nil {
 		return err
 	}
-	if _, err := c.VDP.Decline(ctx, coord, r.ID, "A missing header on a static marketing site is not a vulnerability with security impact; we have passed it to the vendor as a hardening note."); err != nil {
+	if _, err := c.VDP.Reports().Decline(ctx, coord, r.ID, "A missing header on a static marketing site is not a vulnerability with security impact; we have passed it to the vendor as a hardening note."); err != nil {
 		return err
 	}
 	// A constituent's report, routed by the banking rule to the Banking Sector CERT.
-	if _, _, err := c.VDP.SubmitAs(ctx, bank, ids["firstbank"], "console", vdp.ReportInput{
+	if _, _, err := c.VDP.Reports().SubmitAs(ctx, bank, ids["firstbank"], "console", reports.ReportInput{
 		Title: "Authentication bypass in the card management portal of a payment switch", Vendor: "Examplesoft", Product: "PaySwitch CMS",
 		Description: "Our penetration test found that /cms/api/cards answers without a session when X-Internal: 1 is sent.",
 		CWE:         "287", Impact: "Card data of all member banks readable.", Versions: "3.4.0"}); err != nil {
@@ -112,7 +113,7 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	}
 
 	// Coordinating: NetForge, notified and acknowledged, statement pending on one product.
-	r, err = submit(vdp.ReportInput{Title: "Authentication bypass in NetForge Gate 7 management API",
+	r, err = submit(reports.ReportInput{Title: "Authentication bypass in NetForge Gate 7 management API",
 		Description: "The management API trusts the X-Forwarded-User header from any client, so anyone reaching port 8443 is treated as that user.",
 		Product:     "pkg:golang/netforge.example/gate7", Versions: "7.0 to 7.3", CWE: "290",
 		Impact: "Full control of the gateway's configuration.", Reproduction: "curl -k -H 'X-Forwarded-User: admin' https://gate7:8443/api/config",
@@ -120,13 +121,13 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.VDP.Triage(ctx, coord, r.ID, vdp.TriageInput{Validity: ptr("valid"),
+	if _, err := c.VDP.Reports().Triage(ctx, coord, r.ID, reports.TriageInput{Validity: ptr("valid"),
 		CVSS3:      ptr("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
 		CVSS4:      ptr("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
 		SSVCTriage: map[string]string{"report_public": "no", "supplier_contacted": "no", "report_credibility": "credible", "supplier_cardinality": "one", "supplier_engagement": "unresponsive", "utility": "super effective", "public_safety_impact": "significant"}}); err != nil {
 		return fmt.Errorf("demo triage: %w", err)
 	}
-	_, cs, err := c.VDP.Accept(ctx, coord, r.ID, vdp.AcceptInput{Title: "NetForge Gate 7 management API authentication bypass"})
+	_, cs, err := c.VDP.Reports().Accept(ctx, coord, r.ID, reports.AcceptInput{Title: "NetForge Gate 7 management API authentication bypass"})
 	if err != nil {
 		return fmt.Errorf("demo accept: %w", err)
 	}
@@ -167,18 +168,18 @@ func loadVDP(ctx context.Context, c *app.Core, ids map[string]string) error {
 	}
 
 	// Disclosed: Examplesoft fixed NetBank Portal and the case was published.
-	r, err = submit(vdp.ReportInput{Title: "SQL injection in Examplesoft NetBank Portal login",
+	r, err = submit(reports.ReportInput{Title: "SQL injection in Examplesoft NetBank Portal login",
 		Description: "The username field of /login is concatenated into an SQL query.", Vendor: "Examplesoft", Product: "NetBank Portal",
 		Versions: "4.0 to 4.2", CWE: "89", Reproduction: "POST /login with username=' OR 1=1--",
 		Reporter: &model.Reporter{Name: "Ada Researcher", Email: "ada@research.example"}, Credit: "Ada Researcher"}, "198.51.100.25")
 	if err != nil {
 		return err
 	}
-	if _, err := c.VDP.Triage(ctx, coord, r.ID, vdp.TriageInput{Validity: ptr("valid"), VendorOrgID: ptr(ids["examplesoft"]),
+	if _, err := c.VDP.Reports().Triage(ctx, coord, r.ID, reports.TriageInput{Validity: ptr("valid"), VendorOrgID: ptr(ids["examplesoft"]),
 		CVSS3: ptr("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N")}); err != nil {
 		return err
 	}
-	_, cs, err = c.VDP.Accept(ctx, coord, r.ID, vdp.AcceptInput{Title: "Examplesoft NetBank Portal SQL injection"})
+	_, cs, err = c.VDP.Reports().Accept(ctx, coord, r.ID, reports.AcceptInput{Title: "Examplesoft NetBank Portal SQL injection"})
 	if err != nil {
 		return err
 	}

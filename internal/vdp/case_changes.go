@@ -33,12 +33,12 @@ func (s *Service) UpdateCase(ctx context.Context, id *auth.Identity, caseID stri
 	var f errs.Fields
 	if ch.Title != nil {
 		*ch.Title = strings.TrimSpace(*ch.Title)
-		if *ch.Title == "" || utf8.RuneCountInString(*ch.Title) > maxTitle {
-			f.Add("title", "is required, at most %d characters", maxTitle)
+		if *ch.Title == "" || utf8.RuneCountInString(*ch.Title) > model.MaxTitle {
+			f.Add("title", "is required, at most %d characters", model.MaxTitle)
 		}
 	}
-	if ch.Summary != nil && utf8.RuneCountInString(*ch.Summary) > maxText {
-		f.Add("summary", "must be at most %d characters", maxText)
+	if ch.Summary != nil && utf8.RuneCountInString(*ch.Summary) > model.MaxText {
+		f.Add("summary", "must be at most %d characters", model.MaxText)
 	}
 	if ch.References != nil {
 		var refs []string
@@ -52,8 +52,8 @@ func (s *Service) UpdateCase(ctx context.Context, id *auth.Identity, caseID stri
 			}
 			refs = append(refs, ref)
 		}
-		if len(refs) > maxRefs {
-			f.Add("references", "at most %d references", maxRefs)
+		if len(refs) > model.MaxRefs {
+			f.Add("references", "at most %d references", model.MaxRefs)
 		}
 		*ch.References = refs
 	}

@@ -161,7 +161,7 @@ func (s *Service) GetCase(ctx context.Context, id *auth.Identity, caseID string)
 	d.Statuses = vendorMatrix(parts, d.Vulns, statuses, v)
 	names := map[string]string{}
 	for rid, msgs := range d.Messages {
-		if err := s.nameAuthors(ctx, names, msgs, authors[rid]); err != nil {
+		if err := s.reports.NameAuthors(ctx, names, msgs, authors[rid]); err != nil {
 			return d, err
 		}
 	}

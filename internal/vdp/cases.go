@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/audit"
@@ -128,78 +127,6 @@ func (s *Service) caseChange(ctx context.Context, id *auth.Identity, caseID, act
 	return out, err
 }
 
-// AcceptInput says what to do with a valid report: take it into a new case
-// (Title), attach it to an existing case (CaseID), or only track it (Track).
-type AcceptInput struct {
-	CaseID string `json:"case_id"`
-	Title  string `json:"title"`
-	Track  bool   `json:"track"`
-}
-
-// Accept takes a report into a case (or tracks it without coordinating).
-func (s *Service) Accept(ctx context.Context, id *auth.Identity, reportID string, in AcceptInput) (model.Report, *model.Case, error) {
-	var out model.Report
-	var created *model.Case
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		r, err := s.triageTx(ctx, tx, id, reportID)
-		if err != nil {
-			return err
-		}
-		if !r.Status.Open() {
-			return errs.Conflict("the report is %s already", r.Status)
-		}
-		before := r
-		now := s.now()
-		s.close(&r, model.ReportAccepted)
-		r.ClosedAt = nil
-		if r.Validity == "" {
-			r.Validity = "valid"
-		}
-		var summary, msg string
-		switch {
-		case in.Track:
-			r.Status = model.ReportTracked
-			r.ClosedAt = &now
-			summary = "tracked without coordination"
-			msg = "Thank you. We have confirmed your report and are tracking it; we are not coordinating a disclosure ourselves."
-		case in.CaseID != "":
-			c, _, _, err := s.runTx(ctx, tx, id, in.CaseID)
-			if errs.KindOf(err) == errs.KindNotFound {
-				return errs.InvalidField("case_id", "is not a case you coordinate")
-			}
-			if err != nil {
-				return err
-			}
-			r.CaseID = &c.ID
-			summary = "attached to " + c.Number
-			msg = "We have accepted your report and handle it in case " + c.Number + "."
-			if err := timeline.Add(ctx, tx, c.ID, "report", "report "+r.TrackingID+" attached", model.VisibleInternal, nil, id.User.Name, "reports", now); err != nil {
-				return err
-			}
-		default:
-			c, err := s.newCase(ctx, tx, id, r, in.Title)
-			if err != nil {
-				return err
-			}
-			created = &c
-			r.CaseID = &c.ID
-			summary = "opened case " + c.Number
-			msg = "We have accepted your report and opened case " + c.Number + " to coordinate it with the vendor."
-		}
-		r.UpdatedAt = now
-		if err := store.SaveReport(ctx, tx, r); err != nil {
-			return err
-		}
-		out = r
-		if err := audit.Record(ctx, tx, now, audit.Event{Action: "report.accept", ObjectType: "report", ObjectID: r.ID,
-			OrgID: deref(r.AssignedOrgID), Summary: r.TrackingID + ": " + summary, Before: trimForAudit(before), After: trimForAudit(r)}); err != nil {
-			return err
-		}
-		return s.tellReporter(ctx, tx, r, &id.User.ID, msg, "Your report was accepted")
-	})
-	return out, created, err
-}
-
 // newCase opens a case from a report: its first vulnerability comes from
 // the report, its vendor (when known) and submitting organisation take part.
 func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r model.Report, title string) (model.Case, error) {
@@ -208,12 +135,12 @@ func (s *Service) newCase(ctx context.Context, tx *db.Tx, id *auth.Identity, r m
 	if title == "" {
 		title = r.Title
 	}
-	if utf8.RuneCountInString(title) > maxTitle {
-		return model.Case{}, errs.InvalidField("title", "must be at most %d characters", maxTitle)
+	if utf8.RuneCountInString(title) > model.MaxTitle {
+		return model.Case{}, errs.InvalidField("title", "must be at most %d characters", model.MaxTitle)
 	}
 	owner := deref(r.AssignedOrgID)
 	if owner == "" {
-		cc, err := s.coordinationCenter(ctx)
+		cc, err := s.reports.CoordinationCenter(ctx)
 		if err != nil {
 			return model.Case{}, err
 		}
@@ -277,18 +204,9 @@ func (s *Service) ListCases(ctx context.Context, id *auth.Identity, f model.Case
 	if f.Status != "" && f.Status != "active" && !slices.Contains(model.CaseStatuses, model.CaseStatus(f.Status)) {
 		return nil, "", errs.InvalidField("status", "must be active, open, coordinating, remediation, disclosed or closed")
 	}
-	after, err := db.DecodeCursor(f.Cursor, 2)
+	afterAt, afterID, err := store.After(f.Cursor)
 	if err != nil {
 		return nil, "", err
-	}
-	var afterAt *time.Time
-	afterID := ""
-	if after != nil {
-		t, err := time.Parse(time.RFC3339Nano, after[0])
-		if err != nil {
-			return nil, "", errs.InvalidField("cursor", "is not a cursor this server issued")
-		}
-		afterAt, afterID = &t, after[1]
 	}
 	out, err := store.ListCases(ctx, s.db, id.OrgIDs(), id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
 	if err != nil {
@@ -298,7 +216,25 @@ func (s *Service) ListCases(ctx context.Context, id *auth.Identity, f model.Case
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
 		last := out[len(out)-1]
-		next = db.EncodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano), last.ID)
+		next = store.Next(last.CreatedAt, last.ID)
 	}
 	return out, next, nil
+}
+
+// caseDesk is the cases as accepting a report asks them (reports.Cases).
+type caseDesk struct{ s *Service }
+
+func (d caseDesk) Open(ctx context.Context, tx *db.Tx, id *auth.Identity, r model.Report, title string) (model.Case, error) {
+	return d.s.newCase(ctx, tx, id, r, title)
+}
+
+func (d caseDesk) Join(ctx context.Context, tx *db.Tx, id *auth.Identity, r model.Report, caseID string) (model.Case, error) {
+	c, _, _, err := d.s.runTx(ctx, tx, id, caseID)
+	if err != nil {
+		return model.Case{}, err
+	}
+	if err := timeline.Add(ctx, tx, c.ID, "report", "report "+r.TrackingID+" attached", model.VisibleInternal, nil, id.User.Name, "reports", d.s.now()); err != nil {
+		return model.Case{}, err
+	}
+	return c, nil
 }

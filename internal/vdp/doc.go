@@ -13,26 +13,27 @@
 //
 // The package reaches other domains only through the interfaces it
 // declares (Orgs, People, AdvisoryDrafter), wired in internal/app; its SQL
-// names only vdp_* tables. The records are vdp/model (plain types) and
-// their SQL vdp/store; the root holds the Service — its files go by job:
-// reports.go (intake), triage.go, follow.go (the reporter's follow link), mail.go (reports and replies by
-// e-mail), attachments.go, cases.go, case_view.go, case_changes.go,
-// participants.go, vulns.go (vulnerabilities and vendors' statements),
-// threads.go (who reads and writes a discussion, who is told), cve.go
-// (CVE IDs and records), routing.go (routing a report, the SLA clock),
-// reminders.go, stats.go (who sees which figures). The jobs that need no
-// access rule are sub-packages that do not import the root; they are given
-// plain values (or a decided viewer), and some run their own SQL over
-// vdp's tables:
+// names only vdp_* tables. The root is the cases and vendors: its Service
+// runs cases (cases.go, case_view.go, case_changes.go, participants.go,
+// vulns.go — vulnerabilities and vendors' statements —, threads.go, cve.go,
+// handoff.go, reminders.go, stats.go) under the access rule of policy.go,
+// and holds the parts below, wiring them:
 //
+//   - reports is the intake and triage of reports (web, API, console and
+//     e-mail; attachments, the follow link, routing, duplicates, triage,
+//     acceptance into a case, which it asks of the root through its Cases
+//     interface), with the reports' access rule; Service.Reports();
+//   - model is the records (plain types), store their SQL;
+//   - config is the program's policies and a report's SLA clock;
+//   - outbound writes the mail (reporters, organisations, encrypted to
+//     their keys); inbound reads a message to the reporting address (the
+//     tracking ID of a reply, a new report's title and text);
 //   - cvepool is the pool of CVE IDs reserved with the CNA (vdp_cve_pool);
 //   - cverec builds CVE JSON 5 records from plain values;
 //   - cwe is the CWE shortlist and the one spelling of a CWE ID;
 //   - files stages, stores and serves attached files;
-//   - inbound reads a message to the reporting address (the tracking ID
-//     of a reply, a new report's title and text);
 //   - routing is the routing rules (which CERT a report goes to) and
-//     their SQL; the root names the CERTs and guards who sets them;
+//     their SQL; reports names the CERTs and guards who sets them;
 //   - similar scores how alike two reports are (duplicate suggestions);
 //   - timeline is a case's timeline entries and each user's read marks
 //     (vdp_events, vdp_reads); the root filters the entries by viewer;

@@ -11,6 +11,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/reports"
 	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
@@ -33,12 +34,12 @@ func BenchmarkLargeCase(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, _, err := s.VDP.SubmitPublic(ctx, vdp.ReportInput{Title: "Shared library flaw in 150 products", Description: "A parser flaw in a component everyone ships.",
+	r, _, err := s.VDP.Reports().SubmitPublic(ctx, reports.ReportInput{Title: "Shared library flaw in 150 products", Description: "A parser flaw in a component everyone ships.",
 		Vendor: "many", Product: "libparse"}, "api", "192.0.2.200")
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, c, err := s.VDP.Accept(ctx, coord, r.ID, vdp.AcceptInput{Title: "libparse heap overflow across vendors"})
+	_, c, err := s.VDP.Reports().Accept(ctx, coord, r.ID, reports.AcceptInput{Title: "libparse heap overflow across vendors"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func TestReportsByMail(t *testing.T) {
 		return smtp.SendMail(s.MailAddr(), nil, from, []string{to}, []byte(msg))
 	}
 	reports := func() []model.Report {
-		list, _, err := s.VDP.List(ctx, sys, model.ReportFilter{Limit: 200})
+		list, _, err := s.VDP.Reports().List(ctx, sys, model.ReportFilter{Limit: 200})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,12 +92,12 @@ iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAA
 	if n := len(reports()); n != before+1 {
 		t.Fatalf("the reply made a new report (%d reports)", n)
 	}
-	msgs, err := s.VDP.Messages(ctx, sys, r.ID)
+	msgs, err := s.VDP.Reports().Messages(ctx, sys, r.ID)
 	if err != nil || len(msgs) != 1 || !msgs[0].FromReporter || !strings.Contains(msgs[0].Body, "password-reset form") ||
 		!strings.HasPrefix(msgs[0].Body, "[By e-mail from finder@research.example; the sender's address is not authenticated.]") {
 		t.Fatalf("messages %+v %v", msgs, err)
 	}
-	atts, err := s.VDP.Attachments(ctx, sys, r.ID)
+	atts, err := s.VDP.Reports().Attachments(ctx, sys, r.ID)
 	if err != nil || len(atts) != 1 || atts[0].Filename != "reset.png" || atts[0].ContentType != "image/png" {
 		t.Fatalf("attachments %+v %v", atts, err)
 	}
@@ -106,7 +106,7 @@ iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAA
 	if err := send("mallory@evil.example", "report@cert.example", strings.ReplaceAll(reply, "From: finder@research.example", "From: mallory@evil.example")); err != nil {
 		t.Fatal(err)
 	}
-	if msgs, _ := s.VDP.Messages(ctx, sys, r.ID); len(msgs) != 1 {
+	if msgs, _ := s.VDP.Reports().Messages(ctx, sys, r.ID); len(msgs) != 1 {
 		t.Fatal("a stranger's mail was added to the report")
 	}
 	if n := len(reports()); n != before+2 {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/demo"
-	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/reports"
 )
 
 // The console's organisation pickers on a report and a case list what the
@@ -25,10 +25,10 @@ func TestVDPPickersFollowTheDirectoryRule(t *testing.T) {
 		t.Fatalf("report: %d %s", r.Status, r.Body)
 	}
 	reportID := r.JSON(t)["id"].(string)
-	if _, err := s.VDP.Route(ctx, s.Identity("coordinator@cc.example"), reportID, s.OrgID("Banking Sector CERT")); err != nil {
+	if _, err := s.VDP.Reports().Route(ctx, s.Identity("coordinator@cc.example"), reportID, s.OrgID("Banking Sector CERT")); err != nil {
 		t.Fatal(err)
 	}
-	_, c, err := s.VDP.Accept(ctx, s.Identity("analyst@bank-cert.example"), reportID, vdp.AcceptInput{Title: "Token reuse"})
+	_, c, err := s.VDP.Reports().Accept(ctx, s.Identity("analyst@bank-cert.example"), reportID, reports.AcceptInput{Title: "Token reuse"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func fuzzEngine() db.Engine {
 func FuzzReceiveMail(f *testing.F) {
 	w := newWorld(f, dbtest.Open(f, fuzzEngine()))
 	ctx := context.Background()
-	_, rc, err := w.svc.SubmitPublic(ctx, goodReport(), "web", "192.0.2.10")
+	_, rc, err := w.svc.Reports().SubmitPublic(ctx, goodReport(), "web", "192.0.2.10")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -60,12 +60,12 @@ func FuzzReceiveMail(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		w.clk.Add(10 * time.Minute) // past the limit on messages per sender
-		m, err := mailin.Parse(bytes.NewReader(raw), w.svc.Decrypt)
+		m, err := mailin.Parse(bytes.NewReader(raw), w.svc.Reports().Decrypt)
 		if err != nil {
 			return // answered 554 by the listener (internal/platform/mailin)
 		}
 		m.EnvelopeFrom = m.From
-		err = w.svc.ReceiveMail(ctx, m, "192.0.2.1")
+		err = w.svc.Reports().ReceiveMail(ctx, m, "192.0.2.1")
 		var rej *mailin.Rejection
 		if err != nil && !errors.As(err, &rej) {
 			t.Fatalf("the message fails as the server's fault (451, retried for ever): %v", err)

@@ -1,6 +1,7 @@
 package vdp
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -215,6 +216,6 @@ func (s *Service) SetTrackingID(ctx context.Context, id *auth.Identity, caseID, 
 	}
 	return s.participantChange(ctx, id, caseID, orgID, func(p *model.Participant) (string, error) {
 		p.TheirTracking = tracking
-		return "set its tracking ID to " + orDash(tracking), nil
+		return "set its tracking ID to " + cmp.Or(tracking, "—"), nil
 	})
 }

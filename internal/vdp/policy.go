@@ -9,16 +9,8 @@ import (
 	"github.com/certhub/certhub/internal/vdp/threads"
 )
 
-// The access rules of the disclosure program, in one place.
-//
-// Reports:
-//   - coordination-center staff see and triage every report;
-//   - members of the CERT a report is assigned to see it; its analysts and
-//     admins triage it;
-//   - members of the organisation that submitted a report see it (its
-//     details, status and messages, not the triage);
-//   - the reporter follows it through the secret link;
-//   - nobody else learns that it exists.
+// The access rule of the disclosure program's cases, in one place (the
+// reports' is in vdp/reports, policy.go).
 //
 // Cases:
 //   - the center (staff, and members of the owner CERT) sees everything;
@@ -33,25 +25,6 @@ import (
 //     disclosed and its publication date has passed, every signed-in user
 //     sees its summary, vulnerabilities and statements;
 //   - objects a viewer may not see answer "not found".
-
-// reportAccess says whether id may see r and whether it may triage it.
-func reportAccess(id *auth.Identity, r *model.Report) (see, triage bool) {
-	if id == nil {
-		return false, false
-	}
-	if id.IsSystem() || id.IsStaff() {
-		return true, true
-	}
-	if r.AssignedOrgID != nil {
-		if role := id.RoleIn(*r.AssignedOrgID); role != "" {
-			return true, role.AtLeast(auth.RoleAnalyst)
-		}
-	}
-	if r.SubmitterOrgID != nil && id.RoleIn(*r.SubmitterOrgID) != "" {
-		return true, false
-	}
-	return false, false
-}
 
 // Level is how much of a case a viewer sees.
 type Level int

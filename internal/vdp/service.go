@@ -3,7 +3,6 @@ package vdp
 import (
 	"context"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/certhub/certhub/internal/vdp/config"
 	"github.com/certhub/certhub/internal/vdp/files"
 	"github.com/certhub/certhub/internal/vdp/outbound"
+	"github.com/certhub/certhub/internal/vdp/reports"
 )
 
 // Orgs is what the disclosure program needs of the directory.
@@ -49,7 +49,8 @@ type Options struct {
 	ReportAddress string
 }
 
-// Service runs the disclosure program.
+// Service runs the disclosure program: the cases, and the reports through
+// Reports().
 type Service struct {
 	db      *db.DB
 	orgs    Orgs
@@ -59,11 +60,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	baseURL string
-	dataDir string
-	files   *files.Store  // the reports' attached files, under dataDir
-	intake  *auth.Limiter // public submissions per address
-	members *auth.Limiter // organisations' submissions per user
-	follow  *auth.Limiter // follow-link reads and messages per address
+	reports *reports.Service
 }
 
 // NewService makes the service.
@@ -71,17 +68,21 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: o.DB, orgs: o.Orgs, people: o.People, out: outbound.New(o.Outbox, o.Log, o.Orgs, o.CenterName, o.ReportAddress), key: o.CenterKey, now: o.Now, log: o.Log,
-		baseURL: strings.TrimRight(o.BaseURL, "/"), dataDir: o.DataDir, files: files.NewStore(o.DataDir),
-		// Five reports at once from one address, then one every two minutes.
-		intake: auth.NewLimiter(5, 2*time.Minute, o.Now),
-		// Members of organisations file batches (a pentest's findings): more room.
-		members: auth.NewLimiter(30, 30*time.Second, o.Now),
-		follow:  auth.NewLimiter(60, 2*time.Second, o.Now)}
+	s := &Service{db: o.DB, orgs: o.Orgs, people: o.People, out: outbound.New(o.Outbox, o.Log, o.Orgs, o.CenterName, o.ReportAddress),
+		key: o.CenterKey, now: o.Now, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/")}
+	s.reports = reports.New(reports.Options{DB: o.DB, Orgs: o.Orgs, People: o.People, Cases: caseDesk{s}, Mail: s.out,
+		Files: files.NewStore(o.DataDir), Key: o.CenterKey, Now: o.Now, Log: o.Log, BaseURL: o.BaseURL})
+	return s
 }
 
 // SetBaseURL changes the public URL used in links; call it before serving.
-func (s *Service) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }
+func (s *Service) SetBaseURL(u string) {
+	s.baseURL = strings.TrimRight(u, "/")
+	s.reports.SetBaseURL(u)
+}
+
+// Reports is the intake and triage of reports.
+func (s *Service) Reports() *reports.Service { return s.reports }
 
 // Now is the service's clock (the test clock in tests).
 func (s *Service) Now() time.Time { return s.now() }
@@ -101,23 +102,7 @@ func (s *Service) SaveSettings(ctx context.Context, id *auth.Identity, in config
 	return config.Save(ctx, s.db, s.now(), id, in)
 }
 
-// FollowURL is where a reporter follows a report.
-func (s *Service) FollowURL(secret string) string {
-	return s.baseURL + "/report/follow?key=" + url.QueryEscape(secret)
-}
-
 func (s *Service) link(path string) string { return s.baseURL + path }
-
-// coordinationCenter finds the organisation reports go to when no rule
-// matches: "" while the directory has none yet (a fresh installation), when
-// reports stay with the center's staff, who see every report anyway.
-func (s *Service) coordinationCenter(ctx context.Context) (string, error) {
-	all, err := s.orgs.All(ctx, system, directory.Filter{Kind: directory.KindCoordinationCenter})
-	if err != nil || len(all) == 0 {
-		return "", err
-	}
-	return all[0].ID, nil
-}
 
 func actorName(id *auth.Identity) string {
 	if id == nil {

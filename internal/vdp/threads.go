@@ -17,7 +17,7 @@ import (
 
 // NewThread opens a discussion in a case (its coordinators).
 func (s *Service) NewThread(ctx context.Context, id *auth.Identity, caseID string, in threads.Input) (threads.Thread, error) {
-	if err := in.Check(maxTitle); err != nil {
+	if err := in.Check(model.MaxTitle); err != nil {
 		return threads.Thread{}, err
 	}
 	t := threads.Thread{ID: db.NewID(), Title: in.Title, Visibility: in.Visibility}
@@ -89,8 +89,8 @@ func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, thread
 	if body == "" {
 		return threads.Post{}, errs.InvalidField("body", "is empty")
 	}
-	if utf8.RuneCountInString(body) > maxText {
-		return threads.Post{}, errs.InvalidField("body", "must be at most %d characters", maxText)
+	if utf8.RuneCountInString(body) > model.MaxText {
+		return threads.Post{}, errs.InvalidField("body", "must be at most %d characters", model.MaxText)
 	}
 	var p threads.Post
 	err := s.db.Write(ctx, func(tx *db.Tx) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/seal"
 	"github.com/certhub/certhub/internal/vdp/config"
 	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/reports"
 	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
@@ -154,8 +155,8 @@ func (w *world) mailsTo(addr, tag string) []notify.Mail {
 	return out
 }
 
-func goodReport() ReportInput {
-	return ReportInput{Title: "SQL injection in the Examplesoft banking portal login",
+func goodReport() reports.ReportInput {
+	return reports.ReportInput{Title: "SQL injection in the Examplesoft banking portal login",
 		Description: "The username field of /login is concatenated into SQL.", Vendor: "Examplesoft", Product: "NetBank Portal",
 		Versions: "4.0 to 4.2", CWE: "89", Reproduction: "POST /login with username=' OR 1=1--",
 		References: []string{"https://researcher.example/blog/netbank"}, Reporter: &model.Reporter{Name: "Ada", Email: "Ada@Researcher.example"},
@@ -166,7 +167,7 @@ func TestPublicIntakeAndFollowLink(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		ctx := context.Background()
-		r, rc, err := w.svc.SubmitPublic(ctx, goodReport(), "web", "198.51.100.7")
+		r, rc, err := w.svc.Reports().SubmitPublic(ctx, goodReport(), "web", "198.51.100.7")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,26 +191,26 @@ func TestPublicIntakeAndFollowLink(t *testing.T) {
 		if len(w.mailsTo("coord@test.example", "report.new")) != 1 {
 			t.Fatal("the coordination center was not told of the new report")
 		}
-		v, err := w.svc.Follow(ctx, key, "198.51.100.7")
+		v, err := w.svc.Reports().Follow(ctx, key, "198.51.100.7")
 		if err != nil || v.TrackingID != rc.TrackingID || v.Status != model.ReportReceived || v.Acknowledged {
 			t.Fatalf("follow: %+v %v", v, err)
 		}
-		if _, err := w.svc.Follow(ctx, key+"x", "198.51.100.7"); errs.KindOf(err) != errs.KindNotFound {
+		if _, err := w.svc.Reports().Follow(ctx, key+"x", "198.51.100.7"); errs.KindOf(err) != errs.KindNotFound {
 			t.Fatalf("wrong key: %v", err)
 		}
-		if _, err := w.svc.ReporterReply(ctx, key, "A second way in: the password reset form.", "198.51.100.7"); err != nil {
+		if _, err := w.svc.Reports().ReporterReply(ctx, key, "A second way in: the password reset form.", "198.51.100.7"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.svc.ReporterReply(ctx, key, "  ", "198.51.100.7"); errs.KindOf(err) != errs.KindInvalid {
+		if _, err := w.svc.Reports().ReporterReply(ctx, key, "  ", "198.51.100.7"); errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("empty reply: %v", err)
 		}
 		// Five reports at once from one address, then a pause.
 		for i := range 4 {
-			if _, _, err := w.svc.SubmitPublic(ctx, goodReport(), "api", "198.51.100.7"); err != nil {
+			if _, _, err := w.svc.Reports().SubmitPublic(ctx, goodReport(), "api", "198.51.100.7"); err != nil {
 				t.Fatalf("report %d: %v", i+2, err)
 			}
 		}
-		if _, _, err := w.svc.SubmitPublic(ctx, goodReport(), "api", "198.51.100.7"); errs.KindOf(err) != errs.KindRateLimited {
+		if _, _, err := w.svc.Reports().SubmitPublic(ctx, goodReport(), "api", "198.51.100.7"); errs.KindOf(err) != errs.KindRateLimited {
 			t.Fatalf("sixth report: %v", err)
 		}
 	})
@@ -219,9 +220,9 @@ func TestIntakeValidation(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	w := newWorld(t, d)
 	ctx := context.Background()
-	bad := ReportInput{Title: "x\ny", CWE: "XSS", References: []string{"ftp://x", ""},
+	bad := reports.ReportInput{Title: "x\ny", CWE: "XSS", References: []string{"ftp://x", ""},
 		Reporter: &model.Reporter{Email: "not-mail", PGPKey: "nope"}, EncryptedBody: "not a message"}
-	_, _, err := w.svc.SubmitPublic(ctx, bad, "api", "203.0.113.1")
+	_, _, err := w.svc.Reports().SubmitPublic(ctx, bad, "api", "203.0.113.1")
 	e := errs.As(err)
 	if e == nil || e.Kind != errs.KindInvalid {
 		t.Fatalf("err %v", err)
@@ -240,17 +241,17 @@ func TestIntakeValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := w.svc.SubmitPublic(ctx, ReportInput{Title: "Encrypted report", EncryptedBody: msg}, "api", "203.0.113.2")
+	r, _, err := w.svc.Reports().SubmitPublic(ctx, reports.ReportInput{Title: "Encrypted report", EncryptedBody: msg}, "api", "203.0.113.2")
 	if err != nil {
 		t.Fatalf("encrypted report: %v", err)
 	}
-	detail, err := w.svc.Get(ctx, w.id["coord"], r.ID)
+	detail, err := w.svc.Reports().Get(ctx, w.id["coord"], r.ID)
 	if err != nil || detail.Decrypted != "the details" || detail.EncryptedBody == "" {
 		t.Fatalf("decrypted for the center: %q %v", detail.Decrypted, err)
 	}
 	other, _, _ := pgp.GenerateKey("x", "x@example.org", 0, w.clk.Now().Add(-time.Hour))
 	notToUs, _ := pgp.Encrypt([]byte("x"), other)
-	if _, _, err := w.svc.SubmitPublic(ctx, ReportInput{Title: "Wrong key", EncryptedBody: notToUs}, "api", "203.0.113.3"); errs.KindOf(err) != errs.KindInvalid {
+	if _, _, err := w.svc.Reports().SubmitPublic(ctx, reports.ReportInput{Title: "Wrong key", EncryptedBody: notToUs}, "api", "203.0.113.3"); errs.KindOf(err) != errs.KindInvalid {
 		t.Fatalf("message for another key: %v", err)
 	}
 }
@@ -259,16 +260,16 @@ func TestRoutingTriageAndTheReportAccessRule(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		ctx := context.Background()
-		if _, err := w.svc.SetRules(ctx, w.id["bank_analyst"], []routing.Rule{{Vendor: "examplesoft", OrgID: w.org["bankcert"]}}); errs.KindOf(err) != errs.KindForbidden {
+		if _, err := w.svc.Reports().SetRules(ctx, w.id["bank_analyst"], []routing.Rule{{Vendor: "examplesoft", OrgID: w.org["bankcert"]}}); errs.KindOf(err) != errs.KindForbidden {
 			t.Fatalf("a sector analyst set rules: %v", err)
 		}
-		if _, err := w.svc.SetRules(ctx, w.id["coord"], []routing.Rule{{OrgID: w.org["bankcert"]}}); errs.KindOf(err) != errs.KindInvalid {
+		if _, err := w.svc.Reports().SetRules(ctx, w.id["coord"], []routing.Rule{{OrgID: w.org["bankcert"]}}); errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("a rule without conditions: %v", err)
 		}
-		if _, err := w.svc.SetRules(ctx, w.id["coord"], []routing.Rule{{Vendor: "examplesoft", OrgID: w.org["bankcert"]}, {Sector: "telecom", OrgID: w.org["telcocert"]}}); err != nil {
+		if _, err := w.svc.Reports().SetRules(ctx, w.id["coord"], []routing.Rule{{Vendor: "examplesoft", OrgID: w.org["bankcert"]}, {Sector: "telecom", OrgID: w.org["telcocert"]}}); err != nil {
 			t.Fatal(err)
 		}
-		r, _, err := w.svc.SubmitPublic(ctx, goodReport(), "web", "192.0.2.1")
+		r, _, err := w.svc.Reports().SubmitPublic(ctx, goodReport(), "web", "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,25 +284,25 @@ func TestRoutingTriageAndTheReportAccessRule(t *testing.T) {
 			"telco_analyst": {false, false}, "vendor": {false, false}, "nobody": {false, false},
 		}
 		for user, want := range see {
-			d, err := w.svc.Get(ctx, w.id[user], r.ID)
+			d, err := w.svc.Reports().Get(ctx, w.id[user], r.ID)
 			if (err == nil) != want[0] || (err == nil && d.CanTriage != want[1]) {
 				t.Errorf("%s: err=%v triage=%v, want see=%v triage=%v", user, err, d.CanTriage, want[0], want[1])
 			}
-			list, _, _ := w.svc.List(ctx, w.id[user], model.ReportFilter{})
+			list, _, _ := w.svc.Reports().List(ctx, w.id[user], model.ReportFilter{})
 			if (len(list) == 1) != want[0] {
 				t.Errorf("%s lists %d reports", user, len(list))
 			}
 		}
-		if _, err := w.svc.Triage(ctx, w.id["bank_viewer"], r.ID, TriageInput{Validity: ptr("valid")}); errs.KindOf(err) != errs.KindForbidden {
+		if _, err := w.svc.Reports().Triage(ctx, w.id["bank_viewer"], r.ID, reports.TriageInput{Validity: ptr("valid")}); errs.KindOf(err) != errs.KindForbidden {
 			t.Fatalf("viewer triaged: %v", err)
 		}
-		_, err = w.svc.Triage(ctx, w.id["bank_analyst"], r.ID, TriageInput{CVSS3: ptr("CVSS:4.0/AV:N"), CVSS4: ptr("CVSS:3.1/AV:N"),
+		_, err = w.svc.Reports().Triage(ctx, w.id["bank_analyst"], r.ID, reports.TriageInput{CVSS3: ptr("CVSS:4.0/AV:N"), CVSS4: ptr("CVSS:3.1/AV:N"),
 			SSVCTriage: map[string]string{"report_public": "maybe"}})
 		e := errs.As(err)
 		if e == nil || len(e.Fields) != 3 {
 			t.Fatalf("bad triage input: %v", err)
 		}
-		tr, err := w.svc.Triage(ctx, w.id["bank_analyst"], r.ID, TriageInput{Validity: ptr("valid"), VendorOrgID: ptr(w.org["examplesoft"]),
+		tr, err := w.svc.Reports().Triage(ctx, w.id["bank_analyst"], r.ID, reports.TriageInput{Validity: ptr("valid"), VendorOrgID: ptr(w.org["examplesoft"]),
 			CVSS3: ptr("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), CVSS4: ptr("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
 			SSVCTriage: map[string]string{"report_public": "no", "supplier_contacted": "yes", "report_credibility": "credible",
 				"supplier_cardinality": "one", "supplier_engagement": "unresponsive", "utility": "efficient", "public_safety_impact": "minimal"},
@@ -313,19 +314,19 @@ func TestRoutingTriageAndTheReportAccessRule(t *testing.T) {
 			t.Fatalf("triage %+v %+v %+v", tr.CVSS3, tr.CVSS4, tr.SSVCTriage)
 		}
 		// The submitter view hides the triage: a bank member reports for the bank.
-		mine, _, err := w.svc.SubmitAs(ctx, w.id["bank_member"], w.org["bank"], "console", goodReport())
+		mine, _, err := w.svc.Reports().SubmitAs(ctx, w.id["bank_member"], w.org["bank"], "console", goodReport())
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := w.svc.Get(ctx, w.id["bank_member"], mine.ID)
+		got, err := w.svc.Reports().Get(ctx, w.id["bank_member"], mine.ID)
 		if err != nil || got.CanTriage || got.Reporter.Email != "ada@researcher.example" {
 			t.Fatalf("submitter view: %+v %v", got.Report, err)
 		}
-		if _, _, err := w.svc.SubmitAs(ctx, w.id["bank_member"], w.org["bankcert"], "console", goodReport()); errs.KindOf(err) != errs.KindInvalid {
+		if _, _, err := w.svc.Reports().SubmitAs(ctx, w.id["bank_member"], w.org["bankcert"], "console", goodReport()); errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("reporting for someone else's organisation: %v", err)
 		}
 		// Manual routing to a non-CERT is refused.
-		if _, err := w.svc.Route(ctx, w.id["coord"], r.ID, w.org["bank"]); errs.KindOf(err) != errs.KindInvalid {
+		if _, err := w.svc.Reports().Route(ctx, w.id["coord"], r.ID, w.org["bank"]); errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("route to a constituent: %v", err)
 		}
 	})
@@ -335,7 +336,7 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		ctx := context.Background()
-		r, rc, err := w.svc.SubmitPublic(ctx, goodReport(), "web", "192.0.2.1")
+		r, rc, err := w.svc.Reports().SubmitPublic(ctx, goodReport(), "web", "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,7 +346,7 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 		if c := st.Clock(r, w.clk.Now()); !c.AckOverdue || c.TriageOverdue {
 			t.Fatalf("after 72 h: %+v", c)
 		}
-		r, err = w.svc.RequestInfo(ctx, w.id["coord"], r.ID, "Which versions did you test?")
+		r, err = w.svc.Reports().RequestInfo(ctx, w.id["coord"], r.ID, "Which versions did you test?")
 		if err != nil || r.Status != model.ReportNeedInfo || r.WaitingSince == nil {
 			t.Fatalf("need info: %+v %v", r.Status, err)
 		}
@@ -353,23 +354,23 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 		if c := st.Clock(r, w.clk.Now()); !c.Paused || c.TriageOverdue {
 			t.Fatalf("paused clock: %+v", c)
 		}
-		if _, err := w.svc.ReporterReply(ctx, key, "4.0 to 4.2.", "192.0.2.1"); err != nil {
+		if _, err := w.svc.Reports().ReporterReply(ctx, key, "4.0 to 4.2.", "192.0.2.1"); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := w.svc.Get(ctx, w.id["coord"], r.ID)
+		got, _ := w.svc.Reports().Get(ctx, w.id["coord"], r.ID)
 		if got.Status != model.ReportReceived || got.PausedSeconds != 200*3600 || len(got.Messages) != 2 {
 			t.Fatalf("after the reply: status %s paused %d messages %d", got.Status, got.PausedSeconds, len(got.Messages))
 		}
 		if c := st.Clock(got.Report, w.clk.Now()); c.TriageOverdue {
 			t.Fatalf("the pause was counted: %+v", c)
 		}
-		if _, err := w.svc.Decline(ctx, w.id["coord"], r.ID, ""); errs.KindOf(err) != errs.KindInvalid {
+		if _, err := w.svc.Reports().Decline(ctx, w.id["coord"], r.ID, ""); errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("decline without a reason: %v", err)
 		}
-		if _, err := w.svc.Decline(ctx, w.id["coord"], r.ID, "This is the documented behaviour of the test system."); err != nil {
+		if _, err := w.svc.Reports().Decline(ctx, w.id["coord"], r.ID, "This is the documented behaviour of the test system."); err != nil {
 			t.Fatal(err)
 		}
-		v, _ := w.svc.Follow(ctx, key, "192.0.2.1")
+		v, _ := w.svc.Reports().Follow(ctx, key, "192.0.2.1")
 		if v.Status != model.ReportDeclined || v.DeclineReason == "" {
 			t.Fatalf("reporter view: %+v", v)
 		}
@@ -377,7 +378,7 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 		if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "documented behaviour") {
 			t.Fatalf("reporter mails: %+v", msgs)
 		}
-		if _, err := w.svc.Decline(ctx, w.id["coord"], r.ID, "again"); errs.KindOf(err) != errs.KindConflict {
+		if _, err := w.svc.Reports().Decline(ctx, w.id["coord"], r.ID, "again"); errs.KindOf(err) != errs.KindConflict {
 			t.Fatalf("decline twice: %v", err)
 		}
 	})
@@ -387,14 +388,14 @@ func TestNeedInfoPausesTheClockAndDeclineTellsTheReporter(t *testing.T) {
 func (w *world) acceptedCase() (model.Report, model.Case) {
 	w.t.Helper()
 	ctx := context.Background()
-	r, _, err := w.svc.SubmitPublic(ctx, goodReport(), "web", "192.0.2.9")
+	r, _, err := w.svc.Reports().SubmitPublic(ctx, goodReport(), "web", "192.0.2.9")
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if _, err := w.svc.Triage(ctx, w.id["coord"], r.ID, TriageInput{VendorOrgID: ptr(w.org["examplesoft"])}); err != nil {
+	if _, err := w.svc.Reports().Triage(ctx, w.id["coord"], r.ID, reports.TriageInput{VendorOrgID: ptr(w.org["examplesoft"])}); err != nil {
 		w.t.Fatal(err)
 	}
-	r, c, err := w.svc.Accept(ctx, w.id["coord"], r.ID, AcceptInput{})
+	r, c, err := w.svc.Reports().Accept(ctx, w.id["coord"], r.ID, reports.AcceptInput{})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -664,20 +665,20 @@ func TestDuplicateSuggestions(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	w := newWorld(t, d)
 	ctx := context.Background()
-	first, _, _ := w.svc.SubmitPublic(ctx, goodReport(), "web", "192.0.2.20")
-	unrelated := ReportInput{Title: "Weak TLS on the VPN gateway", Description: "TLS 1.0 is offered.", Vendor: "NetForge", Product: "Gate 7"}
-	if _, _, err := w.svc.SubmitPublic(ctx, unrelated, "web", "192.0.2.21"); err != nil {
+	first, _, _ := w.svc.Reports().SubmitPublic(ctx, goodReport(), "web", "192.0.2.20")
+	unrelated := reports.ReportInput{Title: "Weak TLS on the VPN gateway", Description: "TLS 1.0 is offered.", Vendor: "NetForge", Product: "Gate 7"}
+	if _, _, err := w.svc.Reports().SubmitPublic(ctx, unrelated, "web", "192.0.2.21"); err != nil {
 		t.Fatal(err)
 	}
 	w.clk.Add(time.Hour)
 	again := goodReport()
 	again.Title = "Login SQL injection in NetBank Portal by Examplesoft"
-	second, _, _ := w.svc.SubmitPublic(ctx, again, "web", "192.0.2.22")
-	cands, err := w.svc.Duplicates(ctx, w.id["coord"], second.ID)
+	second, _, _ := w.svc.Reports().SubmitPublic(ctx, again, "web", "192.0.2.22")
+	cands, err := w.svc.Reports().Duplicates(ctx, w.id["coord"], second.ID)
 	if err != nil || len(cands) != 1 || cands[0].ID != first.ID || cands[0].Score < 0.6 {
 		t.Fatalf("candidates %+v %v", cands, err)
 	}
-	if _, err := w.svc.MarkDuplicate(ctx, w.id["coord"], second.ID, first.ID); err != nil {
+	if _, err := w.svc.Reports().MarkDuplicate(ctx, w.id["coord"], second.ID, first.ID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -708,7 +709,7 @@ func TestReportsFindTheirVendor(t *testing.T) {
 	} {
 		in := goodReport()
 		in.Vendor, in.Product = c.vendor, c.product
-		r, _, err := w.svc.SubmitPublic(ctx, in, "api", fmt.Sprintf("192.0.2.%d", 100+i))
+		r, _, err := w.svc.Reports().SubmitPublic(ctx, in, "api", fmt.Sprintf("192.0.2.%d", 100+i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -740,14 +741,14 @@ func TestConstituentReportsRouteBySector(t *testing.T) {
 	if _, err := w.dir.Update(ctx, sys, w.org["bank"], directory.OrgInput{Sector: ptr("banking"), CII: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.svc.SetRules(ctx, sys, []routing.Rule{{Sector: "banking", OrgID: w.org["bankcert"]}}); err != nil {
+	if _, err := w.svc.Reports().SetRules(ctx, sys, []routing.Rule{{Sector: "banking", OrgID: w.org["bankcert"]}}); err != nil {
 		t.Fatal(err)
 	}
 	id, err := w.users.Identity(ctx, w.id["bank_member"].User.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := w.svc.SubmitAs(ctx, id, "", "api", goodReport())
+	r, _, err := w.svc.Reports().SubmitAs(ctx, id, "", "api", goodReport())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -756,11 +757,11 @@ func TestConstituentReportsRouteBySector(t *testing.T) {
 	}
 	// Members have room for a pentest's findings, then wait.
 	for i := 1; i < 30; i++ {
-		if _, _, err := w.svc.SubmitAs(ctx, id, "", "api", goodReport()); err != nil {
+		if _, _, err := w.svc.Reports().SubmitAs(ctx, id, "", "api", goodReport()); err != nil {
 			t.Fatalf("report %d: %v", i+1, err)
 		}
 	}
-	if _, _, err := w.svc.SubmitAs(ctx, id, "", "api", goodReport()); errs.KindOf(err) != errs.KindRateLimited {
+	if _, _, err := w.svc.Reports().SubmitAs(ctx, id, "", "api", goodReport()); errs.KindOf(err) != errs.KindRateLimited {
 		t.Fatalf("the 31st report at once: %v", err)
 	}
 }

@@ -32,16 +32,16 @@ func applyVuln(v *model.Vuln, in VulnInput) error {
 	var f errs.Fields
 	if in.Title != nil {
 		t := strings.TrimSpace(*in.Title)
-		if t == "" || utf8.RuneCountInString(t) > maxTitle {
-			f.Add("title", "is required, at most %d characters", maxTitle)
+		if t == "" || utf8.RuneCountInString(t) > model.MaxTitle {
+			f.Add("title", "is required, at most %d characters", model.MaxTitle)
 		}
 		v.Title = t
 	} else if v.Title == "" {
 		f.Add("title", "is required")
 	}
 	if in.Description != nil {
-		if utf8.RuneCountInString(*in.Description) > maxText {
-			f.Add("description", "must be at most %d characters", maxText)
+		if utf8.RuneCountInString(*in.Description) > model.MaxText {
+			f.Add("description", "must be at most %d characters", model.MaxText)
 		}
 		v.Description = strings.TrimSpace(*in.Description)
 	}
@@ -53,14 +53,14 @@ func applyVuln(v *model.Vuln, in VulnInput) error {
 		v.CWE = norm
 	}
 	if in.CVSS3 != nil {
-		sc, err := ParseVector("cvss3", *in.CVSS3, "3")
+		sc, err := model.ParseVector("cvss3", *in.CVSS3, "3")
 		if e := errs.As(err); e != nil {
 			f = append(f, e.Fields...)
 		}
 		v.CVSS3 = sc
 	}
 	if in.CVSS4 != nil {
-		sc, err := ParseVector("cvss4", *in.CVSS4, "4")
+		sc, err := model.ParseVector("cvss4", *in.CVSS4, "4")
 		if e := errs.As(err); e != nil {
 			f = append(f, e.Fields...)
 		}
@@ -135,19 +135,19 @@ type StatusInput struct {
 func (s *Service) SetStatus(ctx context.Context, id *auth.Identity, caseID string, in StatusInput) (model.ProductStatus, error) {
 	var f errs.Fields
 	in.Product = strings.TrimSpace(in.Product)
-	if in.Product == "" || utf8.RuneCountInString(in.Product) > maxTitle {
-		f.Add("product", "name the product (at most %d characters)", maxTitle)
+	if in.Product == "" || utf8.RuneCountInString(in.Product) > model.MaxTitle {
+		f.Add("product", "name the product (at most %d characters)", model.MaxTitle)
 	}
 	if !model.ValidProductStatus(in.Status) {
 		f.Add("status", "must be under_investigation, known_affected, fixed or known_not_affected")
 	}
 	for field, v := range map[string]string{"statement": in.Statement, "mitigation": in.Mitigation, "workaround": in.Workaround} {
-		if utf8.RuneCountInString(v) > maxText {
-			f.Add(field, "must be at most %d characters", maxText)
+		if utf8.RuneCountInString(v) > model.MaxText {
+			f.Add(field, "must be at most %d characters", model.MaxText)
 		}
 	}
-	if utf8.RuneCountInString(in.FixedVersions) > maxShort {
-		f.Add("fixed_versions", "must be at most %d characters", maxShort)
+	if utf8.RuneCountInString(in.FixedVersions) > model.MaxShort {
+		f.Add("fixed_versions", "must be at most %d characters", model.MaxShort)
 	}
 	if in.Status == model.StatusFixed && strings.TrimSpace(in.FixedVersions) == "" {
 		f.Add("fixed_versions", "name the versions that fix it")

@@ -5,16 +5,16 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
-	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/files"
+	"github.com/certhub/certhub/internal/vdp/reports"
 )
 
 func (a *API) submitPublic(w http.ResponseWriter, r *http.Request) error {
-	var in vdp.ReportInput
+	var in reports.ReportInput
 	if err := httpx.DecodeJSON(w, r, &in, 2<<20); err != nil {
 		return err
 	}
-	_, rc, err := a.svc.SubmitPublic(r.Context(), in, "api", httpx.ClientIP(r.Context()))
+	_, rc, err := a.svc.Reports().SubmitPublic(r.Context(), in, "api", httpx.ClientIP(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (a *API) submitPublic(w http.ResponseWriter, r *http.Request) error {
 // Follow answers a reporter's follow link as JSON (the website serves
 // the page to browsers at the same address).
 func (a *API) Follow(w http.ResponseWriter, r *http.Request) error {
-	v, err := a.svc.Follow(r.Context(), r.URL.Query().Get("key"), httpx.ClientIP(r.Context()))
+	v, err := a.svc.Reports().Follow(r.Context(), r.URL.Query().Get("key"), httpx.ClientIP(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (a *API) Reply(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &in, 1<<20); err != nil {
 		return err
 	}
-	m, err := a.svc.ReporterReply(r.Context(), r.URL.Query().Get("key"), in.Message, httpx.ClientIP(r.Context()))
+	m, err := a.svc.Reports().ReporterReply(r.Context(), r.URL.Query().Get("key"), in.Message, httpx.ClientIP(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (a *API) publicAttach(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer body.Close()
-	att, err := a.svc.AttachByKey(r.Context(), r.URL.Query().Get("key"), name, body, httpx.ClientIP(r.Context()))
+	att, err := a.svc.Reports().AttachByKey(r.Context(), r.URL.Query().Get("key"), name, body, httpx.ClientIP(r.Context()))
 	if err != nil {
 		return err
 	}

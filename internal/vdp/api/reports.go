@@ -5,15 +5,15 @@ import (
 	"strings"
 
 	"github.com/certhub/certhub/internal/platform/httpx"
-	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/files"
 	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/reports"
 )
 
 // submission is POST /api/v1/reports: a report for an organisation.
 type submission struct {
 	OrgID string `json:"org_id"`
-	vdp.ReportInput
+	reports.ReportInput
 }
 
 func (a *API) submitAs(w http.ResponseWriter, r *http.Request) error {
@@ -21,7 +21,7 @@ func (a *API) submitAs(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &in, 2<<20); err != nil {
 		return err
 	}
-	rep, rc, err := a.svc.SubmitAs(r.Context(), who(r), in.OrgID, "api", in.ReportInput)
+	rep, rc, err := a.svc.Reports().SubmitAs(r.Context(), who(r), in.OrgID, "api", in.ReportInput)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (a *API) listReports(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	list, next, err := a.svc.List(r.Context(), who(r), model.ReportFilter{Status: q.Get("status"), Assigned: q.Get("assigned_org_id"),
+	list, next, err := a.svc.Reports().List(r.Context(), who(r), model.ReportFilter{Status: q.Get("status"), Assigned: q.Get("assigned_org_id"),
 		Query: strings.TrimSpace(q.Get("q")), Cursor: p.Cursor, Limit: p.Limit})
 	if err != nil {
 		return err
@@ -46,26 +46,26 @@ func (a *API) listReports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getReport(w http.ResponseWriter, r *http.Request) error {
-	d, err := a.svc.Get(r.Context(), who(r), r.PathValue("id"))
+	d, err := a.svc.Reports().Get(r.Context(), who(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	atts, err := a.svc.Attachments(r.Context(), who(r), d.ID)
+	atts, err := a.svc.Reports().Attachments(r.Context(), who(r), d.ID)
 	if err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, struct {
-		vdp.ReportDetail
+		reports.ReportDetail
 		Attachments []model.Attachment `json:"attachments"`
 	}{d, atts})
 	return nil
 }
 
 func (a *API) duplicates(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.svc.Get(r.Context(), who(r), r.PathValue("id")); err != nil {
+	if _, err := a.svc.Reports().Get(r.Context(), who(r), r.PathValue("id")); err != nil {
 		return err
 	}
-	c, err := a.svc.Duplicates(r.Context(), who(r), r.PathValue("id"))
+	c, err := a.svc.Reports().Duplicates(r.Context(), who(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -74,11 +74,11 @@ func (a *API) duplicates(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) triage(w http.ResponseWriter, r *http.Request) error {
-	var in vdp.TriageInput
+	var in reports.TriageInput
 	if err := httpx.DecodeJSON(w, r, &in, 0); err != nil {
 		return err
 	}
-	rep, err := a.svc.Triage(r.Context(), who(r), r.PathValue("id"), in)
+	rep, err := a.svc.Reports().Triage(r.Context(), who(r), r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -105,17 +105,17 @@ func (a *API) reportAction(action string) httpx.HandlerFunc {
 		var err error
 		switch action {
 		case "acknowledge":
-			rep, err = a.svc.Acknowledge(ctx, id, rid, in.Message)
+			rep, err = a.svc.Reports().Acknowledge(ctx, id, rid, in.Message)
 		case "message":
-			rep, err = a.svc.MessageReporter(ctx, id, rid, in.Message)
+			rep, err = a.svc.Reports().MessageReporter(ctx, id, rid, in.Message)
 		case "request-info":
-			rep, err = a.svc.RequestInfo(ctx, id, rid, in.Message)
+			rep, err = a.svc.Reports().RequestInfo(ctx, id, rid, in.Message)
 		case "decline":
-			rep, err = a.svc.Decline(ctx, id, rid, in.Reason)
+			rep, err = a.svc.Reports().Decline(ctx, id, rid, in.Reason)
 		case "duplicate":
-			rep, err = a.svc.MarkDuplicate(ctx, id, rid, in.DuplicateOf)
+			rep, err = a.svc.Reports().MarkDuplicate(ctx, id, rid, in.DuplicateOf)
 		case "route":
-			rep, err = a.svc.Route(ctx, id, rid, in.OrgID)
+			rep, err = a.svc.Reports().Route(ctx, id, rid, in.OrgID)
 		}
 		if err != nil {
 			return err
@@ -126,11 +126,11 @@ func (a *API) reportAction(action string) httpx.HandlerFunc {
 }
 
 func (a *API) accept(w http.ResponseWriter, r *http.Request) error {
-	var in vdp.AcceptInput
+	var in reports.AcceptInput
 	if err := httpx.DecodeJSON(w, r, &in, 0); err != nil {
 		return err
 	}
-	rep, c, err := a.svc.Accept(r.Context(), who(r), r.PathValue("id"), in)
+	rep, c, err := a.svc.Reports().Accept(r.Context(), who(r), r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (a *API) attach(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer body.Close()
-	att, err := a.svc.Attach(r.Context(), who(r), r.PathValue("id"), name, body)
+	att, err := a.svc.Reports().Attach(r.Context(), who(r), r.PathValue("id"), name, body)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (a *API) attach(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) download(w http.ResponseWriter, r *http.Request) error {
-	att, f, err := a.svc.OpenAttachment(r.Context(), who(r), r.PathValue("id"), r.PathValue("attachment_id"))
+	att, f, err := a.svc.Reports().OpenAttachment(r.Context(), who(r), r.PathValue("id"), r.PathValue("attachment_id"))
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,11 @@
 package api
 
 import (
-	"github.com/certhub/certhub/internal/vdp/config"
 	"net/http"
 
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/vdp/config"
 	"github.com/certhub/certhub/internal/vdp/routing"
 )
 
@@ -33,7 +33,7 @@ func (a *API) saveSettings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) rules(w http.ResponseWriter, r *http.Request) error {
-	rs, err := a.svc.Rules(r.Context(), who(r))
+	rs, err := a.svc.Reports().Rules(r.Context(), who(r))
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (a *API) setRules(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &in, 1<<20); err != nil {
 		return err
 	}
-	rs, err := a.svc.SetRules(r.Context(), who(r), in.Rules)
+	rs, err := a.svc.Reports().SetRules(r.Context(), who(r), in.Rules)
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,20 @@ package model
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/certhub/certhub/internal/cvss"
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/ssvc"
+)
+
+// How long a record's texts may be (intake and the case forms check them).
+const (
+	MaxTitle = 200   // titles, vendors, products
+	MaxText  = 50000 // descriptions, impacts, statements
+	MaxShort = 500   // versions, short notes
+	MaxRefs  = 50    // references
 )
 
 // ReportStatus is where a report stands.
@@ -320,4 +330,20 @@ type CaseFilter struct {
 	CVE    string // cases with a vulnerability of this CVE ID
 	Cursor string
 	Limit  int
+}
+
+// ParseVector scores a vector of the expected major version ("3" or "4").
+func ParseVector(field, vector, major string) (*cvss.Score, error) {
+	vector = strings.TrimSpace(vector)
+	if vector == "" {
+		return nil, nil
+	}
+	sc, err := cvss.Parse(vector)
+	if err != nil {
+		return nil, errs.InvalidField(field, "%s", err.Error())
+	}
+	if !strings.HasPrefix(string(sc.Version), major+".") {
+		return nil, errs.InvalidField(field, "must be a CVSS %s vector, not %s", major, sc.Version)
+	}
+	return &sc, nil
 }

@@ -186,7 +186,7 @@ func (p *Pages) caseAction(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	case "message-reporter":
-		_, err = p.svc.MessageReporter(ctx, id, f.Get("report_id"), f.Get("message"))
+		_, err = p.svc.Reports().MessageReporter(ctx, id, f.Get("report_id"), f.Get("message"))
 		msg, anchor = "Sent to the reporter.", "reporter"
 	default:
 		return errs.Invalid("unknown action")

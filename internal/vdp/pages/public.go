@@ -9,10 +9,10 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
-	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/cwe"
 	"github.com/certhub/certhub/internal/vdp/files"
 	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/reports"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -23,7 +23,7 @@ type reportFormData struct {
 }
 
 func (p *Pages) reportFormData() reportFormData {
-	d := reportFormData{CWEs: cwe.Common, Address: p.svc.ReportAddress()}
+	d := reportFormData{CWEs: cwe.Common, Address: p.svc.Reports().ReportAddress()}
 	if p.svc.CenterKey() != nil {
 		d.Fingerprint = p.svc.CenterKey().Fingerprint
 	}
@@ -41,7 +41,7 @@ const maxForm = 3*files.MaxSize + (2 << 20)
 
 // parseReportForm reads the public or console form (url-encoded or
 // multipart with files in "files").
-func parseReportForm(w http.ResponseWriter, r *http.Request) (vdp.ReportInput, error) {
+func parseReportForm(w http.ResponseWriter, r *http.Request) (reports.ReportInput, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
@@ -52,15 +52,15 @@ func parseReportForm(w http.ResponseWriter, r *http.Request) (vdp.ReportInput, e
 	}
 	if err != nil {
 		if strings.Contains(err.Error(), "too large") {
-			return vdp.ReportInput{}, &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "the report with its files is larger than 32 MB"}
+			return reports.ReportInput{}, &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "the report with its files is larger than 32 MB"}
 		}
-		return vdp.ReportInput{}, &httpx.StatusError{Status: http.StatusBadRequest, Detail: "the form could not be read"}
+		return reports.ReportInput{}, &httpx.StatusError{Status: http.StatusBadRequest, Detail: "the form could not be read"}
 	}
 	if err := web.CheckUTF8(r.PostForm); err != nil {
-		return vdp.ReportInput{}, err
+		return reports.ReportInput{}, err
 	}
 	f := r.PostForm
-	in := vdp.ReportInput{Title: f.Get("title"), Description: f.Get("description"), Vendor: f.Get("vendor"), Product: f.Get("product"),
+	in := reports.ReportInput{Title: f.Get("title"), Description: f.Get("description"), Vendor: f.Get("vendor"), Product: f.Get("product"),
 		Versions: f.Get("versions"), CWE: f.Get("cwe"), Impact: f.Get("impact"), Reproduction: f.Get("reproduction"),
 		Public: f.Get("public") != "", Exploited: f.Get("exploited") != "", VendorContacted: f.Get("vendor_contacted") != "",
 		VendorContact: f.Get("vendor_contact"), DisclosurePlans: f.Get("disclosure_plans"), Credit: f.Get("credit"),
@@ -102,7 +102,7 @@ func (p *Pages) submitReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, rc, err := p.svc.SubmitPublic(r.Context(), in, "web", httpx.ClientIP(r.Context()))
+	_, rc, err := p.svc.Reports().SubmitPublic(r.Context(), in, "web", httpx.ClientIP(r.Context()))
 	if err != nil {
 		return p.formError(w, r, "vdp/report_form", "Report a vulnerability", p.reportFormData(), err)
 	}
@@ -110,7 +110,7 @@ func (p *Pages) submitReport(w http.ResponseWriter, r *http.Request) error {
 	var attachErr error
 	if r.MultipartForm != nil {
 		attachErr = p.attachForm(r, func(name string, body interface{ Read([]byte) (int, error) }) error {
-			_, err := p.svc.AttachByKey(r.Context(), key, name, body, httpx.ClientIP(r.Context()))
+			_, err := p.svc.Reports().AttachByKey(r.Context(), key, name, body, httpx.ClientIP(r.Context()))
 			return err
 		})
 	}
@@ -141,7 +141,7 @@ func (p *Pages) formError(w http.ResponseWriter, r *http.Request, page, title st
 }
 
 type followData struct {
-	View        vdp.FollowView
+	View        reports.FollowView
 	Key         string
 	New         bool
 	AttachError bool
@@ -149,7 +149,7 @@ type followData struct {
 }
 
 func (p *Pages) renderFollow(w http.ResponseWriter, r *http.Request, key string, status int, pg web.Page) error {
-	v, err := p.svc.Follow(r.Context(), key, httpx.ClientIP(r.Context()))
+	v, err := p.svc.Reports().Follow(r.Context(), key, httpx.ClientIP(r.Context()))
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (p *Pages) followReply(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	key := r.PostForm.Get("key")
-	if _, err := p.svc.ReporterReply(r.Context(), key, r.PostForm.Get("message"), httpx.ClientIP(r.Context())); err != nil {
+	if _, err := p.svc.Reports().ReporterReply(r.Context(), key, r.PostForm.Get("message"), httpx.ClientIP(r.Context())); err != nil {
 		if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
 			return p.renderFollow(w, r, key, http.StatusUnprocessableEntity, web.Page{Form: r.PostForm, Errors: e.Fields})
 		}
@@ -190,7 +190,7 @@ func (p *Pages) followAttach(w http.ResponseWriter, r *http.Request) error {
 	name, body, err := files.FromForm(w, r)
 	if err == nil {
 		defer body.Close()
-		_, err = p.svc.AttachByKey(r.Context(), key, name, body, httpx.ClientIP(r.Context()))
+		_, err = p.svc.Reports().AttachByKey(r.Context(), key, name, body, httpx.ClientIP(r.Context()))
 	}
 	if err != nil {
 		if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {

@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"github.com/certhub/certhub/internal/vdp/config"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,10 +10,11 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/ssvc"
-	"github.com/certhub/certhub/internal/vdp"
+	"github.com/certhub/certhub/internal/vdp/config"
 	"github.com/certhub/certhub/internal/vdp/cwe"
 	"github.com/certhub/certhub/internal/vdp/files"
 	"github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/reports"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -51,7 +51,7 @@ func (p *Pages) queue(w http.ResponseWriter, r *http.Request) error {
 	if !q.Has("status") {
 		status = "open"
 	}
-	list, next, err := p.svc.List(r.Context(), id, model.ReportFilter{Status: status, Query: strings.TrimSpace(q.Get("q")), Cursor: pg.Cursor, Limit: pg.Limit})
+	list, next, err := p.svc.Reports().List(r.Context(), id, model.ReportFilter{Status: status, Query: strings.TrimSpace(q.Get("q")), Cursor: pg.Cursor, Limit: pg.Limit})
 	if err != nil {
 		return err
 	}
@@ -101,12 +101,12 @@ func (p *Pages) submitAs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := auth.FromContext(r.Context())
-	rep, _, err := p.svc.SubmitAs(r.Context(), id, r.PostForm.Get("org_id"), "console", in)
+	rep, _, err := p.svc.Reports().SubmitAs(r.Context(), id, r.PostForm.Get("org_id"), "console", in)
 	if err != nil {
 		return p.formError(w, r, "vdp/report_new", "Report a vulnerability", p.newReportData(r), err)
 	}
 	if err := p.attachForm(r, func(name string, body interface{ Read([]byte) (int, error) }) error {
-		_, err := p.svc.Attach(r.Context(), id, rep.ID, name, body)
+		_, err := p.svc.Reports().Attach(r.Context(), id, rep.ID, name, body)
 		return err
 	}); err != nil {
 		p.rd.Flash(r, "The report was sent, but a file was refused: "+err.Error())
@@ -118,10 +118,10 @@ func (p *Pages) submitAs(w http.ResponseWriter, r *http.Request) error {
 }
 
 type reportData struct {
-	vdp.ReportDetail
+	reports.ReportDetail
 	Attachments []model.Attachment
 	Clock       config.SLA
-	Duplicates  []vdp.Candidate
+	Duplicates  []reports.Candidate
 	CERTs       []directory.Summary
 	Vendors     []directory.Summary
 	Cases       []model.Case
@@ -135,12 +135,12 @@ type reportData struct {
 
 func (p *Pages) reportPage(w http.ResponseWriter, r *http.Request, status int, pg web.Page) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	det, err := p.svc.Get(ctx, id, r.PathValue("id"))
+	det, err := p.svc.Reports().Get(ctx, id, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	d := reportData{ReportDetail: det, Triage: ssvc.Triage(), Publish: ssvc.Publish(), Sectors: directory.Sectors, CWEs: cwe.Common}
-	if d.Attachments, err = p.svc.Attachments(ctx, id, det.ID); err != nil {
+	if d.Attachments, err = p.svc.Reports().Attachments(ctx, id, det.ID); err != nil {
 		return err
 	}
 	st, err := p.svc.Settings(ctx)
@@ -154,7 +154,7 @@ func (p *Pages) reportPage(w http.ResponseWriter, r *http.Request, status int, p
 		}
 	}
 	if det.CanTriage {
-		if d.Duplicates, err = p.svc.Duplicates(ctx, id, det.ID); err != nil {
+		if d.Duplicates, err = p.svc.Reports().Duplicates(ctx, id, det.ID); err != nil {
 			return err
 		}
 		all, err := p.svc.VisibleOrgs(ctx, id)
@@ -202,7 +202,7 @@ func (p *Pages) triage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
-	in := vdp.TriageInput{Validity: ptrOf(f.Get("validity")), CWE: ptrOf(f.Get("cwe")), CVSS3: ptrOf(f.Get("cvss3")),
+	in := reports.TriageInput{Validity: ptrOf(f.Get("validity")), CWE: ptrOf(f.Get("cwe")), CVSS3: ptrOf(f.Get("cvss3")),
 		CVSS4: ptrOf(f.Get("cvss4")), VendorOrgID: ptrOf(f.Get("vendor_org_id"))}
 	sectors := f["sectors"]
 	if sectors == nil {
@@ -213,7 +213,7 @@ func (p *Pages) triage(w http.ResponseWriter, r *http.Request) error {
 	in.CII = &cii
 	in.SSVCTriage = ssvcForm(f, "ssvc_triage.", ssvc.Triage())
 	in.SSVCPublish = ssvcForm(f, "ssvc_publish.", ssvc.Publish())
-	if _, err := p.svc.Triage(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in); err != nil {
+	if _, err := p.svc.Reports().Triage(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in); err != nil {
 		return p.pageError(w, r, err)
 	}
 	p.rd.Flash(r, "Saved the triage.")
@@ -243,22 +243,22 @@ func (p *Pages) reportAction(w http.ResponseWriter, r *http.Request) error {
 	var msg string
 	switch f.Get("action") {
 	case "acknowledge":
-		_, err = p.svc.Acknowledge(ctx, id, rid, f.Get("message"))
+		_, err = p.svc.Reports().Acknowledge(ctx, id, rid, f.Get("message"))
 		msg = "Acknowledged to the reporter."
 	case "message":
-		_, err = p.svc.MessageReporter(ctx, id, rid, f.Get("message"))
+		_, err = p.svc.Reports().MessageReporter(ctx, id, rid, f.Get("message"))
 		msg = "Sent to the reporter."
 	case "request-info":
-		_, err = p.svc.RequestInfo(ctx, id, rid, f.Get("message"))
+		_, err = p.svc.Reports().RequestInfo(ctx, id, rid, f.Get("message"))
 		msg = "Asked the reporter; the triage clock is paused until they answer."
 	case "decline":
-		_, err = p.svc.Decline(ctx, id, rid, f.Get("reason"))
+		_, err = p.svc.Reports().Decline(ctx, id, rid, f.Get("reason"))
 		msg = "Declined; the reporter was told why."
 	case "duplicate":
-		_, err = p.svc.MarkDuplicate(ctx, id, rid, f.Get("duplicate_of"))
+		_, err = p.svc.Reports().MarkDuplicate(ctx, id, rid, f.Get("duplicate_of"))
 		msg = "Marked as a duplicate."
 	case "route":
-		_, err = p.svc.Route(ctx, id, rid, f.Get("org_id"))
+		_, err = p.svc.Reports().Route(ctx, id, rid, f.Get("org_id"))
 		msg = "Routed; the CERT was told."
 	default:
 		return errs.Invalid("unknown action")
@@ -276,14 +276,14 @@ func (p *Pages) accept(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
-	in := vdp.AcceptInput{Title: f.Get("title"), Track: f.Get("mode") == "track"}
+	in := reports.AcceptInput{Title: f.Get("title"), Track: f.Get("mode") == "track"}
 	if f.Get("mode") == "existing" {
 		in.CaseID = f.Get("case_id")
 		if in.CaseID == "" {
 			return p.pageError(w, r, errs.InvalidField("case_id", "choose the case"))
 		}
 	}
-	_, c, err := p.svc.Accept(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	_, c, err := p.svc.Reports().Accept(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
 	if err != nil {
 		return p.pageError(w, r, err)
 	}
@@ -301,7 +301,7 @@ func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
 	name, body, err := files.FromForm(w, r)
 	if err == nil {
 		defer body.Close()
-		_, err = p.svc.Attach(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), name, body)
+		_, err = p.svc.Reports().Attach(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), name, body)
 	}
 	if err != nil {
 		return p.pageError(w, r, err)
@@ -312,7 +312,7 @@ func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Pages) download(w http.ResponseWriter, r *http.Request) error {
-	att, f, err := p.svc.OpenAttachment(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("attachment_id"))
+	att, f, err := p.svc.Reports().OpenAttachment(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("attachment_id"))
 	if err != nil {
 		return err
 	}

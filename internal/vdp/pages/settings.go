@@ -36,7 +36,7 @@ type settingsData struct {
 
 func (p *Pages) settingsPage(w http.ResponseWriter, r *http.Request, status int, pg web.Page) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	rules, err := p.svc.Rules(ctx, id)
+	rules, err := p.svc.Reports().Rules(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (p *Pages) saveSettings(w http.ResponseWriter, r *http.Request) error {
 			}
 			rules = append(rules, rule)
 		}
-		_, err = p.svc.SetRules(ctx, id, rules)
+		_, err = p.svc.Reports().SetRules(ctx, id, rules)
 		msg = "Saved the routing rules."
 	case "cve":
 		var n int

@@ -1,6 +1,7 @@
-package vdp
+package reports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -62,13 +63,8 @@ type Receipt struct {
 func (r Receipt) Key() string { return r.key }
 
 // Limits on what a report may carry.
-const (
-	maxTitle     = 200
-	maxText      = 50000
-	maxShort     = 500
-	maxRefs      = 50
-	maxEncrypted = 1 << 20
-)
+// maxEncrypted bounds an encrypted report's body.
+const maxEncrypted = 1 << 20
 
 // validate checks and normalises a new report, naming each bad field.
 func (s *Service) validate(in *ReportInput) error {
@@ -92,7 +88,7 @@ func (s *Service) validate(in *ReportInput) error {
 	case strings.ContainsAny(in.Title, "\r\n"):
 		f.Add("title", "must be one line")
 	default:
-		text("title", in.Title, maxTitle)
+		text("title", in.Title, model.MaxTitle)
 	}
 	if in.Description == "" && !encrypted {
 		f.Add("description", "is required: what is wrong, where, and how you found it")
@@ -100,22 +96,22 @@ func (s *Service) validate(in *ReportInput) error {
 	if in.Vendor == "" && in.Product == "" && !encrypted && !in.byMail {
 		f.Add("vendor", "name the vendor or the product (or both)")
 	}
-	text("description", in.Description, maxText)
-	text("vendor", in.Vendor, maxTitle)
-	text("product", in.Product, maxTitle)
-	text("versions", in.Versions, maxShort)
-	text("impact", in.Impact, maxText)
-	text("reproduction", in.Reproduction, maxText)
-	text("vendor_contact", in.VendorContact, maxShort)
-	text("disclosure_plans", in.DisclosurePlans, maxShort*4)
-	text("credit", in.Credit, maxTitle)
+	text("description", in.Description, model.MaxText)
+	text("vendor", in.Vendor, model.MaxTitle)
+	text("product", in.Product, model.MaxTitle)
+	text("versions", in.Versions, model.MaxShort)
+	text("impact", in.Impact, model.MaxText)
+	text("reproduction", in.Reproduction, model.MaxText)
+	text("vendor_contact", in.VendorContact, model.MaxShort)
+	text("disclosure_plans", in.DisclosurePlans, model.MaxShort*4)
+	text("credit", in.Credit, model.MaxTitle)
 	if norm, problem := cwe.Normalize(in.CWE); problem != "" {
 		f.Add("cwe", "%s", problem)
 	} else {
 		in.CWE = norm
 	}
-	if len(in.References) > maxRefs {
-		f.Add("references", "at most %d references", maxRefs)
+	if len(in.References) > model.MaxRefs {
+		f.Add("references", "at most %d references", model.MaxRefs)
 	}
 	var refs []string
 	for i, ref := range in.References {
@@ -136,7 +132,7 @@ func (s *Service) validate(in *ReportInput) error {
 		trim(&rp.Name)
 		rp.Email = strings.ToLower(strings.TrimSpace(rp.Email))
 		trim(&rp.PGPKey)
-		text("reporter.name", rp.Name, maxTitle)
+		text("reporter.name", rp.Name, model.MaxTitle)
 		if rp.Email != "" && !notify.ValidAddress(rp.Email) {
 			f.Add("reporter.email", "is not an e-mail address (leave it empty to stay anonymous)")
 		}
@@ -286,7 +282,7 @@ func (s *Service) notifyNewReport(ctx context.Context, tx *db.Tx, r model.Report
 	}
 	return s.tellAssigned(ctx, tx, r, fmt.Sprintf("[%s] New vulnerability report: %s", r.TrackingID, r.Title),
 		fmt.Sprintf("A new report was routed to your team.\n\nTracking ID: %s\nVendor: %s\nProduct: %s\n\nTriage it here:\n%s\n",
-			r.TrackingID, orDash(r.Vendor), orDash(r.Product), s.link("/console/reports/"+r.ID)), "report.new")
+			r.TrackingID, cmp.Or(r.Vendor, "—"), cmp.Or(r.Product, "—"), s.link("/console/reports/"+r.ID)), "report.new")
 }
 
 // tellAssigned mails the analysts of the CERT a report is assigned to.
@@ -313,13 +309,6 @@ func (s *Service) tellReporter(ctx context.Context, tx *db.Tx, r model.Report, u
 		body += ", or reply to this message"
 	}
 	return s.out.Reporter(ctx, tx, r, subject, body+".\n", "report.message")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
 }
 
 // ReportDetail is a report as the console shows it.
@@ -359,13 +348,13 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, reportID string) (
 	if err != nil {
 		return d, err
 	}
-	return d, s.nameAuthors(ctx, map[string]string{}, d.Messages, authors)
+	return d, s.NameAuthors(ctx, map[string]string{}, d.Messages, authors)
 }
 
 // nameAuthors gives each message the name of the user who wrote it, as the
 // accounts know it: authors[i] wrote msgs[i] ("" for the reporter, who has
 // no account). names keeps the users already asked for.
-func (s *Service) nameAuthors(ctx context.Context, names map[string]string, msgs []model.Message, authors []string) error {
+func (s *Service) NameAuthors(ctx context.Context, names map[string]string, msgs []model.Message, authors []string) error {
 	for i, uid := range authors {
 		if uid == "" {
 			continue
@@ -398,18 +387,9 @@ func (s *Service) List(ctx context.Context, id *auth.Identity, f model.ReportFil
 		model.ReportTracked, model.ReportDeclined, model.ReportDuplicate}, model.ReportStatus(f.Status)) {
 		return nil, "", errs.InvalidField("status", "must be open, received, need_info, accepted, tracked, declined or duplicate")
 	}
-	after, err := db.DecodeCursor(f.Cursor, 2)
+	afterAt, afterID, err := store.After(f.Cursor)
 	if err != nil {
 		return nil, "", err
-	}
-	var afterAt *time.Time
-	afterID := ""
-	if after != nil {
-		t, err := time.Parse(time.RFC3339Nano, after[0])
-		if err != nil {
-			return nil, "", errs.InvalidField("cursor", "is not a cursor this server issued")
-		}
-		afterAt, afterID = &t, after[1]
 	}
 	out, err := store.ListReports(ctx, s.db, id.OrgIDs(), id.IsStaff() || id.IsSystem(), f, afterAt, afterID)
 	if err != nil {
@@ -419,7 +399,7 @@ func (s *Service) List(ctx context.Context, id *auth.Identity, f model.ReportFil
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
 		last := out[len(out)-1]
-		next = db.EncodeCursor(last.ReceivedAt.UTC().Format(time.RFC3339Nano), last.ID)
+		next = store.Next(last.ReceivedAt, last.ID)
 	}
 	for i := range out {
 		if _, triage := reportAccess(id, &out[i]); !triage {

@@ -1,4 +1,4 @@
-package vdp
+package reports
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func (s *Service) route(ctx context.Context, r model.Report) (string, string, er
 	if rule, ok := routing.First(rules, in); ok {
 		return rule.ID, rule.OrgID, nil
 	}
-	cc, err := s.coordinationCenter(ctx)
+	cc, err := s.CoordinationCenter(ctx)
 	return "default", cc, err
 }
 

@@ -1,6 +1,7 @@
-package vdp
+package reports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -79,22 +80,6 @@ type TriageInput struct {
 	CII         *bool             `json:"cii"`
 }
 
-// ParseVector scores a vector of the expected major version ("3" or "4").
-func ParseVector(field, vector, major string) (*cvss.Score, error) {
-	vector = strings.TrimSpace(vector)
-	if vector == "" {
-		return nil, nil
-	}
-	sc, err := cvss.Parse(vector)
-	if err != nil {
-		return nil, errs.InvalidField(field, "%s", err.Error())
-	}
-	if !strings.HasPrefix(string(sc.Version), major+".") {
-		return nil, errs.InvalidField(field, "must be a CVSS %s vector, not %s", major, sc.Version)
-	}
-	return &sc, nil
-}
-
 // Triage records validity, CWE, CVSS, SSVC, sectors and the vendor.
 func (s *Service) Triage(ctx context.Context, id *auth.Identity, reportID string, in TriageInput) (model.Report, error) {
 	var f errs.Fields
@@ -117,13 +102,13 @@ func (s *Service) Triage(ctx context.Context, id *auth.Identity, reportID string
 	}
 	if in.CVSS3 != nil {
 		var err error
-		if c3, err = ParseVector("cvss3", *in.CVSS3, "3"); err != nil {
+		if c3, err = model.ParseVector("cvss3", *in.CVSS3, "3"); err != nil {
 			addErr(err)
 		}
 	}
 	if in.CVSS4 != nil {
 		var err error
-		if c4, err = ParseVector("cvss4", *in.CVSS4, "4"); err != nil {
+		if c4, err = model.ParseVector("cvss4", *in.CVSS4, "4"); err != nil {
 			addErr(err)
 		}
 	}
@@ -161,7 +146,7 @@ func (s *Service) Triage(ctx context.Context, id *auth.Identity, reportID string
 		var changed []string
 		if in.Validity != nil && *in.Validity != r.Validity {
 			r.Validity = *in.Validity
-			changed = append(changed, "validity "+orDash(r.Validity))
+			changed = append(changed, "validity "+cmp.Or(r.Validity, "—"))
 		}
 		if in.CWE != nil {
 			r.CWE = *in.CWE
@@ -230,8 +215,8 @@ func (s *Service) MessageReporter(ctx context.Context, id *auth.Identity, report
 	if text == "" {
 		return model.Report{}, errs.InvalidField("message", "is empty")
 	}
-	if utf8.RuneCountInString(text) > maxText {
-		return model.Report{}, errs.InvalidField("message", "must be at most %d characters", maxText)
+	if utf8.RuneCountInString(text) > model.MaxText {
+		return model.Report{}, errs.InvalidField("message", "must be at most %d characters", model.MaxText)
 	}
 	return s.change(ctx, id, reportID, "report.message", func(tx *db.Tx, r *model.Report) (string, error) {
 		if r.AcknowledgedAt == nil {

@@ -1,4 +1,4 @@
-package vdp
+package reports
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package vdp
+package reports
 
 import (
 	"bytes"
@@ -46,9 +46,9 @@ func (r *stalledReader) Read(p []byte) (int, error) {
 // connection for as long as the client took); the file then lands intact.
 func TestUploadHoldsNoWriteLock(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		w := newWorld(t, d)
+		s, dir := newService(t, d)
 		ctx := context.Background()
-		r, rc, err := w.svc.SubmitPublic(ctx, goodReport(), "web", "198.51.100.70")
+		r, rc, err := s.SubmitPublic(ctx, goodReport(), "web", "198.51.100.70")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func TestUploadHoldsNoWriteLock(t *testing.T) {
 		slow := &stalledReader{first: body[:600], rest: body[600:], started: make(chan struct{}), release: make(chan struct{})}
 		done := make(chan error, 1)
 		go func() {
-			_, err := w.svc.AttachByKey(ctx, rc.key, "poc.txt", slow, "198.51.100.70")
+			_, err := s.AttachByKey(ctx, rc.key, "poc.txt", slow, "198.51.100.70")
 			done <- err
 		}()
 		select {
@@ -76,26 +76,26 @@ func TestUploadHoldsNoWriteLock(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-		atts, err := w.svc.listAttachments(ctx, d, r.ID)
+		atts, err := s.listAttachments(ctx, d, r.ID)
 		if err != nil || len(atts) != 1 || atts[0].Size != int64(len(body)) {
 			t.Fatalf("attachments %+v (%v)", atts, err)
 		}
-		got, err := os.ReadFile(filepath.Join(w.svc.dataDir, "attachments", atts[0].SHA256[:2], atts[0].SHA256))
+		got, err := os.ReadFile(filepath.Join(dir, "attachments", atts[0].SHA256[:2], atts[0].SHA256))
 		if err != nil || !bytes.Equal(got, body) {
 			t.Fatalf("stored file differs (%d bytes, %v)", len(got), err)
 		}
 		// A refused file and a broken body leave nothing behind.
-		if _, err := w.svc.AttachByKey(ctx, rc.key, "x.exe", bytes.NewReader([]byte("MZ\x90\x00\x03")), "198.51.100.70"); err == nil {
+		if _, err := s.AttachByKey(ctx, rc.key, "x.exe", bytes.NewReader([]byte("MZ\x90\x00\x03")), "198.51.100.70"); err == nil {
 			t.Fatal("an executable was accepted")
 		}
-		if _, err := w.svc.AttachByKey(ctx, rc.key, "cut.txt", io.MultiReader(strings.NewReader("text"), failingReader{}), "198.51.100.70"); err == nil {
+		if _, err := s.AttachByKey(ctx, rc.key, "cut.txt", io.MultiReader(strings.NewReader("text"), failingReader{}), "198.51.100.70"); err == nil {
 			t.Fatal("a broken body was accepted")
 		}
-		entries, _ := filepath.Glob(filepath.Join(w.svc.dataDir, "attachments", "upload-*"))
+		entries, _ := filepath.Glob(filepath.Join(dir, "attachments", "upload-*"))
 		if len(entries) != 0 {
 			t.Fatalf("temporary files left: %v", entries)
 		}
-		if atts, _ := w.svc.listAttachments(ctx, d, r.ID); len(atts) != 1 {
+		if atts, _ := s.listAttachments(ctx, d, r.ID); len(atts) != 1 {
 			t.Fatalf("%d attachments after refusals, want 1", len(atts))
 		}
 	})
@@ -135,18 +135,18 @@ func (r *dripReader) Read(p []byte) (int, error) {
 // are serialised. The two figures stay the same: uploads are staged on
 // disk before their short transaction. docs/performance.md has the numbers.
 //
-//	go test ./internal/vdp -run '^$' -bench WriterDuringSlowUploads
+//	go test ./internal/vdp/reports -run '^$' -bench WriterDuringSlowUploads
 func BenchmarkWriterDuringSlowUploads(b *testing.B) {
 	for _, uploads := range []int{0, 20} {
 		b.Run(fmt.Sprintf("uploads=%d", uploads), func(b *testing.B) {
 			d := dbtest.Open(b, db.SQLite)
-			w := newWorld(b, d)
+			s, _ := newService(b, d)
 			ctx := context.Background()
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			for i := range uploads {
 				ip := fmt.Sprintf("198.51.100.%d", 100+i)
-				_, rc, err := w.svc.SubmitPublic(ctx, goodReport(), "web", ip)
+				_, rc, err := s.SubmitPublic(ctx, goodReport(), "web", ip)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -159,7 +159,7 @@ func BenchmarkWriterDuringSlowUploads(b *testing.B) {
 							return
 						default:
 						}
-						_, _ = w.svc.AttachByKey(ctx, rc.key, "poc.txt", &dripReader{left: 200 << 10, tick: 10 * time.Millisecond, stop: stop}, ip)
+						_, _ = s.AttachByKey(ctx, rc.key, "poc.txt", &dripReader{left: 200 << 10, tick: 10 * time.Millisecond, stop: stop}, ip)
 					}
 				}()
 			}

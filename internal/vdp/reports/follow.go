@@ -1,4 +1,4 @@
-package vdp
+package reports
 
 import (
 	"context"
@@ -74,7 +74,7 @@ func (s *Service) Follow(ctx context.Context, key, ip string) (FollowView, error
 	if err != nil {
 		return v, err
 	}
-	return v, s.nameAuthors(ctx, map[string]string{}, v.Messages, authors)
+	return v, s.NameAuthors(ctx, map[string]string{}, v.Messages, authors)
 }
 
 // ReporterReply adds a message from the reporter through the follow link. A
@@ -84,8 +84,8 @@ func (s *Service) ReporterReply(ctx context.Context, key, body, ip string) (mode
 	if body == "" {
 		return model.Message{}, errs.InvalidField("message", "is empty")
 	}
-	if utf8.RuneCountInString(body) > maxText {
-		return model.Message{}, errs.InvalidField("message", "must be at most %d characters", maxText)
+	if utf8.RuneCountInString(body) > model.MaxText {
+		return model.Message{}, errs.InvalidField("message", "must be at most %d characters", model.MaxText)
 	}
 	var m model.Message
 	err := s.db.Write(ctx, func(tx *db.Tx) error {

@@ -1,4 +1,4 @@
-package vdp
+package reports
 
 import (
 	"bytes"
@@ -106,8 +106,8 @@ func (s *Service) mailReply(ctx context.Context, trackingID string, m mailin.Mes
 
 // mailReport makes a new report of the message.
 func (s *Service) mailReport(ctx context.Context, m mailin.Message) error {
-	title := inbound.Title(m, maxTitle)
-	body, notes, full := inbound.Body(m, maxText-200)
+	title := inbound.Title(m, model.MaxTitle)
+	body, notes, full := inbound.Body(m, model.MaxText-200)
 	if body == "" {
 		if len(m.Attachments) == 0 {
 			return mailin.Reject("the message is empty: describe the vulnerability in the body")
