@@ -204,6 +204,8 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/intel/sources", "/api/v1/intel/sources", signedIn},
 	{"GET /api/v1/intel/sources/{id}", "/api/v1/intel/sources/{src_partner}", "-----YYY"},
 	{"GET /api/v1/intel/sources/{id}/runs", "/api/v1/intel/sources/{src_partner}/runs", "-----YYY"},
+	{"GET /api/v1/labs", "/api/v1/labs", everyone},
+	{"GET /api/v1/labs/{id}", "/api/v1/labs/{lab}", everyone},
 	{"GET /api/v1/intel/warninglists", "/api/v1/intel/warninglists", signedIn},
 	{"GET /api/v1/intel/warninglists/{id}", "/api/v1/intel/warninglists/private-networks", signedIn},
 
@@ -365,6 +367,7 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("firstbank", `SELECT id FROM orgs WHERE name = 'First Example Bank'`)
 	one("karakoram", `SELECT id FROM orgs WHERE name = 'Karakoram Telecom'`)
 	one("bankcert", `SELECT id FROM orgs WHERE name = 'Banking Sector CERT'`)
+	one("lab", `SELECT id FROM orgs WHERE name = 'National Cyber Security Testing Lab'`)
 	one("firstbank_soc", `SELECT id FROM users WHERE email = 'soc@firstbank.example'`)
 	one("adv_clear", `SELECT tracking_id FROM advisories WHERE pub_tlp = 'CLEAR' AND kind = 'advisory' ORDER BY tracking_id LIMIT 1`)
 	one("adv_clear_id", `SELECT id FROM advisories WHERE tracking_id = $1`, ids["adv_clear"])

@@ -44,6 +44,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
+	"github.com/certhub/certhub/internal/procurement"
 	"github.com/certhub/certhub/internal/schema"
 	"github.com/certhub/certhub/internal/site"
 	"github.com/certhub/certhub/internal/vdp"
@@ -109,6 +110,8 @@ type Core struct {
 	VDP       *vdp.Service
 	Advisory  *advisory.Service
 	Intel     *intel.Service
+	// Procurement is procurement security testing: the accredited labs.
+	Procurement *procurement.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -212,6 +215,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.IntelDigests = inteldigest.New(inteldigest.Options{DB: c.DB, Origins: c.Intel, Directory: c.Directory,
 		Outbox: notify.NewOutbox(c.Queue, key), CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Now: cfg.Now, Log: cfg.Logger})
 	c.IntelDigests.Register(c.Queue)
+	c.Procurement = procurement.NewService(c.DB, c.Directory, cfg.Now)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -366,6 +370,7 @@ func (a *App) routes() error {
 	vdpapi.New(a.VDP).Register(rt, api)
 	advisory.NewAPI(a.Advisory).Register(rt, api)
 	intelapi.New(a.Intel).Register(rt, api)
+	procurement.NewAPI(a.Procurement).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {

@@ -10,6 +10,7 @@ import (
 	directory "github.com/certhub/certhub/internal/directory/migrations"
 	intel "github.com/certhub/certhub/internal/intel/migrations"
 	platform "github.com/certhub/certhub/internal/platform/migrations"
+	procurement "github.com/certhub/certhub/internal/procurement/migrations"
 	vdp "github.com/certhub/certhub/internal/vdp/migrations"
 )
 
@@ -23,6 +24,7 @@ var Owners = []struct {
 	{"vdp", vdp.FS},
 	{"advisory", advisory.FS},
 	{"intel", intel.FS},
+	{"procurement", procurement.FS},
 }
 
 var merged = func() fs.FS {

@@ -1,0 +1,23 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/procurement"
+)
+
+// loadProcurement accredits the demo's lab for network and security
+// products, for three years from the demo's first day.
+func loadProcurement(ctx context.Context, c *app.Core, ids map[string]string) error {
+	now := c.Cfg.Now().UTC()
+	_, err := c.Procurement.SetAccreditation(ctx, auth.System("demo dataset"), ids["lab"], procurement.AccreditationInput{
+		Categories: []string{"network_device", "firewall", "vpn_gateway", "iot_ot_device"}, State: procurement.StateActive,
+		ValidFrom: now.AddDate(0, -6, 0).Format("2006-01-02"), ValidUntil: now.AddDate(2, 6, 0).Format("2006-01-02")})
+	if err != nil {
+		return fmt.Errorf("demo accreditation: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package procurement_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/certhub/certhub/internal/apptest"
+)
+
+// TestLabsAPI: the demo's lab is listed for anyone; staff suspend it with
+// a reason, after which it is gone for the public and a vendor while its
+// own evaluator reads the suspension and its history; a constituent
+// cannot change it; bad input is named field by field.
+func TestLabsAPI(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	coord, lab, bank := s.Token("coordinator@cc.example"), s.Token("evaluator@ncstl.example"), s.Token("ciso@firstbank.example")
+	labID := s.OrgID("National Cyber Security Testing Lab")
+	r := s.API("GET", "/api/v1/labs", "", nil)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"lab":"National Cyber Security Testing Lab"`) ||
+		!strings.Contains(string(r.Body), `"firewall"`) || strings.Contains(string(r.Body), `"history"`) {
+		t.Fatalf("the public list: %d %s", r.Status, r.Body)
+	}
+	body := `{"categories": ["firewall", "vpn_gateway"], "state": "suspended", "valid_from": "2026-01-01", "valid_until": "2028-12-31",
+		"reason": "Re-assessment after the lab moved."}`
+	if r := s.API("PUT", "/api/v1/labs/"+labID+"/accreditation", bank, body); r.Status != http.StatusForbidden {
+		t.Fatalf("a constituent changed the accreditation: %d %s", r.Status, r.Body)
+	}
+	if r := s.API("PUT", "/api/v1/labs/"+labID+"/accreditation", "", body); r.Status != http.StatusUnauthorized {
+		t.Fatalf("anonymous: %d %s", r.Status, r.Body)
+	}
+	bad := s.Malformed().API("PUT", "/api/v1/labs/"+labID+"/accreditation", coord, `{"categories": ["toasters"], "state": "suspended", "valid_from": "2026-01-01", "valid_until": "2025-01-01"}`)
+	for _, f := range []string{`"field":"categories"`, `"field":"reason"`, `"field":"valid_until"`} {
+		if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(string(bad.Body), f) {
+			t.Errorf("bad input: %d %s, want %s", bad.Status, bad.Body, f)
+		}
+	}
+	if r := s.API("PUT", "/api/v1/labs/"+labID+"/accreditation", coord, body); r.Status != http.StatusOK ||
+		!strings.Contains(string(r.Body), `"state":"suspended"`) || !strings.Contains(string(r.Body), `"standing":false`) {
+		t.Fatalf("suspend: %d %s", r.Status, r.Body)
+	}
+	if r := s.API("GET", "/api/v1/labs/"+labID, "", nil); r.Status != http.StatusNotFound {
+		t.Errorf("the public reads a suspended lab: %d %s", r.Status, r.Body)
+	}
+	if r := s.API("GET", "/api/v1/labs", s.Token("psirt@examplesoft.example"), nil); strings.Contains(string(r.Body), labID) {
+		t.Errorf("a vendor lists a suspended lab: %s", r.Body)
+	}
+	r = s.API("GET", "/api/v1/labs/"+labID, lab, nil)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "Re-assessment after the lab moved.") ||
+		strings.Count(string(r.Body), `"actor"`) != 2 {
+		t.Errorf("the lab reads its own: %d %s", r.Status, r.Body)
+	}
+}
