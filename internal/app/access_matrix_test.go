@@ -206,6 +206,9 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/intel/sources/{id}/runs", "/api/v1/intel/sources/{src_partner}/runs", "-----YYY"},
 	{"GET /api/v1/labs", "/api/v1/labs", everyone},
 	{"GET /api/v1/labs/{id}", "/api/v1/labs/{lab}", everyone},
+	{"GET /api/v1/catalogues", "/api/v1/catalogues", everyone},
+	{"GET /api/v1/catalogues/{category}", "/api/v1/catalogues/firewall", everyone},
+	{"GET /api/v1/catalogues/{category}/versions", "/api/v1/catalogues/firewall/versions", everyone},
 	{"GET /api/v1/intel/warninglists", "/api/v1/intel/warninglists", signedIn},
 	{"GET /api/v1/intel/warninglists/{id}", "/api/v1/intel/warninglists/private-networks", signedIn},
 

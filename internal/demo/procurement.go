@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 
 	"github.com/certhub/certhub/internal/app"
@@ -10,7 +11,8 @@ import (
 )
 
 // loadProcurement accredits the demo's lab for network and security
-// products, for three years from the demo's first day.
+// products, for three years around the demo's first day, and publishes the
+// firewall catalogue.
 func loadProcurement(ctx context.Context, c *app.Core, ids map[string]string) error {
 	now := c.Cfg.Now().UTC()
 	_, err := c.Procurement.SetAccreditation(ctx, auth.System("demo dataset"), ids["lab"], procurement.AccreditationInput{
@@ -19,5 +21,14 @@ func loadProcurement(ctx context.Context, c *app.Core, ids map[string]string) er
 	if err != nil {
 		return fmt.Errorf("demo accreditation: %w", err)
 	}
+	if _, err := c.Procurement.PublishCatalogue(ctx, auth.System("demo dataset"), "firewall", firewallCatalogue); err != nil {
+		return fmt.Errorf("demo catalogue: %w", err)
+	}
 	return nil
 }
+
+// firewallCatalogue is the demo's criteria for firewalls (twenty
+// requirements), in the catalogue import format.
+//
+//go:embed firewall-catalogue.json
+var firewallCatalogue []byte

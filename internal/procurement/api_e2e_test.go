@@ -51,3 +51,46 @@ func TestLabsAPI(t *testing.T) {
 		t.Errorf("the lab reads its own: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestCataloguesAPI: the demo's firewall catalogue is public; staff
+// publish a version and clarify it through the API, a vendor may not;
+// what GET answers publishes again as it is (the export is the import).
+func TestCataloguesAPI(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	coord, vendor := s.Token("coordinator@cc.example"), s.Token("psirt@examplesoft.example")
+	r := s.API("GET", "/api/v1/catalogues", "", nil)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"category":"firewall"`) || !strings.Contains(string(r.Body), `"requirements":20`) {
+		t.Fatalf("catalogues: %d %s", r.Status, r.Body)
+	}
+	r = s.API("GET", "/api/v1/catalogues/firewall", "", nil)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"id":"FW-20"`) {
+		t.Fatalf("the firewall catalogue: %d %.300s", r.Status, r.Body)
+	}
+	export := string(r.Body)
+	if r := s.API("POST", "/api/v1/catalogues/firewall/versions", vendor, export); r.Status != http.StatusForbidden {
+		t.Fatalf("a vendor published criteria: %d %s", r.Status, r.Body)
+	}
+	if r := s.Malformed().API("POST", "/api/v1/catalogues/firewall/versions", coord, `{"title": "x", "requirements": [{"id": "A"}]}`); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.Body), `"field":"requirements[0].severity"`) {
+		t.Fatalf("a bad catalogue: %d %s", r.Status, r.Body)
+	}
+	r = s.API("POST", "/api/v1/catalogues/firewall/versions", coord, export)
+	if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"version":2`) {
+		t.Fatalf("publish the export again: %d %.300s", r.Status, r.Body)
+	}
+	if r := s.API("POST", "/api/v1/catalogues/firewall/versions/1/clarifications", coord, `{"requirement": "FW-02", "text": "A one-time password printed on the device counts as no shared default."}`); r.Status != http.StatusCreated {
+		t.Fatalf("clarify: %d %s", r.Status, r.Body)
+	}
+	if r := s.API("GET", "/api/v1/catalogues/firewall?version=1", "", nil); !strings.Contains(string(r.Body), "one-time password") {
+		t.Fatalf("version 1 without its clarification: %.300s", r.Body)
+	}
+	if r := s.API("GET", "/api/v1/catalogues/firewall/versions", "", nil); strings.Count(string(r.Body), `"version"`) != 2 {
+		t.Fatalf("versions: %s", r.Body)
+	}
+	if r := s.Malformed().API("GET", "/api/v1/catalogues/firewall?version=zero", "", nil); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad version: %d %s", r.Status, r.Body)
+	}
+	if r := s.Malformed().API("GET", "/api/v1/catalogues/toasters", "", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("an unknown category: %d %s", r.Status, r.Body)
+	}
+}

@@ -202,7 +202,7 @@ func check(in AccreditationInput) (Accreditation, error) {
 	switch {
 	case a.State != StateActive && a.State != "" && a.Reason == "":
 		f.Add("reason", "say why the accreditation is %s", a.State)
-	case utf8.RuneCountInString(a.Reason) > maxReason:
+	case utf8.RuneCountInString(a.Reason) > maxReason || strings.ContainsRune(a.Reason, 0):
 		f.Add("reason", "at most %d characters", maxReason)
 	}
 	return a, f.Err()
