@@ -341,7 +341,7 @@ func (a *App) routes() error {
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurement.Templates())
 	if err != nil {
 		return err
 	}
@@ -391,6 +391,7 @@ func (a *App) routes() error {
 	vdppages.New(a.VDP, rd).Register(rt)
 	advisory.NewPages(a.Advisory, rd).Register(rt)
 	intelpages.New(a.Intel, rd).Register(rt)
+	procurement.NewPages(a.Procurement, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

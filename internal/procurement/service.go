@@ -19,6 +19,7 @@ import (
 // vendors and buyers) as organisations.
 type Orgs interface {
 	GetMany(ctx context.Context, id *auth.Identity, orgIDs []string) ([]directory.Org, error)
+	All(ctx context.Context, id *auth.Identity, f directory.Filter) ([]directory.Summary, error)
 }
 
 // Service runs procurement security testing.
@@ -114,6 +115,29 @@ func (s *Service) name(ctx context.Context, list []Accreditation) error {
 		list[i].Lab = names[list[i].OrgID]
 	}
 	return nil
+}
+
+// Unaccredited lists the directory's labs that have no accreditation yet
+// (staff: the ones they may accredit).
+func (s *Service) Unaccredited(ctx context.Context, id *auth.Identity) ([]directory.Summary, error) {
+	if err := mayManage(id); err != nil {
+		return nil, err
+	}
+	labs, err := s.orgs.All(ctx, system, directory.Filter{Kind: directory.KindLab})
+	if err != nil {
+		return nil, fmt.Errorf("procurement: the directory's labs: %w", err)
+	}
+	have, err := listAccreditations(ctx, s.db, "")
+	if err != nil {
+		return nil, err
+	}
+	out := []directory.Summary{}
+	for _, l := range labs {
+		if !slices.ContainsFunc(have, func(a Accreditation) bool { return a.OrgID == l.ID }) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // maxReason bounds a reason's length.

@@ -3,6 +3,7 @@ package procurement_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,17 @@ func (o orgs) GetMany(_ context.Context, _ *auth.Identity, ids []string) ([]dire
 			out = append(out, org)
 		}
 	}
+	return out, nil
+}
+
+func (o orgs) All(_ context.Context, _ *auth.Identity, f directory.Filter) ([]directory.Summary, error) {
+	var out []directory.Summary
+	for _, org := range o {
+		if f.Kind == "" || org.Kind == f.Kind {
+			out = append(out, directory.Summary{ID: org.ID, Name: org.Name, Kind: org.Kind})
+		}
+	}
+	slices.SortFunc(out, func(a, b directory.Summary) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
@@ -62,6 +74,12 @@ func TestAccreditation(t *testing.T) {
 		s := setup(t, d, func() time.Time { return now })
 		good := procurement.AccreditationInput{Categories: []string{"firewall", "vpn_gateway", "firewall"}, State: "active",
 			ValidFrom: "2026-01-01", ValidUntil: "2028-12-31"}
+		if labs, err := s.Unaccredited(ctx, staff); err != nil || len(labs) != 2 || labs[0].ID != "lab1" {
+			t.Errorf("labs to accredit: %+v %v", labs, err)
+		}
+		if _, err := s.Unaccredited(ctx, member("lab1", auth.RoleAdmin)); errs.KindOf(err) != errs.KindForbidden {
+			t.Errorf("a lab lists the labs to accredit: %v", err)
+		}
 		if _, err := s.SetAccreditation(ctx, member("lab1", auth.RoleAdmin), "lab1", good); errs.KindOf(err) != errs.KindForbidden {
 			t.Errorf("a lab accredited itself: %v", err)
 		}
