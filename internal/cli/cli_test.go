@@ -247,6 +247,7 @@ func TestOnlyServeAndMigrateMigrate(t *testing.T) {
 		{"ingest", list},
 		{"warninglist", "list"},
 		{"asn", "show"},
+		{"osv", "load", list},
 	}
 	want := fmt.Sprintf("schema version %d and this certhub expects %d", available-1, available)
 	for _, args := range readers {

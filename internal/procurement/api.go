@@ -1,6 +1,7 @@
 package procurement
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/procurement/osv"
+	"github.com/certhub/certhub/internal/procurement/sbom"
 )
 
 // API serves procurement's JSON API.
@@ -29,6 +32,8 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("GET /api/v1/catalogues/{category}/versions", httpx.API(a.catalogueVersions))
 	rt.Handle("POST /api/v1/catalogues/{category}/versions", protect(httpx.API(a.publishCatalogue)))
 	rt.Handle("POST /api/v1/catalogues/{category}/versions/{version}/clarifications", protect(httpx.API(a.clarify)))
+	rt.Handle("POST /api/v1/osv", protect(httpx.API(a.loadOSV)))
+	rt.Handle("POST /api/v1/sbom-checks", protect(httpx.API(a.checkSBOM)))
 }
 
 func (a *API) labs(w http.ResponseWriter, r *http.Request) error {
@@ -127,5 +132,31 @@ func (a *API) clarify(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, cl)
+	return nil
+}
+
+func (a *API) loadOSV(w http.ResponseWriter, r *http.Request) error {
+	var data json.RawMessage
+	if err := httpx.DecodeJSON(w, r, &data, osv.MaxBytes); err != nil {
+		return err
+	}
+	res, err := a.s.LoadOSV(r.Context(), auth.FromContext(r.Context()), data)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (a *API) checkSBOM(w http.ResponseWriter, r *http.Request) error {
+	var data json.RawMessage
+	if err := httpx.DecodeJSON(w, r, &data, sbom.MaxBytes); err != nil {
+		return err
+	}
+	res, err := a.s.CheckSBOM(r.Context(), auth.FromContext(r.Context()), bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
 	return nil
 }

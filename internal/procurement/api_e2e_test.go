@@ -94,3 +94,37 @@ func TestCataloguesAPI(t *testing.T) {
 		t.Fatalf("an unknown category: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestSBOMCheckAPI: staff load an OSV record; a constituent checks an SBOM
+// against it; bad input is refused with its reason.
+func TestSBOMCheckAPI(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	coord, bank := s.Token("coordinator@cc.example"), s.Token("ciso@firstbank.example")
+	rec := `{"id": "GHSA-jfh8-c2jp-5v3q", "modified": "2024-02-01T00:00:00Z", "aliases": ["CVE-2021-44228"], "summary": "Remote code injection in Log4j",
+		"affected": [{"package": {"ecosystem": "Maven", "name": "org.apache.logging.log4j:log4j-core"},
+		"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.13.0"}, {"fixed": "2.15.0"}]}]}]}`
+	if r := s.API("POST", "/api/v1/osv", bank, rec); r.Status != http.StatusForbidden {
+		t.Fatalf("a constituent loaded OSV: %d %s", r.Status, r.Body)
+	}
+	if r := s.API("POST", "/api/v1/osv", coord, rec); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"new":1`) {
+		t.Fatalf("load: %d %s", r.Status, r.Body)
+	}
+	if r := s.Malformed().API("POST", "/api/v1/osv", coord, `{"id": "X"}`); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "modified") {
+		t.Fatalf("a bad record: %d %s", r.Status, r.Body)
+	}
+	bom := `{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+		{"type": "library", "name": "log4j-core", "version": "2.14.1", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
+		{"type": "library", "name": "log4j-api", "version": "2.14.1", "purl": "pkg:maven/org.apache.logging.log4j/log4j-api@2.14.1"},
+		{"type": "firmware", "name": "bootloader"}]}`
+	r := s.API("POST", "/api/v1/sbom-checks", bank, bom)
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"CVE-2021-44228"`) || !strings.Contains(string(r.Body), `"checked":2`) ||
+		!strings.Contains(string(r.Body), `"unchecked":[{"ref":"","name":"bootloader"}]`) {
+		t.Fatalf("check: %d %s", r.Status, r.Body)
+	}
+	if r := s.API("POST", "/api/v1/sbom-checks", "", bom); r.Status != http.StatusUnauthorized {
+		t.Fatalf("anonymous: %d", r.Status)
+	}
+	if r := s.Malformed().API("POST", "/api/v1/sbom-checks", bank, `{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"type": "library", "name": "a", "bom-ref": "x"}, {"type": "library", "name": "b", "bom-ref": "x"}]}`); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "two components") {
+		t.Fatalf("duplicate bom-refs: %d %s", r.Status, r.Body)
+	}
+}

@@ -1,0 +1,194 @@
+package procurement
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/procurement/osv"
+	"github.com/certhub/certhub/internal/procurement/sbom"
+)
+
+// OSVLoad says what a load of OSV records did.
+type OSVLoad struct {
+	Records   int `json:"records"`
+	New       int `json:"new"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"` // the store had them at the same or a later modified time
+}
+
+// LoadOSV loads OSV records (one, or a JSON array) for the SBOM checks
+// (staff), 500 a transaction; a record replaces the one of its id only
+// when newer. Audited once a load.
+func (s *Service) LoadOSV(ctx context.Context, id *auth.Identity, data []byte) (OSVLoad, error) {
+	if err := mayManage(id); err != nil {
+		return OSVLoad{}, err
+	}
+	recs, err := osv.Parse(data)
+	if err != nil {
+		return OSVLoad{}, err
+	}
+	return s.LoadOSVRecords(ctx, id, recs)
+}
+
+// LoadOSVRecords is LoadOSV of records already read (the command line's
+// files and archives).
+func (s *Service) LoadOSVRecords(ctx context.Context, id *auth.Identity, recs []osv.Record) (OSVLoad, error) {
+	if err := mayManage(id); err != nil {
+		return OSVLoad{}, err
+	}
+	if len(recs) == 0 {
+		return OSVLoad{}, nil
+	}
+	out := OSVLoad{Records: len(recs)}
+	now := s.now().UTC()
+	for start := 0; start < len(recs); start += 500 {
+		part := recs[start:min(start+500, len(recs))]
+		var n OSVLoad
+		err := s.db.Write(ctx, func(tx *db.Tx) error {
+			n = OSVLoad{}
+			for _, r := range part {
+				status, err := saveOSV(ctx, tx, r, now)
+				if err != nil {
+					return err
+				}
+				switch status {
+				case "new":
+					n.New++
+				case "updated":
+					n.Updated++
+				default:
+					n.Unchanged++
+				}
+			}
+			if start+500 < len(recs) {
+				return nil
+			}
+			total := OSVLoad{Records: out.Records, New: out.New + n.New, Updated: out.Updated + n.Updated, Unchanged: out.Unchanged + n.Unchanged}
+			return audit.Record(ctx, tx, now, audit.Event{Action: "procurement.osv.load", ObjectType: "osv", ObjectID: recs[0].ID,
+				Summary: fmt.Sprintf("loaded %d OSV records: %d new, %d updated, %d unchanged", total.Records, total.New, total.Updated, total.Unchanged)})
+		})
+		if err != nil {
+			return out, err
+		}
+		out.New, out.Updated, out.Unchanged = out.New+n.New, out.Updated+n.Updated, out.Unchanged+n.Unchanged
+	}
+	return out, nil
+}
+
+// Vulnerability is a known vulnerability of a component.
+type Vulnerability struct {
+	ID       string   `json:"id"`
+	Aliases  []string `json:"aliases,omitempty"`
+	Summary  string   `json:"summary,omitempty"`
+	Severity string   `json:"severity,omitempty"`
+}
+
+// ComponentCheck is a component with what is known against it.
+type ComponentCheck struct {
+	sbom.Component
+	Vulnerabilities []Vulnerability `json:"vulnerabilities"`
+}
+
+// SBOMCheck is an SBOM matched against the OSV records loaded.
+type SBOMCheck struct {
+	Format      string `json:"format"`
+	SpecVersion string `json:"spec_version"`
+	Product     string `json:"product,omitempty"`
+	Components  int    `json:"components"`
+	Checked     int    `json:"checked"`
+	// Vulnerable are the components with known vulnerabilities.
+	Vulnerable []ComponentCheck `json:"vulnerable"`
+	// Unchecked are the components that could not be matched: no package
+	// URL of an ecosystem OSV knows, or a version it cannot read. They are
+	// listed, never passed.
+	Unchecked []sbom.Component `json:"unchecked"`
+}
+
+// CheckSBOM reads an SBOM and matches each component against the OSV
+// records loaded (anyone signed in: a constituent checks what it means to
+// buy, a lab and the center what they evaluate).
+func (s *Service) CheckSBOM(ctx context.Context, id *auth.Identity, r io.Reader) (SBOMCheck, error) {
+	if id == nil {
+		return SBOMCheck{}, errs.Unauthenticated("sign in to check an SBOM")
+	}
+	doc, err := sbom.Parse(r)
+	if err != nil {
+		return SBOMCheck{}, err
+	}
+	return s.check(ctx, doc)
+}
+
+func (s *Service) check(ctx context.Context, doc sbom.SBOM) (SBOMCheck, error) {
+	out := SBOMCheck{Format: doc.Format, SpecVersion: doc.SpecVersion, Product: doc.Product, Components: len(doc.Components),
+		Vulnerable: []ComponentCheck{}, Unchecked: []sbom.Component{}}
+	type coord struct{ eco, name, version string }
+	coords := make([]coord, len(doc.Components))
+	var names []string
+	for i, c := range doc.Components {
+		if c.PURL == "" {
+			continue
+		}
+		if eco, name, version, ok := osv.Coordinates(c.PURL); ok && version != "" {
+			coords[i] = coord{eco, name, version}
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	known, err := affectedPackages(ctx, s.db, slices.Compact(names))
+	if err != nil {
+		return SBOMCheck{}, err
+	}
+	byPkg := map[[2]string][]knownAffected{}
+	for _, k := range known {
+		key := [2]string{k.Ecosystem, k.Name}
+		byPkg[key] = append(byPkg[key], k)
+	}
+	var ids []string
+	for i, c := range doc.Components {
+		co := coords[i]
+		if co.name == "" {
+			out.Unchecked = append(out.Unchecked, c)
+			continue
+		}
+		var vulns []Vulnerability
+		readable := true
+		for _, k := range byPkg[[2]string{co.eco, co.name}] {
+			hit, err := k.Affects(co.version)
+			if err != nil {
+				readable = false
+				continue
+			}
+			if hit && !slices.ContainsFunc(vulns, func(v Vulnerability) bool { return v.ID == k.ID }) {
+				vulns = append(vulns, Vulnerability{ID: k.ID, Summary: k.Summary, Severity: k.Severity})
+				ids = append(ids, k.ID)
+			}
+		}
+		switch {
+		case len(vulns) > 0:
+			out.Checked++
+			out.Vulnerable = append(out.Vulnerable, ComponentCheck{Component: c, Vulnerabilities: vulns})
+		case !readable:
+			out.Unchecked = append(out.Unchecked, c)
+		default:
+			out.Checked++
+		}
+	}
+	slices.Sort(ids)
+	aliases, err := aliasesOf(ctx, s.db, slices.Compact(ids))
+	if err != nil {
+		return SBOMCheck{}, err
+	}
+	for i := range out.Vulnerable {
+		for j := range out.Vulnerable[i].Vulnerabilities {
+			v := &out.Vulnerable[i].Vulnerabilities[j]
+			v.Aliases = aliases[v.ID]
+		}
+	}
+	return out, nil
+}
