@@ -26,6 +26,7 @@ import (
 //	a  anonymous visitor
 //	r  a reporter, who holds only the follow link of their report
 //	v  a vendor's PSIRT (Examplesoft, a participant of the disclosed case)
+//	l  an accredited lab's evaluator (the lab of the demo's evaluations)
 //	c  a constituent's CISO (First Example Bank, under BankCERT)
 //	s  a sectoral CERT's analyst (BankCERT)
 //	o  the center's coordinator
@@ -38,6 +39,7 @@ var matrixRoles = []struct{ key, name, email string }{
 	{"a", "anonymous", ""},
 	{"r", "reporter", ""},
 	{"v", "vendor", "psirt@examplesoft.example"},
+	{"l", "lab", "evaluator@ncstl.example"},
 	{"c", "constituent", "ciso@firstbank.example"},
 	{"s", "sectoral CERT analyst", "analyst@bank-cert.example"},
 	{"o", "coordinator", "coordinator@cc.example"},
@@ -53,12 +55,12 @@ type matrixRow struct {
 
 // The common wants.
 const (
-	everyone = "YYYYYYYY"
-	signedIn = "--YYYYYY" // every account (a token reads the pages its holder may)
-	certs    = "----YYYY" // members of a CERT
-	staff    = "-----YY-" // the center's coordinators and administrators
-	admins   = "------Y-" // the platform's administrators
-	nobody   = "--------"
+	everyone = "YYYYYYYYY"
+	signedIn = "--YYYYYYY" // every account (a token reads the pages its holder may)
+	certs    = "-----YYYY" // members of a CERT
+	staff    = "------YY-" // the center's coordinators and administrators
+	admins   = "-------Y-" // the platform's administrators
+	nobody   = "---------"
 )
 
 var matrixRows = []matrixRow{
@@ -67,14 +69,14 @@ var matrixRows = []matrixRow{
 	{"GET /about", "/about", everyone},
 	{"GET /advisories", "/advisories", everyone},
 	{"GET /advisories/{id}", "/advisories/{adv_clear}", everyone},
-	{"GET /advisories/{id}", "/advisories/{adv_amber}", "---YYYY-"}, // for BankCERT: its members and its constituents
-	{"GET /advisories/{id}", "/advisories/{adv_red}", staff},        // named to BankCERT's lead only
+	{"GET /advisories/{id}", "/advisories/{adv_amber}", "----YYYY-"}, // for BankCERT: its members and its constituents
+	{"GET /advisories/{id}", "/advisories/{adv_red}", staff},         // named to BankCERT's lead only
 	{"GET /certs", "/certs", everyone},
 	{"GET /certs/{id}", "/certs/{bankcert}", everyone},
 	{"GET /certs/{id}/rfc2350.txt", "/certs/{bankcert}/rfc2350.txt", everyone},
 	{"GET /feeds/{name}", "/feeds/all.atom", everyone},
 	{"GET /report", "/report", everyone},
-	{"GET /report/follow", "/report/follow?key={follow}", "-Y------"},
+	{"GET /report/follow", "/report/follow?key={follow}", "-Y-------"},
 	{"GET /report/pgp-key.asc", "/report/pgp-key.asc", everyone},
 	{"GET /subscribe", "/subscribe", everyone},
 	{"GET /subscribe/cancel", "/subscribe/cancel", everyone},
@@ -107,14 +109,14 @@ var matrixRows = []matrixRow{
 	{"GET /console", "/console", signedIn},
 	{"GET /console/orgs", "/console/orgs", signedIn},
 	{"GET /console/orgs/export", "/console/orgs/export?format=csv", signedIn},
-	{"GET /console/orgs/new", "/console/orgs/new", staff},                         // a CERT's admins register from its own page
-	{"GET /console/orgs/{id}", "/console/orgs/{firstbank}", "---YYYY-"},           // its own, its CERT's and the center's
-	{"GET /console/orgs/{id}", "/console/orgs/{karakoram}", staff},                // another sector's constituent
-	{"GET /console/orgs/{id}", "/console/orgs/{bankcert}", signedIn},              // CERTs are the community's
-	{"GET /console/orgs/{id}/edit", "/console/orgs/{firstbank}/edit", "---Y-YY-"}, // admins of it and above it
+	{"GET /console/orgs/new", "/console/orgs/new", staff},                          // a CERT's admins register from its own page
+	{"GET /console/orgs/{id}", "/console/orgs/{firstbank}", "----YYYY-"},           // its own, its CERT's and the center's
+	{"GET /console/orgs/{id}", "/console/orgs/{karakoram}", staff},                 // another sector's constituent
+	{"GET /console/orgs/{id}", "/console/orgs/{bankcert}", signedIn},               // CERTs are the community's
+	{"GET /console/orgs/{id}/edit", "/console/orgs/{firstbank}/edit", "----Y-YY-"}, // admins of it and above it
 	{"GET /console/orgs/{id}/key.asc", "/console/orgs/{bankcert}/key.asc", signedIn},
 	{"GET /console/orgs/{id}/rfc2350.txt", "/console/orgs/{bankcert}/rfc2350.txt", signedIn},
-	{"GET /console/orgs/{id}/webhooks", "/console/orgs/{firstbank}/webhooks", "---Y-YY-"},
+	{"GET /console/orgs/{id}/webhooks", "/console/orgs/{firstbank}/webhooks", "----Y-YY-"},
 	{"GET /console/users", "/console/users", staff},
 	{"GET /console/users/new", "/console/users/new", admins},
 	{"GET /console/users/{id}", "/console/users/{firstbank_soc}", staff},
@@ -125,13 +127,13 @@ var matrixRows = []matrixRow{
 	{"GET /console/vdp/settings", "/console/vdp/settings", staff},
 	{"GET /console/reports", "/console/reports", signedIn}, // each sees the reports it may
 	{"GET /console/reports/new", "/console/reports/new", signedIn},
-	{"GET /console/reports/{id}", "/console/reports/{report_bank}", "----YYY-"}, // routed to BankCERT
+	{"GET /console/reports/{id}", "/console/reports/{report_bank}", "-----YYY-"}, // routed to BankCERT
 	{"GET /console/reports/{id}", "/console/reports/{report_cc}", staff},
-	{"GET /console/reports/{id}/attachments/{attachment_id}", "/console/reports/{report_bank}/attachments/{attachment}", "----YYY-"},
+	{"GET /console/reports/{id}/attachments/{attachment_id}", "/console/reports/{report_bank}/attachments/{attachment}", "-----YYY-"},
 	{"GET /console/cases", "/console/cases", signedIn},
-	{"GET /console/cases/{id}", "/console/cases/{case_disclosed}", signedIn},                                               // disclosed: TLP:CLEAR
-	{"GET /console/cases/{id}", "/console/cases/{case_embargo}", staff},                                                    // under embargo: its participants
-	{"GET /console/cases/{id}/threads/{thread_id}", "/console/cases/{case_disclosed}/threads/{vendor_thread}", "--Y--YY-"}, // the vendor's own
+	{"GET /console/cases/{id}", "/console/cases/{case_disclosed}", signedIn},                                                // disclosed: TLP:CLEAR
+	{"GET /console/cases/{id}", "/console/cases/{case_embargo}", staff},                                                     // under embargo: its participants
+	{"GET /console/cases/{id}/threads/{thread_id}", "/console/cases/{case_disclosed}/threads/{vendor_thread}", "--Y---YY-"}, // the vendor's own
 	{"GET /console/cases/{id}/vulnerabilities/{vuln_id}/cve-record.json", "/console/cases/{case_embargo}/vulnerabilities/{vuln_cve}/cve-record.json", staff},
 	{"GET /console/advisories", "/console/advisories", staff},
 	{"GET /console/advisories/new", "/console/advisories/new", staff},
@@ -141,11 +143,11 @@ var matrixRows = []matrixRow{
 	{"GET /console/intel", "/console/intel", signedIn},
 	{"GET /console/intel/asn", "/console/intel/asn", signedIn},
 	{"GET /console/intel/observables", "/console/intel/observables", signedIn},
-	{"GET /console/intel/observables/{id}", "/console/intel/observables/{obs_bank}", signedIn},  // reported GREEN: the community
-	{"GET /console/intel/observables/{id}", "/console/intel/observables/{obs_red}", "-----YYY"}, // RED: the staff and the liaison named
-	{"GET /console/intel/runs/{id}", "/console/intel/runs/{run_partner}", "-----YYY"},           // the staff and the source's owner
+	{"GET /console/intel/observables/{id}", "/console/intel/observables/{obs_bank}", signedIn},   // reported GREEN: the community
+	{"GET /console/intel/observables/{id}", "/console/intel/observables/{obs_red}", "------YYY"}, // RED: the staff and the liaison named
+	{"GET /console/intel/runs/{id}", "/console/intel/runs/{run_partner}", "------YYY"},           // the staff and the source's owner
 	{"GET /console/intel/sources/new", "/console/intel/sources/new", staff},
-	{"GET /console/intel/sources/{id}", "/console/intel/sources/{src_partner}", "-----YYY"},
+	{"GET /console/intel/sources/{id}", "/console/intel/sources/{src_partner}", "------YYY"},
 	{"GET /console/intel/warninglists", "/console/intel/warninglists", signedIn},
 	{"GET /console/intel/warninglists/{id}", "/console/intel/warninglists/private-networks", signedIn},
 
@@ -161,31 +163,31 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/jobs/{id}", "/api/v1/jobs/{job}", staff},
 	{"GET /api/v1/orgs", "/api/v1/orgs", signedIn},
 	{"GET /api/v1/orgs/export", "/api/v1/orgs/export", signedIn},
-	{"GET /api/v1/orgs/{id}", "/api/v1/orgs/{firstbank}", "---YYYY-"},
+	{"GET /api/v1/orgs/{id}", "/api/v1/orgs/{firstbank}", "----YYYY-"},
 	{"GET /api/v1/orgs/{id}", "/api/v1/orgs/{karakoram}", staff},
 	{"GET /api/v1/orgs/{id}", "/api/v1/orgs/{bankcert}", signedIn},
-	{"GET /api/v1/orgs/{id}/members", "/api/v1/orgs/{firstbank}/members", "---Y-YY-"},
-	{"GET /api/v1/orgs/{id}/overlaps", "/api/v1/orgs/{firstbank}/overlaps", "---YYYY-"},
-	{"GET /api/v1/orgs/{id}/webhooks", "/api/v1/orgs/{firstbank}/webhooks", "---Y-YY-"},
+	{"GET /api/v1/orgs/{id}/members", "/api/v1/orgs/{firstbank}/members", "----Y-YY-"},
+	{"GET /api/v1/orgs/{id}/overlaps", "/api/v1/orgs/{firstbank}/overlaps", "----YYYY-"},
+	{"GET /api/v1/orgs/{id}/webhooks", "/api/v1/orgs/{firstbank}/webhooks", "----Y-YY-"},
 	{"GET /api/v1/public/pgp-key", "/api/v1/public/pgp-key", everyone},
-	{"GET /api/v1/public/reports/follow", "/api/v1/public/reports/follow?key={follow}", "-Y------"},
+	{"GET /api/v1/public/reports/follow", "/api/v1/public/reports/follow?key={follow}", "-Y-------"},
 	{"GET /api/v1/reports", "/api/v1/reports", signedIn},
-	{"GET /api/v1/reports/{id}", "/api/v1/reports/{report_bank}", "----YYY-"},
+	{"GET /api/v1/reports/{id}", "/api/v1/reports/{report_bank}", "-----YYY-"},
 	{"GET /api/v1/reports/{id}", "/api/v1/reports/{report_cc}", staff},
-	{"GET /api/v1/reports/{id}/attachments/{attachment_id}", "/api/v1/reports/{report_bank}/attachments/{attachment}", "----YYY-"},
-	{"GET /api/v1/reports/{id}/duplicates", "/api/v1/reports/{report_bank}/duplicates", "----YYY-"},
+	{"GET /api/v1/reports/{id}/attachments/{attachment_id}", "/api/v1/reports/{report_bank}/attachments/{attachment}", "-----YYY-"},
+	{"GET /api/v1/reports/{id}/duplicates", "/api/v1/reports/{report_bank}/duplicates", "-----YYY-"},
 	{"GET /api/v1/cases", "/api/v1/cases", signedIn},
 	{"GET /api/v1/cases/{id}", "/api/v1/cases/{case_disclosed}", signedIn},
 	{"GET /api/v1/cases/{id}", "/api/v1/cases/{case_embargo}", staff},
 	{"GET /api/v1/cases/{id}/handoff", "/api/v1/cases/{case_disclosed}/handoff", staff},
-	{"GET /api/v1/cases/{id}/threads/{thread_id}", "/api/v1/cases/{case_disclosed}/threads/{vendor_thread}", "--Y--YY-"},
+	{"GET /api/v1/cases/{id}/threads/{thread_id}", "/api/v1/cases/{case_disclosed}/threads/{vendor_thread}", "--Y---YY-"},
 	{"GET /api/v1/cases/{id}/vulnerabilities/{vuln_id}/cve-record", "/api/v1/cases/{case_embargo}/vulnerabilities/{vuln_cve}/cve-record", staff},
 	{"GET /api/v1/vdp/rules", "/api/v1/vdp/rules", staff},
 	{"GET /api/v1/vdp/settings", "/api/v1/vdp/settings", staff},
 	{"GET /api/v1/vdp/stats", "/api/v1/vdp/stats", certs},
 	{"GET /api/v1/advisories", "/api/v1/advisories", signedIn}, // published revisions, as on the website
 	{"GET /api/v1/advisories/{id}", "/api/v1/advisories/{adv_clear_id}", signedIn},
-	{"GET /api/v1/advisories/{id}", "/api/v1/advisories/{adv_amber}", "---YYYY-"},
+	{"GET /api/v1/advisories/{id}", "/api/v1/advisories/{adv_amber}", "----YYYY-"},
 	{"GET /api/v1/advisories/{id}", "/api/v1/advisories/{adv_red}", staff},
 	{"GET /api/v1/advisories/{id}", "/api/v1/advisories/{adv_draft_id}", staff}, // a draft is the console's
 	{"GET /api/v1/advisories/{id}/csaf", "/api/v1/advisories/{adv_clear_id}/csaf", signedIn},
@@ -193,17 +195,17 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/intel/asn-table", "/api/v1/intel/asn-table", signedIn},
 	{"GET /api/v1/intel/collections", "/api/v1/intel/collections", signedIn},
 	{"GET /api/v1/intel/collections/{id}/export", "/api/v1/intel/collections/community/export", signedIn},
-	{"GET /api/v1/intel/collections/{id}/export", "/api/v1/intel/collections/org-{firstbank}/export", "---YYYY-"},
+	{"GET /api/v1/intel/collections/{id}/export", "/api/v1/intel/collections/org-{firstbank}/export", "----YYYY-"},
 	{"GET /api/v1/intel/collections/{id}/misp/{file}", "/api/v1/intel/collections/community/misp/manifest.json", signedIn},
-	{"GET /api/v1/intel/digests/{org_id}", "/api/v1/intel/digests/{firstbank}", "---YYYY-"},
+	{"GET /api/v1/intel/digests/{org_id}", "/api/v1/intel/digests/{firstbank}", "----YYYY-"},
 	{"GET /api/v1/intel/observables", "/api/v1/intel/observables", signedIn},
 	{"GET /api/v1/intel/observables/{id}", "/api/v1/intel/observables/{obs_bank}", signedIn},
-	{"GET /api/v1/intel/observables/{id}", "/api/v1/intel/observables/{obs_red}", "-----YYY"},
+	{"GET /api/v1/intel/observables/{id}", "/api/v1/intel/observables/{obs_red}", "------YYY"},
 	{"GET /api/v1/intel/runs", "/api/v1/intel/runs", signedIn},
-	{"GET /api/v1/intel/runs/{id}", "/api/v1/intel/runs/{run_partner}", "-----YYY"},
+	{"GET /api/v1/intel/runs/{id}", "/api/v1/intel/runs/{run_partner}", "------YYY"},
 	{"GET /api/v1/intel/sources", "/api/v1/intel/sources", signedIn},
-	{"GET /api/v1/intel/sources/{id}", "/api/v1/intel/sources/{src_partner}", "-----YYY"},
-	{"GET /api/v1/intel/sources/{id}/runs", "/api/v1/intel/sources/{src_partner}/runs", "-----YYY"},
+	{"GET /api/v1/intel/sources/{id}", "/api/v1/intel/sources/{src_partner}", "------YYY"},
+	{"GET /api/v1/intel/sources/{id}/runs", "/api/v1/intel/sources/{src_partner}/runs", "------YYY"},
 	{"GET /api/v1/labs", "/api/v1/labs", everyone},
 	{"GET /api/v1/labs/{id}", "/api/v1/labs/{lab}", everyone},
 	{"GET /api/v1/catalogues", "/api/v1/catalogues", everyone},
@@ -212,6 +214,15 @@ var matrixRows = []matrixRow{
 	{"GET /console/procurement/catalogues/{category}", "/console/procurement/catalogues/firewall", signedIn},
 	{"GET /api/v1/catalogues/{category}", "/api/v1/catalogues/firewall", everyone},
 	{"GET /api/v1/catalogues/{category}/versions", "/api/v1/catalogues/firewall/versions", everyone},
+	{"GET /api/v1/evaluations", "/api/v1/evaluations", signedIn},
+	{"GET /api/v1/evaluations/{id}", "/api/v1/evaluations/{eval_approved}", "--YY--YY-"},  // the vendor's, tested by the lab
+	{"GET /api/v1/evaluations/{id}", "/api/v1/evaluations/{eval_requested}", "--Y---YY-"}, // no lab assigned yet
+	{"GET /api/v1/evaluations/{id}", "/api/v1/evaluations/{eval_bank}", "---YY-YY-"},      // requested by the bank
+	{"GET /api/v1/evaluations/{id}/sbom-check", "/api/v1/evaluations/{eval_approved}/sbom-check", "---Y--YY-"},
+	{"GET /api/v1/evaluations/{id}/files/{file}", "/api/v1/evaluations/{eval_approved}/files/{eval_report}", "---Y--YY-"},
+	{"GET /api/v1/approved-products", "/api/v1/approved-products", everyone},
+	{"GET /api/v1/approved-products/export", "/api/v1/approved-products/export", everyone},
+	{"GET /api/v1/approved-products/{id}", "/api/v1/approved-products/{product}", everyone},
 	{"GET /api/v1/intel/warninglists", "/api/v1/intel/warninglists", signedIn},
 	{"GET /api/v1/intel/warninglists/{id}", "/api/v1/intel/warninglists/private-networks", signedIn},
 
@@ -220,7 +231,7 @@ var matrixRows = []matrixRow{
 	{"GET /taxii2/api/{$}", "/taxii2/api/", signedIn},
 	{"GET /taxii2/api/collections/{$}", "/taxii2/api/collections/", signedIn},
 	{"GET /taxii2/api/collections/{cid}/{$}", "/taxii2/api/collections/community/", signedIn},
-	{"GET /taxii2/api/collections/{cid}/{$}", "/taxii2/api/collections/org-{firstbank}/", "---YYYY-"},
+	{"GET /taxii2/api/collections/{cid}/{$}", "/taxii2/api/collections/org-{firstbank}/", "----YYYY-"},
 	{"GET /taxii2/api/collections/{cid}/{$}", "/taxii2/api/collections/center/", staff},
 	{"GET /taxii2/api/collections/{cid}/manifest/{$}", "/taxii2/api/collections/community/manifest/", signedIn},
 	{"GET /taxii2/api/collections/{cid}/objects/{$}", "/taxii2/api/collections/community/objects/", signedIn},
@@ -391,6 +402,11 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("obs_red", `SELECT CAST(id AS TEXT) FROM intel_observables WHERE value = '192.0.2.245'`)
 	one("src_partner", `SELECT id FROM intel_sources WHERE name = 'Examplia CSIRT liaison'`)
 	one("run_partner", `SELECT r.id FROM intel_runs r JOIN intel_sources s ON s.num = r.source_num WHERE s.name = 'Examplia CSIRT liaison'`)
+	one("eval_approved", `SELECT id FROM procurement_evaluations WHERE product = 'Edge Firewall' AND version = '9.2'`)
+	one("eval_requested", `SELECT id FROM procurement_evaluations WHERE product = 'Edge Firewall' AND version = '10.0'`)
+	one("eval_bank", `SELECT id FROM procurement_evaluations WHERE product = 'SecureGate VPN'`)
+	one("eval_report", `SELECT id FROM procurement_evaluation_files WHERE evaluation_id = $1 AND kind = 'report'`, ids["eval_approved"])
+	one("product", `SELECT id FROM procurement_products WHERE product = 'Edge Firewall'`)
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"
 

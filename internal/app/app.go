@@ -215,7 +215,10 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.IntelDigests = inteldigest.New(inteldigest.Options{DB: c.DB, Origins: c.Intel, Directory: c.Directory,
 		Outbox: notify.NewOutbox(c.Queue, key), CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Now: cfg.Now, Log: cfg.Logger})
 	c.IntelDigests.Register(c.Queue)
-	c.Procurement = procurement.NewService(c.DB, c.Directory, cfg.Now)
+	c.Procurement = procurement.NewService(procurement.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key),
+		News: procurementNews{advisories: c.Advisory}, Now: cfg.Now,
+		BaseURL: c.baseURL(""), Center: cfg.ReportAddress})
+	c.Procurement.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/certhub/certhub/internal/advisory"
@@ -14,6 +15,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/procurement"
 	"github.com/certhub/certhub/internal/vdp/model"
 )
 
@@ -72,6 +74,21 @@ func TestLoad(t *testing.T) {
 				if first[what] < atLeast {
 					t.Errorf("the demo has %d %s, want at least %d", first[what], what, atLeast)
 				}
+			}
+			products, _, err := c.Procurement.ApprovedProducts(ctx, procurement.ProductFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var states []string
+			for _, p := range products {
+				states = append(states, p.Vendor+" "+p.Product+": "+p.State)
+			}
+			if want := "Acme Networks SecureGate VPN: under_review|Examplesoft Ltd Edge Firewall: approved"; strings.Join(states, "|") != want {
+				t.Errorf("the approved products: %v, want %s", states, want)
+			}
+			evals, _, err := c.Procurement.Evaluations(ctx, sys, procurement.EvaluationFilter{})
+			if err != nil || len(evals) != 5 {
+				t.Errorf("%d evaluations (%v)", len(evals), err)
 			}
 			for i, email := range demo.UserEmails() {
 				// Each from an address of its own: sign-ins are rate limited by address.

@@ -3,8 +3,13 @@ package procurement
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/certhub/certhub/internal/platform/errs"
 
@@ -34,6 +39,23 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("POST /api/v1/catalogues/{category}/versions/{version}/clarifications", protect(httpx.API(a.clarify)))
 	rt.Handle("POST /api/v1/osv", protect(httpx.API(a.loadOSV)))
 	rt.Handle("POST /api/v1/sbom-checks", protect(httpx.API(a.checkSBOM)))
+
+	rt.Handle("POST /api/v1/evaluations", protect(httpx.API(a.requestEvaluation)))
+	rt.Handle("GET /api/v1/evaluations", protect(httpx.API(a.evaluations)))
+	rt.Handle("GET /api/v1/evaluations/{id}", protect(httpx.API(a.evaluation)))
+	rt.Handle("POST /api/v1/evaluations/{id}/transitions", protect(httpx.API(a.transition)))
+	rt.Handle("PUT /api/v1/evaluations/{id}/sbom", protect(httpx.API(a.setSBOM)))
+	rt.Handle("GET /api/v1/evaluations/{id}/sbom-check", protect(httpx.API(a.evaluationCheck)))
+	rt.Handle("PUT /api/v1/evaluations/{id}/results/{requirement}", protect(httpx.API(a.setResult)))
+	rt.Handle("POST /api/v1/evaluations/{id}/findings", protect(httpx.API(a.addFinding)))
+	rt.Handle("POST /api/v1/evaluations/{id}/findings/{finding}/release", protect(httpx.API(a.releaseFinding)))
+	rt.Handle("POST /api/v1/evaluations/{id}/files", protect(httpx.API(a.addFile)))
+	rt.Handle("GET /api/v1/evaluations/{id}/files/{file}", protect(httpx.API(a.file)))
+
+	rt.Handle("GET /api/v1/approved-products", httpx.API(a.approvedProducts))
+	rt.Handle("GET /api/v1/approved-products/export", httpx.API(a.exportProducts))
+	rt.Handle("GET /api/v1/approved-products/{id}", httpx.API(a.approvedProduct))
+	rt.Handle("POST /api/v1/approved-products/{id}/actions", protect(httpx.API(a.actOnProduct)))
 }
 
 func (a *API) labs(w http.ResponseWriter, r *http.Request) error {
@@ -158,5 +180,273 @@ func (a *API) checkSBOM(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// evaluationRequest is the request's JSON: the input and the SBOM itself.
+type evaluationRequest struct {
+	EvaluationInput
+	SBOM json.RawMessage `json:"sbom"`
+}
+
+func (a *API) requestEvaluation(w http.ResponseWriter, r *http.Request) error {
+	var in evaluationRequest
+	if err := httpx.DecodeJSON(w, r, &in, sbom.MaxBytes+1<<20); err != nil {
+		return err
+	}
+	d, err := a.s.RequestEvaluation(r.Context(), auth.FromContext(r.Context()), in.EvaluationInput, in.SBOM)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/evaluations/"+d.ID)
+	httpx.WriteJSON(w, http.StatusCreated, d)
+	return nil
+}
+
+func (a *API) evaluations(w http.ResponseWriter, r *http.Request) error {
+	pg, err := httpx.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	list, next, err := a.s.Evaluations(r.Context(), auth.FromContext(r.Context()), EvaluationFilter{State: q.Get("state"),
+		Category: q.Get("category"), LabID: q.Get("lab_id"), Limit: pg.Limit, Cursor: pg.Cursor})
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, list, next)
+	return nil
+}
+
+func (a *API) evaluation(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.s.Evaluation(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (a *API) transition(w http.ResponseWriter, r *http.Request) error {
+	var in Transition
+	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
+		return err
+	}
+	d, err := a.s.Transition(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (a *API) setSBOM(w http.ResponseWriter, r *http.Request) error {
+	var data json.RawMessage
+	if err := httpx.DecodeJSON(w, r, &data, sbom.MaxBytes); err != nil {
+		return err
+	}
+	d, err := a.s.SetSBOM(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), data)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (a *API) evaluationCheck(w http.ResponseWriter, r *http.Request) error {
+	res, err := a.s.EvaluationCheck(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (a *API) setResult(w http.ResponseWriter, r *http.Request) error {
+	var in ResultInput
+	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
+		return err
+	}
+	res, err := a.s.SetResult(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("requirement"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (a *API) addFinding(w http.ResponseWriter, r *http.Request) error {
+	var in FindingInput
+	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
+		return err
+	}
+	f, err := a.s.AddFinding(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, f)
+	return nil
+}
+
+func (a *API) releaseFinding(w http.ResponseWriter, r *http.Request) error {
+	if err := a.s.ReleaseFinding(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("finding")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) addFile(w http.ResponseWriter, r *http.Request) error {
+	in, err := ReadFileForm(w, r)
+	if err != nil {
+		return err
+	}
+	f, err := a.s.AddFile(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, f)
+	return nil
+}
+
+// ReadFileForm reads a document from a multipart form: the fields kind
+// and requirement, and the file in the field file (at most MaxFileSize).
+func ReadFileForm(w http.ResponseWriter, r *http.Request) (FileInput, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFileSize+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return FileInput{}, &httpx.StatusError{Status: http.StatusUnsupportedMediaType,
+			Detail: "send the document as multipart/form-data: the fields kind (and requirement), then the file in a field named file"}
+	}
+	var in FileInput
+	seen := false
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return FileInput{}, readErr(err)
+		}
+		switch part.FormName() {
+		case "kind", "requirement":
+			b, err := io.ReadAll(io.LimitReader(part, 1024))
+			if err != nil {
+				return FileInput{}, readErr(err)
+			}
+			if part.FormName() == "kind" {
+				in.Kind = strings.TrimSpace(string(b))
+			} else {
+				in.Requirement = strings.TrimSpace(string(b))
+			}
+		case "file":
+			in.Name, seen = part.FileName(), true
+			if in.Data, err = io.ReadAll(io.LimitReader(part, MaxFileSize+1)); err != nil {
+				return FileInput{}, readErr(err)
+			}
+			if len(in.Data) > MaxFileSize {
+				return FileInput{}, &httpx.StatusError{Status: http.StatusRequestEntityTooLarge,
+					Detail: fmt.Sprintf("a document may be at most %d MB", MaxFileSize>>20)}
+			}
+		}
+		part.Close()
+	}
+	if !seen {
+		return FileInput{}, errs.InvalidField("file", "no file was sent")
+	}
+	return in, nil
+}
+
+func readErr(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("a document may be at most %d MB", MaxFileSize>>20)}
+	}
+	return &httpx.StatusError{Status: http.StatusBadRequest, Detail: "the multipart body could not be read"}
+}
+
+func (a *API) file(w http.ResponseWriter, r *http.Request) error {
+	f, data, err := a.s.FileContent(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("file"))
+	if err != nil {
+		return err
+	}
+	ServeFile(w, f, data)
+	return nil
+}
+
+// ServeFile writes a document as a download, never rendered in the page.
+func ServeFile(w http.ResponseWriter, f File, data []byte) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, strings.NewReplacer(`"`, "_", "\\", "_", "\r", "", "\n", "").Replace(f.Name)))
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	_, _ = w.Write(data)
+}
+
+// productFilter reads the list's filters from the query.
+func productFilter(r *http.Request) (ProductFilter, error) {
+	q := r.URL.Query()
+	f := ProductFilter{Query: q.Get("q"), Category: q.Get("category"), Vendor: q.Get("vendor"), State: q.Get("state")}
+	if v := q.Get("valid_on"); v != "" {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return f, errs.InvalidField("valid_on", "must be a date, YYYY-MM-DD")
+		}
+		f.ValidOn = &d
+	}
+	return f, nil
+}
+
+func (a *API) approvedProducts(w http.ResponseWriter, r *http.Request) error {
+	pg, err := httpx.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	f, err := productFilter(r)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Cursor = pg.Limit, pg.Cursor
+	list, next, err := a.s.ApprovedProducts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, list, next)
+	return nil
+}
+
+func (a *API) approvedProduct(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.s.ApprovedProduct(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (a *API) exportProducts(w http.ResponseWriter, r *http.Request) error {
+	f, err := productFilter(r)
+	if err != nil {
+		return err
+	}
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	return a.s.ExportProducts(r.Context(), w, f, format)
+}
+
+func (a *API) actOnProduct(w http.ResponseWriter, r *http.Request) error {
+	var in ProductAction
+	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
+		return err
+	}
+	p, err := a.s.ActOnProduct(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/notify"
 )
 
 // Orgs is what procurement needs of the directory: the labs (and, later,
@@ -24,14 +25,37 @@ type Orgs interface {
 
 // Service runs procurement security testing.
 type Service struct {
-	db   *db.DB
-	orgs Orgs
-	now  func() time.Time
+	db      *db.DB
+	orgs    Orgs
+	outbox  Outbox
+	news    News
+	now     func() time.Time
+	baseURL string
+	center  string
+}
+
+// Outbox sends mail in the transaction of the change it tells of.
+type Outbox interface {
+	Send(ctx context.Context, tx *db.Tx, m notify.Mail) error
+}
+
+// Options configure the service. Outbox and News may be nil (no mail; no
+// watch over the publications).
+type Options struct {
+	DB      *db.DB
+	Orgs    Orgs
+	Outbox  Outbox
+	News    News
+	Now     func() time.Time
+	BaseURL string
+	// Center is the center's address, alerted when an approved product
+	// turns under review.
+	Center string
 }
 
 // NewService makes the service.
-func NewService(d *db.DB, orgs Orgs, now func() time.Time) *Service {
-	return &Service{db: d, orgs: orgs, now: now}
+func NewService(o Options) *Service {
+	return &Service{db: o.DB, orgs: o.Orgs, outbox: o.Outbox, news: o.News, now: o.Now, baseURL: strings.TrimRight(o.BaseURL, "/"), center: o.Center}
 }
 
 // system is who procurement asks the directory as.

@@ -53,7 +53,7 @@ func setup(t *testing.T, d *db.DB, now func() time.Time) *procurement.Service {
 			t.Fatal(err)
 		}
 	}
-	return procurement.NewService(d, dir, now)
+	return procurement.NewService(procurement.Options{DB: d, Orgs: dir, Now: now})
 }
 
 func member(org string, role auth.Role) *auth.Identity {

@@ -679,3 +679,22 @@ func DecodeCursor(s string, n int) ([]string, error) {
 	}
 	return parts, nil
 }
+
+// QueryAll runs query and answers every row, each read by scan (never
+// nil: an empty slice when there is none).
+func QueryAll[T any](ctx context.Context, q Querier, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -431,3 +431,37 @@ func TestCheckpointerBoundsTheLog(t *testing.T) {
 		t.Errorf("after reopening: %d rows (%v), want 10000", n, err)
 	}
 }
+
+// TestQueryAll: every row, in order, through the scan; an empty result is
+// an empty slice, not nil; a scan's error and a query's error come back.
+func TestQueryAll(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+		for _, k := range []string{"qa-b", "qa-a", "qa-c"} {
+			if _, err := d.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)`, k, "v-"+k, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		scan := func(r db.Row) (string, error) {
+			var k, v string
+			err := r.Scan(&k, &v)
+			return k + "=" + v, err
+		}
+		got, err := db.QueryAll(ctx, d, scan, `SELECT key, value FROM settings WHERE key LIKE 'qa-%' ORDER BY key`)
+		if err != nil || strings.Join(got, ",") != "qa-a=v-qa-a,qa-b=v-qa-b,qa-c=v-qa-c" {
+			t.Errorf("rows: %v %v", got, err)
+		}
+		none, err := db.QueryAll(ctx, d, scan, `SELECT key, value FROM settings WHERE key = $1`, "nothing")
+		if err != nil || none == nil || len(none) != 0 {
+			t.Errorf("no rows: %#v %v", none, err)
+		}
+		bad := errors.New("bad row")
+		if _, err := db.QueryAll(ctx, d, func(db.Row) (int, error) { return 0, bad }, `SELECT key FROM settings WHERE key LIKE 'qa-%'`); !errors.Is(err, bad) {
+			t.Errorf("the scan's error: %v", err)
+		}
+		if _, err := db.QueryAll(ctx, d, scan, `SELECT nothing FROM nowhere`); err == nil {
+			t.Error("a bad query answered no error")
+		}
+	})
+}
