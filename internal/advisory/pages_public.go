@@ -2,7 +2,6 @@ package advisory
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -101,41 +100,6 @@ func (p *PublicPages) page(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// Atom (RFC 4287) and JSON Feed 1.1.
-type atomFeed struct {
-	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
-	ID      string      `xml:"id"`
-	Title   string      `xml:"title"`
-	Updated string      `xml:"updated"`
-	Links   []atomLink  `xml:"link"`
-	Author  atomPerson  `xml:"author"`
-	Entries []atomEntry `xml:"entry"`
-}
-
-type atomLink struct {
-	Rel  string `xml:"rel,attr,omitempty"`
-	Href string `xml:"href,attr"`
-	Type string `xml:"type,attr,omitempty"`
-}
-
-type atomPerson struct {
-	Name string `xml:"name"`
-}
-
-type atomEntry struct {
-	ID        string         `xml:"id"`
-	Title     string         `xml:"title"`
-	Updated   string         `xml:"updated"`
-	Published string         `xml:"published"`
-	Links     []atomLink     `xml:"link"`
-	Summary   string         `xml:"summary"`
-	Category  []atomCategory `xml:"category"`
-}
-
-type atomCategory struct {
-	Term string `xml:"term,attr"`
-}
-
 // feed serves /feeds/all.atom, /feeds/<kind>.atom, /feeds/sector-<sector>.atom
 // and the same names with .json (JSON Feed). Feeds hold what an anonymous
 // reader may see: TLP:CLEAR only, whoever asks (feed readers share URLs).
@@ -172,27 +136,27 @@ func (p *PublicPages) feed(w http.ResponseWriter, r *http.Request) error {
 	var body []byte
 	var ctype string
 	if format == ".atom" {
-		feed := atomFeed{ID: self, Title: title, Updated: updated, Author: atomPerson{Name: p.s.centerName},
-			Links: []atomLink{{Rel: "self", Href: self, Type: "application/atom+xml"}, {Rel: "alternate", Href: p.s.baseURL + "/advisories"}}}
+		feed := web.AtomFeed{ID: self, Title: title, Updated: updated, Author: web.AtomPerson{Name: p.s.centerName},
+			Links: []web.AtomLink{{Rel: "self", Href: self, Type: "application/atom+xml"}, {Rel: "alternate", Href: p.s.baseURL + "/advisories"}}}
 		for _, it := range list.Items {
 			u := p.s.baseURL + "/advisories/" + url.PathEscape(it.TrackingID)
-			e := atomEntry{ID: u, Title: it.TrackingID + ": " + it.Content.Title, Updated: it.LastPublishedAt.UTC().Format(time.RFC3339),
-				Published: it.FirstPublishedAt.UTC().Format(time.RFC3339), Links: []atomLink{{Rel: "alternate", Href: u, Type: "text/html"}},
-				Summary: it.Content.Summary, Category: []atomCategory{{Term: string(it.Kind)}}}
+			e := web.AtomEntry{ID: u, Title: it.TrackingID + ": " + it.Content.Title, Updated: it.LastPublishedAt.UTC().Format(time.RFC3339),
+				Published: it.FirstPublishedAt.UTC().Format(time.RFC3339), Links: []web.AtomLink{{Rel: "alternate", Href: u, Type: "text/html"}},
+				Summary: it.Content.Summary, Category: []web.AtomCategory{{Term: string(it.Kind)}}}
 			if it.Severity != "" {
-				e.Category = append(e.Category, atomCategory{Term: "severity:" + it.Severity})
+				e.Category = append(e.Category, web.AtomCategory{Term: "severity:" + it.Severity})
 			}
 			if it.Kind.HasCSAF() {
-				e.Links = append(e.Links, atomLink{Rel: "alternate", Type: "application/json", Href: fmt.Sprintf("%s%s/white/%d/%s",
+				e.Links = append(e.Links, web.AtomLink{Rel: "alternate", Type: "application/json", Href: fmt.Sprintf("%s%s/white/%d/%s",
 					p.s.baseURL, wellKnown, it.FirstPublishedAt.UTC().Year(), FileName(it.TrackingID))})
 			}
 			feed.Entries = append(feed.Entries, e)
 		}
-		out, err := xml.MarshalIndent(feed, "", "  ")
+		out, err := feed.Marshal()
 		if err != nil {
 			return err
 		}
-		body, ctype = append([]byte(xml.Header), out...), "application/atom+xml; charset=utf-8"
+		body, ctype = out, "application/atom+xml; charset=utf-8"
 	} else {
 		type item struct {
 			ID            string   `json:"id"`

@@ -395,6 +395,7 @@ func (a *App) routes() error {
 	advisory.NewPages(a.Advisory, rd).Register(rt)
 	intelpages.New(a.Intel, rd).Register(rt)
 	procurement.NewPages(a.Procurement, rd).Register(rt)
+	procurement.NewPublicPages(a.Procurement, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

@@ -56,10 +56,12 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("POST /console/procurement/labs/{id}", p.setLab)
 	h("GET /console/procurement/catalogues/{category}", p.catalogue)
 	h("POST /console/procurement/catalogues/{category}", p.catalogueAction)
+	p.registerEvaluations(h)
 }
 
 type overviewData struct {
 	Staff        bool
+	CanRequest   bool
 	Labs         []Accreditation
 	Unaccredited []directory.Summary
 	Catalogues   []CatalogueSummary
@@ -68,7 +70,7 @@ type overviewData struct {
 
 func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	d := overviewData{Staff: id.IsStaff(), Categories: Categories}
+	d := overviewData{Staff: id.IsStaff(), CanRequest: canRequest(id), Categories: Categories}
 	var err error
 	if d.Labs, err = p.s.Labs(ctx, id); err != nil {
 		return err
