@@ -15,6 +15,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/procurement/ccportal"
 	"github.com/certhub/certhub/internal/procurement/osv"
 	"github.com/certhub/certhub/internal/procurement/sbom"
 )
@@ -56,6 +57,7 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("GET /api/v1/approved-products/export", httpx.API(a.exportProducts))
 	rt.Handle("GET /api/v1/approved-products/{id}", httpx.API(a.approvedProduct))
 	rt.Handle("POST /api/v1/approved-products/{id}/actions", protect(httpx.API(a.actOnProduct)))
+	rt.Handle("POST /api/v1/approved-products/imports/common-criteria", protect(httpx.API(a.importCC)))
 }
 
 func (a *API) labs(w http.ResponseWriter, r *http.Request) error {
@@ -448,5 +450,23 @@ func (a *API) actOnProduct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// importCC takes the Common Criteria portal's CSV as the body (text/csv).
+func (a *API) importCC(w http.ResponseWriter, r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
+		return &httpx.StatusError{Status: http.StatusUnsupportedMediaType, Detail: "send the Common Criteria portal's CSV as text/csv"}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, ccportal.MaxBytes)
+	res, err := a.s.ImportCommonCriteria(r.Context(), auth.FromContext(r.Context()), r.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the file may be at most %d MB", ccportal.MaxBytes>>20)}
+	}
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
 	return nil
 }

@@ -1,6 +1,7 @@
 package procurement_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,6 +23,15 @@ func TestBrowserProcurement(t *testing.T) {
 	b.Expect("#labs", "National Cyber Security Testing Lab", "Firewall", "stands")
 	b.Expect("#catalogues", "Firewalls and next-generation firewalls", "20")
 	b.Shot("80-procurement-overview")
+	cc, err := filepath.Abs("testdata/certified-products-sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Upload("#f-cc", cc)
+	b.Click("#recognise button")
+	b.Expect(".flash", "Read 3 certified products: 2 recognised anew")
+	b.Go("/approved-products?q=polaris")
+	b.Expect("#products", "Polaris Router OS™ 5.1", "recognised (Common Criteria (FR))")
 
 	b.Go("/console/procurement/catalogues/firewall")
 	b.Expect("#catalogue", "FW-01", "Default deny", "Functional test", "FW-20")

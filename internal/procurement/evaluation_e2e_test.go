@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,31 @@ func TestEvaluationsAPI(t *testing.T) {
 	}
 	if fs, _ := v["files"].([]any); len(fs) != 0 {
 		t.Errorf("the report shown to the vendor: %v", fs)
+	}
+}
+
+// TestImportCommonCriteriaAPI: staff import the portal's CSV through the
+// API; a vendor may not; a file that is not the list is named.
+func TestImportCommonCriteriaAPI(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	data, err := os.ReadFile("testdata/certified-products-sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/approved-products/imports/common-criteria"
+	if r := s.API("POST", path, s.Token("psirt@examplesoft.example"), apptest.TextBody(data)); r.Status != http.StatusForbidden {
+		t.Errorf("a vendor imported: %d", r.Status)
+	}
+	coord := s.Token("coordinator@cc.example")
+	if r := s.Malformed().API("POST", path, coord, apptest.TextBody("a,b\n1,2\n")); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"field":"file"`) {
+		t.Errorf("another CSV: %d %s", r.Status, r.Body)
+	}
+	r := s.API("POST", path, coord, apptest.TextBody(data))
+	if r.Status != http.StatusOK || r.JSON(t)["new"] != float64(2) {
+		t.Fatalf("import: %d %s", r.Status, r.Body)
+	}
+	r = s.API("GET", "/api/v1/approved-products?q=gatekeeper", "", nil)
+	if !strings.Contains(string(r.Body), `"scheme":"Common Criteria (DE)"`) || !strings.Contains(string(r.Body), `"recognised":true`) {
+		t.Errorf("recognised on the list: %s", r.Body)
 	}
 }

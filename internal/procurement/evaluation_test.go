@@ -389,3 +389,49 @@ func hasFields(e *errs.Error, fields ...string) bool {
 	}
 	return true
 }
+
+// TestImportCommonCriteria: staff recognise the Common Criteria portal's
+// products of the center's categories (a database is skipped, counted);
+// an archived one is expired; an import again changes nothing, and an
+// entry the center put under review keeps that state when re-imported.
+func TestImportCommonCriteria(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		clock := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+		s := flowSetup(t, d, &clock, nil)
+		data, err := os.ReadFile("testdata/certified-products-sample.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ImportCommonCriteria(ctx, member("lab1", auth.RoleAdmin), strings.NewReader(string(data))); errs.KindOf(err) != errs.KindForbidden {
+			t.Errorf("a lab imported: %v", err)
+		}
+		res, err := s.ImportCommonCriteria(ctx, staff, strings.NewReader(string(data)))
+		if err != nil || res.Products != 3 || res.New != 2 || res.Skipped["Databases"] != 1 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		list, _, err := s.ApprovedProducts(ctx, procurement.ProductFilter{Vendor: "Polaris Devices"})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("polaris: %+v %v", list, err)
+		}
+		pol := list[0]
+		if !pol.Recognised || pol.Scheme != "Common Criteria (FR)" || pol.Category != "network_device" || pol.Versions != "Polaris Router OS 5.1.4" ||
+			pol.State != "approved" || pol.ValidUntil == nil || pol.ValidUntil.Year() != 2027 || !strings.Contains(pol.Conditions, "EAL2") {
+			t.Errorf("polaris: %+v", pol)
+		}
+		if _, err := s.ActOnProduct(ctx, staff, pol.ID, procurement.ProductAction{Action: "review", Reason: "CVE-2026-1 in the router OS."}); err != nil {
+			t.Fatal(err)
+		}
+		clock = time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC) // Polaris archived meanwhile
+		res, err = s.ImportCommonCriteria(ctx, staff, strings.NewReader(string(data)))
+		if err != nil || res.New != 0 || res.Unchanged != 2 {
+			t.Fatalf("again: %+v %v", res, err)
+		}
+		if got, _ := s.ApprovedProduct(ctx, pol.ID); got.State != "under_review" {
+			t.Errorf("a reviewed entry changed with the import: %+v", got)
+		}
+		if _, err := s.ImportCommonCriteria(ctx, staff, strings.NewReader("a,b\n1,2\n")); !hasField(err, "file") {
+			t.Errorf("another CSV: %v", err)
+		}
+	})
+}

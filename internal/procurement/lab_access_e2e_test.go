@@ -45,13 +45,13 @@ func TestLabAccessMatrix(t *testing.T) {
 
 	type row struct{ path, accredited string } // Y or -: what the accredited lab gets
 	rows := map[string][]row{
-		"GET /api/v1/evaluations":                               {{"/api/v1/evaluations", "Y"}},
-		"GET /api/v1/evaluations/{id}":                          {{"/api/v1/evaluations/" + assigned, "Y"}, {"/api/v1/evaluations/" + waiting, "-"}},
-		"GET /api/v1/evaluations/{id}/sbom-check":               {{"/api/v1/evaluations/" + assigned + "/sbom-check", "Y"}},
-		"GET /api/v1/evaluations/{id}/files/{file}":             {{"/api/v1/evaluations/" + assigned + "/files/" + report, "Y"}},
-		"GET /console/procurement/evaluations":                  {{"/console/procurement/evaluations", "Y"}},
-		"GET /console/procurement/evaluations/new":              {{"/console/procurement/evaluations/new", "Y"}},
-		"GET /console/procurement/evaluations/{id}":             {{"/console/procurement/evaluations/" + assigned, "Y"}, {"/console/procurement/evaluations/" + waiting, "-"}},
+		"GET /api/v1/evaluations":                                {{"/api/v1/evaluations", "Y"}},
+		"GET /api/v1/evaluations/{id}":                           {{"/api/v1/evaluations/" + assigned, "Y"}, {"/api/v1/evaluations/" + waiting, "-"}},
+		"GET /api/v1/evaluations/{id}/sbom-check":                {{"/api/v1/evaluations/" + assigned + "/sbom-check", "Y"}},
+		"GET /api/v1/evaluations/{id}/files/{file}":              {{"/api/v1/evaluations/" + assigned + "/files/" + report, "Y"}},
+		"GET /console/procurement/evaluations":                   {{"/console/procurement/evaluations", "Y"}},
+		"GET /console/procurement/evaluations/new":               {{"/console/procurement/evaluations/new", "Y"}},
+		"GET /console/procurement/evaluations/{id}":              {{"/console/procurement/evaluations/" + assigned, "Y"}, {"/console/procurement/evaluations/" + waiting, "-"}},
 		"GET /console/procurement/evaluations/{id}/files/{file}": {{"/console/procurement/evaluations/" + assigned + "/files/" + report, "Y"}},
 	}
 	for _, rt := range s.Router.Routes() {

@@ -45,40 +45,13 @@ func (s *Service) LoadOSVRecords(ctx context.Context, id *auth.Identity, recs []
 	if len(recs) == 0 {
 		return OSVLoad{}, nil
 	}
-	out := OSVLoad{Records: len(recs)}
 	now := s.now().UTC()
-	for start := 0; start < len(recs); start += 500 {
-		part := recs[start:min(start+500, len(recs))]
-		var n OSVLoad
-		err := s.db.Write(ctx, func(tx *db.Tx) error {
-			n = OSVLoad{}
-			for _, r := range part {
-				status, err := saveOSV(ctx, tx, r, now)
-				if err != nil {
-					return err
-				}
-				switch status {
-				case "new":
-					n.New++
-				case "updated":
-					n.Updated++
-				default:
-					n.Unchanged++
-				}
-			}
-			if start+500 < len(recs) {
-				return nil
-			}
-			total := OSVLoad{Records: out.Records, New: out.New + n.New, Updated: out.Updated + n.Updated, Unchanged: out.Unchanged + n.Unchanged}
-			return audit.Record(ctx, tx, now, audit.Event{Action: "procurement.osv.load", ObjectType: "osv", ObjectID: recs[0].ID,
-				Summary: fmt.Sprintf("loaded %d OSV records: %d new, %d updated, %d unchanged", total.Records, total.New, total.Updated, total.Unchanged)})
-		})
-		if err != nil {
-			return out, err
-		}
-		out.New, out.Updated, out.Unchanged = out.New+n.New, out.Updated+n.Updated, out.Unchanged+n.Unchanged
-	}
-	return out, nil
+	save := func(ctx context.Context, tx *db.Tx, r osv.Record) (string, error) { return saveOSV(ctx, tx, r, now) }
+	t, err := saveInBatches(ctx, s.db, recs, save, func(tx *db.Tx, t tally) error {
+		return audit.Record(ctx, tx, now, audit.Event{Action: "procurement.osv.load", ObjectType: "osv", ObjectID: recs[0].ID,
+			Summary: fmt.Sprintf("loaded %d OSV records: %d new, %d updated, %d unchanged", len(recs), t.New, t.Updated, t.Unchanged)})
+	})
+	return OSVLoad{Records: len(recs), New: t.New, Updated: t.Updated, Unchanged: t.Unchanged}, err
 }
 
 // Vulnerability is a known vulnerability of a component.

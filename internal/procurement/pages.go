@@ -69,6 +69,10 @@ type overviewData struct {
 }
 
 func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
+	return p.renderOverview(w, r, http.StatusOK, web.Page{})
+}
+
+func (p *Pages) renderOverview(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
 	d := overviewData{Staff: id.IsStaff(), CanRequest: canRequest(id), Categories: Categories}
 	var err error
@@ -83,7 +87,8 @@ func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
 	if d.Catalogues, err = p.s.Catalogues(ctx); err != nil {
 		return err
 	}
-	p.rd.Render(w, r, http.StatusOK, "procurement/overview", web.Page{Title: "Procurement", Section: "procurement", Data: d})
+	page.Title, page.Section, page.Data = "Procurement", "procurement", d
+	p.rd.Render(w, r, status, "procurement/overview", page)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package procurement
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/procurement/ccportal"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -40,6 +42,49 @@ func (p *Pages) registerEvaluations(h func(string, web.HandlerFunc)) {
 	h("GET /console/procurement/evaluations/{id}/files/{file}", p.evaluationFile)
 	h("GET /console/procurement/products/{id}", p.product)
 	h("POST /console/procurement/products/{id}", p.productAction)
+	h("POST /console/procurement/recognise", p.recognise)
+}
+
+// recognise imports the Common Criteria portal's CSV (staff), from the
+// overview's form.
+func (p *Pages) recognise(w http.ResponseWriter, r *http.Request) error {
+	id := auth.FromContext(r.Context())
+	if err := mayManage(id); err != nil { // before reading megabytes
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, ccportal.MaxBytes+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return &httpx.StatusError{Status: http.StatusUnsupportedMediaType, Detail: "send the CSV as a file of the form"}
+	}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return p.renderOverview(w, r, http.StatusUnprocessableEntity, web.Page{Errors: errs.Fields{{Field: "file", Message: "choose the portal's CSV file"}}})
+		}
+		if part.FormName() != "file" {
+			continue
+		}
+		res, err := p.s.ImportCommonCriteria(r.Context(), id, part)
+		if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+			return p.renderOverview(w, r, http.StatusUnprocessableEntity, web.Page{Errors: e.Fields, Problem: problem(e)})
+		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: "the file may be at most 32 MB"}
+		}
+		if err != nil {
+			return err
+		}
+		skipped := 0
+		for _, n := range res.Skipped {
+			skipped += n
+		}
+		p.rd.Flash(r, fmt.Sprintf("Read %d certified products: %d recognised anew, %d updated, %d unchanged, %d of categories without criteria here.",
+			res.Products, res.New, res.Updated, res.Unchanged, skipped))
+		http.Redirect(w, r, "/console/procurement#recognise", http.StatusSeeOther)
+		return nil
+	}
 }
 
 type evaluationsData struct {
