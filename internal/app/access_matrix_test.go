@@ -208,6 +208,7 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/intel/sources/{id}/runs", "/api/v1/intel/sources/{src_partner}/runs", "------YYY"},
 	{"GET /api/v1/labs", "/api/v1/labs", everyone},
 	{"GET /api/v1/labs/{id}", "/api/v1/labs/{lab}", everyone},
+	{"GET /api/v1/labs/{id}/scorecard", "/api/v1/labs/{lab}/scorecard", "---Y--YY-"}, // staff and the lab
 	{"GET /api/v1/catalogues", "/api/v1/catalogues", everyone},
 	{"GET /console/procurement", "/console/procurement", signedIn},
 	{"GET /console/procurement/labs/{id}", "/console/procurement/labs/{lab}", signedIn},

@@ -33,6 +33,7 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("GET /api/v1/labs", httpx.API(a.labs))
 	rt.Handle("GET /api/v1/labs/{id}", httpx.API(a.lab))
 	rt.Handle("PUT /api/v1/labs/{id}/accreditation", protect(httpx.API(a.setAccreditation)))
+	rt.Handle("GET /api/v1/labs/{id}/scorecard", protect(httpx.API(a.scorecard)))
 	rt.Handle("GET /api/v1/catalogues", httpx.API(a.catalogues))
 	rt.Handle("GET /api/v1/catalogues/{category}", httpx.API(a.catalogue))
 	rt.Handle("GET /api/v1/catalogues/{category}/versions", httpx.API(a.catalogueVersions))
@@ -468,5 +469,14 @@ func (a *API) importCC(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (a *API) scorecard(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.s.Scorecard(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, c)
 	return nil
 }

@@ -46,6 +46,7 @@ func TestBrowserProcurement(t *testing.T) {
 
 	b.Go("/console/procurement/labs/" + lab)
 	b.Expect("#accreditation", "Active", "it stands", "Firewall")
+	b.Expect("#scorecard", "4 assigned, 3 done", "3 of 3 (100 %) within 60 days", "Testing")
 	b.Select("#f-state", "suspended")
 	b.Click("#change button[type=submit]")
 	b.Expect(".problem", "Reason")

@@ -233,6 +233,22 @@ func TestEvaluationFlow(t *testing.T) {
 			list[0].State != "approved_with_conditions" || list[0].ValidUntil == nil || list[0].ValidUntil.Year() != 2028 {
 			t.Fatalf("the list: %+v %v", list, err)
 		}
+		card, err := s.Scorecard(ctx, lab1, "lab1")
+		if err != nil || card.Assigned != 1 || card.Done != 1 || card.OnTime != 1 || card.OnTimeShare != 1 || card.SentBack != 1 || card.SendBacks != 1 {
+			t.Errorf("scorecard: %+v %v", card, err)
+		}
+		var testing int64
+		for _, st := range card.Stages {
+			if st.State == "testing" {
+				testing = st.MedianSeconds
+			}
+		}
+		if testing != 3*3600 { // two hours before the send-back (a submission refused), one after
+			t.Errorf("median testing time: %d s (%+v)", testing, card.Stages)
+		}
+		if _, err := s.Scorecard(ctx, vendor, "lab1"); errs.KindOf(err) != errs.KindNotFound {
+			t.Errorf("the vendor reads the lab's scorecard: %v", err)
+		}
 		// The lab loses everything with its accreditation.
 		if _, err := s.SetAccreditation(ctx, staff, "lab1", procurement.AccreditationInput{Categories: []string{"firewall"}, State: "suspended",
 			ValidFrom: "2026-01-01", ValidUntil: "2028-12-31", Reason: "Audit."}); err != nil {

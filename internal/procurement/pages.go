@@ -94,6 +94,7 @@ func (p *Pages) renderOverview(w http.ResponseWriter, r *http.Request, status in
 
 type labData struct {
 	Staff         bool
+	Scorecard     *Scorecard
 	ID, Name      string
 	Accreditation *Accreditation
 	Categories    []string
@@ -126,6 +127,13 @@ func (p *Pages) renderLab(w http.ResponseWriter, r *http.Request, status int, pa
 		if d.Name == "" {
 			return errs.NotFound("no lab of that ID")
 		}
+	}
+	if readsWhole(id, orgID) {
+		c, err := p.s.Scorecard(ctx, id, orgID)
+		if err != nil {
+			return err
+		}
+		d.Scorecard = &c
 	}
 	if page.Form == nil && d.Accreditation != nil {
 		a := d.Accreditation

@@ -29,6 +29,7 @@ var funcs = template.FuncMap{
 	"contains":    func(list []string, s string) bool { return contains(list, s) },
 	"add":         func(a, b int) int { return a + b },
 	"div":         func(a, b int64) int64 { return a / max(b, 1) },
+	"percent":     func(f float64) float64 { return f * 100 },
 	"deref":       func(t *time.Time) time.Time { return derefTime(t) },
 	"str": func(s *string) string {
 		if s == nil {
