@@ -233,6 +233,7 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/approved-products", "/api/v1/approved-products", everyone},
 	{"GET /api/v1/approved-products/export", "/api/v1/approved-products/export", everyone},
 	{"GET /api/v1/approved-products/{id}", "/api/v1/approved-products/{product}", everyone},
+	{"GET /api/v1/approved-products/{id}/in-use", "/api/v1/approved-products/{product}/in-use", signedIn}, // each its own
 	{"GET /api/v1/intel/warninglists", "/api/v1/intel/warninglists", signedIn},
 	{"GET /api/v1/intel/warninglists/{id}", "/api/v1/intel/warninglists/private-networks", signedIn},
 

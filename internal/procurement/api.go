@@ -59,6 +59,9 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("GET /api/v1/approved-products/{id}", httpx.API(a.approvedProduct))
 	rt.Handle("POST /api/v1/approved-products/{id}/actions", protect(httpx.API(a.actOnProduct)))
 	rt.Handle("POST /api/v1/approved-products/imports/common-criteria", protect(httpx.API(a.importCC)))
+	rt.Handle("GET /api/v1/approved-products/{id}/in-use", protect(httpx.API(a.inUse)))
+	rt.Handle("PUT /api/v1/approved-products/{id}/in-use/{org}", protect(httpx.API(a.setInUse(true))))
+	rt.Handle("DELETE /api/v1/approved-products/{id}/in-use/{org}", protect(httpx.API(a.setInUse(false))))
 }
 
 func (a *API) labs(w http.ResponseWriter, r *http.Request) error {
@@ -479,4 +482,25 @@ func (a *API) scorecard(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, c)
 	return nil
+}
+
+func (a *API) inUse(w http.ResponseWriter, r *http.Request) error {
+	list, err := a.s.InUseOf(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, list, "")
+	return nil
+}
+
+// setInUse registers (PUT) or unregisters (DELETE) that an organisation
+// uses an approved product.
+func (a *API) setInUse(use bool) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := a.s.SetInUse(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("org"), use); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 }

@@ -113,6 +113,13 @@ func TestBrowserEvaluation(t *testing.T) {
 	public.Expect("#products", "Edge Firewall", "11.0", "Approved with conditions", "Management on a separate VLAN", "National Cyber Security Testing Lab")
 	public.Shot("86-approved-products")
 
+	// The bank registers that it uses the product.
+	bank := browsertest.New(t, s.URL, 1280, 900)
+	apptest.SignIn(bank, "ciso@firstbank.example", pw)
+	bank.Go("/approved-products/" + productIDOf(t, s, evalID))
+	bank.Click("#in-use button")
+	bank.Expect("#in-use", "First Example Bank uses it")
+
 	// An advisory names the product: the watch puts the entry under review.
 	coordTok := s.Token("coordinator@cc.example")
 	r := s.API("POST", "/api/v1/advisories", coordTok, map[string]any{"kind": "advisory", "tlp": "CLEAR", "content": map[string]any{
@@ -131,6 +138,7 @@ func TestBrowserEvaluation(t *testing.T) {
 	if _, err := s.Procurement.Watch(ctx); err != nil {
 		t.Fatal(err)
 	}
+	s.SMTP.WaitFor(t, "soc@firstbank.example", "Examplesoft Ltd Edge Firewall is under review")
 	public.Go("/approved-products?vendor=Examplesoft+Ltd&state=under_review")
 	public.Expect("#products", "Edge Firewall", "Under review", "Remote code execution in Examplesoft Edge Firewall 11", "the advisory")
 
@@ -167,4 +175,14 @@ func TestBrowserEvaluation(t *testing.T) {
 	if strings.Contains(lab.Text("main"), "Edge Firewall") {
 		t.Error("a suspended lab lists evaluations")
 	}
+}
+
+// productIDOf answers the approved-products entry of an evaluation.
+func productIDOf(t *testing.T, s *apptest.Server, evalID string) string {
+	t.Helper()
+	var id string
+	if err := s.DB.QueryRow(t.Context(), `SELECT id FROM procurement_products WHERE evaluation_id = $1`, evalID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -13,8 +13,28 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/procurement"
 )
+
+// mailbox keeps what the service sends.
+type mailbox struct{ sent []notify.Mail }
+
+func (m *mailbox) Send(_ context.Context, _ *db.Tx, mail notify.Mail) error {
+	m.sent = append(m.sent, mail)
+	return nil
+}
+
+// to answers the subjects of the mail sent to addr.
+func (m *mailbox) to(addr string) []string {
+	var out []string
+	for _, x := range m.sent {
+		if slices.Contains(x.To, addr) {
+			out = append(out, x.Subject)
+		}
+	}
+	return out
+}
 
 // news is a fixed list of publications for the watch.
 type news []procurement.Notice
@@ -41,7 +61,7 @@ const gateBOM = `{"bomFormat": "CycloneDX", "specVersion": "1.5", "metadata": {"
 
 // flowSetup accredits lab1 for firewalls (lab2 for VPN gateways only),
 // publishes the firewall catalogue and answers a service that watches nw.
-func flowSetup(t *testing.T, d *db.DB, clock *time.Time, nw procurement.News) *procurement.Service {
+func flowSetup(t *testing.T, d *db.DB, clock *time.Time, nw procurement.News, out ...procurement.Outbox) *procurement.Service {
 	t.Helper()
 	ctx := context.Background()
 	s := setup(t, d, func() time.Time { return *clock })
@@ -49,7 +69,12 @@ func flowSetup(t *testing.T, d *db.DB, clock *time.Time, nw procurement.News) *p
 		VALUES ('bank', 'First Bank', 'first bank', 'constituent', 'banking', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`); err != nil {
 		t.Fatal(err)
 	}
-	s = procurement.NewService(procurement.Options{DB: d, Orgs: withBank(), News: nw, Now: func() time.Time { return *clock }})
+	o := procurement.Options{DB: d, Orgs: withBank(), News: nw, Now: func() time.Time { return *clock }, Center: "cc@cert.example",
+		BaseURL: "https://cert.example"}
+	if len(out) > 0 {
+		o.Outbox = out[0]
+	}
+	s = procurement.NewService(o)
 	for lab, cats := range map[string][]string{"lab1": {"firewall"}, "lab2": {"vpn_gateway"}} {
 		if _, err := s.SetAccreditation(ctx, staff, lab, procurement.AccreditationInput{Categories: cats, State: "active",
 			ValidFrom: "2026-01-01", ValidUntil: "2028-12-31"}); err != nil {
@@ -67,7 +92,8 @@ func flowSetup(t *testing.T, d *db.DB, clock *time.Time, nw procurement.News) *p
 }
 
 func withBank() orgs {
-	o := orgs{"bank": {ID: "bank", Name: "First Bank", Kind: directory.KindConstituent}}
+	o := orgs{"bank": {ID: "bank", Name: "First Bank", Kind: directory.KindConstituent,
+		Contacts: []directory.Contact{{Role: "security", Email: "soc@bank.example"}}}}
 	for k, v := range dir {
 		o[k] = v
 	}
@@ -278,9 +304,23 @@ func TestWatch(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		clock := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
-		nw := &news{}
-		s := flowSetup(t, d, &clock, nw)
+		nw, mail := &news{}, &mailbox{}
+		s := flowSetup(t, d, &clock, nw, mail)
 		p := approve(t, s, &clock)
+		if err := s.SetInUse(ctx, member("bank", auth.RoleViewer), p.ID, "bank", true); errs.KindOf(err) != errs.KindForbidden {
+			t.Errorf("a viewer registered a product in use: %v", err)
+		}
+		for range 2 { // idempotent
+			if err := s.SetInUse(ctx, member("bank", auth.RoleAdmin), p.ID, "", true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if users, err := s.InUseOf(ctx, member("vendor", auth.RoleAdmin), p.ID); err != nil || len(users) != 0 {
+			t.Errorf("the vendor reads who uses its product: %+v %v", users, err)
+		}
+		if users, err := s.InUseOf(ctx, staff, p.ID); err != nil || len(users) != 1 || users[0].Org != "First Bank" {
+			t.Errorf("staff read who uses it: %+v %v", users, err)
+		}
 		*nw = append(*nw, procurement.Notice{At: clock.Add(-48 * time.Hour), Ref: "OLD-1", Title: "Old",
 			Products: []procurement.NamedProduct{{Vendor: "Examplesoft", Name: "Gate 7"}}})
 		if n, err := s.Watch(ctx); err != nil || n != 1 {
@@ -310,6 +350,16 @@ func TestWatch(t *testing.T) {
 		}
 		if got, err = s.ActOnProduct(ctx, staff, p.ID, procurement.ProductAction{Action: "clear"}); err != nil || got.State != "approved" || got.Reason != "" {
 			t.Fatalf("clear: %+v %v", got, err)
+		}
+		if subjects := mail.to("soc@bank.example"); len(subjects) != 4 || !strings.Contains(subjects[2], "is under review") ||
+			!strings.Contains(subjects[3], "is approved") { // each of the two reviews, and each clearance
+			t.Errorf("the bank, which uses it, was told: %v", subjects)
+		}
+		if subjects := mail.to("cc@cert.example"); len(subjects) != 2 {
+			t.Errorf("the center was alerted: %v", subjects)
+		}
+		if err := s.SetInUse(ctx, member("bank", auth.RoleAdmin), p.ID, "bank", false); err != nil {
+			t.Fatal(err)
 		}
 		if _, err := s.LoadOSV(ctx, staff, []byte(osvRecord("GHSA-aaaa-0001", "2024-01-01T00:00:00Z", "left-pad", "1.4.0", "CVE-2024-0001"))); err != nil {
 			t.Fatal(err)

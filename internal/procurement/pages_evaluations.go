@@ -43,6 +43,27 @@ func (p *Pages) registerEvaluations(h func(string, web.HandlerFunc)) {
 	h("GET /console/procurement/products/{id}", p.product)
 	h("POST /console/procurement/products/{id}", p.productAction)
 	h("POST /console/procurement/recognise", p.recognise)
+	h("POST /console/procurement/products/{id}/in-use", p.inUse)
+}
+
+// inUse registers (use=yes) or unregisters an organisation as a user of
+// an approved product, from the entry's public page.
+func (p *Pages) inUse(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	productID := r.PathValue("id")
+	use := r.PostForm.Get("use") == "yes"
+	if err := p.s.SetInUse(r.Context(), auth.FromContext(r.Context()), productID, r.PostForm.Get("org_id"), use); err != nil {
+		return err
+	}
+	if use {
+		p.rd.Flash(r, "Registered: you will be told when this product's approval changes.")
+	} else {
+		p.rd.Flash(r, "Unregistered.")
+	}
+	http.Redirect(w, r, "/approved-products/"+url.PathEscape(productID)+"#in-use", http.StatusSeeOther)
+	return nil
 }
 
 // recognise imports the Common Criteria portal's CSV (staff), from the

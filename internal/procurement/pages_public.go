@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/web"
 )
@@ -61,13 +63,39 @@ func (p *PublicPages) list(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+type entryData struct {
+	Approved
+	// For a signed-in member: the organisations it may register as
+	// users of the product, and those registered.
+	Orgs  []directory.Org
+	InUse []InUse
+}
+
 func (p *PublicPages) entry(w http.ResponseWriter, r *http.Request) error {
-	e, err := p.s.ApprovedProduct(r.Context(), r.PathValue("id"))
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	e, err := p.s.ApprovedProduct(ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	d := entryData{Approved: e}
+	if id != nil {
+		var mine []string
+		for _, m := range id.Memberships {
+			if m.Role != auth.RoleViewer {
+				mine = append(mine, m.OrgID)
+			}
+		}
+		if len(mine) > 0 {
+			if d.Orgs, err = p.s.orgs.GetMany(ctx, system, mine); err != nil {
+				return err
+			}
+		}
+		if d.InUse, err = p.s.InUseOf(ctx, id, e.ID); err != nil {
+			return err
+		}
+	}
 	p.rd.RenderPublic(w, r, "procurement/public_entry", web.Page{Title: e.Vendor + " " + e.Product + " " + e.Versions, Section: "approved",
-		Public: true, Data: e})
+		Public: true, Data: d})
 	return nil
 }
 

@@ -159,8 +159,15 @@ func (s *Service) ActOnProduct(ctx context.Context, id *auth.Identity, productID
 		link = p.AdvisoryURL
 	}
 	p.Reason, p.AdvisoryURL, p.UpdatedAt = reason, link, s.now().UTC()
+	users, err := s.usersMail(ctx, []string{p.ID})
+	if err != nil {
+		return Approved{}, err
+	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		if err := updateProductState(ctx, tx, p, was); err != nil {
+			return err
+		}
+		if err := s.tellUsers(ctx, tx, users[p.ID], p); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, p.UpdatedAt, audit.Event{Action: "procurement.product." + in.Action, ObjectType: "approved_product",
@@ -318,11 +325,22 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 	if s.center != "" {
 		to = []string{s.center}
 	}
+	var named []string
+	for _, m := range found {
+		named = append(named, m.p.ID)
+	}
+	users, err := s.usersMail(ctx, named)
+	if err != nil {
+		return 0, err
+	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		for _, m := range found {
 			p := m.p
 			p.ClearedState, p.State, p.Reason, p.AdvisoryURL, p.UpdatedAt = p.State, ProductUnderReview, m.reason, m.link, now
 			if err := updateProductState(ctx, tx, p, m.p.State); err != nil {
+				return err
+			}
+			if err := s.tellUsers(ctx, tx, users[p.ID], p); err != nil {
 				return err
 			}
 			if err := audit.Record(ctx, tx, now, audit.Event{Action: "procurement.product.review", ObjectType: "approved_product",

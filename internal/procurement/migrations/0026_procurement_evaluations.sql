@@ -155,3 +155,17 @@ CREATE TABLE procurement_watch (
 
 -- The watch reads the OSV records loaded since its mark.
 CREATE INDEX procurement_osv_records_loaded ON procurement_osv_records (loaded_at);
+
+-- Organisations that use an approved product: told when it turns under
+-- review, is suspended or revoked.
+CREATE TABLE procurement_product_users (
+    product_id     TEXT NOT NULL REFERENCES procurement_products (id) ON DELETE CASCADE,
+    org_id         TEXT NOT NULL REFERENCES orgs (id),
+    registered_by  TEXT NOT NULL,
+    registered_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (product_id, org_id)
+);
+CREATE INDEX procurement_product_users_org ON procurement_product_users (org_id);
+
+-- When the end of an entry's validity was announced to its parties.
+ALTER TABLE procurement_products ADD COLUMN reminded_at TIMESTAMPTZ;
