@@ -97,6 +97,9 @@ func withBank() orgs {
 	for k, v := range dir {
 		o[k] = v
 	}
+	v := o["vendor"]
+	v.Contacts = []directory.Contact{{Role: "vulnerability", Email: "psirt@vendor.example"}}
+	o["vendor"] = v
 	return o
 }
 
@@ -384,6 +387,15 @@ func TestWatch(t *testing.T) {
 		}
 		// Expiry: a second product, its validity over.
 		q := approve(t, s, &clock)
+		clock = q.ValidUntil.Add(-30 * 24 * time.Hour)
+		for want := range []int{1, 0} { // once
+			if n, err := s.Remind(ctx); err != nil || n != 1-want {
+				t.Fatalf("remind: %d %v", n, err)
+			}
+		}
+		if subjects := mail.to("psirt@vendor.example"); len(subjects) == 0 || !strings.Contains(subjects[len(subjects)-1], "ends on "+q.ValidUntil.Format(time.DateOnly)) {
+			t.Errorf("the vendor was reminded: %v", subjects)
+		}
 		clock = q.ValidUntil.Add(36 * time.Hour)
 		if n, err := s.Expire(ctx); err != nil || n != 1 {
 			t.Fatalf("expire: %d %v", n, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -434,9 +435,75 @@ func cpeProduct(cpe string) string {
 	return strings.ToLower(parts[3] + ":" + parts[4])
 }
 
-// Expire moves the entries whose validity has ended to expired. It
-// answers how many.
+// ReminderBefore is how long before the end of an approval its parties
+// (the requester, the vendor, the organisations that use it) are told.
+const ReminderBefore = 60 * 24 * time.Hour
+
+// Remind tells the parties of each entry whose validity ends within
+// ReminderBefore, once: a new evaluation (assurance maintenance of the
+// current version) keeps the product on the list. It answers how many
+// entries it announced.
+func (s *Service) Remind(ctx context.Context) (int, error) {
+	now := s.now().UTC()
+	list, err := toRemind(ctx, s.db, now.Add(ReminderBefore))
+	if err != nil || len(list) == 0 {
+		return 0, err
+	}
+	ids := make([]string, len(list))
+	for i, p := range list {
+		ids[i] = p.ID
+	}
+	users, err := s.usersMail(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	to := map[string][]string{}
+	for _, p := range list {
+		to[p.ID] = users[p.ID]
+		if p.EvaluationID == nil {
+			continue
+		}
+		e, err := getEvaluation(ctx, s.db, *p.EvaluationID)
+		if err != nil {
+			return 0, err
+		}
+		parties, err := s.partiesMail(ctx, e)
+		if err != nil {
+			return 0, err
+		}
+		for _, a := range parties {
+			if !slices.Contains(to[p.ID], a) {
+				to[p.ID] = append(to[p.ID], a)
+			}
+		}
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		for _, p := range list {
+			if _, err := tx.Exec(ctx, `UPDATE procurement_products SET reminded_at = $1 WHERE id = $2`, now, p.ID); err != nil {
+				return fmt.Errorf("procurement: remind: %w", err)
+			}
+			if s.outbox == nil || len(to[p.ID]) == 0 {
+				continue
+			}
+			if err := s.outbox.Send(ctx, tx, notify.Mail{To: to[p.ID], Tag: "procurement.expiry",
+				Subject: fmt.Sprintf("[%s] The approval of %s %s ends on %s", p.CertificateID, p.Vendor, p.Product, p.ValidUntil.Format(time.DateOnly)),
+				Text: fmt.Sprintf("The approval of %s %s %s (certificate %s) is valid until %s. After that day it is listed as expired and no longer recommended for procurement.\n\n"+
+					"To keep it on the list, the vendor or a buyer requests an evaluation of the current version: %s/console/procurement/evaluations/new\n\nThe entry: %s/approved-products/%s\n",
+					p.Vendor, p.Product, p.Versions, p.CertificateID, p.ValidUntil.Format(time.DateOnly), s.baseURL, s.baseURL, p.ID)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(list), err
+}
+
+// Expire moves the entries whose validity has ended to expired (after
+// the reminders due). It answers how many.
 func (s *Service) Expire(ctx context.Context) (int, error) {
+	if _, err := s.Remind(ctx); err != nil {
+		return 0, err
+	}
 	now := s.now().UTC()
 	list, err := expiring(ctx, s.db, now.Truncate(24*time.Hour))
 	if err != nil {

@@ -222,3 +222,14 @@ func osvLoadedSince(ctx context.Context, q db.Querier, t time.Time) ([]string, t
 	}
 	return ids, last, rows.Err()
 }
+
+// toRemind answers the standing entries whose validity ends before until
+// and whose parties have not been told yet.
+func toRemind(ctx context.Context, q db.Querier, until time.Time) ([]Approved, error) {
+	out, err := db.QueryAll(ctx, q, scanProduct, `SELECT `+productColumns+` FROM procurement_products
+		WHERE valid_until < $1 AND reminded_at IS NULL AND state IN ($2, $3)`, until, ProductApproved, ProductApprovedCond)
+	if err != nil {
+		return nil, fmt.Errorf("procurement: entries to remind: %w", err)
+	}
+	return out, nil
+}
