@@ -7,17 +7,22 @@ import (
 
 	"github.com/certhub/certhub/internal/advisory"
 	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/vdp"
 )
 
-// procurementNews lets procurement's watch read the publications that name
-// products: the public ones only, since the approved-products list is
-// public and says why an entry is under review.
+// procurementNews lets procurement's watch read what names products: the
+// public publications (the approved-products list is public and says why
+// an entry is under review, with the advisory's link) and the products the
+// reports of newly opened disclosure cases name (by the case's number
+// only: the case may be under embargo).
 type procurementNews struct {
 	advisories *advisory.Service
+	cases      *vdp.Service
 }
 
 // NamedSince answers the public publications (re)published after t that
-// name products, oldest first.
+// name products, and the cases opened after t whose reports name one,
+// oldest first.
 func (n procurementNews) NamedSince(ctx context.Context, t time.Time, limit int) ([]procurement.Notice, error) {
 	var out []procurement.Notice
 	from := t
@@ -42,6 +47,19 @@ func (n procurementNews) NamedSince(ctx context.Context, t time.Time, limit int)
 			break
 		}
 	}
-	slices.SortFunc(out, func(a, b procurement.Notice) int { return a.At.Compare(b.At) })
+	named, err := n.cases.ProductsNamedSince(ctx, t, limit)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range named {
+		np := procurement.NamedProduct{Vendor: p.Vendor, Name: p.Product, Versions: p.Versions}
+		if k := len(out) - 1; k >= 0 && out[k].Ref == p.CaseNumber {
+			out[k].Products = append(out[k].Products, np)
+			continue
+		}
+		out = append(out, procurement.Notice{At: p.CaseCreatedAt, Ref: p.CaseNumber,
+			Title: "a vulnerability under coordinated disclosure; the details follow with its advisory", Products: []procurement.NamedProduct{np}})
+	}
+	slices.SortStableFunc(out, func(a, b procurement.Notice) int { return a.At.Compare(b.At) })
 	return out, nil
 }

@@ -180,3 +180,30 @@ func TestImportCommonCriteriaAPI(t *testing.T) {
 		t.Errorf("recognised on the list: %s", r.Body)
 	}
 }
+
+// TestCaseNamesApprovedProduct: a vulnerability report naming an approved
+// product, accepted into a case, turns the entry under review at the next
+// watch, its reason naming the case's number and nothing of its content.
+func TestCaseNamesApprovedProduct(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	coord := s.Token("coordinator@cc.example")
+	r := s.API("POST", "/api/v1/public/reports", "", map[string]any{"title": "Secret: heap overflow in the IKE daemon",
+		"description": "Details under embargo.", "vendor": "Examplesoft Ltd", "product": "Edge Firewall", "versions": "9.2"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("report: %d %s", r.Status, r.Body)
+	}
+	reportID := r.JSON(t)["id"].(string)
+	r = s.API("POST", "/api/v1/reports/"+reportID+"/accept", coord, map[string]any{"title": "IKE overflow"})
+	if r.Status != http.StatusOK {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
+	if _, err := s.Procurement.Watch(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	r = s.API("GET", "/api/v1/approved-products?q=edge+firewall&state=under_review", "", nil)
+	body := string(r.Body)
+	if !strings.Contains(body, `"product":"Edge Firewall"`) || !strings.Contains(body, "coordinated disclosure") ||
+		strings.Contains(body, "IKE") || strings.Contains(body, "Secret") {
+		t.Fatalf("under review without the case's content: %s", body)
+	}
+}

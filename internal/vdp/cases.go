@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/audit"
@@ -237,4 +238,12 @@ func (d caseDesk) Join(ctx context.Context, tx *db.Tx, id *auth.Identity, r mode
 		return model.Case{}, err
 	}
 	return c, nil
+}
+
+// ProductsNamedSince answers the products named by the reports of cases
+// opened after t, oldest first: for other domains' watches, wired in app
+// (procurement puts an approved product under review). It carries the
+// case's number and nothing of its content.
+func (s *Service) ProductsNamedSince(ctx context.Context, t time.Time, limit int) ([]model.NamedProduct, error) {
+	return store.ProductsNamed(ctx, s.db, t, limit)
 }

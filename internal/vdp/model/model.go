@@ -347,3 +347,15 @@ func ParseVector(field, vector, major string) (*cvss.Score, error) {
 	}
 	return &sc, nil
 }
+
+// NamedProduct is a product a case's report names: what other domains
+// watch (procurement's approved-products list), without the case's
+// details.
+type NamedProduct struct {
+	CaseID        string
+	CaseNumber    string
+	CaseCreatedAt time.Time
+	Vendor        string
+	Product       string
+	Versions      string
+}

@@ -301,3 +301,19 @@ func ListDates(ctx context.Context, q db.Querier, caseID string) ([]model.DateCh
 	}
 	return out, rows.Err()
 }
+
+// ProductsNamed answers the products named by the reports of the cases
+// created after t, oldest case first, at most limit rows.
+func ProductsNamed(ctx context.Context, q db.Querier, t time.Time, limit int) ([]model.NamedProduct, error) {
+	out, err := db.QueryAll(ctx, q, func(r db.Row) (model.NamedProduct, error) {
+		var n model.NamedProduct
+		err := r.Scan(&n.CaseID, &n.CaseNumber, &n.CaseCreatedAt, &n.Vendor, &n.Product, &n.Versions)
+		return n, err
+	}, `SELECT c.id, c.number, c.created_at, r.vendor, r.product, r.versions FROM vdp_cases c
+		JOIN vdp_reports r ON r.case_id = c.id
+		WHERE c.created_at > $1 AND r.product <> '' ORDER BY c.created_at, c.id LIMIT $2`, t, limit)
+	if err != nil {
+		return nil, fmt.Errorf("vdp: products named: %w", err)
+	}
+	return out, nil
+}

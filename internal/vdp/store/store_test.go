@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -206,4 +207,43 @@ func TestCursor(t *testing.T) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
+}
+
+// TestProductsNamed: the products the reports of cases opened after a
+// time name, oldest case first; a report without a product, and cases
+// opened before, are not.
+func TestProductsNamed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		fixture(t, d)
+		at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+		write(t, d, func(tx *db.Tx) error {
+			for i, c := range []model.Case{
+				{ID: "old", Number: "CC-2026-0001", Title: "Old", Status: model.CaseOpen, OwnerOrgID: "cert", TLP: "AMBER", Embargo: "none",
+					References: []string{}, CreatedAt: at, UpdatedAt: at},
+				{ID: "new", Number: "CC-2026-0002", Title: "New", Status: model.CaseOpen, OwnerOrgID: "cert", TLP: "AMBER", Embargo: "none",
+					References: []string{}, CreatedAt: at.Add(time.Hour), UpdatedAt: at.Add(time.Hour)},
+			} {
+				if err := store.InsertCase(ctx, tx, c); err != nil {
+					return err
+				}
+				for j, product := range []string{"Portal", ""} {
+					r := model.Report{ID: fmt.Sprintf("r%d%d", i, j), TrackingID: fmt.Sprintf("VR-2026-00000%d%d", i, j), Source: "web", Title: "x",
+						Vendor: "ACME", Product: product, Versions: "<2.1", Status: model.ReportAccepted, CaseID: ptr(c.ID),
+						References: []string{}, Sectors: []string{}, ReceivedAt: at, CreatedAt: at, UpdatedAt: at}
+					if err := store.InsertReport(ctx, tx, r, r.ID); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		got, err := store.ProductsNamed(ctx, d, at, 10)
+		if err != nil || len(got) != 1 || got[0].CaseNumber != "CC-2026-0002" || got[0].Product != "Portal" || got[0].Versions != "<2.1" {
+			t.Errorf("named after the first case: %+v %v", got, err)
+		}
+		if all, err := store.ProductsNamed(ctx, d, time.Time{}, 10); err != nil || len(all) != 2 || all[0].CaseID != "old" {
+			t.Errorf("all: %+v %v", all, err)
+		}
+	})
 }
