@@ -58,7 +58,7 @@ var from = map[string][]string{
 	ActAssign:   {EvalAccepted, EvalLabAssigned},
 	ActStart:    {EvalLabAssigned},
 	ActSubmit:   {EvalTesting},
-	ActReview:   {EvalReportSubmitted},
+	ActReview:   {EvalReportSubmitted, EvalAccepted}, // accepted: an assurance maintenance the center reviews without a lab
 	ActSendBack: {EvalReportSubmitted, EvalUnderReview},
 	ActDecide:   {EvalUnderReview},
 	ActWithdraw: {EvalRequested, EvalAccepted, EvalLabAssigned, EvalTesting, EvalReportSubmitted, EvalUnderReview},
@@ -110,6 +110,12 @@ type Evaluation struct {
 	SBOMComponents   int        `json:"sbom_components"`
 	SentBack         int        `json:"sent_back"`
 	DecidedAt        *time.Time `json:"decided_at,omitempty"`
+	// MaintenanceOf is, for an assurance maintenance, the approved entry
+	// the new version joins once approved; ImpactAnalysis says what
+	// changed and what it touches. Such an evaluation may go to review
+	// without a lab.
+	MaintenanceOf  *string `json:"maintenance_of,omitempty"`
+	ImpactAnalysis string  `json:"impact_analysis,omitempty"`
 	// ProductID is the approved-products entry an approval made.
 	ProductID string    `json:"product_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
@@ -199,6 +205,10 @@ type EvaluationInput struct {
 	// OrgID is the requesting organisation (the caller's only one when
 	// left out).
 	OrgID string `json:"org_id"`
+	// MaintenanceOf asks for assurance maintenance of an approved entry
+	// (a new version of its product), with the impact analysis.
+	MaintenanceOf  string `json:"maintenance_of"`
+	ImpactAnalysis string `json:"impact_analysis"`
 }
 
 // Transition is an action on an evaluation, with what it needs.

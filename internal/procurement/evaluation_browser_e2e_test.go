@@ -113,6 +113,23 @@ func TestBrowserEvaluation(t *testing.T) {
 	public.Expect("#products", "Edge Firewall", "11.0", "Approved with conditions", "Management on a separate VLAN", "National Cyber Security Testing Lab")
 	public.Shot("86-approved-products")
 
+	// The vendor has a new version maintained on the same certificate.
+	vendor.Go("/approved-products/" + productIDOf(t, s, evalID))
+	vendor.Click("a[href^='/console/procurement/evaluations/new?maintenance_of=']")
+	vendor.Fill("#f-version", "11.1")
+	vendor.Fill("#f-impact_analysis", "Only the IKE daemon's logging changed.")
+	vendor.Click("#request button[type=submit]")
+	vendor.Expect("#facts", "Assurance maintenance of", "Only the IKE daemon's logging changed.")
+	maintPath := vendor.Path()
+	coord.Go(maintPath)
+	coord.Click("#act-accept button")
+	coord.Click("#act-review button")
+	coord.Click("#act-decide input[value=approved]")
+	coord.Click("#act-decide button")
+	coord.Expect(".flash", "approved")
+	public.Go("/approved-products/" + productIDOf(t, s, evalID))
+	public.Expect("h1", "11.0, 11.1")
+
 	// The bank registers that it uses the product.
 	bank := browsertest.New(t, s.URL, 1280, 900)
 	apptest.SignIn(bank, "ciso@firstbank.example", pw)

@@ -120,6 +120,26 @@ func (s *Service) RequestEvaluation(ctx context.Context, id *auth.Identity, in E
 			e.Vendor = r.Name
 		}
 	}
+	if in.MaintenanceOf != "" {
+		base, err := getProduct(ctx, s.db, in.MaintenanceOf)
+		if errs.KindOf(err) == errs.KindNotFound {
+			return Detail{}, errs.InvalidField("maintenance_of", "no entry of that ID on the approved-products list")
+		} else if err != nil {
+			return Detail{}, err
+		}
+		if !recommended(base.State) || base.Recognised {
+			return Detail{}, errs.InvalidField("maintenance_of", "only a standing approval of the center is maintained (this one is %s)", labelOf(base.State))
+		}
+		if base.Category != e.Category || !strings.EqualFold(base.Product, e.Product) {
+			return Detail{}, errs.InvalidField("maintenance_of", "is an approval of %s %s (%s): the product and category must be the same", base.Vendor, base.Product, base.Category)
+		}
+		var f errs.Fields
+		e.ImpactAnalysis = textField(&f, "impact_analysis", in.ImpactAnalysis, 20000, true)
+		if err := f.Err(); err != nil {
+			return Detail{}, err
+		}
+		e.MaintenanceOf, e.Vendor = &base.ID, base.Vendor
+	}
 	if e.Vendor == "" {
 		return Detail{}, errs.InvalidField("vendor", "is required")
 	}
@@ -246,6 +266,9 @@ func (s *Service) Evaluation(ctx context.Context, id *auth.Identity, evalID stri
 	} else {
 		d.ProductID = p
 	}
+	if e.MaintenanceOf != nil && (e.State == EvalApproved || e.State == EvalApprovedCond) {
+		d.ProductID = *e.MaintenanceOf
+	}
 	return d, nil
 }
 
@@ -344,6 +367,9 @@ func (s *Service) Transition(ctx context.Context, id *auth.Identity, evalID stri
 		return Detail{}, err
 	}
 	if !slices.Contains(mayAct(a, e), t.Action) {
+		if t.Action == ActReview && e.State == EvalAccepted && e.MaintenanceOf == nil && a.center {
+			return Detail{}, errs.Conflict("an evaluation goes to review after the lab's report: only an assurance maintenance skips the lab")
+		}
 		if !slices.Contains(from[t.Action], e.State) {
 			return Detail{}, errs.Conflict("an evaluation %s cannot be %s", strings.ReplaceAll(e.State, "_", " "), pastTense(t.Action))
 		}
@@ -433,7 +459,15 @@ func (s *Service) Transition(ctx context.Context, id *auth.Identity, evalID stri
 			return err
 		}
 		summary := fmt.Sprintf("%s: %s → %s", e.Number, was, next.State)
-		if approval != nil {
+		switch {
+		case approval != nil && e.MaintenanceOf != nil:
+			cert, err := maintainProduct(ctx, tx, *e.MaintenanceOf, e, approval.Conditions, now)
+			if err != nil {
+				return err
+			}
+			approval.CertificateID = cert
+			summary += ", version " + e.Version + " added to certificate " + cert
+		case approval != nil:
 			cert, err := nextCertificate(ctx, tx, now)
 			if err != nil {
 				return err

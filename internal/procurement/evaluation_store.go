@@ -16,14 +16,15 @@ import (
 
 const evaluationColumns = `id, number, product, vendor, vendor_org_id, version, category, intended_use, buyers,
 	requester_org_id, requested_by, state, state_since, catalogue_version, lab_org_id, reason, sbom_format,
-	sbom_spec_version, sbom_components, sent_back, decided_at, created_at, updated_at`
+	sbom_spec_version, sbom_components, sent_back, decided_at, created_at, updated_at, maintenance_of, impact_analysis`
 
 func scanEvaluation(row db.Row) (Evaluation, error) {
 	var e Evaluation
 	var catVersion sql.NullInt64
 	err := row.Scan(&e.ID, &e.Number, &e.Product, &e.Vendor, &e.VendorOrgID, &e.Version, &e.Category, &e.IntendedUse,
 		&e.Buyers, &e.RequesterOrgID, &e.RequestedBy, &e.State, &e.StateSince, &catVersion, &e.LabOrgID, &e.Reason,
-		&e.SBOMFormat, &e.SBOMSpecVersion, &e.SBOMComponents, &e.SentBack, &e.DecidedAt, &e.CreatedAt, &e.UpdatedAt)
+		&e.SBOMFormat, &e.SBOMSpecVersion, &e.SBOMComponents, &e.SentBack, &e.DecidedAt, &e.CreatedAt, &e.UpdatedAt,
+		&e.MaintenanceOf, &e.ImpactAnalysis)
 	if catVersion.Valid {
 		v := int(catVersion.Int64)
 		e.CatalogueVersion = &v
@@ -60,10 +61,10 @@ func nextNumber(ctx context.Context, tx *db.Tx, t time.Time) (string, error) {
 
 func insertEvaluation(ctx context.Context, tx *db.Tx, e Evaluation) error {
 	_, err := tx.Exec(ctx, `INSERT INTO procurement_evaluations (`+evaluationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
 		e.ID, e.Number, e.Product, e.Vendor, e.VendorOrgID, e.Version, e.Category, e.IntendedUse, e.Buyers,
 		e.RequesterOrgID, e.RequestedBy, e.State, e.StateSince, e.CatalogueVersion, e.LabOrgID, e.Reason, e.SBOMFormat,
-		e.SBOMSpecVersion, e.SBOMComponents, e.SentBack, e.DecidedAt, e.CreatedAt, e.UpdatedAt)
+		e.SBOMSpecVersion, e.SBOMComponents, e.SentBack, e.DecidedAt, e.CreatedAt, e.UpdatedAt, e.MaintenanceOf, e.ImpactAnalysis)
 	if err != nil {
 		return fmt.Errorf("procurement: save evaluation: %w", err)
 	}

@@ -513,3 +513,54 @@ func TestImportCommonCriteria(t *testing.T) {
 		}
 	})
 }
+
+// TestAssuranceMaintenance: a new version of an approved product goes
+// through the lighter path — an impact analysis, accepted, reviewed by
+// the center without a lab — and joins the entry's certificate; an
+// ordinary evaluation cannot skip the lab.
+func TestAssuranceMaintenance(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		clock := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+		s := flowSetup(t, d, &clock, nil)
+		p := approve(t, s, &clock)
+		vendor := member("vendor", auth.RoleAdmin)
+		in := procurement.EvaluationInput{Product: "Gate 7", Version: "3.2", Category: "firewall", MaintenanceOf: p.ID}
+		if _, err := s.RequestEvaluation(ctx, vendor, in, nil); !hasField(err, "impact_analysis") {
+			t.Errorf("no impact analysis: %v", err)
+		}
+		other := in
+		other.Category, other.ImpactAnalysis = "vpn_gateway", "x"
+		if _, err := s.RequestEvaluation(ctx, vendor, other, nil); !hasField(err, "maintenance_of") {
+			t.Errorf("another category: %v", err)
+		}
+		in.ImpactAnalysis = "Only the web UI's TLS library changed (OpenSSL 3.0.13 to 3.0.15)."
+		ev, err := s.RequestEvaluation(ctx, vendor, in, nil)
+		if err != nil || ev.MaintenanceOf == nil || *ev.MaintenanceOf != p.ID {
+			t.Fatalf("request: %+v %v", ev, err)
+		}
+		for _, a := range []string{"accept", "review"} {
+			if ev, err = s.Transition(ctx, staff, ev.ID, procurement.Transition{Action: a}); err != nil {
+				t.Fatalf("%s: %v", a, err)
+			}
+		}
+		ev, err = s.Transition(ctx, staff, ev.ID, procurement.Transition{Action: "decide", Decision: "approved"})
+		if err != nil || ev.ProductID != p.ID {
+			t.Fatalf("decide: %+v %v", ev, err)
+		}
+		got, _ := s.ApprovedProduct(ctx, p.ID)
+		if got.Versions != "3.1, 3.2" || got.CertificateID != p.CertificateID || !strings.Contains(got.History[0].Reason, "version 3.2 added") {
+			t.Errorf("the entry: %+v", got)
+		}
+		plain, err := s.RequestEvaluation(ctx, vendor, procurement.EvaluationInput{Product: "Gate 8", Version: "1", Category: "firewall"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Transition(ctx, staff, plain.ID, procurement.Transition{Action: "accept"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Transition(ctx, staff, plain.ID, procurement.Transition{Action: "review"}); errs.KindOf(err) != errs.KindConflict {
+			t.Errorf("an evaluation skipped the lab: %v", err)
+		}
+	})
+}

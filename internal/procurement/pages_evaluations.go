@@ -147,6 +147,7 @@ func canRequest(id *auth.Identity) bool {
 }
 
 type newEvaluationData struct {
+	Maintains  *Approved // the entry an assurance maintenance is for
 	Orgs       []directory.Summary
 	Vendors    []directory.Summary
 	Categories []string
@@ -162,6 +163,19 @@ func (p *Pages) renderNew(w http.ResponseWriter, r *http.Request, status int, pa
 		return errs.Forbidden("only a member (above viewer) of an organisation requests evaluations")
 	}
 	d := newEvaluationData{Categories: Categories}
+	if m := r.URL.Query().Get("maintenance_of"); m != "" || (page.Form != nil && page.Form.Get("maintenance_of") != "") {
+		if m == "" {
+			m = page.Form.Get("maintenance_of")
+		}
+		e, err := p.s.ApprovedProduct(ctx, m)
+		if err != nil {
+			return err
+		}
+		d.Maintains = &e
+		if page.Form == nil {
+			page.Form = url.Values{"product": {e.Product}, "category": {e.Category}, "vendor": {e.Vendor}}
+		}
+	}
 	all, err := p.s.orgs.All(ctx, system, directory.Filter{})
 	if err != nil {
 		return err
@@ -197,7 +211,8 @@ func (p *Pages) requestEvaluation(w http.ResponseWriter, r *http.Request) error 
 		return ""
 	}
 	in := EvaluationInput{Product: get("product"), Vendor: get("vendor"), Version: get("version"), Category: get("category"),
-		IntendedUse: get("intended_use"), Buyers: get("buyers"), OrgID: get("org_id")}
+		IntendedUse: get("intended_use"), Buyers: get("buyers"), OrgID: get("org_id"), MaintenanceOf: get("maintenance_of"),
+		ImpactAnalysis: get("impact_analysis")}
 	if v := get("vendor_org_id"); v != "" {
 		in.VendorOrgID = &v
 	}

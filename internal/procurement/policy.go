@@ -111,7 +111,13 @@ func mayAct(a access, e Evaluation) []string {
 			continue
 		}
 		switch act {
-		case ActAccept, ActRefuse, ActAssign, ActReview, ActSendBack, ActDecide:
+		case ActReview:
+			// From acceptance straight to review only for an assurance
+			// maintenance: the lighter path, no lab.
+			if a.center && (e.State != EvalAccepted || e.MaintenanceOf != nil) {
+				out = append(out, act)
+			}
+		case ActAccept, ActRefuse, ActAssign, ActSendBack, ActDecide:
 			if a.center {
 				out = append(out, act)
 			}

@@ -383,7 +383,12 @@ func matches(p Approved, comps []sbom.Component, np NamedProduct) string {
 		if v == "" || strings.ContainsAny(v, "<>=*|:, ") {
 			return true
 		}
-		return strings.EqualFold(v, strings.TrimSpace(have))
+		for _, h := range strings.Split(have, ",") { // an entry lists its maintained versions
+			if strings.EqualFold(v, strings.TrimSpace(h)) {
+				return true
+			}
+		}
+		return false
 	}
 	if np.PURL != "" {
 		base := purlBase(np.PURL)

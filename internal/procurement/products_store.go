@@ -233,3 +233,30 @@ func toRemind(ctx context.Context, q db.Querier, until time.Time) ([]Approved, e
 	}
 	return out, nil
 }
+
+// maintainProduct adds an assurance maintenance's version to the entry it
+// maintains (and its conditions, if any), recording the change; it
+// answers the entry's certificate.
+func maintainProduct(ctx context.Context, tx *db.Tx, productID string, e Evaluation, conditions string, now time.Time) (string, error) {
+	p, err := getProduct(ctx, tx, productID)
+	if err != nil {
+		return "", err
+	}
+	if !recommended(p.State) {
+		return "", errs.Conflict("the entry this maintains is %s now: decide on it first", p.State)
+	}
+	p.Versions = strings.TrimPrefix(p.Versions+", "+e.Version, ", ")
+	if conditions != "" {
+		p.Conditions = strings.TrimPrefix(p.Conditions+" "+e.Version+": "+conditions, " ")
+	}
+	p.UpdatedAt = now
+	if _, err := tx.Exec(ctx, `UPDATE procurement_products SET versions = $1, conditions = $2, updated_at = $3 WHERE id = $4`,
+		p.Versions, p.Conditions, now, p.ID); err != nil {
+		return "", fmt.Errorf("procurement: maintain the entry: %w", err)
+	}
+	p.Reason = "assurance maintenance " + e.Number + ": version " + e.Version + " added"
+	if err := insertProductChange(ctx, tx, p); err != nil {
+		return "", err
+	}
+	return p.CertificateID, nil
+}

@@ -22,6 +22,8 @@ CREATE TABLE procurement_evaluations (
     sbom_spec_version  TEXT NOT NULL DEFAULT '',
     sbom_components    INTEGER NOT NULL DEFAULT 0,
     sent_back          INTEGER NOT NULL DEFAULT 0,  -- how often reviewers sent it back
+    maintenance_of     TEXT,                        -- assurance maintenance: the approved entry a new version joins
+    impact_analysis    TEXT NOT NULL DEFAULT '',    -- what changed since the approved version, and what it touches
     decided_at         TIMESTAMPTZ,
     created_at         TIMESTAMPTZ NOT NULL,
     updated_at         TIMESTAMPTZ NOT NULL
