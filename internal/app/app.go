@@ -216,7 +216,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Outbox: notify.NewOutbox(c.Queue, key), CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Now: cfg.Now, Log: cfg.Logger})
 	c.IntelDigests.Register(c.Queue)
 	c.Procurement = procurement.NewService(procurement.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key),
-		News: procurementNews{advisories: c.Advisory, cases: c.VDP}, Now: cfg.Now,
+		News: procurementNews{advisories: c.Advisory, cases: c.VDP}, Guidelines: procurementGuidelines{advisories: c.Advisory}, Now: cfg.Now,
 		BaseURL: c.baseURL(""), Center: cfg.ReportAddress})
 	c.Procurement.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})

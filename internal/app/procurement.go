@@ -63,3 +63,20 @@ func (n procurementNews) NamedSince(ctx context.Context, t time.Time, limit int)
 	slices.SortStableFunc(out, func(a, b procurement.Notice) int { return a.At.Compare(b.At) })
 	return out, nil
 }
+
+// procurementGuidelines are the hardening guidelines an approval points
+// to: the advisory package's public guideline publications.
+type procurementGuidelines struct{ advisories *advisory.Service }
+
+// Guidelines answers the published guidelines, newest first (at most 200).
+func (g procurementGuidelines) Guidelines(ctx context.Context) ([]procurement.Guideline, error) {
+	list, err := g.advisories.Publications(ctx, nil, advisory.PublicFilter{Kind: string(advisory.KindGuideline), Page: 1, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]procurement.Guideline, 0, len(list.Items))
+	for _, p := range list.Items {
+		out = append(out, procurement.Guideline{Ref: p.TrackingID, Title: p.Content.Title, URL: "/advisories/" + p.TrackingID})
+	}
+	return out, nil
+}

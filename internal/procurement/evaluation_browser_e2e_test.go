@@ -97,12 +97,17 @@ func TestBrowserEvaluation(t *testing.T) {
 	coord.Go(evalPath)
 	coord.Expect("#sbom-check", "3 components")
 	coord.Click("#act-review button")
+	var guideline string
+	if err := s.DB.QueryRow(ctx, `SELECT tracking_id FROM advisories WHERE kind = 'guideline'`).Scan(&guideline); err != nil {
+		t.Fatal(err)
+	}
 	coord.Click("#act-decide input[value=approved_with_conditions]")
+	coord.Fill("#f-guideline_url", "/advisories/CH-1999-0001")
 	coord.Click("#act-decide button")
-	coord.Expect("#act-decide", "required")
+	coord.Expect("#act-decide", "required", "not a published hardening guideline")
 	coord.Click("#act-decide input[value=approved_with_conditions]")
 	coord.Fill("#f-conditions", "Management on a separate VLAN, never on the WAN.")
-	coord.Fill("#f-guideline_url", "/advisories")
+	coord.Fill("#f-guideline_url", "/advisories/"+guideline)
 	coord.Click("#act-decide button")
 	coord.Expect(".flash", "approved with conditions")
 	coord.Expect("#facts", "on the public list")
@@ -129,6 +134,7 @@ func TestBrowserEvaluation(t *testing.T) {
 	coord.Expect(".flash", "approved")
 	public.Go("/approved-products/" + productIDOf(t, s, evalID))
 	public.Expect("h1", "11.0, 11.1")
+	public.Expect("main", "Hardening guideline", "/advisories/"+guideline)
 
 	// The bank registers that it uses the product.
 	bank := browsertest.New(t, s.URL, 1280, 900)

@@ -424,6 +424,9 @@ func (s *Service) Transition(ctx context.Context, id *auth.Identity, evalID stri
 		case EvalApproved, EvalApprovedCond:
 			p := s.approval(&f, e, t, now)
 			approval = &p
+			if err := s.checkGuideline(ctx, &f, p.GuidelineURL); err != nil {
+				return Detail{}, err
+			}
 		case EvalRejected:
 			next.Reason = reason
 		default:
@@ -920,4 +923,28 @@ func (s *Service) EvaluationCheck(ctx context.Context, id *auth.Identity, evalID
 		return SBOMCheck{}, err
 	}
 	return s.check(ctx, sbom.SBOM{Format: e.SBOMFormat, SpecVersion: e.SBOMSpecVersion, Product: e.Product, Components: cs})
+}
+
+// checkGuideline checks that a link to a publication of this site is a
+// published hardening guideline (when the publications are wired in).
+func (s *Service) checkGuideline(ctx context.Context, f *errs.Fields, link string) error {
+	if s.guides == nil || !strings.HasPrefix(link, "/advisories/") {
+		return nil
+	}
+	list, err := s.guides.Guidelines(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(list, func(g Guideline) bool { return g.URL == link }) {
+		f.Add("guideline_url", "is not a published hardening guideline of this site")
+	}
+	return nil
+}
+
+// Guidelines answers the hardening guidelines an approval may point to.
+func (s *Service) Guidelines(ctx context.Context) ([]Guideline, error) {
+	if s.guides == nil {
+		return nil, nil
+	}
+	return s.guides.Guidelines(ctx)
 }

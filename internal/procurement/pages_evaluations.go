@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/certhub/certhub/internal/directory"
@@ -244,6 +245,7 @@ type evaluationData struct {
 	Catalogue  *Catalogue
 	Verdicts   map[string]Result
 	Labs       []Accreditation
+	Guidelines []Guideline
 	Check      *SBOMCheck
 	Decisions  []string
 	FileKinds  []string
@@ -286,6 +288,11 @@ func (p *Pages) renderEvaluation(w http.ResponseWriter, r *http.Request, status 
 			if l.Covers(det.Category, p.s.now()) {
 				d.Labs = append(d.Labs, l)
 			}
+		}
+	}
+	if a.center && slices.Contains(det.Actions, ActDecide) {
+		if d.Guidelines, err = p.s.Guidelines(ctx); err != nil {
+			return err
 		}
 	}
 	if (a.center || a.lab) && det.SBOMComponents > 0 {

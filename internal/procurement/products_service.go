@@ -29,6 +29,21 @@ type News interface {
 	NamedSince(ctx context.Context, t time.Time, limit int) ([]Notice, error)
 }
 
+// Guidelines is what procurement needs of the publications: the hardening
+// guidelines an approval points to (the advisory package's guideline
+// publications, public, versioned there).
+type Guidelines interface {
+	// Guidelines answers the published guidelines, newest first.
+	Guidelines(ctx context.Context) ([]Guideline, error)
+}
+
+// Guideline is a published hardening guideline.
+type Guideline struct {
+	Ref   string // its tracking ID
+	Title string
+	URL   string // its page on the website: /advisories/<ref>
+}
+
 // Notice is a publication that names products.
 type Notice struct {
 	At       time.Time

@@ -29,6 +29,7 @@ type Service struct {
 	orgs    Orgs
 	outbox  Outbox
 	news    News
+	guides  Guidelines
 	now     func() time.Time
 	baseURL string
 	center  string
@@ -42,12 +43,15 @@ type Outbox interface {
 // Options configure the service. Outbox and News may be nil (no mail; no
 // watch over the publications).
 type Options struct {
-	DB      *db.DB
-	Orgs    Orgs
-	Outbox  Outbox
-	News    News
-	Now     func() time.Time
-	BaseURL string
+	DB     *db.DB
+	Orgs   Orgs
+	Outbox Outbox
+	News   News
+	// Guidelines, when set, are the hardening guidelines an approval
+	// may point to: a link to /advisories/… must be one of them.
+	Guidelines Guidelines
+	Now        func() time.Time
+	BaseURL    string
 	// Center is the center's address, alerted when an approved product
 	// turns under review.
 	Center string
@@ -55,7 +59,7 @@ type Options struct {
 
 // NewService makes the service.
 func NewService(o Options) *Service {
-	return &Service{db: o.DB, orgs: o.Orgs, outbox: o.Outbox, news: o.News, now: o.Now, baseURL: strings.TrimRight(o.BaseURL, "/"), center: o.Center}
+	return &Service{db: o.DB, orgs: o.Orgs, outbox: o.Outbox, news: o.News, guides: o.Guidelines, now: o.Now, baseURL: strings.TrimRight(o.BaseURL, "/"), center: o.Center}
 }
 
 // system is who procurement asks the directory as.
