@@ -19,17 +19,18 @@ var crawlRoles = []struct {
 	role, email string
 	reaches     []string
 }{
-	{"anonymous", "", []string{"/advisories", "/report", "/certs"}},
+	{"anonymous", "", []string{"/advisories", "/report", "/certs", "/approved-products/"}},
 	{"reporter", "", []string{"/report/follow"}},
 	{"admin", "admin@localhost", []string{"/console/vdp", "/console/audit", "/console/jobs", "/console/users", "/console/intel/asn"}},
-	{"coordinator", "coordinator@cc.example", []string{"/console/vdp", "/console/reports/", "/console/cases/", "/console/advisories/", "/console/intel/observables/"}},
+	{"coordinator", "coordinator@cc.example", []string{"/console/vdp", "/console/reports/", "/console/cases/", "/console/advisories/", "/console/intel/observables/",
+		"/console/procurement/evaluations/", "/console/procurement/products/"}},
 	{"center analyst", "duty@cc.example", []string{"/console/vdp", "/console/reports"}},
 	{"sectoral CERT lead", "lead@bank-cert.example", []string{"/console/orgs/", "/console/cases"}},
 	{"sectoral CERT analyst", "analyst@bank-cert.example", []string{"/console/orgs/", "/console/intel"}},
 	{"constituent", "ciso@firstbank.example", []string{"/console/orgs/", "/console/intel/observables"}},
 	{"constituent member", "soc@firstbank.example", []string{"/account"}},
-	{"vendor", "psirt@examplesoft.example", []string{"/console/cases/"}},
-	{"lab", "evaluator@ncstl.example", []string{"/account"}},
+	{"vendor", "psirt@examplesoft.example", []string{"/console/cases/", "/console/procurement/evaluations/"}},
+	{"lab", "evaluator@ncstl.example", []string{"/account", "/console/procurement/evaluations/", "/console/procurement/labs/"}},
 	{"ministry viewer", "cyber@moitt.example", []string{"/console/orgs"}},
 	{"partner CERT", "liaison@csirt.examplia.example", []string{"/console/intel"}},
 }

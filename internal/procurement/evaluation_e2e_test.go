@@ -33,6 +33,20 @@ func TestEvaluationsAPI(t *testing.T) {
 			t.Errorf("bad request: %d %s, want %s", bad.Status, bad.Body, f)
 		}
 	}
+	// A 50 MB SBOM, and one nested deeper than any product is.
+	huge := `{"product": "x", "version": "1", "category": "firewall", "sbom": {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [` +
+		strings.Repeat(`{"type": "library", "name": "padding-padding-padding-padding", "version": "1.0.0"},`, 50<<20/70) + `{"type": "library", "name": "z"}]}}`
+	if r := s.Malformed().API("POST", "/api/v1/evaluations", vendor, huge); r.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 50 MB SBOM: %d %.200s", r.Status, r.Body)
+	}
+	deep := `{"product": "x", "version": "1", "category": "firewall", "sbom": {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [` +
+		strings.Repeat(`{"type": "library", "name": "n", "components": [`, 100) + strings.Repeat(`]}`, 100) + `]}}`
+	if r := s.Malformed().API("POST", "/api/v1/evaluations", vendor, deep); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"field":"sbom"`) {
+		t.Errorf("a deeply nested SBOM: %d %.300s", r.Status, r.Body)
+	}
+	if r := s.API("GET", "/api/v1/evaluations", vendor, nil); strings.Contains(string(r.Body), `"product":"x"`) {
+		t.Errorf("a refused request was half-written: %s", r.Body)
+	}
 	r := s.API("POST", "/api/v1/evaluations", vendor, `{"product": "Edge Firewall", "version": "9.2 build 4411", "category": "firewall",
 		"intended_use": "Branch perimeter", "sbom": `+gateBOM+`}`)
 	if r.Status != http.StatusCreated || r.Header.Get("Location") == "" {
