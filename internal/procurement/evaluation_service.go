@@ -182,9 +182,11 @@ func (s *Service) RequestEvaluation(ctx context.Context, id *auth.Identity, in E
 	return s.Evaluation(ctx, id, e.ID)
 }
 
-func deref(p *string) string {
+// deref is what p points to, or the zero value for nil.
+func deref[T any](p *T) T {
+	var zero T
 	if p == nil {
-		return ""
+		return zero
 	}
 	return *p
 }
@@ -687,7 +689,7 @@ func (s *Service) SetResult(ctx context.Context, id *auth.Identity, evalID, requ
 	if err != nil {
 		return Result{}, err
 	}
-	c, err := getCatalogue(ctx, s.db, e.Category, deref32(e.CatalogueVersion))
+	c, err := getCatalogue(ctx, s.db, e.Category, deref(e.CatalogueVersion))
 	if err != nil {
 		return Result{}, err
 	}
@@ -712,13 +714,6 @@ func (s *Service) SetResult(ctx context.Context, id *auth.Identity, evalID, requ
 			OrgID: deref(e.LabOrgID), Summary: fmt.Sprintf("%s: %s %s", e.Number, requirement, in.Verdict)})
 	})
 	return r, err
-}
-
-func deref32(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // AddFinding records a finding of the lab, scored with CVSS 3.1 or 4.0.

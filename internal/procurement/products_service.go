@@ -64,7 +64,7 @@ func (s *Service) ApprovedProducts(ctx context.Context, f ProductFilter) ([]Appr
 	if f.Category != "" && !ValidCategory(f.Category) {
 		fe.Add("category", "must be one of %s", strings.Join(Categories, ", "))
 	}
-	if f.State != "" && !containsString(ProductStates, f.State) {
+	if f.State != "" && !slices.Contains(ProductStates, f.State) {
 		fe.Add("state", "must be one of %s", strings.Join(ProductStates, ", "))
 	}
 	if len(f.Query) > 200 {
@@ -91,15 +91,6 @@ func (s *Service) ApprovedProducts(ctx context.Context, f ProductFilter) ([]Appr
 		next = productCursor(list[want-1])
 	}
 	return list, next, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ApprovedProduct answers one entry with its history (public).
@@ -254,6 +245,27 @@ type match struct {
 // under_review, the center is told, and the public list shows why. It
 // answers how many entries it put under review.
 func (s *Service) Watch(ctx context.Context) (int, error) {
+	newsMark, err := watchMark(ctx, s.db, "advisories")
+	if err != nil {
+		return 0, err
+	}
+	var notices []Notice
+	if s.news != nil {
+		if notices, err = s.news.NamedSince(ctx, newsMark, 500); err != nil {
+			return 0, err
+		}
+	}
+	osvMark, err := watchMark(ctx, s.db, "osv")
+	if err != nil {
+		return 0, err
+	}
+	ids, nextOSV, err := osvLoadedSince(ctx, s.db, osvMark)
+	if err != nil {
+		return 0, err
+	}
+	if len(notices) == 0 && len(ids) == 0 {
+		return 0, nil // nothing new: the list and its SBOMs are not read
+	}
 	standing, err := standingProducts(ctx, s.db)
 	if err != nil {
 		return 0, err
@@ -274,39 +286,21 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 			found = append(found, m)
 		}
 	}
-	// Publications.
-	newsMark, err := watchMark(ctx, s.db, "advisories")
-	if err != nil {
-		return 0, err
-	}
+	// Publications and cases.
 	nextNews := newsMark
-	if s.news != nil {
-		notices, err := s.news.NamedSince(ctx, newsMark, 500)
-		if err != nil {
-			return 0, err
-		}
-		for _, n := range notices {
-			for _, p := range standing {
-				for _, np := range n.Products {
-					if why := matches(p, comps[p.ID], np); why != "" {
-						add(match{p: p, reason: fmt.Sprintf("%s names %s (%s)", n.Ref, why, n.Title), link: n.URL})
-					}
+	for _, n := range notices {
+		for _, p := range standing {
+			for _, np := range n.Products {
+				if why := matches(p, comps[p.ID], np); why != "" {
+					add(match{p: p, reason: fmt.Sprintf("%s names %s (%s)", n.Ref, why, n.Title), link: n.URL})
 				}
 			}
-			if n.At.After(nextNews) {
-				nextNews = n.At
-			}
+		}
+		if n.At.After(nextNews) {
+			nextNews = n.At
 		}
 	}
-	// OSV records.
-	osvMark, err := watchMark(ctx, s.db, "osv")
-	if err != nil {
-		return 0, err
-	}
-	ids, nextOSV, err := osvLoadedSince(ctx, s.db, osvMark)
-	if err != nil {
-		return 0, err
-	}
+	// OSV records loaded since the last watch.
 	if len(ids) > 0 {
 		fresh := map[string]bool{}
 		for _, id := range ids {
