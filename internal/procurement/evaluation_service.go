@@ -336,11 +336,7 @@ func (s *Service) Evaluations(ctx context.Context, id *auth.Identity, f Evaluati
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(list) > want {
-		list = list[:want]
-		next = evaluationCursor(list[want-1])
-	}
+	list, next := onePage(list, want, evaluationCursor)
 	ptrs := make([]*Evaluation, len(list))
 	for i := range list {
 		ptrs[i] = &list[i]

@@ -163,6 +163,16 @@ func (p *Pages) setLab(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// formProblem is the message at the top of a form for an invalid input
+// (problem) or a conflict (its message: the record changed or is in a
+// state that forbids the action).
+func formProblem(e *errs.Error) string {
+	if e.Kind == errs.KindConflict {
+		return e.Message + "."
+	}
+	return problem(e)
+}
+
 // problem is an invalid input's message for the top of a form: its
 // fields are named beside them.
 func problem(e *errs.Error) string {

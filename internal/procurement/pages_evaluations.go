@@ -365,11 +365,7 @@ func (p *Pages) evaluationAction(w http.ResponseWriter, r *http.Request) error {
 		if e.Kind == errs.KindConflict {
 			status = http.StatusConflict
 		}
-		msg := problem(e)
-		if e.Kind == errs.KindConflict {
-			msg = e.Message + "."
-		}
-		return p.renderEvaluation(w, r, status, web.Page{Form: form, Errors: e.Fields, Problem: msg})
+		return p.renderEvaluation(w, r, status, web.Page{Form: form, Errors: e.Fields, Problem: formProblem(e)})
 	}
 	if err != nil {
 		return err
@@ -417,11 +413,7 @@ func (p *Pages) productAction(w http.ResponseWriter, r *http.Request) error {
 	e, err := p.s.ActOnProduct(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), ProductAction{Action: r.PostForm.Get("action"),
 		Reason: r.PostForm.Get("reason"), AdvisoryURL: r.PostForm.Get("advisory_url")})
 	if ev := errs.As(err); ev != nil && (ev.Kind == errs.KindInvalid || ev.Kind == errs.KindConflict) {
-		msg := problem(ev)
-		if ev.Kind == errs.KindConflict {
-			msg = ev.Message + "."
-		}
-		return p.renderProduct(w, r, http.StatusUnprocessableEntity, web.Page{Form: r.PostForm, Errors: ev.Fields, Problem: msg})
+		return p.renderProduct(w, r, http.StatusUnprocessableEntity, web.Page{Form: r.PostForm, Errors: ev.Fields, Problem: formProblem(ev)})
 	}
 	if err != nil {
 		return err

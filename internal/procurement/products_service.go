@@ -85,11 +85,7 @@ func (s *Service) ApprovedProducts(ctx context.Context, f ProductFilter) ([]Appr
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(list) > want {
-		list = list[:want]
-		next = productCursor(list[want-1])
-	}
+	list, next := onePage(list, want, productCursor)
 	return list, next, nil
 }
 
