@@ -77,11 +77,13 @@ fuzz() {
 }
 
 # Fuzzing builds every package again, instrumented for coverage. Build
-# that once, for the package whose test binary holds nearly all of them,
-# before the targets start in parallel: two cold builds side by side would
-# each compile the same dependencies.
-first=$(echo "$targets" | awk '{print $1}' | grep -x './internal/app' || echo "$targets" | head -1 | awk '{print $1}')
-go test -c -o "$dir/warm.test" -fuzz . "$first" >/dev/null
+# each package's test binary once, one after the other, before the
+# targets start in parallel: two targets of one package started side by
+# side would each compile the same package (and two cold builds the same
+# dependencies). The runs below then find every package compiled.
+for pkg in $(echo "$targets" | awk '{print $1}' | sort -u); do
+  go test -c -o "$dir/warm.test" -fuzz . "$pkg" >/dev/null
+done
 rm -f "$dir/warm.test"
 
 n=0

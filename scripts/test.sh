@@ -17,7 +17,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 pgdir=$(mktemp -d /tmp/certhub-pg.XXXXXX)
-trap 'scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true' EXIT
+# What every test binary would otherwise make for itself (a migrated
+# SQLite schema, a data directory with the demo loaded: seconds each under
+# the race detector, times some thirty packages) is made once for the run,
+# here, and removed with it (internal/platform/db/dbtest/shared.go).
+CERTHUB_TEST_CACHE=$(mktemp -d /tmp/certhub-testcache.XXXXXX)
+export CERTHUB_TEST_CACHE
+trap 'scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$CERTHUB_TEST_CACHE"' EXIT
 CERTHUB_TEST_POSTGRES=$(scripts/postgres.sh start "$pgdir")
 export CERTHUB_TEST_POSTGRES
 export CERTHUB_TEST_REQUIRE_POSTGRES=1 CERTHUB_TEST_REQUIRE_BROWSER=1
@@ -48,12 +54,12 @@ echo "== go test -race"
 # the database layer are concurrent through and through.
 go test -race -count=1 -timeout 15m ./...
 # Every parser of outside input has a fuzz target (scripts/fuzz.sh finds
-# them all), fuzzed 15 s each here: the committed corpora already ran as
+# them all), fuzzed 10 s each here: the committed corpora already ran as
 # tests above, and the whole run stays well under 20 minutes (longer:
 # FUZZTIME=2m scripts/fuzz.sh). New corpus
 # entries go to Go's cache, not the tree: the check below would catch a
 # failing input written to testdata/fuzz/.
-export FUZZTIME=${FUZZTIME:-15s}
+export FUZZTIME=${FUZZTIME:-10s}
 echo "== fuzz, $FUZZTIME per target"
 scripts/fuzz.sh
 echo "== the tests wrote nothing into the tree"

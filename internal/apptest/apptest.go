@@ -72,7 +72,7 @@ func Start(t testing.TB, o Options) *Server {
 	template := ""
 	if o.Engine == db.SQLite && o.Now == nil && o.Configure == nil {
 		var err error
-		if template, err = dataTemplate(o.Demo); err != nil {
+		if template, err = dataTemplate(t, o.Demo); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -158,8 +158,10 @@ var templates struct {
 }
 
 // dataTemplate is the data directory of a new server, with the demo or
-// without, made the first time it is asked for; "" outside Main.
-func dataTemplate(withDemo bool) (string, error) {
+// without, made the first time it is asked for: once for every test
+// binary of the run under $CERTHUB_TEST_CACHE (dbtest.Shared), else once
+// for this one; "" outside Main.
+func dataTemplate(t testing.TB, withDemo bool) (string, error) {
 	templates.Lock()
 	defer templates.Unlock()
 	if !templates.enabled {
@@ -168,42 +170,59 @@ func dataTemplate(withDemo bool) (string, error) {
 	if dir, ok := templates.dirs[withDemo]; ok {
 		return dir, nil
 	}
-	if templates.root == "" {
-		root, err := os.MkdirTemp("", "certhub-apptest-")
-		if err != nil {
-			return "", err
-		}
-		templates.root = root
-	}
-	dir, err := os.MkdirTemp(templates.root, "data-")
+	key, err := dbtest.SourceDigest()
 	if err != nil {
 		return "", err
 	}
-	ctx := context.Background()
-	cfg := baseConfig(dir, "")
-	cfg.NoBackground, cfg.Logger = true, slog.New(slog.DiscardHandler)
-	a, err := app.New(ctx, cfg)
+	name := map[bool]string{true: "data-demo", false: "data"}[withDemo]
+	dir, err := dbtest.Shared(name, key, func(dir string) error { return makeData(t, dir, withDemo) })
 	if err != nil {
 		return "", err
 	}
-	if _, err := a.EnsureAdmin(ctx); err != nil {
-		a.Core.Close()
-		return "", err
-	}
-	if withDemo {
-		if err := demo.Load(ctx, a.Core); err != nil {
-			a.Core.Close()
+	if dir == "" {
+		if templates.root == "" {
+			root, err := os.MkdirTemp("", "certhub-apptest-")
+			if err != nil {
+				return "", err
+			}
+			templates.root = root
+		}
+		if dir, err = os.MkdirTemp(templates.root, "data-"); err != nil {
 			return "", err
 		}
-	}
-	if err := a.Core.Close(); err != nil {
-		return "", err
+		if err := makeData(t, dir, withDemo); err != nil {
+			return "", err
+		}
 	}
 	if templates.dirs == nil {
 		templates.dirs = map[bool]string{}
 	}
 	templates.dirs[withDemo] = dir
 	return dir, nil
+}
+
+// makeData makes a server's data directory in dir: the schema (a copy),
+// the administrator and, withDemo, the demo.
+func makeData(t testing.TB, dir string, withDemo bool) error {
+	dbtest.WriteSQLite(t, filepath.Join(dir, "certhub.db"))
+	ctx := context.Background()
+	cfg := baseConfig(dir, "")
+	cfg.NoBackground, cfg.Logger = true, slog.New(slog.DiscardHandler)
+	a, err := app.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if _, err := a.EnsureAdmin(ctx); err != nil {
+		a.Core.Close()
+		return err
+	}
+	if withDemo {
+		if err := demo.Load(ctx, a.Core); err != nil {
+			a.Core.Close()
+			return err
+		}
+	}
+	return a.Core.Close()
 }
 
 // copyDir copies the files below src into dst, which exists.

@@ -44,6 +44,26 @@ func New(t testing.TB, baseURL string, width, height int) *Browser {
 		}
 		t.Skip("Chromium not installed (apt-get install chromium); make test installs it")
 	}
+	// Chromium now and then fails to start on a loaded machine (it exits
+	// before its DevTools endpoint answers, saying nothing): a fresh
+	// profile and a second or third try, before the test fails.
+	var ctx context.Context
+	var err error
+	for try := 1; try <= 3; try++ {
+		if ctx, err = start(t, path, width, height); err == nil {
+			break
+		}
+		t.Logf("browsertest: start Chromium (try %d): %v", try, err)
+	}
+	if err != nil {
+		t.Fatalf("browsertest: start Chromium: %v", err)
+	}
+	return &Browser{t: t, ctx: ctx, base: strings.TrimRight(baseURL, "/")}
+}
+
+// start starts Chromium with a profile of its own, stopped when the test
+// ends (or at once, when it did not start).
+func start(t testing.TB, path string, width, height int) (context.Context, error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -57,15 +77,17 @@ func New(t testing.TB, baseURL string, width, height int) *Browser {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() {
+	stop := func() {
 		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("browsertest: start Chromium: %v", err)
 	}
-	return &Browser{t: t, ctx: ctx, base: strings.TrimRight(baseURL, "/")}
+	if err := chromedp.Do(ctx); err != nil {
+		stop()
+		return nil, err
+	}
+	t.Cleanup(stop)
+	return ctx, nil
 }
 
 func (b *Browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -225,8 +247,11 @@ type Visit struct {
 // none is new or limit addresses were fetched. Links whose path and query differ only
 // in their identifiers and values (a list's rows, its filters) count as
 // one shape; perShape of each are followed, so every kind of page is
-// reached without fetching every row of every list.
-const crawlJS = `(async (starts, skip, limit, perShape) => {
+// reached without fetching every row of every list. Outside the deep
+// paths (all when none are given) one of each shape is followed and forms
+// are submitted only as they are: what another crawl goes through in full.
+const crawlJS = `(async (starts, skip, limit, perShape, deep) => {
+	const isDeep = u => !deep.length || deep.some(p => u.pathname.startsWith(p));
 	const shape = u => u.pathname.split('/').map(s => /^[0-9a-f-]{8,}$|^[0-9]+$|^[A-Z]+-[A-Z0-9-]+$|^[0-9A-Za-z_-]{20,}$|@/.test(s) ? '*' : s).join('/') +
 		'?' + [...u.searchParams.keys()].sort().join('&');
 	const seen = new Set(starts), shapes = new Map(), queue = starts.map(s => [s, '']), out = [];
@@ -241,7 +266,7 @@ const crawlJS = `(async (starts, skip, limit, perShape) => {
 		out.push({url, status, from});
 		if (!html) continue;
 		const doc = new DOMParser().parseFromString(html, 'text/html');
-		const found = [...doc.querySelectorAll('a[href]')].map(a => [a.getAttribute('href'), '']);
+		const found = [...doc.querySelectorAll('a[href]')].map(a => [a.getAttribute('href'), '']), here = isDeep(new URL(url));
 		// A search or filter form as submitted with what it holds, and
 		// once with each option of each of its lists.
 		for (const f of doc.querySelectorAll('form')) {
@@ -249,6 +274,7 @@ const crawlJS = `(async (starts, skip, limit, perShape) => {
 			const action = f.getAttribute('action') || url, base = new FormData(f);
 			const submit = fd => action.split('?')[0] + '?' + new URLSearchParams([...fd].filter(([, v]) => typeof v === 'string')).toString();
 			found.push([submit(base), action + ' as it is']);
+			if (!here) continue;
 			for (const sel of f.querySelectorAll('select[name]')) {
 				for (const o of sel.options) {
 					const fd = new FormData(f);
@@ -267,7 +293,7 @@ const crawlJS = `(async (starts, skip, limit, perShape) => {
 			// A form counts once for each choice, whatever page it is on.
 			const k = form ? 'form ' + new URL(form.split(' ')[0], url).pathname + form.slice(form.indexOf(' ')) : shape(u),
 				n = shapes.get(k) || 0;
-			if (n >= (form ? 1 : perShape)) continue;
+			if (n >= (form || !isDeep(u) ? 1 : perShape)) continue;
 			shapes.set(k, n + 1);
 			queue.push([s, url]);
 		}
@@ -275,15 +301,28 @@ const crawlJS = `(async (starts, skip, limit, perShape) => {
 	return out;
 })`
 
+// CrawlOptions bound a crawl.
+type CrawlOptions struct {
+	Skip  []string // paths starting with one of these are not fetched (/logout)
+	Deep  []string // paths crawled in full (all when empty); elsewhere one page of each shape
+	Limit int      // at most this many pages
+}
+
 // Crawl fetches, from the current page and with its cookies, the start
-// addresses and every same-origin page they link to (see crawlJS), except
-// paths starting with one of skip; it returns what each answered.
-func (b *Browser) Crawl(starts, skip []string, limit int) []Visit {
+// addresses and every same-origin page they link to (see crawlJS) within
+// o; it returns what each answered.
+func (b *Browser) Crawl(starts []string, o CrawlOptions) []Visit {
 	b.t.Helper()
 	for i, s := range starts {
 		starts[i] = b.base + s
 	}
-	in, _ := json.Marshal([]any{starts, skip, limit, 3})
+	if o.Skip == nil {
+		o.Skip = []string{}
+	}
+	if o.Deep == nil {
+		o.Deep = []string{}
+	}
+	in, _ := json.Marshal([]any{starts, o.Skip, o.Limit, 3, o.Deep})
 	js := crawlJS + "(..." + string(in) + ")"
 	visits, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]Visit](js, chromedp.EvalAwaitPromise))
 	if err != nil {

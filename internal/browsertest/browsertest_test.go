@@ -134,7 +134,7 @@ func TestCrawlFollowsEachShapeAndSkips(t *testing.T) {
 	srv, logouts := site(t)
 	b := browsertest.New(t, srv.URL, 1024, 768)
 	b.Go("/")
-	visits := b.Crawl([]string{"/"}, []string{"/logout"}, 100)
+	visits := b.Crawl([]string{"/"}, browsertest.CrawlOptions{Skip: []string{"/logout"}, Limit: 100})
 
 	status := map[string]int{}
 	items := 0

@@ -123,7 +123,7 @@ func WriteSQLite(t testing.TB, path string) {
 	sqliteTemplate.Lock()
 	defer sqliteTemplate.Unlock()
 	if sqliteTemplate.file == nil {
-		file, err := migratedSQLite(t.TempDir())
+		file, err := sharedSQLite(t)
 		if err != nil {
 			t.Fatalf("dbtest: sqlite template: %v", err)
 		}
@@ -132,6 +132,25 @@ func WriteSQLite(t testing.TB, path string) {
 	if err := os.WriteFile(path, sqliteTemplate.file, 0o600); err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
+}
+
+// sharedSQLite is a migrated SQLite database's file: the run's (see
+// Shared), else one migrated for this binary.
+func sharedSQLite(t testing.TB) ([]byte, error) {
+	dir, err := Shared("sqlite-schema", migrationsDigest(), func(dir string) error {
+		file, err := migratedSQLite(t.TempDir())
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, "schema.db"), file, 0o600)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return migratedSQLite(t.TempDir())
+	}
+	return os.ReadFile(filepath.Join(dir, "schema.db"))
 }
 
 // migratedSQLite migrates a new SQLite database in dir and returns its
