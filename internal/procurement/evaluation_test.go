@@ -361,6 +361,20 @@ func TestWatch(t *testing.T) {
 		if subjects := mail.to("cc@cert.example"); len(subjects) != 2 {
 			t.Errorf("the center was alerted: %v", subjects)
 		}
+		// A case committed late, its time a minute before the watch's
+		// mark, is still read; read again, the news already acted on is
+		// not acted on twice (the product was cleared after it).
+		*nw = append(*nw, procurement.Notice{At: clock.Add(-time.Minute), Ref: "VDP-2026-0042", Title: "Late",
+			Products: []procurement.NamedProduct{{Vendor: "Examplesoft", Name: "Gate 7"}}})
+		if n, err := s.Watch(ctx); err != nil || n != 1 {
+			t.Fatalf("a notice committed late: %d %v", n, err)
+		}
+		if got, err = s.ActOnProduct(ctx, staff, p.ID, procurement.ProductAction{Action: "clear"}); err != nil || got.State != "approved" {
+			t.Fatalf("clear: %+v %v", got, err)
+		}
+		if n, err := s.Watch(ctx); err != nil || n != 0 {
+			t.Fatalf("the news read again within the overlap: %d %v", n, err)
+		}
 		if err := s.SetInUse(ctx, member("bank", auth.RoleAdmin), p.ID, "bank", false); err != nil {
 			t.Fatal(err)
 		}

@@ -230,8 +230,27 @@ func (s *Service) Register(q *jobs.Queue) {
 // match is an entry the news names, and why.
 type match struct {
 	p      Approved
+	ref    string // the advisory, case or OSV record that names it
 	reason string
 	link   string
+}
+
+// watchOverlap is how far before its mark the watch reads each source
+// again: a publication or case committed after the watch had read past
+// its time (its transaction began first) is not missed. What it finds
+// again is in procurement_watch_hits and is not acted on twice.
+const watchOverlap = 2 * time.Minute
+
+// hitsKept is how long the watch remembers what it acted on: far longer
+// than watchOverlap.
+const hitsKept = 24 * time.Hour
+
+// before is t less the overlap; the zero time (nothing read yet) stays.
+func before(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.Add(-watchOverlap)
 }
 
 // Watch matches what was published and loaded since the last watch
@@ -247,7 +266,7 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 	}
 	var notices []Notice
 	if s.news != nil {
-		if notices, err = s.news.NamedSince(ctx, newsMark, 500); err != nil {
+		if notices, err = s.news.NamedSince(ctx, before(newsMark), 500); err != nil {
 			return 0, err
 		}
 	}
@@ -255,7 +274,7 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ids, nextOSV, err := osvLoadedSince(ctx, s.db, osvMark)
+	ids, nextOSV, err := osvLoadedSince(ctx, s.db, before(osvMark))
 	if err != nil {
 		return 0, err
 	}
@@ -274,10 +293,14 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	hit, err := watchHits(ctx, s.db)
+	if err != nil {
+		return 0, err
+	}
 	var found []match
 	seen := map[string]bool{}
 	add := func(m match) {
-		if !seen[m.p.ID] {
+		if !seen[m.p.ID] && !hit[m.ref+"\x00"+m.p.ID] {
 			seen[m.p.ID] = true
 			found = append(found, m)
 		}
@@ -288,7 +311,7 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 		for _, p := range standing {
 			for _, np := range n.Products {
 				if why := matches(p, comps[p.ID], np); why != "" {
-					add(match{p: p, reason: fmt.Sprintf("%s names %s (%s)", n.Ref, why, n.Title), link: n.URL})
+					add(match{p: p, ref: n.Ref, reason: fmt.Sprintf("%s names %s (%s)", n.Ref, why, n.Title), link: n.URL})
 				}
 			}
 		}
@@ -317,8 +340,8 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 		hits:
 			for _, c := range chk.Vulnerable {
 				for _, v := range c.Vulnerabilities {
-					if fresh[v.ID] {
-						add(match{p: p, reason: fmt.Sprintf("%s affects its component %s %s", v.ID, c.Name, c.Version),
+					if fresh[v.ID] && !hit[v.ID+"\x00"+p.ID] {
+						add(match{p: p, ref: v.ID, reason: fmt.Sprintf("%s affects its component %s %s", v.ID, c.Name, c.Version),
 							link: "https://osv.dev/vulnerability/" + v.ID})
 						break hits
 					}
@@ -361,6 +384,9 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 					return err
 				}
 			}
+		}
+		if err := recordWatchHits(ctx, tx, found, now, now.Add(-hitsKept)); err != nil {
+			return err
 		}
 		if nextNews.After(newsMark) {
 			if err := setWatchMark(ctx, tx, "advisories", nextNews); err != nil {

@@ -200,6 +200,37 @@ func setWatchMark(ctx context.Context, tx *db.Tx, source string, t time.Time) er
 	return err
 }
 
+// watchHits answers what the watch acted on lately, as ref NUL product.
+func watchHits(ctx context.Context, q db.Querier) (map[string]bool, error) {
+	rows, err := q.Query(ctx, `SELECT ref, product_id FROM procurement_watch_hits`)
+	if err != nil {
+		return nil, fmt.Errorf("procurement: watch hits: %w", err)
+	}
+	defer rows.Close()
+	hit := map[string]bool{}
+	for rows.Next() {
+		var ref, product string
+		if err := rows.Scan(&ref, &product); err != nil {
+			return nil, err
+		}
+		hit[ref+"\x00"+product] = true
+	}
+	return hit, rows.Err()
+}
+
+// recordWatchHits remembers what the watch acted on, at, and forgets what
+// it acted on before forget.
+func recordWatchHits(ctx context.Context, tx *db.Tx, found []match, at, forget time.Time) error {
+	for _, m := range found {
+		if _, err := tx.Exec(ctx, `INSERT INTO procurement_watch_hits (ref, product_id, at) VALUES ($1, $2, $3)
+			ON CONFLICT (ref, product_id) DO UPDATE SET at = EXCLUDED.at`, m.ref, m.p.ID, at); err != nil {
+			return fmt.Errorf("procurement: record watch hit: %w", err)
+		}
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM procurement_watch_hits WHERE at < $1`, forget)
+	return err
+}
+
 // osvLoadedSince answers the ids of the OSV records loaded after t, and
 // the newest load time.
 func osvLoadedSince(ctx context.Context, q db.Querier, t time.Time) ([]string, time.Time, error) {
