@@ -77,14 +77,18 @@ fuzz() {
 }
 
 # Fuzzing builds every package again, instrumented for coverage. Build
-# each package's test binary once, one after the other, before the
-# targets start in parallel: two targets of one package started side by
-# side would each compile the same package (and two cold builds the same
-# dependencies). The runs below then find every package compiled.
+# each package's test binary once, $jobs packages at a time, before the
+# targets start: two targets of one package started side by side would
+# each compile the same package (and, through apptest, the server built
+# against it). The runs below then find every package compiled.
 for pkg in $(echo "$targets" | awk '{print $1}' | sort -u); do
-  go test -c -o "$dir/warm.test" -fuzz . "$pkg" >/dev/null
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+    wait -n || true
+  done
+  go test -c -o "$dir/warm-${pkg//\//_}.test" -fuzz . "$pkg" >/dev/null &
 done
-rm -f "$dir/warm.test"
+wait
+rm -f "$dir"/warm-*.test
 
 n=0
 while read -r pkg name; do

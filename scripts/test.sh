@@ -28,7 +28,7 @@ CERTHUB_TEST_POSTGRES=$(scripts/postgres.sh start "$pgdir")
 export CERTHUB_TEST_POSTGRES
 export CERTHUB_TEST_REQUIRE_POSTGRES=1 CERTHUB_TEST_REQUIRE_BROWSER=1
 
-echo "== no database, key or secret tracked"
+echo "== no database, key or secret tracked (at ${SECONDS}s)"
 # A data directory committed by mistake (a test writing into its package
 # folder) would ship a live database and the key that opens its secrets.
 tracked=$(git ls-files 2>/dev/null | grep -E '(\.db|\.key)$|(^|/)secret[^/]*$' || true)
@@ -40,16 +40,16 @@ fi
 leftovers() { git status --porcelain --ignored=matching --untracked-files=all 2>/dev/null | grep -vE ' (bin|tmp)/' || true; }
 before=$(leftovers)
 
-echo "== gofmt"
+echo "== gofmt (at ${SECONDS}s)"
 unformatted=$(gofmt -l cmd internal)
 if [ -n "$unformatted" ]; then
   echo "gofmt wants to change:"; echo "$unformatted"; exit 1
 fi
-echo "== go vet"
+echo "== go vet (at ${SECONDS}s)"
 # With -race, as the tests below build: vet's compiled packages are then
 # theirs too, not a second build of every dependency.
 go vet -race ./...
-echo "== go test -race"
+echo "== go test -race (at ${SECONDS}s)"
 # Every package runs under the race detector: the server, the job queue and
 # the database layer are concurrent through and through.
 go test -race -count=1 -timeout 15m ./...
@@ -60,13 +60,13 @@ go test -race -count=1 -timeout 15m ./...
 # entries go to Go's cache, not the tree: the check below would catch a
 # failing input written to testdata/fuzz/.
 export FUZZTIME=${FUZZTIME:-10s}
-echo "== fuzz, $FUZZTIME per target"
+echo "== fuzz, $FUZZTIME per target (at ${SECONDS}s)"
 scripts/fuzz.sh
-echo "== the tests wrote nothing into the tree"
+echo "== the tests wrote nothing into the tree (at ${SECONDS}s)"
 after=$(leftovers)
 if [ "$after" != "$before" ]; then
   echo "tests left files in the source tree (write under t.TempDir()):"
   diff <(echo "$before") <(echo "$after") | grep '^>' || true
   exit 1
 fi
-echo "== all checks passed"
+echo "== all checks passed (at ${SECONDS}s)"
