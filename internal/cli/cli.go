@@ -46,6 +46,7 @@ func commands() []command {
 		{"warninglist", "manage the warninglists of known-benign values (list, load MISP lists, switch, check)", runWarninglist},
 		{"asn", "manage the AS table that enriches and routes addresses (load a pfx2as dump, show, look up)", runASN},
 		{"osv", "load OSV records that procurement's SBOM checks match components against (files, directories, zip archives)", runOSV},
+		{"common-criteria", "recognise the Common Criteria portal's certified products on the approved-products list (import its CSV)", runCommonCriteria},
 		{"audit", "verify the audit log's hash chain", runAudit},
 		{"backup", "write a complete backup (database, server key, attachments) to a new directory", runBackup},
 		{"restore", "restore a backup into a new data directory (and empty PostgreSQL database)", runRestore},

@@ -248,6 +248,7 @@ func TestOnlyServeAndMigrateMigrate(t *testing.T) {
 		{"warninglist", "list"},
 		{"asn", "show"},
 		{"osv", "load", list},
+		{"common-criteria", "import", list},
 	}
 	want := fmt.Sprintf("schema version %d and this certhub expects %d", available-1, available)
 	for _, args := range readers {
