@@ -45,6 +45,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
 	"github.com/certhub/certhub/internal/procurement"
+	procurementapi "github.com/certhub/certhub/internal/procurement/api"
+	procurementpages "github.com/certhub/certhub/internal/procurement/pages"
 	"github.com/certhub/certhub/internal/schema"
 	"github.com/certhub/certhub/internal/site"
 	"github.com/certhub/certhub/internal/vdp"
@@ -344,7 +346,7 @@ func (a *App) routes() error {
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurement.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates())
 	if err != nil {
 		return err
 	}
@@ -373,7 +375,7 @@ func (a *App) routes() error {
 	vdpapi.New(a.VDP).Register(rt, api)
 	advisory.NewAPI(a.Advisory).Register(rt, api)
 	intelapi.New(a.Intel).Register(rt, api)
-	procurement.NewAPI(a.Procurement).Register(rt, api)
+	procurementapi.New(a.Procurement).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -394,8 +396,8 @@ func (a *App) routes() error {
 	vdppages.New(a.VDP, rd).Register(rt)
 	advisory.NewPages(a.Advisory, rd).Register(rt)
 	intelpages.New(a.Intel, rd).Register(rt)
-	procurement.NewPages(a.Procurement, rd).Register(rt)
-	procurement.NewPublicPages(a.Procurement, rd).Register(rt)
+	procurementpages.New(a.Procurement, rd).Register(rt)
+	procurementpages.NewPublic(a.Procurement, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

@@ -43,7 +43,7 @@ func runOSV(ctx context.Context, env Env, args []string) error {
 	var batch []osv.Record
 	var total struct{ records, new, updated, unchanged int }
 	flush := func() error {
-		res, err := c.Procurement.LoadOSVRecords(ctx, id, batch)
+		res, err := c.Procurement.Vulns().LoadRecords(ctx, id, batch)
 		if err != nil {
 			return explain(err)
 		}

@@ -22,7 +22,7 @@ func loadProcurement(ctx context.Context, c *app.Core, ids map[string]string) er
 	if err != nil {
 		return fmt.Errorf("demo accreditation: %w", err)
 	}
-	if _, err := c.Procurement.PublishCatalogue(ctx, auth.System("demo dataset"), "firewall", firewallCatalogue); err != nil {
+	if _, err := c.Procurement.Criteria().Publish(ctx, auth.System("demo dataset"), "firewall", firewallCatalogue); err != nil {
 		return fmt.Errorf("demo catalogue: %w", err)
 	}
 	return loadEvaluations(ctx, c, ids)

@@ -136,6 +136,15 @@ type Detail struct {
 	Results    []Result         `json:"results,omitempty"`
 	Findings   []Finding        `json:"findings"`
 	Files      []File           `json:"files"`
+	// Reader is how the reader reads it (the pages' choice of forms).
+	Reader Reader `json:"-"`
+}
+
+// Reader is how one reader reads an evaluation: as the center's staff, as
+// the assigned lab, or as a party (the requester or the vendor: released
+// findings only).
+type Reader struct {
+	Staff, Tester, Party bool
 }
 
 // Clock is the time an evaluation spent (or is spending) in one state.
@@ -249,5 +258,5 @@ type EvaluationFilter struct {
 	Cursor   string
 }
 
-// validAction reports whether a is an action.
-func validAction(a string) bool { return slices.Contains(Actions, a) }
+// ValidAction reports whether a is an action.
+func ValidAction(a string) bool { return slices.Contains(Actions, a) }

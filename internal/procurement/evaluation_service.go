@@ -14,6 +14,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
 	"github.com/certhub/certhub/internal/procurement/sbom"
 )
 
@@ -56,8 +57,8 @@ func (s *Service) RequestEvaluation(ctx context.Context, id *auth.Identity, in E
 		IntendedUse: textField(&f, "intended_use", in.IntendedUse, 4000, false),
 		Buyers:      textField(&f, "buyers", in.Buyers, 2000, false),
 	}
-	if !ValidCategory(in.Category) {
-		f.Add("category", "must be one of %s", strings.Join(Categories, ", "))
+	if !catalogue.ValidCategory(in.Category) {
+		f.Add("category", "must be one of %s", strings.Join(catalogue.Categories, ", "))
 	}
 	if in.OrgID == "" {
 		f.Add("org_id", "is required: the organisation that requests the evaluation")
@@ -226,7 +227,7 @@ func (s *Service) Evaluation(ctx context.Context, id *auth.Identity, evalID stri
 	if err != nil {
 		return Detail{}, err
 	}
-	d := Detail{Evaluation: e, Actions: mayAct(a, e)}
+	d := Detail{Evaluation: e, Actions: mayAct(a, e), Reader: Reader{Staff: a.center, Tester: a.lab, Party: a.party()}}
 	if d.History, err = listEvents(ctx, s.db, e.ID); err != nil {
 		return Detail{}, err
 	}
@@ -324,8 +325,8 @@ func (s *Service) Evaluations(ctx context.Context, id *auth.Identity, f Evaluati
 	if f.State != "" && !slices.Contains(EvalStates, f.State) {
 		return nil, "", errs.InvalidField("state", "must be one of %s", strings.Join(EvalStates, ", "))
 	}
-	if f.Category != "" && !ValidCategory(f.Category) {
-		return nil, "", errs.InvalidField("category", "must be one of %s", strings.Join(Categories, ", "))
+	if f.Category != "" && !catalogue.ValidCategory(f.Category) {
+		return nil, "", errs.InvalidField("category", "must be one of %s", strings.Join(catalogue.Categories, ", "))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50

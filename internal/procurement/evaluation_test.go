@@ -15,6 +15,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/procurement/proctest"
 )
 
 // mailbox keeps what the service sends.
@@ -49,16 +50,6 @@ func (n *news) NamedSince(_ context.Context, t time.Time, limit int) ([]procurem
 	return out, nil
 }
 
-// A small PDF, as a report.
-const pdf = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n" +
-	"xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \ntrailer << /Size 3 /Root 1 0 R >>\nstartxref\n110\n%%EOF\n"
-
-const gateBOM = `{"bomFormat": "CycloneDX", "specVersion": "1.5", "metadata": {"component": {"type": "device", "name": "Gate 7", "version": "3.1"}},
-	"components": [
-	{"type": "library", "name": "left-pad", "version": "1.3.5", "purl": "pkg:npm/left-pad@1.3.5"},
-	{"type": "library", "name": "zlib", "version": "1.2.13", "cpe": "cpe:2.3:a:zlib:zlib:1.2.13:*:*:*:*:*:*:*"},
-	{"type": "firmware", "name": "bootloader"}]}`
-
 // flowSetup accredits lab1 for firewalls (lab2 for VPN gateways only),
 // publishes the firewall catalogue and answers a service that watches nw.
 func flowSetup(t *testing.T, d *db.DB, clock *time.Time, nw procurement.News, out ...procurement.Outbox) *procurement.Service {
@@ -85,7 +76,7 @@ func flowSetup(t *testing.T, d *db.DB, clock *time.Time, nw procurement.News, ou
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PublishCatalogue(ctx, staff, "firewall", fw); err != nil {
+	if _, err := s.Criteria().Publish(ctx, staff, "firewall", fw); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -126,7 +117,7 @@ func TestEvaluationFlow(t *testing.T) {
 		if e := errs.As(err); e == nil || !hasFields(e, "category", "product", "sbom") {
 			t.Errorf("bad request: %v", err)
 		}
-		ev, err := s.RequestEvaluation(ctx, vendor, in, []byte(gateBOM))
+		ev, err := s.RequestEvaluation(ctx, vendor, in, []byte(proctest.GateBOM))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,10 +189,10 @@ func TestEvaluationFlow(t *testing.T) {
 		if _, err := s.AddFile(ctx, lab1, ev.ID, procurement.FileInput{Kind: "report", Name: "report.pdf", Data: []byte("<html>not a pdf</html>")}); !hasField(err, "file") {
 			t.Errorf("a report that is not a PDF: %v", err)
 		}
-		if _, err := s.AddFile(ctx, vendor, ev.ID, procurement.FileInput{Kind: "report", Name: "report.pdf", Data: []byte(pdf)}); errs.KindOf(err) != errs.KindForbidden {
+		if _, err := s.AddFile(ctx, vendor, ev.ID, procurement.FileInput{Kind: "report", Name: "report.pdf", Data: []byte(proctest.PDF)}); errs.KindOf(err) != errs.KindForbidden {
 			t.Errorf("the vendor uploaded the report: %v", err)
 		}
-		report, err := s.AddFile(ctx, lab1, ev.ID, procurement.FileInput{Kind: "report", Name: `C:\work\report.pdf`, Data: []byte(pdf)})
+		report, err := s.AddFile(ctx, lab1, ev.ID, procurement.FileInput{Kind: "report", Name: `C:\work\report.pdf`, Data: []byte(proctest.PDF)})
 		if err != nil || report.ContentType != "application/pdf" || report.Name != "report.pdf" {
 			t.Fatalf("report: %+v %v", report, err)
 		}
@@ -378,7 +369,7 @@ func TestWatch(t *testing.T) {
 		if err := s.SetInUse(ctx, member("bank", auth.RoleAdmin), p.ID, "bank", false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.LoadOSV(ctx, staff, []byte(osvRecord("GHSA-aaaa-0001", "2024-01-01T00:00:00Z", "left-pad", "1.4.0", "CVE-2024-0001"))); err != nil {
+		if _, err := s.Vulns().Load(ctx, staff, []byte(proctest.OSVRecord("GHSA-aaaa-0001", "2024-01-01T00:00:00Z", "left-pad", "1.4.0", "CVE-2024-0001"))); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.Watch(ctx); err != nil || n != 1 {
@@ -430,7 +421,7 @@ func approve(t *testing.T, s *procurement.Service, clock *time.Time) procurement
 	ctx := context.Background()
 	lab := member("lab1", auth.RoleAnalyst)
 	ev, err := s.RequestEvaluation(ctx, member("vendor", auth.RoleAdmin), procurement.EvaluationInput{Product: "Gate 7",
-		Version: "3.1", Category: "firewall"}, []byte(gateBOM))
+		Version: "3.1", Category: "firewall"}, []byte(proctest.GateBOM))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +440,7 @@ func approve(t *testing.T, s *procurement.Service, clock *time.Time) procurement
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.AddFile(ctx, lab, ev.ID, procurement.FileInput{Kind: "report", Name: "r.pdf", Data: []byte(pdf)}); err != nil {
+	if _, err := s.AddFile(ctx, lab, ev.ID, procurement.FileInput{Kind: "report", Name: "r.pdf", Data: []byte(proctest.PDF)}); err != nil {
 		t.Fatal(err)
 	}
 	step(lab, procurement.Transition{Action: "submit"})

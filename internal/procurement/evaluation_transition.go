@@ -13,12 +13,13 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
 )
 
 // Transition takes an action on an evaluation (see Actions for who may
 // take which, and when). Audited; the requester and the vendor are told.
 func (s *Service) Transition(ctx context.Context, id *auth.Identity, evalID string, t Transition) (Detail, error) {
-	if !validAction(t.Action) {
+	if !ValidAction(t.Action) {
 		return Detail{}, errs.InvalidField("action", "must be one of %s", strings.Join(Actions, ", "))
 	}
 	e, a, err := s.read(ctx, s.db, id, evalID)
@@ -44,7 +45,7 @@ func (s *Service) Transition(ctx context.Context, id *auth.Identity, evalID stri
 	var approval *Approved
 	switch t.Action {
 	case ActAccept:
-		c, err := getCatalogue(ctx, s.db, e.Category, 0)
+		c, err := catalogue.Get(ctx, s.db, e.Category, 0)
 		if errs.KindOf(err) == errs.KindNotFound {
 			return Detail{}, errs.Conflict("there is no criteria catalogue for %s yet: publish one first", e.Category)
 		} else if err != nil {
@@ -193,7 +194,7 @@ func (s *Service) complete(ctx context.Context, e Evaluation) error {
 	if e.CatalogueVersion == nil {
 		return errs.Conflict("the evaluation has no catalogue version")
 	}
-	c, err := getCatalogue(ctx, s.db, e.Category, *e.CatalogueVersion)
+	c, err := catalogue.Get(ctx, s.db, e.Category, *e.CatalogueVersion)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,9 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
 	"github.com/certhub/certhub/internal/procurement/sbom"
+	"github.com/certhub/certhub/internal/procurement/vulns"
 )
 
 // SetSBOM replaces an evaluation's SBOM (the requester, the vendor or
@@ -78,11 +80,11 @@ func (s *Service) SetResult(ctx context.Context, id *auth.Identity, evalID, requ
 	if err != nil {
 		return Result{}, err
 	}
-	c, err := getCatalogue(ctx, s.db, e.Category, deref(e.CatalogueVersion))
+	c, err := catalogue.Get(ctx, s.db, e.Category, deref(e.CatalogueVersion))
 	if err != nil {
 		return Result{}, err
 	}
-	if !slices.ContainsFunc(c.Requirements, func(r Requirement) bool { return r.ID == requirement }) {
+	if !slices.ContainsFunc(c.Requirements, func(r catalogue.Requirement) bool { return r.ID == requirement }) {
 		return Result{}, errs.NotFound("no requirement %q in version %d of the %s catalogue", requirement, c.Version, c.Category)
 	}
 	var f errs.Fields
@@ -132,11 +134,11 @@ func (s *Service) AddFinding(ctx context.Context, id *auth.Identity, evalID stri
 		fd.CWE = w
 	}
 	if fd.Requirement != "" && e.CatalogueVersion != nil {
-		c, err := getCatalogue(ctx, s.db, e.Category, *e.CatalogueVersion)
+		c, err := catalogue.Get(ctx, s.db, e.Category, *e.CatalogueVersion)
 		if err != nil {
 			return Finding{}, err
 		}
-		if !slices.ContainsFunc(c.Requirements, func(r Requirement) bool { return r.ID == fd.Requirement }) {
+		if !slices.ContainsFunc(c.Requirements, func(r catalogue.Requirement) bool { return r.ID == fd.Requirement }) {
 			f.Add("requirement", "is not a requirement of version %d of the catalogue", c.Version)
 		}
 	}
@@ -294,17 +296,17 @@ func (s *Service) FileContent(ctx context.Context, id *auth.Identity, evalID, fi
 
 // EvaluationCheck matches an evaluation's SBOM against the OSV records
 // loaded (the center and the lab).
-func (s *Service) EvaluationCheck(ctx context.Context, id *auth.Identity, evalID string) (SBOMCheck, error) {
+func (s *Service) EvaluationCheck(ctx context.Context, id *auth.Identity, evalID string) (vulns.SBOMCheck, error) {
 	e, a, err := s.read(ctx, s.db, id, evalID)
 	if err != nil {
-		return SBOMCheck{}, err
+		return vulns.SBOMCheck{}, err
 	}
 	if !a.center && !a.lab {
-		return SBOMCheck{}, errs.Forbidden("only the center and the lab read the SBOM check")
+		return vulns.SBOMCheck{}, errs.Forbidden("only the center and the lab read the SBOM check")
 	}
 	cs, err := listComponents(ctx, s.db, e.ID)
 	if err != nil {
-		return SBOMCheck{}, err
+		return vulns.SBOMCheck{}, err
 	}
-	return s.check(ctx, sbom.SBOM{Format: e.SBOMFormat, SpecVersion: e.SBOMSpecVersion, Product: e.Product, Components: cs})
+	return s.known.Check(ctx, sbom.SBOM{Format: e.SBOMFormat, SpecVersion: e.SBOMSpecVersion, Product: e.Product, Components: cs})
 }

@@ -5,14 +5,6 @@ import (
 	"time"
 )
 
-// Categories of products, each with its criteria catalogue; a lab is
-// accredited for some of them.
-var Categories = []string{"network_device", "firewall", "vpn_gateway", "endpoint_software", "web_application",
-	"mobile_app", "iot_ot_device", "cloud_service", "crypto_module"}
-
-// ValidCategory reports whether c is one of Categories.
-func ValidCategory(c string) bool { return slices.Contains(Categories, c) }
-
 // States of an accreditation.
 const (
 	StateActive    = "active"

@@ -17,8 +17,8 @@ import (
 //   - an accreditation that does not stand is, to everyone else, as if
 //     there were none.
 
-// mayManage answers whether id may change accreditations.
-func mayManage(id *auth.Identity) error {
+// MayManage answers whether id may change accreditations.
+func MayManage(id *auth.Identity) error {
 	if id == nil {
 		return errs.Unauthenticated("sign in to manage the labs' accreditations")
 	}
@@ -28,9 +28,9 @@ func mayManage(id *auth.Identity) error {
 	return nil
 }
 
-// readsWhole answers whether id reads the accreditation of lab orgID
+// ReadsWhole answers whether id reads the accreditation of lab orgID
 // whole: its state's reason and its history, and when it does not stand.
-func readsWhole(id *auth.Identity, orgID string) bool {
+func ReadsWhole(id *auth.Identity, orgID string) bool {
 	return id != nil && (id.IsSystem() || id.IsStaff() || id.RoleIn(orgID) != "")
 }
 

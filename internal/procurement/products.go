@@ -1,9 +1,12 @@
 package procurement
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/certhub/certhub/internal/platform/errs"
 )
 
 // States of an entry of the approved-products list.
@@ -107,3 +110,17 @@ type ProductAction struct {
 var ProductActions = []string{"review", "suspend", "revoke", "clear"}
 
 func validProductAction(a string) bool { return slices.Contains(ProductActions, a) }
+
+// ParseProductFilter reads a list's filter from a query: q, category,
+// vendor, state and valid_on (YYYY-MM-DD).
+func ParseProductFilter(q url.Values) (ProductFilter, error) {
+	f := ProductFilter{Query: q.Get("q"), Category: q.Get("category"), Vendor: q.Get("vendor"), State: q.Get("state")}
+	if v := q.Get("valid_on"); v != "" {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return f, errs.InvalidField("valid_on", "must be a date, YYYY-MM-DD")
+		}
+		f.ValidOn = &d
+	}
+	return f, nil
+}

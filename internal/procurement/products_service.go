@@ -17,8 +17,10 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
 	"github.com/certhub/certhub/internal/procurement/osv"
 	"github.com/certhub/certhub/internal/procurement/sbom"
+	"github.com/certhub/certhub/internal/procurement/vulns"
 )
 
 // News is what the watch over the approved-products list reads of the
@@ -61,8 +63,8 @@ type NamedProduct struct {
 // ApprovedProducts answers a page of the approved-products list (public).
 func (s *Service) ApprovedProducts(ctx context.Context, f ProductFilter) ([]Approved, string, error) {
 	var fe errs.Fields
-	if f.Category != "" && !ValidCategory(f.Category) {
-		fe.Add("category", "must be one of %s", strings.Join(Categories, ", "))
+	if f.Category != "" && !catalogue.ValidCategory(f.Category) {
+		fe.Add("category", "must be one of %s", strings.Join(catalogue.Categories, ", "))
 	}
 	if f.State != "" && !slices.Contains(ProductStates, f.State) {
 		fe.Add("state", "must be one of %s", strings.Join(ProductStates, ", "))
@@ -110,7 +112,7 @@ func (s *Service) ProductChanges(ctx context.Context, limit int) ([]ProductChang
 // review by hand), suspend, revoke (each with a reason the public reads)
 // or clear (back to its approval). Audited.
 func (s *Service) ActOnProduct(ctx context.Context, id *auth.Identity, productID string, in ProductAction) (Approved, error) {
-	if err := mayManage(id); err != nil {
+	if err := MayManage(id); err != nil {
 		return Approved{}, err
 	}
 	if !validProductAction(in.Action) {
@@ -274,7 +276,7 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ids, nextOSV, err := osvLoadedSince(ctx, s.db, before(osvMark))
+	ids, nextOSV, err := vulns.LoadedSince(ctx, s.db, before(osvMark))
 	if err != nil {
 		return 0, err
 	}
@@ -333,7 +335,7 @@ func (s *Service) Watch(ctx context.Context) (int, error) {
 			if len(cs) == 0 {
 				continue
 			}
-			chk, err := s.check(ctx, sbom.SBOM{Components: cs})
+			chk, err := s.known.Check(ctx, sbom.SBOM{Components: cs})
 			if err != nil {
 				return 0, err
 			}

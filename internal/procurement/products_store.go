@@ -231,29 +231,6 @@ func recordWatchHits(ctx context.Context, tx *db.Tx, found []match, at, forget t
 	return err
 }
 
-// osvLoadedSince answers the ids of the OSV records loaded after t, and
-// the newest load time.
-func osvLoadedSince(ctx context.Context, q db.Querier, t time.Time) ([]string, time.Time, error) {
-	rows, err := q.Query(ctx, `SELECT id, loaded_at FROM procurement_osv_records WHERE loaded_at > $1 AND NOT withdrawn
-		ORDER BY loaded_at`, t)
-	if err != nil {
-		return nil, t, fmt.Errorf("procurement: osv since: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	last := t
-	for rows.Next() {
-		var id string
-		var at time.Time
-		if err := rows.Scan(&id, &at); err != nil {
-			return nil, t, err
-		}
-		ids = append(ids, id)
-		last = at
-	}
-	return ids, last, rows.Err()
-}
-
 // toRemind answers the standing entries whose validity ends before until
 // and whose parties have not been told yet.
 func toRemind(ctx context.Context, q db.Querier, until time.Time) ([]Approved, error) {

@@ -50,7 +50,7 @@ type CCImport struct {
 // portal's archival date and expired after it. An entry the center has put
 // under review, suspended or revoked keeps that state. Audited once.
 func (s *Service) ImportCommonCriteria(ctx context.Context, id *auth.Identity, r io.Reader) (CCImport, error) {
-	if err := mayManage(id); err != nil {
+	if err := MayManage(id); err != nil {
 		return CCImport{}, err
 	}
 	list, err := ccportal.Parse(r)
@@ -86,7 +86,7 @@ func (s *Service) ImportCommonCriteria(ctx context.Context, id *auth.Identity, r
 	for _, k := range out.Skipped {
 		skipped += k
 	}
-	t, err := saveInBatches(ctx, s.db, entries, upsertRecognised, func(tx *db.Tx, t tally) error {
+	t, err := db.SaveInBatches(ctx, s.db, entries, upsertRecognised, func(tx *db.Tx, t db.Tally) error {
 		return audit.Record(ctx, tx, now, audit.Event{Action: "procurement.product.recognise", ObjectType: "approved_product",
 			Summary: fmt.Sprintf("imported the Common Criteria list: %d products, %d new, %d updated, %d unchanged, %d of other categories",
 				out.Products, t.New, t.Updated, t.Unchanged, skipped)})

@@ -49,7 +49,7 @@ func (s *Service) Scorecard(ctx context.Context, id *auth.Identity, orgID string
 	if id == nil {
 		return Scorecard{}, errs.Unauthenticated("sign in to read a lab's scorecard")
 	}
-	if !readsWhole(id, orgID) {
+	if !ReadsWhole(id, orgID) {
 		return Scorecard{}, errs.NotFound("no lab of that ID")
 	}
 	type ev struct {

@@ -14,6 +14,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/notify"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
+	"github.com/certhub/certhub/internal/procurement/vulns"
 )
 
 // Orgs is what procurement needs of the directory: the labs (and, later,
@@ -33,6 +35,10 @@ type Service struct {
 	now     func() time.Time
 	baseURL string
 	center  string
+	// criteria are the catalogues evaluations are opened against.
+	criteria *catalogue.Service
+	// known are the vulnerable package versions SBOMs are checked against.
+	known *vulns.Service
 }
 
 // Outbox sends mail in the transaction of the change it tells of.
@@ -59,7 +65,8 @@ type Options struct {
 
 // NewService makes the service.
 func NewService(o Options) *Service {
-	return &Service{db: o.DB, orgs: o.Orgs, outbox: o.Outbox, news: o.News, guides: o.Guidelines, now: o.Now, baseURL: strings.TrimRight(o.BaseURL, "/"), center: o.Center}
+	return &Service{db: o.DB, orgs: o.Orgs, outbox: o.Outbox, news: o.News, guides: o.Guidelines, now: o.Now, baseURL: strings.TrimRight(o.BaseURL, "/"), center: o.Center,
+		criteria: catalogue.New(o.DB, o.Now), known: vulns.New(o.DB, o.Now)}
 }
 
 // system is who procurement asks the directory as.
@@ -77,7 +84,7 @@ func (s *Service) Labs(ctx context.Context, id *auth.Identity) ([]Accreditation,
 	out := []Accreditation{}
 	for _, a := range all {
 		a.Standing = a.Stands(now)
-		if !readsWhole(id, a.OrgID) {
+		if !ReadsWhole(id, a.OrgID) {
 			if !a.Standing {
 				continue
 			}
@@ -105,7 +112,7 @@ func (s *Service) Lab(ctx context.Context, id *auth.Identity, orgID string) (Acc
 	}
 	a := list[0]
 	a.Standing = a.Stands(s.now())
-	if readsWhole(id, orgID) {
+	if ReadsWhole(id, orgID) {
 		if a.History, err = history(ctx, s.db, orgID); err != nil {
 			return Accreditation{}, err
 		}
@@ -146,9 +153,33 @@ func (s *Service) name(ctx context.Context, list []Accreditation) error {
 }
 
 // Unaccredited lists the directory's labs that have no accreditation yet
+// Criteria are the criteria catalogues: one per category, versioned.
+func (s *Service) Criteria() *catalogue.Service { return s.criteria }
+
+// Vulns are the OSV records loaded and the SBOM check against them.
+func (s *Service) Vulns() *vulns.Service { return s.known }
+
+// Now is the time on the service's clock (the pages' clocks and choices).
+func (s *Service) Now() time.Time { return s.now() }
+
+// BaseURL is the server's public address, for links in feeds.
+func (s *Service) BaseURL() string { return s.baseURL }
+
+// Organisations lists the directory's organisations, the choices of the
+// request form's requester and vendor.
+func (s *Service) Organisations(ctx context.Context) ([]directory.Summary, error) {
+	return s.orgs.All(ctx, system, directory.Filter{})
+}
+
+// OrganisationsByID answers the organisations of ids (a reader's own, to
+// register a product in use for).
+func (s *Service) OrganisationsByID(ctx context.Context, ids []string) ([]directory.Org, error) {
+	return s.orgs.GetMany(ctx, system, ids)
+}
+
 // (staff: the ones they may accredit).
 func (s *Service) Unaccredited(ctx context.Context, id *auth.Identity) ([]directory.Summary, error) {
-	if err := mayManage(id); err != nil {
+	if err := MayManage(id); err != nil {
 		return nil, err
 	}
 	labs, err := s.orgs.All(ctx, system, directory.Filter{Kind: directory.KindLab})
@@ -175,7 +206,7 @@ const maxReason = 2000
 // the organisation must be a lab of the directory; each field is checked;
 // the change is recorded in the history and audited.
 func (s *Service) SetAccreditation(ctx context.Context, id *auth.Identity, orgID string, in AccreditationInput) (Accreditation, error) {
-	if err := mayManage(id); err != nil {
+	if err := MayManage(id); err != nil {
 		return Accreditation{}, err
 	}
 	orgs, err := s.orgs.GetMany(ctx, system, []string{orgID})
@@ -222,8 +253,8 @@ func check(in AccreditationInput) (Accreditation, error) {
 	for _, c := range in.Categories {
 		c = strings.TrimSpace(c)
 		switch {
-		case !ValidCategory(c):
-			f.Add("categories", "%q is not a category; the categories are %s", c, strings.Join(Categories, ", "))
+		case !catalogue.ValidCategory(c):
+			f.Add("categories", "%q is not a category; the categories are %s", c, strings.Join(catalogue.Categories, ", "))
 		case !slices.Contains(a.Categories, c):
 			a.Categories = append(a.Categories, c)
 		}
@@ -263,8 +294,8 @@ func check(in AccreditationInput) (Accreditation, error) {
 // LabsFor answers the labs an evaluation of category may be assigned to
 // at t: their accreditation is active, within its dates, and covers it.
 func (s *Service) LabsFor(ctx context.Context, category string, t time.Time) ([]string, error) {
-	if !ValidCategory(category) {
-		return nil, errs.InvalidField("category", "must be one of %s", strings.Join(Categories, ", "))
+	if !catalogue.ValidCategory(category) {
+		return nil, errs.InvalidField("category", "must be one of %s", strings.Join(catalogue.Categories, ", "))
 	}
 	return labsFor(ctx, s.db, category, t)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/procurement/proctest"
 )
 
 // orgs: two labs and a vendor.
@@ -56,11 +57,7 @@ func setup(t *testing.T, d *db.DB, now func() time.Time) *procurement.Service {
 	return procurement.NewService(procurement.Options{DB: d, Orgs: dir, Now: now})
 }
 
-func member(org string, role auth.Role) *auth.Identity {
-	return &auth.Identity{User: auth.User{ID: "u-" + org, Email: org + "@example.org", Name: org}, Memberships: []auth.Membership{{OrgID: org, Role: role}}}
-}
-
-var staff = &auth.Identity{User: auth.User{ID: "u-staff", Name: "Coordinator", PlatformRole: auth.PlatformCoordinator}}
+var member, staff = proctest.Member, proctest.Staff
 
 // TestAccreditation: staff accredit a lab for categories and dates; each
 // bad field is named; only a lab is accredited; a suspension needs its

@@ -1,30 +1,30 @@
-package procurement
+package api
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/certhub/certhub/internal/platform/errs"
 
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
 	"github.com/certhub/certhub/internal/procurement/ccportal"
+	"github.com/certhub/certhub/internal/procurement/files"
 	"github.com/certhub/certhub/internal/procurement/osv"
 	"github.com/certhub/certhub/internal/procurement/sbom"
 )
 
 // API serves procurement's JSON API.
-type API struct{ s *Service }
+type API struct{ s *procurement.Service }
 
-// NewAPI makes the handlers.
-func NewAPI(s *Service) *API { return &API{s: s} }
+// New makes the handlers.
+func New(s *procurement.Service) *API { return &API{s: s} }
 
 // Register adds the routes: the accredited labs are public (whoever is
 // signed in may read more of them); changing one needs an account
@@ -83,7 +83,7 @@ func (a *API) lab(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) setAccreditation(w http.ResponseWriter, r *http.Request) error {
-	var in AccreditationInput
+	var in procurement.AccreditationInput
 	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (a *API) setAccreditation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) catalogues(w http.ResponseWriter, r *http.Request) error {
-	list, err := a.s.Catalogues(r.Context())
+	list, err := a.s.Criteria().Latest(r.Context())
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (a *API) catalogue(w http.ResponseWriter, r *http.Request) error {
 		}
 		version = n
 	}
-	c, err := a.s.Catalogue(r.Context(), r.PathValue("category"), version)
+	c, err := a.s.Criteria().Get(r.Context(), r.PathValue("category"), version)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (a *API) catalogue(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) catalogueVersions(w http.ResponseWriter, r *http.Request) error {
-	list, err := a.s.CatalogueVersions(r.Context(), r.PathValue("category"))
+	list, err := a.s.Criteria().Versions(r.Context(), r.PathValue("category"))
 	if err != nil {
 		return err
 	}
@@ -132,10 +132,10 @@ func (a *API) catalogueVersions(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) publishCatalogue(w http.ResponseWriter, r *http.Request) error {
 	var data json.RawMessage
-	if err := httpx.DecodeJSON(w, r, &data, MaxCatalogueBytes); err != nil {
+	if err := httpx.DecodeJSON(w, r, &data, catalogue.MaxBytes); err != nil {
 		return err
 	}
-	c, err := a.s.PublishCatalogue(r.Context(), auth.FromContext(r.Context()), r.PathValue("category"), data)
+	c, err := a.s.Criteria().Publish(r.Context(), auth.FromContext(r.Context()), r.PathValue("category"), data)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (a *API) clarify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.NotFound("no such catalogue version")
 	}
-	cl, err := a.s.Clarify(r.Context(), auth.FromContext(r.Context()), r.PathValue("category"), version, in.Requirement, in.Text)
+	cl, err := a.s.Criteria().Clarify(r.Context(), auth.FromContext(r.Context()), r.PathValue("category"), version, in.Requirement, in.Text)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (a *API) loadOSV(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &data, osv.MaxBytes); err != nil {
 		return err
 	}
-	res, err := a.s.LoadOSV(r.Context(), auth.FromContext(r.Context()), data)
+	res, err := a.s.Vulns().Load(r.Context(), auth.FromContext(r.Context()), data)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (a *API) checkSBOM(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &data, sbom.MaxBytes); err != nil {
 		return err
 	}
-	res, err := a.s.CheckSBOM(r.Context(), auth.FromContext(r.Context()), bytes.NewReader(data))
+	res, err := a.s.Vulns().CheckSBOM(r.Context(), auth.FromContext(r.Context()), bytes.NewReader(data))
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (a *API) checkSBOM(w http.ResponseWriter, r *http.Request) error {
 
 // evaluationRequest is the request's JSON: the input and the SBOM itself.
 type evaluationRequest struct {
-	EvaluationInput
+	procurement.EvaluationInput
 	SBOM json.RawMessage `json:"sbom"`
 }
 
@@ -215,7 +215,7 @@ func (a *API) evaluations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	list, next, err := a.s.Evaluations(r.Context(), auth.FromContext(r.Context()), EvaluationFilter{State: q.Get("state"),
+	list, next, err := a.s.Evaluations(r.Context(), auth.FromContext(r.Context()), procurement.EvaluationFilter{State: q.Get("state"),
 		Category: q.Get("category"), LabID: q.Get("lab_id"), Limit: pg.Limit, Cursor: pg.Cursor})
 	if err != nil {
 		return err
@@ -234,7 +234,7 @@ func (a *API) evaluation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) transition(w http.ResponseWriter, r *http.Request) error {
-	var in Transition
+	var in procurement.Transition
 	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
 		return err
 	}
@@ -269,7 +269,7 @@ func (a *API) evaluationCheck(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) setResult(w http.ResponseWriter, r *http.Request) error {
-	var in ResultInput
+	var in procurement.ResultInput
 	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
 		return err
 	}
@@ -282,7 +282,7 @@ func (a *API) setResult(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) addFinding(w http.ResponseWriter, r *http.Request) error {
-	var in FindingInput
+	var in procurement.FindingInput
 	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func (a *API) releaseFinding(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) addFile(w http.ResponseWriter, r *http.Request) error {
-	in, err := ReadFileForm(w, r)
+	in, err := files.ReadForm(w, r)
 	if err != nil {
 		return err
 	}
@@ -315,94 +315,13 @@ func (a *API) addFile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// ReadFileForm reads a document from a multipart form: the fields kind
-// and requirement, and the file in the field file (at most MaxFileSize).
-func ReadFileForm(w http.ResponseWriter, r *http.Request) (FileInput, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxFileSize+1<<20)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return FileInput{}, &httpx.StatusError{Status: http.StatusUnsupportedMediaType,
-			Detail: "send the document as multipart/form-data: the fields kind (and requirement), then the file in a field named file"}
-	}
-	var in FileInput
-	seen := false
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return FileInput{}, readErr(err)
-		}
-		switch part.FormName() {
-		case "kind", "requirement":
-			b, err := io.ReadAll(io.LimitReader(part, 1024))
-			if err != nil {
-				return FileInput{}, readErr(err)
-			}
-			if part.FormName() == "kind" {
-				in.Kind = strings.TrimSpace(string(b))
-			} else {
-				in.Requirement = strings.TrimSpace(string(b))
-			}
-		case "file":
-			in.Name, seen = part.FileName(), true
-			if in.Data, err = io.ReadAll(io.LimitReader(part, MaxFileSize+1)); err != nil {
-				return FileInput{}, readErr(err)
-			}
-			if len(in.Data) > MaxFileSize {
-				return FileInput{}, &httpx.StatusError{Status: http.StatusRequestEntityTooLarge,
-					Detail: fmt.Sprintf("a document may be at most %d MB", MaxFileSize>>20)}
-			}
-		}
-		part.Close()
-	}
-	if !seen {
-		return FileInput{}, errs.InvalidField("file", "no file was sent")
-	}
-	return in, nil
-}
-
-func readErr(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return &httpx.StatusError{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("a document may be at most %d MB", MaxFileSize>>20)}
-	}
-	return &httpx.StatusError{Status: http.StatusBadRequest, Detail: "the multipart body could not be read"}
-}
-
 func (a *API) file(w http.ResponseWriter, r *http.Request) error {
 	f, data, err := a.s.FileContent(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("file"))
 	if err != nil {
 		return err
 	}
-	ServeFile(w, f, data)
+	files.Serve(w, f, data)
 	return nil
-}
-
-// ServeFile writes a document as a download, never rendered in the page.
-func ServeFile(w http.ResponseWriter, f File, data []byte) {
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, strings.NewReplacer(`"`, "_", "\\", "_", "\r", "", "\n", "").Replace(f.Name)))
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	_, _ = w.Write(data)
-}
-
-// productFilter reads the list's filters from the query.
-func productFilter(r *http.Request) (ProductFilter, error) {
-	q := r.URL.Query()
-	f := ProductFilter{Query: q.Get("q"), Category: q.Get("category"), Vendor: q.Get("vendor"), State: q.Get("state")}
-	if v := q.Get("valid_on"); v != "" {
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return f, errs.InvalidField("valid_on", "must be a date, YYYY-MM-DD")
-		}
-		f.ValidOn = &d
-	}
-	return f, nil
 }
 
 func (a *API) approvedProducts(w http.ResponseWriter, r *http.Request) error {
@@ -410,7 +329,7 @@ func (a *API) approvedProducts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := productFilter(r)
+	f, err := procurement.ParseProductFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -433,7 +352,7 @@ func (a *API) approvedProduct(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) exportProducts(w http.ResponseWriter, r *http.Request) error {
-	f, err := productFilter(r)
+	f, err := procurement.ParseProductFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -445,7 +364,7 @@ func (a *API) exportProducts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) actOnProduct(w http.ResponseWriter, r *http.Request) error {
-	var in ProductAction
+	var in procurement.ProductAction
 	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
 		return err
 	}

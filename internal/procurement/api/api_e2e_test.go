@@ -1,4 +1,4 @@
-package procurement_test
+package api_test
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package procurement_test
+package api_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/apptest"
+	"github.com/certhub/certhub/internal/procurement/proctest"
 )
 
 // TestEvaluationsAPI drives the demo through the API as its clients would:
@@ -48,7 +49,7 @@ func TestEvaluationsAPI(t *testing.T) {
 		t.Errorf("a refused request was half-written: %s", r.Body)
 	}
 	r := s.API("POST", "/api/v1/evaluations", vendor, `{"product": "Edge Firewall", "version": "9.2 build 4411", "category": "firewall",
-		"intended_use": "Branch perimeter", "sbom": `+gateBOM+`}`)
+		"intended_use": "Branch perimeter", "sbom": `+proctest.GateBOM+`}`)
 	if r.Status != http.StatusCreated || r.Header.Get("Location") == "" {
 		t.Fatalf("request: %d %s", r.Status, r.Body)
 	}
@@ -98,7 +99,7 @@ func TestEvaluationsAPI(t *testing.T) {
 	if r := upload(lab, "report", "report.pdf", "MZ\x90\x00 an executable"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"field":"file"`) {
 		t.Errorf("a report that is no PDF: %d %s", r.Status, r.Body)
 	}
-	if r := upload(lab, "report", "report.pdf", pdf); r.Status != http.StatusCreated {
+	if r := upload(lab, "report", "report.pdf", proctest.PDF); r.Status != http.StatusCreated {
 		t.Fatalf("report: %d %s", r.Status, r.Body)
 	}
 	step(lab, `{"action": "submit"}`)
@@ -173,7 +174,7 @@ func TestEvaluationsAPI(t *testing.T) {
 // API; a vendor may not; a file that is not the list is named.
 func TestImportCommonCriteriaAPI(t *testing.T) {
 	s := apptest.Start(t, apptest.Options{Demo: true})
-	data, err := os.ReadFile("testdata/certified-products-sample.csv")
+	data, err := os.ReadFile("../testdata/certified-products-sample.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

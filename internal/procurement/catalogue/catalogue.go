@@ -1,4 +1,4 @@
-package procurement
+package catalogue
 
 import (
 	"bytes"
@@ -12,6 +12,14 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/errs"
 )
+
+// Categories of products, each with its criteria catalogue; a lab is
+// accredited for some of them, an evaluation is of one.
+var Categories = []string{"network_device", "firewall", "vpn_gateway", "endpoint_software", "web_application",
+	"mobile_app", "iot_ot_device", "cloud_service", "crypto_module"}
+
+// ValidCategory reports whether c is one of Categories.
+func ValidCategory(c string) bool { return slices.Contains(Categories, c) }
 
 // Severities of a requirement, from least to most.
 var Severities = []string{"low", "medium", "high", "critical"}
@@ -54,8 +62,8 @@ type Clarification struct {
 	IssuedBy    string    `json:"issued_by,omitempty"`
 }
 
-// CatalogueSummary is a version without its requirements.
-type CatalogueSummary struct {
+// Summary is a version without its requirements.
+type Summary struct {
 	Category     string    `json:"category"`
 	Version      int       `json:"version"`
 	Title        string    `json:"title"`
@@ -65,20 +73,20 @@ type CatalogueSummary struct {
 
 // Bounds of a catalogue.
 const (
-	MaxCatalogueBytes = 4 << 20
-	maxRequirements   = 1000
-	maxReqText        = 20000
-	maxReqTitle       = 300
+	MaxBytes        = 4 << 20
+	maxRequirements = 1000
+	maxReqText      = 20000
+	maxReqTitle     = 300
 )
 
 var reqIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$`)
 
-// ParseCatalogue reads a catalogue to publish from its JSON (the export
+// Parse reads a catalogue to publish from its JSON (the export
 // format; category, version and the published fields are the server's and
 // ignored), naming each bad field. It never panics on any input.
-func ParseCatalogue(data []byte) (Catalogue, error) {
-	if len(data) > MaxCatalogueBytes {
-		return Catalogue{}, errs.InvalidField("catalogue", "at most %d MB", MaxCatalogueBytes>>20)
+func Parse(data []byte) (Catalogue, error) {
+	if len(data) > MaxBytes {
+		return Catalogue{}, errs.InvalidField("catalogue", "at most %d MB", MaxBytes>>20)
 	}
 	var in struct {
 		Title        string        `json:"title"`

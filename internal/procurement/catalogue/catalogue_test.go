@@ -1,4 +1,4 @@
-package procurement_test
+package catalogue_test
 
 import (
 	"context"
@@ -13,7 +13,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
-	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
+	"github.com/certhub/certhub/internal/procurement/proctest"
 )
 
 func fields(err error) []string {
@@ -26,15 +27,15 @@ func fields(err error) []string {
 	return out
 }
 
-// TestParseCatalogue: the demo's firewall catalogue reads; each kind of
+// TestParse: the demo's firewall catalogue reads; each kind of
 // bad input is named by its field.
-func TestParseCatalogue(t *testing.T) {
+func TestParse(t *testing.T) {
 	t.Parallel()
-	fw, err := os.ReadFile("testdata/firewall-catalogue.json")
+	fw, err := os.ReadFile("../testdata/firewall-catalogue.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := procurement.ParseCatalogue(fw)
+	c, err := catalogue.Parse(fw)
 	if err != nil || len(c.Requirements) != 20 || c.Requirements[0].ID != "FW-01" ||
 		!slices.Equal(c.Requirements[0].Methods, []string{"document_review", "functional_test"}) || c.Requirements[15].Applicability == "" {
 		t.Fatalf("the firewall catalogue: %d requirements, %+v (%v)", len(c.Requirements), c.Requirements[:1], err)
@@ -54,25 +55,25 @@ func TestParseCatalogue(t *testing.T) {
 		{`{"title": "x\u0000y", "requirements": [{"id": "A", "title": "t", "text": "x", "severity": "low", "methods": ["functional_test"]}]}`, "title"},
 		{`{"title": "x", "requirements": [{"id": "A", "title": "` + strings.Repeat("t", 301) + `", "text": "x", "severity": "low", "methods": ["functional_test"]}]}`, "requirements[0].title"},
 	} {
-		_, err := procurement.ParseCatalogue([]byte(tt.in))
+		_, err := catalogue.Parse([]byte(tt.in))
 		if !slices.Contains(fields(err), tt.field) {
 			t.Errorf("%.60s: %v, want a problem with %s", tt.in, err, tt.field)
 		}
 	}
-	if _, err := procurement.ParseCatalogue(make([]byte, procurement.MaxCatalogueBytes+1)); !slices.Contains(fields(err), "catalogue") {
+	if _, err := catalogue.Parse(make([]byte, catalogue.MaxBytes+1)); !slices.Contains(fields(err), "catalogue") {
 		t.Errorf("an oversized catalogue: %v", err)
 	}
 }
 
-// FuzzParseCatalogue: any input is read or refused with a field error;
+// FuzzParse: any input is read or refused with a field error;
 // what is read writes back as JSON that reads again the same.
-func FuzzParseCatalogue(f *testing.F) {
-	if fw, err := os.ReadFile("testdata/firewall-catalogue.json"); err == nil {
+func FuzzParse(f *testing.F) {
+	if fw, err := os.ReadFile("../testdata/firewall-catalogue.json"); err == nil {
 		f.Add(fw)
 	}
 	f.Add([]byte(`{"title": "x", "requirements": [{"id": "A", "title": "t", "text": "x", "severity": "low", "methods": ["sbom_review"]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := procurement.ParseCatalogue(data)
+		c, err := catalogue.Parse(data)
 		if err != nil {
 			if e := errs.As(err); e == nil || len(e.Fields) == 0 {
 				t.Fatalf("refused without naming a field: %v", err)
@@ -83,7 +84,7 @@ func FuzzParseCatalogue(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := procurement.ParseCatalogue(out)
+		again, err := catalogue.Parse(out)
 		if err != nil {
 			t.Fatalf("its own export refused: %v\n%s", err, out)
 		}
@@ -94,64 +95,64 @@ func FuzzParseCatalogue(f *testing.F) {
 	})
 }
 
-// TestCatalogues: staff publish versions (each numbered after the last,
+// TestCatalogues: proctest.Staff publish versions (each numbered after the last,
 // earlier ones kept whole) and clarify a version; anyone reads them.
 func TestCatalogues(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
-		s := setup(t, d, func() time.Time { return now })
-		fw, err := os.ReadFile("testdata/firewall-catalogue.json")
+		s := catalogue.New(d, func() time.Time { return now })
+		fw, err := os.ReadFile("../testdata/firewall-catalogue.json")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.PublishCatalogue(ctx, member("lab1", auth.RoleAdmin), "firewall", fw); errs.KindOf(err) != errs.KindForbidden {
+		if _, err := s.Publish(ctx, proctest.Member("lab1", auth.RoleAdmin), "firewall", fw); errs.KindOf(err) != errs.KindForbidden {
 			t.Errorf("a lab published criteria: %v", err)
 		}
-		if _, err := s.PublishCatalogue(ctx, staff, "toasters", fw); errs.KindOf(err) != errs.KindNotFound {
+		if _, err := s.Publish(ctx, proctest.Staff, "toasters", fw); errs.KindOf(err) != errs.KindNotFound {
 			t.Errorf("an unknown category: %v", err)
 		}
-		v1, err := s.PublishCatalogue(ctx, staff, "firewall", fw)
+		v1, err := s.Publish(ctx, proctest.Staff, "firewall", fw)
 		if err != nil || v1.Version != 1 || len(v1.Requirements) != 20 || v1.PublishedBy != "Coordinator" {
 			t.Fatalf("version 1: %d, %d requirements (%v)", v1.Version, len(v1.Requirements), err)
 		}
 		smaller := `{"title": "Firewalls (2027)", "requirements": [{"id": "FW-01", "title": "Default deny", "text": "Denies what no rule permits.",
 			"severity": "critical", "methods": ["functional_test"]}]}`
-		v2, err := s.PublishCatalogue(ctx, staff, "firewall", []byte(smaller))
+		v2, err := s.Publish(ctx, proctest.Staff, "firewall", []byte(smaller))
 		if err != nil || v2.Version != 2 {
 			t.Fatalf("version 2: %+v %v", v2, err)
 		}
-		if latest, err := s.Catalogue(ctx, "firewall", 0); err != nil || latest.Version != 2 || len(latest.Requirements) != 1 {
+		if latest, err := s.Get(ctx, "firewall", 0); err != nil || latest.Version != 2 || len(latest.Requirements) != 1 {
 			t.Errorf("latest: %d (%v)", latest.Version, err)
 		}
-		old, err := s.Catalogue(ctx, "firewall", 1)
+		old, err := s.Get(ctx, "firewall", 1)
 		if err != nil || len(old.Requirements) != 20 || old.Requirements[19].ID != "FW-20" || !slices.Equal(old.Requirements[7].Methods, []string{"functional_test", "source_review"}) {
 			t.Errorf("version 1 kept: %d requirements (%v)", len(old.Requirements), err)
 		}
-		if _, err := s.Catalogue(ctx, "firewall", 3); errs.KindOf(err) != errs.KindNotFound {
+		if _, err := s.Get(ctx, "firewall", 3); errs.KindOf(err) != errs.KindNotFound {
 			t.Errorf("version 3: %v", err)
 		}
-		if _, err := s.Clarify(ctx, staff, "firewall", 1, "FW-99", "x"); !slices.Contains(fields(err), "requirement") {
+		if _, err := s.Clarify(ctx, proctest.Staff, "firewall", 1, "FW-99", "x"); !slices.Contains(fields(err), "requirement") {
 			t.Errorf("an unknown requirement: %v", err)
 		}
-		if _, err := s.Clarify(ctx, staff, "firewall", 1, "fw-16", ""); !slices.Contains(fields(err), "text") {
+		if _, err := s.Clarify(ctx, proctest.Staff, "firewall", 1, "fw-16", ""); !slices.Contains(fields(err), "text") {
 			t.Errorf("an empty clarification: %v", err)
 		}
-		cl, err := s.Clarify(ctx, staff, "firewall", 1, "fw-16", "A product whose VPN is licensed separately is evaluated with the licence.")
+		cl, err := s.Clarify(ctx, proctest.Staff, "firewall", 1, "fw-16", "A product whose VPN is licensed separately is evaluated with the licence.")
 		if err != nil || cl.Requirement != "FW-16" {
 			t.Fatalf("clarify: %+v %v", cl, err)
 		}
-		if old, _ := s.Catalogue(ctx, "firewall", 1); len(old.Clarifications) != 1 || old.Clarifications[0].Requirement != "FW-16" {
+		if old, _ := s.Get(ctx, "firewall", 1); len(old.Clarifications) != 1 || old.Clarifications[0].Requirement != "FW-16" {
 			t.Errorf("version 1's clarifications: %+v", old.Clarifications)
 		}
-		if v2, _ := s.Catalogue(ctx, "firewall", 2); len(v2.Clarifications) != 0 {
+		if v2, _ := s.Get(ctx, "firewall", 2); len(v2.Clarifications) != 0 {
 			t.Errorf("version 2 has version 1's clarifications: %+v", v2.Clarifications)
 		}
-		list, err := s.Catalogues(ctx)
+		list, err := s.Latest(ctx)
 		if err != nil || len(list) != 1 || list[0].Version != 2 || list[0].Requirements != 1 {
 			t.Errorf("catalogues: %+v %v", list, err)
 		}
-		if vs, err := s.CatalogueVersions(ctx, "firewall"); err != nil || len(vs) != 2 || vs[0].Version != 2 || vs[1].Requirements != 20 {
+		if vs, err := s.Versions(ctx, "firewall"); err != nil || len(vs) != 2 || vs[0].Version != 2 || vs[1].Requirements != 20 {
 			t.Errorf("versions: %+v %v", vs, err)
 		}
 	})

@@ -1,10 +1,11 @@
-package procurement
+package catalogue
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/audit"
@@ -13,48 +14,56 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
-// The criteria are public: vendors prepare for them, buyers read what an
-// approval means. Staff publish versions and clarifications (policy.go).
-
-// Catalogues lists the latest version of each category's catalogue.
-func (s *Service) Catalogues(ctx context.Context) ([]CatalogueSummary, error) {
-	return catalogueVersions(ctx, s.db, "")
+// Service keeps the catalogues. The criteria are public: vendors prepare
+// for them, buyers read what an approval means. Staff publish versions and
+// clarifications.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
 }
 
-// CatalogueVersions lists a category's versions, newest first.
-func (s *Service) CatalogueVersions(ctx context.Context, category string) ([]CatalogueSummary, error) {
+// New makes the service over d, with the clock now.
+func New(d *db.DB, now func() time.Time) *Service { return &Service{db: d, now: now} }
+
+// Latest lists the latest version of each category's catalogue.
+func (s *Service) Latest(ctx context.Context) ([]Summary, error) {
+	return List(ctx, s.db, "")
+}
+
+// Versions lists a category's versions, newest first.
+func (s *Service) Versions(ctx context.Context, category string) ([]Summary, error) {
 	if !ValidCategory(category) {
 		return nil, errs.NotFound("no such category")
 	}
-	return catalogueVersions(ctx, s.db, category)
+	return List(ctx, s.db, category)
 }
 
-// Catalogue answers a version of a category's catalogue whole (the
+// Get answers a version of a category's catalogue whole (the
 // latest when version is 0).
-func (s *Service) Catalogue(ctx context.Context, category string, version int) (Catalogue, error) {
+func (s *Service) Get(ctx context.Context, category string, version int) (Catalogue, error) {
 	if !ValidCategory(category) || version < 0 {
 		return Catalogue{}, errs.NotFound("no such catalogue")
 	}
-	return getCatalogue(ctx, s.db, category, version)
+	return Get(ctx, s.db, category, version)
 }
 
-// PublishCatalogue publishes a new version of category's catalogue from
-// its JSON (ParseCatalogue's format), numbered after the last (staff);
+// Publish publishes a new version of category's catalogue from
+// its JSON (Parse's format), numbered after the last (staff);
 // earlier versions stay as they were. Audited.
-func (s *Service) PublishCatalogue(ctx context.Context, id *auth.Identity, category string, data []byte) (Catalogue, error) {
-	if err := mayManage(id); err != nil {
+func (s *Service) Publish(ctx context.Context, id *auth.Identity, category string, data []byte) (Catalogue, error) {
+	if err := mayPublish(id); err != nil {
 		return Catalogue{}, err
 	}
 	if !ValidCategory(category) {
 		return Catalogue{}, errs.NotFound("no such category; the categories are %s", strings.Join(Categories, ", "))
 	}
-	c, err := ParseCatalogue(data)
+	c, err := Parse(data)
 	if err != nil {
 		return Catalogue{}, err
 	}
 	c.Category, c.PublishedAt, c.PublishedBy = category, s.now().UTC(), id.Label()
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		if c.Version, err = insertCatalogue(ctx, tx, c); err != nil {
+		if c.Version, err = Insert(ctx, tx, c); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, c.PublishedAt, audit.Event{Action: "procurement.catalogue", ObjectType: "catalogue",
@@ -64,19 +73,19 @@ func (s *Service) PublishCatalogue(ctx context.Context, id *auth.Identity, categ
 	if err != nil {
 		return Catalogue{}, err
 	}
-	return s.Catalogue(ctx, category, c.Version)
+	return s.Get(ctx, category, c.Version)
 }
 
 // Clarify issues a clarification of a version (staff): of one of its
 // requirements, or of the whole catalogue (requirement ""). Audited.
 func (s *Service) Clarify(ctx context.Context, id *auth.Identity, category string, version int, requirement, text string) (Clarification, error) {
-	if err := mayManage(id); err != nil {
+	if err := mayPublish(id); err != nil {
 		return Clarification{}, err
 	}
 	if version < 1 {
 		return Clarification{}, errs.NotFound("name the version the clarification is of")
 	}
-	c, err := s.Catalogue(ctx, category, version)
+	c, err := s.Get(ctx, category, version)
 	if err != nil {
 		return Clarification{}, err
 	}
@@ -98,7 +107,7 @@ func (s *Service) Clarify(ctx context.Context, id *auth.Identity, category strin
 	}
 	cl := Clarification{ID: db.NewID(), Requirement: requirement, Text: text, IssuedAt: s.now().UTC(), IssuedBy: id.Label()}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		if err := insertClarification(ctx, tx, category, version, cl); err != nil {
+		if err := InsertClarification(ctx, tx, category, version, cl); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, cl.IssuedAt, audit.Event{Action: "procurement.clarification", ObjectType: "catalogue",

@@ -1,4 +1,4 @@
-package procurement
+package catalogue
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
-// insertCatalogue writes a new version of c.Category, numbered after the
+// Insert writes a new version of c.Category, numbered after the
 // last, with its requirements and their methods; it answers the number.
-func insertCatalogue(ctx context.Context, tx *db.Tx, c Catalogue) (int, error) {
+func Insert(ctx context.Context, tx *db.Tx, c Catalogue) (int, error) {
 	var last int
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM procurement_catalogues WHERE category = $1`, c.Category).Scan(&last); err != nil {
 		return 0, fmt.Errorf("procurement: catalogue version: %w", err)
@@ -36,9 +36,9 @@ func insertCatalogue(ctx context.Context, tx *db.Tx, c Catalogue) (int, error) {
 	return v, nil
 }
 
-// catalogueVersions answers the versions (of one category, or the latest
+// List answers the versions (of one category, or the latest
 // of each when category is ""), newest first, with their sizes.
-func catalogueVersions(ctx context.Context, q db.Querier, category string) ([]CatalogueSummary, error) {
+func List(ctx context.Context, q db.Querier, category string) ([]Summary, error) {
 	query := `SELECT c.category, c.version, c.title, c.published_at,
 		(SELECT COUNT(*) FROM procurement_requirements r WHERE r.category = c.category AND r.version = c.version)
 		FROM procurement_catalogues c`
@@ -54,9 +54,9 @@ func catalogueVersions(ctx context.Context, q db.Querier, category string) ([]Ca
 		return nil, fmt.Errorf("procurement: catalogues: %w", err)
 	}
 	defer rows.Close()
-	out := []CatalogueSummary{}
+	out := []Summary{}
 	for rows.Next() {
-		var s CatalogueSummary
+		var s Summary
 		if err := rows.Scan(&s.Category, &s.Version, &s.Title, &s.PublishedAt, &s.Requirements); err != nil {
 			return nil, err
 		}
@@ -65,10 +65,10 @@ func catalogueVersions(ctx context.Context, q db.Querier, category string) ([]Ca
 	return out, rows.Err()
 }
 
-// getCatalogue answers one version whole (the latest when version is 0):
+// Get answers one version whole (the latest when version is 0):
 // requirements in their order with their methods, clarifications oldest
 // first; errs.NotFound when there is none.
-func getCatalogue(ctx context.Context, q db.Querier, category string, version int) (Catalogue, error) {
+func Get(ctx context.Context, q db.Querier, category string, version int) (Catalogue, error) {
 	c := Catalogue{Category: category, Requirements: []Requirement{}, Clarifications: []Clarification{}}
 	row := q.QueryRow(ctx, `SELECT version, title, notes, published_at, published_by FROM procurement_catalogues
 		WHERE category = $1 AND ($2 = 0 OR version = $2) ORDER BY version DESC LIMIT 1`, category, version)
@@ -131,8 +131,8 @@ func getCatalogue(ctx context.Context, q db.Querier, category string, version in
 	return c, rows.Err()
 }
 
-// insertClarification writes a clarification of a version.
-func insertClarification(ctx context.Context, tx *db.Tx, category string, version int, cl Clarification) error {
+// InsertClarification writes a clarification of a version.
+func InsertClarification(ctx context.Context, tx *db.Tx, category string, version int, cl Clarification) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO procurement_clarifications (id, category, version, req_id, text, issued_at, issued_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, cl.ID, category, version, cl.Requirement, cl.Text, cl.IssuedAt, cl.IssuedBy); err != nil {
 		return fmt.Errorf("procurement: clarification: %w", err)

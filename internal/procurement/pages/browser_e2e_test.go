@@ -1,4 +1,4 @@
-package procurement_test
+package pages_test
 
 import (
 	"path/filepath"
@@ -23,7 +23,7 @@ func TestBrowserProcurement(t *testing.T) {
 	b.Expect("#labs", "National Cyber Security Testing Lab", "Firewall", "stands")
 	b.Expect("#catalogues", "Firewalls and next-generation firewalls", "20")
 	b.Shot("80-procurement-overview")
-	cc, err := filepath.Abs("testdata/certified-products-sample.csv")
+	cc, err := filepath.Abs("../testdata/certified-products-sample.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package procurement_test
+package pages_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/browsertest"
 	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/procurement/proctest"
 )
 
 // TestBrowserEvaluation is issue 16's "done when", in Chromium: a
@@ -26,7 +27,7 @@ func TestBrowserEvaluation(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	bom, rep, notPDF := filepath.Join(dir, "sbom.json"), filepath.Join(dir, "report.pdf"), filepath.Join(dir, "fake.pdf")
-	for f, b := range map[string]string{bom: gateBOM, rep: pdf, notPDF: "<html>not a report</html>"} {
+	for f, b := range map[string]string{bom: proctest.GateBOM, rep: proctest.PDF, notPDF: "<html>not a report</html>"} {
 		if err := os.WriteFile(f, []byte(b), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package procurement_test
+package pages_test
 
 import (
 	"testing"

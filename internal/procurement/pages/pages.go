@@ -1,4 +1,4 @@
-package procurement
+package pages
 
 import (
 	"embed"
@@ -12,6 +12,8 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -28,11 +30,11 @@ func init() {
 	labels := map[string]string{"active": "Active", "suspended": "Suspended", "withdrawn": "Withdrawn",
 		"field.valid_from": "Valid from", "field.valid_until": "Valid until", "field.categories": "Categories",
 		"field.requirement": "Requirement", "field.catalogue": "Catalogue"}
-	for _, c := range Categories {
+	for _, c := range catalogue.Categories {
 		labels[c] = strings.ToUpper(c[:1]) + strings.ReplaceAll(c[1:], "_", " ")
 	}
 	labels["iot_ot_device"], labels["vpn_gateway"] = "IoT/OT device", "VPN gateway"
-	for _, m := range Methods {
+	for _, m := range catalogue.Methods {
 		labels[m] = strings.ToUpper(m[:1]) + strings.ReplaceAll(m[1:], "_", " ")
 	}
 	labels["sbom_review"] = "SBOM review"
@@ -41,12 +43,12 @@ func init() {
 
 // Pages serves procurement's console pages.
 type Pages struct {
-	s  *Service
+	s  *procurement.Service
 	rd *web.Renderer
 }
 
-// NewPages makes the pages.
-func NewPages(s *Service, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd} }
+// New makes the pages.
+func New(s *procurement.Service, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd} }
 
 // Register adds the routes (every one for a signed-in user).
 func (p *Pages) Register(rt *httpx.Router) {
@@ -62,9 +64,9 @@ func (p *Pages) Register(rt *httpx.Router) {
 type overviewData struct {
 	Staff        bool
 	CanRequest   bool
-	Labs         []Accreditation
+	Labs         []procurement.Accreditation
 	Unaccredited []directory.Summary
-	Catalogues   []CatalogueSummary
+	Catalogues   []catalogue.Summary
 	Categories   []string
 }
 
@@ -74,7 +76,7 @@ func (p *Pages) overview(w http.ResponseWriter, r *http.Request) error {
 
 func (p *Pages) renderOverview(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
 	ctx, id := r.Context(), auth.FromContext(r.Context())
-	d := overviewData{Staff: id.IsStaff(), CanRequest: canRequest(id), Categories: Categories}
+	d := overviewData{Staff: id.IsStaff(), CanRequest: canRequest(id), Categories: catalogue.Categories}
 	var err error
 	if d.Labs, err = p.s.Labs(ctx, id); err != nil {
 		return err
@@ -84,7 +86,7 @@ func (p *Pages) renderOverview(w http.ResponseWriter, r *http.Request, status in
 			return err
 		}
 	}
-	if d.Catalogues, err = p.s.Catalogues(ctx); err != nil {
+	if d.Catalogues, err = p.s.Criteria().Latest(ctx); err != nil {
 		return err
 	}
 	page.Title, page.Section, page.Data = "Procurement", "procurement", d
@@ -94,9 +96,9 @@ func (p *Pages) renderOverview(w http.ResponseWriter, r *http.Request, status in
 
 type labData struct {
 	Staff         bool
-	Scorecard     *Scorecard
+	Scorecard     *procurement.Scorecard
 	ID, Name      string
-	Accreditation *Accreditation
+	Accreditation *procurement.Accreditation
 	Categories    []string
 	States        []string
 }
@@ -107,7 +109,7 @@ func (p *Pages) lab(w http.ResponseWriter, r *http.Request) error {
 
 func (p *Pages) renderLab(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
 	ctx, id, orgID := r.Context(), auth.FromContext(r.Context()), r.PathValue("id")
-	d := labData{Staff: id.IsStaff(), ID: orgID, Categories: Categories, States: States}
+	d := labData{Staff: id.IsStaff(), ID: orgID, Categories: catalogue.Categories, States: procurement.States}
 	switch a, err := p.s.Lab(ctx, id, orgID); {
 	case err == nil:
 		d.Accreditation, d.Name = &a, a.Lab
@@ -128,7 +130,7 @@ func (p *Pages) renderLab(w http.ResponseWriter, r *http.Request, status int, pa
 			return errs.NotFound("no lab of that ID")
 		}
 	}
-	if readsWhole(id, orgID) {
+	if procurement.ReadsWhole(id, orgID) {
 		c, err := p.s.Scorecard(ctx, id, orgID)
 		if err != nil {
 			return err
@@ -149,7 +151,7 @@ func (p *Pages) setLab(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(w, r); err != nil {
 		return err
 	}
-	in := AccreditationInput{Categories: r.PostForm["categories"], State: r.PostForm.Get("state"),
+	in := procurement.AccreditationInput{Categories: r.PostForm["categories"], State: r.PostForm.Get("state"),
 		ValidFrom: r.PostForm.Get("valid_from"), ValidUntil: r.PostForm.Get("valid_until"), Reason: r.PostForm.Get("reason")}
 	a, err := p.s.SetAccreditation(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
@@ -185,8 +187,8 @@ func problem(e *errs.Error) string {
 type catalogueData struct {
 	Staff     bool
 	Category  string
-	Catalogue *Catalogue
-	Versions  []CatalogueSummary
+	Catalogue *catalogue.Catalogue
+	Versions  []catalogue.Summary
 	Latest    bool
 }
 
@@ -204,12 +206,12 @@ func (p *Pages) renderCatalogue(w http.ResponseWriter, r *http.Request, status i
 		}
 		version = n
 	}
-	versions, err := p.s.CatalogueVersions(ctx, category)
+	versions, err := p.s.Criteria().Versions(ctx, category)
 	if err != nil {
 		return err
 	}
 	d := catalogueData{Staff: id.IsStaff(), Category: category, Versions: versions}
-	switch c, err := p.s.Catalogue(ctx, category, version); {
+	switch c, err := p.s.Criteria().Get(ctx, category, version); {
 	case err == nil:
 		d.Catalogue, d.Latest = &c, len(versions) > 0 && versions[0].Version == c.Version
 	case errs.KindOf(err) != errs.KindNotFound || version != 0:
@@ -231,13 +233,13 @@ func (p *Pages) catalogueAction(w http.ResponseWriter, r *http.Request) error {
 	var done, back string
 	switch r.PostForm.Get("action") {
 	case "publish":
-		var c Catalogue
-		if c, err = p.s.PublishCatalogue(ctx, id, category, []byte(r.PostForm.Get("catalogue"))); err == nil {
+		var c catalogue.Catalogue
+		if c, err = p.s.Criteria().Publish(ctx, id, category, []byte(r.PostForm.Get("catalogue"))); err == nil {
 			done, back = "Published version "+strconv.Itoa(c.Version)+".", "?version="+strconv.Itoa(c.Version)
 		}
 	case "clarify":
 		version, _ := strconv.Atoi(r.PostForm.Get("version"))
-		if _, err = p.s.Clarify(ctx, id, category, version, r.PostForm.Get("requirement"), r.PostForm.Get("text")); err == nil {
+		if _, err = p.s.Criteria().Clarify(ctx, id, category, version, r.PostForm.Get("requirement"), r.PostForm.Get("text")); err == nil {
 			done, back = "Issued the clarification.", "?version="+strconv.Itoa(version)+"#clarifications"
 		}
 		r.URL.RawQuery = "version=" + strconv.Itoa(version)

@@ -1,4 +1,4 @@
-package procurement
+package pages
 
 import (
 	"errors"
@@ -13,7 +13,11 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
 	"github.com/certhub/certhub/internal/procurement/ccportal"
+	"github.com/certhub/certhub/internal/procurement/files"
+	"github.com/certhub/certhub/internal/procurement/vulns"
 	"github.com/certhub/certhub/internal/web"
 )
 
@@ -71,7 +75,7 @@ func (p *Pages) inUse(w http.ResponseWriter, r *http.Request) error {
 // overview's form.
 func (p *Pages) recognise(w http.ResponseWriter, r *http.Request) error {
 	id := auth.FromContext(r.Context())
-	if err := mayManage(id); err != nil { // before reading megabytes
+	if err := procurement.MayManage(id); err != nil { // before reading megabytes
 		return err
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, ccportal.MaxBytes+1<<20)
@@ -110,7 +114,7 @@ func (p *Pages) recognise(w http.ResponseWriter, r *http.Request) error {
 }
 
 type evaluationsData struct {
-	Items      []Evaluation
+	Items      []procurement.Evaluation
 	Next       string
 	States     []string
 	Categories []string
@@ -123,13 +127,13 @@ func (p *Pages) evaluations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q, id := r.URL.Query(), auth.FromContext(r.Context())
-	items, next, err := p.s.Evaluations(r.Context(), id, EvaluationFilter{State: q.Get("state"), Category: q.Get("category"),
+	items, next, err := p.s.Evaluations(r.Context(), id, procurement.EvaluationFilter{State: q.Get("state"), Category: q.Get("category"),
 		Limit: pg.Limit, Cursor: pg.Cursor})
 	if err != nil {
 		return err
 	}
 	p.rd.Render(w, r, http.StatusOK, "procurement/evaluations", web.Page{Title: "Evaluations", Section: "procurement",
-		Data: evaluationsData{Items: items, Next: next, States: EvalStates, Categories: Categories, CanRequest: canRequest(id)}})
+		Data: evaluationsData{Items: items, Next: next, States: procurement.EvalStates, Categories: catalogue.Categories, CanRequest: canRequest(id)}})
 	return nil
 }
 
@@ -148,7 +152,7 @@ func canRequest(id *auth.Identity) bool {
 }
 
 type newEvaluationData struct {
-	Maintains  *Approved // the entry an assurance maintenance is for
+	Maintains  *procurement.Approved // the entry an assurance maintenance is for
 	Orgs       []directory.Summary
 	Vendors    []directory.Summary
 	Categories []string
@@ -163,7 +167,7 @@ func (p *Pages) renderNew(w http.ResponseWriter, r *http.Request, status int, pa
 	if !canRequest(id) {
 		return errs.Forbidden("only a member (above viewer) of an organisation requests evaluations")
 	}
-	d := newEvaluationData{Categories: Categories}
+	d := newEvaluationData{Categories: catalogue.Categories}
 	if m := r.URL.Query().Get("maintenance_of"); m != "" || (page.Form != nil && page.Form.Get("maintenance_of") != "") {
 		if m == "" {
 			m = page.Form.Get("maintenance_of")
@@ -177,7 +181,7 @@ func (p *Pages) renderNew(w http.ResponseWriter, r *http.Request, status int, pa
 			page.Form = url.Values{"product": {e.Product}, "category": {e.Category}, "vendor": {e.Vendor}}
 		}
 	}
-	all, err := p.s.orgs.All(ctx, system, directory.Filter{})
+	all, err := p.s.Organisations(ctx)
 	if err != nil {
 		return err
 	}
@@ -211,7 +215,7 @@ func (p *Pages) requestEvaluation(w http.ResponseWriter, r *http.Request) error 
 		}
 		return ""
 	}
-	in := EvaluationInput{Product: get("product"), Vendor: get("vendor"), Version: get("version"), Category: get("category"),
+	in := procurement.EvaluationInput{Product: get("product"), Vendor: get("vendor"), Version: get("version"), Category: get("category"),
 		IntendedUse: get("intended_use"), Buyers: get("buyers"), OrgID: get("org_id"), MaintenanceOf: get("maintenance_of"),
 		ImpactAnalysis: get("impact_analysis")}
 	if v := get("vendor_org_id"); v != "" {
@@ -238,15 +242,15 @@ func (p *Pages) requestEvaluation(w http.ResponseWriter, r *http.Request) error 
 }
 
 type evaluationData struct {
-	Detail
+	procurement.Detail
 	Staff      bool
 	Tester     bool // the assigned lab
 	Party      bool
-	Catalogue  *Catalogue
-	Verdicts   map[string]Result
-	Labs       []Accreditation
-	Guidelines []Guideline
-	Check      *SBOMCheck
+	Catalogue  *catalogue.Catalogue
+	Verdicts   map[string]procurement.Result
+	Labs       []procurement.Accreditation
+	Guidelines []procurement.Guideline
+	Check      *vulns.SBOMCheck
 	Decisions  []string
 	FileKinds  []string
 	VerdictSet []string
@@ -263,14 +267,10 @@ func (p *Pages) renderEvaluation(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	_, a, err := p.s.read(ctx, p.s.db, id, evalID)
-	if err != nil {
-		return err
-	}
-	d := evaluationData{Detail: det, Staff: a.center, Tester: a.lab, Party: a.party(), Verdicts: map[string]Result{},
-		Decisions: []string{EvalApproved, EvalApprovedCond, EvalRejected}, FileKinds: FileKinds, VerdictSet: Verdicts}
+	d := evaluationData{Detail: det, Staff: det.Reader.Staff, Tester: det.Reader.Tester, Party: det.Reader.Party, Verdicts: map[string]procurement.Result{},
+		Decisions: []string{procurement.EvalApproved, procurement.EvalApprovedCond, procurement.EvalRejected}, FileKinds: procurement.FileKinds, VerdictSet: procurement.Verdicts}
 	if det.CatalogueVersion != nil {
-		c, err := p.s.Catalogue(ctx, det.Category, *det.CatalogueVersion)
+		c, err := p.s.Criteria().Get(ctx, det.Category, *det.CatalogueVersion)
 		if err != nil {
 			return err
 		}
@@ -279,23 +279,23 @@ func (p *Pages) renderEvaluation(w http.ResponseWriter, r *http.Request, status 
 	for _, res := range det.Results {
 		d.Verdicts[res.Requirement] = res
 	}
-	if a.center && (det.State == EvalAccepted || det.State == EvalLabAssigned) {
+	if det.Reader.Staff && (det.State == procurement.EvalAccepted || det.State == procurement.EvalLabAssigned) {
 		labs, err := p.s.Labs(ctx, id)
 		if err != nil {
 			return err
 		}
 		for _, l := range labs {
-			if l.Covers(det.Category, p.s.now()) {
+			if l.Covers(det.Category, p.s.Now()) {
 				d.Labs = append(d.Labs, l)
 			}
 		}
 	}
-	if a.center && slices.Contains(det.Actions, ActDecide) {
+	if det.Reader.Staff && slices.Contains(det.Actions, procurement.ActDecide) {
 		if d.Guidelines, err = p.s.Guidelines(ctx); err != nil {
 			return err
 		}
 	}
-	if (a.center || a.lab) && det.SBOMComponents > 0 {
+	if (det.Reader.Staff || det.Reader.Tester) && det.SBOMComponents > 0 {
 		chk, err := p.s.EvaluationCheck(ctx, id, evalID)
 		if err != nil {
 			return err
@@ -316,7 +316,7 @@ func (p *Pages) evaluationAction(w http.ResponseWriter, r *http.Request) error {
 	var err error
 	done, anchor := "", ""
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		in, ferr := ReadFileForm(w, r)
+		in, ferr := files.ReadForm(w, r)
 		if ferr != nil {
 			if e := errs.As(ferr); e != nil && e.Kind == errs.KindInvalid {
 				return p.renderEvaluation(w, r, http.StatusUnprocessableEntity, web.Page{Errors: e.Fields, Problem: problem(e)})
@@ -324,7 +324,7 @@ func (p *Pages) evaluationAction(w http.ResponseWriter, r *http.Request) error {
 			return ferr
 		}
 		form = url.Values{"do": {"file"}, "kind": {in.Kind}}
-		var f File
+		var f procurement.File
 		if f, err = p.s.AddFile(ctx, id, evalID, in); err == nil {
 			done, anchor = "Added "+f.Name+".", "#files"
 		}
@@ -336,11 +336,11 @@ func (p *Pages) evaluationAction(w http.ResponseWriter, r *http.Request) error {
 		switch do := form.Get("do"); do {
 		case "result":
 			req := form.Get("requirement")
-			if _, err = p.s.SetResult(ctx, id, evalID, req, ResultInput{Verdict: form.Get("verdict"), Notes: form.Get("notes")}); err == nil {
+			if _, err = p.s.SetResult(ctx, id, evalID, req, procurement.ResultInput{Verdict: form.Get("verdict"), Notes: form.Get("notes")}); err == nil {
 				done, anchor = "Recorded the verdict on "+req+".", "#req-"+req
 			}
 		case "finding":
-			if _, err = p.s.AddFinding(ctx, id, evalID, FindingInput{Requirement: form.Get("requirement"), Title: form.Get("title"),
+			if _, err = p.s.AddFinding(ctx, id, evalID, procurement.FindingInput{Requirement: form.Get("requirement"), Title: form.Get("title"),
 				Description: form.Get("description"), CVSSVector: form.Get("cvss_vector"), CWE: form.Get("cwe")}); err == nil {
 				done, anchor = "Recorded the finding.", "#findings"
 			}
@@ -349,11 +349,11 @@ func (p *Pages) evaluationAction(w http.ResponseWriter, r *http.Request) error {
 				done, anchor = "Released the finding to the requester and the vendor.", "#findings"
 			}
 		default:
-			if !validAction(do) {
+			if !procurement.ValidAction(do) {
 				return errs.InvalidField("do", "is not an action")
 			}
-			var d Detail
-			if d, err = p.s.Transition(ctx, id, evalID, Transition{Action: do, Reason: form.Get("reason"), LabID: form.Get("lab_id"),
+			var d procurement.Detail
+			if d, err = p.s.Transition(ctx, id, evalID, procurement.Transition{Action: do, Reason: form.Get("reason"), LabID: form.Get("lab_id"),
 				Decision: form.Get("decision"), Conditions: form.Get("conditions"), ValidUntil: form.Get("valid_until"),
 				GuidelineURL: form.Get("guideline_url")}); err == nil {
 				done = fmt.Sprintf("The evaluation is %s.", strings.ToLower(web.Label(d.State)))
@@ -380,12 +380,12 @@ func (p *Pages) evaluationFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ServeFile(w, f, data)
+	files.Serve(w, f, data)
 	return nil
 }
 
 type productData struct {
-	Approved
+	procurement.Approved
 	Actions []string
 }
 
@@ -394,14 +394,14 @@ func (p *Pages) product(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *Pages) renderProduct(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
-	if err := mayManage(auth.FromContext(r.Context())); err != nil {
+	if err := procurement.MayManage(auth.FromContext(r.Context())); err != nil {
 		return err
 	}
 	e, err := p.s.ApprovedProduct(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	page.Title, page.Section, page.Data = e.Vendor+" "+e.Product+" "+e.Versions, "procurement", productData{Approved: e, Actions: ProductActions}
+	page.Title, page.Section, page.Data = e.Vendor+" "+e.Product+" "+e.Versions, "procurement", productData{Approved: e, Actions: procurement.ProductActions}
 	p.rd.Render(w, r, status, "procurement/product", page)
 	return nil
 }
@@ -410,7 +410,7 @@ func (p *Pages) productAction(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(w, r); err != nil {
 		return err
 	}
-	e, err := p.s.ActOnProduct(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), ProductAction{Action: r.PostForm.Get("action"),
+	e, err := p.s.ActOnProduct(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), procurement.ProductAction{Action: r.PostForm.Get("action"),
 		Reason: r.PostForm.Get("reason"), AdvisoryURL: r.PostForm.Get("advisory_url")})
 	if ev := errs.As(err); ev != nil && (ev.Kind == errs.KindInvalid || ev.Kind == errs.KindConflict) {
 		return p.renderProduct(w, r, http.StatusUnprocessableEntity, web.Page{Form: r.PostForm, Errors: ev.Fields, Problem: formProblem(ev)})

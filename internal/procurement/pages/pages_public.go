@@ -1,4 +1,4 @@
-package procurement
+package pages
 
 import (
 	"net/http"
@@ -8,18 +8,22 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/procurement/catalogue"
 	"github.com/certhub/certhub/internal/web"
 )
 
 // PublicPages are the website's approved-products list, its entries and
 // its feed of changes: no account needed.
 type PublicPages struct {
-	s  *Service
+	s  *procurement.Service
 	rd *web.Renderer
 }
 
-// NewPublicPages makes the handlers.
-func NewPublicPages(s *Service, rd *web.Renderer) *PublicPages { return &PublicPages{s: s, rd: rd} }
+// NewPublic makes the handlers.
+func NewPublic(s *procurement.Service, rd *web.Renderer) *PublicPages {
+	return &PublicPages{s: s, rd: rd}
+}
 
 // Register adds the routes.
 func (p *PublicPages) Register(rt *httpx.Router) {
@@ -30,7 +34,7 @@ func (p *PublicPages) Register(rt *httpx.Router) {
 }
 
 type publicListData struct {
-	Items      []Approved
+	Items      []procurement.Approved
 	Next       string
 	Categories []string
 	States     []string
@@ -39,7 +43,7 @@ type publicListData struct {
 }
 
 func (p *PublicPages) list(w http.ResponseWriter, r *http.Request) error {
-	f, err := productFilter(r)
+	f, err := procurement.ParseProductFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -59,16 +63,16 @@ func (p *PublicPages) list(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	p.rd.RenderPublic(w, r, "procurement/public_list", web.Page{Title: "Approved products", Section: "approved", Public: true,
-		Data: publicListData{Items: items, Next: next, Categories: Categories, States: ProductStates, Filtered: len(q) > 0, Export: q.Encode()}})
+		Data: publicListData{Items: items, Next: next, Categories: catalogue.Categories, States: procurement.ProductStates, Filtered: len(q) > 0, Export: q.Encode()}})
 	return nil
 }
 
 type entryData struct {
-	Approved
+	procurement.Approved
 	// For a signed-in member: the organisations it may register as
 	// users of the product, and those registered.
 	Orgs  []directory.Org
-	InUse []InUse
+	InUse []procurement.InUse
 }
 
 func (p *PublicPages) entry(w http.ResponseWriter, r *http.Request) error {
@@ -86,7 +90,7 @@ func (p *PublicPages) entry(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if len(mine) > 0 {
-			if d.Orgs, err = p.s.orgs.GetMany(ctx, system, mine); err != nil {
+			if d.Orgs, err = p.s.OrganisationsByID(ctx, mine); err != nil {
 				return err
 			}
 		}
@@ -106,16 +110,16 @@ func (p *PublicPages) feed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	self := p.s.baseURL + "/approved-products/feed.atom"
+	self := p.s.BaseURL() + "/approved-products/feed.atom"
 	feed := web.AtomFeed{ID: self, Title: "Approved products: changes", Updated: time.Unix(0, 0).UTC().Format(time.RFC3339),
 		Author: web.AtomPerson{Name: "certhub"}, Links: []web.AtomLink{{Rel: "self", Href: self, Type: "application/atom+xml"},
-			{Rel: "alternate", Href: p.s.baseURL + "/approved-products"}}}
+			{Rel: "alternate", Href: p.s.BaseURL() + "/approved-products"}}}
 	for i, c := range changes {
 		at := c.At.UTC().Format(time.RFC3339)
 		if i == 0 {
 			feed.Updated = at
 		}
-		u := p.s.baseURL + "/approved-products/" + url.PathEscape(c.ProductID)
+		u := p.s.BaseURL() + "/approved-products/" + url.PathEscape(c.ProductID)
 		summary := web.Label(c.State)
 		if c.Reason != "" {
 			summary += ": " + c.Reason

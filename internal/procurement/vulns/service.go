@@ -1,10 +1,11 @@
-package procurement
+package vulns
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -14,44 +15,54 @@ import (
 	"github.com/certhub/certhub/internal/procurement/sbom"
 )
 
-// OSVLoad says what a load of OSV records did.
-type OSVLoad struct {
+// Service keeps the known vulnerable package versions (OSV records loaded
+// by staff) and matches SBOMs against them.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// New makes the service over d, with the clock now.
+func New(d *db.DB, now func() time.Time) *Service { return &Service{db: d, now: now} }
+
+// Loaded says what a load of OSV records did.
+type Loaded struct {
 	Records   int `json:"records"`
 	New       int `json:"new"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"` // the store had them at the same or a later modified time
 }
 
-// LoadOSV loads OSV records (one, or a JSON array) for the SBOM checks
+// Load loads OSV records (one, or a JSON array) for the SBOM checks
 // (staff), 500 a transaction; a record replaces the one of its id only
 // when newer. Audited once a load.
-func (s *Service) LoadOSV(ctx context.Context, id *auth.Identity, data []byte) (OSVLoad, error) {
-	if err := mayManage(id); err != nil {
-		return OSVLoad{}, err
+func (s *Service) Load(ctx context.Context, id *auth.Identity, data []byte) (Loaded, error) {
+	if err := mayLoad(id); err != nil {
+		return Loaded{}, err
 	}
 	recs, err := osv.Parse(data)
 	if err != nil {
-		return OSVLoad{}, err
+		return Loaded{}, err
 	}
-	return s.LoadOSVRecords(ctx, id, recs)
+	return s.LoadRecords(ctx, id, recs)
 }
 
-// LoadOSVRecords is LoadOSV of records already read (the command line's
+// LoadRecords is Load of records already read (the command line's
 // files and archives).
-func (s *Service) LoadOSVRecords(ctx context.Context, id *auth.Identity, recs []osv.Record) (OSVLoad, error) {
-	if err := mayManage(id); err != nil {
-		return OSVLoad{}, err
+func (s *Service) LoadRecords(ctx context.Context, id *auth.Identity, recs []osv.Record) (Loaded, error) {
+	if err := mayLoad(id); err != nil {
+		return Loaded{}, err
 	}
 	if len(recs) == 0 {
-		return OSVLoad{}, nil
+		return Loaded{}, nil
 	}
 	now := s.now().UTC()
 	save := func(ctx context.Context, tx *db.Tx, r osv.Record) (string, error) { return saveOSV(ctx, tx, r, now) }
-	t, err := saveInBatches(ctx, s.db, recs, save, func(tx *db.Tx, t tally) error {
+	t, err := db.SaveInBatches(ctx, s.db, recs, save, func(tx *db.Tx, t db.Tally) error {
 		return audit.Record(ctx, tx, now, audit.Event{Action: "procurement.osv.load", ObjectType: "osv", ObjectID: recs[0].ID,
 			Summary: fmt.Sprintf("loaded %d OSV records: %d new, %d updated, %d unchanged", len(recs), t.New, t.Updated, t.Unchanged)})
 	})
-	return OSVLoad{Records: len(recs), New: t.New, Updated: t.Updated, Unchanged: t.Unchanged}, err
+	return Loaded{Records: len(recs), New: t.New, Updated: t.Updated, Unchanged: t.Unchanged}, err
 }
 
 // Vulnerability is a known vulnerability of a component.
@@ -94,10 +105,11 @@ func (s *Service) CheckSBOM(ctx context.Context, id *auth.Identity, r io.Reader)
 	if err != nil {
 		return SBOMCheck{}, err
 	}
-	return s.check(ctx, doc)
+	return s.Check(ctx, doc)
 }
 
-func (s *Service) check(ctx context.Context, doc sbom.SBOM) (SBOMCheck, error) {
+// Check matches the components of doc against the OSV records loaded.
+func (s *Service) Check(ctx context.Context, doc sbom.SBOM) (SBOMCheck, error) {
 	out := SBOMCheck{Format: doc.Format, SpecVersion: doc.SpecVersion, Product: doc.Product, Components: len(doc.Components),
 		Vulnerable: []ComponentCheck{}, Unchecked: []sbom.Component{}}
 	type coord struct{ eco, name, version string }

@@ -1,4 +1,4 @@
-package procurement
+package vulns
 
 import (
 	"context"
@@ -117,4 +117,28 @@ func aliasesOf(ctx context.Context, q db.Querier, ids []string) (map[string][]st
 		}
 	}
 	return out, nil
+}
+
+// LoadedSince answers the ids of the OSV records loaded after t (and not
+// withdrawn), and the newest load time (t when there is none): what the
+// approved-products watch matches against the entries.
+func LoadedSince(ctx context.Context, q db.Querier, t time.Time) ([]string, time.Time, error) {
+	rows, err := q.Query(ctx, `SELECT id, loaded_at FROM procurement_osv_records WHERE loaded_at > $1 AND NOT withdrawn
+		ORDER BY loaded_at`, t)
+	if err != nil {
+		return nil, t, fmt.Errorf("procurement: osv since: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	last := t
+	for rows.Next() {
+		var id string
+		var at time.Time
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, t, err
+		}
+		ids = append(ids, id)
+		last = at
+	}
+	return ids, last, rows.Err()
 }

@@ -1,8 +1,7 @@
-package procurement_test
+package vulns_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,34 +10,30 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/procurement/proctest"
+	"github.com/certhub/certhub/internal/procurement/vulns"
 )
 
-func osvRecord(id, modified, name, fixed string, alias string) string {
-	return fmt.Sprintf(`{"id": %q, "modified": %q, "aliases": [%q], "summary": "flaw in %s",
-		"affected": [{"package": {"ecosystem": "npm", "name": %q}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": %q}]}]}]}`,
-		id, modified, alias, name, name, fixed)
-}
-
-// TestOSVAndSBOMCheck: staff load OSV records (a newer one replaces, an
+// TestLoadAndCheck: proctest.Staff load OSV records (a newer one replaces, an
 // older or equal one is kept out); an SBOM's components are matched by
 // package and version, those that cannot be are listed as unchecked; a
 // withdrawn record no longer matches.
-func TestOSVAndSBOMCheck(t *testing.T) {
+func TestLoadAndCheck(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := setup(t, d, func() time.Time { return time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC) })
-		load := `[` + osvRecord("GHSA-aaaa-0001", "2024-01-01T00:00:00Z", "left-pad", "1.3.0", "CVE-2024-0001") + `,` +
-			osvRecord("GHSA-aaaa-0002", "2024-01-01T00:00:00Z", "@acme/core", "2.0.0", "CVE-2024-0002") + `]`
-		if _, err := s.LoadOSV(ctx, member("lab1", auth.RoleAdmin), []byte(load)); errs.KindOf(err) != errs.KindForbidden {
+		s := vulns.New(d, func() time.Time { return time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC) })
+		load := `[` + proctest.OSVRecord("GHSA-aaaa-0001", "2024-01-01T00:00:00Z", "left-pad", "1.3.0", "CVE-2024-0001") + `,` +
+			proctest.OSVRecord("GHSA-aaaa-0002", "2024-01-01T00:00:00Z", "@acme/core", "2.0.0", "CVE-2024-0002") + `]`
+		if _, err := s.Load(ctx, proctest.Member("lab1", auth.RoleAdmin), []byte(load)); errs.KindOf(err) != errs.KindForbidden {
 			t.Errorf("a lab loaded OSV records: %v", err)
 		}
-		res, err := s.LoadOSV(ctx, staff, []byte(load))
+		res, err := s.Load(ctx, proctest.Staff, []byte(load))
 		if err != nil || res.New != 2 || res.Records != 2 {
 			t.Fatalf("load: %+v %v", res, err)
 		}
 		// Newer: left-pad is fixed later; older: ignored.
-		res, err = s.LoadOSV(ctx, staff, []byte(`[`+osvRecord("GHSA-aaaa-0001", "2024-06-01T00:00:00Z", "left-pad", "1.4.0", "CVE-2024-0001")+`,`+
-			osvRecord("GHSA-aaaa-0002", "2023-01-01T00:00:00Z", "@acme/core", "9.0.0", "CVE-2024-0002")+`]`))
+		res, err = s.Load(ctx, proctest.Staff, []byte(`[`+proctest.OSVRecord("GHSA-aaaa-0001", "2024-06-01T00:00:00Z", "left-pad", "1.4.0", "CVE-2024-0001")+`,`+
+			proctest.OSVRecord("GHSA-aaaa-0002", "2023-01-01T00:00:00Z", "@acme/core", "9.0.0", "CVE-2024-0002")+`]`))
 		if err != nil || res.Updated != 1 || res.Unchanged != 1 {
 			t.Fatalf("reload: %+v %v", res, err)
 		}
@@ -53,7 +48,7 @@ func TestOSVAndSBOMCheck(t *testing.T) {
 		if _, err := s.CheckSBOM(ctx, nil, strings.NewReader(bom)); errs.KindOf(err) != errs.KindUnauthenticated {
 			t.Errorf("anonymous check: %v", err)
 		}
-		c, err := s.CheckSBOM(ctx, member("vendor", auth.RoleViewer), strings.NewReader(bom))
+		c, err := s.CheckSBOM(ctx, proctest.Member("vendor", auth.RoleViewer), strings.NewReader(bom))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,14 +67,14 @@ func TestOSVAndSBOMCheck(t *testing.T) {
 		if strings.Join(unchecked, ",") != "openssl,odd,firmware-blob" || c.Components != 6 || c.Checked != 3 || c.Product != "Gate 7 3.1" {
 			t.Errorf("unchecked %v, %d of %d checked, product %q", unchecked, c.Checked, c.Components, c.Product)
 		}
-		withdrawn := strings.Replace(osvRecord("GHSA-aaaa-0002", "2025-01-01T00:00:00Z", "@acme/core", "2.0.0", "CVE-2024-0002"), `"summary"`, `"withdrawn": "2025-01-01T00:00:00Z", "summary"`, 1)
-		if res, err := s.LoadOSV(ctx, staff, []byte(withdrawn)); err != nil || res.Updated != 1 {
+		withdrawn := strings.Replace(proctest.OSVRecord("GHSA-aaaa-0002", "2025-01-01T00:00:00Z", "@acme/core", "2.0.0", "CVE-2024-0002"), `"summary"`, `"withdrawn": "2025-01-01T00:00:00Z", "summary"`, 1)
+		if res, err := s.Load(ctx, proctest.Staff, []byte(withdrawn)); err != nil || res.Updated != 1 {
 			t.Fatalf("withdraw: %+v %v", res, err)
 		}
-		if c, _ := s.CheckSBOM(ctx, staff, strings.NewReader(bom)); len(c.Vulnerable) != 1 {
+		if c, _ := s.CheckSBOM(ctx, proctest.Staff, strings.NewReader(bom)); len(c.Vulnerable) != 1 {
 			t.Errorf("a withdrawn record still matches: %+v", c.Vulnerable)
 		}
-		if _, err := s.LoadOSV(ctx, staff, []byte(`{"id": "X"}`)); errs.KindOf(err) != errs.KindInvalid {
+		if _, err := s.Load(ctx, proctest.Staff, []byte(`{"id": "X"}`)); errs.KindOf(err) != errs.KindInvalid {
 			t.Errorf("a record without modified time: %v", err)
 		}
 	})
