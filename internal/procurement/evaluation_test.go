@@ -138,7 +138,7 @@ func TestEvaluationFlow(t *testing.T) {
 		if ev, err = act(staff, procurement.Transition{Action: "accept"}); err != nil || ev.CatalogueVersion == nil || *ev.CatalogueVersion != 1 {
 			t.Fatalf("accept: %+v %v", ev, err)
 		}
-		if _, err := act(staff, procurement.Transition{Action: "assign", LabID: "lab2"}); !hasField(err, "lab_id") {
+		if _, err := act(staff, procurement.Transition{Action: "assign", LabID: "lab2"}); !errs.HasField(err, "lab_id") {
 			t.Errorf("assigned to a lab not accredited for firewalls: %v", err)
 		}
 		if ev, err = act(staff, procurement.Transition{Action: "assign", LabID: "lab1"}); err != nil || ev.Lab != "Alpha Test Lab" {
@@ -157,13 +157,13 @@ func TestEvaluationFlow(t *testing.T) {
 			t.Fatalf("start: %+v %v", ev, err)
 		}
 		_, err = act(lab1, procurement.Transition{Action: "submit"})
-		if !hasField(err, "results") || !hasField(err, "report") {
+		if !errs.HasField(err, "results") || !errs.HasField(err, "report") {
 			t.Errorf("submitted without results or report: %v", err)
 		}
 		if _, err := s.SetResult(ctx, lab1, ev.ID, "FW-99", procurement.ResultInput{Verdict: "pass"}); errs.KindOf(err) != errs.KindNotFound {
 			t.Errorf("a result for no requirement: %v", err)
 		}
-		if _, err := s.SetResult(ctx, lab1, ev.ID, "FW-01", procurement.ResultInput{Verdict: "fail"}); !hasField(err, "notes") {
+		if _, err := s.SetResult(ctx, lab1, ev.ID, "FW-01", procurement.ResultInput{Verdict: "fail"}); !errs.HasField(err, "notes") {
 			t.Errorf("a failure without notes: %v", err)
 		}
 		if _, err := s.SetResult(ctx, vendor, ev.ID, "FW-01", procurement.ResultInput{Verdict: "pass"}); errs.KindOf(err) != errs.KindForbidden {
@@ -178,7 +178,7 @@ func TestEvaluationFlow(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.AddFinding(ctx, lab1, ev.ID, procurement.FindingInput{Title: "x", CVSSVector: "CVSS:3.1/AV:N", CWE: "79"}); !hasField(err, "cvss_vector") || !hasField(err, "cwe") {
+		if _, err := s.AddFinding(ctx, lab1, ev.ID, procurement.FindingInput{Title: "x", CVSSVector: "CVSS:3.1/AV:N", CWE: "79"}); !errs.HasField(err, "cvss_vector") || !errs.HasField(err, "cwe") {
 			t.Errorf("a bad finding: %v", err)
 		}
 		fd, err := s.AddFinding(ctx, lab1, ev.ID, procurement.FindingInput{Requirement: "FW-07", Title: "Management exposed on WAN",
@@ -186,7 +186,7 @@ func TestEvaluationFlow(t *testing.T) {
 		if err != nil || fd.Severity != "critical" || fd.CVSSScore == nil || *fd.CVSSScore != 9.8 || fd.CWE != "CWE-1188" {
 			t.Fatalf("finding: %+v %v", fd, err)
 		}
-		if _, err := s.AddFile(ctx, lab1, ev.ID, procurement.FileInput{Kind: "report", Name: "report.pdf", Data: []byte("<html>not a pdf</html>")}); !hasField(err, "file") {
+		if _, err := s.AddFile(ctx, lab1, ev.ID, procurement.FileInput{Kind: "report", Name: "report.pdf", Data: []byte("<html>not a pdf</html>")}); !errs.HasField(err, "file") {
 			t.Errorf("a report that is not a PDF: %v", err)
 		}
 		if _, err := s.AddFile(ctx, vendor, ev.ID, procurement.FileInput{Kind: "report", Name: "report.pdf", Data: []byte(proctest.PDF)}); errs.KindOf(err) != errs.KindForbidden {
@@ -219,7 +219,7 @@ func TestEvaluationFlow(t *testing.T) {
 		if vv, _ := s.Evaluation(ctx, vendor, ev.ID); len(vv.Findings) != 1 || !vv.Findings[0].Released {
 			t.Errorf("released findings: %+v", vv.Findings)
 		}
-		if _, err := act(staff, procurement.Transition{Action: "send_back"}); !hasField(err, "reason") {
+		if _, err := act(staff, procurement.Transition{Action: "send_back"}); !errs.HasField(err, "reason") {
 			t.Errorf("sent back without reasons: %v", err)
 		}
 		if ev, err = act(staff, procurement.Transition{Action: "send_back", Reason: "FW-12 needs the scan output."}); err != nil || ev.SentBack != 1 || ev.State != procurement.EvalTesting {
@@ -234,7 +234,7 @@ func TestEvaluationFlow(t *testing.T) {
 				t.Fatalf("%s: %v", a, err)
 			}
 		}
-		if _, err := act(staff, procurement.Transition{Action: "decide", Decision: "approved_with_conditions", ValidUntil: "2020-01-01"}); !hasField(err, "conditions") || !hasField(err, "valid_until") {
+		if _, err := act(staff, procurement.Transition{Action: "decide", Decision: "approved_with_conditions", ValidUntil: "2020-01-01"}); !errs.HasField(err, "conditions") || !errs.HasField(err, "valid_until") {
 			t.Errorf("approval without conditions, valid in the past: %v", err)
 		}
 		ev, err = act(staff, procurement.Transition{Action: "decide", Decision: "approved_with_conditions",
@@ -378,7 +378,7 @@ func TestWatch(t *testing.T) {
 		if got, _ = s.ApprovedProduct(ctx, p.ID); got.State != "under_review" || !strings.Contains(got.Reason, "GHSA-aaaa-0001 affects its component left-pad 1.3.5") {
 			t.Errorf("after OSV: %+v", got)
 		}
-		if _, err := s.ActOnProduct(ctx, staff, p.ID, procurement.ProductAction{Action: "revoke"}); !hasField(err, "reason") {
+		if _, err := s.ActOnProduct(ctx, staff, p.ID, procurement.ProductAction{Action: "revoke"}); !errs.HasField(err, "reason") {
 			t.Errorf("revoked without a reason: %v", err)
 		}
 		if got, err = s.ActOnProduct(ctx, staff, p.ID, procurement.ProductAction{Action: "revoke", Reason: "Unpatched for 90 days."}); err != nil || got.State != "revoked" {
@@ -459,11 +459,6 @@ func approve(t *testing.T, s *procurement.Service, clock *time.Time) procurement
 
 func twoDigits(i int) string { return string(rune('0'+i/10)) + string(rune('0'+i%10)) }
 
-func hasField(err error, field string) bool {
-	e := errs.As(err)
-	return e != nil && errs.Fields(e.Fields).Has(field)
-}
-
 func hasFields(e *errs.Error, fields ...string) bool {
 	for _, f := range fields {
 		if !errs.Fields(e.Fields).Has(f) {
@@ -513,7 +508,7 @@ func TestImportCommonCriteria(t *testing.T) {
 		if got, _ := s.ApprovedProduct(ctx, pol.ID); got.State != "under_review" {
 			t.Errorf("a reviewed entry changed with the import: %+v", got)
 		}
-		if _, err := s.ImportCommonCriteria(ctx, staff, strings.NewReader("a,b\n1,2\n")); !hasField(err, "file") {
+		if _, err := s.ImportCommonCriteria(ctx, staff, strings.NewReader("a,b\n1,2\n")); !errs.HasField(err, "file") {
 			t.Errorf("another CSV: %v", err)
 		}
 	})
@@ -531,12 +526,12 @@ func TestAssuranceMaintenance(t *testing.T) {
 		p := approve(t, s, &clock)
 		vendor := member("vendor", auth.RoleAdmin)
 		in := procurement.EvaluationInput{Product: "Gate 7", Version: "3.2", Category: "firewall", MaintenanceOf: p.ID}
-		if _, err := s.RequestEvaluation(ctx, vendor, in, nil); !hasField(err, "impact_analysis") {
+		if _, err := s.RequestEvaluation(ctx, vendor, in, nil); !errs.HasField(err, "impact_analysis") {
 			t.Errorf("no impact analysis: %v", err)
 		}
 		other := in
 		other.Category, other.ImpactAnalysis = "vpn_gateway", "x"
-		if _, err := s.RequestEvaluation(ctx, vendor, other, nil); !hasField(err, "maintenance_of") {
+		if _, err := s.RequestEvaluation(ctx, vendor, other, nil); !errs.HasField(err, "maintenance_of") {
 			t.Errorf("another category: %v", err)
 		}
 		in.ImpactAnalysis = "Only the web UI's TLS library changed (OpenSSL 3.0.13 to 3.0.15)."

@@ -160,6 +160,13 @@ func (f Fields) Err() error {
 	return &Error{Kind: KindInvalid, Message: "the input is not valid", Fields: []FieldError(f)}
 }
 
+// HasField reports whether err is an invalid-input error with a problem
+// with field: what a test of a refusal asks.
+func HasField(err error, field string) bool {
+	e := As(err)
+	return e != nil && Fields(e.Fields).Has(field)
+}
+
 // Message returns the first message recorded for field, for showing beside a form input.
 func (f Fields) Message(field string) string {
 	for _, e := range f {

@@ -105,6 +105,9 @@ func TestFieldsCollectValidation(t *testing.T) {
 	if e == nil || e.Kind != KindInvalid {
 		t.Fatalf("Err() = %v, want an invalid-input error", f.Err())
 	}
+	if !HasField(fmt.Errorf("wrapped: %w", f.Err()), "asns[2]") || HasField(f.Err(), "name") || HasField(Forbidden("no"), "email") || HasField(nil, "email") {
+		t.Errorf("HasField does not find exactly the fields")
+	}
 	want := []FieldError{{"email", `"soc@" is not an e-mail address`}, {"asns[2]", "must be between 1 and 4294967295"}, {"email", "second message"}}
 	if d := cmp.Diff(want, e.Fields); d != "" {
 		t.Errorf("fields (-want +got):\n%s", d)

@@ -17,16 +17,6 @@ import (
 	"github.com/certhub/certhub/internal/procurement/proctest"
 )
 
-func fields(err error) []string {
-	var out []string
-	if e := errs.As(err); e != nil {
-		for _, f := range e.Fields {
-			out = append(out, f.Field)
-		}
-	}
-	return out
-}
-
 // TestParse: the demo's firewall catalogue reads; each kind of
 // bad input is named by its field.
 func TestParse(t *testing.T) {
@@ -56,11 +46,11 @@ func TestParse(t *testing.T) {
 		{`{"title": "x", "requirements": [{"id": "A", "title": "` + strings.Repeat("t", 301) + `", "text": "x", "severity": "low", "methods": ["functional_test"]}]}`, "requirements[0].title"},
 	} {
 		_, err := catalogue.Parse([]byte(tt.in))
-		if !slices.Contains(fields(err), tt.field) {
+		if !errs.HasField(err, tt.field) {
 			t.Errorf("%.60s: %v, want a problem with %s", tt.in, err, tt.field)
 		}
 	}
-	if _, err := catalogue.Parse(make([]byte, catalogue.MaxBytes+1)); !slices.Contains(fields(err), "catalogue") {
+	if _, err := catalogue.Parse(make([]byte, catalogue.MaxBytes+1)); !errs.HasField(err, "catalogue") {
 		t.Errorf("an oversized catalogue: %v", err)
 	}
 }
@@ -132,10 +122,10 @@ func TestCatalogues(t *testing.T) {
 		if _, err := s.Get(ctx, "firewall", 3); errs.KindOf(err) != errs.KindNotFound {
 			t.Errorf("version 3: %v", err)
 		}
-		if _, err := s.Clarify(ctx, proctest.Staff, "firewall", 1, "FW-99", "x"); !slices.Contains(fields(err), "requirement") {
+		if _, err := s.Clarify(ctx, proctest.Staff, "firewall", 1, "FW-99", "x"); !errs.HasField(err, "requirement") {
 			t.Errorf("an unknown requirement: %v", err)
 		}
-		if _, err := s.Clarify(ctx, proctest.Staff, "firewall", 1, "fw-16", ""); !slices.Contains(fields(err), "text") {
+		if _, err := s.Clarify(ctx, proctest.Staff, "firewall", 1, "fw-16", ""); !errs.HasField(err, "text") {
 			t.Errorf("an empty clarification: %v", err)
 		}
 		cl, err := s.Clarify(ctx, proctest.Staff, "firewall", 1, "fw-16", "A product whose VPN is licensed separately is evaluated with the licence.")
