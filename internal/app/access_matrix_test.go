@@ -236,6 +236,9 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/approved-products/{id}/in-use", "/api/v1/approved-products/{product}/in-use", signedIn}, // each its own
 	{"GET /api/v1/intel/warninglists", "/api/v1/intel/warninglists", signedIn},
 	{"GET /api/v1/intel/warninglists/{id}", "/api/v1/intel/warninglists/private-networks", signedIn},
+	{"GET /api/v1/alerts", "/api/v1/alerts", signedIn},                 // each the alerts it sees
+	{"GET /api/v1/alerts/{id}", "/api/v1/alerts/{alert}", "----YYYY-"}, // BankCERT's and its banks'
+	{"GET /api/v1/advisories/{id}/acknowledgements", "/api/v1/advisories/{alert_adv}/acknowledgements", "----YYYY-"},
 
 	// TAXII 2.1.
 	{"GET /taxii2/{$}", "/taxii2/", signedIn},
@@ -418,6 +421,8 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("eval_bank", `SELECT id FROM procurement_evaluations WHERE product = 'SecureGate VPN'`)
 	one("eval_report", `SELECT id FROM procurement_evaluation_files WHERE evaluation_id = $1 AND kind = 'report'`, ids["eval_approved"])
 	one("product", `SELECT id FROM procurement_products WHERE product = 'Edge Firewall'`)
+	one("alert", `SELECT id FROM coordination_alerts ORDER BY created_at LIMIT 1`)
+	one("alert_adv", `SELECT advisory_id FROM coordination_alerts WHERE id = $1`, ids["alert"])
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"
 

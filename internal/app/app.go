@@ -28,6 +28,7 @@ import (
 	"github.com/certhub/certhub/internal/account"
 	"github.com/certhub/certhub/internal/admin"
 	"github.com/certhub/certhub/internal/advisory"
+	"github.com/certhub/certhub/internal/coordination"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/intel"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
@@ -114,6 +115,9 @@ type Core struct {
 	Intel     *intel.Service
 	// Procurement is procurement security testing: the accredited labs.
 	Procurement *procurement.Service
+	// Coordination is the hub's work between organisations: alerts that
+	// must be acknowledged.
+	Coordination *coordination.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -221,6 +225,8 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		News: procurementNews{advisories: c.Advisory, cases: c.VDP}, Guidelines: procurementGuidelines{advisories: c.Advisory}, Now: cfg.Now,
 		BaseURL: c.baseURL(""), Center: cfg.ReportAddress})
 	c.Procurement.Register(c.Queue)
+	c.Coordination = coordination.NewService(coordination.Options{DB: c.DB, Orgs: c.Directory,
+		Publications: coordinationPublications{advisories: c.Advisory}, Now: cfg.Now})
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -376,6 +382,7 @@ func (a *App) routes() error {
 	advisory.NewAPI(a.Advisory).Register(rt, api)
 	intelapi.New(a.Intel).Register(rt, api)
 	procurementapi.New(a.Procurement).Register(rt, api)
+	coordination.NewAPI(a.Coordination).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {

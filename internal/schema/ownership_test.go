@@ -19,12 +19,13 @@ const root = "../.."
 // ownerDirs are the source folders of each owner's code: its SQL may name
 // its own tables only. Packages not listed own no table and name none.
 var ownerDirs = map[string][]string{
-	"platform":    {"internal/platform"},
-	"directory":   {"internal/directory"},
-	"vdp":         {"internal/vdp"},
-	"advisory":    {"internal/advisory"},
-	"intel":       {"internal/intel"},
-	"procurement": {"internal/procurement"},
+	"platform":     {"internal/platform"},
+	"directory":    {"internal/directory"},
+	"vdp":          {"internal/vdp"},
+	"advisory":     {"internal/advisory"},
+	"intel":        {"internal/intel"},
+	"procurement":  {"internal/procurement"},
+	"coordination": {"internal/coordination"},
 }
 
 var (

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 
 	advisory "github.com/certhub/certhub/internal/advisory/migrations"
+	coordination "github.com/certhub/certhub/internal/coordination/migrations"
 	directory "github.com/certhub/certhub/internal/directory/migrations"
 	intel "github.com/certhub/certhub/internal/intel/migrations"
 	platform "github.com/certhub/certhub/internal/platform/migrations"
@@ -25,6 +26,7 @@ var Owners = []struct {
 	{"advisory", advisory.FS},
 	{"intel", intel.FS},
 	{"procurement", procurement.FS},
+	{"coordination", coordination.FS},
 }
 
 var merged = func() fs.FS {

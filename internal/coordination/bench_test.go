@@ -1,0 +1,67 @@
+package coordination_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/certhub/certhub/internal/coordination"
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/db/dbtest"
+)
+
+// BenchmarkSendAlert sends an alert to 2,000 recipient organisations
+// (a CERT's constituents), then reads its progress as the sender, on
+// SQLite: issue 17 asks for the sending in under 5 s and the progress
+// page in under 100 ms (the mail to each, a later step, not included).
+//
+//	go test ./internal/coordination -run '^$' -bench SendAlert
+func BenchmarkSendAlert(b *testing.B) {
+	ctx := context.Background()
+	d := dbtest.Open(b, db.SQLite)
+	big := orgs{{ID: "cert", Name: "Big CERT", Kind: directory.KindSectoralCERT}}
+	for i := range 2000 {
+		big = append(big, directory.Summary{ID: fmt.Sprintf("org%04d", i), Name: fmt.Sprintf("Constituent %d", i), Kind: directory.KindConstituent,
+			ParentID: ptr("cert"), Sector: "banking"})
+	}
+	err := d.Write(ctx, func(tx *db.Tx) error {
+		for _, o := range big {
+			if _, err := tx.ExecRepeated(ctx, `INSERT INTO orgs (id, name, name_key, kind, sector, created_at, updated_at)
+				VALUES ($1, $2, $1, $3, $4, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, o.ID, o.Name, string(o.Kind), o.Sector); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	many := pubs{}
+	s := coordination.NewService(coordination.Options{DB: d, Orgs: big, Publications: many, Now: func() time.Time { return now }})
+	b.Run("send", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			n++
+			id := fmt.Sprintf("adv%d", n)
+			many[id] = coordination.Publication{ID: id, TrackingID: "CH-2026-" + id, Title: "Alert", TLP: "CLEAR"}
+			if _, err := s.Send(ctx, staff, coordination.AlertInput{Advisory: id, Audience: coordination.Audience{Constituents: []string{"cert"}}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	list, _, err := s.Alerts(ctx, staff, 1, "")
+	if err != nil || len(list) != 1 {
+		b.Fatal(list, err)
+	}
+	b.Run("progress", func(b *testing.B) {
+		for b.Loop() {
+			p, err := s.Alert(ctx, staff, list[0].ID)
+			if err != nil || p.Counts.Recipients != 2001 {
+				b.Fatal(p.Counts, err)
+			}
+		}
+	})
+}

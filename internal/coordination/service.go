@@ -1,0 +1,457 @@
+package coordination
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/tlp"
+)
+
+// Orgs is what coordination needs of the directory: the organisations an
+// audience resolves to, and their names.
+type Orgs interface {
+	All(ctx context.Context, id *auth.Identity, f directory.Filter) ([]directory.Summary, error)
+	Names(ctx context.Context, id *auth.Identity, ids []string) (map[string]string, error)
+}
+
+// Publication is what an alert needs of a published publication.
+type Publication struct {
+	ID, TrackingID, Title, TLP string
+	// Recipients are the organisations a TLP:AMBER or AMBER+STRICT
+	// publication is for: an alert of it reaches no one else.
+	Recipients []string
+}
+
+// Publications finds published publications (the advisory package's),
+// by ID or tracking ID; errs.NotFound when there is none or it is not
+// published.
+type Publications interface {
+	Published(ctx context.Context, ref string) (Publication, error)
+}
+
+// Options are the service's dependencies.
+type Options struct {
+	DB           *db.DB
+	Orgs         Orgs
+	Publications Publications
+	Now          func() time.Time
+}
+
+// Service runs the hub's coordination between organisations: alerts that
+// must be acknowledged (this file's), incident reports and threads (to
+// come).
+type Service struct {
+	db   *db.DB
+	orgs Orgs
+	pubs Publications
+	now  func() time.Time
+}
+
+// NewService makes the service.
+func NewService(o Options) *Service {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: o.DB, orgs: o.Orgs, pubs: o.Publications, now: now}
+}
+
+var system = auth.System("coordination")
+
+// Bounds of an alert.
+const (
+	MaxRecipients = 5000
+	maxActions    = 4000
+	maxNote       = 4000
+)
+
+// Send asks the audience of a published publication to acknowledge it
+// (staff): every organisation the audience names becomes a recipient,
+// delivered now; a TLP:AMBER publication reaches only its own recipients
+// and a TLP:RED one, for named people, none. Audited.
+func (s *Service) Send(ctx context.Context, id *auth.Identity, in AlertInput) (Alert, error) {
+	if err := maySend(id); err != nil {
+		return Alert{}, err
+	}
+	var f errs.Fields
+	in.Actions = strings.TrimSpace(in.Actions)
+	if utf8.RuneCountInString(in.Actions) > maxActions || strings.ContainsRune(in.Actions, 0) {
+		f.Add("actions", "at most %d characters of text", maxActions)
+	}
+	now := s.now().UTC()
+	var actBy *time.Time
+	if v := strings.TrimSpace(in.ActBy); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			if d, derr := time.Parse(time.DateOnly, v); derr == nil {
+				t = d.Add(24*time.Hour - time.Second) // the end of that day
+			} else {
+				f.Add("act_by", "a time (RFC 3339) or a date (YYYY-MM-DD)")
+			}
+		}
+		if !t.IsZero() {
+			if !t.After(now) {
+				f.Add("act_by", "a time still to come")
+			}
+			t = t.UTC()
+			actBy = &t
+		}
+	}
+	pub, err := s.pubs.Published(ctx, strings.TrimSpace(in.Advisory))
+	if errs.KindOf(err) == errs.KindNotFound {
+		f.Add("advisory_id", "no published publication of that ID or tracking ID")
+	} else if err != nil {
+		return Alert{}, err
+	}
+	recipients, err := s.resolve(ctx, &f, in.Audience)
+	if err != nil {
+		return Alert{}, err
+	}
+	if pub.ID != "" && len(recipients) > 0 {
+		// Each recipient must be one the publication's TLP allows: its
+		// own recipients, their constituents under TLP:AMBER (the one
+		// rule, as the publication's readers are decided).
+		label, _ := tlp.Parse(pub.TLP)
+		var outside int
+		for _, r := range recipients {
+			reach := tlp.Community
+			switch {
+			case slices.Contains(pub.Recipients, r.OrgID):
+				reach = tlp.RecipientOrg
+			case r.ParentID != nil && slices.Contains(pub.Recipients, *r.ParentID):
+				reach = tlp.Constituent
+			}
+			if !tlp.Allows(label, reach) {
+				outside++
+			}
+		}
+		switch {
+		case outside > 0 && label == tlp.Red:
+			f.Add("advisory_id", "a TLP:RED publication is for the people it names: it is not sent to organisations")
+		case outside > 0:
+			f.Add("audience", "%d of its %d organisations may not read the %s publication (its recipients and, under TLP:AMBER, their constituents only)",
+				outside, len(recipients), label)
+		}
+	}
+	if err := f.Err(); err != nil {
+		return Alert{}, err
+	}
+	a := Alert{ID: db.NewID(), AdvisoryID: pub.ID, TrackingID: pub.TrackingID, Title: pub.Title, TLP: pub.TLP, Actions: in.Actions,
+		ActBy: actBy, Audience: in.Audience, CreatedBy: id.Label(), CreatedAt: now, UpdatedAt: now}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		if err := insertAlert(ctx, tx, a, recipients); err != nil {
+			return err
+		}
+		summary := fmt.Sprintf("%s sent to %d organisations for acknowledgement", a.TrackingID, len(recipients))
+		if err := insertEvent(ctx, tx, a.ID, Event{At: now, Kind: "sent", Actor: id.Label(), Summary: summary}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "coordination.alert.send", ObjectType: "alert", ObjectID: a.ID,
+			Summary: summary, After: a})
+	})
+	if err != nil {
+		return Alert{}, err
+	}
+	return a, nil
+}
+
+// resolve answers the organisations an audience names, each once, with
+// the CERT above it; what names no organisation is a field error in f.
+func (s *Service) resolve(ctx context.Context, f *errs.Fields, au Audience) ([]Recipient, error) {
+	if au.Empty() {
+		f.Add("audience", "name organisations, kinds, sectors, the CII operators or CERTs whose constituents it is for")
+		return nil, nil
+	}
+	all, err := s.orgs.All(ctx, system, directory.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]directory.Summary{}
+	for _, o := range all {
+		byID[o.ID] = o
+	}
+	for i, id := range au.Orgs {
+		if _, ok := byID[id]; !ok {
+			f.Add(fmt.Sprintf("audience.orgs[%d]", i), "no organisation of that ID")
+		}
+	}
+	for i, k := range au.Kinds {
+		if !directory.Kind(k).Valid() {
+			f.Add(fmt.Sprintf("audience.kinds[%d]", i), "not a kind of organisation")
+		}
+	}
+	for i, sec := range au.Sectors {
+		if !slices.Contains(directory.Sectors, sec) {
+			f.Add(fmt.Sprintf("audience.sectors[%d]", i), "one of %s", strings.Join(directory.Sectors, ", "))
+		}
+	}
+	for i, id := range au.Constituents {
+		if o, ok := byID[id]; !ok || !o.Kind.IsCERT() {
+			f.Add(fmt.Sprintf("audience.constituents_of[%d]", i), "no CERT of that ID")
+		}
+	}
+	// below reports whether o is, or is below, one of the CERTs named (a
+	// chain of parents, cut at the directory's size against a cycle).
+	below := func(o directory.Summary) bool {
+		for range len(all) + 1 {
+			if slices.Contains(au.Constituents, o.ID) {
+				return true
+			}
+			if o.ParentID == nil {
+				return false
+			}
+			p, ok := byID[*o.ParentID]
+			if !ok {
+				return false
+			}
+			o = p
+		}
+		return false
+	}
+	var out []Recipient
+	for _, o := range all {
+		if slices.Contains(au.Orgs, o.ID) || slices.Contains(au.Kinds, string(o.Kind)) || (o.Sector != "" && slices.Contains(au.Sectors, o.Sector)) ||
+			(au.CII && o.CII) || (len(au.Constituents) > 0 && below(o)) {
+			out = append(out, Recipient{OrgID: o.ID, Org: o.Name, ParentID: o.ParentID, State: Delivered})
+		}
+	}
+	switch {
+	case len(out) == 0 && !f.Has("audience"):
+		f.Add("audience", "names no organisation of the directory")
+	case len(out) > MaxRecipients:
+		f.Add("audience", "names %d organisations: at most %d an alert", len(out), MaxRecipients)
+	}
+	return out, nil
+}
+
+// Alert answers an alert with the answers the reader may see (and, for
+// staff, its timeline); "not found" to anyone the rule shows nothing.
+func (s *Service) Alert(ctx context.Context, id *auth.Identity, alertID string) (Progress, error) {
+	return s.progress(ctx, id, alertID, false)
+}
+
+// Acknowledgements is Alert by the publication's ID or tracking ID; a
+// member of a recipient organisation reading it marks it read for that
+// organisation.
+func (s *Service) Acknowledgements(ctx context.Context, id *auth.Identity, advisoryRef string) (Progress, error) {
+	p, err := s.progress(ctx, id, advisoryRef, true)
+	if err != nil {
+		return Progress{}, err
+	}
+	now := s.now().UTC()
+	var unread []int
+	for i, r := range p.Items {
+		if slices.Contains(p.Mine, r.OrgID) && r.State == Delivered {
+			unread = append(unread, i)
+		}
+	}
+	if len(unread) == 0 {
+		return p, nil
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		for _, i := range unread {
+			r := &p.Items[i]
+			cur, err := getRecipient(ctx, tx, p.Alert.ID, r.OrgID)
+			if err != nil {
+				return err
+			}
+			if cur.State != Delivered { // read meanwhile
+				*r = withName(cur, r.Org)
+				continue
+			}
+			cur.State, cur.ReadAt = Read, &now
+			if err := updateRecipient(ctx, tx, p.Alert.ID, cur, now); err != nil {
+				return err
+			}
+			summary := fmt.Sprintf("%s read %s", r.Org, p.Alert.TrackingID)
+			if err := insertEvent(ctx, tx, p.Alert.ID, Event{At: now, Kind: "read", OrgID: r.OrgID, Actor: id.Label(), Summary: summary}); err != nil {
+				return err
+			}
+			if err := audit.Record(ctx, tx, now, audit.Event{Action: "coordination.alert.read", ObjectType: "alert", ObjectID: p.Alert.ID,
+				OrgID: r.OrgID, Summary: summary}); err != nil {
+				return err
+			}
+			*r = withName(cur, r.Org)
+		}
+		return nil
+	})
+	if err != nil {
+		return Progress{}, err
+	}
+	p.Counts = Counts{}
+	for _, r := range p.Items {
+		p.Counts.count(r)
+	}
+	return p, nil
+}
+
+func withName(r Recipient, name string) Recipient {
+	r.Org = name
+	r.NoAnswer = r.State != Acknowledged
+	return r
+}
+
+func (s *Service) progress(ctx context.Context, id *auth.Identity, ref string, byAdvisory bool) (Progress, error) {
+	if id == nil {
+		return Progress{}, errs.Unauthenticated("sign in to read alerts")
+	}
+	rd := readerOf(id)
+	var p Progress
+	err := s.db.Read(ctx, func(q db.Querier) error {
+		var err error
+		if p.Alert, err = getAlert(ctx, q, ref, byAdvisory); err != nil {
+			return err
+		}
+		if p.Items, err = listRecipients(ctx, q, p.Alert.ID, rd); err != nil {
+			return err
+		}
+		if rd.staff {
+			p.Events, err = listEvents(ctx, q, p.Alert.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return Progress{}, err
+	}
+	if len(p.Items) == 0 && !rd.staff {
+		return Progress{}, errs.NotFound("no such alert")
+	}
+	ids := make([]string, len(p.Items))
+	for i, r := range p.Items {
+		ids[i] = r.OrgID
+		p.Counts.count(r)
+		if id.RoleIn(r.OrgID) != "" {
+			p.Mine = append(p.Mine, r.OrgID)
+		}
+	}
+	names, err := s.orgs.Names(ctx, system, ids)
+	if err != nil {
+		return Progress{}, err
+	}
+	for i := range p.Items {
+		p.Items[i].Org = names[p.Items[i].OrgID]
+	}
+	return p, nil
+}
+
+// Acknowledge records a recipient organisation's acknowledgement of the
+// alert of a publication, with its outcome and note when given (a member
+// above viewer); again, it changes only what differs (idempotent).
+// Audited.
+func (s *Service) Acknowledge(ctx context.Context, id *auth.Identity, advisoryRef string, in AckInput) (Recipient, error) {
+	if id == nil {
+		return Recipient{}, errs.Unauthenticated("sign in to acknowledge alerts")
+	}
+	p, err := s.progress(ctx, id, advisoryRef, true)
+	if err != nil {
+		return Recipient{}, err
+	}
+	orgID := strings.TrimSpace(in.OrgID)
+	var f errs.Fields
+	switch {
+	case orgID == "" && len(p.Mine) == 1:
+		orgID = p.Mine[0]
+	case orgID == "" && len(p.Mine) > 1:
+		f.Add("org_id", "you are a member of %d of its recipients: name the one you answer for", len(p.Mine))
+	case orgID == "":
+		return Recipient{}, errs.Forbidden("none of your organisations is a recipient of this alert")
+	case !slices.Contains(p.Mine, orgID):
+		f.Add("org_id", "not one of your organisations among its recipients")
+	}
+	in.Outcome, in.Note = strings.TrimSpace(in.Outcome), strings.TrimSpace(in.Note)
+	if !ValidOutcome(in.Outcome) {
+		f.Add("outcome", "one of %s, or none yet", strings.Join(Outcomes, ", "))
+	}
+	if utf8.RuneCountInString(in.Note) > maxNote || strings.ContainsRune(in.Note, 0) {
+		f.Add("note", "at most %d characters of text", maxNote)
+	}
+	if err := f.Err(); err != nil {
+		return Recipient{}, err
+	}
+	if !mayAnswer(id, orgID) {
+		return Recipient{}, errs.Forbidden("a viewer reads the alert; a member above viewer answers for the organisation")
+	}
+	now := s.now().UTC()
+	var out Recipient
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		cur, err := getRecipient(ctx, tx, p.Alert.ID, orgID)
+		if err != nil {
+			return err
+		}
+		before := cur
+		if cur.ReadAt == nil {
+			cur.ReadAt = &now
+		}
+		if cur.State != Acknowledged {
+			cur.State, cur.AcknowledgedAt = Acknowledged, &now
+		}
+		if in.Outcome != "" {
+			cur.Outcome = in.Outcome
+		}
+		if in.Note != "" || in.Outcome != "" {
+			cur.Note = in.Note
+		}
+		names, err := s.orgs.Names(ctx, system, []string{orgID})
+		if err != nil {
+			return err
+		}
+		out = withName(cur, names[orgID])
+		if cur.State == before.State && cur.Outcome == before.Outcome && cur.Note == before.Note {
+			return nil // the same answer again
+		}
+		cur.AnsweredBy = id.Label()
+		out.AnsweredBy = cur.AnsweredBy
+		if err := updateRecipient(ctx, tx, p.Alert.ID, cur, now); err != nil {
+			return err
+		}
+		kind, summary := "acknowledged", fmt.Sprintf("%s acknowledged %s", out.Org, p.Alert.TrackingID)
+		if before.State == Acknowledged {
+			kind, summary = "answered", fmt.Sprintf("%s changed its answer to %s", out.Org, p.Alert.TrackingID)
+		}
+		if cur.Outcome != "" {
+			summary += ": " + strings.ReplaceAll(cur.Outcome, "_", " ")
+		}
+		if err := insertEvent(ctx, tx, p.Alert.ID, Event{At: now, Kind: kind, OrgID: orgID, Actor: id.Label(), Summary: summary}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "coordination.alert.acknowledge", ObjectType: "alert", ObjectID: p.Alert.ID,
+			OrgID: orgID, Summary: summary, Before: before, After: cur})
+	})
+	return out, err
+}
+
+// Alerts lists the alerts the reader sees, newest first, with their
+// progress over the recipients it sees; a page of limit (50 by default,
+// at most 200) after cursor, and the next page's cursor.
+func (s *Service) Alerts(ctx context.Context, id *auth.Identity, limit int, cursor string) ([]AlertSummary, string, error) {
+	if id == nil {
+		return nil, "", errs.Unauthenticated("sign in to read alerts")
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	var list []AlertSummary
+	err := s.db.Read(ctx, func(q db.Querier) error {
+		var err error
+		list, err = listAlerts(ctx, q, readerOf(id), limit, cursor)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if len(list) <= limit {
+		return list, "", nil
+	}
+	list = list[:limit]
+	last := list[limit-1]
+	return list, db.EncodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano), last.ID), nil
+}
