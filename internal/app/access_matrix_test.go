@@ -214,6 +214,9 @@ var matrixRows = []matrixRow{
 	{"GET /console/procurement/labs/{id}", "/console/procurement/labs/{lab}", signedIn},
 	{"GET /console/procurement/catalogues/{category}", "/console/procurement/catalogues/firewall", signedIn},
 	{"GET /console/procurement/evaluations", "/console/procurement/evaluations", signedIn},
+	{"GET /console/alerts", "/console/alerts", signedIn},
+	{"GET /console/alerts/new", "/console/alerts/new", staff},
+	{"GET /console/alerts/{id}", "/console/alerts/{alert}", "----YYYY-"},
 	{"GET /console/procurement/evaluations/new", "/console/procurement/evaluations/new", signedIn}, // the demo's accounts are all above viewer
 	{"GET /console/procurement/evaluations/{id}", "/console/procurement/evaluations/{eval_approved}", "--YY--YY-"},
 	{"GET /console/procurement/evaluations/{id}", "/console/procurement/evaluations/{eval_bank}", "---YY-YY-"},

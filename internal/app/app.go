@@ -352,7 +352,7 @@ func (a *App) routes() error {
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates())
 	if err != nil {
 		return err
 	}
@@ -405,6 +405,7 @@ func (a *App) routes() error {
 	intelpages.New(a.Intel, rd).Register(rt)
 	procurementpages.New(a.Procurement, rd).Register(rt)
 	procurementpages.NewPublic(a.Procurement, rd).Register(rt)
+	coordination.NewPages(a.Coordination, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)
