@@ -217,6 +217,7 @@ var matrixRows = []matrixRow{
 	{"GET /console/alerts", "/console/alerts", signedIn},
 	{"GET /console/alerts/new", "/console/alerts/new", staff},
 	{"GET /console/alerts/{id}", "/console/alerts/{alert}", "----YYYY-"},
+	{"GET /alerts/ack", "/alerts/ack?key=not-one-the-center-sent", "---------"},                    // the key is only in the mail to each recipient
 	{"GET /console/procurement/evaluations/new", "/console/procurement/evaluations/new", signedIn}, // the demo's accounts are all above viewer
 	{"GET /console/procurement/evaluations/{id}", "/console/procurement/evaluations/{eval_approved}", "--YY--YY-"},
 	{"GET /console/procurement/evaluations/{id}", "/console/procurement/evaluations/{eval_bank}", "---YY-YY-"},

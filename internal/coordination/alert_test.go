@@ -34,6 +34,21 @@ func (o orgs) All(context.Context, *auth.Identity, directory.Filter) ([]director
 	return o, nil
 }
 
+// GetMany gives every organisation but the telco a 24×7 contact.
+func (o orgs) GetMany(_ context.Context, _ *auth.Identity, ids []string) ([]directory.Org, error) {
+	var out []directory.Org
+	for _, s := range o {
+		if slices.Contains(ids, s.ID) {
+			org := directory.Org{ID: s.ID, Name: s.Name, Kind: s.Kind, ParentID: s.ParentID}
+			if s.ID != "telco" {
+				org.Contacts = []directory.Contact{{Role: "general", Email: "info@" + s.ID + ".example"}, {Role: "24x7", Email: "SOC@" + s.ID + ".example"}}
+			}
+			out = append(out, org)
+		}
+	}
+	return out, nil
+}
+
 func (o orgs) Names(_ context.Context, _ *auth.Identity, ids []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, s := range o {
@@ -72,7 +87,9 @@ func member(role auth.Role, orgs ...string) *auth.Identity {
 	return id
 }
 
-func setup(t *testing.T, d *db.DB, now *time.Time) *coordination.Service {
+// setup writes the directory's organisations and answers a service over
+// them; mail goes to out when given.
+func setup(t *testing.T, d *db.DB, now *time.Time, out ...coordination.Outbox) *coordination.Service {
 	t.Helper()
 	for _, o := range dir {
 		if _, err := d.Exec(context.Background(), `INSERT INTO orgs (id, name, name_key, kind, sector, created_at, updated_at)
@@ -80,7 +97,11 @@ func setup(t *testing.T, d *db.DB, now *time.Time) *coordination.Service {
 			t.Fatal(err)
 		}
 	}
-	return coordination.NewService(coordination.Options{DB: d, Orgs: dir, Publications: published, Now: func() time.Time { return *now }})
+	o := coordination.Options{DB: d, Orgs: dir, Publications: published, Now: func() time.Time { return *now }, BaseURL: "https://cc.example/"}
+	if len(out) > 0 {
+		o.Outbox = out[0]
+	}
+	return coordination.NewService(o)
 }
 
 func states(p coordination.Progress) string {

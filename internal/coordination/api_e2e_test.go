@@ -2,6 +2,8 @@ package coordination_test
 
 import (
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -73,6 +75,33 @@ func TestAlertsAPI(t *testing.T) {
 	}
 	if r := s.API("POST", "/api/v1/alerts", coord, body); r.Status != http.StatusConflict {
 		t.Errorf("sent twice: %d %s", r.Status, r.Body)
+	}
+
+	// First Example Bank has no key: its 24×7 desk is told only that a
+	// TLP:AMBER alert awaits it, with its own link; the link's page
+	// answers after its form posts, without an account.
+	m := s.SMTP.WaitFor(t, "soc@firstbank.example", "An alert awaits your acknowledgement")
+	if strings.Contains(m.Body, "Credential-stuffing") {
+		t.Errorf("the unencrypted mail holds the TLP:AMBER title:\n%s", m.Body)
+	}
+	key := regexp.MustCompile(`/alerts/ack\?key=([A-Za-z0-9_-]+)`).FindStringSubmatch(m.Body)
+	if key == nil {
+		t.Fatalf("no link in:\n%s", m.Body)
+	}
+	visitor := s.Client()
+	page := visitor.Get("/alerts/ack?key=" + key[1])
+	if page.Status != http.StatusOK || page.Header.Get("Cache-Control") != "no-store" || !strings.Contains(string(page.Body), "First Example Bank") ||
+		!strings.Contains(string(page.Body), "None yet") {
+		t.Fatalf("the link's page: %d %v\n%.600s", page.Status, page.Header, page.Body)
+	}
+	if r := visitor.Post("/alerts/ack", url.Values{"key": {key[1]}, "outcome": {"not_affected"}, "note": {"Not in our logs."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("answer by link: %d %.500s", r.Status, r.Body)
+	}
+	if page := visitor.Get("/alerts/ack?key=" + key[1]); !strings.Contains(string(page.Body), "Not affected") {
+		t.Errorf("after answering:\n%.800s", page.Body)
+	}
+	if r := visitor.Get("/alerts/ack?key=forged"); r.Status != http.StatusNotFound {
+		t.Errorf("a forged link: %d", r.Status)
 	}
 	wide := map[string]any{"advisory_id": amber, "audience": map[string]any{"cii": true}}
 	if r := s.Malformed().API("POST", "/api/v1/alerts", coord, wide); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"field":"audience"`) {

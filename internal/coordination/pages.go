@@ -28,7 +28,7 @@ func init() {
 	web.RegisterLabels(map[string]string{
 		"delivered": "Delivered", "acknowledged": "Acknowledged", "affected": "Affected", "not_affected": "Not affected",
 		"mitigated": "Mitigated", "field.advisory_id": "Publication", "field.audience": "Audience", "field.actions": "Actions required",
-		"field.act_by": "Act by", "field.outcome": "Outcome", "field.note": "Note", "field.org_id": "Organisation",
+		"field.act_by": "Act by", "field.outcome": "Outcome", "field.note": "Note", "field.org_id": "Organisation", "field.key": "Link",
 	})
 }
 
@@ -49,6 +49,10 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("POST /console/alerts", p.send)
 	h("GET /console/alerts/{id}", p.alert)
 	h("POST /console/alerts/{id}", p.acknowledge)
+	// What an acknowledgement link opens: no account, the secret in the
+	// query (never in the path that logs and metrics name).
+	rt.Handle("GET /alerts/ack", p.rd.Handler(p.linkPage))
+	rt.Handle("POST /alerts/ack", p.rd.Handler(p.linkAnswer))
 }
 
 // bar is a progress bar's three parts, in percent of the recipients.
@@ -209,5 +213,52 @@ func (p *Pages) send(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.rd.Flash(r, "Sent "+a.TrackingID+" for acknowledgement.")
 	http.Redirect(w, r, "/console/alerts/"+url.PathEscape(a.ID), http.StatusSeeOther)
+	return nil
+}
+
+type linkData struct {
+	LinkAnswer
+	Key      string
+	Outcomes []string
+}
+
+func (p *Pages) linkPage(w http.ResponseWriter, r *http.Request) error {
+	return p.renderLink(w, r, r.URL.Query().Get("key"), http.StatusOK, web.Page{})
+}
+
+// renderLink shows what an acknowledgement link stands for, with the form
+// that answers (opening the link alone answers nothing: a mail scanner
+// that follows links does not acknowledge for anyone).
+func (p *Pages) renderLink(w http.ResponseWriter, r *http.Request, key string, status int, page web.Page) error {
+	la, err := p.s.ByLink(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	if page.Form == nil {
+		page.Form = url.Values{"outcome": {la.Recipient.Outcome}, "note": {la.Recipient.Note}}
+	}
+	page.Title, page.Public, page.Data = la.Alert.TrackingID+": acknowledge for "+la.Recipient.Org, true, linkData{LinkAnswer: la, Key: key, Outcomes: Outcomes}
+	// The page is one recipient's, its address a secret: kept nowhere,
+	// sent to no other site.
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	p.rd.Render(w, r, status, "coordination/ack", page)
+	return nil
+}
+
+func (p *Pages) linkAnswer(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	key := r.PostForm.Get("key")
+	rec, err := p.s.AcknowledgeByLink(r.Context(), key, AckInput{Outcome: r.PostForm.Get("outcome"), Note: r.PostForm.Get("note")})
+	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
+		return p.renderLink(w, r, key, http.StatusUnprocessableEntity, web.Page{Form: r.PostForm, Errors: e.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, "Recorded "+rec.Org+"'s answer. Thank you.")
+	http.Redirect(w, r, "/alerts/ack?key="+url.QueryEscape(key), http.StatusSeeOther)
 	return nil
 }

@@ -1,6 +1,7 @@
 package coordination
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -20,6 +21,7 @@ import (
 // audience resolves to, and their names.
 type Orgs interface {
 	All(ctx context.Context, id *auth.Identity, f directory.Filter) ([]directory.Summary, error)
+	GetMany(ctx context.Context, id *auth.Identity, ids []string) ([]directory.Org, error)
 	Names(ctx context.Context, id *auth.Identity, ids []string) (map[string]string, error)
 }
 
@@ -38,22 +40,29 @@ type Publications interface {
 	Published(ctx context.Context, ref string) (Publication, error)
 }
 
-// Options are the service's dependencies.
+// Options are the service's dependencies. Without an Outbox no mail is
+// sent (the recipients answer in the console or the API).
 type Options struct {
 	DB           *db.DB
 	Orgs         Orgs
 	Publications Publications
+	Outbox       Outbox
 	Now          func() time.Time
+	// BaseURL is the server's public address, for the links mailed;
+	// CenterName signs the mail.
+	BaseURL, CenterName string
 }
 
 // Service runs the hub's coordination between organisations: alerts that
 // must be acknowledged (this file's), incident reports and threads (to
 // come).
 type Service struct {
-	db   *db.DB
-	orgs Orgs
-	pubs Publications
-	now  func() time.Time
+	db                  *db.DB
+	orgs                Orgs
+	pubs                Publications
+	outbox              Outbox
+	now                 func() time.Time
+	baseURL, centerName string
 }
 
 // NewService makes the service.
@@ -62,7 +71,8 @@ func NewService(o Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: o.DB, orgs: o.Orgs, pubs: o.Publications, now: now}
+	return &Service{db: o.DB, orgs: o.Orgs, pubs: o.Publications, outbox: o.Outbox, now: now,
+		baseURL: strings.TrimRight(o.BaseURL, "/"), centerName: cmp.Or(o.CenterName, "The coordination center")}
 }
 
 var system = auth.System("coordination")
@@ -147,8 +157,15 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, in AlertInput) (A
 	}
 	a := Alert{ID: db.NewID(), AdvisoryID: pub.ID, TrackingID: pub.TrackingID, Title: pub.Title, TLP: pub.TLP, Actions: in.Actions,
 		ActBy: actBy, Audience: in.Audience, CreatedBy: id.Label(), CreatedAt: now, UpdatedAt: now}
+	mails, err := s.deliveries(ctx, a, recipients)
+	if err != nil {
+		return Alert{}, err
+	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		if err := insertAlert(ctx, tx, a, recipients); err != nil {
+			return err
+		}
+		if err := s.sendDeliveries(ctx, tx, a, mails); err != nil {
 			return err
 		}
 		summary := fmt.Sprintf("%s sent to %d organisations for acknowledgement", a.TrackingID, len(recipients))
@@ -368,65 +385,22 @@ func (s *Service) Acknowledge(ctx context.Context, id *auth.Identity, advisoryRe
 		f.Add("org_id", "not one of your organisations among its recipients")
 	}
 	in.Outcome, in.Note = strings.TrimSpace(in.Outcome), strings.TrimSpace(in.Note)
-	if !ValidOutcome(in.Outcome) {
-		f.Add("outcome", "one of %s, or none yet", strings.Join(Outcomes, ", "))
-	}
-	if utf8.RuneCountInString(in.Note) > maxNote || strings.ContainsRune(in.Note, 0) {
-		f.Add("note", "at most %d characters of text", maxNote)
-	}
 	if err := f.Err(); err != nil {
+		return Recipient{}, err
+	}
+	if err := checkAnswer(in); err != nil {
 		return Recipient{}, err
 	}
 	if !mayAnswer(id, orgID) {
 		return Recipient{}, errs.Forbidden("a viewer reads the alert; a member above viewer answers for the organisation")
 	}
-	now := s.now().UTC()
-	var out Recipient
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		cur, err := getRecipient(ctx, tx, p.Alert.ID, orgID)
-		if err != nil {
-			return err
+	var name string
+	for _, r := range p.Items {
+		if r.OrgID == orgID {
+			name = r.Org
 		}
-		before := cur
-		if cur.ReadAt == nil {
-			cur.ReadAt = &now
-		}
-		if cur.State != Acknowledged {
-			cur.State, cur.AcknowledgedAt = Acknowledged, &now
-		}
-		if in.Outcome != "" {
-			cur.Outcome = in.Outcome
-		}
-		if in.Note != "" || in.Outcome != "" {
-			cur.Note = in.Note
-		}
-		names, err := s.orgs.Names(ctx, system, []string{orgID})
-		if err != nil {
-			return err
-		}
-		out = withName(cur, names[orgID])
-		if cur.State == before.State && cur.Outcome == before.Outcome && cur.Note == before.Note {
-			return nil // the same answer again
-		}
-		cur.AnsweredBy = id.Label()
-		out.AnsweredBy = cur.AnsweredBy
-		if err := updateRecipient(ctx, tx, p.Alert.ID, cur, now); err != nil {
-			return err
-		}
-		kind, summary := "acknowledged", fmt.Sprintf("%s acknowledged %s", out.Org, p.Alert.TrackingID)
-		if before.State == Acknowledged {
-			kind, summary = "answered", fmt.Sprintf("%s changed its answer to %s", out.Org, p.Alert.TrackingID)
-		}
-		if cur.Outcome != "" {
-			summary += ": " + strings.ReplaceAll(cur.Outcome, "_", " ")
-		}
-		if err := insertEvent(ctx, tx, p.Alert.ID, Event{At: now, Kind: kind, OrgID: orgID, Actor: id.Label(), Summary: summary}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "coordination.alert.acknowledge", ObjectType: "alert", ObjectID: p.Alert.ID,
-			OrgID: orgID, Summary: summary, Before: before, After: cur})
-	})
-	return out, err
+	}
+	return s.record(ctx, id, p.Alert, orgID, name, in, id.Label())
 }
 
 // Alerts lists the alerts the reader sees, newest first, with their

@@ -29,9 +29,12 @@ CREATE TABLE coordination_alert_recipients (
     read_at         TIMESTAMPTZ,
     acknowledged_at TIMESTAMPTZ,
     answered_by     TEXT NOT NULL DEFAULT '',
+    link_hash       TEXT,                                -- SHA-256 of the secret of the acknowledgement link mailed to it
+    link_expires_at TIMESTAMPTZ,
     updated_at      TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (alert_id, org_id)
 );
+CREATE UNIQUE INDEX coordination_alert_recipients_link ON coordination_alert_recipients (link_hash);
 CREATE INDEX coordination_alert_recipients_org ON coordination_alert_recipients (org_id, alert_id);
 CREATE INDEX coordination_alert_recipients_parent ON coordination_alert_recipients (parent_id, alert_id);
 
