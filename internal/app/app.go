@@ -228,6 +228,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Coordination = coordination.NewService(coordination.Options{DB: c.DB, Orgs: c.Directory,
 		Publications: coordinationPublications{advisories: c.Advisory}, Outbox: notify.NewOutbox(c.Queue, key), Now: cfg.Now,
 		BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
+	c.Coordination.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

@@ -53,9 +53,14 @@ type Alert struct {
 	Actions    string     `json:"actions"`
 	ActBy      *time.Time `json:"act_by,omitempty"`
 	Audience   Audience   `json:"audience"`
-	CreatedBy  string     `json:"created_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	// The escalation ladder: a silent recipient is reminded RemindAfter
+	// hours after the sending, its CERT told after EscalateAfter, the
+	// national CERT after twice that.
+	RemindAfter   int       `json:"remind_after_hours"`
+	EscalateAfter int       `json:"escalate_after_hours"`
+	CreatedBy     string    `json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // AlertInput asks the recipients of a publication to acknowledge it.
@@ -64,6 +69,10 @@ type AlertInput struct {
 	Audience Audience `json:"audience"`
 	Actions  string   `json:"actions"`
 	ActBy    string   `json:"act_by"` // RFC 3339, or a date (the end of that day, UTC)
+	// RemindAfter and EscalateAfter are the ladder's delays in hours
+	// (24 and 48 when not given).
+	RemindAfter   int `json:"remind_after_hours"`
+	EscalateAfter int `json:"escalate_after_hours"`
 }
 
 // Recipient is one organisation's answer to an alert.
@@ -78,6 +87,10 @@ type Recipient struct {
 	ReadAt         *time.Time `json:"read_at,omitempty"`
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
 	AnsweredBy     string     `json:"answered_by,omitempty"`
+	// Escalation is how far up the ladder its silence has gone: 0 not
+	// yet, 1 reminded, 2 its CERT told, 3 the national CERT told.
+	Escalation int        `json:"escalation"`
+	NextStepAt *time.Time `json:"next_step_at,omitempty"`
 	// NoAnswer: not acknowledged yet; silence is never "not affected".
 	NoAnswer bool `json:"no_answer"`
 }
@@ -110,7 +123,7 @@ type Progress struct {
 // Event is one line of an alert's timeline.
 type Event struct {
 	At      time.Time `json:"at"`
-	Kind    string    `json:"kind"` // sent, read, acknowledged, answered
+	Kind    string    `json:"kind"` // sent, read, acknowledged, answered, reminded, escalated
 	OrgID   string    `json:"org_id,omitempty"`
 	Actor   string    `json:"actor,omitempty"`
 	Summary string    `json:"summary"`

@@ -11,13 +11,13 @@ import (
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
-const alertColumns = `id, advisory_id, tracking_id, title, tlp, actions, act_by, audience, created_by, created_at, updated_at`
+const alertColumns = `id, advisory_id, tracking_id, title, tlp, actions, act_by, audience, remind_after_hours, escalate_after_hours, created_by, created_at, updated_at`
 
 func scanAlert(r db.Row) (Alert, error) {
 	var a Alert
 	var audience string
-	if err := r.Scan(&a.ID, &a.AdvisoryID, &a.TrackingID, &a.Title, &a.TLP, &a.Actions, &a.ActBy, &audience, &a.CreatedBy,
-		&a.CreatedAt, &a.UpdatedAt); err != nil {
+	if err := r.Scan(&a.ID, &a.AdvisoryID, &a.TrackingID, &a.Title, &a.TLP, &a.Actions, &a.ActBy, &audience, &a.RemindAfter, &a.EscalateAfter,
+		&a.CreatedBy, &a.CreatedAt, &a.UpdatedAt); err != nil {
 		return Alert{}, err
 	}
 	if err := json.Unmarshal([]byte(audience), &a.Audience); err != nil {
@@ -33,16 +33,17 @@ func insertAlert(ctx context.Context, tx *db.Tx, a Alert, recipients []Recipient
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO coordination_alerts (`+alertColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-		a.ID, a.AdvisoryID, a.TrackingID, a.Title, a.TLP, a.Actions, a.ActBy, string(audience), a.CreatedBy, a.CreatedAt); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO coordination_alerts (`+alertColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+		a.ID, a.AdvisoryID, a.TrackingID, a.Title, a.TLP, a.Actions, a.ActBy, string(audience), a.RemindAfter, a.EscalateAfter, a.CreatedBy, a.CreatedAt); err != nil {
 		if db.IsUniqueViolation(err) {
 			return errs.Conflict("%s already asks its audience to acknowledge it", a.TrackingID)
 		}
 		return fmt.Errorf("coordination: insert alert: %w", err)
 	}
+	remind := a.CreatedAt.Add(time.Duration(a.RemindAfter) * time.Hour)
 	for _, r := range recipients {
-		if _, err := tx.ExecRepeated(ctx, `INSERT INTO coordination_alert_recipients (alert_id, org_id, parent_id, state, delivered_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $5)`, a.ID, r.OrgID, r.ParentID, Delivered, a.CreatedAt); err != nil {
+		if _, err := tx.ExecRepeated(ctx, `INSERT INTO coordination_alert_recipients (alert_id, org_id, parent_id, state, delivered_at, next_step_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $5)`, a.ID, r.OrgID, r.ParentID, Delivered, a.CreatedAt, remind); err != nil {
 			return fmt.Errorf("coordination: insert recipient: %w", err)
 		}
 	}
@@ -63,11 +64,12 @@ func getAlert(ctx context.Context, q db.Querier, ref string, byAdvisory bool) (A
 	return a, err
 }
 
-const recipientColumns = `org_id, parent_id, state, outcome, note, delivered_at, read_at, acknowledged_at, answered_by`
+const recipientColumns = `org_id, parent_id, state, outcome, note, delivered_at, read_at, acknowledged_at, answered_by, escalation, next_step_at`
 
 func scanRecipient(r db.Row) (Recipient, error) {
 	var x Recipient
-	err := r.Scan(&x.OrgID, &x.ParentID, &x.State, &x.Outcome, &x.Note, &x.DeliveredAt, &x.ReadAt, &x.AcknowledgedAt, &x.AnsweredBy)
+	err := r.Scan(&x.OrgID, &x.ParentID, &x.State, &x.Outcome, &x.Note, &x.DeliveredAt, &x.ReadAt, &x.AcknowledgedAt, &x.AnsweredBy,
+		&x.Escalation, &x.NextStepAt)
 	x.NoAnswer = x.State != Acknowledged
 	return x, err
 }
@@ -92,8 +94,10 @@ func getRecipient(ctx context.Context, q db.Querier, alertID, orgID string) (Rec
 
 // updateRecipient writes a recipient's answer.
 func updateRecipient(ctx context.Context, tx *db.Tx, alertID string, x Recipient, now time.Time) error {
+	// An answer ends the ladder.
 	_, err := tx.Exec(ctx, `UPDATE coordination_alert_recipients SET state = $3, outcome = $4, note = $5, read_at = $6,
-		acknowledged_at = $7, answered_by = $8, updated_at = $9 WHERE alert_id = $1 AND org_id = $2`,
+		acknowledged_at = $7, answered_by = $8, updated_at = $9,
+		next_step_at = CASE WHEN $3 = 'acknowledged' THEN NULL ELSE next_step_at END WHERE alert_id = $1 AND org_id = $2`,
 		alertID, x.OrgID, x.State, x.Outcome, x.Note, x.ReadAt, x.AcknowledgedAt, x.AnsweredBy, now)
 	if err != nil {
 		return fmt.Errorf("coordination: update recipient: %w", err)
@@ -150,14 +154,15 @@ func listAlerts(ctx context.Context, q db.Querier, rd reader, limit int, cursor 
 		}
 		where += ` AND (a.created_at < ` + args.Add(at) + ` OR (a.created_at = ` + args.Add(at) + ` AND a.id < ` + args.Add(parts[1]) + `))`
 	}
-	rows, err := q.Query(ctx, `SELECT a.id, a.advisory_id, a.tracking_id, a.title, a.tlp, a.actions, a.act_by, a.audience, a.created_by,
-		a.created_at, a.updated_at,
+	rows, err := q.Query(ctx, `SELECT a.id, a.advisory_id, a.tracking_id, a.title, a.tlp, a.actions, a.act_by, a.audience,
+		a.remind_after_hours, a.escalate_after_hours, a.created_by, a.created_at, a.updated_at,
 		COUNT(*), SUM(CASE WHEN x.state = 'acknowledged' THEN 1 ELSE 0 END), SUM(CASE WHEN x.state = 'read' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN x.outcome = 'affected' THEN 1 ELSE 0 END), SUM(CASE WHEN x.outcome = 'not_affected' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN x.outcome = 'mitigated' THEN 1 ELSE 0 END)
 		FROM coordination_alerts a JOIN coordination_alert_recipients x ON x.alert_id = a.id
 		WHERE `+where+`
-		GROUP BY a.id, a.advisory_id, a.tracking_id, a.title, a.tlp, a.actions, a.act_by, a.audience, a.created_by, a.created_at, a.updated_at
+		GROUP BY a.id, a.advisory_id, a.tracking_id, a.title, a.tlp, a.actions, a.act_by, a.audience, a.remind_after_hours,
+			a.escalate_after_hours, a.created_by, a.created_at, a.updated_at
 		ORDER BY a.created_at DESC, a.id DESC LIMIT `+args.Add(limit+1), args...)
 	if err != nil {
 		return nil, fmt.Errorf("coordination: list alerts: %w", err)
@@ -168,8 +173,8 @@ func listAlerts(ctx context.Context, q db.Querier, rd reader, limit int, cursor 
 		var s AlertSummary
 		var audience string
 		c := &s.Counts
-		if err := rows.Scan(&s.ID, &s.AdvisoryID, &s.TrackingID, &s.Title, &s.TLP, &s.Actions, &s.ActBy, &audience, &s.CreatedBy,
-			&s.CreatedAt, &s.UpdatedAt, &c.Recipients, &c.Acknowledged, &c.Read, &c.Affected, &c.NotAffected, &c.Mitigated); err != nil {
+		if err := rows.Scan(&s.ID, &s.AdvisoryID, &s.TrackingID, &s.Title, &s.TLP, &s.Actions, &s.ActBy, &audience, &s.RemindAfter,
+			&s.EscalateAfter, &s.CreatedBy, &s.CreatedAt, &s.UpdatedAt, &c.Recipients, &c.Acknowledged, &c.Read, &c.Affected, &c.NotAffected, &c.Mitigated); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(audience), &s.Audience); err != nil {

@@ -23,6 +23,7 @@ func ptr(s string) *string { return &s }
 
 var dir = orgs{
 	{ID: "cc", Name: "Coordination Center", Kind: directory.KindCoordinationCenter},
+	{ID: "ncert", Name: "National CERT", Kind: directory.KindNationalCERT, ParentID: ptr("cc")},
 	{ID: "bankcert", Name: "Banking CERT", Kind: directory.KindSectoralCERT, ParentID: ptr("cc"), Sector: "banking"},
 	{ID: "bank1", Name: "First Bank", Kind: directory.KindConstituent, ParentID: ptr("bankcert"), Sector: "banking", CII: true},
 	{ID: "bank2", Name: "Second Bank", Kind: directory.KindConstituent, ParentID: ptr("bankcert"), Sector: "banking"},

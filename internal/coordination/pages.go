@@ -3,10 +3,13 @@ package coordination
 import (
 	"cmp"
 	"embed"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -25,10 +28,12 @@ func Templates() web.Templates {
 }
 
 func init() {
+	web.RegisterFuncs(template.FuncMap{"ladder": LadderStep})
 	web.RegisterLabels(map[string]string{
 		"delivered": "Delivered", "acknowledged": "Acknowledged", "affected": "Affected", "not_affected": "Not affected",
 		"mitigated": "Mitigated", "field.advisory_id": "Publication", "field.audience": "Audience", "field.actions": "Actions required",
-		"field.act_by": "Act by", "field.outcome": "Outcome", "field.note": "Note", "field.org_id": "Organisation", "field.key": "Link",
+		"field.act_by": "Act by", "field.outcome": "Outcome", "field.note": "Note", "field.org_id": "Organisation", "field.key": "Link", "field.remind_after_hours": "Remind after",
+		"field.escalate_after_hours": "Escalate after",
 	})
 }
 
@@ -170,7 +175,8 @@ type newData struct {
 }
 
 func (p *Pages) newAlert(w http.ResponseWriter, r *http.Request) error {
-	return p.renderNew(w, r, http.StatusOK, web.Page{Form: url.Values{"advisory_id": {r.URL.Query().Get("advisory")}}})
+	return p.renderNew(w, r, http.StatusOK, web.Page{Form: url.Values{"advisory_id": {r.URL.Query().Get("advisory")},
+		"remind_after_hours": {strconv.Itoa(DefaultRemindAfter)}, "escalate_after_hours": {strconv.Itoa(DefaultEscalateAfter)}}})
 }
 
 func (p *Pages) renderNew(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
@@ -200,6 +206,22 @@ func (p *Pages) send(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	in := AlertInput{Advisory: f.Get("advisory_id"), Actions: f.Get("actions"), ActBy: f.Get("act_by"),
 		Audience: Audience{Orgs: f["orgs"], Kinds: f["kinds"], Sectors: f["sectors"], CII: f.Get("cii") == "on", Constituents: f["constituents_of"]}}
+	var bad errs.Fields
+	for _, h := range []struct {
+		field string
+		to    *int
+	}{{"remind_after_hours", &in.RemindAfter}, {"escalate_after_hours", &in.EscalateAfter}} {
+		if v := strings.TrimSpace(f.Get(h.field)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				bad.Add(h.field, "a whole number of hours")
+			}
+			*h.to = n
+		}
+	}
+	if len(bad) > 0 {
+		return p.renderNew(w, r, http.StatusUnprocessableEntity, web.Page{Form: f, Errors: bad})
+	}
 	a, err := p.s.Send(r.Context(), auth.FromContext(r.Context()), in)
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
 		page, status := web.Page{Form: f, Errors: e.Fields}, http.StatusUnprocessableEntity

@@ -77,11 +77,18 @@ func NewService(o Options) *Service {
 
 var system = auth.System("coordination")
 
+// The escalation ladder's delays when an alert names none, in hours.
+const (
+	DefaultRemindAfter   = 24
+	DefaultEscalateAfter = 48
+)
+
 // Bounds of an alert.
 const (
-	MaxRecipients = 5000
-	maxActions    = 4000
-	maxNote       = 4000
+	maxLadderHours = 24 * 30
+	MaxRecipients  = 5000
+	maxActions     = 4000
+	maxNote        = 4000
 )
 
 // Send asks the audience of a published publication to acknowledge it
@@ -115,6 +122,13 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, in AlertInput) (A
 			t = t.UTC()
 			actBy = &t
 		}
+	}
+	in.RemindAfter, in.EscalateAfter = cmp.Or(in.RemindAfter, DefaultRemindAfter), cmp.Or(in.EscalateAfter, DefaultEscalateAfter)
+	if in.RemindAfter < 1 || in.RemindAfter > maxLadderHours {
+		f.Add("remind_after_hours", "1 to %d hours", maxLadderHours)
+	}
+	if in.EscalateAfter <= in.RemindAfter || in.EscalateAfter > maxLadderHours {
+		f.Add("escalate_after_hours", "more than the reminder's delay, at most %d hours", maxLadderHours)
 	}
 	pub, err := s.pubs.Published(ctx, strings.TrimSpace(in.Advisory))
 	if errs.KindOf(err) == errs.KindNotFound {
@@ -156,7 +170,8 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, in AlertInput) (A
 		return Alert{}, err
 	}
 	a := Alert{ID: db.NewID(), AdvisoryID: pub.ID, TrackingID: pub.TrackingID, Title: pub.Title, TLP: pub.TLP, Actions: in.Actions,
-		ActBy: actBy, Audience: in.Audience, CreatedBy: id.Label(), CreatedAt: now, UpdatedAt: now}
+		ActBy: actBy, Audience: in.Audience, RemindAfter: in.RemindAfter, EscalateAfter: in.EscalateAfter, CreatedBy: id.Label(),
+		CreatedAt: now, UpdatedAt: now}
 	mails, err := s.deliveries(ctx, a, recipients)
 	if err != nil {
 		return Alert{}, err

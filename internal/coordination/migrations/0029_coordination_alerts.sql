@@ -9,6 +9,8 @@ CREATE TABLE coordination_alerts (
     actions       TEXT NOT NULL DEFAULT '',            -- what the recipients are asked to do
     act_by        TIMESTAMPTZ,                         -- by when
     audience      TEXT NOT NULL,                       -- the audience as asked (JSON): orgs, kinds, sectors, CII, CERTs' constituents
+    remind_after_hours   INTEGER NOT NULL,             -- the escalation ladder: a reminder to a silent recipient after this,
+    escalate_after_hours INTEGER NOT NULL,             -- its CERT told after this, the national CERT after twice this
     created_by    TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL,
     updated_at    TIMESTAMPTZ NOT NULL
@@ -31,10 +33,14 @@ CREATE TABLE coordination_alert_recipients (
     answered_by     TEXT NOT NULL DEFAULT '',
     link_hash       TEXT,                                -- SHA-256 of the secret of the acknowledgement link mailed to it
     link_expires_at TIMESTAMPTZ,
+    escalation      INTEGER NOT NULL DEFAULT 0,          -- 0 none yet, 1 reminded, 2 its CERT told, 3 the national CERT told
+    next_step_at    TIMESTAMPTZ,                         -- when the ladder's next step is due (none once answered or at its top)
     updated_at      TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (alert_id, org_id)
 );
 CREATE UNIQUE INDEX coordination_alert_recipients_link ON coordination_alert_recipients (link_hash);
+-- The escalation job's queue: what is due, soonest first.
+CREATE INDEX coordination_alert_recipients_due ON coordination_alert_recipients (next_step_at);
 CREATE INDEX coordination_alert_recipients_org ON coordination_alert_recipients (org_id, alert_id);
 CREATE INDEX coordination_alert_recipients_parent ON coordination_alert_recipients (parent_id, alert_id);
 
