@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"image/png"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -25,8 +24,7 @@ var templateFS embed.FS
 
 // Templates are the account pages for the renderer.
 func Templates() web.Templates {
-	sub, _ := fs.Sub(templateFS, "templates")
-	return web.Templates{Prefix: "account", FS: sub}
+	return web.TemplatesIn("account", templateFS)
 }
 
 // Pages serves sign-in, the account page and user administration.
@@ -45,7 +43,7 @@ func NewPages(svc *Service, users *auth.Service, rd *web.Renderer, sm *scs.Sessi
 // Register adds the routes.
 func (p *Pages) Register(rt *httpx.Router) {
 	open := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.Handler(f)) }
-	user := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.RequireUser(p.rd.Handler(f))) }
+	user := p.rd.SignedIn(rt)
 	open("GET /login", p.loginForm)
 	open("POST /login", p.login)
 	open("GET /login/totp", p.totpForm)

@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,8 +22,7 @@ var templateFS embed.FS
 
 // Templates are the admin pages for the renderer.
 func Templates() web.Templates {
-	sub, _ := fs.Sub(templateFS, "templates")
-	return web.Templates{Prefix: "admin", FS: sub}
+	return web.TemplatesIn("admin", templateFS)
 }
 
 // Service reads the audit log and the job queue for people allowed to.

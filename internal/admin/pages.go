@@ -23,7 +23,7 @@ func NewPages(svc *Service, rd *web.Renderer) *Pages { return &Pages{svc: svc, r
 
 // Register adds the routes.
 func (p *Pages) Register(rt *httpx.Router) {
-	h := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.RequireUser(p.rd.Handler(f))) }
+	h := p.rd.SignedIn(rt)
 	h("GET /console", func(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/console/orgs", http.StatusSeeOther)
 		return nil

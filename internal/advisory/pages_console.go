@@ -4,7 +4,6 @@ import (
 	"embed"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,8 +22,7 @@ var templateFS embed.FS
 
 // Templates are the publication pages.
 func Templates() web.Templates {
-	sub, _ := fs.Sub(templateFS, "templates")
-	return web.Templates{Prefix: "advisory", FS: sub}
+	return web.TemplatesIn("advisory", templateFS)
 }
 
 func init() {
@@ -52,7 +50,7 @@ func NewPages(s *Service, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd}
 
 // Register adds the routes.
 func (p *Pages) Register(rt *httpx.Router) {
-	h := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.RequireUser(p.rd.Handler(f))) }
+	h := p.rd.SignedIn(rt)
 	h("GET /console/advisories", p.list)
 	h("GET /console/advisories/new", p.newForm)
 	h("POST /console/advisories", p.create)

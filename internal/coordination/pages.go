@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"embed"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,8 +22,7 @@ var templateFS embed.FS
 
 // Templates are coordination's console pages.
 func Templates() web.Templates {
-	sub, _ := fs.Sub(templateFS, "templates")
-	return web.Templates{Prefix: "coordination", FS: sub}
+	return web.TemplatesIn("coordination", templateFS)
 }
 
 func init() {
@@ -48,7 +46,7 @@ func NewPages(s *Service, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd}
 
 // Register adds the routes (every one for a signed-in user).
 func (p *Pages) Register(rt *httpx.Router) {
-	h := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.RequireUser(p.rd.Handler(f))) }
+	h := p.rd.SignedIn(rt)
 	h("GET /console/alerts", p.list)
 	h("GET /console/alerts/new", p.newAlert)
 	h("POST /console/alerts", p.send)

@@ -3,7 +3,6 @@ package directory
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -22,8 +21,7 @@ var templateFS embed.FS
 
 // Templates are the directory's pages for the renderer.
 func Templates() web.Templates {
-	sub, _ := fs.Sub(templateFS, "templates")
-	return web.Templates{Prefix: "directory", FS: sub}
+	return web.TemplatesIn("directory", templateFS)
 }
 
 func init() {
@@ -53,7 +51,7 @@ func NewPages(svc *Service, rd *web.Renderer) *Pages { return &Pages{svc: svc, r
 
 // Register adds the console routes.
 func (p *Pages) Register(rt *httpx.Router) {
-	h := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.RequireUser(p.rd.Handler(f))) }
+	h := p.rd.SignedIn(rt)
 	h("GET /console/orgs", p.list)
 	h("GET /console/orgs/new", p.newForm)
 	h("POST /console/orgs", p.create)

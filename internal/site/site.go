@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"embed"
-	"io/fs"
 	"net/http"
 	"slices"
 
@@ -21,8 +20,7 @@ var templateFS embed.FS
 
 // Templates are the site's pages.
 func Templates() web.Templates {
-	sub, _ := fs.Sub(templateFS, "templates")
-	return web.Templates{Prefix: "site", FS: sub}
+	return web.TemplatesIn("site", templateFS)
 }
 
 // Site serves the pages.

@@ -65,6 +65,17 @@ type Templates struct {
 	FS     fs.FS // files *.html at the root
 }
 
+// TemplatesIn is a domain's page templates: the *.html files of the
+// folder templates/ of fsys (the domain's embedded files), each a page
+// named "<prefix>/<file name without .html>".
+func TemplatesIn(prefix string, fsys fs.FS) Templates {
+	sub, err := fs.Sub(fsys, "templates")
+	if err != nil { // only for a name fs.Sub refuses, not this one
+		panic(err)
+	}
+	return Templates{Prefix: prefix, FS: sub}
+}
+
 // NewRenderer parses the layout and every page template.
 func NewRenderer(sm *scs.SessionManager, centerName string, log *slog.Logger, sets ...Templates) (*Renderer, error) {
 	if log == nil {
@@ -259,6 +270,12 @@ func (rd *Renderer) Handler(h HandlerFunc) http.Handler {
 			rd.Fail(w, r, err)
 		}
 	})
+}
+
+// SignedIn answers a function that adds a console page to rt: f behind
+// RequireUser, its errors rendered as pages.
+func (rd *Renderer) SignedIn(rt *httpx.Router) func(pattern string, f HandlerFunc) {
+	return func(pattern string, f HandlerFunc) { rt.Handle(pattern, rd.RequireUser(rd.Handler(f))) }
 }
 
 // RequireUser sends anonymous visitors to the sign-in page.

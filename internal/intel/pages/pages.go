@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -31,8 +30,7 @@ var templateFS embed.FS
 
 // Templates are the threat-intelligence console's pages.
 func Templates() web.Templates {
-	sub, _ := fs.Sub(templateFS, "templates")
-	return web.Templates{Prefix: "intel", FS: sub}
+	return web.TemplatesIn("intel", templateFS)
 }
 
 func init() {
@@ -68,7 +66,7 @@ func New(s *intel.Service, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd
 
 // Register adds the routes.
 func (p *Pages) Register(rt *httpx.Router) {
-	h := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.RequireUser(p.rd.Handler(f))) }
+	h := p.rd.SignedIn(rt)
 	h("GET /console/intel", p.overview)
 	h("POST /console/intel/ingest", p.upload)
 	h("GET /console/intel/observables", p.observables)

@@ -2,7 +2,6 @@ package pages
 
 import (
 	"embed"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,8 +21,7 @@ var templateFS embed.FS
 
 // Templates are procurement's console pages.
 func Templates() web.Templates {
-	sub, _ := fs.Sub(templateFS, "templates")
-	return web.Templates{Prefix: "procurement", FS: sub}
+	return web.TemplatesIn("procurement", templateFS)
 }
 
 func init() {
@@ -52,7 +50,7 @@ func New(s *procurement.Service, rd *web.Renderer) *Pages { return &Pages{s: s, 
 
 // Register adds the routes (every one for a signed-in user).
 func (p *Pages) Register(rt *httpx.Router) {
-	h := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.RequireUser(p.rd.Handler(f))) }
+	h := p.rd.SignedIn(rt)
 	h("GET /console/procurement", p.overview)
 	h("GET /console/procurement/labs/{id}", p.lab)
 	h("POST /console/procurement/labs/{id}", p.setLab)

@@ -3,7 +3,6 @@ package pages
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -20,8 +19,7 @@ var templateFS embed.FS
 
 // Templates are the disclosure program's pages.
 func Templates() web.Templates {
-	sub, _ := fs.Sub(templateFS, "templates")
-	return web.Templates{Prefix: "vdp", FS: sub}
+	return web.TemplatesIn("vdp", templateFS)
 }
 
 func init() {
@@ -86,7 +84,7 @@ func (p *Pages) Register(rt *httpx.Router) {
 	open("POST /report/follow/attachments", p.followAttach)
 	open("GET /report/pgp-key.asc", p.centerKey)
 
-	h := func(pattern string, f web.HandlerFunc) { rt.Handle(pattern, p.rd.RequireUser(p.rd.Handler(f))) }
+	h := p.rd.SignedIn(rt)
 	h("GET /console/reports", p.queue)
 	h("GET /console/reports/new", p.newReport)
 	h("POST /console/reports", p.submitAs)
