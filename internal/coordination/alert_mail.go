@@ -88,8 +88,12 @@ func (s *Service) deliveries(ctx context.Context, a Alert, recipients []Recipien
 	for _, r := range recipients {
 		o := byID[r.OrgID]
 		raw, hash := auth.NewLinkSecret()
-		d := delivery{orgID: r.OrgID, linkHash: hash, to: contactAddresses(o),
-			subject: fmt.Sprintf("[%s] Please acknowledge: %s", a.TrackingID, a.Title)}
+		// A subject travels in the clear, even when the body is encrypted.
+		subject := fmt.Sprintf("[%s] Please acknowledge: %s", a.TrackingID, a.Title)
+		if !open {
+			subject = fmt.Sprintf("[%s] An alert awaits your acknowledgement", a.TrackingID)
+		}
+		d := delivery{orgID: r.OrgID, linkHash: hash, to: contactAddresses(o), subject: subject}
 		link := s.baseURL + "/alerts/ack?key=" + raw
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s asks %s to acknowledge %s (TLP:%s):\n\n  %s\n\n", s.centerName, o.Name, a.TrackingID, a.TLP, a.Title)

@@ -82,15 +82,29 @@ func TestAcknowledgementLinks(t *testing.T) {
 			t.Errorf("an expired link: %v", err)
 		}
 
-		// TLP:AMBER to an organisation without a key: no details in the mail.
+		// TLP:AMBER: to an organisation without a key no details in the
+		// mail; to one with a key they are in the encrypted body, and
+		// never in the subject, which travels in the clear.
 		mail.mails = nil
 		now = time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-		if _, err := s.Send(ctx, staff, coordination.AlertInput{Advisory: "a2", Audience: coordination.Audience{Orgs: []string{"bank1"}}}); err != nil {
+		if _, err := s.Send(ctx, staff, coordination.AlertInput{Advisory: "a2", Audience: coordination.Audience{Orgs: []string{"bank1", "bankcert"}}}); err != nil {
 			t.Fatal(err)
 		}
-		if len(mail.mails) != 1 || strings.Contains(mail.mails[0].Subject+mail.mails[0].Text, "Banks targeted") ||
-			!strings.Contains(mail.mails[0].Subject, "An alert awaits your acknowledgement") || keyRE.FindString(mail.mails[0].Text) == "" {
-			t.Errorf("the AMBER mail: %+v", mail.mails)
+		if len(mail.mails) != 2 {
+			t.Fatalf("%d mails", len(mail.mails))
+		}
+		for _, m := range mail.mails {
+			if strings.Contains(m.Subject, "Banks targeted") || !strings.Contains(m.Subject, "An alert awaits your acknowledgement") {
+				t.Errorf("the AMBER mail's subject: %q", m.Subject)
+			}
+			switch {
+			case strings.HasPrefix(m.To[0], "soc@bankcert"):
+				if !strings.HasPrefix(m.Text, "-----BEGIN PGP MESSAGE-----") {
+					t.Errorf("the mail to the CERT with a key is not encrypted:\n%s", m.Text)
+				}
+			case strings.Contains(m.Text, "Banks targeted") || keyRE.FindString(m.Text) == "":
+				t.Errorf("the mail to the bank without a key: %q", m.Text)
+			}
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/pgp"
 )
 
 // orgs is a small directory: the center, a banking CERT with two banks
@@ -44,6 +45,9 @@ func (o orgs) GetMany(_ context.Context, _ *auth.Identity, ids []string) ([]dire
 			if s.ID != "telco" {
 				org.Contacts = []directory.Contact{{Role: "general", Email: "info@" + s.ID + ".example"}, {Role: "24x7", Email: "SOC@" + s.ID + ".example"}}
 			}
+			if s.ID == "bankcert" {
+				org.PGPKey = bankCERTKey
+			}
 			out = append(out, org)
 		}
 	}
@@ -59,6 +63,15 @@ func (o orgs) Names(_ context.Context, _ *auth.Identity, ids []string) (map[stri
 	}
 	return out, nil
 }
+
+// bankCERTKey is the banking CERT's public key: mail to it is encrypted.
+var bankCERTKey = func() string {
+	pub, _, err := pgp.GenerateKey("Banking CERT", "soc@bankcert.example", 365*24*time.Hour, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		panic(err)
+	}
+	return pub
+}()
 
 // pubs are the published publications.
 type pubs map[string]coordination.Publication
