@@ -113,15 +113,10 @@ func (p *Pages) alert(w http.ResponseWriter, r *http.Request) error {
 
 func (p *Pages) renderAlert(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
 	id := auth.FromContext(r.Context())
-	al, err := p.s.Alert(r.Context(), id, r.PathValue("id"))
+	// Opening the alert is reading it, for the reader's organisations.
+	al, err := p.s.Open(r.Context(), id, r.PathValue("id"))
 	if err != nil {
 		return err
-	}
-	// Opening the alert is reading it, for the reader's organisations.
-	if len(al.Mine) > 0 {
-		if al, err = p.s.Acknowledgements(r.Context(), id, al.Alert.AdvisoryID); err != nil {
-			return err
-		}
 	}
 	d := alertData{Progress: al, Bar: barOf(al.Counts), Staff: id.IsStaff(), Outcomes: Outcomes}
 	for _, x := range al.Items {

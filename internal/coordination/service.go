@@ -279,6 +279,23 @@ func (s *Service) Acknowledgements(ctx context.Context, id *auth.Identity, advis
 	if err != nil {
 		return Progress{}, err
 	}
+	return s.markRead(ctx, id, p)
+}
+
+// Open is Alert as its page shows it: opening it marks it read for the
+// reader's recipient organisations, as Acknowledgements does.
+func (s *Service) Open(ctx context.Context, id *auth.Identity, alertID string) (Progress, error) {
+	p, err := s.progress(ctx, id, alertID, false)
+	if err != nil {
+		return Progress{}, err
+	}
+	return s.markRead(ctx, id, p)
+}
+
+// markRead marks p read for the reader's recipient organisations that had
+// not opened it yet (on the timeline, audited) and answers p as it stands
+// then.
+func (s *Service) markRead(ctx context.Context, id *auth.Identity, p Progress) (Progress, error) {
 	now := s.now().UTC()
 	var unread []int
 	for i, r := range p.Items {
@@ -289,7 +306,7 @@ func (s *Service) Acknowledgements(ctx context.Context, id *auth.Identity, advis
 	if len(unread) == 0 {
 		return p, nil
 	}
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		for _, i := range unread {
 			r := &p.Items[i]
 			cur, err := getRecipient(ctx, tx, p.Alert.ID, r.OrgID)
