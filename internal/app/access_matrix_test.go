@@ -218,6 +218,13 @@ var matrixRows = []matrixRow{
 	{"GET /console/alerts/new", "/console/alerts/new", staff},
 	{"GET /console/alerts/{id}", "/console/alerts/{alert}", "----YYYY-"},
 	{"GET /alerts/ack", "/alerts/ack?key=not-one-the-center-sent", "---------"},                    // the key is only in the mail to each recipient
+	{"GET /console/incidents", "/console/incidents", signedIn},                                     // each the incidents it is a party to
+	{"GET /console/incidents/new", "/console/incidents/new", "--YYYYYYY"},                          // members above viewer report for their organisation
+	{"GET /console/incidents/figures", "/console/incidents/figures", signedIn},                     // figures over what each may read
+	{"GET /console/incidents/{id}", "/console/incidents/{incident_bank}", "----YYYY-"},             // the reporter, its CERT, the center
+	{"GET /console/incidents/{id}", "/console/incidents/{incident_telco}", "------YY-"},            // another sector's: not BankCERT's
+	{"GET /report-incident", "/report-incident", everyone},                                         // the public form
+	{"GET /report-incident/follow", "/report-incident/follow?key={incident_follow}", "-Y-------"},  // only the citizen holds the key
 	{"GET /console/procurement/evaluations/new", "/console/procurement/evaluations/new", signedIn}, // the demo's accounts are all above viewer
 	{"GET /console/procurement/evaluations/{id}", "/console/procurement/evaluations/{eval_approved}", "--YY--YY-"},
 	{"GET /console/procurement/evaluations/{id}", "/console/procurement/evaluations/{eval_bank}", "---YY-YY-"},
@@ -240,7 +247,13 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/approved-products/{id}/in-use", "/api/v1/approved-products/{product}/in-use", signedIn}, // each its own
 	{"GET /api/v1/intel/warninglists", "/api/v1/intel/warninglists", signedIn},
 	{"GET /api/v1/intel/warninglists/{id}", "/api/v1/intel/warninglists/private-networks", signedIn},
-	{"GET /api/v1/alerts", "/api/v1/alerts", signedIn},                 // each the alerts it sees
+	{"GET /api/v1/alerts", "/api/v1/alerts", signedIn}, // each the alerts it sees
+	{"GET /api/v1/incidents", "/api/v1/incidents", signedIn},
+	{"GET /api/v1/incidents/figures", "/api/v1/incidents/figures", signedIn},
+	{"GET /api/v1/incidents/{id}", "/api/v1/incidents/{incident_bank}", "----YYYY-"},
+	{"GET /api/v1/incidents/{id}", "/api/v1/incidents/{incident_telco}", "------YY-"},
+	{"GET /api/v1/incident-regimes", "/api/v1/incident-regimes", signedIn},
+	{"GET /api/v1/public/incidents/follow", "/api/v1/public/incidents/follow?key={incident_follow}", "-Y-------"},
 	{"GET /api/v1/alerts/{id}", "/api/v1/alerts/{alert}", "----YYYY-"}, // BankCERT's and its banks'
 	{"GET /api/v1/advisories/{id}/acknowledgements", "/api/v1/advisories/{alert_adv}/acknowledgements", "----YYYY-"},
 
@@ -376,7 +389,7 @@ func fill(t *testing.T, path string, ids map[string]string, reporter bool) strin
 		end := strings.Index(path[start:], "}") + start
 		name := path[start+1 : end]
 		v, ok := ids[name]
-		if name == "follow" && !reporter {
+		if (name == "follow" || name == "incident_follow") && !reporter {
 			v, ok = "not-the-key", true
 		}
 		if !ok {
@@ -427,6 +440,8 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("product", `SELECT id FROM procurement_products WHERE product = 'Edge Firewall'`)
 	one("alert", `SELECT id FROM coordination_alerts ORDER BY created_at LIMIT 1`)
 	one("alert_adv", `SELECT advisory_id FROM coordination_alerts WHERE id = $1`, ids["alert"])
+	one("incident_bank", `SELECT id FROM coordination_incidents WHERE title LIKE 'Phishing campaign imitating%'`)
+	one("incident_telco", `SELECT id FROM coordination_incidents WHERE title LIKE 'Volumetric DDoS%'`)
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"
 
@@ -450,6 +465,17 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 		t.Fatal(err)
 	}
 	ids["attachment"] = att.ID
+
+	// A citizen's incident report, for its follow link.
+	res = s.API("POST", "/api/v1/public/incidents", "", map[string]any{"title": "Matrix incident", "reporter_email": "citizen@mail.example"})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("incident report: %d %s", res.Status, res.Body)
+	}
+	incidentFollow, err := url.Parse(res.JSON(t)["follow_url"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids["incident_follow"] = url.QueryEscape(incidentFollow.Query().Get("key"))
 
 	// A TAXII POST of the coordinator's, for its status.
 	coord := s.Token("coordinator@cc.example")

@@ -29,6 +29,7 @@ import (
 	"github.com/certhub/certhub/internal/admin"
 	"github.com/certhub/certhub/internal/advisory"
 	"github.com/certhub/certhub/internal/coordination"
+	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/intel"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
@@ -118,6 +119,7 @@ type Core struct {
 	// Coordination is the hub's work between organisations: alerts that
 	// must be acknowledged.
 	Coordination *coordination.Service
+	Incidents    *incident.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -229,6 +231,10 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Publications: coordinationPublications{advisories: c.Advisory}, Outbox: notify.NewOutbox(c.Queue, key), Now: cfg.Now,
 		BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Coordination.Register(c.Queue)
+	c.Incidents = incident.NewService(incident.Options{DB: c.DB, Orgs: c.Directory, Routes: incidentRoutes{vdp: c.VDP},
+		Indicators: incidentIndicators{intel: c.Intel}, Outbox: notify.NewOutbox(c.Queue, key), Now: cfg.Now, Log: cfg.Logger,
+		BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
+	c.Incidents.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -354,7 +360,7 @@ func (a *App) routes() error {
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates())
 	if err != nil {
 		return err
 	}
@@ -385,6 +391,7 @@ func (a *App) routes() error {
 	intelapi.New(a.Intel).Register(rt, api)
 	procurementapi.New(a.Procurement).Register(rt, api)
 	coordination.NewAPI(a.Coordination).Register(rt, api)
+	incident.NewAPI(a.Incidents).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -408,6 +415,7 @@ func (a *App) routes() error {
 	procurementpages.New(a.Procurement, rd).Register(rt)
 	procurementpages.NewPublic(a.Procurement, rd).Register(rt)
 	coordination.NewPages(a.Coordination, rd).Register(rt)
+	incident.NewPages(a.Incidents, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -34,32 +33,6 @@ type delivery struct {
 	to       []string
 	subject  string
 	text     string
-}
-
-// contactAddresses are where an organisation hears of an alert: its
-// contacts' addresses, the 24×7 desk first.
-func contactAddresses(o directory.Org) []string {
-	cs := slices.Clone(o.Contacts)
-	slices.SortStableFunc(cs, func(a, b directory.Contact) int {
-		rank := func(c directory.Contact) int {
-			switch {
-			case c.Role == "24x7" || c.Available24x7:
-				return 0
-			case c.Role == "incident" || c.Role == "security":
-				return 1
-			}
-			return 2
-		}
-		return rank(a) - rank(b)
-	})
-	var out []string
-	for _, c := range cs {
-		addr := strings.ToLower(strings.TrimSpace(c.Email))
-		if addr != "" && notify.ValidAddress(addr) && !slices.Contains(out, addr) {
-			out = append(out, addr)
-		}
-	}
-	return out
 }
 
 // deliveries makes each recipient's mail: the alert and a link that
@@ -93,7 +66,7 @@ func (s *Service) deliveries(ctx context.Context, a Alert, recipients []Recipien
 		if !open {
 			subject = fmt.Sprintf("[%s] An alert awaits your acknowledgement", a.TrackingID)
 		}
-		d := delivery{orgID: r.OrgID, linkHash: hash, to: contactAddresses(o), subject: subject}
+		d := delivery{orgID: r.OrgID, linkHash: hash, to: o.Addresses(), subject: subject}
 		link := s.baseURL + "/alerts/ack?key=" + raw
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s asks %s to acknowledge %s (TLP:%s):\n\n  %s\n\n", s.centerName, o.Name, a.TrackingID, a.TLP, a.Title)

@@ -158,7 +158,7 @@ func (s *Service) step(ctx context.Context, a Alert, d due, names map[string]str
 			return false, err
 		}
 		for _, o := range orgs {
-			to := contactAddresses(o)
+			to := o.Addresses()
 			if len(to) == 0 {
 				continue
 			}

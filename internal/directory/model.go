@@ -2,7 +2,10 @@ package directory
 
 import (
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/certhub/certhub/internal/platform/notify"
 )
 
 // Kind is what an organisation is.
@@ -197,4 +200,31 @@ type Filter struct {
 	CII      *bool
 	Cursor   string
 	Limit    int
+}
+
+// Addresses are where the organisation is told of what needs its
+// attention (an alert, an incident): its contacts' valid addresses, each
+// once, the 24×7 desk first, then its incident and security contacts.
+func (o Org) Addresses() []string {
+	cs := slices.Clone(o.Contacts)
+	slices.SortStableFunc(cs, func(a, b Contact) int {
+		rank := func(c Contact) int {
+			switch {
+			case c.Role == "24x7" || c.Available24x7:
+				return 0
+			case c.Role == "incident" || c.Role == "security":
+				return 1
+			}
+			return 2
+		}
+		return rank(a) - rank(b)
+	})
+	var out []string
+	for _, c := range cs {
+		addr := strings.ToLower(strings.TrimSpace(c.Email))
+		if addr != "" && notify.ValidAddress(addr) && !slices.Contains(out, addr) {
+			out = append(out, addr)
+		}
+	}
+	return out
 }
