@@ -358,7 +358,9 @@ func (a *App) routes() error {
 	// Secure cookies and HSTS whenever users reach the server over HTTPS:
 	// served here, or through a proxy that terminates TLS (--base-url https://…).
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.BaseURL, "https://")
-	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, a.Now), secure)
+	// scs stamps a session's expiry with the real clock, so the store
+	// reads it against the same clock, whatever the server's says.
+	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
 		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates())
 	if err != nil {

@@ -127,7 +127,7 @@ type fixture struct {
 	intel *shared
 }
 
-func setup(t *testing.T, d *db.DB) fixture {
+func setup(t testing.TB, d *db.DB) fixture {
 	t.Helper()
 	for _, o := range dir {
 		if _, err := d.Exec(context.Background(), `INSERT INTO orgs (id, name, name_key, kind, sector, created_at, updated_at)

@@ -276,9 +276,19 @@ func listIncidents(ctx context.Context, q db.Querier, rd reader, f Filter, limit
 	if f.Overdue {
 		where = append(where, `i.next_due_at < `+args.Add(now))
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		p := args.Add("%" + strings.ToLower(db.EscapeLike(q)) + "%")
-		where = append(where, `(LOWER(i.number) LIKE `+p+` ESCAPE '\' OR LOWER(i.title) LIKE `+p+` ESCAPE '\')`)
+	if text := strings.TrimSpace(f.Query); text != "" {
+		if up := strings.ToUpper(text); strings.HasPrefix(up, "INC-") {
+			// A number, or its start: a range of the unique index.
+			where = append(where, `i.number >= `+args.Add(up)+` AND i.number < `+args.Add(up+"\uffff"))
+		} else {
+			// Case-insensitive: SQLite's LIKE is, for ASCII (and cheaper
+			// than LOWER on every row); PostgreSQL's ILIKE.
+			like := "LIKE"
+			if q.Engine() == db.Postgres {
+				like = "ILIKE"
+			}
+			where = append(where, `i.title `+like+` `+args.Add("%"+db.EscapeLike(text)+"%")+` ESCAPE '\'`)
+		}
 	}
 	order := `i.created_at DESC, i.id DESC`
 	if f.Sort == "due" {

@@ -39,6 +39,8 @@ CREATE TABLE coordination_incidents (
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL
 );
+-- The queue, newest first, filtered in the walk.
+CREATE INDEX coordination_incidents_created ON coordination_incidents (created_at, id);
 CREATE INDEX coordination_incidents_owner ON coordination_incidents (owner_org_id, status, created_at, id);
 CREATE INDEX coordination_incidents_reporter ON coordination_incidents (reporter_org_id, created_at, id);
 CREATE INDEX coordination_incidents_status ON coordination_incidents (status, created_at, id);

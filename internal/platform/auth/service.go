@@ -96,7 +96,8 @@ func (s *Service) Memberships(ctx context.Context, userID string) ([]Membership,
 // CleanSessions deletes expired sessions and spent links.
 func (s *Service) CleanSessions(ctx context.Context) (int64, error) {
 	now := s.now()
-	n, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expiry < $1`, now)
+	// Sessions' expiries are stamped by scs with the real clock.
+	n, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expiry < $1`, time.Now())
 	if err != nil {
 		return 0, fmt.Errorf("auth: clean sessions: %w", err)
 	}
