@@ -223,6 +223,9 @@ var matrixRows = []matrixRow{
 	{"GET /console/incidents/figures", "/console/incidents/figures", signedIn},                     // figures over what each may read
 	{"GET /console/incidents/{id}", "/console/incidents/{incident_bank}", "----YYYY-"},             // the reporter, its CERT, the center
 	{"GET /console/incidents/{id}", "/console/incidents/{incident_telco}", "------YY-"},            // another sector's: not BankCERT's
+	{"GET /console/threads", "/console/threads", signedIn},                                         // each its organisations' threads
+	{"GET /console/threads/new", "/console/threads/new", "--YYYYY-Y"},                              // members above viewer open threads (not the admin, of no organisation)
+	{"GET /console/threads/{id}", "/console/threads/{thread}", "-----Y---"},                        // BankCERT's with TelcoCERT and nCERT: not the center's
 	{"GET /report-incident", "/report-incident", everyone},                                         // the public form
 	{"GET /report-incident/follow", "/report-incident/follow?key={incident_follow}", "-Y-------"},  // only the citizen holds the key
 	{"GET /console/procurement/evaluations/new", "/console/procurement/evaluations/new", signedIn}, // the demo's accounts are all above viewer
@@ -253,6 +256,8 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/incidents/{id}", "/api/v1/incidents/{incident_bank}", "----YYYY-"},
 	{"GET /api/v1/incidents/{id}", "/api/v1/incidents/{incident_telco}", "------YY-"},
 	{"GET /api/v1/incident-regimes", "/api/v1/incident-regimes", signedIn},
+	{"GET /api/v1/threads", "/api/v1/threads", signedIn},
+	{"GET /api/v1/threads/{id}", "/api/v1/threads/{thread}", "-----Y---"},
 	{"GET /api/v1/public/incidents/follow", "/api/v1/public/incidents/follow?key={incident_follow}", "-Y-------"},
 	{"GET /api/v1/alerts/{id}", "/api/v1/alerts/{alert}", "----YYYY-"}, // BankCERT's and its banks'
 	{"GET /api/v1/advisories/{id}/acknowledgements", "/api/v1/advisories/{alert_adv}/acknowledgements", "----YYYY-"},
@@ -442,6 +447,7 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("alert_adv", `SELECT advisory_id FROM coordination_alerts WHERE id = $1`, ids["alert"])
 	one("incident_bank", `SELECT id FROM coordination_incidents WHERE title LIKE 'Phishing campaign imitating%'`)
 	one("incident_telco", `SELECT id FROM coordination_incidents WHERE title LIKE 'Volumetric DDoS%'`)
+	one("thread", `SELECT id FROM coordination_threads WHERE title LIKE 'Web shell%'`)
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"
 

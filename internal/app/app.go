@@ -30,6 +30,7 @@ import (
 	"github.com/certhub/certhub/internal/advisory"
 	"github.com/certhub/certhub/internal/coordination"
 	"github.com/certhub/certhub/internal/coordination/incident"
+	"github.com/certhub/certhub/internal/coordination/thread"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/intel"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
@@ -46,6 +47,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/seal"
+	"github.com/certhub/certhub/internal/platform/threads"
 	"github.com/certhub/certhub/internal/procurement"
 	procurementapi "github.com/certhub/certhub/internal/procurement/api"
 	procurementpages "github.com/certhub/certhub/internal/procurement/pages"
@@ -120,6 +122,7 @@ type Core struct {
 	// must be acknowledged.
 	Coordination *coordination.Service
 	Incidents    *incident.Service
+	Threads      *thread.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -235,6 +238,8 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Indicators: incidentIndicators{intel: c.Intel}, Outbox: notify.NewOutbox(c.Queue, key), Now: cfg.Now, Log: cfg.Logger,
 		BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Incidents.Register(c.Queue)
+	c.Threads = thread.NewService(thread.Options{DB: c.DB, Orgs: c.Directory, People: c.Auth, Outbox: notify.NewOutbox(c.Queue, key),
+		Signer: c.CenterKey, Now: cfg.Now, BaseURL: c.baseURL(""), CenterName: cfg.CenterName, ReplyDomain: replyDomain(cfg)})
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -362,7 +367,7 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates())
 	if err != nil {
 		return err
 	}
@@ -394,6 +399,7 @@ func (a *App) routes() error {
 	procurementapi.New(a.Procurement).Register(rt, api)
 	coordination.NewAPI(a.Coordination).Register(rt, api)
 	incident.NewAPI(a.Incidents).Register(rt, api)
+	thread.NewAPI(a.Threads).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -418,6 +424,7 @@ func (a *App) routes() error {
 	procurementpages.NewPublic(a.Procurement, rd).Register(rt)
 	coordination.NewPages(a.Coordination, rd).Register(rt)
 	incident.NewPages(a.Incidents, rd).Register(rt)
+	thread.NewPages(a.Threads, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)
@@ -601,8 +608,11 @@ func (a *App) startMail() error {
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: a.server.TLSConfig.Certificates}
 	}
 	srv, err := mailin.New(mailin.Config{Domain: hostOf(a.baseURL("")), Recipients: []string{a.Cfg.ReportAddress}, TLS: tlsCfg,
-		Decrypt: a.VDP.Reports().Decrypt, Logger: a.Log,
-		Deliver: func(ctx context.Context, _ string, m mailin.Message, ip string) error {
+		Decrypt: a.VDP.Reports().Decrypt, Logger: a.Log, Accept: a.isReplyAddress,
+		Deliver: func(ctx context.Context, to string, m mailin.Message, ip string) error {
+			if token, ok := threads.TokenOf(to); ok {
+				return a.deliverReply(ctx, token, m)
+			}
 			return a.VDP.Reports().ReceiveMail(ctx, m, ip)
 		}})
 	if err != nil {

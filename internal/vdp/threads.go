@@ -126,7 +126,7 @@ func (s *Service) AddPost(ctx context.Context, id *auth.Identity, caseID, thread
 			authorOrg = &c.OwnerOrgID
 		}
 		p.AuthorOrg = authorOrg
-		if err := threads.AddPost(ctx, tx, c.ID, id.User.ID, &p); err != nil {
+		if err := threads.AddPost(ctx, tx, id.User.ID, &p); err != nil {
 			return err
 		}
 		vis, orgOnly := model.VisibleParticipants, (*string)(nil)

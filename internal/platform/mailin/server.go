@@ -34,12 +34,15 @@ type Deliver func(ctx context.Context, to string, m Message, ip string) error
 type Config struct {
 	Addr       string   // host:port to listen on
 	Domain     string   // the name in the greeting
-	Recipients []string // the only addresses mail is accepted for
-	MaxBytes   int64    // largest message; 25 MB when zero
-	TLS        *tls.Config
-	Decrypt    Decrypter
-	Deliver    Deliver
-	Logger     *slog.Logger
+	Recipients []string // the addresses mail is accepted for
+	// Accept, when set, takes further addresses (a thread's reply
+	// addresses, each with its own token); nothing else is accepted.
+	Accept   func(addr string) bool
+	MaxBytes int64 // largest message; 25 MB when zero
+	TLS      *tls.Config
+	Decrypt  Decrypter
+	Deliver  Deliver
+	Logger   *slog.Logger
 }
 
 // Server is an SMTP listener.
@@ -118,7 +121,7 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	to = strings.ToLower(strings.TrimSpace(to))
-	if !x.s.rcpt[to] {
+	if !x.s.rcpt[to] && (x.s.cfg.Accept == nil || !x.s.cfg.Accept(to)) {
 		// Never a relay, and no hint about which other addresses exist.
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox here"}
 	}

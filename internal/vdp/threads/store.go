@@ -8,6 +8,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	pthreads "github.com/certhub/certhub/internal/platform/threads"
 )
 
 // Insert writes a new thread, in the caller's transaction.
@@ -86,58 +87,21 @@ func Get(ctx context.Context, q db.Querier, caseID, threadID string) (Thread, er
 	return t, nil
 }
 
+// tables are the case threads' tables for the platform's thread
+// mechanism: each post repeats its thread's case_id.
+var tables = pthreads.Tables{Threads: "vdp_threads", Posts: "vdp_posts", Copy: []string{"case_id"}}
+
 // Posts returns the latest limit posts of t (those before seq before, when
 // it is not 0), oldest first; posts after readSeq are marked unread.
 func Posts(ctx context.Context, q db.Querier, t Thread, before int64, limit int, readSeq int64) (Page, error) {
-	pg := Page{Thread: t}
-	cond, args := `thread_id = $1`, []any{t.ID}
-	if before > 0 {
-		cond += ` AND seq < $2`
-		args = append(args, before)
-	}
-	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT seq, id, thread_id, author_name, author_org_id, body, created_at
-		FROM vdp_posts WHERE %s ORDER BY seq DESC LIMIT %d`, cond, limit+1), args...)
-	if err != nil {
-		return pg, fmt.Errorf("vdp: posts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p Post
-		if err := rows.Scan(&p.Seq, &p.ID, &p.ThreadID, &p.AuthorName, &p.AuthorOrg, &p.Body, &p.CreatedAt); err != nil {
-			return pg, err
-		}
-		p.Unread = p.Seq > readSeq
-		pg.Posts = append(pg.Posts, p)
-	}
-	if err := rows.Err(); err != nil {
-		return pg, err
-	}
-	if len(pg.Posts) > limit {
-		pg.Posts = pg.Posts[:limit]
-		pg.Older = pg.Posts[limit-1].Seq
-	}
-	// Oldest first on the page.
-	for i, j := 0, len(pg.Posts)-1; i < j; i, j = i+1, j-1 {
-		pg.Posts[i], pg.Posts[j] = pg.Posts[j], pg.Posts[i]
-	}
-	if pg.Posts == nil {
-		pg.Posts = []Post{}
-	}
-	return pg, nil
+	pg, err := tables.List(ctx, q, t.ID, before, limit, readSeq)
+	return Page{Thread: t, Posts: pg.Posts, Older: pg.Older}, err
 }
 
-// AddPost writes p in its thread of caseID, in the caller's transaction,
-// and sets its seq. authorUserID is "" for the system.
-func AddPost(ctx context.Context, tx *db.Tx, caseID, authorUserID string, p *Post) error {
-	var user *string
-	if authorUserID != "" {
-		user = &authorUserID
-	}
-	if err := tx.QueryRow(ctx, `INSERT INTO vdp_posts (id, thread_id, case_id, author_user_id, author_org_id, author_name, body, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`, p.ID, p.ThreadID, caseID, user, p.AuthorOrg, p.AuthorName, p.Body, p.CreatedAt).Scan(&p.Seq); err != nil {
-		return fmt.Errorf("vdp: post: %w", err)
-	}
-	return nil
+// AddPost writes p in its thread, in the caller's transaction, and sets
+// its seq. authorUserID is "" for the system.
+func AddPost(ctx context.Context, tx *db.Tx, authorUserID string, p *Post) error {
+	return tables.Add(ctx, tx, authorUserID, p)
 }
 
 // Unread counts, per thread of the case, the posts after seq.

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/errs"
+	pthreads "github.com/certhub/certhub/internal/platform/threads"
 	"github.com/certhub/certhub/internal/vdp/model"
 )
 
@@ -29,17 +30,9 @@ type Thread struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-// Post is one message in a thread.
-type Post struct {
-	Seq        int64     `json:"seq"`
-	ID         string    `json:"id"`
-	ThreadID   string    `json:"thread_id"`
-	AuthorName string    `json:"author"`
-	AuthorOrg  *string   `json:"author_org_id,omitempty"`
-	Body       string    `json:"body"`
-	Unread     bool      `json:"unread"`
-	CreatedAt  time.Time `json:"created_at"`
-}
+// Post is one message in a thread: the platform's one mechanism for
+// every discussion (internal/platform/threads).
+type Post = pthreads.Post
 
 // Input opens a discussion.
 type Input struct {
