@@ -13,6 +13,7 @@ import (
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/demo"
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
 )
 
 // The access matrix: every read path of the server — each GET route of
@@ -276,11 +277,17 @@ var matrixRows = []matrixRow{
 	{"GET /taxii2/api/status/{id}/{$}", "/taxii2/api/status/{taxii_status}/", staff}, // the coordinator's own POST
 }
 
-// TestAccessMatrix reads every row as every role on the demo, and fails
-// on any answer the row does not expect, on a row whose path does not
-// reach its route, and on a GET route no row covers.
+// TestAccessMatrix reads every row as every role on the demo, on both
+// engines, and fails on any answer the row does not expect, on a row whose
+// path does not reach its route, and on a GET route no row covers.
 func TestAccessMatrix(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{Demo: true})
+	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
+		t.Run(string(engine), func(t *testing.T) { accessMatrix(t, engine) })
+	}
+}
+
+func accessMatrix(t *testing.T, engine db.Engine) {
+	s := apptest.Start(t, apptest.Options{Engine: engine, Demo: true})
 	ids := matrixObjects(t, s)
 
 	covered := map[string]bool{}

@@ -62,23 +62,26 @@ import (
 
 // Config is everything certhub can be told at start.
 type Config struct {
-	Addr           string // listen address, e.g. 127.0.0.1:8080
-	DataDir        string // data directory (SQLite database, key, outbox)
-	DSN            string // postgres://… for PostgreSQL; empty for SQLite in DataDir
-	TLSCert        string
-	TLSKey         string
-	BaseURL        string // public URL for links in e-mail; default from Addr
-	CenterName     string // shown on every page and in e-mail
-	SMTPURL        string // smtp://user:pass@host:587?tls=starttls; empty writes mail to DataDir/outbox
-	MailFrom       string
-	SMTPListen     string // address of the inbound SMTP listener for reports by e-mail; empty: off
-	ReportAddress  string // the address reports are sent to (accepted by the listener, Reply-To of mail to reporters)
-	SecretKey      string // 32 bytes hex/base64; empty uses DataDir/secret.key
-	TrustedProxies string // comma-separated addresses/prefixes whose X-Forwarded-For is believed
-	MetricsAllow   string // comma-separated prefixes allowed to read /metrics (default: loopback and private)
-	AdminPassword  string // password of the first admin; generated when empty
-	Demo           bool   // load the demo dataset (once)
-	Workers        int    // background jobs run at once
+	Addr          string // listen address, e.g. 127.0.0.1:8080
+	DataDir       string // data directory (SQLite database, key, outbox)
+	DSN           string // postgres://… for PostgreSQL; empty for SQLite in DataDir
+	TLSCert       string
+	TLSKey        string
+	BaseURL       string // public URL for links in e-mail; default from Addr
+	CenterName    string // shown on every page and in e-mail
+	SMTPURL       string // smtp://user:pass@host:587?tls=starttls; empty writes mail to DataDir/outbox
+	MailFrom      string
+	SMTPListen    string // address of the inbound SMTP listener for reports by e-mail; empty: off
+	ReportAddress string // the address reports are sent to (accepted by the listener, Reply-To of mail to reporters)
+	// IncidentAddress is where incidents are reported by e-mail (accepted by
+	// the listener); empty: not by e-mail.
+	IncidentAddress string
+	SecretKey       string // 32 bytes hex/base64; empty uses DataDir/secret.key
+	TrustedProxies  string // comma-separated addresses/prefixes whose X-Forwarded-For is believed
+	MetricsAllow    string // comma-separated prefixes allowed to read /metrics (default: loopback and private)
+	AdminPassword   string // password of the first admin; generated when empty
+	Demo            bool   // load the demo dataset (once)
+	Workers         int    // background jobs run at once
 	// WebhookAllowPrivate lets webhooks and pulled intelligence feeds reach
 	// private and loopback addresses (an internal SOAR, the center's own
 	// sensors); by default they go to public addresses only.
@@ -151,6 +154,10 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	cfg.ReportAddress = strings.ToLower(strings.TrimSpace(cfg.ReportAddress))
 	if cfg.ReportAddress != "" && !notify.ValidAddress(cfg.ReportAddress) {
 		return nil, fmt.Errorf("the report address %q is not an e-mail address", cfg.ReportAddress)
+	}
+	cfg.IncidentAddress = strings.ToLower(strings.TrimSpace(cfg.IncidentAddress))
+	if cfg.IncidentAddress != "" && (!notify.ValidAddress(cfg.IncidentAddress) || cfg.IncidentAddress == cfg.ReportAddress) {
+		return nil, fmt.Errorf("the incident address %q is not an e-mail address of its own", cfg.IncidentAddress)
 	}
 	if cfg.SMTPListen != "" && cfg.ReportAddress == "" {
 		return nil, errors.New("receiving reports by e-mail (--smtp-listen) needs the address they are sent to (--report-address)")
@@ -607,11 +614,18 @@ func (a *App) startMail() error {
 	if a.server.TLSConfig != nil {
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: a.server.TLSConfig.Certificates}
 	}
-	srv, err := mailin.New(mailin.Config{Domain: hostOf(a.baseURL("")), Recipients: []string{a.Cfg.ReportAddress}, TLS: tlsCfg,
+	recipients := []string{a.Cfg.ReportAddress}
+	if a.Cfg.IncidentAddress != "" {
+		recipients = append(recipients, a.Cfg.IncidentAddress)
+	}
+	srv, err := mailin.New(mailin.Config{Domain: hostOf(a.baseURL("")), Recipients: recipients, TLS: tlsCfg,
 		Decrypt: a.VDP.Reports().Decrypt, Logger: a.Log, Accept: a.isReplyAddress,
 		Deliver: func(ctx context.Context, to string, m mailin.Message, ip string) error {
 			if token, ok := threads.TokenOf(to); ok {
 				return a.deliverReply(ctx, token, m)
+			}
+			if to == a.Cfg.IncidentAddress {
+				return a.deliverIncident(ctx, m, ip)
 			}
 			return a.VDP.Reports().ReceiveMail(ctx, m, ip)
 		}})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/coordination/thread"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/mailin"
@@ -47,6 +48,17 @@ func (a *App) deliverReply(ctx context.Context, token string, m mailin.Message) 
 	}
 	if k := errs.KindOf(err); k == errs.KindInvalid || k == errs.KindForbidden || k == errs.KindNotFound {
 		return &mailin.Rejection{Reason: "the reply was not taken: " + errs.As(err).Message}
+	}
+	return err
+}
+
+// deliverIncident takes an incident reported by e-mail; what the report
+// cannot take is refused with the reason, so the sender hears of it.
+func (a *App) deliverIncident(ctx context.Context, m mailin.Message, ip string) error {
+	_, err := a.Incidents.ReceiveMail(ctx, incident.Mail{From: m.From, FromName: m.FromName, Subject: m.Subject, Text: m.Text,
+		Automatic: m.Automatic, Attachments: len(m.Attachments)}, ip)
+	if k := errs.KindOf(err); k == errs.KindInvalid || k == errs.KindRateLimited {
+		return &mailin.Rejection{Reason: "the report was not taken: " + errs.As(err).Message}
 	}
 	return err
 }

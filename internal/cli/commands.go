@@ -28,8 +28,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	center := f.String("center-name", "CERT Coordination Center", "name of the coordination center, shown on every page")
 	smtpURL := f.String("smtp-url", "", "SMTP relay, smtp://user:password@host:587?tls=starttls (default: write mail to DATA/outbox)")
 	mailFrom := f.String("mail-from", "", "sender address of outgoing mail")
-	smtpListen := f.String("smtp-listen", "", "receive vulnerability reports by e-mail: address of the inbound SMTP listener, e.g. :25 (default: off)")
+	smtpListen := f.String("smtp-listen", "", "receive reports and replies by e-mail: address of the inbound SMTP listener, e.g. :25 (default: off)")
 	reportAddr := f.String("report-address", "", "the address reports are e-mailed to, e.g. report@cert.example (accepted by --smtp-listen; Reply-To of mail to reporters)")
+	incidentAddr := f.String("incident-address", "", "the address incidents are reported to by e-mail, e.g. incident@cert.example (accepted by --smtp-listen; optional)")
 	proxies := f.String("trusted-proxies", "", "comma-separated proxies whose X-Forwarded-For is believed")
 	metricsAllow := f.String("metrics-allow", "", "comma-separated networks that may read /metrics (default: loopback and private)")
 	workers := f.Int("workers", 4, "background jobs run at once")
@@ -52,7 +53,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	cfg.Addr, cfg.Demo, cfg.TLSCert, cfg.TLSKey, cfg.BaseURL, cfg.CenterName = *addr, *demoData, *tlsCert, *tlsKey, *baseURL, *center
 	cfg.SMTPURL, cfg.MailFrom, cfg.TrustedProxies, cfg.MetricsAllow, cfg.Workers = *smtpURL, *mailFrom, *proxies, *metricsAllow, *workers
 	cfg.AdminPassword, cfg.WebhookAllowPrivate = *adminPassword, *webhookPrivate
-	cfg.SMTPListen, cfg.ReportAddress = *smtpListen, *reportAddr
+	cfg.SMTPListen, cfg.ReportAddress, cfg.IncidentAddress = *smtpListen, *reportAddr, *incidentAddr
 	cfg.IntelRetention = time.Duration(*retention) * 24 * time.Hour
 	a, err := app.New(ctx, cfg)
 	if err != nil {

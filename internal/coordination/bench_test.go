@@ -3,11 +3,13 @@ package coordination_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/certhub/certhub/internal/coordination"
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 )
@@ -59,6 +61,24 @@ func BenchmarkSendAlert(b *testing.B) {
 			}
 		}
 	})
+	// The same with every recipient holding a key: each mail encrypted
+	// to its organisation before the transaction.
+	keyed := coordination.NewService(coordination.Options{DB: d, Orgs: keyedOrgs{big}, Publications: many, Outbox: mail, Now: func() time.Time { return now }})
+	b.Run("send-encrypted", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			n++
+			id := fmt.Sprintf("enc%d", n)
+			many[id] = coordination.Publication{ID: id, TrackingID: "CH-2026-" + id, Title: "Alert", TLP: "CLEAR"}
+			mail.mails = nil
+			if _, err := keyed.Send(ctx, staff, coordination.AlertInput{Advisory: id, Audience: coordination.Audience{Constituents: []string{"cert"}}}); err != nil {
+				b.Fatal(err)
+			}
+			if len(mail.mails) != 2001 || !strings.Contains(mail.mails[0].Text, "BEGIN PGP MESSAGE") {
+				b.Fatalf("%d mails", len(mail.mails))
+			}
+		}
+	})
 	list, _, err := s.Alerts(ctx, staff, 1, "")
 	if err != nil || len(list) != 1 {
 		b.Fatal(list, err)
@@ -71,4 +91,18 @@ func BenchmarkSendAlert(b *testing.B) {
 			}
 		}
 	})
+}
+
+// keyedOrgs gives every organisation the banking CERT's key.
+type keyedOrgs struct{ orgs }
+
+func (k keyedOrgs) GetMany(ctx context.Context, id *auth.Identity, ids []string) ([]directory.Org, error) {
+	list, err := k.orgs.GetMany(ctx, id, ids)
+	for i := range list {
+		list[i].PGPKey = bankCERTKey
+		if len(list[i].Contacts) == 0 {
+			list[i].Contacts = []directory.Contact{{Role: "24x7", Email: "soc@" + list[i].ID + ".example"}}
+		}
+	}
+	return list, err
 }

@@ -36,7 +36,7 @@ func loadIncidents(ctx context.Context, c *app.Core) error {
 	if _, err := c.Incidents.Report(ctx, telco, incident.Input{Title: "Volumetric DDoS on the mobile core's DNS resolvers",
 		Description: "UDP reflection traffic peaking at 180 Gbit/s against the resolvers since yesterday evening; subscribers in the north lose service in bursts.",
 		Class:       "availability", Type: "ddos", Severity: "high", TLP: "AMBER", Systems: "Mobile core DNS resolvers; customer data service",
-		AffectedUsers: ptr(int64(1_200_000)), ImpactHours: ptr(20), Indicators: []string{"203.0.113.250", "198.51.100.250"},
+		AffectedUsers: ptr(int64(1_200_000)), ImpactHours: ptr(20), Indicators: []string{"198.51.100.240", "198.51.100.241"},
 		Regimes: []string{deadline.NIS2.ID}, DetectedAt: at(31 * time.Hour), AwareAt: at(30 * time.Hour)}, incident.ChannelPortal); err != nil {
 		return fmt.Errorf("demo incident (telecom): %w", err)
 	}
@@ -73,9 +73,9 @@ func loadIncidents(ctx context.Context, c *app.Core) error {
 		return err
 	}
 	intrusion, err := c.Incidents.Report(ctx, crescent, incident.Input{Title: "Web shell found on the loan application server",
-		Description: "Our EDR flagged a web shell on the public loan portal; outbound connections go to an address in a telecom operator's range.",
+		Description: "Our EDR flagged a web shell on the public loan portal; outbound connections go to a VPS at a hosting provider.",
 		Class:       "intrusions", Type: "system-compromise", Severity: "high", TLP: "AMBER",
-		Indicators: []string{"203.0.113.77", "shell-update.example.org", "d41d8cd98f00b204e9800998ecf8427e"},
+		Indicators: []string{"198.51.100.242", "shell-update.example.org", "9e107d9d372bb6826bd81d3542a419d6"},
 		DetectedAt: at(6 * time.Hour)}, incident.ChannelPortal)
 	if err != nil {
 		return fmt.Errorf("demo incident (intrusion): %w", err)
@@ -96,7 +96,7 @@ func loadIncidents(ctx context.Context, c *app.Core) error {
 		}
 	}
 	if _, err := c.Incidents.AddNote(ctx, lead, intrusion.ID, incident.NoteInput{Visibility: incident.CERTs,
-		Body: "The web shell calls back to 203.0.113.77. TelcoCERT: can you identify the customer behind it and have it taken down?"}); err != nil {
+		Body: "The web shell calls back to 198.51.100.242. TelcoCERT: can you identify the customer behind it and have it taken down?"}); err != nil {
 		return fmt.Errorf("demo note: %w", err)
 	}
 

@@ -20,15 +20,15 @@ func loadThreads(ctx context.Context, c *app.Core, ids map[string]string) error 
 	if err != nil {
 		return err
 	}
-	v, err := c.Threads.Open(ctx, bank, thread.Input{Title: "Web shell callbacks to 203.0.113.77", TLP: "AMBER", OrgID: ids["bankcert"],
+	v, err := c.Threads.Open(ctx, bank, thread.Input{Title: "Web shell callbacks to 198.51.100.242", TLP: "AMBER", OrgID: ids["bankcert"],
 		OrgIDs: []string{ids["telcocert"], ids["ncert"]},
-		Body: "A web shell at Crescent Microfinance calls back to 203.0.113.77. @TelcoCERT: is that one of your operators' customers? " +
+		Body: "A web shell at Crescent Microfinance calls back to 198.51.100.242. @TelcoCERT: is that one of your operators' customers? " +
 			"@nCERT: have you seen it elsewhere?"})
 	if err != nil {
 		return fmt.Errorf("demo thread: %w", err)
 	}
 	for _, a := range []struct{ email, org, body string }{
-		{"lead@telco-cert.example", "telcocert", "It is a VPS at Karakoram Telecom's hosting arm. We have asked them to preserve the logs and take it down."},
+		{"lead@telco-cert.example", "telcocert", "It is a VPS at a hosting provider our operators peer with. We have asked it to preserve the logs and take it down."},
 		{"analyst@ncert.example", "ncert", "Seen twice this month, both times against payment portals. Sending you the other indicators through intelligence."},
 	} {
 		u, err := c.Auth.UserByEmail(ctx, a.email)
