@@ -218,12 +218,14 @@ var matrixRows = []matrixRow{
 	{"GET /console/alerts", "/console/alerts", signedIn},
 	{"GET /console/alerts/new", "/console/alerts/new", staff},
 	{"GET /console/alerts/{id}", "/console/alerts/{alert}", "----YYYY-"},
-	{"GET /alerts/ack", "/alerts/ack?key=not-one-the-center-sent", "---------"},                    // the key is only in the mail to each recipient
-	{"GET /console/incidents", "/console/incidents", signedIn},                                     // each the incidents it is a party to
-	{"GET /console/incidents/new", "/console/incidents/new", "--YYYYYYY"},                          // members above viewer report for their organisation
-	{"GET /console/incidents/figures", "/console/incidents/figures", signedIn},                     // figures over what each may read
-	{"GET /console/incidents/{id}", "/console/incidents/{incident_bank}", "----YYYY-"},             // the reporter, its CERT, the center
-	{"GET /console/incidents/{id}", "/console/incidents/{incident_telco}", "------YY-"},            // another sector's: not BankCERT's
+	{"GET /alerts/ack", "/alerts/ack?key=not-one-the-center-sent", "---------"},         // the key is only in the mail to each recipient
+	{"GET /console/incidents", "/console/incidents", signedIn},                          // each the incidents it is a party to
+	{"GET /console/incidents/new", "/console/incidents/new", "--YYYYYYY"},               // members above viewer report for their organisation
+	{"GET /console/incidents/figures", "/console/incidents/figures", signedIn},          // figures over what each may read
+	{"GET /console/incidents/{id}", "/console/incidents/{incident_bank}", "----YYYY-"},  // the reporter, its CERT, the center
+	{"GET /console/incidents/{id}", "/console/incidents/{incident_telco}", "------YY-"}, // another sector's: not BankCERT's
+	{"GET /console/incidents/{id}/attachments/{file}", "/console/incidents/{incident_bank}/attachments/{incident_file}", "----YYYY-"},
+	{"GET /console/threads/{id}/attachments/{file}", "/console/threads/{thread}/attachments/{thread_file}", "-----Y---"},
 	{"GET /console/threads", "/console/threads", signedIn},                                         // each its organisations' threads
 	{"GET /console/threads/new", "/console/threads/new", "--YYYYY-Y"},                              // members above viewer open threads (not the admin, of no organisation)
 	{"GET /console/threads/{id}", "/console/threads/{thread}", "-----Y---"},                        // BankCERT's with TelcoCERT and nCERT: not the center's
@@ -257,6 +259,8 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/incidents/{id}", "/api/v1/incidents/{incident_bank}", "----YYYY-"},
 	{"GET /api/v1/incidents/{id}", "/api/v1/incidents/{incident_telco}", "------YY-"},
 	{"GET /api/v1/incident-regimes", "/api/v1/incident-regimes", signedIn},
+	{"GET /api/v1/incidents/{id}/attachments/{file}", "/api/v1/incidents/{incident_bank}/attachments/{incident_file}", "----YYYY-"},
+	{"GET /api/v1/threads/{id}/attachments/{file}", "/api/v1/threads/{thread}/attachments/{thread_file}", "-----Y---"},
 	{"GET /api/v1/threads", "/api/v1/threads", signedIn},
 	{"GET /api/v1/threads/{id}", "/api/v1/threads/{thread}", "-----Y---"},
 	{"GET /api/v1/public/incidents/follow", "/api/v1/public/incidents/follow?key={incident_follow}", "-Y-------"},
@@ -455,6 +459,8 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("incident_bank", `SELECT id FROM coordination_incidents WHERE title LIKE 'Phishing campaign imitating%'`)
 	one("incident_telco", `SELECT id FROM coordination_incidents WHERE title LIKE 'Volumetric DDoS%'`)
 	one("thread", `SELECT id FROM coordination_threads WHERE title LIKE 'Web shell%'`)
+	one("incident_file", `SELECT id FROM coordination_incident_files WHERE incident_id = $1`, ids["incident_bank"])
+	one("thread_file", `SELECT id FROM coordination_thread_files WHERE thread_id = $1`, ids["thread"])
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"
 

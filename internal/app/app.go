@@ -41,6 +41,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/mailin"
@@ -242,10 +243,10 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Coordination.Register(c.Queue)
 	c.Incidents = incident.NewService(incident.Options{DB: c.DB, Orgs: c.Directory, Routes: incidentRoutes{vdp: c.VDP},
-		Indicators: incidentIndicators{intel: c.Intel}, Outbox: notify.NewOutbox(c.Queue, key), Now: cfg.Now, Log: cfg.Logger,
+		Indicators: incidentIndicators{intel: c.Intel}, Outbox: notify.NewOutbox(c.Queue, key), Files: files.NewStore(cfg.DataDir), Now: cfg.Now, Log: cfg.Logger,
 		BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Incidents.Register(c.Queue)
-	c.Threads = thread.NewService(thread.Options{DB: c.DB, Orgs: c.Directory, People: c.Auth, Outbox: notify.NewOutbox(c.Queue, key),
+	c.Threads = thread.NewService(thread.Options{DB: c.DB, Files: files.NewStore(cfg.DataDir), Orgs: c.Directory, People: c.Auth, Outbox: notify.NewOutbox(c.Queue, key),
 		Signer: c.CenterKey, Now: cfg.Now, BaseURL: c.baseURL(""), CenterName: cfg.CenterName, ReplyDomain: replyDomain(cfg)})
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })

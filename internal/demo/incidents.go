@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/certhub/certhub/internal/app"
@@ -62,6 +63,13 @@ func loadIncidents(ctx context.Context, c *app.Core) error {
 	if _, err := c.Incidents.AddNote(ctx, bankCERT, phish.ID, incident.NoteInput{Visibility: incident.Reporter,
 		Body: "Received. We have asked the registrar to suspend the domain and added the URL to the sector's block list. Please send the SMS sender IDs you have seen."}); err != nil {
 		return fmt.Errorf("demo first response: %w", err)
+	}
+	sms, err := c.Incidents.Stage("sms-samples.txt", strings.NewReader("From: FIRSTBNK\nYour account is blocked. Verify at https://firstbank-login.example.net/secure\n"))
+	if err != nil {
+		return fmt.Errorf("demo file: %w", err)
+	}
+	if _, err := c.Incidents.Attach(ctx, bank, phish.ID, sms); err != nil {
+		return fmt.Errorf("demo file: %w", err)
 	}
 	if _, err := c.Incidents.AddTask(ctx, bankCERT, phish.ID, incident.TaskInput{Title: "Request the takedown of the phishing domain",
 		DueAt: now.Add(24 * time.Hour).Format(time.RFC3339)}); err != nil {

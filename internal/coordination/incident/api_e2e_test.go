@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/certhub/certhub/internal/apptest"
+	"github.com/certhub/certhub/internal/demo"
 )
 
 // Through the real server: a bank reports by the API (201 with its
@@ -49,6 +50,31 @@ func TestIncidentsAPI(t *testing.T) {
 	}
 	if r := s.API("POST", loc+"/deadlines/nis2/early-warning/done", bank, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"state":"late"`) {
 		t.Errorf("the early warning: %d %s", r.Status, r.Body)
+	}
+	// Files: the bank attaches one from the console; its CERT downloads it;
+	// an executable is refused beside the field; an outsider gets nothing.
+	web := s.Client()
+	web.Login("soc@firstbank.example", demo.Password)
+	incID := inc["id"].(string)
+	if r := web.Upload("/console/incidents/"+incID+"/attachments", nil, "file", "auth.log", "Jan 2 10:00 sshd: Failed password for root\n"); r.Status != http.StatusSeeOther {
+		t.Fatalf("attach: %d %s", r.Status, r.Body)
+	}
+	if r := web.Upload("/console/incidents/"+incID+"/attachments", nil, "file", "tool.bin", "\x7fELF\x02\x01\x01binary"); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.Body), "are not accepted") {
+		t.Errorf("an executable: %d", r.Status)
+	}
+	r = s.API("GET", loc, cert, nil)
+	filesOf := r.JSON(t)["files"].([]any)
+	if len(filesOf) != 1 {
+		t.Fatalf("files: %s", r.Body)
+	}
+	fileURL := loc + "/attachments/" + filesOf[0].(map[string]any)["id"].(string)
+	if r := s.API("GET", fileURL, cert, nil); r.Status != http.StatusOK || string(r.Body) != "Jan 2 10:00 sshd: Failed password for root\n" ||
+		r.Header.Get("Content-Type") != "application/octet-stream" {
+		t.Errorf("download: %d %q %v", r.Status, r.Body, r.Header)
+	}
+	if r := s.API("GET", fileURL, other, nil); r.Status != http.StatusNotFound {
+		t.Errorf("an outsider downloaded the file: %d", r.Status)
 	}
 	if r := s.API("POST", loc+"/transfer", cert, map[string]any{"org_id": s.OrgID("National CERT"), "reason": "A national campaign."}); r.Status != http.StatusOK {
 		t.Fatalf("transfer: %d %s", r.Status, r.Body)

@@ -64,6 +64,9 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, ref string) (View,
 		if v.Links, err = listLinks(ctx, q, in.ID); err != nil {
 			return err
 		}
+		if v.Files, err = listFiles(ctx, q, in.ID); err != nil {
+			return err
+		}
 		notes, err := listNotes(ctx, q, in.ID)
 		if err != nil {
 			return err

@@ -174,6 +174,7 @@ type View struct {
 	Tasks    []Task           `json:"tasks"`
 	Notes    []Note           `json:"notes"`
 	Links    []Link           `json:"links"`
+	Files    []File           `json:"files"`
 	Events   []Event          `json:"timeline"`
 	// Handles: the reader handles it (the owning CERT or staff);
 	// Reports: the reader is of the reporting organisation.

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/rsit"
 	"github.com/certhub/certhub/internal/web"
@@ -101,6 +103,8 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("GET /console/incidents/figures", p.figures)
 	h("GET /console/incidents/{id}", p.incident)
 	h("POST /console/incidents/{id}", p.act)
+	h("POST /console/incidents/{id}/attachments", p.attach)
+	h("GET /console/incidents/{id}/attachments/{file}", p.download)
 	rt.Handle("GET /report-incident", p.rd.Handler(p.publicForm))
 	rt.Handle("POST /report-incident", p.rd.Handler(p.publicCreate))
 	rt.Handle("GET "+FollowPath, p.rd.Handler(p.follow))
@@ -402,6 +406,31 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 	p.rd.Flash(r, flash)
 	http.Redirect(w, r, "/console/incidents/"+url.PathEscape(ref)+"#"+anchor, http.StatusSeeOther)
 	return nil
+}
+
+func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
+	f, err := attachFromForm(p.s, w, r)
+	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
+		return p.renderIncident(w, r, httpStatus(e), web.Page{Errors: e.Fields, Problem: problemOf(e)})
+	}
+	var se *httpx.StatusError
+	if errors.As(err, &se) && se.Status < 500 {
+		return p.renderIncident(w, r, se.Status, web.Page{Errors: se.Fields, Problem: se.Detail})
+	}
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, "Attached "+f.Filename+".")
+	http.Redirect(w, r, "/console/incidents/"+url.PathEscape(r.PathValue("id"))+"#files", http.StatusSeeOther)
+	return nil
+}
+
+func (p *Pages) download(w http.ResponseWriter, r *http.Request) error {
+	f, body, err := p.s.OpenFile(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("file"))
+	if err != nil {
+		return err
+	}
+	return files.Serve(w, f.Filename, body)
 }
 
 type figuresData struct {

@@ -19,6 +19,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/settings"
 )
@@ -57,8 +58,10 @@ type Options struct {
 	Routes     Routes
 	Indicators Indicators
 	Outbox     Outbox
-	Now        func() time.Time
-	Log        *slog.Logger
+	// Files keeps attachments (none without it).
+	Files *files.Store
+	Now   func() time.Time
+	Log   *slog.Logger
 	// BaseURL is the server's public address, for links in mail;
 	// CenterName signs the mail.
 	BaseURL, CenterName string
@@ -71,6 +74,7 @@ type Service struct {
 	routes              Routes
 	indicators          Indicators
 	outbox              Outbox
+	files               *files.Store
 	now                 func() time.Time
 	log                 *slog.Logger
 	baseURL, centerName string
@@ -86,7 +90,7 @@ func NewService(o Options) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: o.DB, orgs: o.Orgs, routes: o.Routes, indicators: o.Indicators, outbox: o.Outbox,
+	return &Service{db: o.DB, orgs: o.Orgs, routes: o.Routes, indicators: o.Indicators, outbox: o.Outbox, files: o.Files,
 		now: now, log: log, public: auth.NewLimiter(5, 2*time.Minute, now), baseURL: strings.TrimRight(o.BaseURL, "/"),
 		centerName: cmp.Or(o.CenterName, "The coordination center")}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/httpx"
 )
 
@@ -23,6 +24,8 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	h("GET /api/v1/threads/{id}", a.get)
 	h("POST /api/v1/threads/{id}/posts", a.post)
 	h("POST /api/v1/threads/{id}/orgs", a.addOrg)
+	h("POST /api/v1/threads/{id}/attachments", a.attach)
+	h("GET /api/v1/threads/{id}/attachments/{file}", a.download)
 }
 
 func (a *API) list(w http.ResponseWriter, r *http.Request) error {
@@ -107,4 +110,28 @@ func (a *API) addOrg(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, t)
 	return nil
+}
+
+// attach posts the multipart field "file" (as the caller's one
+// organisation in the thread, or ?org_id=).
+func (a *API) attach(w http.ResponseWriter, r *http.Request) error {
+	name, body, err := files.FromForm(w, r)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	p, err := a.s.Attach(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.URL.Query().Get("org_id"), name, body)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+func (a *API) download(w http.ResponseWriter, r *http.Request) error {
+	f, body, err := a.s.OpenFile(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("file"))
+	if err != nil {
+		return err
+	}
+	return files.Serve(w, f.Filename, body)
 }

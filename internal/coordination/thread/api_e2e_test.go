@@ -9,6 +9,7 @@ import (
 
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/apptest"
+	"github.com/certhub/certhub/internal/demo"
 	"github.com/certhub/certhub/internal/platform/db"
 )
 
@@ -78,6 +79,24 @@ func TestThreadsAndRepliesByMail(t *testing.T) {
 			if r.Status != http.StatusOK || !strings.Contains(body, "Yes, the 14th works for us.") || strings.Contains(body, "> Shall we") ||
 				!strings.Contains(body, `"via":"email"`) || !strings.Contains(body, "Fatima BankCERT Analyst") {
 				t.Errorf("the reply by mail: %d %s", r.Status, body)
+			}
+			// A file posted from the console, downloaded by the other side.
+			web := s.Client()
+			web.Login("analyst@bank-cert.example", demo.Password)
+			threadID := strings.TrimPrefix(loc, "/api/v1/threads/")
+			if r := web.Upload("/console/threads/"+threadID+"/attachments", nil, "file", "plan.txt", "Exercise plan, draft 1\n"); r.Status != http.StatusSeeOther {
+				t.Fatalf("attach: %d %s", r.Status, r.Body)
+			}
+			r = s.API("GET", loc, telco, nil)
+			fs := r.JSON(t)["files"].([]any)
+			if len(fs) != 1 || !strings.Contains(string(r.Body), "Attached plan.txt") {
+				t.Fatalf("the thread's files: %s", r.Body)
+			}
+			if r := s.API("GET", loc+"/attachments/"+fs[0].(map[string]any)["id"].(string), telco, nil); r.Status != http.StatusOK || string(r.Body) != "Exercise plan, draft 1\n" {
+				t.Errorf("download: %d %q", r.Status, r.Body)
+			}
+			if r := s.API("GET", loc+"/attachments/"+fs[0].(map[string]any)["id"].(string), bank, nil); r.Status != http.StatusNotFound {
+				t.Errorf("an outsider downloaded the file: %d", r.Status)
 			}
 			if err := send("reply+"+strings.Repeat("a", 32)+"@cert.example", "forged"); err == nil || !strings.Contains(err.Error(), "unknown") {
 				t.Errorf("a forged reply address: %v", err)

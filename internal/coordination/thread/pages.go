@@ -2,6 +2,7 @@ package thread
 
 import (
 	"embed"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/web"
 )
@@ -40,6 +42,8 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("POST /console/threads", p.open)
 	h("GET /console/threads/{id}", p.thread)
 	h("POST /console/threads/{id}", p.act)
+	h("POST /console/threads/{id}/attachments", p.attach)
+	h("GET /console/threads/{id}/attachments/{file}", p.download)
 }
 
 type listData struct {
@@ -116,8 +120,9 @@ func (p *Pages) open(w http.ResponseWriter, r *http.Request) error {
 
 type threadData struct {
 	View
-	Addable []directory.Summary
-	Names   map[string]string
+	Addable     []directory.Summary
+	Names       map[string]string
+	FilesByPost map[string][]File
 }
 
 func (p *Pages) thread(w http.ResponseWriter, r *http.Request) error {
@@ -133,7 +138,10 @@ func (p *Pages) renderThread(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	d := threadData{View: v, Names: map[string]string{}}
+	d := threadData{View: v, Names: map[string]string{}, FilesByPost: map[string][]File{}}
+	for _, f := range v.Files {
+		d.FilesByPost[f.PostID] = append(d.FilesByPost[f.PostID], f)
+	}
 	for _, m := range v.Thread.Orgs {
 		d.Names[m.OrgID] = m.Org
 	}
@@ -185,4 +193,40 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 	p.rd.Flash(r, flash)
 	http.Redirect(w, r, "/console/threads/"+url.PathEscape(threadID)+"#"+anchor, http.StatusSeeOther)
 	return nil
+}
+
+func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
+	name, body, err := files.FromForm(w, r)
+	if err == nil {
+		defer body.Close()
+		_, err = p.s.Attach(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.URL.Query().Get("org_id"), name, body)
+	}
+	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
+		return p.renderThread(w, r, http.StatusUnprocessableEntity, web.Page{Errors: e.Fields, Problem: problemOf(e)})
+	}
+	var se *httpx.StatusError
+	if errors.As(err, &se) && se.Status < 500 {
+		return p.renderThread(w, r, se.Status, web.Page{Errors: se.Fields, Problem: se.Detail})
+	}
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, "Attached.")
+	http.Redirect(w, r, "/console/threads/"+url.PathEscape(r.PathValue("id"))+"#posts", http.StatusSeeOther)
+	return nil
+}
+
+func problemOf(e *errs.Error) string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	return ""
+}
+
+func (p *Pages) download(w http.ResponseWriter, r *http.Request) error {
+	f, body, err := p.s.OpenFile(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("file"))
+	if err != nil {
+		return err
+	}
+	return files.Serve(w, f.Filename, body)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
 	pthreads "github.com/certhub/certhub/internal/platform/threads"
@@ -46,6 +47,7 @@ type Outbox interface {
 // only; without a Signer it is not signed.
 type Options struct {
 	DB                  *db.DB
+	Files               *files.Store // keeps attachments (none without it)
 	Orgs                Orgs
 	People              People
 	Outbox              Outbox
@@ -247,7 +249,7 @@ func (s *Service) Open(ctx context.Context, id *auth.Identity, in Input) (View, 
 		return View{}, err
 	}
 	t.Posts = 1
-	return View{Thread: t, Posts: []Post{p}, AsOrgs: []string{from}}, nil
+	return View{Thread: t, Posts: []Post{p}, Files: []File{}, AsOrgs: []string{from}}, nil
 }
 
 // List answers the threads of the caller's organisations, the latest
@@ -301,7 +303,11 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, threadID string, b
 		if err != nil {
 			return err
 		}
-		v = View{Thread: t, Posts: pg.Posts, Older: pg.Older, AsOrgs: writesFor(id, orgIDs(t.Orgs))}
+		fs, err := filesOf(ctx, q, t.ID, pg.Posts)
+		if err != nil {
+			return err
+		}
+		v = View{Thread: t, Posts: pg.Posts, Older: pg.Older, Files: fs, AsOrgs: writesFor(id, orgIDs(t.Orgs))}
 		if v.AsOrgs == nil {
 			v.AsOrgs = []string{}
 		}
@@ -328,10 +334,10 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, threadID string, b
 // (asOrg; optional when there is one). Every member of the others is
 // told, by a mail with a reply address of their own. Audited.
 func (s *Service) Post(ctx context.Context, id *auth.Identity, threadID, asOrg, body string) (Post, error) {
-	return s.post(ctx, id, threadID, asOrg, body, pthreads.ViaWeb)
+	return s.post(ctx, id, threadID, asOrg, body, pthreads.ViaWeb, nil)
 }
 
-func (s *Service) post(ctx context.Context, id *auth.Identity, threadID, asOrg, body, via string) (Post, error) {
+func (s *Service) post(ctx context.Context, id *auth.Identity, threadID, asOrg, body, via string, attach *files.Staged) (Post, error) {
 	body, err := pthreads.CheckBody(body, MaxBody)
 	if err != nil {
 		return Post{}, err
@@ -365,6 +371,11 @@ func (s *Service) post(ctx context.Context, id *auth.Identity, threadID, asOrg, 
 	err = s.o.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := tables.Add(ctx, tx, id.User.ID, &p); err != nil {
 			return err
+		}
+		if attach != nil {
+			if err := insertFile(ctx, tx, t.ID, p.ID, *attach, p.AuthorName, now); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE coordination_threads SET last_post_at = $2 WHERE id = $1`, t.ID, now); err != nil {
 			return err
@@ -442,7 +453,7 @@ func (s *Service) ReplyByMail(ctx context.Context, r pthreads.Reply, text string
 	if body == "" {
 		return Post{}, errs.InvalidField("body", "the reply has no text above what it quotes")
 	}
-	return s.post(ctx, id, r.Ref, r.OrgID, body, pthreads.ViaEmail)
+	return s.post(ctx, id, r.Ref, r.OrgID, body, pthreads.ViaEmail, nil)
 }
 
 // mail is one recipient's notification, made before the transaction.

@@ -50,6 +50,8 @@ type View struct {
 	Thread Thread `json:"thread"`
 	Posts  []Post `json:"posts"`
 	Older  int64  `json:"older,omitempty"`
+	// Files are the files the page's posts carry.
+	Files []File `json:"files"`
 	// AsOrgs are the caller's organisations in the thread it may write for.
 	AsOrgs []string `json:"writes_for"`
 }
