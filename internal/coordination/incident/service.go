@@ -433,10 +433,10 @@ func (s *Service) report(ctx context.Context, raw Input, channel, actor string, 
 		}
 		who := cmp.Or(d.name(c.ReporterOrgID), inc.ReporterName)
 		if c.ReporterOrgID == "" {
-			who = inc.ReporterName + " (public form)"
+			who = cmp.Or(inc.ReporterName, inc.ReporterEmail, "a member of the public")
 		}
 		events := []Event{
-			{At: now, Kind: "reported", Visibility: Reporter, Actor: actor, Summary: fmt.Sprintf("reported by %s via %s", who, channel)},
+			{At: now, Kind: "reported", Visibility: Reporter, Actor: actor, Summary: fmt.Sprintf("reported by %s %s", who, channelPhrase[channel])},
 			{At: now, Kind: "routed", Visibility: Reporter, Actor: "certhub", Summary: fmt.Sprintf("routed to %s (%s)", d.name(inc.OwnerOrgID), why)},
 		}
 		if escalated {
@@ -468,6 +468,10 @@ func (s *Service) report(ctx context.Context, raw Input, channel, actor string, 
 	s.share(ctx, inc)
 	return inc, secret, nil
 }
+
+// channelPhrase says how a report came, for the timeline.
+var channelPhrase = map[string]string{ChannelPortal: "in the portal", ChannelAPI: "through the API", ChannelEmail: "by e-mail",
+	ChannelPublic: "through the public form"}
 
 // scope says why an incident went to the national CERT.
 func scope(in Incident) string {
