@@ -48,6 +48,17 @@ type Page struct {
 	Public bool
 }
 
+// Refused is the page that shows a refused form again: what was typed,
+// the problems beside their fields, or the message for the form as a
+// whole when the error names no field.
+func Refused(form url.Values, e *errs.Error) Page {
+	p := Page{Form: form, Errors: e.Fields}
+	if len(e.Fields) == 0 {
+		p.Problem = e.Message
+	}
+	return p
+}
+
 // Renderer renders named page templates in the shared layout.
 type Renderer struct {
 	pages  map[string]*template.Template

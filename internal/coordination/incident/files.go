@@ -54,7 +54,7 @@ func (s *Service) Attach(ctx context.Context, id *auth.Identity, ref string, st 
 		if n >= MaxFiles {
 			return nil, errs.InvalidField("file", "an incident holds at most %d files", MaxFiles)
 		}
-		f.UploadedBy, f.CreatedAt = nameOf(id), now
+		f.UploadedBy, f.CreatedAt = id.DisplayName(), now
 		if _, err := tx.Exec(ctx, `INSERT INTO coordination_incident_files (id, incident_id, filename, content_type, size, sha256, uploaded_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, f.ID, inc.ID, f.Filename, f.ContentType, f.Size, f.SHA256, f.UploadedBy, now); err != nil {
 			return nil, fmt.Errorf("incident: file: %w", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
@@ -38,7 +39,7 @@ func (s *Service) follow(ctx context.Context, q db.Querier, secret string) (Inci
 	if len(secret) < 20 || len(secret) > 100 {
 		return Incident{}, errs.NotFound("no incident report for this link: check that the whole link was copied")
 	}
-	return byFollowHash(ctx, q, hashSecret(secret))
+	return byFollowHash(ctx, q, auth.HashSecret(secret))
 }
 
 // Follow answers what a follow link shows.

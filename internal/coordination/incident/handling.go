@@ -432,7 +432,7 @@ func (s *Service) AddNote(ctx context.Context, id *auth.Identity, ref string, in
 				}
 			}
 		}
-		n = Note{ID: db.NewID(), Visibility: vis, Body: in.Body, AuthorName: nameOf(id), AuthorOrgID: org, CreatedAt: now}
+		n = Note{ID: db.NewID(), Visibility: vis, Body: in.Body, AuthorName: id.DisplayName(), AuthorOrgID: org, CreatedAt: now}
 		if err := insertNote(ctx, tx, inc.ID, n); err != nil {
 			return nil, err
 		}
@@ -470,21 +470,12 @@ func (s *Service) AddNote(ctx context.Context, id *auth.Identity, ref string, in
 				}
 			}
 		}
-		if err := s.tell(ctx, tx, tell, *inc, "New note on "+inc.Number, fmt.Sprintf("%s wrote on incident %s.", nameOf(id), inc.Number)); err != nil {
+		if err := s.tell(ctx, tx, tell, *inc, "New note on "+inc.Number, fmt.Sprintf("%s wrote on incident %s.", id.DisplayName(), inc.Number)); err != nil {
 			return nil, err
 		}
 		return events, nil
 	})
 	return n, err
-}
-
-// nameOf is how people read who wrote: the user's name, else their
-// label.
-func nameOf(id *auth.Identity) string {
-	if n := strings.TrimSpace(id.User.Name); n != "" {
-		return n
-	}
-	return id.Label()
 }
 
 func orgsOf(inv []Involved) []string {

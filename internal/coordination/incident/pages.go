@@ -252,7 +252,7 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	inc, err := p.s.Report(r.Context(), auth.FromContext(r.Context()), in, ChannelPortal)
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderNew(w, r, httpStatus(e), web.Page{Form: r.PostForm, Errors: e.Fields, Problem: problemOf(e)})
+		return p.renderNew(w, r, httpStatus(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err
@@ -265,13 +265,6 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 func httpStatus(e *errs.Error) int {
 	status, _, _ := httpx.Status(e)
 	return status
-}
-
-func problemOf(e *errs.Error) string {
-	if len(e.Fields) == 0 {
-		return e.Message
-	}
-	return ""
 }
 
 type incidentData struct {
@@ -398,7 +391,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 		err = errs.InvalidField("do", "not an action of this page")
 	}
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderIncident(w, r, httpStatus(e), web.Page{Form: f, Errors: e.Fields, Problem: problemOf(e)})
+		return p.renderIncident(w, r, httpStatus(e), web.Refused(f, e))
 	}
 	if err != nil {
 		return err
@@ -411,7 +404,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
 	f, err := attachFromForm(p.s, w, r)
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderIncident(w, r, httpStatus(e), web.Page{Errors: e.Fields, Problem: problemOf(e)})
+		return p.renderIncident(w, r, httpStatus(e), web.Refused(nil, e))
 	}
 	var se *httpx.StatusError
 	if errors.As(err, &se) && se.Status < 500 {
@@ -497,7 +490,7 @@ func (p *Pages) publicCreate(w http.ResponseWriter, r *http.Request) error {
 		if e.Kind == errs.KindRateLimited {
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
-		return p.renderPublic(w, r, httpStatus(e), web.Page{Form: r.PostForm, Errors: e.Fields, Problem: problemOf(e)})
+		return p.renderPublic(w, r, httpStatus(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err
@@ -540,13 +533,12 @@ func (p *Pages) followReply(w http.ResponseWriter, r *http.Request) error {
 		if e.Kind == errs.KindRateLimited {
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
-		fields := e.Fields
-		for i := range fields {
-			if fields[i].Field == "body" {
-				fields[i].Field = "message"
+		for i := range e.Fields {
+			if e.Fields[i].Field == "body" {
+				e.Fields[i].Field = "message"
 			}
 		}
-		return p.renderFollow(w, r, key, httpStatus(e), web.Page{Form: r.PostForm, Errors: fields, Problem: problemOf(e)})
+		return p.renderFollow(w, r, key, httpStatus(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err

@@ -3,10 +3,6 @@ package incident
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -302,19 +298,6 @@ func escalates(in Incident) bool {
 	return in.Severity == "critical" || in.CrossBorder || in.CII
 }
 
-// newSecret answers a follow link's secret and the hash stored of it.
-func newSecret() (string, string) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	secret := base64.RawURLEncoding.EncodeToString(b)
-	return secret, hashSecret(secret)
-}
-
-func hashSecret(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
-}
-
 // Report records an incident a signed-in member reports for their
 // organisation (staff for any organisation), by the portal or the API:
 // classified, routed to the responsible CERT, escalated to the national
@@ -348,7 +331,7 @@ func (s *Service) Report(ctx context.Context, id *auth.Identity, in Input, chann
 	}
 	in.ReporterOrgID = org
 	if in.ReporterName == "" {
-		in.ReporterName = nameOf(id)
+		in.ReporterName = id.DisplayName()
 	}
 	if in.ReporterEmail == "" && id.User.Email != "" {
 		in.ReporterEmail = id.User.Email
@@ -418,7 +401,7 @@ func (s *Service) report(ctx context.Context, raw Input, channel, actor string, 
 	var secret, hash string
 	var followHash *string
 	if public {
-		secret, hash = newSecret()
+		secret, hash = auth.NewLinkSecret()
 		followHash = &hash
 	}
 	escalated := escalates(inc) && d.national != "" && d.national != inc.OwnerOrgID

@@ -202,7 +202,7 @@ func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
 		_, err = p.s.Attach(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.URL.Query().Get("org_id"), name, body)
 	}
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderThread(w, r, http.StatusUnprocessableEntity, web.Page{Errors: e.Fields, Problem: problemOf(e)})
+		return p.renderThread(w, r, http.StatusUnprocessableEntity, web.Refused(nil, e))
 	}
 	var se *httpx.StatusError
 	if errors.As(err, &se) && se.Status < 500 {
@@ -214,13 +214,6 @@ func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
 	p.rd.Flash(r, "Attached.")
 	http.Redirect(w, r, "/console/threads/"+url.PathEscape(r.PathValue("id"))+"#posts", http.StatusSeeOther)
 	return nil
-}
-
-func problemOf(e *errs.Error) string {
-	if len(e.Fields) == 0 {
-		return e.Message
-	}
-	return ""
 }
 
 func (p *Pages) download(w http.ResponseWriter, r *http.Request) error {

@@ -224,7 +224,7 @@ func (s *Service) Open(ctx context.Context, id *auth.Identity, in Input) (View, 
 	for _, o := range append([]string{from}, others...) {
 		t.Orgs = append(t.Orgs, Member{OrgID: o, Org: dir[o].Name, AddedBy: id.Label(), AddedAt: now})
 	}
-	p := Post{ID: db.NewID(), ThreadID: t.ID, AuthorName: nameOf(id), AuthorOrg: &from, Body: body, CreatedAt: now}
+	p := Post{ID: db.NewID(), ThreadID: t.ID, AuthorName: id.DisplayName(), AuthorOrg: &from, Body: body, CreatedAt: now}
 	mails, err := s.mails(ctx, t, p, from)
 	if err != nil {
 		return View{}, err
@@ -363,7 +363,7 @@ func (s *Service) post(ctx context.Context, id *auth.Identity, threadID, asOrg, 
 		return Post{}, errs.InvalidField("org_id", "not one of its organisations you write for")
 	}
 	now := s.now().UTC()
-	p := Post{ID: db.NewID(), ThreadID: t.ID, AuthorName: nameOf(id), AuthorOrg: &asOrg, Body: body, Via: via, CreatedAt: now}
+	p := Post{ID: db.NewID(), ThreadID: t.ID, AuthorName: id.DisplayName(), AuthorOrg: &asOrg, Body: body, Via: via, CreatedAt: now}
 	mails, err := s.mails(ctx, t, p, asOrg)
 	if err != nil {
 		return Post{}, err
@@ -387,7 +387,7 @@ func (s *Service) post(ctx context.Context, id *auth.Identity, threadID, asOrg, 
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "coordination.thread.post", ObjectType: "thread", ObjectID: t.ID, OrgID: asOrg,
-			Summary: fmt.Sprintf("%s wrote in %q (%s)", nameOf(id), t.Title, via)})
+			Summary: fmt.Sprintf("%s wrote in %q (%s)", id.DisplayName(), t.Title, via)})
 	})
 	if p.Via == pthreads.ViaWeb {
 		p.Via = ""
@@ -566,13 +566,6 @@ func (s *Service) send(ctx context.Context, tx *db.Tx, t Thread, mails []mail) e
 		}
 	}
 	return nil
-}
-
-func nameOf(id *auth.Identity) string {
-	if n := strings.TrimSpace(id.User.Name); n != "" {
-		return n
-	}
-	return id.Label()
 }
 
 // parseTLP reads a stored label (an unknown one as RED: fail closed).

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/audit"
@@ -182,6 +183,18 @@ func (id *Identity) Label() string {
 		return id.User.Email
 	}
 	return id.User.Name
+}
+
+// DisplayName is how people read who acted (an author, a note's writer):
+// the user's name, else Label.
+func (id *Identity) DisplayName() string {
+	if id == nil {
+		return ""
+	}
+	if n := strings.TrimSpace(id.User.Name); n != "" {
+		return n
+	}
+	return id.Label()
 }
 
 // Actor is how id appears in the audit log.
