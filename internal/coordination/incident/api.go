@@ -305,7 +305,7 @@ func attachFromForm(s *Service, w http.ResponseWriter, r *http.Request) (File, e
 	}
 	defer body.Close()
 	// Who may attach is checked before the upload is stored.
-	if _, err := s.Get(r.Context(), auth.FromContext(r.Context()), r.PathValue("id")); err != nil {
+	if err := s.MayAttach(r.Context(), auth.FromContext(r.Context()), r.PathValue("id")); err != nil {
 		return File{}, err
 	}
 	st, err := s.Stage(name, body)

@@ -37,16 +37,31 @@ func (s *Service) Stage(filename string, body io.Reader) (files.Staged, error) {
 	return s.files.Stage(filename, body)
 }
 
+// attacher: the parties that write on an incident attach files to it.
+func attacher(st standing) error {
+	if !st.writes && !st.handles {
+		return errs.Forbidden("viewers read incidents; members attach files")
+	}
+	return nil
+}
+
+// MayAttach answers whether id may attach a file to the incident: asked
+// before an upload is stored.
+func (s *Service) MayAttach(ctx context.Context, id *auth.Identity, ref string) error {
+	return s.db.Read(ctx, func(q db.Querier) error {
+		_, _, st, err := s.load(ctx, q, id, ref)
+		if err != nil {
+			return err
+		}
+		return attacher(st)
+	})
+}
+
 // Attach records a staged file on an incident (a party that writes on
 // it: the owning CERT, an involved CERT, the reporter). Audited.
 func (s *Service) Attach(ctx context.Context, id *auth.Identity, ref string, st files.Staged) (File, error) {
 	f := File{ID: db.NewID(), Filename: st.Filename, ContentType: st.ContentType, Size: st.Size, SHA256: st.SHA256}
-	_, err := s.change(ctx, id, ref, "attach", func(st standing) error {
-		if !st.writes && !st.handles {
-			return errs.Forbidden("viewers read incidents; members attach files")
-		}
-		return nil
-	}, func(tx *db.Tx, inc *Incident, _ []Involved, _ standing, _ directoryOf, now time.Time) ([]Event, error) {
+	_, err := s.change(ctx, id, ref, "attach", attacher, func(tx *db.Tx, inc *Incident, _ []Involved, _ standing, _ directoryOf, now time.Time) ([]Event, error) {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM coordination_incident_files WHERE incident_id = $1`, inc.ID).Scan(&n); err != nil {
 			return nil, err
