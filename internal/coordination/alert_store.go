@@ -143,16 +143,10 @@ type AlertSummary struct {
 func listAlerts(ctx context.Context, q db.Querier, rd reader, limit int, cursor string) ([]AlertSummary, error) {
 	args := db.Args{}
 	where := rd.reach(&args)
-	if cursor != "" {
-		parts, err := db.DecodeCursor(cursor, 2)
-		if err != nil {
-			return nil, errs.InvalidField("cursor", "not a cursor this list gave")
-		}
-		at, err := time.Parse(time.RFC3339Nano, parts[0])
-		if err != nil {
-			return nil, errs.InvalidField("cursor", "not a cursor this list gave")
-		}
-		where += ` AND (a.created_at < ` + args.Add(at) + ` OR (a.created_at = ` + args.Add(at) + ` AND a.id < ` + args.Add(parts[1]) + `))`
+	if after, err := db.Keyset(&args, cursor, "a.created_at", "a.id", true); err != nil {
+		return nil, err
+	} else if after != "" {
+		where += ` AND ` + after
 	}
 	rows, err := q.Query(ctx, `SELECT a.id, a.advisory_id, a.tracking_id, a.title, a.tlp, a.actions, a.act_by, a.audience,
 		a.remind_after_hours, a.escalate_after_hours, a.created_by, a.created_at, a.updated_at,

@@ -459,7 +459,7 @@ func (s *Service) Alerts(ctx context.Context, id *auth.Identity, limit int, curs
 	}
 	list = list[:limit]
 	last := list[limit-1]
-	return list, db.EncodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano), last.ID), nil
+	return list, db.TimeCursor(last.CreatedAt, last.ID), nil
 }
 
 // WithClock answers the service reading time from now instead: the demo

@@ -213,16 +213,10 @@ func (s *Service) Runs(ctx context.Context, id *auth.Identity, sourceKey string,
 		}
 		q += ` AND s.owner_org_id IN (` + db.In(&a, orgs) + `)`
 	}
-	if cursor != "" {
-		parts, err := db.DecodeCursor(cursor, 2)
-		if err != nil {
-			return nil, "", badCursor()
-		}
-		at, err := time.Parse(time.RFC3339Nano, parts[0])
-		if err != nil {
-			return nil, "", badCursor()
-		}
-		q += ` AND (r.created_at < ` + a.Add(at) + ` OR (r.created_at = ` + a.Add(at) + ` AND r.id < ` + a.Add(parts[1]) + `))`
+	if after, err := db.Keyset(&a, cursor, "r.created_at", "r.id", true); err != nil {
+		return nil, "", badCursor()
+	} else if after != "" {
+		q += ` AND ` + after
 	}
 	limit = min(max(limit, 1), 200)
 	rows, err := s.db.Query(ctx, q+` ORDER BY r.created_at DESC, r.id DESC LIMIT `+fmt.Sprint(limit+1), a...)
@@ -245,7 +239,7 @@ func (s *Service) Runs(ctx context.Context, id *auth.Identity, sourceKey string,
 	if len(out) > limit {
 		out = out[:limit]
 		last := out[limit-1]
-		next = db.EncodeCursor(last.CreatedAt.UTC().Format(time.RFC3339Nano), last.ID)
+		next = db.TimeCursor(last.CreatedAt, last.ID)
 	}
 	return out, next, nil
 }

@@ -289,14 +289,10 @@ func listEvaluations(ctx context.Context, q db.Querier, all bool, orgs []string,
 	if f.LabID != "" {
 		where = append(where, `lab_org_id = `+arg(f.LabID))
 	}
-	if parts, err := db.DecodeCursor(f.Cursor, 2); err != nil {
+	if after, err := db.Keyset(&args, f.Cursor, "created_at", "id", true); err != nil {
 		return nil, err
-	} else if parts != nil {
-		at, err := time.Parse(time.RFC3339Nano, parts[0])
-		if err != nil {
-			return nil, errs.InvalidField("cursor", "is not a cursor this server issued")
-		}
-		where = append(where, `(created_at < `+arg(at)+` OR (created_at = `+arg(at)+` AND id < `+arg(parts[1])+`))`)
+	} else if after != "" {
+		where = append(where, after)
 	}
 	query := `SELECT ` + evaluationColumns + ` FROM procurement_evaluations`
 	if len(where) > 0 {
@@ -311,5 +307,5 @@ func listEvaluations(ctx context.Context, q db.Querier, all bool, orgs []string,
 
 // evaluationCursor is the cursor of the page after e.
 func evaluationCursor(e Evaluation) string {
-	return db.EncodeCursor(e.CreatedAt.UTC().Format(time.RFC3339Nano), e.ID)
+	return db.TimeCursor(e.CreatedAt, e.ID)
 }

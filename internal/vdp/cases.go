@@ -205,7 +205,7 @@ func (s *Service) ListCases(ctx context.Context, id *auth.Identity, f model.Case
 	if f.Status != "" && f.Status != "active" && !slices.Contains(model.CaseStatuses, model.CaseStatus(f.Status)) {
 		return nil, "", errs.InvalidField("status", "must be active, open, coordinating, remediation, disclosed or closed")
 	}
-	afterAt, afterID, err := store.After(f.Cursor)
+	afterAt, afterID, err := db.TimeAfter(f.Cursor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -217,7 +217,7 @@ func (s *Service) ListCases(ctx context.Context, id *auth.Identity, f model.Case
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
 		last := out[len(out)-1]
-		next = store.Next(last.CreatedAt, last.ID)
+		next = db.TimeCursor(last.CreatedAt, last.ID)
 	}
 	return out, next, nil
 }

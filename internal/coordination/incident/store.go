@@ -296,20 +296,14 @@ func listIncidents(ctx context.Context, q db.Querier, rd reader, f Filter, limit
 		where = append(where, `i.next_due_at IS NOT NULL`)
 		order = `i.next_due_at, i.id`
 	}
-	if cursor != "" {
-		parts, err := db.DecodeCursor(cursor, 2)
-		if err != nil {
-			return nil, "", err
-		}
-		at, err := time.Parse(time.RFC3339Nano, parts[0])
-		if err != nil {
-			return nil, "", errs.InvalidField("cursor", "is not a cursor this server issued")
-		}
-		if f.Sort == "due" {
-			where = append(where, `(i.next_due_at > `+args.Add(at)+` OR (i.next_due_at = `+args.Add(at)+` AND i.id > `+args.Add(parts[1])+`))`)
-		} else {
-			where = append(where, `(i.created_at < `+args.Add(at)+` OR (i.created_at = `+args.Add(at)+` AND i.id < `+args.Add(parts[1])+`))`)
-		}
+	col, desc := "i.created_at", true
+	if f.Sort == "due" {
+		col, desc = "i.next_due_at", false
+	}
+	if after, err := db.Keyset(&args, cursor, col, "i.id", desc); err != nil {
+		return nil, "", err
+	} else if after != "" {
+		where = append(where, after)
 	}
 	rows, err := q.Query(ctx, `SELECT i.id, i.number, i.title, i.rsit_class, i.rsit_type, i.severity, i.tlp, i.status, i.owner_org_id,
 		i.reporter_org_id, i.reporter_name, i.assignee_name, i.reported_at, i.next_due_at, i.created_at
@@ -342,7 +336,7 @@ func listIncidents(ctx context.Context, q db.Querier, rd reader, f Filter, limit
 		if f.Sort == "due" {
 			key = *last.NextDueAt
 		}
-		next = db.EncodeCursor(key.UTC().Format(time.RFC3339Nano), last.ID)
+		next = db.TimeCursor(key, last.ID)
 	}
 	return out, next, nil
 }

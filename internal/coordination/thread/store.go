@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -60,16 +59,10 @@ func listThreads(ctx context.Context, q db.Querier, orgs []string, userID string
 	}
 	args := db.Args{}
 	where := `t.id IN (SELECT thread_id FROM coordination_thread_orgs WHERE org_id IN (` + db.In(&args, orgs) + `))`
-	if cursor != "" {
-		parts, err := db.DecodeCursor(cursor, 2)
-		if err != nil {
-			return nil, "", err
-		}
-		at, err := time.Parse(time.RFC3339Nano, parts[0])
-		if err != nil {
-			return nil, "", errs.InvalidField("cursor", "is not a cursor this server issued")
-		}
-		where += ` AND (t.last_post_at < ` + args.Add(at) + ` OR (t.last_post_at = ` + args.Add(at) + ` AND t.id < ` + args.Add(parts[1]) + `))`
+	if after, err := db.Keyset(&args, cursor, "t.last_post_at", "t.id", true); err != nil {
+		return nil, "", err
+	} else if after != "" {
+		where += ` AND ` + after
 	}
 	user := args.Add(userID)
 	list, err := db.QueryAll(ctx, q, func(r db.Row) (Thread, error) {
@@ -88,7 +81,7 @@ func listThreads(ctx context.Context, q db.Querier, orgs []string, userID string
 	if len(list) > limit {
 		list = list[:limit]
 		last := list[limit-1]
-		next = db.EncodeCursor(last.LastPostAt.UTC().Format(time.RFC3339Nano), last.ID)
+		next = db.TimeCursor(last.LastPostAt, last.ID)
 	}
 	for i := range list {
 		list[i].Orgs, err = db.QueryAll(ctx, q, func(r db.Row) (Member, error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/schema"
 )
 
@@ -464,4 +465,36 @@ func TestQueryAll(t *testing.T) {
 			t.Error("a bad query answered no error")
 		}
 	})
+}
+
+// TestTimeCursor: a page's cursor reads back as the row it was made
+// from; a cursor this server did not make is a field error, the first
+// page none; Keyset binds the time once and orders by the direction.
+func TestTimeCursor(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 5, 1, 10, 0, 0, 123456789, time.FixedZone("x", 3600))
+	got, id, err := db.TimeAfter(db.TimeCursor(at, "r7"))
+	if err != nil || got == nil || !got.Equal(at) || id != "r7" {
+		t.Fatalf("round trip: %v %q %v", got, id, err)
+	}
+	if got, id, err := db.TimeAfter(""); got != nil || id != "" || err != nil {
+		t.Errorf("the first page: %v %q %v", got, id, err)
+	}
+	for _, bad := range []string{"nonsense", db.TimeCursor(at, "r7")[:5], db.EncodeCursor("yesterday", "r7")} {
+		if _, _, err := db.TimeAfter(bad); errs.KindOf(err) != errs.KindInvalid {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	var a db.Args
+	a.Add("x")
+	cond, err := db.Keyset(&a, db.TimeCursor(at, "r7"), "e.at", "e.id", true)
+	if err != nil || cond != "(e.at < $2 OR (e.at = $2 AND e.id < $3))" || len(a) != 3 || a[2] != "r7" {
+		t.Errorf("Keyset desc: %q %v %v", cond, a, err)
+	}
+	if cond, err := db.Keyset(&a, "", "e.at", "e.id", false); cond != "" || err != nil {
+		t.Errorf("Keyset of the first page: %q %v", cond, err)
+	}
+	if cond, _ := db.Keyset(&a, db.TimeCursor(at, "r8"), "s.at", "s.id", false); cond != "(s.at > $4 OR (s.at = $4 AND s.id > $5))" {
+		t.Errorf("Keyset asc: %q", cond)
+	}
 }

@@ -387,7 +387,7 @@ func (s *Service) List(ctx context.Context, id *auth.Identity, f model.ReportFil
 		model.ReportTracked, model.ReportDeclined, model.ReportDuplicate}, model.ReportStatus(f.Status)) {
 		return nil, "", errs.InvalidField("status", "must be open, received, need_info, accepted, tracked, declined or duplicate")
 	}
-	afterAt, afterID, err := store.After(f.Cursor)
+	afterAt, afterID, err := db.TimeAfter(f.Cursor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -399,7 +399,7 @@ func (s *Service) List(ctx context.Context, id *auth.Identity, f model.ReportFil
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
 		last := out[len(out)-1]
-		next = store.Next(last.ReceivedAt, last.ID)
+		next = db.TimeCursor(last.ReceivedAt, last.ID)
 	}
 	for i := range out {
 		if _, triage := reportAccess(id, &out[i]); !triage {

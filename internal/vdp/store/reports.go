@@ -246,22 +246,3 @@ func ListReports(ctx context.Context, q db.Querier, orgIDs []string, all bool, f
 	}
 	return out, rows.Err()
 }
-
-// After reads a list's cursor: the time and ID of the last row of the
-// page before (nil and "" for the first page).
-func After(cursor string) (*time.Time, string, error) {
-	after, err := db.DecodeCursor(cursor, 2)
-	if err != nil || after == nil {
-		return nil, "", err
-	}
-	t, err := time.Parse(time.RFC3339Nano, after[0])
-	if err != nil {
-		return nil, "", errs.InvalidField("cursor", "is not a cursor this server issued")
-	}
-	return &t, after[1], nil
-}
-
-// Next is the cursor of the page after a row at t with id.
-func Next(t time.Time, id string) string {
-	return db.EncodeCursor(t.UTC().Format(time.RFC3339Nano), id)
-}

@@ -190,25 +190,6 @@ func TestCases(t *testing.T) {
 	})
 }
 
-// TestCursor: a page's cursor reads back as the row it was made from; a
-// cursor this server did not make is a field error, the first page none.
-func TestCursor(t *testing.T) {
-	t.Parallel()
-	at := time.Date(2026, 5, 1, 10, 0, 0, 123456789, time.FixedZone("x", 3600))
-	got, id, err := store.After(store.Next(at, "r7"))
-	if err != nil || got == nil || !got.Equal(at) || id != "r7" {
-		t.Fatalf("round trip: %v %q %v", got, id, err)
-	}
-	if got, id, err := store.After(""); got != nil || id != "" || err != nil {
-		t.Errorf("the first page: %v %q %v", got, id, err)
-	}
-	for _, bad := range []string{"nonsense", store.Next(at, "r7")[:5]} {
-		if _, _, err := store.After(bad); errs.KindOf(err) != errs.KindInvalid {
-			t.Errorf("%q: %v", bad, err)
-		}
-	}
-}
-
 // TestProductsNamed: the products the reports of cases opened after a
 // time name, oldest case first; a report without a product, and cases
 // opened before, are not.
