@@ -226,10 +226,30 @@ var matrixRows = []matrixRow{
 	{"GET /console/incidents/{id}", "/console/incidents/{incident_telco}", "------YY-"}, // another sector's: not BankCERT's
 	{"GET /console/incidents/{id}/attachments/{file}", "/console/incidents/{incident_bank}/attachments/{incident_file}", "----YYYY-"},
 	{"GET /console/threads/{id}/attachments/{file}", "/console/threads/{thread}/attachments/{thread_file}", "-----Y---"},
-	{"GET /console/threads", "/console/threads", signedIn},                                         // each its organisations' threads
-	{"GET /console/threads/new", "/console/threads/new", "--YYYYY-Y"},                              // members above viewer open threads (not the admin, of no organisation)
-	{"GET /console/threads/{id}", "/console/threads/{thread}", "-----Y---"},                        // BankCERT's with TelcoCERT and nCERT: not the center's
-	{"GET /report-incident", "/report-incident", everyone},                                         // the public form
+	{"GET /console/threads", "/console/threads", signedIn},                  // each its organisations' threads
+	{"GET /console/threads/new", "/console/threads/new", "--YYYYY-Y"},       // members above viewer open threads (not the admin, of no organisation)
+	{"GET /console/threads/{id}", "/console/threads/{thread}", "-----Y---"}, // BankCERT's with TelcoCERT and nCERT: not the center's
+	{"GET /report-incident", "/report-incident", everyone},                  // the public form
+	{"GET /console/training", "/console/training", signedIn},
+	{"GET /console/training/courses", "/console/training/courses", signedIn},
+	{"GET /console/training/courses/new", "/console/training/courses/new", staff},
+	{"GET /console/training/courses/{id}", "/console/training/courses/{course}", signedIn},
+	{"GET /console/training/sessions/new", "/console/training/sessions/new", staff},
+	{"GET /console/training/sessions/{id}", "/console/training/sessions/{session}", signedIn}, // the enrolments on it as each may read them
+	{"GET /console/training/capacity", "/console/training/capacity", signedIn},                // over the organisations each may see
+	{"GET /certificates", "/certificates", everyone},
+	{"GET /certificates/{code}", "/certificates/{certificate}", everyone}, // what is printed on it, to anyone with the code
+	{"GET /certificates/{code}/certificate.pdf", "/certificates/{certificate}/certificate.pdf", everyone},
+	{"GET /certificates/{code}/certificate.txt.asc", "/certificates/{certificate}/certificate.txt.asc", everyone},
+	{"GET /api/v1/courses", "/api/v1/courses", signedIn},
+	{"GET /api/v1/courses/{id}", "/api/v1/courses/{course}", signedIn},
+	{"GET /api/v1/sessions", "/api/v1/sessions", signedIn},
+	{"GET /api/v1/sessions/{id}", "/api/v1/sessions/{session}", signedIn},
+	{"GET /api/v1/enrolments", "/api/v1/enrolments", signedIn},                          // each those it may read
+	{"GET /api/v1/enrolments/{id}", "/api/v1/enrolments/{enrolment_bank}", "----YYYY-"}, // the bank, its CERT, the center
+	{"GET /api/v1/enrolments/{id}", "/api/v1/enrolments/{enrolment_power}", staff},      // another sector's constituent
+	{"GET /api/v1/certificates/{code}", "/api/v1/certificates/{certificate}", everyone},
+	{"GET /api/v1/training/capacity", "/api/v1/training/capacity", signedIn},
 	{"GET /report-incident/follow", "/report-incident/follow?key={incident_follow}", "-Y-------"},  // only the citizen holds the key
 	{"GET /console/procurement/evaluations/new", "/console/procurement/evaluations/new", signedIn}, // the demo's accounts are all above viewer
 	{"GET /console/procurement/evaluations/{id}", "/console/procurement/evaluations/{eval_approved}", "--YY--YY-"},
@@ -461,6 +481,11 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("thread", `SELECT id FROM coordination_threads WHERE title LIKE 'Web shell%'`)
 	one("incident_file", `SELECT id FROM coordination_incident_files WHERE incident_id = $1`, ids["incident_bank"])
 	one("thread_file", `SELECT id FROM coordination_thread_files WHERE thread_id = $1`, ids["thread"])
+	one("course", `SELECT id FROM training_courses WHERE title = 'Incident handling foundations'`)
+	one("session", `SELECT s.id FROM training_sessions s WHERE s.course_id = $1 AND s.online`, ids["course"])
+	one("enrolment_bank", `SELECT e.id FROM training_enrolments e JOIN users u ON u.id = e.user_id WHERE u.email = 'soc@firstbank.example' AND e.status = 'completed'`)
+	one("enrolment_power", `SELECT e.id FROM training_enrolments e JOIN users u ON u.id = e.user_id WHERE u.email = 'scada@cpdc.example'`)
+	one("certificate", `SELECT code FROM training_certificates WHERE enrolment_id = $1`, ids["enrolment_bank"])
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"
 

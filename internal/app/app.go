@@ -54,6 +54,7 @@ import (
 	procurementpages "github.com/certhub/certhub/internal/procurement/pages"
 	"github.com/certhub/certhub/internal/schema"
 	"github.com/certhub/certhub/internal/site"
+	"github.com/certhub/certhub/internal/training"
 	"github.com/certhub/certhub/internal/vdp"
 	vdpapi "github.com/certhub/certhub/internal/vdp/api"
 	"github.com/certhub/certhub/internal/vdp/model"
@@ -127,6 +128,9 @@ type Core struct {
 	Coordination *coordination.Service
 	Incidents    *incident.Service
 	Threads      *thread.Service
+	// Training is capacity building: courses, sessions, enrolments and
+	// the certificates of completion.
+	Training *training.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -248,6 +252,8 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Incidents.Register(c.Queue)
 	c.Threads = thread.NewService(thread.Options{DB: c.DB, Files: files.NewStore(cfg.DataDir), Orgs: c.Directory, People: c.Auth, Outbox: notify.NewOutbox(c.Queue, key),
 		Signer: c.CenterKey, Now: cfg.Now, BaseURL: c.baseURL(""), CenterName: cfg.CenterName, ReplyDomain: replyDomain(cfg)})
+	c.Training = training.NewService(training.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key), Signer: c.CenterKey,
+		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -375,7 +381,7 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates())
 	if err != nil {
 		return err
 	}
@@ -408,6 +414,7 @@ func (a *App) routes() error {
 	coordination.NewAPI(a.Coordination).Register(rt, api)
 	incident.NewAPI(a.Incidents).Register(rt, api)
 	thread.NewAPI(a.Threads).Register(rt, api)
+	training.NewAPI(a.Training).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -433,6 +440,7 @@ func (a *App) routes() error {
 	coordination.NewPages(a.Coordination, rd).Register(rt)
 	incident.NewPages(a.Incidents, rd).Register(rt)
 	thread.NewPages(a.Threads, rd).Register(rt)
+	training.NewPages(a.Training, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

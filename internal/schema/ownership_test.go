@@ -26,6 +26,7 @@ var ownerDirs = map[string][]string{
 	"intel":        {"internal/intel"},
 	"procurement":  {"internal/procurement"},
 	"coordination": {"internal/coordination"},
+	"training":     {"internal/training"},
 }
 
 var (

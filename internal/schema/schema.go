@@ -12,6 +12,7 @@ import (
 	intel "github.com/certhub/certhub/internal/intel/migrations"
 	platform "github.com/certhub/certhub/internal/platform/migrations"
 	procurement "github.com/certhub/certhub/internal/procurement/migrations"
+	training "github.com/certhub/certhub/internal/training/migrations"
 	vdp "github.com/certhub/certhub/internal/vdp/migrations"
 )
 
@@ -27,6 +28,7 @@ var Owners = []struct {
 	{"intel", intel.FS},
 	{"procurement", procurement.FS},
 	{"coordination", coordination.FS},
+	{"training", training.FS},
 }
 
 var merged = func() fs.FS {

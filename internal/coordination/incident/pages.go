@@ -30,8 +30,6 @@ func Templates() web.Templates { return web.TemplatesIn("incident", templateFS) 
 
 func init() {
 	web.RegisterFuncs(template.FuncMap{"rsit": rsit.Label, "left": leftLabel, "visibility": visibilityLabel,
-		"mul":     func(a, b int) int { return a * b },
-		"scale":   func(n, of, width int) int { return n * width / max(of, 1) },
 		"hoursOf": hoursOf})
 	web.RegisterLabels(map[string]string{
 		"low": "Low", "medium": "Medium", "high": "High", "critical": "Critical", "new": "New", "open": "Open", "waiting": "Waiting",
