@@ -136,4 +136,17 @@ func TestSignAndVerify(t *testing.T) {
 	if !strings.HasPrefix(string(signed), "-----BEGIN PGP SIGNED MESSAGE-----") || !strings.Contains(string(signed), "Contact: mailto:security@example.org") {
 		t.Fatalf("clear-signed text:\n%s", signed)
 	}
+	if err := VerifyClearSigned(signed, pub); err != nil {
+		t.Fatalf("own clear signature: %v", err)
+	}
+	if err := VerifyClearSigned(signed, otherPub); err == nil {
+		t.Fatal("a clear signature verified with someone else's key")
+	}
+	changed := strings.Replace(string(signed), "security@", "attacker@", 1)
+	if err := VerifyClearSigned([]byte(changed), pub); err == nil {
+		t.Fatal("a changed clear-signed text verified")
+	}
+	if err := VerifyClearSigned([]byte("Contact: mailto:security@example.org\n"), pub); err == nil {
+		t.Fatal("unsigned text verified")
+	}
 }

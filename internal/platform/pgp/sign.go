@@ -2,6 +2,7 @@ package pgp
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -68,6 +69,23 @@ func VerifyDetached(data []byte, signature, armoredPublicKey string) error {
 		return fmt.Errorf("pgp: read key: %w", err)
 	}
 	if _, err := openpgp.CheckArmoredDetachedSignature(el, bytes.NewReader(data), strings.NewReader(signature), nil); err != nil {
+		return fmt.Errorf("pgp: signature does not verify: %w", err)
+	}
+	return nil
+}
+
+// VerifyClearSigned checks a cleartext-signed message (ClearSign's) against
+// an armoured public key.
+func VerifyClearSigned(message []byte, armoredPublicKey string) error {
+	el, err := openpgp.ReadArmoredKeyRing(strings.NewReader(armoredPublicKey))
+	if err != nil {
+		return fmt.Errorf("pgp: read key: %w", err)
+	}
+	b, _ := clearsign.Decode(message)
+	if b == nil {
+		return errors.New("pgp: not a clear-signed message")
+	}
+	if _, err := openpgp.CheckDetachedSignature(el, bytes.NewReader(b.Bytes), b.ArmoredSignature.Body, nil); err != nil {
 		return fmt.Errorf("pgp: signature does not verify: %w", err)
 	}
 	return nil

@@ -1,0 +1,113 @@
+package training_test
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certhub/certhub/internal/apptest"
+	"github.com/certhub/certhub/internal/browsertest"
+	"github.com/certhub/certhub/internal/demo"
+)
+
+// In Chromium, with the server's clock in the test's hand: the center
+// schedules a session of one seat (a bad seat count is refused beside its
+// field); a bank's staff member asks for it from a phone; the bank's
+// administrator approves it from the training page; after the session the
+// center records the attendance; the staff member finds the course
+// completed, downloads the certificate and opens its public page, which
+// verifies it; anyone can check the code, typed as people type it.
+func TestBrowserTraining(t *testing.T) {
+	clk := apptest.NewClock()
+	s := apptest.Start(t, apptest.Options{Demo: true, Now: clk.Now})
+	karachi, err := time.LoadLocation("Asia/Karachi") // the demo users' zone
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := func(d time.Duration) string { return clk.Now().Add(d).In(karachi).Format("2006-01-02T15:04") }
+	course := ""
+	for _, c := range s.API("GET", "/api/v1/courses", s.Token("coordinator@cc.example"), nil).JSON(t)["items"].([]any) {
+		if c := c.(map[string]any); c["title"] == "Incident handling foundations" {
+			course = c["id"].(string)
+		}
+	}
+
+	center := browsertest.New(t, s.URL, 1280, 900)
+	apptest.SignIn(center, "coordinator@cc.example", demo.Password)
+	center.Go("/console/training")
+	center.Click(".actions a.button")
+	center.Select("#f-course_id", course)
+	center.SetValue("#f-starts_at", local(48*time.Hour))
+	center.SetValue("#f-ends_at", local(56*time.Hour))
+	center.Fill("#f-seats", "a few")
+	center.Fill("#f-place", "BankCERT, Karachi")
+	center.Click("main form button[type=submit]")
+	center.Expect("main form .field-error", "a whole number of seats")
+	center.Fill("#f-seats", "1")
+	center.Click("main form button[type=submit]")
+	center.Expect(".flash", "Session scheduled")
+	center.Expect("#seats", "0 taken of 1")
+	session := center.Path()
+
+	staff := browsertest.New(t, s.URL, 390, 844)
+	apptest.SignIn(staff, "soc@firstbank.example", demo.Password)
+	staff.Go(session)
+	staff.Click("#enrol button[type=submit]")
+	staff.Expect(".flash", "your organisation's administrators approve it")
+	staff.Expect("#my-status", "Awaiting approval")
+	if staff.Overflows() {
+		t.Error("the session page is wider than a phone")
+	}
+
+	bank := browsertest.New(t, s.URL, 1280, 900)
+	apptest.SignIn(bank, "ciso@firstbank.example", demo.Password)
+	bank.Go("/console/training")
+	bank.Expect("#approvals", "Sara First Bank SOC")
+	bank.Click("#approvals a")
+	bank.Click("#enrolments form.inline button") // Approve, the row's first
+	bank.Expect(".flash", "Decided")
+	bank.Expect("#enrolments", "Sara First Bank SOC", "Enrolled")
+	bank.Expect("#seats", "1 taken of 1")
+
+	// The session is held; the center records who came.
+	clk.Add(60 * time.Hour)
+	center.Go(session)
+	center.Expect("#enrolments", "Sara First Bank SOC")
+	center.Click("#enrolments form.inline button")
+	center.Expect(".flash", "Result recorded")
+	center.Expect("#enrolments", "Completed", "attended")
+	center.Shot("a1-training-session")
+
+	staff.Go(session)
+	staff.Expect("#my-status", "Completed")
+	staff.Expect("#enrol", "Download the certificate")
+	staff.Click("#enrol a[href$='certificate.pdf'] + a")
+	staff.Expect("#verdict", "Valid")
+	staff.Expect("#holder", "Sara First Bank SOC")
+	staff.Expect("#course", "Incident handling foundations")
+	if staff.Overflows() {
+		t.Error("the certificate page is wider than a phone")
+	}
+	staff.Shot("a2-certificate-phone")
+	code := strings.TrimPrefix(staff.Path(), "/certificates/")
+	pdf := s.Client().Get("/certificates/" + code + "/certificate.pdf")
+	if pdf.Status != http.StatusOK || !bytes.HasPrefix(pdf.Body, []byte("%PDF-")) {
+		t.Fatalf("the certificate's PDF: %d", pdf.Status)
+	}
+
+	// Anyone checks a code, typed in lower case without dashes.
+	public := browsertest.New(t, s.URL, 390, 844)
+	public.Go("/certificates")
+	public.Fill("#f-code", "not a code")
+	public.Click("main form button[type=submit]")
+	public.Expect("main form .field-error", "16 letters and digits")
+	public.Fill("#f-code", strings.ToLower(strings.ReplaceAll(code, "-", "")))
+	public.Click("main form button[type=submit]")
+	public.Expect("#verdict", "Valid")
+	public.Expect("#holder", "Sara First Bank SOC")
+	if got := public.Text("main"); strings.Contains(got, "First Example Bank") || strings.Contains(got, "soc@firstbank.example") {
+		t.Errorf("the public page says more than the certificate prints: %s", got)
+	}
+}
