@@ -250,6 +250,13 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/enrolments/{id}", "/api/v1/enrolments/{enrolment_power}", staff},      // another sector's constituent
 	{"GET /api/v1/certificates/{code}", "/api/v1/certificates/{certificate}", everyone},
 	{"GET /api/v1/training/capacity", "/api/v1/training/capacity", signedIn},
+	{"GET /console/training/exercises", "/console/training/exercises", signedIn}, // each those its organisations take part in
+	{"GET /console/training/exercises/new", "/console/training/exercises/new", staff},
+	{"GET /console/training/exercises/{id}", "/console/training/exercises/{exercise_bank}", "----YYYY-"}, // the bank and BankCERT take part
+	{"GET /console/training/exercises/{id}", "/console/training/exercises/{exercise_telco}", staff},
+	{"GET /api/v1/exercises", "/api/v1/exercises", signedIn},
+	{"GET /api/v1/exercises/{id}", "/api/v1/exercises/{exercise_bank}", "----YYYY-"},
+	{"GET /api/v1/exercises/{id}", "/api/v1/exercises/{exercise_telco}", staff},
 	{"GET /report-incident/follow", "/report-incident/follow?key={incident_follow}", "-Y-------"},  // only the citizen holds the key
 	{"GET /console/procurement/evaluations/new", "/console/procurement/evaluations/new", signedIn}, // the demo's accounts are all above viewer
 	{"GET /console/procurement/evaluations/{id}", "/console/procurement/evaluations/{eval_approved}", "--YY--YY-"},
@@ -485,6 +492,8 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("session", `SELECT s.id FROM training_sessions s WHERE s.course_id = $1 AND s.online`, ids["course"])
 	one("enrolment_bank", `SELECT e.id FROM training_enrolments e JOIN users u ON u.id = e.user_id WHERE u.email = 'soc@firstbank.example' AND e.status = 'completed'`)
 	one("enrolment_power", `SELECT e.id FROM training_enrolments e JOIN users u ON u.id = e.user_id WHERE u.email = 'scada@cpdc.example'`)
+	one("exercise_bank", `SELECT id FROM training_exercises WHERE title = 'Ransomware in the banking sector'`)
+	one("exercise_telco", `SELECT id FROM training_exercises WHERE title = 'DDoS on the mobile core'`)
 	one("certificate", `SELECT code FROM training_certificates WHERE enrolment_id = $1`, ids["enrolment_bank"])
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/actions"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/training"
 )
@@ -100,6 +102,81 @@ func loadTraining(ctx context.Context, c *app.Core) error {
 	if _, err := c.Training.CreateSession(ctx, sys, training.SessionInput{CourseID: forensics.ID, StartsAt: day(45, 9), EndsAt: day(47, 17),
 		Place: "SindhCERT, Karachi", Seats: 12, Trainers: "Ayesha Analyst"}, time.UTC); err != nil {
 		return fmt.Errorf("demo session: %w", err)
+	}
+	return loadExercises(ctx, c)
+}
+
+// loadExercises adds a banking ransomware tabletop held ten days ago,
+// with its injects, outcomes, lessons and follow-up actions (one done,
+// one overdue, one to come), and a telecom DDoS exercise in two weeks
+// whose injects the players do not see yet.
+func loadExercises(ctx context.Context, c *app.Core) error {
+	sys := auth.System("demo dataset")
+	now := c.Cfg.Now().UTC()
+	orgs, err := c.Directory.All(ctx, sys, directory.Filter{})
+	if err != nil {
+		return err
+	}
+	byName := map[string]string{}
+	for _, o := range orgs {
+		byName[o.Name] = o.ID
+	}
+	at := func(days int) string { return now.AddDate(0, 0, days).Truncate(time.Hour).Format(time.RFC3339) }
+	bank := []string{byName["Banking Sector CERT"], byName["First Example Bank"], byName["Crescent Microfinance"], byName["National CERT"]}
+	tabletop, err := c.Training.CreateExercise(ctx, sys, training.ExerciseInput{Title: "Ransomware in the banking sector", Kind: training.Tabletop,
+		Scenario:   "A ransomware group encrypts the core banking systems of a mid-sized bank on a Friday night and threatens to publish customer data; a second bank sees the same initial access broker in its logs.",
+		Objectives: "Test the escalation from a bank to BankCERT and the National CERT within the national deadlines; test the crisis communication with customers and the regulator.",
+		StartsAt:   at(-10), EndsAt: now.AddDate(0, 0, -10).Truncate(time.Hour).Add(4 * time.Hour).Format(time.RFC3339), Orgs: bank}, time.UTC)
+	if err != nil {
+		return fmt.Errorf("demo exercise: %w", err)
+	}
+	for _, in := range []training.InjectInput{
+		{Minute: 0, Title: "The SOC calls at 23:10", Body: "File servers at three branches show encrypted files and a ransom note. The core banking database does not answer."},
+		{Minute: 30, Title: "The leak site", Body: "The group's leak site lists the bank with a sample of 200 customer records and a 72-hour countdown."},
+		{Minute: 90, Title: "A second bank", Body: "Crescent Microfinance finds logins from the same initial access broker's VPN addresses."},
+	} {
+		if _, err := c.Training.AddInject(ctx, sys, tabletop.ID, in); err != nil {
+			return fmt.Errorf("demo inject: %w", err)
+		}
+	}
+	for _, n := range []training.NoteInput{
+		{Kind: training.Outcome, Body: "The early warning reached BankCERT in 50 minutes and the National CERT in 2 hours: inside the 24-hour deadline."},
+		{Kind: training.Lesson, Body: "Nobody at the bank had the National CERT's 24×7 number at hand; the crisis contact sheet was out of date.", OrgID: byName["First Example Bank"]},
+		{Kind: training.Lesson, Body: "Restoring the core banking database from offline backup has never been tested end to end.", OrgID: byName["Crescent Microfinance"]},
+	} {
+		if _, err := c.Training.AddNote(ctx, sys, tabletop.ID, n); err != nil {
+			return fmt.Errorf("demo exercise note: %w", err)
+		}
+	}
+	for i, in := range []actions.Input{
+		{Title: "Add the National CERT's 24×7 number to the crisis contact sheet", OwnerOrgID: byName["First Example Bank"], DueOn: now.AddDate(0, 0, -3).Format("2006-01-02")},
+		{Title: "Test restoring the core banking database from offline backup", OwnerOrgID: byName["Crescent Microfinance"], DueOn: now.AddDate(0, 0, -2).Format("2006-01-02")},
+		{Title: "Send the banks a ransomware playbook template", OwnerOrgID: byName["Banking Sector CERT"], DueOn: now.AddDate(0, 0, 30).Format("2006-01-02")},
+	} {
+		a, err := c.Training.AddAction(ctx, sys, tabletop.ID, in)
+		if err != nil {
+			return fmt.Errorf("demo exercise action: %w", err)
+		}
+		if i == 0 {
+			if _, err := c.Training.MoveAction(ctx, sys, tabletop.ID, a.ID, actions.Change{Status: actions.Done, Note: "Printed and pinned in the SOC."}); err != nil {
+				return err
+			}
+		}
+	}
+	telco := []string{byName["Telecom Sector CERT"], byName["Karakoram Telecom"], byName["Ravi Mobile"]}
+	ddos, err := c.Training.CreateExercise(ctx, sys, training.ExerciseInput{Title: "DDoS on the mobile core", Kind: training.Technical,
+		Scenario: "A reflection DDoS against the operators' DNS resolvers, on the range's replica network; the operators coordinate filtering through TelcoCERT.",
+		StartsAt: at(14), EndsAt: now.AddDate(0, 0, 14).Truncate(time.Hour).Add(6 * time.Hour).Format(time.RFC3339), Orgs: telco}, time.UTC)
+	if err != nil {
+		return fmt.Errorf("demo exercise: %w", err)
+	}
+	for _, in := range []training.InjectInput{
+		{Minute: 15, Title: "Resolver latency", Body: "Resolver latency passes 2 seconds in the north region."},
+		{Minute: 45, Title: "Upstream asks", Body: "The upstream transit provider asks for the attack's sources to filter."},
+	} {
+		if _, err := c.Training.AddInject(ctx, sys, ddos.ID, in); err != nil {
+			return fmt.Errorf("demo inject: %w", err)
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/certhub/certhub/internal/platform/actions"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
@@ -35,6 +36,14 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	h("POST /api/v1/enrolments/{id}/result", a.result)
 	h("POST /api/v1/certificates/{code}/revoke", a.revoke)
 	h("GET /api/v1/training/capacity", a.capacity)
+	h("GET /api/v1/exercises", a.exercises)
+	h("POST /api/v1/exercises", a.createExercise)
+	h("GET /api/v1/exercises/{id}", a.exercise)
+	h("PUT /api/v1/exercises/{id}", a.updateExercise)
+	h("POST /api/v1/exercises/{id}/injects", a.inject)
+	h("POST /api/v1/exercises/{id}/notes", a.note)
+	h("POST /api/v1/exercises/{id}/actions", a.action)
+	h("POST /api/v1/exercises/{id}/actions/{action}", a.moveAction)
 	rt.Handle("GET /api/v1/certificates/{code}", httpx.API(a.certificate))
 }
 
@@ -266,5 +275,106 @@ func (a *API) capacity(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errs.InvalidField("format", "json or csv")
 	}
+	return nil
+}
+
+func (a *API) exercises(w http.ResponseWriter, r *http.Request) error {
+	pg, err := httpx.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	list, next, err := a.s.Exercises(r.Context(), auth.FromContext(r.Context()), pg.Limit, pg.Cursor)
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, list, next)
+	return nil
+}
+
+func (a *API) createExercise(w http.ResponseWriter, r *http.Request) error {
+	var in ExerciseInput
+	if err := httpx.DecodeJSON(w, r, &in, 256<<10); err != nil {
+		return err
+	}
+	e, err := a.s.CreateExercise(r.Context(), auth.FromContext(r.Context()), in, time.UTC)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/exercises/"+e.ID)
+	httpx.WriteJSON(w, http.StatusCreated, e)
+	return nil
+}
+
+func (a *API) exercise(w http.ResponseWriter, r *http.Request) error {
+	v, err := a.s.ExerciseView(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (a *API) updateExercise(w http.ResponseWriter, r *http.Request) error {
+	var in ExerciseInput
+	if err := httpx.DecodeJSON(w, r, &in, 256<<10); err != nil {
+		return err
+	}
+	e, err := a.s.UpdateExercise(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in, time.UTC)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, e)
+	return nil
+}
+
+func (a *API) inject(w http.ResponseWriter, r *http.Request) error {
+	var in InjectInput
+	if err := httpx.DecodeJSON(w, r, &in, 256<<10); err != nil {
+		return err
+	}
+	i, err := a.s.AddInject(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, i)
+	return nil
+}
+
+func (a *API) note(w http.ResponseWriter, r *http.Request) error {
+	var in NoteInput
+	if err := httpx.DecodeJSON(w, r, &in, 256<<10); err != nil {
+		return err
+	}
+	n, err := a.s.AddNote(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, n)
+	return nil
+}
+
+func (a *API) action(w http.ResponseWriter, r *http.Request) error {
+	var in actions.Input
+	if err := httpx.DecodeJSON(w, r, &in, 64<<10); err != nil {
+		return err
+	}
+	act, err := a.s.AddAction(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, act)
+	return nil
+}
+
+func (a *API) moveAction(w http.ResponseWriter, r *http.Request) error {
+	var c actions.Change
+	if err := httpx.DecodeJSON(w, r, &c, 64<<10); err != nil {
+		return err
+	}
+	act, err := a.s.MoveAction(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("action"), c)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, act)
 	return nil
 }

@@ -130,3 +130,60 @@ func TestTrainingAPI(t *testing.T) {
 		})
 	}
 }
+
+// The demo's exercises through the API: a participant reads the
+// ransomware tabletop (all its injects delivered, an overdue action of
+// Crescent's), another sector's operator gets 404, Crescent closes its
+// action, and the center plans a new exercise and gives an action.
+func TestExercisesAPI(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	coord, bank, crescent, telco := s.Token("coordinator@cc.example"), s.Token("ciso@firstbank.example"),
+		s.Token("security@crescent-mf.example"), s.Token("noc@karakoram-telecom.example")
+	list := s.API("GET", "/api/v1/exercises", bank, nil).JSON(t)["items"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("the bank's exercises: %v", list)
+	}
+	loc := "/api/v1/exercises/" + list[0].(map[string]any)["id"].(string)
+	if r := s.API("GET", loc, telco, nil); r.Status != http.StatusNotFound {
+		t.Errorf("another sector reads the tabletop: %d", r.Status)
+	}
+	v := s.API("GET", loc, crescent, nil).JSON(t)
+	if len(v["injects"].([]any)) != 3 || v["hidden_injects"] != float64(0) {
+		t.Errorf("injects: %v", v["injects"])
+	}
+	var overdue string
+	for _, a := range v["actions"].([]any) {
+		if a := a.(map[string]any); a["overdue"] == true {
+			overdue = a["id"].(string)
+		}
+	}
+	if overdue == "" {
+		t.Fatalf("no overdue action: %v", v["actions"])
+	}
+	if r := s.API("POST", loc+"/actions/"+overdue, bank, map[string]any{"status": "done"}); r.Status != http.StatusForbidden {
+		t.Errorf("another bank closed Crescent's action: %d", r.Status)
+	}
+	if r := s.API("POST", loc+"/actions/"+overdue, crescent, map[string]any{"status": "done", "note": "Restored in 3 h 40 min."}); r.Status != http.StatusOK ||
+		r.JSON(t)["status"] != "done" {
+		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+	start := time.Now().Add(48 * time.Hour).UTC()
+	r := s.API("POST", "/api/v1/exercises", coord, map[string]any{"title": "Phishing wave", "kind": "tabletop", "scenario": "A wave of phishing.",
+		"starts_at": start.Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).Format(time.RFC3339), "orgs": []string{s.OrgID("First Example Bank")}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
+	}
+	x := r.Header.Get("Location")
+	if r := s.API("POST", x+"/injects", coord, map[string]any{"minute": 10, "title": "A customer calls", "body": "Her account was emptied."}); r.Status != http.StatusCreated {
+		t.Fatalf("inject: %d %s", r.Status, r.Body)
+	}
+	if r := s.API("GET", x, bank, nil); r.JSON(t)["hidden_injects"] != float64(1) {
+		t.Errorf("the bank sees an inject before its time: %s", r.Body)
+	}
+	if r := s.Malformed().API("POST", x+"/actions", coord, map[string]any{"title": "Train the call centre", "owner_org_id": s.OrgID("Ravi Mobile")}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("an action for an organisation not taking part: %d", r.Status)
+	}
+	if r := s.API("POST", x+"/notes", bank, map[string]any{"kind": "lesson", "body": "The call centre has no script."}); r.Status != http.StatusCreated {
+		t.Errorf("a lesson: %d %s", r.Status, r.Body)
+	}
+}

@@ -111,3 +111,49 @@ func TestBrowserTraining(t *testing.T) {
 		t.Errorf("the public page says more than the certificate prints: %s", got)
 	}
 }
+
+// In Chromium: the center gives First Example Bank a follow-up action on
+// the demo's ransomware tabletop (a missing owner is refused beside its
+// field); the bank's administrator records a lesson and marks the action
+// done; the telecom operator is told there is no such exercise.
+func TestBrowserExercise(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{Demo: true})
+	center := browsertest.New(t, s.URL, 1280, 900)
+	apptest.SignIn(center, "coordinator@cc.example", demo.Password)
+	center.Go("/console/training/exercises")
+	center.Click("#exercises tbody tr:last-child a") // the tabletop, held before the DDoS exercise to come
+	page := center.Path()
+	center.Expect("#injects", "The SOC calls at 23:10", "A second bank")
+	center.Click("#actions details summary")
+	center.Fill("#f-action-title", "Run the call tree drill with BankCERT")
+	center.Click("#actions details form button[type=submit]")
+	center.Expect("#actions .field-error", "the organisation that owns it")
+	center.Select("#f-owner", s.OrgID("First Example Bank"))
+	center.Click("#actions details form button[type=submit]")
+	center.Expect(".flash", "Action added")
+	center.Expect("#actions", "Run the call tree drill with BankCERT", "overdue")
+	center.Shot("a3-exercise")
+
+	bank := browsertest.New(t, s.URL, 390, 844)
+	apptest.SignIn(bank, "ciso@firstbank.example", demo.Password)
+	bank.Go(page)
+	bank.Fill("#f-note-body", "The call tree reached only half the managers at night.")
+	bank.Click("#note-form button[type=submit]")
+	bank.Expect(".flash", "Recorded")
+	bank.Expect("#notes", "half the managers")
+	// The new action has no date: it is listed last, with the bank's Done button.
+	bank.Expect("#actions tbody tr:last-child", "Run the call tree drill", "Open")
+	bank.Click("#actions tbody tr:last-child form button")
+	bank.Expect(".flash", "Action updated")
+	bank.Expect("#actions tbody tr:last-child", "Done", "Reopen")
+	if bank.Count("#actions button") != 2 {
+		t.Error("the bank may move actions that are not its own") // its two: the demo's, done, and this one
+	}
+	if bank.Overflows() {
+		t.Error("the exercise page is wider than a phone")
+	}
+	telco := browsertest.New(t, s.URL, 1280, 900)
+	apptest.SignIn(telco, "noc@karakoram-telecom.example", demo.Password)
+	telco.Go(page)
+	telco.Expect("main", "no such exercise")
+}

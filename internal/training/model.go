@@ -226,20 +226,7 @@ func (in *SessionInput) check(loc *time.Location) (start, end time.Time, err err
 	if in.Status == "" {
 		in.Status = Scheduled
 	}
-	start, okS := parseTime(in.StartsAt, loc)
-	end, okE := parseTime(in.EndsAt, loc)
-	if !okS {
-		f.Add("starts_at", "a date and time, such as 2027-03-01T09:00:00Z")
-	}
-	if !okE {
-		f.Add("ends_at", "a date and time, such as 2027-03-01T17:00:00Z")
-	}
-	if okS && okE && !end.After(start) {
-		f.Add("ends_at", "after the start")
-	}
-	if okS && okE && end.Sub(start) > 90*24*time.Hour {
-		f.Add("ends_at", "within 90 days of the start")
-	}
+	start, end = period(&f, in.StartsAt, in.EndsAt, loc, 90*24*time.Hour)
 	if in.Seats < 1 || in.Seats > maxSeats {
 		f.Add("seats", "1 to %d seats", maxSeats)
 	}
@@ -253,6 +240,27 @@ func (in *SessionInput) check(loc *time.Location) (start, end time.Time, err err
 		f.Add("status", "scheduled or cancelled")
 	}
 	return start.UTC(), end.UTC(), f.Err()
+}
+
+// period reads a start and an end (fields starts_at and ends_at): the end
+// after the start, and within longest of it.
+func period(f *errs.Fields, starts, ends string, loc *time.Location, longest time.Duration) (start, end time.Time) {
+	start, okS := parseTime(starts, loc)
+	end, okE := parseTime(ends, loc)
+	if !okS {
+		f.Add("starts_at", "a date and time, such as 2027-03-01T09:00:00Z")
+	}
+	if !okE {
+		f.Add("ends_at", "a date and time, such as 2027-03-01T17:00:00Z")
+	}
+	switch {
+	case !okS || !okE:
+	case !end.After(start):
+		f.Add("ends_at", "after the start")
+	case end.Sub(start) > longest:
+		f.Add("ends_at", "within %d days of the start", int(longest.Hours()/24))
+	}
+	return start, end
 }
 
 // parseTime reads RFC 3339, or a form's local "2006-01-02T15:04" in loc.

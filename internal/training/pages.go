@@ -28,7 +28,9 @@ func init() {
 		"field.course_id": "Course", "field.starts_at": "Starts", "field.ends_at": "Ends", "field.seats": "Seats", "field.place": "Place",
 		"field.trainers": "Trainers", "field.duration_hours": "Duration (hours)", "field.pass_mark": "Pass mark", "field.topic": "Topic",
 		"field.level": "Level", "field.audience": "Audience", "field.materials": "Materials", "field.prerequisites": "Prerequisites",
-		"field.org_id": "Organisation", "field.user_id": "Person", "field.score": "Score", "field.code": "Certificate code"}
+		"field.org_id": "Organisation", "field.orgs": "Organisations taking part", "field.scenario": "Scenario", "field.objectives": "Objectives",
+		"field.minute": "Minutes from the start", "field.body": "Text", "field.owner_org_id": "Owner", "field.due_on": "Due", "field.note": "Note",
+		"tabletop": "Tabletop", "technical": "Technical", "outcome": "Outcome", "lesson": "Lesson learned", "dropped": "Dropped", "done": "Done", "field.user_id": "Person", "field.score": "Score", "field.code": "Certificate code"}
 	for _, t := range Topics {
 		labels[t] = label(t)
 	}
@@ -61,6 +63,11 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("POST /console/training/sessions/{id}/enrol", p.enrol)
 	h("POST /console/training/enrolments/{id}", p.act)
 	h("GET /console/training/capacity", p.capacity)
+	h("GET /console/training/exercises", p.exercises)
+	h("GET /console/training/exercises/new", p.newExercise)
+	h("POST /console/training/exercises", p.createExercise)
+	h("GET /console/training/exercises/{id}", p.exercise)
+	h("POST /console/training/exercises/{id}", p.actExercise)
 	rt.Handle("GET /certificates", p.rd.Handler(p.verifyForm))
 	rt.Handle("GET /certificates/{code}", p.rd.Handler(p.certificate))
 	rt.Handle("GET /certificates/{code}/certificate.pdf", p.rd.Handler(p.pdf))
