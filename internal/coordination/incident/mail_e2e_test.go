@@ -5,6 +5,7 @@ import (
 	"net/smtp"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,12 +45,23 @@ func TestIncidentsByMail(t *testing.T) {
 	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "Our web server was defaced") {
 		t.Errorf("the national CERT's queue: %d %s", r.Status, r.Body)
 	}
-	before := len(s.SMTP.Messages())
+	// An auto-reply is no report: no incident, and no receipt to answer
+	// it (other mail of the first report may still be on its way).
+	receipts := func() int {
+		n := 0
+		for _, m := range s.SMTP.Messages() {
+			if slices.Contains(m.To, "reporter@mail.example") {
+				n++
+			}
+		}
+		return n
+	}
+	before := receipts()
 	if err := send("From: reporter@mail.example\nTo: incident@cert.example\nSubject: Out of office\nAuto-Submitted: auto-replied", "Away."); err != nil {
 		t.Fatal(err)
 	}
 	r = s.API("GET", "/api/v1/incidents?q=office", s.Token("coordinator@cc.example"), nil)
-	if strings.Contains(string(r.Body), "Out of office") || len(s.SMTP.Messages()) != before {
-		t.Errorf("an auto-reply became an incident: %s", r.Body)
+	if strings.Contains(string(r.Body), "Out of office") || receipts() != before {
+		t.Errorf("an auto-reply became an incident: %s (%d mails to the reporter, %d before)", r.Body, receipts(), before)
 	}
 }
