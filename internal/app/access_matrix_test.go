@@ -250,6 +250,21 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/enrolments/{id}", "/api/v1/enrolments/{enrolment_power}", staff},      // another sector's constituent
 	{"GET /api/v1/certificates/{code}", "/api/v1/certificates/{certificate}", everyone},
 	{"GET /api/v1/training/capacity", "/api/v1/training/capacity", signedIn},
+	{"GET /console/council", "/console/council", signedIn},              // the council's members its meetings, others their organisations' actions
+	{"GET /console/council/members", "/console/council/members", staff}, // the council's members (none of the matrix's but staff)
+	{"GET /console/council/meetings/new", "/console/council/meetings/new", staff},
+	{"GET /console/council/meetings/{id}", "/console/council/meetings/{meeting_held}", staff},
+	{"GET /console/council/meetings/{id}/invite.ics", "/console/council/meetings/{meeting_held}/invite.ics", staff},
+	{"GET /console/council/decisions", "/console/council/decisions", staff},
+	{"GET /console/council/actions", "/console/council/actions", signedIn}, // each its organisations' (all, for the council)
+	{"GET /council", "/council", everyone},                                 // the published summaries
+	{"GET /api/v1/council/members", "/api/v1/council/members", staff},
+	{"GET /api/v1/council/meetings", "/api/v1/council/meetings", staff},
+	{"GET /api/v1/council/meetings/{id}", "/api/v1/council/meetings/{meeting_held}", staff},
+	{"GET /api/v1/council/meetings/{id}/invite.ics", "/api/v1/council/meetings/{meeting_held}/invite.ics", staff},
+	{"GET /api/v1/council/decisions", "/api/v1/council/decisions", staff},
+	{"GET /api/v1/council/actions", "/api/v1/council/actions", signedIn},
+	{"GET /api/v1/public/council/summaries", "/api/v1/public/council/summaries", everyone},
 	{"GET /console/training/exercises", "/console/training/exercises", signedIn}, // each those its organisations take part in
 	{"GET /console/training/exercises/new", "/console/training/exercises/new", staff},
 	{"GET /console/training/exercises/{id}", "/console/training/exercises/{exercise_bank}", "----YYYY-"}, // the bank and BankCERT take part
@@ -494,6 +509,7 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("enrolment_power", `SELECT e.id FROM training_enrolments e JOIN users u ON u.id = e.user_id WHERE u.email = 'scada@cpdc.example'`)
 	one("exercise_bank", `SELECT id FROM training_exercises WHERE title = 'Ransomware in the banking sector'`)
 	one("exercise_telco", `SELECT id FROM training_exercises WHERE title = 'DDoS on the mobile core'`)
+	one("meeting_held", `SELECT id FROM governance_meetings WHERE minutes_status = 'approved'`)
 	one("certificate", `SELECT code FROM training_certificates WHERE enrolment_id = $1`, ids["enrolment_bank"])
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"

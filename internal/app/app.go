@@ -32,6 +32,7 @@ import (
 	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/coordination/thread"
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/governance/council"
 	"github.com/certhub/certhub/internal/intel"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
 	inteldigest "github.com/certhub/certhub/internal/intel/digest"
@@ -131,6 +132,8 @@ type Core struct {
 	// Training is capacity building: courses, sessions, enrolments and
 	// the certificates of completion.
 	Training *training.Service
+	// Council is the CERT Council: members, meetings, decisions, actions.
+	Council *council.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -254,6 +257,9 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Signer: c.CenterKey, Now: cfg.Now, BaseURL: c.baseURL(""), CenterName: cfg.CenterName, ReplyDomain: replyDomain(cfg)})
 	c.Training = training.NewService(training.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key), Signer: c.CenterKey,
 		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
+	c.Council = council.NewService(council.Options{DB: c.DB, Orgs: c.Directory, Records: councilRecords{c: c}, Outbox: notify.NewOutbox(c.Queue, key),
+		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName, Organizer: cfg.ReportAddress})
+	c.Council.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -381,7 +387,7 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates())
 	if err != nil {
 		return err
 	}
@@ -415,6 +421,7 @@ func (a *App) routes() error {
 	incident.NewAPI(a.Incidents).Register(rt, api)
 	thread.NewAPI(a.Threads).Register(rt, api)
 	training.NewAPI(a.Training).Register(rt, api)
+	council.NewAPI(a.Council).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -441,6 +448,7 @@ func (a *App) routes() error {
 	incident.NewPages(a.Incidents, rd).Register(rt)
 	thread.NewPages(a.Threads, rd).Register(rt)
 	training.NewPages(a.Training, rd).Register(rt)
+	council.NewPages(a.Council, a.Directory, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

@@ -27,6 +27,7 @@ var ownerDirs = map[string][]string{
 	"procurement":  {"internal/procurement"},
 	"coordination": {"internal/coordination"},
 	"training":     {"internal/training"},
+	"governance":   {"internal/governance"},
 }
 
 var (

@@ -9,6 +9,7 @@ import (
 	advisory "github.com/certhub/certhub/internal/advisory/migrations"
 	coordination "github.com/certhub/certhub/internal/coordination/migrations"
 	directory "github.com/certhub/certhub/internal/directory/migrations"
+	governance "github.com/certhub/certhub/internal/governance/migrations"
 	intel "github.com/certhub/certhub/internal/intel/migrations"
 	platform "github.com/certhub/certhub/internal/platform/migrations"
 	procurement "github.com/certhub/certhub/internal/procurement/migrations"
@@ -29,6 +30,7 @@ var Owners = []struct {
 	{"procurement", procurement.FS},
 	{"coordination", coordination.FS},
 	{"training", training.FS},
+	{"governance", governance.FS},
 }
 
 var merged = func() fs.FS {

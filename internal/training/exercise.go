@@ -130,12 +130,12 @@ func exerciseWrites(id *auth.Identity, e Exercise) bool {
 func (in *ExerciseInput) check(loc *time.Location) (start, end time.Time, err error) {
 	var f errs.Fields
 	in.Title, in.Kind, in.Scenario, in.Objectives = strings.TrimSpace(in.Title), strings.TrimSpace(in.Kind), strings.TrimSpace(in.Scenario), strings.TrimSpace(in.Objectives)
-	text(&f, "title", in.Title, true, maxTitle)
+	f.Text("title", in.Title, true, maxTitle)
 	if !slices.Contains(ExerciseKinds, in.Kind) {
 		f.Add("kind", "tabletop or technical")
 	}
-	text(&f, "scenario", in.Scenario, true, maxText)
-	text(&f, "objectives", in.Objectives, false, maxText)
+	f.Text("scenario", in.Scenario, true, maxText)
+	f.Text("objectives", in.Objectives, false, maxText)
 	start, end = period(&f, in.StartsAt, in.EndsAt, loc, 30*24*time.Hour)
 	var orgs []string
 	for _, o := range in.Orgs {
@@ -419,8 +419,8 @@ func (s *Service) AddInject(ctx context.Context, id *auth.Identity, exerciseID s
 	}
 	var f errs.Fields
 	in.Title, in.Body = strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
-	text(&f, "title", in.Title, true, maxTitle)
-	text(&f, "body", in.Body, true, maxText)
+	f.Text("title", in.Title, true, maxTitle)
+	f.Text("body", in.Body, true, maxText)
 	if in.Minute < 0 || in.Minute > 60*24*14 {
 		f.Add("minute", "minutes from the start, 0 to %d", 60*24*14)
 	}
@@ -456,7 +456,7 @@ func (s *Service) AddNote(ctx context.Context, id *auth.Identity, exerciseID str
 	if in.Kind != Outcome && in.Kind != Lesson {
 		f.Add("kind", "outcome or lesson")
 	}
-	text(&f, "body", in.Body, true, maxText)
+	f.Text("body", in.Body, true, maxText)
 	now := s.now().UTC()
 	n := Note{ID: db.NewID(), Kind: in.Kind, Body: in.Body, CreatedBy: id.DisplayName(), CreatedAt: now}
 	err := s.db.Write(ctx, func(tx *db.Tx) error {

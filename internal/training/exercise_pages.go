@@ -72,7 +72,7 @@ func (p *Pages) createExercise(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := auth.FromContext(r.Context())
-	e, err := p.s.CreateExercise(r.Context(), id, exerciseInputOf(r.PostForm), zoneOf(id))
+	e, err := p.s.CreateExercise(r.Context(), id, exerciseInputOf(r.PostForm), web.ZoneOf(id))
 	if bad := errs.As(err); bad != nil && bad.Kind == errs.KindInvalid {
 		return p.renderExerciseForm(w, r, http.StatusUnprocessableEntity, web.Refused(r.PostForm, bad))
 	}

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/errs"
 )
@@ -166,33 +165,21 @@ const (
 	maxSeats = 10000
 )
 
-// text checks a text field.
-func text(f *errs.Fields, field, s string, required bool, max int) {
-	switch {
-	case required && s == "":
-		f.Add(field, "required")
-	case utf8.RuneCountInString(s) > max:
-		f.Add(field, "at most %d characters", max)
-	case strings.ContainsRune(s, 0) || !utf8.ValidString(s):
-		f.Add(field, "text only")
-	}
-}
-
 // check tidies and checks a course's fields.
 func (in *CourseInput) check() error {
 	var f errs.Fields
 	in.Title, in.Topic, in.Level = strings.TrimSpace(in.Title), strings.TrimSpace(in.Topic), strings.TrimSpace(in.Level)
 	in.Audience, in.Description, in.Prerequisites = strings.TrimSpace(in.Audience), strings.TrimSpace(in.Description), strings.TrimSpace(in.Prerequisites)
-	text(&f, "title", in.Title, true, maxTitle)
+	f.Text("title", in.Title, true, maxTitle)
 	if !slices.Contains(Topics, in.Topic) {
 		f.Add("topic", "one of %s", strings.Join(Topics, ", "))
 	}
 	if !slices.Contains(Levels, in.Level) {
 		f.Add("level", "one of %s", strings.Join(Levels, ", "))
 	}
-	text(&f, "audience", in.Audience, false, maxTitle*2)
-	text(&f, "description", in.Description, false, maxText)
-	text(&f, "prerequisites", in.Prerequisites, false, maxText)
+	f.Text("audience", in.Audience, false, maxTitle*2)
+	f.Text("description", in.Description, false, maxText)
+	f.Text("prerequisites", in.Prerequisites, false, maxText)
 	if in.DurationHours < 1 || in.DurationHours > 1000 {
 		f.Add("duration_hours", "1 to 1000 hours")
 	}
@@ -204,7 +191,7 @@ func (in *CourseInput) check() error {
 		if m = strings.TrimSpace(m); m == "" {
 			continue
 		}
-		text(&f, "materials", m, false, 1000)
+		f.Text("materials", m, false, 1000)
 		if strings.HasPrefix(m, "http") {
 			if u, err := url.Parse(m); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				f.Add("materials", "%q is not a web address", m)
@@ -233,9 +220,9 @@ func (in *SessionInput) check(loc *time.Location) (start, end time.Time, err err
 	if !in.Online && in.Place == "" {
 		f.Add("place", "where it is held, or mark it online")
 	} else {
-		text(&f, "place", in.Place, false, maxTitle*2)
+		f.Text("place", in.Place, false, maxTitle*2)
 	}
-	text(&f, "trainers", in.Trainers, false, maxTitle*2)
+	f.Text("trainers", in.Trainers, false, maxTitle*2)
 	if in.Status != Scheduled && in.Status != SessionCanceled {
 		f.Add("status", "scheduled or cancelled")
 	}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
@@ -72,16 +71,6 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Handle("GET /certificates/{code}", p.rd.Handler(p.certificate))
 	rt.Handle("GET /certificates/{code}/certificate.pdf", p.rd.Handler(p.pdf))
 	rt.Handle("GET /certificates/{code}/certificate.txt.asc", p.rd.Handler(p.signed))
-}
-
-// zoneOf is the reader's time zone, for the forms' local times.
-func zoneOf(id *auth.Identity) *time.Location {
-	if id != nil && id.User.TimeZone != "" {
-		if z, err := time.LoadLocation(id.User.TimeZone); err == nil {
-			return z
-		}
-	}
-	return time.UTC
 }
 
 type overviewData struct {
@@ -283,7 +272,7 @@ func (p *Pages) createSession(w http.ResponseWriter, r *http.Request) error {
 	if len(bad) > 0 {
 		return p.renderSessionForm(w, r, http.StatusUnprocessableEntity, web.Page{Form: r.PostForm, Errors: bad})
 	}
-	ses, err := p.s.CreateSession(r.Context(), id, in, zoneOf(id))
+	ses, err := p.s.CreateSession(r.Context(), id, in, web.ZoneOf(id))
 	if e := errs.As(err); e != nil && e.Kind == errs.KindInvalid {
 		return p.renderSessionForm(w, r, http.StatusUnprocessableEntity, web.Refused(r.PostForm, e))
 	}
@@ -367,14 +356,14 @@ func (p *Pages) renderSession(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	if page.Form == nil && d.Staff {
-		z := zoneOf(id)
+		z := web.ZoneOf(id)
 		page.Form = url.Values{"starts_at": {ses.StartsAt.In(z).Format("2006-01-02T15:04")}, "ends_at": {ses.EndsAt.In(z).Format("2006-01-02T15:04")},
 			"place": {ses.Place}, "seats": {strconv.Itoa(ses.Seats)}, "trainers": {ses.Trainers}, "status": {ses.Status}}
 		if ses.Online {
 			page.Form.Set("online", "on")
 		}
 	}
-	page.Title, page.Section, page.Data = ses.CourseTitle+", "+ses.StartsAt.In(zoneOf(id)).Format("2 January 2006"), "training", d
+	page.Title, page.Section, page.Data = ses.CourseTitle+", "+ses.StartsAt.In(web.ZoneOf(id)).Format("2 January 2006"), "training", d
 	p.rd.Render(w, r, status, "training/session", page)
 	return nil
 }
@@ -388,7 +377,7 @@ func (p *Pages) updateSession(w http.ResponseWriter, r *http.Request) error {
 	if len(bad) > 0 {
 		return p.renderSession(w, r, http.StatusUnprocessableEntity, web.Page{Form: r.PostForm, Errors: bad})
 	}
-	_, err := p.s.UpdateSession(r.Context(), id, r.PathValue("id"), in, zoneOf(id))
+	_, err := p.s.UpdateSession(r.Context(), id, r.PathValue("id"), in, web.ZoneOf(id))
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
 		return p.renderSession(w, r, httpStatus(e), web.Refused(r.PostForm, e))
 	}

@@ -159,12 +159,7 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 		return
 	}
 	p.Identity = auth.FromContext(ctx)
-	p.Zone = time.UTC
-	if p.Identity != nil && p.Identity.User.TimeZone != "" {
-		if z, err := time.LoadLocation(p.Identity.User.TimeZone); err == nil {
-			p.Zone = z
-		}
-	}
+	p.Zone = ZoneOf(p.Identity)
 	if rd.sm != nil && p.Flash == "" {
 		p.Flash = rd.sm.PopString(ctx, auth.SessionFlash)
 	}
@@ -323,4 +318,15 @@ func SafeNext(next, fallback string) string {
 		return fallback
 	}
 	return next
+}
+
+// ZoneOf is the time zone a user reads and types times in: their
+// profile's, else UTC.
+func ZoneOf(id *auth.Identity) *time.Location {
+	if id != nil && id.User.TimeZone != "" {
+		if z, err := time.LoadLocation(id.User.TimeZone); err == nil {
+			return z
+		}
+	}
+	return time.UTC
 }

@@ -183,3 +183,50 @@ func (t Table) Overdue(ctx context.Context, q db.Querier, owners []string, now t
 	}
 	return out, nil
 }
+
+// ToRemind answers the open actions due within ahead of now (those
+// overdue too) whose owners were not reminded in the last every: for a
+// table that also has reminded_at (TIMESTAMPTZ, NULL until the first
+// reminder).
+func (t Table) ToRemind(ctx context.Context, q db.Querier, now time.Time, ahead, every time.Duration, limit int) ([]Action, error) {
+	out, err := db.QueryAll(ctx, q, scan(Today(now)), `SELECT `+cols+` FROM `+string(t)+`
+		WHERE status = 'open' AND due_on <> '' AND due_on <= $1 AND (reminded_at IS NULL OR reminded_at < $2)
+		ORDER BY due_on, id LIMIT $3`, Today(now.Add(ahead)), now.Add(-every), limit)
+	if err != nil {
+		return nil, fmt.Errorf("actions: to remind: %w", err)
+	}
+	return out, nil
+}
+
+// Reminded records that the owners of ids were reminded at now.
+func (t Table) Reminded(ctx context.Context, tx *db.Tx, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var a db.Args
+	at := a.Add(now.UTC())
+	if _, err := tx.Exec(ctx, `UPDATE `+string(t)+` SET reminded_at = `+at+` WHERE id IN (`+db.In(&a, ids)+`)`, a...); err != nil {
+		return fmt.Errorf("actions: reminded: %w", err)
+	}
+	return nil
+}
+
+// All answers the actions of the owners given (every owner when owners is
+// nil): open ones first, the soonest due first, then the rest, the latest
+// closed first.
+func (t Table) All(ctx context.Context, q db.Querier, owners []string, now time.Time, limit int) ([]Action, error) {
+	var a db.Args
+	where := "1 = 1"
+	if owners != nil {
+		if len(owners) == 0 {
+			return []Action{}, nil
+		}
+		where = `owner_org_id IN (` + db.In(&a, owners) + `)`
+	}
+	out, err := db.QueryAll(ctx, q, scan(Today(now)), `SELECT `+cols+` FROM `+string(t)+` WHERE `+where+`
+		ORDER BY CASE WHEN status = 'open' THEN 0 ELSE 1 END, CASE WHEN due_on = '' THEN 1 ELSE 0 END, due_on, created_at, id LIMIT `+a.Add(limit), a...)
+	if err != nil {
+		return nil, fmt.Errorf("actions: all: %w", err)
+	}
+	return out, nil
+}

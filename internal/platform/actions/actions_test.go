@@ -19,7 +19,7 @@ func TestActions(t *testing.T) {
 		ctx := context.Background()
 		if _, err := d.Exec(ctx, db.TranslateDDL(d.Engine(), `CREATE TABLE t_actions (id TEXT PRIMARY KEY, parent_id TEXT NOT NULL,
 			title TEXT NOT NULL, owner_org_id TEXT NOT NULL, due_on TEXT NOT NULL, status TEXT NOT NULL, note TEXT NOT NULL, done_at TIMESTAMPTZ,
-			done_by TEXT NOT NULL, created_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)`)); err != nil {
+			done_by TEXT NOT NULL, created_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, reminded_at TIMESTAMPTZ)`)); err != nil {
 			t.Fatal(err)
 		}
 		tb := actions.Table("t_actions")
@@ -85,6 +85,22 @@ func TestActions(t *testing.T) {
 		}
 		if over, _ := tb.Overdue(ctx, d, []string{}, now, 10); len(over) != 0 {
 			t.Errorf("overdue of nobody: %+v", over)
+		}
+
+		// Reminders: the open ones due within three days (and overdue),
+		// once a week.
+		due, err := tb.ToRemind(ctx, d, now, 72*time.Hour, 7*24*time.Hour, 10)
+		if err != nil || len(due) != 2 || due[0].Title != "Elsewhere" || due[1].Title != "Past" {
+			t.Fatalf("to remind: %+v %v", due, err)
+		}
+		if err := d.Write(ctx, func(tx *db.Tx) error { return tb.Reminded(ctx, tx, []string{due[0].ID, due[1].ID}, now) }); err != nil {
+			t.Fatal(err)
+		}
+		if due, _ := tb.ToRemind(ctx, d, now.Add(24*time.Hour), 72*time.Hour, 7*24*time.Hour, 10); len(due) != 0 {
+			t.Errorf("reminded again the next day: %+v", due)
+		}
+		if due, _ := tb.ToRemind(ctx, d, now.AddDate(0, 0, 8), 72*time.Hour, 7*24*time.Hour, 10); len(due) != 2 {
+			t.Errorf("a week later: %+v", due) // Later (due 2027-01-10) is not yet within three days
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind classifies an error for the edges (HTTP status, CLI exit message).
@@ -140,6 +141,19 @@ type Fields []FieldError
 // Add records a problem with one field.
 func (f *Fields) Add(field, format string, args ...any) {
 	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Text checks a text field: present when required, at most max
+// characters, valid UTF-8 without NUL (PostgreSQL stores none).
+func (f *Fields) Text(field, s string, required bool, max int) {
+	switch {
+	case required && s == "":
+		f.Add(field, "required")
+	case utf8.RuneCountInString(s) > max:
+		f.Add(field, "at most %d characters", max)
+	case strings.ContainsRune(s, 0) || !utf8.ValidString(s):
+		f.Add(field, "text only")
+	}
 }
 
 // Has reports whether field already has an error.

@@ -113,3 +113,16 @@ func TestFieldsCollectValidation(t *testing.T) {
 		t.Errorf("fields (-want +got):\n%s", d)
 	}
 }
+
+func TestFieldsText(t *testing.T) {
+	var f Fields
+	f.Text("a", "", true, 5)
+	f.Text("b", "", false, 5)
+	f.Text("c", "ééééé", true, 5)
+	f.Text("d", "ééééé!", true, 5)
+	f.Text("e", "x\x00", true, 5)
+	f.Text("g", "\xff", true, 5)
+	if !f.Has("a") || f.Has("b") || f.Has("c") || !f.Has("d") || !f.Has("e") || !f.Has("g") || len(f) != 4 {
+		t.Errorf("fields: %+v", f)
+	}
+}
