@@ -250,12 +250,21 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/enrolments/{id}", "/api/v1/enrolments/{enrolment_power}", staff},      // another sector's constituent
 	{"GET /api/v1/certificates/{code}", "/api/v1/certificates/{certificate}", everyone},
 	{"GET /api/v1/training/capacity", "/api/v1/training/capacity", signedIn},
+	{"GET /console/periodic-reports", "/console/periodic-reports", signedIn}, // each the reports of its CERTs (none, for most)
+	{"GET /console/periodic-reports/rollup", "/console/periodic-reports/rollup", staff},
+	{"GET /console/periodic-reports/schedules", "/console/periodic-reports/schedules", signedIn},
+	{"GET /console/periodic-reports/{id}", "/console/periodic-reports/{periodic_bank}", "-----YYY-"}, // BankCERT's: its members and the center
+	{"GET /api/v1/periodic-report-schedules", "/api/v1/periodic-report-schedules", signedIn},
+	{"GET /api/v1/periodic-reports", "/api/v1/periodic-reports", signedIn},
+	{"GET /api/v1/periodic-reports/rollup", "/api/v1/periodic-reports/rollup", staff},
+	{"GET /api/v1/periodic-reports/{id}", "/api/v1/periodic-reports/{periodic_bank}", "-----YYY-"},
 	{"GET /console/council", "/console/council", signedIn},              // the council's members its meetings, others their organisations' actions
 	{"GET /console/council/members", "/console/council/members", staff}, // the council's members (none of the matrix's but staff)
 	{"GET /console/council/meetings/new", "/console/council/meetings/new", staff},
 	{"GET /console/council/meetings/{id}", "/console/council/meetings/{meeting_held}", staff},
 	{"GET /console/council/meetings/{id}/invite.ics", "/console/council/meetings/{meeting_held}/invite.ics", staff},
 	{"GET /console/council/decisions", "/console/council/decisions", staff},
+	{"GET /console/council/meetings/{id}/papers/{paper}", "/console/council/meetings/{meeting_held}/papers/{paper}", staff},
 	{"GET /console/council/actions", "/console/council/actions", signedIn}, // each its organisations' (all, for the council)
 	{"GET /council", "/council", everyone},                                 // the published summaries
 	{"GET /api/v1/council/members", "/api/v1/council/members", staff},
@@ -263,6 +272,7 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/council/meetings/{id}", "/api/v1/council/meetings/{meeting_held}", staff},
 	{"GET /api/v1/council/meetings/{id}/invite.ics", "/api/v1/council/meetings/{meeting_held}/invite.ics", staff},
 	{"GET /api/v1/council/decisions", "/api/v1/council/decisions", staff},
+	{"GET /api/v1/council/meetings/{id}/papers/{paper}", "/api/v1/council/meetings/{meeting_held}/papers/{paper}", staff},
 	{"GET /api/v1/council/actions", "/api/v1/council/actions", signedIn},
 	{"GET /api/v1/public/council/summaries", "/api/v1/public/council/summaries", everyone},
 	{"GET /console/training/exercises", "/console/training/exercises", signedIn}, // each those its organisations take part in
@@ -509,7 +519,9 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("enrolment_power", `SELECT e.id FROM training_enrolments e JOIN users u ON u.id = e.user_id WHERE u.email = 'scada@cpdc.example'`)
 	one("exercise_bank", `SELECT id FROM training_exercises WHERE title = 'Ransomware in the banking sector'`)
 	one("exercise_telco", `SELECT id FROM training_exercises WHERE title = 'DDoS on the mobile core'`)
+	one("periodic_bank", `SELECT r.id FROM governance_reports r JOIN orgs o ON o.id = r.org_id WHERE o.name = 'Banking Sector CERT' ORDER BY r.period LIMIT 1`)
 	one("meeting_held", `SELECT id FROM governance_meetings WHERE minutes_status = 'approved'`)
+	one("paper", `SELECT id FROM governance_papers WHERE meeting_id = $1`, ids["meeting_held"])
 	one("certificate", `SELECT code FROM training_certificates WHERE enrolment_id = $1`, ids["enrolment_bank"])
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"

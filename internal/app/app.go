@@ -33,6 +33,7 @@ import (
 	"github.com/certhub/certhub/internal/coordination/thread"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/governance/council"
+	"github.com/certhub/certhub/internal/governance/reporting"
 	"github.com/certhub/certhub/internal/intel"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
 	inteldigest "github.com/certhub/certhub/internal/intel/digest"
@@ -134,6 +135,8 @@ type Core struct {
 	Training *training.Service
 	// Council is the CERT Council: members, meetings, decisions, actions.
 	Council *council.Service
+	// Reporting is the CERTs' periodic reports to the National CERT.
+	Reporting *reporting.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -258,8 +261,11 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Training = training.NewService(training.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key), Signer: c.CenterKey,
 		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Council = council.NewService(council.Options{DB: c.DB, Orgs: c.Directory, Records: councilRecords{c: c}, Outbox: notify.NewOutbox(c.Queue, key),
-		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName, Organizer: cfg.ReportAddress})
+		Files: files.NewStore(cfg.DataDir),
+		Now:   cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName, Organizer: cfg.ReportAddress})
 	c.Council.Register(c.Queue)
+	c.Reporting = reporting.NewService(reporting.Options{DB: c.DB, Orgs: c.Directory, Records: reportRecords{c: c}, Outbox: notify.NewOutbox(c.Queue, key),
+		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -387,7 +393,7 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates())
 	if err != nil {
 		return err
 	}
@@ -422,6 +428,7 @@ func (a *App) routes() error {
 	thread.NewAPI(a.Threads).Register(rt, api)
 	training.NewAPI(a.Training).Register(rt, api)
 	council.NewAPI(a.Council).Register(rt, api)
+	reporting.NewAPI(a.Reporting).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -449,6 +456,7 @@ func (a *App) routes() error {
 	thread.NewPages(a.Threads, rd).Register(rt)
 	training.NewPages(a.Training, rd).Register(rt)
 	council.NewPages(a.Council, a.Directory, rd).Register(rt)
+	reporting.NewPages(a.Reporting, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

@@ -179,3 +179,19 @@ func listAlerts(ctx context.Context, q db.Querier, rd reader, limit int, cursor 
 	}
 	return out, rows.Err()
 }
+
+// countDelivered counts the alerts delivered in [from, to) to orgs and
+// those acknowledged.
+func countDelivered(ctx context.Context, q db.Querier, orgs []string, from, to time.Time) (delivered, acknowledged int, err error) {
+	if len(orgs) == 0 {
+		return 0, 0, nil
+	}
+	var a db.Args
+	err = q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'acknowledged' THEN 1 ELSE 0 END), 0)
+		FROM coordination_alert_recipients WHERE org_id IN (`+db.In(&a, orgs)+`) AND delivered_at >= `+a.Add(from)+` AND delivered_at < `+a.Add(to), a...).
+		Scan(&delivered, &acknowledged)
+	if err != nil {
+		return 0, 0, fmt.Errorf("coordination: alerts delivered: %w", err)
+	}
+	return delivered, acknowledged, nil
+}

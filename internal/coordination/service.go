@@ -469,3 +469,14 @@ func (s *Service) WithClock(now func() time.Time) *Service {
 	c.now = now
 	return &c
 }
+
+// Delivered counts the alerts delivered in [from, to) to the
+// organisations given (a CERT and its constituents) and those
+// acknowledged: the figures of a periodic report.
+func (s *Service) Delivered(ctx context.Context, orgs []string, from, to time.Time) (delivered, acknowledged int, err error) {
+	err = s.db.Read(ctx, func(q db.Querier) error {
+		delivered, acknowledged, err = countDelivered(ctx, q, orgs, from, to)
+		return err
+	})
+	return delivered, acknowledged, err
+}

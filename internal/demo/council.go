@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/certhub/certhub/internal/app"
@@ -53,14 +54,26 @@ func loadCouncil(ctx context.Context, c *app.Core, ids map[string]string) error 
 	if err != nil {
 		return fmt.Errorf("demo meeting: %w", err)
 	}
+	var first *council.Item
 	for _, it := range []council.ItemInput{
 		{Title: "The VPN gateway campaign against banks", Presenter: "BankCERT", Body: "The alert of the last quarter: who answered, who patched, and what the silent banks' CERT did."},
 		{Title: "Monthly reporting to the National CERT", Presenter: "National CERT", Body: "A proposal: every sectoral CERT reports monthly, assembled from its records in certhub."},
 		{Title: "The telecom DDoS wave", Presenter: "TelcoCERT", Body: "Lessons from the DDoS on the mobile core and a reporting template for operators."},
 	} {
-		if _, err := c.Council.AddItem(ctx, sys, held.ID, it); err != nil {
+		item, err := c.Council.AddItem(ctx, sys, held.ID, it)
+		if err != nil {
 			return fmt.Errorf("demo agenda: %w", err)
 		}
+		if first == nil {
+			first = &item
+		}
+	}
+	paper, err := c.Council.Stage("vpn-campaign-status.csv", strings.NewReader("bank,acknowledged,patched\nFirst Example Bank,yes,yes\nCrescent Microfinance,yes,yes\n"))
+	if err != nil {
+		return fmt.Errorf("demo paper: %w", err)
+	}
+	if _, err := c.Council.AttachPaper(ctx, sys, held.ID, first.ID, paper); err != nil {
+		return fmt.Errorf("demo paper: %w", err)
 	}
 	in := council.MeetingInput{Title: held.Title, StartsAt: day(-30, 5), EndsAt: day(-30, 8), Place: held.Place, Status: council.Held}
 	if _, err := c.Council.UpdateMeeting(ctx, sys, held.ID, in, time.UTC); err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -225,4 +226,24 @@ func (c Capacity) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// Completions counts the people of the organisations given who completed
+// a course in [from, to) with a certificate still valid: the training of
+// a periodic report.
+func (s *Service) Completions(ctx context.Context, orgs []string, from, to time.Time) (int, error) {
+	if len(orgs) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.db.Read(ctx, func(q db.Querier) error {
+		var a db.Args
+		return q.QueryRow(ctx, `SELECT COUNT(*) FROM training_enrolments e JOIN training_certificates t ON t.enrolment_id = e.id
+			WHERE e.status = 'completed' AND t.revoked_at IS NULL AND e.org_id IN (`+db.In(&a, orgs)+`)
+			AND e.completed_at >= `+a.Add(from)+` AND e.completed_at < `+a.Add(to), a...).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("training: completions: %w", err)
+	}
+	return n, nil
 }

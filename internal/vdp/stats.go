@@ -3,10 +3,13 @@ package vdp
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/vdp/stats"
+	"github.com/certhub/certhub/internal/vdp/store"
 )
 
 // Stats are the program's figures (vdp/stats) over what id may see:
@@ -54,4 +57,14 @@ func (s *Service) Stats(ctx context.Context, id *auth.Identity) (stats.Figures, 
 	}
 	out.Name(names)
 	return out, nil
+}
+
+// Handled counts what a CERT handled in [from, to): the reports routed to
+// it and the cases it opened (the figures of its periodic report).
+func (s *Service) Handled(ctx context.Context, orgID string, from, to time.Time) (reports, cases int, err error) {
+	err = s.db.Read(ctx, func(q db.Querier) error {
+		reports, cases, err = store.CountHandled(ctx, q, orgID, from, to)
+		return err
+	})
+	return reports, cases, err
 }

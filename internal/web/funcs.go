@@ -33,6 +33,7 @@ var funcs = template.FuncMap{
 	"scale":       func(n, of, width int) int { return n * width / max(of, 1) },
 	"div":         func(a, b int64) int64 { return a / max(b, 1) },
 	"percent":     func(f float64) float64 { return f * 100 },
+	"pct":         percentOf,
 	"deref":       func(t *time.Time) time.Time { return derefTime(t) },
 	"str": func(s *string) string {
 		if s == nil {
@@ -222,4 +223,12 @@ func fieldAnchor(path string) string {
 		}
 	}
 	return "f-" + path
+}
+
+// percentOf writes a share in percent, "—" for none.
+func percentOf(p *float64) string {
+	if p == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f %%", *p)
 }

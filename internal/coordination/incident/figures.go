@@ -43,6 +43,7 @@ type Figures struct {
 	From       time.Time `json:"from"`
 	To         time.Time `json:"to"`
 	Total      int       `json:"total"`
+	Closed     int       `json:"closed"` // of those, closed by now
 	ByClass    []Count   `json:"by_class"`
 	BySeverity []Count   `json:"by_severity"`
 	BySector   []Count   `json:"by_sector"`
@@ -77,6 +78,16 @@ func (s *Service) Figures(ctx context.Context, id *auth.Identity, from, to time.
 	if id == nil {
 		return Figures{}, errs.Unauthenticated("sign in to read figures")
 	}
+	return s.figures(ctx, readerOf(id), from, to)
+}
+
+// FiguresOf answers the figures of the incidents reported in a period
+// that one CERT handles (owns): the incidents of its periodic report.
+func (s *Service) FiguresOf(ctx context.Context, ownerOrgID string, from, to time.Time) (Figures, error) {
+	return s.figures(ctx, reader{id: system, staff: true, owner: ownerOrgID}, from, to)
+}
+
+func (s *Service) figures(ctx context.Context, rd reader, from, to time.Time) (Figures, error) {
 	if !to.After(from) || to.Sub(from) > 5*366*24*time.Hour {
 		return Figures{}, errs.InvalidField("to", "after from, at most five years after it")
 	}
@@ -86,7 +97,6 @@ func (s *Service) Figures(ctx context.Context, id *auth.Identity, from, to time.
 	}
 	now := s.now().UTC()
 	fg := Figures{From: from.UTC(), To: to.UTC(), ByClass: []Count{}, BySeverity: []Count{}, BySector: []Count{}, ByCERT: []Count{}, Steps: []StepFigure{}}
-	rd := readerOf(id)
 	err = s.db.Read(ctx, func(q db.Querier) error {
 		group := func(col, label string) ([]Count, error) {
 			args := db.Args{}
@@ -163,6 +173,7 @@ func (s *Service) Figures(ctx context.Context, id *auth.Identity, from, to time.
 			}
 			if x.in.ClosedAt != nil {
 				closure = append(closure, int64(x.in.ClosedAt.Sub(x.in.ReportedAt)/time.Second))
+				fg.Closed++
 			}
 			for _, c := range deadline.Clocks(pick(regimes, x.in.Regimes), facts(x.in, x.steps), now) {
 				k := deadline.Key(c.Regime, c.Step)

@@ -29,6 +29,9 @@ type reader struct {
 	id    *auth.Identity
 	staff bool
 	orgs  []string
+	// owner narrows the reach to the incidents one CERT handles (the
+	// figures of its periodic report).
+	owner string
 }
 
 func readerOf(id *auth.Identity) reader {
@@ -109,6 +112,9 @@ func above(id *auth.Identity, org string) bool {
 // reach is the rule as an SQL condition on coordination_incidents aliased
 // i ("TRUE" for staff).
 func (r reader) reach(args *db.Args) string {
+	if r.owner != "" {
+		return "i.owner_org_id = " + args.Add(r.owner)
+	}
 	if r.staff {
 		return "TRUE"
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/actions"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/httpx"
 )
 
@@ -29,6 +30,8 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	h("PUT /api/v1/council/meetings/{id}", a.changeMeeting)
 	h("GET /api/v1/council/meetings/{id}/invite.ics", a.invite)
 	h("POST /api/v1/council/meetings/{id}/agenda", a.item)
+	h("POST /api/v1/council/meetings/{id}/papers", a.paper)
+	h("GET /api/v1/council/meetings/{id}/papers/{paper}", a.download)
 	h("PUT /api/v1/council/meetings/{id}/attendance", a.attendance)
 	h("PUT /api/v1/council/meetings/{id}/minutes", a.minutes)
 	h("POST /api/v1/council/meetings/{id}/minutes/approve", a.approve)
@@ -276,4 +279,41 @@ func (a *API) summaries(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteList(w, list, "")
 	return nil
+}
+
+func (a *API) paper(w http.ResponseWriter, r *http.Request) error {
+	p, err := attachFromForm(a.s, w, r)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+// attachFromForm stages the multipart field "file" (with "item_id", the
+// agenda item, when given) and records it as a paper of the meeting of
+// the path; who may is asked before the upload is stored.
+func attachFromForm(s *Service, w http.ResponseWriter, r *http.Request) (Paper, error) {
+	name, body, err := files.FromForm(w, r)
+	if err != nil {
+		return Paper{}, err
+	}
+	defer body.Close()
+	id := auth.FromContext(r.Context())
+	if err := s.MayAttach(r.Context(), id, r.PathValue("id")); err != nil {
+		return Paper{}, err
+	}
+	st, err := s.Stage(name, body)
+	if err != nil {
+		return Paper{}, err
+	}
+	return s.AttachPaper(r.Context(), id, r.PathValue("id"), r.FormValue("item_id"), st)
+}
+
+func (a *API) download(w http.ResponseWriter, r *http.Request) error {
+	p, body, err := a.s.OpenPaper(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("paper"))
+	if err != nil {
+		return err
+	}
+	return files.Serve(w, p.Filename, body)
 }

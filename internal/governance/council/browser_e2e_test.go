@@ -2,6 +2,8 @@ package council_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +50,15 @@ func TestBrowserCouncil(t *testing.T) {
 	sec.Fill("#f-presenter", "TelcoCERT")
 	sec.Click("#agenda details form button[type=submit]")
 	sec.Expect("#agenda", "Filtering at the exchanges")
+	paper := filepath.Join(t.TempDir(), "exchange-filtering.txt")
+	if err := os.WriteFile(paper, []byte("Filter UDP 53 reflection at the exchanges.\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sec.Select("#f-paper-item", sec.Value("#f-paper-item option:nth-child(2)"))
+	sec.Upload("#f-paper", paper)
+	sec.Click("#paper-form button")
+	sec.Expect(".flash", "Paper added")
+	sec.Expect("#agenda", "exchange-filtering.txt")
 	ics := s.Client()
 	ics.Login("lead@bank-cert.example", demo.Password)
 	if r := ics.Get(meeting + "/invite.ics"); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "SUMMARY:CERT Council: Extraordinary meeting on the DDoS wave") {

@@ -3,6 +3,7 @@ package council_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/notify"
 )
 
@@ -129,7 +131,7 @@ func TestMeetingToApprovedMinutes(t *testing.T) {
 		}
 		now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 		out := &outbox{}
-		s := council.NewService(council.Options{DB: d, Orgs: orgs{}, Records: records{}, Outbox: out, Now: func() time.Time { return now },
+		s := council.NewService(council.Options{DB: d, Orgs: orgs{}, Records: records{}, Outbox: out, Files: files.NewStore(t.TempDir()), Now: func() time.Time { return now },
 			BaseURL: "https://cc.example", Organizer: "council@cc.example"})
 
 		_, err := s.Appoint(ctx, person("a", "ncert"), "", council.MemberInput{OrgID: "ncert", UserID: "a-ncert", Role: council.Chair, TermStart: "2026-01-01"})
@@ -155,7 +157,24 @@ func TestMeetingToApprovedMinutes(t *testing.T) {
 		if len(invited) != 1 || !strings.Contains(invited[0], "a@ncert.example,a@bankcert.example") || strings.Contains(invited[0], "ministry") {
 			t.Fatalf("invitations: %q", invited) // the observer's term is over
 		}
-		must(s.AddItem(ctx, staff, m.ID, council.ItemInput{Title: "Monthly reporting", Presenter: "National CERT", Body: "The proposal."}))
+		item := must(s.AddItem(ctx, staff, m.ID, council.ItemInput{Title: "Monthly reporting", Presenter: "National CERT", Body: "The proposal."}))
+		// A paper of the item: the council reads it, nobody else.
+		staged := must(s.Stage("proposal.txt", strings.NewReader("Report monthly.\n")))
+		wantKind(t, s.MayAttach(ctx, person("a", "bankcert"), m.ID), errs.KindForbidden, "a member adds a paper")
+		_, err = s.AttachPaper(ctx, staff, m.ID, "not-an-item", staged)
+		wantField(t, err, "item_id")
+		paper := must(s.AttachPaper(ctx, staff, m.ID, item.ID, staged))
+		pp, body, err := s.OpenPaper(ctx, person("a", "bankcert"), m.ID, paper.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		content, _ := io.ReadAll(body)
+		body.Close()
+		if pp.Filename != "proposal.txt" || string(content) != "Report monthly.\n" {
+			t.Errorf("the paper: %+v %q", pp, content)
+		}
+		_, _, err = s.OpenPaper(ctx, person("a", "bank"), m.ID, paper.ID)
+		wantKind(t, err, errs.KindNotFound, "an outsider reads a paper")
 
 		// Who reads it: members and staff; the ex-observer and a bank get 404.
 		for _, who := range []*auth.Identity{person("v", "ministry"), person("a", "bank")} {
@@ -213,6 +232,8 @@ func TestMeetingToApprovedMinutes(t *testing.T) {
 		}
 		_, err = s.SaveMinutes(ctx, staff, m.ID, "Changed.")
 		wantKind(t, err, errs.KindConflict, "changing approved minutes")
+		_, err = s.AttachPaper(ctx, staff, m.ID, "", staged)
+		wantKind(t, err, errs.KindConflict, "a paper after the minutes")
 		if l := must(s.Summaries(ctx)); len(l) != 0 {
 			t.Fatalf("a summary public before it was published: %+v", l)
 		}

@@ -52,6 +52,9 @@ func (s *Service) Meeting(ctx context.Context, id *auth.Identity, meetingID stri
 		if v.Items, err = listItems(ctx, q, m.ID); err != nil {
 			return fmt.Errorf("council: agenda: %w", err)
 		}
+		if v.Papers, err = listPapers(ctx, q, m.ID); err != nil {
+			return err
+		}
 		att, err := attendanceOf(ctx, q, m.ID)
 		if err != nil {
 			return fmt.Errorf("council: attendance: %w", err)

@@ -191,6 +191,7 @@ type ActionInput struct {
 type MeetingView struct {
 	Meeting
 	Items      []Item           `json:"agenda"`
+	Papers     []Paper          `json:"papers"`
 	Attendance []Attendee       `json:"attendance"`
 	Minutes    string           `json:"minutes"`
 	Summary    string           `json:"public_summary"`

@@ -12,6 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/actions"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/web"
 )
@@ -61,6 +62,8 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("GET /console/council/meetings/{id}", p.meeting)
 	h("POST /console/council/meetings/{id}", p.act)
 	h("GET /console/council/meetings/{id}/invite.ics", p.invite)
+	h("POST /console/council/meetings/{id}/papers", p.attach)
+	h("GET /console/council/meetings/{id}/papers/{paper}", p.download)
 	h("GET /console/council/decisions", p.decisions)
 	h("GET /console/council/actions", p.actionsPage)
 	h("POST /console/council/actions/{id}", p.move)
@@ -259,11 +262,19 @@ func (p *Pages) renderMeeting(w http.ResponseWriter, r *http.Request, status int
 			return err
 		}
 	}
+	// The forms show what was typed into the one refused, the meeting as
+	// it is in the others.
+	z := web.ZoneOf(id)
+	defaults := url.Values{"title": {v.Title}, "starts_at": {v.StartsAt.In(z).Format("2006-01-02T15:04")},
+		"ends_at": {v.EndsAt.In(z).Format("2006-01-02T15:04")}, "place": {v.Place}, "status": {v.Status}, "minutes": {v.Minutes},
+		"public_summary": {v.Summary}, "kind": {Decision}}
 	if page.Form == nil {
-		z := web.ZoneOf(id)
-		page.Form = url.Values{"title": {v.Title}, "starts_at": {v.StartsAt.In(z).Format("2006-01-02T15:04")},
-			"ends_at": {v.EndsAt.In(z).Format("2006-01-02T15:04")}, "place": {v.Place}, "status": {v.Status}, "minutes": {v.Minutes},
-			"public_summary": {v.Summary}, "kind": {Decision}}
+		page.Form = defaults
+	}
+	for k, val := range defaults {
+		if _, ok := page.Form[k]; !ok {
+			page.Form[k] = val
+		}
 	}
 	page.Title, page.Section, page.Data = v.Title, "council", d
 	p.rd.Render(w, r, status, "council/meeting", page)
@@ -435,4 +446,29 @@ func (p *Pages) public(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.rd.Render(w, r, http.StatusOK, "council/public", web.Page{Title: "The CERT Council", Section: "council-public", Public: true, Data: list})
 	return nil
+}
+
+func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
+	_, err := attachFromForm(p.s, w, r)
+	if e := refused(err); e != nil {
+		page := web.Page{Errors: e.Fields, Form: url.Values{"form-failed": {"paper"}}}
+		if len(e.Fields) == 0 {
+			page.Problem = e.Message
+		}
+		return p.renderMeeting(w, r, httpStatus(e), page)
+	}
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, "Paper added.")
+	http.Redirect(w, r, "/console/council/meetings/"+url.PathEscape(r.PathValue("id"))+"#agenda", http.StatusSeeOther)
+	return nil
+}
+
+func (p *Pages) download(w http.ResponseWriter, r *http.Request) error {
+	paper, body, err := p.s.OpenPaper(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), r.PathValue("paper"))
+	if err != nil {
+		return err
+	}
+	return files.Serve(w, paper.Filename, body)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/notify"
 )
 
@@ -43,8 +44,10 @@ type Options struct {
 	Orgs    Orgs
 	Records Records
 	Outbox  Outbox
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Files keeps the meetings' papers (none without it).
+	Files *files.Store
+	Now   func() time.Time
+	Log   *slog.Logger
 	// BaseURL is the server's public address, for links in mail;
 	// CenterName signs the mail and organises the meetings, from
 	// Organizer's address (none when "").
@@ -57,6 +60,7 @@ type Service struct {
 	orgs                Orgs
 	records             Records
 	outbox              Outbox
+	files               *files.Store
 	now                 func() time.Time
 	log                 *slog.Logger
 	baseURL, centerName string
@@ -72,7 +76,7 @@ func NewService(o Options) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: o.DB, orgs: o.Orgs, records: o.Records, outbox: o.Outbox, now: now, log: log,
+	return &Service{db: o.DB, orgs: o.Orgs, records: o.Records, outbox: o.Outbox, files: o.Files, now: now, log: log,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), centerName: cmp.Or(o.CenterName, "The coordination center"), organizer: o.Organizer}
 }
 
