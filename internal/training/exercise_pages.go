@@ -150,7 +150,7 @@ func (p *Pages) actExercise(w http.ResponseWriter, r *http.Request) error {
 	if bad := errs.As(err); bad != nil && (bad.Kind == errs.KindInvalid || bad.Kind == errs.KindConflict) {
 		page := web.Refused(f, bad)
 		page.Form.Set("form-failed", f.Get("form"))
-		return p.renderExercise(w, r, httpStatus(bad), page)
+		return p.renderExercise(w, r, web.StatusOf(bad), page)
 	}
 	if err != nil {
 		return err

@@ -379,7 +379,7 @@ func (p *Pages) updateSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, err := p.s.UpdateSession(r.Context(), id, r.PathValue("id"), in, web.ZoneOf(id))
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderSession(w, r, httpStatus(e), web.Refused(r.PostForm, e))
+		return p.renderSession(w, r, web.StatusOf(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err
@@ -387,11 +387,6 @@ func (p *Pages) updateSession(w http.ResponseWriter, r *http.Request) error {
 	p.rd.Flash(r, "Session saved.")
 	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 	return nil
-}
-
-func httpStatus(e *errs.Error) int {
-	status, _, _ := httpx.Status(e)
-	return status
 }
 
 func (p *Pages) enrol(w http.ResponseWriter, r *http.Request) error {
@@ -402,7 +397,7 @@ func (p *Pages) enrol(w http.ResponseWriter, r *http.Request) error {
 	e, err := p.s.Enrol(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), EnrolInput{OrgID: r.PostForm.Get("org_id"),
 		UserID: r.PostForm.Get("user_id")})
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderSession(w, r, httpStatus(e), web.Refused(r.PostForm, e))
+		return p.renderSession(w, r, web.StatusOf(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err
@@ -462,7 +457,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 		if len(bad.Fields) > 0 {
 			page.Problem = web.FieldLabel(bad.Fields[0].Field) + ": " + bad.Fields[0].Message
 		}
-		return p.renderSession(w, r, httpStatus(bad), page)
+		return p.renderSession(w, r, web.StatusOf(bad), page)
 	}
 	if err != nil {
 		return err

@@ -330,3 +330,9 @@ func ZoneOf(id *auth.Identity) *time.Location {
 	}
 	return time.UTC
 }
+
+// StatusOf is the HTTP status a refused form is shown again with.
+func StatusOf(e *errs.Error) int {
+	status, _, _ := httpx.Status(e)
+	return status
+}

@@ -250,7 +250,7 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	inc, err := p.s.Report(r.Context(), auth.FromContext(r.Context()), in, ChannelPortal)
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderNew(w, r, httpStatus(e), web.Refused(r.PostForm, e))
+		return p.renderNew(w, r, web.StatusOf(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err
@@ -258,11 +258,6 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 	p.rd.Flash(r, "Reported as "+inc.Number+".")
 	http.Redirect(w, r, "/console/incidents/"+url.PathEscape(inc.ID), http.StatusSeeOther)
 	return nil
-}
-
-func httpStatus(e *errs.Error) int {
-	status, _, _ := httpx.Status(e)
-	return status
 }
 
 type incidentData struct {
@@ -389,7 +384,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 		err = errs.InvalidField("do", "not an action of this page")
 	}
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderIncident(w, r, httpStatus(e), web.Refused(f, e))
+		return p.renderIncident(w, r, web.StatusOf(e), web.Refused(f, e))
 	}
 	if err != nil {
 		return err
@@ -402,7 +397,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
 	f, err := attachFromForm(p.s, w, r)
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderIncident(w, r, httpStatus(e), web.Refused(nil, e))
+		return p.renderIncident(w, r, web.StatusOf(e), web.Refused(nil, e))
 	}
 	var se *httpx.StatusError
 	if errors.As(err, &se) && se.Status < 500 {
@@ -488,7 +483,7 @@ func (p *Pages) publicCreate(w http.ResponseWriter, r *http.Request) error {
 		if e.Kind == errs.KindRateLimited {
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
-		return p.renderPublic(w, r, httpStatus(e), web.Refused(r.PostForm, e))
+		return p.renderPublic(w, r, web.StatusOf(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err
@@ -536,7 +531,7 @@ func (p *Pages) followReply(w http.ResponseWriter, r *http.Request) error {
 				e.Fields[i].Field = "message"
 			}
 		}
-		return p.renderFollow(w, r, key, httpStatus(e), web.Refused(r.PostForm, e))
+		return p.renderFollow(w, r, key, web.StatusOf(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err

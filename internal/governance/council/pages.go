@@ -70,11 +70,6 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Handle("GET /council", p.rd.Handler(p.public))
 }
 
-func httpStatus(e *errs.Error) int {
-	status, _, _ := httpx.Status(e)
-	return status
-}
-
 // refused tells whether err is one a form shows again.
 func refused(err error) *errs.Error {
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
@@ -192,7 +187,7 @@ func (p *Pages) appoint(w http.ResponseWriter, r *http.Request) error {
 				e.Fields[i].Field = "email"
 			}
 		}
-		return p.renderMembers(w, r, httpStatus(e), web.Refused(f, e))
+		return p.renderMembers(w, r, web.StatusOf(e), web.Refused(f, e))
 	}
 	if err != nil {
 		return err
@@ -230,7 +225,7 @@ func (p *Pages) schedule(w http.ResponseWriter, r *http.Request) error {
 	id := auth.FromContext(r.Context())
 	m, err := p.s.ScheduleMeeting(r.Context(), id, meetingInputOf(r.PostForm), web.ZoneOf(id))
 	if e := refused(err); e != nil {
-		return p.renderNew(w, r, httpStatus(e), web.Refused(r.PostForm, e))
+		return p.renderNew(w, r, web.StatusOf(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err
@@ -357,7 +352,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 	if e := refused(err); e != nil {
 		page := web.Refused(f, e)
 		page.Form.Set("form-failed", f.Get("form"))
-		return p.renderMeeting(w, r, httpStatus(e), page)
+		return p.renderMeeting(w, r, web.StatusOf(e), page)
 	}
 	if err != nil {
 		return err
@@ -424,7 +419,7 @@ func (p *Pages) move(w http.ResponseWriter, r *http.Request) error {
 		if len(e.Fields) > 0 {
 			page.Problem = web.FieldLabel(e.Fields[0].Field) + ": " + e.Fields[0].Message
 		}
-		return p.renderActions(w, r, httpStatus(e), page)
+		return p.renderActions(w, r, web.StatusOf(e), page)
 	}
 	if err != nil {
 		return err
@@ -455,7 +450,7 @@ func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
 		if len(e.Fields) == 0 {
 			page.Problem = e.Message
 		}
-		return p.renderMeeting(w, r, httpStatus(e), page)
+		return p.renderMeeting(w, r, web.StatusOf(e), page)
 	}
 	if err != nil {
 		return err

@@ -98,7 +98,7 @@ func (p *Pages) open(w http.ResponseWriter, r *http.Request) error {
 	}
 	x, _, err := p.s.Open(r.Context(), auth.FromContext(r.Context()), r.PostForm.Get("org_id"), r.PostForm.Get("period"))
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderList(w, r, httpStatus(e), web.Refused(r.PostForm, e))
+		return p.renderList(w, r, web.StatusOf(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
 		return err
@@ -106,11 +106,6 @@ func (p *Pages) open(w http.ResponseWriter, r *http.Request) error {
 	p.rd.Flash(r, "Assembled from the records.")
 	http.Redirect(w, r, "/console/periodic-reports/"+url.PathEscape(x.ID), http.StatusSeeOther)
 	return nil
-}
-
-func httpStatus(e *errs.Error) int {
-	status, _, _ := httpx.Status(e)
-	return status
 }
 
 type bar struct {
@@ -180,7 +175,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 		err = errs.InvalidField("form", "a form of this page")
 	}
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return p.renderReport(w, r, httpStatus(e), web.Refused(f, e))
+		return p.renderReport(w, r, web.StatusOf(e), web.Refused(f, e))
 	}
 	if err != nil {
 		return err
@@ -308,7 +303,7 @@ func (p *Pages) setSchedule(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, err = p.s.SetSchedule(r.Context(), auth.FromContext(r.Context()), f.Get("org_id"), in)
 	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindNotFound) {
-		return p.renderSchedules(w, r, httpStatus(e), web.Refused(f, e))
+		return p.renderSchedules(w, r, web.StatusOf(e), web.Refused(f, e))
 	}
 	if err != nil {
 		return err

@@ -138,6 +138,8 @@ func TestReportToRollup(t *testing.T) {
 
 		_, _, err = s.Open(ctx, person(auth.RoleViewer, "bankcert"), "bankcert", "2026-11")
 		wantKind(t, err, errs.KindForbidden, "a viewer assembles")
+		_, _, err = s.Open(ctx, staff, "bankcert", "2026-11")
+		wantKind(t, err, errs.KindForbidden, "the center writes a CERT's report")
 		_, _, err = s.Open(ctx, person(auth.RoleAnalyst, "bankcert"), "bankcert", "2026-Q4")
 		wantField(t, err, "period")
 		_, _, err = s.Open(ctx, person(auth.RoleAnalyst, "bankcert"), "bankcert", "2026-08")

@@ -92,7 +92,7 @@ func (s *Service) Writable(ctx context.Context, id *auth.Identity) ([]Schedule, 
 	}
 	var out []Schedule
 	for _, sc := range all {
-		if rd.writesOrg(sc.OrgID) || (rd.id.IsStaff()) {
+		if rd.writesOrg(sc.OrgID) {
 			out = append(out, sc)
 		}
 	}
@@ -210,8 +210,9 @@ func (s *Service) scheduleOf(ctx context.Context, orgID string) (Schedule, error
 }
 
 // Open assembles a draft report of an organisation for a period from the
-// records (its analysts and administrators, or staff); a draft or
-// returned report of that period is assembled again instead. Audited.
+// records (its analysts and administrators: the report is the CERT's
+// own word); a draft or returned report of that period is assembled
+// again instead. Audited.
 func (s *Service) Open(ctx context.Context, id *auth.Identity, orgID, period string) (Report, bool, error) {
 	x, err := s.open(ctx, id, orgID, period)
 	return x.Report, x.created, err
@@ -227,7 +228,7 @@ func (s *Service) open(ctx context.Context, id *auth.Identity, orgID, period str
 	if err != nil {
 		return opened{}, err
 	}
-	if !rd.writesOrg(orgID) && !id.IsStaff() {
+	if !rd.writesOrg(orgID) {
 		return opened{}, errs.Forbidden("the CERT's analysts and administrators write its reports")
 	}
 	sc, err := s.scheduleOf(ctx, orgID)
