@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -435,17 +436,9 @@ func (s *Service) name(ctx context.Context, list []Enrolment) error {
 	for _, e := range list {
 		ids = append(ids, e.OrgID)
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	slices.Sort(ids)
-	orgs, err := s.orgs.GetMany(ctx, system, slices.Compact(ids))
+	names, err := directory.Names(ctx, s.orgs, system, ids)
 	if err != nil {
 		return err
-	}
-	names := map[string]string{}
-	for _, o := range orgs {
-		names[o.ID] = o.Name
 	}
 	for i := range list {
 		list[i].OrgName = names[list[i].OrgID]

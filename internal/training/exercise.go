@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/actions"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -238,20 +239,7 @@ func (s *Service) participants(ctx context.Context, q db.Querier, list []Exercis
 
 // orgNames answers the directory's names of organisations.
 func (s *Service) orgNames(ctx context.Context, ids []string) (map[string]string, error) {
-	out := map[string]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	orgs, err := s.orgs.GetMany(ctx, system, slices.Compact(ids))
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range orgs {
-		out[o.ID] = o.Name
-	}
-	return out, nil
+	return directory.Names(ctx, s.orgs, system, ids)
 }
 
 // getExercise reads one exercise with its organisations.

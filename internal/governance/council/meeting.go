@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -83,20 +84,12 @@ func (s *Service) ownerNames(ctx context.Context, items []ActionItem) error {
 	for _, a := range items {
 		ids = append(ids, a.OwnerOrgID)
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	slices.Sort(ids)
-	orgs, err := s.orgs.GetMany(ctx, system, slices.Compact(ids))
+	names, err := directory.Names(ctx, s.orgs, system, ids)
 	if err != nil {
 		return err
 	}
 	for i := range items {
-		for _, o := range orgs {
-			if o.ID == items[i].OwnerOrgID {
-				items[i].OwnerOrg = o.Name
-			}
-		}
+		items[i].OwnerOrg = names[items[i].OwnerOrgID]
 	}
 	return nil
 }

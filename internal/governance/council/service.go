@@ -123,23 +123,17 @@ func (s *Service) members(ctx context.Context) ([]MemberRecord, error) {
 	}
 	slices.Sort(orgIDs)
 	orgIDs = slices.Compact(orgIDs)
-	names := map[string]string{}
-	if len(orgIDs) > 0 {
-		orgs, err := s.orgs.GetMany(ctx, system, orgIDs)
+	names, err := directory.Names(ctx, s.orgs, system, orgIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orgIDs {
+		ms, err := s.orgs.Members(ctx, system, o)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range orgs {
-			names[o.ID] = o.Name
-		}
-		for _, o := range orgIDs {
-			ms, err := s.orgs.Members(ctx, system, o)
-			if err != nil {
-				return nil, err
-			}
-			for _, m := range ms {
-				people[m.UserID] = m
-			}
+		for _, m := range ms {
+			people[m.UserID] = m
 		}
 	}
 	for i, m := range list {

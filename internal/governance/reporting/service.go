@@ -141,15 +141,7 @@ func orgIDs(list []Schedule) []string {
 
 // names answers the directory's names of organisations.
 func (s *Service) names(ctx context.Context, ids []string) (map[string]string, error) {
-	out := map[string]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	orgs, err := s.orgs.GetMany(ctx, system, ids)
-	for _, o := range orgs {
-		out[o.ID] = o.Name
-	}
-	return out, err
+	return directory.Names(ctx, s.orgs, system, ids)
 }
 
 // SetSchedule sets how often a CERT reports (reviewers). Audited.
