@@ -1,6 +1,7 @@
 package procurement
 
 import (
+	kc "github.com/certhub/certhub/internal/platform/catalogue"
 	"slices"
 	"time"
 
@@ -165,13 +166,7 @@ type Event struct {
 }
 
 // Result is the lab's verdict on one requirement.
-type Result struct {
-	Requirement string    `json:"requirement"`
-	Verdict     string    `json:"verdict"`
-	Notes       string    `json:"notes,omitempty"`
-	UpdatedBy   string    `json:"updated_by"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
+type Result = kc.Result
 
 // Finding is a weakness the lab found.
 type Finding struct {

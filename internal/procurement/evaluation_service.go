@@ -236,7 +236,7 @@ func (s *Service) Evaluation(ctx context.Context, id *auth.Identity, evalID stri
 		return Detail{}, err
 	}
 	if !a.party() {
-		if d.Results, err = listResults(ctx, s.db, e.ID); err != nil {
+		if d.Results, err = results.Of(ctx, s.db, e.ID); err != nil {
 			return Detail{}, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	kc "github.com/certhub/certhub/internal/platform/catalogue"
 	"strconv"
 	"strings"
 	"time"
@@ -152,29 +153,9 @@ func listComponents(ctx context.Context, q db.Querier, evalID string) ([]sbom.Co
 	return out, nil
 }
 
-func saveResult(ctx context.Context, tx *db.Tx, evalID string, r Result) error {
-	_, err := tx.Exec(ctx, `INSERT INTO procurement_evaluation_results (evaluation_id, requirement, verdict, notes, updated_by, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (evaluation_id, requirement) DO UPDATE SET verdict = EXCLUDED.verdict,
-		notes = EXCLUDED.notes, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
-		evalID, r.Requirement, r.Verdict, r.Notes, r.UpdatedBy, r.UpdatedAt)
-	if err != nil {
-		return fmt.Errorf("procurement: result: %w", err)
-	}
-	return nil
-}
-
-func listResults(ctx context.Context, q db.Querier, evalID string) ([]Result, error) {
-	out, err := db.QueryAll(ctx, q, func(row db.Row) (Result, error) {
-		var r Result
-		err := row.Scan(&r.Requirement, &r.Verdict, &r.Notes, &r.UpdatedBy, &r.UpdatedAt)
-		return r, err
-	}, `SELECT requirement, verdict, notes, updated_by, updated_at FROM procurement_evaluation_results
-		WHERE evaluation_id = $1 ORDER BY requirement`, evalID)
-	if err != nil {
-		return nil, fmt.Errorf("procurement: results: %w", err)
-	}
-	return out, nil
-}
+// results are the labs' verdicts, kept the way platform/catalogue keeps
+// every verdict on a requirement.
+var results = kc.ResultTable{Owner: "procurement", Table: "procurement_evaluation_results", Subject: "evaluation_id"}
 
 func insertFinding(ctx context.Context, tx *db.Tx, evalID string, f Finding) error {
 	_, err := tx.Exec(ctx, `INSERT INTO procurement_findings (id, evaluation_id, requirement, title, description, cvss_vector,

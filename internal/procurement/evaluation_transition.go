@@ -198,12 +198,12 @@ func (s *Service) complete(ctx context.Context, e Evaluation) error {
 	if err != nil {
 		return err
 	}
-	results, err := listResults(ctx, s.db, e.ID)
+	given, err := results.Of(ctx, s.db, e.ID)
 	if err != nil {
 		return err
 	}
 	done := map[string]bool{}
-	for _, r := range results {
+	for _, r := range given {
 		done[r.Requirement] = true
 	}
 	var missing []string

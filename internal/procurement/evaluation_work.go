@@ -98,7 +98,7 @@ func (s *Service) SetResult(ctx context.Context, id *auth.Identity, evalID, requ
 	now := s.now().UTC()
 	r := Result{Requirement: requirement, Verdict: in.Verdict, Notes: notes, UpdatedBy: id.Label(), UpdatedAt: now}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		if err := saveResult(ctx, tx, e.ID, r); err != nil {
+		if err := results.Save(ctx, tx, e.ID, r); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "procurement.evaluation.result", ObjectType: "evaluation", ObjectID: e.ID,

@@ -2,7 +2,6 @@ package catalogue_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -53,36 +52,6 @@ func TestParse(t *testing.T) {
 	if _, err := catalogue.Parse(make([]byte, catalogue.MaxBytes+1)); !errs.HasField(err, "catalogue") {
 		t.Errorf("an oversized catalogue: %v", err)
 	}
-}
-
-// FuzzParse: any input is read or refused with a field error;
-// what is read writes back as JSON that reads again the same.
-func FuzzParse(f *testing.F) {
-	if fw, err := os.ReadFile("../testdata/firewall-catalogue.json"); err == nil {
-		f.Add(fw)
-	}
-	f.Add([]byte(`{"title": "x", "requirements": [{"id": "A", "title": "t", "text": "x", "severity": "low", "methods": ["sbom_review"]}]}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := catalogue.Parse(data)
-		if err != nil {
-			if e := errs.As(err); e == nil || len(e.Fields) == 0 {
-				t.Fatalf("refused without naming a field: %v", err)
-			}
-			return
-		}
-		out, err := json.Marshal(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		again, err := catalogue.Parse(out)
-		if err != nil {
-			t.Fatalf("its own export refused: %v\n%s", err, out)
-		}
-		a, _ := json.Marshal(again)
-		if string(a) != string(out) {
-			t.Fatalf("read back differently:\n%s\n%s", out, a)
-		}
-	})
 }
 
 // TestCatalogues: proctest.Staff publish versions (each numbered after the last,

@@ -3,10 +3,8 @@ package catalogue
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -63,7 +61,8 @@ func (s *Service) Publish(ctx context.Context, id *auth.Identity, category strin
 	}
 	c.Category, c.PublishedAt, c.PublishedBy = category, s.now().UTC(), id.Label()
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		if c.Version, err = Insert(ctx, tx, c); err != nil {
+		c.Key = category
+		if c.Version, err = tables.Insert(ctx, tx, c.Catalogue); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, c.PublishedAt, audit.Event{Action: "procurement.catalogue", ObjectType: "catalogue",
@@ -89,25 +88,12 @@ func (s *Service) Clarify(ctx context.Context, id *auth.Identity, category strin
 	if err != nil {
 		return Clarification{}, err
 	}
-	var f errs.Fields
-	requirement, text = strings.TrimSpace(requirement), strings.TrimSpace(text)
-	if requirement != "" && !slices.ContainsFunc(c.Requirements, func(r Requirement) bool { return strings.EqualFold(r.ID, requirement) }) {
-		f.Add("requirement", "version %d has no requirement %s", version, requirement)
-	}
-	if text == "" || utf8.RuneCountInString(text) > maxReqText || strings.ContainsRune(text, 0) {
-		f.Add("text", "the clarification, 1 to %d characters", maxReqText)
-	}
-	if err := f.Err(); err != nil {
+	if requirement, text, err = c.CheckClarification(requirement, text); err != nil {
 		return Clarification{}, err
-	}
-	for _, r := range c.Requirements {
-		if strings.EqualFold(r.ID, requirement) {
-			requirement = r.ID
-		}
 	}
 	cl := Clarification{ID: db.NewID(), Requirement: requirement, Text: text, IssuedAt: s.now().UTC(), IssuedBy: id.Label()}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		if err := InsertClarification(ctx, tx, category, version, cl); err != nil {
+		if err := tables.InsertClarification(ctx, tx, category, version, cl); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, cl.IssuedAt, audit.Event{Action: "procurement.clarification", ObjectType: "catalogue",
