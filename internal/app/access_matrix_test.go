@@ -258,6 +258,21 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/periodic-reports", "/api/v1/periodic-reports", signedIn},
 	{"GET /api/v1/periodic-reports/rollup", "/api/v1/periodic-reports/rollup", staff},
 	{"GET /api/v1/periodic-reports/{id}", "/api/v1/periodic-reports/{periodic_bank}", "-----YYY-"},
+	{"GET /console/assessments", "/console/assessments", signedIn},            // each the assessments it reads (none, for most)
+	{"GET /console/assessments/new", "/console/assessments/new", "-----YYY-"}, // a CERT's analysts with constituents, the center
+	{"GET /console/assessments/baselines", "/console/assessments/baselines", signedIn},
+	{"GET /console/assessments/baselines/{baseline}", "/console/assessments/baselines/national-policy", signedIn},
+	{"GET /console/assessments/maturity", "/console/assessments/maturity", signedIn},      // over what each reads
+	{"GET /console/assessments/{id}", "/console/assessments/{assess_bank}", "----YYYY-"},  // First Bank's: the bank, BankCERT (the assessor), the center
+	{"GET /console/assessments/{id}", "/console/assessments/{assess_telco}", "---Y--YY-"}, // Karakoram's, assessed by the lab: the lab, the center
+	{"GET /api/v1/baselines", "/api/v1/baselines", signedIn},
+	{"GET /api/v1/baselines/{baseline}", "/api/v1/baselines/national-policy", signedIn},
+	{"GET /api/v1/baselines/{baseline}/versions", "/api/v1/baselines/national-policy/versions", signedIn},
+	{"GET /api/v1/assessments", "/api/v1/assessments", signedIn},
+	{"GET /api/v1/assessments/due", "/api/v1/assessments/due", signedIn},
+	{"GET /api/v1/assessments/maturity", "/api/v1/assessments/maturity?baseline=national-policy", signedIn},
+	{"GET /api/v1/assessments/{id}", "/api/v1/assessments/{assess_bank}", "----YYYY-"},
+	{"GET /api/v1/assessments/{id}", "/api/v1/assessments/{assess_telco}", "---Y--YY-"},
 	{"GET /console/council", "/console/council", signedIn},              // the council's members its meetings, others their organisations' actions
 	{"GET /console/council/members", "/console/council/members", staff}, // the council's members (none of the matrix's but staff)
 	{"GET /console/council/meetings/new", "/console/council/meetings/new", staff},
@@ -520,6 +535,8 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("exercise_bank", `SELECT id FROM training_exercises WHERE title = 'Ransomware in the banking sector'`)
 	one("exercise_telco", `SELECT id FROM training_exercises WHERE title = 'DDoS on the mobile core'`)
 	one("periodic_bank", `SELECT r.id FROM governance_reports r JOIN orgs o ON o.id = r.org_id WHERE o.name = 'Banking Sector CERT' ORDER BY r.period LIMIT 1`)
+	one("assess_bank", `SELECT a.id FROM governance_assessments a JOIN orgs o ON o.id = a.org_id WHERE o.name = 'First Example Bank'`)
+	one("assess_telco", `SELECT a.id FROM governance_assessments a JOIN orgs o ON o.id = a.org_id WHERE o.name = 'Karakoram Telecom'`)
 	one("meeting_held", `SELECT id FROM governance_meetings WHERE minutes_status = 'approved'`)
 	one("paper", `SELECT id FROM governance_papers WHERE meeting_id = $1`, ids["meeting_held"])
 	one("certificate", `SELECT code FROM training_certificates WHERE enrolment_id = $1`, ids["enrolment_bank"])

@@ -29,6 +29,7 @@ import (
 	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/coordination/thread"
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/governance/assessment"
 	"github.com/certhub/certhub/internal/governance/council"
 	"github.com/certhub/certhub/internal/governance/reporting"
 	"github.com/certhub/certhub/internal/intel"
@@ -126,6 +127,9 @@ type Core struct {
 	Council *council.Service
 	// Reporting is the CERTs' periodic reports to the National CERT.
 	Reporting *reporting.Service
+	// Assessments are the assessments of constituents against control
+	// baselines, with their remediation plans.
+	Assessments *assessment.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -255,6 +259,9 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Council.Register(c.Queue)
 	c.Reporting = reporting.NewService(reporting.Options{DB: c.DB, Orgs: c.Directory, Records: reportRecords{c: c}, Outbox: notify.NewOutbox(c.Queue, key),
 		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
+	c.Assessments = assessment.NewService(assessment.Options{DB: c.DB, Orgs: c.Directory, Labs: assessmentLabs{p: c.Procurement},
+		Outbox: notify.NewOutbox(c.Queue, key), Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
+	c.Assessments.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

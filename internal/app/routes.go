@@ -23,6 +23,7 @@ import (
 	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/coordination/thread"
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/governance/assessment"
 	"github.com/certhub/certhub/internal/governance/council"
 	"github.com/certhub/certhub/internal/governance/reporting"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
@@ -50,7 +51,7 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates())
 	if err != nil {
 		return err
 	}
@@ -86,6 +87,7 @@ func (a *App) routes() error {
 	training.NewAPI(a.Training).Register(rt, api)
 	council.NewAPI(a.Council).Register(rt, api)
 	reporting.NewAPI(a.Reporting).Register(rt, api)
+	assessment.NewAPI(a.Assessments).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -114,6 +116,7 @@ func (a *App) routes() error {
 	training.NewPages(a.Training, rd).Register(rt)
 	council.NewPages(a.Council, a.Directory, rd).Register(rt)
 	reporting.NewPages(a.Reporting, rd).Register(rt)
+	assessment.NewPages(a.Assessments, a.Directory, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

@@ -31,6 +31,7 @@ var funcs = template.FuncMap{
 	"add":         func(a, b int) int { return a + b },
 	"mul":         func(a, b int) int { return a * b },
 	"scale":       func(n, of, width int) int { return n * width / max(of, 1) },
+	"fscale":      func(v, of float64, width int) int { return int(v*float64(width)/max(of, 1) + 0.5) },
 	"div":         func(a, b int64) int64 { return a / max(b, 1) },
 	"percent":     func(f float64) float64 { return f * 100 },
 	"pct":         percentOf,

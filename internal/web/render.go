@@ -331,6 +331,15 @@ func ZoneOf(id *auth.Identity) *time.Location {
 	return time.UTC
 }
 
+// FormRefusal answers err when it is one a form shows again (bad input
+// or a conflict with the record's state), nil otherwise.
+func FormRefusal(err error) *errs.Error {
+	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
+		return e
+	}
+	return nil
+}
+
 // StatusOf is the HTTP status a refused form is shown again with.
 func StatusOf(e *errs.Error) int {
 	status, _, _ := httpx.Status(e)

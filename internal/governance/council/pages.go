@@ -70,14 +70,6 @@ func (p *Pages) Register(rt *httpx.Router) {
 	rt.Handle("GET /council", p.rd.Handler(p.public))
 }
 
-// refused tells whether err is one a form shows again.
-func refused(err error) *errs.Error {
-	if e := errs.As(err); e != nil && (e.Kind == errs.KindInvalid || e.Kind == errs.KindConflict) {
-		return e
-	}
-	return nil
-}
-
 type overviewData struct {
 	Reads, Keeps bool
 	Upcoming     []Meeting
@@ -181,7 +173,7 @@ func (p *Pages) appoint(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	_, err := p.s.Appoint(r.Context(), auth.FromContext(r.Context()), "", in)
-	if e := refused(err); e != nil {
+	if e := web.FormRefusal(err); e != nil {
 		for i := range e.Fields {
 			if e.Fields[i].Field == "user_id" {
 				e.Fields[i].Field = "email"
@@ -224,7 +216,7 @@ func (p *Pages) schedule(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := auth.FromContext(r.Context())
 	m, err := p.s.ScheduleMeeting(r.Context(), id, meetingInputOf(r.PostForm), web.ZoneOf(id))
-	if e := refused(err); e != nil {
+	if e := web.FormRefusal(err); e != nil {
 		return p.renderNew(w, r, web.StatusOf(e), web.Refused(r.PostForm, e))
 	}
 	if err != nil {
@@ -349,7 +341,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 	default:
 		err = errs.InvalidField("form", "a form of this page")
 	}
-	if e := refused(err); e != nil {
+	if e := web.FormRefusal(err); e != nil {
 		page := web.Refused(f, e)
 		page.Form.Set("form-failed", f.Get("form"))
 		return p.renderMeeting(w, r, web.StatusOf(e), page)
@@ -414,7 +406,7 @@ func (p *Pages) move(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, err := p.s.MoveAction(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"),
 		actions.Change{Status: r.PostForm.Get("status"), Note: r.PostForm.Get("note")})
-	if e := refused(err); e != nil {
+	if e := web.FormRefusal(err); e != nil {
 		page := web.Refused(r.PostForm, e)
 		if len(e.Fields) > 0 {
 			page.Problem = web.FieldLabel(e.Fields[0].Field) + ": " + e.Fields[0].Message
@@ -445,7 +437,7 @@ func (p *Pages) public(w http.ResponseWriter, r *http.Request) error {
 
 func (p *Pages) attach(w http.ResponseWriter, r *http.Request) error {
 	_, err := attachFromForm(p.s, w, r)
-	if e := refused(err); e != nil {
+	if e := web.FormRefusal(err); e != nil {
 		page := web.Page{Errors: e.Fields, Form: url.Values{"form-failed": {"paper"}}}
 		if len(e.Fields) == 0 {
 			page.Problem = e.Message

@@ -72,7 +72,8 @@ func (t Tables) List(ctx context.Context, q db.Querier, key string) ([]Summary, 
 	}
 	out, err := db.QueryAll(ctx, q, func(row db.Row) (Summary, error) {
 		var s Summary
-		return s, row.Scan(&s.Key, &s.Version, &s.Title, &s.PublishedAt, &s.Requirements)
+		err := row.Scan(&s.Key, &s.Version, &s.Title, &s.PublishedAt, &s.Requirements)
+		return s, err
 	}, t.sql(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: catalogues: %w", t.Owner, err)
@@ -94,7 +95,8 @@ func (t Tables) Get(ctx context.Context, q db.Querier, key string, version int) 
 	}
 	reqs, err := db.QueryAll(ctx, q, func(row db.Row) (Requirement, error) {
 		r := Requirement{Methods: []string{}}
-		return r, row.Scan(&r.ID, &r.Family, &r.Title, &r.Text, &r.Severity, &r.Applicability)
+		err := row.Scan(&r.ID, &r.Family, &r.Title, &r.Text, &r.Severity, &r.Applicability)
+		return r, err
 	}, t.sql(`SELECT req_id, family, title, text, severity, applicability FROM {r} WHERE {k} = $1 AND version = $2 ORDER BY position`), key, c.Version)
 	if err != nil {
 		return Catalogue{}, fmt.Errorf("%s: requirements: %w", t.Owner, err)
@@ -106,7 +108,8 @@ func (t Tables) Get(ctx context.Context, q db.Querier, key string, version int) 
 	}
 	methods, err := db.QueryAll(ctx, q, func(row db.Row) ([2]string, error) {
 		var m [2]string
-		return m, row.Scan(&m[0], &m[1])
+		err := row.Scan(&m[0], &m[1])
+		return m, err
 	}, t.sql(`SELECT req_id, method FROM {m} WHERE {k} = $1 AND version = $2 ORDER BY req_id, method`), key, c.Version)
 	if err != nil {
 		return Catalogue{}, fmt.Errorf("%s: methods: %w", t.Owner, err)
@@ -118,7 +121,8 @@ func (t Tables) Get(ctx context.Context, q db.Querier, key string, version int) 
 	}
 	cls, err := db.QueryAll(ctx, q, func(row db.Row) (Clarification, error) {
 		var cl Clarification
-		return cl, row.Scan(&cl.ID, &cl.Requirement, &cl.Text, &cl.IssuedAt, &cl.IssuedBy)
+		err := row.Scan(&cl.ID, &cl.Requirement, &cl.Text, &cl.IssuedAt, &cl.IssuedBy)
+		return cl, err
 	}, t.sql(`SELECT id, req_id, text, issued_at, issued_by FROM {cl} WHERE {k} = $1 AND version = $2 ORDER BY issued_at, id`), key, c.Version)
 	if err != nil {
 		return Catalogue{}, fmt.Errorf("%s: clarifications: %w", t.Owner, err)
@@ -172,7 +176,8 @@ func (t ResultTable) Save(ctx context.Context, tx *db.Tx, subject string, r Resu
 func (t ResultTable) Of(ctx context.Context, q db.Querier, subject string) ([]Result, error) {
 	out, err := db.QueryAll(ctx, q, func(row db.Row) (Result, error) {
 		var r Result
-		return r, row.Scan(&r.Requirement, &r.Verdict, &r.Severity, &r.Notes, &r.UpdatedBy, &r.UpdatedAt)
+		err := row.Scan(&r.Requirement, &r.Verdict, &r.Severity, &r.Notes, &r.UpdatedBy, &r.UpdatedAt)
+		return r, err
 	}, replaceAll(replaceAll(`SELECT requirement, verdict, severity, notes, updated_by, updated_at FROM {t} WHERE {s} = $1 ORDER BY requirement`,
 		"{t}", t.Table), "{s}", t.Subject), subject)
 	if err != nil {
