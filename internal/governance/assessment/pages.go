@@ -33,8 +33,7 @@ func init() {
 		"met": "Met", "partial": "Partly met", "not_met": "Not met", "not_applicable": "Not applicable",
 		"field.org_id": "Organisation", "field.assessor_org_id": "Assessor", "field.baseline": "Baseline", "field.scope": "Scope",
 		"field.starts_on": "Starts on", "field.reassess_months": "Re-assess every (months)", "field.verdict": "Verdict",
-		"field.severity": "Severity", "field.notes": "Evidence", "field.summary": "Summary", "field.results": "Verdicts",
-		"field.requirement": "Control", "field.catalogue": "Baseline JSON", "field.requirements": "Controls"})
+		"field.severity": "Severity", "field.summary": "Summary", "field.requirements": "Controls"})
 }
 
 // OrgDirectory lists organisations for the pages' choices.

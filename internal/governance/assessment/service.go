@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/actions"
@@ -448,7 +449,10 @@ func (s *Service) SetResult(ctx context.Context, id *auth.Identity, ref, control
 	if !slices.Contains(Verdicts, in.Verdict) {
 		f.Add("verdict", "one of %s", strings.Join(Verdicts, ", "))
 	}
-	notes := text(&f, "notes", in.Notes, 8000, in.Verdict != Met)
+	notes := strings.TrimSpace(in.Notes)
+	if (notes == "" && in.Verdict != Met) || utf8.RuneCountInString(notes) > 8000 || strings.ContainsRune(notes, 0) {
+		f.Add("notes", "the evidence: what was seen, read or tested (1 to 8000 characters; required unless met)")
+	}
 	switch {
 	case in.Severity != "" && !slices.Contains(kc.Severities, in.Severity):
 		f.Add("severity", "one of %s", strings.Join(kc.Severities, ", "))
