@@ -273,6 +273,13 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/assessments/maturity", "/api/v1/assessments/maturity?baseline=national-policy", signedIn},
 	{"GET /api/v1/assessments/{id}", "/api/v1/assessments/{assess_bank}", "----YYYY-"},
 	{"GET /api/v1/assessments/{id}", "/api/v1/assessments/{assess_telco}", "---Y--YY-"},
+	{"GET /console/maturity", "/console/maturity", signedIn}, // each what it reads (none, for most)
+	{"GET /console/maturity/history", "/console/maturity/history", signedIn},
+	{"GET /console/maturity/{id}", "/console/maturity/{maturity_bank}", "-----YYY-"}, // BankCERT's: its members, the National CERT, the center
+	{"GET /api/v1/maturity/model", "/api/v1/maturity/model", signedIn},
+	{"GET /api/v1/maturity", "/api/v1/maturity", signedIn},
+	{"GET /api/v1/maturity/history", "/api/v1/maturity/history?org_id={bankcert}", signedIn}, // an empty history to those who read none of it
+	{"GET /api/v1/maturity/{id}", "/api/v1/maturity/{maturity_bank}", "-----YYY-"},
 	{"GET /console/council", "/console/council", signedIn},              // the council's members its meetings, others their organisations' actions
 	{"GET /console/council/members", "/console/council/members", staff}, // the council's members (none of the matrix's but staff)
 	{"GET /console/council/meetings/new", "/console/council/meetings/new", staff},
@@ -537,6 +544,7 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("periodic_bank", `SELECT r.id FROM governance_reports r JOIN orgs o ON o.id = r.org_id WHERE o.name = 'Banking Sector CERT' ORDER BY r.period LIMIT 1`)
 	one("assess_bank", `SELECT a.id FROM governance_assessments a JOIN orgs o ON o.id = a.org_id WHERE o.name = 'First Example Bank'`)
 	one("assess_telco", `SELECT a.id FROM governance_assessments a JOIN orgs o ON o.id = a.org_id WHERE o.name = 'Karakoram Telecom'`)
+	one("maturity_bank", `SELECT m.id FROM governance_maturity m JOIN orgs o ON o.id = m.org_id WHERE o.name = 'Banking Sector CERT' AND m.kind = 'self' ORDER BY m.created_at LIMIT 1`)
 	one("meeting_held", `SELECT id FROM governance_meetings WHERE minutes_status = 'approved'`)
 	one("paper", `SELECT id FROM governance_papers WHERE meeting_id = $1`, ids["meeting_held"])
 	one("certificate", `SELECT code FROM training_certificates WHERE enrolment_id = $1`, ids["enrolment_bank"])

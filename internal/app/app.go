@@ -31,6 +31,7 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/governance/assessment"
 	"github.com/certhub/certhub/internal/governance/council"
+	"github.com/certhub/certhub/internal/governance/maturity"
 	"github.com/certhub/certhub/internal/governance/reporting"
 	"github.com/certhub/certhub/internal/intel"
 	inteldigest "github.com/certhub/certhub/internal/intel/digest"
@@ -130,6 +131,9 @@ type Core struct {
 	// Assessments are the assessments of constituents against control
 	// baselines, with their remediation plans.
 	Assessments *assessment.Service
+	// Maturity is each CERT's SIM3 maturity: self-assessments, peer
+	// reviews, the history of levels.
+	Maturity *maturity.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -262,6 +266,8 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Assessments = assessment.NewService(assessment.Options{DB: c.DB, Orgs: c.Directory, Labs: assessmentLabs{p: c.Procurement},
 		Outbox: notify.NewOutbox(c.Queue, key), Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Assessments.Register(c.Queue)
+	c.Maturity = maturity.NewService(maturity.Options{DB: c.DB, Orgs: c.Directory, Records: maturityRecords{c: c}, Outbox: notify.NewOutbox(c.Queue, key),
+		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

@@ -56,6 +56,9 @@ func (r reportRecords) Figures(ctx context.Context, orgID string, from, to time.
 	if f.IndicatorsShared, f.IndicatorsRouted, err = r.c.Intel.Shared(ctx, orgID, orgs, from, to); err != nil {
 		return f, err
 	}
-	f.PeopleTrained, err = r.c.Training.Completions(ctx, orgs, from, to)
+	if f.PeopleTrained, err = r.c.Training.Completions(ctx, orgs, from, to); err != nil {
+		return f, err
+	}
+	f.AssessmentsReported, f.RemediationOverdue, err = r.c.Assessments.Figures(ctx, orgID, from, to)
 	return f, err
 }

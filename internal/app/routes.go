@@ -25,6 +25,7 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/governance/assessment"
 	"github.com/certhub/certhub/internal/governance/council"
+	"github.com/certhub/certhub/internal/governance/maturity"
 	"github.com/certhub/certhub/internal/governance/reporting"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
 	intelpages "github.com/certhub/certhub/internal/intel/pages"
@@ -51,10 +52,11 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates(), maturity.Templates())
 	if err != nil {
 		return err
 	}
+	rd.SetNav(a.navFor)
 	a.Renderer = rd
 	trusted, err := httpx.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
@@ -88,6 +90,7 @@ func (a *App) routes() error {
 	council.NewAPI(a.Council).Register(rt, api)
 	reporting.NewAPI(a.Reporting).Register(rt, api)
 	assessment.NewAPI(a.Assessments).Register(rt, api)
+	maturity.NewAPI(a.Maturity).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -117,6 +120,7 @@ func (a *App) routes() error {
 	council.NewPages(a.Council, a.Directory, rd).Register(rt)
 	reporting.NewPages(a.Reporting, rd).Register(rt)
 	assessment.NewPages(a.Assessments, a.Directory, rd).Register(rt)
+	maturity.NewPages(a.Maturity, a.Directory, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

@@ -235,10 +235,13 @@ func Load(ctx context.Context, c *app.Core) error {
 	if err := loadCouncil(ctx, c, ids); err != nil {
 		return err
 	}
+	if err := loadAssessments(ctx, c, ids); err != nil {
+		return err
+	}
 	if err := loadReporting(ctx, c, ids); err != nil {
 		return err
 	}
-	if err := loadAssessments(ctx, c, ids); err != nil {
+	if err := loadMaturity(ctx, c, ids); err != nil {
 		return err
 	}
 	return c.DB.Write(ctx, func(tx *db.Tx) error { return settings.Put(ctx, tx, loadedKey, now.Format(time.RFC3339), now) })

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -46,7 +47,13 @@ type Page struct {
 	CSS        string // stylesheet URL with a content hash
 	// Public pages (the website) show the site's navigation, not the console's.
 	Public bool
+	// Nav are the console's sections shown to the identity (every one
+	// when nil): each in the navigation of the roles that use it.
+	Nav map[string]bool
 }
+
+// Shows reports whether the console's navigation shows section.
+func (p Page) Shows(section string) bool { return p.Nav == nil || p.Nav[section] }
 
 // Refused is the page that shows a refused form again: what was typed,
 // the problems beside their fields, or the message for the form as a
@@ -67,6 +74,13 @@ type Renderer struct {
 	center string
 	css    string
 	log    *slog.Logger
+	nav    func(ctx context.Context, id *auth.Identity) map[string]bool
+}
+
+// SetNav sets what decides the console's sections shown to an identity
+// (Page.Nav); without it every section is shown.
+func (rd *Renderer) SetNav(nav func(ctx context.Context, id *auth.Identity) map[string]bool) {
+	rd.nav = nav
 }
 
 // Templates is one domain's page templates, each file a page named
@@ -160,6 +174,9 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	p.Identity = auth.FromContext(ctx)
 	p.Zone = ZoneOf(p.Identity)
+	if rd.nav != nil && p.Identity != nil && !p.Public {
+		p.Nav = rd.nav(ctx, p.Identity)
+	}
 	if rd.sm != nil && p.Flash == "" {
 		p.Flash = rd.sm.PopString(ctx, auth.SessionFlash)
 	}

@@ -103,6 +103,16 @@ func TestAssessmentsAPI(t *testing.T) {
 			if r := s.Malformed().API("GET", "/api/v1/assessments/maturity", cert, nil); r.Status != http.StatusUnprocessableEntity {
 				t.Errorf("maturity of no baseline: %d", r.Status)
 			}
+			// BankCERT's periodic reports (the last three months) count
+			// the demo's First Bank assessment, reported 40 days ago, once.
+			reports := s.API("GET", "/api/v1/periodic-reports?org_id="+s.OrgID("Banking Sector CERT"), staff, nil).JSON(t)["items"].([]any)
+			counted := 0
+			for _, x := range reports {
+				counted += int(x.(map[string]any)["figures"].(map[string]any)["assessments_reported"].(float64))
+			}
+			if len(reports) != 3 || counted != 1 {
+				t.Errorf("BankCERT's reports count %d assessments over %d reports", counted, len(reports))
+			}
 			if list := s.API("GET", "/api/v1/assessments?state=in_progress", s.Token("lead@power-cert.example"), nil).JSON(t)["items"].([]any); len(list) != 1 {
 				t.Errorf("PowerCERT's assessments under way: %v", list)
 			}

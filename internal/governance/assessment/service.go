@@ -757,3 +757,14 @@ func (s *Service) mail(ctx context.Context, tx *db.Tx, to []string, tag, subject
 	}
 	return s.outbox.Send(ctx, tx, notify.Mail{To: to, Tag: tag, Subject: subject, Text: body + "\n\n-- \n" + s.centerName + "\n"})
 }
+
+// Figures counts, for a CERT's periodic report, the assessments of its
+// constituents (or by it) reported in [from, to) and the remediation
+// actions of its constituents' assessments overdue at to (open then).
+func (s *Service) Figures(ctx context.Context, certID string, from, to time.Time) (reportedN, overdue int, err error) {
+	err = s.db.Read(ctx, func(q db.Querier) error {
+		reportedN, overdue, err = figures(ctx, q, certID, from, to)
+		return err
+	})
+	return reportedN, overdue, err
+}

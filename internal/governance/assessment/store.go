@@ -240,3 +240,19 @@ func maturity(ctx context.Context, q db.Querier, rd reader, baseline string) ([]
 	}
 	return rows, nil
 }
+
+// figures counts, for a CERT, the assessments of its constituents (or by
+// it) reported in [from, to), and the open remediation actions of its
+// constituents' assessments past their day at to.
+func figures(ctx context.Context, q db.Querier, certID string, from, to time.Time) (reportedN, overdue int, err error) {
+	if err = q.QueryRow(ctx, `SELECT COUNT(*) FROM governance_assessments WHERE (cert_org_id = $1 OR assessor_org_id = $1)
+		AND reported_at >= $2 AND reported_at < $3`, certID, from, to).Scan(&reportedN); err != nil {
+		return 0, 0, fmt.Errorf("assessment: figures: %w", err)
+	}
+	if err = q.QueryRow(ctx, `SELECT COUNT(*) FROM governance_assessment_actions p JOIN governance_assessments a ON a.id = p.parent_id
+		WHERE a.cert_org_id = $1 AND p.due_on <> '' AND p.due_on < $2 AND p.created_at < $3
+		AND (p.status = 'open' OR (p.done_at IS NOT NULL AND p.done_at >= $3))`, certID, actions.Today(to), to).Scan(&overdue); err != nil {
+		return 0, 0, fmt.Errorf("assessment: figures: %w", err)
+	}
+	return reportedN, overdue, nil
+}

@@ -67,6 +67,12 @@ type Figures struct {
 	IndicatorsShared   int `json:"indicators_shared"`
 	IndicatorsRouted   int `json:"indicators_routed"`
 	PeopleTrained      int `json:"people_trained"`
+	// AssessmentsReported counts the assessments of the CERT's
+	// constituents (or by it) reported in the period; RemediationOverdue
+	// the open remediation actions of its constituents' assessments past
+	// their day at the period's end.
+	AssessmentsReported int `json:"assessments_reported"`
+	RemediationOverdue  int `json:"remediation_overdue"`
 	// ByClass is a report's (absent from the roll-up's cells and totals).
 	ByClass []Count `json:"incidents_by_class,omitempty"`
 }

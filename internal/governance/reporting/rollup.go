@@ -101,10 +101,11 @@ func (s *Service) Rollup(ctx context.Context, id *auth.Identity, from, to time.T
 			f := &x.c.Figures
 			err := r.Scan(&x.org, &x.period, &x.c.ReportID, &x.c.Status, &f.Incidents, &f.IncidentsCritical, &f.IncidentsHigh, &f.IncidentsClosed,
 				&f.DeadlinesDue, &f.DeadlinesMet, &f.VulnReports, &f.CasesOpened, &f.AlertsDelivered, &f.AlertsAcknowledged, &f.IndicatorsShared,
-				&f.IndicatorsRouted, &f.PeopleTrained)
+				&f.IndicatorsRouted, &f.PeopleTrained, &f.AssessmentsReported, &f.RemediationOverdue)
 			return x, err
 		}, `SELECT org_id, period, id, status, incidents, incidents_critical, incidents_high, incidents_closed, deadlines_due, deadlines_met,
-			vuln_reports, cases_opened, alerts_delivered, alerts_acknowledged, indicators_shared, indicators_routed, people_trained
+			vuln_reports, cases_opened, alerts_delivered, alerts_acknowledged, indicators_shared, indicators_routed, people_trained,
+			assessments_reported, remediation_overdue
 			FROM governance_reports WHERE period_start >= $1 AND period_start < $2 AND status IN ('submitted', 'accepted')
 			ORDER BY period_start, org_id`, a...); err != nil {
 			return fmt.Errorf("reporting: roll-up: %w", err)
@@ -116,11 +117,11 @@ func (s *Service) Rollup(ctx context.Context, id *auth.Identity, from, to time.T
 			f := &t.Figures
 			err := r.Scan(&t.Period, &start, &t.Reports, &f.Incidents, &f.IncidentsCritical, &f.IncidentsHigh, &f.IncidentsClosed, &f.DeadlinesDue,
 				&f.DeadlinesMet, &f.VulnReports, &f.CasesOpened, &f.AlertsDelivered, &f.AlertsAcknowledged, &f.IndicatorsShared, &f.IndicatorsRouted,
-				&f.PeopleTrained)
+				&f.PeopleTrained, &f.AssessmentsReported, &f.RemediationOverdue)
 			return t, err
 		}, `SELECT period, MIN(period_start), COUNT(*), SUM(incidents), SUM(incidents_critical), SUM(incidents_high), SUM(incidents_closed),
 			SUM(deadlines_due), SUM(deadlines_met), SUM(vuln_reports), SUM(cases_opened), SUM(alerts_delivered), SUM(alerts_acknowledged),
-			SUM(indicators_shared), SUM(indicators_routed), SUM(people_trained)
+			SUM(indicators_shared), SUM(indicators_routed), SUM(people_trained), SUM(assessments_reported), SUM(remediation_overdue)
 			FROM governance_reports WHERE period_start >= $1 AND period_start < $2 AND status IN ('submitted', 'accepted')
 			GROUP BY period ORDER BY MIN(period_start), period`, a...)
 		if err != nil {
@@ -234,7 +235,7 @@ func (r Rollup) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	head := []string{"org_id", "org", "period", "status", "incidents", "incidents_critical", "incidents_high", "incidents_closed",
 		"deadlines_due", "deadlines_met", "vulnerability_reports", "cases_opened", "alerts_delivered", "alerts_acknowledged",
-		"indicators_shared", "indicators_routed", "people_trained"}
+		"indicators_shared", "indicators_routed", "people_trained", "assessments_reported", "remediation_overdue"}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -250,7 +251,8 @@ func (r Rollup) WriteCSV(w io.Writer) error {
 				f := c.Figures
 				rec = append(rec, c.Status)
 				for _, n := range []int{f.Incidents, f.IncidentsCritical, f.IncidentsHigh, f.IncidentsClosed, f.DeadlinesDue, f.DeadlinesMet,
-					f.VulnReports, f.CasesOpened, f.AlertsDelivered, f.AlertsAcknowledged, f.IndicatorsShared, f.IndicatorsRouted, f.PeopleTrained} {
+					f.VulnReports, f.CasesOpened, f.AlertsDelivered, f.AlertsAcknowledged, f.IndicatorsShared, f.IndicatorsRouted, f.PeopleTrained,
+					f.AssessmentsReported, f.RemediationOverdue} {
 					rec = append(rec, strconv.Itoa(n))
 				}
 			}
