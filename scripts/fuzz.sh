@@ -80,12 +80,20 @@ fuzz() {
 # each package's test binary once, $jobs packages at a time, before the
 # targets start: two targets of one package started side by side would
 # each compile the same package (and, through apptest, the server built
-# against it). The runs below then find every package compiled.
+# against it). The first package is built alone: it compiles what every
+# package shares (the standard library, instrumented), which two builds
+# side by side would each compile again. The runs below then find every
+# package compiled.
+first=1
 for pkg in $(echo "$targets" | awk '{print $1}' | sort -u); do
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
     wait -n || true
   done
   go test -c -o "$dir/warm-${pkg//\//_}.test" -fuzz . "$pkg" >/dev/null &
+  if [ "$first" = 1 ]; then
+    wait
+    first=0
+  fi
 done
 wait
 rm -f "$dir"/warm-*.test
