@@ -227,11 +227,32 @@ func (b *Browser) Shot(name string) {
 // contains every one of want.
 func (b *Browser) Expect(css string, want ...string) {
 	b.t.Helper()
-	got := b.Text(css)
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			b.t.Fatalf("browser: %s shows %q, want it to contain %q (at %s)", css, got, w, b.Path())
+	// A click that submits a form returns before the next page has
+	// surely replaced the current one: the text is read again, for a
+	// while, until it shows what is wanted (or the element, caught
+	// between two documents, can be read at all).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 3*time.Second)
+		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
+		cancel()
+		missing := ""
+		for _, w := range want {
+			if err == nil && !strings.Contains(got, w) {
+				missing = w
+				break
+			}
 		}
+		if err == nil && missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			if err != nil {
+				b.t.Fatalf("browser: text of %s: %v (at %s)", css, err, b.URL())
+			}
+			b.t.Fatalf("browser: %s shows %q, want it to contain %q (at %s)", css, got, missing, b.Path())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

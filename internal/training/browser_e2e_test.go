@@ -10,6 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/browsertest"
 	"github.com/certhub/certhub/internal/demo"
+	"github.com/certhub/certhub/internal/platform/db"
 )
 
 // In Chromium, with the server's clock in the test's hand: the center
@@ -19,9 +20,16 @@ import (
 // center records the attendance; the staff member finds the course
 // completed, downloads the certificate and opens its public page, which
 // verifies it; anyone can check the code, typed as people type it.
+// On both engines.
 func TestBrowserTraining(t *testing.T) {
+	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
+		t.Run(string(engine), func(t *testing.T) { browserTraining(t, engine) })
+	}
+}
+
+func browserTraining(t *testing.T, engine db.Engine) {
 	clk := apptest.NewClock()
-	s := apptest.Start(t, apptest.Options{Demo: true, Now: clk.Now})
+	s := apptest.Start(t, apptest.Options{Demo: true, Engine: engine, Now: clk.Now})
 	karachi, err := time.LoadLocation("Asia/Karachi") // the demo users' zone
 	if err != nil {
 		t.Fatal(err)

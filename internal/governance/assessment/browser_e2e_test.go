@@ -35,15 +35,18 @@ func TestBrowserAssessment(t *testing.T) {
 	cert.Select("#c-PR-1 select[name=verdict]", "not_met")
 	cert.Fill("#c-PR-1 textarea", "The VPN accepts passwords alone")
 	cert.Click("#c-PR-1 button")
+	cert.Expect(".flash", "Verdict on PR-1 recorded") // the new page, before its rows are read
 	cert.Expect("#c-PR-1", "not met", "critical", "The VPN accepts passwords alone")
 	cert.Select("#c-GV-1 select[name=verdict]", "met")
 	cert.Click("#c-GV-1 button")
+	cert.Expect(".flash", "Verdict on GV-1 recorded")
 	cert.Expect("#progress", "2 of 16 controls assessed", "50.0%")
 	cert.Click("#plan-add summary")
 	cert.Fill("#f-title", "Enforce MFA on the VPN")
 	cert.Select("#f-requirement", "PR-1")
 	cert.SetValue("#f-due_on", "2099-01-31")
 	cert.Click("#plan-add button[type=submit]")
+	cert.Expect(".flash", "Action added")
 	cert.Expect("#plan-table", "Enforce MFA on the VPN", "Crescent Microfinance", "2099-01-31")
 	cert.Shot("assessment-fieldwork")
 

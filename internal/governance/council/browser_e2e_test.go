@@ -11,6 +11,7 @@ import (
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/browsertest"
 	"github.com/certhub/certhub/internal/demo"
+	"github.com/certhub/certhub/internal/platform/db"
 )
 
 // In Chromium, with the server's clock in the test's hand, issue 18's
@@ -20,9 +21,16 @@ import (
 // action given to TelcoCERT; the chair approves the minutes; TelcoCERT's
 // lead marks the action done; the public summary reaches the website; a
 // bank, not on the council, is told the meeting does not exist.
+// On both engines.
 func TestBrowserCouncil(t *testing.T) {
+	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
+		t.Run(string(engine), func(t *testing.T) { browserCouncil(t, engine) })
+	}
+}
+
+func browserCouncil(t *testing.T, engine db.Engine) {
 	clk := apptest.NewClock()
-	s := apptest.Start(t, apptest.Options{Demo: true, Now: clk.Now})
+	s := apptest.Start(t, apptest.Options{Demo: true, Engine: engine, Now: clk.Now})
 	karachi, err := time.LoadLocation("Asia/Karachi")
 	if err != nil {
 		t.Fatal(err)

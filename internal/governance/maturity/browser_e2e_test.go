@@ -26,6 +26,7 @@ func TestBrowserMaturity(t *testing.T) {
 	lead.Select("#p-O-1 select[name=level]", "3")
 	lead.Fill("#p-O-1 textarea", "Mandate in the Power Division's order 12/2025, approved by the board")
 	lead.Click("#p-O-1 form button")
+	lead.Expect(".flash", "O-1 saved") // the new page, before its rows are read
 	lead.Expect("#p-O-1", "3", "Explicit, formalised", "order 12/2025")
 	xs := s.API("GET", "/api/v1/exercises", s.Token("coordinator@cc.example"), nil).JSON(t)["items"].([]any)
 	lead.Select("#p-P-8 select[name=kind]", "exercise")

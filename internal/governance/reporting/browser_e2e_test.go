@@ -9,6 +9,7 @@ import (
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/browsertest"
 	"github.com/certhub/certhub/internal/demo"
+	"github.com/certhub/certhub/internal/platform/db"
 )
 
 // In Chromium, issue 18's done-when for periodic reporting: a month
@@ -17,9 +18,16 @@ import (
 // cannot submit it without a summary, writes one and submits it; the
 // National CERT accepts it; the roll-up shows it beside the other CERTs,
 // with PowerCERT's missing month.
+// On both engines.
 func TestBrowserPeriodicReport(t *testing.T) {
+	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
+		t.Run(string(engine), func(t *testing.T) { browserPeriodicReport(t, engine) })
+	}
+}
+
+func browserPeriodicReport(t *testing.T, engine db.Engine) {
 	clk := apptest.NewClock()
-	s := apptest.Start(t, apptest.Options{Demo: true, Now: clk.Now})
+	s := apptest.Start(t, apptest.Options{Demo: true, Engine: engine, Now: clk.Now})
 	now := clk.Now().UTC()
 	month := now.Format("2006-01") // the month of the demo's incidents
 	next := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 1)
