@@ -512,12 +512,7 @@ func (s *Service) AddAction(ctx context.Context, id *auth.Identity, exerciseID s
 		if err != nil {
 			return err
 		}
-		var to []string
-		for _, m := range members {
-			if m.Role.AtLeast(auth.RoleAnalyst) && !m.Disabled {
-				to = append(to, m.Email)
-			}
-		}
+		to := auth.Handlers(members)
 		due := ""
 		if a.DueOn != "" {
 			due = "\nDue: " + a.DueOn

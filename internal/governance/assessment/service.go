@@ -448,9 +448,9 @@ func (s *Service) emails(ctx context.Context, orgs ...string) ([]string, error) 
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range people {
-			if m.Role.AtLeast(auth.RoleAnalyst) && !m.Disabled && !slices.Contains(to, m.Email) {
-				to = append(to, m.Email)
+		for _, e := range auth.Handlers(people) {
+			if !slices.Contains(to, e) {
+				to = append(to, e)
 			}
 		}
 	}

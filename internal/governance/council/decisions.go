@@ -158,7 +158,7 @@ func (s *Service) AddAction(ctx context.Context, id *auth.Identity, meetingID st
 			Summary: "council action for " + a.OwnerOrgID + ": " + a.Title, After: item}); err != nil {
 			return err
 		}
-		return s.mail(ctx, tx, handlers(people), "governance.action", "Council action: "+a.Title,
+		return s.mail(ctx, tx, auth.Handlers(people), "governance.action", "Council action: "+a.Title,
 			fmt.Sprintf("The CERT Council (%s) asks your organisation:\n\n%s%s\n\nMark it done when it is: %s/console/council/actions",
 				m.Title, a.Title, due(a.DueOn), s.baseURL))
 	})
@@ -175,18 +175,6 @@ func due(d string) string {
 		return ""
 	}
 	return "\n\nDue: " + d
-}
-
-// handlers are the addresses of an organisation's analysts and
-// administrators.
-func handlers(people []auth.Member) []string {
-	var to []string
-	for _, m := range people {
-		if m.Role.AtLeast(auth.RoleAnalyst) && !m.Disabled {
-			to = append(to, m.Email)
-		}
-	}
-	return to
 }
 
 // Actions answers action items: the council's members and staff read
@@ -310,7 +298,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 			if err := councilActions.Reminded(ctx, tx, ids, now); err != nil {
 				return err
 			}
-			return s.mail(ctx, tx, handlers(people), "governance.action.reminder", "Council actions due",
+			return s.mail(ctx, tx, auth.Handlers(people), "governance.action.reminder", "Council actions due",
 				"The CERT Council's actions for your organisation:\n\n"+strings.Join(lines, "\n")+"\n\nMark them done: "+s.baseURL+"/console/council/actions")
 		})
 		if err != nil {

@@ -487,13 +487,7 @@ func (s *Service) emails(ctx context.Context, orgID string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var to []string
-	for _, m := range people {
-		if m.Role.AtLeast(auth.RoleAnalyst) && !m.Disabled {
-			to = append(to, m.Email)
-		}
-	}
-	return to, nil
+	return auth.Handlers(people), nil
 }
 
 // mail queues a message when there is an outbox.

@@ -457,11 +457,7 @@ func (s *Service) reviewerAddresses(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range ms {
-			if m.Role.AtLeast(auth.RoleAnalyst) && !m.Disabled {
-				to = append(to, m.Email)
-			}
-		}
+		to = append(to, auth.Handlers(ms)...)
 	}
 	return to, nil
 }
@@ -501,12 +497,7 @@ func (s *Service) Review(ctx context.Context, id *auth.Identity, reportID string
 			x.ID, status, now, id.DisplayName(), note); err != nil {
 			return "", fmt.Errorf("reporting: review: %w", err)
 		}
-		var to []string
-		for _, m := range people {
-			if m.Role.AtLeast(auth.RoleAnalyst) && !m.Disabled {
-				to = append(to, m.Email)
-			}
-		}
+		to := auth.Handlers(people)
 		if s.outbox != nil && len(to) > 0 {
 			text := fmt.Sprintf("The National CERT %s your report for %s.", map[bool]string{true: "accepted", false: "returned"}[accept], x.Period)
 			if note != "" {

@@ -272,3 +272,16 @@ func scopesString(ss []Scope) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// Handlers answers the addresses of the members who handle their
+// organisation's work (analysts and administrators, not disabled): whom
+// a domain mails about that work.
+func Handlers(people []Member) []string {
+	var to []string
+	for _, m := range people {
+		if m.Role.AtLeast(RoleAnalyst) && !m.Disabled {
+			to = append(to, m.Email)
+		}
+	}
+	return to
+}
