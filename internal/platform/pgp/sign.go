@@ -90,3 +90,13 @@ func VerifyClearSigned(message []byte, armoredPublicKey string) error {
 	}
 	return nil
 }
+
+// ClearText answers the text of a cleartext-signed message, and whether
+// message was one (the signature is not checked: VerifyClearSigned).
+func ClearText(message []byte) ([]byte, bool) {
+	b, _ := clearsign.Decode(message)
+	if b == nil {
+		return nil, false
+	}
+	return b.Plaintext, true
+}
