@@ -28,6 +28,7 @@ var ownerDirs = map[string][]string{
 	"coordination": {"internal/coordination"},
 	"training":     {"internal/training"},
 	"governance":   {"internal/governance"},
+	"hygiene":      {"internal/hygiene"},
 }
 
 var (

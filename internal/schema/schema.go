@@ -10,6 +10,7 @@ import (
 	coordination "github.com/certhub/certhub/internal/coordination/migrations"
 	directory "github.com/certhub/certhub/internal/directory/migrations"
 	governance "github.com/certhub/certhub/internal/governance/migrations"
+	hygiene "github.com/certhub/certhub/internal/hygiene/migrations"
 	intel "github.com/certhub/certhub/internal/intel/migrations"
 	platform "github.com/certhub/certhub/internal/platform/migrations"
 	procurement "github.com/certhub/certhub/internal/procurement/migrations"
@@ -31,6 +32,7 @@ var Owners = []struct {
 	{"coordination", coordination.FS},
 	{"training", training.FS},
 	{"governance", governance.FS},
+	{"hygiene", hygiene.FS},
 }
 
 var merged = func() fs.FS {

@@ -197,15 +197,22 @@ func Start(t testing.TB) *Net {
 	n.zones = buildZones(t, now)
 	n.Anchor = n.zones.find("test.", dns.TypeSOA).key.ToDS(dns.SHA256)
 	dnsServer := func(ip string, mode string, servfail string) string {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err != nil {
-			pc.Close()
-			t.Fatal(err)
+		// One port for UDP and TCP: a port free for UDP may be taken for
+		// TCP, so try a few.
+		var pc net.PacketConn
+		var l net.Listener
+		for try := 0; l == nil; try++ {
+			var err error
+			if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+				t.Fatal(err)
+			}
+			port := pc.LocalAddr().(*net.UDPAddr).Port
+			if l, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err != nil {
+				pc.Close()
+				if try == 20 {
+					t.Fatal(err)
+				}
+			}
 		}
 		h := n.handler(mode, servfail)
 		for _, s := range []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: l, Handler: h}} {

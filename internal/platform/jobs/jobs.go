@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -43,7 +44,12 @@ type Options struct {
 	Workers int
 	// PollInterval is how often idle workers look for new jobs (default 1s).
 	PollInterval time.Duration
-	Logger       *slog.Logger
+	// Queues are named queues besides the default, each with how many of
+	// its jobs run at once on this process: a domain whose jobs are long
+	// or touch the outside world caps them there without taking the
+	// default queue's workers.
+	Queues map[string]int
+	Logger *slog.Logger
 }
 
 // Queue enqueues and (when working) runs jobs.
@@ -118,6 +124,9 @@ func New(d *db.DB, opts Options) (*Queue, error) {
 			n = 4
 		}
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+		for name, max := range opts.Queues {
+			cfg.Queues[name] = river.QueueConfig{MaxWorkers: cmp.Or(max, 1)}
+		}
 		if opts.PollInterval > 0 {
 			cfg.FetchPollInterval = opts.PollInterval
 			cfg.FetchCooldown = min(opts.PollInterval, river.FetchCooldownDefault)
