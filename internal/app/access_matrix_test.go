@@ -268,6 +268,17 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/baselines", "/api/v1/baselines", signedIn},
 	{"GET /api/v1/baselines/{baseline}", "/api/v1/baselines/national-policy", signedIn},
 	{"GET /api/v1/baselines/{baseline}/versions", "/api/v1/baselines/national-policy/versions", signedIn},
+	{"GET /console/hygiene", "/console/hygiene", signedIn}, // over what each reads
+	{"GET /console/hygiene/findings", "/console/hygiene/findings", signedIn},
+	{"GET /console/hygiene/organisations/{id}", "/console/hygiene/organisations/{firstbank}", "----YYYY-"}, // the bank, BankCERT, the center
+	{"GET /console/hygiene/organisations/{id}", "/console/hygiene/organisations/{karakoram}", staff},       // TelcoCERT's constituent
+	{"GET /console/hygiene/runs/{id}", "/console/hygiene/runs/{hygiene_bank}", "----YYYY-"},
+	{"GET /api/v1/hygiene/catalogue", "/api/v1/hygiene/catalogue", signedIn},
+	{"GET /api/v1/hygiene/rollup", "/api/v1/hygiene/rollup", signedIn},
+	{"GET /api/v1/hygiene/findings", "/api/v1/hygiene/findings", signedIn},
+	{"GET /api/v1/hygiene/organisations/{id}", "/api/v1/hygiene/organisations/{firstbank}", "----YYYY-"},
+	{"GET /api/v1/hygiene/organisations/{id}", "/api/v1/hygiene/organisations/{karakoram}", staff},
+	{"GET /api/v1/hygiene/runs/{id}", "/api/v1/hygiene/runs/{hygiene_bank}", "----YYYY-"},
 	{"GET /api/v1/assessments", "/api/v1/assessments", signedIn},
 	{"GET /api/v1/assessments/due", "/api/v1/assessments/due", signedIn},
 	{"GET /api/v1/assessments/maturity", "/api/v1/assessments/maturity?baseline=national-policy", signedIn},
@@ -544,6 +555,7 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("periodic_bank", `SELECT r.id FROM governance_reports r JOIN orgs o ON o.id = r.org_id WHERE o.name = 'Banking Sector CERT' ORDER BY r.period LIMIT 1`)
 	one("assess_bank", `SELECT a.id FROM governance_assessments a JOIN orgs o ON o.id = a.org_id WHERE o.name = 'First Example Bank'`)
 	one("assess_telco", `SELECT a.id FROM governance_assessments a JOIN orgs o ON o.id = a.org_id WHERE o.name = 'Karakoram Telecom'`)
+	one("hygiene_bank", `SELECT r.id FROM hygiene_runs r JOIN orgs o ON o.id = r.org_id WHERE o.name = 'First Example Bank' ORDER BY r.created_at DESC LIMIT 1`)
 	one("maturity_bank", `SELECT m.id FROM governance_maturity m JOIN orgs o ON o.id = m.org_id WHERE o.name = 'Banking Sector CERT' AND m.kind = 'self' ORDER BY m.created_at LIMIT 1`)
 	one("meeting_held", `SELECT id FROM governance_meetings WHERE minutes_status = 'approved'`)
 	one("paper", `SELECT id FROM governance_papers WHERE meeting_id = $1`, ids["meeting_held"])

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -33,6 +34,8 @@ import (
 	"github.com/certhub/certhub/internal/governance/council"
 	"github.com/certhub/certhub/internal/governance/maturity"
 	"github.com/certhub/certhub/internal/governance/reporting"
+	"github.com/certhub/certhub/internal/hygiene"
+	"github.com/certhub/certhub/internal/hygiene/probe"
 	"github.com/certhub/certhub/internal/intel"
 	inteldigest "github.com/certhub/certhub/internal/intel/digest"
 	"github.com/certhub/certhub/internal/intel/lookup"
@@ -84,6 +87,13 @@ type Config struct {
 	// IntelRetention is how long ingest runs and TAXII status resources
 	// are kept; 0: intel.DefaultRetention.
 	IntelRetention time.Duration
+	// Hygiene tunes the hygiene checks: the resolvers names are asked of
+	// (the system's when empty), how many organisations' checks run at
+	// once on this node (default 2), how many connections a second one
+	// organisation's checks open (default 5), how often each organisation
+	// is checked (default a week) and the least severity of a finding
+	// mailed in the digest (default high).
+	Hygiene HygieneConfig
 
 	// For tests: an injected clock and a faster job poll.
 	Now          func() time.Time
@@ -94,6 +104,18 @@ type Config struct {
 	// Migrate applies pending migrations on open (serve and migrate);
 	// without it the database must already be at this binary's schema.
 	Migrate bool
+}
+
+// HygieneConfig is Config.Hygiene.
+type HygieneConfig struct {
+	Resolvers []string
+	Workers   int
+	Rate      float64
+	Interval  time.Duration
+	NotifyAt  string
+	// Probe replaces the prober's options whole (tests point it at a
+	// loopback internet); Resolvers and Rate are ignored then.
+	Probe *probe.Options
 }
 
 // Core is the store and the services, without HTTP: what the command line
@@ -131,6 +153,9 @@ type Core struct {
 	// Assessments are the assessments of constituents against control
 	// baselines, with their remediation plans.
 	Assessments *assessment.Service
+	// Hygiene is the constituents' cyber hygiene: scheduled checks,
+	// findings, scores.
+	Hygiene *hygiene.Service
 	// Maturity is each CERT's SIM3 maturity: self-assessments, peer
 	// reviews, the history of levels.
 	Maturity *maturity.Service
@@ -205,7 +230,8 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		}
 	}
 	c.Key = key
-	if c.Queue, err = jobs.New(c.DB, jobs.Options{Work: !cfg.NoBackground, Workers: cfg.Workers, PollInterval: cfg.JobPoll, Logger: cfg.Logger}); err != nil {
+	if c.Queue, err = jobs.New(c.DB, jobs.Options{Work: !cfg.NoBackground, Workers: cfg.Workers, PollInterval: cfg.JobPoll, Logger: cfg.Logger,
+		Queues: map[string]int{hygiene.Queue: cmp.Or(cfg.Hygiene.Workers, 2)}}); err != nil {
 		return fail(err)
 	}
 	if c.Mailer, err = notify.NewMailer(notify.MailConfig{URL: cfg.SMTPURL, From: cfg.MailFrom, OutboxDir: filepath.Join(cfg.DataDir, "outbox")}, key, cfg.Logger); err != nil {
@@ -268,6 +294,10 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Assessments.Register(c.Queue)
 	c.Maturity = maturity.NewService(maturity.Options{DB: c.DB, Orgs: c.Directory, Records: maturityRecords{c: c}, Outbox: notify.NewOutbox(c.Queue, key),
 		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
+	c.Hygiene = hygiene.NewService(hygiene.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key), Probe: hygieneProbe(cfg.Hygiene, c),
+		Interval: cfg.Hygiene.Interval, NotifyAt: probe.Severity(cfg.Hygiene.NotifyAt), Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""),
+		CenterName: cfg.CenterName})
+	c.Hygiene.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

@@ -11,7 +11,8 @@ import (
 // navigation of the roles that use it (the pages themselves apply their
 // own access rules). Staff see them all; periodic reports and CSIRT
 // maturity are the CERTs'; the council's members come from the CERTs and
-// the ministries; assessments are of constituents, by CERTs and labs.
+// the ministries; assessments are of constituents, by CERTs and labs;
+// hygiene is the constituents' and their CERTs'.
 func (a *App) navFor(ctx context.Context, id *auth.Identity) map[string]bool {
 	if id.IsStaff() || id.IsSystem() {
 		return nil
@@ -33,5 +34,6 @@ func (a *App) navFor(ctx context.Context, id *auth.Identity) map[string]bool {
 			lab = lab || o.Kind == directory.KindLab
 		}
 	}
-	return map[string]bool{"periodic-reports": cert, "council": cert || ministry, "assessments": cert || constituent || lab, "maturity": cert}
+	return map[string]bool{"periodic-reports": cert, "council": cert || ministry, "assessments": cert || constituent || lab, "maturity": cert,
+		"hygiene": cert || constituent}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/certhub/certhub/internal/governance/council"
 	"github.com/certhub/certhub/internal/governance/maturity"
 	"github.com/certhub/certhub/internal/governance/reporting"
+	"github.com/certhub/certhub/internal/hygiene"
 	intelapi "github.com/certhub/certhub/internal/intel/api"
 	intelpages "github.com/certhub/certhub/internal/intel/pages"
 	"github.com/certhub/certhub/internal/intel/taxii"
@@ -52,7 +53,7 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates(), maturity.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates(), maturity.Templates(), hygiene.Templates())
 	if err != nil {
 		return err
 	}
@@ -90,6 +91,7 @@ func (a *App) routes() error {
 	council.NewAPI(a.Council).Register(rt, api)
 	reporting.NewAPI(a.Reporting).Register(rt, api)
 	assessment.NewAPI(a.Assessments).Register(rt, api)
+	hygiene.NewAPI(a.Hygiene).Register(rt, api)
 	maturity.NewAPI(a.Maturity).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
@@ -120,6 +122,7 @@ func (a *App) routes() error {
 	council.NewPages(a.Council, a.Directory, rd).Register(rt)
 	reporting.NewPages(a.Reporting, rd).Register(rt)
 	assessment.NewPages(a.Assessments, a.Directory, rd).Register(rt)
+	hygiene.NewPages(a.Hygiene, rd).Register(rt)
 	maturity.NewPages(a.Maturity, a.Directory, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)

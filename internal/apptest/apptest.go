@@ -19,6 +19,7 @@ import (
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/demo"
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/hygiene/probe"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
@@ -122,7 +123,11 @@ func Start(t testing.TB, o Options) *Server {
 // PostgreSQL database dsn, if any).
 func baseConfig(dataDir, dsn string) app.Config {
 	return app.Config{Addr: "127.0.0.1:0", TrustedProxies: "127.0.0.1", WebhookAllowPrivate: true, DataDir: dataDir, DSN: dsn,
-		AdminPassword: AdminPassword, MailFrom: "cc@cert.example", JobPoll: 50 * time.Millisecond}
+		AdminPassword: AdminPassword, MailFrom: "cc@cert.example", JobPoll: 50 * time.Millisecond,
+		// Hygiene checks a schedule queues ask a closed port on loopback,
+		// never the machine's resolvers: tests stay off the network.
+		Hygiene: app.HygieneConfig{Probe: &probe.Options{Resolvers: []string{"127.0.0.1:9"}, Timeout: time.Second,
+			Addr: func(string, int) string { return "127.0.0.1:9" }}}}
 }
 
 // Main runs the package's tests and exits with their result, after removing

@@ -193,6 +193,27 @@ func (b *Browser) Overflows() bool {
 	return wide
 }
 
+// Overflowing names the last elements (in document order) reaching past
+// the window's right edge outside any scrolling box (tag, id or class,
+// and how far): what to fix when Overflows reports true.
+func (b *Browser) Overflowing() string {
+	b.t.Helper()
+	const js = `(() => { const w = document.documentElement.clientWidth, out = [];
+	  const scrolled = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) { if (getComputedStyle(p).overflowX !== 'visible') return true; } return false; };
+	  for (const e of document.querySelectorAll('body *')) {
+	    const r = e.getBoundingClientRect();
+	    if (r.right > w + 1 && !scrolled(e)) {
+	      out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ')[0] : '') + ' +' + Math.round(r.right - w) + 'px');
+	    }
+	  }
+	  return out.slice(-8).join(', '); })()`
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		b.t.Fatalf("browser: overflowing elements: %v", err)
+	}
+	return got
+}
+
 // URL is the address of the current page.
 func (b *Browser) URL() string {
 	u, _ := chromedp.Run(b.ctx, chromedp.Location())

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,8 +39,19 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	webhookPrivate := f.Bool("webhook-allow-private", false, "let webhooks and pulled intelligence feeds reach private and loopback addresses (default: public addresses only)")
 	adminPassword := f.String("admin-password", "", "password for the first admin (default: generated and printed once)")
 	retention := f.Int("intel-retention-days", 90, "days ingest runs and TAXII status resources are kept before the intel.prune job forgets them")
+	hygResolvers := f.String("hygiene-resolvers", "", "comma-separated resolvers (host:port) hygiene checks ask, each in the resolution check (default: /etc/resolv.conf's)")
+	hygWorkers := f.Int("hygiene-workers", 2, "organisations' hygiene checks run at once on this node")
+	hygRate := f.Float64("hygiene-rate", 5, "connections a second one organisation's hygiene checks open to its hosts")
+	hygDays := f.Int("hygiene-interval-days", 7, "days between two scheduled hygiene checks of an organisation")
+	hygNotify := f.String("hygiene-notify", "high", "least severity of a new hygiene finding mailed in the digest: low, medium, high or critical")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if *hygWorkers < 1 || *hygWorkers > 64 || *hygRate <= 0 || *hygRate > 1000 || *hygDays < 1 || *hygDays > 365 {
+		return usageError{"--hygiene-workers is 1 to 64, --hygiene-rate above 0 and at most 1000, --hygiene-interval-days 1 to 365"}
+	}
+	if !slices.Contains([]string{"low", "medium", "high", "critical"}, *hygNotify) {
+		return usageError{"--hygiene-notify is low, medium, high or critical"}
 	}
 	if *retention < 1 || *retention > 3650 {
 		return usageError{"--intel-retention-days is 1 to 3650"}
@@ -55,6 +68,15 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	cfg.AdminPassword, cfg.WebhookAllowPrivate = *adminPassword, *webhookPrivate
 	cfg.SMTPListen, cfg.ReportAddress, cfg.IncidentAddress = *smtpListen, *reportAddr, *incidentAddr
 	cfg.IntelRetention = time.Duration(*retention) * 24 * time.Hour
+	cfg.Hygiene = app.HygieneConfig{Workers: *hygWorkers, Rate: *hygRate, Interval: time.Duration(*hygDays) * 24 * time.Hour, NotifyAt: *hygNotify}
+	for _, r := range strings.Split(*hygResolvers, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			if _, _, err := net.SplitHostPort(r); err != nil {
+				r = net.JoinHostPort(r, "53")
+			}
+			cfg.Hygiene.Resolvers = append(cfg.Hygiene.Resolvers, r)
+		}
+	}
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err

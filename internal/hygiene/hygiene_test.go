@@ -284,7 +284,7 @@ func TestHygiene(t *testing.T) {
 		// The bank closes telnet and RDP: its addresses move to a quiet host.
 		dir.mu.Lock()
 		b := dir.dir["bank"]
-		b.Constituency.CIDRs = []string{"127.0.1.99/32"}
+		b.Constituency.CIDRs = []string{"192.0.2.99/32"}
 		dir.dir["bank"] = b
 		dir.mu.Unlock()
 		r1, err := s.RequestCheck(ctx, person(auth.RoleMember, "bank"), "bank")

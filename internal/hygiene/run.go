@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/hygiene/probe"
 	"github.com/certhub/certhub/internal/platform/audit"
+	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
 )
 
 // maxAddresses bounds the addresses one organisation's exposure check
@@ -173,4 +176,72 @@ func reconcile(ctx context.Context, tx *db.Tx, r Run, results []probe.Result, no
 func (f Finding) summary(base string) string {
 	return fmt.Sprintf("- [%s] %s — %s: %s\n  %s/console/hygiene/organisations/%s", strings.ToUpper(string(f.Severity)), f.Title, f.Target, f.Evidence,
 		base, f.OrgID)
+}
+
+// ImportRun records a run whose results were gathered elsewhere (another
+// scanner the center runs, or the demo's history) as if it had run at
+// at: the same findings, score and trend as a run of its own. The
+// center's staff only.
+func (s *Service) ImportRun(ctx context.Context, id *auth.Identity, orgID string, at time.Time, results []probe.Result) (Run, error) {
+	if id == nil || (!id.IsStaff() && !id.IsSystem()) {
+		return Run{}, errs.Forbidden("only the center's staff import hygiene results")
+	}
+	o, err := s.org(ctx, orgID)
+	if err != nil {
+		return Run{}, err
+	}
+	var f errs.Fields
+	for i, x := range results {
+		if _, ok := probe.Lookup(x.Check); !ok {
+			f.Add(fmt.Sprintf("results[%d].check", i), "no such check")
+		}
+		if !slices.Contains([]probe.Status{probe.Pass, probe.Fail, probe.Skipped, probe.Error}, x.Status) {
+			f.Add(fmt.Sprintf("results[%d].status", i), "pass, fail, skipped or error")
+		}
+		f.Text(fmt.Sprintf("results[%d].target", i), x.Target, true, 300)
+		f.Text(fmt.Sprintf("results[%d].evidence", i), x.Evidence, false, 2000)
+	}
+	if err := f.Err(); err != nil {
+		return Run{}, err
+	}
+	at = at.UTC()
+	r := Run{ID: db.NewID(), OrgID: o.ID, Org: o.Name, Sector: o.Sector, CERTOrgID: o.Parent(), Trigger: "import", RequestedBy: id.Label(),
+		State: Done, CreatedAt: at, StartedAt: &at, FinishedAt: &at, Score: Score(results), Month: at.Format("2006-01")}
+	for _, x := range results {
+		switch x.Status {
+		case probe.Pass:
+			r.Passed++
+		case probe.Fail:
+			r.Failed++
+		default:
+			r.Skipped++
+		}
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		if err := track(ctx, tx, []tracked{{OrgID: o.ID, Sector: o.Sector, CERTOrgID: o.Parent(), NextAt: at.Add(s.interval)}}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE hygiene_orgs SET next_at = $2 WHERE org_id = $1 AND next_at < $2`, o.ID, at.Add(s.interval)); err != nil {
+			return err
+		}
+		r.State = Queued
+		if err := insertRun(ctx, tx, r); err != nil {
+			return err
+		}
+		r.State = Done
+		if _, err := tx.Exec(ctx, `UPDATE hygiene_runs SET state = 'running', started_at = $2 WHERE id = $1`, r.ID, at); err != nil {
+			return err
+		}
+		if err := finishRun(ctx, tx, r, results, at); err != nil {
+			return err
+		}
+		opened, fixed, err := reconcile(ctx, tx, r, results, at)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.now(), audit.Event{Action: "hygiene.run.import", ObjectType: "hygiene_run", ObjectID: r.ID, OrgID: o.ID,
+			Summary: fmt.Sprintf("imported hygiene results of %s (%s): %d passed, %d failed; %d findings opened, %d fixed", o.Name,
+				at.Format(time.DateOnly), r.Passed, r.Failed, opened, fixed)})
+	})
+	return r, err
 }

@@ -43,6 +43,20 @@ var funcs = template.FuncMap{
 		return *s
 	},
 	"list": func(s ...string) []string { return s },
+	// num1 is a number with one decimal, "" for a nil *float64 (a score
+	// not yet known).
+	"num1": func(v any) string {
+		switch f := v.(type) {
+		case *float64:
+			if f == nil {
+				return ""
+			}
+			return strconv.FormatFloat(*f, 'f', 1, 64)
+		case float64:
+			return strconv.FormatFloat(f, 'f', 1, 64)
+		}
+		return ""
+	},
 	"fingerprint": func(fp string) string {
 		// Groups of four, as OpenPGP tools print them.
 		var b strings.Builder

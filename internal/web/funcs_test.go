@@ -12,3 +12,12 @@ func TestPercentOf(t *testing.T) {
 		t.Errorf("none: %q", got)
 	}
 }
+
+func TestNum1(t *testing.T) {
+	f := funcs["num1"].(func(any) string)
+	v := 87.25
+	var none *float64
+	if f(&v) != "87.2" && f(&v) != "87.3" || f(none) != "" || f(100.0) != "100.0" || f("x") != "" {
+		t.Errorf("num1: %q %q %q", f(&v), f(none), f(100.0))
+	}
+}

@@ -200,7 +200,7 @@ func TestExposure(t *testing.T) {
 		return nil, nil
 	}
 	got := results(probe.New(o).Run(probetest.Ctx(t), probe.Scope{Allow: all,
-		Addresses: []netip.Addr{netip.MustParseAddr(probetest.Exposed), netip.MustParseAddr("127.0.1.99")}}))
+		Addresses: []netip.Addr{netip.MustParseAddr(probetest.Exposed), netip.MustParseAddr("192.0.2.99")}}))
 	expect(t, got, map[string]string{
 		"exposure.risky-service " + probetest.Exposed + ":23":   "fail ~ Telnet",
 		"exposure.risky-service " + probetest.Exposed + ":3389": "fail ~ RDP",

@@ -38,17 +38,17 @@ const (
 	dkim2048 = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAmwuyijXpJarjDI6CxU7sJAynqm+d3jMY84uuKtYIb4toKNnk71Xe0wsYY7RrASElpsSuhq9777Bq3F7XmleqR4xM93/sq04ncO56MrW3bG/PbG542XBQ17jGezyXfT4/FXcDzhlvLI1dcLqDGDALjuF5/Oea98/uneUf4zlWCGE2sHD7Yyc+MuiLmPpnrGXh+NjOQDL1gQ2ZvhKCY5lL4K6N/Kwd1c/zBcwJmZKLSRdBpUTIMda4/3aTIDSSrJz7Bs1XH4Z7qx5lMZSkhfYn4ap1BpyVB/VLSsGjZr4e01Sn1zw1OvyoXHtTIU4hCcsAnKHDB56+frUneK793JIt2wIDAQAB"
 )
 
-// The fictional addresses the zones publish.
+// The fictional addresses the zones publish (TEST-NET-1, never dialled: Net.Addr maps them to loopback).
 const (
-	StrictNS     = "127.0.1.2"  // answers its zones only; no transfer
-	OpenNS       = "127.0.1.3"  // resolves for anyone and transfers zones
-	GoodWeb      = "127.0.1.10" // valid certificate, modern TLS, headers, signed security.txt, MTA-STS policy
-	BadWeb       = "127.0.1.11" // expired RSA certificate, TLS 1.0, weak suites, no headers, bad security.txt, plain HTTP
-	WrongNameWeb = "127.0.1.12" // a certificate for another name
-	SelfSigned   = "127.0.1.13" // a self-signed certificate
-	GoodMX       = "127.0.1.20" // STARTTLS with a valid certificate
-	BadMX        = "127.0.1.21" // no STARTTLS
-	Exposed      = "127.0.1.30" // telnet, an old OpenSSH and a vulnerable Apache
+	StrictNS     = "192.0.2.2"  // answers its zones only; no transfer
+	OpenNS       = "192.0.2.3"  // resolves for anyone and transfers zones
+	GoodWeb      = "192.0.2.10" // valid certificate, modern TLS, headers, signed security.txt, MTA-STS policy
+	BadWeb       = "192.0.2.11" // expired RSA certificate, TLS 1.0, weak suites, no headers, bad security.txt, plain HTTP
+	WrongNameWeb = "192.0.2.12" // a certificate for another name
+	SelfSigned   = "192.0.2.13" // a self-signed certificate
+	GoodMX       = "192.0.2.20" // STARTTLS with a valid certificate
+	BadMX        = "192.0.2.21" // no STARTTLS
+	Exposed      = "192.0.2.30" // telnet, an old OpenSSH and a vulnerable Apache
 )
 
 // ExposedPorts are the ports the exposed host listens on.
