@@ -126,12 +126,7 @@ func (s *Service) Schedule(ctx context.Context) (int, int, error) {
 			list = append(list, tracked{OrgID: o.ID, Sector: o.Sector, CERTOrgID: o.Parent(), NextAt: now.Add(offset(o.ID, s.interval))})
 		}
 	}
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		if err := track(ctx, tx, list); err != nil {
-			return err
-		}
-		return untrack(ctx, tx, ids)
-	})
+	err = s.db.Write(ctx, func(tx *db.Tx) error { return reconcileSchedule(ctx, tx, list) })
 	if err != nil {
 		return 0, 0, err
 	}

@@ -111,10 +111,12 @@ func (s *Service) Rollup(ctx context.Context, id *auth.Identity, sector string) 
 				o.Worst = string(probe.Severities[*worst])
 			}
 			return o, err
-		}, `SELECT o.org_id, o.sector, o.score, o.checked_at,
-			(SELECT COUNT(*) FROM hygiene_findings f WHERE f.org_id = o.org_id AND f.state = 'open'),
-			(SELECT MAX(f.severity_rank) FROM hygiene_findings f WHERE f.org_id = o.org_id AND f.state = 'open')
-			FROM hygiene_orgs o WHERE `+owhere+` ORDER BY CASE WHEN o.score IS NULL THEN 1 ELSE 0 END, o.score, o.org_id LIMIT 50`, oargs...)
+		}, `SELECT x.org_id, x.sector, x.score, x.checked_at,
+			(SELECT COUNT(*) FROM hygiene_findings f WHERE f.org_id = x.org_id AND f.state = 'open'),
+			(SELECT MAX(f.severity_rank) FROM hygiene_findings f WHERE f.org_id = x.org_id AND f.state = 'open')
+			FROM (SELECT o.org_id, o.sector, o.score, o.checked_at FROM hygiene_orgs o WHERE `+owhere+`
+				ORDER BY CASE WHEN o.score IS NULL THEN 1 ELSE 0 END, o.score, o.org_id LIMIT 50) x
+			ORDER BY CASE WHEN x.score IS NULL THEN 1 ELSE 0 END, x.score, x.org_id`, oargs...)
 		return err
 	})
 	if err != nil {
@@ -132,45 +134,69 @@ func (s *Service) Rollup(ctx context.Context, id *auth.Identity, sector string) 
 }
 
 // trend answers the mean score of the runs of each month since from, per
-// sector and over all (sector "").
+// sector and over all (sector ""): for staff the monthly sums over every
+// organisation; for others the sums kept for the CERTs they belong to
+// (their constituents' runs) and their own organisations' runs.
 func (s *Service) trend(ctx context.Context, q db.Querier, rd reader, from string) ([]MonthScore, error) {
-	scan := func(r db.Row) (MonthScore, error) {
-		var m MonthScore
-		var total float64
-		err := r.Scan(&m.Sector, &m.Month, &total, &m.Runs)
-		if m.Runs > 0 {
-			m.Score = round1(total / float64(m.Runs))
+	type key struct{ sector, month string }
+	type sum struct {
+		total float64
+		runs  int
+	}
+	sums := map[key]*sum{}
+	add := func(k key, total float64, runs int) {
+		v := sums[k]
+		if v == nil {
+			v = &sum{}
+			sums[k] = v
 		}
-		return m, err
+		v.total += total
+		v.runs += runs
+	}
+	scan := func(query string, args db.Args, own bool) error {
+		rows, err := q.Query(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("hygiene: trend: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k key
+			var total float64
+			var runs int
+			if err := rows.Scan(&k.sector, &k.month, &total, &runs); err != nil {
+				return err
+			}
+			add(k, total, runs)
+			if own && k.sector != "" { // an organisation's own runs count in the total too
+				add(key{"", k.month}, total, runs)
+			}
+		}
+		return rows.Err()
 	}
 	if rd.staff {
-		return db.QueryAll(ctx, q, scan, `SELECT sector, month, total, runs FROM hygiene_months WHERE month >= $1 ORDER BY sector, month`, from)
-	}
-	args := db.Args{from}
-	where := rd.where(&args, "r")
-	list, err := db.QueryAll(ctx, q, scan, `SELECT r.sector, r.month, SUM(r.score), COUNT(*) FROM hygiene_runs r
-		WHERE r.state = 'done' AND r.score IS NOT NULL AND r.month >= $1 AND `+where+` GROUP BY r.sector, r.month`, args...)
-	if err != nil {
-		return nil, err
-	}
-	all := map[string]*MonthScore{}
-	for _, m := range list {
-		a := all[m.Month]
-		if a == nil {
-			a = &MonthScore{Month: m.Month}
-			all[m.Month] = a
+		if err := scan(`SELECT sector, month, total, runs FROM hygiene_months WHERE cert_org_id = '' AND month >= $1`, db.Args{from}, false); err != nil {
+			return nil, err
 		}
-		a.Score += m.Score * float64(m.Runs)
-		a.Runs += m.Runs
+	} else if len(rd.orgs) > 0 {
+		args := db.Args{from}
+		in := db.In(&args, rd.orgs)
+		if err := scan(`SELECT sector, month, SUM(total), SUM(runs) FROM hygiene_months WHERE cert_org_id IN (`+in+`) AND month >= $1
+			GROUP BY sector, month`, args, false); err != nil {
+			return nil, err
+		}
+		args = db.Args{from}
+		in = db.In(&args, rd.orgs)
+		if err := scan(`SELECT r.sector, r.month, SUM(r.score), COUNT(*) FROM hygiene_runs r WHERE r.org_id IN (`+in+`) AND r.cert_org_id NOT IN (`+in+`)
+			AND r.state = 'done' AND r.score IS NOT NULL AND r.month >= $1 GROUP BY r.sector, r.month`, args, true); err != nil {
+			return nil, err
+		}
 	}
-	for _, a := range all {
-		a.Score = round1(a.Score / float64(a.Runs))
-		list = append(list, *a)
+	out := make([]MonthScore, 0, len(sums))
+	for k, v := range sums {
+		out = append(out, MonthScore{Sector: k.sector, Month: k.month, Runs: v.runs, Score: round1(v.total / float64(v.runs))})
 	}
-	slices.SortFunc(list, func(a, b MonthScore) int {
-		return cmp.Or(cmp.Compare(a.Sector, b.Sector), cmp.Compare(a.Month, b.Month))
-	})
-	return list, nil
+	slices.SortFunc(out, func(a, b MonthScore) int { return cmp.Or(cmp.Compare(a.Sector, b.Sector), cmp.Compare(a.Month, b.Month)) })
+	return out, nil
 }
 
 func round1(f float64) float64 { return float64(int(f*10+0.5)) / 10 }

@@ -67,9 +67,8 @@ type tracked struct {
 // the sector and CERT of the others current.
 func track(ctx context.Context, tx *db.Tx, list []tracked) error {
 	for _, o := range list {
-		if _, err := tx.Exec(ctx, `INSERT INTO hygiene_orgs (org_id, sector, cert_org_id, next_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (org_id) DO UPDATE SET sector = excluded.sector, cert_org_id = excluded.cert_org_id
-			WHERE hygiene_orgs.sector <> excluded.sector OR hygiene_orgs.cert_org_id <> excluded.cert_org_id`,
+		if _, err := tx.ExecRepeated(ctx, `INSERT INTO hygiene_orgs (org_id, sector, cert_org_id, next_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (org_id) DO UPDATE SET sector = excluded.sector, cert_org_id = excluded.cert_org_id`,
 			o.OrgID, o.Sector, o.CERTOrgID, o.NextAt); err != nil {
 			return fmt.Errorf("hygiene: schedule: %w", err)
 		}
@@ -77,15 +76,51 @@ func track(ctx context.Context, tx *db.Tx, list []tracked) error {
 	return nil
 }
 
-// untrack forgets organisations that no longer have a constituency.
-func untrack(ctx context.Context, tx *db.Tx, keep []string) error {
-	args := db.Args{}
-	where := "1 = 1"
-	if len(keep) > 0 {
-		where = "org_id NOT IN (" + db.In(&args, keep) + ")"
+// reconcileSchedule brings the schedule to list, the organisations with
+// something to check: new ones added, changed sectors and CERTs written,
+// organisations gone forgotten. Only what differs is written.
+func reconcileSchedule(ctx context.Context, tx *db.Tx, list []tracked) error {
+	type known struct{ sector, cert string }
+	have := map[string]known{}
+	rows, err := tx.Query(ctx, `SELECT org_id, sector, cert_org_id FROM hygiene_orgs`)
+	if err != nil {
+		return fmt.Errorf("hygiene: schedule: %w", err)
 	}
-	_, err := tx.Exec(ctx, `DELETE FROM hygiene_orgs WHERE `+where, args...)
-	return err
+	for rows.Next() {
+		var id string
+		var k known
+		if err := rows.Scan(&id, &k.sector, &k.cert); err != nil {
+			rows.Close()
+			return err
+		}
+		have[id] = k
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var changed []tracked
+	for _, o := range list {
+		k, ok := have[o.OrgID]
+		if !ok || k.sector != o.Sector || k.cert != o.CERTOrgID {
+			changed = append(changed, o)
+		}
+		delete(have, o.OrgID)
+	}
+	if err := track(ctx, tx, changed); err != nil {
+		return err
+	}
+	gone := make([]string, 0, len(have))
+	for id := range have {
+		gone = append(gone, id)
+	}
+	for i := 0; i < len(gone); i += 500 {
+		args := db.Args{}
+		if _, err := tx.Exec(ctx, `DELETE FROM hygiene_orgs WHERE org_id IN (`+db.In(&args, gone[i:min(i+500, len(gone))])+`)`, args...); err != nil {
+			return fmt.Errorf("hygiene: schedule: %w", err)
+		}
+	}
+	return nil
 }
 
 func trackedOrg(ctx context.Context, q db.Querier, orgID string) (tracked, bool, error) {
@@ -184,14 +219,22 @@ func finishRun(ctx context.Context, tx *db.Tx, r Run, results []probe.Result, no
 	if r.Score == nil {
 		return nil
 	}
-	sectors := []string{""} // the whole country
+	// The month's sums: over all, the sector, the CERT's constituents and
+	// the CERT's constituents of the sector.
+	keys := [][2]string{{"", ""}}
 	if r.Sector != "" {
-		sectors = append(sectors, r.Sector)
+		keys = append(keys, [2]string{"", r.Sector})
 	}
-	for _, sector := range sectors {
-		if _, err := tx.Exec(ctx, `INSERT INTO hygiene_months (sector, month, total, runs) VALUES ($1, $2, $3, 1)
-			ON CONFLICT (sector, month) DO UPDATE SET total = hygiene_months.total + excluded.total, runs = hygiene_months.runs + 1`,
-			sector, r.Month, *r.Score); err != nil {
+	if r.CERTOrgID != "" {
+		keys = append(keys, [2]string{r.CERTOrgID, ""})
+		if r.Sector != "" {
+			keys = append(keys, [2]string{r.CERTOrgID, r.Sector})
+		}
+	}
+	for _, k := range keys {
+		if _, err := tx.Exec(ctx, `INSERT INTO hygiene_months (cert_org_id, sector, month, total, runs) VALUES ($1, $2, $3, $4, 1)
+			ON CONFLICT (cert_org_id, sector, month) DO UPDATE SET total = hygiene_months.total + excluded.total, runs = hygiene_months.runs + 1`,
+			k[0], k[1], r.Month, *r.Score); err != nil {
 			return fmt.Errorf("hygiene: months: %w", err)
 		}
 	}

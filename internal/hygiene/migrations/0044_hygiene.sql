@@ -2,7 +2,7 @@
 -- organisation granted, the schedule and latest score of every
 -- organisation with a constituency, each run of the checks with its
 -- results, findings that open and close themselves, and monthly sums per
--- sector for the trend.
+-- sector and CERT for the trend.
 
 CREATE TABLE hygiene_permissions (
     org_id              TEXT PRIMARY KEY,
@@ -47,6 +47,7 @@ CREATE TABLE hygiene_runs (
     month         TEXT NOT NULL DEFAULT ''          -- YYYY-MM it finished in, for trends
 );
 CREATE INDEX hygiene_runs_month ON hygiene_runs (month, sector);
+CREATE INDEX hygiene_runs_cert ON hygiene_runs (cert_org_id, month);
 CREATE INDEX hygiene_runs_org ON hygiene_runs (org_id, created_at);
 CREATE INDEX hygiene_runs_state ON hygiene_runs (state, org_id);
 
@@ -81,12 +82,14 @@ CREATE TABLE hygiene_findings (
 );
 CREATE INDEX hygiene_findings_open ON hygiene_findings (state, severity_rank, org_id);
 CREATE INDEX hygiene_findings_cert ON hygiene_findings (cert_org_id, state);
+CREATE INDEX hygiene_findings_org ON hygiene_findings (org_id, state, severity_rank);
 CREATE INDEX hygiene_findings_notify ON hygiene_findings (notified_at, state);
 
 CREATE TABLE hygiene_months (
-    sector  TEXT NOT NULL,                           -- '' is every organisation
-    month   TEXT NOT NULL,                           -- YYYY-MM
-    total   DOUBLE PRECISION NOT NULL,
-    runs    INTEGER NOT NULL,
-    PRIMARY KEY (sector, month)
+    cert_org_id TEXT NOT NULL,                       -- '' over every organisation, else the CERT's constituents
+    sector      TEXT NOT NULL,                       -- '' over every sector
+    month       TEXT NOT NULL,                       -- YYYY-MM
+    total       DOUBLE PRECISION NOT NULL,           -- sum of the runs' scores
+    runs        INTEGER NOT NULL,
+    PRIMARY KEY (cert_org_id, sector, month)
 );
