@@ -35,7 +35,9 @@ func (m manyOrgs) GetMany(_ context.Context, _ *auth.Identity, ids []string) ([]
 	return out, nil
 }
 
-func (m manyOrgs) Members(context.Context, *auth.Identity, string) ([]auth.Member, error) { return nil, nil }
+func (m manyOrgs) Members(context.Context, *auth.Identity, string) ([]auth.Member, error) {
+	return nil, nil
+}
 
 func (m manyOrgs) Constituencies(context.Context, *auth.Identity) (map[string]directory.Constituency, error) {
 	out := make(map[string]directory.Constituency, m.n)

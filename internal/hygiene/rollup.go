@@ -195,7 +195,9 @@ func (s *Service) trend(ctx context.Context, q db.Querier, rd reader, from strin
 	for k, v := range sums {
 		out = append(out, MonthScore{Sector: k.sector, Month: k.month, Runs: v.runs, Score: round1(v.total / float64(v.runs))})
 	}
-	slices.SortFunc(out, func(a, b MonthScore) int { return cmp.Or(cmp.Compare(a.Sector, b.Sector), cmp.Compare(a.Month, b.Month)) })
+	slices.SortFunc(out, func(a, b MonthScore) int {
+		return cmp.Or(cmp.Compare(a.Sector, b.Sector), cmp.Compare(a.Month, b.Month))
+	})
 	return out, nil
 }
 
