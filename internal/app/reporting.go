@@ -59,6 +59,9 @@ func (r reportRecords) Figures(ctx context.Context, orgID string, from, to time.
 	if f.PeopleTrained, err = r.c.Training.Completions(ctx, orgs, from, to); err != nil {
 		return f, err
 	}
-	f.AssessmentsReported, f.RemediationOverdue, err = r.c.Assessments.Figures(ctx, orgID, from, to)
+	if f.AssessmentsReported, f.RemediationOverdue, err = r.c.Assessments.Figures(ctx, orgID, from, to); err != nil {
+		return f, err
+	}
+	f.HygieneOpened, f.HygieneFixed, err = r.c.Hygiene.Figures(ctx, orgID, from, to)
 	return f, err
 }

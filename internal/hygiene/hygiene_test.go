@@ -314,6 +314,15 @@ func TestHygiene(t *testing.T) {
 			t.Errorf("another organisation read the run: %v", err)
 		}
 
+		// A periodic report's figures: the bank's two high findings opened
+		// and fixed this week, none of the retail CERT's fixed.
+		if opened, fixed, err := s.Figures(ctx, "bankcert", now.AddDate(0, 0, -1), now.Add(time.Hour)); err != nil || opened != 2 || fixed != 2 {
+			t.Errorf("BankCERT's figures: %d opened, %d fixed, %v", opened, fixed, err)
+		}
+		if opened, fixed, _ := s.Figures(ctx, "retailcert", now.AddDate(0, 0, -1), now.Add(time.Hour)); opened < 4 || fixed != 0 {
+			t.Errorf("the retail CERT's figures: %d opened, %d fixed", opened, fixed)
+		}
+
 		// The roll-up over what each reads.
 		all, err := s.Rollup(ctx, staff, "")
 		if err != nil || len(all.Sectors) != 2 || all.National == nil || len(all.Orgs) != 2 || all.Orgs[0].OrgID != "shop" {

@@ -213,3 +213,20 @@ func Months(now time.Time) []string {
 	}
 	return out
 }
+
+// Figures counts, for a CERT's periodic report, the high and critical
+// findings of its constituents (and its own) opened in [from, to), and
+// those fixed in it.
+func (s *Service) Figures(ctx context.Context, certOrgID string, from, to time.Time) (opened, fixed int, err error) {
+	err = s.db.Read(ctx, func(q db.Querier) error {
+		return q.QueryRow(ctx, `SELECT
+			COALESCE(SUM(CASE WHEN f.first_seen >= $2 AND f.first_seen < $3 THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN f.state = 'fixed' AND f.fixed_at >= $2 AND f.fixed_at < $3 THEN 1 ELSE 0 END), 0)
+			FROM hygiene_findings f WHERE (f.cert_org_id = $1 OR f.org_id = $1) AND f.severity_rank >= $4`,
+			certOrgID, from, to, probe.High.Rank()).Scan(&opened, &fixed)
+	})
+	if err != nil {
+		err = fmt.Errorf("hygiene: figures: %w", err)
+	}
+	return opened, fixed, err
+}

@@ -73,6 +73,11 @@ type Figures struct {
 	// their day at the period's end.
 	AssessmentsReported int `json:"assessments_reported"`
 	RemediationOverdue  int `json:"remediation_overdue"`
+	// HygieneOpened and HygieneFixed count the high and critical hygiene
+	// findings of the CERT's constituents (and its own) that opened, and
+	// that were fixed, in the period.
+	HygieneOpened int `json:"hygiene_findings_opened"`
+	HygieneFixed  int `json:"hygiene_findings_fixed"`
 	// ByClass is a report's (absent from the roll-up's cells and totals).
 	ByClass []Count `json:"incidents_by_class,omitempty"`
 }

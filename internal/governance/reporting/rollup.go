@@ -101,11 +101,11 @@ func (s *Service) Rollup(ctx context.Context, id *auth.Identity, from, to time.T
 			f := &x.c.Figures
 			err := r.Scan(&x.org, &x.period, &x.c.ReportID, &x.c.Status, &f.Incidents, &f.IncidentsCritical, &f.IncidentsHigh, &f.IncidentsClosed,
 				&f.DeadlinesDue, &f.DeadlinesMet, &f.VulnReports, &f.CasesOpened, &f.AlertsDelivered, &f.AlertsAcknowledged, &f.IndicatorsShared,
-				&f.IndicatorsRouted, &f.PeopleTrained, &f.AssessmentsReported, &f.RemediationOverdue)
+				&f.IndicatorsRouted, &f.PeopleTrained, &f.AssessmentsReported, &f.RemediationOverdue, &f.HygieneOpened, &f.HygieneFixed)
 			return x, err
 		}, `SELECT org_id, period, id, status, incidents, incidents_critical, incidents_high, incidents_closed, deadlines_due, deadlines_met,
 			vuln_reports, cases_opened, alerts_delivered, alerts_acknowledged, indicators_shared, indicators_routed, people_trained,
-			assessments_reported, remediation_overdue
+			assessments_reported, remediation_overdue, hygiene_opened, hygiene_fixed
 			FROM governance_reports WHERE period_start >= $1 AND period_start < $2 AND status IN ('submitted', 'accepted')
 			ORDER BY period_start, org_id`, a...); err != nil {
 			return fmt.Errorf("reporting: roll-up: %w", err)
@@ -117,11 +117,12 @@ func (s *Service) Rollup(ctx context.Context, id *auth.Identity, from, to time.T
 			f := &t.Figures
 			err := r.Scan(&t.Period, &start, &t.Reports, &f.Incidents, &f.IncidentsCritical, &f.IncidentsHigh, &f.IncidentsClosed, &f.DeadlinesDue,
 				&f.DeadlinesMet, &f.VulnReports, &f.CasesOpened, &f.AlertsDelivered, &f.AlertsAcknowledged, &f.IndicatorsShared, &f.IndicatorsRouted,
-				&f.PeopleTrained, &f.AssessmentsReported, &f.RemediationOverdue)
+				&f.PeopleTrained, &f.AssessmentsReported, &f.RemediationOverdue, &f.HygieneOpened, &f.HygieneFixed)
 			return t, err
 		}, `SELECT period, MIN(period_start), COUNT(*), SUM(incidents), SUM(incidents_critical), SUM(incidents_high), SUM(incidents_closed),
 			SUM(deadlines_due), SUM(deadlines_met), SUM(vuln_reports), SUM(cases_opened), SUM(alerts_delivered), SUM(alerts_acknowledged),
-			SUM(indicators_shared), SUM(indicators_routed), SUM(people_trained), SUM(assessments_reported), SUM(remediation_overdue)
+			SUM(indicators_shared), SUM(indicators_routed), SUM(people_trained), SUM(assessments_reported), SUM(remediation_overdue),
+			SUM(hygiene_opened), SUM(hygiene_fixed)
 			FROM governance_reports WHERE period_start >= $1 AND period_start < $2 AND status IN ('submitted', 'accepted')
 			GROUP BY period ORDER BY MIN(period_start), period`, a...)
 		if err != nil {
@@ -235,7 +236,8 @@ func (r Rollup) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	head := []string{"org_id", "org", "period", "status", "incidents", "incidents_critical", "incidents_high", "incidents_closed",
 		"deadlines_due", "deadlines_met", "vulnerability_reports", "cases_opened", "alerts_delivered", "alerts_acknowledged",
-		"indicators_shared", "indicators_routed", "people_trained", "assessments_reported", "remediation_overdue"}
+		"indicators_shared", "indicators_routed", "people_trained", "assessments_reported", "remediation_overdue",
+		"hygiene_findings_opened", "hygiene_findings_fixed"}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -252,7 +254,7 @@ func (r Rollup) WriteCSV(w io.Writer) error {
 				rec = append(rec, c.Status)
 				for _, n := range []int{f.Incidents, f.IncidentsCritical, f.IncidentsHigh, f.IncidentsClosed, f.DeadlinesDue, f.DeadlinesMet,
 					f.VulnReports, f.CasesOpened, f.AlertsDelivered, f.AlertsAcknowledged, f.IndicatorsShared, f.IndicatorsRouted, f.PeopleTrained,
-					f.AssessmentsReported, f.RemediationOverdue} {
+					f.AssessmentsReported, f.RemediationOverdue, f.HygieneOpened, f.HygieneFixed} {
 					rec = append(rec, strconv.Itoa(n))
 				}
 			}

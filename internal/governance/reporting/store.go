@@ -36,7 +36,7 @@ func putSchedule(ctx context.Context, tx *db.Tx, orgID string, in ScheduleInput,
 
 const reportCols = `id, org_id, period, period_start, period_end, status, incidents, incidents_critical, incidents_high, incidents_closed,
 	deadlines_due, deadlines_met, vuln_reports, cases_opened, alerts_delivered, alerts_acknowledged, indicators_shared, indicators_routed,
-	people_trained, assessments_reported, remediation_overdue, by_class, summary, highlights, challenges, plans, assembled_at, submitted_at, submitted_by, reviewed_at, reviewed_by,
+	people_trained, assessments_reported, remediation_overdue, hygiene_opened, hygiene_fixed, by_class, summary, highlights, challenges, plans, assembled_at, submitted_at, submitted_by, reviewed_at, reviewed_by,
 	review_note, created_at, updated_at`
 
 func scanReport(r db.Row) (Report, error) {
@@ -45,7 +45,7 @@ func scanReport(r db.Row) (Report, error) {
 	f := &x.Figures
 	err := r.Scan(&x.ID, &x.OrgID, &x.Period, &x.PeriodStart, &x.PeriodEnd, &x.Status, &f.Incidents, &f.IncidentsCritical, &f.IncidentsHigh,
 		&f.IncidentsClosed, &f.DeadlinesDue, &f.DeadlinesMet, &f.VulnReports, &f.CasesOpened, &f.AlertsDelivered, &f.AlertsAcknowledged,
-		&f.IndicatorsShared, &f.IndicatorsRouted, &f.PeopleTrained, &f.AssessmentsReported, &f.RemediationOverdue, &byClass, &x.Summary, &x.Highlights, &x.Challenges, &x.Plans,
+		&f.IndicatorsShared, &f.IndicatorsRouted, &f.PeopleTrained, &f.AssessmentsReported, &f.RemediationOverdue, &f.HygieneOpened, &f.HygieneFixed, &byClass, &x.Summary, &x.Highlights, &x.Challenges, &x.Plans,
 		&x.AssembledAt, &x.SubmittedAt, &x.SubmittedBy, &x.ReviewedAt, &x.ReviewedBy, &x.ReviewNote, &x.CreatedAt, &x.UpdatedAt)
 	if err != nil {
 		return Report{}, err
@@ -87,11 +87,13 @@ func insertReport(ctx context.Context, tx *db.Tx, x Report) error {
 	f := x.Figures
 	_, err := tx.Exec(ctx, `INSERT INTO governance_reports (id, org_id, period, period_start, period_end, status, incidents, incidents_critical,
 		incidents_high, incidents_closed, deadlines_due, deadlines_met, vuln_reports, cases_opened, alerts_delivered, alerts_acknowledged,
-		indicators_shared, indicators_routed, people_trained, assessments_reported, remediation_overdue, by_class, assembled_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $24)`,
+		indicators_shared, indicators_routed, people_trained, assessments_reported, remediation_overdue, by_class, assembled_at, created_at, updated_at,
+		hygiene_opened, hygiene_fixed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $24, $25, $26)`,
 		x.ID, x.OrgID, x.Period, x.PeriodStart, x.PeriodEnd, x.Status, f.Incidents, f.IncidentsCritical, f.IncidentsHigh, f.IncidentsClosed,
 		f.DeadlinesDue, f.DeadlinesMet, f.VulnReports, f.CasesOpened, f.AlertsDelivered, f.AlertsAcknowledged, f.IndicatorsShared,
-		f.IndicatorsRouted, f.PeopleTrained, f.AssessmentsReported, f.RemediationOverdue, string(byClass), x.AssembledAt, x.CreatedAt)
+		f.IndicatorsRouted, f.PeopleTrained, f.AssessmentsReported, f.RemediationOverdue, string(byClass), x.AssembledAt, x.CreatedAt,
+		f.HygieneOpened, f.HygieneFixed)
 	if db.IsUniqueViolation(err) {
 		return errs.Conflict("%s has a report for %s already", x.OrgID, x.Period)
 	}
@@ -106,10 +108,10 @@ func setFigures(ctx context.Context, tx *db.Tx, id string, f Figures, at time.Ti
 	_, err := tx.Exec(ctx, `UPDATE governance_reports SET incidents = $2, incidents_critical = $3, incidents_high = $4, incidents_closed = $5,
 		deadlines_due = $6, deadlines_met = $7, vuln_reports = $8, cases_opened = $9, alerts_delivered = $10, alerts_acknowledged = $11,
 		indicators_shared = $12, indicators_routed = $13, people_trained = $14, by_class = $15, assembled_at = $16, updated_at = $16,
-		assessments_reported = $17, remediation_overdue = $18 WHERE id = $1`,
+		assessments_reported = $17, remediation_overdue = $18, hygiene_opened = $19, hygiene_fixed = $20 WHERE id = $1`,
 		id, f.Incidents, f.IncidentsCritical, f.IncidentsHigh, f.IncidentsClosed, f.DeadlinesDue, f.DeadlinesMet, f.VulnReports, f.CasesOpened,
 		f.AlertsDelivered, f.AlertsAcknowledged, f.IndicatorsShared, f.IndicatorsRouted, f.PeopleTrained, string(byClass), at,
-		f.AssessmentsReported, f.RemediationOverdue)
+		f.AssessmentsReported, f.RemediationOverdue, f.HygieneOpened, f.HygieneFixed)
 	if err != nil {
 		return fmt.Errorf("reporting: figures: %w", err)
 	}
