@@ -52,6 +52,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/threads"
 	"github.com/certhub/certhub/internal/procurement"
 	"github.com/certhub/certhub/internal/schema"
+	"github.com/certhub/certhub/internal/telemetry"
 	"github.com/certhub/certhub/internal/training"
 	"github.com/certhub/certhub/internal/vdp"
 	"github.com/certhub/certhub/internal/vdp/model"
@@ -156,6 +157,8 @@ type Core struct {
 	// Hygiene is the constituents' cyber hygiene: scheduled checks,
 	// findings, scores.
 	Hygiene *hygiene.Service
+	// Telemetry is the constituents' gateway traffic and its anomalies.
+	Telemetry *telemetry.Service
 	// Maturity is each CERT's SIM3 maturity: self-assessments, peer
 	// reviews, the history of levels.
 	Maturity *maturity.Service
@@ -298,6 +301,10 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Interval: cfg.Hygiene.Interval, NotifyAt: probe.Severity(cfg.Hygiene.NotifyAt), Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""),
 		CenterName: cfg.CenterName})
 	c.Hygiene.Register(c.Queue)
+	c.Telemetry = telemetry.NewService(telemetry.Options{DB: c.DB, Orgs: c.Directory, Indicators: telemetryIndicators{intel: c.Intel},
+		Outbox: notify.NewOutbox(c.Queue, key), Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
+	c.Telemetry.Register(c.Queue)
+	c.Auth.AllowForeignTokens(telemetry.TokenPrefix)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

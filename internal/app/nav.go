@@ -12,7 +12,7 @@ import (
 // own access rules). Staff see them all; periodic reports and CSIRT
 // maturity are the CERTs'; the council's members come from the CERTs and
 // the ministries; assessments are of constituents, by CERTs and labs;
-// hygiene is the constituents' and their CERTs'.
+// hygiene and gateway telemetry are the constituents' and their CERTs'.
 func (a *App) navFor(ctx context.Context, id *auth.Identity) map[string]bool {
 	if id.IsStaff() || id.IsSystem() {
 		return nil
@@ -35,5 +35,5 @@ func (a *App) navFor(ctx context.Context, id *auth.Identity) map[string]bool {
 		}
 	}
 	return map[string]bool{"periodic-reports": cert, "council": cert || ministry, "assessments": cert || constituent || lab, "maturity": cert,
-		"hygiene": cert || constituent}
+		"hygiene": cert || constituent, "telemetry": cert || constituent}
 }

@@ -37,6 +37,7 @@ import (
 	procurementpages "github.com/certhub/certhub/internal/procurement/pages"
 	"github.com/certhub/certhub/internal/schema"
 	"github.com/certhub/certhub/internal/site"
+	"github.com/certhub/certhub/internal/telemetry"
 	"github.com/certhub/certhub/internal/training"
 	vdpapi "github.com/certhub/certhub/internal/vdp/api"
 	vdppages "github.com/certhub/certhub/internal/vdp/pages"
@@ -53,7 +54,7 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates(), maturity.Templates(), hygiene.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates(), maturity.Templates(), hygiene.Templates(), telemetry.Templates())
 	if err != nil {
 		return err
 	}
@@ -92,6 +93,7 @@ func (a *App) routes() error {
 	reporting.NewAPI(a.Reporting).Register(rt, api)
 	assessment.NewAPI(a.Assessments).Register(rt, api)
 	hygiene.NewAPI(a.Hygiene).Register(rt, api)
+	telemetry.NewAPI(a.Telemetry).Register(rt, api)
 	maturity.NewAPI(a.Maturity).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
@@ -123,6 +125,7 @@ func (a *App) routes() error {
 	reporting.NewPages(a.Reporting, rd).Register(rt)
 	assessment.NewPages(a.Assessments, a.Directory, rd).Register(rt)
 	hygiene.NewPages(a.Hygiene, rd).Register(rt)
+	telemetry.NewPages(a.Telemetry, a.Directory, rd).Register(rt)
 	maturity.NewPages(a.Maturity, a.Directory, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)

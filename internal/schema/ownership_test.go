@@ -29,6 +29,7 @@ var ownerDirs = map[string][]string{
 	"training":     {"internal/training"},
 	"governance":   {"internal/governance"},
 	"hygiene":      {"internal/hygiene"},
+	"telemetry":    {"internal/telemetry"},
 }
 
 var (

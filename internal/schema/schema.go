@@ -14,6 +14,7 @@ import (
 	intel "github.com/certhub/certhub/internal/intel/migrations"
 	platform "github.com/certhub/certhub/internal/platform/migrations"
 	procurement "github.com/certhub/certhub/internal/procurement/migrations"
+	telemetry "github.com/certhub/certhub/internal/telemetry/migrations"
 	training "github.com/certhub/certhub/internal/training/migrations"
 	vdp "github.com/certhub/certhub/internal/vdp/migrations"
 )
@@ -33,6 +34,7 @@ var Owners = []struct {
 	{"training", training.FS},
 	{"governance", governance.FS},
 	{"hygiene", hygiene.FS},
+	{"telemetry", telemetry.FS},
 }
 
 var merged = func() fs.FS {

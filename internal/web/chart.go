@@ -16,6 +16,17 @@ type LineChart struct {
 	Lines         []ChartLine
 	Grid          []ChartTick
 	XLabels       []ChartTick
+	// Marks are vertical lines at points of interest (Mark), Top their
+	// upper end.
+	Marks []ChartTick
+	Top   int
+	left  int
+	step  int
+}
+
+// Mark draws a vertical line at the i-th label, named label.
+func (c *LineChart) Mark(i int, label string) {
+	c.Marks = append(c.Marks, ChartTick{X: c.left + i*c.step, Y: c.Bottom - 12, Label: label})
 }
 
 // ChartLine is one series drawn.
@@ -43,9 +54,10 @@ var chartColours = []string{"#3d6a9e", "#b5472f", "#2f7d4f", "#8a5a00", "#6b4c9a
 // NewLineChart lays out series over labels between lo and hi (the y axis,
 // with gridlines at ticks values).
 func NewLineChart(title string, labels []string, series []Series, lo, hi float64, ticks []float64) LineChart {
-	const left, top, step, plotH = 40, 10, 64, 160
+	const left, top, plotH = 40, 10, 160
 	n := max(len(labels), 2)
-	c := LineChart{Title: title, Width: left + (n-1)*step + 30, Height: top + plotH + 30}
+	step := min(64, max(4, 840/(n-1))) // a long series fits a screen
+	c := LineChart{Title: title, Width: left + (n-1)*step + 30, Height: top + plotH + 30, Top: top, left: left, step: step}
 	c.Right, c.Bottom = left+(n-1)*step+10, top+plotH+22
 	y := func(v float64) int {
 		if hi <= lo {
@@ -57,7 +69,7 @@ func NewLineChart(title string, labels []string, series []Series, lo, hi float64
 	for _, t := range ticks {
 		c.Grid = append(c.Grid, ChartTick{Y: y(t), Label: trimFloat(t)})
 	}
-	every := max(1, (len(labels)+7)/8) // at most eight labels fit a phone
+	every := max(1, (len(labels)+6)/7) // at most eight labels fit a phone
 	for i, l := range labels {
 		if i%every == 0 || i == len(labels)-1 {
 			c.XLabels = append(c.XLabels, ChartTick{X: x(i), Label: l})

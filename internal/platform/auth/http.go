@@ -49,6 +49,10 @@ func (s *Service) Authenticate(sm *scs.SessionManager) func(http.Handler) http.H
 					httpx.WriteProblem(w, r, errs.Unauthenticated("use Authorization: Bearer <API token>"))
 					return
 				}
+				if s.isForeign(strings.TrimSpace(cred)) {
+					next.ServeHTTP(w, r.WithContext(ctx))
+					return
+				}
 				id, err := s.AuthenticateToken(ctx, strings.TrimSpace(cred), ip)
 				if err != nil {
 					httpx.WriteProblem(w, r, err)

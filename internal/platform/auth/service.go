@@ -43,6 +43,24 @@ type Service struct {
 	loginIPs *Limiter
 	resetIPs *Limiter
 	basic    *basicCache
+	// foreign are the prefixes of bearer tokens that are not API tokens
+	// (a domain's own credentials, such as a gateway's ingest token):
+	// Authenticate lets them through to the handler, anonymous.
+	foreign []string
+}
+
+// AllowForeignTokens lets bearer tokens starting with prefix through
+// Authenticate without an identity: the handler that takes them checks
+// them itself. Call it while wiring, before serving.
+func (s *Service) AllowForeignTokens(prefix string) { s.foreign = append(s.foreign, prefix) }
+
+func (s *Service) isForeign(cred string) bool {
+	for _, p := range s.foreign {
+		if strings.HasPrefix(cred, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewService makes the service.

@@ -35,6 +35,10 @@ type WorkerDefaults[T Args] = river.WorkerDefaults[T]
 // InsertOpts tunes one enqueue (schedule, priority, uniqueness, attempts).
 type InsertOpts = river.InsertOpts
 
+// UniqueOpts makes an enqueue a no-op while an equal job is pending (by
+// its arguments, within a period).
+type UniqueOpts = river.UniqueOpts
+
 // Options configure a Queue.
 type Options struct {
 	// Work makes this process run jobs; without it the queue only enqueues
