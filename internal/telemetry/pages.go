@@ -42,7 +42,9 @@ type Pages struct {
 }
 
 // NewPages makes the pages.
-func NewPages(s *Service, orgs OrgDirectory, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd, orgs: orgs} }
+func NewPages(s *Service, orgs OrgDirectory, rd *web.Renderer) *Pages {
+	return &Pages{s: s, rd: rd, orgs: orgs}
+}
 
 // Register adds the routes.
 func (p *Pages) Register(rt *httpx.Router) {
