@@ -279,6 +279,16 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/hygiene/organisations/{id}", "/api/v1/hygiene/organisations/{firstbank}", "----YYYY-"},
 	{"GET /api/v1/hygiene/organisations/{id}", "/api/v1/hygiene/organisations/{karakoram}", staff},
 	{"GET /api/v1/hygiene/runs/{id}", "/api/v1/hygiene/runs/{hygiene_bank}", "----YYYY-"},
+	{"GET /console/telemetry", "/console/telemetry", signedIn}, // over what each reads
+	{"GET /console/telemetry/gateways/{id}", "/console/telemetry/gateways/{gateway_bank}", "----YYYY-"}, // the bank, BankCERT, the center
+	{"GET /console/telemetry/gateways/{id}", "/console/telemetry/gateways/{gateway_telco}", staff},
+	{"GET /console/telemetry/anomalies/{id}", "/console/telemetry/anomalies/{anomaly_bank}", "----YYYY-"},
+	{"GET /api/v1/telemetry/gateways", "/api/v1/telemetry/gateways", signedIn},
+	{"GET /api/v1/telemetry/gateways/{id}", "/api/v1/telemetry/gateways/{gateway_bank}", "----YYYY-"},
+	{"GET /api/v1/telemetry/gateways/{id}", "/api/v1/telemetry/gateways/{gateway_telco}", staff},
+	{"GET /api/v1/telemetry/gateways/{id}/series", "/api/v1/telemetry/gateways/{gateway_bank}/series", "----YYYY-"},
+	{"GET /api/v1/telemetry/anomalies", "/api/v1/telemetry/anomalies", signedIn},
+	{"GET /api/v1/telemetry/anomalies/{id}", "/api/v1/telemetry/anomalies/{anomaly_bank}", "----YYYY-"},
 	{"GET /api/v1/assessments", "/api/v1/assessments", signedIn},
 	{"GET /api/v1/assessments/due", "/api/v1/assessments/due", signedIn},
 	{"GET /api/v1/assessments/maturity", "/api/v1/assessments/maturity?baseline=national-policy", signedIn},
@@ -556,6 +566,9 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("assess_bank", `SELECT a.id FROM governance_assessments a JOIN orgs o ON o.id = a.org_id WHERE o.name = 'First Example Bank'`)
 	one("assess_telco", `SELECT a.id FROM governance_assessments a JOIN orgs o ON o.id = a.org_id WHERE o.name = 'Karakoram Telecom'`)
 	one("hygiene_bank", `SELECT r.id FROM hygiene_runs r JOIN orgs o ON o.id = r.org_id WHERE o.name = 'First Example Bank' ORDER BY r.created_at DESC LIMIT 1`)
+	one("gateway_bank", `SELECT g.id FROM telemetry_gateways g JOIN orgs o ON o.id = g.org_id WHERE o.name = 'First Example Bank'`)
+	one("gateway_telco", `SELECT g.id FROM telemetry_gateways g JOIN orgs o ON o.id = g.org_id WHERE o.name = 'Karakoram Telecom'`)
+	one("anomaly_bank", `SELECT id FROM telemetry_anomalies WHERE kind = 'known_indicator'`)
 	one("maturity_bank", `SELECT m.id FROM governance_maturity m JOIN orgs o ON o.id = m.org_id WHERE o.name = 'Banking Sector CERT' AND m.kind = 'self' ORDER BY m.created_at LIMIT 1`)
 	one("meeting_held", `SELECT id FROM governance_meetings WHERE minutes_status = 'approved'`)
 	one("paper", `SELECT id FROM governance_papers WHERE meeting_id = $1`, ids["meeting_held"])

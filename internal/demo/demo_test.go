@@ -16,6 +16,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
 	"github.com/certhub/certhub/internal/procurement"
+	"github.com/certhub/certhub/internal/telemetry"
 	"github.com/certhub/certhub/internal/vdp/model"
 )
 
@@ -89,6 +90,22 @@ func TestLoad(t *testing.T) {
 			evals, _, err := c.Procurement.Evaluations(ctx, sys, procurement.EvaluationFilter{})
 			if err != nil || len(evals) != 5 {
 				t.Errorf("%d evaluations (%v)", len(evals), err)
+			}
+			// Telemetry: the bank's afternoon of traffic to the partner's C2
+			// is raised, as a known indicator and as volume out; the
+			// telecom's ordinary week raises nothing.
+			anomalies, err := c.Telemetry.Anomalies(ctx, sys, telemetry.AnomalyFilter{})
+			kinds := map[string]string{}
+			for _, a := range anomalies {
+				kinds[a.Kind] = a.Org + " " + a.Subject
+			}
+			if err != nil || kinds["known_indicator"] != "First Example Bank 192.0.2.200" || kinds["spike_out"] != "First Example Bank " || len(anomalies) != 2 {
+				t.Errorf("the demo's anomalies: %v (%v)", kinds, err)
+			}
+			// Hygiene: a history for seven constituents, the worst first.
+			ru, err := c.Hygiene.Rollup(ctx, sys, "")
+			if err != nil || ru.National == nil || len(ru.Orgs) == 0 || ru.Orgs[0].Org != "City General Hospital" {
+				t.Errorf("the demo's hygiene: %+v (%v)", ru.Orgs, err)
 			}
 			for i, email := range demo.UserEmails() {
 				// Each from an address of its own: sign-ins are rate limited by address.

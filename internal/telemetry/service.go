@@ -253,7 +253,7 @@ func (s *Service) Gateways(ctx context.Context, id *auth.Identity) ([]Gateway, e
 	}
 	names, err := directory.Names(ctx, s.orgs, system, ids)
 	for i := range list {
-		list[i].Org = names[list[i].OrgID]
+		list[i].Org, list[i].Rejected = names[list[i].OrgID], map[string]int{}
 	}
 	return list, err
 }
