@@ -279,7 +279,7 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/hygiene/organisations/{id}", "/api/v1/hygiene/organisations/{firstbank}", "----YYYY-"},
 	{"GET /api/v1/hygiene/organisations/{id}", "/api/v1/hygiene/organisations/{karakoram}", staff},
 	{"GET /api/v1/hygiene/runs/{id}", "/api/v1/hygiene/runs/{hygiene_bank}", "----YYYY-"},
-	{"GET /console/telemetry", "/console/telemetry", signedIn}, // over what each reads
+	{"GET /console/telemetry", "/console/telemetry", signedIn},                                          // over what each reads
 	{"GET /console/telemetry/gateways/{id}", "/console/telemetry/gateways/{gateway_bank}", "----YYYY-"}, // the bank, BankCERT, the center
 	{"GET /console/telemetry/gateways/{id}", "/console/telemetry/gateways/{gateway_telco}", staff},
 	{"GET /console/telemetry/anomalies/{id}", "/console/telemetry/anomalies/{anomaly_bank}", "----YYYY-"},
