@@ -289,6 +289,9 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/telemetry/gateways/{id}/series", "/api/v1/telemetry/gateways/{gateway_bank}/series", "----YYYY-"},
 	{"GET /api/v1/telemetry/anomalies", "/api/v1/telemetry/anomalies", signedIn},
 	{"GET /api/v1/telemetry/anomalies/{id}", "/api/v1/telemetry/anomalies/{anomaly_bank}", "----YYYY-"},
+	{"GET /console/situation", "/console/situation", signedIn}, // the picture of what each reads
+	{"GET /console/situation/board", "/console/situation/board", signedIn},
+	{"GET /api/v1/situation", "/api/v1/situation", signedIn},
 	{"GET /api/v1/assessments", "/api/v1/assessments", signedIn},
 	{"GET /api/v1/assessments/due", "/api/v1/assessments/due", signedIn},
 	{"GET /api/v1/assessments/maturity", "/api/v1/assessments/maturity?baseline=national-policy", signedIn},

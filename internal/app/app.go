@@ -52,6 +52,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/threads"
 	"github.com/certhub/certhub/internal/procurement"
 	"github.com/certhub/certhub/internal/schema"
+	"github.com/certhub/certhub/internal/situation"
 	"github.com/certhub/certhub/internal/telemetry"
 	"github.com/certhub/certhub/internal/training"
 	"github.com/certhub/certhub/internal/vdp"
@@ -159,6 +160,8 @@ type Core struct {
 	Hygiene *hygiene.Service
 	// Telemetry is the constituents' gateway traffic and its anomalies.
 	Telemetry *telemetry.Service
+	// Situation is the national picture, over every domain.
+	Situation *situation.Service
 	// Maturity is each CERT's SIM3 maturity: self-assessments, peer
 	// reviews, the history of levels.
 	Maturity *maturity.Service
@@ -305,6 +308,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		Outbox: notify.NewOutbox(c.Queue, key), Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Telemetry.Register(c.Queue)
 	c.Auth.AllowForeignTokens(telemetry.TokenPrefix)
+	c.Situation = situation.NewService(c.DB, situationSources{c: c}, cfg.Now)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil

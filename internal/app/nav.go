@@ -35,5 +35,5 @@ func (a *App) navFor(ctx context.Context, id *auth.Identity) map[string]bool {
 		}
 	}
 	return map[string]bool{"periodic-reports": cert, "council": cert || ministry, "assessments": cert || constituent || lab, "maturity": cert,
-		"hygiene": cert || constituent, "telemetry": cert || constituent}
+		"hygiene": cert || constituent, "telemetry": cert || constituent, "situation": cert}
 }

@@ -37,6 +37,7 @@ import (
 	procurementpages "github.com/certhub/certhub/internal/procurement/pages"
 	"github.com/certhub/certhub/internal/schema"
 	"github.com/certhub/certhub/internal/site"
+	"github.com/certhub/certhub/internal/situation"
 	"github.com/certhub/certhub/internal/telemetry"
 	"github.com/certhub/certhub/internal/training"
 	vdpapi "github.com/certhub/certhub/internal/vdp/api"
@@ -54,7 +55,7 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates(), maturity.Templates(), hygiene.Templates(), telemetry.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates(), maturity.Templates(), hygiene.Templates(), telemetry.Templates(), situation.Templates())
 	if err != nil {
 		return err
 	}
@@ -94,6 +95,7 @@ func (a *App) routes() error {
 	assessment.NewAPI(a.Assessments).Register(rt, api)
 	hygiene.NewAPI(a.Hygiene).Register(rt, api)
 	telemetry.NewAPI(a.Telemetry).Register(rt, api)
+	situation.NewAPI(a.Situation).Register(rt, api)
 	maturity.NewAPI(a.Maturity).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
@@ -126,6 +128,7 @@ func (a *App) routes() error {
 	assessment.NewPages(a.Assessments, a.Directory, rd).Register(rt)
 	hygiene.NewPages(a.Hygiene, rd).Register(rt)
 	telemetry.NewPages(a.Telemetry, a.Directory, rd).Register(rt)
+	situation.NewPages(a.Situation, rd).Register(rt)
 	maturity.NewPages(a.Maturity, a.Directory, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)

@@ -91,7 +91,7 @@ func TestLoad(t *testing.T) {
 			if err != nil || len(evals) != 5 {
 				t.Errorf("%d evaluations (%v)", len(evals), err)
 			}
-			// Telemetry: the bank's afternoon of traffic to the partner's C2
+			// Telemetry: the bank's hour of traffic to the partner's C2
 			// is raised, as a known indicator and as volume out; the
 			// telecom's ordinary week raises nothing.
 			anomalies, err := c.Telemetry.Anomalies(ctx, sys, telemetry.AnomalyFilter{})

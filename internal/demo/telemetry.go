@@ -17,15 +17,15 @@ import (
 const demoC2 = "192.0.2.200"
 
 // loadTelemetry gives First Example Bank and Karakoram Telecom a gateway
-// each with eight days of hourly summaries: the telecom's ordinary, the
-// bank's with one afternoon of traffic out to the C2 server the partner
-// CERT's feed lists, which the detector raises (the volume out and the
-// known indicator).
+// each with fifteen days of hourly summaries: the telecom's ordinary, the
+// bank's with one hour, three hours ago, of traffic out to the C2 server
+// the partner CERT's feed lists, which the detector raises (the volume
+// out and the known indicator).
 func loadTelemetry(ctx context.Context, c *app.Core, ids map[string]string) error {
 	sys := auth.System("demo dataset")
 	now := c.Cfg.Now().UTC()
-	end := now.Truncate(time.Hour) // the hour under way is not sent yet
-	start := end.Add(-8 * 24 * time.Hour)
+	end := now.Truncate(time.Hour)         // the hour under way is not sent yet
+	start := end.Add(-15 * 24 * time.Hour) // two weekends: any hour has three of its kind of day to learn from
 	for _, gw := range []struct {
 		org, name string
 		scale     float64
@@ -39,12 +39,8 @@ func loadTelemetry(ctx context.Context, c *app.Core, ids map[string]string) erro
 			return fmt.Errorf("demo gateway %s: %w", gw.name, err)
 		}
 		var lines []string
-		// The bad afternoon: the latest weekday 14:00 with three weekdays
-		// before it to learn from.
-		badHour := end.Add(-time.Hour)
-		for badHour.Hour() != 14 || badHour.Weekday() == time.Saturday || badHour.Weekday() == time.Sunday || badHour.Weekday() == time.Monday {
-			badHour = badHour.Add(-time.Hour)
-		}
+		// The bad hour: three hours ago, so the board's last day shows it.
+		badHour := end.Add(-3 * time.Hour)
 		for at, i := start, 0; at.Before(end); at, i = at.Add(time.Hour), i+1 {
 			f := 0.3 + 0.7*(0.5+0.5*math.Sin(float64(at.Hour()-8)/24*2*math.Pi))
 			if at.Weekday() == time.Saturday || at.Weekday() == time.Sunday {

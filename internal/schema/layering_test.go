@@ -15,7 +15,7 @@ const module = "github.com/certhub/certhub/"
 // reaches another only through the other's root package (its service) or
 // its model package (plain types, no SQL), never a sub-package such as its
 // store.
-var domains = []string{"directory", "vdp", "advisory", "intel", "procurement", "coordination", "training", "governance", "hygiene", "telemetry"}
+var domains = []string{"directory", "vdp", "advisory", "intel", "procurement", "coordination", "training", "governance", "hygiene", "telemetry", "situation"}
 
 // wiring are the packages that put the rest together: no domain or kernel
 // package may import them.

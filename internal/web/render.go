@@ -201,6 +201,33 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	_, _ = w.Write(buf.Bytes())
 }
 
+// RenderFragment writes one block of page name (a template the page
+// defines), without the layout: what a page refreshes in place.
+func (rd *Renderer) RenderFragment(w http.ResponseWriter, r *http.Request, name, block string, p Page) {
+	ctx := r.Context()
+	t, ok := rd.pages[name]
+	if !ok {
+		rd.log.Error("missing page template", "name", name, "request_id", httpx.RequestID(ctx))
+		http.Error(w, "the page could not be shown", http.StatusInternalServerError)
+		return
+	}
+	p.Identity = auth.FromContext(ctx)
+	p.Zone = ZoneOf(p.Identity)
+	p.CenterName, p.Path, p.Query, p.RequestID = rd.center, r.URL.Path, r.URL.Query(), httpx.RequestID(ctx)
+	if p.Form == nil {
+		p.Form = url.Values{}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
+		rd.log.Error("render fragment", "name", name, "block", block, "err", err, "request_id", httpx.RequestID(ctx))
+		http.Error(w, "the page could not be shown", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}
+
 // renderFailure answers a page that could not be rendered with the standard
 // error page, its request id for the report (the log has the cause), or
 // with plain text when the error page itself is what failed.

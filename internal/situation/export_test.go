@@ -1,0 +1,4 @@
+package situation
+
+// Spark is spark, for the tests.
+var Spark = spark
