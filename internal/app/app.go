@@ -72,6 +72,7 @@ type Config struct {
 	SMTPURL       string // smtp://user:pass@host:587?tls=starttls; empty writes mail to DataDir/outbox
 	MailFrom      string
 	SMTPListen    string // address of the inbound SMTP listener for reports by e-mail; empty: off
+	FlowListen    string // UDP address of the NetFlow v9 / IPFIX collector for gateway telemetry; empty: off
 	ReportAddress string // the address reports are sent to (accepted by the listener, Reply-To of mail to reporters)
 	// IncidentAddress is where incidents are reported by e-mail (accepted by
 	// the listener); empty: not by e-mail.
@@ -406,7 +407,11 @@ type App struct {
 	listener net.Listener
 	mail     *mailin.Server
 	mailLn   net.Listener
-	handler  http.Handler
+	// flows is the flow collector (nil when off), stopped by stopFlows.
+	flows     *telemetry.Collector
+	flowConn  net.PacketConn
+	stopFlows context.CancelFunc
+	handler   http.Handler
 	// failed receives the first listener (HTTP or inbound mail) that stops
 	// on its own; Wait returns it.
 	failed chan error
@@ -469,6 +474,21 @@ func (a *App) Start(ctx context.Context) error {
 			ln.Close()
 			return err
 		}
+	}
+	if a.Cfg.FlowListen != "" {
+		conn, err := net.ListenPacket("udp", a.Cfg.FlowListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for flows on %s: %w", a.Cfg.FlowListen, err)
+		}
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		a.flows, a.flowConn, a.stopFlows = a.Telemetry.NewCollector(), conn, cancel
+		go func() {
+			if err := a.flows.Serve(fctx, conn); err != nil {
+				a.failed <- fmt.Errorf("the flow collector on %s stopped: %w", conn.LocalAddr(), err)
+			}
+		}()
+		a.Log.Info("collecting NetFlow v9 and IPFIX", "udp", conn.LocalAddr().String())
 	}
 	go func() {
 		if err := a.server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -561,6 +581,17 @@ func (a *App) startMail() error {
 	return nil
 }
 
+// FlowAddr is where the flow collector listens ("" when off).
+func (a *App) FlowAddr() string {
+	if a.flowConn == nil {
+		return ""
+	}
+	return a.flowConn.LocalAddr().String()
+}
+
+// FlowCollector is the flow collector (nil when off).
+func (a *App) FlowCollector() *telemetry.Collector { return a.flows }
+
 // MailAddr is where the inbound SMTP listener listens ("" when off).
 func (a *App) MailAddr() string {
 	if a.mailLn == nil {
@@ -580,6 +611,9 @@ func hostOf(u string) string {
 // closes the database.
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
+	if a.stopFlows != nil {
+		a.stopFlows()
+	}
 	if a.mail != nil {
 		// A listener that already failed is closed: not a second error.
 		if err := a.mail.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {

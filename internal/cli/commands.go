@@ -33,6 +33,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	smtpListen := f.String("smtp-listen", "", "receive reports and replies by e-mail: address of the inbound SMTP listener, e.g. :25 (default: off)")
 	reportAddr := f.String("report-address", "", "the address reports are e-mailed to, e.g. report@cert.example (accepted by --smtp-listen; Reply-To of mail to reporters)")
 	incidentAddr := f.String("incident-address", "", "the address incidents are reported to by e-mail, e.g. incident@cert.example (accepted by --smtp-listen; optional)")
+	flowListen := f.String("flow-listen", "", "collect NetFlow v9 and IPFIX from gateways' exporters: UDP address, e.g. :2055 (default: off)")
 	proxies := f.String("trusted-proxies", "", "comma-separated proxies whose X-Forwarded-For is believed")
 	metricsAllow := f.String("metrics-allow", "", "comma-separated networks that may read /metrics (default: loopback and private)")
 	workers := f.Int("workers", 4, "background jobs run at once")
@@ -67,6 +68,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	cfg.SMTPURL, cfg.MailFrom, cfg.TrustedProxies, cfg.MetricsAllow, cfg.Workers = *smtpURL, *mailFrom, *proxies, *metricsAllow, *workers
 	cfg.AdminPassword, cfg.WebhookAllowPrivate = *adminPassword, *webhookPrivate
 	cfg.SMTPListen, cfg.ReportAddress, cfg.IncidentAddress = *smtpListen, *reportAddr, *incidentAddr
+	cfg.FlowListen = *flowListen
 	cfg.IntelRetention = time.Duration(*retention) * 24 * time.Hour
 	cfg.Hygiene = app.HygieneConfig{Workers: *hygWorkers, Rate: *hygRate, Interval: time.Duration(*hygDays) * 24 * time.Hour, NotifyAt: *hygNotify}
 	for _, r := range strings.Split(*hygResolvers, ",") {

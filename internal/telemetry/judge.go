@@ -132,7 +132,7 @@ func (s *Service) Judge(ctx context.Context, gatewayID string) (int, error) {
 	dismissed := map[string]bool{}
 	err := s.db.Read(ctx, func(q db.Querier) error {
 		if err := q.QueryRow(ctx, `SELECT `+gatewayColumns+`, g.judged_until FROM telemetry_gateways g WHERE g.id = $1`, gatewayID).Scan(
-			&g.ID, &g.OrgID, &g.Sector, &g.CERTOrgID, &g.Name, &g.CreatedBy, &g.CreatedAt, &g.LastSeenAt, &g.RevokedAt, &from); err != nil {
+			&g.ID, &g.OrgID, &g.Sector, &g.CERTOrgID, &g.Name, &g.Exporter, &g.CreatedBy, &g.CreatedAt, &g.LastSeenAt, &g.RevokedAt, &from); err != nil {
 			return err
 		}
 		var err error

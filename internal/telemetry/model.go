@@ -12,6 +12,7 @@ type Gateway struct {
 	Sector     string     `json:"sector"`
 	CERTOrgID  string     `json:"cert_org_id"`
 	Name       string     `json:"name"`
+	Exporter   string     `json:"exporter,omitempty"`
 	CreatedBy  string     `json:"created_by"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastSeenAt *time.Time `json:"last_seen_at"`
@@ -27,6 +28,9 @@ type Gateway struct {
 type GatewayInput struct {
 	OrgID string `json:"org_id"`
 	Name  string `json:"name"`
+	// Exporter is the address the gateway's NetFlow v9 or IPFIX packets
+	// come from, when it exports flows to the collector (optional).
+	Exporter string `json:"exporter"`
 }
 
 // Count is a value with its bytes, in a summary's top lists.

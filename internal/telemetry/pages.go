@@ -122,7 +122,8 @@ func (p *Pages) register(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(w, r); err != nil {
 		return err
 	}
-	g, err := p.s.RegisterGateway(r.Context(), auth.FromContext(r.Context()), GatewayInput{OrgID: r.PostForm.Get("org_id"), Name: r.PostForm.Get("name")})
+	g, err := p.s.RegisterGateway(r.Context(), auth.FromContext(r.Context()), GatewayInput{OrgID: r.PostForm.Get("org_id"), Name: r.PostForm.Get("name"),
+		Exporter: r.PostForm.Get("exporter")})
 	if e := web.FormRefusal(err); e != nil {
 		return p.renderList(w, r, web.StatusOf(e), web.Refused(r.PostForm, e))
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -124,6 +125,14 @@ func (s *Service) RegisterGateway(ctx context.Context, id *auth.Identity, in Gat
 	} else if o, err = s.org(ctx, in.OrgID); err != nil || !rd.reads(o.ID, o.Parent()) {
 		f.Add("org_id", "no such organisation")
 	}
+	in.Exporter = strings.TrimSpace(in.Exporter)
+	if in.Exporter != "" {
+		if a, err := netip.ParseAddr(in.Exporter); err != nil {
+			f.Add("exporter", "an IP address")
+		} else {
+			in.Exporter = a.Unmap().String()
+		}
+	}
 	if err := f.Err(); err != nil {
 		return Gateway{}, err
 	}
@@ -134,11 +143,20 @@ func (s *Service) RegisterGateway(ctx context.Context, id *auth.Identity, in Gat
 	_, _ = rand.Read(raw)
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	now := s.now().UTC()
-	g := Gateway{ID: db.NewID(), OrgID: o.ID, Org: o.Name, Sector: o.Sector, CERTOrgID: o.Parent(), Name: in.Name, CreatedBy: id.Label(), CreatedAt: now,
+	g := Gateway{ID: db.NewID(), OrgID: o.ID, Org: o.Name, Sector: o.Sector, CERTOrgID: o.Parent(), Name: in.Name, Exporter: in.Exporter, CreatedBy: id.Label(), CreatedAt: now,
 		Token: token, Rejected: map[string]int{}}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO telemetry_gateways (id, org_id, sector, cert_org_id, name, token_hash, created_by, created_at, judged_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, g.ID, g.OrgID, g.Sector, g.CERTOrgID, g.Name, hashToken(token), g.CreatedBy, now, 0); err != nil {
+		if in.Exporter != "" {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM telemetry_gateways WHERE exporter = $1 AND revoked_at IS NULL`, in.Exporter).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return errs.InvalidField("exporter", "another gateway exports from %s", in.Exporter)
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO telemetry_gateways (id, org_id, sector, cert_org_id, name, exporter, token_hash, created_by, created_at, judged_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, g.ID, g.OrgID, g.Sector, g.CERTOrgID, g.Name, g.Exporter, hashToken(token), g.CreatedBy, now, 0); err != nil {
 			return fmt.Errorf("telemetry: gateway: %w", err)
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "telemetry.gateway.register", ObjectType: "gateway", ObjectID: g.ID, OrgID: o.ID,
@@ -174,11 +192,11 @@ func (s *Service) RevokeGateway(ctx context.Context, id *auth.Identity, gatewayI
 	})
 }
 
-const gatewayColumns = `g.id, g.org_id, g.sector, g.cert_org_id, g.name, g.created_by, g.created_at, g.last_seen_at, g.revoked_at`
+const gatewayColumns = `g.id, g.org_id, g.sector, g.cert_org_id, g.name, g.exporter, g.created_by, g.created_at, g.last_seen_at, g.revoked_at`
 
 func scanGateway(r db.Row) (Gateway, error) {
 	var g Gateway
-	err := r.Scan(&g.ID, &g.OrgID, &g.Sector, &g.CERTOrgID, &g.Name, &g.CreatedBy, &g.CreatedAt, &g.LastSeenAt, &g.RevokedAt)
+	err := r.Scan(&g.ID, &g.OrgID, &g.Sector, &g.CERTOrgID, &g.Name, &g.Exporter, &g.CreatedBy, &g.CreatedAt, &g.LastSeenAt, &g.RevokedAt)
 	return g, err
 }
 

@@ -24,8 +24,9 @@ func ptr(s string) *string { return &s }
 
 var dir = map[string]directory.Org{
 	"bankcert": {ID: "bankcert", Name: "Banking CERT", Kind: directory.KindSectoralCERT},
-	"bank":     {ID: "bank", Name: "A Bank", Kind: directory.KindConstituent, Sector: "banking", ParentID: ptr("bankcert")},
-	"shop":     {ID: "shop", Name: "A Shop", Kind: directory.KindConstituent, Sector: "retail"},
+	"bank": {ID: "bank", Name: "A Bank", Kind: directory.KindConstituent, Sector: "banking", ParentID: ptr("bankcert"),
+		Constituency: directory.Constituency{CIDRs: []string{"198.51.100.0/24"}}},
+	"shop": {ID: "shop", Name: "A Shop", Kind: directory.KindConstituent, Sector: "retail"},
 }
 
 type orgs struct{}

@@ -9,6 +9,7 @@ CREATE TABLE telemetry_gateways (
     sector        TEXT NOT NULL DEFAULT '',
     cert_org_id   TEXT NOT NULL DEFAULT '',
     name          TEXT NOT NULL,
+    exporter      TEXT NOT NULL DEFAULT '',          -- the address its NetFlow/IPFIX packets come from ('' when it sends summaries)
     token_hash    TEXT NOT NULL UNIQUE,              -- SHA-256 of the ingest token, hex
     created_by    TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL,
@@ -18,6 +19,7 @@ CREATE TABLE telemetry_gateways (
 );
 CREATE INDEX telemetry_gateways_org ON telemetry_gateways (org_id);
 CREATE INDEX telemetry_gateways_cert ON telemetry_gateways (cert_org_id);
+CREATE INDEX telemetry_gateways_exporter ON telemetry_gateways (exporter);
 
 CREATE TABLE telemetry_summaries (
     gateway_id   TEXT NOT NULL,
