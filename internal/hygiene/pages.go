@@ -28,7 +28,7 @@ func init() {
 	web.RegisterLabels(map[string]string{"pass": "Pass", "fail": "Fail", "skipped": "Skipped", "error": "Error",
 		"queued": "Queued", "running": "Running", "done": "Done", "schedule": "Scheduled", "request": "On request",
 		"dns": "DNS", "mail": "Mail", "web": "Web", "exposure": "Exposure",
-		"field.categories": "Checks allowed", "field.granted_by": "Granted by", "field.granted_on": "Granted on",
+		"field.granted_by": "Granted by", "field.granted_on": "Granted on",
 		"field.dkim_selectors": "DKIM selectors", "field.reference": "Reference"})
 }
 

@@ -19,10 +19,6 @@ var templateFS embed.FS
 // Templates are the situation's pages.
 func Templates() web.Templates { return web.TemplatesIn("situation", templateFS) }
 
-func init() {
-	web.RegisterLabels(map[string]string{"field.level": "Threat level", "field.reason": "Why"})
-}
-
 // Pages serves the board.
 type Pages struct {
 	s  *Service
