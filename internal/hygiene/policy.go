@@ -1,16 +1,13 @@
 package hygiene
 
 import (
-	"slices"
-
 	"github.com/certhub/certhub/internal/platform/auth"
-	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
 // The access rule of hygiene, in one place: in Go for one organisation
-// (reader.reads, reader.can) and the same rule in SQL for lists
-// (reader.where).
+// (auth.OrgScope.Reads, reader.can) and the same reach in SQL for
+// lists (auth.OrgScope.Where).
 //
 //   - An organisation's results, findings and permission are read by its
 //     members, by the members of the CERT it is a constituent of, and by
@@ -21,49 +18,22 @@ import (
 //     the CERT's analysts and staff on its written word (naming who
 //     granted it).
 
-type reader struct {
-	id    *auth.Identity
-	staff bool
-	orgs  []string
-}
+// reader is what one identity may do: the common reach of records about
+// an organisation (auth.OrgScope) and this domain's own rights.
+type reader struct{ auth.OrgScope }
 
 func readerOf(id *auth.Identity) (reader, error) {
-	if id == nil {
+	s, ok := auth.ScopeOf(id)
+	if !ok {
 		return reader{}, errs.Unauthenticated("sign in to see hygiene results")
 	}
-	rd := reader{id: id, staff: id.IsStaff() || id.IsSystem()}
-	for _, m := range id.Memberships {
-		rd.orgs = append(rd.orgs, m.OrgID)
-	}
-	return rd, nil
-}
-
-func (rd reader) in(orgID string, at auth.Role) bool {
-	return orgID != "" && rd.id.RoleIn(orgID).AtLeast(at)
-}
-
-// reads reports whether the reader reads the hygiene of orgID, a
-// constituent of certOrgID.
-func (rd reader) reads(orgID, certOrgID string) bool {
-	return rd.staff || slices.Contains(rd.orgs, orgID) || (certOrgID != "" && slices.Contains(rd.orgs, certOrgID))
+	return reader{s}, nil
 }
 
 func (rd reader) can(orgID, certOrgID string) Can {
-	cert := rd.staff || rd.in(certOrgID, auth.RoleAnalyst)
+	cert := rd.Staff || rd.In(certOrgID, auth.RoleAnalyst)
 	return Can{
-		Check:  cert || rd.in(orgID, auth.RoleMember),
-		Permit: cert || rd.in(orgID, auth.RoleAdmin),
+		Check:  cert || rd.In(orgID, auth.RoleMember),
+		Permit: cert || rd.In(orgID, auth.RoleAdmin),
 	}
-}
-
-// where is reads in SQL over a table aliased t with org_id and
-// cert_org_id.
-func (rd reader) where(args *db.Args, t string) string {
-	if rd.staff {
-		return "1 = 1"
-	}
-	if len(rd.orgs) == 0 {
-		return "1 = 0"
-	}
-	return "(" + t + ".org_id IN (" + db.In(args, rd.orgs) + ") OR " + t + ".cert_org_id IN (" + db.In(args, rd.orgs) + "))"
 }

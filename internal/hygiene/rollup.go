@@ -30,7 +30,7 @@ func (s *Service) Rollup(ctx context.Context, id *auth.Identity, sector string) 
 	from := Months(s.now())[0]
 	err = s.db.Read(ctx, func(q db.Querier) error {
 		args := db.Args{}
-		where := rd.where(&args, "o")
+		where := rd.Where(&args, "o")
 		rows, err := q.Query(ctx, `SELECT o.sector, COUNT(*), COUNT(o.score), COALESCE(SUM(o.score), 0) FROM hygiene_orgs o WHERE `+where+
 			` GROUP BY o.sector ORDER BY o.sector`, args...)
 		if err != nil {
@@ -62,7 +62,7 @@ func (s *Service) Rollup(ctx context.Context, id *auth.Identity, sector string) 
 			out.National = &n
 		}
 		fargs := db.Args{}
-		fwhere := rd.where(&fargs, "f")
+		fwhere := rd.Where(&fargs, "f")
 		rows, err = q.Query(ctx, `SELECT f.sector, f.severity, COUNT(*) FROM hygiene_findings f WHERE f.state = 'open' AND `+fwhere+
 			` GROUP BY f.sector, f.severity`, fargs...)
 		if err != nil {
@@ -99,7 +99,7 @@ func (s *Service) Rollup(ctx context.Context, id *auth.Identity, sector string) 
 			return err
 		}
 		oargs := db.Args{}
-		owhere := rd.where(&oargs, "o")
+		owhere := rd.Where(&oargs, "o")
 		if sector != "" {
 			owhere += " AND o.sector = " + oargs.Add(sector)
 		}
@@ -173,19 +173,19 @@ func (s *Service) trend(ctx context.Context, q db.Querier, rd reader, from strin
 		}
 		return rows.Err()
 	}
-	if rd.staff {
+	if rd.Staff {
 		if err := scan(`SELECT sector, month, total, runs FROM hygiene_months WHERE cert_org_id = '' AND month >= $1`, db.Args{from}, false); err != nil {
 			return nil, err
 		}
-	} else if len(rd.orgs) > 0 {
+	} else if len(rd.Orgs) > 0 {
 		args := db.Args{from}
-		in := db.In(&args, rd.orgs)
+		in := db.In(&args, rd.Orgs)
 		if err := scan(`SELECT sector, month, SUM(total), SUM(runs) FROM hygiene_months WHERE cert_org_id IN (`+in+`) AND month >= $1
 			GROUP BY sector, month`, args, false); err != nil {
 			return nil, err
 		}
 		args = db.Args{from}
-		in = db.In(&args, rd.orgs)
+		in = db.In(&args, rd.Orgs)
 		if err := scan(`SELECT r.sector, r.month, SUM(r.score), COUNT(*) FROM hygiene_runs r WHERE r.org_id IN (`+in+`) AND r.cert_org_id NOT IN (`+in+`)
 			AND r.state = 'done' AND r.score IS NOT NULL AND r.month >= $1 GROUP BY r.sector, r.month`, args, true); err != nil {
 			return nil, err

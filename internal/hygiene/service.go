@@ -117,7 +117,7 @@ func (s *Service) visible(ctx context.Context, rd reader, orgID string) (directo
 	if err != nil {
 		return o, err
 	}
-	if !rd.reads(o.ID, o.Parent()) {
+	if !rd.Reads(o.ID, o.Parent()) {
 		return directory.Org{}, errs.NotFound("no such organisation")
 	}
 	return o, nil
@@ -261,7 +261,7 @@ func (s *Service) Run(ctx context.Context, id *auth.Identity, runID string) (Run
 		if r, err = getRun(ctx, q, runID); err != nil {
 			return err
 		}
-		if !rd.reads(r.OrgID, r.CERTOrgID) {
+		if !rd.Reads(r.OrgID, r.CERTOrgID) {
 			return errs.NotFound("no such run")
 		}
 		results, err = listResults(ctx, q, r.ID)
@@ -377,7 +377,7 @@ func (s *Service) SetPermission(ctx context.Context, id *auth.Identity, orgID st
 		return cmp.Compare(slices.Index(probe.Categories, a), slices.Index(probe.Categories, b))
 	})
 	in.GrantedBy = strings.TrimSpace(in.GrantedBy)
-	if in.GrantedBy == "" && rd.in(o.ID, auth.RoleAdmin) {
+	if in.GrantedBy == "" && rd.In(o.ID, auth.RoleAdmin) {
 		in.GrantedBy = id.Label()
 	}
 	if len(cats) > 0 && in.GrantedBy == "" {

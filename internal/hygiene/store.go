@@ -265,7 +265,7 @@ func orgFindings(ctx context.Context, q db.Querier, orgID string) ([]Finding, er
 
 func listFindings(ctx context.Context, q db.Querier, rd reader, f FindingFilter) ([]Finding, int, error) {
 	args := db.Args{}
-	where := rd.where(&args, "f")
+	where := rd.Where(&args, "f")
 	if f.OrgID != "" {
 		where += " AND f.org_id = " + args.Add(f.OrgID)
 	}

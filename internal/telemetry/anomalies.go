@@ -56,7 +56,7 @@ func (s *Service) Anomalies(ctx context.Context, id *auth.Identity, f AnomalyFil
 		f.Limit = 200
 	}
 	args := db.Args{}
-	where := rd.where(&args, "a")
+	where := rd.Where(&args, "a")
 	if f.OrgID != "" {
 		where += " AND a.org_id = " + args.Add(f.OrgID)
 	}
@@ -96,7 +96,7 @@ func (s *Service) Anomaly(ctx context.Context, id *auth.Identity, anomalyID stri
 	err = s.db.Read(ctx, func(q db.Querier) error {
 		a, err = scanAnomaly(q.QueryRow(ctx, `SELECT `+anomalyColumns+` FROM telemetry_anomalies a JOIN telemetry_gateways g ON g.id = a.gateway_id
 			WHERE a.id = $1`, anomalyID))
-		if errors.Is(err, db.ErrNoRows) || (err == nil && !rd.reads(a.OrgID, a.CERTOrgID)) {
+		if errors.Is(err, db.ErrNoRows) || (err == nil && !rd.Reads(a.OrgID, a.CERTOrgID)) {
 			return errs.NotFound("no such anomaly")
 		}
 		if err != nil {

@@ -1,16 +1,13 @@
 package telemetry
 
 import (
-	"slices"
-
 	"github.com/certhub/certhub/internal/platform/auth"
-	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
 // The access rule of telemetry, in one place: in Go for one organisation
-// (reader.reads, reader.can) and the same rule in SQL for lists
-// (reader.where).
+// (auth.OrgScope.Reads, reader.registers, reader.decides) and the same reach in SQL for
+// lists (auth.OrgScope.Where).
 //
 //   - An organisation's gateways, their traffic and anomalies are read by
 //     its members, by the members of the CERT it is a constituent of, and
@@ -20,52 +17,25 @@ import (
 //   - Its members, the CERT's analysts and staff acknowledge or dismiss
 //     its anomalies.
 
-type reader struct {
-	id    *auth.Identity
-	staff bool
-	orgs  []string
-}
+// reader is what one identity may do: the common reach of records about
+// an organisation (auth.OrgScope) and this domain's own rights.
+type reader struct{ auth.OrgScope }
 
 func readerOf(id *auth.Identity) (reader, error) {
-	if id == nil {
+	s, ok := auth.ScopeOf(id)
+	if !ok {
 		return reader{}, errs.Unauthenticated("sign in to see gateway telemetry")
 	}
-	rd := reader{id: id, staff: id.IsStaff() || id.IsSystem()}
-	for _, m := range id.Memberships {
-		rd.orgs = append(rd.orgs, m.OrgID)
-	}
-	return rd, nil
-}
-
-func (rd reader) in(orgID string, at auth.Role) bool {
-	return orgID != "" && rd.id.RoleIn(orgID).AtLeast(at)
-}
-
-// reads reports whether the reader reads the telemetry of orgID, a
-// constituent of certOrgID.
-func (rd reader) reads(orgID, certOrgID string) bool {
-	return rd.staff || slices.Contains(rd.orgs, orgID) || (certOrgID != "" && slices.Contains(rd.orgs, certOrgID))
+	return reader{s}, nil
 }
 
 // registers reports whether the reader registers orgID's gateways.
 func (rd reader) registers(orgID, certOrgID string) bool {
-	return rd.staff || rd.in(certOrgID, auth.RoleAnalyst) || rd.in(orgID, auth.RoleAdmin)
+	return rd.Staff || rd.In(certOrgID, auth.RoleAnalyst) || rd.In(orgID, auth.RoleAdmin)
 }
 
 // decides reports whether the reader acknowledges or dismisses orgID's
 // anomalies.
 func (rd reader) decides(orgID, certOrgID string) bool {
-	return rd.staff || rd.in(certOrgID, auth.RoleAnalyst) || rd.in(orgID, auth.RoleMember)
-}
-
-// where is reads in SQL over a table aliased t with org_id and
-// cert_org_id.
-func (rd reader) where(args *db.Args, t string) string {
-	if rd.staff {
-		return "1 = 1"
-	}
-	if len(rd.orgs) == 0 {
-		return "1 = 0"
-	}
-	return "(" + t + ".org_id IN (" + db.In(args, rd.orgs) + ") OR " + t + ".cert_org_id IN (" + db.In(args, rd.orgs) + "))"
+	return rd.Staff || rd.In(certOrgID, auth.RoleAnalyst) || rd.In(orgID, auth.RoleMember)
 }

@@ -122,7 +122,7 @@ func (s *Service) RegisterGateway(ctx context.Context, id *auth.Identity, in Gat
 	var o directory.Org
 	if in.OrgID == "" {
 		f.Add("org_id", "the organisation the gateway belongs to")
-	} else if o, err = s.org(ctx, in.OrgID); err != nil || !rd.reads(o.ID, o.Parent()) {
+	} else if o, err = s.org(ctx, in.OrgID); err != nil || !rd.Reads(o.ID, o.Parent()) {
 		f.Add("org_id", "no such organisation")
 	}
 	in.Exporter = strings.TrimSpace(in.Exporter)
@@ -207,7 +207,7 @@ func (s *Service) gateway(ctx context.Context, rd reader, gatewayID string) (Gat
 		g, err = scanGateway(q.QueryRow(ctx, `SELECT `+gatewayColumns+` FROM telemetry_gateways g WHERE g.id = $1`, gatewayID))
 		return err
 	})
-	if errors.Is(err, db.ErrNoRows) || (err == nil && !rd.reads(g.OrgID, g.CERTOrgID)) {
+	if errors.Is(err, db.ErrNoRows) || (err == nil && !rd.Reads(g.OrgID, g.CERTOrgID)) {
 		return Gateway{}, errs.NotFound("no such gateway")
 	}
 	return g, err
@@ -258,7 +258,7 @@ func (s *Service) Gateways(ctx context.Context, id *auth.Identity) ([]Gateway, e
 	var list []Gateway
 	err = s.db.Read(ctx, func(q db.Querier) (err error) {
 		args := db.Args{}
-		list, err = db.QueryAll(ctx, q, scanGateway, `SELECT `+gatewayColumns+` FROM telemetry_gateways g WHERE `+rd.where(&args, "g")+
+		list, err = db.QueryAll(ctx, q, scanGateway, `SELECT `+gatewayColumns+` FROM telemetry_gateways g WHERE `+rd.Where(&args, "g")+
 			` ORDER BY g.revoked_at IS NOT NULL, g.name LIMIT 1000`, args...)
 		return err
 	})
