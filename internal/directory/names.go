@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
 )
 
 // Getter reads organisations by ID: what a domain's own Orgs interface
@@ -30,4 +31,17 @@ func Names(ctx context.Context, g Getter, id *auth.Identity, ids []string) (map[
 		out[o.ID] = o.Name
 	}
 	return out, nil
+}
+
+// One answers one organisation as id may read it, errs.NotFound when
+// there is none.
+func One(ctx context.Context, g Getter, id *auth.Identity, orgID string) (Org, error) {
+	list, err := g.GetMany(ctx, id, []string{orgID})
+	if err != nil {
+		return Org{}, err
+	}
+	if len(list) == 0 {
+		return Org{}, errs.NotFound("no such organisation")
+	}
+	return list[0], nil
 }

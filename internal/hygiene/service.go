@@ -100,14 +100,7 @@ var system = auth.System("hygiene")
 // org answers the directory's record of an organisation, as the platform
 // reads it (errs.NotFound when there is none).
 func (s *Service) org(ctx context.Context, orgID string) (directory.Org, error) {
-	list, err := s.orgs.GetMany(ctx, system, []string{orgID})
-	if err != nil {
-		return directory.Org{}, err
-	}
-	if len(list) == 0 {
-		return directory.Org{}, errs.NotFound("no such organisation")
-	}
-	return list[0], nil
+	return directory.One(ctx, s.orgs, system, orgID)
 }
 
 // visible answers the organisation when the reader reads its hygiene, and

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/platform/db"
-	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/telemetry/flows"
 )
 
@@ -197,21 +196,10 @@ func (c *Collector) Serve(ctx context.Context, conn net.PacketConn) error {
 }
 
 // store writes summaries of a gateway the collector made, as Ingest
-// writes a gateway's own, and has its hours judged.
+// writes a gateway's own.
 func (s *Service) store(ctx context.Context, gw string, list []Summary) error {
-	now := s.now().UTC()
 	return s.db.Write(ctx, func(tx *db.Tx) error {
-		n, err := insertSummaries(ctx, tx, gw, list)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE telemetry_gateways SET last_seen_at = $2 WHERE id = $1`, gw, now); err != nil {
-			return err
-		}
-		if n > 0 && s.queue != nil {
-			return s.queue.Enqueue(ctx, tx, DetectArgs{GatewayID: gw}, &jobs.InsertOpts{
-				UniqueOpts: jobs.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}, ScheduledAt: now.Add(5 * time.Second)})
-		}
-		return nil
+		_, err := s.keep(ctx, tx, gw, list, s.now().UTC())
+		return err
 	})
 }

@@ -90,14 +90,7 @@ func NewService(o Options) *Service {
 var system = auth.System("telemetry")
 
 func (s *Service) org(ctx context.Context, orgID string) (directory.Org, error) {
-	list, err := s.orgs.GetMany(ctx, system, []string{orgID})
-	if err != nil {
-		return directory.Org{}, err
-	}
-	if len(list) == 0 {
-		return directory.Org{}, errs.NotFound("no such organisation")
-	}
-	return list[0], nil
+	return directory.One(ctx, s.orgs, system, orgID)
 }
 
 // hashToken is how an ingest token is stored.
@@ -276,6 +269,23 @@ func (s *Service) Gateways(ctx context.Context, id *auth.Identity) ([]Gateway, e
 	return list, err
 }
 
+// keep stores a gateway's summaries (its own or the collector's), marks
+// it seen and has its hours judged, in tx; it answers how many were new.
+func (s *Service) keep(ctx context.Context, tx *db.Tx, gw string, list []Summary, now time.Time) (int, error) {
+	n, err := insertSummaries(ctx, tx, gw, list)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE telemetry_gateways SET last_seen_at = $2 WHERE id = $1`, gw, now); err != nil {
+		return 0, err
+	}
+	if n > 0 && s.queue != nil {
+		err = s.queue.Enqueue(ctx, tx, DetectArgs{GatewayID: gw}, &jobs.InsertOpts{
+			UniqueOpts: jobs.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}, ScheduledAt: now.Add(5 * time.Second)})
+	}
+	return n, err
+}
+
 // Ingest reads the JSON lines a gateway sends, authenticated by its token:
 // each valid summary is kept, each refused line counted by reason, and
 // the gateway's hours are judged by a job.
@@ -305,7 +315,7 @@ func (s *Service) Ingest(ctx context.Context, token string, body io.Reader) (Ing
 		return IngestResult{}, errs.Invalid("the body could not be read: %v", err)
 	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		n, err := insertSummaries(ctx, tx, g.ID, p.list)
+		n, err := s.keep(ctx, tx, g.ID, p.list, now)
 		if err != nil {
 			return err
 		}
@@ -320,13 +330,6 @@ func (s *Service) Ingest(ctx context.Context, token string, body io.Reader) (Ing
 				ON CONFLICT (gateway_id, day, reason) DO UPDATE SET lines = telemetry_rejections.lines + excluded.lines`, g.ID, day, reason, lines); err != nil {
 				return err
 			}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE telemetry_gateways SET last_seen_at = $2 WHERE id = $1`, g.ID, now); err != nil {
-			return err
-		}
-		if n > 0 && s.queue != nil {
-			return s.queue.Enqueue(ctx, tx, DetectArgs{GatewayID: g.ID}, &jobs.InsertOpts{
-				UniqueOpts: jobs.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}, ScheduledAt: now.Add(5 * time.Second)})
 		}
 		return nil
 	})
