@@ -144,6 +144,9 @@ var matrixRows = []matrixRow{
 	{"GET /console/intel", "/console/intel", signedIn},
 	{"GET /console/intel/asn", "/console/intel/asn", signedIn},
 	{"GET /console/intel/observables", "/console/intel/observables", signedIn},
+	{"GET /console/intel/actors", "/console/intel/actors", signedIn},
+	{"GET /console/intel/actors/{id}", "/console/intel/actors/{actor_viper}", signedIn},          // a GREEN MISP cluster names it: the community
+	{"GET /console/intel/actors/{id}", "/console/intel/actors/{actor_campaign}", "------YYY"},    // AMBER STIX only: the partner and the center
 	{"GET /console/intel/observables/{id}", "/console/intel/observables/{obs_bank}", signedIn},   // reported GREEN: the community
 	{"GET /console/intel/observables/{id}", "/console/intel/observables/{obs_red}", "------YYY"}, // RED: the staff and the liaison named
 	{"GET /console/intel/runs/{id}", "/console/intel/runs/{run_partner}", "------YYY"},           // the staff and the source's owner
@@ -200,6 +203,9 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/intel/collections/{id}/misp/{file}", "/api/v1/intel/collections/community/misp/manifest.json", signedIn},
 	{"GET /api/v1/intel/digests/{org_id}", "/api/v1/intel/digests/{firstbank}", "----YYYY-"},
 	{"GET /api/v1/intel/observables", "/api/v1/intel/observables", signedIn},
+	{"GET /api/v1/intel/actors", "/api/v1/intel/actors", signedIn},
+	{"GET /api/v1/intel/actors/{id}", "/api/v1/intel/actors/{actor_viper}", signedIn},
+	{"GET /api/v1/intel/actors/{id}", "/api/v1/intel/actors/{actor_campaign}", "------YYY"},
 	{"GET /api/v1/intel/observables/{id}", "/api/v1/intel/observables/{obs_bank}", signedIn},
 	{"GET /api/v1/intel/observables/{id}", "/api/v1/intel/observables/{obs_red}", "------YYY"},
 	{"GET /api/v1/intel/runs", "/api/v1/intel/runs", signedIn},
@@ -545,6 +551,8 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("job", `SELECT CAST(id AS TEXT) FROM river_job ORDER BY id LIMIT 1`)
 	one("obs_bank", `SELECT CAST(id AS TEXT) FROM intel_observables WHERE value = '198.51.100.10'`)
 	one("obs_red", `SELECT CAST(id AS TEXT) FROM intel_observables WHERE value = '192.0.2.245'`)
+	one("actor_viper", `SELECT actor_id FROM intel_actor_claims WHERE name = 'Indus Viper'`)
+	one("actor_campaign", `SELECT actor_id FROM intel_actor_claims WHERE name = 'Operation Monsoon Ledger'`)
 	one("src_partner", `SELECT id FROM intel_sources WHERE name = 'Examplia CSIRT liaison'`)
 	one("run_partner", `SELECT r.id FROM intel_runs r JOIN intel_sources s ON s.num = r.source_num WHERE s.name = 'Examplia CSIRT liaison'`)
 	one("eval_approved", `SELECT id FROM procurement_evaluations WHERE product = 'Edge Firewall' AND version = '9.2'`)

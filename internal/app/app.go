@@ -269,7 +269,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger,
 		CenterName: cfg.CenterName, Key: key, AllowPrivate: cfg.WebhookAllowPrivate,
 		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE, People: c.Auth,
-		Directory: c.Directory, Retention: cfg.IntelRetention})
+		Directory: c.Directory, Retention: cfg.IntelRetention, Records: actorRecords{c}})
 	c.Intel.Register(c.Queue)
 	c.IntelDigests = inteldigest.New(inteldigest.Options{DB: c.DB, Origins: c.Intel, Directory: c.Directory,
 		Outbox: notify.NewOutbox(c.Queue, key), CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Now: cfg.Now, Log: cfg.Logger})

@@ -87,7 +87,7 @@ func loadAdvisories(ctx context.Context, c *app.Core, ids map[string]string) err
 			Title:   "Phishing campaign impersonating the State Bank targets bank customers",
 			Summary: "Since 18 November, text messages and e-mails that look like State Bank notices ask customers to \"verify\" their accounts on look-alike sites and steal their credentials and one-time codes.",
 			Action:  "Banks: warn customers through your channels and report look-alike domains to BankCERT. Customers: never enter codes on a site you reached from a message; call your bank.",
-			Details: "The sites are registered a few hours before each wave and hosted behind a CDN. The messages use the bank's logo and a shortened link.",
+			Details: "The sites are registered a few hours before each wave and hosted behind a CDN. The messages use the bank's logo and a shortened link. Partner CSIRTs attribute the waves to the group they track as Indus Viper.",
 			Lang:    "en", Sectors: []string{"banking"},
 			References: []advisory.Reference{{URL: "https://www.sbp.example/notices/phishing", Summary: "State Bank notice"}},
 		}},

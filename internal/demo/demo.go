@@ -250,6 +250,9 @@ func Load(ctx context.Context, c *app.Core) error {
 	if err := loadTelemetry(ctx, c, ids); err != nil {
 		return err
 	}
+	if err := loadActors(ctx, c, ids); err != nil {
+		return err
+	}
 	return c.DB.Write(ctx, func(tx *db.Tx) error { return settings.Put(ctx, tx, loadedKey, now.Format(time.RFC3339), now) })
 }
 

@@ -53,8 +53,17 @@ func loadIntel(ctx context.Context, c *app.Core, ids map[string]string) error {
 			 "valid_from": "2026-11-21T10:00:00Z", "object_marking_refs": ["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"]}]}`, nil},
 		// A MISP event naming the bank's address with what was seen with
 		// it: the observable's page shows the event and the others.
+		// Its analysts attached the actor they believe is behind it, a
+		// MISP galaxy cluster naming the group the STIX bundle calls
+		// Indus Viper by another name (loadActors).
 		{"Examplia CSIRT MISP", "GREEN", "partner", "misp", `{"Event": {"uuid": "6a1f3c2e-9b7d-4e5f-8a1b-2c3d4e5f6a7b",
-			"info": "Banking trojan campaign, November 2026", "date": "2026-11-21", "Tag": [{"name": "tlp:green"}],
+			"info": "Banking trojan campaign, November 2026", "date": "2026-11-21",
+			"Tag": [{"name": "tlp:green"}, {"name": "misp-galaxy:threat-actor=\"Monsoon Serpent\""}],
+			"Galaxy": [{"type": "threat-actor", "name": "Threat Actor", "GalaxyCluster": [{"uuid": "0c6b8e3a-7d1f-4b2a-9e5c-3f4a5b6c7d8e",
+			 "type": "threat-actor", "value": "Monsoon Serpent", "tag_name": "misp-galaxy:threat-actor=\"Monsoon Serpent\"",
+			 "description": "A financially motivated group running phishing and banking-trojan waves against banks of the region since 2025.",
+			 "meta": {"synonyms": ["Indus Viper", "TA-Ledger"], "cfr-target-category": ["Financial", "Government"],
+			  "cfr-suspected-victims": ["Pakistan", "Examplia"], "cfr-type-of-incident": ["Fraud"], "motive": ["financial gain"]}}]}],
 			"Attribute": [
 			 {"type": "ip-dst", "category": "Network activity", "to_ids": true, "value": "198.51.100.10"},
 			 {"type": "domain", "category": "Network activity", "to_ids": true, "value": "evil-updates.example"},

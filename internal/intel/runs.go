@@ -112,7 +112,15 @@ func (s *Service) asRun(ctx context.Context, src Source, runID, via, actor strin
 	res := Result{RunID: run.ID, Errors: []observable.Rejection{}}
 	msg, err := work(run.ID, &res)
 	res.Duration = time.Since(start)
-	return res, s.finishRun(ctx, src, run, &res, msg, err, finish)
+	err = s.finishRun(ctx, src, run, &res, msg, err, finish)
+	if res.Objects > 0 {
+		// The objects kept may state actors: their claims are rebuilt
+		// whether or not the run ended well (what was stored counts).
+		if rerr := s.actors.Refresh(context.WithoutCancel(ctx), src.num); rerr != nil {
+			s.log.Error("intel: actor profiles not rebuilt", "source", src.ID, "err", rerr)
+		}
+	}
+	return res, err
 }
 
 // progress writes a run's counts so far, inside the batch's transaction.

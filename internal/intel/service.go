@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/intel/access"
+	"github.com/certhub/certhub/internal/intel/actors"
 	"github.com/certhub/certhub/internal/intel/asn"
 	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/intel/lookup"
@@ -51,6 +52,9 @@ type Options struct {
 	// Directory answers the organisations and their constituencies; nil:
 	// none (nothing is routed).
 	Directory Directory
+	// Records answers the incidents, cases and advisories actor profiles
+	// link to; nil: none.
+	Records actors.Records
 }
 
 // People is what threat intelligence needs of the accounts.
@@ -70,6 +74,7 @@ type Service struct {
 	access    *access.Store
 	share     *sharing.Service
 	look      *lookup.Service
+	actors    *actors.Store
 	routes    ttlCache[*routing.Routes]
 	key       *seal.Key
 	client    *http.Client
@@ -110,6 +115,7 @@ func NewService(o Options) *Service {
 	s.asn = asn.NewStore(o.DB, o.Now, s.routes.forget)
 	s.access = access.NewStore(o.DB, o.Now, orgSource{s})
 	s.share = sharing.New(o.DB, o.Now, s.access, s.centerName)
+	s.actors = actors.NewStore(o.DB, o.Now, s.access, o.Records)
 	s.look = lookup.New(lookup.Options{DB: o.DB, Now: o.Now, Access: s.access, Orgs: orgSource{s}, Warn: s.warn,
 		Related: o.Related, Origins: s.Origins})
 	return s
@@ -131,6 +137,10 @@ func (s *Service) Lookup() *lookup.Service { return s.look }
 func (s *Service) Viewer(ctx context.Context, id *auth.Identity) (*access.Viewer, error) {
 	return s.access.Viewer(ctx, id)
 }
+
+// Actors answers the profiles of the actors, campaigns and software the
+// sources' objects describe.
+func (s *Service) Actors() *actors.Store { return s.actors }
 
 // Warninglists are the lists of values ingest does not store.
 func (s *Service) Warninglists() *warninglist.Store { return s.warn }

@@ -82,7 +82,7 @@ func Read(r io.Reader, format Format, mapping *csvfeed.Mapping, sink observable.
 	case STIX:
 		return stix.Parse(r, sink, reject, keep)
 	case MISP:
-		return misp.Parse(r, sink, reject)
+		return misp.Parse(r, sink, reject, keep)
 	}
 	return errs.Invalid("unknown format %q", format)
 }

@@ -50,23 +50,27 @@ var mispTypes = map[string][]observable.Type{
 	"AS": {observable.ASN}, "vulnerability": {observable.CVE},
 }
 
-// Parse reads MISP event JSON.
-func Parse(r io.Reader, sink observable.Sink, reject observable.Reject) error {
+// Parse reads MISP event JSON. keep, when not nil, receives the event's
+// galaxy clusters of actors, campaigns and software as STIX 2.1 objects
+// (galaxy.go).
+func Parse(r io.Reader, sink observable.Sink, reject observable.Reject, keep func(observable.Object) error) error {
 	d := json.NewDecoder(r)
 	d.UseNumber()
 	n := 0
 	if err := observable.ExpectDelim(d, '{'); err != nil {
 		return fmt.Errorf("intel: MISP: an event is a JSON object: %w", err)
 	}
-	return mispEvent(d, &n, sink, reject, true)
+	return mispEvent(d, &n, sink, reject, keep, true)
 }
 
 // mispEvent reads an event object whose "{" has been read, up to its "}".
-func mispEvent(d *json.Decoder, n *int, sink observable.Sink, reject observable.Reject, top bool) error {
+func mispEvent(d *json.Decoder, n *int, sink observable.Sink, reject observable.Reject, keep func(observable.Object) error, top bool) error {
 	var held []observable.Record
 	var eventTLP tlp.Label
 	var eventTags []string
 	var event observable.EventRef
+	var galaxies []galaxy
+	var stamp string // the event's timestamp (Unix seconds), for the clusters' version
 	hold := func(rec observable.Record) error { held = append(held, rec); return nil }
 	// keys counts the object's keys, known those MISP's events have: an
 	// object with keys but none of them is not an event (an empty one is).
@@ -87,7 +91,7 @@ func mispEvent(d *json.Decoder, n *int, sink observable.Sink, reject observable.
 			if err := observable.ExpectDelim(d, '{'); err != nil {
 				return fmt.Errorf("intel: MISP: Event is an object: %w", err)
 			}
-			if err := mispEvent(d, n, sink, reject, false); err != nil {
+			if err := mispEvent(d, n, sink, reject, keep, false); err != nil {
 				return err
 			}
 		case "Attribute":
@@ -132,6 +136,25 @@ func mispEvent(d *json.Decoder, n *int, sink observable.Sink, reject observable.
 					eventTags = append(eventTags, t.Name)
 				}
 			}
+		case "Galaxy":
+			if err := d.Decode(&galaxies); err != nil {
+				*n++
+				if err := observable.DecodeError(err, "MISP galaxy", *n, reject); err != nil {
+					return err
+				}
+				galaxies = nil
+			}
+		case "timestamp":
+			var v any
+			if err := d.Decode(&v); err != nil {
+				return fmt.Errorf("intel: MISP: %s: %w", key, err)
+			}
+			switch t := v.(type) {
+			case string:
+				stamp = t
+			case json.Number:
+				stamp = t.String()
+			}
 		case "uuid", "info", "date":
 			var v any
 			if err := d.Decode(&v); err != nil {
@@ -162,6 +185,13 @@ func mispEvent(d *json.Decoder, n *int, sink observable.Sink, reject observable.
 	var ev *observable.EventRef
 	if !top && IsUUID(event.UUID) {
 		ev = &event
+	}
+	if keep != nil {
+		for _, obj := range clusterObjects(galaxies, eventTLP, event.Date, stamp, *n) {
+			if err := keep(obj); err != nil {
+				return err
+			}
+		}
 	}
 	for _, rec := range held {
 		rec.Event = ev

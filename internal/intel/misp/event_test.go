@@ -19,7 +19,7 @@ func TestMISPOfficialEvents(t *testing.T) {
 	}
 	defer f.Close()
 	var c observabletest.Collected
-	if err := Parse(f, c.Sink, c.Reject); err != nil {
+	if err := Parse(f, c.Sink, c.Reject, nil); err != nil {
 		t.Fatal(err)
 	}
 	// 37 SHA-1, 19 domains and 12 addresses; text, file names and the link are context.
@@ -43,7 +43,7 @@ func TestMISPOfficialEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		var c observabletest.Collected
-		if err := Parse(strings.NewReader(string(b)), c.Sink, c.Reject); err != nil {
+		if err := Parse(strings.NewReader(string(b)), c.Sink, c.Reject, nil); err != nil {
 			t.Errorf("%s: %v", filepath.Base(name), err)
 		}
 	}
@@ -61,7 +61,7 @@ func TestMISPEvent(t *testing.T) {
 	 "Object": [{"name": "domain-ip", "Attribute": [{"type": "domain", "value": "c2.evil.example"}], "Tag": [{"name": "tlp:amber+strict"}]}],
 	 "Tag": [{"name": "tlp:green"}, {"name": "type:OSINT"}]}}`
 	var c observabletest.Collected
-	if err := Parse(strings.NewReader(in), c.Sink, c.Reject); err != nil {
+	if err := Parse(strings.NewReader(in), c.Sink, c.Reject, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"ipv4 198.51.100.7", "domain evil.example", "ipv4 198.51.100.8",
@@ -82,7 +82,7 @@ func TestMISPEvent(t *testing.T) {
 	if len(c.Rej) != 2 || !strings.Contains(c.Rej[1].Message, "parts") {
 		t.Fatalf("rejections %+v", c.Rej)
 	}
-	if err := Parse(strings.NewReader(`{"Event": {"Attribute": [{"type": "ip-dst",`), c.Sink, c.Reject); err == nil {
+	if err := Parse(strings.NewReader(`{"Event": {"Attribute": [{"type": "ip-dst",`), c.Sink, c.Reject, nil); err == nil {
 		t.Fatal("a truncated event was read")
 	}
 }
@@ -91,13 +91,13 @@ func TestMISPEvent(t *testing.T) {
 // refused, not read as an event of nothing.
 func TestMISPRefusesOtherObjects(t *testing.T) {
 	for _, in := range []string{`{"title": "x", "description": 12345}`, `{"objects": []}`} {
-		err := Parse(strings.NewReader(in), func(observable.Record) error { return nil }, func(observable.Rejection) {})
+		err := Parse(strings.NewReader(in), func(observable.Record) error { return nil }, func(observable.Rejection) {}, nil)
 		if err == nil || !strings.Contains(err.Error(), "not a MISP event") {
 			t.Errorf("%s: %v", in, err)
 		}
 	}
 	for _, in := range []string{`{"Attribute": []}`, `{}`, `{"info": "an event of nothing yet"}`} {
-		if err := Parse(strings.NewReader(in), func(observable.Record) error { return nil }, func(observable.Rejection) {}); err != nil {
+		if err := Parse(strings.NewReader(in), func(observable.Record) error { return nil }, func(observable.Rejection) {}, nil); err != nil {
 			t.Errorf("%s: %v", in, err)
 		}
 	}

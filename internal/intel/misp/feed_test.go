@@ -27,7 +27,7 @@ func TestFeedReadsBack(t *testing.T) {
 		event, _ := json.Marshal(map[string]any{"Event": map[string]any{"uuid": EventUUID("community", 20000), "info": "x",
 			"Attribute": []map[string]any{{"type": mtype, "value": values[typ]}}}})
 		var c observabletest.Collected
-		if err := Parse(strings.NewReader(string(event)), c.Sink, c.Reject); err != nil || len(c.Rej) > 0 {
+		if err := Parse(strings.NewReader(string(event)), c.Sink, c.Reject, nil); err != nil || len(c.Rej) > 0 {
 			t.Fatalf("%s as %s: %v %v", typ, mtype, err, c.Rej)
 		}
 		if got := c.Values(); len(got) != 1 || got[0] != string(typ)+" "+must(observable.NormalizeAs(typ, values[typ])).Value {

@@ -2,10 +2,12 @@ package misp
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/intel/observable/observabletest"
 )
 
@@ -21,9 +23,20 @@ func FuzzParseMISP(f *testing.F) {
 	  {"type": "ip-src", "value": "not-an-ip!"}, {"type": "AS", "value": 64500}, {"type": "vulnerability", "value": "CVE-2024-3094"}],
 	 "Object": [{"name": "domain-ip", "Attribute": [{"type": "domain", "value": "c2.evil.example"}], "Tag": [{"name": "tlp:amber+strict"}]}],
 	 "Tag": [{"name": "tlp:green"}, {"name": "type:OSINT"}]}}`))
+	f.Add([]byte(`{"Event": {"date": "2026-11-21", "timestamp": "1700000000", "Galaxy": [{"type": "threat-actor", "GalaxyCluster": [
+	  {"uuid": "7cdff317-a673-4474-84ec-4f1754947823", "value": "Sofacy", "tag_name": "misp-galaxy:threat-actor=\"Sofacy\"",
+	   "meta": {"synonyms": ["APT 28"], "country": "RU", "refs": ["https://example.org/"]}}]}, {"type": "malpedia", "GalaxyCluster": [{"uuid": "x", "value": 3}]}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c observabletest.Collected
-		err := Parse(bytes.NewReader(data), c.Sink, c.Reject)
+		var kept []observable.Object
+		err := Parse(bytes.NewReader(data), c.Sink, c.Reject, func(o observable.Object) error { kept = append(kept, o); return nil })
+		for _, o := range kept {
+			// A galaxy cluster is kept as a STIX object of its kind,
+			// named by its UUID, as valid JSON.
+			if !strings.HasPrefix(o.ID, o.Type+"--") || !IsUUID(strings.TrimPrefix(o.ID, o.Type+"--")) || !json.Valid(o.Body) {
+				t.Fatalf("kept %+v", o)
+			}
+		}
 		if err != nil && !strings.HasPrefix(err.Error(), "intel: MISP") {
 			t.Fatalf("an error that does not say it is the event's: %v", err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/certhub/certhub/internal/intel"
 	"github.com/certhub/certhub/internal/intel/access"
+	"github.com/certhub/certhub/internal/intel/actors"
 	"github.com/certhub/certhub/internal/intel/api"
 	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/intel/lookup"
@@ -41,6 +42,7 @@ func init() {
 		"field.credentials.username": "User name", "field.url": "URL",
 	})
 	web.RegisterFuncs(map[string]any{
+		"attackURL": actors.AttackURL,
 		"kb": func(n int64) string {
 			switch {
 			case n >= 10<<20:
@@ -71,6 +73,9 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("POST /console/intel/ingest", p.upload)
 	h("GET /console/intel/observables", p.observables)
 	h("GET /console/intel/observables/{id}", p.observable)
+	h("GET /console/intel/actors", p.actors)
+	h("GET /console/intel/actors/{id}", p.actor)
+	h("POST /console/intel/actors/{id}", p.attribute)
 	h("GET /console/intel/sources/new", p.newSource)
 	h("POST /console/intel/sources", p.createSource)
 	h("GET /console/intel/sources/{id}", p.source)
