@@ -9,11 +9,30 @@ import (
 
 	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/hygiene"
+	"github.com/certhub/certhub/internal/intel/actors"
 	"github.com/certhub/certhub/internal/intel/lookup"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/situation"
 	"github.com/certhub/certhub/internal/telemetry"
 )
+
+// ActiveActors answers the threat actors active in the last 90 days the
+// reader reads, most recently active first.
+func (s situationSources) ActiveActors(ctx context.Context, id *auth.Identity, limit int) ([]situation.Actor, error) {
+	list, err := s.c.Intel.ActorProfiles(ctx, id, actors.Filter{Family: actors.FamilyActor, Active: true, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]situation.Actor, 0, len(list.Items))
+	for _, a := range list.Items {
+		x := situation.Actor{ID: a.ID, Name: a.Name, Aliases: a.Aliases[:min(len(a.Aliases), 3)], Sectors: a.Sectors, Indicators: a.Indicators}
+		if a.LastSeen != nil {
+			x.LastSeen = *a.LastSeen
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
 
 // situationSources reads each part of the national picture from its
 // domain, as the reader may.

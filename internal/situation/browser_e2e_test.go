@@ -29,6 +29,7 @@ func TestBrowserSituation(t *testing.T) {
 	staff.Expect("#anomalies", "Known indicator", "Karachi head office edge")
 	staff.Expect("#observables", "sightings")
 	staff.Expect("#alerts", "not acknowledged")
+	staff.Expect("#actors", "Indus Viper", "banking")
 	if staff.Count("#situation[data-refresh][data-src]") != 1 {
 		t.Error("the board does not refresh itself")
 	}
@@ -64,5 +65,9 @@ func TestBrowserSituation(t *testing.T) {
 	r := s.API("GET", "/api/v1/situation", s.Token("analyst@bank-cert.example"), nil)
 	if r.Status != http.StatusOK || r.JSON(t)["threat_level"].(map[string]any)["name"] != "high" {
 		t.Errorf("the JSON board: %d %.200s", r.Status, r.Body)
+	}
+	// BankCERT reads the group by the GREEN MISP cluster's name only.
+	if actors, _ := r.JSON(t)["active_actors"].([]any); len(actors) != 1 || actors[0].(map[string]any)["name"] != "Monsoon Serpent" {
+		t.Errorf("BankCERT's active actors: %v", actors)
 	}
 }

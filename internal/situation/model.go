@@ -79,4 +79,16 @@ type Board struct {
 	Anomalies   []Anomaly         `json:"anomalies_24h"`
 	Observables []Observable      `json:"top_observables"`
 	Alerts      []Alert           `json:"alerts_awaiting"`
+	Actors      []Actor           `json:"active_actors"`
+}
+
+// Actor is a threat actor active in the last 90 days, as intel profiles
+// it for the reader.
+type Actor struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Aliases    []string  `json:"aliases"`
+	Sectors    []string  `json:"sectors"`
+	Indicators int       `json:"indicators"`
+	LastSeen   time.Time `json:"last_seen"`
 }

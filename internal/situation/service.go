@@ -24,6 +24,7 @@ type Sources interface {
 	Anomalies(ctx context.Context, id *auth.Identity, since time.Time) ([]Anomaly, error)
 	TopObservables(ctx context.Context, id *auth.Identity, limit int) ([]Observable, error)
 	AwaitingAlerts(ctx context.Context, id *auth.Identity) ([]Alert, error)
+	ActiveActors(ctx context.Context, id *auth.Identity, limit int) ([]Actor, error)
 }
 
 // Service composes the board.
@@ -151,6 +152,9 @@ func (s *Service) Board(ctx context.Context, id *auth.Identity) (Board, error) {
 	if b.Observables, err = s.sources.TopObservables(ctx, id, 10); err != nil {
 		return b, err
 	}
-	b.Alerts, err = s.sources.AwaitingAlerts(ctx, id)
+	if b.Alerts, err = s.sources.AwaitingAlerts(ctx, id); err != nil {
+		return b, err
+	}
+	b.Actors, err = s.sources.ActiveActors(ctx, id, 6)
 	return b, err
 }

@@ -37,6 +37,10 @@ func (sources) AwaitingAlerts(context.Context, *auth.Identity) ([]situation.Aler
 	return []situation.Alert{{ID: "x", Recipients: 5, NoAnswer: 2}}, nil
 }
 
+func (sources) ActiveActors(context.Context, *auth.Identity, int) ([]situation.Actor, error) {
+	return []situation.Actor{{ID: "a", Name: "Indus Viper"}}, nil
+}
+
 // TestBoard: the board counts open incidents by sector and severity (the
 // worst sector first), carries every part; the threat level starts
 // guarded, is set by staff only, with a reason, and audited.

@@ -2,6 +2,9 @@ package actors
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -189,19 +192,23 @@ func (st *Store) indicators(ctx context.Context, source int64, claims []Claim) (
 // replace writes the source's claims: new ones added, changed ones
 // rewritten, gone ones removed with their links.
 func (st *Store) replace(ctx context.Context, tx *db.Tx, source int64, claims []Claim, links map[string][]int64) error {
-	have := map[string]int64{}
-	rows, err := tx.Query(ctx, `SELECT num, stix_id FROM intel_actor_claims WHERE source_num = $1`, source)
+	type known struct {
+		num    int64
+		digest string
+	}
+	have := map[string]known{}
+	rows, err := tx.Query(ctx, `SELECT num, stix_id, digest FROM intel_actor_claims WHERE source_num = $1`, source)
 	if err != nil {
 		return fmt.Errorf("intel: actors: %w", err)
 	}
 	for rows.Next() {
-		var num int64
+		var k known
 		var id string
-		if err := rows.Scan(&num, &id); err != nil {
+		if err := rows.Scan(&k.num, &id, &k.digest); err != nil {
 			rows.Close()
 			return err
 		}
-		have[id] = num
+		have[id] = k
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -210,21 +217,26 @@ func (st *Store) replace(ctx context.Context, tx *db.Tx, source int64, claims []
 	now := st.now().UTC()
 	lines := func(l []string) string { return strings.Join(l, "\n") }
 	for _, c := range claims {
+		k, ok := have[c.StixID]
 		delete(have, c.StixID)
+		sum := digest(c, links[c.StixID])
+		if ok && k.digest == sum {
+			continue // unchanged: its profile is re-merged all the same
+		}
 		var num int64
 		err := tx.QueryRow(ctx, `INSERT INTO intel_actor_claims (actor_id, source_num, collection_num, stix_id, stix_type, family, name, aliases,
-			name_keys, description, motivations, sectors, countries, origin, techniques, related, first_seen, last_seen, tlp, version, updated_at)
-			VALUES ('', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+			name_keys, description, motivations, sectors, countries, origin, techniques, related, first_seen, last_seen, tlp, version, updated_at, digest)
+			VALUES ('', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 			ON CONFLICT (source_num, stix_id) DO UPDATE SET collection_num = excluded.collection_num, stix_type = excluded.stix_type,
 			family = excluded.family, name = excluded.name, aliases = excluded.aliases, name_keys = excluded.name_keys,
 			description = excluded.description, motivations = excluded.motivations, sectors = excluded.sectors,
 			countries = excluded.countries, origin = excluded.origin, techniques = excluded.techniques, related = excluded.related,
 			first_seen = excluded.first_seen, last_seen = excluded.last_seen, tlp = excluded.tlp, version = excluded.version,
-			updated_at = excluded.updated_at
+			updated_at = excluded.updated_at, digest = excluded.digest
 			RETURNING num`,
 			source, c.Collection, c.StixID, c.StixType, c.Family, c.Name, lines(c.Aliases), padded(c.Keys), c.Description,
 			lines(c.Motivations), padded(c.Sectors), lines(c.Countries), c.Origin, strings.Join(c.Techniques, " "), lines(c.Related),
-			c.FirstSeen, c.LastSeen, c.TLP, c.Version, now).Scan(&num)
+			c.FirstSeen, c.LastSeen, c.TLP, c.Version, now, sum).Scan(&num)
 		if err != nil {
 			return fmt.Errorf("intel: actors: claim %s: %w", c.StixID, err)
 		}
@@ -238,8 +250,8 @@ func (st *Store) replace(ctx context.Context, tx *db.Tx, source int64, claims []
 		}
 	}
 	gone := make([]int64, 0, len(have))
-	for _, num := range have {
-		gone = append(gone, num)
+	for _, k := range have {
+		gone = append(gone, k.num)
 	}
 	for i := 0; i < len(gone); i += 500 {
 		args := db.Args{}
@@ -252,6 +264,16 @@ func (st *Store) replace(ctx context.Context, tx *db.Tx, source int64, claims []
 		}
 	}
 	return nil
+}
+
+// digest sums what a claim's row and links hold.
+func digest(c Claim, links []int64) string {
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(struct {
+		C Claim
+		L []int64
+	}{c, links})
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // padded joins words with a space on either side, so " key " finds a

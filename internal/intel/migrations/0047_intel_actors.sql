@@ -39,6 +39,7 @@ CREATE TABLE intel_actor_claims (
     last_seen      BIGINT NOT NULL DEFAULT 0,
     tlp            TEXT NOT NULL,
     version        TEXT NOT NULL DEFAULT '',
+    digest         TEXT NOT NULL DEFAULT '',        -- of all the above and the indicators: unchanged claims are not rewritten
     updated_at     TIMESTAMPTZ NOT NULL,
     UNIQUE (source_num, stix_id)
 );

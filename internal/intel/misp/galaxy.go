@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
@@ -13,12 +15,17 @@ import (
 // MISP galaxies: an event's "Galaxy" list names the clusters (threat
 // actors, intrusion sets, tools, malware, …) its analysts attached to it.
 // Each cluster of an actor, campaign or piece of software becomes the STIX
-// 2.1 object of its kind (id: the kind and the cluster's UUID), so it is
+// 2.1 object of its kind, so it is
 // stored and shared over TAXII as any object is and intel's actor profiles
 // read it as the source's claim; what the cluster says beyond a name, its
 // synonyms and a description (countries, targets, motives) travels in the
 // custom property x_misp_galaxy, with the cluster's tag, which ties the
 // event's attributes to it.
+//
+// The object's id is a name-based UUID (version 5) of its kind and name,
+// not the cluster's own UUID: MISP's older exports give every cluster of
+// a galaxy the galaxy's UUID, and the same cluster reaches certhub in many
+// events, which must all name one object.
 
 type galaxy struct {
 	Type     string    `json:"type"`
@@ -86,9 +93,12 @@ func clusterObjects(galaxies []galaxy, label tlp.Label, date, stamp string, n in
 			if typ == "" {
 				typ = galaxyType(g.Type)
 			}
-			id := typ + "--" + strings.ToLower(c.UUID)
 			name := strings.TrimSpace(c.Value)
-			if typ == "" || !IsUUID(strings.ToLower(c.UUID)) || name == "" || seen[id] {
+			if typ == "" || name == "" {
+				continue
+			}
+			id := typ + "--" + uuid.NewSHA1(galaxyNamespace, []byte(typ+"\x00"+strings.ToLower(name))).String()
+			if seen[id] {
 				continue
 			}
 			seen[id] = true
@@ -118,6 +128,9 @@ func clusterObjects(galaxies []galaxy, label tlp.Label, date, stamp string, n in
 				}
 			}
 			meta := map[string]any{"galaxy": cmpOr(c.Type, g.Type), "tag": observable.Truncate(c.TagName, 300)}
+			if u := strings.ToLower(c.UUID); IsUUID(u) {
+				meta["cluster_uuid"] = u
+			}
 			for _, k := range []string{"country", "cfr-target-category", "cfr-suspected-victims", "cfr-type-of-incident", "motive", "targeted-sector"} {
 				if l := metaList(c.Meta[k]); len(l) > 0 {
 					if len(l) > 100 {
@@ -154,6 +167,10 @@ func clusterObjects(galaxies []galaxy, label tlp.Label, date, stamp string, n in
 	}
 	return out
 }
+
+// galaxyNamespace is the namespace of the ids of the objects made from
+// galaxy clusters.
+var galaxyNamespace = uuid.MustParse("5c2f6e1a-8b0d-4f3e-9a7c-6d1e2b3f4a5c")
 
 func cmpOr(a, b string) string {
 	if a != "" {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/certhub/certhub/internal/intel/observable"
 	"github.com/certhub/certhub/internal/intel/observable/observabletest"
 )
@@ -12,8 +14,9 @@ import (
 // TestGalaxyClusters: an event's threat-actor and tool clusters become
 // STIX objects of their kind, marked with the event's TLP, versioned by
 // its date, with the synonyms as aliases and the cluster's tag and
-// targets in x_misp_galaxy; a sector galaxy's clusters and a cluster
-// without a UUID become none.
+// targets in x_misp_galaxy, named by a UUID of their kind and name (the
+// same in every event); a sector galaxy's clusters become none, and a
+// cluster repeated under another UUID is one object.
 func TestGalaxyClusters(t *testing.T) {
 	in := `{"Event": {"uuid": "5f0e7f5c-1a2b-4c3d-8e9f-000000000001", "date": "2026-11-21", "Tag": [{"name": "tlp:amber"}],
 	  "Attribute": [{"type": "ip-dst", "value": "198.51.100.7"}],
@@ -21,7 +24,7 @@ func TestGalaxyClusters(t *testing.T) {
 	   {"type": "threat-actor", "GalaxyCluster": [{"uuid": "7CDFF317-A673-4474-84EC-4F1754947823", "value": "Sofacy", "type": "threat-actor",
 	     "tag_name": "misp-galaxy:threat-actor=\"Sofacy\"", "description": "Russian group",
 	     "meta": {"synonyms": ["APT 28", "Fancy Bear"], "country": "RU", "cfr-target-category": ["Government", "Military"], "refs": ["https://example.org/a", "javascript:x"]}},
-	    {"uuid": "not-a-uuid", "value": "Nobody", "type": "threat-actor"}]},
+	    {"uuid": "not-a-uuid", "value": "sofacy", "type": "threat-actor"}]},
 	   {"type": "tool", "GalaxyCluster": [{"uuid": "2f1a5a26-5c1b-4b0e-9f3d-1a2b3c4d5e6f", "value": "Mimikatz", "type": "tool"}]},
 	   {"type": "sector", "GalaxyCluster": [{"uuid": "3f1a5a26-5c1b-4b0e-9f3d-1a2b3c4d5e6f", "value": "Finance", "type": "sector"}]}]}}`
 	var c observabletest.Collected
@@ -33,7 +36,7 @@ func TestGalaxyClusters(t *testing.T) {
 		t.Fatalf("records %v, objects %v", c.Recs, objs)
 	}
 	ta := objs[0]
-	if ta.ID != "threat-actor--7cdff317-a673-4474-84ec-4f1754947823" || ta.Type != "threat-actor" || ta.TLP != "AMBER" || ta.Version != "2026-11-21T00:00:00.000000Z" {
+	if ta.ID != "threat-actor--"+uuid.NewSHA1(galaxyNamespace, []byte("threat-actor\x00sofacy")).String() || ta.Type != "threat-actor" || ta.TLP != "AMBER" || ta.Version != "2026-11-21T00:00:00.000000Z" {
 		t.Errorf("the actor: %+v", ta)
 	}
 	var body struct {

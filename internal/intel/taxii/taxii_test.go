@@ -152,6 +152,11 @@ func TestTAXII(t *testing.T) {
 	if r := taxii(t, s, "GET", root+"status/"+st.ID+"/", bank, bankTok, nil); r.Status != 404 {
 		t.Fatalf("someone else's status: %d", r.Status)
 	}
+	// The report's campaigns and malware are actor profiles now.
+	if r := s.API("GET", "/api/v1/intel/actors?family=campaign&q=menupass", coordTok, nil); r.Status != 200 ||
+		!strings.Contains(string(r.Body), `"name":"menuPass"`) || !strings.Contains(string(r.Body), `"indicators":24`) {
+		t.Fatalf("the report's campaign as a profile: %d %s", r.Status, r.Body)
+	}
 	// pageAll follows next through the collection, limit at a time.
 	pageAll := func(user, tok string, limit int) (seen map[string]bool, pages int, firstLast string) {
 		seen = map[string]bool{}
