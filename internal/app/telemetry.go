@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"encoding/csv"
+	"strings"
 
 	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/intel/ingest"
 	"github.com/certhub/certhub/internal/intel/lookup"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/telemetry"
@@ -30,4 +33,29 @@ func (t telemetryIndicators) Known(ctx context.Context, values []string) ([]tele
 		}
 	}
 	return out, nil
+}
+
+// telemetrySource is the intel source gateway sightings are recorded in:
+// the center's, TLP:AMBER (a sighting names the constituent whose gateway
+// saw it, so only the center's staff read the observation itself; every
+// reader of the indicator sees its sightings and last seen move).
+const telemetrySource = "Gateway telemetry"
+
+// Sighted records traffic with known indicators as sightings in intel: an
+// observation by the source telemetrySource at the hour it was seen,
+// tagged with the gateway.
+func (t telemetryIndicators) Sighted(ctx context.Context, list []telemetry.Sighting) error {
+	src, err := t.intel.EnsureSource(ctx, telemetrySystem, telemetrySource, "AMBER", nil)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"first_seen", "indicator", "tag"})
+	for _, s := range list {
+		_ = w.Write([]string{s.At.UTC().Format("2006-01-02 15:04:05"), s.Value, "gateway " + s.Gateway})
+	}
+	w.Flush()
+	_, err = t.intel.Ingest(ctx, telemetrySystem, src, strings.NewReader(b.String()), intel.IngestOptions{Format: ingest.CSV, Via: "telemetry"})
+	return err
 }

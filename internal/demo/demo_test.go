@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,6 +102,21 @@ func TestLoad(t *testing.T) {
 			}
 			if err != nil || kinds["known_indicator"] != "First Example Bank 192.0.2.200" || kinds["spike_out"] != "First Example Bank " || len(anomalies) != 2 {
 				t.Errorf("the demo's anomalies: %v (%v)", kinds, err)
+			}
+			// The traffic with the C2 is a sighting in intel, by the
+			// gateways' own source.
+			for _, a := range anomalies {
+				if a.Kind != "known_indicator" {
+					continue
+				}
+				o, err := c.Intel.Lookup().Observable(ctx, sys, a.Observable())
+				var srcs []string
+				for _, sg := range o.Sightings {
+					srcs = append(srcs, sg.Source)
+				}
+				if err != nil || !slices.Contains(srcs, "Gateway telemetry") {
+					t.Errorf("the C2's sources: %v (%v)", srcs, err)
+				}
 			}
 			// Hygiene: a history for seven constituents, the worst first.
 			ru, err := c.Hygiene.Rollup(ctx, sys, "")

@@ -242,7 +242,9 @@ func (s *Service) record(ctx context.Context, g Gateway, found []Anomaly, until 
 			}
 		}
 	}
-	return s.db.Write(ctx, func(tx *db.Tx) error {
+	var sighted []Sighting
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		sighted = sighted[:0]
 		var lines []string
 		added := 0
 		for _, a := range found {
@@ -253,6 +255,9 @@ func (s *Service) record(ctx context.Context, g Gateway, found []Anomaly, until 
 				a.ObservableID, a.Sources, now)
 			if err != nil {
 				return fmt.Errorf("telemetry: anomaly: %w", err)
+			}
+			if n > 0 && a.Kind == detect.Known {
+				sighted = append(sighted, Sighting{Value: a.Subject, At: a.Hour, OrgID: g.OrgID, Gateway: g.Name})
 			}
 			if n > 0 {
 				added++
@@ -276,4 +281,14 @@ func (s *Service) record(ctx context.Context, g Gateway, found []Anomaly, until 
 		return audit.Record(ctx, tx, now, audit.Event{Action: "telemetry.anomalies", ObjectType: "gateway", ObjectID: g.ID, OrgID: g.OrgID,
 			Summary: fmt.Sprintf("%d traffic anomalies at gateway %q", added, g.Name)})
 	})
+	if err != nil || len(sighted) == 0 || s.indicators == nil {
+		return err
+	}
+	// Intel hears of each new one after the anomaly is stored (its write
+	// is not this transaction's); a failure loses the sighting, never
+	// the anomaly.
+	if err := s.indicators.Sighted(ctx, sighted); err != nil {
+		s.log.Error("telemetry: sightings not recorded in threat intelligence", "gateway", g.ID, "err", err)
+	}
+	return nil
 }

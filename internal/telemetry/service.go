@@ -39,9 +39,19 @@ type Indicator struct {
 }
 
 // Indicators answers the addresses of values threat intelligence knows
-// (intel's lookup, wired in app).
+// (intel's lookup, wired in app), and hears of the traffic with them a
+// gateway saw: a sighting in intel.
 type Indicators interface {
 	Known(ctx context.Context, values []string) ([]Indicator, error)
+	Sighted(ctx context.Context, sightings []Sighting) error
+}
+
+// Sighting is traffic with a known indicator seen at a gateway.
+type Sighting struct {
+	Value   string
+	At      time.Time
+	OrgID   string
+	Gateway string
 }
 
 // Outbox sends mail in the transaction of the change it tells of.

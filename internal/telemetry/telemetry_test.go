@@ -50,6 +50,19 @@ const c2 = "203.0.113.66"
 
 type indicators struct{}
 
+// sighted are the sightings the service reported.
+var sighted struct {
+	sync.Mutex
+	list []telemetry.Sighting
+}
+
+func (indicators) Sighted(_ context.Context, s []telemetry.Sighting) error {
+	sighted.Lock()
+	defer sighted.Unlock()
+	sighted.list = append(sighted.list, s...)
+	return nil
+}
+
 func (indicators) Known(_ context.Context, values []string) ([]telemetry.Indicator, error) {
 	var out []telemetry.Indicator
 	for _, v := range values {
@@ -162,9 +175,21 @@ func TestTelemetry(t *testing.T) {
 			t.Errorf("again: %+v", again)
 		}
 
+		sighted.Lock()
+		before := len(sighted.list)
+		sighted.Unlock()
 		n, err := s.Judge(ctx, g.ID)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The traffic with the C2 is a sighting in intel, once.
+		sightings := func() []telemetry.Sighting {
+			sighted.Lock()
+			defer sighted.Unlock()
+			return append([]telemetry.Sighting{}, sighted.list[before:]...)
+		}
+		if got := sightings(); len(got) != 1 || got[0].Value != c2 || got[0].OrgID != g.OrgID || got[0].Gateway != g.Name {
+			t.Errorf("sightings: %+v", got)
 		}
 		list, err := s.Anomalies(ctx, person(auth.RoleViewer, "bank"), telemetry.AnomalyFilter{})
 		if err != nil || n != len(list) {
@@ -192,6 +217,9 @@ func TestTelemetry(t *testing.T) {
 		}
 		if again, _ := s.Judge(ctx, g.ID); again != 0 {
 			t.Errorf("judged again: %d", again)
+		}
+		if got := sightings(); len(got) != 1 {
+			t.Errorf("sightings after judging again: %+v", got)
 		}
 
 		// Who reads and decides.
