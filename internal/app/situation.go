@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/certhub/certhub/internal/coordination/incident"
@@ -128,14 +127,12 @@ func (s situationSources) Anomalies(ctx context.Context, id *auth.Identity, sinc
 // TopObservables answers the observables routed to constituents most
 // sighted, among the latest the reader sees.
 func (s situationSources) TopObservables(ctx context.Context, id *auth.Identity, limit int) ([]situation.Observable, error) {
-	list, _, err := s.c.Intel.Lookup().Observables(ctx, id, lookup.ObservableFilter{Limit: 200})
+	list, _, err := s.c.Intel.Lookup().Observables(ctx, id, lookup.ObservableFilter{Limit: limit, MostSighted: true})
 	if err != nil {
 		return nil, err
 	}
-	list = slices.DeleteFunc(list, func(o lookup.ObservableSummary) bool { return len(o.Constituents) == 0 })
-	slices.SortStableFunc(list, func(a, b lookup.ObservableSummary) int { return cmp.Compare(b.Sightings, a.Sightings) })
 	var out []situation.Observable
-	for _, o := range list[:min(limit, len(list))] {
+	for _, o := range list {
 		x := situation.Observable{ID: o.ID, Type: string(o.Type), Value: o.Value, Sightings: o.Sightings}
 		for _, r := range o.Constituents {
 			x.Constituents = append(x.Constituents, r.Name)

@@ -70,6 +70,18 @@ func TestObservablesAccess(t *testing.T) {
 			t.Fatalf("second page: %d %q %v", len(rest), next, err)
 		}
 
+		// The ranking of the national picture: routed observables, the
+		// most sighted first, what each reader reads of the routes.
+		if _, err := d.Exec(ctx, `UPDATE intel_observables SET sightings = 9 WHERE value = '198.51.100.2'`); err != nil {
+			t.Fatal(err)
+		}
+		for who, want := range map[*auth.Identity]int{sys: 4, bank: 4, member("cert", auth.RoleViewer): 3, member("ins", auth.RoleAdmin): 0} {
+			top, next, err := s.Lookup().Observables(ctx, who, lookup.ObservableFilter{Limit: 10, MostSighted: true})
+			if err != nil || len(top) != want || next != "" || (want > 0 && top[0].Value != "198.51.100.2") {
+				t.Errorf("%v: the most sighted %+v %q %v", who.OrgIDs(), top, next, err)
+			}
+		}
+
 		idOf := func(value string) int64 {
 			var id int64
 			if err := d.QueryRow(ctx, `SELECT id FROM intel_observables WHERE value = $1`, value).Scan(&id); err != nil {

@@ -318,6 +318,10 @@ type ObservableFilter struct {
 	Type   observable.Type
 	Limit  int
 	Cursor string
+	// MostSighted lists the observables routed to a constituent (of those
+	// the caller reads routes to) with the most sightings first, one page
+	// without a cursor: the national picture's ranking.
+	MostSighted bool
 }
 
 // Observables lists observables, newest first. The center's staff list the
@@ -364,6 +368,8 @@ func (s *Service) Observables(ctx context.Context, id *auth.Identity, f Observab
 			return []ObservableSummary{}, "", nil
 		}
 		conds = append(conds, "v.id IN (SELECT observable_id FROM intel_routes WHERE org_id IN ("+db.In(&a, orgs)+"))")
+	} else if f.MostSighted {
+		conds = append(conds, "v.id IN (SELECT observable_id FROM intel_routes)")
 	}
 	q := `SELECT v.id, v.type, v.value, v.first_seen, v.last_seen, v.sightings FROM intel_observables v`
 	if len(conds) > 0 {
@@ -372,7 +378,12 @@ func (s *Service) Observables(ctx context.Context, id *auth.Identity, f Observab
 	limit := min(max(f.Limit, 1), 200)
 	// A member's page is filtered by marking after the query, so it may be
 	// short of limit; next_cursor still goes on from where it stopped.
-	rows, err := s.db.Query(ctx, q+` ORDER BY v.id DESC LIMIT `+strconv.Itoa(limit+1), a...)
+	order := ` ORDER BY v.id DESC LIMIT ` + strconv.Itoa(limit+1)
+	if f.MostSighted {
+		// Filtered by marking after the query: read a few pages' worth.
+		order = ` ORDER BY v.sightings DESC, v.id DESC LIMIT ` + strconv.Itoa(4*limit)
+	}
+	rows, err := s.db.Query(ctx, q+order, a...)
 	if err != nil {
 		return nil, "", fmt.Errorf("intel: observables: %w", err)
 	}
@@ -392,7 +403,7 @@ func (s *Service) Observables(ctx context.Context, id *auth.Identity, f Observab
 		return nil, "", err
 	}
 	next := ""
-	if len(out) > limit {
+	if !f.MostSighted && len(out) > limit { // the ranking is one page, without a cursor
 		out = out[:limit]
 		next = db.EncodeCursor(strconv.FormatInt(out[limit-1].ID, 10))
 	}
@@ -410,9 +421,12 @@ func (s *Service) Observables(ctx context.Context, id *auth.Identity, f Observab
 	kept := out[:0]
 	for _, o := range out {
 		o.Constituents = append(o.Constituents, routes[o.ID]...)
-		if v.All() || len(o.Constituents) > 0 { // a member sees what reached it under a marking it reads
+		if (v.All() && !f.MostSighted) || len(o.Constituents) > 0 { // a member sees what reached it under a marking it reads
 			kept = append(kept, o)
 		}
+	}
+	if f.MostSighted && len(kept) > limit {
+		kept = kept[:limit]
 	}
 	return kept, next, nil
 }
