@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/csv"
+	"slices"
 	"strings"
 
 	"github.com/certhub/certhub/internal/intel"
@@ -29,7 +30,13 @@ func (t telemetryIndicators) Known(ctx context.Context, values []string) ([]tele
 			return nil, err
 		}
 		for _, m := range matches {
-			out = append(out, telemetry.Indicator{Value: m.Value, ObservableID: m.ObservableID, Sources: m.Sources})
+			// The gateways' own sightings make nothing known: the
+			// indicator is known while another source holds it.
+			srcs := slices.DeleteFunc(slices.Clone(m.Sources), func(s string) bool { return s == telemetrySource })
+			if len(srcs) == 0 {
+				continue
+			}
+			out = append(out, telemetry.Indicator{Value: m.Value, ObservableID: m.ObservableID, Sources: srcs})
 		}
 	}
 	return out, nil

@@ -6,6 +6,7 @@ import (
 	"github.com/certhub/certhub/internal/intel/access"
 	"github.com/certhub/certhub/internal/intel/actors"
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 )
 
@@ -43,6 +44,24 @@ func (s *Service) Unattribute(ctx context.Context, id *auth.Identity, actorID, k
 		return err
 	}
 	return s.actors.Unattribute(ctx, v, id, actorID, kind, ref)
+}
+
+// RefreshActorsIn rebuilds the claims of every source with claims in c:
+// after an object of c was deleted.
+func (s *Service) RefreshActorsIn(ctx context.Context, c access.Collection) error {
+	nums, err := db.QueryAll(ctx, s.db, func(r db.Row) (int64, error) {
+		var n int64
+		return n, r.Scan(&n)
+	}, `SELECT DISTINCT source_num FROM intel_actor_claims WHERE collection_num = $1`, c.Num)
+	if err != nil {
+		return err
+	}
+	for _, n := range nums {
+		if err := s.actors.Refresh(ctx, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // actorViewer is the viewer of a signed-in caller: profiles are never

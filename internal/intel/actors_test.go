@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	"github.com/certhub/certhub/internal/intel/actors"
+	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/db/dbtest"
+	"github.com/certhub/certhub/internal/platform/errs"
 )
 
 // TestActorProfiles: runs rebuild their source's claims and re-merge the
@@ -70,6 +72,64 @@ func TestActorProfiles(t *testing.T) {
 		}
 		if list, err = s.ActorProfiles(ctx, sys, actors.Filter{}); err != nil || len(list.Items) != 1 || list.Items[0].ID != id {
 			t.Fatalf("without the MISP source: %+v %v", list, err)
+		}
+	})
+}
+
+// TestActorProfilesPerReader: a merge resting on a claim a reader may not
+// read is undone for that reader. Two GREEN claims, UNC1234 and APT99, are
+// one stored profile only because an AMBER claim names both; the staff
+// read one profile, a community member two, neither naming the AMBER
+// claim, each with the GREEN indicators only (the AMBER indicator tied to
+// UNC1234 is neither counted nor dated for the member).
+func TestActorProfilesPerReader(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		orgsForAccess(t, d)
+		s := newService(t, d)
+		ctx := context.Background()
+		load := func(name, label, body string) {
+			t.Helper()
+			src, err := s.EnsureSource(ctx, sys, name, label, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Ingest(ctx, sys, src, strings.NewReader(body), IngestOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set := func(id, name, aliases, extra string) string {
+			return `{"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--` + id + `", "created": "2026-01-01T00:00:00Z",
+				"modified": "2026-01-01T00:00:00Z", "name": "` + name + `", "aliases": [` + aliases + `]` + extra + `}`
+		}
+		load("green one", "GREEN", `{"type": "bundle", "objects": [`+set("00000000-0000-4000-8000-000000000001", "UNC1234", "", "")+`,
+			{"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-000000000009", "created": "2026-01-01T00:00:00Z",
+			 "modified": "2026-01-01T00:00:00Z", "pattern": "[ipv4-addr:value = '203.0.113.9']", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+			 "object_marking_refs": ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]},
+			{"type": "relationship", "spec_version": "2.1", "id": "relationship--00000000-0000-4000-8000-000000000008", "created": "2026-01-01T00:00:00Z",
+			 "modified": "2026-01-01T00:00:00Z", "relationship_type": "indicates", "source_ref": "indicator--00000000-0000-4000-8000-000000000009",
+			 "target_ref": "intrusion-set--00000000-0000-4000-8000-000000000001"}]}`)
+		load("green two", "GREEN", `{"type": "bundle", "objects": [`+set("00000000-0000-4000-8000-000000000002", "APT99", "", "")+`]}`)
+		load("amber", "AMBER", `{"type": "bundle", "objects": [`+set("00000000-0000-4000-8000-000000000003", "Bridge", `"UNC1234", "APT99"`, "")+`]}`)
+		all, err := s.ActorProfiles(ctx, sys, actors.Filter{})
+		if err != nil || len(all.Items) != 1 || len(all.Items[0].Sources) != 3 || all.Items[0].Indicators != 1 {
+			t.Fatalf("the staff: %+v %v", all, err)
+		}
+		bank := member("bank", auth.RoleViewer)
+		mine, err := s.ActorProfiles(ctx, bank, actors.Filter{})
+		if err != nil || len(mine.Items) != 2 {
+			t.Fatalf("the member: %+v %v", mine, err)
+		}
+		for _, p := range mine.Items {
+			if len(p.Aliases) != 0 || len(p.Sources) != 1 || p.Indicators != 0 || p.LastSeen != nil {
+				t.Errorf("the member's %s: %+v", p.Name, p)
+			}
+			got, err := s.ActorProfile(ctx, bank, p.ID)
+			if err != nil || got.Name != p.Name || len(got.Names) != 1 || len(got.Observables) != 0 {
+				t.Errorf("the member's profile %s: %+v %v", p.ID, got, err)
+			}
+		}
+		if _, err := s.ActorProfile(ctx, bank, all.Items[0].ID+"~999999"); errs.KindOf(err) != errs.KindNotFound {
+			t.Errorf("a part that is not: %v", err)
 		}
 	})
 }

@@ -182,7 +182,7 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 			}
 			return nil
 		}
-		err := ingest.Read(br, format, mapping, sink, reject, keep)
+		err := ingest.Read(br, format, mapping, src.ID, sink, reject, keep)
 		if err == nil && b.Size() > 0 {
 			err = flush()
 		}

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/certhub/certhub/internal/intel/observable"
+	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
 // Families a profile belongs to: claims merge only within one.
@@ -106,28 +107,36 @@ type GalaxyMeta struct {
 	TargetedSector  []string `json:"targeted-sector,omitempty"`
 }
 
+// parsed is an object as read, with what it was stored as.
+type parsed struct {
+	sdo
+	obj Object
+}
+
 // Extract reads the claims a source's objects make. Revoked and
-// deprecated objects (ATT&CK keeps both) make none.
+// deprecated objects (ATT&CK keeps both) make none. A relationship adds
+// to a claim only when it and the object at its other end are in the
+// claim's collection and marked no more restrictively than the claim:
+// what a reader of the claim sees of it, the reader may read.
 func Extract(objs []Object) []Claim {
-	byID := make(map[string]*sdo, len(objs))
-	var order []string
+	byID := make(map[string]*parsed, len(objs))
+	var order []*parsed
 	for _, o := range objs {
-		var s sdo
-		if json.Unmarshal(o.Body, &s) != nil || s.ID == "" {
+		p := &parsed{obj: o}
+		if json.Unmarshal(o.Body, &p.sdo) != nil || p.ID == "" {
 			continue
 		}
-		byID[s.ID] = &s
-		order = append(order, s.ID)
+		byID[p.ID] = p
+		order = append(order, p)
 	}
 	claims := map[string]*Claim{}
 	var out []*Claim
-	for i, id := range order {
-		s := byID[id]
+	for _, p := range order {
+		s, o := &p.sdo, p.obj
 		fam, ok := familyOf[s.Type]
 		if !ok || s.Revoked || s.Deprecated || strings.TrimSpace(s.Name) == "" {
 			continue
 		}
-		o := objs[i]
 		c := &Claim{StixID: s.ID, StixType: s.Type, Family: fam, Name: clean(s.Name, 200), TLP: o.TLP, Version: o.Version,
 			Collection: o.Collection, Description: observable.Truncate(strings.TrimSpace(s.Description), 4000),
 			FirstSeen: unix(s.FirstSeen), LastSeen: unix(s.LastSeen)}
@@ -160,33 +169,39 @@ func Extract(objs []Object) []Claim {
 		claims[s.ID] = c
 		out = append(out, c)
 	}
+	// within: x may add to c.
+	within := func(x *parsed, c *Claim) bool {
+		return x != nil && x.obj.Collection == c.Collection && !tlp.Label(x.obj.TLP).MoreRestrictive(tlp.Label(c.TLP))
+	}
 	// Relationships add to the claims at either end.
-	for _, id := range order {
-		r := byID[id]
+	for _, r := range order {
 		if r.Type != "relationship" || r.Revoked || r.Deprecated {
 			continue
 		}
 		src, tgt := claims[r.SourceRef], claims[r.TargetRef]
 		other := byID[r.TargetRef]
+		if src != nil && (!within(r, src) || !within(other, src)) {
+			src = nil
+		}
 		switch r.RelationshipType {
 		case "indicates":
-			if tgt != nil && strings.HasPrefix(r.SourceRef, "indicator--") && !slices.Contains(tgt.Indicators, r.SourceRef) {
+			if tgt != nil && within(r, tgt) && strings.HasPrefix(r.SourceRef, "indicator--") && !slices.Contains(tgt.Indicators, r.SourceRef) {
 				tgt.Indicators = append(tgt.Indicators, r.SourceRef)
 			}
 		case "uses":
-			if src == nil || other == nil {
+			if src == nil {
 				continue
 			}
 			switch other.Type {
 			case "attack-pattern":
 				if !other.Revoked && !other.Deprecated {
-					src.addList(&src.Techniques, techniqueID(other))
+					src.addList(&src.Techniques, techniqueID(&other.sdo))
 				}
 			case "malware", "tool":
 				src.addList(&src.Related, other.Name)
 			}
 		case "targets":
-			if src == nil || other == nil {
+			if src == nil {
 				continue
 			}
 			switch other.Type {
@@ -198,12 +213,15 @@ func Extract(objs []Object) []Claim {
 				src.addList(&src.Countries, strings.ToUpper(cmpOr(other.Country, other.Name)))
 			}
 		case "attributed-to":
+			// Each side learns the other's name only if it may read it.
 			if src != nil && tgt != nil {
 				src.addList(&src.Related, tgt.Name)
-				tgt.addList(&tgt.Related, src.Name)
+			}
+			if s, t := claims[r.SourceRef], claims[r.TargetRef]; s != nil && t != nil && within(r, t) && within(byID[r.SourceRef], t) {
+				t.addList(&t.Related, s.Name)
 			}
 		case "located-at", "originates-from":
-			if src != nil && other != nil && other.Type == "location" && src.Origin == "" {
+			if src != nil && other.Type == "location" && src.Origin == "" {
 				src.Origin = clean(strings.ToUpper(cmpOr(other.Country, other.Name)), 100)
 			}
 		}

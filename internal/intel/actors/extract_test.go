@@ -120,3 +120,41 @@ func TestMerge(t *testing.T) {
 		t.Fatalf("split: %v into %v", m3.Assign, m3.Into)
 	}
 }
+
+// TestExtractMarkings: a claim keeps its own object's marking and
+// collection even after an object that cannot be read; a relationship or
+// an object at its other end marked more restrictively than a claim (or
+// in another collection) adds nothing to it.
+func TestExtractMarkings(t *testing.T) {
+	mark := func(o Object, label string, col int64) Object { o.TLP, o.Collection = label, col; return o }
+	claims := Extract([]Object{
+		mark(obj(`{"type":"intrusion-set","id":"intrusion-set--0","name":"Broken","goals":"not a list"}`), "CLEAR", 1),
+		mark(obj(`{"type":"intrusion-set","id":"intrusion-set--1","name":"Amber Group"}`), "AMBER", 1),
+		mark(obj(`{"type":"intrusion-set","id":"intrusion-set--2","name":"Green Group"}`), "GREEN", 1),
+		mark(obj(`{"type":"campaign","id":"campaign--1","name":"Secret Operation"}`), "AMBER", 1),
+		mark(obj(`{"type":"attack-pattern","id":"attack-pattern--1","name":"x","external_references":[{"source_name":"mitre-attack","external_id":"T1000"}]}`), "RED", 1),
+		mark(obj(`{"type":"attack-pattern","id":"attack-pattern--2","name":"y","external_references":[{"source_name":"mitre-attack","external_id":"T2000"}]}`), "GREEN", 2),
+		mark(obj(`{"type":"relationship","id":"relationship--1","relationship_type":"attributed-to","source_ref":"campaign--1","target_ref":"intrusion-set--2"}`), "AMBER", 1),
+		mark(obj(`{"type":"relationship","id":"relationship--2","relationship_type":"uses","source_ref":"intrusion-set--2","target_ref":"attack-pattern--1"}`), "GREEN", 1),
+		mark(obj(`{"type":"relationship","id":"relationship--3","relationship_type":"uses","source_ref":"intrusion-set--2","target_ref":"attack-pattern--2"}`), "GREEN", 1),
+		mark(obj(`{"type":"relationship","id":"relationship--4","relationship_type":"indicates","source_ref":"indicator--1","target_ref":"intrusion-set--2"}`), "AMBER", 1),
+		mark(obj(`{"type":"relationship","id":"relationship--5","relationship_type":"indicates","source_ref":"indicator--2","target_ref":"intrusion-set--1"}`), "GREEN", 1),
+	})
+	by := map[string]Claim{}
+	for _, c := range claims {
+		by[c.Name] = c
+	}
+	if len(claims) != 3 || by["Amber Group"].TLP != "AMBER" || by["Green Group"].TLP != "GREEN" || by["Secret Operation"].TLP != "AMBER" {
+		t.Fatalf("claims and their markings: %+v", claims)
+	}
+	g := by["Green Group"]
+	if len(g.Related) != 0 || len(g.Techniques) != 0 || len(g.Indicators) != 0 {
+		t.Errorf("the GREEN claim learnt from AMBER, RED or another collection: %+v", g)
+	}
+	if c := by["Secret Operation"]; fmt.Sprint(c.Related) != "[Green Group]" {
+		t.Errorf("the AMBER campaign does not name the GREEN group it is attributed to: %+v", c)
+	}
+	if a := by["Amber Group"]; fmt.Sprint(a.Indicators) != "[indicator--2]" {
+		t.Errorf("a GREEN indicates relationship to an AMBER claim: %+v", a)
+	}
+}

@@ -3,6 +3,7 @@ package actors
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,14 +90,11 @@ const timelineMonths = 24
 // Get answers the profile id as v (for id) reads it: errs.NotFound when v
 // reads none of its claims.
 func (st *Store) Get(ctx context.Context, v *access.Viewer, who *auth.Identity, id string) (Profile, error) {
-	cs, err := st.visible(ctx, v, "c.actor_id = $1", id)
+	cs, err := st.readable(ctx, v, id)
 	if err != nil {
 		return Profile{}, err
 	}
-	if len(cs) == 0 {
-		return Profile{}, errs.NotFound("no such actor profile")
-	}
-	act, err := st.activity(ctx, "c.actor_id = $1", id)
+	act, err := st.activity(ctx, v, cs)
 	if err != nil {
 		return Profile{}, err
 	}
@@ -168,6 +166,19 @@ func (st *Store) Get(ctx context.Context, v *access.Viewer, who *auth.Identity, 
 	}
 	p.timeline(routed)
 	return p, nil
+}
+
+// readable answers the claims of the reader's profile id (a stored
+// profile, or a part of one: profiles): errs.NotFound when there are none.
+func (st *Store) readable(ctx context.Context, v *access.Viewer, id string) ([]claimRow, error) {
+	cs, err := st.visible(ctx, v, "c.actor_id = $1", baseID(id))
+	if err != nil {
+		return nil, err
+	}
+	if _, by := profiles(cs); len(by[id]) > 0 {
+		return by[id], nil
+	}
+	return nil, errs.NotFound("no such actor profile")
 }
 
 // linked fills the observables the claims read tie to the profile, and
@@ -271,13 +282,13 @@ func (st *Store) attributions(ctx context.Context, who *auth.Identity, p *Profil
 		var a att
 		err := r.Scan(&a.kind, &a.ref, &a.note, &a.by, &a.at)
 		return a, err
-	}, `SELECT kind, ref, note, created_by, created_at FROM intel_actor_attributions WHERE actor_id = $1 ORDER BY created_at, kind, ref`, p.ID)
+	}, `SELECT kind, ref, note, created_by, created_at FROM intel_actor_attributions WHERE actor_id = $1 ORDER BY created_at, kind, ref`, baseID(p.ID))
 	if err != nil {
 		return fmt.Errorf("intel: actors: attributions: %w", err)
 	}
 	for _, a := range list {
-		if st.recs == nil {
-			break
+		if st.recs == nil || p.ID != baseID(p.ID) {
+			break // a part of a profile the reader reads apart shows none
 		}
 		rec, ok, err := st.recs.Attributed(ctx, who, a.kind, a.ref)
 		if err != nil {
@@ -375,12 +386,9 @@ func (st *Store) Attribute(ctx context.Context, v *access.Viewer, who *auth.Iden
 	if len(fe) > 0 {
 		return Record{}, fe.Err()
 	}
-	cs, err := st.visible(ctx, v, "c.actor_id = $1", id)
+	cs, err := st.readable(ctx, v, id)
 	if err != nil {
 		return Record{}, err
-	}
-	if len(cs) == 0 {
-		return Record{}, errs.NotFound("no such actor profile")
 	}
 	if st.recs == nil {
 		return Record{}, errs.Invalid("incidents and cases cannot be attributed here")
@@ -396,14 +404,14 @@ func (st *Store) Attribute(ctx context.Context, v *access.Viewer, who *auth.Iden
 	err = st.db.Write(ctx, func(tx *db.Tx) error {
 		n, err := tx.Exec(ctx, `INSERT INTO intel_actor_attributions (actor_id, kind, ref, note, org_id, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (actor_id, kind, ref) DO NOTHING`,
-			id, in.Kind, rec.Ref, in.Note, access.WriterOrg(who), who.Label(), now)
+			baseID(id), in.Kind, rec.Ref, in.Note, access.WriterOrg(who), who.Label(), now)
 		if err != nil {
 			return fmt.Errorf("intel: actors: attribute: %w", err)
 		}
 		if n == 0 {
 			return errs.Conflict("%s %s is already attributed to %s", in.Kind, rec.Ref, cs[0].name)
 		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.actor.attribute", ObjectType: "intel_actor", ObjectID: id,
+		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.actor.attribute", ObjectType: "intel_actor", ObjectID: baseID(id),
 			OrgID: access.WriterOrg(who), Summary: fmt.Sprintf("attributed %s %s to %s", in.Kind, rec.Ref, cs[0].name)})
 	})
 	if err != nil {
@@ -413,33 +421,40 @@ func (st *Store) Attribute(ctx context.Context, v *access.Viewer, who *auth.Iden
 	return rec, nil
 }
 
-// Unattribute removes an attribution; audited.
+// Unattribute removes an attribution: the center's staff, or an analyst
+// of the organisation that made it who reads the record; audited.
 func (st *Store) Unattribute(ctx context.Context, v *access.Viewer, who *auth.Identity, id, kind, ref string) error {
-	if !MayAttribute(who) {
+	if !MayAttribute(who) || st.recs == nil {
 		return errs.Forbidden("only analysts, coordinators and the center's staff attribute incidents and cases")
 	}
-	cs, err := st.visible(ctx, v, "c.actor_id = $1", id)
+	cs, err := st.readable(ctx, v, id)
 	if err != nil {
 		return err
 	}
-	if len(cs) == 0 {
-		return errs.NotFound("no such actor profile")
+	var org string
+	err = st.db.QueryRow(ctx, `SELECT org_id FROM intel_actor_attributions WHERE actor_id = $1 AND kind = $2 AND ref = $3`, baseID(id), kind, ref).Scan(&org)
+	if errors.Is(err, db.ErrNoRows) {
+		return errs.NotFound("no such attribution")
 	}
-	if st.recs != nil {
-		if _, ok, err := st.recs.Attributed(ctx, who, kind, ref); err != nil || !ok {
-			return cmp.Or(err, errs.NotFound("no such attribution"))
-		}
+	if err != nil {
+		return err
+	}
+	if _, ok, err := st.recs.Attributed(ctx, who, kind, ref); err != nil || !ok {
+		return cmp.Or(err, errs.NotFound("no such attribution"))
+	}
+	if !who.IsStaff() && !who.RoleIn(org).AtLeast(auth.RoleAnalyst) {
+		return errs.Forbidden("another organisation made this attribution: its analysts or the center's staff withdraw it")
 	}
 	now := st.now().UTC()
 	return st.db.Write(ctx, func(tx *db.Tx) error {
-		n, err := tx.Exec(ctx, `DELETE FROM intel_actor_attributions WHERE actor_id = $1 AND kind = $2 AND ref = $3`, id, kind, ref)
+		n, err := tx.Exec(ctx, `DELETE FROM intel_actor_attributions WHERE actor_id = $1 AND kind = $2 AND ref = $3`, baseID(id), kind, ref)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
 			return errs.NotFound("no such attribution")
 		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.actor.unattribute", ObjectType: "intel_actor", ObjectID: id,
+		return audit.Record(ctx, tx, now, audit.Event{Action: "intel.actor.unattribute", ObjectType: "intel_actor", ObjectID: baseID(id),
 			OrgID: access.WriterOrg(who), Summary: fmt.Sprintf("withdrew the attribution of %s %s to %s", kind, ref, cs[0].name)})
 	})
 }

@@ -79,7 +79,7 @@ type List struct {
 // claimRow is a claim as read, with its source.
 type claimRow struct {
 	num, source, collection int64
-	actorID, actorName      string
+	actorID                 string
 	family, stixID, typ     string
 	name, sourceID, srcName string
 	aliases, keys, sectors  string
@@ -90,13 +90,13 @@ type claimRow struct {
 	first, last             int64
 }
 
-const claimColumns = `c.num, c.source_num, c.collection_num, c.actor_id, a.name, c.family, c.stix_id, c.stix_type, c.name, s.id, s.name,
+const claimColumns = `c.num, c.source_num, c.collection_num, c.actor_id, c.family, c.stix_id, c.stix_type, c.name, s.id, s.name,
 	c.aliases, c.name_keys, c.sectors, c.countries, c.techniques, c.description, c.motivations, c.origin, c.related, c.tlp, c.version,
 	c.first_seen, c.last_seen`
 
 func scanClaim(r db.Row) (claimRow, error) {
 	var c claimRow
-	err := r.Scan(&c.num, &c.source, &c.collection, &c.actorID, &c.actorName, &c.family, &c.stixID, &c.typ, &c.name, &c.sourceID, &c.srcName,
+	err := r.Scan(&c.num, &c.source, &c.collection, &c.actorID, &c.family, &c.stixID, &c.typ, &c.name, &c.sourceID, &c.srcName,
 		&c.aliases, &c.keys, &c.sectors, &c.countries, &c.techniques, &c.description, &c.motives, &c.origin, &c.related, &c.tlp, &c.version,
 		&c.first, &c.last)
 	return c, err
@@ -106,7 +106,7 @@ func scanClaim(r db.Row) (claimRow, error) {
 func (st *Store) visible(ctx context.Context, v *access.Viewer, where string, args ...any) ([]claimRow, error) {
 	var out []claimRow
 	err := st.db.Read(ctx, func(q db.Querier) error {
-		all, err := db.QueryAll(ctx, q, scanClaim, `SELECT `+claimColumns+` FROM intel_actor_claims c JOIN intel_actors a ON a.id = c.actor_id
+		all, err := db.QueryAll(ctx, q, scanClaim, `SELECT `+claimColumns+` FROM intel_actor_claims c
 			JOIN intel_sources s ON s.num = c.source_num WHERE `+where+` ORDER BY c.num`, args...)
 		if err != nil {
 			return fmt.Errorf("intel: actors: %w", err)
@@ -125,26 +125,129 @@ func (st *Store) visible(ctx context.Context, v *access.Viewer, where string, ar
 	return out, err
 }
 
-// activity answers, per claim, how many observables it ties to its actor
-// and when its source last saw one.
-func (st *Store) activity(ctx context.Context, where string, args ...any) (map[int64][2]int64, error) {
-	out := map[int64][2]int64{}
-	rows, err := st.db.Query(ctx, `SELECT i.claim_num, COUNT(*), MAX(b.last_seen) FROM intel_actor_indicators i
-		JOIN intel_actor_claims c ON c.num = i.claim_num
-		JOIN intel_observations b ON b.observable_id = i.observable_id AND b.source_num = c.source_num
-		WHERE `+where+` GROUP BY i.claim_num`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("intel: actors: activity: %w", err)
+// activity answers, per claim of claims, the observables it ties to its
+// actor whose observation by the claim's source v reads, and when that
+// source last saw each.
+func (st *Store) activity(ctx context.Context, v *access.Viewer, claims []claimRow) (map[int64]map[int64]int64, error) {
+	out := map[int64]map[int64]int64{}
+	nums := make([]int64, 0, len(claims))
+	for _, c := range claims {
+		nums = append(nums, c.num)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var num, n, last int64
-		if err := rows.Scan(&num, &n, &last); err != nil {
+	for i := 0; i < len(nums); i += 500 {
+		args := db.Args{}
+		err := st.db.Read(ctx, func(q db.Querier) error {
+			rows, err := q.Query(ctx, `SELECT i.claim_num, i.observable_id, b.collection_num, b.tlp, b.source_num, b.last_seen
+				FROM intel_actor_indicators i JOIN intel_actor_claims c ON c.num = i.claim_num
+				JOIN intel_observations b ON b.observable_id = i.observable_id AND b.source_num = c.source_num
+				WHERE i.claim_num IN (`+db.In(&args, nums[i:min(i+500, len(nums))])+`)`, args...)
+			if err != nil {
+				return fmt.Errorf("intel: actors: activity: %w", err)
+			}
+			type row struct {
+				num, oid, col, src, last int64
+				label                    string
+			}
+			var all []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.num, &r.oid, &r.col, &r.label, &r.src, &r.last); err != nil {
+					rows.Close()
+					return err
+				}
+				all = append(all, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, r := range all {
+				col, err := st.access.ByNum(ctx, q, r.col)
+				if err != nil {
+					return err
+				}
+				if !v.Reads(col, r.label, r.src) {
+					continue
+				}
+				if out[r.num] == nil {
+					out[r.num] = map[int64]int64{}
+				}
+				out[r.num][r.oid] = r.last
+			}
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
-		out[num] = [2]int64{n, last}
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// profiles groups the claims a reader reads into the reader's profiles:
+// those of one stored profile, merged again over these claims only, so
+// two claims joined by a name only a claim the reader may not read gives
+// are two profiles. The part with the most claims keeps the stored id;
+// the others are named id~N (N: their first claim's number). Profiles
+// come in the order of their first claim.
+func profiles(claims []claimRow) (order []string, by map[string][]claimRow) {
+	by = map[string][]claimRow{}
+	var groups []string
+	stored := map[string][]claimRow{}
+	for _, c := range claims {
+		if stored[c.actorID] == nil {
+			groups = append(groups, c.actorID)
+		}
+		stored[c.actorID] = append(stored[c.actorID], c)
+	}
+	type part struct {
+		id    string
+		first int64
+	}
+	var parts []part
+	for _, g := range groups {
+		cs := stored[g]
+		ms := make([]Member, len(cs))
+		for i, c := range cs {
+			ms[i] = Member{Num: c.num, Family: c.family, Keys: strings.Fields(c.keys)}
+		}
+		n := 0
+		m := Merge(ms, func() string { n++; return strconv.Itoa(n) })
+		split := map[string][]claimRow{}
+		var labels []string
+		for _, c := range cs {
+			l := m.Assign[c.num]
+			if split[l] == nil {
+				labels = append(labels, l)
+			}
+			split[l] = append(split[l], c)
+		}
+		// The largest part (ties: the earliest) keeps the stored id.
+		main := labels[0]
+		for _, l := range labels {
+			if len(split[l]) > len(split[main]) {
+				main = l
+			}
+		}
+		for _, l := range labels {
+			id := g
+			if l != main {
+				id = g + "~" + strconv.FormatInt(split[l][0].num, 10)
+			}
+			by[id] = split[l]
+			parts = append(parts, part{id, split[l][0].num})
+		}
+	}
+	slices.SortFunc(parts, func(a, b part) int { return cmp.Compare(a.first, b.first) })
+	for _, p := range parts {
+		order = append(order, p.id)
+	}
+	return order, by
+}
+
+// baseID is the stored profile of a reader's profile id.
+func baseID(id string) string {
+	base, _, _ := strings.Cut(id, "~")
+	return base
 }
 
 // List answers the profiles v reads something of, most recently active
@@ -173,18 +276,11 @@ func (st *Store) List(ctx context.Context, v *access.Viewer, f Filter) (List, er
 	if err != nil {
 		return List{}, err
 	}
-	act, err := st.activity(ctx, "1=1")
+	act, err := st.activity(ctx, v, claims)
 	if err != nil {
 		return List{}, err
 	}
-	order := []string{}
-	byActor := map[string][]claimRow{}
-	for _, c := range claims {
-		if byActor[c.actorID] == nil {
-			order = append(order, c.actorID)
-		}
-		byActor[c.actorID] = append(byActor[c.actorID], c)
-	}
+	order, byActor := profiles(claims)
 	q, qk := strings.ToLower(strings.TrimSpace(f.Query)), Key(f.Query)
 	cutoff := st.now().Add(-Active).Unix()
 	var items []Summary
@@ -235,10 +331,11 @@ func matches(cs []claimRow, q, qk string) bool {
 }
 
 // summarise folds the claims v reads of one profile.
-func summarise(id string, cs []claimRow, act map[int64][2]int64) Summary {
+func summarise(id string, cs []claimRow, act map[int64]map[int64]int64) Summary {
 	s := Summary{ID: id, Name: cs[0].name, Family: cs[0].family, Aliases: []string{}, Sectors: []string{}, Countries: []string{}, Sources: []string{}}
 	tech := map[string]bool{}
 	var first, last int64
+	obs := map[int64]bool{}
 	names := map[string]bool{}
 	for _, c := range cs {
 		for _, n := range append([]string{c.name}, lines(c.aliases)...) {
@@ -253,12 +350,14 @@ func summarise(id string, cs []claimRow, act map[int64][2]int64) Summary {
 		for _, t := range strings.Fields(c.techniques) {
 			tech[t] = true
 		}
-		a := act[c.num]
-		s.Indicators += int(a[0])
+		for oid, seen := range act[c.num] {
+			obs[oid] = true
+			last = max(last, seen)
+		}
 		first = minSet(first, c.first)
-		last = max(last, c.last, a[1])
+		last = max(last, c.last)
 	}
-	s.Techniques = len(tech)
+	s.Techniques, s.Indicators = len(tech), len(obs)
 	// The name: the one most of the claims read give (ties: the first
 	// in order), never one from a claim the reader may not read.
 	count := map[string]int{}

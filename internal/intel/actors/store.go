@@ -34,6 +34,10 @@ func NewStore(d *db.DB, now func() time.Time, acc *access.Store, recs Records) *
 // objects it keeps (the newest version of each) and re-merges the
 // profiles. Reading happens outside the write transaction.
 func (st *Store) Refresh(ctx context.Context, source int64) error {
+	newest, err := st.newest(ctx, st.db, source)
+	if err != nil {
+		return err
+	}
 	objs, err := st.objects(ctx, source)
 	if err != nil {
 		return err
@@ -47,11 +51,28 @@ func (st *Store) Refresh(ctx context.Context, source int64) error {
 		if err := tx.Lock(ctx, "intel.actors"); err != nil {
 			return err
 		}
+		// Objects kept since the reading: a later run's refresh, which
+		// reads them, writes its claims; these would be older.
+		if now, err := st.newest(ctx, tx, source); err != nil || now != newest {
+			return err
+		}
 		if err := st.replace(ctx, tx, source, claims, links); err != nil {
 			return err
 		}
 		return st.merge(ctx, tx)
 	})
+}
+
+// newest is the sequence number of the source's last kept object.
+func (st *Store) newest(ctx context.Context, q db.Querier, source int64) (int64, error) {
+	var n *int64
+	if err := q.QueryRow(ctx, `SELECT MAX(seq) FROM intel_objects WHERE source_num = $1`, source).Scan(&n); err != nil {
+		return 0, fmt.Errorf("intel: actors: %w", err)
+	}
+	if n == nil {
+		return 0, nil
+	}
+	return *n, nil
 }
 
 // objects reads the newest version of each object of the types claims are
@@ -107,15 +128,34 @@ func (st *Store) indicators(ctx context.Context, source int64, claims []Claim) (
 	for i := 0; i < len(ids); i += 500 {
 		args := db.Args{}
 		rows, err := st.db.Query(ctx, `SELECT stix_id, body FROM intel_objects WHERE source_num = `+args.Add(source)+
-			` AND stix_type = 'indicator' AND stix_id IN (`+db.In(&args, ids[i:min(i+500, len(ids))])+`)`, args...)
+			` AND stix_type = 'indicator' AND stix_id IN (`+db.In(&args, ids[i:min(i+500, len(ids))])+`) ORDER BY stix_id, version`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("intel: actors: indicators: %w", err)
 		}
+		newest := map[string]string{} // the last version of each
+		var order []string
 		for rows.Next() {
 			var id, body string
 			if err := rows.Scan(&id, &body); err != nil {
 				rows.Close()
 				return nil, err
+			}
+			if _, ok := newest[id]; !ok {
+				order = append(order, id)
+			}
+			newest[id] = body
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for _, id := range order {
+			body := newest[id]
+			var head struct {
+				Revoked bool `json:"revoked"`
+			}
+			if json.Unmarshal([]byte(body), &head) != nil || head.Revoked {
+				continue
 			}
 			_ = stix.Parse(strings.NewReader(`{"objects":[`+body+`]}`), func(r observable.Record) error {
 				for _, c := range byIndicator[id] {
@@ -125,10 +165,6 @@ func (st *Store) indicators(ctx context.Context, source int64, claims []Claim) (
 				}
 				return nil
 			}, func(observable.Rejection) {}, nil)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 	}
 	values := make([]string, 0, len(obsOf))

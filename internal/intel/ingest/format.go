@@ -72,8 +72,9 @@ func Detect(br *bufio.Reader, format Format, mapping *csvfeed.Mapping, report st
 }
 
 // Read hands the input, in a format Detect settled (with its mapping), to
-// that format's reader. keep receives the STIX objects kept as received.
-func Read(r io.Reader, format Format, mapping *csvfeed.Mapping, sink observable.Sink, reject observable.Reject, keep func(observable.Object) error) error {
+// that format's reader, for the source named source. keep receives the
+// STIX objects kept as received (and those made of MISP galaxy clusters).
+func Read(r io.Reader, format Format, mapping *csvfeed.Mapping, source string, sink observable.Sink, reject observable.Reject, keep func(observable.Object) error) error {
 	switch format {
 	case Text:
 		return plainlist.Parse(r, sink, reject)
@@ -82,7 +83,7 @@ func Read(r io.Reader, format Format, mapping *csvfeed.Mapping, sink observable.
 	case STIX:
 		return stix.Parse(r, sink, reject, keep)
 	case MISP:
-		return misp.Parse(r, sink, reject, keep)
+		return misp.ParseFor(r, source, sink, reject, keep)
 	}
 	return errs.Invalid("unknown format %q", format)
 }

@@ -54,17 +54,24 @@ var mispTypes = map[string][]observable.Type{
 // galaxy clusters of actors, campaigns and software as STIX 2.1 objects
 // (galaxy.go).
 func Parse(r io.Reader, sink observable.Sink, reject observable.Reject, keep func(observable.Object) error) error {
+	return ParseFor(r, "", sink, reject, keep)
+}
+
+// ParseFor is Parse for the source named source: the objects made of its
+// galaxy clusters are its own (their ids are made from its name too), so
+// two sources sharing a collection each keep their claim of a cluster.
+func ParseFor(r io.Reader, source string, sink observable.Sink, reject observable.Reject, keep func(observable.Object) error) error {
 	d := json.NewDecoder(r)
 	d.UseNumber()
 	n := 0
 	if err := observable.ExpectDelim(d, '{'); err != nil {
 		return fmt.Errorf("intel: MISP: an event is a JSON object: %w", err)
 	}
-	return mispEvent(d, &n, sink, reject, keep, true)
+	return mispEvent(d, &n, source, sink, reject, keep, true)
 }
 
 // mispEvent reads an event object whose "{" has been read, up to its "}".
-func mispEvent(d *json.Decoder, n *int, sink observable.Sink, reject observable.Reject, keep func(observable.Object) error, top bool) error {
+func mispEvent(d *json.Decoder, n *int, source string, sink observable.Sink, reject observable.Reject, keep func(observable.Object) error, top bool) error {
 	var held []observable.Record
 	var eventTLP tlp.Label
 	var eventTags []string
@@ -91,7 +98,7 @@ func mispEvent(d *json.Decoder, n *int, sink observable.Sink, reject observable.
 			if err := observable.ExpectDelim(d, '{'); err != nil {
 				return fmt.Errorf("intel: MISP: Event is an object: %w", err)
 			}
-			if err := mispEvent(d, n, sink, reject, keep, false); err != nil {
+			if err := mispEvent(d, n, source, sink, reject, keep, false); err != nil {
 				return err
 			}
 		case "Attribute":
@@ -187,7 +194,7 @@ func mispEvent(d *json.Decoder, n *int, sink observable.Sink, reject observable.
 		ev = &event
 	}
 	if keep != nil {
-		for _, obj := range clusterObjects(galaxies, eventTLP, event.Date, stamp, *n) {
+		for _, obj := range clusterObjects(galaxies, source, eventTLP, event.Date, stamp, *n) {
 			if err := keep(obj); err != nil {
 				return err
 			}

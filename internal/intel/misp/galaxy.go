@@ -22,10 +22,11 @@ import (
 // custom property x_misp_galaxy, with the cluster's tag, which ties the
 // event's attributes to it.
 //
-// The object's id is a name-based UUID (version 5) of its kind and name,
-// not the cluster's own UUID: MISP's older exports give every cluster of
-// a galaxy the galaxy's UUID, and the same cluster reaches certhub in many
-// events, which must all name one object.
+// The object's id is a name-based UUID (version 5) of the source, the
+// kind and the name, not the cluster's own UUID: MISP's older exports give
+// every cluster of a galaxy the galaxy's UUID, the same cluster reaches
+// certhub in many events, which must all name one object, and two sources
+// sharing a collection each keep their own claim of it.
 
 type galaxy struct {
 	Type     string    `json:"type"`
@@ -78,12 +79,15 @@ func metaList(raw json.RawMessage) []string {
 // the event's TLP, versioned by the event's date (else its timestamp) so a
 // cluster repeated in a day's events is one version; n is where the event
 // was read.
-func clusterObjects(galaxies []galaxy, label tlp.Label, date, stamp string, n int) []observable.Object {
+func clusterObjects(galaxies []galaxy, source string, label tlp.Label, date, stamp string, n int) []observable.Object {
 	at := time.Time{}
 	if t, err := time.Parse(time.DateOnly, strings.TrimSpace(date)); err == nil {
 		at = t
 	} else if sec, err := strconv.ParseInt(stamp, 10, 64); err == nil && sec > 0 {
 		at = time.Unix(sec, 0).UTC()
+	}
+	if at.IsZero() {
+		return nil // STIX requires created and modified: an event without a date makes no object
 	}
 	var out []observable.Object
 	seen := map[string]bool{}
@@ -97,16 +101,18 @@ func clusterObjects(galaxies []galaxy, label tlp.Label, date, stamp string, n in
 			if typ == "" || name == "" {
 				continue
 			}
-			id := typ + "--" + uuid.NewSHA1(galaxyNamespace, []byte(typ+"\x00"+strings.ToLower(name))).String()
+			seed := typ + "\x00" + strings.ToLower(name)
+			if source != "" {
+				seed = source + "\x00" + seed
+			}
+			id := typ + "--" + uuid.NewSHA1(galaxyNamespace, []byte(seed)).String()
 			if seen[id] {
 				continue
 			}
 			seen[id] = true
 			obj := map[string]any{"type": typ, "spec_version": "2.1", "id": id, "name": observable.Truncate(name, 200)}
-			if !at.IsZero() {
-				v := at.Format("2006-01-02T15:04:05.000Z")
-				obj["created"], obj["modified"] = v, v
-			}
+			v := at.Format("2006-01-02T15:04:05.000Z")
+			obj["created"], obj["modified"] = v, v
 			if d := strings.TrimSpace(c.Description); d != "" {
 				obj["description"] = observable.Truncate(d, 4000)
 			}
@@ -158,11 +164,7 @@ func clusterObjects(galaxies []galaxy, label tlp.Label, date, stamp string, n in
 			if err != nil {
 				continue
 			}
-			o := observable.Object{ID: id, Type: typ, SpecVersion: "2.1", TLP: string(label), Body: body, Line: n}
-			if !at.IsZero() {
-				o.Version = observable.VersionString(at)
-			}
-			out = append(out, o)
+			out = append(out, observable.Object{ID: id, Type: typ, Version: observable.VersionString(at), SpecVersion: "2.1", TLP: string(label), Body: body, Line: n})
 		}
 	}
 	return out

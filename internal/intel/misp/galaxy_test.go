@@ -62,4 +62,22 @@ func TestGalaxyClusters(t *testing.T) {
 	if objs[1].Type != "tool" || !strings.Contains(string(objs[1].Body), `"name":"Mimikatz"`) {
 		t.Errorf("the tool: %+v", objs[1])
 	}
+	// Each source's clusters are its own objects; an event without a
+	// date makes none (STIX objects need created and modified).
+	first := func(src, in string) string {
+		var id string
+		_ = ParseFor(strings.NewReader(in), src, c.Sink, c.Reject, func(o observable.Object) error {
+			if id == "" {
+				id = o.ID
+			}
+			return nil
+		})
+		return id
+	}
+	if a, b := first("source-a", in), first("source-b", in); a == b || a != first("source-a", in) || !strings.HasPrefix(a, "threat-actor--") {
+		t.Errorf("ids for two sources: %s %s", a, b)
+	}
+	if id := first("", strings.Replace(in, `"date": "2026-11-21",`, "", 1)); id != "" {
+		t.Errorf("an event without a date made %s", id)
+	}
 }

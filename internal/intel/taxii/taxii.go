@@ -411,6 +411,10 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, id *auth.I
 	if err := s.intel.Sharing().DeleteObject(r.Context(), id, c, r.PathValue("oid"), f.Versions); err != nil {
 		return err
 	}
+	// An actor's object withdrawn leaves its profiles now.
+	if err := s.intel.RefreshActorsIn(r.Context(), c); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
