@@ -195,6 +195,10 @@ func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 		ckpt: startCheckpointer(ckpt, cmp.Or(opts.WALLimit, walLimit), cmp.Or(opts.CheckpointGap, checkpointGap))}, nil
 }
 
+// defaultPoolConns is the PostgreSQL connections a node opens at most
+// unless its DSN says pool_max_conns.
+const defaultPoolConns = 20
+
 func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -208,6 +212,15 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
 		})
 		return nil
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgxpool's default is the number of CPUs, at least 4: fewer than
+		// one node's background workers (the default queue's, hygiene's),
+		// the job queue's own producers, elector and completer, and the
+		// requests being served need at once. Starved, River's calls time
+		// out and requests wait behind them. The DSN's pool_max_conns
+		// overrides this.
+		cfg.MaxConns = max(cfg.MaxConns, defaultPoolConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
