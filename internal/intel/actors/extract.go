@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"cmp"
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -210,7 +211,7 @@ func Extract(objs []Object) []Claim {
 					src.addSector(sec)
 				}
 			case "location":
-				src.addList(&src.Countries, strings.ToUpper(cmpOr(other.Country, other.Name)))
+				src.addList(&src.Countries, strings.ToUpper(cmp.Or(other.Country, other.Name)))
 			}
 		case "attributed-to":
 			// Each side learns the other's name only if it may read it.
@@ -222,7 +223,7 @@ func Extract(objs []Object) []Claim {
 			}
 		case "located-at", "originates-from":
 			if src != nil && other.Type == "location" && src.Origin == "" {
-				src.Origin = clean(strings.ToUpper(cmpOr(other.Country, other.Name)), 100)
+				src.Origin = clean(strings.ToUpper(cmp.Or(other.Country, other.Name)), 100)
 			}
 		}
 	}
@@ -236,13 +237,6 @@ func Extract(objs []Object) []Claim {
 		res = append(res, *c)
 	}
 	return res
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // techniqueID is an attack-pattern's ATT&CK id, else its name.

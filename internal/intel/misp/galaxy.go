@@ -1,6 +1,7 @@
 package misp
 
 import (
+	"cmp"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -133,7 +134,7 @@ func clusterObjects(galaxies []galaxy, source string, label tlp.Label, date, sta
 					obj["object_marking_refs"] = []string{m}
 				}
 			}
-			meta := map[string]any{"galaxy": cmpOr(c.Type, g.Type), "tag": observable.Truncate(c.TagName, 300)}
+			meta := map[string]any{"galaxy": cmp.Or(c.Type, g.Type), "tag": observable.Truncate(c.TagName, 300)}
 			if u := strings.ToLower(c.UUID); IsUUID(u) {
 				meta["cluster_uuid"] = u
 			}
@@ -173,10 +174,3 @@ func clusterObjects(galaxies []galaxy, source string, label tlp.Label, date, sta
 // galaxyNamespace is the namespace of the ids of the objects made from
 // galaxy clusters.
 var galaxyNamespace = uuid.MustParse("5c2f6e1a-8b0d-4f3e-9a7c-6d1e2b3f4a5c")
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
