@@ -145,13 +145,15 @@ func (s *Service) publish(ctx context.Context, advID string) (Advisory, error) {
 			return err
 		}
 		out = a
+		if err := tx.Announce(ctx, Topic); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "advisory.publish", ObjectType: "advisory", ObjectID: a.ID,
 			Summary: fmt.Sprintf("published %s revision %d (TLP:%s)", a.TrackingID, rev.Number, a.TLP), Before: before, After: a})
 	})
 	if err != nil {
 		return Advisory{}, err
 	}
-	s.cache.clear()
 	s.log.Info("published", "tracking_id", out.TrackingID, "revision", rev.Number, "tlp", out.TLP)
 	if rev.Number == 1 && rev.TLP == "CLEAR" && out.CaseID != nil && s.cases != nil {
 		// The publication stands; a failure to tell the case is logged, not undone.

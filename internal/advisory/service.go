@@ -80,10 +80,16 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: o.DB, cases: o.Cases, orgs: o.Orgs, people: o.People, queue: o.Queue, outbox: o.Outbox, key: o.CenterKey, now: o.Now,
+	s := &Service{db: o.DB, cases: o.Cases, orgs: o.Orgs, people: o.People, queue: o.Queue, outbox: o.Outbox, key: o.CenterKey, now: o.Now,
 		log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"), centerName: o.CenterName, contact: o.Contact,
-		prefix: cmp.Or(o.Prefix, "CC"), subscribe: auth.NewLimiter(5, 10*time.Minute, o.Now), cache: &providerCache{}}
+		prefix: cmp.Or(o.Prefix, "CC"), subscribe: auth.NewSharedLimiter(o.DB, "advisory.subscribe", 5, 10*time.Minute, o.Now), cache: &providerCache{}}
+	o.DB.Watch(Topic, s.cache.clear)
+	return s
 }
+
+// Topic is announced (db.Tx.Announce) when a publication changes what the
+// public reads: every process drops its copies of the provider's files.
+const Topic = "advisory.published"
 
 // SetBaseURL changes the public URL used in documents and links; call it before serving.
 func (s *Service) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }

@@ -39,10 +39,10 @@ func (s *Service) Subscribe(ctx context.Context, ip, email string, kinds []strin
 	if err := f.Err(); err != nil {
 		return err
 	}
-	if ok, wait := s.subscribe.Allow("ip:" + ip); !ok {
+	if ok, wait := s.subscribe.Allow(ctx, "ip:"+ip); !ok {
 		return errs.RateLimited(wait, "too many subscriptions from your address: try again later")
 	}
-	if ok, wait := s.subscribe.Allow("email:" + email); !ok {
+	if ok, wait := s.subscribe.Allow(ctx, "email:"+email); !ok {
 		return errs.RateLimited(wait, "a confirmation was sent to this address recently")
 	}
 	slices.Sort(kinds)

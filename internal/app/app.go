@@ -124,12 +124,14 @@ type HygieneConfig struct {
 // Core is the store and the services, without HTTP: what the command line
 // needs to act on the data directory while a server may be running.
 type Core struct {
-	Cfg       Config
-	Log       *slog.Logger
-	Now       func() time.Time
-	DB        *db.DB
-	Key       *seal.Key
-	Queue     *jobs.Queue
+	Cfg   Config
+	Log   *slog.Logger
+	Now   func() time.Time
+	DB    *db.DB
+	Key   *seal.Key
+	Queue *jobs.Queue
+	// Files keeps the files people attach, in the database.
+	Files     *files.Store
 	Mailer    *notify.Mailer
 	Webhooks  *notify.Webhooks
 	Auth      *auth.Service
@@ -258,8 +260,15 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	if c.CenterKey, err = pgp.LoadOrCreateCenterKey(ctx, c.DB, key, cfg.CenterName, keyAddr, cfg.Now()); err != nil {
 		return fail(err)
 	}
+	c.Files = files.NewStore(c.DB, cfg.DataDir)
+	if n, err := c.Files.Import(ctx); err != nil {
+		return fail(fmt.Errorf("moving the attachments of %s into the database: %w", filepath.Join(cfg.DataDir, "attachments"), err))
+	} else if n > 0 {
+		c.Log.Info("moved attachments into the database; the folder may be removed once backed up", "files", n,
+			"folder", filepath.Join(cfg.DataDir, "attachments"))
+	}
 	c.VDP = vdp.NewService(vdp.Options{DB: c.DB, Orgs: c.Directory, People: c.Auth, Outbox: notify.NewOutbox(c.Queue, key), CenterKey: c.CenterKey,
-		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), DataDir: cfg.DataDir, CenterName: cfg.CenterName,
+		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), Files: c.Files, CenterName: cfg.CenterName,
 		ReportAddress: cfg.ReportAddress})
 	c.VDP.Register(c.Queue)
 	c.Advisory = advisory.NewService(advisory.Options{DB: c.DB, Cases: c.VDP, Orgs: c.Directory, People: c.Auth, Queue: c.Queue,
@@ -271,6 +280,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE, People: c.Auth,
 		Directory: c.Directory, Retention: cfg.IntelRetention, Records: actorRecords{c}})
 	c.Intel.Register(c.Queue)
+	c.DB.Watch(directory.Topic, c.Intel.ForgetDirectory)
 	c.IntelDigests = inteldigest.New(inteldigest.Options{DB: c.DB, Origins: c.Intel, Directory: c.Directory,
 		Outbox: notify.NewOutbox(c.Queue, key), CenterName: cfg.CenterName, BaseURL: c.baseURL(""), Now: cfg.Now, Log: cfg.Logger})
 	c.IntelDigests.Register(c.Queue)
@@ -283,15 +293,15 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Coordination.Register(c.Queue)
 	c.Incidents = incident.NewService(incident.Options{DB: c.DB, Orgs: c.Directory, Routes: incidentRoutes{vdp: c.VDP},
-		Indicators: incidentIndicators{intel: c.Intel}, Outbox: notify.NewOutbox(c.Queue, key), Files: files.NewStore(cfg.DataDir), Now: cfg.Now, Log: cfg.Logger,
+		Indicators: incidentIndicators{intel: c.Intel}, Outbox: notify.NewOutbox(c.Queue, key), Files: c.Files, Now: cfg.Now, Log: cfg.Logger,
 		BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Incidents.Register(c.Queue)
-	c.Threads = thread.NewService(thread.Options{DB: c.DB, Files: files.NewStore(cfg.DataDir), Orgs: c.Directory, People: c.Auth, Outbox: notify.NewOutbox(c.Queue, key),
+	c.Threads = thread.NewService(thread.Options{DB: c.DB, Files: c.Files, Orgs: c.Directory, People: c.Auth, Outbox: notify.NewOutbox(c.Queue, key),
 		Signer: c.CenterKey, Now: cfg.Now, BaseURL: c.baseURL(""), CenterName: cfg.CenterName, ReplyDomain: replyDomain(cfg)})
 	c.Training = training.NewService(training.Options{DB: c.DB, Orgs: c.Directory, Outbox: notify.NewOutbox(c.Queue, key), Signer: c.CenterKey,
 		Now: cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName})
 	c.Council = council.NewService(council.Options{DB: c.DB, Orgs: c.Directory, Records: councilRecords{c: c}, Outbox: notify.NewOutbox(c.Queue, key),
-		Files: files.NewStore(cfg.DataDir),
+		Files: c.Files,
 		Now:   cfg.Now, Log: cfg.Logger, BaseURL: c.baseURL(""), CenterName: cfg.CenterName, Organizer: cfg.ReportAddress})
 	c.Council.Register(c.Queue)
 	c.Reporting = reporting.NewService(reporting.Options{DB: c.DB, Orgs: c.Directory, Records: reportRecords{c: c}, Outbox: notify.NewOutbox(c.Queue, key),

@@ -20,11 +20,11 @@ func hygieneProbe(cfg HygieneConfig, c *Core) probe.Options {
 	if cfg.Probe != nil {
 		o := *cfg.Probe
 		if o.Known == nil {
-			o.Known = (&hygieneKnown{advisories: c.Advisory}).Affecting
+			o.Known = c.hygieneKnown().Affecting
 		}
 		return o
 	}
-	return probe.Options{Resolvers: cfg.Resolvers, Rate: cfg.Rate, Known: (&hygieneKnown{advisories: c.Advisory}).Affecting}
+	return probe.Options{Resolvers: cfg.Resolvers, Rate: cfg.Rate, Known: c.hygieneKnown().Affecting}
 }
 
 // hygieneKnown matches a product and version read off a banner against
@@ -38,6 +38,20 @@ type hygieneKnown struct {
 	mu         sync.Mutex
 	at         time.Time
 	list       []advisory.Publication
+}
+
+// hygieneKnown makes the matcher, dropping its copy of the publications
+// whenever one is published on any node.
+func (c *Core) hygieneKnown() *hygieneKnown {
+	k := &hygieneKnown{advisories: c.Advisory}
+	c.DB.Watch(advisory.Topic, k.forget)
+	return k
+}
+
+func (k *hygieneKnown) forget() {
+	k.mu.Lock()
+	k.at = time.Time{}
+	k.mu.Unlock()
 }
 
 func (k *hygieneKnown) publications(ctx context.Context) ([]advisory.Publication, error) {

@@ -152,6 +152,12 @@ func (a *App) routes() error {
 			_, _ = io.WriteString(w, "migrations pending\n")
 			return
 		}
+		if !a.DB.Listening() {
+			// Other nodes' changes would not reach this one's caches.
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "not listening for other nodes' changes\n")
+			return
+		}
 		_, _ = io.WriteString(w, "ready\n")
 	})
 	promh := promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{})

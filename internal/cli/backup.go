@@ -18,12 +18,16 @@ import (
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/schema"
 )
 
 // A backup is a directory: the database (SQLite's certhub.db, or
 // PostgreSQL's dump certhub.pgdump), the server key secret.key when it is a
-// file, attachments/ as stored (named by SHA-256), and MANIFEST.json, which
+// file (attached files are in the database; backups of versions that kept
+// them on disk also hold attachments/, named by SHA-256, which a restore
+// puts back for the next start to move into the database), and
+// MANIFEST.json, which
 // lists every file with its size and SHA-256 so a restore can prove the
 // copy whole before it writes anything.
 
@@ -55,8 +59,8 @@ Writes a complete backup into the new directory DEST, while the server keeps
 running: the database (SQLite: a consistent copy, certhub.db; PostgreSQL:
 pg_dump's custom format, certhub.pgdump, which needs PostgreSQL's client
 tools), the server key (secret.key; with --secret-key or CERTHUB_SECRET_KEY
-keep that value with the backup yourself), every attachment of reports and
-cases, and MANIFEST.json with each file's size and SHA-256.
+keep that value with the backup yourself), and MANIFEST.json with each
+file's size and SHA-256. Attached files are in the database, so in its copy.
 
 Restore with certhub restore DEST into a new data directory (and, for
 PostgreSQL, a new empty database).`
@@ -105,39 +109,20 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	} else if err := copyChecked(filepath.Join(s.data, "secret.key"), filepath.Join(dest, "secret.key"), ""); err != nil {
 		return fmt.Errorf("copy the server key: %w", err)
 	}
+	// Attached files are in the database, and so in its copy; every file
+	// a report names must be among them.
 	named, err := c.VDP.Reports().AttachmentDigests(ctx, auth.System("backup"))
 	if err != nil {
 		return err
 	}
-	copied := map[string]bool{}
-	src := filepath.Join(s.data, "attachments")
-	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && path == src {
-			return nil
-		}
-		if err != nil || d.IsDir() {
-			return err
-		}
-		name := d.Name()
-		if strings.HasPrefix(name, "upload-") {
-			return nil // an upload still arriving
-		}
-		rel, _ := filepath.Rel(s.data, path)
-		// A stored file is named by its SHA-256: a copy that does not
-		// hash to its name is a damaged original, named here.
-		if err := copyChecked(path, filepath.Join(dest, rel), name); err != nil {
-			return err
-		}
-		copied[name] = true
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("copy the attachments: %w", err)
+	if missing, err := c.Files.Missing(ctx, named); err != nil {
+		return err
+	} else if len(missing) > 0 {
+		return fmt.Errorf("the database names the attachment %s, which it does not hold", missing[0])
 	}
-	for _, sum := range named {
-		if !copied[sum] {
-			return fmt.Errorf("the database names the attachment %s, which is missing from %s", sum, src)
-		}
+	stored, err := c.Files.Count(ctx)
+	if err != nil {
+		return err
 	}
 	if m.Files, err = listFiles(dest); err != nil {
 		return err
@@ -146,8 +131,8 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	if err := os.WriteFile(filepath.Join(dest, manifestName), append(b, '\n'), 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "backed up to %s in %s: the %s database (schema %d), %d attachments%s\n", dest,
-		time.Since(start).Round(time.Millisecond), m.Engine, m.SchemaVersion, len(copied), map[bool]string{true: "; the server key is yours to keep (--secret-key)", false: ", the server key"}[m.Key == "external"])
+	fmt.Fprintf(env.Stdout, "backed up to %s in %s: the %s database (schema %d) with %d attachments%s\n", dest,
+		time.Since(start).Round(time.Millisecond), m.Engine, m.SchemaVersion, stored, map[bool]string{true: "; the server key is yours to keep (--secret-key)", false: ", the server key"}[m.Key == "external"])
 	return nil
 }
 
@@ -285,6 +270,10 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer d.Close()
+	stored, err := files.NewStore(d, s.data).Count(ctx)
+	if err != nil {
+		return err
+	}
 	rep, err := audit.Verify(ctx, d)
 	if err != nil {
 		return err
@@ -293,7 +282,7 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("restored, but the audit log is broken at row %d: %s", rep.Problem.Seq, rep.Problem.Reason)
 	}
 	fmt.Fprintf(env.Stdout, "restored %s (taken %s) into %s: schema %d, %d attachments, audit log intact (%d rows, newest hash %s)\n",
-		src, m.CreatedAt.Format(time.RFC3339), s.data, m.SchemaVersion, n, rep.Rows, rep.HeadHash)
+		src, m.CreatedAt.Format(time.RFC3339), s.data, m.SchemaVersion, stored+n, rep.Rows, rep.HeadHash)
 	return nil
 }
 

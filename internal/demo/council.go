@@ -68,7 +68,7 @@ func loadCouncil(ctx context.Context, c *app.Core, ids map[string]string) error 
 			first = &item
 		}
 	}
-	paper, err := c.Council.Stage("vpn-campaign-status.csv", strings.NewReader("bank,acknowledged,patched\nFirst Example Bank,yes,yes\nCrescent Microfinance,yes,yes\n"))
+	paper, err := c.Council.Stage(ctx, "vpn-campaign-status.csv", strings.NewReader("bank,acknowledged,patched\nFirst Example Bank,yes,yes\nCrescent Microfinance,yes,yes\n"))
 	if err != nil {
 		return fmt.Errorf("demo paper: %w", err)
 	}

@@ -64,7 +64,7 @@ func loadIncidents(ctx context.Context, c *app.Core) error {
 		Body: "Received. We have asked the registrar to suspend the domain and added the URL to the sector's block list. Please send the SMS sender IDs you have seen."}); err != nil {
 		return fmt.Errorf("demo first response: %w", err)
 	}
-	sms, err := c.Incidents.Stage("sms-samples.txt", strings.NewReader("From: FIRSTBNK\nYour account is blocked. Verify at https://firstbank-login.example.net/secure\n"))
+	sms, err := c.Incidents.Stage(ctx, "sms-samples.txt", strings.NewReader("From: FIRSTBNK\nYour account is blocked. Verify at https://firstbank-login.example.net/secure\n"))
 	if err != nil {
 		return fmt.Errorf("demo file: %w", err)
 	}

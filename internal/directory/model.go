@@ -11,6 +11,10 @@ import (
 // Kind is what an organisation is.
 type Kind string
 
+// Topic is announced (db.Tx.Announce) whenever an organisation is saved or
+// deleted: other domains' copies of the directory are dropped on every node.
+const Topic = "directory"
+
 const (
 	KindCoordinationCenter Kind = "coordination_center"
 	KindNationalCERT       Kind = "national_cert"

@@ -368,6 +368,9 @@ func (s *Service) Delete(ctx context.Context, id *auth.Identity, orgID string) e
 			}
 			return fmt.Errorf("directory: delete: %w", err)
 		}
+		if err := tx.Announce(ctx, Topic); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, s.now(), audit.Event{Action: "org.delete", ObjectType: "org", ObjectID: o.ID, OrgID: o.ID,
 			Summary: "deleted " + o.Name, Before: o})
 	})

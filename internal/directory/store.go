@@ -213,6 +213,9 @@ func saveOrg(ctx context.Context, tx *db.Tx, o Org, insert bool) error {
 	case err != nil:
 		return fmt.Errorf("directory: save org: %w", err)
 	}
+	if err := tx.Announce(ctx, Topic); err != nil {
+		return err
+	}
 	for _, table := range []string{"org_contacts", "org_cidrs", "org_asns", "org_domains", "org_packages"} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE org_id = $1`, o.ID); err != nil {
 			return fmt.Errorf("directory: replace %s: %w", table, err)

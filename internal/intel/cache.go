@@ -16,7 +16,8 @@ type ttlCache[T any] struct {
 	loaded bool
 }
 
-// directoryTTL is how stale the directory's copies may be.
+// directoryTTL is how stale the directory's copies may be if a change's
+// announcement is missed (ForgetDirectory drops them at once).
 const directoryTTL = 10 * time.Second
 
 func (c *ttlCache[T]) get(load func() (T, error)) (T, error) {
@@ -38,4 +39,12 @@ func (c *ttlCache[T]) forget() {
 	c.mu.Lock()
 	c.loaded = false
 	c.mu.Unlock()
+}
+
+// ForgetDirectory drops the copies of the directory (organisations,
+// their networks and the routes built on them): the app calls it when the
+// directory announces a change, on whichever node made it.
+func (s *Service) ForgetDirectory() {
+	s.orgTable.forget()
+	s.routes.forget()
 }

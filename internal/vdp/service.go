@@ -40,8 +40,8 @@ type Options struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 	BaseURL   string
-	// DataDir holds attachments (DataDir/attachments).
-	DataDir string
+	// Files keeps the reports' attachments.
+	Files *files.Store
 	// CenterName signs e-mail to reporters and vendors.
 	CenterName string
 	// ReportAddress is the e-mail address reports arrive at (the inbound
@@ -71,7 +71,7 @@ func NewService(o Options) *Service {
 	s := &Service{db: o.DB, orgs: o.Orgs, people: o.People, out: outbound.New(o.Outbox, o.Log, o.Orgs, o.CenterName, o.ReportAddress),
 		key: o.CenterKey, now: o.Now, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/")}
 	s.reports = reports.New(reports.Options{DB: o.DB, Orgs: o.Orgs, People: o.People, Cases: caseDesk{s}, Mail: s.out,
-		Files: files.NewStore(o.DataDir), Key: o.CenterKey, Now: o.Now, Log: o.Log, BaseURL: o.BaseURL})
+		Files: o.Files, Key: o.CenterKey, Now: o.Now, Log: o.Log, BaseURL: o.BaseURL})
 	return s
 }
 

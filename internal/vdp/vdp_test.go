@@ -11,6 +11,7 @@ import (
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/jobs"
 	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/pgp"
@@ -58,7 +59,7 @@ func newWorld(t testing.TB, d *db.DB) *world {
 		t.Fatal(err)
 	}
 	svc := NewService(Options{DB: d, Orgs: dir, People: users, Outbox: outbox, CenterKey: center, Now: clk.Now, BaseURL: "https://hub.example", CenterName: "CERT CC",
-		DataDir: t.TempDir()})
+		Files: files.NewStore(d, t.TempDir())})
 	w := &world{t: t, d: d, svc: svc, dir: dir, users: users, q: q, key: key, clk: clk, org: map[string]string{}, id: map[string]*auth.Identity{}}
 	sys := auth.System("test")
 	vendorPub, _, _ := pgp.GenerateKey("Examplesoft PSIRT", "psirt@examplesoft.example", 0, clk.Now().Add(-time.Hour))

@@ -308,7 +308,7 @@ func attachFromForm(s *Service, w http.ResponseWriter, r *http.Request) (File, e
 	if err := s.MayAttach(r.Context(), auth.FromContext(r.Context()), r.PathValue("id")); err != nil {
 		return File{}, err
 	}
-	st, err := s.Stage(name, body)
+	st, err := s.Stage(r.Context(), name, body)
 	if err != nil {
 		return File{}, err
 	}

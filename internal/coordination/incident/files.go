@@ -30,11 +30,11 @@ const MaxFiles = 100
 
 // Stage streams an upload into the file store, before any transaction;
 // Attach then records it.
-func (s *Service) Stage(filename string, body io.Reader) (files.Staged, error) {
+func (s *Service) Stage(ctx context.Context, filename string, body io.Reader) (files.Staged, error) {
 	if s.files == nil {
 		return files.Staged{}, errs.Conflict("this server keeps no files")
 	}
-	return s.files.Stage(filename, body)
+	return s.files.Stage(ctx, filename, body)
 }
 
 // attacher: the parties that write on an incident attach files to it.
@@ -110,7 +110,7 @@ func (s *Service) OpenFile(ctx context.Context, id *auth.Identity, ref, fileID s
 	if s.files == nil {
 		return File{}, nil, errs.NotFound("no such file")
 	}
-	r, err := s.files.Open(f.SHA256)
+	r, err := s.files.Open(ctx, f.SHA256)
 	if err != nil {
 		return File{}, nil, fmt.Errorf("incident: open file %s: %w", f.ID, err)
 	}

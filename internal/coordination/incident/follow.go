@@ -82,7 +82,7 @@ func (s *Service) Follow(ctx context.Context, secret string) (Followed, error) {
 // ReplyByLink adds the citizen's answer to the exchange with the CERT,
 // which is told. Audited.
 func (s *Service) ReplyByLink(ctx context.Context, secret, body, ip string) (Note, error) {
-	if ok, wait := s.public.Allow(ip); !ok {
+	if ok, wait := s.public.Allow(ctx, ip); !ok {
 		return Note{}, errs.RateLimited(wait, "too many messages from your address; wait %d seconds and try again", wait)
 	}
 	var f errs.Fields

@@ -37,7 +37,7 @@ func (s *Service) ReceiveMail(ctx context.Context, m Mail, ip string) (Incident,
 	if !notify.ValidAddress(from) {
 		return Incident{}, errs.InvalidField("reporter_email", "the sender's address is not one we can answer")
 	}
-	if ok, wait := s.public.Allow("mail:" + from); !ok {
+	if ok, wait := s.public.Allow(ctx, "mail:"+from); !ok {
 		return Incident{}, errs.RateLimited(wait, "too many reports from %s; wait %d seconds", from, wait)
 	}
 	title := strings.TrimSpace(m.Subject)

@@ -87,7 +87,7 @@ func NewService(o Options) *Service {
 		log = slog.Default()
 	}
 	return &Service{db: o.DB, orgs: o.Orgs, routes: o.Routes, indicators: o.Indicators, outbox: o.Outbox, files: o.Files,
-		now: now, log: log, public: auth.NewLimiter(5, 2*time.Minute, now), baseURL: strings.TrimRight(o.BaseURL, "/"),
+		now: now, log: log, public: auth.NewSharedLimiter(o.DB, "incident.public", 5, 2*time.Minute, now), baseURL: strings.TrimRight(o.BaseURL, "/"),
 		centerName: cmp.Or(o.CenterName, "The coordination center")}
 }
 
@@ -345,7 +345,7 @@ func (s *Service) Report(ctx context.Context, id *auth.Identity, in Input, chann
 // required. It answers the secret of the follow link (shown once, never
 // stored).
 func (s *Service) ReportPublic(ctx context.Context, in Input, ip string) (Incident, string, error) {
-	if ok, wait := s.public.Allow(ip); !ok {
+	if ok, wait := s.public.Allow(ctx, ip); !ok {
 		return Incident{}, "", errs.RateLimited(wait, "too many reports from your address; wait %d seconds and try again", wait)
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Email: "reporter (public form)", IP: ip})

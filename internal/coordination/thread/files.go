@@ -45,7 +45,7 @@ func (s *Service) Attach(ctx context.Context, id *auth.Identity, threadID, asOrg
 	if len(writesFor(id, orgIDs(t.Orgs))) == 0 {
 		return Post{}, errs.Forbidden("viewers read threads; members attach files")
 	}
-	st, err := s.o.Files.Stage(filename, body)
+	st, err := s.o.Files.Stage(ctx, filename, body)
 	if err != nil {
 		return Post{}, err
 	}
@@ -104,7 +104,7 @@ func (s *Service) OpenFile(ctx context.Context, id *auth.Identity, threadID, fil
 	if err != nil {
 		return File{}, nil, err
 	}
-	r, err := s.o.Files.Open(f.SHA256)
+	r, err := s.o.Files.Open(ctx, f.SHA256)
 	if err != nil {
 		return File{}, nil, fmt.Errorf("thread: open file %s: %w", f.ID, err)
 	}

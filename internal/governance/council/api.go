@@ -303,7 +303,7 @@ func attachFromForm(s *Service, w http.ResponseWriter, r *http.Request) (Paper, 
 	if err := s.MayAttach(r.Context(), id, r.PathValue("id")); err != nil {
 		return Paper{}, err
 	}
-	st, err := s.Stage(name, body)
+	st, err := s.Stage(r.Context(), name, body)
 	if err != nil {
 		return Paper{}, err
 	}

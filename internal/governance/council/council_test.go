@@ -131,7 +131,7 @@ func TestMeetingToApprovedMinutes(t *testing.T) {
 		}
 		now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 		out := &outbox{}
-		s := council.NewService(council.Options{DB: d, Orgs: orgs{}, Records: records{}, Outbox: out, Files: files.NewStore(t.TempDir()), Now: func() time.Time { return now },
+		s := council.NewService(council.Options{DB: d, Orgs: orgs{}, Records: records{}, Outbox: out, Files: files.NewStore(d, t.TempDir()), Now: func() time.Time { return now },
 			BaseURL: "https://cc.example", Organizer: "council@cc.example"})
 
 		_, err := s.Appoint(ctx, person("a", "ncert"), "", council.MemberInput{OrgID: "ncert", UserID: "a-ncert", Role: council.Chair, TermStart: "2026-01-01"})
@@ -159,7 +159,7 @@ func TestMeetingToApprovedMinutes(t *testing.T) {
 		}
 		item := must(s.AddItem(ctx, staff, m.ID, council.ItemInput{Title: "Monthly reporting", Presenter: "National CERT", Body: "The proposal."}))
 		// A paper of the item: the council reads it, nobody else.
-		staged := must(s.Stage("proposal.txt", strings.NewReader("Report monthly.\n")))
+		staged := must(s.Stage(ctx, "proposal.txt", strings.NewReader("Report monthly.\n")))
 		wantKind(t, s.MayAttach(ctx, person("a", "bankcert"), m.ID), errs.KindForbidden, "a member adds a paper")
 		_, err = s.AttachPaper(ctx, staff, m.ID, "not-an-item", staged)
 		wantField(t, err, "item_id")

@@ -68,11 +68,11 @@ func (s *Service) MayAttach(ctx context.Context, id *auth.Identity, meetingID st
 
 // Stage streams an upload into the file store, before any transaction;
 // AttachPaper then records it.
-func (s *Service) Stage(filename string, body io.Reader) (files.Staged, error) {
+func (s *Service) Stage(ctx context.Context, filename string, body io.Reader) (files.Staged, error) {
 	if s.files == nil {
 		return files.Staged{}, errs.Conflict("this server keeps no files")
 	}
-	return s.files.Stage(filename, body)
+	return s.files.Stage(ctx, filename, body)
 }
 
 // AttachPaper records a staged file as a paper of the meeting (of one of
@@ -149,7 +149,7 @@ func (s *Service) OpenPaper(ctx context.Context, id *auth.Identity, meetingID, p
 	if s.files == nil {
 		return Paper{}, nil, errs.NotFound("no such paper")
 	}
-	r, err := s.files.Open(p.SHA256)
+	r, err := s.files.Open(ctx, p.SHA256)
 	if err != nil {
 		return Paper{}, nil, fmt.Errorf("council: open paper %s: %w", p.ID, err)
 	}

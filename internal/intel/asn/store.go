@@ -37,11 +37,17 @@ type Store struct {
 	onChange func()
 }
 
+// Topic is announced (db.Tx.Announce) when the table changes: every
+// process drops its copy.
+const Topic = "intel.asn"
+
 // NewStore makes the store of d, with now as its clock; onChange (if not
 // nil) runs whenever the table this process reads may have changed, for
 // what was built on it (routing).
 func NewStore(d *db.DB, now func() time.Time, onChange func()) *Store {
-	return &Store{db: d, now: now, onChange: onChange}
+	st := &Store{db: d, now: now, onChange: onChange}
+	d.Watch(Topic, st.Forget)
+	return st
 }
 
 // firstError reads through r and keeps the first error other than EOF it
@@ -223,12 +229,14 @@ func (st *Store) Load(ctx context.Context, id *auth.Identity, name string, r io.
 		if replaced {
 			ev.Before = before
 		}
+		if err := tx.Announce(ctx, Topic); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, info.LoadedAt, ev)
 	})
 	if err != nil {
 		return Info{}, err
 	}
-	st.Forget()
 	return info, nil
 }
 
@@ -269,12 +277,12 @@ func (st *Store) Delete(ctx context.Context, id *auth.Identity) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM intel_asn_table WHERE id = 1`); err != nil {
 			return fmt.Errorf("asn: the table: %w", err)
 		}
+		if err := tx.Announce(ctx, Topic); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, st.now(), audit.Event{Action: "intel.asn_table.delete", ObjectType: "intel_asn_table", ObjectID: "1",
 			Summary: "deleted the AS table " + before.Name, Before: before})
 	})
-	if err == nil {
-		st.Forget()
-	}
 	return err
 }
 

@@ -30,9 +30,15 @@ type Store struct {
 	builtin atomic.Bool // the built-in lists have their rows
 }
 
+// Topic is announced (db.Tx.Announce) when a list changes: every
+// process drops its copy.
+const Topic = "intel.warninglists"
+
 // NewStore makes the store of d, with now as its clock.
 func NewStore(d *db.DB, now func() time.Time) *Store {
-	return &Store{db: d, now: now}
+	st := &Store{db: d, now: now}
+	d.Watch(Topic, st.Forget)
+	return st
 }
 
 // Info is a list as the API and the console show it.
@@ -307,11 +313,11 @@ func (st *Store) Put(ctx context.Context, id *auth.Identity, l List) (w Info, cr
 		if !created {
 			ev.Before = before
 		}
+		if err := tx.Announce(ctx, Topic); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, ev)
 	})
-	if err == nil {
-		st.Forget()
-	}
 	return w, created, err
 }
 
@@ -343,12 +349,12 @@ func (st *Store) SetEnabled(ctx context.Context, id *auth.Identity, key string, 
 		if !enabled {
 			action, summary = "intel.warninglist.disable", "disabled warninglist "+w.Name
 		}
+		if err := tx.Announce(ctx, Topic); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: action, ObjectType: "intel_warninglist", ObjectID: key, Summary: summary,
 			Before: before, After: w})
 	})
-	if err == nil {
-		st.Forget()
-	}
 	return w, err
 }
 
@@ -369,12 +375,12 @@ func (st *Store) Delete(ctx context.Context, id *auth.Identity, key string) erro
 		if _, err := tx.Exec(ctx, `DELETE FROM intel_warninglists WHERE id = $1`, key); err != nil {
 			return fmt.Errorf("warninglist: %w", err)
 		}
+		if err := tx.Announce(ctx, Topic); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, st.now(), audit.Event{Action: "intel.warninglist.delete", ObjectType: "intel_warninglist", ObjectID: key,
 			Summary: "deleted warninglist " + before.Name, Before: before})
 	})
-	if err == nil {
-		st.Forget()
-	}
 	return err
 }
 

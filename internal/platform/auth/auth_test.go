@@ -440,26 +440,61 @@ func TestSessionStoreKeepsOnlyHashes(t *testing.T) {
 	})
 }
 
+// TestLimiter runs the same limit in memory, and shared by two nodes on
+// PostgreSQL: whichever node answers, the bucket is the same.
 func TestLimiter(t *testing.T) {
+	ctx := context.Background()
 	c := &clock{t: time.Unix(0, 0)}
-	l := NewLimiter(2, 10*time.Second, c.Now)
-	if ok, _ := l.Allow("a"); !ok {
-		t.Fatal("first")
+	check := func(t *testing.T, one, other *Limiter) {
+		if ok, _ := one.Allow(ctx, "a"); !ok {
+			t.Fatal("first")
+		}
+		if ok, _ := other.Allow(ctx, "a"); !ok {
+			t.Fatal("second")
+		}
+		ok, wait := one.Allow(ctx, "a")
+		if ok || wait != 10 {
+			t.Fatalf("third: ok=%v wait=%d", ok, wait)
+		}
+		if ok, wait := other.Allow(ctx, "a"); ok || wait != 10 {
+			t.Fatalf("third, on the other node: ok=%v wait=%d", ok, wait)
+		}
+		if ok, _ := other.Allow(ctx, "b"); !ok {
+			t.Fatal("another key is limited too")
+		}
+		c.Add(4 * time.Second)
+		if ok, wait := one.Allow(ctx, "a"); ok || wait != 6 {
+			t.Fatalf("after 4 s: ok=%v wait=%d", ok, wait)
+		}
+		c.Add(6 * time.Second)
+		if ok, _ := other.Allow(ctx, "a"); !ok {
+			t.Fatal("no token after the interval")
+		}
+		if ok, _ := one.Allow(ctx, "a"); ok {
+			t.Fatal("two tokens after one interval")
+		}
 	}
-	if ok, _ := l.Allow("a"); !ok {
-		t.Fatal("second")
-	}
-	ok, wait := l.Allow("a")
-	if ok || wait != 10 {
-		t.Fatalf("third: ok=%v wait=%d", ok, wait)
-	}
-	if ok, _ := l.Allow("b"); !ok {
-		t.Fatal("another key is limited too")
-	}
-	c.Add(10 * time.Second)
-	if ok, _ := l.Allow("a"); !ok {
-		t.Fatal("no token after the interval")
-	}
+	t.Run("memory", func(t *testing.T) {
+		l := NewLimiter(2, 10*time.Second, c.Now)
+		check(t, l, l)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		d := dbtest.Open(t, db.Postgres)
+		a := NewSharedLimiter(d, "login", 2, 10*time.Second, c.Now)
+		b := NewSharedLimiter(d, "login", 2, 10*time.Second, c.Now)
+		check(t, a, b)
+		// Another limit's buckets are its own.
+		if ok, _ := NewSharedLimiter(d, "reset", 2, 10*time.Second, c.Now).Allow(ctx, "a"); !ok {
+			t.Fatal("another limit shares the bucket")
+		}
+		// A bucket full again is swept away.
+		c.Add(time.Hour)
+		a.Allow(ctx, "c")
+		var n int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM rate_limits WHERE key IN ('a', 'b')`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d rows left for full buckets (%v)", n, err)
+		}
+	})
 }
 
 // TestBasicPasswordCache: a TAXII client sending its password with every

@@ -65,7 +65,7 @@ func (s *Service) SendInvite(ctx context.Context, userID string) error {
 // RequestReset e-mails a reset link to the address if it belongs to an
 // enabled account. The answer is the same either way, so it reveals nothing.
 func (s *Service) RequestReset(ctx context.Context, email, ip string) error {
-	if ok, wait := s.resetIPs.Allow(ip); !ok {
+	if ok, wait := s.resetIPs.Allow(ctx, ip); !ok {
 		return errs.RateLimited(wait, "too many requests from your address; wait %d seconds", wait)
 	}
 	return s.db.Write(ctx, func(tx *db.Tx) error {

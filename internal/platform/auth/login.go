@@ -18,7 +18,7 @@ var ErrBadCredentials = errs.Unauthenticated("wrong e-mail address or password")
 // whether a TOTP code is still needed; the sign-in is complete (and recorded)
 // only after CompleteLogin.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (User, bool, error) {
-	if ok, wait := s.loginIPs.Allow(ip); !ok {
+	if ok, wait := s.loginIPs.Allow(ctx, ip); !ok {
 		return User{}, false, errs.RateLimited(wait, "too many sign-in attempts from your address; wait %d seconds", wait)
 	}
 	u, err := getUser(ctx, s.db, "email = $1", NormalizeEmail(email))
@@ -61,7 +61,7 @@ func lockedErr(u User) error {
 
 // LoginTOTP checks the second factor of a sign-in that passed Login.
 func (s *Service) LoginTOTP(ctx context.Context, userID, code, ip string) (User, error) {
-	if ok, wait := s.loginIPs.Allow(ip); !ok {
+	if ok, wait := s.loginIPs.Allow(ctx, ip); !ok {
 		return User{}, errs.RateLimited(wait, "too many sign-in attempts from your address; wait %d seconds", wait)
 	}
 	var out User

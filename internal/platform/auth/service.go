@@ -84,8 +84,8 @@ func NewService(o Options) *Service {
 		db: o.DB, outbox: o.Outbox, key: o.Key, now: o.Now, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"),
 		issuer: o.Issuer, lockN: o.LockoutThreshold, lockFor: o.LockoutDuration,
 		// Ten quick attempts from one address, then one every six seconds.
-		loginIPs: NewLimiter(10, 6*time.Second, o.Now), basic: newBasicCache(),
-		resetIPs: NewLimiter(5, time.Minute, o.Now),
+		loginIPs: NewSharedLimiter(o.DB, "auth.login", 10, 6*time.Second, o.Now), basic: newBasicCache(),
+		resetIPs: NewSharedLimiter(o.DB, "auth.reset", 5, time.Minute, o.Now),
 	}
 }
 

@@ -95,6 +95,8 @@ type DB struct {
 	sqlDB *sql.DB
 	log   *slog.Logger
 	ckpt  *checkpointer // SQLite
+
+	changes changes
 }
 
 // Open connects to the store described by opts. It does not migrate.
@@ -262,6 +264,7 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (d *DB) Close() error {
+	d.closeChanges()
 	if d.engine == Postgres {
 		d.sqlDB.Close()
 		d.pool.Close()
@@ -314,6 +317,7 @@ func (d *DB) QueryRow(ctx context.Context, query string, args ...any) Row {
 // Tx is a transaction. Store functions receive it as a Querier; services use
 // AfterCommit for work that must only happen once the change is durable.
 type Tx struct {
+	db          *DB // nil in a read transaction
 	engine      Engine
 	sqlTx       *sql.Tx
 	pgxTx       pgx.Tx
@@ -514,7 +518,7 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) Row {
 // writer slot on SQLite) before it goes on up the stack: the deferred
 // rollbacks below run whenever the commit was not reached.
 func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	tx := &Tx{engine: d.engine}
+	tx := &Tx{db: d, engine: d.engine}
 	committed := false
 	if d.engine == Postgres {
 		tx.pgxTx, err = d.pool.Begin(ctx)

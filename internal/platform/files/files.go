@@ -2,6 +2,7 @@ package files
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,9 +11,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
 
+	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/httpx"
 )
@@ -24,28 +28,50 @@ const MaxSize = 10 << 20
 var types = []string{"text/plain", "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
 	"application/zip", "application/x-gzip", "application/vnd.tcpdump.pcap"}
 
-// Store is the folder the files are kept in, each at SHA[:2]/SHA.
-type Store struct{ dir string }
+// Store keeps files in the database, each named by its SHA-256, so that
+// every node of a cluster reads what any node took. A file is streamed
+// through a temporary file of this node's while it is checked and hashed,
+// then written in chunks in one short transaction; it is read back a chunk
+// at a time. Files stored on disk by earlier versions (the data
+// directory's attachments/, at SHA[:2]/SHA) are still read, and Import
+// moves them into the database.
+type Store struct {
+	db     *db.DB
+	legacy string // the old attachments folder
+	tmp    string // where uploads are spooled ("": the system's)
+}
 
-// NewStore keeps files in dataDir/attachments.
-func NewStore(dataDir string) *Store { return &Store{dir: filepath.Join(dataDir, "attachments")} }
+// chunkSize is the most bytes one chunk row holds.
+const chunkSize = 256 << 10
 
-// Staged is a file already on disk, checked and named by its SHA-256.
+// NewStore keeps files in d; dataDir is this node's data directory, for
+// its temporary files and the folder older versions kept files in.
+func NewStore(d *db.DB, dataDir string) *Store {
+	s := &Store{db: d}
+	if dataDir != "" {
+		s.legacy, s.tmp = filepath.Join(dataDir, "attachments"), filepath.Join(dataDir, "tmp")
+	}
+	return s
+}
+
+// Staged is a file stored, checked and named by its SHA-256.
 type Staged struct {
 	Filename, ContentType, SHA256 string
 	Size                          int64
 }
 
 // Stage streams a file into the store: into a temporary file first, its
-// type sniffed and its size bounded, then renamed to its SHA-256 (a file
-// already there is the same file). An error leaves nothing behind; a file
-// whose metadata is never recorded is a harmless orphan named by its
-// content.
-func (s *Store) Stage(filename string, body io.Reader) (Staged, error) {
-	if err := os.MkdirAll(s.dir, 0o750); err != nil {
-		return Staged{}, fmt.Errorf("files: stage: %w", err)
+// type sniffed and its size bounded, then (unless the same content is
+// stored already) into the database. It runs before the caller's own
+// transaction, so a slow uploader holds no lock; a file whose record is
+// never written is a harmless orphan named by its content.
+func (s *Store) Stage(ctx context.Context, filename string, body io.Reader) (Staged, error) {
+	if s.tmp != "" {
+		if err := os.MkdirAll(s.tmp, 0o700); err != nil {
+			return Staged{}, fmt.Errorf("files: stage: %w", err)
+		}
 	}
-	tmp, err := os.CreateTemp(s.dir, "upload-*")
+	tmp, err := os.CreateTemp(s.tmp, "upload-*")
 	if err != nil {
 		return Staged{}, fmt.Errorf("files: stage: %w", err)
 	}
@@ -78,30 +104,200 @@ func (s *Store) Stage(filename string, body io.Reader) (Staged, error) {
 		return Staged{}, fileErr("files of type %s are not accepted; send text, PDF, images, zip, gzip or packet captures", ct)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	if err := tmp.Close(); err != nil {
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return Staged{}, fmt.Errorf("files: stage: %w", err)
 	}
-	final := s.path(sum)
-	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-		return Staged{}, fmt.Errorf("files: stage: %w", err)
-	}
-	if _, err := os.Stat(final); errors.Is(err, os.ErrNotExist) {
-		if err := os.Rename(tmp.Name(), final); err != nil {
-			return Staged{}, fmt.Errorf("files: stage: %w", err)
-		}
+	if err := s.put(ctx, sum, ct, written, tmp); err != nil {
+		return Staged{}, err
 	}
 	return Staged{Filename: CleanFilename(filename), ContentType: ct, SHA256: sum, Size: written}, nil
 }
 
-// Open opens the stored file of a SHA-256 (hex, as Stage named it).
-func (s *Store) Open(sum string) (*os.File, error) {
-	if len(sum) < 2 {
-		return nil, fmt.Errorf("vdp: attachments: no file is named %q", sum)
+// put stores size bytes of r as the file sum, unless it is stored already
+// (by this node or another, even at the same moment: the row is taken
+// first, and a second writer waits for the first and then finds it).
+func (s *Store) put(ctx context.Context, sum, contentType string, size int64, r io.Reader) error {
+	n := int((size + chunkSize - 1) / chunkSize)
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		added, err := tx.Exec(ctx, `INSERT INTO file_blobs (sha256, size, content_type, chunks, created_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (sha256) DO NOTHING`, sum, size, contentType, n, time.Now().UTC())
+		if err != nil || added == 0 {
+			return err
+		}
+		buf := make([]byte, chunkSize)
+		for i := range n {
+			k, err := io.ReadFull(r, buf)
+			if err != nil && !(errors.Is(err, io.ErrUnexpectedEOF) && i == n-1) {
+				return err
+			}
+			if _, err := tx.ExecRepeated(ctx, `INSERT INTO file_chunks (sha256, seq, data) VALUES ($1, $2, $3)`, sum, i, buf[:k]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("files: store %s: %w", sum, err)
 	}
-	return os.Open(s.path(sum))
+	return nil
 }
 
-func (s *Store) path(sum string) string { return filepath.Join(s.dir, sum[:2], sum) }
+// ErrNotFound is a file the store does not hold.
+var ErrNotFound = errors.New("files: no such file")
+
+// Open opens the stored file of a SHA-256 (hex, as Stage named it),
+// reading it a chunk at a time as it is read.
+func (s *Store) Open(ctx context.Context, sum string) (io.ReadCloser, error) {
+	if !validSum(sum) {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, sum)
+	}
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT chunks FROM file_blobs WHERE sha256 = $1`, sum).Scan(&n)
+	if errors.Is(err, db.ErrNoRows) {
+		if s.legacy != "" {
+			if f, err := os.Open(s.legacyPath(sum)); err == nil {
+				return f, nil
+			}
+		}
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, sum)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("files: open %s: %w", sum, err)
+	}
+	return &reader{ctx: ctx, db: s.db, sum: sum, chunks: n}, nil
+}
+
+// Missing answers those of sums the store does not hold.
+func (s *Store) Missing(ctx context.Context, sums []string) ([]string, error) {
+	have := map[string]bool{}
+	for batch := range slices.Chunk(sums, 500) {
+		var a db.Args
+		in := db.In(&a, batch)
+		rows, err := s.db.Query(ctx, `SELECT sha256 FROM file_blobs WHERE sha256 IN (`+in+`)`, a...)
+		if err != nil {
+			return nil, fmt.Errorf("files: %w", err)
+		}
+		for rows.Next() {
+			var sum string
+			if err := rows.Scan(&sum); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("files: %w", err)
+			}
+			have[sum] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("files: %w", err)
+		}
+	}
+	var out []string
+	for _, sum := range sums {
+		if !have[sum] {
+			out = append(out, sum)
+		}
+	}
+	return out, nil
+}
+
+// Count answers how many files the database holds.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM file_blobs`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("files: %w", err)
+	}
+	return n, nil
+}
+
+// Import moves the files older versions stored under the data directory
+// into the database: each is checked against its name and stored (once;
+// running it again finds them there). The files on disk are left for the
+// operator to remove. It answers how many it stored.
+func (s *Store) Import(ctx context.Context) (int, error) {
+	if s.legacy == "" {
+		return 0, nil
+	}
+	paths, err := filepath.Glob(filepath.Join(s.legacy, "??", "*"))
+	if err != nil {
+		return 0, err
+	}
+	var sums []string
+	for _, p := range paths {
+		if sum := filepath.Base(p); validSum(sum) && filepath.Base(filepath.Dir(p)) == sum[:2] {
+			sums = append(sums, sum)
+		}
+	}
+	missing, err := s.Missing(ctx, sums)
+	if err != nil {
+		return 0, err
+	}
+	stored := 0
+	for _, sum := range missing {
+		if err := s.importOne(ctx, sum); err != nil {
+			return stored, err
+		}
+		stored++
+	}
+	return stored, nil
+}
+
+func (s *Store) importOne(ctx context.Context, sum string) error {
+	f, err := os.Open(s.legacyPath(sum))
+	if err != nil {
+		return fmt.Errorf("files: import: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	head := make([]byte, 512)
+	hn, _ := io.ReadFull(f, head)
+	size, err := io.Copy(h, io.MultiReader(bytes.NewReader(head[:hn]), f))
+	if err != nil {
+		return fmt.Errorf("files: import %s: %w", sum, err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != sum {
+		return fmt.Errorf("files: import: %s does not hold the content its name says", s.legacyPath(sum))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("files: import %s: %w", sum, err)
+	}
+	return s.put(ctx, sum, Sniff(head[:hn]), size, f)
+}
+
+func (s *Store) legacyPath(sum string) string { return filepath.Join(s.legacy, sum[:2], sum) }
+
+func validSum(sum string) bool {
+	if len(sum) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(sum)
+	return err == nil && strings.ToLower(sum) == sum
+}
+
+// reader reads a stored file one chunk at a time.
+type reader struct {
+	ctx    context.Context
+	db     *db.DB
+	sum    string
+	chunks int
+	next   int
+	buf    []byte
+}
+
+func (r *reader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.next >= r.chunks {
+			return 0, io.EOF
+		}
+		if err := r.db.QueryRow(r.ctx, `SELECT data FROM file_chunks WHERE sha256 = $1 AND seq = $2`, r.sum, r.next).Scan(&r.buf); err != nil {
+			return 0, fmt.Errorf("files: read %s chunk %d: %w", r.sum, r.next, err)
+		}
+		r.next++
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+func (r *reader) Close() error { return nil }
 
 // Sniff decides a file's type from its first bytes, never from its name or
 // what the uploader claimed. Packet captures are recognised by their magic.

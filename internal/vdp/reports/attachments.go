@@ -43,7 +43,7 @@ func (s *Service) Attach(ctx context.Context, id *auth.Identity, reportID, filen
 	if _, err := s.Get(ctx, id, reportID); err != nil {
 		return model.Attachment{}, err
 	}
-	f, err := s.files.Stage(filename, body)
+	f, err := s.files.Stage(ctx, filename, body)
 	if err != nil {
 		return model.Attachment{}, err
 	}
@@ -69,7 +69,7 @@ func (s *Service) AttachByKey(ctx context.Context, key, filename string, body io
 	if err != nil {
 		return model.Attachment{}, err
 	}
-	f, err := s.files.Stage(filename, body)
+	f, err := s.files.Stage(ctx, filename, body)
 	if err != nil {
 		return model.Attachment{}, err
 	}
@@ -119,7 +119,7 @@ func (s *Service) OpenAttachment(ctx context.Context, id *auth.Identity, reportI
 	}
 	for _, a := range atts {
 		if a.ID == attachmentID {
-			f, err := s.files.Open(a.SHA256)
+			f, err := s.files.Open(ctx, a.SHA256)
 			if err != nil {
 				return a, nil, fmt.Errorf("vdp: attachment %s: %w", a.ID, err)
 			}

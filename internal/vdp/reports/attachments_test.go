@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -80,7 +79,12 @@ func TestUploadHoldsNoWriteLock(t *testing.T) {
 		if err != nil || len(atts) != 1 || atts[0].Size != int64(len(body)) {
 			t.Fatalf("attachments %+v (%v)", atts, err)
 		}
-		got, err := os.ReadFile(filepath.Join(dir, "attachments", atts[0].SHA256[:2], atts[0].SHA256))
+		f, err := s.files.Open(ctx, atts[0].SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(f)
+		f.Close()
 		if err != nil || !bytes.Equal(got, body) {
 			t.Fatalf("stored file differs (%d bytes, %v)", len(got), err)
 		}
@@ -91,7 +95,7 @@ func TestUploadHoldsNoWriteLock(t *testing.T) {
 		if _, err := s.AttachByKey(ctx, rc.key, "cut.txt", io.MultiReader(strings.NewReader("text"), failingReader{}), "198.51.100.70"); err == nil {
 			t.Fatal("a broken body was accepted")
 		}
-		entries, _ := filepath.Glob(filepath.Join(dir, "attachments", "upload-*"))
+		entries, _ := filepath.Glob(filepath.Join(dir, "tmp", "upload-*"))
 		if len(entries) != 0 {
 			t.Fatalf("temporary files left: %v", entries)
 		}

@@ -37,7 +37,7 @@ type FollowCase struct {
 }
 
 func (s *Service) byKey(ctx context.Context, q db.Querier, key, ip string) (model.Report, error) {
-	if ok, wait := s.follow.Allow(ip); !ok {
+	if ok, wait := s.follow.Allow(ctx, ip); !ok {
 		return model.Report{}, errs.RateLimited(wait, "too many requests; wait %d seconds", wait)
 	}
 	if key == "" || len(key) > 100 {

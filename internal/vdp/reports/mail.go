@@ -49,7 +49,7 @@ func (s *Service) ReceiveMail(ctx context.Context, m mailin.Message, ip string) 
 	}
 	// Limited per sender, not per address: big mail providers send for many
 	// reporters from one address. A refusal is temporary, so nothing is lost.
-	if ok, wait := s.intake.Allow("mail:" + m.From); !ok {
+	if ok, wait := s.intake.Allow(ctx, "mail:"+m.From); !ok {
 		return fmt.Errorf("vdp: too many messages from %s; retry in %d s", m.From, wait)
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Email: "reporter (e-mail " + m.From + ")", IP: ip})
@@ -66,7 +66,7 @@ func (s *Service) ReceiveMail(ctx context.Context, m mailin.Message, ip string) 
 // report's reporter.
 func (s *Service) mailReply(ctx context.Context, trackingID string, m mailin.Message) (bool, error) {
 	done := false
-	mf, err := s.stageMail(m)
+	mf, err := s.stageMail(ctx, m)
 	if err != nil {
 		return false, err
 	}
@@ -125,7 +125,7 @@ func (s *Service) mailReport(ctx context.Context, m mailin.Message) error {
 	if full != nil {
 		m.Attachments = append([]mailin.Attachment{{Name: "message.txt", ContentType: "text/plain", Data: full}}, m.Attachments...)
 	}
-	mf, err := s.stageMail(m)
+	mf, err := s.stageMail(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -156,10 +156,10 @@ type mailFiles struct {
 
 // stageMail stages the message's files; a file that is refused (type,
 // size) is noted instead of failing the message.
-func (s *Service) stageMail(m mailin.Message) (mailFiles, error) {
+func (s *Service) stageMail(ctx context.Context, m mailin.Message) (mailFiles, error) {
 	var mf mailFiles
 	for _, a := range m.Attachments {
-		f, err := s.files.Stage(a.Name, bytes.NewReader(a.Data))
+		f, err := s.files.Stage(ctx, a.Name, bytes.NewReader(a.Data))
 		if err == nil {
 			mf.files = append(mf.files, f)
 			continue

@@ -179,7 +179,7 @@ func newReport(in ReportInput, source string, now time.Time) model.Report {
 // SubmitPublic takes a report from the public website or API: no account,
 // rate limited per address.
 func (s *Service) SubmitPublic(ctx context.Context, in ReportInput, source, ip string) (model.Report, Receipt, error) {
-	if ok, wait := s.intake.Allow(ip); !ok {
+	if ok, wait := s.intake.Allow(ctx, ip); !ok {
 		return model.Report{}, Receipt{}, errs.RateLimited(wait, "too many reports from your address; wait %d seconds and try again", wait)
 	}
 	if err := s.validate(&in); err != nil {
@@ -201,7 +201,7 @@ func (s *Service) SubmitAs(ctx context.Context, id *auth.Identity, orgID, source
 	if role := id.RoleIn(orgID); !role.AtLeast(auth.RoleMember) {
 		return model.Report{}, Receipt{}, errs.InvalidField("org_id", "must be an organisation you report for as a member, analyst or admin")
 	}
-	if ok, wait := s.members.Allow(id.User.ID); !ok {
+	if ok, wait := s.members.Allow(ctx, id.User.ID); !ok {
 		return model.Report{}, Receipt{}, errs.RateLimited(wait, "too many reports from your account; wait %d seconds and try again", wait)
 	}
 	if in.Reporter == nil || (in.Reporter.Name == "" && in.Reporter.Email == "") {

@@ -67,10 +67,10 @@ func New(o Options) *Service {
 	return &Service{db: o.DB, orgs: o.Orgs, people: o.People, cases: o.Cases, out: o.Mail, files: o.Files, key: o.Key, now: o.Now,
 		log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"),
 		// Five reports at once from one address, then one every two minutes.
-		intake: auth.NewLimiter(5, 2*time.Minute, o.Now),
+		intake: auth.NewSharedLimiter(o.DB, "vdp.intake", 5, 2*time.Minute, o.Now),
 		// Members of organisations file batches (a pentest's findings): more room.
-		members: auth.NewLimiter(30, 30*time.Second, o.Now),
-		follow:  auth.NewLimiter(60, 2*time.Second, o.Now)}
+		members: auth.NewSharedLimiter(o.DB, "vdp.members", 30, 30*time.Second, o.Now),
+		follow:  auth.NewSharedLimiter(o.DB, "vdp.follow", 60, 2*time.Second, o.Now)}
 }
 
 // SetBaseURL changes the public URL used in links; call it before serving.

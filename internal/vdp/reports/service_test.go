@@ -45,7 +45,7 @@ func newService(t testing.TB, d *db.DB) (s *Service, dir string) {
 	key, _ := seal.Parse(strings.Repeat("7e", 32))
 	dir = t.TempDir()
 	return New(Options{DB: d, Orgs: noOrgs{}, Mail: outbound.New(notify.NewOutbox(q, key), nil, noOrgs{}, "CERT CC", ""),
-		Files: files.NewStore(dir), Now: time.Now, BaseURL: "https://hub.example"}), dir
+		Files: files.NewStore(d, dir), Now: time.Now, BaseURL: "https://hub.example"}), dir
 }
 
 func goodReport() ReportInput {
