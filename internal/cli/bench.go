@@ -4,19 +4,22 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/certhub/certhub/internal/app"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
 
+	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/intel"
+	"github.com/certhub/certhub/internal/platform/db"
 )
 
 const benchUsage = `bench [--data DIR] [--db DSN] [--indicators N] [--stix N] [--lookups N] [--pages N] [--cpuprofile FILE]
 
 Measures the threat-intelligence hot paths on this machine and prints the
 figures beside the targets the center needs: it generates a plain list of
---indicators distinct indicators and a STIX 2.1 bundle of --stix indicator
+--indicators distinct indicators (loaded twice: new, then again; with
+--db naming PostgreSQL, into a temporary SQLite store as well, so both
+engines' figures are side by side) and a STIX 2.1 bundle of --stix indicator
 objects, loads both (normalising, de-duplicating, routing, writing), reads
 --pages TAXII pages of 1,000 objects at random places of the collection,
 builds the lookup index and measures its memory, looks up --lookups values
@@ -78,10 +81,18 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer stop()
-	res, err := c.Intel.Bench(ctx, intel.BenchOptions{Indicators: *n, STIX: *stix, Lookups: *lookups, Pages: *pages, Dir: s.data}, env.Stdout)
+	var res []intel.BenchResult
+	if c.DB.Engine() == db.Postgres {
+		// The same list on the embedded engine too, beside PostgreSQL's.
+		if res, err = benchSQLite(ctx, cfg, *n, env); err != nil {
+			return err
+		}
+	}
+	all, err := c.Intel.Bench(ctx, intel.BenchOptions{Indicators: *n, STIX: *stix, Lookups: *lookups, Pages: *pages, Dir: s.data}, env.Stdout)
 	if err != nil {
 		return err
 	}
+	res = append(res, all...)
 	fmt.Fprintln(env.Stdout, "\nfigure                                          value          target         met  note")
 	missed := 0
 	for _, r := range res {
@@ -95,6 +106,23 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("%d figures missed their targets", missed)
 	}
 	return nil
+}
+
+// benchSQLite loads the plain list into a new SQLite store of its own.
+func benchSQLite(ctx context.Context, cfg app.Config, n int, env Env) ([]intel.BenchResult, error) {
+	dir, err := os.MkdirTemp("", "certhub-bench-sqlite-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	cfg.DSN, cfg.DataDir, cfg.Migrate = "", dir, true
+	c, err := app.OpenCore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	fmt.Fprintf(env.Stdout, "the plain list on SQLite too: %s\n", dir)
+	return c.Intel.BenchList(ctx, n, dir, env.Stdout)
 }
 
 // startCPUProfile writes a CPU profile to path (none when empty) until

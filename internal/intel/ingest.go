@@ -201,33 +201,63 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		res.Lost = append(res.Lost, objs...)
 		mu.Unlock()
 	}
+	// On PostgreSQL two batches are written at once, on two connections:
+	// one's observables are upserted while the other's observations are
+	// written (each transaction takes the collection's numbering lock for
+	// the second half, so date_added still grows in commit order). On
+	// SQLite transactions never overlap.
+	writers := 1
+	if s.db.Engine() == db.Postgres {
+		writers = 2
+	}
+	slots := make(chan struct{}, writers)
+	var wg sync.WaitGroup
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return writeErr != nil }
 	for b := range batches {
-		if writeErr != nil {
+		if failed() {
 			lose(b.Objs)
 			continue // drain after a failure; the reader stops at cancel
 		}
-		err := s.write(ctx, src, col, string(l), routes, b, &insertFirst, func(tx *db.Tx, created, updated int) error {
-			if o.Stored != nil && len(b.Objs) > 0 {
-				if err := o.Stored(ctx, tx, b.Objs); err != nil {
-					return err
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			err := s.write(ctx, src, col, string(l), routes, b, &insertFirst, func(tx *db.Tx, created, updated int) error {
+				if o.Stored != nil && len(b.Objs) > 0 {
+					if err := o.Stored(ctx, tx, b.Objs); err != nil {
+						return err
+					}
 				}
+				mu.Lock()
+				defer mu.Unlock()
+				res.New += created
+				res.Updated += updated
+				res.Objects += len(b.Objs)
+				return progress(ctx, tx, runID, res)
+			})
+			if err != nil {
+				mu.Lock()
+				if writeErr == nil {
+					writeErr = err
+				}
+				mu.Unlock()
+				lose(b.Objs)
+				cancel()
+			} else if o.Progress != nil {
+				mu.Lock()
+				p := Progress{RunID: runID, Read: atomic.LoadInt64(&res.read), Size: o.Size, New: res.New, Updated: res.Updated, Rejected: res.Rejected, Objects: res.Objects}
+				mu.Unlock()
+				o.Progress(p)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			res.New += created
-			res.Updated += updated
-			res.Objects += len(b.Objs)
-			return progress(ctx, tx, runID, res)
 		})
-		if err != nil {
-			writeErr = err
-			lose(b.Objs)
-			cancel()
-		} else if o.Progress != nil {
-			mu.Lock()
-			p := Progress{RunID: runID, Read: atomic.LoadInt64(&res.read), Size: o.Size, New: res.New, Updated: res.Updated, Rejected: res.Rejected, Objects: res.Objects}
-			mu.Unlock()
-			o.Progress(p)
+	}
+	wg.Wait()
+	if writeErr == nil && s.db.Engine() == db.Postgres && res.New >= analyzeAfter {
+		// The planner's statistics lag a bulk load until autovacuum
+		// comes by: until then TAXII pages and lookups over the new rows
+		// may be planned as over an empty table. ANALYZE samples a
+		// bounded number of rows, whatever the tables' size.
+		if _, err := s.db.Exec(ctx, `ANALYZE intel_observables, intel_observations, intel_objects, intel_routes`); err != nil {
+			s.log.Warn("intel: analyze after a load", "err", err)
 		}
 	}
 	if err := <-readErr; err != nil && writeErr == nil {
@@ -277,12 +307,21 @@ func (s *Service) write(ctx context.Context, src Source, col access.Collection, 
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		ins := newInserter(tx)
 		// Inserting first, then upserting what was stored, locks a chunk's
-		// rows out of key order: only where transactions never overlap.
-		ins.insertFirst = *insertFirst && tx.Serialized()
+		// rows out of key order: only where transactions never overlap
+		// (and so where insertFirst is never shared by two writers).
+		if tx.Serialized() {
+			ins.insertFirst = *insertFirst
+		}
 		if err := ins.observables(ctx, aggs, g.ByKey); err != nil {
 			return err
 		}
-		*insertFirst = ins.insertFirst
+		if tx.Serialized() {
+			*insertFirst = ins.insertFirst
+		}
+		// From here on rows take date_added numbers: one writer at a time.
+		if err := tx.Lock(ctx, addedLock); err != nil {
+			return err
+		}
 		added, err := nextAdded(ctx, tx, col.Num, s.now())
 		if err != nil {
 			return err
@@ -308,6 +347,17 @@ func (s *Service) write(ctx context.Context, src Source, col access.Collection, 
 		return done(tx, created, len(aggs)-created)
 	})
 }
+
+// analyzeAfter is how many new observables make a load on PostgreSQL
+// refresh the planner's statistics when it ends.
+const analyzeAfter = 50_000
+
+// addedLock is held by a transaction from the moment it numbers rows
+// (date_added) until it commits: numbers then grow in commit order, so a
+// TAXII client paging by date_added never pages past a number another
+// transaction, committing later, would still add before it (with several
+// nodes, or two loads at once, on PostgreSQL).
+const addedLock = "intel.added"
 
 // nextAdded is the first free date_added (Unix microseconds) of a
 // collection: now, or just after the newest object in it, whichever is

@@ -134,6 +134,9 @@ func (in *inserter) sql(tail string) string {
 // chunk's rows out of key order, which concurrent ingests on PostgreSQL
 // could deadlock on; there every chunk is one upsert in key order.
 func (in *inserter) observables(ctx context.Context, aggs []*ingest.Agg, byKey map[observable.Observable]*ingest.Agg) error {
+	if in.tx.PgxTx() != nil {
+		return in.upsertObservablesPG(ctx, aggs, byKey)
+	}
 	for i := 0; i < len(aggs); i += chunk {
 		part := aggs[i:min(i+chunk, len(aggs))]
 		if in.insertFirst {
@@ -263,6 +266,9 @@ func (in *inserter) upsertObservables(ctx context.Context, part []*ingest.Agg, b
 // only from kept STIX objects until now becomes an indicator of its own at
 // its old place (clients that paged past it had the STIX object).
 func (in *inserter) observations(ctx context.Context, aggs []*ingest.Agg, src Source, col, added int64) error {
+	if in.tx.PgxTx() != nil {
+		return in.observationsPG(ctx, aggs, src, col, added)
+	}
 	for i := 0; i < len(aggs); i += chunk {
 		in.start(`INSERT INTO intel_observations (source_num, collection_num, confidence, observable_id, added, from_stix, first_seen, last_seen, count, tlp, tags)`,
 			src.num, col, src.Confidence)
@@ -344,6 +350,9 @@ func (in *inserter) events(ctx context.Context, aggs []*ingest.Agg, src Source, 
 // objects keeps STIX objects as received; a version already kept is not
 // kept twice.
 func (in *inserter) objects(ctx context.Context, objs []observable.Object, src Source, col int64, label string, added int64) error {
+	if in.tx.PgxTx() != nil {
+		return in.objectsPG(ctx, objs, src, col, label, added)
+	}
 	for i := 0; i < len(objs); i += chunk {
 		in.start(`INSERT INTO intel_objects (collection_num, added, stix_id, stix_type, version, spec_version, tlp, source_num, body)`)
 		for j, o := range objs[i:min(i+chunk, len(objs))] {
