@@ -83,6 +83,7 @@ func (c *cluster) start(name string, extra ...string) *node {
 	if err != nil {
 		c.t.Fatal(err)
 	}
+	c.nodes = append(c.nodes, n)
 	return n
 }
 
@@ -287,6 +288,8 @@ func decode[T any](t *testing.T, r response) T {
 	}
 	return v
 }
+
+func copyBody(w io.Writer, res *http.Response) (int64, error) { return io.Copy(w, res.Body) }
 
 func newServer(t *testing.T, h http.Handler) string {
 	srv := httptest.NewServer(h)
