@@ -204,7 +204,7 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := map[string]any{"ok": rep.Problem == nil, "rows": rep.Rows, "head_seq": rep.HeadSeq, "head_hash": rep.HeadHash}
 	if rep.Problem != nil {
-		out["problem"] = map[string]any{"seq": rep.Problem.Seq, "reason": rep.Problem.Reason}
+		out["problem"] = map[string]any{"lane": rep.Problem.Lane, "seq": rep.Problem.Seq, "reason": rep.Problem.Reason}
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil

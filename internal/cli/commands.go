@@ -141,7 +141,7 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 func runAudit(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(env.Stdout, "Usage: certhub audit verify [--data DIR] [--db DSN]\n\nChecks every row of the audit log against the hash chain; exits 1 naming the first bad row.")
+			fmt.Fprintln(env.Stdout, "Usage: certhub audit verify [--data DIR] [--db DSN]\n\nChecks every row of the audit log against its hash chain (the log is written in 16 chains, lanes, so that writers on several nodes need not wait for one another); exits 1 naming the first bad row and its lane. The newest hash printed covers every lane's head: keep it elsewhere to detect a rewrite of the whole log.")
 			return nil
 		}
 		return usageError{"usage: certhub audit verify [--data DIR] [--db DSN]"}
@@ -162,7 +162,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if rep.Problem != nil {
-		return fmt.Errorf("the audit log is broken at row %d: %s", rep.Problem.Seq, rep.Problem.Reason)
+		return fmt.Errorf("the audit log is broken at row %d of lane %d: %s", rep.Problem.Seq, rep.Problem.Lane, rep.Problem.Reason)
 	}
 	fmt.Fprintf(env.Stdout, "audit log intact: %d rows, newest hash %s\n", rep.Rows, rep.HeadHash)
 	return nil

@@ -46,7 +46,7 @@ const demoPassword = "certhub-demo-2026"
 
 // cluster is nodes on one database.
 type cluster struct {
-	t     *testing.T
+	t     testing.TB
 	dsn   string
 	nodes []*node
 }
@@ -134,7 +134,7 @@ func (c *cluster) startNode(name string, extra ...string) (*node, error) {
 }
 
 // stop ends the node as a supervisor would (SIGTERM, then SIGKILL).
-func (n *node) stop(t *testing.T) {
+func (n *node) stop(t testing.TB) {
 	select {
 	case <-n.done:
 		return
@@ -197,14 +197,14 @@ func (c *cluster) proxy() *proxy {
 
 // client is a browser without JavaScript, or an API client with a token.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	http  *http.Client
 	token string
 	basic [2]string
 	ip    string // sent as X-Forwarded-For
 }
 
-func newClient(t *testing.T) *client {
+func newClient(t testing.TB) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, http: &http.Client{Jar: jar, Timeout: time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -280,7 +280,7 @@ func (c *client) login(base, email string) {
 	}
 }
 
-func decode[T any](t *testing.T, r response) T {
+func decode[T any](t testing.TB, r response) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(r.Body, &v); err != nil {
@@ -291,7 +291,7 @@ func decode[T any](t *testing.T, r response) T {
 
 func copyBody(w io.Writer, res *http.Response) (int64, error) { return io.Copy(w, res.Body) }
 
-func newServer(t *testing.T, h http.Handler) string {
+func newServer(t testing.TB, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL

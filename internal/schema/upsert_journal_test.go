@@ -38,6 +38,14 @@ func TestUpsertJournalMigration(t *testing.T) {
 	if _, err := d.Exec(ctx, db.TranslateDDL(db.SQLite, string(asnTable))); err != nil {
 		t.Fatal(err)
 	}
+	// And it writes the audit log in lanes (0051), taken away again below.
+	lanes, err := fs.ReadFile(schema.Migrations(), "0051_audit_lanes.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(ctx, db.TranslateDDL(db.SQLite, string(lanes))); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := d.Exec(ctx, `INSERT INTO orgs (id, name, name_key, kind, sector, created_at, updated_at)
 		VALUES ('bank', 'Bank', 'bank', 'constituent', 'banking', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`); err != nil {
 		t.Fatal(err)
@@ -69,8 +77,11 @@ func TestUpsertJournalMigration(t *testing.T) {
 		}
 		return itoa(obs) + " " + itoa(obsv) + " " + itoa(routes) + " " + itoa(int(sum))
 	}
-	if _, err := d.Exec(ctx, `DROP TABLE intel_asn_table`); err != nil {
-		t.Fatal(err)
+	for _, undo := range []string{`DROP TABLE intel_asn_table`, `DROP TABLE audit_lanes`, `DROP INDEX audit_log_lane`,
+		`ALTER TABLE audit_log DROP COLUMN lane`, `ALTER TABLE audit_log DROP COLUMN lane_seq`} {
+		if _, err := d.Exec(ctx, undo); err != nil {
+			t.Fatal(err)
+		}
 	}
 	before := state()
 	if !strings.HasPrefix(before, "400 400 200 ") {

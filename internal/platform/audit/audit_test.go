@@ -2,7 +2,9 @@ package audit_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,4 +126,105 @@ func TestRolledBackChangesLeaveNoRecord(t *testing.T) {
 			t.Fatalf("report %+v err %v", rep, err)
 		}
 	})
+}
+
+// TestLanesLetWritersAppendAtOnce: transactions that overlap on
+// PostgreSQL (three nodes' pools on one database) append to different
+// lanes instead of waiting for one head row; every lane verifies, a
+// transaction's rows stay in one lane, and tampering in any lane is named
+// with its lane.
+func TestLanesLetWritersAppendAtOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := dbtest.DSN(t, db.Postgres)
+	var nodes [3]*db.DB
+	for i := range nodes {
+		d, err := db.Open(ctx, db.Options{DSN: dsn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		nodes[i] = d
+	}
+	// Eight transactions hold their lanes at once: each waits, inside its
+	// transaction, until all eight have written their first row.
+	const writers = 8
+	var ready sync.WaitGroup
+	ready.Add(writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			err := nodes[i%3].Write(ctx, func(tx *db.Tx) error {
+				for j := range 2 {
+					if err := audit.Record(ctx, tx, t0, audit.Event{Action: "x.write", ObjectType: "x", ObjectID: fmt.Sprintf("%d-%d", i, j)}); err != nil {
+						return err
+					}
+					if j == 0 {
+						ready.Done()
+						ready.Wait()
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var lanes int
+	if err := nodes[0].QueryRow(ctx, `SELECT COUNT(DISTINCT lane) FROM audit_log`).Scan(&lanes); err != nil || lanes != writers {
+		t.Fatalf("%d lanes used (%v), want %d: the writers waited for one another", lanes, err, writers)
+	}
+	var split int
+	if err := nodes[0].QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT substr(object_id, 1, 1) FROM audit_log GROUP BY substr(object_id, 1, 1) HAVING COUNT(DISTINCT lane) > 1) s`).Scan(&split); err != nil || split != 0 {
+		t.Fatalf("%d transactions wrote to two lanes (%v)", split, err)
+	}
+	rep, err := audit.Verify(ctx, nodes[1])
+	if err != nil || rep.Problem != nil || rep.Rows != 2*writers || rep.HeadSeq != 2*writers {
+		t.Fatalf("report %+v (%v)", rep, err)
+	}
+	// Then a writer alone takes the lowest lane again.
+	record(t, nodes[2], 1)
+	var lane int
+	if err := nodes[0].QueryRow(ctx, `SELECT lane FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&lane); err != nil || lane != 1 {
+		t.Fatalf("a lone writer took lane %d (%v)", lane, err)
+	}
+	var victim int
+	if err := nodes[0].QueryRow(ctx, `SELECT MAX(lane) FROM audit_log`).Scan(&victim); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nodes[0].Exec(ctx, `UPDATE audit_log SET summary = 'nothing' WHERE lane = $1 AND lane_seq = 2`, victim); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = audit.Verify(ctx, nodes[0])
+	if err != nil || rep.Problem == nil || rep.Problem.Lane != victim || rep.Problem.Seq != 2 || !strings.Contains(rep.Problem.Reason, "edited") {
+		t.Fatalf("an edit in lane %d: %+v (%v)", victim, rep.Problem, err)
+	}
+}
+
+// TestVerifyChecksEveryLane: rows of the log from before lanes (lane 0,
+// headed by audit_head) and a lane's head deleted or reset are found.
+func TestVerifyChecksEveryLane(t *testing.T) {
+	for _, tc := range []struct {
+		tamper, reason string
+	}{
+		{`DELETE FROM audit_lanes WHERE lane = 1`, "has no head"},
+		{`UPDATE audit_lanes SET seq = 5 WHERE lane = 1`, "deleted from the end"},
+		{`UPDATE audit_lanes SET seq = 4 WHERE lane = 2`, "has no rows but 4 were written"},
+		{`UPDATE audit_log SET lane = 0 WHERE lane = 1 AND lane_seq = 1`, "the row was edited"},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, d *db.DB) {
+				ctx := context.Background()
+				record(t, d, 3)
+				if _, err := d.Exec(ctx, tc.tamper); err != nil {
+					t.Fatal(err)
+				}
+				rep, err := audit.Verify(ctx, d)
+				if err != nil || rep.Problem == nil || !strings.Contains(rep.Problem.Reason, tc.reason) {
+					t.Errorf("%s: %+v (%v), want %q", tc.tamper, rep.Problem, err, tc.reason)
+				}
+			})
+		})
+	}
 }

@@ -323,6 +323,20 @@ type Tx struct {
 	pgxTx       pgx.Tx
 	afterCommit []func()
 	stmts       map[string]*sql.Stmt // SQLite statements prepared for repeated use
+	memo        map[any]any
+}
+
+// Memo answers what SetMemo kept under key in this transaction (nil if
+// nothing): state a package keeps for the rest of one transaction, such
+// as which audit chain it holds.
+func (t *Tx) Memo(key any) any { return t.memo[key] }
+
+// SetMemo keeps v under key until the transaction ends.
+func (t *Tx) SetMemo(key, v any) {
+	if t.memo == nil {
+		t.memo = map[any]any{}
+	}
+	t.memo[key] = v
 }
 
 // Engine reports the transaction's engine.
