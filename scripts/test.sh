@@ -41,7 +41,7 @@ leftovers() { git status --porcelain --ignored=matching --untracked-files=all 2>
 before=$(leftovers)
 
 echo "== gofmt (at ${SECONDS}s)"
-unformatted=$(gofmt -l cmd internal)
+unformatted=$(gofmt -l cmd internal deploy)
 if [ -n "$unformatted" ]; then
   echo "gofmt wants to change:"; echo "$unformatted"; exit 1
 fi

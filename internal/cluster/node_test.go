@@ -89,17 +89,39 @@ func (c *cluster) start(name string, extra ...string) *node {
 
 // startNode starts a node; it may run on any goroutine.
 func (c *cluster) startNode(name string, extra ...string) (*node, error) {
-	n := &node{name: name, data: c.t.TempDir(), done: make(chan struct{})}
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--workers", "2", "--hygiene-workers", "1",
+		"--trusted-proxies", "127.0.0.1", "--log-format", "json"}, extra...)
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), nodeEnv+"=1", "CERTHUB_DB="+c.dsn, "CERTHUB_SECRET_KEY="+secretKey,
+		"CERTHUB_DATA="+c.t.TempDir(), "CERTHUB_ADMIN_PASSWORD="+demoPassword)
+	return c.runNode(name, cmd)
+}
+
+// run is runNode, failing the test if the node does not start.
+func (c *cluster) run(name string, cmd *exec.Cmd) *node {
+	c.t.Helper()
+	n, err := c.runNode(name, cmd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return n
+}
+
+// runNode starts cmd, a certhub serve command line, and waits until it
+// says it is running; its data directory is the CERTHUB_DATA of its
+// environment.
+func (c *cluster) runNode(name string, cmd *exec.Cmd) (*node, error) {
+	n := &node{name: name, cmd: cmd, done: make(chan struct{})}
+	for _, e := range cmd.Env {
+		if v, ok := strings.CutPrefix(e, "CERTHUB_DATA="); ok {
+			n.data = v
+		}
+	}
 	n.log = filepath.Join(c.t.TempDir(), name+".log")
 	logFile, err := os.Create(n.log)
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--workers", "2", "--hygiene-workers", "1",
-		"--trusted-proxies", "127.0.0.1", "--log-format", "json"}, extra...)
-	n.cmd = exec.Command(os.Args[0], args...)
-	n.cmd.Env = append(os.Environ(), nodeEnv+"=1", "CERTHUB_DB="+c.dsn, "CERTHUB_SECRET_KEY="+secretKey,
-		"CERTHUB_DATA="+n.data, "CERTHUB_ADMIN_PASSWORD="+demoPassword)
 	n.cmd.Stderr = logFile
 	stdout, err := n.cmd.StdoutPipe()
 	if err != nil {
