@@ -90,6 +90,9 @@ type Config struct {
 	// IntelRetention is how long ingest runs and TAXII status resources
 	// are kept; 0: intel.DefaultRetention.
 	IntelRetention time.Duration
+	// IntelHeartbeat is how often a node loading intelligence says so; a
+	// load not heard of for six of them is interrupted (0: 10 s).
+	IntelHeartbeat time.Duration
 	// Hygiene tunes the hygiene checks: the resolvers names are asked of
 	// (the system's when empty), how many organisations' checks run at
 	// once on this node (default 2), how many connections a second one
@@ -277,7 +280,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Advisory.Register(c.Queue)
 	c.Intel = intel.NewService(intel.Options{DB: c.DB, Now: cfg.Now, Log: cfg.Logger,
 		CenterName: cfg.CenterName, Key: key, AllowPrivate: cfg.WebhookAllowPrivate,
-		SpoolDir: filepath.Join(cfg.DataDir, "spool"), Related: c.relatedToCVE, People: c.Auth,
+		Heartbeat: cfg.IntelHeartbeat, Related: c.relatedToCVE, People: c.Auth,
 		Directory: c.Directory, Retention: cfg.IntelRetention, Records: actorRecords{c}})
 	c.Intel.Register(c.Queue)
 	c.DB.Watch(directory.Topic, c.Intel.ForgetDirectory)

@@ -39,6 +39,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	workers := f.Int("workers", 4, "background jobs run at once")
 	webhookPrivate := f.Bool("webhook-allow-private", false, "let webhooks and pulled intelligence feeds reach private and loopback addresses (default: public addresses only)")
 	adminPassword := f.String("admin-password", "", "password for the first admin (default: generated and printed once)")
+	heartbeat := f.Duration("intel-heartbeat", 10*time.Second, "how often a node loading intelligence says so; a load not heard of for six of these is interrupted, and may be resumed")
 	retention := f.Int("intel-retention-days", 90, "days ingest runs and TAXII status resources are kept before the intel.prune job forgets them")
 	hygResolvers := f.String("hygiene-resolvers", "", "comma-separated resolvers (host:port) hygiene checks ask, each in the resolution check (default: /etc/resolv.conf's)")
 	hygWorkers := f.Int("hygiene-workers", 2, "organisations' hygiene checks run at once on this node")
@@ -53,6 +54,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	if !slices.Contains([]string{"low", "medium", "high", "critical"}, *hygNotify) {
 		return usageError{"--hygiene-notify is low, medium, high or critical"}
+	}
+	if *heartbeat < 100*time.Millisecond || *heartbeat > 10*time.Minute {
+		return usageError{"--intel-heartbeat is 100ms to 10m"}
 	}
 	if *retention < 1 || *retention > 3650 {
 		return usageError{"--intel-retention-days is 1 to 3650"}
@@ -70,6 +74,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	cfg.SMTPListen, cfg.ReportAddress, cfg.IncidentAddress = *smtpListen, *reportAddr, *incidentAddr
 	cfg.FlowListen = *flowListen
 	cfg.IntelRetention = time.Duration(*retention) * 24 * time.Hour
+	cfg.IntelHeartbeat = *heartbeat
 	cfg.Hygiene = app.HygieneConfig{Workers: *hygWorkers, Rate: *hygRate, Interval: time.Duration(*hygDays) * 24 * time.Hour, NotifyAt: *hygNotify}
 	for _, r := range strings.Split(*hygResolvers, ",") {
 		if r = strings.TrimSpace(r); r != "" {

@@ -3,69 +3,67 @@ package intel
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 )
 
-// IngestLater spools the input to a file and loads it in the background,
-// answering the queued run at once (the API's 202): a large push does not
-// hold its connection for the minutes the load takes, and its progress is
-// the run's. The load stops, its run failed, when the server shuts down.
+// IngestLater keeps the input in the database and has a job load it, on
+// whichever node takes it, answering the queued run at once (the API's
+// 202): a large push does not hold its connection for the minutes the
+// load takes, its progress is the run's, and a node that stops mid-load
+// leaves a run that is resumed where it stopped (resume.go).
 func (s *Service) IngestLater(ctx context.Context, id *auth.Identity, src Source, r io.Reader, o IngestOptions) (Run, error) {
 	if err := checkIngest(id, src, o); err != nil {
 		return Run{}, err
 	}
-	if s.spoolDir != "" {
-		if err := os.MkdirAll(s.spoolDir, 0o700); err != nil {
-			return Run{}, fmt.Errorf("intel: spool: %w", err)
-		}
+	if s.queue == nil {
+		return Run{}, fmt.Errorf("intel: no job queue to load in the background")
 	}
-	f, err := os.CreateTemp(s.spoolDir, "ingest-*")
+	opts, err := json.Marshal(runOptions{Format: o.Format, TLP: o.TLP, Report: o.Report, Mapping: o.Mapping})
 	if err != nil {
-		return Run{}, fmt.Errorf("intel: spool: %w", err)
-	}
-	size, err := io.Copy(f, r)
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
 		return Run{}, err
 	}
 	var run Run
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		var err error
-		run, err = s.queueRun(ctx, tx, src, cmp.Or(o.Via, "api"), id.Label(), size)
+		if run, err = s.queueRun(ctx, tx, src, cmp.Or(o.Via, "api"), id.Label(), o.Size); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE intel_runs SET options = $2 WHERE id = $1`, run.ID, string(opts))
 		return err
 	})
 	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
 		return Run{}, err
 	}
-	o.RunID, o.Size = run.ID, size
-	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(s.life, cancel)
-	s.bg.Go(func() {
-		defer func() {
-			stop()
-			cancel()
-			f.Close()
-			os.Remove(f.Name())
-		}()
-		if _, err := s.Ingest(bctx, id, src, f, o); err != nil {
-			s.log.Warn("intel: background load failed", "source", src.Name, "run", run.ID, "err", err)
+	size, chunks, err := s.keepInput(ctx, run.ID, r)
+	if err == nil && chunks == 0 {
+		err = fmt.Errorf("intel: the input is empty")
+	}
+	if err != nil {
+		// The upload broke off (or was too large): nothing to load.
+		res := Result{Errors: nil}
+		_ = s.finishRun(ctx, src, run, &res, "", fmt.Errorf("the input was not received whole: %w", err), nil)
+		_, _ = s.db.Exec(context.WithoutCancel(ctx), `DELETE FROM intel_run_inputs WHERE run_id = $1`, run.ID)
+		return Run{}, err
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE intel_runs SET input_chunks = $2, bytes = $3 WHERE id = $1`, run.ID, chunks, size); err != nil {
+			return err
 		}
+		return s.queue.Enqueue(ctx, tx, LoadArgs{Run: run.ID}, nil)
 	})
+	if err != nil {
+		return Run{}, err
+	}
+	run.Bytes = size
 	return run, nil
 }
 
-// Close stops the loads running in the background and waits for them.
+// Close stops what the service runs in the background.
 func (s *Service) Close() {
 	s.stop()
 	s.bg.Wait()

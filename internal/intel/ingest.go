@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,9 @@ type IngestOptions struct {
 	// Progress, when set, hears how far the load is after every batch
 	// written (from the writing goroutine).
 	Progress func(Progress)
+
+	// resume, for a resumed run, is where its last load got.
+	resume *checkpoint
 }
 
 // Progress is how far a load is: its run, bytes read of the input's size
@@ -142,22 +146,37 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
+	// items counts the records and objects read (the reading goroutine's);
+	// a resumed load skips those its last load's batches committed, and
+	// the lines refused before them, which were counted then.
+	var items, skip int64
+	if cp := o.resume; cp != nil {
+		skip = cp.items
+		res.New, res.Updated, res.Objects, res.Rejected = cp.new, cp.updated, cp.objects, int(cp.rejected)
+		res.Errors = append(res.Errors[:0], cp.errors...)
+	}
 	reject := func(rj observable.Rejection) {
+		if items < skip {
+			return
+		}
 		mu.Lock()
 		res.Rejected++
-		if len(res.Errors) < MaxErrors {
+		if len(res.Errors) < MaxErrors && !slices.Contains(res.Errors, rj) {
 			res.Errors = append(res.Errors, rj)
 		}
 		mu.Unlock()
 	}
-	batches := make(chan *ingest.Aggregated, 1)
+	batches := make(chan batch, 1)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
 		b := &ingest.Batch{Recs: make([]observable.Record, 0, s.batchSize)}
 		flush := func() error {
+			mu.Lock()
+			rejected := int64(res.Rejected)
+			mu.Unlock()
 			select {
-			case batches <- ingest.Aggregate(b, string(l), s.now().UTC().Unix()):
+			case batches <- batch{ingest.Aggregate(b, string(l), s.now().UTC().Unix()), items, rejected}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -169,6 +188,9 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 				reject(observable.Rejection{Line: rec.Line, Message: rec.Observable.Value + ": known benign (" + name + ")"})
 				return nil
 			}
+			if items++; items <= skip {
+				return nil
+			}
 			b.Recs = append(b.Recs, rec)
 			if b.Size() >= s.batchSize {
 				return flush()
@@ -176,6 +198,9 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 			return nil
 		}
 		keep := func(obj observable.Object) error {
+			if items++; items <= skip {
+				return nil
+			}
 			b.Objs = append(b.Objs, obj)
 			if b.Size() >= s.batchSize {
 				return flush()
@@ -213,15 +238,32 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 	slots := make(chan struct{}, writers)
 	var wg sync.WaitGroup
 	failed := func() bool { mu.Lock(); defer mu.Unlock(); return writeErr != nil }
-	for b := range batches {
+	// Batches commit in the order they were read, whichever writer is
+	// quicker: a run's checkpoint then always follows only batches that
+	// are stored, and a batch whose predecessor failed is not stored.
+	prev := make(chan error, 1)
+	prev <- nil
+	for bt := range batches {
+		b := bt.Aggregated
 		if failed() {
 			lose(b.Objs)
 			continue // drain after a failure; the reader stops at cancel
 		}
 		slots <- struct{}{}
+		wait, done := prev, make(chan error, 1)
+		prev = done
 		wg.Go(func() {
 			defer func() { <-slots }()
-			err := s.write(ctx, src, col, string(l), routes, b, &insertFirst, func(tx *db.Tx, created, updated int) error {
+			var waited bool
+			var before error
+			turn := func() error {
+				before, waited = <-wait, true
+				if before != nil {
+					return errEarlierBatch
+				}
+				return nil
+			}
+			err := s.write(ctx, src, col, string(l), routes, b, &insertFirst, turn, func(tx *db.Tx, created, updated int) error {
 				if o.Stored != nil && len(b.Objs) > 0 {
 					if err := o.Stored(ctx, tx, b.Objs); err != nil {
 						return err
@@ -232,17 +274,27 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 				res.New += created
 				res.Updated += updated
 				res.Objects += len(b.Objs)
-				return progress(ctx, tx, runID, res)
+				return progress(ctx, tx, runID, res, bt.items, bt.rejected, s.now())
 			})
+			if !waited {
+				before = <-wait // failed before its turn: pass the earlier result on
+			}
+			if err == nil {
+				err = before
+			}
+			done <- err
 			if err != nil {
 				mu.Lock()
-				if writeErr == nil {
+				if writeErr == nil && !errors.Is(err, errEarlierBatch) {
 					writeErr = err
 				}
 				mu.Unlock()
 				lose(b.Objs)
 				cancel()
-			} else if o.Progress != nil {
+			} else if s.afterBatch != nil {
+				s.afterBatch()
+			}
+			if err == nil && o.Progress != nil {
 				mu.Lock()
 				p := Progress{RunID: runID, Read: atomic.LoadInt64(&res.read), Size: o.Size, New: res.New, Updated: res.Updated, Rejected: res.Rejected, Objects: res.Objects}
 				mu.Unlock()
@@ -270,6 +322,17 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		return &errs.Error{Kind: errs.KindInvalid, Message: strings.TrimPrefix(err.Error(), "intel: "), Err: err}
 	}
 	return writeErr
+}
+
+// errEarlierBatch: a batch read before this one was not stored, so
+// neither is this one (the load has failed already).
+var errEarlierBatch = errors.New("intel: an earlier batch was not stored")
+
+// batch is a batch made ready to write, with how far the input was read
+// when it was cut: items records and objects, rejected lines refused.
+type batch struct {
+	*ingest.Aggregated
+	items, rejected int64
 }
 
 // countingReader counts the bytes read through it (a run's progress).
@@ -302,7 +365,7 @@ func deref[T any](p *T) T {
 // objects, and the routes to the constituents the observables concern. It
 // answers how many observables were new and how many known.
 func (s *Service) write(ctx context.Context, src Source, col access.Collection, label string, routes *routing.Routes, g *ingest.Aggregated,
-	insertFirst *bool, done func(tx *db.Tx, created, updated int) error) error {
+	insertFirst *bool, turn func() error, done func(tx *db.Tx, created, updated int) error) error {
 	aggs := g.Aggs
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		ins := newInserter(tx)
@@ -317,6 +380,10 @@ func (s *Service) write(ctx context.Context, src Source, col access.Collection, 
 		}
 		if tx.Serialized() {
 			*insertFirst = ins.insertFirst
+		}
+		// The batch read before this one has committed (or failed).
+		if err := turn(); err != nil {
+			return err
 		}
 		// From here on rows take date_added numbers: one writer at a time.
 		if err := tx.Lock(ctx, addedLock); err != nil {

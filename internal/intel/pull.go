@@ -70,6 +70,11 @@ type scheduleWorker struct {
 }
 
 func (w *scheduleWorker) Work(ctx context.Context, _ *jobs.Job[ScheduleArgs]) error {
+	if n, err := w.s.SweepRuns(ctx); err != nil {
+		w.s.log.Warn("intel: interrupted runs not recorded", "err", err)
+	} else if n > 0 {
+		w.s.log.Warn("intel: runs interrupted (their node stopped)", "runs", n)
+	}
 	_, err := w.s.QueueDue(ctx)
 	return err
 }

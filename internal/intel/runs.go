@@ -45,12 +45,19 @@ type Run struct {
 	CreatedAt  time.Time              `json:"created_at"`
 	StartedAt  *time.Time             `json:"started_at,omitempty"`
 	FinishedAt *time.Time             `json:"finished_at,omitempty"`
+	// Resumable: interrupted, with its input kept (a push through the API
+	// or the console), so it can be resumed where it stopped.
+	Resumable bool `json:"resumable"`
 
-	ownerOrg *string
+	ownerOrg    *string
+	heartbeatAt *time.Time
+	kept        bool
 }
 
-// Done says whether the run has ended.
-func (r Run) Done() bool { return r.Status == RunOK || r.Status == RunFailed }
+// Done says whether the run has ended (an interrupted run may be resumed).
+func (r Run) Done() bool {
+	return r.Status == RunOK || r.Status == RunFailed || r.Status == RunInterrupted
+}
 
 // Percent is how much of an input of known size has been read.
 func (r Run) Percent() int {
@@ -61,7 +68,7 @@ func (r Run) Percent() int {
 }
 
 // queueRun records a run that has not started yet (a pull waiting for its
-// job, a pushed body being spooled).
+// job, a pushed body being kept).
 func (s *Service) queueRun(ctx context.Context, tx *db.Tx, src Source, via, actor string, size int64) (Run, error) {
 	r := Run{ID: db.NewID(), SourceID: src.ID, SourceName: src.Name, Via: via, Status: RunQueued, Actor: actor, Bytes: size,
 		Errors: []observable.Rejection{}, CreatedAt: s.now(), ownerOrg: src.OwnerOrgID}
@@ -88,10 +95,15 @@ func (s *Service) startRun(ctx context.Context, src Source, runID, via, actor st
 			return fmt.Errorf("intel: run %s is %s, not queued", runID, r.Status)
 		}
 		now := s.now()
-		if _, err := tx.Exec(ctx, `UPDATE intel_runs SET status = $2, started_at = $3 WHERE id = $1`, cmp.Or(runID, r.ID), RunRunning, now); err != nil {
+		// Only from queued: two jobs given the same run load it once.
+		n, err := tx.Exec(ctx, `UPDATE intel_runs SET status = $2, started_at = COALESCE(started_at, $3), heartbeat_at = $3, finished_at = NULL
+			WHERE id = $1 AND status = $4`, cmp.Or(runID, r.ID), RunRunning, now, RunQueued)
+		if err != nil {
 			return err
 		}
-		var err error
+		if n == 0 {
+			return fmt.Errorf("intel: run %s is no longer queued", cmp.Or(runID, r.ID))
+		}
 		r, err = getRun(ctx, tx, cmp.Or(runID, r.ID))
 		return err
 	})
@@ -110,7 +122,10 @@ func (s *Service) asRun(ctx context.Context, src Source, runID, via, actor strin
 	}
 	start := time.Now()
 	res := Result{RunID: run.ID, Errors: []observable.Rejection{}}
+	beating, stop := context.WithCancel(context.WithoutCancel(ctx))
+	go s.beat(beating, run.ID)
 	msg, err := work(run.ID, &res)
+	stop()
 	res.Duration = time.Since(start)
 	err = s.finishRun(ctx, src, run, &res, msg, err, finish)
 	if res.Objects > 0 {
@@ -123,13 +138,18 @@ func (s *Service) asRun(ctx context.Context, src Source, runID, via, actor strin
 	return res, err
 }
 
-// progress writes a run's counts so far, inside the batch's transaction.
-func progress(ctx context.Context, tx *db.Tx, runID string, res *Result) error {
+// progress writes a run's counts so far, inside the batch's transaction,
+// with how far the batches that committed read the input (items records
+// and objects, rejected lines refused before them): where a resumed load
+// starts.
+func progress(ctx context.Context, tx *db.Tx, runID string, res *Result, items, rejected int64, now time.Time) error {
 	if runID == "" {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `UPDATE intel_runs SET n_new = $2, n_updated = $3, n_rejected = $4, n_objects = $5, read_bytes = $6 WHERE id = $1`,
-		runID, res.New, res.Updated, res.Rejected, res.Objects, atomic.LoadInt64(&res.read))
+	errsJSON, _ := json.Marshal(res.Errors)
+	_, err := tx.Exec(ctx, `UPDATE intel_runs SET n_new = $2, n_updated = $3, n_rejected = $4, n_objects = $5, read_bytes = $6,
+		resume_items = $7, resume_rejected = $8, heartbeat_at = $9, errors = $10 WHERE id = $1`,
+		runID, res.New, res.Updated, res.Rejected, res.Objects, atomic.LoadInt64(&res.read), items, rejected, now, string(errsJSON))
 	return err
 }
 
@@ -142,6 +162,11 @@ func (s *Service) finishRun(ctx context.Context, src Source, r Run, res *Result,
 	if runErr != nil {
 		status, lastErr = RunFailed, observable.Truncate(runErr.Error(), 500)
 		message = lastErr
+		if r.kept && (errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded)) {
+			// The node is stopping (or the job ran out of time): the
+			// input is kept, the rest can be loaded later.
+			status, message = RunInterrupted, interruptedMessage(true)
+		}
 	}
 	errsJSON, _ := json.Marshal(res.Errors)
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
@@ -158,7 +183,9 @@ func (s *Service) finishRun(ctx context.Context, src Source, r Run, res *Result,
 		}
 		summary := fmt.Sprintf("ingested %d indicators into %s (new %d, updated %d, rejected %d)", res.Total(), src.Name, res.New, res.Updated, res.Rejected)
 		action := "intel.ingest"
-		if runErr != nil {
+		if status == RunInterrupted {
+			summary, action = fmt.Sprintf("loading into %s was interrupted after %d indicators", src.Name, res.Total()), "intel.ingest.interrupted"
+		} else if runErr != nil {
 			summary, action = fmt.Sprintf("loading into %s failed after %d indicators: %s", src.Name, res.Total(), lastErr), "intel.ingest.failed"
 		}
 		if finish != nil {
@@ -176,15 +203,18 @@ func (s *Service) finishRun(ctx context.Context, src Source, r Run, res *Result,
 }
 
 const runColumns = `r.id, s.id, s.name, s.owner_org_id, r.via, r.status, r.actor, r.bytes, r.read_bytes, r.n_new, r.n_updated, r.n_rejected,
-	r.n_objects, r.errors, r.message, r.created_at, r.started_at, r.finished_at`
+	r.n_objects, r.errors, r.message, r.created_at, r.started_at, r.finished_at, r.heartbeat_at, r.input_chunks`
 
 func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 	var r Run
 	var errsJSON string
+	var chunks int
 	if err := row.Scan(&r.ID, &r.SourceID, &r.SourceName, &r.ownerOrg, &r.Via, &r.Status, &r.Actor, &r.Bytes, &r.ReadBytes, &r.New,
-		&r.Updated, &r.Rejected, &r.Objects, &errsJSON, &r.Message, &r.CreatedAt, &r.StartedAt, &r.FinishedAt); err != nil {
+		&r.Updated, &r.Rejected, &r.Objects, &errsJSON, &r.Message, &r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.heartbeatAt, &chunks); err != nil {
 		return Run{}, err
 	}
+	r.kept = chunks > 0
+	r.Resumable = r.kept && r.Status == RunInterrupted
 	r.Errors = []observable.Rejection{}
 	_ = json.Unmarshal([]byte(errsJSON), &r.Errors) // written by finishRun; "[]" until then
 	return r, nil
@@ -200,6 +230,7 @@ func (s *Service) GetRun(ctx context.Context, id *auth.Identity, runID string) (
 	if errors.Is(err, db.ErrNoRows) || (err == nil && !maySeeSource(id, &Source{OwnerOrgID: r.ownerOrg})) {
 		return Run{}, errs.NotFound("no such run")
 	}
+	s.settle(&r)
 	return r, err
 }
 
@@ -238,6 +269,7 @@ func (s *Service) Runs(ctx context.Context, id *auth.Identity, sourceKey string,
 		if err != nil {
 			return nil, "", err
 		}
+		s.settle(&r)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

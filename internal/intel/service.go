@@ -40,9 +40,9 @@ type Options struct {
 	// Related finds what else in certhub names a CVE ID (cases,
 	// advisories); nil: nothing.
 	Related lookup.Related
-	// SpoolDir holds large pushed bodies while they load in the
-	// background; empty: the system's temporary directory.
-	SpoolDir string
+	// Heartbeat is how often a node working on a run says so (a run not
+	// heard of for six of them is interrupted); 0: DefaultHeartbeat.
+	Heartbeat time.Duration
 	// People finds the accounts of people named as recipients of a
 	// source's TLP:RED intelligence; nil: none can be named.
 	People People
@@ -65,28 +65,29 @@ type People interface {
 
 // Service keeps the threat-intelligence store.
 type Service struct {
-	db        *db.DB
-	now       func() time.Time
-	log       *slog.Logger
-	warn      *warninglist.Store
-	asn       *asn.Store
-	orgTable  ttlCache[map[string]access.Org]
-	access    *access.Store
-	share     *sharing.Service
-	look      *lookup.Service
-	actors    *actors.Store
-	routes    ttlCache[*routing.Routes]
-	key       *seal.Key
-	client    *http.Client
-	queue     *jobs.Queue
-	spoolDir  string
-	people    People
-	dir       Directory
-	retention time.Duration
-	batchSize int            // indicators per write transaction (tests make it smaller)
-	bg        sync.WaitGroup // loads running after their request answered 202
-	life      context.Context
-	stop      context.CancelFunc
+	db         *db.DB
+	now        func() time.Time
+	log        *slog.Logger
+	warn       *warninglist.Store
+	asn        *asn.Store
+	orgTable   ttlCache[map[string]access.Org]
+	access     *access.Store
+	share      *sharing.Service
+	look       *lookup.Service
+	actors     *actors.Store
+	routes     ttlCache[*routing.Routes]
+	key        *seal.Key
+	client     *http.Client
+	queue      *jobs.Queue
+	heartbeat  time.Duration
+	people     People
+	dir        Directory
+	retention  time.Duration
+	batchSize  int            // indicators per write transaction (tests make it smaller)
+	afterBatch func()         // tests: called after each batch a load commits
+	bg         sync.WaitGroup // loads running after their request answered 202
+	life       context.Context
+	stop       context.CancelFunc
 
 	allowPrivate bool
 	centerName   string
@@ -108,7 +109,7 @@ func NewService(o Options) *Service {
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
 		client:       &http.Client{Transport: notify.EgressTransport(o.AllowPrivate)},
-		allowPrivate: o.AllowPrivate, spoolDir: o.SpoolDir, people: o.People, dir: o.Directory, retention: cmp.Or(o.Retention, DefaultRetention),
+		allowPrivate: o.AllowPrivate, heartbeat: cmp.Or(o.Heartbeat, DefaultHeartbeat), people: o.People, dir: o.Directory, retention: cmp.Or(o.Retention, DefaultRetention),
 		batchSize:  ingest.BatchSize,
 		centerName: cmp.Or(o.CenterName, "The CERT coordination center")}
 	// Routing reaches those who registered an AS: a new table, new routes.
@@ -151,6 +152,7 @@ func (s *Service) Warninglists() *warninglist.Store { return s.warn }
 func (s *Service) Register(q *jobs.Queue) {
 	s.queue = q
 	jobs.AddWorker(q, &pullWorker{s: s})
+	jobs.AddWorker(q, &loadWorker{s: s})
 	jobs.AddWorker(q, &scheduleWorker{s: s})
 	q.Every("intel.schedule", time.Minute, func() jobs.Args { return ScheduleArgs{} })
 	jobs.AddWorker(q, &pruneWorker{s: s})

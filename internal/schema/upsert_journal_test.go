@@ -38,13 +38,16 @@ func TestUpsertJournalMigration(t *testing.T) {
 	if _, err := d.Exec(ctx, db.TranslateDDL(db.SQLite, string(asnTable))); err != nil {
 		t.Fatal(err)
 	}
-	// And it writes the audit log in lanes (0051), taken away again below.
-	lanes, err := fs.ReadFile(schema.Migrations(), "0051_audit_lanes.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Exec(ctx, db.TranslateDDL(db.SQLite, string(lanes))); err != nil {
-		t.Fatal(err)
+	// And it writes the audit log in lanes (0051) and a run's checkpoint
+	// (0052), both taken away again below.
+	for _, name := range []string{"0051_audit_lanes.sql", "0052_intel_run_inputs.sql"} {
+		ddl, err := fs.ReadFile(schema.Migrations(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, db.TranslateDDL(db.SQLite, string(ddl))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := d.Exec(ctx, `INSERT INTO orgs (id, name, name_key, kind, sector, created_at, updated_at)
 		VALUES ('bank', 'Bank', 'bank', 'constituent', 'banking', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`); err != nil {
@@ -78,7 +81,9 @@ func TestUpsertJournalMigration(t *testing.T) {
 		return itoa(obs) + " " + itoa(obsv) + " " + itoa(routes) + " " + itoa(int(sum))
 	}
 	for _, undo := range []string{`DROP TABLE intel_asn_table`, `DROP TABLE audit_lanes`, `DROP INDEX audit_log_lane`,
-		`ALTER TABLE audit_log DROP COLUMN lane`, `ALTER TABLE audit_log DROP COLUMN lane_seq`} {
+		`ALTER TABLE audit_log DROP COLUMN lane`, `ALTER TABLE audit_log DROP COLUMN lane_seq`, `DROP TABLE intel_run_inputs`,
+		`DROP INDEX intel_runs_running`, `ALTER TABLE intel_runs DROP COLUMN heartbeat_at`, `ALTER TABLE intel_runs DROP COLUMN resume_items`,
+		`ALTER TABLE intel_runs DROP COLUMN resume_rejected`, `ALTER TABLE intel_runs DROP COLUMN input_chunks`, `ALTER TABLE intel_runs DROP COLUMN options`} {
 		if _, err := d.Exec(ctx, undo); err != nil {
 			t.Fatal(err)
 		}

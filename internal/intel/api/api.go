@@ -41,6 +41,7 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	rt.Handle("GET /api/v1/intel/sources/{id}/runs", protect(httpx.API(a.runs)))
 	rt.Handle("GET /api/v1/intel/runs", protect(httpx.API(a.runs)))
 	rt.Handle("GET /api/v1/intel/runs/{id}", protect(httpx.API(a.run)))
+	rt.Handle("POST /api/v1/intel/runs/{id}/resume", protect(httpx.API(a.resume)))
 	rt.Handle("GET /api/v1/intel/observables", protect(httpx.API(a.observables)))
 	rt.Handle("GET /api/v1/intel/observables/{id}", protect(httpx.API(a.observable)))
 	rt.Handle("GET /api/v1/intel/actors", protect(httpx.API(a.actorList)))
@@ -62,8 +63,8 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 }
 
 // AsyncThreshold: a pushed body larger than this (or any, with "Prefer:
-// respond-async") is spooled and loaded in the background, answering 202
-// with its run.
+// respond-async") is kept in the database and loaded by a job on any node
+// (answering 202 with its run), resumable if that node stops mid-load.
 const AsyncThreshold = 16 << 20
 
 // MaxIngestBody bounds one pushed body; it is read as a stream, so the
@@ -199,6 +200,18 @@ func (a *API) run(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, run)
+	return nil
+}
+
+// resume queues an interrupted run again: its kept input is loaded from
+// where its committed batches ended, by a job on any node.
+func (a *API) resume(w http.ResponseWriter, r *http.Request) error {
+	run, err := a.s.Resume(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/intel/runs/"+run.ID)
+	httpx.WriteJSON(w, http.StatusAccepted, run)
 	return nil
 }
 

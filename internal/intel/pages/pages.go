@@ -37,7 +37,7 @@ func Templates() web.Templates {
 func init() {
 	web.RegisterLabels(map[string]string{
 		"push": "Pushed", "url": "HTTP(S) file", "misp_feed": "MISP feed", "taxii": "TAXII 2.1 collection",
-		"queued": "Queued", "running": "Running", "ok": "OK", "failed": "Failed",
+		"queued": "Queued", "running": "Running", "ok": "OK", "failed": "Failed", "interrupted": "Interrupted",
 		"field.interval_minutes": "Every (minutes)", "field.owner_org_id": "Owner", "field.credentials.header_name": "Header",
 		"field.credentials.username": "User name", "field.url": "URL",
 	})
@@ -81,6 +81,7 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("GET /console/intel/sources/{id}", p.source)
 	h("POST /console/intel/sources/{id}", p.sourceAction)
 	h("GET /console/intel/runs/{id}", p.run)
+	h("POST /console/intel/runs/{id}/resume", p.resumeRun)
 	h("POST /console/intel/digest", p.setDigest)
 	h("GET /console/intel/warninglists", p.warninglists)
 	h("POST /console/intel/warninglists", p.loadWarninglist)
@@ -447,6 +448,19 @@ func (p *Pages) run(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.rd.Render(w, r, http.StatusOK, "intel/run", web.Page{Title: "Run of " + run.SourceName, Section: "intel", Data: run})
+	return nil
+}
+
+func (p *Pages) resumeRun(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	run, err := p.s.Resume(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, "Resumed: the rest of the input is being loaded.")
+	http.Redirect(w, r, "/console/intel/runs/"+run.ID, http.StatusSeeOther)
 	return nil
 }
 
