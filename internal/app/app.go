@@ -323,7 +323,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Telemetry.Register(c.Queue)
 	c.Auth.AllowForeignTokens(telemetry.TokenPrefix)
 	c.Situation = situation.NewService(c.DB, situationSources{c: c}, cfg.Now)
-	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, log: cfg.Logger})
+	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, db: c.DB, now: cfg.Now, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
 }
@@ -398,6 +398,8 @@ func (cleanupArgs) Kind() string { return "auth.cleanup" }
 type cleanupWorker struct {
 	jobs.WorkerDefaults[cleanupArgs]
 	auth *auth.Service
+	db   *db.DB
+	now  func() time.Time
 	log  *slog.Logger
 }
 
@@ -406,6 +408,10 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *jobs.Job[cleanupArgs]) erro
 	if err == nil && n > 0 {
 		w.log.Info("removed expired sessions", "count", n)
 	}
+	if err != nil {
+		return err
+	}
+	_, err = mailin.Forget(ctx, w.db, w.now())
 	return err
 }
 
@@ -568,7 +574,9 @@ func (a *App) startMail() error {
 	}
 	srv, err := mailin.New(mailin.Config{Domain: hostOf(a.baseURL("")), Recipients: recipients, TLS: tlsCfg,
 		Decrypt: a.VDP.Reports().Decrypt, Logger: a.Log, Accept: a.isReplyAddress,
-		Deliver: func(ctx context.Context, to string, m mailin.Message, ip string) error {
+		// Every node may listen: a message is taken once, whichever node
+		// the sending server gives it to, however often.
+		Deliver: mailin.Once(a.DB, a.Now, a.Log, func(ctx context.Context, to string, m mailin.Message, ip string) error {
 			if token, ok := threads.TokenOf(to); ok {
 				return a.deliverReply(ctx, token, m)
 			}
@@ -576,7 +584,7 @@ func (a *App) startMail() error {
 				return a.deliverIncident(ctx, m, ip)
 			}
 			return a.VDP.Reports().ReceiveMail(ctx, m, ip)
-		}})
+		})})
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func TestTablesHaveOneOwner(t *testing.T) {
 		}
 	}
 	sort.Strings(kernel)
-	want := []string{"api_token_scopes", "api_tokens", "audit_head", "audit_lanes", "audit_log", "counters", "file_blobs", "file_chunks", "mail_replies", "memberships", "rate_limits", "sessions", "settings", "user_links",
+	want := []string{"api_token_scopes", "api_tokens", "audit_head", "audit_lanes", "audit_log", "counters", "file_blobs", "file_chunks", "mail_received", "mail_replies", "memberships", "rate_limits", "sessions", "settings", "user_links",
 		"users", "webhook_events", "webhooks"}
 	if strings.Join(kernel, " ") != strings.Join(want, " ") {
 		t.Errorf("the kernel's migrations make %v, want %v", kernel, want)
