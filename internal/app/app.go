@@ -93,6 +93,9 @@ type Config struct {
 	// IntelHeartbeat is how often a node loading intelligence says so; a
 	// load not heard of for six of them is interrupted (0: 10 s).
 	IntelHeartbeat time.Duration
+	// FilesS3, when set, is the S3-compatible bucket that keeps the bytes
+	// of attached files (files.OpenObjects); empty: the database.
+	FilesS3 string
 	// Hygiene tunes the hygiene checks: the resolvers names are asked of
 	// (the system's when empty), how many organisations' checks run at
 	// once on this node (default 2), how many connections a second one
@@ -264,6 +267,13 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 		return fail(err)
 	}
 	c.Files = files.NewStore(c.DB, cfg.DataDir)
+	if cfg.FilesS3 != "" {
+		objects, err := files.OpenObjects(ctx, cfg.FilesS3)
+		if err != nil {
+			return fail(err)
+		}
+		c.Files.UseObjects(objects)
+	}
 	if n, err := c.Files.Import(ctx); err != nil {
 		return fail(fmt.Errorf("moving the attachments of %s into the database: %w", filepath.Join(cfg.DataDir, "attachments"), err))
 	} else if n > 0 {

@@ -120,9 +120,12 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	} else if len(missing) > 0 {
 		return fmt.Errorf("the database names the attachment %s, which it does not hold", missing[0])
 	}
-	stored, err := c.Files.Count(ctx)
+	stored, external, err := c.Files.Counts(ctx)
 	if err != nil {
 		return err
+	}
+	if external > 0 {
+		fmt.Fprintf(env.Stdout, "%d attached files are in S3 object storage (--files-s3), not in this backup: back the bucket up with its own tools (versioning, replication)\n", external)
 	}
 	if m.Files, err = listFiles(dest); err != nil {
 		return err

@@ -147,7 +147,7 @@ func (f *flags) parse(args []string) error {
 
 // storeFlags are the flags of every command that opens the store.
 type storeFlags struct {
-	data, db, secretKey, logLevel, logFormat string
+	data, db, secretKey, logLevel, logFormat, filesS3 string
 }
 
 func (s *storeFlags) add(f *flags) {
@@ -156,6 +156,7 @@ func (s *storeFlags) add(f *flags) {
 	f.StringVar(&s.secretKey, "secret-key", "", "32-byte server key (hex or base64) sealing stored secrets; default: DATA/secret.key")
 	f.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&s.filesS3, "files-s3", "", "keep attached files in S3-compatible object storage: s3://KEY:SECRET@host[:port]/bucket[/prefix][?region=R&insecure=1] (default: in the database)")
 }
 
 func (s *storeFlags) logger(w io.Writer) (*slog.Logger, error) {
@@ -178,7 +179,7 @@ func (s *storeFlags) config(env Env) (app.Config, error) {
 	if err != nil {
 		return app.Config{}, err
 	}
-	return app.Config{DataDir: s.data, DSN: s.db, SecretKey: s.secretKey, Logger: log, Stdout: env.Stdout}, nil
+	return app.Config{DataDir: s.data, DSN: s.db, SecretKey: s.secretKey, FilesS3: s.filesS3, Logger: log, Stdout: env.Stdout}, nil
 }
 
 // openCore opens the store for a one-shot command: jobs are enqueued for the

@@ -36,10 +36,15 @@ var types = []string{"text/plain", "application/pdf", "image/png", "image/jpeg",
 // directory's attachments/, at SHA[:2]/SHA) are still read, and Import
 // moves them into the database.
 type Store struct {
-	db     *db.DB
-	legacy string // the old attachments folder
-	tmp    string // where uploads are spooled ("": the system's)
+	db      *db.DB
+	legacy  string   // the old attachments folder
+	tmp     string   // where uploads are spooled ("": the system's)
+	objects *Objects // where new files' bytes go instead of the database (nil: the database)
 }
+
+// UseObjects keeps the bytes of the files stored from now on in o (files
+// already in the database stay there and are read from there).
+func (s *Store) UseObjects(o *Objects) { s.objects = o }
 
 // chunkSize is the most bytes one chunk row holds.
 const chunkSize = 256 << 10
@@ -117,6 +122,9 @@ func (s *Store) Stage(ctx context.Context, filename string, body io.Reader) (Sta
 // (by this node or another, even at the same moment: the row is taken
 // first, and a second writer waits for the first and then finds it).
 func (s *Store) put(ctx context.Context, sum, contentType string, size int64, r io.Reader) error {
+	if s.objects != nil {
+		return s.putObject(ctx, sum, contentType, size, r)
+	}
 	n := int((size + chunkSize - 1) / chunkSize)
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		added, err := tx.Exec(ctx, `INSERT INTO file_blobs (sha256, size, content_type, chunks, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -142,6 +150,26 @@ func (s *Store) put(ctx context.Context, sum, contentType string, size int64, r 
 	return nil
 }
 
+// putObject uploads the file to the bucket, then records its row: a row
+// that says s3 names an object that is whole.
+func (s *Store) putObject(ctx context.Context, sum, contentType string, size int64, r io.Reader) error {
+	var have int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM file_blobs WHERE sha256 = $1`, sum).Scan(&have); err != nil {
+		return fmt.Errorf("files: store %s: %w", sum, err)
+	}
+	if have > 0 {
+		return nil
+	}
+	if err := s.objects.put(ctx, sum, contentType, size, r); err != nil {
+		return err
+	}
+	if _, err := s.db.Exec(ctx, `INSERT INTO file_blobs (sha256, size, content_type, chunks, location, created_at) VALUES ($1, $2, $3, 0, 's3', $4)
+		ON CONFLICT (sha256) DO NOTHING`, sum, size, contentType, time.Now().UTC()); err != nil {
+		return fmt.Errorf("files: store %s: %w", sum, err)
+	}
+	return nil
+}
+
 // ErrNotFound is a file the store does not hold.
 var ErrNotFound = errors.New("files: no such file")
 
@@ -152,7 +180,8 @@ func (s *Store) Open(ctx context.Context, sum string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, sum)
 	}
 	var n int
-	err := s.db.QueryRow(ctx, `SELECT chunks FROM file_blobs WHERE sha256 = $1`, sum).Scan(&n)
+	var location string
+	err := s.db.QueryRow(ctx, `SELECT chunks, location FROM file_blobs WHERE sha256 = $1`, sum).Scan(&n, &location)
 	if errors.Is(err, db.ErrNoRows) {
 		if s.legacy != "" {
 			if f, err := os.Open(s.legacyPath(sum)); err == nil {
@@ -163,6 +192,12 @@ func (s *Store) Open(ctx context.Context, sum string) (io.ReadCloser, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("files: open %s: %w", sum, err)
+	}
+	if location == "s3" {
+		if s.objects == nil {
+			return nil, fmt.Errorf("files: %s is in S3 object storage, which this node is not configured with (--files-s3)", sum)
+		}
+		return s.objects.open(ctx, sum)
 	}
 	return &reader{ctx: ctx, db: s.db, sum: sum, chunks: n}, nil
 }
@@ -199,13 +234,20 @@ func (s *Store) Missing(ctx context.Context, sums []string) ([]string, error) {
 	return out, nil
 }
 
-// Count answers how many files the database holds.
+// Count answers how many files the store holds.
 func (s *Store) Count(ctx context.Context) (int, error) {
-	var n int
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM file_blobs`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("files: %w", err)
+	inDB, inObjects, err := s.Counts(ctx)
+	return inDB + inObjects, err
+}
+
+// Counts answers how many files have their bytes in the database and how
+// many in object storage (which the database's backups do not hold).
+func (s *Store) Counts(ctx context.Context) (inDB, inObjects int, err error) {
+	if err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN location = 's3' THEN 0 ELSE 1 END), 0),
+		COALESCE(SUM(CASE WHEN location = 's3' THEN 1 ELSE 0 END), 0) FROM file_blobs`).Scan(&inDB, &inObjects); err != nil {
+		return 0, 0, fmt.Errorf("files: %w", err)
 	}
-	return n, nil
+	return inDB, inObjects, nil
 }
 
 // Import moves the files older versions stored under the data directory
