@@ -2,10 +2,12 @@ package telemetry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -52,7 +54,7 @@ type Collector struct {
 
 // NewCollector makes the collector of s.
 func (s *Service) NewCollector() *Collector {
-	return &Collector{s: s, dec: flows.NewDecoder(), agg: flows.NewAggregator(FlowInterval), exporters: map[netip.Addr]exporter{}}
+	return &Collector{s: s, dec: flows.NewSharedDecoder(flowTemplates{s}), agg: flows.NewAggregator(FlowInterval), exporters: map[netip.Addr]exporter{}}
 }
 
 // refresh reloads the exporters at most every 30 seconds.
@@ -125,34 +127,129 @@ func (c *Collector) Handle(ctx context.Context, from netip.Addr, packet []byte, 
 	return nil
 }
 
-// Flush stores the intervals that ended before t.
+// mergeGrace is how long after an interval ends its parts wait for every
+// node's collector to have flushed its share (each flushes every 15 s).
+const mergeGrace = 30 * time.Second
+
+// Flush keeps this collector's sums of the intervals that ended before t
+// as parts, then adds up the parts of every node whose intervals ended
+// mergeGrace before t into the gateways' summaries.
 func (c *Collector) Flush(ctx context.Context, t time.Time) error {
-	for gw, list := range c.agg.Flush(t) {
-		sums := make([]Summary, 0, len(list))
-		for _, x := range list {
-			s := Summary{IntervalStart: x.Start, IntervalSeconds: x.Seconds, BytesIn: x.BytesIn, BytesOut: x.BytesOut, PacketsIn: x.PacketsIn,
-				PacketsOut: x.PacketsOut, Flows: x.Flows}
-			for _, p := range x.Ports {
-				n, _ := strconv.Atoi(p.Key)
-				s.TopPorts = append(s.TopPorts, Count{Port: n, Bytes: p.Bytes})
+	if err := c.keepParts(ctx, t); err != nil {
+		return err
+	}
+	return c.s.MergeFlows(ctx, t.Add(-mergeGrace))
+}
+
+// keepParts writes this collector's sums of the intervals that ended
+// before t, one part a gateway and interval.
+func (c *Collector) keepParts(ctx context.Context, t time.Time) error {
+	done := c.agg.Flush(t)
+	if len(done) == 0 {
+		return nil
+	}
+	now := c.s.now()
+	return c.s.db.Write(ctx, func(tx *db.Tx) error {
+		for gw, list := range done {
+			for _, x := range list {
+				body, err := json.Marshal(x)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ExecRepeated(ctx, `INSERT INTO telemetry_flow_parts (gateway_id, start_unix, ends_unix, body, created_at)
+					VALUES ($1, $2, $3, $4, $5)`, gw, x.Start.Unix(), x.Start.Unix()+int64(x.Seconds), string(body), now); err != nil {
+					return fmt.Errorf("telemetry: flow sums: %w", err)
+				}
 			}
-			for _, p := range x.Peers {
-				s.TopPeers = append(s.TopPeers, Count{IP: p.Key, Bytes: p.Bytes})
-			}
-			for _, p := range x.Protocols {
-				s.TopProtocols = append(s.TopProtocols, Count{Protocol: p.Key, Bytes: p.Bytes})
-			}
-			for _, p := range x.ASNs {
-				n, _ := strconv.ParseInt(p.Key, 10, 64)
-				s.TopASNs = append(s.TopASNs, Count{ASN: n, Bytes: p.Bytes})
-			}
-			sums = append(sums, s)
 		}
-		if err := c.s.store(ctx, gw, sums); err != nil {
+		return nil
+	})
+}
+
+// MergeFlows adds up the collectors' parts of the intervals that ended by
+// before into each gateway's summary of the interval, stored as its own
+// summaries are, and deletes them, in one transaction (one merger at a
+// time, whichever node).
+func (s *Service) MergeFlows(ctx context.Context, before time.Time) error {
+	return s.db.Write(ctx, func(tx *db.Tx) error {
+		if err := tx.Lock(ctx, "telemetry.flow-merge"); err != nil {
 			return err
 		}
+		type part struct {
+			id  int64
+			gw  string
+			sum flows.Summary
+		}
+		parts, err := db.QueryAll(ctx, tx, func(r db.Row) (part, error) {
+			var p part
+			var body string
+			if err := r.Scan(&p.id, &p.gw, &body); err != nil {
+				return p, err
+			}
+			return p, json.Unmarshal([]byte(body), &p.sum)
+		}, `SELECT id, gateway_id, body FROM telemetry_flow_parts WHERE ends_unix <= $1 ORDER BY gateway_id, start_unix, id`, before.Unix())
+		if err != nil || len(parts) == 0 {
+			return err
+		}
+		type key struct {
+			gw    string
+			start int64
+		}
+		grouped := map[key][]flows.Summary{}
+		var order []key
+		ids := make([]int64, 0, len(parts))
+		for _, p := range parts {
+			k := key{p.gw, p.sum.Start.Unix()}
+			if grouped[k] == nil {
+				order = append(order, k)
+			}
+			grouped[k] = append(grouped[k], p.sum)
+			ids = append(ids, p.id)
+		}
+		byGateway := map[string][]Summary{}
+		var gateways []string
+		for _, k := range order {
+			x := flows.Merge(grouped[k])
+			if byGateway[k.gw] == nil {
+				gateways = append(gateways, k.gw)
+			}
+			byGateway[k.gw] = append(byGateway[k.gw], summaryOf(x))
+		}
+		now := s.now().UTC()
+		for _, gw := range gateways {
+			if _, err := s.keep(ctx, tx, gw, byGateway[gw], now); err != nil {
+				return err
+			}
+		}
+		for batch := range slices.Chunk(ids, 500) {
+			var a db.Args
+			if _, err := tx.Exec(ctx, `DELETE FROM telemetry_flow_parts WHERE id IN (`+db.In(&a, batch)+`)`, a...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// summaryOf is a collector's sums as a gateway's summary.
+func summaryOf(x flows.Summary) Summary {
+	s := Summary{IntervalStart: x.Start, IntervalSeconds: x.Seconds, BytesIn: x.BytesIn, BytesOut: x.BytesOut, PacketsIn: x.PacketsIn,
+		PacketsOut: x.PacketsOut, Flows: x.Flows}
+	for _, p := range x.Ports {
+		n, _ := strconv.Atoi(p.Key)
+		s.TopPorts = append(s.TopPorts, Count{Port: n, Bytes: p.Bytes})
 	}
-	return nil
+	for _, p := range x.Peers {
+		s.TopPeers = append(s.TopPeers, Count{IP: p.Key, Bytes: p.Bytes})
+	}
+	for _, p := range x.Protocols {
+		s.TopProtocols = append(s.TopProtocols, Count{Protocol: p.Key, Bytes: p.Bytes})
+	}
+	for _, p := range x.ASNs {
+		n, _ := strconv.ParseInt(p.Key, 10, 64)
+		s.TopASNs = append(s.TopASNs, Count{ASN: n, Bytes: p.Bytes})
+	}
+	return s
 }
 
 // Serve reads packets from conn until ctx ends, flushing every 15
@@ -181,7 +278,9 @@ func (c *Collector) Serve(ctx context.Context, conn net.PacketConn) error {
 		n, addr, err := conn.ReadFrom(buf)
 		if err != nil {
 			if ctx.Err() != nil {
-				_ = c.Flush(context.WithoutCancel(ctx), time.Now().Add(FlowInterval)) // what was summed so far
+				// What was summed so far, as parts: the rest of the minute
+				// (from other nodes, or this one after a restart) adds to it.
+				_ = c.keepParts(context.WithoutCancel(ctx), time.Now().Add(FlowInterval))
 				return nil
 			}
 			return err
@@ -193,13 +292,4 @@ func (c *Collector) Serve(ctx context.Context, conn net.PacketConn) error {
 		from, _ := netip.AddrFromSlice(ap.IP)
 		_ = c.Handle(ctx, from, buf[:n], time.Now())
 	}
-}
-
-// store writes summaries of a gateway the collector made, as Ingest
-// writes a gateway's own.
-func (s *Service) store(ctx context.Context, gw string, list []Summary) error {
-	return s.db.Write(ctx, func(tx *db.Tx) error {
-		_, err := s.keep(ctx, tx, gw, list, s.now().UTC())
-		return err
-	})
 }

@@ -74,3 +74,65 @@ func TestCollector(t *testing.T) {
 		}
 	})
 }
+
+// TestCollectorsOnTwoNodes: an exporter's packets spread over two nodes'
+// collectors (on one PostgreSQL database): the node that was not sent the
+// template decodes the data with the one the other saved, and the two
+// nodes' sums of a minute add up to one summary of all its flows.
+func TestCollectorsOnTwoNodes(t *testing.T) {
+	ctx := context.Background()
+	dsn := dbtest.DSN(t, db.Postgres)
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	var nodes [2]*telemetry.Service
+	for i := range nodes {
+		d, err := db.Open(ctx, db.Options{DSN: dsn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		nodes[i] = telemetry.NewService(telemetry.Options{DB: d, Orgs: orgs{}, Now: func() time.Time { return now }})
+	}
+	admin := person(auth.RoleAdmin, "bank")
+	g, err := nodes[0].RegisterGateway(ctx, admin, telemetry.GatewayInput{OrgID: "bank", Name: "Router", Exporter: "198.51.100.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := nodes[0].NewCollector(), nodes[1].NewCollector()
+	router := netip.MustParseAddr("198.51.100.1")
+	fl := []flows.Flow{
+		{Src: netip.MustParseAddr("203.0.113.9"), Dst: netip.MustParseAddr("198.51.100.10"), SrcPort: 51000, DstPort: 443, Proto: 6, Bytes: 900_000, Packets: 700},
+		{Src: netip.MustParseAddr("198.51.100.10"), Dst: netip.MustParseAddr("192.0.2.200"), SrcPort: 49152, DstPort: 8443, Proto: 6, Bytes: 250_000, Packets: 200},
+	}
+	at := now.Add(-90 * time.Second) // in the minute 09:58–09:59
+	if err := a.Handle(ctx, router, flows.EncodeIPFIX(7, 1, at, true, fl), at); err != nil {
+		t.Fatal(err)
+	}
+	// Data only, to the other node: decoded with the template A saved.
+	if err := b.Handle(ctx, router, flows.EncodeIPFIX(7, 2, at, false, fl), at); err != nil {
+		t.Fatalf("B could not decode the data: %v", err)
+	}
+	if b.Flows.Load() != 2 {
+		t.Fatalf("B decoded %d flows", b.Flows.Load())
+	}
+	end := now.Add(-time.Minute)
+	// Each flushes its share soon after the minute ends; the minute is
+	// added up once every node has.
+	for _, c := range []*telemetry.Collector{a, b} {
+		if err := c.Flush(ctx, end.Add(10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pts, err := nodes[1].Series(ctx, admin, g.ID, 1); err != nil || pts[len(pts)-2].BytesIn != 0 {
+		t.Fatalf("a summary before the parts were added up: %+v %v", pts, err)
+	}
+	if err := b.Flush(ctx, end.Add(40*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	pts, err := nodes[0].Series(ctx, admin, g.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := pts[len(pts)-2]; last.BytesIn != 1_800_000 || last.BytesOut != 500_000 {
+		t.Fatalf("the minute of both nodes: %+v, want 1,800,000 in and 500,000 out", last)
+	}
+}

@@ -47,6 +47,10 @@ type sweepWorker struct {
 // Work judges every gateway whose last hour ended, so a gateway that went
 // silent is judged too (its drop is an anomaly).
 func (w *sweepWorker) Work(ctx context.Context, _ *jobs.Job[sweepArgs]) error {
+	// Parts of flow sums left when every collector stopped.
+	if err := w.s.MergeFlows(ctx, w.s.now().Add(-mergeGrace)); err != nil {
+		return err
+	}
 	var ids []string
 	err := w.s.db.Read(ctx, func(q db.Querier) (err error) {
 		ids, err = db.QueryAll(ctx, q, func(r db.Row) (string, error) {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -54,11 +55,30 @@ var ErrNoFlows = errors.New("flows: no data records")
 type Decoder struct {
 	mu        sync.Mutex
 	templates map[netip.Addr]netflow.NetFlowTemplateSystem
+	shared    SharedTemplates
 }
 
-// NewDecoder makes a decoder.
+// SharedTemplates keeps exporters' templates where every collector reads
+// them (the database, with several nodes): an exporter sends its
+// templates to whichever node its packets reach, and its data, later, may
+// reach another. Save is told of each template an exporter sends; Load
+// answers one this collector has not seen (nil, nil: none anywhere).
+type SharedTemplates interface {
+	Save(exporter netip.Addr, version uint16, domain uint32, id uint16, template any) error
+	Load(exporter netip.Addr, version uint16, domain uint32, id uint16) (any, error)
+}
+
+// NewDecoder makes a decoder that keeps templates in memory.
 func NewDecoder() *Decoder {
 	return &Decoder{templates: map[netip.Addr]netflow.NetFlowTemplateSystem{}}
+}
+
+// NewSharedDecoder makes a decoder that also saves the templates it is
+// sent to shared, and looks there for those it was not.
+func NewSharedDecoder(shared SharedTemplates) *Decoder {
+	d := NewDecoder()
+	d.shared = shared
+	return d
 }
 
 func (d *Decoder) system(exporter netip.Addr) netflow.NetFlowTemplateSystem {
@@ -67,9 +87,45 @@ func (d *Decoder) system(exporter netip.Addr) netflow.NetFlowTemplateSystem {
 	ts, ok := d.templates[exporter]
 	if !ok {
 		ts = guardedTemplates{netflow.CreateTemplateSystem()}
+		if d.shared != nil {
+			ts = sharedSystem{ts, d.shared, exporter}
+		}
 		d.templates[exporter] = ts
 	}
 	return ts
+}
+
+// sharedSystem is an exporter's templates in memory, saved to and read
+// from the shared store.
+type sharedSystem struct {
+	netflow.NetFlowTemplateSystem
+	shared   SharedTemplates
+	exporter netip.Addr
+}
+
+func (s sharedSystem) AddTemplate(version uint16, domain uint32, id uint16, t interface{}) error {
+	if old, err := s.NetFlowTemplateSystem.GetTemplate(version, domain, id); err == nil && reflect.DeepEqual(old, t) {
+		return nil // sent again unchanged (exporters repeat them): nothing to save
+	}
+	if err := s.NetFlowTemplateSystem.AddTemplate(version, domain, id, t); err != nil {
+		return err
+	}
+	return s.shared.Save(s.exporter, version, domain, id, t)
+}
+
+func (s sharedSystem) GetTemplate(version uint16, domain uint32, id uint16) (interface{}, error) {
+	t, err := s.NetFlowTemplateSystem.GetTemplate(version, domain, id)
+	if err == nil {
+		return t, nil
+	}
+	found, lerr := s.shared.Load(s.exporter, version, domain, id)
+	if lerr != nil || found == nil {
+		return nil, err
+	}
+	if aerr := s.NetFlowTemplateSystem.AddTemplate(version, domain, id, found); aerr != nil {
+		return nil, aerr
+	}
+	return found, nil
 }
 
 // Decode decodes one packet from exporter and hands each flow to emit; it
@@ -173,6 +229,44 @@ type Summary struct {
 	Ports, Peers, Protocols, ASNs            []Top // the largest first
 }
 
+// Merge adds up summaries of one gateway's interval that several
+// collectors made, each from the packets that reached it; the top lists
+// are added key by key and cut as one collector's are. (A key below one
+// collector's cut is counted only where it made the cut: the lists stay
+// approximate at their tails, as any top list of flows is.)
+func Merge(parts []Summary) Summary {
+	if len(parts) == 0 {
+		return Summary{}
+	}
+	out := Summary{Start: parts[0].Start, Seconds: parts[0].Seconds}
+	ports, peers, protocols, asns := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
+	for _, p := range parts {
+		out.BytesIn += p.BytesIn
+		out.BytesOut += p.BytesOut
+		out.PacketsIn += p.PacketsIn
+		out.PacketsOut += p.PacketsOut
+		out.Flows += p.Flows
+		for _, l := range []struct {
+			m    map[string]int64
+			list []Top
+		}{{ports, p.Ports}, {peers, p.Peers}, {protocols, p.Protocols}, {asns, p.ASNs}} {
+			for _, t := range l.list {
+				l.m[t.Key] += t.Bytes
+			}
+		}
+	}
+	out.Ports, out.Peers, out.Protocols, out.ASNs = top(ports, topPorts), top(peers, topPeers), top(protocols, topProtocols), top(asns, topASNs)
+	return out
+}
+
+// How many of each a summary's top lists keep.
+const (
+	topPorts     = 10
+	topPeers     = 20
+	topProtocols = 5
+	topASNs      = 10
+)
+
 // Top is a value with its bytes.
 type Top struct {
 	Key   string
@@ -262,7 +356,7 @@ func (a *Aggregator) Flush(t time.Time) map[string][]Summary {
 				continue
 			}
 			s := b.s
-			s.Ports, s.Peers, s.Protocols, s.ASNs = top(b.ports, 10), top(b.peers, 20), top(b.protocols, 5), top(b.asns, 10)
+			s.Ports, s.Peers, s.Protocols, s.ASNs = top(b.ports, topPorts), top(b.peers, topPeers), top(b.protocols, topProtocols), top(b.asns, topASNs)
 			out[gw] = append(out[gw], s)
 			delete(g, start)
 		}
