@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
+	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/httpx"
 )
 
 // IngestLater keeps the input in the database and has a job load it, on
@@ -40,8 +43,12 @@ func (s *Service) IngestLater(ctx context.Context, id *auth.Identity, src Source
 		return Run{}, err
 	}
 	size, chunks, err := s.keepInput(ctx, run.ID, r)
-	if err == nil && chunks == 0 {
-		err = fmt.Errorf("intel: the input is empty")
+	switch {
+	case err != nil:
+	case chunks == 0:
+		err = errs.Invalid("the input is empty")
+	case o.Size > 0 && size != o.Size:
+		err = &httpx.StatusError{Status: http.StatusBadRequest, Detail: fmt.Sprintf("the body has %d bytes, not the %d it announced", size, o.Size)}
 	}
 	if err != nil {
 		// The upload broke off (or was too large): nothing to load.

@@ -171,12 +171,18 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 	go func() {
 		defer close(batches)
 		b := &ingest.Batch{Recs: make([]observable.Record, 0, s.batchSize)}
-		flush := func() error {
+		// rejectedAtItem is how many lines were refused up to and with the
+		// last item counted: a batch's checkpoint, whatever is refused
+		// after its last item and before the next batch.
+		var rejectedAtItem int64
+		counted := func() {
 			mu.Lock()
-			rejected := int64(res.Rejected)
+			rejectedAtItem = int64(res.Rejected)
 			mu.Unlock()
+		}
+		flush := func() error {
 			select {
-			case batches <- batch{ingest.Aggregate(b, string(l), s.now().UTC().Unix()), items, rejected}:
+			case batches <- batch{ingest.Aggregate(b, string(l), s.now().UTC().Unix()), items, rejectedAtItem}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -184,13 +190,17 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 			return nil
 		}
 		sink := func(rec observable.Record) error {
-			if name := warn.Match(rec.Observable); name != "" {
-				reject(observable.Rejection{Line: rec.Line, Message: rec.Observable.Value + ": known benign (" + name + ")"})
-				return nil
-			}
+			// Counted before the warning lists are asked: a list changed
+			// before a resume does not move the items after it.
 			if items++; items <= skip {
 				return nil
 			}
+			if name := warn.Match(rec.Observable); name != "" {
+				reject(observable.Rejection{Line: rec.Line, Message: rec.Observable.Value + ": known benign (" + name + ")"})
+				counted()
+				return nil
+			}
+			counted()
 			b.Recs = append(b.Recs, rec)
 			if b.Size() >= s.batchSize {
 				return flush()
@@ -201,6 +211,7 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 			if items++; items <= skip {
 				return nil
 			}
+			counted()
 			b.Objs = append(b.Objs, obj)
 			if b.Size() >= s.batchSize {
 				return flush()
@@ -238,11 +249,17 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 	slots := make(chan struct{}, writers)
 	var wg sync.WaitGroup
 	failed := func() bool { mu.Lock(); defer mu.Unlock(); return writeErr != nil }
-	// Batches commit in the order they were read, whichever writer is
-	// quicker: a run's checkpoint then always follows only batches that
-	// are stored, and a batch whose predecessor failed is not stored.
-	prev := make(chan error, 1)
-	prev <- nil
+	// Two writers overlap one way only: a batch's observables are upserted
+	// once the batch before has upserted its own (so a writer never waits
+	// for a row the next batch holds), and a batch commits once the batch
+	// before has committed (so a run's checkpoint follows only batches
+	// that are stored, and a batch whose predecessor failed is not).
+	// Nothing then waits in a cycle: the second half of a batch touches no
+	// row an upsert locks.
+	prev := stage{upserted: make(chan struct{}), done: make(chan error, 1)}
+	close(prev.upserted)
+	prev.done <- nil
+	var progressMu sync.Mutex // Progress hears one batch at a time
 	for bt := range batches {
 		b := bt.Aggregated
 		if failed() {
@@ -250,39 +267,57 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 			continue // drain after a failure; the reader stops at cancel
 		}
 		slots <- struct{}{}
-		wait, done := prev, make(chan error, 1)
-		prev = done
+		before, me := prev, stage{upserted: make(chan struct{}), done: make(chan error, 1)}
+		prev = me
 		wg.Go(func() {
 			defer func() { <-slots }()
+			var once sync.Once
+			upserted := func() { once.Do(func() { close(me.upserted) }) }
+			defer upserted()
 			var waited bool
-			var before error
-			turn := func() error {
-				before, waited = <-wait, true
-				if before != nil {
-					return errEarlierBatch
-				}
-				return nil
+			var earlier error
+			h := writeHooks{
+				ready:    func() { <-before.upserted },
+				upserted: upserted,
+				turn: func() error {
+					earlier, waited = <-before.done, true
+					if earlier != nil {
+						return errEarlierBatch
+					}
+					return nil
+				},
 			}
-			err := s.write(ctx, src, col, string(l), routes, b, &insertFirst, turn, func(tx *db.Tx, created, updated int) error {
+			var created, updated int
+			err := s.write(ctx, src, col, string(l), routes, b, &insertFirst, h, func(tx *db.Tx, c, u int) error {
 				if o.Stored != nil && len(b.Objs) > 0 {
 					if err := o.Stored(ctx, tx, b.Objs); err != nil {
 						return err
 					}
 				}
+				created, updated = c, u
 				mu.Lock()
-				defer mu.Unlock()
+				// The counts this batch would leave: res holds those of
+				// the batches committed (before this one, in order).
+				next := counts{new: res.New + c, updated: res.Updated + u, objects: res.Objects + len(b.Objs), rejected: res.Rejected,
+					read: atomic.LoadInt64(&res.read), errors: slices.Clone(res.Errors)}
+				mu.Unlock()
+				return progress(ctx, tx, runID, next, bt.items, bt.rejected, s.now())
+			})
+			upserted()
+			if !waited {
+				earlier = <-before.done // failed before its turn: pass the earlier result on
+			}
+			if err == nil {
+				err = earlier
+			}
+			if err == nil {
+				mu.Lock()
 				res.New += created
 				res.Updated += updated
 				res.Objects += len(b.Objs)
-				return progress(ctx, tx, runID, res, bt.items, bt.rejected, s.now())
-			})
-			if !waited {
-				before = <-wait // failed before its turn: pass the earlier result on
+				mu.Unlock()
 			}
-			if err == nil {
-				err = before
-			}
-			done <- err
+			me.done <- err
 			if err != nil {
 				mu.Lock()
 				if writeErr == nil && !errors.Is(err, errEarlierBatch) {
@@ -291,10 +326,14 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 				mu.Unlock()
 				lose(b.Objs)
 				cancel()
-			} else if s.afterBatch != nil {
+				return
+			}
+			if s.afterBatch != nil {
 				s.afterBatch()
 			}
-			if err == nil && o.Progress != nil {
+			if o.Progress != nil {
+				progressMu.Lock()
+				defer progressMu.Unlock()
 				mu.Lock()
 				p := Progress{RunID: runID, Read: atomic.LoadInt64(&res.read), Size: o.Size, New: res.New, Updated: res.Updated, Rejected: res.Rejected, Objects: res.Objects}
 				mu.Unlock()
@@ -322,6 +361,23 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		return &errs.Error{Kind: errs.KindInvalid, Message: strings.TrimPrefix(err.Error(), "intel: "), Err: err}
 	}
 	return writeErr
+}
+
+// stage is a batch's place in the order writers keep: upserted is closed
+// once its observables are upserted (or it ended without), done carries
+// its result once it committed or failed.
+type stage struct {
+	upserted chan struct{}
+	done     chan error
+}
+
+// writeHooks order a batch's transaction with the others of its load:
+// ready waits before the observables are upserted, upserted says they
+// are, turn waits before the rows that take date_added numbers.
+type writeHooks struct {
+	ready    func()
+	upserted func()
+	turn     func() error
 }
 
 // errEarlierBatch: a batch read before this one was not stored, so
@@ -365,7 +421,7 @@ func deref[T any](p *T) T {
 // objects, and the routes to the constituents the observables concern. It
 // answers how many observables were new and how many known.
 func (s *Service) write(ctx context.Context, src Source, col access.Collection, label string, routes *routing.Routes, g *ingest.Aggregated,
-	insertFirst *bool, turn func() error, done func(tx *db.Tx, created, updated int) error) error {
+	insertFirst *bool, h writeHooks, done func(tx *db.Tx, created, updated int) error) error {
 	aggs := g.Aggs
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		ins := newInserter(tx)
@@ -375,14 +431,16 @@ func (s *Service) write(ctx context.Context, src Source, col access.Collection, 
 		if tx.Serialized() {
 			ins.insertFirst = *insertFirst
 		}
+		h.ready()
 		if err := ins.observables(ctx, aggs, g.ByKey); err != nil {
 			return err
 		}
+		h.upserted()
 		if tx.Serialized() {
 			*insertFirst = ins.insertFirst
 		}
 		// The batch read before this one has committed (or failed).
-		if err := turn(); err != nil {
+		if err := h.turn(); err != nil {
 			return err
 		}
 		// From here on rows take date_added numbers: one writer at a time.

@@ -90,7 +90,7 @@ func (s *Service) keepInput(ctx context.Context, runID string, r io.Reader) (int
 	n := 0
 	buf := make([]byte, inputChunk*chunkRows)
 	for {
-		k, rerr := io.ReadFull(r, buf)
+		k, rerr := fill(r, buf)
 		if k > 0 {
 			part := buf[:k]
 			err := s.db.Write(ctx, func(tx *db.Tx) error {
@@ -109,12 +109,29 @@ func (s *Service) keepInput(ctx context.Context, runID string, r io.Reader) (int
 			size += int64(k)
 		}
 		switch {
-		case errors.Is(rerr, io.EOF), errors.Is(rerr, io.ErrUnexpectedEOF):
+		case rerr == io.EOF:
 			return size, n, nil
 		case rerr != nil:
+			// Anything else, io.ErrUnexpectedEOF of a body cut short
+			// included, is an input not received whole.
 			return 0, 0, rerr
 		}
 	}
+}
+
+// fill reads into buf until it is full or r ends: io.EOF only when r
+// said its input ended (io.ReadFull would take a body that broke off,
+// io.ErrUnexpectedEOF, for the end of the input).
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // inputReader reads a run's kept input back, one chunk at a time.

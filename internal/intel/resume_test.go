@@ -2,7 +2,9 @@ package intel
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +50,16 @@ func queuedService(t *testing.T, d *db.DB) *Service {
 	}
 	s.Register(q)
 	return s
+}
+
+// pushedSource is queuedService with a source to push into.
+func pushedSource(t *testing.T, d *db.DB) (*Service, Source) {
+	s := queuedService(t, d)
+	src, err := s.EnsureSource(context.Background(), sys, "pushed", "GREEN", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, src
 }
 
 // TestResumeInterruptedLoad: a pushed input is kept and loaded by a job;
@@ -140,11 +152,7 @@ func TestResumeInterruptedLoad(t *testing.T) {
 func TestSilentRunIsInterrupted(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := queuedService(t, d)
-		src, err := s.EnsureSource(ctx, sys, "pushed", "GREEN", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, src := pushedSource(t, d)
 		run, err := s.IngestLater(ctx, sys, src, strings.NewReader("198.51.100.1\n"), IngestOptions{Via: "api"})
 		if err != nil {
 			t.Fatal(err)
@@ -189,6 +197,40 @@ func TestSilentRunIsInterrupted(t *testing.T) {
 		}
 		if r, _ := s.GetRun(ctx, sys, run.ID); r.Status != RunOK || r.New != 1 {
 			t.Fatalf("after the resume: %+v", r)
+		}
+	})
+}
+
+// brokenBody gives some lines, then breaks off as a cut connection does.
+type brokenBody struct{ sent bool }
+
+func (b *brokenBody) Read(p []byte) (int, error) {
+	if b.sent {
+		return 0, io.ErrUnexpectedEOF
+	}
+	b.sent = true
+	return copy(p, "198.51.100.1\n198.51.100.2\n198.51"), nil
+}
+
+// TestPushThatBreaksOff: a body that breaks off, or is shorter than it
+// announced, is not loaded: the run fails and no job is queued.
+func TestPushThatBreaksOff(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, src := pushedSource(t, d)
+		if _, err := s.IngestLater(ctx, sys, src, &brokenBody{}, IngestOptions{Via: "api"}); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("a body that broke off: %v", err)
+		}
+		if _, err := s.IngestLater(ctx, sys, src, strings.NewReader("198.51.100.1\n"), IngestOptions{Via: "api", Size: 100}); err == nil {
+			t.Fatal("a body shorter than announced was taken")
+		}
+		if _, err := s.IngestLater(ctx, sys, src, strings.NewReader(""), IngestOptions{Via: "api"}); errs.KindOf(err) != errs.KindInvalid {
+			t.Fatalf("an empty body: %v", err)
+		}
+		var failed, jobs, kept int
+		if err := d.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM intel_runs WHERE status = 'failed'), (SELECT COUNT(*) FROM river_job WHERE kind = 'intel.load'),
+			(SELECT COUNT(*) FROM intel_run_inputs)`).Scan(&failed, &jobs, &kept); err != nil || failed != 3 || jobs != 0 || kept != 0 {
+			t.Fatalf("%d failed runs, %d load jobs, %d chunks kept (%v)", failed, jobs, kept, err)
 		}
 	})
 }

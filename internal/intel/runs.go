@@ -138,18 +138,25 @@ func (s *Service) asRun(ctx context.Context, src Source, runID, via, actor strin
 	return res, err
 }
 
+// counts are a run's counts as a batch leaves them.
+type counts struct {
+	new, updated, objects, rejected int
+	read                            int64
+	errors                          []observable.Rejection
+}
+
 // progress writes a run's counts so far, inside the batch's transaction,
 // with how far the batches that committed read the input (items records
 // and objects, rejected lines refused before them): where a resumed load
-// starts.
-func progress(ctx context.Context, tx *db.Tx, runID string, res *Result, items, rejected int64, now time.Time) error {
+// starts, with these counts.
+func progress(ctx context.Context, tx *db.Tx, runID string, c counts, items, rejected int64, now time.Time) error {
 	if runID == "" {
 		return nil
 	}
-	errsJSON, _ := json.Marshal(res.Errors)
+	errsJSON, _ := json.Marshal(c.errors)
 	_, err := tx.Exec(ctx, `UPDATE intel_runs SET n_new = $2, n_updated = $3, n_rejected = $4, n_objects = $5, read_bytes = $6,
 		resume_items = $7, resume_rejected = $8, heartbeat_at = $9, errors = $10 WHERE id = $1`,
-		runID, res.New, res.Updated, res.Rejected, res.Objects, atomic.LoadInt64(&res.read), items, rejected, now, string(errsJSON))
+		runID, c.new, c.updated, c.rejected, c.objects, c.read, items, rejected, now, string(errsJSON))
 	return err
 }
 

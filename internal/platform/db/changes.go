@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -149,7 +150,13 @@ func (d *DB) listen(ctx context.Context) {
 
 // listenOnce listens until the connection fails; up is whether it listened.
 func (d *DB) listenOnce(ctx context.Context) (up bool, err error) {
-	conn, err := pgx.ConnectConfig(ctx, d.pool.Config().ConnConfig.Copy())
+	cfg := d.pool.Config().ConnConfig.Copy()
+	// A connection that died without a word (a firewall's timeout, a host
+	// gone) is found by TCP keepalives in about 25 s, not the system's
+	// two hours: until then this node would not hear changes and say so.
+	cfg.DialFunc = (&net.Dialer{Timeout: 10 * time.Second,
+		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 3}}).DialContext
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return false, err
 	}

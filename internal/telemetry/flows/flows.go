@@ -88,7 +88,7 @@ func (d *Decoder) system(exporter netip.Addr) netflow.NetFlowTemplateSystem {
 	if !ok {
 		ts = guardedTemplates{netflow.CreateTemplateSystem()}
 		if d.shared != nil {
-			ts = sharedSystem{ts, d.shared, exporter}
+			ts = &sharedSystem{NetFlowTemplateSystem: ts, shared: d.shared, exporter: exporter, misses: map[templateKey]time.Time{}}
 		}
 		d.templates[exporter] = ts
 	}
@@ -96,30 +96,59 @@ func (d *Decoder) system(exporter netip.Addr) netflow.NetFlowTemplateSystem {
 }
 
 // sharedSystem is an exporter's templates in memory, saved to and read
-// from the shared store.
+// from the shared store. A template found nowhere is not asked for again
+// for missRetry: data that keeps coming for an unknown template (an
+// exporter restarted, or spoofed packets) costs one query a few seconds,
+// not one a packet.
 type sharedSystem struct {
 	netflow.NetFlowTemplateSystem
 	shared   SharedTemplates
 	exporter netip.Addr
+	mu       sync.Mutex
+	misses   map[templateKey]time.Time
 }
 
-func (s sharedSystem) AddTemplate(version uint16, domain uint32, id uint16, t interface{}) error {
+type templateKey struct {
+	version uint16
+	domain  uint32
+	id      uint16
+}
+
+const missRetry = 5 * time.Second
+
+func (s *sharedSystem) AddTemplate(version uint16, domain uint32, id uint16, t interface{}) error {
 	if old, err := s.NetFlowTemplateSystem.GetTemplate(version, domain, id); err == nil && reflect.DeepEqual(old, t) {
 		return nil // sent again unchanged (exporters repeat them): nothing to save
 	}
 	if err := s.NetFlowTemplateSystem.AddTemplate(version, domain, id, t); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	delete(s.misses, templateKey{version, domain, id})
+	s.mu.Unlock()
 	return s.shared.Save(s.exporter, version, domain, id, t)
 }
 
-func (s sharedSystem) GetTemplate(version uint16, domain uint32, id uint16) (interface{}, error) {
+func (s *sharedSystem) GetTemplate(version uint16, domain uint32, id uint16) (interface{}, error) {
 	t, err := s.NetFlowTemplateSystem.GetTemplate(version, domain, id)
 	if err == nil {
 		return t, nil
 	}
+	k := templateKey{version, domain, id}
+	s.mu.Lock()
+	missed, ok := s.misses[k]
+	s.mu.Unlock()
+	if ok && time.Since(missed) < missRetry {
+		return nil, err
+	}
 	found, lerr := s.shared.Load(s.exporter, version, domain, id)
 	if lerr != nil || found == nil {
+		s.mu.Lock()
+		if len(s.misses) >= maxTemplates {
+			clear(s.misses)
+		}
+		s.misses[k] = time.Now()
+		s.mu.Unlock()
 		return nil, err
 	}
 	if aerr := s.NetFlowTemplateSystem.AddTemplate(version, domain, id, found); aerr != nil {
