@@ -28,8 +28,16 @@ func TestBrowserResumeRun(t *testing.T) {
 		t.Fatalf("push: %d %s", r.Status, r.Body)
 	}
 	runID := r.JSON(t)["id"].(string)
+	// Loaded, and its kept input deleted (just after the run says ok).
 	deadline := time.Now().Add(time.Minute)
-	for s.API("GET", "/api/v1/intel/runs/"+runID, coord, nil).JSON(t)["status"] != "ok" {
+	for {
+		var chunks int
+		if err := s.DB.QueryRow(ctx, `SELECT input_chunks FROM intel_runs WHERE id = $1`, runID).Scan(&chunks); err != nil {
+			t.Fatal(err)
+		}
+		if chunks == 0 && s.API("GET", "/api/v1/intel/runs/"+runID, coord, nil).JSON(t)["status"] == "ok" {
+			break
+		}
 		if time.Now().After(deadline) {
 			t.Fatal("the push never loaded")
 		}
