@@ -77,7 +77,8 @@ type Result struct {
 	RunID    string        `json:"run_id,omitempty"`
 	Duration time.Duration `json:"-"`
 
-	read int64 // bytes read so far (atomic)
+	read    int64 // bytes read so far (atomic)
+	attempt int   // the run's attempt this load is (only it writes the run)
 	// Lost are the STIX objects read but not stored: those of a batch
 	// whose write failed, and of the batches read after it.
 	Lost []observable.Object `json:"-"`
@@ -301,7 +302,7 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 				next := counts{new: res.New + c, updated: res.Updated + u, objects: res.Objects + len(b.Objs), rejected: res.Rejected,
 					read: atomic.LoadInt64(&res.read), errors: slices.Clone(res.Errors)}
 				mu.Unlock()
-				return progress(ctx, tx, runID, next, bt.items, bt.rejected, s.now())
+				return progress(ctx, tx, runID, res.attempt, next, bt.items, bt.rejected, s.now())
 			})
 			upserted()
 			if !waited {

@@ -243,8 +243,9 @@ func interruptedMessage(resumable bool) string {
 	return "The node loading it stopped before the load ended: load the input again."
 }
 
-// beat says, until ctx ends, that this node is working on the run.
-func (s *Service) beat(ctx context.Context, runID string) {
+// beat says, until ctx ends, that this node is working on the run (its
+// attempt at it).
+func (s *Service) beat(ctx context.Context, runID string, attempt int) {
 	t := time.NewTicker(s.heartbeat)
 	defer t.Stop()
 	for {
@@ -252,7 +253,8 @@ func (s *Service) beat(ctx context.Context, runID string) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.db.Exec(ctx, `UPDATE intel_runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'`, runID, s.now()); err != nil && ctx.Err() == nil {
+			if _, err := s.db.Exec(ctx, `UPDATE intel_runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running' AND attempt = $3`,
+				runID, s.now(), attempt); err != nil && ctx.Err() == nil {
 				s.log.Warn("intel: heartbeat", "run", runID, "err", err)
 			}
 		}

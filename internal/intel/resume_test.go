@@ -234,3 +234,41 @@ func TestPushThatBreaksOff(t *testing.T) {
 		}
 	})
 }
+
+// TestOlderAttemptStops: a run resumed while its first node was only cut
+// off (not dead) is loaded by the newer attempt alone: the older one's
+// next batch, its heartbeat and its ending change nothing.
+func TestOlderAttemptStops(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, src := pushedSource(t, d)
+		s.batchSize = 100
+		in, valid, _ := resumeInput()
+		run, err := s.IngestLater(ctx, sys, src, strings.NewReader(in), IngestOptions{Format: ingest.Text, Via: "api"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// After its first batch, another node starts the run (as a resume
+		// of a run gone silent would).
+		var once sync.Once
+		s.afterBatch = func() {
+			once.Do(func() {
+				if _, err := d.Exec(ctx, `UPDATE intel_runs SET attempt = attempt + 1 WHERE id = $1`, run.ID); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		if err := s.loadKept(ctx, run.ID); !errors.Is(err, errTakenOver) {
+			t.Fatalf("the older attempt ended with %v", err)
+		}
+		var status string
+		var sightings int
+		if err := d.QueryRow(ctx, `SELECT status, (SELECT COALESCE(SUM(count), 0) FROM intel_observations WHERE source_num = r.source_num)
+			FROM intel_runs r WHERE id = $1`, run.ID).Scan(&status, &sightings); err != nil {
+			t.Fatal(err)
+		}
+		if status != RunRunning || sightings == 0 || sightings >= valid {
+			t.Fatalf("after the older attempt: %s, %d sightings (of %d)", status, sightings, valid)
+		}
+	})
+}

@@ -52,6 +52,7 @@ type Run struct {
 	ownerOrg    *string
 	heartbeatAt *time.Time
 	kept        bool
+	attempt     int // which start this is; only the newest writes the run
 }
 
 // Done says whether the run has ended (an interrupted run may be resumed).
@@ -96,8 +97,8 @@ func (s *Service) startRun(ctx context.Context, src Source, runID, via, actor st
 		}
 		now := s.now()
 		// Only from queued: two jobs given the same run load it once.
-		n, err := tx.Exec(ctx, `UPDATE intel_runs SET status = $2, started_at = COALESCE(started_at, $3), heartbeat_at = $3, finished_at = NULL
-			WHERE id = $1 AND status = $4`, cmp.Or(runID, r.ID), RunRunning, now, RunQueued)
+		n, err := tx.Exec(ctx, `UPDATE intel_runs SET status = $2, started_at = COALESCE(started_at, $3), heartbeat_at = $3, finished_at = NULL,
+			attempt = attempt + 1 WHERE id = $1 AND status = $4`, cmp.Or(runID, r.ID), RunRunning, now, RunQueued)
 		if err != nil {
 			return err
 		}
@@ -121,9 +122,9 @@ func (s *Service) asRun(ctx context.Context, src Source, runID, via, actor strin
 		return Result{}, err
 	}
 	start := time.Now()
-	res := Result{RunID: run.ID, Errors: []observable.Rejection{}}
+	res := Result{RunID: run.ID, Errors: []observable.Rejection{}, attempt: run.attempt}
 	beating, stop := context.WithCancel(context.WithoutCancel(ctx))
-	go s.beat(beating, run.ID)
+	go s.beat(beating, run.ID, run.attempt)
 	msg, err := work(run.ID, &res)
 	stop()
 	res.Duration = time.Since(start)
@@ -149,16 +150,23 @@ type counts struct {
 // with how far the batches that committed read the input (items records
 // and objects, rejected lines refused before them): where a resumed load
 // starts, with these counts.
-func progress(ctx context.Context, tx *db.Tx, runID string, c counts, items, rejected int64, now time.Time) error {
+func progress(ctx context.Context, tx *db.Tx, runID string, attempt int, c counts, items, rejected int64, now time.Time) error {
 	if runID == "" {
 		return nil
 	}
 	errsJSON, _ := json.Marshal(c.errors)
-	_, err := tx.Exec(ctx, `UPDATE intel_runs SET n_new = $2, n_updated = $3, n_rejected = $4, n_objects = $5, read_bytes = $6,
-		resume_items = $7, resume_rejected = $8, heartbeat_at = $9, errors = $10 WHERE id = $1`,
-		runID, c.new, c.updated, c.rejected, c.objects, c.read, items, rejected, now, string(errsJSON))
+	n, err := tx.Exec(ctx, `UPDATE intel_runs SET n_new = $2, n_updated = $3, n_rejected = $4, n_objects = $5, read_bytes = $6,
+		resume_items = $7, resume_rejected = $8, heartbeat_at = $9, errors = $10 WHERE id = $1 AND attempt = $11`,
+		runID, c.new, c.updated, c.rejected, c.objects, c.read, items, rejected, now, string(errsJSON), attempt)
+	if err == nil && n == 0 {
+		return errTakenOver
+	}
 	return err
 }
+
+// errTakenOver: the run was resumed elsewhere while this attempt went on
+// (its node was cut off, not dead): this attempt stores nothing more.
+var errTakenOver = errors.New("intel: the run was resumed on another node; this attempt stops")
 
 // finishRun records how a run ended on the run, its source and the audit
 // log, and answers runErr (or the failure to record it).
@@ -176,12 +184,19 @@ func (s *Service) finishRun(ctx context.Context, src Source, r Run, res *Result,
 		}
 	}
 	errsJSON, _ := json.Marshal(res.Errors)
+	if errors.Is(runErr, errTakenOver) {
+		return runErr // the newer attempt records how the run ends
+	}
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		now := s.now()
-		if _, err := tx.Exec(ctx, `UPDATE intel_runs SET status = $2, n_new = $3, n_updated = $4, n_rejected = $5, n_objects = $6,
-			read_bytes = $7, errors = $8, message = $9, finished_at = $10 WHERE id = $1`, r.ID, status, res.New, res.Updated, res.Rejected,
-			res.Objects, atomic.LoadInt64(&res.read), string(errsJSON), message, now); err != nil {
+		n, err := tx.Exec(ctx, `UPDATE intel_runs SET status = $2, n_new = $3, n_updated = $4, n_rejected = $5, n_objects = $6,
+			read_bytes = $7, errors = $8, message = $9, finished_at = $10 WHERE id = $1 AND attempt = $11`, r.ID, status, res.New, res.Updated, res.Rejected,
+			res.Objects, atomic.LoadInt64(&res.read), string(errsJSON), message, now, r.attempt)
+		if err != nil {
 			return err
+		}
+		if n == 0 {
+			return errTakenOver
 		}
 		counts := fmt.Sprintf(`{"new":%d,"updated":%d,"rejected":%d}`, res.New, res.Updated, res.Rejected)
 		if _, err := tx.Exec(ctx, `UPDATE intel_sources SET last_run_at = $2, last_status = $3, last_counts = $4, last_error = $5 WHERE id = $1`,
@@ -210,14 +225,14 @@ func (s *Service) finishRun(ctx context.Context, src Source, r Run, res *Result,
 }
 
 const runColumns = `r.id, s.id, s.name, s.owner_org_id, r.via, r.status, r.actor, r.bytes, r.read_bytes, r.n_new, r.n_updated, r.n_rejected,
-	r.n_objects, r.errors, r.message, r.created_at, r.started_at, r.finished_at, r.heartbeat_at, r.input_chunks`
+	r.n_objects, r.errors, r.message, r.created_at, r.started_at, r.finished_at, r.heartbeat_at, r.input_chunks, r.attempt`
 
 func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 	var r Run
 	var errsJSON string
 	var chunks int
 	if err := row.Scan(&r.ID, &r.SourceID, &r.SourceName, &r.ownerOrg, &r.Via, &r.Status, &r.Actor, &r.Bytes, &r.ReadBytes, &r.New,
-		&r.Updated, &r.Rejected, &r.Objects, &errsJSON, &r.Message, &r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.heartbeatAt, &chunks); err != nil {
+		&r.Updated, &r.Rejected, &r.Objects, &errsJSON, &r.Message, &r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.heartbeatAt, &chunks, &r.attempt); err != nil {
 		return Run{}, err
 	}
 	r.kept = chunks > 0

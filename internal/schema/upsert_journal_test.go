@@ -39,8 +39,8 @@ func TestUpsertJournalMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	// And it writes the audit log in lanes (0051) and a run's checkpoint
-	// (0052), both taken away again below.
-	for _, name := range []string{"0051_audit_lanes.sql", "0052_intel_run_inputs.sql"} {
+	// and attempt (0052, 0056), taken away again below.
+	for _, name := range []string{"0051_audit_lanes.sql", "0052_intel_run_inputs.sql", "0056_intel_run_attempts.sql"} {
 		ddl, err := fs.ReadFile(schema.Migrations(), name)
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +83,8 @@ func TestUpsertJournalMigration(t *testing.T) {
 	for _, undo := range []string{`DROP TABLE intel_asn_table`, `DROP TABLE audit_lanes`, `DROP INDEX audit_log_lane`,
 		`ALTER TABLE audit_log DROP COLUMN lane`, `ALTER TABLE audit_log DROP COLUMN lane_seq`, `DROP TABLE intel_run_inputs`,
 		`DROP INDEX intel_runs_running`, `ALTER TABLE intel_runs DROP COLUMN heartbeat_at`, `ALTER TABLE intel_runs DROP COLUMN resume_items`,
-		`ALTER TABLE intel_runs DROP COLUMN resume_rejected`, `ALTER TABLE intel_runs DROP COLUMN input_chunks`, `ALTER TABLE intel_runs DROP COLUMN options`} {
+		`ALTER TABLE intel_runs DROP COLUMN resume_rejected`, `ALTER TABLE intel_runs DROP COLUMN input_chunks`, `ALTER TABLE intel_runs DROP COLUMN options`,
+		`ALTER TABLE intel_runs DROP COLUMN attempt`} {
 		if _, err := d.Exec(ctx, undo); err != nil {
 			t.Fatal(err)
 		}
