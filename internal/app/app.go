@@ -356,7 +356,6 @@ func (c *Core) baseURL(listening string) string {
 
 // Close releases the store.
 func (c *Core) Close() error {
-	c.Intel.Close() // background loads write to the database
 	return c.DB.Close()
 }
 

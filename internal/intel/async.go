@@ -69,9 +69,3 @@ func (s *Service) IngestLater(ctx context.Context, id *auth.Identity, src Source
 	run.Bytes = size
 	return run, nil
 }
-
-// Close stops what the service runs in the background.
-func (s *Service) Close() {
-	s.stop()
-	s.bg.Wait()
-}

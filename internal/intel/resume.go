@@ -15,6 +15,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/files"
 	"github.com/certhub/certhub/internal/platform/jobs"
 )
 
@@ -134,31 +135,6 @@ func fill(r io.Reader, buf []byte) (int, error) {
 	return n, nil
 }
 
-// inputReader reads a run's kept input back, one chunk at a time.
-type inputReader struct {
-	ctx    context.Context
-	db     *db.DB
-	run    string
-	chunks int
-	next   int
-	buf    []byte
-}
-
-func (r *inputReader) Read(p []byte) (int, error) {
-	for len(r.buf) == 0 {
-		if r.next >= r.chunks {
-			return 0, io.EOF
-		}
-		if err := r.db.QueryRow(r.ctx, `SELECT data FROM intel_run_inputs WHERE run_id = $1 AND seq = $2`, r.run, r.next).Scan(&r.buf); err != nil {
-			return 0, fmt.Errorf("intel: the kept input of run %s, chunk %d: %w", r.run, r.next, err)
-		}
-		r.next++
-	}
-	n := copy(p, r.buf)
-	r.buf = r.buf[n:]
-	return n, nil
-}
-
 // loadKept loads a queued run's kept input: from the start, or from its
 // checkpoint when it is resumed.
 func (s *Service) loadKept(ctx context.Context, runID string) error {
@@ -197,7 +173,8 @@ func (s *Service) loadKept(ctx context.Context, runID string) error {
 	if cp.items > 0 || cp.rejected > 0 {
 		in.resume = &cp
 	}
-	_, err = s.Ingest(ctx, auth.System("intel.load"), src, &inputReader{ctx: ctx, db: s.db, run: runID, chunks: chunks}, in)
+	input := files.ChunkReader(ctx, s.db, `SELECT data FROM intel_run_inputs WHERE run_id = $1 AND seq = $2`, runID, chunks)
+	_, err = s.Ingest(ctx, auth.System("intel.load"), src, input, in)
 	if err == nil {
 		// Loaded: the input is not needed again.
 		if _, derr := s.db.Exec(context.WithoutCancel(ctx), `DELETE FROM intel_run_inputs WHERE run_id = $1`, runID); derr != nil {

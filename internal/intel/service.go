@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/certhub/certhub/internal/intel/access"
@@ -83,11 +82,8 @@ type Service struct {
 	people     People
 	dir        Directory
 	retention  time.Duration
-	batchSize  int            // indicators per write transaction (tests make it smaller)
-	afterBatch func()         // tests: called after each batch a load commits
-	bg         sync.WaitGroup // loads running after their request answered 202
-	life       context.Context
-	stop       context.CancelFunc
+	batchSize  int    // indicators per write transaction (tests make it smaller)
+	afterBatch func() // tests: called after each batch a load commits
 
 	allowPrivate bool
 	centerName   string
@@ -103,8 +99,7 @@ func NewService(o Options) *Service {
 		_, _ = rand.Read(k)
 		o.Key, _ = seal.New(k)
 	}
-	life, stop := context.WithCancel(context.Background())
-	s := &Service{life: life, stop: stop, db: o.DB, now: o.Now, log: o.Log, key: o.Key,
+	s := &Service{db: o.DB, now: o.Now, log: o.Log, key: o.Key,
 		warn: warninglist.NewStore(o.DB, o.Now),
 		// No overall timeout: a feed may take minutes; each pull has its
 		// own deadline and the transport its connection timeouts.
