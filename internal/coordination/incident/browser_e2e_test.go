@@ -56,12 +56,15 @@ func TestBrowserIncident(t *testing.T) {
 	cert.Shot("96-incident")
 
 	// A day later the early warning has not come.
+	// The clock job also runs every real minute, so it may tell of the
+	// deadline before this Tick does: what counts is that it is told.
 	clk.Add(23 * time.Hour)
-	if n, err := s.Incidents.Tick(t.Context()); err != nil || n < 1 {
-		t.Fatalf("the clocks' job: %d %v", n, err)
+	if _, err := s.Incidents.Tick(t.Context()); err != nil {
+		t.Fatalf("the clocks' job: %v", err)
 	}
 	bank.Go(page)
 	bank.Expect("#clocks", "Overdue")
+	bank.Expect("#timeline", "overdue since")
 	bank.Expect("#notes", "Isolate the servers")
 	bank.Select("#f-step", "nis2/early-warning")
 	bank.Click("#clocks form button[type=submit]")
