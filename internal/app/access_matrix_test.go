@@ -12,6 +12,7 @@ import (
 
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/demo"
+	"github.com/certhub/certhub/internal/federation"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 )
@@ -327,6 +328,10 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/council/meetings/{id}/papers/{paper}", "/api/v1/council/meetings/{meeting_held}/papers/{paper}", staff},
 	{"GET /api/v1/council/actions", "/api/v1/council/actions", signedIn},
 	{"GET /api/v1/public/council/summaries", "/api/v1/public/council/summaries", everyone},
+	{"GET /console/federation", "/console/federation", staff}, // links with other instances: the center's staff
+	{"GET /console/federation/{id}", "/console/federation/{link}", staff},
+	{"GET /api/v1/federation/links", "/api/v1/federation/links", staff},
+	{"GET /api/v1/federation/links/{id}", "/api/v1/federation/links/{link}", staff},
 	{"GET /console/training/exercises", "/console/training/exercises", signedIn}, // each those its organisations take part in
 	{"GET /console/training/exercises/new", "/console/training/exercises/new", staff},
 	{"GET /console/training/exercises/{id}", "/console/training/exercises/{exercise_bank}", "----YYYY-"}, // the bank and BankCERT take part
@@ -585,6 +590,11 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 	one("paper", `SELECT id FROM governance_papers WHERE meeting_id = $1`, ids["meeting_held"])
 	one("certificate", `SELECT code FROM training_certificates WHERE enrolment_id = $1`, ids["enrolment_bank"])
 	ids["key_file"] = s.CenterKey.Fingerprint + ".asc"
+	link, err := s.Federation.Create(ctx, s.Identity("admin@localhost"), federation.NewLink{PeerOrgID: ids["bankcert"], PeerURL: "https://certhub.bank-cert.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids["link"] = link.ID
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"
 
 	// The reporter's report, routed to BankCERT, with a file attached.

@@ -30,6 +30,7 @@ import (
 	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/coordination/thread"
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/federation"
 	"github.com/certhub/certhub/internal/governance/assessment"
 	"github.com/certhub/certhub/internal/governance/council"
 	"github.com/certhub/certhub/internal/governance/maturity"
@@ -174,6 +175,8 @@ type Core struct {
 	// Maturity is each CERT's SIM3 maturity: self-assessments, peer
 	// reviews, the history of levels.
 	Maturity *maturity.Service
+	// Federation is the links with other certhub instances.
+	Federation *federation.Service
 	// IntelDigests mails each constituent what was routed to it.
 	IntelDigests *inteldigest.Sender
 	CenterKey    *pgp.CenterKey
@@ -333,6 +336,10 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Telemetry.Register(c.Queue)
 	c.Auth.AllowForeignTokens(telemetry.TokenPrefix)
 	c.Situation = situation.NewService(c.DB, situationSources{c: c}, cfg.Now)
+	c.Federation = federation.NewService(federation.Options{DB: c.DB, Orgs: c.Directory, Accounts: c.Auth, Intel: federationIntel{intel: c.Intel},
+		Key: c.CenterKey, PublicKey: c.CenterKey.Public, Fingerprint: c.CenterKey.Fingerprint, CenterName: cfg.CenterName,
+		BaseURL: c.baseURL(""), Now: cfg.Now, Log: cfg.Logger})
+	c.Federation.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, db: c.DB, now: cfg.Now, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })
 	return c, nil
@@ -475,6 +482,7 @@ func (a *App) Start(ctx context.Context) error {
 		a.Auth.SetBaseURL(a.baseURL(ln.Addr().String()))
 		a.VDP.SetBaseURL(a.baseURL(ln.Addr().String()))
 		a.Advisory.SetBaseURL(a.baseURL(ln.Addr().String()))
+		a.Federation.SetBaseURL(a.baseURL(ln.Addr().String()))
 	}
 	a.server = &http.Server{
 		Handler:           a.handler,

@@ -23,6 +23,7 @@ import (
 	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/coordination/thread"
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/federation"
 	"github.com/certhub/certhub/internal/governance/assessment"
 	"github.com/certhub/certhub/internal/governance/council"
 	"github.com/certhub/certhub/internal/governance/maturity"
@@ -55,7 +56,7 @@ func (a *App) routes() error {
 	// reads it against the same clock, whatever the server's says.
 	a.Sessions = auth.NewSessionManager(auth.NewSessionStore(a.DB, time.Now), secure)
 	rd, err := web.NewRenderer(a.Sessions, cfg.CenterName, a.Log, directory.Templates(), account.Templates(), admin.Templates(), vdppages.Templates(),
-		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates(), maturity.Templates(), hygiene.Templates(), telemetry.Templates(), situation.Templates())
+		advisory.Templates(), site.Templates(), intelpages.Templates(), procurementpages.Templates(), coordination.Templates(), incident.Templates(), thread.Templates(), training.Templates(), council.Templates(), reporting.Templates(), assessment.Templates(), maturity.Templates(), hygiene.Templates(), telemetry.Templates(), situation.Templates(), federation.Templates())
 	if err != nil {
 		return err
 	}
@@ -97,6 +98,7 @@ func (a *App) routes() error {
 	telemetry.NewAPI(a.Telemetry).Register(rt, api)
 	situation.NewAPI(a.Situation).Register(rt, api)
 	maturity.NewAPI(a.Maturity).Register(rt, api)
+	federation.NewAPI(a.Federation).Register(rt, api)
 	taxii.New(a.Intel, a.Auth, a.DB, a.Cfg.CenterName, a.Cfg.Now).Register(rt)
 	rt.Handle("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	rt.NotFound = func(w http.ResponseWriter, r *http.Request, status int) {
@@ -130,6 +132,7 @@ func (a *App) routes() error {
 	telemetry.NewPages(a.Telemetry, a.Directory, rd).Register(rt)
 	situation.NewPages(a.Situation, rd).Register(rt)
 	maturity.NewPages(a.Maturity, a.Directory, rd).Register(rt)
+	federation.NewPages(a.Federation, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)

@@ -126,6 +126,19 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		f.Add("tlp", "CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
 		return f.Err()
 	}
+	ceiling, err := s.peerCeiling(ctx, src)
+	if err != nil {
+		return err
+	}
+	// above reports whether a marking (the input's own, else the load's)
+	// is above a peer's ceiling, and says so.
+	above := func(line int, what, marking string) (observable.Rejection, bool) {
+		m := tlp.Label(cmp.Or(marking, string(l)))
+		if ceiling == "" || tlp.Within(m, ceiling) {
+			return observable.Rejection{}, false
+		}
+		return observable.Rejection{Line: line, Message: fmt.Sprintf("%s: marked %s, above the link's ceiling %s", what, m, ceiling)}, true
+	}
 	input := &countingReader{r: r, n: &res.read}
 	br := bufio.NewReaderSize(input, 256<<10)
 	format, mapping, err := ingest.Detect(br, o.Format, o.Mapping, o.Report)
@@ -196,6 +209,11 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 			if items++; items <= skip {
 				return nil
 			}
+			if rj, ok := above(rec.Line, rec.Observable.Value, rec.TLP); ok {
+				reject(rj)
+				counted()
+				return nil
+			}
 			if name := warn.Match(rec.Observable); name != "" {
 				reject(observable.Rejection{Line: rec.Line, Message: rec.Observable.Value + ": known benign (" + name + ")"})
 				counted()
@@ -210,6 +228,11 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 		}
 		keep := func(obj observable.Object) error {
 			if items++; items <= skip {
+				return nil
+			}
+			if rj, ok := above(obj.Line, obj.ID, obj.TLP); ok {
+				reject(rj)
+				counted()
 				return nil
 			}
 			counted()
@@ -538,4 +561,21 @@ func (r Result) Summary() string {
 	return "ingested " + strconv.Itoa(r.Total()) + " indicators (new " + strconv.Itoa(r.New) + ", updated " + strconv.Itoa(r.Updated) +
 		", rejected " + strconv.Itoa(r.Rejected) + ") in " + strconv.FormatFloat(secs, 'f', 2, 64) + " s (" +
 		strconv.FormatFloat(rate, 'f', 0, 64) + "/s)"
+}
+
+// peerCeiling is the TLP ceiling of the link src reads a peer through (""
+// for a source that is not a peer's).
+func (s *Service) peerCeiling(ctx context.Context, src Source) (tlp.Label, error) {
+	var c string
+	err := s.db.QueryRow(ctx, `SELECT ceiling FROM intel_peers WHERE source_num = $1`, src.num).Scan(&c)
+	switch {
+	case errors.Is(err, db.ErrNoRows):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("intel: the source's link: %w", err)
+	}
+	if l := tlp.Label(c); l.Valid() {
+		return l, nil
+	}
+	return tlp.Clear, nil // fail closed
 }

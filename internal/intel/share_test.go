@@ -275,8 +275,6 @@ func TestAccessMatrix(t *testing.T) {
 	})
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // testPeople are the accounts a test names.
 type testPeople []auth.User
 

@@ -30,6 +30,7 @@ var ownerDirs = map[string][]string{
 	"governance":   {"internal/governance"},
 	"hygiene":      {"internal/hygiene"},
 	"telemetry":    {"internal/telemetry"},
+	"federation":   {"internal/federation"},
 }
 
 var (

@@ -9,6 +9,7 @@ import (
 	advisory "github.com/certhub/certhub/internal/advisory/migrations"
 	coordination "github.com/certhub/certhub/internal/coordination/migrations"
 	directory "github.com/certhub/certhub/internal/directory/migrations"
+	federation "github.com/certhub/certhub/internal/federation/migrations"
 	governance "github.com/certhub/certhub/internal/governance/migrations"
 	hygiene "github.com/certhub/certhub/internal/hygiene/migrations"
 	intel "github.com/certhub/certhub/internal/intel/migrations"
@@ -35,6 +36,7 @@ var Owners = []struct {
 	{"governance", governance.FS},
 	{"hygiene", hygiene.FS},
 	{"telemetry", telemetry.FS},
+	{"federation", federation.FS},
 }
 
 var merged = func() fs.FS {

@@ -38,9 +38,10 @@ func TestUpsertJournalMigration(t *testing.T) {
 	if _, err := d.Exec(ctx, db.TranslateDDL(db.SQLite, string(asnTable))); err != nil {
 		t.Fatal(err)
 	}
-	// And it writes the audit log in lanes (0051) and a run's checkpoint
-	// and attempt (0052, 0056), taken away again below.
-	for _, name := range []string{"0051_audit_lanes.sql", "0052_intel_run_inputs.sql", "0056_intel_run_attempts.sql"} {
+	// And it writes the audit log in lanes (0051), a run's checkpoint and
+	// attempt (0052, 0056) and reads a source's peer (0057), taken away
+	// again below.
+	for _, name := range []string{"0051_audit_lanes.sql", "0052_intel_run_inputs.sql", "0056_intel_run_attempts.sql", "0057_intel_peers.sql"} {
 		ddl, err := fs.ReadFile(schema.Migrations(), name)
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +85,7 @@ func TestUpsertJournalMigration(t *testing.T) {
 		`ALTER TABLE audit_log DROP COLUMN lane`, `ALTER TABLE audit_log DROP COLUMN lane_seq`, `DROP TABLE intel_run_inputs`,
 		`DROP INDEX intel_runs_running`, `ALTER TABLE intel_runs DROP COLUMN heartbeat_at`, `ALTER TABLE intel_runs DROP COLUMN resume_items`,
 		`ALTER TABLE intel_runs DROP COLUMN resume_rejected`, `ALTER TABLE intel_runs DROP COLUMN input_chunks`, `ALTER TABLE intel_runs DROP COLUMN options`,
-		`ALTER TABLE intel_runs DROP COLUMN attempt`} {
+		`ALTER TABLE intel_runs DROP COLUMN attempt`, `DROP TABLE intel_peers`} {
 		if _, err := d.Exec(ctx, undo); err != nil {
 			t.Fatal(err)
 		}

@@ -38,6 +38,10 @@ type Viewer struct {
 	children map[string]bool
 	owned    []int64 // sources the caller's organisations own
 	named    []int64 // sources whose RED the caller is named to read
+	// A peer instance's account reads nothing above its link's ceiling and
+	// nothing its own instance sent (echo: the source that pulls from it).
+	ceiling tlp.Label
+	echo    []int64
 }
 
 // All reports whether the viewer reads everything (staff).
@@ -99,6 +103,9 @@ func (v *Viewer) collectionReach(c Collection) (tlp.Reach, bool) {
 // Reads reports whether the viewer reads an object marked label in c,
 // reported by the source numbered source (0 when none: a route).
 func (v *Viewer) Reads(c Collection, label string, source int64) bool {
+	if !v.crosses(label, source) {
+		return false
+	}
 	if v.all || (source != 0 && slices.Contains(v.named, source)) {
 		return true
 	}
@@ -116,6 +123,30 @@ func (v *Viewer) Where(c Collection, tlpCol, sourceCol string, args *db.Args) st
 	if v.all {
 		return ""
 	}
+	cond := v.where(c, tlpCol, sourceCol, args)
+	if v.ceiling != "" {
+		cond += " AND " + tlp.WhereWithin(tlpCol, v.ceiling)
+	}
+	if len(v.echo) > 0 && sourceCol != "" {
+		cond += " AND (" + sourceCol + " IS NULL OR " + sourceCol + " NOT IN (" + db.In(args, v.echo) + "))"
+	}
+	return cond
+}
+
+// crosses reports whether an object marked label from source (0: none)
+// may go to the viewer as far as a peer's link allows: always, for anyone
+// else.
+func (v *Viewer) crosses(label string, source int64) bool {
+	if v.ceiling != "" && !tlp.Within(tlp.Label(label), v.ceiling) {
+		return false
+	}
+	return source == 0 || !slices.Contains(v.echo, source)
+}
+
+// Peer reports whether the viewer reads for a linked instance.
+func (v *Viewer) Peer() bool { return v.ceiling != "" }
+
+func (v *Viewer) where(c Collection, tlpCol, sourceCol string, args *db.Args) string {
 	out := tlp.Reaches{}
 	or := func(r tlp.Reach, cond string) {
 		if out[r] != "" {
@@ -139,6 +170,9 @@ func (v *Viewer) Where(c Collection, tlpCol, sourceCol string, args *db.Args) st
 // label: as a member of org (RecipientOrg), or of its parent CERT
 // (Constituent).
 func (v *Viewer) RoutedTo(org, label string) bool {
+	if !v.crosses(label, 0) {
+		return false
+	}
 	reach := tlp.Reach(-1)
 	switch {
 	case v.all:

@@ -12,6 +12,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
 // Audiences of collections.
@@ -112,7 +113,39 @@ func (st *Store) Viewer(ctx context.Context, id *auth.Identity) (*Viewer, error)
 			v.owned = append(v.owned, num)
 		}
 	}
-	return v, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return v, st.peer(ctx, v, id.User.ID)
+}
+
+// peer applies the links of the instances id's account reads for: the
+// lowest ceiling of them, and none of what they sent.
+func (st *Store) peer(ctx context.Context, v *Viewer, userID string) error {
+	rows, err := st.db.Query(ctx, `SELECT ceiling, source_num FROM intel_peers WHERE user_id = $1`, userID)
+	if err != nil {
+		return fmt.Errorf("intel: the viewer's links: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ceiling string
+		var source *int64
+		if err := rows.Scan(&ceiling, &source); err != nil {
+			return err
+		}
+		l := tlp.Label(ceiling)
+		if !l.Valid() {
+			l = tlp.Clear // fail closed
+		}
+		if v.ceiling == "" || v.ceiling.MoreRestrictive(l) {
+			v.ceiling = l
+		}
+		if source != nil {
+			v.echo = append(v.echo, *source)
+		}
+	}
+	return rows.Err()
 }
 
 // Built-in collections.

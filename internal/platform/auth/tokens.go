@@ -61,32 +61,55 @@ func (s *Service) CreateToken(ctx context.Context, caller *Identity, userID stri
 		e := t.ExpiresAt.UTC().Truncate(time.Microsecond)
 		t.ExpiresAt = &e
 	}
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		u, err := getUser(ctx, tx, "id = $1", userID)
-		if err != nil {
-			return err
-		}
-		if u.Disabled {
-			return errs.Conflict("the user is disabled")
-		}
-		if slices.Contains(t.Scopes, ScopeAdmin) && u.PlatformRole != PlatformAdmin {
-			return &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
-				Fields: []errs.FieldError{{Field: "scopes", Message: "admin scope is only for platform administrators"}}}
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, name, prefix, hash, expires_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, userID, t.Name, prefix, hash, t.ExpiresAt, now, now); err != nil {
-			return fmt.Errorf("auth: create token: %w", err)
-		}
-		if err := saveTokenScopes(ctx, tx, t); err != nil {
-			return fmt.Errorf("auth: create token: %w", err)
-		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "token.create", ObjectType: "token", ObjectID: t.ID,
-			Summary: fmt.Sprintf("created API token %q (%s) for %s", t.Name, scopesString(t.Scopes), u.Email), After: t})
-	})
+	err := s.db.Write(ctx, func(tx *db.Tx) error { return s.insertToken(ctx, tx, t, hash) })
 	if err != nil {
 		return Token{}, "", err
 	}
 	return t, raw, nil
+}
+
+// CreateTokenTx issues a token inside tx, for a change that makes an
+// account and its token together (a federation link's peer account); the
+// caller has checked who may.
+func (s *Service) CreateTokenTx(ctx context.Context, tx *db.Tx, userID string, in NewToken) (Token, string, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if len(in.Scopes) == 0 {
+		in.Scopes = []Scope{ScopeRead}
+	}
+	slices.Sort(in.Scopes)
+	in.Scopes = slices.Compact(in.Scopes)
+	now := s.now()
+	raw, hash, prefix := newToken()
+	t := Token{ID: db.NewID(), UserID: userID, Name: in.Name, Prefix: prefix, Scopes: in.Scopes, ExpiresAt: in.ExpiresAt, CreatedAt: now, UpdatedAt: now}
+	if err := s.insertToken(ctx, tx, t, hash); err != nil {
+		return Token{}, "", err
+	}
+	return t, raw, nil
+}
+
+// insertToken stores a new token, checked against its user, and audits it.
+func (s *Service) insertToken(ctx context.Context, tx *db.Tx, t Token, hash string) error {
+	now, userID, prefix := t.CreatedAt, t.UserID, t.Prefix
+	u, err := getUser(ctx, tx, "id = $1", userID)
+	if err != nil {
+		return err
+	}
+	if u.Disabled {
+		return errs.Conflict("the user is disabled")
+	}
+	if slices.Contains(t.Scopes, ScopeAdmin) && u.PlatformRole != PlatformAdmin {
+		return &errs.Error{Kind: errs.KindInvalid, Message: "the input is not valid",
+			Fields: []errs.FieldError{{Field: "scopes", Message: "admin scope is only for platform administrators"}}}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, user_id, name, prefix, hash, expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, userID, t.Name, prefix, hash, t.ExpiresAt, now, now); err != nil {
+		return fmt.Errorf("auth: create token: %w", err)
+	}
+	if err := saveTokenScopes(ctx, tx, t); err != nil {
+		return fmt.Errorf("auth: create token: %w", err)
+	}
+	return audit.Record(ctx, tx, now, audit.Event{Action: "token.create", ObjectType: "token", ObjectID: t.ID,
+		Summary: fmt.Sprintf("created API token %q (%s) for %s", t.Name, scopesString(t.Scopes), u.Email), After: t})
 }
 
 // ListTokens returns userID's tokens, newest first.
@@ -122,28 +145,35 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID string) (Toke
 	var t Token
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
 		var err error
-		t, err = scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE id = $1 AND user_id = $2`, tokenID, userID))
-		if errors.Is(err, db.ErrNoRows) {
-			return errs.NotFound("token not found")
-		}
-		if err == nil {
-			t, err = withScopes(ctx, tx, t)
-		}
-		if err != nil {
-			return fmt.Errorf("auth: revoke token: %w", err)
-		}
-		if t.RevokedAt != nil {
-			return nil
-		}
-		now := s.now()
-		t.RevokedAt, t.UpdatedAt = &now, now
-		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = $2, updated_at = $2 WHERE id = $1`, t.ID, now); err != nil {
-			return fmt.Errorf("auth: revoke token: %w", err)
-		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "token.revoke", ObjectType: "token", ObjectID: t.ID,
-			Summary: fmt.Sprintf("revoked API token %q", t.Name)})
+		t, err = s.RevokeTokenTx(ctx, tx, userID, tokenID)
+		return err
 	})
 	return t, err
+}
+
+// RevokeTokenTx ends one of userID's tokens inside tx (nothing when it has
+// ended already).
+func (s *Service) RevokeTokenTx(ctx context.Context, tx *db.Tx, userID, tokenID string) (Token, error) {
+	t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE id = $1 AND user_id = $2`, tokenID, userID))
+	if errors.Is(err, db.ErrNoRows) {
+		return t, errs.NotFound("token not found")
+	}
+	if err == nil {
+		t, err = withScopes(ctx, tx, t)
+	}
+	if err != nil {
+		return t, fmt.Errorf("auth: revoke token: %w", err)
+	}
+	if t.RevokedAt != nil {
+		return t, nil
+	}
+	now := s.now()
+	t.RevokedAt, t.UpdatedAt = &now, now
+	if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = $2, updated_at = $2 WHERE id = $1`, t.ID, now); err != nil {
+		return t, fmt.Errorf("auth: revoke token: %w", err)
+	}
+	return t, audit.Record(ctx, tx, now, audit.Event{Action: "token.revoke", ObjectType: "token", ObjectID: t.ID,
+		Summary: fmt.Sprintf("revoked API token %q", t.Name)})
 }
 
 // AuthenticateToken returns the identity behind a bearer token.

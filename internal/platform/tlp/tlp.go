@@ -143,6 +143,26 @@ func Where(col string, reach Reaches) string {
 	return "(" + strings.Join(or, " OR ") + ")"
 }
 
+// Within reports whether l may cross a boundary whose ceiling is the most
+// restrictive label agreed for it (a federation link's): no label above it,
+// and no value that is not a label (fail closed).
+func Within(l, ceiling Label) bool { return l.Valid() && ceiling.Valid() && l.rank() <= ceiling.rank() }
+
+// WhereWithin is Within as SQL over column col: the labels up to ceiling,
+// written as literals ("FALSE" for an invalid ceiling).
+func WhereWithin(col string, ceiling Label) string {
+	var in []string
+	for _, l := range Labels {
+		if Within(l, ceiling) {
+			in = append(in, "'"+string(l)+"'")
+		}
+	}
+	if len(in) == 0 {
+		return "FALSE"
+	}
+	return col + " IN (" + strings.Join(in, ", ") + ")"
+}
+
 // stix20 are the STIX 2.1 marking definitions of the TLP 2.0 labels
 // (extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d).
 var stix20 = map[Label]string{

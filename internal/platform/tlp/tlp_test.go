@@ -120,3 +120,26 @@ func evalWhere(t *testing.T, sql string, l Label, held map[string]bool) bool {
 	}
 	return false
 }
+
+// A ceiling lets through its own label and those below it, nothing above
+// and nothing that is not a label; WhereWithin says the same in SQL.
+func TestWithin(t *testing.T) {
+	for ci, ceiling := range Labels {
+		sql := WhereWithin("tlp", ceiling)
+		for li, l := range Labels {
+			want := li <= ci
+			if Within(l, ceiling) != want {
+				t.Errorf("Within(%s, %s) = %v", l, ceiling, !want)
+			}
+			if strings.Contains(sql, "'"+string(l)+"'") != want {
+				t.Errorf("WhereWithin(%s) = %s: %s kept %v", ceiling, sql, l, !want)
+			}
+		}
+		if Within("BOGUS", ceiling) || Within(ceiling, "BOGUS") {
+			t.Errorf("an unknown label crosses the ceiling %s", ceiling)
+		}
+	}
+	if got := WhereWithin("tlp", "BOGUS"); got != "FALSE" {
+		t.Errorf("WhereWithin of no label = %s", got)
+	}
+}

@@ -1,0 +1,96 @@
+package federation
+
+import (
+	"net/http"
+
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/httpx"
+)
+
+// API serves the links' JSON API.
+type API struct{ s *Service }
+
+// NewAPI makes the handlers.
+func NewAPI(s *Service) *API { return &API{s: s} }
+
+// Register adds the routes, each behind protect.
+func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler) {
+	h := func(pattern string, f httpx.HandlerFunc) { rt.Handle(pattern, protect(httpx.API(f))) }
+	h("GET /api/v1/federation/links", a.list)
+	h("POST /api/v1/federation/links", a.create)
+	h("GET /api/v1/federation/links/{id}", a.get)
+	h("POST /api/v1/federation/links/{id}/accept", a.accept)
+	h("POST /api/v1/federation/links/{id}/revoke", a.revoke)
+}
+
+// maxBody bounds a request: a document and its signature, with room.
+const maxBody = maxDocument + maxSignature + 16<<10
+
+func (a *API) list(w http.ResponseWriter, r *http.Request) error {
+	list, err := a.s.Links(r.Context(), auth.FromContext(r.Context()))
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, list, "")
+	return nil
+}
+
+func (a *API) create(w http.ResponseWriter, r *http.Request) error {
+	var in NewLink
+	if err := httpx.DecodeJSON(w, r, &in, maxBody); err != nil {
+		return err
+	}
+	l, err := a.s.Create(r.Context(), auth.FromContext(r.Context()), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/federation/links/"+l.ID)
+	httpx.WriteJSON(w, http.StatusCreated, l)
+	return nil
+}
+
+func (a *API) get(w http.ResponseWriter, r *http.Request) error {
+	v, err := a.s.Get(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// AcceptInput is the peer's answer to our offer.
+type AcceptInput struct {
+	Document    Envelope `json:"document"`
+	Fingerprint string   `json:"peer_fingerprint"`
+}
+
+func (a *API) accept(w http.ResponseWriter, r *http.Request) error {
+	var in AcceptInput
+	if err := httpx.DecodeJSON(w, r, &in, maxBody); err != nil {
+		return err
+	}
+	l, err := a.s.Accept(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in.Document, in.Fingerprint)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// RevokeInput says why a link ends.
+type RevokeInput struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) revoke(w http.ResponseWriter, r *http.Request) error {
+	var in RevokeInput
+	if err := httpx.DecodeJSON(w, r, &in, 16<<10); err != nil {
+		return err
+	}
+	l, err := a.s.Revoke(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in.Reason)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, l)
+	return nil
+}

@@ -1,0 +1,276 @@
+package federation_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/certhub/certhub/internal/app"
+	"github.com/certhub/certhub/internal/apptest"
+	"github.com/certhub/certhub/internal/federation"
+	"github.com/certhub/certhub/internal/platform/auth"
+)
+
+func TestMain(m *testing.M) { apptest.Main(m) }
+
+// instance is one certhub with its administrator's token.
+type instance struct {
+	*apptest.Server
+	name, admin string
+}
+
+func start(t *testing.T, name string) instance {
+	// Each its own data (its own center key), not the shared template's.
+	s := apptest.Start(t, apptest.Options{Demo: true, Configure: func(c *app.Config) { c.CenterName = name }})
+	return instance{Server: s, name: name, admin: s.Token("admin@localhost", auth.ScopeRead, auth.ScopeWrite, auth.ScopeAdmin)}
+}
+
+// link makes an active link between a (offering) and b (answering), each
+// naming the other by an organisation of its directory; it answers the
+// link's id on each side.
+func link(t *testing.T, a instance, aPeer string, b instance, bPeer string, aCeiling, bCeiling string) (string, string) {
+	t.Helper()
+	r := a.API("POST", "/api/v1/federation/links", a.admin, map[string]any{"peer_org_id": a.OrgID(aPeer), "peer_url": b.URL,
+		"shares": []string{"intel", "csaf"}, "tlp_ceiling": aCeiling})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("%s offers: %d %s", a.name, r.Status, r.Body)
+	}
+	offer := r.JSON(t)
+	if offer["status"] != federation.Offered || offer["document"] == nil {
+		t.Fatalf("%s's offer: %s", a.name, r.Body)
+	}
+	r = b.API("POST", "/api/v1/federation/links", b.admin, map[string]any{"peer_org_id": b.OrgID(bPeer), "document": offer["document"],
+		"peer_fingerprint": a.CenterKey.Fingerprint, "shares": []string{"intel"}, "tlp_ceiling": bCeiling})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("%s answers: %d %s", b.name, r.Status, r.Body)
+	}
+	answer := r.JSON(t)
+	if answer["status"] != federation.Active {
+		t.Fatalf("%s's answer: %s", b.name, r.Body)
+	}
+	r = a.API("POST", "/api/v1/federation/links/"+offer["id"].(string)+"/accept", a.admin, map[string]any{"document": answer["document"],
+		"peer_fingerprint": b.CenterKey.Fingerprint})
+	if r.Status != http.StatusOK || r.JSON(t)["status"] != federation.Active {
+		t.Fatalf("%s accepts: %d %s", a.name, r.Status, r.Body)
+	}
+	return offer["id"].(string), answer["id"].(string)
+}
+
+// pull fetches, now, what the link brings from the peer.
+func (in instance) pull(t *testing.T, linkID string) map[string]any {
+	t.Helper()
+	v := in.API("GET", "/api/v1/federation/links/"+linkID, in.admin, nil).JSON(t)
+	st, _ := v["intel"].(map[string]any)
+	if st == nil {
+		t.Fatalf("%s's link pulls nothing: %v", in.name, v)
+	}
+	if _, err := in.Intel.Pull(context.Background(), st["source_id"].(string), ""); err != nil {
+		t.Logf("%s's pull: %v", in.name, err)
+	}
+	if _, err := in.Federation.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return in.API("GET", "/api/v1/federation/links/"+linkID, in.admin, nil).JSON(t)
+}
+
+// sources answers which sources an instance knows value from ("" when
+// it does not know it).
+func (in instance) sources(t *testing.T, value string) string {
+	t.Helper()
+	r := in.API("POST", "/api/v1/intel/lookup", in.admin, map[string]any{"values": []string{value}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("%s's lookup: %d %s", in.name, r.Status, r.Body)
+	}
+	var out struct {
+		Matches []struct {
+			Sources []string `json:"sources"`
+		} `json:"matches"`
+	}
+	if err := json.Unmarshal(r.Body, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Matches) == 0 {
+		return ""
+	}
+	s := out.Matches[0].Sources
+	slices.Sort(s)
+	return strings.Join(s, ", ")
+}
+
+func (in instance) ingest(t *testing.T, source, tlp, body string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", in.URL+"/api/v1/intel/ingest?source="+url.QueryEscape(source)+"&tlp="+url.QueryEscape(tlp), strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+in.admin)
+	req.Header.Set("Content-Type", "text/plain")
+	if r := in.Do(http.DefaultClient, req); r.Status != http.StatusOK {
+		t.Fatalf("%s ingests: %d %s", in.name, r.Status, r.Body)
+	}
+}
+
+// Three instances: the national CERT's and two sectoral CERTs'. Each
+// sectoral CERT links with the national one by signed documents; the
+// intelligence each shares reaches the others through the national
+// instance, attributed, never above the ceiling, never back to where it
+// came from; a document tampered with, signed by another key, meant for
+// another instance or sent twice is refused; a revoked link carries
+// nothing more, and what it brought stays attributed.
+func TestThreeInstances(t *testing.T) {
+	national, bank, power := start(t, "National CERT"), start(t, "Banking Sector CERT"), start(t, "Power Sector CERT")
+
+	// Refusals first, with an offer from the national CERT to the bank.
+	r := national.API("POST", "/api/v1/federation/links", national.admin, map[string]any{"peer_org_id": national.OrgID("Banking Sector CERT"),
+		"peer_url": bank.URL, "tlp_ceiling": "AMBER"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("offer: %d %s", r.Status, r.Body)
+	}
+	offer := r.JSON(t)
+	doc := offer["document"].(map[string]any)
+	answer := func(in instance, d map[string]any, fingerprint string) apptest.Response {
+		return in.API("POST", "/api/v1/federation/links", in.admin, map[string]any{"peer_org_id": in.OrgID("National CERT"),
+			"document": d, "peer_fingerprint": fingerprint})
+	}
+	tampered := map[string]any{"document": strings.Replace(doc["document"].(string), `"AMBER"`, `"RED"`, 1), "signature": doc["signature"]}
+	for _, tt := range []struct {
+		name string
+		in   instance
+		doc  map[string]any
+		fp   string
+		want string
+	}{
+		{"tampered with", bank, tampered, "", "signature does not verify"},
+		{"another key expected", bank, doc, power.CenterKey.Fingerprint, "not " + power.CenterKey.Fingerprint},
+		{"meant for another instance", power, doc, "", "is for " + bank.URL},
+		{"not a document", bank, map[string]any{"document": "{\"type\":1}", "signature": "x"}, "", "is not a link document"},
+	} {
+		r := answer(tt.in, tt.doc, tt.fp)
+		p := apptest.Problem(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(fmt.Sprint(p["errors"]), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, p["errors"], tt.want)
+		}
+	}
+	// The bank answers properly (its own ceiling AMBER+STRICT: the link's
+	// is the lower, AMBER); the same document again is a replay.
+	r = bank.API("POST", "/api/v1/federation/links", bank.admin, map[string]any{"peer_org_id": bank.OrgID("National CERT"),
+		"document": doc, "peer_fingerprint": national.CenterKey.Fingerprint, "shares": []string{"intel"}, "tlp_ceiling": "AMBER+STRICT"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("the bank answers: %d %s", r.Status, r.Body)
+	}
+	bankAnswer := r.JSON(t)
+	if bankAnswer["effective_tlp_ceiling"] != "AMBER" || bankAnswer["peer_fingerprint"] != national.CenterKey.Fingerprint {
+		t.Fatalf("the bank's link: %s", r.Body)
+	}
+	apptest.Problem(t, answer(bank, doc, ""), http.StatusConflict)
+	nbLink, bnLink := offer["id"].(string), bankAnswer["id"].(string)
+	// The national CERT accepts; a tampered answer first is refused and
+	// recorded on the link.
+	ad := bankAnswer["document"].(map[string]any)
+	bad := map[string]any{"document": ad["document"].(string) + " ", "signature": ad["signature"]}
+	apptest.Problem(t, national.API("POST", "/api/v1/federation/links/"+nbLink+"/accept", national.admin, map[string]any{"document": bad}),
+		http.StatusUnprocessableEntity)
+	r = national.API("POST", "/api/v1/federation/links/"+nbLink+"/accept", national.admin, map[string]any{"document": ad})
+	if r.Status != http.StatusOK {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
+	apptest.Problem(t, national.API("POST", "/api/v1/federation/links/"+nbLink+"/accept", national.admin, map[string]any{"document": ad}),
+		http.StatusConflict)
+	v := national.API("GET", "/api/v1/federation/links/"+nbLink, national.admin, nil).JSON(t)
+	if fmt.Sprint(v["events"]) == "" || !strings.Contains(fmt.Sprint(v["events"]), "refused") || v["effective_tlp_ceiling"] != "AMBER" {
+		t.Fatalf("the national side of the link: %v", v)
+	}
+	npLink, pnLink := link(t, national, "Power Sector CERT", power, "National CERT", "AMBER", "AMBER")
+
+	// Only administrators manage links; staff read them; others do not
+	// learn they exist.
+	coord := national.Token("coordinator@cc.example")
+	if r := national.API("GET", "/api/v1/federation/links", coord, nil); r.Status != http.StatusOK {
+		t.Errorf("a coordinator lists the links: %d", r.Status)
+	}
+	if r := national.API("GET", "/api/v1/federation/links/"+nbLink, coord, nil); r.Status != http.StatusOK || r.JSON(t)["document"] != nil {
+		t.Errorf("a coordinator reads a link, without its document: %d %s", r.Status, r.Body)
+	}
+	apptest.Problem(t, national.API("POST", "/api/v1/federation/links/"+nbLink+"/revoke", coord, map[string]any{"reason": "no"}), http.StatusForbidden)
+	apptest.Problem(t, national.API("GET", "/api/v1/federation/links", national.Token("analyst@bank-cert.example"), nil), http.StatusNotFound)
+
+	// The bank's intelligence: GREEN crosses, AMBER+STRICT stays home.
+	bank.ingest(t, "bank-sensors", "GREEN", "198.51.100.201\nbank-phish.example\n")
+	bank.ingest(t, "bank-sensors", "AMBER+STRICT", "198.51.100.202\n")
+	national.pull(t, nbLink)
+	if got := national.sources(t, "198.51.100.201"); got != "Federation: Banking Sector CERT" {
+		t.Errorf("the national CERT knows the bank's GREEN address from %q", got)
+	}
+	if got := national.sources(t, "198.51.100.202"); got != "" {
+		t.Errorf("the bank's AMBER+STRICT address crossed a link of AMBER: %q", got)
+	}
+	// The national CERT's own, with the bank's: the power CERT gets both;
+	// the bank gets the national one, not its own back.
+	national.ingest(t, "national-sensors", "GREEN", "203.0.113.77\n")
+	power.pull(t, pnLink)
+	if got := power.sources(t, "198.51.100.201"); got != "Federation: National CERT" {
+		t.Errorf("the power CERT knows the bank's address from %q", got)
+	}
+	if got := power.sources(t, "203.0.113.77"); got != "Federation: National CERT" {
+		t.Errorf("the power CERT knows the national address from %q", got)
+	}
+	lv := bank.pull(t, bnLink)
+	if got := bank.sources(t, "203.0.113.77"); got != "Federation: National CERT" {
+		t.Errorf("the bank knows the national address from %q", got)
+	}
+	if got := bank.sources(t, "198.51.100.201"); got != "bank-sensors" {
+		t.Errorf("the bank's own address came back to it: %q", got)
+	}
+	if lv["last_ok_at"] == nil || lv["last_error"] != nil {
+		t.Errorf("the bank's link after a pull that worked: %v", lv)
+	}
+	// And the power CERT's, back through the national instance to the bank.
+	power.ingest(t, "power-sensors", "GREEN", "192.0.2.150\n")
+	national.pull(t, npLink)
+	bank.pull(t, bnLink)
+	if got := bank.sources(t, "192.0.2.150"); got != "Federation: National CERT" {
+		t.Errorf("the bank knows the power CERT's address from %q", got)
+	}
+	national.pull(t, nbLink) // nothing the national CERT sent the bank comes back
+	if got := national.sources(t, "192.0.2.150"); got != "Federation: Power Sector CERT" {
+		t.Errorf("the national CERT knows the power address from %q", got)
+	}
+
+	// The national CERT revokes the bank's link: the bank's pulls fail (and
+	// its link says so), nothing more comes from the bank, what came stays.
+	apptest.Problem(t, national.API("POST", "/api/v1/federation/links/"+nbLink+"/revoke", national.admin, map[string]any{"reason": " "}),
+		http.StatusUnprocessableEntity)
+	r = national.API("POST", "/api/v1/federation/links/"+nbLink+"/revoke", national.admin, map[string]any{"reason": "The bank's instance is retired."})
+	if r.Status != http.StatusOK || r.JSON(t)["status"] != federation.Revoked {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	bank.ingest(t, "bank-sensors", "GREEN", "198.51.100.203\n")
+	national.ingest(t, "national-sensors", "GREEN", "203.0.113.78\n")
+	lv = bank.pull(t, bnLink)
+	if got := bank.sources(t, "203.0.113.78"); got != "" {
+		t.Errorf("the bank still gets the national CERT's intelligence: %q", got)
+	}
+	if e, _ := lv["last_error"].(string); !strings.Contains(e, "401") {
+		t.Errorf("the bank's link after the national CERT revoked it: %v", lv)
+	}
+	src, ok, err := national.Intel.PeerSource(context.Background(), nbLink)
+	if err != nil || !ok || src.Enabled {
+		t.Fatalf("the revoked link's source: %+v %v %v", src, ok, err)
+	}
+	if src.NextRunAt != nil {
+		t.Errorf("the revoked link's source is still scheduled at %v", src.NextRunAt)
+	}
+	if got := national.sources(t, "198.51.100.203"); got != "" {
+		t.Errorf("the bank's intelligence still flows after the revocation: %q", got)
+	}
+	if got := national.sources(t, "198.51.100.201"); got != "Federation: Banking Sector CERT" {
+		t.Errorf("what the bank sent is no longer attributed to it: %q", got)
+	}
+	// The audit chain has the link's life.
+	var n int
+	if err := national.DB.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE object_type = 'federation_link'`).Scan(&n); err != nil || n < 5 {
+		t.Errorf("audited link events: %d %v", n, err)
+	}
+}

@@ -1,0 +1,194 @@
+package federation
+
+import (
+	"context"
+	"embed"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/httpx"
+	"github.com/certhub/certhub/internal/web"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Templates are the links' pages.
+func Templates() web.Templates { return web.TemplatesIn("federation", templateFS) }
+
+func init() {
+	web.RegisterLabels(map[string]string{"offered": "Offered", "active": "Active", "revoked": "Revoked",
+		"intel": "Threat intelligence", "csaf": "CSAF advisories", "directory": "Directory records", "transfers": "Transfers",
+		"accepted": "Accepted", "refused": "Refused", "failed": "Failed", "recovered": "Recovered",
+		"field.peer_org_id": "Peer organisation", "field.peer_url": "Peer's address", "field.shares": "Shared",
+		"field.tlp_ceiling": "TLP ceiling", "field.collection": "Collection", "field.document": "Link document",
+		"field.peer_fingerprint": "Expected key fingerprint", "field.reason": "Reason"})
+}
+
+// Pages serves the console's federation pages.
+type Pages struct {
+	s  *Service
+	rd *web.Renderer
+}
+
+// NewPages makes the pages.
+func NewPages(s *Service, rd *web.Renderer) *Pages { return &Pages{s: s, rd: rd} }
+
+// Register adds the routes.
+func (p *Pages) Register(rt *httpx.Router) {
+	h := p.rd.SignedIn(rt)
+	h("GET /console/federation", p.list)
+	h("POST /console/federation", p.create)
+	h("GET /console/federation/{id}", p.link)
+	h("POST /console/federation/{id}", p.act)
+}
+
+type listData struct {
+	Links       []Link
+	Manages     bool
+	Orgs        []directory.Summary
+	Shares      []string
+	Labels      []string
+	Fingerprint string
+	BaseURL     string
+	Now         time.Time
+}
+
+func (p *Pages) list(w http.ResponseWriter, r *http.Request) error {
+	return p.renderList(w, r, http.StatusOK, web.Page{})
+}
+
+func (p *Pages) renderList(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	links, err := p.s.Links(ctx, id)
+	if err != nil {
+		return err
+	}
+	d := listData{Links: links, Manages: mayManage(id) == nil, Shares: Shares, Fingerprint: p.s.Fingerprint(), BaseURL: p.s.BaseURL(),
+		Now: p.s.now(), Labels: []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"}}
+	if d.Manages {
+		if d.Orgs, err = p.certs(ctx); err != nil {
+			return err
+		}
+	}
+	if page.Form == nil {
+		page.Form = url.Values{"shares": {ShareIntel, ShareCSAF}, "tlp_ceiling": {"AMBER"}, "collection": {"community"}}
+	}
+	page.Title, page.Section, page.Data = "Federation", "federation", d
+	p.rd.Render(w, r, status, "federation/links", page)
+	return nil
+}
+
+// certs are the organisations a peer can be: CERTs and the center.
+func (p *Pages) certs(ctx context.Context) ([]directory.Summary, error) {
+	all, err := p.s.orgs.All(ctx, auth.System("federation"), directory.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	var out []directory.Summary
+	for _, o := range all {
+		if o.Kind.IsCERT() {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	f := r.PostForm
+	in := NewLink{PeerOrgID: f.Get("peer_org_id"), PeerURL: f.Get("peer_url"), Shares: f["shares"], Ceiling: f.Get("tlp_ceiling"),
+		Collection: f.Get("collection"), Fingerprint: f.Get("peer_fingerprint")}
+	if text := strings.TrimSpace(f.Get("document")); text != "" {
+		e, err := decodeEnvelope(text)
+		if fe := web.FormRefusal(err); fe != nil {
+			return p.renderList(w, r, web.StatusOf(fe), web.Refused(f, fe))
+		}
+		in.Document = &e
+	}
+	l, err := p.s.Create(r.Context(), auth.FromContext(r.Context()), in)
+	if e := web.FormRefusal(err); e != nil {
+		return p.renderList(w, r, web.StatusOf(e), web.Refused(f, e))
+	}
+	if err != nil {
+		return err
+	}
+	msg := "Link offered: send the document below to the peer's administrators."
+	if l.Status == Active {
+		msg = "Link active: send the document below to the peer's administrators to complete it on their side."
+	}
+	p.rd.Flash(r, msg)
+	http.Redirect(w, r, "/console/federation/"+url.PathEscape(l.ID)+"#document", http.StatusSeeOther)
+	return nil
+}
+
+type linkData struct {
+	LinkView
+	Manages  bool
+	Lag      time.Duration
+	Answer   string // our document, as the peer pastes it
+	Now      time.Time
+	IntelURL string
+}
+
+func (p *Pages) link(w http.ResponseWriter, r *http.Request) error {
+	return p.renderLink(w, r, http.StatusOK, web.Page{})
+}
+
+func (p *Pages) renderLink(w http.ResponseWriter, r *http.Request, status int, page web.Page) error {
+	ctx, id := r.Context(), auth.FromContext(r.Context())
+	v, err := p.s.Get(ctx, id, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	now := p.s.now()
+	d := linkData{LinkView: v, Manages: mayManage(id) == nil, Lag: v.Lag(now).Truncate(time.Second), Now: now}
+	if v.Document != nil {
+		d.Answer = EnvelopeText(*v.Document)
+	}
+	if v.Intel != nil {
+		d.IntelURL = "/console/intel/sources/" + url.PathEscape(v.Intel.SourceID)
+	}
+	page.Title, page.Section, page.Data = "Link with "+v.PeerName, "federation", d
+	p.rd.Render(w, r, status, "federation/link", page)
+	return nil
+}
+
+func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	ctx, id, f := r.Context(), auth.FromContext(r.Context()), r.PostForm
+	linkID := r.PathValue("id")
+	var err error
+	var msg string
+	switch f.Get("action") {
+	case "accept":
+		var e Envelope
+		e, err = decodeEnvelope(f.Get("document"))
+		if err == nil {
+			_, err = p.s.Accept(ctx, id, linkID, e, f.Get("peer_fingerprint"))
+		}
+		msg = "The peer's answer is accepted: the link is active."
+	case "revoke":
+		_, err = p.s.Revoke(ctx, id, linkID, f.Get("reason"))
+		msg = "Link revoked: the peer's credential no longer works and nothing more is pulled from it."
+	default:
+		return &httpx.StatusError{Status: http.StatusBadRequest, Detail: "unknown action"}
+	}
+	if e := web.FormRefusal(err); e != nil {
+		return p.renderLink(w, r, web.StatusOf(e), web.Refused(f, e))
+	}
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, msg)
+	http.Redirect(w, r, "/console/federation/"+url.PathEscape(linkID), http.StatusSeeOther)
+	return nil
+}
