@@ -3,6 +3,7 @@ package federation
 import (
 	"net/http"
 
+	"github.com/certhub/certhub/internal/federation/linkdoc"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/httpx"
 )
@@ -24,7 +25,7 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 }
 
 // maxBody bounds a request: a document and its signature, with room.
-const maxBody = maxDocument + maxSignature + 16<<10
+const maxBody = linkdoc.MaxDocument + linkdoc.MaxSignature + 16<<10
 
 func (a *API) list(w http.ResponseWriter, r *http.Request) error {
 	list, err := a.s.Links(r.Context(), auth.FromContext(r.Context()))

@@ -3,6 +3,8 @@ package federation
 import (
 	"time"
 
+	"github.com/certhub/certhub/internal/federation/linkdoc"
+
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
@@ -13,16 +15,19 @@ const (
 	Revoked = "revoked" // ended here: nothing flows, what came stays attributed
 )
 
-// What a link may share, each way.
+// What a link may share, each way (linkdoc's names).
 const (
-	ShareIntel     = "intel"     // threat intelligence, over TAXII 2.1
-	ShareCSAF      = "csaf"      // the CSAF provider, for the other's aggregator
-	ShareDirectory = "directory" // directory records each side masters
-	ShareTransfers = "transfers" // incidents and reports handed over
+	ShareIntel     = linkdoc.ShareIntel
+	ShareCSAF      = linkdoc.ShareCSAF
+	ShareDirectory = linkdoc.ShareDirectory
+	ShareTransfers = linkdoc.ShareTransfers
 )
 
 // Shares lists what a link may share, in order.
-var Shares = []string{ShareIntel, ShareCSAF, ShareDirectory, ShareTransfers}
+var Shares = linkdoc.Shares
+
+// Envelope is a signed link document as it travels.
+type Envelope = linkdoc.Envelope
 
 // Link is this instance's side of a link with another certhub instance.
 type Link struct {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/federation/linkdoc"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/httpx"
 	"github.com/certhub/certhub/internal/web"
@@ -106,7 +107,7 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 	in := NewLink{PeerOrgID: f.Get("peer_org_id"), PeerURL: f.Get("peer_url"), Shares: f["shares"], Ceiling: f.Get("tlp_ceiling"),
 		Collection: f.Get("collection"), Fingerprint: f.Get("peer_fingerprint")}
 	if text := strings.TrimSpace(f.Get("document")); text != "" {
-		e, err := decodeEnvelope(text)
+		e, err := linkdoc.Decode(text)
 		if fe := web.FormRefusal(err); fe != nil {
 			return p.renderList(w, r, web.StatusOf(fe), web.Refused(f, fe))
 		}
@@ -150,7 +151,7 @@ func (p *Pages) renderLink(w http.ResponseWriter, r *http.Request, status int, p
 	now := p.s.now()
 	d := linkData{LinkView: v, Manages: mayManage(id) == nil, Lag: v.Lag(now).Truncate(time.Second), Now: now}
 	if v.Document != nil {
-		d.Answer = EnvelopeText(*v.Document)
+		d.Answer = linkdoc.EnvelopeText(*v.Document)
 	}
 	if v.Intel != nil {
 		d.IntelURL = "/console/intel/sources/" + url.PathEscape(v.Intel.SourceID)
@@ -171,7 +172,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 	switch f.Get("action") {
 	case "accept":
 		var e Envelope
-		e, err = decodeEnvelope(f.Get("document"))
+		e, err = linkdoc.Decode(f.Get("document"))
 		if err == nil {
 			_, err = p.s.Accept(ctx, id, linkID, e, f.Get("peer_fingerprint"))
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/certhub/certhub/internal/directory"
+	"github.com/certhub/certhub/internal/federation/linkdoc"
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
@@ -164,9 +165,9 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in NewLink) (Li
 		org = o
 	}
 	base := s.BaseURL()
-	var peer *Document
+	var peer *linkdoc.Document
 	if in.Document != nil {
-		d, err := Open(*in.Document, base, in.Fingerprint, now)
+		d, err := linkdoc.Open(*in.Document, base, in.Fingerprint, now)
 		if err != nil {
 			s.log.Warn("federation: a peer's document refused", "err", err)
 			return Link{}, err
@@ -177,10 +178,10 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in NewLink) (Li
 		peer = &d
 		l.PeerURL = d.Issuer.URL
 	} else {
-		if err := checkURL(in.PeerURL); err != nil {
+		if err := linkdoc.CheckURL(in.PeerURL); err != nil {
 			f.Add("peer_url", "the peer's address %v", err)
 		}
-		if sameURL(in.PeerURL, base) {
+		if linkdoc.SameURL(in.PeerURL, base) {
 			f.Add("peer_url", "is this instance")
 		}
 		l.PeerURL = strings.TrimRight(strings.TrimSpace(in.PeerURL), "/")
@@ -214,16 +215,16 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in NewLink) (Li
 			return err
 		}
 		l.userID, l.tokenID = u.ID, t.ID
-		d := Document{Type: DocumentType, Version: 1, LinkID: l.ID, PeerURL: l.PeerURL, Shares: l.Shares, Ceiling: l.Ceiling,
-			TAXIICollection: taxiiURL, Token: raw, IssuedAt: now, ExpiresAt: now.Add(OfferValid),
-			Issuer: Party{Name: s.center, URL: base, Fingerprint: s.finger, Key: s.public}}
+		d := linkdoc.Document{Type: linkdoc.DocumentType, Version: 1, LinkID: l.ID, PeerURL: l.PeerURL, Shares: l.Shares, Ceiling: l.Ceiling,
+			TAXIICollection: taxiiURL, Token: raw, IssuedAt: now, ExpiresAt: now.Add(linkdoc.OfferValid),
+			Issuer: linkdoc.Party{Name: s.center, URL: base, Fingerprint: s.finger, Key: s.public}}
 		if slices.Contains(l.Shares, ShareCSAF) {
 			d.CSAF = base + "/.well-known/csaf/provider-metadata.json"
 		}
 		if peer != nil {
 			d.Answers = peer.LinkID
 		}
-		env, err := Seal(d, s.key)
+		env, err := linkdoc.Seal(d, s.key)
 		if err != nil {
 			return err
 		}
@@ -264,7 +265,7 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, linkID string, 
 		return Link{}, err
 	}
 	now := s.now().UTC()
-	d, err := Open(e, s.BaseURL(), fingerprint, now)
+	d, err := linkdoc.Open(e, s.BaseURL(), fingerprint, now)
 	if err != nil {
 		s.refused(ctx, linkID, err)
 		return Link{}, err
@@ -282,7 +283,7 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, linkID string, 
 			return errs.Conflict("the link is active already: a second answer is a replay")
 		case d.Answers != l.ID:
 			return errs.InvalidField("document", "answers the link %q, not this one (%s)", d.Answers, l.ID)
-		case !sameURL(d.Issuer.URL, l.PeerURL):
+		case !linkdoc.SameURL(d.Issuer.URL, l.PeerURL):
 			return errs.InvalidField("document", "comes from %s; this link was offered to %s", d.Issuer.URL, l.PeerURL)
 		}
 		l.takePeer(d, s.accounts.SealSecret(d.Token))
@@ -311,7 +312,7 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, linkID string, 
 }
 
 // takePeer records what the peer's document says.
-func (l *Link) takePeer(d Document, sealedToken string) {
+func (l *Link) takePeer(d linkdoc.Document, sealedToken string) {
 	l.PeerLinkID, l.PeerKey, l.PeerShares, l.PeerCeiling = d.LinkID, d.Issuer.Fingerprint, d.Shares, d.Ceiling
 	l.PeerCollection, l.PeerCSAF, l.peerToken = d.TAXIICollection, d.CSAF, sealedToken
 	l.Effective = lower(l.Ceiling, l.PeerCeiling)

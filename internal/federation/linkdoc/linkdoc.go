@@ -1,4 +1,7 @@
-package federation
+// Package linkdoc reads and writes federation link documents: what one
+// certhub instance tells another, signed with its center's OpenPGP key,
+// to set up a link (see package federation).
+package linkdoc
 
 import (
 	"bytes"
@@ -13,6 +16,17 @@ import (
 	"github.com/certhub/certhub/internal/platform/pgp"
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
+
+// What a link may share, each way.
+const (
+	ShareIntel     = "intel"     // threat intelligence, over TAXII 2.1
+	ShareCSAF      = "csaf"      // the CSAF provider, for the other's aggregator
+	ShareDirectory = "directory" // directory records each side masters
+	ShareTransfers = "transfers" // incidents and reports handed over
+)
+
+// Shares lists what a link may share, in order.
+var Shares = []string{ShareIntel, ShareCSAF, ShareDirectory, ShareTransfers}
 
 // DocumentType names a link document.
 const DocumentType = "certhub-federation-link"
@@ -60,8 +74,8 @@ type Envelope struct {
 
 // Limits of what a peer may send.
 const (
-	maxDocument  = 96 << 10
-	maxSignature = 16 << 10
+	MaxDocument  = 96 << 10
+	MaxSignature = 16 << 10
 	// OfferValid is how long an offer may wait for its answer.
 	OfferValid = 14 * 24 * time.Hour
 	// skew is how far ahead of our clock a document may say it was issued.
@@ -98,12 +112,12 @@ func Open(e Envelope, ours, fingerprint string, now time.Time) (Document, error)
 	switch {
 	case strings.TrimSpace(e.Document) == "":
 		return bad("is empty: paste the peer's link document")
-	case len(e.Document) > maxDocument:
-		return bad("is larger than %d KiB", maxDocument>>10)
+	case len(e.Document) > MaxDocument:
+		return bad("is larger than %d KiB", MaxDocument>>10)
 	case strings.TrimSpace(e.Signature) == "":
 		return bad("carries no signature")
-	case len(e.Signature) > maxSignature:
-		return bad("has a signature larger than %d KiB", maxSignature>>10)
+	case len(e.Signature) > MaxSignature:
+		return bad("has a signature larger than %d KiB", MaxSignature>>10)
 	}
 	dec := json.NewDecoder(strings.NewReader(e.Document))
 	dec.DisallowUnknownFields()
@@ -119,16 +133,16 @@ func Open(e Envelope, ours, fingerprint string, now time.Time) (Document, error)
 	if d.LinkID == "" || len(d.LinkID) > 64 {
 		return bad("names no link")
 	}
-	if err := checkURL(d.Issuer.URL); err != nil {
+	if err := CheckURL(d.Issuer.URL); err != nil {
 		return bad("issuer.url %v", err)
 	}
-	if err := checkURL(d.PeerURL); err != nil {
+	if err := CheckURL(d.PeerURL); err != nil {
 		return bad("peer_url %v", err)
 	}
-	if ours != "" && !sameURL(d.PeerURL, ours) {
+	if ours != "" && !SameURL(d.PeerURL, ours) {
 		return bad("is for %s, not this instance (%s)", d.PeerURL, ours)
 	}
-	if sameURL(d.Issuer.URL, ours) {
+	if SameURL(d.Issuer.URL, ours) {
 		return bad("was issued by this instance: send it to the peer, and paste the peer's here")
 	}
 	if strings.TrimSpace(d.Issuer.Name) == "" || len(d.Issuer.Name) > 200 {
@@ -143,12 +157,12 @@ func Open(e Envelope, ours, fingerprint string, now time.Time) (Document, error)
 		}
 	}
 	if slices.Contains(d.Shares, ShareIntel) {
-		if err := checkURL(d.TAXIICollection); err != nil || !strings.HasSuffix(d.TAXIICollection, "/") {
+		if err := CheckURL(d.TAXIICollection); err != nil || !strings.HasSuffix(d.TAXIICollection, "/") {
 			return bad("shares intelligence without a TAXII collection URL ending in /")
 		}
 	}
 	if d.CSAF != "" {
-		if err := checkURL(d.CSAF); err != nil {
+		if err := CheckURL(d.CSAF); err != nil {
 			return bad("csaf_provider_metadata %v", err)
 		}
 	}
@@ -179,8 +193,8 @@ func Open(e Envelope, ours, fingerprint string, now time.Time) (Document, error)
 	return d, nil
 }
 
-// checkURL accepts an absolute http(s) URL without credentials.
-func checkURL(s string) error {
+// CheckURL accepts an absolute http(s) URL without credentials.
+func CheckURL(s string) error {
 	if s == "" || len(s) > 2000 {
 		return fmt.Errorf("is missing")
 	}
@@ -196,8 +210,8 @@ func checkURL(s string) error {
 	return nil
 }
 
-// sameURL compares base URLs as people write them.
-func sameURL(a, b string) bool {
+// SameURL compares base URLs as people write them.
+func SameURL(a, b string) bool {
 	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
 }
 
@@ -207,8 +221,8 @@ func normFingerprint(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(strings.ReplaceAll(s, ":", " ")), ""))
 }
 
-// decodeEnvelope reads an envelope pasted as JSON.
-func decodeEnvelope(text string) (Envelope, error) {
+// Decode reads an envelope pasted as JSON.
+func Decode(text string) (Envelope, error) {
 	var e Envelope
 	dec := json.NewDecoder(bytes.NewReader([]byte(strings.TrimSpace(text))))
 	dec.DisallowUnknownFields()
