@@ -332,6 +332,10 @@ var matrixRows = []matrixRow{
 	{"GET /console/federation/{id}", "/console/federation/{link}", staff},
 	{"GET /api/v1/federation/links", "/api/v1/federation/links", staff},
 	{"GET /api/v1/federation/links/{id}", "/api/v1/federation/links/{link}", staff},
+	{"GET /api/v1/federation/csaf-providers", "/api/v1/federation/csaf-providers", staff},
+	{"GET /api/v1/federation/csaf-providers/{id}", "/api/v1/federation/csaf-providers/{csaf_provider}", staff},
+	{"GET /.well-known/csaf-aggregator/aggregator.json", "/.well-known/csaf-aggregator/aggregator.json", nobody}, // public once a provider was read; none here
+	{"GET /.well-known/csaf-aggregator/{slug}/{file...}", "/.well-known/csaf-aggregator/{csaf_slug}/provider-metadata.json", nobody},
 	{"GET /console/training/exercises", "/console/training/exercises", signedIn}, // each those its organisations take part in
 	{"GET /console/training/exercises/new", "/console/training/exercises/new", staff},
 	{"GET /console/training/exercises/{id}", "/console/training/exercises/{exercise_bank}", "----YYYY-"}, // the bank and BankCERT take part
@@ -595,6 +599,11 @@ func matrixObjects(t *testing.T, s *apptest.Server) map[string]string {
 		t.Fatal(err)
 	}
 	ids["link"] = link.ID
+	provider, err := s.Federation.AddProvider(ctx, s.Identity("admin@localhost"), federation.NewProvider{URL: "https://vendor.example/.well-known/csaf/provider-metadata.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids["csaf_provider"], ids["csaf_slug"] = provider.ID, provider.Slug
 	ids["csaf_file"] = strings.ToLower(ids["adv_clear"]) + ".json"
 
 	// The reporter's report, routed to BankCERT, with a file attached.

@@ -135,6 +135,7 @@ func (a *App) routes() error {
 	federation.NewPages(a.Federation, rd).Register(rt)
 	advisory.NewPublicPages(a.Advisory, rd).Register(rt)
 	advisory.NewProvider(a.Advisory).Register(rt)
+	federation.NewAggregator(a.Federation).Register(rt)
 	site.New(a.Advisory, a.Directory, rd, a.Cfg.ReportAddress).Register(rt)
 	rt.Handle("GET /static/", web.Static())
 	rt.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

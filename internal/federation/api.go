@@ -22,6 +22,51 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	h("GET /api/v1/federation/links/{id}", a.get)
 	h("POST /api/v1/federation/links/{id}/accept", a.accept)
 	h("POST /api/v1/federation/links/{id}/revoke", a.revoke)
+	h("GET /api/v1/federation/csaf-providers", a.providers)
+	h("POST /api/v1/federation/csaf-providers", a.addProvider)
+	h("GET /api/v1/federation/csaf-providers/{id}", a.provider)
+	h("POST /api/v1/federation/csaf-providers/{id}/sync", a.syncProvider)
+}
+
+func (a *API) providers(w http.ResponseWriter, r *http.Request) error {
+	list, err := a.s.Providers(r.Context(), auth.FromContext(r.Context()))
+	if err != nil {
+		return err
+	}
+	httpx.WriteList(w, list, "")
+	return nil
+}
+
+func (a *API) addProvider(w http.ResponseWriter, r *http.Request) error {
+	var in NewProvider
+	if err := httpx.DecodeJSON(w, r, &in, 16<<10); err != nil {
+		return err
+	}
+	p, err := a.s.AddProvider(r.Context(), auth.FromContext(r.Context()), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/federation/csaf-providers/"+p.ID)
+	httpx.WriteJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+func (a *API) provider(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.s.Provider(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (a *API) syncProvider(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.s.SyncProvider(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+	return nil
 }
 
 // maxBody bounds a request: a document and its signature, with room.

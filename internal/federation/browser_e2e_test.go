@@ -62,6 +62,16 @@ func TestBrowserLink(t *testing.T) {
 	n.Shot("federation-active")
 	n.Go("/console/federation")
 	n.Expect("#links", "Banking Sector CERT", "Active")
+	// The bank shares its CSAF provider: listed, read on demand, mirrored.
+	n.Expect("#providers", bank.URL+"/.well-known/csaf/provider-metadata.json")
+	n.Click("#providers form button[type=submit]")
+	n.Expect(".flash", "documents mirrored, 0 refused")
+	n.Expect("#providers", "Banking Sector CERT", "mirror")
+	n.Click("#add-provider summary")
+	n.Fill("#f-url", "https://vendor.example/advisories.json")
+	n.Click("#add-provider button[type=submit]")
+	n.Expect("#add-provider .field-error", "provider-metadata.json")
+	n.Shot("federation-links")
 
 	n.Go(linkPage)
 	n.Click("#revoke summary")

@@ -45,7 +45,7 @@ func link(t *testing.T, a instance, aPeer string, b instance, bPeer string, aCei
 		t.Fatalf("%s's offer: %s", a.name, r.Body)
 	}
 	r = b.API("POST", "/api/v1/federation/links", b.admin, map[string]any{"peer_org_id": b.OrgID(bPeer), "document": offer["document"],
-		"peer_fingerprint": a.CenterKey.Fingerprint, "shares": []string{"intel"}, "tlp_ceiling": bCeiling})
+		"peer_fingerprint": a.CenterKey.Fingerprint, "shares": []string{"intel", "csaf"}, "tlp_ceiling": bCeiling})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("%s answers: %d %s", b.name, r.Status, r.Body)
 	}

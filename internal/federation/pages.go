@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"embed"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,10 +47,51 @@ func (p *Pages) Register(rt *httpx.Router) {
 	h("POST /console/federation", p.create)
 	h("GET /console/federation/{id}", p.link)
 	h("POST /console/federation/{id}", p.act)
+	h("POST /console/federation/csaf-providers", p.addProvider)
+	h("POST /console/federation/csaf-providers/{id}/sync", p.syncProvider)
+}
+
+func (p *Pages) addProvider(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	f := r.PostForm
+	mirror := f.Get("mirror") != ""
+	_, err := p.s.AddProvider(r.Context(), auth.FromContext(r.Context()), NewProvider{URL: f.Get("url"), Mirror: &mirror})
+	if e := web.FormRefusal(err); e != nil {
+		page := web.Refused(f, e)
+		page.Form.Set("form", "provider")
+		return p.renderList(w, r, web.StatusOf(e), page)
+	}
+	if err != nil {
+		return err
+	}
+	p.rd.Flash(r, "Provider listed: it is read within the minute.")
+	http.Redirect(w, r, "/console/federation#providers", http.StatusSeeOther)
+	return nil
+}
+
+func (p *Pages) syncProvider(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(w, r); err != nil {
+		return err
+	}
+	pr, err := p.s.SyncProvider(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("Read %s: %d documents mirrored, %d refused.", pr.URL, pr.Documents, pr.Rejected)
+	if pr.LastError != "" {
+		msg = "Could not read " + pr.URL + ": " + pr.LastError
+	}
+	p.rd.Flash(r, msg)
+	http.Redirect(w, r, "/console/federation#providers", http.StatusSeeOther)
+	return nil
 }
 
 type listData struct {
 	Links       []Link
+	Providers   []Provider
+	Aggregator  string // aggregator.json's URL
 	Manages     bool
 	Orgs        []directory.Summary
 	Shares      []string
@@ -71,13 +113,17 @@ func (p *Pages) renderList(w http.ResponseWriter, r *http.Request, status int, p
 	}
 	d := listData{Links: links, Manages: mayManage(id) == nil, Shares: Shares, Fingerprint: p.s.Fingerprint(), BaseURL: p.s.BaseURL(),
 		Now: p.s.now(), Labels: []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"}}
+	if d.Providers, err = p.s.Providers(ctx, id); err != nil {
+		return err
+	}
+	d.Aggregator = p.s.BaseURL() + aggregatorPath + "/aggregator.json"
 	if d.Manages {
 		if d.Orgs, err = p.certs(ctx); err != nil {
 			return err
 		}
 	}
 	if page.Form == nil {
-		page.Form = url.Values{"shares": {ShareIntel, ShareCSAF}, "tlp_ceiling": {"AMBER"}, "collection": {"community"}}
+		page.Form = url.Values{"shares": {ShareIntel, ShareCSAF}, "tlp_ceiling": {"AMBER"}, "collection": {"community"}, "mirror": {"on"}}
 	}
 	page.Title, page.Section, page.Data = "Federation", "federation", d
 	p.rd.Render(w, r, status, "federation/links", page)

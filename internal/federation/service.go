@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
 	"github.com/certhub/certhub/internal/platform/jobs"
+	"github.com/certhub/certhub/internal/platform/notify"
 	"github.com/certhub/certhub/internal/platform/tlp"
 )
 
@@ -72,8 +74,11 @@ type Options struct {
 	PublicKey, Fingerprint string
 	CenterName             string
 	BaseURL                string
-	Now                    func() time.Time
-	Log                    *slog.Logger
+	// AllowPrivate lets the aggregator read providers on private and
+	// loopback addresses (tests, closed networks).
+	AllowPrivate bool
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // Service keeps the links.
@@ -88,6 +93,7 @@ type Service struct {
 	center   string
 	now      func() time.Time
 	log      *slog.Logger
+	egress   http.RoundTripper
 
 	mu   sync.Mutex
 	base string
@@ -99,7 +105,7 @@ func NewService(o Options) *Service {
 		o.Log = slog.Default()
 	}
 	return &Service{db: o.DB, orgs: o.Orgs, accounts: o.Accounts, intel: o.Intel, key: o.Key, public: o.PublicKey, finger: o.Fingerprint,
-		center: o.CenterName, now: o.Now, log: o.Log, base: strings.TrimRight(o.BaseURL, "/")}
+		center: o.CenterName, now: o.Now, log: o.Log, base: strings.TrimRight(o.BaseURL, "/"), egress: notify.EgressTransport(o.AllowPrivate)}
 }
 
 // SetBaseURL sets the URL peers reach this instance at.
@@ -348,8 +354,34 @@ func (s *Service) reconcile(ctx context.Context, l Link) error {
 		token = t
 	}
 	pull := slices.Contains(l.PeerShares, ShareIntel) && l.PeerCollection != ""
-	_, err := s.intel.Link(ctx, IntelLink{Key: l.ID, Name: l.PeerName, OrgID: l.PeerOrgID, UserID: l.userID,
-		URL: l.PeerCollection, Token: token, Ceiling: l.Effective, Pull: pull})
+	if _, err := s.intel.Link(ctx, IntelLink{Key: l.ID, Name: l.PeerName, OrgID: l.PeerOrgID, UserID: l.userID,
+		URL: l.PeerCollection, Token: token, Ceiling: l.Effective, Pull: pull}); err != nil {
+		return err
+	}
+	if slices.Contains(l.PeerShares, ShareCSAF) && l.PeerCSAF != "" {
+		return s.linkProvider(ctx, l)
+	}
+	return nil
+}
+
+// linkProvider lists (and mirrors) the CSAF provider of a linked peer.
+func (s *Service) linkProvider(ctx context.Context, l Link) error {
+	ps, err := s.providers(ctx, `url = $1`, l.PeerCSAF)
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 {
+		_, err := s.addProvider(ctx, "the link with "+l.PeerName, NewProvider{URL: l.PeerCSAF}, &l.ID)
+		if errs.KindOf(err) == errs.KindConflict {
+			return nil // added meanwhile
+		}
+		return err
+	}
+	if ps[0].LinkID != nil && *ps[0].LinkID == l.ID && ps[0].Enabled {
+		return nil
+	}
+	_, err = s.db.Exec(ctx, `UPDATE federation_csaf_providers SET link_id = $2, enabled = TRUE, next_sync_at = $3, updated_at = $3 WHERE id = $1`,
+		ps[0].ID, l.ID, s.now().UTC())
 	return err
 }
 
@@ -385,6 +417,11 @@ func (s *Service) Revoke(ctx context.Context, id *auth.Identity, linkID, reason 
 		l.Status, l.RevokedAt, l.Reason, l.UpdatedAt = Revoked, &now, reason, now
 		if _, err := tx.Exec(ctx, `UPDATE federation_links SET status = $2, revoked_at = $3, revoked_reason = $4, updated_at = $3,
 			document_sealed = '' WHERE id = $1`, l.ID, l.Status, now, reason); err != nil {
+			return fmt.Errorf("federation: revoke: %w", err)
+		}
+		// Its CSAF provider is read no more; what was mirrored stays.
+		if _, err := tx.Exec(ctx, `UPDATE federation_csaf_providers SET enabled = FALSE, next_sync_at = NULL, updated_at = $2 WHERE link_id = $1`,
+			l.ID, now); err != nil {
 			return fmt.Errorf("federation: revoke: %w", err)
 		}
 		msg := "revoked: " + reason
@@ -540,9 +577,15 @@ type checkWorker struct {
 }
 
 func (w *checkWorker) Work(ctx context.Context, _ *jobs.Job[CheckArgs]) error {
-	_, err := w.s.Check(ctx)
+	if _, err := w.s.Check(ctx); err != nil {
+		return err
+	}
+	_, err := w.s.SyncDue(ctx)
 	return err
 }
+
+// Timeout bounds a check: providers with many documents take a while.
+func (w *checkWorker) Timeout(*jobs.Job[CheckArgs]) time.Duration { return 30 * time.Minute }
 
 // CheckEvery is how often the links are checked.
 const CheckEvery = time.Minute
