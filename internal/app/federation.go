@@ -1,7 +1,18 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/certhub/certhub/internal/coordination/incident"
+	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/errs"
 
 	"github.com/certhub/certhub/internal/federation"
 	"github.com/certhub/certhub/internal/intel"
@@ -44,4 +55,90 @@ func (f federationIntel) CollectionURL(ctx context.Context, alias string) (strin
 func intelState(src intel.Source) federation.IntelState {
 	return federation.IntelState{SourceID: src.ID, Enabled: src.Enabled, LastRunAt: src.LastRunAt, LastStatus: src.LastStatus,
 		LastError: src.LastError, NextRunAt: src.NextRunAt}
+}
+
+// federationIncidents lets an incident be handed over to a linked
+// instance, and one handed over be recorded here, through the incidents'
+// own rules.
+type federationIncidents struct{ incidents *incident.Service }
+
+// maxParcelFile bounds one file handed over.
+const maxParcelFile = 16 << 20
+
+func (f federationIncidents) Export(ctx context.Context, id *auth.Identity, ref string) (federation.Parcel, error) {
+	v, err := f.incidents.Get(ctx, id, ref)
+	if err != nil {
+		return federation.Parcel{}, err
+	}
+	if !v.Handles {
+		return federation.Parcel{}, errs.Forbidden("only the CERT that handles an incident hands it over")
+	}
+	in := v.Incident
+	p := federation.Parcel{Kind: "incident", Ref: in.ID, Number: in.Number, Title: in.Title, Description: in.Description, Class: in.Class,
+		Type: in.Type, Severity: in.Severity, TLP: in.TLP, Indicators: in.Indicators, DetectedAt: in.DetectedAt, AwareAt: in.AwareAt,
+		ReportedAt: in.ReportedAt, Notes: []federation.ParcelNote{}, Files: []federation.ParcelFile{}}
+	for _, n := range v.Notes {
+		if n.Visibility == incident.Internal {
+			continue // the handling CERT's own
+		}
+		p.Notes = append(p.Notes, federation.ParcelNote{At: n.CreatedAt, Author: n.AuthorName, Body: n.Body})
+	}
+	for _, file := range v.Files {
+		meta, rc, err := f.incidents.OpenFile(ctx, id, in.ID, file.ID)
+		if err != nil {
+			return federation.Parcel{}, err
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, maxParcelFile+1))
+		rc.Close()
+		if err != nil {
+			return federation.Parcel{}, err
+		}
+		if len(b) > maxParcelFile {
+			return federation.Parcel{}, errs.Conflict("the file %s is larger than %d MiB: too large to hand over", meta.Filename, maxParcelFile>>20)
+		}
+		p.Files = append(p.Files, federation.ParcelFile{Name: meta.Filename, ContentType: meta.ContentType, SHA256: meta.SHA256, Content: b})
+	}
+	return p, nil
+}
+
+func (f federationIncidents) Import(ctx context.Context, org, from string, p federation.Parcel) (string, string, error) {
+	sys := auth.System("federation")
+	when := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	desc := strings.TrimSpace(p.Description)
+	desc += fmt.Sprintf("\n\nHanded over by %s, where it is %s (reported %s).", from, p.Number, p.ReportedAt.UTC().Format("2006-01-02 15:04 UTC"))
+	inc, err := f.incidents.Report(ctx, sys, incident.Input{Title: p.Title, Description: strings.TrimSpace(desc), Class: p.Class, Type: p.Type,
+		Severity: p.Severity, TLP: p.TLP, ReporterOrgID: org, ReporterName: from, Indicators: p.Indicators,
+		DetectedAt: when(p.DetectedAt), AwareAt: when(p.AwareAt)}, incident.ChannelFederation)
+	if err != nil {
+		return "", "", err
+	}
+	for _, n := range p.Notes {
+		body := fmt.Sprintf("%s, %s (at %s):\n\n%s", n.Author, n.At.UTC().Format("2006-01-02 15:04 UTC"), from, n.Body)
+		if _, err := f.incidents.AddNote(ctx, sys, inc.ID, incident.NoteInput{Body: body, Visibility: incident.CERTs}); err != nil {
+			return inc.ID, inc.Number, fmt.Errorf("the thread of %s: %w", p.Number, err)
+		}
+	}
+	for _, file := range p.Files {
+		if sum := sha256.Sum256(file.Content); file.SHA256 != "" && !strings.EqualFold(hex.EncodeToString(sum[:]), file.SHA256) {
+			return inc.ID, inc.Number, errs.InvalidField("parcel.files", "%s does not match its SHA-256", file.Name)
+		}
+		st, err := f.incidents.Stage(ctx, file.Name, bytes.NewReader(file.Content))
+		if err != nil {
+			return inc.ID, inc.Number, err
+		}
+		if _, err := f.incidents.Attach(ctx, sys, inc.ID, st); err != nil {
+			return inc.ID, inc.Number, err
+		}
+	}
+	return inc.ID, inc.Number, nil
+}
+
+func (f federationIncidents) Note(ctx context.Context, ref, body string) error {
+	_, err := f.incidents.AddNote(ctx, auth.System("federation"), ref, incident.NoteInput{Body: body, Visibility: incident.CERTs})
+	return err
 }

@@ -22,6 +22,8 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	h("GET /api/v1/federation/links/{id}", a.get)
 	h("POST /api/v1/federation/links/{id}/accept", a.accept)
 	h("POST /api/v1/federation/links/{id}/revoke", a.revoke)
+	h("POST /api/v1/federation/links/{id}/transfers", a.send)
+	h("POST /api/v1/federation/transfers", a.receive)
 	h("GET /api/v1/federation/csaf-providers", a.providers)
 	h("POST /api/v1/federation/csaf-providers", a.addProvider)
 	h("GET /api/v1/federation/csaf-providers/{id}", a.provider)
@@ -138,5 +140,32 @@ func (a *API) revoke(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, l)
+	return nil
+}
+
+func (a *API) send(w http.ResponseWriter, r *http.Request) error {
+	var in TransferInput
+	if err := httpx.DecodeJSON(w, r, &in, 16<<10); err != nil {
+		return err
+	}
+	t, err := a.s.Send(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+func (a *API) receive(w http.ResponseWriter, r *http.Request) error {
+	var in Incoming
+	if err := httpx.DecodeJSON(w, r, &in, MaxParcel); err != nil {
+		return err
+	}
+	rec, err := a.s.Receive(r.Context(), auth.FromContext(r.Context()), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", rec.URL)
+	httpx.WriteJSON(w, http.StatusCreated, rec)
 	return nil
 }

@@ -76,7 +76,8 @@ type Event struct {
 // LinkView is a link with its history.
 type LinkView struct {
 	Link
-	Events []Event `json:"events"`
+	Events    []Event    `json:"events"`
+	Transfers []Transfer `json:"transfers"`
 }
 
 // NewLink is what an administrator gives to offer a link or to answer one.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -178,6 +179,8 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 type linkData struct {
 	LinkView
 	Manages  bool
+	// Transfers: both sides share them, so incidents may be handed over.
+	CarriesTransfers bool
 	Lag      time.Duration
 	Answer   string // our document, as the peer pastes it
 	Now      time.Time
@@ -195,7 +198,8 @@ func (p *Pages) renderLink(w http.ResponseWriter, r *http.Request, status int, p
 		return err
 	}
 	now := p.s.now()
-	d := linkData{LinkView: v, Manages: mayManage(id) == nil, Lag: v.Lag(now).Truncate(time.Second), Now: now}
+	d := linkData{LinkView: v, Manages: mayManage(id) == nil, Lag: v.Lag(now).Truncate(time.Second), Now: now,
+		CarriesTransfers: v.Status == Active && slices.Contains(v.Shares, ShareTransfers) && slices.Contains(v.PeerShares, ShareTransfers)}
 	if v.Document != nil {
 		d.Answer = linkdoc.EnvelopeText(*v.Document)
 	}
@@ -223,6 +227,10 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 			_, err = p.s.Accept(ctx, id, linkID, e, f.Get("peer_fingerprint"))
 		}
 		msg = "The peer's answer is accepted: the link is active."
+	case "transfer":
+		var t Transfer
+		t, err = p.s.Send(ctx, id, linkID, TransferInput{Kind: "incident", Ref: strings.TrimSpace(f.Get("ref")), Reason: f.Get("reason")})
+		msg = "Handed over: " + t.TheirNumber + " at the peer."
 	case "revoke":
 		_, err = p.s.Revoke(ctx, id, linkID, f.Get("reason"))
 		msg = "Link revoked: the peer's credential no longer works and nothing more is pulled from it."

@@ -69,7 +69,9 @@ type Options struct {
 	Orgs     Orgs
 	Accounts Accounts
 	Intel    Intel
-	Key      Key
+	// Incidents, when set, lets incidents be handed over.
+	Incidents Incidents
+	Key       Key
 	// PublicKey and Fingerprint are the center key's public half.
 	PublicKey, Fingerprint string
 	CenterName             string
@@ -83,17 +85,18 @@ type Options struct {
 
 // Service keeps the links.
 type Service struct {
-	db       *db.DB
-	orgs     Orgs
-	accounts Accounts
-	intel    Intel
-	key      Key
-	public   string
-	finger   string
-	center   string
-	now      func() time.Time
-	log      *slog.Logger
-	egress   http.RoundTripper
+	db        *db.DB
+	orgs      Orgs
+	accounts  Accounts
+	intel     Intel
+	incidents Incidents
+	key       Key
+	public    string
+	finger    string
+	center    string
+	now       func() time.Time
+	log       *slog.Logger
+	egress    http.RoundTripper
 
 	mu   sync.Mutex
 	base string
@@ -104,7 +107,7 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Service{db: o.DB, orgs: o.Orgs, accounts: o.Accounts, intel: o.Intel, key: o.Key, public: o.PublicKey, finger: o.Fingerprint,
+	return &Service{db: o.DB, orgs: o.Orgs, accounts: o.Accounts, intel: o.Intel, incidents: o.Incidents, key: o.Key, public: o.PublicKey, finger: o.Fingerprint,
 		center: o.CenterName, now: o.Now, log: o.Log, base: strings.TrimRight(o.BaseURL, "/"), egress: notify.EgressTransport(o.AllowPrivate)}
 }
 
@@ -216,7 +219,8 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in NewLink) (Li
 		if _, err := auth.PutMembership(ctx, tx, u.ID, org.ID, auth.RoleViewer, now); err != nil {
 			return err
 		}
-		t, raw, err := s.accounts.CreateTokenTx(ctx, tx, u.ID, auth.NewToken{Name: "federation link " + l.ID, Scopes: []auth.Scope{auth.ScopeRead}})
+		t, raw, err := s.accounts.CreateTokenTx(ctx, tx, u.ID, auth.NewToken{Name: "federation link " + l.ID,
+			Scopes: []auth.Scope{auth.ScopeRead, auth.ScopeWrite}}) // write: to hand records over
 		if err != nil {
 			return err
 		}
@@ -481,6 +485,9 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, linkID string) (Li
 		return err
 	})
 	if err != nil {
+		return LinkView{}, err
+	}
+	if v.Transfers, err = s.Transfers(ctx, id, linkID); err != nil {
 		return LinkView{}, err
 	}
 	if v.Events == nil {

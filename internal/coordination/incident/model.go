@@ -35,6 +35,8 @@ const (
 	ChannelAPI    = "api"
 	ChannelEmail  = "email"
 	ChannelPublic = "public"
+	// ChannelFederation: handed over by a linked certhub instance.
+	ChannelFederation = "federation"
 )
 
 // Visibilities of a note and of a timeline entry.

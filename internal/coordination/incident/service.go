@@ -382,6 +382,9 @@ func (s *Service) report(ctx context.Context, raw Input, channel, actor string, 
 		TLP: c.TLP, Status: StatusNew, Channel: channel, ReporterName: c.ReporterName, ReporterEmail: c.ReporterEmail,
 		Sector: c.Sector, CrossBorder: c.CrossBorder, AffectedUsers: c.AffectedUsers, ImpactHours: c.ImpactHours, Systems: c.Systems,
 		Indicators: c.Indicators, Regimes: c.Regimes, DetectedAt: c.detected, AwareAt: c.aware, ReportedAt: now, CreatedAt: now, UpdatedAt: now}
+	if inc.Indicators == nil {
+		inc.Indicators = []string{} // as a stored incident reads: an empty list, not null
+	}
 	if c.CII != nil {
 		inc.CII = *c.CII
 	}
@@ -454,7 +457,7 @@ func (s *Service) report(ctx context.Context, raw Input, channel, actor string, 
 
 // channelPhrase says how a report came, for the timeline.
 var channelPhrase = map[string]string{ChannelPortal: "in the portal", ChannelAPI: "through the API", ChannelEmail: "by e-mail",
-	ChannelPublic: "through the public form"}
+	ChannelPublic: "through the public form", ChannelFederation: "from a linked certhub instance"}
 
 // scope says why an incident went to the national CERT.
 func scope(in Incident) string {
