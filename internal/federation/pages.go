@@ -178,13 +178,13 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 
 type linkData struct {
 	LinkView
-	Manages  bool
+	Manages bool
 	// Transfers: both sides share them, so incidents may be handed over.
 	CarriesTransfers bool
-	Lag      time.Duration
-	Answer   string // our document, as the peer pastes it
-	Now      time.Time
-	IntelURL string
+	Lag              time.Duration
+	Answer           string // our document, as the peer pastes it
+	Now              time.Time
+	IntelURL         string
 }
 
 func (p *Pages) link(w http.ResponseWriter, r *http.Request) error {
