@@ -32,6 +32,10 @@ func (f federationIntel) Link(ctx context.Context, p federation.IntelLink) (fede
 	return intelState(src), nil
 }
 
+func (f federationIntel) Defer(ctx context.Context, key string, until time.Time) error {
+	return f.intel.DeferPeer(ctx, key, until)
+}
+
 func (f federationIntel) Unlink(ctx context.Context, key string) error {
 	return f.intel.UnlinkPeer(ctx, key)
 }

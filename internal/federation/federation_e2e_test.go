@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/apptest"
@@ -252,8 +253,26 @@ func TestThreeInstances(t *testing.T) {
 	if got := bank.sources(t, "203.0.113.78"); got != "" {
 		t.Errorf("the bank still gets the national CERT's intelligence: %q", got)
 	}
-	if e, _ := lv["last_error"].(string); !strings.Contains(e, "401") {
+	if e, _ := lv["last_error"].(string); !strings.Contains(e, "401") || lv["failures"] != 1.0 {
 		t.Errorf("the bank's link after the national CERT revoked it: %v", lv)
+	}
+	// A peer that keeps failing is tried less and less often.
+	for i, want := range []time.Duration{15 * time.Minute, 30 * time.Minute} {
+		if i > 0 {
+			lv = bank.pull(t, bnLink)
+		}
+		st := lv["intel"].(map[string]any)
+		last, _ := time.Parse(time.RFC3339Nano, st["last_run_at"].(string))
+		next, _ := time.Parse(time.RFC3339Nano, st["next_run_at"].(string))
+		if lv["failures"] != float64(i+1) || next.Sub(last) < want {
+			t.Errorf("after %d failures the next pull is %v after the last (want %v): %v", i+1, next.Sub(last), want, lv)
+		}
+	}
+	if n, err := bank.Federation.Check(context.Background()); err != nil || n != 1 {
+		t.Fatalf("check: %d %v", n, err)
+	}
+	if lv := bank.API("GET", "/api/v1/federation/links/"+bnLink, bank.admin, nil).JSON(t); lv["failures"] != 2.0 {
+		t.Errorf("a check without a new pull counted a failure: %v", lv["failures"])
 	}
 	src, ok, err := national.Intel.PeerSource(context.Background(), nbLink)
 	if err != nil || !ok || src.Enabled {

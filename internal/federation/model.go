@@ -64,6 +64,7 @@ type Link struct {
 	Intel *IntelState `json:"intel,omitempty"`
 
 	userID, tokenID, sealed, peerToken string
+	lastPull                           *time.Time
 }
 
 // Event is one thing that happened on a link.

@@ -44,6 +44,8 @@ type Accounts interface {
 type Intel interface {
 	Link(ctx context.Context, p IntelLink) (IntelState, error)
 	Unlink(ctx context.Context, key string) error
+	// Defer puts the next pull off until until.
+	Defer(ctx context.Context, key string, until time.Time) error
 	State(ctx context.Context, key string) (IntelState, bool, error)
 	// CollectionURL is the TAXII URL of one of our collections, relative
 	// to the base URL ("/taxii2/api/collections/{id}/").
@@ -531,11 +533,11 @@ func (s *Service) refused(ctx context.Context, linkID string, cause error) {
 }
 
 // recordFailure notes an exchange that failed (once per run of failures in
-// the history; each counted).
-func (s *Service) recordFailure(ctx context.Context, linkID, msg string) {
+// the history; each counted) and answers how many failed in a row.
+func (s *Service) recordFailure(ctx context.Context, linkID, msg string) int {
 	now := s.now().UTC()
+	var failures int
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		var failures int
 		if err := tx.QueryRow(ctx, `UPDATE federation_links SET failures = failures + 1, last_error = $2, updated_at = $3 WHERE id = $1
 			RETURNING failures`, linkID, msg, now).Scan(&failures); err != nil {
 			return err
@@ -548,6 +550,7 @@ func (s *Service) recordFailure(ctx context.Context, linkID, msg string) {
 	if err != nil && !errors.Is(err, db.ErrNoRows) {
 		s.log.Warn("federation: failure not recorded", "link", linkID, "err", err)
 	}
+	return failures
 }
 
 // recordOK notes an exchange that worked at at.
@@ -632,15 +635,30 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 				return 0, err
 			}
 		}
-		if !ok || st.LastRunAt == nil {
+		if !ok || st.LastRunAt == nil || l.lastPull != nil && !st.LastRunAt.After(*l.lastPull) {
+			continue // no pull since the last check
+		}
+		if _, err := s.db.Exec(ctx, `UPDATE federation_links SET last_pull_at = $2 WHERE id = $1`, l.ID, *st.LastRunAt); err != nil {
+			return 0, err
+		}
+		if st.LastError == "" {
+			s.recordOK(ctx, l.ID, *st.LastRunAt)
 			continue
 		}
-		switch {
-		case st.LastError != "":
-			s.recordFailure(ctx, l.ID, "pulling the peer's intelligence: "+st.LastError)
-		case l.LastOKAt == nil || st.LastRunAt.After(*l.LastOKAt):
-			s.recordOK(ctx, l.ID, *st.LastRunAt)
+		failures := s.recordFailure(ctx, l.ID, "pulling the peer's intelligence: "+st.LastError)
+		if err := s.intel.Defer(ctx, l.ID, st.LastRunAt.Add(Backoff(failures))); err != nil {
+			s.log.Warn("federation: the next pull not put off", "link", l.ID, "err", err)
 		}
 	}
 	return len(links), nil
+}
+
+// Backoff is how long after its n-th failure in a row a peer is tried
+// again: 15 minutes, doubling, at most 6 hours.
+func Backoff(n int) time.Duration {
+	d := 15 * time.Minute
+	for i := 1; i < n && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 6*time.Hour)
 }

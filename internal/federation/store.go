@@ -14,7 +14,7 @@ import (
 
 const linkColumns = `id, peer_org_id, peer_name, peer_url, status, shares, tlp_ceiling, collection, user_id, token_id, document_sealed,
 	peer_link_id, peer_fingerprint, peer_token_sealed, peer_shares, peer_ceiling, peer_collection, peer_csaf, last_ok_at, last_error,
-	failures, created_by, created_at, activated_at, revoked_at, revoked_reason, updated_at`
+	failures, created_by, created_at, activated_at, revoked_at, revoked_reason, updated_at, last_pull_at`
 
 func scanLink(r db.Row) (Link, error) {
 	var l Link
@@ -22,7 +22,7 @@ func scanLink(r db.Row) (Link, error) {
 	var userID, tokenID *string
 	err := r.Scan(&l.ID, &l.PeerOrgID, &l.PeerName, &l.PeerURL, &l.Status, &shares, &ceiling, &l.Collection, &userID, &tokenID, &l.sealed,
 		&l.PeerLinkID, &l.PeerKey, &l.peerToken, &peerShares, &peerCeiling, &l.PeerCollection, &l.PeerCSAF, &l.LastOKAt, &l.LastError,
-		&l.Failures, &l.CreatedBy, &l.CreatedAt, &l.ActivatedAt, &l.RevokedAt, &l.Reason, &l.UpdatedAt)
+		&l.Failures, &l.CreatedBy, &l.CreatedAt, &l.ActivatedAt, &l.RevokedAt, &l.Reason, &l.UpdatedAt, &l.lastPull)
 	if err != nil {
 		return l, err
 	}

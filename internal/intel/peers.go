@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -111,6 +112,19 @@ func (s *Service) UnlinkPeer(ctx context.Context, key string) error {
 		return audit.Record(ctx, tx, s.now(), audit.Event{Action: "intel.peer.unlink", ObjectType: "intel_peer", ObjectID: key,
 			Summary: "stopped exchanging intelligence with peer " + key})
 	})
+}
+
+// DeferPeer puts the next pull of a peer's source off until until (a
+// peer that keeps failing is tried less and less often); nothing when the
+// source is stopped or due later anyway.
+func (s *Service) DeferPeer(ctx context.Context, key string, until time.Time) error {
+	num, err := s.peerSource(ctx, key)
+	if err != nil || num == nil {
+		return err
+	}
+	_, err = s.db.Exec(ctx, `UPDATE intel_sources SET next_run_at = $2 WHERE num = $1 AND enabled AND next_run_at IS NOT NULL AND next_run_at < $2`,
+		*num, until)
+	return err
 }
 
 // PeerSource answers the source a link pulls (ok false when none).

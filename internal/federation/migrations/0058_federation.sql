@@ -26,6 +26,7 @@ CREATE TABLE federation_links (
     last_ok_at        TIMESTAMPTZ,                   -- the last exchange that worked
     last_error        TEXT NOT NULL DEFAULT '',
     failures          INTEGER NOT NULL DEFAULT 0,    -- in a row
+    last_pull_at      TIMESTAMPTZ,                   -- the last pull of the peer's intelligence counted
     created_by        TEXT NOT NULL DEFAULT '',
     created_at        TIMESTAMPTZ NOT NULL,
     activated_at      TIMESTAMPTZ,
