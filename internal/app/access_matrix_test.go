@@ -333,6 +333,7 @@ var matrixRows = []matrixRow{
 	{"GET /api/v1/federation/links", "/api/v1/federation/links", staff},
 	{"GET /api/v1/federation/links/{id}", "/api/v1/federation/links/{link}", staff},
 	{"GET /api/v1/federation/csaf-providers", "/api/v1/federation/csaf-providers", staff},
+	{"GET /api/v1/federation/directory", "/api/v1/federation/directory", nobody}, // a linked instance's account only
 	{"GET /api/v1/federation/csaf-providers/{id}", "/api/v1/federation/csaf-providers/{csaf_provider}", staff},
 	{"GET /.well-known/csaf-aggregator/aggregator.json", "/.well-known/csaf-aggregator/aggregator.json", nobody}, // public once a provider was read; none here
 	{"GET /.well-known/csaf-aggregator/{slug}/{file...}", "/.well-known/csaf-aggregator/{csaf_slug}/provider-metadata.json", nobody},

@@ -24,6 +24,8 @@ func (a *API) Register(rt *httpx.Router, protect func(http.Handler) http.Handler
 	h("POST /api/v1/federation/links/{id}/revoke", a.revoke)
 	h("POST /api/v1/federation/links/{id}/transfers", a.send)
 	h("POST /api/v1/federation/transfers", a.receive)
+	h("GET /api/v1/federation/directory", a.exportDirectory)
+	h("POST /api/v1/federation/links/{id}/directory", a.mirrorDirectory)
 	h("GET /api/v1/federation/csaf-providers", a.providers)
 	h("POST /api/v1/federation/csaf-providers", a.addProvider)
 	h("GET /api/v1/federation/csaf-providers/{id}", a.provider)
@@ -167,5 +169,30 @@ func (a *API) receive(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", rec.URL)
 	httpx.WriteJSON(w, http.StatusCreated, rec)
+	return nil
+}
+
+func (a *API) exportDirectory(w http.ResponseWriter, r *http.Request) error {
+	exp, err := a.s.ExportDirectory(r.Context(), auth.FromContext(r.Context()))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, exp)
+	return nil
+}
+
+// MirrorResult is what mirroring a peer's directory did.
+type MirrorResult struct {
+	Made      int `json:"made"`
+	Updated   int `json:"updated"`
+	Conflicts int `json:"conflicts"`
+}
+
+func (a *API) mirrorDirectory(w http.ResponseWriter, r *http.Request) error {
+	res, err := a.s.MirrorNow(r.Context(), auth.FromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
 	return nil
 }

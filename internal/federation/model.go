@@ -63,8 +63,13 @@ type Link struct {
 	// Intel is how the pulls of the peer's intelligence go.
 	Intel *IntelState `json:"intel,omitempty"`
 
+	// HomeOrgID is our own organisation: it and those under it are the
+	// directory records we master and share.
+	HomeOrgID string `json:"home_org_id,omitempty"`
+
 	userID, tokenID, sealed, peerToken string
-	lastPull                           *time.Time
+	homeOrgID                          string
+	lastPull, directoryAt              *time.Time
 }
 
 // Event is one thing that happened on a link.
@@ -77,8 +82,9 @@ type Event struct {
 // LinkView is a link with its history.
 type LinkView struct {
 	Link
-	Events    []Event    `json:"events"`
-	Transfers []Transfer `json:"transfers"`
+	Events    []Event        `json:"events"`
+	Transfers []Transfer     `json:"transfers"`
+	Directory []MirrorRecord `json:"directory"` // the peer's records mirrored here
 }
 
 // NewLink is what an administrator gives to offer a link or to answer one.
@@ -94,6 +100,9 @@ type NewLink struct {
 	Ceiling string `json:"tlp_ceiling"`
 	// Collection is our collection the peer reads; empty: community.
 	Collection string `json:"collection"`
+	// HomeOrgID is our own organisation (required to share the
+	// directory): it and those under it are the records we master.
+	HomeOrgID string `json:"home_org_id"`
 	// Document, when given, is the peer's signed offer this answers.
 	Document *Envelope `json:"document"`
 	// Fingerprint, when given, must be the fingerprint of the key that

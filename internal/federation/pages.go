@@ -152,7 +152,7 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	in := NewLink{PeerOrgID: f.Get("peer_org_id"), PeerURL: f.Get("peer_url"), Shares: f["shares"], Ceiling: f.Get("tlp_ceiling"),
-		Collection: f.Get("collection"), Fingerprint: f.Get("peer_fingerprint")}
+		Collection: f.Get("collection"), Fingerprint: f.Get("peer_fingerprint"), HomeOrgID: f.Get("home_org_id")}
 	if text := strings.TrimSpace(f.Get("document")); text != "" {
 		e, err := linkdoc.Decode(text)
 		if fe := web.FormRefusal(err); fe != nil {
@@ -231,6 +231,10 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 		var t Transfer
 		t, err = p.s.Send(ctx, id, linkID, TransferInput{Kind: "incident", Ref: strings.TrimSpace(f.Get("ref")), Reason: f.Get("reason")})
 		msg = "Handed over: " + t.TheirNumber + " at the peer."
+	case "directory":
+		var res MirrorResult
+		res, err = p.s.MirrorNow(ctx, id, linkID)
+		msg = fmt.Sprintf("The peer's directory is mirrored: %d made, %d updated, %d in conflict.", res.Made, res.Updated, res.Conflicts)
 	case "revoke":
 		_, err = p.s.Revoke(ctx, id, linkID, f.Get("reason"))
 		msg = "Link revoked: the peer's credential no longer works and nothing more is pulled from it."

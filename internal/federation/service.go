@@ -26,7 +26,10 @@ import (
 // is a peer.
 type Orgs interface {
 	Get(ctx context.Context, id *auth.Identity, orgID string) (directory.Org, error)
+	GetMany(ctx context.Context, id *auth.Identity, ids []string) ([]directory.Org, error)
 	All(ctx context.Context, id *auth.Identity, f directory.Filter) ([]directory.Summary, error)
+	Create(ctx context.Context, id *auth.Identity, in directory.OrgInput) (directory.Org, error)
+	Update(ctx context.Context, id *auth.Identity, orgID string, in directory.OrgInput) (directory.Org, error)
 }
 
 // Accounts is what federation needs of the accounts: the peer's account
@@ -174,6 +177,14 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in NewLink) (Li
 		f.Add("peer_org_id", "no such organisation")
 	} else {
 		org = o
+	}
+	if h := strings.TrimSpace(in.HomeOrgID); h != "" {
+		if _, err := s.orgs.Get(ctx, auth.System("federation"), h); err != nil {
+			f.Add("home_org_id", "no such organisation")
+		}
+		l.homeOrgID = h
+	} else if slices.Contains(l.Shares, ShareDirectory) {
+		f.Add("home_org_id", "choose this instance's own organisation: it and those under it are the records shared")
 	}
 	base := s.BaseURL()
 	var peer *linkdoc.Document
@@ -492,6 +503,9 @@ func (s *Service) Get(ctx context.Context, id *auth.Identity, linkID string) (Li
 	if v.Transfers, err = s.Transfers(ctx, id, linkID); err != nil {
 		return LinkView{}, err
 	}
+	if v.Directory, err = s.Mirror(ctx, id, linkID); err != nil {
+		return LinkView{}, err
+	}
 	if v.Events == nil {
 		v.Events = []Event{}
 	}
@@ -635,6 +649,14 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 				return 0, err
 			}
 		}
+		if slices.Contains(l.PeerShares, ShareDirectory) && (l.directoryAt == nil || s.now().Sub(*l.directoryAt) >= DirectoryEvery) {
+			if _, err := s.db.Exec(ctx, `UPDATE federation_links SET directory_at = $2 WHERE id = $1`, l.ID, s.now().UTC()); err != nil {
+				return 0, err
+			}
+			if _, _, _, err := s.MirrorDirectory(ctx, l.ID); err != nil {
+				s.log.Warn("federation: the peer's directory not mirrored", "link", l.ID, "err", err)
+			}
+		}
 		if !ok || st.LastRunAt == nil || l.lastPull != nil && !st.LastRunAt.After(*l.lastPull) {
 			continue // no pull since the last check
 		}
@@ -652,6 +674,9 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 	}
 	return len(links), nil
 }
+
+// DirectoryEvery is how often a peer's directory is mirrored.
+const DirectoryEvery = 15 * time.Minute
 
 // Backoff is how long after its n-th failure in a row a peer is tried
 // again: 15 minutes, doubling, at most 6 hours.

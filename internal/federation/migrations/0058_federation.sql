@@ -12,6 +12,7 @@ CREATE TABLE federation_links (
     shares            TEXT NOT NULL,                 -- space-separated: intel csaf directory transfers
     tlp_ceiling       TEXT NOT NULL,                 -- ours; the link's is the lower of both sides'
     collection        TEXT NOT NULL,                 -- alias of our collection the peer reads
+    home_org_id       TEXT REFERENCES orgs (id),     -- our organisation whose records (and its constituents') we master
     user_id           TEXT REFERENCES users (id),    -- the peer's account here
     token_id          TEXT,                          -- its token (revoked with the link)
     document_sealed   TEXT NOT NULL DEFAULT '',      -- our signed document (it holds the token)
@@ -27,6 +28,7 @@ CREATE TABLE federation_links (
     last_error        TEXT NOT NULL DEFAULT '',
     failures          INTEGER NOT NULL DEFAULT 0,    -- in a row
     last_pull_at      TIMESTAMPTZ,                   -- the last pull of the peer's intelligence counted
+    directory_at      TIMESTAMPTZ,                   -- the peer's directory last mirrored
     created_by        TEXT NOT NULL DEFAULT '',
     created_at        TIMESTAMPTZ NOT NULL,
     activated_at      TIMESTAMPTZ,
