@@ -84,7 +84,7 @@ type Config struct {
 	AdminPassword   string // password of the first admin; generated when empty
 	Demo            bool   // load the demo dataset (once)
 	Workers         int    // background jobs run at once
-	// WebhookAllowPrivate lets webhooks and pulled intelligence feeds reach
+	// WebhookAllowPrivate lets webhooks, pulled intelligence feeds and federation peers reach
 	// private and loopback addresses (an internal SOAR, the center's own
 	// sensors); by default they go to public addresses only.
 	WebhookAllowPrivate bool

@@ -37,7 +37,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	proxies := f.String("trusted-proxies", "", "comma-separated proxies whose X-Forwarded-For is believed")
 	metricsAllow := f.String("metrics-allow", "", "comma-separated networks that may read /metrics (default: loopback and private)")
 	workers := f.Int("workers", 4, "background jobs run at once")
-	webhookPrivate := f.Bool("webhook-allow-private", false, "let webhooks and pulled intelligence feeds reach private and loopback addresses (default: public addresses only)")
+	webhookPrivate := f.Bool("webhook-allow-private", false, "let webhooks, pulled intelligence feeds and federation peers (links, CSAF providers) reach private and loopback addresses (default: public addresses only)")
 	adminPassword := f.String("admin-password", "", "password for the first admin (default: generated and printed once)")
 	heartbeat := f.Duration("intel-heartbeat", 10*time.Second, "how often a node loading intelligence says so; a load not heard of for six of these is interrupted, and may be resumed")
 	retention := f.Int("intel-retention-days", 90, "days ingest runs and TAXII status resources are kept before the intel.prune job forgets them")
