@@ -337,9 +337,9 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Auth.AllowForeignTokens(telemetry.TokenPrefix)
 	c.Situation = situation.NewService(c.DB, situationSources{c: c}, cfg.Now)
 	c.Federation = federation.NewService(federation.Options{DB: c.DB, Orgs: c.Directory, Accounts: c.Auth,
-		Intel: federationIntel{intel: c.Intel}, Incidents: federationIncidents{incidents: c.Incidents}, Key: c.CenterKey,
-		PublicKey: c.CenterKey.Public, Fingerprint: c.CenterKey.Fingerprint, CenterName: cfg.CenterName, BaseURL: c.baseURL(""),
-		AllowPrivate: cfg.WebhookAllowPrivate, Now: cfg.Now, Log: cfg.Logger})
+		Intel: federationIntel{intel: c.Intel}, Incidents: federationIncidents{incidents: c.Incidents},
+		Reports: federationReports{vdp: c.VDP}, Key: c.CenterKey, PublicKey: c.CenterKey.Public, Fingerprint: c.CenterKey.Fingerprint,
+		CenterName: cfg.CenterName, BaseURL: c.baseURL(""), AllowPrivate: cfg.WebhookAllowPrivate, Now: cfg.Now, Log: cfg.Logger})
 	c.Federation.Register(c.Queue)
 	jobs.AddWorker(c.Queue, &cleanupWorker{auth: c.Auth, db: c.DB, now: cfg.Now, log: cfg.Logger})
 	c.Queue.Every("auth.cleanup", time.Hour, func() jobs.Args { return cleanupArgs{} })

@@ -13,6 +13,9 @@ import (
 	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/vdp"
+	vdpmodel "github.com/certhub/certhub/internal/vdp/model"
+	"github.com/certhub/certhub/internal/vdp/reports"
 
 	"github.com/certhub/certhub/internal/federation"
 	"github.com/certhub/certhub/internal/intel"
@@ -145,4 +148,76 @@ func (f federationIncidents) Import(ctx context.Context, org, from string, p fed
 func (f federationIncidents) Note(ctx context.Context, ref, body string) error {
 	_, err := f.incidents.AddNote(ctx, auth.System("federation"), ref, incident.NoteInput{Body: body, Visibility: incident.CERTs})
 	return err
+}
+
+// federationReports lets a vulnerability report be handed over to a
+// linked instance, and one handed over be recorded here.
+type federationReports struct{ vdp *vdp.Service }
+
+func (f federationReports) Export(ctx context.Context, id *auth.Identity, ref string) (federation.Parcel, error) {
+	rs := f.vdp.Reports()
+	d, err := rs.Get(ctx, id, ref)
+	if err != nil {
+		return federation.Parcel{}, err
+	}
+	if !d.CanTriage {
+		return federation.Parcel{}, errs.Forbidden("only the CERT that triages a report hands it over")
+	}
+	r := d.Report
+	desc := r.Description
+	if d.Decrypted != "" {
+		desc += "\n\nDetails (sent encrypted to the center):\n\n" + d.Decrypted
+	}
+	p := federation.Parcel{Kind: federation.KindReport, Ref: r.ID, Number: r.TrackingID, Title: r.Title, Description: desc,
+		TLP: "AMBER", ReportedAt: r.ReceivedAt, Notes: []federation.ParcelNote{}, Files: []federation.ParcelFile{},
+		Report: &federation.ParcelReport{Vendor: r.Vendor, Product: r.Product, Versions: r.Versions, CWE: r.CWE, Impact: r.Impact,
+			Reproduction: r.Reproduction, Public: r.Public, Exploited: r.Exploited, References: r.References,
+			VendorContacted: r.VendorContacted, DisclosurePlans: r.DisclosurePlans, Reporter: r.Reporter.Name, Credit: r.Credit}}
+	for _, m := range d.Messages {
+		p.Notes = append(p.Notes, federation.ParcelNote{At: m.CreatedAt, Author: m.Author, Body: m.Body, FromReporter: m.FromReporter})
+	}
+	atts, err := rs.Attachments(ctx, id, r.ID)
+	if err != nil {
+		return federation.Parcel{}, err
+	}
+	for _, a := range atts {
+		meta, rc, err := rs.OpenAttachment(ctx, id, r.ID, a.ID)
+		if err != nil {
+			return federation.Parcel{}, err
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, maxParcelFile+1))
+		rc.Close()
+		if err != nil {
+			return federation.Parcel{}, err
+		}
+		if len(b) > maxParcelFile {
+			return federation.Parcel{}, errs.Conflict("the file %s is larger than %d MiB: too large to hand over", meta.Filename, maxParcelFile>>20)
+		}
+		p.Files = append(p.Files, federation.ParcelFile{Name: meta.Filename, ContentType: meta.ContentType, SHA256: meta.SHA256, Content: b})
+	}
+	return p, nil
+}
+
+func (f federationReports) Import(ctx context.Context, org, from string, p federation.Parcel) (string, string, error) {
+	pr := p.Report
+	desc := strings.TrimSpace(p.Description) + fmt.Sprintf("\n\nHanded over by %s, where it is %s (received %s); the reporter's address stays there.",
+		from, p.Number, p.ReportedAt.UTC().Format("2006-01-02"))
+	t := reports.Transferred{Input: reports.ReportInput{Title: p.Title, Description: desc, Vendor: pr.Vendor, Product: pr.Product,
+		Versions: pr.Versions, CWE: pr.CWE, Impact: pr.Impact, Reproduction: pr.Reproduction, Public: pr.Public, Exploited: pr.Exploited,
+		References: pr.References, VendorContacted: pr.VendorContacted, DisclosurePlans: pr.DisclosurePlans,
+		Reporter: &vdpmodel.Reporter{Name: pr.Reporter}, Credit: pr.Credit}}
+	for _, n := range p.Notes {
+		t.Messages = append(t.Messages, reports.TransferredMessage{At: n.At, FromReporter: n.FromReporter, Author: n.Author, Body: n.Body})
+	}
+	for _, file := range p.Files {
+		if sum := sha256.Sum256(file.Content); file.SHA256 != "" && !strings.EqualFold(hex.EncodeToString(sum[:]), file.SHA256) {
+			return "", "", errs.InvalidField("parcel.files", "%s does not match its SHA-256", file.Name)
+		}
+		t.Files = append(t.Files, reports.TransferredFile{Name: file.Name, Content: file.Content})
+	}
+	r, err := f.vdp.Reports().SubmitTransferred(ctx, org, from, t)
+	if err != nil {
+		return "", "", err
+	}
+	return r.ID, r.TrackingID, nil
 }

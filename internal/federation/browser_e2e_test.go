@@ -49,6 +49,9 @@ func TestBrowserLink(t *testing.T) {
 	b.Expect("#terms", "TLP:GREEN", "National CERT")
 	answer := b.Value("#document textarea")
 
+	// A browser lives two minutes: a fresh one for each part.
+	n = browsertest.New(t, national.URL, 1280, 900)
+	apptest.SignIn(n, "admin@localhost", apptest.AdminPassword)
 	n.Go(linkPage)
 	n.Fill("#f-document", "{}")
 	n.Click("#accept button[type=submit]")
@@ -73,6 +76,8 @@ func TestBrowserLink(t *testing.T) {
 	n.Expect("#add-provider .field-error", "provider-metadata.json")
 	n.Shot("federation-links")
 
+	n = browsertest.New(t, national.URL, 1280, 900)
+	apptest.SignIn(n, "admin@localhost", apptest.AdminPassword)
 	n.Go(linkPage)
 	n.Click("#revoke summary")
 	n.Click("#revoke button[type=submit]")

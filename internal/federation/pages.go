@@ -229,7 +229,7 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 		msg = "The peer's answer is accepted: the link is active."
 	case "transfer":
 		var t Transfer
-		t, err = p.s.Send(ctx, id, linkID, TransferInput{Kind: "incident", Ref: strings.TrimSpace(f.Get("ref")), Reason: f.Get("reason")})
+		t, err = p.s.Send(ctx, id, linkID, TransferInput{Kind: f.Get("kind"), Ref: strings.TrimSpace(f.Get("ref")), Reason: f.Get("reason")})
 		msg = "Handed over: " + t.TheirNumber + " at the peer."
 	case "directory":
 		var res MirrorResult

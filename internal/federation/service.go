@@ -74,8 +74,10 @@ type Options struct {
 	Orgs     Orgs
 	Accounts Accounts
 	Intel    Intel
-	// Incidents, when set, lets incidents be handed over.
+	// Incidents and Reports let incidents and vulnerability reports be
+	// handed over.
 	Incidents Incidents
+	Reports   Reports
 	Key       Key
 	// PublicKey and Fingerprint are the center key's public half.
 	PublicKey, Fingerprint string
@@ -95,6 +97,7 @@ type Service struct {
 	accounts  Accounts
 	intel     Intel
 	incidents Incidents
+	reports   Reports
 	key       Key
 	public    string
 	finger    string
@@ -112,7 +115,7 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Service{db: o.DB, orgs: o.Orgs, accounts: o.Accounts, intel: o.Intel, incidents: o.Incidents, key: o.Key, public: o.PublicKey, finger: o.Fingerprint,
+	return &Service{db: o.DB, orgs: o.Orgs, accounts: o.Accounts, intel: o.Intel, incidents: o.Incidents, reports: o.Reports, key: o.Key, public: o.PublicKey, finger: o.Fingerprint,
 		center: o.CenterName, now: o.Now, log: o.Log, base: strings.TrimRight(o.BaseURL, "/"), egress: notify.EgressTransport(o.AllowPrivate)}
 }
 

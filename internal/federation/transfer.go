@@ -35,9 +35,23 @@ type Incidents interface {
 	Note(ctx context.Context, ref, body string) error
 }
 
+// Reports is what federation needs of vulnerability reports.
+type Reports interface {
+	// Export packs a report the caller triages.
+	Export(ctx context.Context, id *auth.Identity, ref string) (Parcel, error)
+	// Import records a parcel as a report submitted for org here.
+	Import(ctx context.Context, org, from string, p Parcel) (ref, number string, err error)
+}
+
+// Kinds of record that are handed over.
+const (
+	KindIncident = "incident"
+	KindReport   = "report" // a vulnerability report
+)
+
 // Parcel is a record as it travels between instances.
 type Parcel struct {
-	Kind        string       `json:"kind"` // incident
+	Kind        string       `json:"kind"` // incident, report
 	Ref         string       `json:"ref"`
 	Number      string       `json:"number"`
 	Title       string       `json:"title"`
@@ -52,13 +66,34 @@ type Parcel struct {
 	ReportedAt  time.Time    `json:"reported_at"`
 	Notes       []ParcelNote `json:"notes"`
 	Files       []ParcelFile `json:"files"`
+	// Report holds what only a vulnerability report has.
+	Report *ParcelReport `json:"report,omitempty"`
+}
+
+// ParcelReport is what a vulnerability report says beyond a title and a
+// description. The reporter's address stays with the sender.
+type ParcelReport struct {
+	Vendor          string   `json:"vendor"`
+	Product         string   `json:"product"`
+	Versions        string   `json:"versions"`
+	CWE             string   `json:"cwe"`
+	Impact          string   `json:"impact"`
+	Reproduction    string   `json:"reproduction"`
+	Public          bool     `json:"public"`
+	Exploited       bool     `json:"exploited"`
+	References      []string `json:"references"`
+	VendorContacted bool     `json:"vendor_contacted"`
+	DisclosurePlans string   `json:"disclosure_plans"`
+	Reporter        string   `json:"reporter"`
+	Credit          string   `json:"credit"`
 }
 
 // ParcelNote is a note of the record's thread.
 type ParcelNote struct {
-	At     time.Time `json:"at"`
-	Author string    `json:"author"`
-	Body   string    `json:"body"`
+	At           time.Time `json:"at"`
+	Author       string    `json:"author"`
+	Body         string    `json:"body"`
+	FromReporter bool      `json:"from_reporter,omitempty"`
 }
 
 // ParcelFile is a file attached to the record (its content base64 in JSON).
@@ -93,8 +128,8 @@ type Transfer struct {
 
 // TransferInput hands a record over.
 type TransferInput struct {
-	Kind   string `json:"kind"` // incident
-	Ref    string `json:"ref"`  // its id or number here
+	Kind   string `json:"kind"` // incident (the default) or report
+	Ref    string `json:"ref"`  // its id, number or tracking ID here
 	Reason string `json:"reason"`
 }
 
@@ -119,14 +154,14 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, linkID string, in
 	}
 	var f errs.Fields
 	if in.Kind == "" {
-		in.Kind = "incident"
+		in.Kind = KindIncident
 	}
-	if in.Kind != "incident" {
-		f.Add("kind", "only incidents are handed over")
+	if in.Kind != KindIncident && in.Kind != KindReport {
+		f.Add("kind", "incident or report")
 	}
 	f.Text("reason", in.Reason, true, 2000)
 	if strings.TrimSpace(in.Ref) == "" {
-		f.Add("ref", "name the incident")
+		f.Add("ref", "name the %s", in.Kind)
 	}
 	if err := f.Err(); err != nil {
 		return Transfer{}, err
@@ -146,12 +181,17 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, linkID string, in
 	case !slices.Contains(l.PeerShares, ShareTransfers) || !slices.Contains(l.Shares, ShareTransfers):
 		return Transfer{}, errs.Conflict("the link does not carry transfers (both sides must share them)")
 	}
-	p, err := s.incidents.Export(ctx, id, in.Ref)
+	var p Parcel
+	if in.Kind == KindReport {
+		p, err = s.reports.Export(ctx, id, in.Ref)
+	} else {
+		p, err = s.incidents.Export(ctx, id, in.Ref)
+	}
 	if err != nil {
 		return Transfer{}, err
 	}
 	if !tlp.Within(tlp.Label(p.TLP), l.Effective) {
-		return Transfer{}, errs.Conflict("the incident is marked TLP:%s, above the link's ceiling %s", p.TLP, l.Effective)
+		return Transfer{}, errs.Conflict("the %s is marked TLP:%s, above the link's ceiling %s", p.Kind, p.TLP, l.Effective)
 	}
 	token, err := s.accounts.OpenSecret(l.peerToken)
 	if err != nil {
@@ -162,12 +202,12 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, linkID string, in
 		return Transfer{}, err
 	}
 	if len(body) > MaxParcel {
-		return Transfer{}, errs.Conflict("the incident with its files is larger than %d MiB: too large to hand over", MaxParcel>>20)
+		return Transfer{}, errs.Conflict("the %s with its files is larger than %d MiB: too large to hand over", p.Kind, MaxParcel>>20)
 	}
 	rec, err := s.post(ctx, l.PeerURL+"/api/v1/federation/transfers", token, body)
 	if err != nil {
 		s.recordFailure(ctx, l.ID, "handing over "+p.Number+": "+err.Error())
-		return Transfer{}, errs.Conflict("the peer did not take the incident: %v", err)
+		return Transfer{}, errs.Conflict("the peer did not take the %s: %v", p.Kind, err)
 	}
 	now := s.now().UTC()
 	t := Transfer{ID: db.NewID(), LinkID: l.ID, Direction: "out", Kind: p.Kind, OurRef: p.Ref, OurNumber: p.Number, TheirRef: rec.Ref,
@@ -175,6 +215,9 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, linkID string, in
 		Notes: len(p.Notes), Actor: id.Label(), CreatedAt: now}
 	if err := s.recordTransfer(ctx, l, t, fmt.Sprintf("handed %s over to %s as %s: %s", p.Number, l.PeerName, rec.Number, t.Reason)); err != nil {
 		return Transfer{}, err
+	}
+	if p.Kind != KindIncident {
+		return t, nil
 	}
 	if err := s.incidents.Note(ctx, p.Ref, fmt.Sprintf("Handed over to %s (a linked certhub instance) as %s by %s: %s\n%s",
 		l.PeerName, rec.Number, id.DisplayName(), t.Reason, rec.URL)); err != nil {
@@ -242,8 +285,8 @@ func (s *Service) Receive(ctx context.Context, id *auth.Identity, in Incoming) (
 	}
 	p := in.Parcel
 	var f errs.Fields
-	if p.Kind != "incident" {
-		f.Add("parcel.kind", "only incidents are handed over")
+	if p.Kind != KindIncident && p.Kind != KindReport || p.Kind == KindReport && p.Report == nil {
+		f.Add("parcel.kind", "an incident or a report")
 	}
 	f.Text("parcel.title", p.Title, true, 500)
 	f.Text("reason", in.Reason, true, 2000)
@@ -270,11 +313,18 @@ func (s *Service) Receive(ctx context.Context, id *auth.Identity, in Incoming) (
 	if n > 0 {
 		return Received{}, errs.Conflict("%s was handed over already", p.Number)
 	}
-	ref, number, err := s.incidents.Import(ctx, l.PeerOrgID, l.PeerName, p)
+	var ref, number, page string
+	if p.Kind == KindReport {
+		ref, number, err = s.reports.Import(ctx, l.PeerOrgID, l.PeerName, p)
+		page = "/console/reports/"
+	} else {
+		ref, number, err = s.incidents.Import(ctx, l.PeerOrgID, l.PeerName, p)
+		page = "/console/incidents/"
+	}
 	if err != nil {
 		return Received{}, err
 	}
-	rec := Received{Ref: ref, Number: number, URL: s.BaseURL() + "/console/incidents/" + ref}
+	rec := Received{Ref: ref, Number: number, URL: s.BaseURL() + page + ref}
 	t := Transfer{ID: db.NewID(), LinkID: l.ID, Direction: "in", Kind: p.Kind, OurRef: ref, OurNumber: number, TheirRef: p.Ref,
 		TheirNumber: p.Number, Title: p.Title, Reason: strings.TrimSpace(in.Reason), Files: len(p.Files), Notes: len(p.Notes),
 		Actor: l.PeerName, CreatedAt: s.now().UTC()}

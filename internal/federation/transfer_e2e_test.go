@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -122,5 +123,52 @@ func TestTransfer(t *testing.T) {
 	var n int
 	if err := national.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM coordination_incidents WHERE channel = 'federation'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("incidents received: %d %v", n, err)
+	}
+
+	// A vulnerability report, routed to the bank's CERT, with the
+	// reporter's file and a message to the reporter: handed over with them;
+	// the reporter's address stays with the bank's CERT.
+	ctx := context.Background()
+	res := bank.API("POST", "/api/v1/public/reports", "", map[string]any{"title": "Teller app leaks session tokens",
+		"description": "The teller app logs session tokens.", "vendor": "Examplesoft", "product": "TellerPro", "versions": "4.2",
+		"reporter": map[string]any{"name": "Ayesha R.", "email": "ayesha@researcher.example"}})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("report: %d %s", res.Status, res.Body)
+	}
+	receipt := res.JSON(t)
+	reportID := receipt["id"].(string)
+	follow, _ := url.Parse(receipt["follow_url"].(string))
+	if _, err := bank.VDP.Reports().Route(ctx, bank.Identity("coordinator@cc.example"), reportID, bank.OrgID("Banking Sector CERT")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bank.VDP.Reports().AttachByKey(ctx, follow.Query().Get("key"), "poc.txt", strings.NewReader("proof of concept"), "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if r := bank.API("POST", "/api/v1/reports/"+reportID+"/messages", analyst, map[string]any{"message": "Thank you: we are checking it."}); r.Status >= 300 {
+		t.Fatalf("message: %d %s", r.Status, r.Body)
+	}
+	r = bank.API("POST", "/api/v1/federation/links/"+bnLink+"/transfers", analyst, map[string]any{"kind": "report", "ref": reportID,
+		"reason": "The vendor is coordinated nationally."})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("hand the report over: %d %s", r.Status, r.Body)
+	}
+	sentReport := r.JSON(t)
+	if !strings.HasPrefix(fmt.Sprint(sentReport["their_number"]), "VR-") || sentReport["files"] != 1.0 {
+		t.Fatalf("the report's transfer: %s", r.Body)
+	}
+	v = national.API("GET", "/api/v1/reports/"+sentReport["their_ref"].(string), national.admin, nil)
+	body = string(v.Body)
+	for _, want := range []string{"Teller app leaks session tokens", `"source":"federation"`, "TellerPro", "Ayesha R.", "Thank you: we are checking it.",
+		receipt["tracking_id"].(string)} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the national report lacks %q: %s", want, body)
+		}
+	}
+	if strings.Contains(body, "ayesha@researcher.example") {
+		t.Error("the reporter's address crossed")
+	}
+	if err := national.DB.QueryRow(ctx, `SELECT COUNT(*) FROM vdp_attachments WHERE report_id = $1 AND filename = 'poc.txt'`,
+		sentReport["their_ref"]).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the report's file: %d %v", n, err)
 	}
 }

@@ -40,7 +40,13 @@ func TestAnnouncementsReachEveryProcess(t *testing.T) {
 				for _, ch := range []chan struct{}{aDir, bDir} {
 					wait(t, ch, "the first connection's catch-up")
 				}
-				drain(bOther)
+				// The catch-up calls every watcher in turn: let it finish
+				// before the slate is wiped (bOther's call may come after
+				// bDir's woke the test).
+				time.Sleep(200 * time.Millisecond)
+				for _, ch := range []chan struct{}{aDir, bDir, bOther} {
+					drain(ch)
+				}
 			}
 			if !a.Listening() || !b.Listening() {
 				t.Fatal("not listening")
