@@ -95,17 +95,34 @@ func (f federationIncidents) Export(ctx context.Context, id *auth.Identity, ref 
 		if err != nil {
 			return federation.Parcel{}, err
 		}
-		b, err := io.ReadAll(io.LimitReader(rc, maxParcelFile+1))
-		rc.Close()
+		pf, err := parcelFile(meta.Filename, meta.ContentType, meta.SHA256, rc)
 		if err != nil {
 			return federation.Parcel{}, err
 		}
-		if len(b) > maxParcelFile {
-			return federation.Parcel{}, errs.Conflict("the file %s is larger than %d MiB: too large to hand over", meta.Filename, maxParcelFile>>20)
-		}
-		p.Files = append(p.Files, federation.ParcelFile{Name: meta.Filename, ContentType: meta.ContentType, SHA256: meta.SHA256, Content: b})
+		p.Files = append(p.Files, pf)
 	}
 	return p, nil
+}
+
+// parcelFile reads a file to hand over (and closes it).
+func parcelFile(name, contentType, sum string, rc io.ReadCloser) (federation.ParcelFile, error) {
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxParcelFile+1))
+	if err != nil {
+		return federation.ParcelFile{}, err
+	}
+	if len(b) > maxParcelFile {
+		return federation.ParcelFile{}, errs.Conflict("the file %s is larger than %d MiB: too large to hand over", name, maxParcelFile>>20)
+	}
+	return federation.ParcelFile{Name: name, ContentType: contentType, SHA256: sum, Content: b}, nil
+}
+
+// checkParcelFile refuses a file whose content is not what its SHA-256 says.
+func checkParcelFile(file federation.ParcelFile) error {
+	if sum := sha256.Sum256(file.Content); file.SHA256 != "" && !strings.EqualFold(hex.EncodeToString(sum[:]), file.SHA256) {
+		return errs.InvalidField("parcel.files", "%s does not match its SHA-256", file.Name)
+	}
+	return nil
 }
 
 func (f federationIncidents) Import(ctx context.Context, org, from string, p federation.Parcel) (string, string, error) {
@@ -115,6 +132,11 @@ func (f federationIncidents) Import(ctx context.Context, org, from string, p fed
 			return ""
 		}
 		return t.UTC().Format(time.RFC3339)
+	}
+	for _, file := range p.Files {
+		if err := checkParcelFile(file); err != nil {
+			return "", "", err // before anything is made
+		}
 	}
 	desc := strings.TrimSpace(p.Description)
 	desc += fmt.Sprintf("\n\nHanded over by %s, where it is %s (reported %s).", from, p.Number, p.ReportedAt.UTC().Format("2006-01-02 15:04 UTC"))
@@ -131,9 +153,6 @@ func (f federationIncidents) Import(ctx context.Context, org, from string, p fed
 		}
 	}
 	for _, file := range p.Files {
-		if sum := sha256.Sum256(file.Content); file.SHA256 != "" && !strings.EqualFold(hex.EncodeToString(sum[:]), file.SHA256) {
-			return inc.ID, inc.Number, errs.InvalidField("parcel.files", "%s does not match its SHA-256", file.Name)
-		}
 		st, err := f.incidents.Stage(ctx, file.Name, bytes.NewReader(file.Content))
 		if err != nil {
 			return inc.ID, inc.Number, err
@@ -185,15 +204,11 @@ func (f federationReports) Export(ctx context.Context, id *auth.Identity, ref st
 		if err != nil {
 			return federation.Parcel{}, err
 		}
-		b, err := io.ReadAll(io.LimitReader(rc, maxParcelFile+1))
-		rc.Close()
+		pf, err := parcelFile(meta.Filename, meta.ContentType, meta.SHA256, rc)
 		if err != nil {
 			return federation.Parcel{}, err
 		}
-		if len(b) > maxParcelFile {
-			return federation.Parcel{}, errs.Conflict("the file %s is larger than %d MiB: too large to hand over", meta.Filename, maxParcelFile>>20)
-		}
-		p.Files = append(p.Files, federation.ParcelFile{Name: meta.Filename, ContentType: meta.ContentType, SHA256: meta.SHA256, Content: b})
+		p.Files = append(p.Files, pf)
 	}
 	return p, nil
 }
@@ -210,8 +225,8 @@ func (f federationReports) Import(ctx context.Context, org, from string, p feder
 		t.Messages = append(t.Messages, reports.TransferredMessage{At: n.At, FromReporter: n.FromReporter, Author: n.Author, Body: n.Body})
 	}
 	for _, file := range p.Files {
-		if sum := sha256.Sum256(file.Content); file.SHA256 != "" && !strings.EqualFold(hex.EncodeToString(sum[:]), file.SHA256) {
-			return "", "", errs.InvalidField("parcel.files", "%s does not match its SHA-256", file.Name)
+		if err := checkParcelFile(file); err != nil {
+			return "", "", err
 		}
 		t.Files = append(t.Files, reports.TransferredFile{Name: file.Name, Content: file.Content})
 	}
