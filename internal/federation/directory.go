@@ -168,12 +168,7 @@ func (s *Service) ExportDirectory(ctx context.Context, id *auth.Identity) (DirEx
 // them; it answers how many were made, brought up to date, and found in
 // conflict.
 func (s *Service) MirrorDirectory(ctx context.Context, linkID string) (made, updated, conflicts int, err error) {
-	var l Link
-	err = s.db.Read(ctx, func(q db.Querier) error {
-		var err error
-		l, err = getLink(ctx, q, linkID)
-		return err
-	})
+	l, err := s.link(ctx, linkID)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -387,12 +382,7 @@ func (s *Service) MirrorNow(ctx context.Context, id *auth.Identity, linkID strin
 	if err := mayManage(id); err != nil {
 		return MirrorResult{}, err
 	}
-	var l Link
-	err := s.db.Read(ctx, func(q db.Querier) error {
-		var err error
-		l, err = getLink(ctx, q, linkID)
-		return err
-	})
+	l, err := s.link(ctx, linkID)
 	if err != nil {
 		return MirrorResult{}, err
 	}

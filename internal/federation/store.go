@@ -54,6 +54,17 @@ func getLink(ctx context.Context, q db.Querier, id string) (Link, error) {
 	return l, nil
 }
 
+// link reads one link.
+func (s *Service) link(ctx context.Context, linkID string) (Link, error) {
+	var l Link
+	err := s.db.Read(ctx, func(q db.Querier) error {
+		var err error
+		l, err = getLink(ctx, q, linkID)
+		return err
+	})
+	return l, err
+}
+
 func insertLink(ctx context.Context, tx *db.Tx, l *Link, peerDoc *Envelope) error {
 	doc := ""
 	if peerDoc != nil {

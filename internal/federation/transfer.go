@@ -166,12 +166,7 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, linkID string, in
 	if err := f.Err(); err != nil {
 		return Transfer{}, err
 	}
-	var l Link
-	err := s.db.Read(ctx, func(q db.Querier) error {
-		var err error
-		l, err = getLink(ctx, q, linkID)
-		return err
-	})
+	l, err := s.link(ctx, linkID)
 	if err != nil {
 		return Transfer{}, err
 	}
