@@ -293,7 +293,7 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, linkID string, 
 	now := s.now().UTC()
 	d, err := linkdoc.Open(e, s.BaseURL(), fingerprint, now)
 	if err != nil {
-		s.refused(ctx, linkID, err)
+		s.refused(ctx, linkID, "a document was refused: "+err.Error())
 		return Link{}, err
 	}
 	var l Link
@@ -534,10 +534,9 @@ func (s *Service) present(ctx context.Context, id *auth.Identity, l *Link, one b
 	}
 }
 
-// refused records on a link a document it was sent and refused.
-func (s *Service) refused(ctx context.Context, linkID string, cause error) {
+// refused records on a link something the peer sent and this side refused.
+func (s *Service) refused(ctx context.Context, linkID, msg string) {
 	now := s.now().UTC()
-	msg := "a document was refused: " + cause.Error()
 	_ = s.db.Write(ctx, func(tx *db.Tx) error {
 		if _, err := getLink(ctx, tx, linkID); err != nil {
 			return err
@@ -643,7 +642,7 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 			return 0, err
 		}
 		pulls := slices.Contains(l.PeerShares, ShareIntel) && l.PeerCollection != ""
-		if pulls && !ok || l.LastError != "" && strings.HasPrefix(l.LastError, "setting up") {
+		if pulls && !ok || strings.HasPrefix(l.LastError, "setting up") {
 			if err := s.reconcile(ctx, l); err != nil {
 				s.recordFailure(ctx, l.ID, "setting up the exchange: "+err.Error())
 				continue

@@ -296,7 +296,7 @@ func (s *Service) Receive(ctx context.Context, id *auth.Identity, in Incoming) (
 	}
 	if err := f.Err(); err != nil {
 		s.log.Warn("federation: a peer's transfer refused", "link", l.ID, "err", err)
-		s.recordRefusal(ctx, l.ID, "a transfer was refused: "+err.Error())
+		s.refused(ctx, l.ID, "a transfer was refused: "+err.Error())
 		return Received{}, err
 	}
 	// A replay is refused before anything is made.
@@ -345,18 +345,6 @@ func (s *Service) recordTransfer(ctx context.Context, l Link, t Transfer, msg st
 		}
 		return audit.Record(ctx, tx, t.CreatedAt, audit.Event{Action: "federation.transfer." + t.Direction, ObjectType: "federation_transfer",
 			ObjectID: t.ID, OrgID: l.PeerOrgID, Summary: msg, After: t})
-	})
-}
-
-// recordRefusal notes on a link something the peer sent and this side
-// refused.
-func (s *Service) recordRefusal(ctx context.Context, linkID, msg string) {
-	now := s.now().UTC()
-	_ = s.db.Write(ctx, func(tx *db.Tx) error {
-		if err := addEvent(ctx, tx, linkID, now, "refused", msg); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "federation.link.refused", ObjectType: "federation_link", ObjectID: linkID, Summary: msg})
 	})
 }
 
