@@ -16,6 +16,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# The race-enabled builds of every package and the throwaway cluster need
+# a few GiB; a full disk fails the build with "no space left on device",
+# far from its cause, so say how much there is first.
+free_kb=$(df -Pk "${TMPDIR:-/tmp}" | awk 'NR==2 {print $4}')
+echo "== $((free_kb / 1024)) MiB free on ${TMPDIR:-/tmp} (at ${SECONDS}s)"
+if [ "$free_kb" -lt $((6 * 1024 * 1024)) ]; then
+  echo "test.sh: warning: less than 6 GiB free; the run needs about that (go clean -cache empties Go's build cache, $(go env GOCACHE))"
+fi
+
 pgdir=$(mktemp -d /tmp/certhub-pg.XXXXXX)
 # What every test binary would otherwise make for itself (a migrated
 # SQLite schema, a data directory with the demo loaded: seconds each under
