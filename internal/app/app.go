@@ -337,7 +337,7 @@ func OpenCore(ctx context.Context, cfg Config) (*Core, error) {
 	c.Auth.AllowForeignTokens(telemetry.TokenPrefix)
 	c.Situation = situation.NewService(c.DB, situationSources{c: c}, cfg.Now)
 	c.Federation = federation.NewService(federation.Options{DB: c.DB, Orgs: c.Directory, Accounts: c.Auth,
-		Intel: federationIntel{intel: c.Intel}, Incidents: federationIncidents{incidents: c.Incidents},
+		Intel: federationIntel{intel: c.Intel, auth: c.Auth}, Incidents: federationIncidents{incidents: c.Incidents},
 		Reports: federationReports{vdp: c.VDP}, Key: c.CenterKey, PublicKey: c.CenterKey.Public, Fingerprint: c.CenterKey.Fingerprint,
 		CenterName: cfg.CenterName, BaseURL: c.baseURL(""), AllowPrivate: cfg.WebhookAllowPrivate, Now: cfg.Now, Log: cfg.Logger})
 	c.Federation.Register(c.Queue)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/certhub/certhub/internal/coordination/incident"
 	"github.com/certhub/certhub/internal/platform/auth"
@@ -24,15 +25,29 @@ import (
 
 // federationIntel lets a federation link pull the peer's intelligence and
 // cap what the peer's account reads, through threat intelligence's peers.
-type federationIntel struct{ intel *intel.Service }
+type federationIntel struct {
+	intel *intel.Service
+	auth  *auth.Service
+}
 
 func (f federationIntel) Link(ctx context.Context, p federation.IntelLink) (federation.IntelState, error) {
 	src, err := f.intel.LinkPeer(ctx, intel.Peer{Key: p.Key, Name: p.Name, OwnerOrgID: p.OrgID, UserID: p.UserID, URL: p.URL,
-		Token: p.Token, Ceiling: p.Ceiling, Pull: p.Pull})
+		Token: p.Token, Ceiling: p.Ceiling, Pull: p.Pull, Pushes: p.Pushes})
 	if err != nil {
 		return federation.IntelState{}, err
 	}
 	return intelState(src), nil
+}
+
+// Push sends what the peer's account here may read: the account's
+// identity is what the push is read as.
+func (f federationIntel) Push(ctx context.Context, p federation.IntelPush) (federation.IntelPushed, error) {
+	id, err := f.auth.Identity(ctx, p.UserID)
+	if err != nil {
+		return federation.IntelPushed{}, err
+	}
+	res, err := f.intel.PushPeer(ctx, id, intel.PeerPush{Key: p.Key, Collection: p.Collection, URL: p.URL, Token: p.Token})
+	return federation.IntelPushed{Sent: res.Sent, Refused: res.Refused, Reasons: res.Reasons}, err
 }
 
 func (f federationIntel) Defer(ctx context.Context, key string, until time.Time) error {
@@ -133,9 +148,19 @@ func (f federationIncidents) Import(ctx context.Context, org, from string, p fed
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
+	// Everything the incident's own rules would refuse is refused before
+	// anything is made: the thread goes in after the incident, outside
+	// its transaction.
 	for _, file := range p.Files {
 		if err := checkParcelFile(file); err != nil {
-			return "", "", err // before anything is made
+			return "", "", err
+		}
+	}
+	notes := make([]string, len(p.Notes))
+	for i, n := range p.Notes {
+		notes[i] = strings.TrimSpace(fmt.Sprintf("%s, %s (at %s):\n\n%s", n.Author, n.At.UTC().Format("2006-01-02 15:04 UTC"), from, n.Body))
+		if utf8.RuneCountInString(notes[i]) > incident.MaxText || strings.ContainsRune(notes[i], 0) || !utf8.ValidString(notes[i]) {
+			return "", "", errs.InvalidField("parcel.notes", "note %d is not text of at most %d characters (with who wrote it and when)", i+1, incident.MaxText)
 		}
 	}
 	desc := strings.TrimSpace(p.Description)
@@ -146,8 +171,7 @@ func (f federationIncidents) Import(ctx context.Context, org, from string, p fed
 	if err != nil {
 		return "", "", err
 	}
-	for _, n := range p.Notes {
-		body := fmt.Sprintf("%s, %s (at %s):\n\n%s", n.Author, n.At.UTC().Format("2006-01-02 15:04 UTC"), from, n.Body)
+	for _, body := range notes {
 		if _, err := f.incidents.AddNote(ctx, sys, inc.ID, incident.NoteInput{Body: body, Visibility: incident.CERTs}); err != nil {
 			return inc.ID, inc.Number, fmt.Errorf("the thread of %s: %w", p.Number, err)
 		}

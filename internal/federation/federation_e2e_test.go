@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,8 +14,11 @@ import (
 
 	"github.com/certhub/certhub/internal/app"
 	"github.com/certhub/certhub/internal/apptest"
+	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/federation"
 	"github.com/certhub/certhub/internal/platform/auth"
+
+	"github.com/gocsaf/csaf/v3/csaf"
 )
 
 func TestMain(m *testing.M) { apptest.Main(m) }
@@ -36,8 +40,16 @@ func start(t *testing.T, name string) instance {
 // link's id on each side.
 func link(t *testing.T, a instance, aPeer string, b instance, bPeer string, aCeiling, bCeiling string) (string, string) {
 	t.Helper()
-	r := a.API("POST", "/api/v1/federation/links", a.admin, map[string]any{"peer_org_id": a.OrgID(aPeer), "peer_url": b.URL,
-		"shares": []string{"intel", "csaf"}, "tlp_ceiling": aCeiling})
+	return linkWith(t, a, aPeer, b, bPeer, aCeiling, bCeiling, nil, nil)
+}
+
+// linkWith is link with more of a's offer (aMore) and of b's answer
+// (bMore).
+func linkWith(t *testing.T, a instance, aPeer string, b instance, bPeer string, aCeiling, bCeiling string, aMore, bMore map[string]any) (string, string) {
+	t.Helper()
+	body := map[string]any{"peer_org_id": a.OrgID(aPeer), "peer_url": b.URL, "shares": []string{"intel", "csaf"}, "tlp_ceiling": aCeiling}
+	maps.Copy(body, aMore)
+	r := a.API("POST", "/api/v1/federation/links", a.admin, body)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("%s offers: %d %s", a.name, r.Status, r.Body)
 	}
@@ -45,8 +57,10 @@ func link(t *testing.T, a instance, aPeer string, b instance, bPeer string, aCei
 	if offer["status"] != federation.Offered || offer["document"] == nil {
 		t.Fatalf("%s's offer: %s", a.name, r.Body)
 	}
-	r = b.API("POST", "/api/v1/federation/links", b.admin, map[string]any{"peer_org_id": b.OrgID(bPeer), "document": offer["document"],
-		"peer_fingerprint": a.CenterKey.Fingerprint, "shares": []string{"intel", "csaf"}, "tlp_ceiling": bCeiling})
+	body = map[string]any{"peer_org_id": b.OrgID(bPeer), "document": offer["document"],
+		"peer_fingerprint": a.CenterKey.Fingerprint, "shares": []string{"intel", "csaf"}, "tlp_ceiling": bCeiling}
+	maps.Copy(body, bMore)
+	r = b.API("POST", "/api/v1/federation/links", b.admin, body)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("%s answers: %d %s", b.name, r.Status, r.Body)
 	}
@@ -103,6 +117,23 @@ func (in instance) sources(t *testing.T, value string) string {
 	return strings.Join(s, ", ")
 }
 
+// taxii sends a TAXII 2.1 request and answers its JSON, failing unless
+// the status is want.
+func (in instance) taxii(t *testing.T, method, path, token, body string, want int) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(method, in.URL+path, strings.NewReader(body))
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	r := in.Do(http.DefaultClient, req)
+	if r.Status != want {
+		t.Fatalf("%s %s on %s: %d (want %d) %s", method, path, in.name, r.Status, want, r.Body)
+	}
+	return r.JSON(t)
+}
+
 func (in instance) ingest(t *testing.T, source, tlp, body string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", in.URL+"/api/v1/intel/ingest?source="+url.QueryEscape(source)+"&tlp="+url.QueryEscape(tlp), strings.NewReader(body))
@@ -116,16 +147,21 @@ func (in instance) ingest(t *testing.T, source, tlp, body string) {
 // Three instances: the national CERT's and two sectoral CERTs'. Each
 // sectoral CERT links with the national one by signed documents; the
 // intelligence each shares reaches the others through the national
-// instance, attributed, never above the ceiling, never back to where it
-// came from; a document tampered with, signed by another key, meant for
-// another instance or sent twice is refused; a revoked link carries
-// nothing more, and what it brought stays attributed.
+// instance (pulled from the bank, pushed by the power CERT, which the
+// national instance cannot reach), attributed, never above the ceiling,
+// never back to where it came from; the national instance aggregates both
+// sectoral CSAF providers, mirrors the bank's directory records, and hands
+// on to the power CERT an incident the bank handed over; a document
+// tampered with, signed by another key, meant for another instance or sent
+// twice is refused; a revoked link carries nothing more, and what it
+// brought stays attributed.
 func TestThreeInstances(t *testing.T) {
 	national, bank, power := start(t, "National CERT"), start(t, "Banking Sector CERT"), start(t, "Power Sector CERT")
 
 	// Refusals first, with an offer from the national CERT to the bank.
+	all := []string{"intel", "csaf", "directory", "transfers"}
 	r := national.API("POST", "/api/v1/federation/links", national.admin, map[string]any{"peer_org_id": national.OrgID("Banking Sector CERT"),
-		"peer_url": bank.URL, "tlp_ceiling": "AMBER"})
+		"peer_url": bank.URL, "tlp_ceiling": "AMBER", "shares": all, "home_org_id": national.OrgID("National CERT")})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("offer: %d %s", r.Status, r.Body)
 	}
@@ -157,7 +193,8 @@ func TestThreeInstances(t *testing.T) {
 	// The bank answers properly (its own ceiling AMBER+STRICT: the link's
 	// is the lower, AMBER); the same document again is a replay.
 	r = bank.API("POST", "/api/v1/federation/links", bank.admin, map[string]any{"peer_org_id": bank.OrgID("National CERT"),
-		"document": doc, "peer_fingerprint": national.CenterKey.Fingerprint, "shares": []string{"intel"}, "tlp_ceiling": "AMBER+STRICT"})
+		"document": doc, "peer_fingerprint": national.CenterKey.Fingerprint, "shares": all, "tlp_ceiling": "AMBER+STRICT",
+		"home_org_id": bank.OrgID("Banking Sector CERT")})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("the bank answers: %d %s", r.Status, r.Body)
 	}
@@ -183,7 +220,17 @@ func TestThreeInstances(t *testing.T) {
 	if fmt.Sprint(v["events"]) == "" || !strings.Contains(fmt.Sprint(v["events"]), "refused") || v["effective_tlp_ceiling"] != "AMBER" {
 		t.Fatalf("the national side of the link: %v", v)
 	}
-	npLink, pnLink := link(t, national, "Power Sector CERT", power, "National CERT", "AMBER", "AMBER")
+	// The national CERT cannot reach the power CERT's instance: the power
+	// CERT pushes what it shares instead of being pulled.
+	transfers := []string{"intel", "csaf", "transfers"}
+	npLink, pnLink := linkWith(t, national, "Power Sector CERT", power, "National CERT", "AMBER", "AMBER",
+		map[string]any{"shares": transfers}, map[string]any{"shares": transfers, "intel_push": true})
+	if v := national.API("GET", "/api/v1/federation/links/"+npLink, national.admin, nil).JSON(t); v["peer_intel_push"] != true {
+		t.Fatalf("the national side of the pushed link: %v", v)
+	}
+	if src, ok, err := national.Intel.PeerSource(context.Background(), npLink); err != nil || !ok || src.Kind != "push" || src.NextRunAt != nil {
+		t.Fatalf("the national CERT's source of what the power CERT pushes: %+v %v %v", src, ok, err)
+	}
 
 	// Only administrators manage links; staff read them; others do not
 	// learn they exist.
@@ -227,16 +274,108 @@ func TestThreeInstances(t *testing.T) {
 	if lv["last_ok_at"] == nil || lv["last_error"] != nil {
 		t.Errorf("the bank's link after a pull that worked: %v", lv)
 	}
-	// And the power CERT's, back through the national instance to the bank.
+	// And the power CERT's, pushed to the national instance and on to the
+	// bank: GREEN crosses, AMBER+STRICT stays home, and nothing the power
+	// CERT got from the national one is pushed back.
 	power.ingest(t, "power-sensors", "GREEN", "192.0.2.150\n")
-	national.pull(t, npLink)
+	power.ingest(t, "power-sensors", "AMBER+STRICT", "192.0.2.151\n")
+	if _, err := power.Federation.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if v := power.API("GET", "/api/v1/federation/links/"+pnLink, power.admin, nil).JSON(t); v["intel_push"] != true || v["last_ok_at"] == nil || v["last_error"] != nil {
+		t.Errorf("the power CERT's link after its push: %v", v)
+	}
+	if got := national.sources(t, "192.0.2.151"); got != "" {
+		t.Errorf("the power CERT pushed its AMBER+STRICT address: %q", got)
+	}
+	if got := national.sources(t, "203.0.113.77"); got != "national-sensors" {
+		t.Errorf("the power CERT pushed the national CERT's own address back: %q", got)
+	}
+	// A pushing peer adds only as itself and within the ceiling; a pulled
+	// one does not add at all.
+	collection := national.API("GET", "/api/v1/federation/links/"+npLink, national.admin, nil).JSON(t)["collection"].(string)
+	var colURL string
+	for _, c := range national.taxii(t, "GET", "/taxii2/api/collections/", national.admin, "", http.StatusOK)["collections"].([]any) {
+		if c.(map[string]any)["alias"] == collection {
+			colURL = "/taxii2/api/collections/" + c.(map[string]any)["id"].(string) + "/objects/"
+		}
+	}
+	red := `{"objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--6f1b8a9e-3c41-4d4e-9a7e-1c2b3d4e5f60","created":"2026-12-01T00:00:00Z",
+		"modified":"2026-12-01T00:00:00Z","pattern":"[ipv4-addr:value = '192.0.2.152']","pattern_type":"stix","valid_from":"2026-12-01T00:00:00Z",
+		"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]}]}`
+	powerTok := national.Token("link-"+strings.ToLower(npLink)+"@federation.invalid", auth.ScopeRead, auth.ScopeWrite)
+	st := national.taxii(t, "POST", colURL, powerTok, red, http.StatusAccepted)
+	if st["failure_count"] != 1.0 || !strings.Contains(fmt.Sprint(st["failures"]), "above the link's ceiling") {
+		t.Errorf("a RED object pushed over an AMBER link: %v", st)
+	}
+	bankTok := national.Token("link-"+strings.ToLower(nbLink)+"@federation.invalid", auth.ScopeRead, auth.ScopeWrite)
+	national.taxii(t, "POST", colURL, bankTok, red, http.StatusForbidden)
 	bank.pull(t, bnLink)
 	if got := bank.sources(t, "192.0.2.150"); got != "Federation: National CERT" {
 		t.Errorf("the bank knows the power CERT's address from %q", got)
 	}
-	national.pull(t, nbLink) // nothing the national CERT sent the bank comes back
+	national.pull(t, nbLink)                                                // nothing the national CERT sent the bank comes back
+	if _, err := power.Federation.Check(context.Background()); err != nil { // nor what the power CERT pulled from it
+		t.Fatal(err)
+	}
 	if got := national.sources(t, "192.0.2.150"); got != "Federation: Power Sector CERT" {
 		t.Errorf("the national CERT knows the power address from %q", got)
+	}
+
+	ctx := context.Background()
+	// CSAF: the national instance aggregates both sectoral CERTs' providers.
+	if n, err := national.Federation.SyncDue(ctx); err != nil || n != 2 {
+		t.Fatalf("providers read: %d %v", n, err)
+	}
+	var providers struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal(national.API("GET", "/api/v1/federation/csaf-providers", national.admin, nil).Body, &providers); err != nil ||
+		len(providers.Items) != 2 {
+		t.Fatalf("providers: %v %v", providers, err)
+	}
+	for _, p := range providers.Items {
+		if (p["link_id"] != nbLink && p["link_id"] != npLink) || p["documents"].(float64) < 1 || p["rejected"] != 0.0 || p["last_error"] != nil {
+			t.Errorf("a sectoral provider: %v", p)
+		}
+	}
+	code, body := get(t, national.URL+"/.well-known/csaf-aggregator/aggregator.json")
+	var agg csaf.Aggregator
+	if err := json.Unmarshal(body, &agg); code != http.StatusOK || err != nil || len(agg.CSAFProviders) != 2 {
+		t.Fatalf("aggregator.json: %d %v %s", code, err, body)
+	}
+	// Directory: the bank's CERT masters its constituents' records; a
+	// change there reaches the national directory.
+	site := "https://www.firstbank.example/branches"
+	if _, err := bank.Directory.Update(ctx, auth.System("test"), bank.OrgID("First Example Bank"), directory.OrgInput{Website: &site}); err != nil {
+		t.Fatal(err)
+	}
+	if r := national.API("POST", "/api/v1/federation/links/"+nbLink+"/directory", national.admin, nil); r.Status != http.StatusOK || r.JSON(t)["updated"] != 1.0 {
+		t.Fatalf("the national CERT mirrors the bank's records: %d %s", r.Status, r.Body)
+	}
+	if o, err := national.Directory.Get(ctx, auth.System("test"), national.OrgID("First Example Bank")); err != nil || o.Website != site {
+		t.Errorf("the bank's change did not reach the national directory: %q %v", o.Website, err)
+	}
+	// Transfers: an incident the bank's CERT handles goes to the national
+	// instance, which hands it on to the power CERT.
+	r = bank.API("POST", "/api/v1/incidents", bank.Token("soc@firstbank.example"), map[string]any{"title": "Ransomware at a payment switch",
+		"rsit_class": "malicious-code", "severity": "high", "tlp": "AMBER", "detected_at": "2026-12-01T10:00:00Z"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("report: %d %s", r.Status, r.Body)
+	}
+	r = bank.API("POST", "/api/v1/federation/links/"+bnLink+"/transfers", bank.Token("analyst@bank-cert.example"),
+		map[string]any{"ref": r.JSON(t)["id"], "reason": "The switch serves the grid's billing too."})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("the bank hands over: %d %s", r.Status, r.Body)
+	}
+	r = national.API("POST", "/api/v1/federation/links/"+npLink+"/transfers", national.Token("coordinator@cc.example"),
+		map[string]any{"ref": r.JSON(t)["their_ref"], "reason": "For the power sector."})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("the national CERT hands over: %d %s", r.Status, r.Body)
+	}
+	if v := power.API("GET", "/api/v1/incidents/"+r.JSON(t)["their_ref"].(string), power.admin, nil); v.Status != http.StatusOK ||
+		!strings.Contains(string(v.Body), "Ransomware at a payment switch") || !strings.Contains(string(v.Body), `"channel":"federation"`) {
+		t.Errorf("the power CERT's incident: %d %s", v.Status, v.Body)
 	}
 
 	// The national CERT revokes the bank's link: the bank's pulls fail (and
@@ -286,6 +425,12 @@ func TestThreeInstances(t *testing.T) {
 	}
 	if got := national.sources(t, "198.51.100.201"); got != "Federation: Banking Sector CERT" {
 		t.Errorf("what the bank sent is no longer attributed to it: %q", got)
+	}
+	for _, p := range providers.Items {
+		p = national.API("GET", "/api/v1/federation/csaf-providers/"+p["id"].(string), national.admin, nil).JSON(t)
+		if p["enabled"] != (p["link_id"] == npLink) || p["documents"].(float64) < 1 {
+			t.Errorf("a provider after the bank's link was revoked: %v", p)
+		}
 	}
 	// The audit chain has the link's life.
 	var n int

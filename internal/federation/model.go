@@ -39,6 +39,10 @@ type Link struct {
 	Shares     []string  `json:"shares"`      // what we share with the peer
 	Ceiling    tlp.Label `json:"tlp_ceiling"` // ours
 	Collection string    `json:"collection"`  // our collection the peer reads
+	// Push: we send the peer our intelligence (TAXII POSTs to its
+	// collection) rather than being pulled; PeerPush: the peer sends us its.
+	Push     bool `json:"intel_push"`
+	PeerPush bool `json:"peer_intel_push"`
 	// Of the peer's document, once received.
 	PeerLinkID     string    `json:"peer_link_id,omitempty"`
 	PeerKey        string    `json:"peer_fingerprint,omitempty"`
@@ -69,7 +73,7 @@ type Link struct {
 
 	userID, tokenID, sealed, peerToken string
 	homeOrgID                          string
-	lastPull, directoryAt              *time.Time
+	lastPull, directoryAt, pushNext    *time.Time
 }
 
 // Event is one thing that happened on a link.
@@ -98,8 +102,12 @@ type NewLink struct {
 	Shares []string `json:"shares"`
 	// Ceiling is the most restrictive TLP we let cross; empty: AMBER.
 	Ceiling string `json:"tlp_ceiling"`
-	// Collection is our collection the peer reads; empty: community.
+	// Collection is our collection the peer reads (or pushes to); empty:
+	// community.
 	Collection string `json:"collection"`
+	// Push sends the peer our intelligence rather than letting it pull:
+	// for an instance the peer cannot reach.
+	Push bool `json:"intel_push"`
 	// HomeOrgID is our own organisation (required to share the
 	// directory): it and those under it are the records we master.
 	HomeOrgID string `json:"home_org_id"`

@@ -28,7 +28,7 @@ func init() {
 		"intel": "Threat intelligence", "csaf": "CSAF advisories", "directory": "Directory records", "transfers": "Transfers",
 		"accepted": "Accepted", "refused": "Refused", "failed": "Failed", "recovered": "Recovered",
 		"field.peer_org_id": "Peer organisation", "field.peer_url": "Peer's address", "field.shares": "Shared",
-		"field.tlp_ceiling": "TLP ceiling", "field.collection": "Collection", "field.document": "Link document",
+		"field.tlp_ceiling": "TLP ceiling", "field.collection": "Collection", "field.intel_push": "Push", "field.document": "Link document",
 		"field.peer_fingerprint": "Expected key fingerprint", "field.reason": "Reason"})
 }
 
@@ -152,7 +152,7 @@ func (p *Pages) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	in := NewLink{PeerOrgID: f.Get("peer_org_id"), PeerURL: f.Get("peer_url"), Shares: f["shares"], Ceiling: f.Get("tlp_ceiling"),
-		Collection: f.Get("collection"), Fingerprint: f.Get("peer_fingerprint"), HomeOrgID: f.Get("home_org_id")}
+		Collection: f.Get("collection"), Fingerprint: f.Get("peer_fingerprint"), HomeOrgID: f.Get("home_org_id"), Push: f.Get("intel_push") != ""}
 	if text := strings.TrimSpace(f.Get("document")); text != "" {
 		e, err := linkdoc.Decode(text)
 		if fe := web.FormRefusal(err); fe != nil {

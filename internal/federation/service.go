@@ -53,6 +53,9 @@ type Intel interface {
 	// CollectionURL is the TAXII URL of one of our collections, relative
 	// to the base URL ("/taxii2/api/collections/{id}/").
 	CollectionURL(ctx context.Context, alias string) (string, error)
+	// Push sends the peer what its account may read of our collection
+	// and was not sent yet.
+	Push(ctx context.Context, p IntelPush) (IntelPushed, error)
 }
 
 // IntelLink is a link as threat intelligence needs it.
@@ -60,7 +63,22 @@ type IntelLink struct {
 	Key, Name, OrgID, UserID string
 	URL, Token               string // the peer's collection and the credential to read it
 	Ceiling                  tlp.Label
-	Pull                     bool
+	Pull                     bool // we fetch the peer's collection
+	Pushes                   bool // the peer adds to ours (it is not pulled)
+}
+
+// IntelPush is a push of our intelligence to the peer: the peer's
+// account here (what it may read is what is sent), our collection, and
+// the peer's collection with the credential to add to it.
+type IntelPush struct {
+	Key, UserID, Collection string
+	URL, Token              string
+}
+
+// IntelPushed is what a push did.
+type IntelPushed struct {
+	Sent, Refused int
+	Reasons       []string
 }
 
 // Key is the center's OpenPGP key.
@@ -170,6 +188,10 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in NewLink) (Li
 	if l.Collection == "" {
 		l.Collection = "community"
 	}
+	l.Push = in.Push
+	if l.Push && !slices.Contains(l.Shares, ShareIntel) {
+		f.Add("intel_push", "share intelligence to push it")
+	}
 	var org directory.Org
 	if strings.TrimSpace(in.PeerOrgID) == "" {
 		f.Add("peer_org_id", "choose the organisation of the directory that is the peer")
@@ -215,18 +237,17 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in NewLink) (Li
 		return Link{}, err
 	}
 	l.PeerOrgID, l.PeerName = org.ID, org.Name
-	var taxiiURL string
-	if slices.Contains(l.Shares, ShareIntel) {
-		p, err := s.intel.CollectionURL(ctx, l.Collection)
-		if err != nil {
-			if errs.KindOf(err) == errs.KindNotFound {
-				return Link{}, errs.InvalidField("collection", "no such collection")
-			}
-			return Link{}, err
+	// The collection the peer reads, or pushes to when it pushes: named
+	// whatever is shared, since a peer that pushes needs it either way.
+	p, err := s.intel.CollectionURL(ctx, l.Collection)
+	if err != nil {
+		if errs.KindOf(err) == errs.KindNotFound {
+			return Link{}, errs.InvalidField("collection", "no such collection")
 		}
-		taxiiURL = base + p
+		return Link{}, err
 	}
-	err := s.db.Write(ctx, func(tx *db.Tx) error {
+	taxiiURL := base + p
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		u, err := s.accounts.CreateUserTx(ctx, tx, auth.NewUser{Email: "link-" + strings.ToLower(l.ID) + "@federation.invalid",
 			Name: "Federation: " + org.Name})
 		if err != nil {
@@ -242,7 +263,7 @@ func (s *Service) Create(ctx context.Context, id *auth.Identity, in NewLink) (Li
 		}
 		l.userID, l.tokenID = u.ID, t.ID
 		d := linkdoc.Document{Type: linkdoc.DocumentType, Version: 1, LinkID: l.ID, PeerURL: l.PeerURL, Shares: l.Shares, Ceiling: l.Ceiling,
-			TAXIICollection: taxiiURL, Token: raw, IssuedAt: now, ExpiresAt: now.Add(linkdoc.OfferValid),
+			TAXIICollection: taxiiURL, Push: l.Push, Token: raw, IssuedAt: now, ExpiresAt: now.Add(linkdoc.OfferValid),
 			Issuer: linkdoc.Party{Name: s.center, URL: base, Fingerprint: s.finger, Key: s.public}}
 		if slices.Contains(l.Shares, ShareCSAF) {
 			d.CSAF = base + "/.well-known/csaf/provider-metadata.json"
@@ -316,8 +337,8 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, linkID string, 
 		l.Status, l.ActivatedAt, l.UpdatedAt = Active, &now, now
 		if _, err := tx.Exec(ctx, `UPDATE federation_links SET status = $2, peer_document = $3, peer_link_id = $4, peer_fingerprint = $5,
 			peer_token_sealed = $6, peer_shares = $7, peer_ceiling = $8, peer_collection = $9, peer_csaf = $10, activated_at = $11,
-			updated_at = $11 WHERE id = $1`, l.ID, l.Status, e.Document+"\x00"+e.Signature, l.PeerLinkID, l.PeerKey,
-			l.peerToken, strings.Join(l.PeerShares, " "), string(l.PeerCeiling), l.PeerCollection, l.PeerCSAF, now); err != nil {
+			updated_at = $11, peer_push = $12 WHERE id = $1`, l.ID, l.Status, e.Document+"\x00"+e.Signature, l.PeerLinkID, l.PeerKey,
+			l.peerToken, strings.Join(l.PeerShares, " "), string(l.PeerCeiling), l.PeerCollection, l.PeerCSAF, now, l.PeerPush); err != nil {
 			return fmt.Errorf("federation: accept: %w", err)
 		}
 		msg := fmt.Sprintf("the answer of %s, signed by %s, accepted; active up to %s", d.Issuer.Name, d.Issuer.Fingerprint, l.Effective)
@@ -340,7 +361,7 @@ func (s *Service) Accept(ctx context.Context, id *auth.Identity, linkID string, 
 // takePeer records what the peer's document says.
 func (l *Link) takePeer(d linkdoc.Document, sealedToken string) {
 	l.PeerLinkID, l.PeerKey, l.PeerShares, l.PeerCeiling = d.LinkID, d.Issuer.Fingerprint, d.Shares, d.Ceiling
-	l.PeerCollection, l.PeerCSAF, l.peerToken = d.TAXIICollection, d.CSAF, sealedToken
+	l.PeerCollection, l.PeerCSAF, l.peerToken, l.PeerPush = d.TAXIICollection, d.CSAF, sealedToken, d.Push
 	l.Effective = lower(l.Ceiling, l.PeerCeiling)
 }
 
@@ -362,26 +383,44 @@ func (s *Service) connect(ctx context.Context, l *Link) {
 	}
 }
 
-// reconcile makes what an active link needs exist: the pulled source of
-// the peer's intelligence and the cap on the peer's account.
+// reconcile makes what an active link needs exist: the source of the
+// peer's intelligence (pulled, or pushed to us) and the cap on the peer's
+// account.
 func (s *Service) reconcile(ctx context.Context, l Link) error {
-	token := ""
-	if l.peerToken != "" {
-		t, err := s.accounts.OpenSecret(l.peerToken)
-		if err != nil {
-			return fmt.Errorf("the peer's credential: %w", err)
-		}
-		token = t
+	token, err := s.peerCredential(l)
+	if err != nil {
+		return err
 	}
-	pull := slices.Contains(l.PeerShares, ShareIntel) && l.PeerCollection != ""
 	if _, err := s.intel.Link(ctx, IntelLink{Key: l.ID, Name: l.PeerName, OrgID: l.PeerOrgID, UserID: l.userID,
-		URL: l.PeerCollection, Token: token, Ceiling: l.Effective, Pull: pull}); err != nil {
+		URL: l.PeerCollection, Token: token, Ceiling: l.Effective, Pull: l.pulls(), Pushes: l.inbound() && l.PeerPush}); err != nil {
 		return err
 	}
 	if slices.Contains(l.PeerShares, ShareCSAF) && l.PeerCSAF != "" {
 		return s.linkProvider(ctx, l)
 	}
 	return nil
+}
+
+// peerCredential is the token the peer issued for our account there.
+func (s *Service) peerCredential(l Link) (string, error) {
+	if l.peerToken == "" {
+		return "", nil
+	}
+	t, err := s.accounts.OpenSecret(l.peerToken)
+	if err != nil {
+		return "", fmt.Errorf("the peer's credential: %w", err)
+	}
+	return t, nil
+}
+
+// inbound: the peer shares its intelligence with us; pulls: and we fetch
+// it (it does not push it); pushes: we send the peer ours.
+func (l Link) inbound() bool {
+	return slices.Contains(l.PeerShares, ShareIntel) && l.PeerCollection != ""
+}
+func (l Link) pulls() bool { return l.inbound() && !l.PeerPush }
+func (l Link) pushes() bool {
+	return l.Push && slices.Contains(l.Shares, ShareIntel) && l.PeerCollection != ""
 }
 
 // linkProvider lists (and mirrors) the CSAF provider of a linked peer.
@@ -641,8 +680,7 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		pulls := slices.Contains(l.PeerShares, ShareIntel) && l.PeerCollection != ""
-		if pulls && !ok || strings.HasPrefix(l.LastError, "setting up") {
+		if l.inbound() && !ok || strings.HasPrefix(l.LastError, "setting up") {
 			if err := s.reconcile(ctx, l); err != nil {
 				s.recordFailure(ctx, l.ID, "setting up the exchange: "+err.Error())
 				continue
@@ -659,7 +697,12 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 				s.log.Warn("federation: the peer's directory not mirrored", "link", l.ID, "err", err)
 			}
 		}
-		if !ok || st.LastRunAt == nil || l.lastPull != nil && !st.LastRunAt.After(*l.lastPull) {
+		if l.pushes() && (l.pushNext == nil || !s.now().Before(*l.pushNext)) {
+			if err := s.push(ctx, l); err != nil {
+				return 0, err
+			}
+		}
+		if !l.pulls() || !ok || st.LastRunAt == nil || l.lastPull != nil && !st.LastRunAt.After(*l.lastPull) {
 			continue // no pull since the last check
 		}
 		if _, err := s.db.Exec(ctx, `UPDATE federation_links SET last_pull_at = $2 WHERE id = $1`, l.ID, *st.LastRunAt); err != nil {
@@ -675,6 +718,33 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 		}
 	}
 	return len(links), nil
+}
+
+// push sends the peer what is new of our intelligence. A push that fails
+// is on the link and tried again after the backoff; objects the peer
+// refused are recorded with its reasons.
+func (s *Service) push(ctx context.Context, l Link) error {
+	token, err := s.peerCredential(l)
+	if err != nil {
+		return err
+	}
+	res, err := s.intel.Push(ctx, IntelPush{Key: l.ID, UserID: l.userID, Collection: l.Collection, URL: l.PeerCollection, Token: token})
+	now := s.now().UTC()
+	if err != nil {
+		failures := s.recordFailure(ctx, l.ID, "pushing our intelligence: "+err.Error())
+		_, err := s.db.Exec(ctx, `UPDATE federation_links SET push_next_at = $2 WHERE id = $1`, l.ID, now.Add(Backoff(failures)))
+		return err
+	}
+	if res.Refused > 0 {
+		s.refused(ctx, l.ID, fmt.Sprintf("the peer refused %d of the objects pushed: %s", res.Refused, strings.Join(res.Reasons, "; ")))
+	}
+	if res.Sent+res.Refused > 0 { // the peer answered
+		s.recordOK(ctx, l.ID, now)
+	}
+	if l.pushNext != nil {
+		_, err = s.db.Exec(ctx, `UPDATE federation_links SET push_next_at = NULL WHERE id = $1`, l.ID)
+	}
+	return err
 }
 
 // DirectoryEvery is how often a peer's directory is mirrored.

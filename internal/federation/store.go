@@ -14,7 +14,7 @@ import (
 
 const linkColumns = `id, peer_org_id, peer_name, peer_url, status, shares, tlp_ceiling, collection, user_id, token_id, document_sealed,
 	peer_link_id, peer_fingerprint, peer_token_sealed, peer_shares, peer_ceiling, peer_collection, peer_csaf, last_ok_at, last_error,
-	failures, created_by, created_at, activated_at, revoked_at, revoked_reason, updated_at, last_pull_at, home_org_id, directory_at`
+	failures, created_by, created_at, activated_at, revoked_at, revoked_reason, updated_at, last_pull_at, home_org_id, directory_at, push, peer_push, push_next_at`
 
 func scanLink(r db.Row) (Link, error) {
 	var l Link
@@ -22,7 +22,7 @@ func scanLink(r db.Row) (Link, error) {
 	var userID, tokenID, home *string
 	err := r.Scan(&l.ID, &l.PeerOrgID, &l.PeerName, &l.PeerURL, &l.Status, &shares, &ceiling, &l.Collection, &userID, &tokenID, &l.sealed,
 		&l.PeerLinkID, &l.PeerKey, &l.peerToken, &peerShares, &peerCeiling, &l.PeerCollection, &l.PeerCSAF, &l.LastOKAt, &l.LastError,
-		&l.Failures, &l.CreatedBy, &l.CreatedAt, &l.ActivatedAt, &l.RevokedAt, &l.Reason, &l.UpdatedAt, &l.lastPull, &home, &l.directoryAt)
+		&l.Failures, &l.CreatedBy, &l.CreatedAt, &l.ActivatedAt, &l.RevokedAt, &l.Reason, &l.UpdatedAt, &l.lastPull, &home, &l.directoryAt, &l.Push, &l.PeerPush, &l.pushNext)
 	if err != nil {
 		return l, err
 	}
@@ -72,11 +72,11 @@ func insertLink(ctx context.Context, tx *db.Tx, l *Link, peerDoc *Envelope) erro
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO federation_links (id, peer_org_id, peer_name, peer_url, status, shares, tlp_ceiling, collection,
 		user_id, token_id, document_sealed, peer_document, peer_link_id, peer_fingerprint, peer_token_sealed, peer_shares, peer_ceiling,
-		peer_collection, peer_csaf, created_by, created_at, activated_at, updated_at, home_org_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $21, $23)`,
+		peer_collection, peer_csaf, created_by, created_at, activated_at, updated_at, home_org_id, push, peer_push)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $21, $23, $24, $25)`,
 		l.ID, l.PeerOrgID, l.PeerName, l.PeerURL, l.Status, strings.Join(l.Shares, " "), string(l.Ceiling), l.Collection,
 		l.userID, l.tokenID, l.sealed, doc, l.PeerLinkID, l.PeerKey, l.peerToken, strings.Join(l.PeerShares, " "), string(l.PeerCeiling),
-		l.PeerCollection, l.PeerCSAF, l.CreatedBy, l.CreatedAt, l.ActivatedAt, nullable(l.homeOrgID))
+		l.PeerCollection, l.PeerCSAF, l.CreatedBy, l.CreatedAt, l.ActivatedAt, nullable(l.homeOrgID), l.Push, l.PeerPush)
 	if err != nil && !db.IsUniqueViolation(err) {
 		return fmt.Errorf("federation: insert link: %w", err)
 	}

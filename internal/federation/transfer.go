@@ -124,6 +124,9 @@ type Transfer struct {
 	Notes       int       `json:"notes"`
 	Actor       string    `json:"actor"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Incomplete is what of the thread or files the receiving side could
+	// not record, and why ("" when all of it was).
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // TransferInput hands a record over.
@@ -145,6 +148,10 @@ type Received struct {
 	Ref    string `json:"ref"`
 	Number string `json:"number"`
 	URL    string `json:"url"`
+	// Incomplete, when set, says what of the record's thread or files
+	// was not recorded with it, and why: the record exists (a retry would
+	// be a replay); what is missing goes by other means.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // Send hands a record over to the link's peer.
@@ -207,8 +214,8 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, linkID string, in
 	now := s.now().UTC()
 	t := Transfer{ID: db.NewID(), LinkID: l.ID, Direction: "out", Kind: p.Kind, OurRef: p.Ref, OurNumber: p.Number, TheirRef: rec.Ref,
 		TheirNumber: rec.Number, TheirURL: rec.URL, Title: p.Title, Reason: strings.TrimSpace(in.Reason), Files: len(p.Files),
-		Notes: len(p.Notes), Actor: id.Label(), CreatedAt: now}
-	if err := s.recordTransfer(ctx, l, t, fmt.Sprintf("handed %s over to %s as %s: %s", p.Number, l.PeerName, rec.Number, t.Reason)); err != nil {
+		Notes: len(p.Notes), Actor: id.Label(), CreatedAt: now, Incomplete: rec.Incomplete}
+	if err := s.recordTransfer(ctx, l, t, fmt.Sprintf("handed %s over to %s as %s: %s%s", p.Number, l.PeerName, rec.Number, t.Reason, t.note())); err != nil {
 		return Transfer{}, err
 	}
 	if p.Kind != KindIncident {
@@ -316,14 +323,22 @@ func (s *Service) Receive(ctx context.Context, id *auth.Identity, in Incoming) (
 		ref, number, err = s.incidents.Import(ctx, l.PeerOrgID, l.PeerName, p)
 		page = "/console/incidents/"
 	}
-	if err != nil {
-		return Received{}, err
+	incomplete := ""
+	switch {
+	case err != nil && ref == "":
+		return Received{}, err // nothing was made
+	case err != nil:
+		// The record was made, part of its thread not: the transfer is
+		// recorded all the same, so that a retry is a replay rather than a
+		// second record, and both sides say what is missing.
+		s.log.Warn("federation: a record handed over is incomplete", "link", l.ID, "ref", ref, "err", err)
+		incomplete = err.Error()
 	}
-	rec := Received{Ref: ref, Number: number, URL: s.BaseURL() + page + ref}
+	rec := Received{Ref: ref, Number: number, URL: s.BaseURL() + page + ref, Incomplete: incomplete}
 	t := Transfer{ID: db.NewID(), LinkID: l.ID, Direction: "in", Kind: p.Kind, OurRef: ref, OurNumber: number, TheirRef: p.Ref,
 		TheirNumber: p.Number, Title: p.Title, Reason: strings.TrimSpace(in.Reason), Files: len(p.Files), Notes: len(p.Notes),
-		Actor: l.PeerName, CreatedAt: s.now().UTC()}
-	if err := s.recordTransfer(ctx, l, t, fmt.Sprintf("%s handed %s over, received as %s: %s", l.PeerName, p.Number, number, t.Reason)); err != nil {
+		Actor: l.PeerName, CreatedAt: s.now().UTC(), Incomplete: incomplete}
+	if err := s.recordTransfer(ctx, l, t, fmt.Sprintf("%s handed %s over, received as %s: %s%s", l.PeerName, p.Number, number, t.Reason, t.note())); err != nil {
 		if db.IsUniqueViolation(err) {
 			return Received{}, errs.Conflict("%s was handed over already", p.Number)
 		}
@@ -332,12 +347,21 @@ func (s *Service) Receive(ctx context.Context, id *auth.Identity, in Incoming) (
 	return rec, nil
 }
 
+// note is what an event says of an incomplete transfer.
+func (t Transfer) note() string {
+	if t.Incomplete == "" {
+		return ""
+	}
+	return " (incomplete: " + t.Incomplete + ")"
+}
+
 func (s *Service) recordTransfer(ctx context.Context, l Link, t Transfer, msg string) error {
 	return s.db.Write(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO federation_transfers (id, link_id, direction, kind, our_ref, our_number, their_ref, their_number,
-			their_url, title, reason, files, notes, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			their_url, title, reason, files, notes, actor, created_at, incomplete)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			t.ID, t.LinkID, t.Direction, t.Kind, t.OurRef, t.OurNumber, t.TheirRef, t.TheirNumber, t.TheirURL, t.Title, t.Reason, t.Files,
-			t.Notes, t.Actor, t.CreatedAt); err != nil {
+			t.Notes, t.Actor, t.CreatedAt, t.Incomplete); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, l.ID, t.CreatedAt, "transfer", msg); err != nil {
@@ -359,9 +383,9 @@ func (s *Service) Transfers(ctx context.Context, id *auth.Identity, linkID strin
 		out, err = db.QueryAll(ctx, q, func(r db.Row) (Transfer, error) {
 			var t Transfer
 			return t, r.Scan(&t.ID, &t.LinkID, &t.Direction, &t.Kind, &t.OurRef, &t.OurNumber, &t.TheirRef, &t.TheirNumber, &t.TheirURL,
-				&t.Title, &t.Reason, &t.Files, &t.Notes, &t.Actor, &t.CreatedAt)
+				&t.Title, &t.Reason, &t.Files, &t.Notes, &t.Actor, &t.CreatedAt, &t.Incomplete)
 		}, `SELECT id, link_id, direction, kind, our_ref, our_number, their_ref, their_number, their_url, title, reason, files, notes, actor,
-			created_at FROM federation_transfers WHERE link_id = $1 ORDER BY created_at DESC, id LIMIT 500`, linkID)
+			created_at, incomplete FROM federation_transfers WHERE link_id = $1 ORDER BY created_at DESC, id LIMIT 500`, linkID)
 		return err
 	})
 	if out == nil {

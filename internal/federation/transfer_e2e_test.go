@@ -10,6 +10,7 @@ import (
 
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/demo"
+	"github.com/certhub/certhub/internal/platform/auth"
 )
 
 // An incident the bank's CERT handles is handed over to the national
@@ -120,6 +121,16 @@ func TestTransfer(t *testing.T) {
 	// Someone who is not the link's peer cannot post a transfer.
 	apptest.Problem(t, national.API("POST", "/api/v1/federation/transfers", national.Token("analyst@bank-cert.example"),
 		map[string]any{"link_id": nbLink, "reason": "x", "parcel": map[string]any{"kind": "incident", "ref": "x", "number": "INC-X", "title": "x"}}), http.StatusForbidden)
+	// A thread the incident's rules would refuse (a note too long) is
+	// refused before anything is made: no incident without its thread, and
+	// a retry is not a second incident.
+	peer := national.Token("link-"+strings.ToLower(nbLink)+"@federation.invalid", auth.ScopeRead, auth.ScopeWrite)
+	p = apptest.Problem(t, national.API("POST", "/api/v1/federation/transfers", peer, map[string]any{"link_id": nbLink, "reason": "x",
+		"parcel": map[string]any{"kind": "incident", "ref": "inc-long", "number": "INC-LONG", "title": "A long thread", "tlp": "GREEN",
+			"rsit_class": "fraud", "severity": "low", "reported_at": "2026-12-01T10:00:00Z",
+			"notes": []map[string]any{{"at": "2026-12-01T10:00:00Z", "author": "A", "body": strings.Repeat("x", 20000)}}}}),
+		http.StatusUnprocessableEntity)
+	apptest.FieldNamed(t, p, "parcel.notes")
 	var n int
 	if err := national.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM coordination_incidents WHERE channel = 'federation'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("incidents received: %d %v", n, err)

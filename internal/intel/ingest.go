@@ -231,6 +231,7 @@ func (s *Service) load(ctx context.Context, src Source, runID string, r io.Reade
 				return nil
 			}
 			if rj, ok := above(obj.Line, obj.ID, obj.TLP); ok {
+				rj.ID = obj.ID // a TAXII status lists it as refused
 				reject(rj)
 				counted()
 				return nil

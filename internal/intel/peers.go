@@ -18,7 +18,10 @@ import (
 // federation link). Each side pulls the other's TAXII collection as a
 // source of its own, so both directions are pulls that resume where they
 // stopped, and each side serves the other's account only what is within
-// the link's TLP ceiling and did not come from that instance.
+// the link's TLP ceiling and did not come from that instance. A peer this
+// instance cannot reach pushes instead: it adds what it shares to our
+// collection with TAXII (as its own source, held to the same ceiling), and
+// we push ours to a peer that cannot reach us likewise (PushPeer).
 
 // Peer is what a link asks of threat intelligence.
 type Peer struct {
@@ -31,7 +34,8 @@ type Peer struct {
 	Ceiling    tlp.Label // nothing above it either way
 	Collection string    // where what the peer sends is shared here ("community" unless set)
 	Interval   int       // minutes between pulls (MinInterval at least; 15 unless set)
-	Pull       bool      // pull the peer's collection (false: the peer only reads ours)
+	Pull       bool      // pull the peer's collection
+	Pushes     bool      // the peer pushes what it shares to our collection (it is not pulled)
 }
 
 // LinkPeer makes (or brings up to date) what a link needs: the pulled
@@ -48,7 +52,7 @@ func (s *Service) LinkPeer(ctx context.Context, p Peer) (Source, error) {
 	if err != nil {
 		return Source{}, err
 	}
-	if p.Pull {
+	if p.Pull || p.Pushes {
 		// What comes unmarked is AMBER, or the ceiling when that is lower.
 		def := tlp.Amber
 		if def.MoreRestrictive(p.Ceiling) {
@@ -58,6 +62,9 @@ func (s *Service) LinkPeer(ctx context.Context, p Peer) (Source, error) {
 			OwnerOrgID: ptr(p.OwnerOrgID), Kind: ptr(KindTAXII), URL: ptr(p.URL), TLP: ptr(string(def)),
 			Collection: ptr(cmp.Or(p.Collection, "community")), Enabled: ptr(true), IntervalMinutes: ptr(max(cmp.Or(p.Interval, 15), MinInterval)),
 			Credentials: &Credentials{HeaderName: "Authorization", HeaderValue: "Bearer " + p.Token}}
+		if !p.Pull { // what the peer pushes lands here; nothing is fetched
+			in.Kind, in.URL, in.Credentials = ptr(KindPush), ptr(""), &Credentials{}
+		}
 		if num != nil {
 			id, err := s.sourceIDOf(ctx, *num)
 			if err != nil {
@@ -78,9 +85,10 @@ func (s *Service) LinkPeer(ctx context.Context, p Peer) (Source, error) {
 		case num != nil:
 			source = num
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO intel_peers (peer, user_id, source_num, ceiling) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (peer) DO UPDATE SET user_id = excluded.user_id, source_num = excluded.source_num, ceiling = excluded.ceiling`,
-			p.Key, nullable(p.UserID), source, string(p.Ceiling)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO intel_peers (peer, user_id, source_num, ceiling, pushes) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (peer) DO UPDATE SET user_id = excluded.user_id, source_num = excluded.source_num, ceiling = excluded.ceiling,
+			pushes = excluded.pushes`,
+			p.Key, nullable(p.UserID), source, string(p.Ceiling), p.Pushes && source != nil); err != nil {
 			return fmt.Errorf("intel: peer %s: %w", p.Key, err)
 		}
 		return audit.Record(ctx, tx, s.now(), audit.Event{Action: "intel.peer.link", ObjectType: "intel_peer", ObjectID: p.Key,
@@ -89,8 +97,9 @@ func (s *Service) LinkPeer(ctx context.Context, p Peer) (Source, error) {
 	return src, err
 }
 
-// UnlinkPeer stops pulling a peer (its source is disabled, what it sent
-// stays, attributed to it) and caps its account at nothing.
+// UnlinkPeer stops pulling a peer and taking its pushes (its source is
+// disabled, what it sent stays, attributed to it) and caps its account at
+// nothing.
 func (s *Service) UnlinkPeer(ctx context.Context, key string) error {
 	num, err := s.peerSource(ctx, key)
 	if err != nil {
@@ -106,7 +115,7 @@ func (s *Service) UnlinkPeer(ctx context.Context, key string) error {
 		}
 	}
 	return s.db.Write(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE intel_peers SET ceiling = $2 WHERE peer = $1`, key, string(tlp.Clear)); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE intel_peers SET ceiling = $2, pushes = FALSE WHERE peer = $1`, key, string(tlp.Clear)); err != nil {
 			return fmt.Errorf("intel: unlink %s: %w", key, err)
 		}
 		return audit.Record(ctx, tx, s.now(), audit.Event{Action: "intel.peer.unlink", ObjectType: "intel_peer", ObjectID: key,

@@ -23,6 +23,18 @@ func (s *Service) AddObjects(ctx context.Context, id *auth.Identity, c access.Co
 	if !v.ReadsCollection(c) {
 		return "", errs.NotFound("no such collection")
 	}
+	if v.Peer() {
+		// A linked instance adds only as its own source, held to the
+		// link's ceiling, and only when it pushes rather than is pulled.
+		src, ok, err := s.peerWriter(ctx, id.User.ID)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", errs.Forbidden("this link's intelligence is pulled, not pushed: the peer's collection is read from here")
+		}
+		return s.addAs(ctx, id, c, src, auth.System("federation"), r)
+	}
 	if !access.MayWrite(v, id, c) {
 		return "", errs.Forbidden("you may read this collection but not add to it")
 	}
@@ -40,11 +52,17 @@ func (s *Service) AddObjects(ctx context.Context, id *auth.Identity, c access.Co
 	if err != nil {
 		return "", err
 	}
+	return s.addAs(ctx, id, c, src, auth.System("taxii"), r)
+}
+
+// addAs loads a TAXII POST's envelope into src as actor, and answers the
+// status that follows it.
+func (s *Service) addAs(ctx context.Context, id *auth.Identity, c access.Collection, src Source, actor *auth.Identity, r io.Reader) (string, error) {
 	st, err := s.newTAXIIStatus(ctx, id, c)
 	if err != nil {
 		return "", err
 	}
-	_, err = s.Ingest(ctx, auth.System("taxii"), src, r, IngestOptions{Format: ingest.STIX, Via: "taxii",
+	_, err = s.Ingest(ctx, actor, src, r, IngestOptions{Format: ingest.STIX, Via: "taxii",
 		Stored: st.stored, Finish: st.finish})
 	return st.id, err
 }

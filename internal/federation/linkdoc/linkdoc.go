@@ -48,9 +48,15 @@ type Document struct {
 	Shares  []string  `json:"shares"`
 	Ceiling tlp.Label `json:"tlp_ceiling"`
 	// TAXIICollection is the collection the peer reads (when intel is
-	// shared); CSAF the issuer's provider-metadata.json (when csaf is).
+	// shared) or pushes to; CSAF the issuer's provider-metadata.json (when
+	// csaf is).
 	TAXIICollection string `json:"taxii_collection,omitempty"`
 	CSAF            string `json:"csaf_provider_metadata,omitempty"`
+	// Push says the issuer sends the intelligence it shares to the peer's
+	// collection (a TAXII POST with the peer's token) rather than being
+	// pulled: for an issuer the peer cannot reach. TAXIICollection is then
+	// still the collection the peer reads, or pushes to when it pushes.
+	Push bool `json:"intel_push,omitempty"`
 	// Token is the bearer token the issuer made for the peer's account.
 	Token     string    `json:"token"`
 	IssuedAt  time.Time `json:"issued_at"`
@@ -156,10 +162,13 @@ func Open(e Envelope, ours, fingerprint string, now time.Time) (Document, error)
 			return bad("shares %q, which is not one of %s", s, strings.Join(Shares, ", "))
 		}
 	}
-	if slices.Contains(d.Shares, ShareIntel) {
+	if slices.Contains(d.Shares, ShareIntel) || d.TAXIICollection != "" {
 		if err := CheckURL(d.TAXIICollection); err != nil || !strings.HasSuffix(d.TAXIICollection, "/") {
 			return bad("shares intelligence without a TAXII collection URL ending in /")
 		}
+	}
+	if d.Push && !slices.Contains(d.Shares, ShareIntel) {
+		return bad("pushes intelligence it does not share")
 	}
 	if d.CSAF != "" {
 		if err := CheckURL(d.CSAF); err != nil {

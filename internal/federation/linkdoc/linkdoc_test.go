@@ -106,6 +106,8 @@ func TestOpen(t *testing.T) {
 		{"bad ceiling", resign(func(x *Document) { x.Ceiling = "PINK" }, k), "", docNow, "no valid TLP ceiling"},
 		{"unknown share", resign(func(x *Document) { x.Shares = []string{"secrets"} }, k), "", docNow, "not one of"},
 		{"intel without collection", resign(func(x *Document) { x.TAXIICollection = "" }, k), "", docNow, "without a TAXII collection"},
+		{"collection not a URL", resign(func(x *Document) { x.Shares, x.TAXIICollection = []string{"csaf"}, "ftp://x/" }, k), "", docNow, "without a TAXII collection"},
+		{"pushes what it does not share", resign(func(x *Document) { x.Shares, x.Push = []string{"csaf"}, true }, k), "", docNow, "pushes intelligence it does not share"},
 		{"credentials in the URL", resign(func(x *Document) { x.Issuer.URL = "https://u:p@sector.example" }, k), "", docNow, "credentials"},
 		{"no credential", resign(func(x *Document) { x.Token = "" }, k), "", docNow, "carries no credential"},
 		{"names another key", resign(func(x *Document) { x.Issuer.Fingerprint = "ABCD" }, k), "", docNow, "names the key ABCD"},
