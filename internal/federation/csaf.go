@@ -347,7 +347,7 @@ func (s *Service) read(ctx context.Context, p Provider) (readResult, error) {
 	}
 	pmdURL, _ := url.Parse(p.URL)
 	client := &http.Client{Transport: s.egress, Timeout: time.Minute}
-	afp := csaf.NewAdvisoryFileProcessor(client, util.NewPathEval(), doc, pmdURL)
+	afp := csaf.NewAdvisoryFileProcessor(client, util.NewPathEval(), publicFeeds(doc), pmdURL)
 	afp.Log = func(slog.Level, string, ...any) {} // what matters is recorded on the provider
 	err = afp.ProcessWithContext(ctx, func(label csaf.TLPLabel, files []csaf.AdvisoryFile) error {
 		if l := strings.ToUpper(string(label)); l != csaf.TLPLabelWhite && l != "CLEAR" {
@@ -528,4 +528,33 @@ func errString(err error) string {
 // providersSorted orders providers for aggregator.json: by URL.
 func providersSorted(ps []Provider) {
 	slices.SortFunc(ps, func(a, b Provider) int { return strings.Compare(a.URL, b.URL) })
+}
+
+// publicFeeds is provider metadata (as read from JSON) without its ROLIE
+// feeds of documents that are not public: a public aggregator mirrors only
+// TLP:WHITE (CLEAR), and reading the others would be refused (they need
+// the provider's credentials) at every sync.
+func publicFeeds(doc any) any {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return doc
+	}
+	dists, _ := m["distributions"].([]any)
+	for _, d := range dists {
+		dm, _ := d.(map[string]any)
+		rolie, _ := dm["rolie"].(map[string]any)
+		feeds, ok := rolie["feeds"].([]any)
+		if !ok {
+			continue
+		}
+		public := feeds[:0:0]
+		for _, f := range feeds {
+			f, _ := f.(map[string]any)
+			if l, _ := f["tlp_label"].(string); strings.EqualFold(l, string(csaf.TLPLabelWhite)) || strings.EqualFold(l, "CLEAR") {
+				public = append(public, f)
+			}
+		}
+		rolie["feeds"] = public
+	}
+	return doc
 }
