@@ -186,6 +186,7 @@ type MirrorResult struct {
 	Made      int `json:"made"`
 	Updated   int `json:"updated"`
 	Conflicts int `json:"conflicts"`
+	Gone      int `json:"gone"` // no longer listed by the master (kept here)
 }
 
 func (a *API) mirrorDirectory(w http.ResponseWriter, r *http.Request) error {

@@ -165,60 +165,64 @@ func (s *Service) ExportDirectory(ctx context.Context, id *auth.Identity) (DirEx
 }
 
 // MirrorDirectory reads the records the link's peer masters and mirrors
-// them; it answers how many were made, brought up to date, and found in
-// conflict.
-func (s *Service) MirrorDirectory(ctx context.Context, linkID string) (made, updated, conflicts int, err error) {
+// them; it answers how many were made, brought up to date, found in
+// conflict, and no longer listed by the master.
+func (s *Service) MirrorDirectory(ctx context.Context, linkID string) (res MirrorResult, err error) {
 	l, err := s.link(ctx, linkID)
 	if err != nil {
-		return 0, 0, 0, err
+		return res, err
 	}
 	if l.Status != Active || !slices.Contains(l.PeerShares, ShareDirectory) {
-		return 0, 0, 0, nil
+		return res, nil
 	}
 	token, err := s.accounts.OpenSecret(l.peerToken)
 	if err != nil {
-		return 0, 0, 0, err
+		return res, err
 	}
 	exp, err := s.readDirectory(ctx, l.PeerURL+"/api/v1/federation/directory", token)
 	if err != nil {
 		s.recordFailure(ctx, l.ID, "reading the peer's directory: "+err.Error())
-		return 0, 0, 0, err
+		return res, err
 	}
 	sys := auth.System("federation")
 	local := map[string]string{exp.Home: l.PeerOrgID} // remote id → org here
-	rows := map[string]struct{ applied, status string }{}
+	type mirrored struct{ applied, status, name, remote string }
+	rows := map[string]mirrored{}
 	err = s.db.Read(ctx, func(q db.Querier) error {
-		rs, err := q.Query(ctx, `SELECT remote_id, org_id, applied, status FROM federation_directory_mirror WHERE link_id = $1`, l.ID)
+		rs, err := q.Query(ctx, `SELECT remote_id, org_id, applied, status, name, remote FROM federation_directory_mirror WHERE link_id = $1`, l.ID)
 		if err != nil {
 			return err
 		}
 		defer rs.Close()
 		for rs.Next() {
-			var remote, applied, status string
+			var remote string
+			var m mirrored
 			var org *string
-			if err := rs.Scan(&remote, &org, &applied, &status); err != nil {
+			if err := rs.Scan(&remote, &org, &m.applied, &m.status, &m.name, &m.remote); err != nil {
 				return err
 			}
 			if org != nil {
 				local[remote] = *org
 			}
-			rows[remote] = struct{ applied, status string }{applied, status}
+			rows[remote] = m
 		}
 		return rs.Err()
 	})
 	if err != nil {
-		return 0, 0, 0, err
+		return res, err
 	}
 	all, err := s.orgs.All(ctx, sys, directory.Filter{})
 	if err != nil {
-		return 0, 0, 0, err
+		return res, err
 	}
 	byName := map[string]string{}
 	for _, o := range all {
 		byName[strings.ToLower(o.Name)] = o.ID
 	}
 	now := s.now().UTC()
+	listed := map[string]bool{}
 	for _, r := range exp.Records {
+		listed[r.ID] = true
 		remoteJSON, _ := json.Marshal(r)
 		status, differs, applied := "synced", []string(nil), ""
 		orgID, known := local[r.ID]
@@ -238,7 +242,7 @@ func (s *Service) MirrorDirectory(ctx context.Context, linkID string) (made, upd
 			}
 			orgID, applied = o.ID, string(remoteJSON)
 			local[r.ID] = o.ID
-			made++
+			res.Made++
 		default:
 			cur, err := s.orgs.Get(ctx, sys, orgID)
 			if err != nil {
@@ -260,7 +264,7 @@ func (s *Service) MirrorDirectory(ctx context.Context, linkID string) (made, upd
 					break
 				}
 				applied = string(remoteJSON)
-				updated++
+				res.Updated++
 				break
 			}
 			status, differs = "conflict", differ(here, r)
@@ -269,14 +273,31 @@ func (s *Service) MirrorDirectory(ctx context.Context, linkID string) (made, upd
 			}
 		}
 		if status == "conflict" {
-			conflicts++
+			res.Conflicts++
 		}
 		if err := s.putMirror(ctx, l, r, orgID, applied, string(remoteJSON), status, differs, now); err != nil {
-			return made, updated, conflicts, err
+			return res, err
 		}
 	}
+	// A record the master no longer lists (deleted there, or moved out of
+	// what it masters) is not deleted here, where it may have people,
+	// incidents and history: it is shown as gone, for an administrator to
+	// retire or keep.
+	for remote, m := range rows {
+		if listed[remote] || m.status == "gone" {
+			continue
+		}
+		var r DirRecord
+		if err := json.Unmarshal([]byte(m.remote), &r); err != nil || r.ID == "" {
+			r = DirRecord{ID: remote, Name: m.name}
+		}
+		if err := s.putMirror(ctx, l, r, local[remote], m.applied, m.remote, "gone", nil, now); err != nil {
+			return res, err
+		}
+		res.Gone++
+	}
 	s.recordOK(ctx, l.ID, now)
-	return made, updated, conflicts, nil
+	return res, nil
 }
 
 func (s *Service) putMirror(ctx context.Context, l Link, r DirRecord, orgID, applied, remote, status string, differs []string, now time.Time) error {
@@ -301,9 +322,14 @@ func (s *Service) putMirror(ctx context.Context, l Link, r DirRecord, orgID, app
 			return nil
 		}
 		msg := fmt.Sprintf("%s, mastered by %s, mirrored", r.Name, l.PeerName)
-		if status == "conflict" {
+		switch status {
+		case "conflict":
 			msg = fmt.Sprintf("%s, mastered by %s, differs here (%s): not overwritten", r.Name, l.PeerName, strings.Join(differs, ", "))
-			if err := addEvent(ctx, tx, l.ID, now, "conflict", msg); err != nil {
+		case "gone":
+			msg = fmt.Sprintf("%s is no longer listed by %s, its master: kept here until an administrator retires it", r.Name, l.PeerName)
+		}
+		if status != "synced" {
+			if err := addEvent(ctx, tx, l.ID, now, status, msg); err != nil {
 				return err
 			}
 		}
@@ -389,9 +415,9 @@ func (s *Service) MirrorNow(ctx context.Context, id *auth.Identity, linkID strin
 	if l.Status != Active || !slices.Contains(l.PeerShares, ShareDirectory) {
 		return MirrorResult{}, errs.Conflict("the peer shares no directory records on this link")
 	}
-	made, updated, conflicts, err := s.MirrorDirectory(ctx, linkID)
+	res, err := s.MirrorDirectory(ctx, linkID)
 	if err != nil {
 		return MirrorResult{}, errs.Conflict("the peer's directory could not be mirrored: %v", err)
 	}
-	return MirrorResult{Made: made, Updated: updated, Conflicts: conflicts}, nil
+	return res, nil
 }

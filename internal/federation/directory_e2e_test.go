@@ -89,6 +89,23 @@ func TestDirectoryMirror(t *testing.T) {
 		t.Errorf("the conflict is not shown: %s", v.Body)
 	}
 
+	// A record the master deletes is kept here, shown as gone, once.
+	if err := bank.Directory.Delete(ctx, sys, bank.OrgID("Second Example Bank")); err != nil {
+		t.Fatal(err)
+	}
+	if got := mirror(national, nbLink); got["gone"] != 1.0 || got["made"] != 0.0 {
+		t.Fatalf("mirroring the bank's deletion: %v", got)
+	}
+	if got := mirror(national, nbLink); got["gone"] != 0.0 {
+		t.Fatalf("a record gone is counted again: %v", got)
+	}
+	if _, err := national.Directory.Get(ctx, sys, national.OrgID("Second Example Bank")); err != nil {
+		t.Errorf("a record deleted at the master was deleted here: %v", err)
+	}
+	if v := national.API("GET", "/api/v1/federation/links/"+nbLink, national.admin, nil); !strings.Contains(string(v.Body), `"status":"gone"`) {
+		t.Errorf("the record gone at the master is not shown: %s", v.Body)
+	}
+
 	// Back: the bank mirrors the national CERT's records, not its own.
 	if got := mirror(bank, bnLink); got["made"] != 0.0 || got["updated"] != 0.0 || got["conflicts"] != 0.0 {
 		t.Fatalf("the bank's first mirror: %v", got)

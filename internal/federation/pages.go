@@ -26,7 +26,7 @@ func Templates() web.Templates { return web.TemplatesIn("federation", templateFS
 func init() {
 	web.RegisterLabels(map[string]string{"offered": "Offered", "active": "Active", "revoked": "Revoked",
 		"intel": "Threat intelligence", "csaf": "CSAF advisories", "directory": "Directory records", "transfers": "Transfers",
-		"accepted": "Accepted", "refused": "Refused", "failed": "Failed", "recovered": "Recovered",
+		"accepted": "Accepted", "refused": "Refused", "conflict": "Conflict", "gone": "Gone at the master", "failed": "Failed", "recovered": "Recovered",
 		"field.peer_org_id": "Peer organisation", "field.peer_url": "Peer's address", "field.shares": "Shared",
 		"field.tlp_ceiling": "TLP ceiling", "field.collection": "Collection", "field.intel_push": "Push", "field.document": "Link document",
 		"field.peer_fingerprint": "Expected key fingerprint", "field.reason": "Reason"})
@@ -234,7 +234,8 @@ func (p *Pages) act(w http.ResponseWriter, r *http.Request) error {
 	case "directory":
 		var res MirrorResult
 		res, err = p.s.MirrorNow(ctx, id, linkID)
-		msg = fmt.Sprintf("The peer's directory is mirrored: %d made, %d updated, %d in conflict.", res.Made, res.Updated, res.Conflicts)
+		msg = fmt.Sprintf("The peer's directory is mirrored: %d made, %d updated, %d in conflict, %d no longer at the master.", res.Made, res.Updated,
+			res.Conflicts, res.Gone)
 	case "revoke":
 		_, err = p.s.Revoke(ctx, id, linkID, f.Get("reason"))
 		msg = "Link revoked: the peer's credential no longer works and nothing more is pulled from it."

@@ -693,7 +693,7 @@ func (s *Service) Check(ctx context.Context) (int, error) {
 			if _, err := s.db.Exec(ctx, `UPDATE federation_links SET directory_at = $2 WHERE id = $1`, l.ID, s.now().UTC()); err != nil {
 				return 0, err
 			}
-			if _, _, _, err := s.MirrorDirectory(ctx, l.ID); err != nil {
+			if _, err := s.MirrorDirectory(ctx, l.ID); err != nil {
 				s.log.Warn("federation: the peer's directory not mirrored", "link", l.ID, "err", err)
 			}
 		}
