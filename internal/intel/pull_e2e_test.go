@@ -36,6 +36,26 @@ func waitRun(t testing.TB, s *apptest.Server, token, location string) map[string
 	}
 }
 
+// firstPull asks for the first pull of a new source (loc) and answers its
+// run. A new source is due at once: the scheduler may have started its
+// first pull already, and then "pull now" says so.
+func firstPull(t testing.TB, s *apptest.Server, token, loc string) string {
+	t.Helper()
+	r := s.API("POST", loc+"/pull", token, nil)
+	switch {
+	case r.Status == http.StatusAccepted && strings.HasPrefix(r.Header.Get("Location"), "/api/v1/intel/runs/"):
+		return r.Header.Get("Location")
+	case r.Status == http.StatusConflict && strings.Contains(string(r.Body), "already under way"):
+		runs := s.API("GET", loc+"/runs", token, nil).JSON(t)["items"].([]any)
+		if len(runs) != 1 {
+			t.Fatalf("a pull under way, but runs: %v", runs)
+		}
+		return "/api/v1/intel/runs/" + runs[0].(map[string]any)["id"].(string)
+	}
+	t.Fatalf("pull now: %d %s", r.Status, r.Body)
+	return ""
+}
+
 func collectionID(t *testing.T, s *apptest.Server, token, alias string) string {
 	t.Helper()
 	r := s.API("GET", "/api/v1/intel/collections", token, nil)
@@ -79,22 +99,7 @@ func TestIntelPullFromPartner(t *testing.T) {
 		t.Fatalf("a bad URL: %d %s", r.Status, r.Body)
 	}
 
-	// A new source is due at once: the scheduler may have started its
-	// first pull already, and then "pull now" says so.
-	r = s.API("POST", loc+"/pull", admin, nil)
-	first := r.Header.Get("Location")
-	switch {
-	case r.Status == http.StatusAccepted && strings.HasPrefix(first, "/api/v1/intel/runs/"):
-	case r.Status == http.StatusConflict && strings.Contains(string(r.Body), "already under way"):
-		runs := s.API("GET", loc+"/runs", admin, nil).JSON(t)["items"].([]any)
-		if len(runs) != 1 {
-			t.Fatalf("a pull under way, but runs: %v", runs)
-		}
-		first = "/api/v1/intel/runs/" + runs[0].(map[string]any)["id"].(string)
-	default:
-		t.Fatalf("pull now: %d %s", r.Status, r.Body)
-	}
-	run := waitRun(t, s, admin, first)
+	run := waitRun(t, s, admin, firstPull(t, s, admin, loc))
 	if run["status"] != "ok" || (run["via"] != "manual" && run["via"] != "schedule") || int(run["objects"].(float64)) != len(want) {
 		t.Fatalf("the first pull: %v (the partner has %d objects)", run, len(want))
 	}
@@ -166,7 +171,7 @@ func TestIntelPullFromPartner(t *testing.T) {
 	if r.Status != http.StatusCreated {
 		t.Fatalf("the MISP feed source: %d %s", r.Status, r.Body)
 	}
-	run = waitRun(t, s, admin, s.API("POST", r.Header.Get("Location")+"/pull", admin, nil).Header.Get("Location"))
+	run = waitRun(t, s, admin, firstPull(t, s, admin, r.Header.Get("Location")))
 	if run["status"] != "ok" || int(run["new"].(float64)+run["updated"].(float64)) != len(attributes) || run["rejected"] != 0.0 {
 		t.Fatalf("pulling the partner's MISP feed (%d distinct attributes): %v", len(attributes), run)
 	}
