@@ -501,6 +501,39 @@ func TestLimiter(t *testing.T) {
 // request is checked once (it would run into the sign-in rate limit, ten
 // at once, otherwise); a changed password, a disabled account or a minute
 // passing ends what was remembered.
+// TestBasicBurst: requests that arrive at once with an HTTP Basic pair not
+// checked yet (a TAXII client fetching pages in parallel, a node just
+// started) share one password check, so they neither cost a hash each nor
+// run into the address's sign-in limit (10 at once).
+func TestBasicBurst(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s, _ := newService(t, d)
+		ctx := WithIdentity(context.Background(), System("test"))
+		u, err := s.CreateUser(ctx, NewUser{Email: "feed@bank.example", Name: "Feed reader", Password: goodPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errc := make(chan error, 40)
+		for range 40 {
+			wg.Go(func() {
+				id, err := s.AuthenticateBasic(ctx, "feed@bank.example", goodPassword, "192.0.2.20")
+				if err == nil && id.User.ID != u.ID {
+					err = fmt.Errorf("authenticated as %s", id.User.ID)
+				}
+				errc <- err
+			})
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatalf("a request of the burst: %v", err)
+			}
+		}
+	})
+}
+
 func TestBasicPasswordCache(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		s, c := newService(t, d)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/certhub/certhub/internal/platform/audit"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/notify"
@@ -43,6 +45,9 @@ type Service struct {
 	loginIPs *Limiter
 	resetIPs *Limiter
 	basic    *basicCache
+	// basicLogins lets concurrent requests with the same HTTP Basic pair
+	// share one password check (a TAXII client's parallel pages).
+	basicLogins singleflight.Group
 	// foreign are the prefixes of bearer tokens that are not API tokens
 	// (a domain's own credentials, such as a gateway's ingest token):
 	// Authenticate lets them through to the handler, anonymous.

@@ -240,15 +240,25 @@ func (s *Service) AuthenticateBasic(ctx context.Context, email, secret, ip strin
 		}
 		s.basic.drop(key) // changed, disabled or locked since: check afresh
 	}
-	u, needTOTP, err := s.Login(ctx, email, secret, ip)
+	// Requests that arrive with the pair while it is being checked wait for
+	// that check: one argon2 hash and one sign-in attempt against the
+	// address's limit, not one each (a client paging in parallel would run
+	// into the limit before the first check was done).
+	userID, err, _ := s.basicLogins.Do(string(key[:]), func() (any, error) {
+		u, needTOTP, err := s.Login(context.WithoutCancel(ctx), email, secret, ip)
+		if err != nil {
+			return "", err
+		}
+		if needTOTP {
+			return "", errs.Unauthenticated("this account uses two-factor sign-in: use an API token as the password")
+		}
+		s.basic.put(key, basicEntry{userID: u.ID, hash: u.passwordHash, until: s.now().Add(basicTTL)})
+		return u.ID, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if needTOTP {
-		return nil, errs.Unauthenticated("this account uses two-factor sign-in: use an API token as the password")
-	}
-	s.basic.put(key, basicEntry{userID: u.ID, hash: u.passwordHash, until: s.now().Add(basicTTL)})
-	id, err := s.Identity(ctx, u.ID)
+	id, err := s.Identity(ctx, userID.(string))
 	if err != nil {
 		return nil, err
 	}
