@@ -175,7 +175,7 @@ func (s *Service) MirrorDirectory(ctx context.Context, linkID string) (res Mirro
 	if l.Status != Active || !slices.Contains(l.PeerShares, ShareDirectory) {
 		return res, nil
 	}
-	token, err := s.accounts.OpenSecret(l.peerToken)
+	token, err := s.peerCredential(l)
 	if err != nil {
 		return res, err
 	}

@@ -195,9 +195,9 @@ func (s *Service) Send(ctx context.Context, id *auth.Identity, linkID string, in
 	if !tlp.Within(tlp.Label(p.TLP), l.Effective) {
 		return Transfer{}, errs.Conflict("the %s is marked TLP:%s, above the link's ceiling %s", p.Kind, p.TLP, l.Effective)
 	}
-	token, err := s.accounts.OpenSecret(l.peerToken)
+	token, err := s.peerCredential(l)
 	if err != nil {
-		return Transfer{}, fmt.Errorf("federation: the peer's credential: %w", err)
+		return Transfer{}, fmt.Errorf("federation: %w", err)
 	}
 	body, err := json.Marshal(Incoming{LinkID: l.PeerLinkID, Reason: in.Reason, Parcel: p})
 	if err != nil {
