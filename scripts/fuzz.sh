@@ -52,12 +52,15 @@ fuzz() {
   local corpus="$pkg/testdata/fuzz/$name"
   for try in 1 2; do
     local before
-    before=$(ls "$corpus" 2>/dev/null | sort)
-    if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" \
-      -parallel "$parallel" "$pkg" >"$dir/$n.log" 2>&1; then
+    before=$(ls "$corpus" 2>/dev/null | sort || true)
+    # As go test runs it: in the package's folder (the seeds), with the
+    # package's folder of Go's fuzz cache for what it finds.
+    if (cd "$pkg" && "$dir/$(binname "$pkg")" -test.run '^$' -test.fuzz "^${name}\$" -test.fuzztime "$fuzztime" \
+      -test.fuzzminimizetime "$minimize" -test.parallel "$parallel" -test.paniconexit0 -test.timeout 10m \
+      -test.fuzzcachedir "$fuzzcache/$module/${pkg#./}") >"$dir/$n.log" 2>&1; then
       break
     fi
-    if [ "$try" = 1 ] && [ "$(ls "$corpus" 2>/dev/null | sort)" = "$before" ] &&
+    if [ "$try" = 1 ] && [ "$(ls "$corpus" 2>/dev/null | sort || true)" = "$before" ] &&
       grep -q '^    context deadline exceeded$' "$dir/$n.log" && ! grep -q 'Failing input written' "$dir/$n.log"; then
       echo "fuzz.sh: $pkg $name: the coordinator's deadline race (go.dev/issue/75804), once more" >&2
       continue
@@ -76,27 +79,33 @@ fuzz() {
   cat "$dir/$n.line"
 }
 
-# Fuzzing builds every package again, instrumented for coverage. Build
-# each package's test binary once, $jobs packages at a time, before the
-# targets start: two targets of one package started side by side would
-# each compile the same package (and, through apptest, the server built
-# against it). The first package is built alone: it compiles what every
-# package shares (the standard library, instrumented), which two builds
-# side by side would each compile again. The runs below then find every
-# package compiled.
+# Fuzzing builds every package again, instrumented for coverage. Each
+# package's test binary is built once, $jobs packages at a time, before
+# the targets start, and each of its targets runs that binary: go test
+# -fuzz would link it again for every target (seconds each: most link the
+# whole server through apptest). The first package is built alone: it
+# compiles what every package shares (the standard library, instrumented),
+# which two builds side by side would each compile again.
+binname() { local p=${1#./}; echo "${p//\//_}.test"; }
+module=$(go list -m)
+fuzzcache="$(go env GOCACHE)/fuzz"
 first=1
 for pkg in $(echo "$targets" | awk '{print $1}' | sort -u); do
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
     wait -n || true
   done
-  go test -c -o "$dir/warm-${pkg//\//_}.test" -fuzz . "$pkg" >/dev/null &
+  go test -c -o "$dir/$(binname "$pkg")" -fuzz . "$pkg" >"$dir/build-$(binname "$pkg").log" 2>&1 &
   if [ "$first" = 1 ]; then
     wait
     first=0
   fi
 done
 wait
-rm -f "$dir"/warm-*.test
+for pkg in $(echo "$targets" | awk '{print $1}' | sort -u); do
+  if [ ! -x "$dir/$(binname "$pkg")" ]; then
+    echo "fuzz.sh: $pkg does not build:"; cat "$dir/build-$(binname "$pkg").log"; exit 1
+  fi
+done
 
 n=0
 while read -r pkg name; do
@@ -107,6 +116,12 @@ while read -r pkg name; do
   fuzz "$n" "$pkg" "$name" &
 done <<<"$targets"
 wait
+# A target that stopped without a word (the shell's own error) failed too.
+ran=$(find "$dir" -name '*.line' | wc -l)
+if [ "$ran" -ne "$total" ]; then
+  echo "fuzz.sh: only $ran of $total targets reported"
+  exit 1
+fi
 failed=$(find "$dir" -name '*.failed' | wc -l)
 if [ "$failed" -gt 0 ]; then
   echo "fuzz.sh: $failed of $total targets failed"
