@@ -154,6 +154,9 @@ func Load(ctx context.Context, c *app.Core) error {
 	sys := auth.System("demo dataset")
 	ctx = auth.WithIdentity(ctx, sys)
 	now := c.Now()
+	// Keys and profiles are dated the first of the year: the same on every
+	// demo instance loaded this year, whatever its clock's hour.
+	issued := time.Date(now.UTC().Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	ids := map[string]string{}
 	for _, o := range orgs {
 		in := directory.OrgInput{Name: &o.name, Kind: &o.kind, Sector: ptr(o.sector), Country: ptr("PK"), CII: &o.cii, Listed: &o.listed,
@@ -180,7 +183,9 @@ func Load(ctx context.Context, c *app.Core) error {
 			in.Packages = &o.packages
 		}
 		if o.pgp {
-			pub, _, err := pgp.GenerateKey(o.name, o.email, 3*365*24*time.Hour, now.Add(-24*time.Hour))
+			// The same key wherever the demo is loaded (two linked demo
+			// instances agree on each CERT's key, as real ones would).
+			pub, err := pgp.DemoKey(o.name, o.email, 3*365*24*time.Hour, issued, o.email)
 			if err != nil {
 				return err
 			}
@@ -189,7 +194,7 @@ func Load(ctx context.Context, c *app.Core) error {
 		if o.key == "ncert" {
 			in.RFC2350 = &nationalProfile
 		} else if o.kind.IsCERT() {
-			in.RFC2350 = &directory.RFC2350{DocumentDate: now.Format("2006-01-02"), Email: o.email, Telephone: o.phone,
+			in.RFC2350 = &directory.RFC2350{DocumentDate: issued.Format("2006-01-02"), Email: o.email, Telephone: o.phone,
 				TimeZone: "Asia/Karachi", Hours: "24/7 for incidents affecting the constituency; office hours Monday to Friday 09:00–17:00 PKT.",
 				Mission: "To help the organisations of the " + o.sector + " sector prevent, detect and recover from cyber incidents."}
 		}

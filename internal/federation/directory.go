@@ -15,6 +15,7 @@ import (
 	"github.com/certhub/certhub/internal/platform/auth"
 	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/errs"
+	"github.com/certhub/certhub/internal/platform/pgp"
 )
 
 // Directory records are mastered where the organisation is looked after:
@@ -40,6 +41,11 @@ type DirRecord struct {
 	Description  string                 `json:"description"`
 	Contacts     []directory.Contact    `json:"contacts"`
 	Constituency directory.Constituency `json:"constituency"`
+	// The team's OpenPGP key and RFC 2350 profile, also the master's word.
+	// Absent (nil) in a record from an instance that did not share them
+	// yet: compared and applied only when present.
+	PGPKey  *string            `json:"pgp_key,omitempty"`
+	RFC2350 *directory.RFC2350 `json:"rfc2350,omitempty"`
 }
 
 // DirExport is what a master serves a peer.
@@ -63,7 +69,8 @@ const maxRecords = 20000
 
 func recordOf(o directory.Org) DirRecord {
 	r := DirRecord{ID: o.ID, ParentID: o.Parent(), Name: o.Name, ShortName: o.ShortName, Kind: o.Kind, Sector: o.Sector, Country: o.Country,
-		CII: o.CII, Website: o.Website, Description: o.Description, Contacts: o.Contacts, Constituency: o.Constituency}
+		CII: o.CII, Website: o.Website, Description: o.Description, Contacts: o.Contacts, Constituency: o.Constituency,
+		PGPKey: &o.PGPKey, RFC2350: &o.RFC2350}
 	if r.Contacts == nil {
 		r.Contacts = []directory.Contact{}
 	}
@@ -71,19 +78,40 @@ func recordOf(o directory.Org) DirRecord {
 }
 
 // fields are a record's values by name, for comparing (ids and the
-// parent, which differ between instances, left out).
+// parent, which differ between instances, left out). A key is compared by
+// its fingerprint: the same key armoured twice is the same key.
 func (r DirRecord) fields() map[string]string {
 	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	return map[string]string{"name": r.Name, "short_name": r.ShortName, "kind": string(r.Kind), "sector": r.Sector, "country": r.Country,
+	f := map[string]string{"name": r.Name, "short_name": r.ShortName, "kind": string(r.Kind), "sector": r.Sector, "country": r.Country,
 		"cii": j(r.CII), "website": r.Website, "description": r.Description, "contacts": j(r.Contacts), "constituency": j(r.Constituency)}
+	if r.PGPKey != nil {
+		f["pgp_key"] = keyIdentity(*r.PGPKey)
+	}
+	if r.RFC2350 != nil {
+		f["rfc2350"] = j(r.RFC2350)
+	}
+	return f
 }
 
-// differ lists the fields in which a and b differ.
+// keyIdentity is an armoured key's fingerprint, or the text itself when
+// it does not parse (expired at the master, say), so that a change is
+// still seen.
+func keyIdentity(armored string) string {
+	if strings.TrimSpace(armored) == "" {
+		return ""
+	}
+	if fp, err := pgp.Fingerprint(armored); err == nil {
+		return fp
+	}
+	return strings.TrimSpace(armored)
+}
+
+// differ lists the fields in which a and b differ, of those both carry.
 func differ(a, b DirRecord) []string {
 	fa, fb := a.fields(), b.fields()
 	var out []string
 	for k, v := range fa {
-		if fb[k] != v {
+		if w, ok := fb[k]; ok && w != v {
 			out = append(out, k)
 		}
 	}
@@ -341,7 +369,7 @@ func (s *Service) putMirror(ctx context.Context, l Link, r DirRecord, orgID, app
 func inputOf(r DirRecord) directory.OrgInput {
 	kind := r.Kind
 	return directory.OrgInput{Name: &r.Name, ShortName: &r.ShortName, Kind: &kind, Sector: &r.Sector, Country: &r.Country, CII: &r.CII,
-		Website: &r.Website, Description: &r.Description, Contacts: &r.Contacts, Constituency: &r.Constituency}
+		Website: &r.Website, Description: &r.Description, Contacts: &r.Contacts, Constituency: &r.Constituency, PGPKey: r.PGPKey, RFC2350: r.RFC2350}
 }
 
 // readDirectory fetches a peer's export.

@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/pgp"
 )
 
 // The bank's CERT masters its own record and its constituents'; the
@@ -87,6 +89,45 @@ func TestDirectoryMirror(t *testing.T) {
 	v := national.API("GET", "/api/v1/federation/links/"+nbLink, national.admin, nil)
 	if !strings.Contains(string(v.Body), `"status":"conflict"`) || !strings.Contains(string(v.Body), `"differs":["description"]`) {
 		t.Errorf("the conflict is not shown: %s", v.Body)
+	}
+
+	// The bank's CERT rotates its OpenPGP key and rewrites its RFC 2350
+	// mission: the master's word, the new key compared by fingerprint.
+	newKey, _, err := pgp.GenerateKey("Banking Sector CERT", "soc@bank-cert.example", 365*24*time.Hour, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, _ := bank.Directory.Get(ctx, sys, bank.OrgID("Banking Sector CERT"))
+	profile := home.RFC2350
+	profile.Mission = "Coordinated response for every bank of the country."
+	if _, err := bank.Directory.Update(ctx, sys, home.ID, directory.OrgInput{PGPKey: &newKey, RFC2350: &profile}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mirror(national, nbLink); got["updated"] != 1.0 || got["conflicts"] != 1.0 {
+		t.Fatalf("mirroring the bank's new key: %v", got)
+	}
+	rotated, _ := bank.Directory.Get(ctx, sys, home.ID)
+	o, _ = national.Directory.Get(ctx, sys, national.OrgID("Banking Sector CERT"))
+	if o.PGPFingerprint != rotated.PGPFingerprint || o.PGPFingerprint == "" || o.RFC2350.Mission != profile.Mission {
+		t.Errorf("the master's key and profile did not reach the mirror: %q (want %q), %q", o.PGPFingerprint, rotated.PGPFingerprint, o.RFC2350.Mission)
+	}
+	// A key replaced on both sides is a conflict, the mirror's kept.
+	theirs, _, _ := pgp.GenerateKey("Banking Sector CERT", "soc@bank-cert.example", 365*24*time.Hour, time.Now().Add(-time.Hour))
+	ours, _, _ := pgp.GenerateKey("Banking Sector CERT", "soc@bank-cert.example", 365*24*time.Hour, time.Now().Add(-time.Hour))
+	if _, err := bank.Directory.Update(ctx, sys, home.ID, directory.OrgInput{PGPKey: &theirs}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := national.Directory.Update(ctx, sys, o.ID, directory.OrgInput{PGPKey: &ours}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mirror(national, nbLink); got["updated"] != 0.0 || got["conflicts"] != 2.0 {
+		t.Fatalf("a key changed on both sides: %v", got)
+	}
+	if kept, _ := national.Directory.Get(ctx, sys, o.ID); kept.PGPFingerprint == rotated.PGPFingerprint || kept.PGPFingerprint == o.PGPFingerprint {
+		t.Errorf("the key set here was overwritten: %q", kept.PGPFingerprint)
+	}
+	if v := national.API("GET", "/api/v1/federation/links/"+nbLink, national.admin, nil); !strings.Contains(string(v.Body), `"differs":["pgp_key"]`) {
+		t.Errorf("the key conflict is not shown: %s", v.Body)
 	}
 
 	// A record the master deletes is kept here, shown as gone, once.

@@ -2,10 +2,12 @@ package pgp
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -94,6 +96,25 @@ func ParsePublicKey(armored string, now time.Time) (KeyInfo, error) {
 	return info, nil
 }
 
+// Fingerprint is the fingerprint of the one armoured public key in
+// armored (upper-case hex), whatever its state: revoked and expired keys
+// have one too.
+func Fingerprint(armored string) (string, error) {
+	armored = strings.TrimSpace(armored)
+	if len(armored) > MaxArmoredSize {
+		return "", fmt.Errorf("is larger than %d kB", MaxArmoredSize>>10)
+	}
+	block, err := armor.Decode(strings.NewReader(armored))
+	if err != nil || block.Type != openpgp.PublicKeyType {
+		return "", errors.New("is not an ASCII-armoured OpenPGP public key")
+	}
+	el, err := openpgp.ReadKeyRing(block.Body)
+	if err != nil || len(el) != 1 {
+		return "", errors.New("does not hold exactly one OpenPGP key")
+	}
+	return strings.ToUpper(hex.EncodeToString(el[0].PrimaryKey.Fingerprint)), nil
+}
+
 func algorithmName(e *openpgp.Entity) string {
 	bits, err := e.PrimaryKey.BitLength()
 	name := fmt.Sprintf("algorithm %d", e.PrimaryKey.PubKeyAlgo)
@@ -121,10 +142,27 @@ func algorithmName(e *openpgp.Entity) string {
 // current OpenPGP implementation) for name <email>, valid for lifetime (0:
 // no expiry), and returns both halves ASCII-armoured.
 func GenerateKey(name, email string, lifetime time.Duration, now time.Time) (public, private string, err error) {
+	return generate(name, email, lifetime, now, nil)
+}
+
+// DemoKey is the public half of a key pair made as GenerateKey makes one,
+// created at created, but from a random stream seeded with seed: the same
+// arguments give the same key, byte for byte, on every machine. It is for
+// demonstration data only (two demo instances then hold the same key for
+// the same organisation, as real instances would): whoever knows the seed
+// can make the private half.
+func DemoKey(name, email string, lifetime time.Duration, created time.Time, seed string) (string, error) {
+	sum := sha256.Sum256([]byte("certhub demo key\x00" + seed))
+	pub, _, err := generate(name, email, lifetime, created, rand.NewChaCha8(sum))
+	return pub, err
+}
+
+func generate(name, email string, lifetime time.Duration, now time.Time, random io.Reader) (public, private string, err error) {
 	cfg := &packet.Config{
 		Algorithm:       packet.PubKeyAlgoEdDSA,
 		Time:            func() time.Time { return now },
 		KeyLifetimeSecs: uint32(lifetime / time.Second),
+		Rand:            random,
 	}
 	e, err := openpgp.NewEntity(name, "", email, cfg)
 	if err != nil {

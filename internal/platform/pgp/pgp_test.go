@@ -150,3 +150,52 @@ func TestSignAndVerify(t *testing.T) {
 		t.Fatal("unsigned text verified")
 	}
 }
+
+// A demo key is the same wherever it is made from the same seed, and
+// usable like any other.
+func TestDemoKey(t *testing.T) {
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a, err := DemoKey("Banking Sector CERT", "soc@bank-cert.example", 3*365*24*time.Hour, created, "soc@bank-cert.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := DemoKey("Banking Sector CERT", "soc@bank-cert.example", 3*365*24*time.Hour, created, "soc@bank-cert.example")
+	c, _ := DemoKey("Banking Sector CERT", "soc@bank-cert.example", 3*365*24*time.Hour, created, "soc@telco-cert.example")
+	if a != b {
+		t.Error("the same seed made two different keys")
+	}
+	if a == c {
+		t.Error("two seeds made the same key")
+	}
+	info, err := ParsePublicKey(a, created.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Created.Equal(created) || info.Expires == nil || !info.Expires.Equal(created.Add(3*365*24*time.Hour)) {
+		t.Errorf("created %v, expires %v", info.Created, info.Expires)
+	}
+	if _, err := Encrypt([]byte("hello"), a); err != nil {
+		t.Errorf("encrypting to a demo key: %v", err)
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	pub, err := DemoKey("Old CERT", "old@cert.example", time.Hour, created, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParsePublicKey(pub, now); err == nil {
+		t.Fatal("an expired key parsed as usable")
+	}
+	fp, err := Fingerprint(pub)
+	if err != nil || len(fp) != 40 || strings.ToUpper(fp) != fp {
+		t.Errorf("the fingerprint of an expired key: %q %v", fp, err)
+	}
+	if info, _ := ParsePublicKey(pub, created.Add(time.Minute)); info.Fingerprint != fp {
+		t.Errorf("two fingerprints for one key: %q %q", info.Fingerprint, fp)
+	}
+	if _, err := Fingerprint("not a key"); err == nil {
+		t.Error("text has a fingerprint")
+	}
+}
