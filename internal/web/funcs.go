@@ -202,8 +202,16 @@ var indexRE = regexp.MustCompile(`\[(\d+)\]`)
 // FieldLabel turns a field path such as "contacts[1].email" into words for
 // the error summary: "Contacts 2 › E-mail". Names come from the labels (a
 // domain registers "constituency.cidrs": "Networks"), else from the path.
+//
+// A one-word path is looked up as "field.<name>" only: the bare word may be
+// a vocabulary value of some domain ("url" is a kind of intel source).
 func FieldLabel(path string) string {
-	if l, ok := labels[indexRE.ReplaceAllString(path, "")]; ok {
+	key := indexRE.ReplaceAllString(path, "")
+	l, ok := labels["field."+key]
+	if !ok && strings.Contains(key, ".") {
+		l, ok = labels[key]
+	}
+	if ok {
 		if m := indexRE.FindAllStringSubmatch(path, -1); len(m) > 0 {
 			n, _ := strconv.Atoi(m[len(m)-1][1])
 			return fmt.Sprintf("%s, item %d", l, n+1)

@@ -21,3 +21,20 @@ func TestNum1(t *testing.T) {
 		t.Errorf("num1: %q %q %q", f(&v), f(none), f(100.0))
 	}
 }
+
+func TestFieldLabel(t *testing.T) {
+	RegisterLabels(map[string]string{"test_url": "HTTP(S) file", "field.test_url": "URL", "test.cidrs": "Networks",
+		"field.test_creds.user": "User name"})
+	for path, want := range map[string]string{
+		"test_url":            "URL", // the field, not the vocabulary word
+		"test.cidrs[2]":       "Networks, item 3",
+		"test_creds.user":     "User name",
+		"contacts[1].email":   "Contacts 2 › Email",
+		"test_unknown_field":  "Test unknown field",
+		"test_url_list[0].id": "Test url list 1 › Id",
+	} {
+		if got := FieldLabel(path); got != want {
+			t.Errorf("FieldLabel(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
