@@ -74,9 +74,9 @@ echo "== go test -race (at ${SECONDS}s)"
 # the database layer are concurrent through and through.
 go test -race -count=1 -timeout 15m ./...
 # Every parser of outside input has a fuzz target (scripts/fuzz.sh finds
-# them all), fuzzed 10 s each here: the committed corpora already ran as
-# tests above, and the whole run stays well under 20 minutes (longer:
-# FUZZTIME=2m scripts/fuzz.sh). New corpus
+# them all), fuzzed 10 s each here (FuzzAPI 40 s, see fuzz.sh): the
+# committed corpora already ran as tests above (longer: FUZZTIME=2m
+# scripts/fuzz.sh). New corpus
 # entries go to Go's cache, not the tree: the check below would catch a
 # failing input written to testdata/fuzz/.
 export FUZZTIME=${FUZZTIME:-10s}
