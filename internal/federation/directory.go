@@ -264,6 +264,25 @@ func (s *Service) MirrorDirectory(ctx context.Context, linkID string) (res Mirro
 				in.ParentID = &p
 			}
 			o, err := s.orgs.Create(ctx, sys, in)
+			if err != nil && in.PGPKey != nil && *in.PGPKey != "" {
+				// A key this side refuses (expired since the master took
+				// it, say) does not keep the organisation out: it is made
+				// without, and the key shown; what was applied is the
+				// record without it, so the next mirror tries the key again.
+				keyErr := err
+				in.PGPKey = nil
+				if o, err = s.orgs.Create(ctx, sys, in); err == nil {
+					none := ""
+					without := r
+					without.PGPKey = &none
+					b, _ := json.Marshal(without)
+					status, differs = "conflict", []string{"pgp_key not taken here: " + keyErr.Error()}
+					orgID, applied = o.ID, string(b)
+					local[r.ID] = o.ID
+					res.Made++
+					break
+				}
+			}
 			if err != nil {
 				status, differs = "conflict", []string{"not made here: " + err.Error()}
 				break

@@ -10,6 +10,7 @@ import (
 	"github.com/certhub/certhub/internal/apptest"
 	"github.com/certhub/certhub/internal/directory"
 	"github.com/certhub/certhub/internal/platform/auth"
+	"github.com/certhub/certhub/internal/platform/db"
 	"github.com/certhub/certhub/internal/platform/pgp"
 )
 
@@ -128,6 +129,37 @@ func TestDirectoryMirror(t *testing.T) {
 	}
 	if v := national.API("GET", "/api/v1/federation/links/"+nbLink, national.admin, nil); !strings.Contains(string(v.Body), `"differs":["pgp_key"]`) {
 		t.Errorf("the key conflict is not shown: %s", v.Body)
+	}
+
+	// A new constituent whose key the master holds but this side refuses
+	// (expired since the master took it) is made without the key, the key
+	// shown; the next mirror tries it again.
+	third, fresh := "Third Example Bank", ""
+	created, err := bank.Directory.Create(ctx, sys, directory.OrgInput{Name: &third, Kind: &kind, ParentID: &parent, Sector: &sector})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := pgp.DemoKey(third, "soc@third.example", time.Hour, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), "third")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bank.DB.Write(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE orgs SET pgp_key = $2 WHERE id = $1`, created.ID, expired)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		got := mirror(national, nbLink)
+		if want := 1.0 - float64(i); got["made"] != want || got["conflicts"] != 3.0 {
+			t.Fatalf("mirror %d of a constituent with an expired key: %v", i+1, got)
+		}
+	}
+	if o, err := national.Directory.Get(ctx, sys, national.OrgID(third)); err != nil || o.PGPKey != fresh {
+		t.Errorf("the constituent with a refused key: %q %v", o.PGPKey, err)
+	}
+	if v := national.API("GET", "/api/v1/federation/links/"+nbLink, national.admin, nil); !strings.Contains(string(v.Body), "expired on 2020-01-01") {
+		t.Errorf("the refused key is not shown: %s", v.Body)
 	}
 
 	// A record the master deletes is kept here, shown as gone, once.
