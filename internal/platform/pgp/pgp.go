@@ -36,35 +36,15 @@ const MaxArmoredSize = 64 << 10
 // encrypt. The message of an error is fit to show the user.
 func ParsePublicKey(armored string, now time.Time) (KeyInfo, error) {
 	armored = strings.TrimSpace(armored)
-	if len(armored) > MaxArmoredSize {
-		return KeyInfo{}, fmt.Errorf("is larger than %d kB; paste only the public key", MaxArmoredSize>>10)
-	}
-	if strings.Contains(armored, "PRIVATE KEY BLOCK") {
-		return KeyInfo{}, errors.New("is a private key: paste the public key only, and consider this private key exposed")
-	}
-	block, err := armor.Decode(strings.NewReader(armored))
+	e, err := readPublicKey(armored)
 	if err != nil {
-		return KeyInfo{}, errors.New("is not an ASCII-armoured OpenPGP key (-----BEGIN PGP PUBLIC KEY BLOCK-----)")
-	}
-	if block.Type != openpgp.PublicKeyType {
-		return KeyInfo{}, fmt.Errorf("is a %q block, not a public key", block.Type)
-	}
-	el, err := openpgp.ReadKeyRing(block.Body)
-	if err != nil {
-		return KeyInfo{}, fmt.Errorf("could not be read as an OpenPGP key: %v", err)
-	}
-	if len(el) != 1 {
-		return KeyInfo{}, fmt.Errorf("holds %d keys; paste exactly one", len(el))
-	}
-	e := el[0]
-	if e.PrivateKey != nil {
-		return KeyInfo{}, errors.New("is a private key: paste the public key only")
+		return KeyInfo{}, err
 	}
 	if e.Revoked(now) {
 		return KeyInfo{}, errors.New("has been revoked by its owner")
 	}
 	info := KeyInfo{
-		Fingerprint: strings.ToUpper(hex.EncodeToString(e.PrimaryKey.Fingerprint)),
+		Fingerprint: fingerprintOf(e),
 		Created:     e.PrimaryKey.CreationTime.UTC(),
 		Algorithm:   algorithmName(e),
 		Armored:     armored,
@@ -100,19 +80,44 @@ func ParsePublicKey(armored string, now time.Time) (KeyInfo, error) {
 // armored (upper-case hex), whatever its state: revoked and expired keys
 // have one too.
 func Fingerprint(armored string) (string, error) {
-	armored = strings.TrimSpace(armored)
+	e, err := readPublicKey(strings.TrimSpace(armored))
+	if err != nil {
+		return "", err
+	}
+	return fingerprintOf(e), nil
+}
+
+// readPublicKey reads exactly one public key from armored, trimmed; its
+// errors are fit to show the user.
+func readPublicKey(armored string) (*openpgp.Entity, error) {
 	if len(armored) > MaxArmoredSize {
-		return "", fmt.Errorf("is larger than %d kB", MaxArmoredSize>>10)
+		return nil, fmt.Errorf("is larger than %d kB; paste only the public key", MaxArmoredSize>>10)
+	}
+	if strings.Contains(armored, "PRIVATE KEY BLOCK") {
+		return nil, errors.New("is a private key: paste the public key only, and consider this private key exposed")
 	}
 	block, err := armor.Decode(strings.NewReader(armored))
-	if err != nil || block.Type != openpgp.PublicKeyType {
-		return "", errors.New("is not an ASCII-armoured OpenPGP public key")
+	if err != nil {
+		return nil, errors.New("is not an ASCII-armoured OpenPGP key (-----BEGIN PGP PUBLIC KEY BLOCK-----)")
+	}
+	if block.Type != openpgp.PublicKeyType {
+		return nil, fmt.Errorf("is a %q block, not a public key", block.Type)
 	}
 	el, err := openpgp.ReadKeyRing(block.Body)
-	if err != nil || len(el) != 1 {
-		return "", errors.New("does not hold exactly one OpenPGP key")
+	if err != nil {
+		return nil, fmt.Errorf("could not be read as an OpenPGP key: %v", err)
 	}
-	return strings.ToUpper(hex.EncodeToString(el[0].PrimaryKey.Fingerprint)), nil
+	if len(el) != 1 {
+		return nil, fmt.Errorf("holds %d keys; paste exactly one", len(el))
+	}
+	if el[0].PrivateKey != nil {
+		return nil, errors.New("is a private key: paste the public key only")
+	}
+	return el[0], nil
+}
+
+func fingerprintOf(e *openpgp.Entity) string {
+	return strings.ToUpper(hex.EncodeToString(e.PrimaryKey.Fingerprint))
 }
 
 func algorithmName(e *openpgp.Entity) string {
